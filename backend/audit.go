@@ -1,0 +1,211 @@
+package backend
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Audit outcomes.
+const (
+	OutcomeOK     = "ok"
+	OutcomeDenied = "denied"
+)
+
+// AuditEntry is one line of the append-only audit log. Entries form a hash
+// chain: Hash covers every other field and PrevHash, the Hash of the entry
+// before. Editing, deleting or reordering a stored entry breaks the chain,
+// which VerifyAudit detects.
+type AuditEntry struct {
+	Seq        int64     `json:"seq" bson:"_id"`
+	Time       time.Time `json:"time" bson:"time"` // UTC, millisecond precision (what BSON keeps)
+	Actor      string    `json:"actor" bson:"actor"`
+	Role       Role      `json:"role" bson:"role"`
+	Action     string    `json:"action" bson:"action"`
+	ObjectType string    `json:"objectType" bson:"objectType"`
+	ObjectID   string    `json:"objectId" bson:"objectId"`
+	ClientAddr string    `json:"clientAddr" bson:"clientAddr"`
+	Outcome    string    `json:"outcome" bson:"outcome"`
+	Digest     string    `json:"digest" bson:"digest"`
+	Detail     string    `json:"detail,omitempty" bson:"detail,omitempty"`
+	PrevHash   string    `json:"prevHash" bson:"prevHash"`
+	Hash       string    `json:"hash" bson:"hash"`
+}
+
+// ComputeHash returns the hash the entry must carry: hex SHA-256 over the
+// entry's fields, each length-prefixed so that no two entries encode alike.
+func (e *AuditEntry) ComputeHash() string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+		h.Write([]byte{'\n'})
+	}
+	field("fc-audit-1")
+	field(strconv.FormatInt(e.Seq, 10))
+	field(e.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
+	for _, s := range []string{e.Actor, string(e.Role), e.Action, e.ObjectType, e.ObjectID, e.ClientAddr, e.Outcome, e.Digest, e.Detail, e.PrevHash} {
+		field(s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// AuditHead is the newest entry's sequence number and hash. Version makes
+// advancing it a compare-and-swap, so that appends from several server
+// instances serialise without transactions.
+type AuditHead struct {
+	Seq     int64  `bson:"seq"`
+	Hash    string `bson:"hash"`
+	Version int64  `bson:"version"`
+}
+
+// AuditStore is the storage the audit log needs.
+type AuditStore interface {
+	FindAuditHead(ctx context.Context) (*AuditHead, error) // zero head when the log is empty
+	// AdvanceAuditHead moves the head to (seq, hash) if its version is still
+	// version; otherwise it fails with ECONFLICT.
+	AdvanceAuditHead(ctx context.Context, version, seq int64, hash string) error
+	// InsertAuditEntry stores e; an entry with the same Seq fails with ECONFLICT.
+	InsertAuditEntry(ctx context.Context, e *AuditEntry) error
+	FindAuditEntry(ctx context.Context, seq int64) (*AuditEntry, error)
+	// ScanAudit calls fn for every entry in ascending Seq order.
+	ScanAudit(ctx context.Context, fn func(*AuditEntry) error) error
+	// FindAuditEntries lists entries for one object, newest first.
+	FindAuditEntries(ctx context.Context, objectType, objectID string, limit int) ([]*AuditEntry, error)
+}
+
+// AuditLog appends to and verifies the hash-chained audit log.
+type AuditLog struct {
+	Store AuditStore
+	Now   func() time.Time
+}
+
+// AuditRecord is what a service states about a change.
+type AuditRecord struct {
+	Action     string // e.g. "target.create"
+	ObjectType string
+	ObjectID   string
+	Outcome    string // OutcomeOK when empty
+	Change     any    // digested, not stored
+	Detail     string // short human-readable note
+}
+
+const maxAuditRetries = 64
+
+// Append records r for the actor in ctx (or the system when none).
+func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, error) {
+	const op = "AuditLog.Append"
+	e := &AuditEntry{
+		Time:       l.Now().UTC().Truncate(time.Millisecond),
+		Action:     r.Action,
+		ObjectType: r.ObjectType,
+		ObjectID:   r.ObjectID,
+		Outcome:    r.Outcome,
+		Detail:     r.Detail,
+	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeOK
+	}
+	if r.Change != nil {
+		e.Digest = Digest(r.Change)
+	}
+	if a := ActorFrom(ctx); a != nil {
+		e.Actor, e.Role, e.ClientAddr = a.UserID, a.Role, a.ClientAddr
+	} else {
+		e.Actor = "anonymous"
+	}
+	for attempt := 0; attempt < maxAuditRetries; attempt++ {
+		head, err := l.Store.FindAuditHead(ctx)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		e.Seq, e.PrevHash = head.Seq+1, head.Hash
+		e.Hash = e.ComputeHash()
+		err = l.Store.InsertAuditEntry(ctx, e)
+		if IsCode(err, ECONFLICT) {
+			// Another instance appended seq but has not advanced the head yet
+			// (or died before it could): help it along, then retry.
+			other, ferr := l.Store.FindAuditEntry(ctx, e.Seq)
+			if ferr != nil {
+				return nil, wrap(op, ferr)
+			}
+			_ = l.Store.AdvanceAuditHead(ctx, head.Version, other.Seq, other.Hash)
+			continue
+		}
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if err := l.Store.AdvanceAuditHead(ctx, head.Version, e.Seq, e.Hash); err != nil && !IsCode(err, ECONFLICT) {
+			return nil, wrap(op, err)
+		}
+		// On ECONFLICT a concurrent appender already advanced the head past
+		// our entry after finding it: the entry is in the chain either way.
+		return e, nil
+	}
+	return nil, &Error{Code: EUNAVAILABLE, Op: op, Message: "audit log is too busy, try again"}
+}
+
+// AuditProblem describes the first place where the chain is broken.
+type AuditProblem struct {
+	Seq    int64
+	Reason string
+}
+
+func (p *AuditProblem) Error() string { return fmt.Sprintf("audit entry %d: %s", p.Seq, p.Reason) }
+
+// Verify walks the whole log and returns the number of intact entries and,
+// when the chain is broken, the first bad entry.
+func (l *AuditLog) Verify(ctx context.Context) (int64, *AuditProblem, error) {
+	var (
+		n       int64
+		prev    string
+		problem *AuditProblem
+	)
+	errStop := fmt.Errorf("stop")
+	err := l.Store.ScanAudit(ctx, func(e *AuditEntry) error {
+		want := n + 1
+		switch {
+		case e.Seq != want:
+			problem = &AuditProblem{Seq: want, Reason: fmt.Sprintf("missing (next stored entry is %d)", e.Seq)}
+		case e.PrevHash != prev:
+			problem = &AuditProblem{Seq: e.Seq, Reason: "does not link to the entry before it (prevHash differs)"}
+		case e.ComputeHash() != e.Hash:
+			problem = &AuditProblem{Seq: e.Seq, Reason: "content was altered (hash does not match)"}
+		}
+		if problem != nil {
+			return errStop
+		}
+		n, prev = e.Seq, e.Hash
+		return nil
+	})
+	if err != nil && err != errStop {
+		return n, nil, wrap("AuditLog.Verify", err)
+	}
+	if problem != nil {
+		return n, problem, nil
+	}
+	head, err := l.Store.FindAuditHead(ctx)
+	if err != nil {
+		return n, nil, wrap("AuditLog.Verify", err)
+	}
+	// The head may lag by entries appended by an instance that died before
+	// advancing it, never lead: a head past the last entry means entries at
+	// the end were deleted.
+	if head.Seq > n {
+		return n, &AuditProblem{Seq: n + 1, Reason: fmt.Sprintf("missing: the log head records %d entries, only %d are stored", head.Seq, n)}, nil
+	}
+	if head.Seq > 0 && head.Seq <= n {
+		e, err := l.Store.FindAuditEntry(ctx, head.Seq)
+		if err != nil {
+			return n, nil, wrap("AuditLog.Verify", err)
+		}
+		if e.Hash != head.Hash {
+			return n, &AuditProblem{Seq: head.Seq, Reason: "differs from the hash recorded in the log head"}, nil
+		}
+	}
+	return n, nil, nil
+}

@@ -1,0 +1,66 @@
+// Package embedded runs FerretDB v1 in-process with its SQLite backend, so
+// that fieldcheck works out of the box with no MongoDB to install. It speaks
+// the real MongoDB wire protocol on a loopback port, and the rest of the
+// system talks to it through the official driver exactly as it would to
+// MongoDB.
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Server is a running embedded FerretDB.
+type Server struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start opens (creating if needed) the SQLite databases under dir and starts
+// listening on a free loopback port. Logs below warning level are dropped
+// unless logger says otherwise.
+func Start(dir string, logger *slog.Logger) (*Server, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		_ = f.Run(ctx)
+	}()
+	s.uri = f.MongoDBURI()
+	return s, nil
+}
+
+// URI is the mongodb:// address of the server.
+func (s *Server) URI() string { return s.uri }
+
+// Close stops the server and waits until its databases are closed.
+func (s *Server) Close() error {
+	s.cancel()
+	<-s.done
+	return nil
+}

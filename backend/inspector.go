@@ -1,0 +1,195 @@
+package backend
+
+import (
+	"context"
+	"regexp"
+	"time"
+)
+
+// Conflict is a declared conflict of interest (回避): the person must never
+// be on a team that inspects the target.
+type Conflict struct {
+	TargetID string `json:"targetId" bson:"targetId"`
+	Reason   string `json:"reason" bson:"reason"`
+}
+
+// Period is an inclusive range of calendar days, such as a leave.
+type Period struct {
+	From Date `json:"from" bson:"from"`
+	To   Date `json:"to" bson:"to"`
+}
+
+// Contains reports whether day d falls in the period.
+func (p Period) Contains(d Date) bool { return p.From <= d && d <= p.To }
+
+// Inspector is an entry of the inspector directory (执法检查人员名录库): an
+// enforcement officer who holds a certificate (执法证) and may be drawn.
+type Inspector struct {
+	ID           string     `json:"id" bson:"_id"`
+	Name         string     `json:"name" bson:"name"`
+	DepartmentID string     `json:"departmentId" bson:"departmentId"`
+	CertNo       string     `json:"certNo" bson:"certNo"`
+	CertExpiry   Date       `json:"certExpiry" bson:"certExpiry"`
+	Specialties  []string   `json:"specialties" bson:"specialties"`
+	RegionCode   string     `json:"regionCode" bson:"regionCode"`
+	Conflicts    []Conflict `json:"conflicts" bson:"conflicts"`
+	Leave        []Period   `json:"leave" bson:"leave"`
+	TaskCap      int        `json:"taskCap" bson:"taskCap"` // most open tasks at once; 0 = no cap
+	UserID       string     `json:"userId,omitempty" bson:"userId,omitempty"`
+	Active       bool       `json:"active" bson:"active"`
+	Version      int64      `json:"version" bson:"version"`
+	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+}
+
+var certPattern = regexp.MustCompile(`^[A-Za-z0-9-]{4,32}$`)
+
+// ValidCertNo reports whether s looks like an enforcement certificate number.
+func ValidCertNo(s string) bool { return certPattern.MatchString(s) }
+
+// Validate checks the inspector's fields.
+func (in *Inspector) Validate() error {
+	if !ValidID(in.ID) {
+		return Errorf(EINVALID, "inspector id %q is malformed", in.ID)
+	}
+	if err := checkText("name", in.Name, 1, 50); err != nil {
+		return err
+	}
+	if !ValidID(in.DepartmentID) {
+		return Errorf(EINVALID, "department %q is malformed", in.DepartmentID)
+	}
+	if !ValidCertNo(in.CertNo) {
+		return Errorf(EINVALID, "certificate number %q must be 4-32 letters, digits or '-'", in.CertNo)
+	}
+	if !in.CertExpiry.Valid() {
+		return Errorf(EINVALID, "certificate expiry %q must be YYYY-MM-DD", in.CertExpiry)
+	}
+	if err := checkList("specialties", in.Specialties, 16, 40); err != nil {
+		return err
+	}
+	if in.RegionCode != "" && !ValidRegionCode(in.RegionCode) {
+		return Errorf(EINVALID, "region code %q must be six digits", in.RegionCode)
+	}
+	if err := validateConflicts(in.Conflicts); err != nil {
+		return err
+	}
+	if len(in.Leave) > 64 {
+		return Errorf(EINVALID, "at most 64 leave periods")
+	}
+	for _, p := range in.Leave {
+		if !p.From.Valid() || !p.To.Valid() || p.To < p.From {
+			return Errorf(EINVALID, "leave %s..%s is not a valid period", p.From, p.To)
+		}
+	}
+	if in.TaskCap < 0 || in.TaskCap > 1000 {
+		return Errorf(EINVALID, "task cap must be between 0 and 1000")
+	}
+	if in.UserID != "" && !ValidUsername(in.UserID) {
+		return Errorf(EINVALID, "user %q is malformed", in.UserID)
+	}
+	return nil
+}
+
+func validateConflicts(cs []Conflict) error {
+	if len(cs) > 256 {
+		return Errorf(EINVALID, "at most 256 declared conflicts")
+	}
+	for _, c := range cs {
+		if err := checkText("conflict target", c.TargetID, 1, 80); err != nil {
+			return err
+		}
+		if err := checkKey("conflict target", c.TargetID); err != nil {
+			return err
+		}
+		if err := checkText("conflict reason", c.Reason, 1, 200); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CertValidOn reports whether the certificate is valid on day d.
+func (in *Inspector) CertValidOn(d Date) bool { return d <= in.CertExpiry }
+
+// OnLeave reports whether the inspector is on leave on day d.
+func (in *Inspector) OnLeave(d Date) bool {
+	for _, p := range in.Leave {
+		if p.Contains(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// ConflictsWith reports whether the inspector declared a conflict with the target.
+func (in *Inspector) ConflictsWith(targetID string) bool {
+	for _, c := range in.Conflicts {
+		if c.TargetID == targetID {
+			return true
+		}
+	}
+	return false
+}
+
+// SameContent reports whether two records hold the same directory data.
+func (in *Inspector) SameContent(o *Inspector) bool {
+	a, b := *in, *o
+	a.Version, b.Version = 0, 0
+	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
+	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
+	return canonicalEqual(&a, &b)
+}
+
+// InspectorFilter selects inspectors.
+type InspectorFilter struct {
+	DepartmentIDs []string
+	Specialty     string
+	Active        *bool
+	CertNo        string
+}
+
+// Expert is an entry of the expert directory (专家名录库): a specialist who may
+// join a team but is not an enforcement officer and never counts toward the
+// two officers an on-site check needs.
+type Expert struct {
+	ID           string     `json:"id" bson:"_id"`
+	Name         string     `json:"name" bson:"name"`
+	Organisation string     `json:"organisation" bson:"organisation"`
+	Specialties  []string   `json:"specialties" bson:"specialties"`
+	Conflicts    []Conflict `json:"conflicts" bson:"conflicts"`
+	Active       bool       `json:"active" bson:"active"`
+	Version      int64      `json:"version" bson:"version"`
+	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+}
+
+// Validate checks the expert's fields.
+func (e *Expert) Validate() error {
+	if !ValidID(e.ID) {
+		return Errorf(EINVALID, "expert id %q is malformed", e.ID)
+	}
+	if err := checkText("name", e.Name, 1, 50); err != nil {
+		return err
+	}
+	if err := checkText("organisation", e.Organisation, 1, 100); err != nil {
+		return err
+	}
+	if err := checkList("specialties", e.Specialties, 16, 40); err != nil {
+		return err
+	}
+	return validateConflicts(e.Conflicts)
+}
+
+// InspectorStore persists the inspector and expert directories.
+type InspectorStore interface {
+	FindInspectorByID(ctx context.Context, id string) (*Inspector, error)
+	FindInspectorByCertNo(ctx context.Context, certNo string) (*Inspector, error)
+	FindInspectors(ctx context.Context, f InspectorFilter, p PageRequest) (*Page[*Inspector], error)
+	CreateInspector(ctx context.Context, in *Inspector) error
+	UpdateInspector(ctx context.Context, in *Inspector) error // in.Version is the expected current version
+
+	FindExpertByID(ctx context.Context, id string) (*Expert, error)
+	FindExperts(ctx context.Context, p PageRequest) (*Page[*Expert], error)
+	CreateExpert(ctx context.Context, e *Expert) error
+	UpdateExpert(ctx context.Context, e *Expert) error
+}

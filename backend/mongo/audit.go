@@ -1,0 +1,90 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// AuditStore implements backend.AuditStore. Entries are keyed by sequence
+// number and the head is a single document, so appending costs two _id
+// operations however long the log grows.
+type AuditStore struct{ DB *DB }
+
+var _ backend.AuditStore = (*AuditStore)(nil)
+
+const auditHeadID = "head"
+
+func (s *AuditStore) FindAuditHead(ctx context.Context) (*backend.AuditHead, error) {
+	var h backend.AuditHead
+	err := s.DB.c(colAuditHead).FindOne(ctx, bson.D{{Key: "_id", Value: auditHeadID}}).Decode(&h)
+	if err == mongo.ErrNoDocuments {
+		return &backend.AuditHead{}, nil
+	}
+	if err != nil {
+		return nil, translate("FindAuditHead", err)
+	}
+	return &h, nil
+}
+
+func (s *AuditStore) AdvanceAuditHead(ctx context.Context, version, seq int64, hash string) error {
+	const op = "AdvanceAuditHead"
+	doc := bson.D{{Key: "_id", Value: auditHeadID}, {Key: "seq", Value: seq}, {Key: "hash", Value: hash}, {Key: "version", Value: version + 1}}
+	if version == 0 {
+		_, err := s.DB.c(colAuditHead).InsertOne(ctx, doc)
+		return translate(op, err)
+	}
+	res, err := s.DB.c(colAuditHead).ReplaceOne(ctx, bson.D{{Key: "_id", Value: auditHeadID}, {Key: "version", Value: version}}, doc)
+	if err != nil {
+		return translate(op, err)
+	}
+	if res.MatchedCount != 1 {
+		return versionConflict(op, "audit head", auditHeadID)
+	}
+	return nil
+}
+
+func (s *AuditStore) InsertAuditEntry(ctx context.Context, e *backend.AuditEntry) error {
+	_, err := s.DB.c(colAudit).InsertOne(ctx, e)
+	return translate("InsertAuditEntry", err)
+}
+
+func (s *AuditStore) FindAuditEntry(ctx context.Context, seq int64) (*backend.AuditEntry, error) {
+	return findByID[backend.AuditEntry](ctx, s.DB.c(colAudit), "FindAuditEntry", "audit entry", seq)
+}
+
+func (s *AuditStore) ScanAudit(ctx context.Context, fn func(*backend.AuditEntry) error) error {
+	cur, err := s.DB.c(colAudit).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(1000))
+	if err != nil {
+		return translate("ScanAudit", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var e backend.AuditEntry
+		if err := cur.Decode(&e); err != nil {
+			return translate("ScanAudit", err)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return translate("ScanAudit", cur.Err())
+}
+
+func (s *AuditStore) FindAuditEntries(ctx context.Context, objectType, objectID string, limit int) ([]*backend.AuditEntry, error) {
+	cur, err := s.DB.c(colAudit).Find(ctx,
+		bson.D{{Key: "objectType", Value: objectType}, {Key: "objectId", Value: objectID}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, translate("FindAuditEntries", err)
+	}
+	var out []*backend.AuditEntry
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, translate("FindAuditEntries", err)
+	}
+	return out, nil
+}

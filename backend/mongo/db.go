@@ -1,0 +1,153 @@
+// Package mongo implements the backend store interfaces on MongoDB with the
+// official driver. The same code serves a MongoDB replica set in production
+// and the embedded FerretDB (backend/embedded) by default, so it uses only
+// what both support: no multi-document transactions, no change streams, no
+// $sample. Atomicity comes from single-document updates guarded by a version
+// field, unique indexes and idempotency keys.
+//
+// FerretDB v1 on SQLite pushes only _id equality down to SQL; every other
+// filter scans the collection. Natural keys (USCC, item code, username) are
+// therefore used as _id wherever they exist, so that hot lookups stay cheap
+// on both engines.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+	"go.mongodb.org/mongo-driver/mongo/readpref"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// Collection names.
+const (
+	colDepartments   = "departments"
+	colUsers         = "users"
+	colTargets       = "targets"
+	colInspectors    = "inspectors"
+	colExperts       = "experts"
+	colItems         = "items"
+	colTemplates     = "templates"
+	colAudit         = "audit"
+	colAuditHead     = "audit_head"
+	colRefreshTokens = "refresh_tokens"
+	colTokenFamilies = "token_families"
+	colThrottle      = "throttle"
+	colMeta          = "meta"
+)
+
+// DB is a connection to one fieldcheck database.
+type DB struct {
+	Client   *mongo.Client
+	Database *mongo.Database
+	// Now is the clock used for timestamps; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to uri and selects database name. It does not create
+// indexes; call EnsureIndexes once at start.
+func Open(ctx context.Context, uri, name string) (*DB, error) {
+	opts := options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetTimeout(30 * time.Second)
+	client, err := mongo.Connect(ctx, opts)
+	if err != nil {
+		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot connect to the store", Err: err}
+	}
+	if err := client.Ping(ctx, readpref.Primary()); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "store is not reachable", Err: err}
+	}
+	return &DB{Client: client, Database: client.Database(name), Now: time.Now}, nil
+}
+
+// Close disconnects.
+func (db *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return db.Client.Disconnect(ctx)
+}
+
+// Ping checks that the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.Client.Ping(ctx, readpref.Primary()); err != nil {
+		return &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Ping", Message: "store is not reachable", Err: err}
+	}
+	return nil
+}
+
+func (db *DB) c(name string) *mongo.Collection { return db.Database.Collection(name) }
+
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+
+// index describes one index to create.
+type index struct {
+	collection string
+	keys       bson.D
+	unique     bool
+	sparse     bool
+}
+
+var indexes = []index{
+	{colTargets, bson.D{{Key: "kind", Value: 1}}, false, false},
+	{colTargets, bson.D{{Key: "regionCode", Value: 1}}, false, false},
+	{colTargets, bson.D{{Key: "creditClass", Value: 1}}, false, false},
+	{colInspectors, bson.D{{Key: "certNo", Value: 1}}, true, false},
+	{colInspectors, bson.D{{Key: "departmentId", Value: 1}}, false, false},
+	{colItems, bson.D{{Key: "departmentId", Value: 1}}, false, false},
+	{colTemplates, bson.D{{Key: "itemCode", Value: 1}, {Key: "version", Value: 1}}, true, false},
+	{colAudit, bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}, false, false},
+	{colRefreshTokens, bson.D{{Key: "family", Value: 1}}, false, false},
+}
+
+// EnsureIndexes creates every index the stores rely on. Creating an index
+// that exists is a no-op on both engines, so it runs at every start.
+func (db *DB) EnsureIndexes(ctx context.Context) error {
+	for _, ix := range indexes {
+		opts := options.Index().SetUnique(ix.unique)
+		if ix.sparse {
+			opts.SetSparse(true)
+		}
+		if _, err := db.c(ix.collection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: opts}); err != nil {
+			return fmt.Errorf("create index on %s: %w", ix.collection, err)
+		}
+	}
+	return nil
+}
+
+// translate turns driver errors into backend errors: no document → not found,
+// duplicate key → conflict, timeouts and network trouble → unavailable,
+// anything else wrapped with op.
+func translate(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return &backend.Error{Code: backend.ENOTFOUND, Op: op, Message: "not found"}
+	case mongo.IsDuplicateKeyError(err):
+		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "already exists", Err: err}
+	case mongo.IsTimeout(err), mongo.IsNetworkError(err), errors.Is(err, context.DeadlineExceeded):
+		return &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: "store is not reachable", Err: err}
+	case errors.Is(err, context.Canceled):
+		return &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: "request cancelled", Err: err}
+	}
+	var be *backend.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	return &backend.Error{Code: backend.EINTERNAL, Op: op, Err: err}
+}
+
+func notFound(op, what, id string) error {
+	return &backend.Error{Code: backend.ENOTFOUND, Op: op, Message: fmt.Sprintf("%s %q not found", what, id)}
+}
+
+func versionConflict(op, what, id string) error {
+	return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: fmt.Sprintf("%s %q was changed by someone else; reload and try again", what, id)}
+}

@@ -1,0 +1,84 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// findByID decodes the document with the given _id. Lookups by _id are the
+// one query FerretDB's SQLite backend answers without a scan.
+func findByID[T any](ctx context.Context, c *mongo.Collection, op, what string, id any) (*T, error) {
+	var v T
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
+	if err == mongo.ErrNoDocuments {
+		return nil, notFound(op, what, fmt.Sprint(id))
+	}
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	return &v, nil
+}
+
+// findPage returns one page of documents matching filter in _id order.
+func findPage[T any](ctx context.Context, c *mongo.Collection, op string, filter bson.D, p backend.PageRequest, idOf func(*T) string) (*backend.Page[*T], error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	if p.After != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
+	}
+	if filter == nil {
+		filter = bson.D{}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	cur, err := c.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	items := make([]*T, 0, p.Limit+1)
+	if err := cur.All(ctx, &items); err != nil {
+		return nil, translate(op, err)
+	}
+	page := &backend.Page[*T]{Items: items}
+	if len(items) > p.Limit {
+		page.Items = items[:p.Limit]
+		page.NextCursor = idOf(page.Items[p.Limit-1])
+	}
+	return page, nil
+}
+
+// replaceVersioned replaces the document with _id id whose version is
+// expected; the stored version becomes expected+1. A missing document gives
+// ENOTFOUND, a different version ECONFLICT.
+func replaceVersioned(ctx context.Context, c *mongo.Collection, op, what, id string, expected int64, doc any) error {
+	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expected}}, doc)
+	if err != nil {
+		return translate(op, err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	n, err := c.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return translate(op, err)
+	}
+	if n == 0 {
+		return notFound(op, what, id)
+	}
+	return versionConflict(op, what, id)
+}
+
+// in returns {"$in": values} for a typed slice.
+func in[T any](values []T) bson.D {
+	a := make(bson.A, len(values))
+	for i, v := range values {
+		a[i] = v
+	}
+	return bson.D{{Key: "$in", Value: a}}
+}

@@ -1,0 +1,88 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// InspectorStore implements backend.InspectorStore.
+type InspectorStore struct{ DB *DB }
+
+var _ backend.InspectorStore = (*InspectorStore)(nil)
+
+func (s *InspectorStore) FindInspectorByID(ctx context.Context, id string) (*backend.Inspector, error) {
+	return findByID[backend.Inspector](ctx, s.DB.c(colInspectors), "FindInspectorByID", "inspector", id)
+}
+
+func (s *InspectorStore) FindInspectorByCertNo(ctx context.Context, certNo string) (*backend.Inspector, error) {
+	var in backend.Inspector
+	err := s.DB.c(colInspectors).FindOne(ctx, bson.D{{Key: "certNo", Value: certNo}}).Decode(&in)
+	if err != nil {
+		if err == mongo.ErrNoDocuments {
+			return nil, notFound("FindInspectorByCertNo", "certificate", certNo)
+		}
+		return nil, translate("FindInspectorByCertNo", err)
+	}
+	return &in, nil
+}
+
+func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.InspectorFilter, p backend.PageRequest) (*backend.Page[*backend.Inspector], error) {
+	q := bson.D{}
+	if len(f.DepartmentIDs) > 0 {
+		q = append(q, bson.E{Key: "departmentId", Value: in(f.DepartmentIDs)})
+	}
+	if f.Specialty != "" {
+		q = append(q, bson.E{Key: "specialties", Value: f.Specialty})
+	}
+	if f.Active != nil {
+		q = append(q, bson.E{Key: "active", Value: *f.Active})
+	}
+	if f.CertNo != "" {
+		q = append(q, bson.E{Key: "certNo", Value: f.CertNo})
+	}
+	return findPage(ctx, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
+}
+
+func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspector) error {
+	in.Version, in.CreatedAt, in.UpdatedAt = 1, s.DB.now(), s.DB.now()
+	_, err := s.DB.c(colInspectors).InsertOne(ctx, in)
+	return translate("CreateInspector", err)
+}
+
+func (s *InspectorStore) UpdateInspector(ctx context.Context, in *backend.Inspector) error {
+	expected := in.Version
+	in.Version, in.UpdatedAt = expected+1, s.DB.now()
+	if err := replaceVersioned(ctx, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in); err != nil {
+		in.Version = expected
+		return err
+	}
+	return nil
+}
+
+func (s *InspectorStore) FindExpertByID(ctx context.Context, id string) (*backend.Expert, error) {
+	return findByID[backend.Expert](ctx, s.DB.c(colExperts), "FindExpertByID", "expert", id)
+}
+
+func (s *InspectorStore) FindExperts(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Expert], error) {
+	return findPage(ctx, s.DB.c(colExperts), "FindExperts", bson.D{}, p, func(e *backend.Expert) string { return e.ID })
+}
+
+func (s *InspectorStore) CreateExpert(ctx context.Context, e *backend.Expert) error {
+	e.Version, e.CreatedAt, e.UpdatedAt = 1, s.DB.now(), s.DB.now()
+	_, err := s.DB.c(colExperts).InsertOne(ctx, e)
+	return translate("CreateExpert", err)
+}
+
+func (s *InspectorStore) UpdateExpert(ctx context.Context, e *backend.Expert) error {
+	expected := e.Version
+	e.Version, e.UpdatedAt = expected+1, s.DB.now()
+	if err := replaceVersioned(ctx, s.DB.c(colExperts), "UpdateExpert", "expert", e.ID, expected, e); err != nil {
+		e.Version = expected
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// ItemStore implements backend.ItemStore.
+type ItemStore struct{ DB *DB }
+
+var _ backend.ItemStore = (*ItemStore)(nil)
+
+func (s *ItemStore) FindItemByCode(ctx context.Context, code string) (*backend.Item, error) {
+	return findByID[backend.Item](ctx, s.DB.c(colItems), "FindItemByCode", "item", code)
+}
+
+func (s *ItemStore) FindItems(ctx context.Context, f backend.ItemFilter, p backend.PageRequest) (*backend.Page[*backend.Item], error) {
+	q := bson.D{}
+	if f.DepartmentID != "" {
+		q = append(q, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "departmentId", Value: f.DepartmentID}},
+			bson.D{{Key: "cooperatingDepartments", Value: f.DepartmentID}},
+		}})
+	}
+	if f.Category != "" {
+		q = append(q, bson.E{Key: "category", Value: f.Category})
+	}
+	if f.TargetKind != "" {
+		q = append(q, bson.E{Key: "targetKind", Value: f.TargetKind})
+	}
+	return findPage(ctx, s.DB.c(colItems), "FindItems", q, p, func(it *backend.Item) string { return it.Code })
+}
+
+func (s *ItemStore) CreateItem(ctx context.Context, it *backend.Item) error {
+	it.Version, it.CreatedAt, it.UpdatedAt = 1, s.DB.now(), s.DB.now()
+	_, err := s.DB.c(colItems).InsertOne(ctx, it)
+	return translate("CreateItem", err)
+}
+
+func (s *ItemStore) UpdateItem(ctx context.Context, it *backend.Item) error {
+	expected := it.Version
+	it.Version, it.UpdatedAt = expected+1, s.DB.now()
+	if err := replaceVersioned(ctx, s.DB.c(colItems), "UpdateItem", "item", it.Code, expected, it); err != nil {
+		it.Version = expected
+		return err
+	}
+	return nil
+}
+
+func (s *ItemStore) CreateTemplate(ctx context.Context, t *backend.ChecklistTemplate) error {
+	t.ID = backend.TemplateID(t.ItemCode, t.Version)
+	t.CreatedAt = s.DB.now()
+	_, err := s.DB.c(colTemplates).InsertOne(ctx, t)
+	return translate("CreateTemplate", err)
+}
+
+func (s *ItemStore) FindTemplate(ctx context.Context, itemCode string, version int) (*backend.ChecklistTemplate, error) {
+	return findByID[backend.ChecklistTemplate](ctx, s.DB.c(colTemplates), "FindTemplate", "checklist template", backend.TemplateID(itemCode, version))
+}

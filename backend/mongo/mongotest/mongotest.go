@@ -1,0 +1,103 @@
+// Package mongotest gives tests a real store: an embedded FerretDB started
+// once per test binary in a temporary directory, or the MongoDB named by
+// TEST_MONGODB_URI when that is set. Every call to Open gets a database of
+// its own, dropped when the test ends, so tests never see each other's data.
+package mongotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend/embedded"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+)
+
+var (
+	once     sync.Once
+	uri      string
+	server   *embedded.Server
+	dataDir  string
+	startErr error
+)
+
+// URI returns the address of the test store, starting the embedded one on
+// first use.
+func URI(tb testing.TB) string {
+	tb.Helper()
+	once.Do(func() {
+		if u := os.Getenv("TEST_MONGODB_URI"); u != "" {
+			uri = u
+			return
+		}
+		dataDir, startErr = os.MkdirTemp("", "fieldcheck-test-*")
+		if startErr != nil {
+			return
+		}
+		server, startErr = embedded.Start(dataDir, nil)
+		if startErr == nil {
+			uri = server.URI()
+		}
+	})
+	if startErr != nil {
+		tb.Fatalf("start test store: %v", startErr)
+	}
+	return uri
+}
+
+// Main runs the tests of a package and then stops the embedded store and
+// removes its directory. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if server != nil {
+		_ = server.Close()
+	}
+	if dataDir != "" {
+		_ = os.RemoveAll(dataDir)
+	}
+	os.Exit(code)
+}
+
+// DatabaseName returns a fresh, unique database name.
+func DatabaseName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "test_" + hex.EncodeToString(b)
+}
+
+// Open connects to a fresh database with indexes created, dropped again when
+// the test ends.
+func Open(tb testing.TB) *mongo.DB {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := mongo.Open(ctx, URI(tb), DatabaseName())
+	if err != nil {
+		tb.Fatalf("open test store: %v", err)
+	}
+	if err := db.EnsureIndexes(ctx); err != nil {
+		tb.Fatalf("create indexes: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := db.Database.Drop(ctx); err != nil {
+			tb.Logf("drop test database: %v", err)
+		}
+		_ = db.Close()
+	})
+	return db
+}
+
+// String describes where the test store is, for test logs.
+func String() string {
+	if os.Getenv("TEST_MONGODB_URI") != "" {
+		return "MongoDB at TEST_MONGODB_URI"
+	}
+	return fmt.Sprintf("embedded FerretDB in %s", dataDir)
+}

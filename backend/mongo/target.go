@@ -1,0 +1,109 @@
+package mongo
+
+import (
+	"context"
+	"regexp"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// TargetStore implements backend.TargetStore.
+type TargetStore struct{ DB *DB }
+
+var _ backend.TargetStore = (*TargetStore)(nil)
+
+func (s *TargetStore) FindTargetByID(ctx context.Context, id string) (*backend.Target, error) {
+	return findByID[backend.Target](ctx, s.DB.c(colTargets), "FindTargetByID", "target", id)
+}
+
+// targetFilter translates a typed filter into a query. Every value comes
+// from a validated field of backend.TargetFilter; user text only ever
+// appears as a quoted literal inside $regex.
+func targetFilter(f backend.TargetFilter) bson.D {
+	q := bson.D{}
+	if len(f.Kinds) > 0 {
+		q = append(q, bson.E{Key: "kind", Value: in(f.Kinds)})
+	}
+	if f.RegionPrefix != "" {
+		q = append(q, bson.E{Key: "regionCode", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(f.RegionPrefix)}}})
+	}
+	if len(f.Industries) > 0 {
+		q = append(q, bson.E{Key: "industry", Value: in(f.Industries)})
+	}
+	if f.Tag != "" {
+		q = append(q, bson.E{Key: "tags", Value: f.Tag})
+	}
+	if len(f.CreditClasses) > 0 {
+		q = append(q, bson.E{Key: "creditClass", Value: in(f.CreditClasses)})
+	}
+	if len(f.Statuses) > 0 {
+		q = append(q, bson.E{Key: "status", Value: in(f.Statuses)})
+	}
+	if f.Whitelisted != nil {
+		q = append(q, bson.E{Key: "whitelisted", Value: *f.Whitelisted})
+	}
+	if f.KeySupervision != nil {
+		q = append(q, bson.E{Key: "keySupervision", Value: *f.KeySupervision})
+	}
+	if f.NameContains != "" {
+		q = append(q, bson.E{Key: "name", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(f.NameContains)}}})
+	}
+	return q
+}
+
+func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+	return findPage(ctx, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
+}
+
+func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, fn func(*backend.Target) error) error {
+	cur, err := s.DB.c(colTargets).Find(ctx, targetFilter(f), options.Find().SetBatchSize(1000))
+	if err != nil {
+		return translate("ScanTargets", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var t backend.Target
+		if err := cur.Decode(&t); err != nil {
+			return translate("ScanTargets", err)
+		}
+		if err := fn(&t); err != nil {
+			return err
+		}
+	}
+	return translate("ScanTargets", cur.Err())
+}
+
+func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error {
+	t.Version, t.CreatedAt, t.UpdatedAt = 1, s.DB.now(), s.DB.now()
+	_, err := s.DB.c(colTargets).InsertOne(ctx, t)
+	return translate("CreateTarget", err)
+}
+
+func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	now := s.DB.now()
+	docs := make([]any, len(ts))
+	for i, t := range ts {
+		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+		docs[i] = t
+	}
+	// Ordered: a duplicate stops the batch at that document, and the error
+	// (a conflict) tells the caller to look again.
+	_, err := s.DB.c(colTargets).InsertMany(ctx, docs)
+	return translate("CreateTargets", err)
+}
+
+func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error {
+	expected := t.Version
+	t.Version, t.UpdatedAt = expected+1, s.DB.now()
+	if err := replaceVersioned(ctx, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t); err != nil {
+		t.Version = expected
+		return err
+	}
+	return nil
+}

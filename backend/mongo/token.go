@@ -1,0 +1,53 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// TokenStore implements backend.TokenStore.
+type TokenStore struct{ DB *DB }
+
+var _ backend.TokenStore = (*TokenStore)(nil)
+
+func (s *TokenStore) CreateTokenFamily(ctx context.Context, f *backend.TokenFamily) error {
+	_, err := s.DB.c(colTokenFamilies).InsertOne(ctx, f)
+	return translate("CreateTokenFamily", err)
+}
+
+func (s *TokenStore) FindTokenFamily(ctx context.Context, id string) (*backend.TokenFamily, error) {
+	return findByID[backend.TokenFamily](ctx, s.DB.c(colTokenFamilies), "FindTokenFamily", "session", id)
+}
+
+func (s *TokenStore) RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error {
+	_, err := s.DB.c(colTokenFamilies).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}})
+	return translate("RevokeTokenFamily", err)
+}
+
+func (s *TokenStore) CreateRefreshToken(ctx context.Context, t *backend.RefreshToken) error {
+	_, err := s.DB.c(colRefreshTokens).InsertOne(ctx, t)
+	return translate("CreateRefreshToken", err)
+}
+
+func (s *TokenStore) FindRefreshToken(ctx context.Context, id string) (*backend.RefreshToken, error) {
+	return findByID[backend.RefreshToken](ctx, s.DB.c(colRefreshTokens), "FindRefreshToken", "refresh token", id)
+}
+
+func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.DB.c(colRefreshTokens).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "usedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}}}})
+	if err != nil {
+		return translate("UseRefreshToken", err)
+	}
+	if res.ModifiedCount != 1 {
+		return &backend.Error{Code: backend.ECONFLICT, Op: "UseRefreshToken", Message: "refresh token was already used"}
+	}
+	return nil
+}

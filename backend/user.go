@@ -1,0 +1,122 @@
+package backend
+
+import (
+	"context"
+	"regexp"
+	"time"
+)
+
+// User is a login account. The username is the id and never changes.
+type User struct {
+	ID           string    `json:"id" bson:"_id"`
+	DisplayName  string    `json:"displayName" bson:"displayName"`
+	Role         Role      `json:"role" bson:"role"`
+	Departments  []string  `json:"departments" bson:"departments"`
+	PasswordHash string    `json:"-" bson:"passwordHash"`
+	Disabled     bool      `json:"disabled" bson:"disabled"`
+	Version      int64     `json:"version" bson:"version"`
+	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,31}$`)
+
+// ValidUsername reports whether s is a well-formed username: 2-32 characters,
+// lower-case letters, digits, '.', '_' or '-', starting with a letter.
+func ValidUsername(s string) bool { return usernamePattern.MatchString(s) }
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// ValidatePassword checks a new password against the policy. bcrypt only
+// reads the first 72 bytes, so longer passwords are refused rather than
+// silently truncated.
+func ValidatePassword(p string) error {
+	if len([]rune(p)) < MinPasswordLength {
+		return Errorf(EINVALID, "password must have at least %d characters", MinPasswordLength)
+	}
+	if len(p) > 72 {
+		return Errorf(EINVALID, "password must be at most 72 bytes")
+	}
+	return nil
+}
+
+// Validate checks the user's fields (not the password, which is hashed by then).
+func (u *User) Validate() error {
+	if !ValidUsername(u.ID) {
+		return Errorf(EINVALID, "username %q must be 2-32 lower-case letters, digits, '.', '_' or '-', starting with a letter", u.ID)
+	}
+	if err := checkText("display name", u.DisplayName, 1, 50); err != nil {
+		return err
+	}
+	if !u.Role.Valid() {
+		return Errorf(EINVALID, "role %q must be admin, manager, reviewer or inspector", u.Role)
+	}
+	if u.Role != RoleAdmin && len(u.Departments) == 0 {
+		return Errorf(EINVALID, "a %s must belong to at least one department", u.Role)
+	}
+	if err := checkList("departments", u.Departments, 16, 64); err != nil {
+		return err
+	}
+	for _, d := range u.Departments {
+		if !ValidID(d) {
+			return Errorf(EINVALID, "department %q is malformed", d)
+		}
+	}
+	return nil
+}
+
+// UserStore persists users.
+type UserStore interface {
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	FindUsers(ctx context.Context, p PageRequest) (*Page[*User], error)
+	CountUsers(ctx context.Context) (int64, error)
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error // u.Version is the expected current version
+}
+
+// RefreshToken is the stored form of a refresh token: only the SHA-256 of
+// the secret is kept. Tokens of one login form a family; each refresh uses up
+// one token and issues the next. A used token presented again means it was
+// stolen, and the whole family is revoked.
+type RefreshToken struct {
+	ID        string     `bson:"_id"` // hex SHA-256 of the token secret
+	Family    string     `bson:"family"`
+	UserID    string     `bson:"userId"`
+	DeviceID  string     `bson:"deviceId,omitempty"`
+	CreatedAt time.Time  `bson:"createdAt"`
+	ExpiresAt time.Time  `bson:"expiresAt"`
+	UsedAt    *time.Time `bson:"usedAt,omitempty"`
+}
+
+// TokenFamily records whether a login session (a family of refresh tokens)
+// was revoked, by logout or by the reuse of a spent token.
+type TokenFamily struct {
+	ID        string     `bson:"_id"`
+	UserID    string     `bson:"userId"`
+	DeviceID  string     `bson:"deviceId,omitempty"`
+	CreatedAt time.Time  `bson:"createdAt"`
+	ExpiresAt time.Time  `bson:"expiresAt"`
+	RevokedAt *time.Time `bson:"revokedAt,omitempty"`
+	Reason    string     `bson:"reason,omitempty"`
+}
+
+// TokenStore persists refresh tokens and their families.
+type TokenStore interface {
+	CreateTokenFamily(ctx context.Context, f *TokenFamily) error
+	FindTokenFamily(ctx context.Context, id string) (*TokenFamily, error)
+	RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	FindRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
+	// UseRefreshToken marks the token used at the given time. It succeeds for
+	// exactly one caller; every other caller gets ECONFLICT.
+	UseRefreshToken(ctx context.Context, id string, at time.Time) error
+}
+
+// ThrottleStore counts events per key in fixed windows, shared by every
+// server instance.
+type ThrottleStore interface {
+	// AddThrottle adds n (0 to only read) to the counter of key in the window
+	// that contains now and returns the new count.
+	AddThrottle(ctx context.Context, key string, window time.Duration, now time.Time, n int) (int, error)
+}
