@@ -50,7 +50,9 @@ const (
 )
 
 // Valid reports whether c is A, B, C or D.
-func (c CreditClass) Valid() bool { return c == CreditA || c == CreditB || c == CreditC || c == CreditD }
+func (c CreditClass) Valid() bool {
+	return c == CreditA || c == CreditB || c == CreditC || c == CreditD
+}
 
 // TargetStatus is the registration status of a target.
 type TargetStatus string
@@ -235,5 +237,5 @@ type TargetStore interface {
 	ScanTargets(ctx context.Context, f TargetFilter, fn func(*Target) error) error
 	CreateTarget(ctx context.Context, t *Target) error
 	CreateTargets(ctx context.Context, ts []*Target) error // bulk insert; duplicate ids fail with ECONFLICT
-	UpdateTarget(ctx context.Context, t *Target) error      // t.Version is the expected current version
+	UpdateTarget(ctx context.Context, t *Target) error     // t.Version is the expected current version
 }
