@@ -20,7 +20,7 @@ const (
 // before. Editing, deleting or reordering a stored entry breaks the chain,
 // which VerifyAudit detects.
 type AuditEntry struct {
-	Seq        int64     `json:"seq" bson:"_id"`
+	Seq        int64     `json:"seq" bson:"seq"`
 	Time       time.Time `json:"time" bson:"time"` // UTC, millisecond precision (what BSON keeps)
 	Actor      string    `json:"actor" bson:"actor"`
 	Role       Role      `json:"role" bson:"role"`
@@ -208,4 +208,23 @@ func (l *AuditLog) Verify(ctx context.Context) (int64, *AuditProblem, error) {
 		}
 	}
 	return n, nil, nil
+}
+
+// Entries returns the newest entries about one object. Only administrators
+// read the audit log.
+func (l *AuditLog) Entries(ctx context.Context, objectType, objectID string, limit int) ([]*AuditEntry, error) {
+	if _, err := requireReader(ctx, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := checkText("objectType", objectType, 1, 40); err != nil {
+		return nil, err
+	}
+	if err := checkText("objectId", objectID, 1, 200); err != nil {
+		return nil, err
+	}
+	p := PageRequest{Limit: limit}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	return l.Store.FindAuditEntries(ctx, objectType, objectID, p.Limit)
 }

@@ -68,7 +68,7 @@ func (in *Inspector) Validate() error {
 		return err
 	}
 	if in.RegionCode != "" && !ValidRegionCode(in.RegionCode) {
-		return Errorf(EINVALID, "region code %q must be six digits", in.RegionCode)
+		return Errorf(EINVALID, "region code %q must be a six- or nine-digit administrative division code", in.RegionCode)
 	}
 	if err := validateConflicts(in.Conflicts); err != nil {
 		return err

@@ -111,13 +111,15 @@ type Target struct {
 }
 
 var (
-	regionPattern   = regexp.MustCompile(`^[1-8][0-9]{5}$`)
-	industryPattern = regexp.MustCompile(`^[A-T]([0-9]{2,4})?$`)
-	otherIDPattern  = regexp.MustCompile(`^(product|project|behaviour)-[A-Za-z0-9_-]{1,64}$`)
+	regionPattern       = regexp.MustCompile(`^[1-8][0-9]{5}([0-9]{3})?$`)
+	regionPrefixPattern = regexp.MustCompile(`^[0-9]{1,9}$`)
+	industryPattern     = regexp.MustCompile(`^[A-T]([0-9]{2,4})?$`)
+	otherIDPattern      = regexp.MustCompile(`^(product|project|behaviour)-[A-Za-z0-9_-]{1,64}$`)
 )
 
 // ValidRegionCode reports whether s is a six-digit administrative division
-// code (GB/T 2260).
+// code (GB/T 2260, down to the county) or a nine-digit one (GB/T 10114,
+// down to the township or street).
 func ValidRegionCode(s string) bool { return regionPattern.MatchString(s) }
 
 // Validate checks every field and the consistency between the USCC and the kind.
@@ -130,7 +132,7 @@ func (t *Target) Validate() error {
 			return err
 		}
 		if k := USCCKind(t.ID); k != "" && k != t.Kind {
-			return Errorf(EINVALID, "USCC %s is the code of a %s, not of a %s", t.ID, k, t.Kind)
+			return Errorf(EINVALID, "USCC %s is registered as kind %s, not %s", t.ID, k, t.Kind)
 		}
 		if !t.CreditClass.Valid() {
 			return Errorf(EINVALID, "credit class %q must be A, B, C or D", t.CreditClass)
@@ -147,7 +149,7 @@ func (t *Target) Validate() error {
 		return err
 	}
 	if !ValidRegionCode(t.RegionCode) {
-		return Errorf(EINVALID, "region code %q must be a six-digit administrative division code", t.RegionCode)
+		return Errorf(EINVALID, "region code %q must be a six- or nine-digit administrative division code", t.RegionCode)
 	}
 	if err := checkText("address", t.Address, 0, 300); err != nil {
 		return err
@@ -204,8 +206,8 @@ func (f *TargetFilter) Validate() error {
 			return Errorf(EINVALID, "unknown kind %q", k)
 		}
 	}
-	if f.RegionPrefix != "" && !regexp.MustCompile(`^[0-9]{1,6}$`).MatchString(f.RegionPrefix) {
-		return Errorf(EINVALID, "region %q must be 1-6 digits", f.RegionPrefix)
+	if f.RegionPrefix != "" && !regionPrefixPattern.MatchString(f.RegionPrefix) {
+		return Errorf(EINVALID, "region %q must be 1-9 digits", f.RegionPrefix)
 	}
 	for _, in := range f.Industries {
 		if !industryPattern.MatchString(in) {

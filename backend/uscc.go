@@ -32,7 +32,7 @@ func USCCCheckChar(first17 string) (byte, bool) {
 // must already be upper case: codes are stored and compared exactly.
 func ValidateUSCC(code string) error {
 	if len(code) != 18 {
-		return Errorf(EINVALID, "USCC %q must be 18 characters, got %d", code, len([]rune(code)))
+		return Errorf(EINVALID, "USCC %q must be 18 characters", code)
 	}
 	for i := 0; i < 18; i++ {
 		if strings.IndexByte(usccAlphabet, code[i]) < 0 {

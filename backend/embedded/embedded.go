@@ -20,11 +20,13 @@ type Server struct {
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	lock   *os.File
 }
 
 // Start opens (creating if needed) the SQLite databases under dir and starts
-// listening on a free loopback port. Logs below warning level are dropped
-// unless logger says otherwise.
+// listening on a free loopback port. With a nil logger only errors are
+// logged: FerretDB warns about every command it does not implement, such as
+// the driver's endSessions on disconnect, which is harmless.
 func Start(dir string, logger *slog.Logger) (*Server, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -33,8 +35,12 @@ func Start(dir string, logger *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
 	}
+	lock, err := lockDir(abs)
+	if err != nil {
+		return nil, err
+	}
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
@@ -43,10 +49,11 @@ func Start(dir string, logger *slog.Logger) (*Server, error) {
 		Logger:    logger,
 	})
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cancel: cancel, done: make(chan struct{})}
+	s := &Server{cancel: cancel, done: make(chan struct{}), lock: lock}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(ctx)
@@ -62,5 +69,5 @@ func (s *Server) URI() string { return s.uri }
 func (s *Server) Close() error {
 	s.cancel()
 	<-s.done
-	return nil
+	return s.lock.Close() // releases the directory lock
 }

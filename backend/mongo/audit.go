@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -38,23 +39,37 @@ func (s *AuditStore) AdvanceAuditHead(ctx context.Context, version, seq int64, h
 		_, err := s.DB.c(colAuditHead).InsertOne(ctx, doc)
 		return translate(op, err)
 	}
-	res, err := s.DB.c(colAuditHead).ReplaceOne(ctx, bson.D{{Key: "_id", Value: auditHeadID}, {Key: "version", Value: version}}, doc)
+	ok, err := s.DB.updateIf(ctx, s.DB.c(colAuditHead), auditHeadID, bson.D{{Key: "version", Value: version}}, doc, true)
 	if err != nil {
 		return translate(op, err)
 	}
-	if res.MatchedCount != 1 {
+	if !ok {
 		return versionConflict(op, "audit head", auditHeadID)
 	}
 	return nil
 }
 
+// auditDoc is the stored form of an entry: keyed by the sequence number as
+// a zero-padded string, because FerretDB pushes down _id lookups only for
+// strings and ObjectIDs, and padding keeps string order equal to numeric order.
+type auditDoc struct {
+	ID                 string `bson:"_id"`
+	backend.AuditEntry `bson:",inline"`
+}
+
+func auditID(seq int64) string { return fmt.Sprintf("%019d", seq) }
+
 func (s *AuditStore) InsertAuditEntry(ctx context.Context, e *backend.AuditEntry) error {
-	_, err := s.DB.c(colAudit).InsertOne(ctx, e)
+	_, err := s.DB.c(colAudit).InsertOne(ctx, auditDoc{ID: auditID(e.Seq), AuditEntry: *e})
 	return translate("InsertAuditEntry", err)
 }
 
 func (s *AuditStore) FindAuditEntry(ctx context.Context, seq int64) (*backend.AuditEntry, error) {
-	return findByID[backend.AuditEntry](ctx, s.DB.c(colAudit), "FindAuditEntry", "audit entry", seq)
+	d, err := findByID[auditDoc](ctx, s.DB.c(colAudit), "FindAuditEntry", "audit entry", auditID(seq))
+	if err != nil {
+		return nil, err
+	}
+	return &d.AuditEntry, nil
 }
 
 func (s *AuditStore) ScanAudit(ctx context.Context, fn func(*backend.AuditEntry) error) error {
@@ -64,11 +79,11 @@ func (s *AuditStore) ScanAudit(ctx context.Context, fn func(*backend.AuditEntry)
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		var e backend.AuditEntry
-		if err := cur.Decode(&e); err != nil {
+		var d auditDoc
+		if err := cur.Decode(&d); err != nil {
 			return translate("ScanAudit", err)
 		}
-		if err := fn(&e); err != nil {
+		if err := fn(&d.AuditEntry); err != nil {
 			return err
 		}
 	}
@@ -82,9 +97,13 @@ func (s *AuditStore) FindAuditEntries(ctx context.Context, objectType, objectID 
 	if err != nil {
 		return nil, translate("FindAuditEntries", err)
 	}
-	var out []*backend.AuditEntry
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []auditDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, translate("FindAuditEntries", err)
+	}
+	out := make([]*backend.AuditEntry, len(docs))
+	for i := range docs {
+		out[i] = &docs[i].AuditEntry
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -48,6 +49,9 @@ type DB struct {
 	Database *mongo.Database
 	// Now is the clock used for timestamps; tests replace it.
 	Now func() time.Time
+
+	ferret bool
+	locks  [lockStripes]sync.Mutex
 }
 
 // Open connects to uri and selects database name. It does not create
@@ -64,7 +68,12 @@ func Open(ctx context.Context, uri, name string) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "store is not reachable", Err: err}
 	}
-	return &DB{Client: client, Database: client.Database(name), Now: time.Now}, nil
+	db := &DB{Client: client, Database: client.Database(name), Now: time.Now}
+	if db.ferret, err = detectEngine(ctx, db.Database); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
+	}
+	return db, nil
 }
 
 // Close disconnects.
@@ -108,8 +117,16 @@ var indexes = []index{
 
 // EnsureIndexes creates every index the stores rely on. Creating an index
 // that exists is a no-op on both engines, so it runs at every start.
+//
+// On FerretDB only unique indexes are created: they enforce constraints,
+// while its query planner never uses a secondary index, and each one made
+// every update of a 20,000-document collection take ~250 ms instead of ~1 ms
+// (measured; see docs/benchmarks.md).
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	for _, ix := range indexes {
+		if db.ferret && !ix.unique {
+			continue
+		}
 		opts := options.Index().SetUnique(ix.unique)
 		if ix.sparse {
 			opts.SetSparse(true)

@@ -39,7 +39,7 @@ func (s *DepartmentStore) CreateDepartment(ctx context.Context, d *backend.Depar
 func (s *DepartmentStore) UpdateDepartment(ctx context.Context, d *backend.Department) error {
 	expected := d.Version
 	d.Version, d.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colDepartments), "UpdateDepartment", "department", d.ID, expected, d); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colDepartments), "UpdateDepartment", "department", d.ID, expected, d); err != nil {
 		d.Version = expected
 		return err
 	}

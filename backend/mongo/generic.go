@@ -3,6 +3,8 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -25,18 +27,38 @@ func findByID[T any](ctx context.Context, c *mongo.Collection, op, what string, 
 	return &v, nil
 }
 
-// findPage returns one page of documents matching filter in _id order.
-func findPage[T any](ctx context.Context, c *mongo.Collection, op string, filter bson.D, p backend.PageRequest, idOf func(*T) string) (*backend.Page[*T], error) {
+// findPage returns one page of documents matching filter.
+//
+// On MongoDB pages are in _id order and the cursor is the last _id: an
+// index range scan, whatever the page. On FerretDB a sort reads and sorts
+// the whole collection before the first document comes back, so pages come
+// in the store's insertion order (stable: targets are never deleted and an
+// update keeps a document's place) and the cursor is an offset; the scan
+// stops as soon as the page is full.
+func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string, filter bson.D, p backend.PageRequest, idOf func(*T) string) (*backend.Page[*T], error) {
 	if err := p.Normalize(); err != nil {
 		return nil, err
-	}
-	if p.After != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
 	}
 	if filter == nil {
 		filter = bson.D{}
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	opts := options.Find().SetLimit(int64(p.Limit + 1))
+	var offset int64
+	if db.ferret {
+		if p.After != "" {
+			n, err := strconv.ParseInt(strings.TrimPrefix(p.After, "@"), 10, 64)
+			if err != nil || !strings.HasPrefix(p.After, "@") || n < 0 {
+				return nil, backend.Errorf(backend.EINVALID, "malformed cursor %q", p.After)
+			}
+			offset = n
+			opts.SetSkip(n)
+		}
+	} else {
+		if p.After != "" {
+			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
+		}
+		opts.SetSort(bson.D{{Key: "_id", Value: 1}})
+	}
 	cur, err := c.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, translate(op, err)
@@ -48,7 +70,11 @@ func findPage[T any](ctx context.Context, c *mongo.Collection, op string, filter
 	page := &backend.Page[*T]{Items: items}
 	if len(items) > p.Limit {
 		page.Items = items[:p.Limit]
-		page.NextCursor = idOf(page.Items[p.Limit-1])
+		if db.ferret {
+			page.NextCursor = "@" + strconv.FormatInt(offset+int64(p.Limit), 10)
+		} else {
+			page.NextCursor = idOf(page.Items[p.Limit-1])
+		}
 	}
 	return page, nil
 }
@@ -56,12 +82,12 @@ func findPage[T any](ctx context.Context, c *mongo.Collection, op string, filter
 // replaceVersioned replaces the document with _id id whose version is
 // expected; the stored version becomes expected+1. A missing document gives
 // ENOTFOUND, a different version ECONFLICT.
-func replaceVersioned(ctx context.Context, c *mongo.Collection, op, what, id string, expected int64, doc any) error {
-	res, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: expected}}, doc)
+func replaceVersioned(ctx context.Context, db *DB, c *mongo.Collection, op, what, id string, expected int64, doc any) error {
+	ok, err := db.updateIf(ctx, c, id, bson.D{{Key: "version", Value: expected}}, doc, true)
 	if err != nil {
 		return translate(op, err)
 	}
-	if res.MatchedCount == 1 {
+	if ok {
 		return nil
 	}
 	n, err := c.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})

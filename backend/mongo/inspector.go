@@ -44,7 +44,7 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 	if f.CertNo != "" {
 		q = append(q, bson.E{Key: "certNo", Value: f.CertNo})
 	}
-	return findPage(ctx, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
+	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
 }
 
 func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspector) error {
@@ -56,7 +56,7 @@ func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspec
 func (s *InspectorStore) UpdateInspector(ctx context.Context, in *backend.Inspector) error {
 	expected := in.Version
 	in.Version, in.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in); err != nil {
 		in.Version = expected
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *InspectorStore) FindExpertByID(ctx context.Context, id string) (*backen
 }
 
 func (s *InspectorStore) FindExperts(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Expert], error) {
-	return findPage(ctx, s.DB.c(colExperts), "FindExperts", bson.D{}, p, func(e *backend.Expert) string { return e.ID })
+	return findPage(ctx, s.DB, s.DB.c(colExperts), "FindExperts", bson.D{}, p, func(e *backend.Expert) string { return e.ID })
 }
 
 func (s *InspectorStore) CreateExpert(ctx context.Context, e *backend.Expert) error {
@@ -80,7 +80,7 @@ func (s *InspectorStore) CreateExpert(ctx context.Context, e *backend.Expert) er
 func (s *InspectorStore) UpdateExpert(ctx context.Context, e *backend.Expert) error {
 	expected := e.Version
 	e.Version, e.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colExperts), "UpdateExpert", "expert", e.ID, expected, e); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colExperts), "UpdateExpert", "expert", e.ID, expected, e); err != nil {
 		e.Version = expected
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *ItemStore) FindItems(ctx context.Context, f backend.ItemFilter, p backe
 	if f.TargetKind != "" {
 		q = append(q, bson.E{Key: "targetKind", Value: f.TargetKind})
 	}
-	return findPage(ctx, s.DB.c(colItems), "FindItems", q, p, func(it *backend.Item) string { return it.Code })
+	return findPage(ctx, s.DB, s.DB.c(colItems), "FindItems", q, p, func(it *backend.Item) string { return it.Code })
 }
 
 func (s *ItemStore) CreateItem(ctx context.Context, it *backend.Item) error {
@@ -43,7 +43,7 @@ func (s *ItemStore) CreateItem(ctx context.Context, it *backend.Item) error {
 func (s *ItemStore) UpdateItem(ctx context.Context, it *backend.Item) error {
 	expected := it.Version
 	it.Version, it.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colItems), "UpdateItem", "item", it.Code, expected, it); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colItems), "UpdateItem", "item", it.Code, expected, it); err != nil {
 		it.Version = expected
 		return err
 	}

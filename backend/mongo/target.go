@@ -55,7 +55,7 @@ func targetFilter(f backend.TargetFilter) bson.D {
 }
 
 func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
-	return findPage(ctx, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
+	return findPage(ctx, s.DB, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
 }
 
 func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, fn func(*backend.Target) error) error {
@@ -101,7 +101,7 @@ func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) e
 func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error {
 	expected := t.Version
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t); err != nil {
 		t.Version = expected
 		return err
 	}

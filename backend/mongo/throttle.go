@@ -36,6 +36,11 @@ func (s *ThrottleStore) AddThrottle(ctx context.Context, key string, window time
 		}
 		return doc2.Count, nil
 	}
+	if s.DB.ferret {
+		// FerretDB's findAndModify reads, then writes: serialise it here so
+		// that concurrent failures all count.
+		defer s.DB.lockFor(colThrottle, id)()
+	}
 	err := s.DB.c(colThrottle).FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: id}},
 		bson.D{

@@ -24,9 +24,8 @@ func (s *TokenStore) FindTokenFamily(ctx context.Context, id string) (*backend.T
 }
 
 func (s *TokenStore) RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error {
-	_, err := s.DB.c(colTokenFamilies).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "revokedAt", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}})
+	_, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}}, false)
 	return translate("RevokeTokenFamily", err)
 }
 
@@ -40,13 +39,12 @@ func (s *TokenStore) FindRefreshToken(ctx context.Context, id string) (*backend.
 }
 
 func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.DB.c(colRefreshTokens).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "usedAt", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}}}})
+	ok, err := s.DB.updateIf(ctx, s.DB.c(colRefreshTokens), id, bson.D{{Key: "usedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}}}}, false)
 	if err != nil {
 		return translate("UseRefreshToken", err)
 	}
-	if res.ModifiedCount != 1 {
+	if !ok {
 		return &backend.Error{Code: backend.ECONFLICT, Op: "UseRefreshToken", Message: "refresh token was already used"}
 	}
 	return nil

@@ -18,7 +18,7 @@ func (s *UserStore) FindUserByID(ctx context.Context, id string) (*backend.User,
 }
 
 func (s *UserStore) FindUsers(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.User], error) {
-	return findPage(ctx, s.DB.c(colUsers), "FindUsers", bson.D{}, p, func(u *backend.User) string { return u.ID })
+	return findPage(ctx, s.DB, s.DB.c(colUsers), "FindUsers", bson.D{}, p, func(u *backend.User) string { return u.ID })
 }
 
 func (s *UserStore) CountUsers(ctx context.Context) (int64, error) {
@@ -35,7 +35,7 @@ func (s *UserStore) CreateUser(ctx context.Context, u *backend.User) error {
 func (s *UserStore) UpdateUser(ctx context.Context, u *backend.User) error {
 	expected := u.Version
 	u.Version, u.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB.c(colUsers), "UpdateUser", "user", u.ID, expected, u); err != nil {
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colUsers), "UpdateUser", "user", u.ID, expected, u); err != nil {
 		u.Version = expected
 		return err
 	}

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend/auth"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+// withClientAddr records the client's address for throttling and the audit
+// log, for every request, authenticated or not.
+func withClientAddr(c *fiber.Ctx) error {
+	c.SetUserContext(auth.WithClientAddr(c.UserContext(), c.IP()))
+	return c.Next()
+}
+
+func (s *Server) registerAuthRoutes() {
+	s.add(route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; throttled per account and per address", Tag: "auth",
+		Request: loginRequest{}, Response: auth.Tokens{}, Handler: func(c *fiber.Ctx) error {
+			var r loginRequest
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			t, err := s.Auth.Login(c.UserContext(), r.Username, r.Password)
+			if err != nil {
+				return err
+			}
+			return c.JSON(t)
+		}})
+	s.add(route{Method: "POST", Path: "/api/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; a reused token ends the session", Tag: "auth",
+		Request: refreshRequest{}, Response: auth.Tokens{}, Handler: func(c *fiber.Ctx) error {
+			var r refreshRequest
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			t, err := s.Auth.Refresh(c.UserContext(), r.RefreshToken)
+			if err != nil {
+				return err
+			}
+			return c.JSON(t)
+		}})
+	s.add(route{Method: "POST", Path: "/api/v1/auth/logout", Summary: "End the session of a refresh token", Tag: "auth",
+		Request: refreshRequest{}, Status: fiber.StatusNoContent, Handler: func(c *fiber.Ctx) error {
+			var r refreshRequest
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			if err := s.Auth.Logout(c.UserContext(), r.RefreshToken); err != nil {
+				return err
+			}
+			return c.SendStatus(fiber.StatusNoContent)
+		}})
+}

@@ -1,0 +1,123 @@
+package api_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend/api"
+)
+
+// serve runs the app on a real loopback listener, as in production, and
+// returns its base URL. Limits enforced by the HTTP server itself (body
+// size, timeouts) only show on a real connection.
+func (e *env) serve(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := e.m.HTTP.App()
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
+	return "http://" + ln.Addr().String()
+}
+
+func TestBodyLimit(t *testing.T) {
+	e := newEnv(t)
+	base := e.serve(t)
+	token := e.login("manager")
+	tests := []struct {
+		name string
+		size int
+		want int
+	}{
+		{"OK/UnderLimit", api.MaxBodyBytes - 100, 400}, // reaches the handler: invalid target, not too large
+		{"ErrOverLimit", api.MaxBodyBytes + 1, 413},
+		{"ErrFarOverLimit", 64 * api.MaxBodyBytes, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A raw connection: send the headers, then the body in the
+			// background, and read the answer. The server decides on the
+			// declared length and answers before reading an over-limit body.
+			conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			body := `{"name":"` + strings.Repeat("x", tt.size-11) + `"}`
+			head := fmt.Sprintf("POST /api/v1/targets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", token, len(body))
+			if _, err := conn.Write([]byte(head)); err != nil {
+				t.Fatal(err)
+			}
+			go func() { _, _ = io.WriteString(conn, body) }()
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status=%d, want %d (%s)", resp.StatusCode, tt.want, b)
+			}
+			var eb struct{ Code, Message string }
+			if err := json.Unmarshal(b, &eb); err != nil || eb.Code == "" || eb.Message == "" {
+				t.Fatalf("body %s is not {code,message}", b)
+			}
+			if tt.want == 413 && eb.Code != "payload_too_large" {
+				t.Fatalf("code=%q, want payload_too_large", eb.Code)
+			}
+		})
+	}
+}
+
+func TestServerTimeoutsSet(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.m.HTTP.App().Config()
+	if cfg.ReadTimeout != api.ReadTimeout || cfg.WriteTimeout != api.WriteTimeout || cfg.IdleTimeout != api.IdleTimeout || cfg.BodyLimit != api.MaxBodyBytes {
+		t.Fatalf("config read=%v write=%v idle=%v body=%d", cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout, cfg.BodyLimit)
+	}
+	if api.ReadTimeout <= 0 || api.WriteTimeout <= 0 || api.IdleTimeout <= 0 {
+		t.Fatal("a timeout is not set")
+	}
+}
+
+// TestSlowlorisCut sends headers slower than the read timeout allows and
+// expects the server to close the connection.
+func TestSlowClientIsCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the read timeout")
+	}
+	e := newEnv(t)
+	base := e.serve(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(api.ReadTimeout + 10*time.Second))
+	start := time.Now()
+	buf := make([]byte, 512)
+	_, err = conn.Read(buf)
+	if err == nil {
+		// fasthttp may answer 408 before closing; the next read must see the close.
+		_, err = conn.Read(buf)
+	}
+	if err == nil {
+		t.Fatal("connection still open after the read timeout")
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("server kept an incomplete request open for %v", time.Since(start))
+	}
+}

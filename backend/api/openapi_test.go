@@ -1,0 +1,60 @@
+package api_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend/api"
+)
+
+// TestOpenAPICoversRoutes compares the document served at
+// /api/v1/openapi.json with the routes Fiber actually has registered.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/api/v1/openapi.json", "", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("status=%d", r.Status)
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	r.json(t, &doc)
+	if doc.OpenAPI != "3.1.0" {
+		t.Fatalf("openapi=%q, want 3.1.0", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	registered := map[string]bool{}
+	for _, rt := range e.m.HTTP.App().GetRoutes(true) {
+		if rt.Method == "HEAD" || rt.Path == "/" || strings.HasSuffix(rt.Path, "*") {
+			continue // Fiber adds HEAD for GET; "/" and "*" are middleware
+		}
+		registered[rt.Method+" "+api.OpenAPIPath(rt.Path)] = true
+	}
+	var missing, extra []string
+	for k := range registered {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !registered[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("routes not documented: %v\ndocumented but not registered: %v", missing, extra)
+	}
+	if len(registered) < 30 {
+		t.Fatalf("only %d routes registered; the route list looks wrong", len(registered))
+	}
+}

@@ -1,0 +1,171 @@
+// Package api is the HTTP adapter of the back office and the public site:
+// the JSON API under /api/v1, the public pages under /public, health checks
+// and the OpenAPI document. Handlers are thin: they parse a request into
+// typed structs, call a backend service and return its result or its error;
+// one error handler turns every error into a status and a {"code","message"}
+// body.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/auth"
+)
+
+// Limits of the HTTP server. Each one is tested.
+const (
+	// MaxBodyBytes is the largest request body the JSON API accepts.
+	MaxBodyBytes = 1 << 20
+	ReadTimeout  = 15 * time.Second
+	WriteTimeout = 30 * time.Second
+	IdleTimeout  = 60 * time.Second
+)
+
+// Pinger reports whether the store answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the services the routes call.
+type Server struct {
+	Directory *backend.Directory
+	Users     *backend.Users
+	Auth      *auth.Service
+	Audit     *backend.AuditLog
+	Store     Pinger
+	Logger    *slog.Logger
+	// TrustedProxies lists the addresses of reverse proxies whose
+	// X-Forwarded-For header names the real client.
+	TrustedProxies []string
+
+	app    *fiber.App
+	routes []route
+}
+
+// App builds the Fiber application once and returns it.
+func (s *Server) App() *fiber.App {
+	if s.app != nil {
+		return s.app
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	cfg := fiber.Config{
+		AppName:               "fieldcheck",
+		BodyLimit:             MaxBodyBytes,
+		ReadTimeout:           ReadTimeout,
+		WriteTimeout:          WriteTimeout,
+		IdleTimeout:           IdleTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		StrictRouting:         false,
+		CaseSensitive:         true,
+	}
+	if len(s.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = s.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	app := fiber.New(cfg)
+	app.Use(s.recoverPanic, securityHeaders, withClientAddr)
+	s.app = app
+	s.registerRoutes()
+	app.Use(func(c *fiber.Ctx) error {
+		return backend.Errorf(backend.ENOTFOUND, "no route for %s %s", c.Method(), c.Path())
+	})
+	return app
+}
+
+// statusOf maps error codes to HTTP statuses: the one table of it.
+var statusOf = map[string]int{
+	backend.EINVALID:         fiber.StatusBadRequest,
+	backend.EUNAUTHENTICATED: fiber.StatusUnauthorized,
+	backend.EFORBIDDEN:       fiber.StatusForbidden,
+	backend.ENOTFOUND:        fiber.StatusNotFound,
+	backend.ECONFLICT:        fiber.StatusConflict,
+	backend.ETOOMANY:         fiber.StatusTooManyRequests,
+	backend.ETOOLARGE:        fiber.StatusRequestEntityTooLarge,
+	backend.EUNAVAILABLE:     fiber.StatusServiceUnavailable,
+	backend.EINTERNAL:        fiber.StatusInternalServerError,
+}
+
+// fiberCodes maps errors raised by Fiber itself (unknown method, body over
+// the limit, timeouts) to our codes.
+var fiberCodes = map[int]string{
+	fiber.StatusBadRequest:            backend.EINVALID,
+	fiber.StatusNotFound:              backend.ENOTFOUND,
+	fiber.StatusMethodNotAllowed:      backend.EINVALID,
+	fiber.StatusRequestEntityTooLarge: backend.ETOOLARGE,
+	fiber.StatusUnsupportedMediaType:  backend.EINVALID,
+	fiber.StatusRequestTimeout:        backend.EUNAVAILABLE,
+	fiber.StatusTooManyRequests:       backend.ETOOMANY,
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	body := ErrorBody{Code: backend.ErrorCode(err), Message: backend.ErrorMessage(err)}
+	if errors.As(err, &fe) {
+		code, ok := fiberCodes[fe.Code]
+		if !ok {
+			code = backend.EINVALID
+			if fe.Code >= 500 {
+				code = backend.EINTERNAL
+			}
+		}
+		body = ErrorBody{Code: code, Message: fe.Message}
+		if fe.Code == fiber.StatusRequestEntityTooLarge {
+			body.Message = "request body is over the limit of 1 MiB"
+		}
+	}
+	status := statusOf[body.Code]
+	if status >= 500 {
+		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if body.Code == backend.ETOOMANY && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+		c.Set(fiber.HeaderRetryAfter, "60")
+	}
+	return c.Status(status).JSON(body)
+}
+
+func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("panic in handler", "method", c.Method(), "path", c.Path(), "panic", r)
+			err = &backend.Error{Code: backend.EINTERNAL, Op: "recover"}
+		}
+	}()
+	return c.Next()
+}
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	return c.Next()
+}
+
+// Listen serves on addr until ctx is cancelled, then shuts down gracefully,
+// letting requests in flight finish for up to grace.
+func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
+	app := s.App()
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return app.ShutdownWithTimeout(grace)
+	}
+}

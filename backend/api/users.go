@@ -1,0 +1,102 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+type createUserRequest struct {
+	ID          string       `json:"id"`
+	DisplayName string       `json:"displayName"`
+	Role        backend.Role `json:"role"`
+	Departments []string     `json:"departments"`
+	Password    string       `json:"password"`
+}
+
+type resetPasswordRequest struct {
+	// Password is the new password; empty to have one generated.
+	Password string `json:"password"`
+}
+
+type resetPasswordResponse struct {
+	// Password is set only when it was generated.
+	Password string `json:"password,omitempty"`
+}
+
+func (s *Server) registerUserRoutes() {
+	u := s.Users
+	s.add(route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
+			v, err := u.Me(c.UserContext())
+			if err != nil {
+				return err
+			}
+			return c.JSON(v)
+		}})
+	s.add(route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
+		Query: pageParams, Response: backend.Page[*backend.User]{}, Handler: func(c *fiber.Ctx) error {
+			p, err := pageRequest(c)
+			if err != nil {
+				return err
+			}
+			page, err := u.ListUsers(c.UserContext(), p)
+			if err != nil {
+				return err
+			}
+			return c.JSON(page)
+		}})
+	s.add(route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
+			v, err := u.GetUser(c.UserContext(), c.Params("id"))
+			if err != nil {
+				return err
+			}
+			return c.JSON(v)
+		}})
+	s.add(route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
+		Request: createUserRequest{}, Response: backend.User{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
+			var r createUserRequest
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			v := &backend.User{ID: r.ID, DisplayName: r.DisplayName, Role: r.Role, Departments: r.Departments}
+			if err := u.CreateUser(c.UserContext(), v, r.Password); err != nil {
+				return err
+			}
+			return created(c, v)
+		}})
+	for _, st := range []struct {
+		path, summary string
+		disabled      bool
+	}{
+		{"/api/v1/users/:id/disable", "Disable an account (admin): writes refused at once, reads once the access token expires", true},
+		{"/api/v1/users/:id/enable", "Re-enable an account (admin)", false},
+	} {
+		disabled := st.disabled
+		s.add(route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
+			Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
+				v, err := u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
+				if err != nil {
+					return err
+				}
+				return c.JSON(v)
+			}})
+	}
+	s.add(route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin)", Tag: "users", Auth: true,
+		Request: resetPasswordRequest{}, Response: resetPasswordResponse{}, Handler: func(c *fiber.Ctx) error {
+			var r resetPasswordRequest
+			if err := decode(c, &r); err != nil {
+				return err
+			}
+			pw, err := u.ResetPassword(c.UserContext(), c.Params("id"), r.Password)
+			if err != nil {
+				return err
+			}
+			resp := resetPasswordResponse{}
+			if r.Password == "" {
+				resp.Password = pw
+			}
+			return c.JSON(resp)
+		}})
+}

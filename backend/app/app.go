@@ -1,0 +1,178 @@
+// Package app wires fieldcheck together: the store (MongoDB, or the
+// embedded FerretDB when no URI is configured), the stores and services, and
+// the HTTP server. cmd/fieldcheck parses flags into a Config and calls it;
+// end-to-end tests build it directly.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/embedded"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+)
+
+// Config is everything that can be configured.
+type Config struct {
+	// DataDir holds the embedded store (DataDir/db); unused with MongoURI.
+	DataDir string
+	// MongoURI selects an external MongoDB; empty starts the embedded store.
+	MongoURI string
+	// Database is the MongoDB database name.
+	Database string
+	// Addr is the HTTP listen address.
+	Addr string
+	// AdminPassword is the first administrator's password on an empty store;
+	// generated and printed once when empty.
+	AdminPassword string
+	// TrustedProxies lists reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Main is a running fieldcheck: store, services and HTTP server.
+type Main struct {
+	Config Config
+
+	DB        *mongo.DB
+	Stores    Stores
+	Audit     *backend.AuditLog
+	Directory *backend.Directory
+	Users     *backend.Users
+	Auth      *auth.Service
+	HTTP      *api.Server
+
+	embedded *embedded.Server
+}
+
+// Stores are the MongoDB implementations of the store interfaces.
+type Stores struct {
+	Departments *mongo.DepartmentStore
+	Users       *mongo.UserStore
+	Targets     *mongo.TargetStore
+	Inspectors  *mongo.InspectorStore
+	Items       *mongo.ItemStore
+	Audit       *mongo.AuditStore
+	Tokens      *mongo.TokenStore
+	Throttle    *mongo.ThrottleStore
+}
+
+// Open starts or connects to the store, creates indexes and builds the
+// services. It does not listen yet.
+func Open(ctx context.Context, cfg Config) (*Main, error) {
+	if cfg.Database == "" {
+		cfg.Database = "fieldcheck"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &Main{Config: cfg}
+	uri := cfg.MongoURI
+	if uri == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("no MongoDB URI and no data directory: give --data DIR or --mongo-uri URI")
+		}
+		srv, err := embedded.Start(filepath.Join(cfg.DataDir, "db"), nil)
+		if err != nil {
+			return nil, err
+		}
+		m.embedded = srv
+		uri = srv.URI()
+	}
+	db, err := mongo.Open(ctx, uri, cfg.Database)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	db.Now = cfg.Now
+	m.DB = db
+	if err := db.EnsureIndexes(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if err := m.build(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Main) build(ctx context.Context) error {
+	db := m.DB
+	m.Stores = Stores{
+		Departments: &mongo.DepartmentStore{DB: db},
+		Users:       &mongo.UserStore{DB: db},
+		Targets:     &mongo.TargetStore{DB: db},
+		Inspectors:  &mongo.InspectorStore{DB: db},
+		Items:       &mongo.ItemStore{DB: db},
+		Audit:       &mongo.AuditStore{DB: db},
+		Tokens:      &mongo.TokenStore{DB: db},
+		Throttle:    &mongo.ThrottleStore{DB: db},
+	}
+	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
+	m.Directory = &backend.Directory{
+		Departments: m.Stores.Departments,
+		Targets:     m.Stores.Targets,
+		Inspectors:  m.Stores.Inspectors,
+		Items:       m.Stores.Items,
+		Audit:       m.Audit,
+	}
+	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Audit: m.Audit}
+	a, err := newAuth(ctx, m)
+	if err != nil {
+		return err
+	}
+	m.Auth = a
+	m.HTTP = &api.Server{
+		Directory:      m.Directory,
+		Users:          m.Users,
+		Auth:           m.Auth,
+		Audit:          m.Audit,
+		Store:          db,
+		Logger:         m.Config.Logger,
+		TrustedProxies: m.Config.TrustedProxies,
+	}
+	return nil
+}
+
+// Bootstrap creates the first administrator on an empty store and prints
+// the password once when it was generated.
+func (m *Main) Bootstrap(ctx context.Context) error {
+	created, pw, err := m.Users.Bootstrap(ctx, m.Config.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create the first administrator: %w", err)
+	}
+	if created && m.Config.AdminPassword == "" {
+		fmt.Fprintf(os.Stderr, "\nFirst start: created administrator %q with password\n\n    %s\n\nIt is shown only this once. Change it with `fieldcheck user reset-password admin`.\n\n", "admin", pw)
+	}
+	return nil
+}
+
+// Serve listens on Config.Addr until ctx is cancelled, then shuts down
+// gracefully.
+func (m *Main) Serve(ctx context.Context) error {
+	return m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second)
+}
+
+// Close releases the store and stops the embedded server.
+func (m *Main) Close() error {
+	if m.DB != nil {
+		_ = m.DB.Close()
+	}
+	if m.embedded != nil {
+		_ = m.embedded.Close()
+	}
+	return nil
+}

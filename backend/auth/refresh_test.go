@@ -1,0 +1,215 @@
+package auth_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/auth"
+)
+
+func TestRefresh(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
+	ctx := ctxFrom("192.0.2.1")
+	first := MustLogin(t, e.Svc, "alice", "192.0.2.1")
+
+	e.Clock.Advance(10 * time.Minute)
+	second, err := e.Svc.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
+		t.Fatalf("refresh returned the same tokens, want new ones")
+	}
+	if second.ExpiresIn != 900 {
+		t.Fatalf("expiresIn=%d, want 900", second.ExpiresIn)
+	}
+	actor, err := e.Svc.Authenticate(ctx, second.AccessToken, true)
+	if err != nil {
+		t.Fatalf("Authenticate(new access token, write): %v", err)
+	}
+	if actor.UserID != "alice" {
+		t.Fatalf("actor=%s, want alice", actor.UserID)
+	}
+
+	// The spent token presented again: refused, and the session is over.
+	_, err = e.Svc.Refresh(ctx, first.RefreshToken)
+	wantCode(t, "reuse of a spent refresh token", err, backend.EUNAUTHENTICATED)
+	_, err = e.Svc.Refresh(ctx, second.RefreshToken)
+	wantCode(t, "refresh with the newer token of the revoked family", err, backend.EUNAUTHENTICATED)
+	_, err = e.Svc.Authenticate(ctx, second.AccessToken, true)
+	wantCode(t, "write with an access token of the revoked family", err, backend.EUNAUTHENTICATED)
+	if _, err := e.Svc.Authenticate(ctx, second.AccessToken, false); err != nil {
+		t.Fatalf("read with an access token of the revoked family: %v, want allowed until it expires", err)
+	}
+
+	// The family record says why.
+	sessions := auditEntries(t, e, "auth.refresh_reuse")
+	if len(sessions) != 1 {
+		t.Fatalf("%d auth.refresh_reuse entries, want 1", len(sessions))
+	}
+	if sessions[0].ObjectID != "alice" || sessions[0].Outcome != backend.OutcomeDenied || sessions[0].ClientAddr != "192.0.2.1" {
+		t.Fatalf("audit entry=%+v, want alice, denied, 192.0.2.1", sessions[0])
+	}
+	// Replaying the spent token again changes nothing and is not audited twice.
+	_, err = e.Svc.Refresh(ctx, first.RefreshToken)
+	wantCode(t, "second reuse", err, backend.EUNAUTHENTICATED)
+	if n := len(auditEntries(t, e, "auth.refresh_reuse")); n != 1 {
+		t.Fatalf("%d auth.refresh_reuse entries after a replay, want 1", n)
+	}
+
+	// Another login is a new session, unaffected.
+	third := MustLogin(t, e.Svc, "alice", "192.0.2.1")
+	if _, err := e.Svc.Refresh(ctx, third.RefreshToken); err != nil {
+		t.Fatalf("refresh in a new session: %v", err)
+	}
+}
+
+func TestRefreshRejects(t *testing.T) {
+	e := newEnv(t, auth.Config{RefreshTTL: 24 * time.Hour, SessionTTL: 36 * time.Hour})
+	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
+	tokens := MustLogin(t, e.Svc, "alice", "192.0.2.1")
+	ctx := ctxFrom("192.0.2.1")
+
+	tests := []struct {
+		name    string
+		token   string
+		wantMsg string
+	}{
+		{"ErrEmpty", "", "invalid refresh token"},
+		{"ErrMalformed", "not-a-refresh-token", "invalid refresh token"},
+		{"ErrUnknown", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "invalid refresh token"},
+		{"ErrAccessTokenInstead", tokens.AccessToken, "invalid refresh token"},
+		{"ErrOperator", `{"$ne":null}`, "invalid refresh token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.Svc.Refresh(ctx, tt.token)
+			wantCode(t, "Refresh", err, backend.EUNAUTHENTICATED)
+			if got := backend.ErrorMessage(err); got != tt.wantMsg {
+				t.Fatalf("message=%q, want %q", got, tt.wantMsg)
+			}
+		})
+	}
+
+	t.Run("ErrExpired", func(t *testing.T) {
+		e.Clock.Set(start.Add(24 * time.Hour))
+		_, err := e.Svc.Refresh(ctx, tokens.RefreshToken)
+		wantCode(t, "Refresh", err, backend.EUNAUTHENTICATED)
+		if got, want := backend.ErrorMessage(err), "session expired; log in again"; got != want {
+			t.Fatalf("message=%q, want %q", got, want)
+		}
+	})
+
+	t.Run("ErrSessionOverSessionTTL", func(t *testing.T) {
+		e.Clock.Set(start)
+		tokens := MustLogin(t, e.Svc, "alice", "192.0.2.1")
+		// Refreshing every 20 hours keeps each refresh token fresh, but the
+		// session ends 36 hours after the login all the same.
+		e.Clock.Set(start.Add(20 * time.Hour))
+		tokens, err := e.Svc.Refresh(ctx, tokens.RefreshToken)
+		if err != nil {
+			t.Fatalf("Refresh at 20h: %v", err)
+		}
+		e.Clock.Set(start.Add(36 * time.Hour))
+		_, err = e.Svc.Refresh(ctx, tokens.RefreshToken)
+		wantCode(t, "Refresh at 36h", err, backend.EUNAUTHENTICATED)
+	})
+}
+
+// Ten clients race with the same refresh token: exactly one gets new tokens.
+// The others are reuse, so the session ends for everyone.
+func TestRefreshConcurrent(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
+	tokens := MustLogin(t, e.Svc, "alice", "192.0.2.1")
+
+	const n = 10
+	var (
+		wg      sync.WaitGroup
+		ready   = make(chan struct{})
+		results = make([]*auth.Tokens, n)
+		errs    = make([]error, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-ready
+			results[i], errs[i] = e.Svc.Refresh(ctxFrom("192.0.2.1"), tokens.RefreshToken)
+		})
+	}
+	close(ready)
+	wg.Wait()
+
+	var won []*auth.Tokens
+	for i, err := range errs {
+		if err == nil {
+			won = append(won, results[i])
+			continue
+		}
+		wantCode(t, "losing refresh", err, backend.EUNAUTHENTICATED)
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d refreshes succeeded, want exactly 1 (errors: %v)", len(won), errs)
+	}
+	_, err := e.Svc.Refresh(ctxFrom("192.0.2.1"), won[0].RefreshToken)
+	wantCode(t, "refresh with the winner's token after the race", err, backend.EUNAUTHENTICATED)
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
+	ctx := ctxFrom("192.0.2.7")
+	tokens := MustLogin(t, e.Svc, "alice", "192.0.2.7")
+	other := MustLogin(t, e.Svc, "alice", "192.0.2.8") // another device
+
+	if err := e.Svc.Logout(ctx, tokens.RefreshToken); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	_, err := e.Svc.Refresh(ctx, tokens.RefreshToken)
+	wantCode(t, "refresh after logout", err, backend.EUNAUTHENTICATED)
+	_, err = e.Svc.Authenticate(ctx, tokens.AccessToken, true)
+	wantCode(t, "write after logout", err, backend.EUNAUTHENTICATED)
+	if got, want := backend.ErrorMessage(err), "session was ended; log in again"; got != want {
+		t.Fatalf("message=%q, want %q", got, want)
+	}
+	if err := e.Svc.Logout(ctx, tokens.RefreshToken); err != nil {
+		t.Fatalf("second Logout: %v, want nil", err)
+	}
+	err = e.Svc.Logout(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	wantCode(t, "Logout(unknown token)", err, backend.EUNAUTHENTICATED)
+
+	// The other session goes on.
+	if _, err := e.Svc.Authenticate(ctx, other.AccessToken, true); err != nil {
+		t.Fatalf("write in the other session: %v", err)
+	}
+	if _, err := e.Svc.Refresh(ctx, other.RefreshToken); err != nil {
+		t.Fatalf("refresh in the other session: %v", err)
+	}
+
+	logouts := auditEntries(t, e, "auth.logout")
+	if len(logouts) != 1 {
+		t.Fatalf("%d auth.logout entries, want 1", len(logouts))
+	}
+	if l := logouts[0]; l.Actor != "alice" || l.ObjectID != "alice" || l.ClientAddr != "192.0.2.7" || l.Outcome != backend.OutcomeOK {
+		t.Fatalf("logout entry=%+v, want alice from 192.0.2.7, ok", l)
+	}
+}
+
+// auditEntries returns the audit entries with the given action, oldest first.
+func auditEntries(tb testing.TB, e *env, action string) []*backend.AuditEntry {
+	tb.Helper()
+	var out []*backend.AuditEntry
+	err := e.Audit.ScanAudit(context.Background(), func(a *backend.AuditEntry) error {
+		if a.Action == action {
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("ScanAudit: %v", err)
+	}
+	return out
+}

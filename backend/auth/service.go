@@ -1,0 +1,473 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// Config holds the token and throttling settings. Zero fields take the
+// defaults below.
+type Config struct {
+	Issuer string // iss of minted tokens, and the only one accepted; "fieldcheck"
+	// Audience is the aud minted into access tokens ("fieldcheck-api");
+	// AcceptedAudiences are the auds Authenticate accepts (just Audience by
+	// default). The mobile API runs its own Service with "fieldcheck-mobile".
+	Audience          string
+	AcceptedAudiences []string
+
+	AccessTTL  time.Duration // lifetime of an access token; 15 minutes
+	RefreshTTL time.Duration // lifetime of each refresh token, renewed by every refresh; 30 days
+	SessionTTL time.Duration // absolute lifetime of a login, however often it is refreshed; 90 days
+	Leeway     time.Duration // clock skew allowed on exp, nbf and iat; 30 seconds
+
+	Throttle ThrottleConfig
+}
+
+// ThrottleConfig limits failed logins in fixed windows, counted in the
+// shared ThrottleStore so that every instance sees the same counts.
+type ThrottleConfig struct {
+	Window             time.Duration // 15 minutes
+	MaxAccountFailures int           // per username and window; 5
+	MaxAddressFailures int           // per client address (IPv6: per /64) and window; 20
+}
+
+// Defaults for Config.
+const (
+	DefaultIssuer             = "fieldcheck"
+	DefaultAudience           = "fieldcheck-api"
+	DefaultAccessTTL          = 15 * time.Minute
+	DefaultRefreshTTL         = 30 * 24 * time.Hour
+	DefaultSessionTTL         = 90 * 24 * time.Hour
+	DefaultLeeway             = 30 * time.Second
+	DefaultThrottleWindow     = 15 * time.Minute
+	DefaultMaxAccountFailures = 5
+	DefaultMaxAddressFailures = 20
+)
+
+// withDefaults fills zero fields and checks the rest.
+func (c Config) withDefaults() (Config, error) {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	defDur := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	defInt := func(n *int, v int) {
+		if *n == 0 {
+			*n = v
+		}
+	}
+	def(&c.Issuer, DefaultIssuer)
+	def(&c.Audience, DefaultAudience)
+	if len(c.AcceptedAudiences) == 0 {
+		c.AcceptedAudiences = []string{c.Audience}
+	}
+	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences) // the parser keeps it
+	defDur(&c.AccessTTL, DefaultAccessTTL)
+	defDur(&c.RefreshTTL, DefaultRefreshTTL)
+	defDur(&c.SessionTTL, DefaultSessionTTL)
+	defDur(&c.Leeway, DefaultLeeway)
+	defDur(&c.Throttle.Window, DefaultThrottleWindow)
+	defInt(&c.Throttle.MaxAccountFailures, DefaultMaxAccountFailures)
+	defInt(&c.Throttle.MaxAddressFailures, DefaultMaxAddressFailures)
+	switch {
+	case c.AccessTTL < time.Second || c.RefreshTTL < time.Second || c.SessionTTL < time.Second:
+		return c, fmt.Errorf("auth: token lifetimes must be at least a second")
+	case c.Leeway < 0:
+		return c, fmt.Errorf("auth: leeway must not be negative")
+	case c.Throttle.Window < time.Second:
+		return c, fmt.Errorf("auth: throttle window must be at least a second")
+	case c.Throttle.MaxAccountFailures < 1 || c.Throttle.MaxAddressFailures < 1:
+		return c, fmt.Errorf("auth: throttle limits must be positive")
+	}
+	return c, nil
+}
+
+// Tokens is what a login or a refresh returns to the client.
+type Tokens struct {
+	AccessToken  string `json:"accessToken"`
+	RefreshToken string `json:"refreshToken"`
+	ExpiresIn    int    `json:"expiresIn"` // seconds until the access token expires
+}
+
+// Service logs users in, issues and rotates tokens, and authenticates
+// requests. It keeps no state that another instance needs: sessions,
+// throttle counters and keys are in the stores.
+type Service struct {
+	Keys     *Keyring
+	Users    backend.UserStore
+	Tokens   backend.TokenStore
+	Throttle backend.ThrottleStore
+	Audit    *backend.AuditLog
+
+	Now  func() time.Time
+	Rand io.Reader // refresh tokens, session ids, jti; reads are serialised
+	Log  *slog.Logger
+
+	cfg    Config
+	parser *jwt.Parser
+	randMu sync.Mutex
+}
+
+// NewService returns a service with the real clock and entropy. The stores
+// are the shared ones; keys may be shared by several services (for example
+// the back-office and the mobile API, which differ in audience).
+func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backend.TokenStore, throttle backend.ThrottleStore, audit *backend.AuditLog) (*Service, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		Keys:     keys,
+		Users:    users,
+		Tokens:   tokens,
+		Throttle: throttle,
+		Audit:    audit,
+		Now:      time.Now,
+		Rand:     rand.Reader,
+		Log:      slog.Default(),
+		cfg:      cfg,
+	}
+	s.parser = s.newParser()
+	return s, nil
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Service) Config() Config {
+	c := s.cfg
+	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences)
+	return c
+}
+
+type clientAddrKey struct{}
+
+// WithClientAddr returns a context that carries the client's network
+// address. The HTTP layer sets it once per request; Login throttles by it,
+// Authenticate copies it into the Actor, and audit entries record it.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddrFrom returns the address set by WithClientAddr, or "".
+func ClientAddrFrom(ctx context.Context) string {
+	s, _ := ctx.Value(clientAddrKey{}).(string)
+	return s
+}
+
+const msgWrongCredentials = "wrong username or password"
+
+// Login checks a username and password and starts a session. Failures are
+// counted per account and per client address; over the limit, attempts are
+// refused with ETOOMANY before the password is even looked at.
+func (s *Service) Login(ctx context.Context, username, password string) (*Tokens, error) {
+	const op = "Login"
+	now := s.now()
+	addr := ClientAddrFrom(ctx)
+	username = normalizeUsername(username)
+	valid := backend.ValidUsername(username)
+
+	res, err := s.reserveAttempt(ctx, username, valid, addr, now)
+	if err != nil {
+		return nil, err
+	}
+
+	var u *backend.User
+	if valid {
+		u, err = s.Users.FindUserByID(ctx, username)
+		if err != nil && !backend.IsCode(err, backend.ENOTFOUND) {
+			return nil, &backend.Error{Op: op, Err: err}
+		}
+	}
+	anonymous := &backend.Actor{UserID: "anonymous", ClientAddr: addr}
+	if u == nil {
+		backend.CheckPasswordUnknownUser(password)
+		// The attempted name is not recorded: people type passwords into the
+		// username field.
+		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", Outcome: backend.OutcomeDenied, Detail: "unknown user"})
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
+	}
+	if !backend.CheckPassword(u.PasswordHash, password) {
+		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "wrong password"})
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
+	}
+	if u.Disabled {
+		// Said only to someone who knows the password. It still counts as a
+		// failure.
+		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
+	}
+	s.refund(ctx, res, now)
+
+	sid, err := s.random(16)
+	if err != nil {
+		return nil, err
+	}
+	fam := &backend.TokenFamily{
+		ID:        hex.EncodeToString(sid),
+		UserID:    u.ID,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.SessionTTL),
+	}
+	if err := s.Tokens.CreateTokenFamily(ctx, fam); err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	tokens, err := s.issue(ctx, u, fam, now)
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, Fresh: true}
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		// No trace, no session: the tokens just made are never handed out.
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	return tokens, nil
+}
+
+// Refresh spends a refresh token and returns a new access token and the
+// next refresh token of the same session. A token that was already spent
+// means it was copied: the whole session is revoked.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
+	const op = "Refresh"
+	now := s.now()
+	rt, err := s.findRefreshToken(ctx, op, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if rt.UsedAt != nil {
+		return nil, s.reuse(ctx, op, rt, now)
+	}
+	if !now.Before(rt.ExpiresAt) {
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
+	}
+	fam, err := s.findFamily(ctx, op, rt.Family, now)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findActiveUser(ctx, op, rt.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Tokens.UseRefreshToken(ctx, rt.ID, now); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			return nil, s.reuse(ctx, op, rt, now) // spent by someone else a moment ago
+		}
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	tokens, err := s.issue(ctx, u, fam, now)
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	return tokens, nil
+}
+
+// Logout ends the session the refresh token belongs to: its refresh tokens
+// stop working at once, its access tokens at the next write (reads go on
+// until they expire, at most AccessTTL). Ending a session that has already
+// ended succeeds.
+func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	const op = "Logout"
+	now := s.now()
+	rt, err := s.findRefreshToken(ctx, op, refreshToken)
+	if err != nil {
+		return err
+	}
+	fam, err := s.Tokens.FindTokenFamily(ctx, rt.Family)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid refresh token"}
+	}
+	if err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	if fam.RevokedAt != nil {
+		return nil
+	}
+	if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, now, "logout"); err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	actor := backend.ActorFrom(ctx)
+	if actor == nil || actor.UserID != rt.UserID {
+		actor = &backend.Actor{UserID: rt.UserID, ClientAddr: ClientAddrFrom(ctx)}
+	}
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: rt.UserID, Detail: "session " + fam.ID}); err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// Authenticate verifies an access token and returns the caller. The client
+// address comes from the context (WithClientAddr).
+//
+// For a read (write false) the signed claims are trusted as they are: no
+// store is touched, and a user disabled or logged out meanwhile keeps reading
+// until the token expires, at most AccessTTL. For a write the user and the
+// session are read again: a disabled user or an ended session is refused at
+// once, and the Actor carries the stored role and departments with Fresh set.
+func (s *Service) Authenticate(ctx context.Context, accessToken string, write bool) (*backend.Actor, error) {
+	const op = "Authenticate"
+	claims, err := s.parseAccessToken(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	addr := ClientAddrFrom(ctx)
+	if !write {
+		return &backend.Actor{UserID: claims.Subject, Role: claims.Role, Departments: claims.Departments, ClientAddr: addr}, nil
+	}
+	u, err := s.findActiveUser(ctx, op, claims.Subject)
+	if err != nil {
+		return nil, err
+	}
+	fam, err := s.findFamily(ctx, op, claims.SessionID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if fam.UserID != u.ID {
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid access token"}
+	}
+	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, Fresh: true}, nil
+}
+
+// issue stores the next refresh token of fam and signs an access token.
+func (s *Service) issue(ctx context.Context, u *backend.User, fam *backend.TokenFamily, now time.Time) (*Tokens, error) {
+	secret, hash, err := s.newRefreshToken()
+	if err != nil {
+		return nil, err
+	}
+	expires := now.Add(s.cfg.RefreshTTL)
+	if !fam.ExpiresAt.IsZero() && fam.ExpiresAt.Before(expires) {
+		expires = fam.ExpiresAt
+	}
+	rt := &backend.RefreshToken{ID: hash, Family: fam.ID, UserID: u.ID, DeviceID: fam.DeviceID, CreatedAt: now, ExpiresAt: expires}
+	if err := s.Tokens.CreateRefreshToken(ctx, rt); err != nil {
+		return nil, err
+	}
+	access, err := s.mintAccessToken(ctx, u, fam.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	return &Tokens{AccessToken: access, RefreshToken: secret, ExpiresIn: int(s.cfg.AccessTTL / time.Second)}, nil
+}
+
+// reuse handles a spent refresh token presented again: the session is
+// revoked (once; replays of the same token are not audited again).
+func (s *Service) reuse(ctx context.Context, op string, rt *backend.RefreshToken, now time.Time) error {
+	refused := &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "refresh token was already used; the session has been ended, log in again"}
+	fam, err := s.Tokens.FindTokenFamily(ctx, rt.Family)
+	if err != nil && !backend.IsCode(err, backend.ENOTFOUND) {
+		return &backend.Error{Op: op, Err: err}
+	}
+	if fam != nil && fam.RevokedAt != nil {
+		return refused
+	}
+	if err := s.Tokens.RevokeTokenFamily(ctx, rt.Family, now, "reuse"); err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	s.audit(ctx, &backend.Actor{UserID: "anonymous", ClientAddr: ClientAddrFrom(ctx)}, backend.AuditRecord{
+		Action: "auth.refresh_reuse", ObjectType: "user", ObjectID: rt.UserID, Outcome: backend.OutcomeDenied,
+		Detail: "spent refresh token presented again; session " + rt.Family + " revoked",
+	})
+	return refused
+}
+
+func (s *Service) findRefreshToken(ctx context.Context, op, secret string) (*backend.RefreshToken, error) {
+	invalid := &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid refresh token"}
+	id := hashRefreshToken(secret)
+	if id == "" {
+		return nil, invalid
+	}
+	rt, err := s.Tokens.FindRefreshToken(ctx, id)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	return rt, nil
+}
+
+// findFamily returns the session if it is still open.
+func (s *Service) findFamily(ctx context.Context, op, id string, now time.Time) (*backend.TokenFamily, error) {
+	fam, err := s.Tokens.FindTokenFamily(ctx, id)
+	switch {
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session not found; log in again"}
+	case err != nil:
+		return nil, &backend.Error{Op: op, Err: err}
+	case fam.RevokedAt != nil:
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session was ended; log in again"}
+	case !fam.ExpiresAt.IsZero() && !now.Before(fam.ExpiresAt):
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
+	}
+	return fam, nil
+}
+
+// findActiveUser returns the user if it exists and is enabled.
+func (s *Service) findActiveUser(ctx context.Context, op, id string) (*backend.User, error) {
+	u, err := s.Users.FindUserByID(ctx, id)
+	switch {
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account no longer exists"}
+	case err != nil:
+		return nil, &backend.Error{Op: op, Err: err}
+	case u.Disabled:
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
+	}
+	return u, nil
+}
+
+// audit appends a record of a refused attempt. The refusal stands whether or
+// not the record could be written, so a failure is only logged.
+func (s *Service) audit(ctx context.Context, actor *backend.Actor, r backend.AuditRecord) {
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), r); err != nil {
+		s.Log.ErrorContext(ctx, "auth: audit append failed", "action", r.Action, "err", err)
+	}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// random returns n bytes from Rand.
+func (s *Service) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	s.randMu.Lock()
+	_, err := io.ReadFull(s.Rand, b)
+	s.randMu.Unlock()
+	if err != nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "auth.random", Message: "no entropy", Err: err}
+	}
+	return b, nil
+}
+
+// normalizeUsername forgives surrounding spaces and upper-case ASCII
+// letters. Only ASCII is folded: Unicode case mapping would let other
+// strings (the Kelvin sign) alias real usernames.
+func normalizeUsername(s string) string {
+	b := []byte(s)
+	start, end := 0, len(b)
+	for start < end && (b[start] == ' ' || b[start] == '\t') {
+		start++
+	}
+	for end > start && (b[end-1] == ' ' || b[end-1] == '\t') {
+		end--
+	}
+	b = b[start:end]
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

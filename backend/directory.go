@@ -1,0 +1,492 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+)
+
+// Directory is the service behind the two directories (targets, inspectors
+// and experts), the item list with its checklist templates, and the
+// departments. It checks who may read and change what, enforces the rules,
+// and records every change in the audit log.
+type Directory struct {
+	Departments DepartmentStore
+	Targets     TargetStore
+	Inspectors  InspectorStore
+	Items       ItemStore
+	Audit       *AuditLog
+}
+
+// Back-office roles may read the directories; inspectors see targets only
+// through their tasks (mobile API).
+var backOffice = []Role{RoleAdmin, RoleManager, RoleReviewer}
+
+func requireReader(ctx context.Context, roles ...Role) (*Actor, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Is(roles...) {
+		return nil, Errorf(EFORBIDDEN, "role %s may not read this", a.Role)
+	}
+	return a, nil
+}
+
+// deny records a refused change and returns err.
+func (s *Directory) deny(ctx context.Context, action, objType, objID string, err error) error {
+	_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: objType, ObjectID: objID, Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
+	return err
+}
+
+// record appends the audit entry of a change that has been stored. If the
+// log cannot be written the caller learns it: the change stands, but an
+// operator must look.
+func (s *Directory) record(ctx context.Context, action, objType, objID string, change any) error {
+	_, err := s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: objType, ObjectID: objID, Change: change})
+	return err
+}
+
+func (s *Directory) checkDepartments(ctx context.Context, ids ...string) error {
+	for _, id := range ids {
+		if _, err := s.Departments.FindDepartmentByID(ctx, id); err != nil {
+			if IsCode(err, ENOTFOUND) {
+				return Errorf(EINVALID, "unknown department %q", id)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- departments ----
+
+// ListDepartments returns every department. Any logged-in user may read them.
+func (s *Directory) ListDepartments(ctx context.Context) ([]*Department, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Departments.FindDepartments(ctx)
+}
+
+// CreateDepartment adds a department (administrators only).
+func (s *Directory) CreateDepartment(ctx context.Context, d *Department) error {
+	if _, err := requireWriter(ctx, RoleAdmin); err != nil {
+		return s.deny(ctx, "department.create", "department", d.ID, err)
+	}
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if err := s.Departments.CreateDepartment(ctx, d); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "department %q already exists", d.ID)
+		}
+		return err
+	}
+	return s.record(ctx, "department.create", "department", d.ID, d)
+}
+
+// UpdateDepartment renames a department (administrators only).
+func (s *Directory) UpdateDepartment(ctx context.Context, d *Department) error {
+	if _, err := requireWriter(ctx, RoleAdmin); err != nil {
+		return s.deny(ctx, "department.update", "department", d.ID, err)
+	}
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	old, err := s.Departments.FindDepartmentByID(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	d.CreatedAt = old.CreatedAt
+	if err := s.Departments.UpdateDepartment(ctx, d); err != nil {
+		return err
+	}
+	return s.record(ctx, "department.update", "department", d.ID, d)
+}
+
+// ---- targets ----
+
+// GetTarget returns one target of the directory.
+func (s *Directory) GetTarget(ctx context.Context, id string) (*Target, error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	return s.Targets.FindTargetByID(ctx, id)
+}
+
+// ListTargets returns one page of targets matching f.
+func (s *Directory) ListTargets(ctx context.Context, f TargetFilter, p PageRequest) (*Page[*Target], error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	return s.Targets.FindTargets(ctx, f, p)
+}
+
+// CreateTarget adds a target. Administrators and department managers
+// maintain the target directory.
+func (s *Directory) CreateTarget(ctx context.Context, t *Target) error {
+	if _, err := requireWriter(ctx, RoleAdmin, RoleManager); err != nil {
+		return s.deny(ctx, "target.create", "target", t.ID, err)
+	}
+	normalizeTarget(t)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if err := s.Targets.CreateTarget(ctx, t); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "target %s already exists", t.ID)
+		}
+		return err
+	}
+	return s.record(ctx, "target.create", "target", t.ID, t)
+}
+
+// UpdateTarget replaces a target; t.Version must be the version read.
+func (s *Directory) UpdateTarget(ctx context.Context, t *Target) error {
+	if _, err := requireWriter(ctx, RoleAdmin, RoleManager); err != nil {
+		return s.deny(ctx, "target.update", "target", t.ID, err)
+	}
+	normalizeTarget(t)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	old, err := s.Targets.FindTargetByID(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if old.Kind != t.Kind {
+		return Errorf(EINVALID, "the kind of target %s cannot change", t.ID)
+	}
+	t.CreatedAt = old.CreatedAt
+	if err := s.Targets.UpdateTarget(ctx, t); err != nil {
+		return err
+	}
+	return s.record(ctx, "target.update", "target", t.ID, t)
+}
+
+func normalizeTarget(t *Target) {
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+	if t.Kind == "" && len(t.ID) == 18 {
+		t.Kind = USCCKind(t.ID)
+	}
+}
+
+// ---- inspectors and experts ----
+
+// canManageDepartment reports whether a may change objects of department dept.
+func canManageDepartment(a *Actor, dept string) bool {
+	return a.Role == RoleAdmin || (a.Role == RoleManager && a.InDepartment(dept))
+}
+
+// GetInspector returns one inspector.
+func (s *Directory) GetInspector(ctx context.Context, id string) (*Inspector, error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	return s.Inspectors.FindInspectorByID(ctx, id)
+}
+
+// ListInspectors returns one page of inspectors. The whole directory is
+// visible to the back office: joint plans draw across departments.
+func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p PageRequest) (*Page[*Inspector], error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	for _, d := range f.DepartmentIDs {
+		if !ValidID(d) {
+			return nil, Errorf(EINVALID, "department %q is malformed", d)
+		}
+	}
+	if err := checkText("specialty", f.Specialty, 0, 40); err != nil {
+		return nil, err
+	}
+	return s.Inspectors.FindInspectors(ctx, f, p)
+}
+
+func (s *Directory) checkInspector(ctx context.Context, action string, in *Inspector) error {
+	a, err := requireWriter(ctx, RoleAdmin, RoleManager)
+	if err == nil && !canManageDepartment(a, in.DepartmentID) {
+		err = Errorf(EFORBIDDEN, "you may only manage inspectors of your own department")
+	}
+	if err != nil {
+		return s.deny(ctx, action, "inspector", in.ID, err)
+	}
+	if in.Specialties == nil {
+		in.Specialties = []string{}
+	}
+	if in.Conflicts == nil {
+		in.Conflicts = []Conflict{}
+	}
+	if in.Leave == nil {
+		in.Leave = []Period{}
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return s.checkDepartments(ctx, in.DepartmentID)
+}
+
+// CreateInspector adds an inspector to the directory.
+func (s *Directory) CreateInspector(ctx context.Context, in *Inspector) error {
+	if err := s.checkInspector(ctx, "inspector.create", in); err != nil {
+		return err
+	}
+	if err := s.Inspectors.CreateInspector(ctx, in); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "an inspector with id %s or certificate %s already exists", in.ID, in.CertNo)
+		}
+		return err
+	}
+	return s.record(ctx, "inspector.create", "inspector", in.ID, in)
+}
+
+// UpdateInspector replaces an inspector; in.Version must be the version read.
+// A manager may not move an inspector out of their department.
+func (s *Directory) UpdateInspector(ctx context.Context, in *Inspector) error {
+	if err := s.checkInspector(ctx, "inspector.update", in); err != nil {
+		return err
+	}
+	old, err := s.Inspectors.FindInspectorByID(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	if a := ActorFrom(ctx); !canManageDepartment(a, old.DepartmentID) {
+		return s.deny(ctx, "inspector.update", "inspector", in.ID, Errorf(EFORBIDDEN, "you may only manage inspectors of your own department"))
+	}
+	in.CreatedAt = old.CreatedAt
+	if err := s.Inspectors.UpdateInspector(ctx, in); err != nil {
+		if IsCode(err, ECONFLICT) && old.CertNo != in.CertNo {
+			return Errorf(ECONFLICT, "certificate %s belongs to another inspector, or the record changed; reload and try again", in.CertNo)
+		}
+		return err
+	}
+	return s.record(ctx, "inspector.update", "inspector", in.ID, in)
+}
+
+// GetExpert returns one expert.
+func (s *Directory) GetExpert(ctx context.Context, id string) (*Expert, error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	return s.Inspectors.FindExpertByID(ctx, id)
+}
+
+// ListExperts returns one page of the expert directory.
+func (s *Directory) ListExperts(ctx context.Context, p PageRequest) (*Page[*Expert], error) {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return nil, err
+	}
+	return s.Inspectors.FindExperts(ctx, p)
+}
+
+// SaveExpert creates (version 0) or replaces an expert.
+func (s *Directory) SaveExpert(ctx context.Context, e *Expert) error {
+	action := "expert.update"
+	if e.Version == 0 {
+		action = "expert.create"
+	}
+	if _, err := requireWriter(ctx, RoleAdmin, RoleManager); err != nil {
+		return s.deny(ctx, action, "expert", e.ID, err)
+	}
+	if e.Specialties == nil {
+		e.Specialties = []string{}
+	}
+	if e.Conflicts == nil {
+		e.Conflicts = []Conflict{}
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if e.Version == 0 {
+		err = s.Inspectors.CreateExpert(ctx, e)
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "expert %s already exists", e.ID)
+		}
+	} else {
+		var old *Expert
+		if old, err = s.Inspectors.FindExpertByID(ctx, e.ID); err == nil {
+			e.CreatedAt = old.CreatedAt
+			err = s.Inspectors.UpdateExpert(ctx, e)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, action, "expert", e.ID, e)
+}
+
+// ---- items and checklist templates ----
+
+// GetItem returns one item of the list. Every logged-in user may read the
+// item list: it is public policy.
+func (s *Directory) GetItem(ctx context.Context, code string) (*Item, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	return s.Items.FindItemByCode(ctx, code)
+}
+
+// ListItems returns one page of the item list.
+func (s *Directory) ListItems(ctx context.Context, f ItemFilter, p PageRequest) (*Page[*Item], error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	if f.DepartmentID != "" && !ValidID(f.DepartmentID) {
+		return nil, Errorf(EINVALID, "department %q is malformed", f.DepartmentID)
+	}
+	if f.Category != "" && f.Category != ItemKey && f.Category != ItemGeneral {
+		return nil, Errorf(EINVALID, "category must be key or general")
+	}
+	if f.TargetKind != "" && !f.TargetKind.Valid() {
+		return nil, Errorf(EINVALID, "unknown target kind %q", f.TargetKind)
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	return s.Items.FindItems(ctx, f, p)
+}
+
+func (s *Directory) checkItem(ctx context.Context, action string, it *Item) error {
+	a, err := requireWriter(ctx, RoleAdmin, RoleManager)
+	if err == nil && !canManageDepartment(a, it.DepartmentID) {
+		err = Errorf(EFORBIDDEN, "only the lead department's managers may change item %s", it.Code)
+	}
+	if err != nil {
+		return s.deny(ctx, action, "item", it.Code, err)
+	}
+	if it.CooperatingDepartments == nil {
+		it.CooperatingDepartments = []string{}
+	}
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	return s.checkDepartments(ctx, it.Departments()...)
+}
+
+// CreateItem adds an item to the list. Its checklist comes separately
+// (CreateTemplate); TemplateVersion starts at 0.
+func (s *Directory) CreateItem(ctx context.Context, it *Item) error {
+	it.TemplateVersion = 0
+	if err := s.checkItem(ctx, "item.create", it); err != nil {
+		return err
+	}
+	if err := s.Items.CreateItem(ctx, it); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "item %s already exists", it.Code)
+		}
+		return err
+	}
+	return s.record(ctx, "item.create", "item", it.Code, it)
+}
+
+// UpdateItem replaces an item; it.Version must be the version read. The
+// template version is managed by CreateTemplate and kept as stored.
+func (s *Directory) UpdateItem(ctx context.Context, it *Item) error {
+	if err := s.checkItem(ctx, "item.update", it); err != nil {
+		return err
+	}
+	old, err := s.Items.FindItemByCode(ctx, it.Code)
+	if err != nil {
+		return err
+	}
+	if a := ActorFrom(ctx); !canManageDepartment(a, old.DepartmentID) {
+		return s.deny(ctx, "item.update", "item", it.Code, Errorf(EFORBIDDEN, "only the lead department's managers may change item %s", it.Code))
+	}
+	it.CreatedAt, it.TemplateVersion = old.CreatedAt, old.TemplateVersion
+	if err := s.Items.UpdateItem(ctx, it); err != nil {
+		return err
+	}
+	return s.record(ctx, "item.update", "item", it.Code, it)
+}
+
+// CreateTemplate stores a new version of an item's checklist and makes it
+// current. Earlier versions stay readable for the tasks issued with them.
+func (s *Directory) CreateTemplate(ctx context.Context, itemCode string, questions []Question) (*ChecklistTemplate, error) {
+	a, err := requireWriter(ctx, RoleAdmin, RoleManager)
+	if err != nil {
+		return nil, s.deny(ctx, "template.create", "item", itemCode, err)
+	}
+	it, err := s.Items.FindItemByCode(ctx, itemCode)
+	if err != nil {
+		return nil, err
+	}
+	if !canManageDepartment(a, it.DepartmentID) {
+		return nil, s.deny(ctx, "template.create", "item", itemCode, Errorf(EFORBIDDEN, "only the lead department's managers may change item %s", itemCode))
+	}
+	if err := ValidateQuestions(questions); err != nil {
+		return nil, err
+	}
+	t := &ChecklistTemplate{ItemCode: itemCode, Version: it.TemplateVersion + 1, Questions: questions, CreatedBy: a.UserID}
+	if err := s.Items.CreateTemplate(ctx, t); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return nil, Errorf(ECONFLICT, "item %s was changed by someone else; reload and try again", itemCode)
+		}
+		return nil, err
+	}
+	it.TemplateVersion = t.Version
+	if err := s.Items.UpdateItem(ctx, it); err != nil {
+		return nil, err
+	}
+	return t, s.record(ctx, "template.create", "item", itemCode, t)
+}
+
+// GetTemplate returns version v of an item's checklist (0 = current).
+func (s *Directory) GetTemplate(ctx context.Context, itemCode string, v int) (*ChecklistTemplate, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	if v == 0 {
+		it, err := s.Items.FindItemByCode(ctx, itemCode)
+		if err != nil {
+			return nil, err
+		}
+		if it.TemplateVersion == 0 {
+			return nil, Errorf(ENOTFOUND, "item %s has no checklist yet", itemCode)
+		}
+		v = it.TemplateVersion
+	}
+	return s.Items.FindTemplate(ctx, itemCode, v)
+}
+
+// MaxMergedItems bounds how many items one merged form may have.
+const MaxMergedItems = 20
+
+// MergedChecklist returns the one form (一表通查) for a visit covering the
+// given items, each at its current template version.
+func (s *Directory) MergedChecklist(ctx context.Context, itemCodes []string) (*Checklist, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	if len(itemCodes) == 0 || len(itemCodes) > MaxMergedItems {
+		return nil, Errorf(EINVALID, "give between 1 and %d items", MaxMergedItems)
+	}
+	items := make([]*Item, len(itemCodes))
+	tpls := make([]*ChecklistTemplate, len(itemCodes))
+	for i, code := range itemCodes {
+		it, err := s.Items.FindItemByCode(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		if it.TemplateVersion == 0 {
+			return nil, Errorf(EINVALID, "item %s has no checklist yet", code)
+		}
+		t, err := s.Items.FindTemplate(ctx, code, it.TemplateVersion)
+		if err != nil {
+			return nil, fmt.Errorf("item %s: %w", code, err)
+		}
+		items[i], tpls[i] = it, t
+	}
+	return MergeChecklists(items, tpls)
+}

@@ -1,0 +1,108 @@
+package draw_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// benchInput builds a joint plan over four departments: candidates in four
+// strata, every twentieth excluded (5 %), the given ratio in every stratum,
+// and 200 inspectors, some on leave, some with an expired certificate, some
+// with a cap or a conflict.
+func benchInput(candidates, ratioBp int) draw.Input {
+	secret := "6b1e4f0c5a0d8f1e2a3b4c5d6e7f80912a3b4c5d6e7f8091a2b3c4d5e6f70819"
+	in := draw.Input{
+		Algorithm:     draw.Algorithm,
+		PlanID:        "plan-bench",
+		PlanVersion:   1,
+		Commitment:    draw.Commitment(mustHexString(secret)),
+		Secret:        secret,
+		PublicEntropy: "bench",
+		DrawDate:      "2025-05-20",
+		TeamSize:      4,
+		Departments:   []string{"dept-a", "dept-b", "dept-c", "dept-d"},
+		Strata:        map[string]draw.Rule{},
+		Default:       &draw.Rule{RatioBp: &ratioBp},
+		Population:    make([]draw.Candidate, candidates),
+	}
+	strata := []string{"A", "B", "C", "D"}
+	codes := []string{draw.ExcludedInactive, draw.ExcludedWhitelist, draw.ExcludedAnnualCap, draw.ExcludedOperator}
+	for i := range in.Population {
+		c := &in.Population[i]
+		c.ID = fmt.Sprintf("91330100%09dX", i)
+		c.Stratum = strata[(i*7)%len(strata)]
+		if i%20 == 19 {
+			c.Excluded = codes[(i/20)%len(codes)]
+			if c.Excluded == draw.ExcludedOperator {
+				c.Note = "excluded by the operator"
+			}
+		}
+	}
+	for i := range 200 {
+		p := draw.Inspector{
+			ID:           fmt.Sprintf("insp-%03d", i),
+			DepartmentID: in.Departments[i%4],
+			CertExpiry:   "2027-12-31",
+		}
+		switch i % 25 {
+		case 3:
+			p.CertExpiry = "2025-05-19"
+		case 7:
+			p.Leave = []draw.Period{{From: "2025-05-15", To: "2025-05-25"}}
+		case 11:
+			p.OpenTasks, p.TaskCap = 3, 20
+		case 13:
+			p.Conflicts = []string{in.Population[i].ID, in.Population[len(in.Population)-1-i].ID}
+		}
+		in.Inspectors = append(in.Inspectors, p)
+	}
+	return in
+}
+
+func mustHexString(s string) []byte {
+	b := make([]byte, len(s)/2)
+	for i := range b {
+		fmt.Sscanf(s[2*i:2*i+2], "%02x", &b[i])
+	}
+	return b
+}
+
+func BenchmarkRun(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"10k", 10_000}, {"100k", 100_000}, {"1M", 1_000_000}} {
+		b.Run(size.name, func(b *testing.B) {
+			in := benchInput(size.n, 300)
+			b.ReportAllocs()
+			var rec *draw.Record
+			var cpu int64
+			for b.Loop() {
+				c0 := cpuTime()
+				var err error
+				if rec, err = draw.Run(in); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - c0
+			}
+			b.ReportMetric(float64(len(rec.Selected)), "targets")
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func BenchmarkVerify1M(b *testing.B) {
+	rec, err := draw.Run(benchInput(1_000_000, 300))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if diffs := draw.Verify(rec); len(diffs) != 0 {
+			b.Fatal(diffs[0])
+		}
+	}
+}

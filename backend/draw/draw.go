@@ -1,0 +1,413 @@
+package draw
+
+import (
+	"cmp"
+	"encoding/hex"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// Run validates the input, performs the draw and returns its record.
+// Invalid input yields a *backend.Error with code backend.EINVALID.
+//
+// The record shares in.Population, which can hold millions of candidates,
+// instead of copying it: do not modify the population after Run. Everything
+// else in the record is its own.
+func Run(in Input) (*Record, error) {
+	e, err := newEngine(&in, "draw.Run", true)
+	if err != nil {
+		return nil, err
+	}
+	return e.draw(), nil
+}
+
+// ranked is a candidate's place in the global (PRN, id) order.
+type ranked struct {
+	prn uint64
+	idx int32
+}
+
+// engine is a validated input with everything derived from it that the
+// draw, replacements and reassignments need.
+type engine struct {
+	in      *Input
+	seed    [32]byte
+	hashers []*hasher // one per worker
+
+	strata    []Stratum // by key; Rule set, counts filled in
+	stratumOf []int32   // candidate index → index in strata
+	order     []ranked  // every candidate by (PRN, id)
+
+	// Inspectors are handled by rank, their position in id byte order, so
+	// that "ties by id" is "ties by rank".
+	insp      []*Inspector
+	rankOf    map[string]int32
+	dept      []int32            // rank → index of the department in byte order, -1 when not participating
+	ndept     int                // participating departments
+	static    []int32            // ranks eligible by department, certificate and leave, ascending
+	conflicts map[string][]int32 // target id → ranks that declared a conflict with it
+}
+
+func newEngine(in *Input, op string, checkCommitment bool) (*engine, error) {
+	if in.Algorithm != Algorithm {
+		return nil, invalid(op, "algorithm %q is not %s", in.Algorithm, Algorithm)
+	}
+	if err := checkID(op, "planId", in.PlanID); err != nil {
+		return nil, err
+	}
+	if in.PlanVersion < 1 {
+		return nil, invalid(op, "plan version %d must be at least 1", in.PlanVersion)
+	}
+	if !isLowerHex(in.Secret, 64) {
+		return nil, invalid(op, "secret must be 64 lower-case hex digits")
+	}
+	secret, _ := hex.DecodeString(in.Secret)
+	if checkCommitment {
+		if !isLowerHex(in.Commitment, 64) {
+			return nil, invalid(op, "commitment must be 64 lower-case hex digits")
+		}
+		if Commitment(secret) != in.Commitment {
+			return nil, invalid(op, "the secret does not match the published commitment")
+		}
+	}
+	if err := checkText(op, "public entropy", in.PublicEntropy, false); err != nil {
+		return nil, err
+	}
+	if !validDate(in.DrawDate) {
+		return nil, invalid(op, "draw date %q must be YYYY-MM-DD", in.DrawDate)
+	}
+	if in.TeamSize < 2 {
+		return nil, invalid(op, "team size %d: an on-site check needs at least two officers", in.TeamSize)
+	}
+	if len(in.Departments) == 0 {
+		return nil, invalid(op, "at least one participating department is required")
+	}
+	depts := slices.Clone(in.Departments)
+	slices.Sort(depts)
+	for i, d := range depts {
+		if err := checkID(op, "department", d); err != nil {
+			return nil, err
+		}
+		if i > 0 && depts[i-1] == d {
+			return nil, invalid(op, "department %q is listed twice", d)
+		}
+	}
+	if len(depts) > 1 && in.TeamSize < len(depts) {
+		return nil, invalid(op, "team size %d is smaller than the %d departments of the joint plan", in.TeamSize, len(depts))
+	}
+	if len(in.Population) > math.MaxInt32 {
+		return nil, invalid(op, "the population is too large")
+	}
+
+	e := &engine{in: in, seed: Seed(in.Secret, in.PublicEntropy, in.PlanID)}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for range workers {
+		e.hashers = append(e.hashers, newHasher(e.seed))
+	}
+	if err := e.prepareStrata(op); err != nil {
+		return nil, err
+	}
+	if err := e.preparePopulation(op); err != nil {
+		return nil, err
+	}
+	if err := e.prepareInspectors(op, depts); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// prepareStrata validates the candidates, finds the strata and their rules
+// and counts population and N.
+func (e *engine) prepareStrata(op string) error {
+	in := e.in
+	ruleKeys := make([]string, 0, len(in.Strata))
+	for k := range in.Strata {
+		ruleKeys = append(ruleKeys, k)
+	}
+	slices.Sort(ruleKeys)
+	for _, k := range ruleKeys {
+		if err := checkID(op, "stratum key", k); err != nil {
+			return err
+		}
+		if err := in.Strata[k].validate(op, "rule of stratum "+k); err != nil {
+			return err
+		}
+	}
+	if in.Default != nil {
+		if err := in.Default.validate(op, "default rule"); err != nil {
+			return err
+		}
+	}
+
+	// Strata get provisional indices in order of appearance, renumbered by
+	// key below. Consecutive candidates usually share a stratum, so the last
+	// lookup is cached.
+	index := map[string]int32{}
+	var keys []string
+	var population, eligible []int
+	e.stratumOf = make([]int32, len(in.Population))
+	last, lastIdx := "", int32(-1)
+	for i := range in.Population {
+		c := &in.Population[i]
+		if err := c.validate(op, i); err != nil {
+			return err
+		}
+		s := lastIdx
+		if lastIdx < 0 || c.Stratum != last {
+			var ok bool
+			if s, ok = index[c.Stratum]; !ok {
+				if err := checkID(op, "stratum", c.Stratum); err != nil {
+					return invalid(op, "candidate %q: %s", c.ID, backend.ErrorMessage(err))
+				}
+				s = int32(len(keys))
+				index[c.Stratum] = s
+				keys = append(keys, c.Stratum)
+				population = append(population, 0)
+				eligible = append(eligible, 0)
+			}
+			last, lastIdx = c.Stratum, s
+		}
+		e.stratumOf[i] = s
+		population[s]++
+		if c.Excluded == "" {
+			eligible[s]++
+		}
+	}
+	for _, k := range ruleKeys {
+		if _, ok := index[k]; ok {
+			continue
+		}
+		if in.Strata[k].Count != nil {
+			return invalid(op, "stratum %q has a count but no candidate of the population is in it", k)
+		}
+		index[k] = int32(len(keys))
+		keys = append(keys, k)
+		population = append(population, 0)
+		eligible = append(eligible, 0)
+	}
+
+	byKey := make([]int32, len(keys))
+	for i := range byKey {
+		byKey[i] = int32(i)
+	}
+	slices.SortFunc(byKey, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+	renumber := make([]int32, len(keys))
+	e.strata = make([]Stratum, len(keys))
+	for pos, old := range byKey {
+		renumber[old] = int32(pos)
+		k := keys[old]
+		rule, ok := in.Strata[k]
+		if !ok {
+			if in.Default == nil {
+				return invalid(op, "stratum %q has no rule and the plan gives no default", k)
+			}
+			rule = *in.Default
+		}
+		// Copy the rule's value so that the record does not share pointers with the input.
+		if rule.Count != nil {
+			rule = CountRule(*rule.Count)
+		} else {
+			rule = RatioRule(*rule.RatioBp)
+		}
+		e.strata[pos] = Stratum{
+			Key:        k,
+			Population: population[old],
+			Eligible:   eligible[old],
+			Rule:       rule,
+			N:          rule.size(eligible[old]),
+		}
+	}
+	for i, s := range e.stratumOf {
+		e.stratumOf[i] = renumber[s]
+	}
+	return nil
+}
+
+// preparePopulation computes every candidate's PRN and sorts the population
+// by (PRN, id), which also brings duplicate ids next to each other.
+func (e *engine) preparePopulation(op string) error {
+	pop := e.in.Population
+	e.order = make([]ranked, len(pop))
+	e.parallel(len(pop), len(pop), func(h *hasher, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			e.order[i] = ranked{prn: h.target(pop[i].ID), idx: int32(i)}
+		}
+	})
+	e.sortOrder()
+	for i := 1; i < len(e.order); i++ {
+		a, b := e.order[i-1], e.order[i]
+		if a.prn == b.prn && pop[a.idx].ID == pop[b.idx].ID {
+			return invalid(op, "candidate %q appears twice in the population", pop[a.idx].ID)
+		}
+	}
+	return nil
+}
+
+func (e *engine) compareRanked(a, b ranked) int {
+	if c := cmp.Compare(a.prn, b.prn); c != 0 {
+		return c
+	}
+	return strings.Compare(e.in.Population[a.idx].ID, e.in.Population[b.idx].ID)
+}
+
+// sortOrder sorts e.order. PRNs are uniform, so a counting pass on their
+// top bits splits the work into small buckets that are already in order
+// among themselves; the workers then sort the buckets.
+func (e *engine) sortOrder() {
+	n := len(e.order)
+	if n < 1<<14 {
+		slices.SortFunc(e.order, e.compareRanked)
+		return
+	}
+	bits := min(16, bitsLen(n/256))
+	shift := 64 - bits
+	start := make([]int, 1<<bits+1)
+	for _, r := range e.order {
+		start[r.prn>>shift+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	next := slices.Clone(start[:len(start)-1])
+	sorted := make([]ranked, n)
+	for _, r := range e.order {
+		b := r.prn >> shift
+		sorted[next[b]] = r
+		next[b]++
+	}
+	e.order = sorted
+	buckets := 1 << bits
+	w := len(e.hashers)
+	var wg sync.WaitGroup
+	for p := range w {
+		lo, hi := p*buckets/w, (p+1)*buckets/w
+		wg.Go(func() {
+			for b := lo; b < hi; b++ {
+				slices.SortFunc(sorted[start[b]:start[b+1]], e.compareRanked)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// bitsLen returns the number of bits needed to represent n (0 for 0).
+func bitsLen(n int) int {
+	k := 0
+	for ; n > 0; n >>= 1 {
+		k++
+	}
+	return k
+}
+
+func (e *engine) prepareInspectors(op string, depts []string) error {
+	in := e.in
+	e.insp = make([]*Inspector, len(in.Inspectors))
+	for i := range in.Inspectors {
+		p := &in.Inspectors[i]
+		if err := p.validate(op, i); err != nil {
+			return err
+		}
+		e.insp[i] = p
+	}
+	slices.SortFunc(e.insp, func(a, b *Inspector) int { return strings.Compare(a.ID, b.ID) })
+	e.rankOf = make(map[string]int32, len(e.insp))
+	e.dept = make([]int32, len(e.insp))
+	e.ndept = len(depts)
+	e.conflicts = map[string][]int32{}
+	for r, p := range e.insp {
+		if r > 0 && e.insp[r-1].ID == p.ID {
+			return invalid(op, "inspector %q appears twice in the pool", p.ID)
+		}
+		rank := int32(r)
+		e.rankOf[p.ID] = rank
+		d, ok := slices.BinarySearch(depts, p.DepartmentID)
+		if !ok {
+			d = -1
+		}
+		e.dept[r] = int32(d)
+		if ok && p.eligibleOn(in.DrawDate) {
+			e.static = append(e.static, rank)
+		}
+		for _, t := range p.Conflicts {
+			e.conflicts[t] = append(e.conflicts[t], rank)
+		}
+	}
+	return nil
+}
+
+// parallel runs fn over [0, n) split among the workers, each with its own
+// hasher, when the work (in HMACs) is worth it. The split does not affect
+// results: every index is computed alone.
+func (e *engine) parallel(n, work int, fn func(h *hasher, lo, hi int)) {
+	w := min(len(e.hashers), n)
+	if w < 2 || work < 4096 {
+		fn(e.hashers[0], 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range w {
+		lo, hi := p*n/w, (p+1)*n/w
+		wg.Go(func() { fn(e.hashers[p], lo, hi) })
+	}
+	wg.Wait()
+}
+
+// draw performs steps 6 and 7 and builds the record.
+func (e *engine) draw() *Record {
+	in := e.in
+	total := 0
+	for _, s := range e.strata {
+		total += s.N
+	}
+	selected := make([]Selection, 0, total)
+	taken := make([]int, len(e.strata))
+	for _, r := range e.order {
+		if len(selected) == total {
+			break
+		}
+		c := &in.Population[r.idx]
+		s := e.stratumOf[r.idx]
+		if c.Excluded != "" || taken[s] == e.strata[s].N {
+			continue
+		}
+		taken[s]++
+		selected = append(selected, Selection{
+			ID:      c.ID,
+			Stratum: c.Stratum,
+			PRN:     FormatPRN(r.prn),
+			Order:   len(selected) + 1,
+		})
+	}
+	e.assignAll(selected)
+	return &Record{
+		Algorithm:     Algorithm,
+		PlanID:        in.PlanID,
+		PlanVersion:   in.PlanVersion,
+		Commitment:    in.Commitment,
+		Secret:        in.Secret,
+		PublicEntropy: in.PublicEntropy,
+		Seed:          hex.EncodeToString(e.seed[:]),
+		DrawDate:      in.DrawDate,
+		TeamSize:      in.TeamSize,
+		Departments:   slices.Clone(in.Departments),
+		Strata:        slices.Clone(e.strata),
+		Population:    in.Population, // shared: it can hold millions of entries
+		Inspectors:    cloneInspectors(in.Inspectors),
+		Selected:      selected,
+		Replacements:  []Replacement{},
+	}
+}
+
+func cloneInspectors(list []Inspector) []Inspector {
+	out := slices.Clone(list)
+	for i := range out {
+		out[i].Leave = slices.Clone(out[i].Leave)
+		out[i].Conflicts = slices.Clone(out[i].Conflicts)
+	}
+	return out
+}

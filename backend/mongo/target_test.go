@@ -1,0 +1,155 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+)
+
+// makeUSCC returns a valid enterprise USCC numbered n.
+func makeUSCC(n int) string {
+	first := fmt.Sprintf("91350404MA%07d", n)
+	c, ok := backend.USCCCheckChar(first)
+	if !ok {
+		panic(first)
+	}
+	return first + string(c)
+}
+
+func makeTarget(n int) *backend.Target {
+	classes := []backend.CreditClass{"A", "A", "A", "B", "C"}
+	return &backend.Target{
+		ID: makeUSCC(n), Kind: backend.KindEnterprise, Name: fmt.Sprintf("三元区第%d商贸有限公司", n),
+		RegionCode: fmt.Sprintf("35040%d", 1+n%4), Address: "福建省三明市三元区", Location: &backend.GeoPoint{Lat: 26.2, Lng: 117.6},
+		Industry: "F5211", Tags: []string{"食品经营"}, CreditClass: classes[n%len(classes)], Status: backend.StatusActive,
+	}
+}
+
+func seedTargets(tb testing.TB, s *mongo.TargetStore, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	const batch = 1000
+	for i := 0; i < n; i += batch {
+		var ts []*backend.Target
+		for j := i; j < i+batch && j < n; j++ {
+			ts = append(ts, makeTarget(j))
+		}
+		if err := s.CreateTargets(ctx, ts); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func TestTargetStore(t *testing.T) {
+	db := mongotest.Open(t)
+	s := &mongo.TargetStore{DB: db}
+	ctx := context.Background()
+	seedTargets(t, s, 20)
+
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := s.FindTargetByID(ctx, makeUSCC(999))
+		if backend.ErrorCode(err) != backend.ENOTFOUND {
+			t.Fatalf("code=%q, want not_found", backend.ErrorCode(err))
+		}
+	})
+	t.Run("ErrDuplicate", func(t *testing.T) {
+		err := s.CreateTarget(ctx, makeTarget(3))
+		if backend.ErrorCode(err) != backend.ECONFLICT {
+			t.Fatalf("code=%q, want conflict", backend.ErrorCode(err))
+		}
+	})
+	t.Run("ErrVersionConflict", func(t *testing.T) {
+		a, _ := s.FindTargetByID(ctx, makeUSCC(5))
+		b, _ := s.FindTargetByID(ctx, makeUSCC(5))
+		a.Name = "first writer"
+		if err := s.UpdateTarget(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		b.Name = "second writer"
+		if err := s.UpdateTarget(ctx, b); backend.ErrorCode(err) != backend.ECONFLICT {
+			t.Fatalf("second writer: %v, want conflict", err)
+		}
+		if b.Version != 1 {
+			t.Fatalf("failed update changed the caller's version to %d", b.Version)
+		}
+		got, _ := s.FindTargetByID(ctx, makeUSCC(5))
+		if got.Name != "first writer" || got.Version != 2 {
+			t.Fatalf("stored %q version %d, want first writer version 2", got.Name, got.Version)
+		}
+	})
+	t.Run("ErrUpdateMissing", func(t *testing.T) {
+		tg := makeTarget(777)
+		tg.Version = 1
+		if err := s.UpdateTarget(ctx, tg); backend.ErrorCode(err) != backend.ENOTFOUND {
+			t.Fatalf("code=%q, want not_found", backend.ErrorCode(err))
+		}
+	})
+	filterTests := []struct {
+		name string
+		f    backend.TargetFilter
+		want int
+	}{
+		{"All", backend.TargetFilter{}, 20},
+		{"CreditA", backend.TargetFilter{CreditClasses: []backend.CreditClass{"A"}}, 12},
+		{"CreditBC", backend.TargetFilter{CreditClasses: []backend.CreditClass{"B", "C"}}, 8},
+		{"RegionPrefix", backend.TargetFilter{RegionPrefix: "350401"}, 5},
+		{"Tag", backend.TargetFilter{Tag: "食品经营"}, 20},
+		{"NoSuchTag", backend.TargetFilter{Tag: "危险化学品"}, 0},
+		{"NameLiteral", backend.TargetFilter{NameContains: "第1"}, 11},
+		// Regex metacharacters are matched literally, not interpreted.
+		{"NameRegexIsLiteral", backend.TargetFilter{NameContains: ".*"}, 0},
+	}
+	for _, tt := range filterTests {
+		t.Run("Filter/"+tt.name, func(t *testing.T) {
+			n := 0
+			err := s.ScanTargets(ctx, tt.f, func(*backend.Target) error { n++; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tt.want {
+				t.Fatalf("matched %d, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentVersionedUpdate races writers holding the same version:
+// exactly one may win, on MongoDB (filter) and on FerretDB (lock and check).
+func TestConcurrentVersionedUpdate(t *testing.T) {
+	db := mongotest.Open(t)
+	s := &mongo.TargetStore{DB: db}
+	ctx := context.Background()
+	seedTargets(t, s, 1)
+	const writers = 10
+	results := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		go func(w int) {
+			tg := makeTarget(0)
+			tg.Version = 1
+			tg.Name = fmt.Sprint("writer ", w)
+			results <- s.UpdateTarget(ctx, tg)
+		}(w)
+	}
+	wins := 0
+	for w := 0; w < writers; w++ {
+		err := <-results
+		switch backend.ErrorCode(err) {
+		case "":
+			wins++
+		case backend.ECONFLICT:
+		default:
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d writers won, want exactly 1", wins)
+	}
+	got, _ := s.FindTargetByID(ctx, makeUSCC(0))
+	if got.Version != 2 {
+		t.Fatalf("version=%d, want 2", got.Version)
+	}
+}

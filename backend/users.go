@@ -1,0 +1,204 @@
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+)
+
+// Users is the service that administers login accounts.
+type Users struct {
+	Store       UserStore
+	Departments DepartmentStore
+	Audit       *AuditLog
+	// Rand is the source of generated passwords; crypto/rand when nil.
+	Rand io.Reader
+}
+
+func (s *Users) deny(ctx context.Context, action, id string, err error) error {
+	_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
+	return err
+}
+
+// userChange is what the audit log digests of a user change: never the hash.
+func userChange(u *User) any {
+	return struct {
+		ID, DisplayName string
+		Role            Role
+		Departments     []string
+		Disabled        bool
+		Version         int64
+	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.Version}
+}
+
+// Me returns the caller's own account.
+func (s *Users) Me(ctx context.Context) (*User, error) {
+	a, err := requireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.FindUserByID(ctx, a.UserID)
+}
+
+// GetUser returns one account (administrators only).
+func (s *Users) GetUser(ctx context.Context, id string) (*User, error) {
+	if _, err := requireReader(ctx, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.Store.FindUserByID(ctx, id)
+}
+
+// ListUsers returns one page of accounts (administrators only).
+func (s *Users) ListUsers(ctx context.Context, p PageRequest) (*Page[*User], error) {
+	if _, err := requireReader(ctx, RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	return s.Store.FindUsers(ctx, p)
+}
+
+// CreateUser adds an account with the given password.
+func (s *Users) CreateUser(ctx context.Context, u *User, password string) error {
+	if _, err := requireWriter(ctx, RoleAdmin); err != nil {
+		return s.deny(ctx, "user.create", u.ID, err)
+	}
+	if u.Departments == nil {
+		u.Departments = []string{}
+	}
+	u.Disabled = false
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	for _, d := range u.Departments {
+		if _, err := s.Departments.FindDepartmentByID(ctx, d); err != nil {
+			if IsCode(err, ENOTFOUND) {
+				return Errorf(EINVALID, "unknown department %q", d)
+			}
+			return err
+		}
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = h
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return Errorf(ECONFLICT, "user %s already exists", u.ID)
+		}
+		return err
+	}
+	_, err = s.Audit.Append(ctx, AuditRecord{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Change: userChange(u)})
+	return err
+}
+
+// update reads a user, applies fn and stores the result, retrying once when
+// another change came in between.
+func (s *Users) update(ctx context.Context, action, id string, fn func(*User) error) (*User, error) {
+	a, err := requireWriter(ctx, RoleAdmin)
+	if err != nil {
+		return nil, s.deny(ctx, action, id, err)
+	}
+	for attempt := 0; ; attempt++ {
+		u, err := s.Store.FindUserByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(u); err != nil {
+			return nil, err
+		}
+		err = s.Store.UpdateUser(ctx, u)
+		if IsCode(err, ECONFLICT) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Change: userChange(u), Detail: "by " + a.UserID})
+		return u, err
+	}
+}
+
+// SetDisabled disables or re-enables an account. A disabled user is refused
+// at once for every change and cannot refresh a session; an access token
+// already issued still reads until it expires. Administrators cannot
+// disable themselves, so that one always remains.
+func (s *Users) SetDisabled(ctx context.Context, id string, disabled bool) (*User, error) {
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	if a := ActorFrom(ctx); a != nil && a.UserID == id && disabled {
+		return nil, Errorf(EINVALID, "you cannot disable your own account")
+	}
+	return s.update(ctx, action, id, func(u *User) error {
+		u.Disabled = disabled
+		return nil
+	})
+}
+
+// ResetPassword sets a new password. With password empty a random one is
+// generated and returned, to be handed to the user once.
+func (s *Users) ResetPassword(ctx context.Context, id, password string) (string, error) {
+	if password == "" {
+		var err error
+		if password, err = s.generatePassword(); err != nil {
+			return "", err
+		}
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	_, err = s.update(ctx, "user.reset_password", id, func(u *User) error {
+		u.PasswordHash = h
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// Bootstrap creates the first administrator when the store has no user at
+// all. The password is the given one, or generated when empty; it is
+// returned so that the caller can print it once. created is false when
+// users exist already.
+func (s *Users) Bootstrap(ctx context.Context, password string) (created bool, pw string, err error) {
+	n, err := s.Store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		if password, err = s.generatePassword(); err != nil {
+			return false, "", err
+		}
+	}
+	ctx = WithActor(ctx, SystemActor("bootstrap"))
+	u := &User{ID: "admin", DisplayName: "系统管理员", Role: RoleAdmin, Departments: []string{}}
+	if err := s.CreateUser(ctx, u, password); err != nil {
+		if IsCode(err, ECONFLICT) {
+			return false, "", nil // another instance bootstrapped first
+		}
+		return false, "", err
+	}
+	return true, password, nil
+}
+
+func (s *Users) generatePassword() (string, error) { return GeneratePassword(s.Rand) }
+
+// GeneratePassword returns a random 20-character password read from r
+// (crypto/rand when nil).
+func GeneratePassword(r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, 15)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", &Error{Code: EINTERNAL, Op: "generatePassword", Err: err}
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
+)
+
+// seedDemo seeds the demo county into an empty store and prints the logins.
+// A store seeded by an earlier run is served as it is.
+func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer) error {
+	stores := demo.Stores{
+		Departments: m.Stores.Departments,
+		Users:       m.Stores.Users,
+		Targets:     m.Stores.Targets,
+		Inspectors:  m.Stores.Inspectors,
+		Items:       m.Stores.Items,
+		Audit:       m.Audit,
+	}
+	county := demo.GenerateAt(demo.DefaultSeed, demo.DefaultTargets, time.Now())
+	empty, err := demo.IsEmpty(ctx, stores)
+	if err != nil {
+		return err
+	}
+	if empty {
+		fmt.Fprintf(stdout, "seeding the demo county %s (%d targets)…\n", county.Name, len(county.Targets))
+		start := time.Now()
+		sum, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("demo")), stores, county)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded %d departments, %d targets, %d inspectors, %d experts, %d items, %d users in %.1fs\n",
+			sum.Departments, sum.Targets, sum.Inspectors, sum.Experts, sum.Items, sum.Users, time.Since(start).Seconds())
+	} else if _, err := m.Stores.Users.FindUserByID(ctx, "scjg.manager"); err != nil {
+		fmt.Fprintln(stdout, "the store holds data that the demo did not seed; serving it as it is")
+		return nil
+	} else {
+		fmt.Fprintln(stdout, "the demo county was seeded earlier; serving it")
+	}
+	fmt.Fprintln(stdout, "\nDemo logins (POST /api/v1/auth/login):")
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  username\tpassword\trole\tdepartment")
+	for _, l := range county.Logins() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Username, l.Password, l.Role, l.Department)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout)
+	return nil
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+)
+
+const usage = `fieldcheck — 双随机、一公开 field inspections
+
+Usage:
+  fieldcheck serve   [flags]                 run the server
+  fieldcheck demo    [flags]                 seed a demo county into an empty store, then serve
+  fieldcheck import  enterprises|inspectors|items FILE [flags]
+                                             import a CSV or XLSX file (upsert by natural key)
+  fieldcheck user    add USERNAME --role ROLE [--department D,...] [--name NAME] [flags]
+  fieldcheck user    disable|enable USERNAME [flags]
+  fieldcheck user    reset-password USERNAME [flags]
+  fieldcheck audit   verify [flags]          check the audit log's hash chain
+
+Common flags:
+  --data DIR         data directory of the embedded store (default ./fieldcheck-data)
+  --mongo-uri URI    use this MongoDB instead of the embedded store
+                     (or set FIELDCHECK_MONGODB_URI)
+  --db NAME          database name (default fieldcheck)
+Server flags:
+  --addr HOST:PORT   listen address (default 127.0.0.1:8080)
+  --trusted-proxy IP reverse proxy whose X-Forwarded-For is trusted (repeatable)
+
+Environment:
+  FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)
+  FIELDCHECK_ADMIN_PASSWORD  password of the first administrator on an empty store
+  FIELDCHECK_PASSWORD        password for "user add" / "user reset-password"
+                             (otherwise read from standard input, or generated)
+`
+
+// exitError carries an exit status; msg is printed unless empty.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ex exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	return 1
+}
+
+// usageError is a mistake in the command line: exit status 2.
+func usageError(format string, args ...any) error {
+	return exitError{code: 2, msg: fmt.Sprintf(format, args...) + "\n(run `fieldcheck help` for usage)"}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError{code: 2}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr, false)
+	case "demo":
+		return runServe(ctx, rest, stdout, stderr, true)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError("unknown command %q", cmd)
+}
+
+// stdin is read for passwords; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// storeFlags are the flags every command that opens the store takes.
+type storeFlags struct {
+	data, mongoURI, db string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", "./fieldcheck-data", "data directory of the embedded store")
+	fs.StringVar(&f.mongoURI, "mongo-uri", os.Getenv("FIELDCHECK_MONGODB_URI"), "MongoDB URI; empty starts the embedded store")
+	fs.StringVar(&f.db, "db", "fieldcheck", "database name")
+}
+
+func (f *storeFlags) config() app.Config {
+	return app.Config{DataDir: f.data, MongoURI: f.mongoURI, Database: f.db}
+}
+
+// parse parses flags that may come before or after positional arguments.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, exitError{code: 2}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// quietLogger logs warnings and errors only: the command's own output is
+// what the operator reads.
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// openStore opens the store for a command-line tool run by an operator on
+// the server; its changes are recorded as made by the system.
+func openStore(ctx context.Context, sf *storeFlags, stderr io.Writer, tool string) (*app.Main, context.Context, error) {
+	cfg := sf.config()
+	cfg.Logger = quietLogger(stderr)
+	m, err := app.Open(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, backend.WithActor(ctx, backend.SystemActor(tool)), nil
+}

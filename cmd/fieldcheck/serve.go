@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/fieldcheck/fieldcheck/backend/app"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	var proxies multiFlag
+	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("%s takes no arguments, got %q", name, pos[0])
+	}
+	cfg := sf.config()
+	cfg.Addr = *addr
+	cfg.TrustedProxies = proxies
+	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	m, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if demo {
+		if err := seedDemo(ctx, m, stdout); err != nil {
+			return err
+		}
+	} else if err := m.Bootstrap(ctx); err != nil {
+		return err
+	}
+	where := "embedded store in " + cfg.DataDir
+	if cfg.MongoURI != "" {
+		where = "MongoDB"
+	}
+	fmt.Fprintf(stdout, "fieldcheck listening on http://%s (%s)\n", cfg.Addr, where)
+	fmt.Fprintf(stdout, "  API description: http://%s/api/v1/openapi.json\n", cfg.Addr)
+	return m.Serve(ctx)
+}

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""Reference implementation of fc-draw-1 and generator of the draw test vectors.
+
+This script implements the draw from its specification (backend/draw/doc.go,
+DESIGN.md "The draw") independently of the Go code, using only the Python 3
+standard library, and writes one JSON file per vector next to itself:
+
+    {"name", "description",
+     "input":    the draw.Input (JSON),
+     "replace":  [{"target", "reason"}]                 applied in order after the draw,
+     "reassign": [{"target", "unavailable", "expected"}] applied to the final record,
+     "expected": the complete draw record after the replacements}
+
+The Go tests (backend/draw) run the inputs through draw.Run, draw.Replace and
+draw.Reassign and compare with these files. Run it again after changing a
+vector: python3 testdata/draw/gen_vectors.py
+"""
+
+import hashlib
+import hmac
+import json
+import os
+
+ALGORITHM = "fc-draw-1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------- algorithm
+
+
+def b(s):
+    """Strings compare as UTF-8 bytes."""
+    return s.encode("utf-8")
+
+
+def commitment(secret_hex):
+    return hashlib.sha256(bytes.fromhex(secret_hex)).hexdigest()
+
+
+def seed_of(inp):
+    msg = ALGORITHM + "\n" + inp["secret"] + "\n" + inp["publicEntropy"] + "\n" + inp["planId"]
+    return hashlib.sha256(b(msg)).digest()
+
+
+def mac64(seed, msg):
+    return int.from_bytes(hmac.new(seed, b(msg), hashlib.sha256).digest()[:8], "big")
+
+
+def prn(seed, target_id):
+    return mac64(seed, "target\n" + target_id)
+
+
+def inspector_key(seed, target_id, inspector_id):
+    return mac64(seed, "inspector\n" + target_id + "\n" + inspector_id)
+
+
+def hex16(v):
+    return "%016x" % v
+
+
+class Draw:
+    """The state of one draw: its inputs, the seed and the per-stratum orders."""
+
+    def __init__(self, inp):
+        self.inp = inp
+        self.seed = seed_of(inp)
+        self.depts = sorted(set(inp["departments"]), key=b)
+        self.joint = len(self.depts) > 1
+        pop = inp["population"]
+        keys = {c["stratum"] for c in pop} | set(inp["strata"])
+        self.strata = []
+        self.order = {}  # stratum key -> eligible candidates in draw order
+        for key in sorted(keys, key=b):
+            rule = inp["strata"].get(key, inp.get("default"))
+            members = [c for c in pop if c["stratum"] == key]
+            eligible = [c for c in members if not c.get("excluded")]
+            big_n = len(eligible)
+            entry = {"key": key, "population": len(members), "eligible": big_n}
+            if "count" in rule:
+                entry["count"] = rule["count"]
+                n = min(rule["count"], big_n)
+            else:
+                entry["ratioBp"] = rule["ratioBp"]
+                n = (rule["ratioBp"] * big_n + 9999) // 10000
+            entry["n"] = n
+            self.strata.append(entry)
+            self.order[key] = sorted(eligible, key=lambda c: (prn(self.seed, c["id"]), b(c["id"])))
+
+    def eligible(self, target, used, unavailable):
+        day = self.inp["drawDate"]
+        out = []
+        for i in self.inp["inspectors"]:
+            if i["departmentId"] not in self.depts:
+                continue
+            if i["certExpiry"] < day:
+                continue
+            if any(p["from"] <= day <= p["to"] for p in i.get("leave", [])):
+                continue
+            if target in i.get("conflicts", []):
+                continue
+            if i["id"] in unavailable:
+                continue
+            if i["taskCap"] > 0 and i["openTasks"] + used.get(i["id"], 0) >= i["taskCap"]:
+                continue
+            out.append(i)
+        out.sort(key=lambda i: (inspector_key(self.seed, target, i["id"]), b(i["id"])))
+        return out
+
+    def team(self, target, used, unavailable=()):
+        """Step 7 for one target; updates used."""
+        ranked = self.eligible(target, used, set(unavailable))
+        if len(ranked) < 2:
+            return {"team": [], "eligibleInspectors": len(ranked), "unassigned": True,
+                    "unassignedReason": "too-few-inspectors"}
+        size = min(self.inp["teamSize"], len(ranked))
+        team = []
+        if self.joint:
+            for d in self.depts:
+                for i in ranked:
+                    if i["departmentId"] == d:
+                        team.append(i["id"])
+                        break
+        for i in ranked:
+            if len(team) == size:
+                break
+            if i["id"] not in team:
+                team.append(i["id"])
+        for t in team:
+            used[t] = used.get(t, 0) + 1
+        a = {"team": team, "eligibleInspectors": len(ranked)}
+        if size < self.inp["teamSize"]:
+            a["short"] = True
+        return a
+
+    def run(self):
+        inp = self.inp
+        selected = []
+        for s in self.strata:
+            selected += self.order[s["key"]][: s["n"]]
+        selected.sort(key=lambda c: (prn(self.seed, c["id"]), b(c["id"])))
+        used = {}
+        out = []
+        for k, c in enumerate(selected):
+            entry = {"id": c["id"], "stratum": c["stratum"], "prn": hex16(prn(self.seed, c["id"])), "order": k + 1}
+            entry.update(self.team(c["id"], used))
+            out.append(entry)
+        return {
+            "algorithm": ALGORITHM,
+            "planId": inp["planId"],
+            "planVersion": inp["planVersion"],
+            "commitment": inp["commitment"],
+            "secret": inp["secret"],
+            "publicEntropy": inp["publicEntropy"],
+            "seed": self.seed.hex(),
+            "drawDate": inp["drawDate"],
+            "teamSize": inp["teamSize"],
+            "departments": list(inp["departments"]),
+            "strata": self.strata,
+            "population": [candidate_json(c) for c in inp["population"]],
+            "inspectors": [inspector_json(i) for i in inp["inspectors"]],
+            "selected": out,
+            "replacements": [],
+        }
+
+    @staticmethod
+    def active_use(rec, except_id):
+        replaced = {r["replaced"] for r in rec["replacements"]}
+        used = {}
+        teams = [(s["id"], s["team"]) for s in rec["selected"]]
+        teams += [(r["replacement"], r["team"]) for r in rec["replacements"]]
+        for tid, team in teams:
+            if tid == except_id or tid in replaced:
+                continue
+            for i in team:
+                used[i] = used.get(i, 0) + 1
+        return used
+
+    def replace(self, rec, target, reason):
+        replaced = {r["replaced"] for r in rec["replacements"]}
+        assert target not in replaced, target
+        stratum = None
+        for s in rec["selected"]:
+            if s["id"] == target:
+                stratum = s["stratum"]
+        for r in rec["replacements"]:
+            if r["replacement"] == target:
+                stratum = r["stratum"]
+        assert stratum is not None, target
+        taken = {s["id"] for s in rec["selected"]} | {r["replacement"] for r in rec["replacements"]}
+        nxt = next(c for c in self.order[stratum] if c["id"] not in taken)
+        used = self.active_use(rec, target)
+        r = {"replaced": target, "replacement": nxt["id"], "stratum": stratum,
+             "prn": hex16(prn(self.seed, nxt["id"])), "reason": reason}
+        r.update(self.team(nxt["id"], used))
+        rec["replacements"].append(r)
+
+    def reassign(self, rec, target, unavailable):
+        replaced = {r["replaced"] for r in rec["replacements"]}
+        drawn = {s["id"] for s in rec["selected"]} | {r["replacement"] for r in rec["replacements"]}
+        assert target in drawn and target not in replaced, target
+        used = self.active_use(rec, target)
+        return self.team(target, used, unavailable)
+
+
+def candidate_json(c):
+    out = {"id": c["id"], "stratum": c["stratum"]}
+    if c.get("excluded"):
+        out["excluded"] = c["excluded"]
+    if c.get("note"):
+        out["note"] = c["note"]
+    return out
+
+
+def inspector_json(i):
+    out = {"id": i["id"], "departmentId": i["departmentId"], "certExpiry": i["certExpiry"]}
+    if i.get("leave"):
+        out["leave"] = [{"from": p["from"], "to": p["to"]} for p in i["leave"]]
+    if i.get("conflicts"):
+        out["conflicts"] = list(i["conflicts"])
+    out["openTasks"] = i["openTasks"]
+    out["taskCap"] = i["taskCap"]
+    return out
+
+
+# ---------------------------------------------------------------- vectors
+
+
+def secret_for(name):
+    return hashlib.sha256(b("fieldcheck test vector secret: " + name)).hexdigest()
+
+
+def base_input(name, plan_id, entropy, draw_date, team_size, departments, strata, population, inspectors, default=None):
+    secret = secret_for(name)
+    inp = {
+        "algorithm": ALGORITHM,
+        "planId": plan_id,
+        "planVersion": 1,
+        "commitment": commitment(secret),
+        "secret": secret,
+        "publicEntropy": entropy,
+        "drawDate": draw_date,
+        "teamSize": team_size,
+        "departments": departments,
+        "strata": strata,
+        "population": [candidate_json(c) for c in population],
+        "inspectors": [inspector_json(i) for i in inspectors],
+    }
+    if default is not None:
+        inp["default"] = default
+    return inp
+
+
+def insp(id, dept, expiry="2027-12-31", leave=None, conflicts=None, open_tasks=0, cap=0):
+    return {"id": id, "departmentId": dept, "certExpiry": expiry, "leave": leave or [],
+            "conflicts": conflicts or [], "openTasks": open_tasks, "taskCap": cap}
+
+
+def uscc(i):
+    return "91330100%09dX" % i
+
+
+def vector_single():
+    """One department, three strata (count and ratio), every exclusion code,
+    inspectors from a non-participating department, an expired certificate,
+    a certificate expiring on the draw day, a leave, a conflict and a cap."""
+    pop = []
+    for i in range(1, 25):
+        stratum = "A" if i <= 10 else ("B" if i <= 18 else "C")
+        pop.append({"id": uscc(i), "stratum": stratum})
+    pop[1]["excluded"] = "inactive"
+    pop[4]["excluded"] = "whitelist"
+    pop[11]["excluded"] = "annual-cap"
+    pop[20]["excluded"] = "operator"
+    pop[20]["note"] = "正在停业整顿，经分管局长批准本次不纳入"
+    inspectors = [
+        insp("amr-01", "amr"),
+        insp("amr-02", "amr", conflicts=[uscc(i) for i in range(13, 19)]),
+        insp("amr-03", "amr", expiry="2025-03-19"),
+        insp("amr-04", "amr", expiry="2025-03-20"),
+        insp("amr-05", "amr", leave=[{"from": "2025-03-18", "to": "2025-03-22"}]),
+        insp("amr-06", "amr", open_tasks=2, cap=3),
+        insp("amr-07", "amr", leave=[{"from": "2025-01-02", "to": "2025-01-10"}], open_tasks=1, cap=4),
+        insp("hc-01", "health"),
+        insp("hc-02", "health"),
+    ]
+    inp = base_input(
+        "single-department", "plan-2025-amr-food-01", "福彩3D 2025068期 开奖号码 4 7 1", "2025-03-20", 2, ["amr"],
+        {"A": {"ratioBp": 2000}, "B": {"count": 3}, "C": {"ratioBp": 5000}}, pop, inspectors)
+    d = Draw(inp)
+    rec = d.run()
+    b_targets = [s["id"] for s in rec["selected"] if s["stratum"] == "B"]
+    assert any("amr-02" not in s["team"] for s in rec["selected"] if s["stratum"] == "B"), "conflict not exercised"
+    replace = [{"target": b_targets[0], "reason": "通过登记的住所（经营场所）无法联系"}]
+    d.replace(rec, replace[0]["target"], replace[0]["reason"])
+    second = rec["replacements"][0]["replacement"]
+    replace.append({"target": second, "reason": "已关闭停业"})
+    d.replace(rec, second, "已关闭停业")
+    replaced = {r["replaced"] for r in rec["replacements"]}
+    first = next(s for s in rec["selected"] if s["id"] not in replaced)
+    reassign = [{"target": first["id"], "unavailable": [first["team"][0]]},
+                {"target": rec["selected"][-1]["id"], "unavailable": []},
+                {"target": rec["replacements"][1]["replacement"], "unavailable": ["amr-01", "amr-04"]}]
+    for r in reassign:
+        r["expected"] = d.reassign(rec, r["target"], r["unavailable"])
+    return "single-department", __doc_of(vector_single), inp, replace, reassign, rec
+
+
+def vector_joint():
+    """A joint plan of three departments with a default ratio: each team takes
+    the best-keyed officer of every department first; a department whose
+    officers run out (caps) is skipped."""
+    pop = []
+    classes = "AABBBBCCCD"
+    for i in range(1, 37):
+        pop.append({"id": uscc(1000 + i), "stratum": classes[i % len(classes)]})
+    pop[0]["excluded"] = "inactive"
+    pop[5]["excluded"] = "whitelist"
+    pop[9]["excluded"] = "annual-cap"
+    pop[13]["excluded"] = "operator"
+    pop[13]["note"] = "投诉举报正在立案调查，避免重复检查"
+    inspectors = [
+        insp("amr-01", "amr"),
+        insp("amr-02", "amr", open_tasks=5, cap=8),
+        insp("amr-03", "amr", conflicts=[uscc(1000 + i) for i in range(1, 37, 3)]),
+        insp("amr-04", "amr", leave=[{"from": "2025-06-01", "to": "2025-06-30"}]),
+        insp("fire-01", "fire", open_tasks=1, cap=3),
+        insp("fire-02", "fire", expiry="2025-05-31"),
+        insp("fire-03", "fire", cap=2),
+        insp("health-01", "health"),
+        insp("health-02", "health", leave=[{"from": "2025-06-10", "to": "2025-06-10"}]),
+        insp("health-03", "health", cap=5),
+    ]
+    inp = base_input(
+        "joint-plan", "plan-2025-joint-03", "", "2025-06-10", 3, ["health", "amr", "fire"],
+        {"A": {"ratioBp": 500}, "D": {"count": 4}}, pop, inspectors, default={"ratioBp": 3000})
+    d = Draw(inp)
+    rec = d.run()
+    first = rec["selected"][0]
+    depts = {i["id"]: i["departmentId"] for i in inspectors}
+    assert sorted(depts[m] for m in first["team"]) == ["amr", "fire", "health"], first
+    assert any(sorted(set(depts[m] for m in s["team"])) == ["amr", "health"] for s in rec["selected"]), "fire never ran out"
+    spare = {s["key"] for s in rec["strata"] if s["n"] < s["eligible"]}
+    replace = [{"target": [s for s in rec["selected"] if s["stratum"] in spare][-1]["id"], "reason": "已注销"}]
+    for r in replace:
+        d.replace(rec, r["target"], r["reason"])
+    health = [m for m in first["team"] if depts[m] == "health"]
+    reassign = [
+        {"target": first["id"], "unavailable": health},
+        {"target": rec["selected"][1]["id"], "unavailable": []},
+    ]
+    for r in reassign:
+        r["expected"] = d.reassign(rec, r["target"], r["unavailable"])
+    return "joint-plan", __doc_of(vector_joint), inp, replace, reassign, rec
+
+
+def vector_scarce():
+    """Too few inspectors: full teams first, then short teams, then unassigned
+    targets as caps run out. Non-ASCII stratum keys and ids (byte order), an
+    entropy with a newline, a ratio for a stratum with no candidate and a
+    count for a stratum whose candidates are all excluded."""
+    pop = [
+        {"id": "餐饮-杭州-001", "stratum": "餐饮"},
+        {"id": "餐饮-杭州-002", "stratum": "餐饮"},
+        {"id": "餐饮-杭州-003", "stratum": "餐饮"},
+        {"id": "餐饮-杭州-004", "stratum": "餐饮", "excluded": "whitelist"},
+        {"id": "餐饮-杭州-005", "stratum": "餐饮"},
+        {"id": "餐饮-杭州-006", "stratum": "餐饮"},
+        {"id": "Shop-07", "stratum": "食品销售"},
+        {"id": "shop-08", "stratum": "食品销售"},
+        {"id": "shop-09", "stratum": "食品销售"},
+        {"id": "Shop-10", "stratum": "食品销售"},
+        {"id": "shop-11", "stratum": "食品销售", "excluded": "inactive"},
+        {"id": "shop-12", "stratum": "食品销售"},
+        {"id": "z-13", "stratum": "Z-other", "excluded": "annual-cap"},
+        {"id": "z-14", "stratum": "Z-other", "excluded": "operator", "note": "局务会决定暂缓"},
+    ]
+    inspectors = [
+        insp("i-anna", "market-supervision", cap=0, conflicts=["shop-08", "Shop-07", "餐饮-杭州-002"]),
+        insp("i-bo", "market-supervision", open_tasks=1, cap=3),
+        insp("i-chen", "market-supervision", cap=1),
+        insp("i-dong", "market-supervision", open_tasks=2, cap=5),
+        insp("i-eve", "market-supervision", expiry="2024-12-31"),
+        insp("i-fang", "market-supervision", leave=[{"from": "2025-01-01", "to": "2025-01-31"}, {"from": "2025-02-10", "to": "2025-02-20"}]),
+    ]
+    inp = base_input(
+        "scarce-inspectors", "plan-2025-scarce", "上证指数收盘 3288.41\n深证成指收盘 10436.06", "2025-02-14", 3,
+        ["market-supervision"],
+        {"餐饮": {"count": 4}, "食品销售": {"ratioBp": 8000}, "Z-other": {"count": 2}, "药品": {"ratioBp": 10000}},
+        pop, inspectors)
+    d = Draw(inp)
+    rec = d.run()
+    kinds = [("unassigned" in s, "short" in s) for s in rec["selected"]]
+    assert (False, False) in kinds and (False, True) in kinds and (True, False) in kinds, kinds
+    target = rec["selected"][0]["id"]
+    replace = [{"target": target, "reason": "已关闭停业或正在组织清算"}]
+    for r in replace:
+        d.replace(rec, r["target"], r["reason"])
+    unassigned = [s["id"] for s in rec["selected"] if s.get("unassigned")]
+    reassign = [{"target": rec["selected"][1]["id"], "unavailable": ["i-bo"]},
+                {"target": unassigned[0], "unavailable": []}]
+    for r in reassign:
+        r["expected"] = d.reassign(rec, r["target"], r["unavailable"])
+    return "scarce-inspectors", __doc_of(vector_scarce), inp, replace, reassign, rec
+
+
+def __doc_of(f):
+    return " ".join(f.__doc__.split())
+
+
+def main():
+    for make in (vector_single, vector_joint, vector_scarce):
+        name, description, inp, replace, reassign, rec = make()
+        doc = {"name": name, "description": description, "input": inp, "replace": replace,
+               "reassign": reassign, "expected": rec}
+        path = os.path.join(HERE, name + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1)
+            f.write("\n")
+        print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
+
+
+if __name__ == "__main__":
+    main()
