@@ -116,7 +116,30 @@ type TokenStore interface {
 // ThrottleStore counts events per key in fixed windows, shared by every
 // server instance.
 type ThrottleStore interface {
-	// AddThrottle adds n (0 to only read) to the counter of key in the window
-	// that contains now and returns the new count.
+	// AddThrottle adds n to the counter of key in the window that contains
+	// now and returns the new count: 0 only reads, a negative n gives back
+	// what an earlier call counted.
 	AddThrottle(ctx context.Context, key string, window time.Duration, now time.Time, n int) (int, error)
+}
+
+// SigningKey is the stored form of one access-token signing key. The seed is
+// the whole secret: whoever can read it can mint access tokens.
+type SigningKey struct {
+	ID          string     `bson:"_id"` // the kid in token headers
+	Algorithm   string     `bson:"algorithm"`
+	Seed        []byte     `bson:"seed"` // Ed25519 private key seed, ed25519.SeedSize bytes
+	CreatedAt   time.Time  `bson:"createdAt"`
+	ActivatedAt time.Time  `bson:"activatedAt"` // the key with the latest ActivatedAt signs
+	RetiredAt   *time.Time `bson:"retiredAt,omitempty"`
+}
+
+// SigningKeyStore persists the key ring, shared by every server instance.
+type SigningKeyStore interface {
+	// FindSigningKeys returns every key, retired ones included.
+	FindSigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// CreateSigningKey stores k; an existing kid fails with ECONFLICT.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// RetireSigningKey marks the key retired at the given time (a no-op when
+	// it is already retired); an unknown kid fails with ENOTFOUND.
+	RetireSigningKey(ctx context.Context, kid string, at time.Time) error
 }

@@ -160,9 +160,32 @@ func (m *Main) Bootstrap(ctx context.Context) error {
 	return nil
 }
 
+// PurgeInterval is how often the server deletes expired throttle counters
+// and sessions.
+const PurgeInterval = time.Hour
+
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
-// gracefully.
+// gracefully. Meanwhile it purges expired records every PurgeInterval; with
+// several instances each does, which is harmless.
 func (m *Main) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(PurgeInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if n, err := m.DB.PurgeExpired(ctx, m.Config.Now()); err != nil {
+					m.Config.Logger.Warn("purge expired records", "err", err)
+				} else if n > 0 {
+					m.Config.Logger.Info("purged expired records", "count", n)
+				}
+			}
+		}
+	}()
 	return m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second)
 }
 

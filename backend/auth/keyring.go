@@ -19,27 +19,12 @@ import (
 // AlgEdDSA is the only JWS algorithm fieldcheck signs or accepts.
 const AlgEdDSA = "EdDSA"
 
-// SigningKey is the stored form of one access-token signing key. The seed is
-// the whole secret: whoever can read it can mint access tokens.
-type SigningKey struct {
-	ID          string     `bson:"_id"` // the kid in token headers
-	Algorithm   string     `bson:"algorithm"`
-	Seed        []byte     `bson:"seed"` // Ed25519 private key seed, ed25519.SeedSize bytes
-	CreatedAt   time.Time  `bson:"createdAt"`
-	ActivatedAt time.Time  `bson:"activatedAt"` // the key with the latest ActivatedAt signs
-	RetiredAt   *time.Time `bson:"retiredAt,omitempty"`
-}
-
-// SigningKeyStore persists the key ring, shared by every server instance.
-type SigningKeyStore interface {
-	// FindSigningKeys returns every key, retired ones included.
-	FindSigningKeys(ctx context.Context) ([]*SigningKey, error)
-	// CreateSigningKey stores k; an existing kid fails with ECONFLICT.
-	CreateSigningKey(ctx context.Context, k *SigningKey) error
-	// RetireSigningKey marks the key retired at the given time (a no-op when
-	// it is already retired); an unknown kid fails with ENOTFOUND.
-	RetireSigningKey(ctx context.Context, kid string, at time.Time) error
-}
+// SigningKey and SigningKeyStore are declared in backend with the other
+// stores; these aliases keep this package's own names short.
+type (
+	SigningKey      = backend.SigningKey
+	SigningKeyStore = backend.SigningKeyStore
+)
 
 // KeyInfo describes a key without its secret, for operators.
 type KeyInfo struct {
