@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+)
+
+func TestMain(m *testing.M) {
+	backend.PasswordCost = 4
+	mongotest.Main(m)
+}
+
+// cli runs the command line against a fresh database of the test store.
+type cli struct {
+	t  *testing.T
+	db string
+}
+
+func newCLI(t *testing.T) *cli {
+	c := &cli{t: t, db: mongotest.DatabaseName()}
+	t.Cleanup(func() {
+		m, err := app.Open(context.Background(), app.Config{MongoURI: mongotest.URI(t), Database: c.db})
+		if err == nil {
+			_ = m.DB.Database.Drop(context.Background())
+			m.Close()
+		}
+	})
+	return c
+}
+
+// run executes fieldcheck with args (store flags added) and returns stdout,
+// stderr and the exit status main would use.
+func (c *cli) run(stdinText string, args ...string) (string, string, int) {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	stdin = strings.NewReader(stdinText)
+	full := append(args, "--mongo-uri", mongotest.URI(c.t), "--db", c.db)
+	err := run(context.Background(), full, &out, &errb)
+	code := 0
+	if err != nil {
+		code = exitCode(err)
+		fmt.Fprintln(&errb, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func (c *cli) open() *app.Main {
+	c.t.Helper()
+	m, err := app.Open(context.Background(), app.Config{MongoURI: mongotest.URI(c.t), Database: c.db})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestUsage(t *testing.T) {
+	c := newCLI(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"ErrUnknownCommand", []string{"bogus"}, 2, `unknown command "bogus"`},
+		{"ErrImportNoFile", []string{"import", "enterprises"}, 2, "needs a kind"},
+		{"ErrImportKind", []string{"import", "planets", "x.csv"}, 2, "unknown import kind"},
+		{"ErrUserNoRole", []string{"user", "add", "bob"}, 2, "--role"},
+		{"ErrUserSub", []string{"user", "frobnicate", "bob"}, 2, "unknown user subcommand"},
+		{"ErrAuditSub", []string{"audit", "erase"}, 2, "verify"},
+		{"ErrBadFlag", []string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
+		{"ErrMissingFile", []string{"import", "items", "/no/such/file.csv"}, 1, "no/such/file.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := c.run("", tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d containing %q", code, stderr, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	c := newCLI(t)
+	// Departments come first: inspectors and items refer to them.
+	m := c.open()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	for _, d := range []*backend.Department{{ID: "scjg", Name: "市场监督管理局"}, {ID: "yjgl", Name: "应急管理局"}, {ID: "wsjk", Name: "卫生健康委员会"}} {
+		if err := m.Directory.CreateDepartment(sys, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Close() // the command opens the store itself
+
+	out, stderr, code := c.run("", "import", "enterprises", "../../testdata/import/enterprises_zh.csv")
+	if code != 0 || !strings.HasPrefix(out, "imported ") || !strings.Contains(out, "rejected 0") {
+		t.Fatalf("first import: exit %d, out %q, err %q", code, out, stderr)
+	}
+	first := out
+	out, _, code = c.run("", "import", "enterprises", "../../testdata/import/enterprises_zh.csv")
+	if code != 0 || !strings.Contains(out, "imported 0, updated 0, rejected 0") {
+		t.Fatalf("re-import: exit %d, out %q (first: %q)", code, out, first)
+	}
+	out, stderr, code = c.run("", "import", "enterprises", "../../testdata/import/enterprises_bad.csv")
+	if code != 1 || !strings.Contains(out, "rejected ") || strings.Contains(out, "rejected 0") {
+		t.Fatalf("bad file: exit %d, out %q; want exit 1 with rejected rows", code, out)
+	}
+	if !strings.Contains(stderr, "row ") {
+		t.Fatalf("bad file: stderr %q does not name rows", stderr)
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	c := newCLI(t)
+	m := c.open()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: "scjg", Name: "市场监督管理局"}); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := c.run("a-long-enough-password\n", "user", "add", "wang.wu", "--role", "inspector", "--department", "scjg", "--name", "王五")
+	if code != 0 || !strings.Contains(out, "created inspector wang.wu") || strings.Contains(out, "password:") {
+		t.Fatalf("add: exit %d out %q err %q", code, out, stderr)
+	}
+	u, err := m.Stores.Users.FindUserByID(context.Background(), "wang.wu")
+	if err != nil || !backend.CheckPassword(u.PasswordHash, "a-long-enough-password") || u.DisplayName != "王五" {
+		t.Fatalf("stored user %+v, %v", u, err)
+	}
+	if _, stderr, code = c.run("a-long-enough-password\n", "user", "add", "wang.wu", "--role", "inspector", "--department", "scjg"); code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("duplicate add: exit %d err %q", code, stderr)
+	}
+	if _, stderr, code = c.run("short\n", "user", "add", "zhao.liu", "--role", "reviewer", "--department", "scjg"); code != 1 || !strings.Contains(stderr, "at least") {
+		t.Fatalf("short password: exit %d err %q", code, stderr)
+	}
+	if out, _, code = c.run("", "user", "disable", "wang.wu"); code != 0 || !strings.Contains(out, "disabled wang.wu") {
+		t.Fatalf("disable: exit %d out %q", code, out)
+	}
+	out, _, code = c.run("", "user", "reset-password", "wang.wu")
+	if code != 0 || !strings.Contains(out, "password: ") {
+		t.Fatalf("reset: exit %d out %q", code, out)
+	}
+	pw := strings.TrimSpace(out[strings.Index(out, "password: ")+len("password: "):])
+	u, _ = m.Stores.Users.FindUserByID(context.Background(), "wang.wu")
+	if !u.Disabled || !backend.CheckPassword(u.PasswordHash, pw) {
+		t.Fatalf("after reset: disabled=%v, generated password does not check", u.Disabled)
+	}
+	if _, stderr, code = c.run("", "user", "disable", "nobody"); code != 1 || !strings.Contains(stderr, "not found") {
+		t.Fatalf("disable unknown: exit %d err %q", code, stderr)
+	}
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	c := newCLI(t)
+	m := c.open()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	for _, id := range []string{"a1", "a2", "a3"} {
+		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := c.run("", "audit", "verify")
+	if code != 0 || !strings.Contains(out, "intact: 3 entries") {
+		t.Fatalf("verify: exit %d out %q", code, out)
+	}
+	// Someone with database access edits entry 2.
+	_, err := m.DB.Database.Collection("audit").UpdateOne(context.Background(),
+		bson.D{{Key: "seq", Value: int64(2)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "somebody-else"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := c.run("", "audit", "verify")
+	if code != 1 || !strings.Contains(stderr, "audit entry 2") || !strings.Contains(stderr, "NOT intact") {
+		t.Fatalf("after tampering: exit %d err %q; want exit 1 naming entry 2", code, stderr)
+	}
+}
+
+// TestServeGracefulShutdown starts the server on the embedded store, makes a
+// request, cancels as SIGTERM would and expects a clean return.
+func TestServeGracefulShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("FIELDCHECK_ADMIN_PASSWORD", "first-admin-password")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out, errb bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", addr}, &out, &errb) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v; stderr %s", err, errb.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"first-admin-password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("login with FIELDCHECK_ADMIN_PASSWORD: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop within 20s of SIGTERM")
+	}
+	if !strings.Contains(out.String(), "listening on http://"+addr) {
+		t.Fatalf("stdout %q does not announce the address", out.String())
+	}
+}
