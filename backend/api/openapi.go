@@ -190,5 +190,6 @@ func (s *Server) registerRoutes() {
 	s.registerAuthRoutes()
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
+	s.registerPlanRoutes()
 	s.registerAuditRoutes()
 }

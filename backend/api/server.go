@@ -16,6 +16,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
 // Limits of the HTTP server. Each one is tested.
@@ -36,6 +37,7 @@ type Pinger interface {
 type Server struct {
 	Directory *backend.Directory
 	Users     *backend.Users
+	Planning  *planning.Service
 	Auth      *auth.Service
 	Audit     *backend.AuditLog
 	Store     Pinger

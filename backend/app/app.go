@@ -18,6 +18,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
 // Config is everything that can be configured.
@@ -48,6 +49,7 @@ type Main struct {
 	Audit     *backend.AuditLog
 	Directory *backend.Directory
 	Users     *backend.Users
+	Planning  *planning.Service
 	Auth      *auth.Service
 	HTTP      *api.Server
 
@@ -64,6 +66,9 @@ type Stores struct {
 	Audit       *mongo.AuditStore
 	Tokens      *mongo.TokenStore
 	Throttle    *mongo.ThrottleStore
+	Plans       *mongo.PlanStore
+	Draws       *mongo.DrawStore
+	Tasks       *mongo.TaskStore
 }
 
 // Open starts or connects to the store, creates indexes and builds the
@@ -120,6 +125,9 @@ func (m *Main) build(ctx context.Context) error {
 		Audit:       &mongo.AuditStore{DB: db},
 		Tokens:      &mongo.TokenStore{DB: db},
 		Throttle:    &mongo.ThrottleStore{DB: db},
+		Plans:       &mongo.PlanStore{DB: db},
+		Draws:       &mongo.DrawStore{DB: db},
+		Tasks:       &mongo.TaskStore{DB: db},
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
 	m.Directory = &backend.Directory{
@@ -130,6 +138,11 @@ func (m *Main) build(ctx context.Context) error {
 		Audit:       m.Audit,
 	}
 	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Audit: m.Audit}
+	m.Planning = &planning.Service{
+		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
+		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
+		Audit: m.Audit, Now: m.Config.Now,
+	}
 	a, err := newAuth(ctx, m)
 	if err != nil {
 		return err
@@ -138,6 +151,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.HTTP = &api.Server{
 		Directory:      m.Directory,
 		Users:          m.Users,
+		Planning:       m.Planning,
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,

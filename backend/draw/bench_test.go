@@ -1,28 +1,31 @@
 package draw_test
 
 import (
+	"encoding/hex"
 	"fmt"
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
-// benchInput builds a joint plan over four departments: candidates in four
-// strata, every twentieth excluded (5 %), the given ratio in every stratum,
-// and 200 inspectors, some on leave, some with an expired certificate, some
-// with a cap or a conflict.
-func benchInput(candidates, ratioBp int) draw.Input {
+// benchInput builds a plan over the first departments of four (a joint plan
+// when more than one, with a team of four): candidates in four strata, every
+// twentieth excluded (5 %), the given ratio in every stratum, and 200
+// inspectors in the four departments, some on leave, some with an expired
+// certificate, some with a cap or a conflict.
+func benchInput(candidates, ratioBp, departments int) draw.Input {
 	secret := "6b1e4f0c5a0d8f1e2a3b4c5d6e7f80912a3b4c5d6e7f8091a2b3c4d5e6f70819"
+	secretBytes, _ := hex.DecodeString(secret)
 	in := draw.Input{
 		Algorithm:     draw.Algorithm,
 		PlanID:        "plan-bench",
 		PlanVersion:   1,
-		Commitment:    draw.Commitment(mustHexString(secret)),
+		Commitment:    draw.Commitment(secretBytes),
 		Secret:        secret,
 		PublicEntropy: "bench",
 		DrawDate:      "2025-05-20",
 		TeamSize:      4,
-		Departments:   []string{"dept-a", "dept-b", "dept-c", "dept-d"},
+		Departments:   []string{"dept-a", "dept-b", "dept-c", "dept-d"}[:departments],
 		Strata:        map[string]draw.Rule{},
 		Default:       &draw.Rule{RatioBp: &ratioBp},
 		Population:    make([]draw.Candidate, candidates),
@@ -33,8 +36,8 @@ func benchInput(candidates, ratioBp int) draw.Input {
 		c := &in.Population[i]
 		c.ID = fmt.Sprintf("91330100%09dX", i)
 		c.Stratum = strata[(i*7)%len(strata)]
-		if i%20 == 19 {
-			c.Excluded = codes[(i/20)%len(codes)]
+		if (i/4)%20 == 19 { // 5 % of every stratum
+			c.Excluded = codes[(i/80)%len(codes)]
 			if c.Excluded == draw.ExcludedOperator {
 				c.Note = "excluded by the operator"
 			}
@@ -43,7 +46,7 @@ func benchInput(candidates, ratioBp int) draw.Input {
 	for i := range 200 {
 		p := draw.Inspector{
 			ID:           fmt.Sprintf("insp-%03d", i),
-			DepartmentID: in.Departments[i%4],
+			DepartmentID: []string{"dept-a", "dept-b", "dept-c", "dept-d"}[i%4],
 			CertExpiry:   "2027-12-31",
 		}
 		switch i % 25 {
@@ -61,21 +64,19 @@ func benchInput(candidates, ratioBp int) draw.Input {
 	return in
 }
 
-func mustHexString(s string) []byte {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		fmt.Sscanf(s[2*i:2*i+2], "%02x", &b[i])
-	}
-	return b
-}
-
 func BenchmarkRun(b *testing.B) {
 	for _, size := range []struct {
-		name string
-		n    int
-	}{{"10k", 10_000}, {"100k", 100_000}, {"1M", 1_000_000}} {
+		name        string
+		n           int
+		departments int
+	}{
+		{"10k", 10_000, 4},
+		{"100k", 100_000, 4},
+		{"1M", 1_000_000, 4},
+		{"1M-single-department", 1_000_000, 1},
+	} {
 		b.Run(size.name, func(b *testing.B) {
-			in := benchInput(size.n, 300)
+			in := benchInput(size.n, 300, size.departments)
 			b.ReportAllocs()
 			var rec *draw.Record
 			var cpu int64
@@ -94,7 +95,7 @@ func BenchmarkRun(b *testing.B) {
 }
 
 func BenchmarkVerify1M(b *testing.B) {
-	rec, err := draw.Run(benchInput(1_000_000, 300))
+	rec, err := draw.Run(benchInput(1_000_000, 300, 4))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,8 @@
 //   - publicEntropy is valid UTF-8 of at most 1000 bytes; it may be empty and
 //     may contain any character, newlines included.
 //   - drawDate is a real calendar day written YYYY-MM-DD. Certificate expiry
-//     and leave are judged on this day.
+//     and leave are judged on this day. Dates are compared as strings, which
+//     for this fixed-width form is chronological order.
 //   - teamSize >= 2.
 //   - departments is non-empty and has no duplicates. The plan is joint when
 //     it lists two or more departments; a joint plan needs teamSize >= the
@@ -148,10 +149,11 @@
 //     one being replaced (its task is cancelled, so its team is freed), and
 //     the replacement's team is built by the rules of step 7 for the
 //     replacement's id;
-//   - the record appends {"replaced", "replacement", "stratum", "prn",
-//     "reason", "team", "eligibleInspectors", "short", "unassigned",
-//     "unassignedReason"}. reason is non-empty valid UTF-8 of at most 1000
-//     bytes, free text given by the operator.
+//   - the record appends {"replaced", "replacement", "stratum", "prn" (of
+//     the replacement), "reason", "team", "eligibleInspectors", "short"?,
+//     "unassigned"?, "unassignedReason"?}; a replacement has no visit order
+//     of its own. reason is non-empty valid UTF-8 of at most 1000 bytes,
+//     free text given by the operator.
 //
 // Reassign re-matches the team of one active target when some of its people
 // become unavailable: used(i) is recounted from all active targets except

@@ -340,7 +340,7 @@ func TestUnassignedUsesNoCap(t *testing.T) {
 // TestWorkersDoNotChangeResult runs a population large enough for the
 // parallel sort and key computation with different numbers of workers.
 func TestWorkersDoNotChangeResult(t *testing.T) {
-	in := benchInput(20_000, 1000)
+	in := benchInput(20_000, 1000, 4)
 	var want []byte
 	for _, procs := range []int{1, 2, 3} {
 		prev := runtime.GOMAXPROCS(procs)

@@ -153,18 +153,13 @@ func (im *Importer) ImportItems(ctx context.Context, r io.Reader, format Format)
 }
 
 // Import imports a file of the given kind from r. When r can seek (a file),
-// it is read once first to record its SHA-256 in the audit log; otherwise
-// the audit entries name the source "stream".
+// it is read once before anything is written, to find problems with the
+// file as a whole and to record its SHA-256 in the audit log; otherwise the
+// audit entries name the source "stream", and a whole-file problem found
+// part-way (a quote left open, say) stops the import after the rows before
+// it were written.
 func (im *Importer) Import(ctx context.Context, kind Kind, r io.Reader, format Format) (*Summary, error) {
-	source := "stream"
-	if rs, ok := r.(io.ReadSeeker); ok {
-		sum, err := hashSeeker(rs)
-		if err != nil {
-			return nil, err
-		}
-		source = "sha256:" + sum
-	}
-	return im.run(ctx, kind, r, format, source, "")
+	return im.run(ctx, kind, &input{r: r, format: format, source: "stream", rows: -1})
 }
 
 // ImportFile opens path and imports it. The format follows the extension
@@ -178,29 +173,69 @@ func (im *Importer) ImportFile(ctx context.Context, kind Kind, path string) (*Su
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, backend.Errorf(backend.EINVALID, "%s is a directory, not a file", path)
 	}
-	sum, err := hashSeeker(f)
-	if err != nil {
-		return nil, err
-	}
-	return im.run(ctx, kind, f, FormatOf(path), "sha256:"+sum, filepath.Base(path))
+	return im.run(ctx, kind, &input{r: f, format: FormatOf(path), source: "stream", name: filepath.Base(path), rows: -1})
 }
 
-func hashSeeker(rs io.ReadSeeker) (string, error) {
-	start, err := rs.Seek(0, io.SeekCurrent)
-	if err == nil {
-		h := sha256.New()
-		if _, err = io.Copy(h, rs); err == nil {
-			if _, err = rs.Seek(start, io.SeekStart); err == nil {
-				return hex.EncodeToString(h.Sum(nil)), nil
-			}
-		}
+// input is the file being imported.
+type input struct {
+	r      io.Reader
+	format Format
+	source string // audit object id: "sha256:<hex>" once known
+	name   string // base name, for audit details
+	rows   int    // data rows counted by prescan, -1 when unknown
+}
+
+// prescan reads a seekable input through once: every problem with the file
+// as a whole surfaces before anything is written, the SHA-256 identifies the
+// file in the audit log, and the row count tells how to look up records.
+func (in *input) prescan(kind Kind) error {
+	rs, ok := in.r.(io.ReadSeeker)
+	if !ok {
+		return nil
 	}
-	return "", &backend.Error{Code: backend.EINVALID, Op: "importer", Message: "cannot read the file", Err: err}
+	readErr := func(err error) error {
+		return &backend.Error{Code: backend.EINVALID, Op: "importer", Message: "cannot read the file", Err: err}
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return readErr(err)
+	}
+	h := sha256.New()
+	src, err := openSource(io.TeeReader(rs, h), in.format)
+	if err != nil {
+		return err
+	}
+	var sum Summary
+	rows := 0
+	err = eachRow(src, specOf(kind), &sum, func(*record) error { rows++; return nil })
+	_ = src.Close()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(h, rs); err != nil {
+		return readErr(err)
+	}
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return readErr(err)
+	}
+	in.source = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	in.rows = rows + sum.Rejected
+	return nil
+}
+
+func specOf(kind Kind) []colSpec {
+	switch kind {
+	case Inspectors:
+		return inspectorColumns
+	case Items:
+		return itemColumns
+	}
+	return targetColumns
 }
 
 // run is one import: it owns the batch bookkeeping and the audit trail that
 // the three kinds share.
-func (im *Importer) run(ctx context.Context, kind Kind, r io.Reader, format Format, source, name string) (*Summary, error) {
+func (im *Importer) run(ctx context.Context, kind Kind, in *input) (*Summary, error) {
 	if err := im.check(kind); err != nil {
 		return nil, err
 	}
@@ -210,10 +245,17 @@ func (im *Importer) run(ctx context.Context, kind Kind, r io.Reader, format Form
 		audit.Now = time.Now
 	}
 	if err := authorize(ctx); err != nil {
-		_, _ = audit.Append(ctx, backend.AuditRecord{Action: "import." + string(kind), ObjectType: "import", ObjectID: source, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		what := in.name
+		if what == "" {
+			what = in.source
+		}
+		_, _ = audit.Append(ctx, backend.AuditRecord{Action: "import." + string(kind), ObjectType: "import", ObjectID: what, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
 		return nil, err
 	}
-	src, err := openSource(r, format)
+	if err := in.prescan(kind); err != nil {
+		return nil, err
+	}
+	src, err := openSource(in.r, in.format)
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +264,7 @@ func (im *Importer) run(ctx context.Context, kind Kind, r io.Reader, format Form
 		im:      im,
 		ctx:     ctx,
 		kind:    kind,
-		source:  source,
-		name:    name,
+		in:      in,
 		batch:   im.BatchSize,
 		summary: &Summary{},
 		audit:   audit,
@@ -239,8 +280,11 @@ func (im *Importer) run(ctx context.Context, kind Kind, r io.Reader, format Form
 	case Items:
 		err = j.importItems(src)
 	}
-	if err == nil {
-		err = j.flush()
+	// What was written is audited even when the import stops part-way, and
+	// even when it stops because ctx was cancelled.
+	j.ctx = context.WithoutCancel(ctx)
+	if ferr := j.flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		if j.summary.Imported+j.summary.Updated == 0 {
@@ -304,23 +348,19 @@ func Check(kind Kind, r io.Reader, format Format) (valid int, rowErrors []RowErr
 	}
 	defer src.Close()
 	s := &Summary{}
-	var spec []colSpec
 	var parse func(*record)
 	switch kind {
 	case Targets:
-		spec = targetColumns
 		parse = func(rec *record) { parseTarget(rec) }
 	case Inspectors:
-		spec = inspectorColumns
 		parse = func(rec *record) { parseInspector(rec, anyDepartment) }
 	case Items:
-		spec = itemColumns
 		parse = func(rec *record) { parseItem(rec, anyDepartment) }
 	default:
 		return 0, nil, backend.Errorf(backend.EINVALID, "unknown import kind %q", kind)
 	}
 	seen := map[string]int{}
-	err = eachRow(src, spec, s, func(rec *record) error {
+	err = eachRow(src, specOf(kind), s, func(rec *record) error {
 		parse(rec)
 		dupCheck(rec, seen)
 		if len(rec.errs) > 0 {
@@ -361,8 +401,7 @@ type job struct {
 	im      *Importer
 	ctx     context.Context
 	kind    Kind
-	source  string // audit object id: the file's SHA-256
-	name    string // file base name, for audit details
+	in      *input
 	batch   int
 	summary *Summary
 	audit   backend.AuditLog
@@ -396,8 +435,8 @@ func (j *job) recordWrite(id string, content any, created bool) {
 // can be found by object id.
 func (j *job) auditUpdate(objectType, id string, row int, content any, version int64) error {
 	detail := fmt.Sprintf("row %d: updated to version %d", row, version)
-	if j.name != "" {
-		detail = fmt.Sprintf("%s row %d: updated to version %d", j.name, row, version)
+	if j.in.name != "" {
+		detail = j.in.name + " " + detail
 	}
 	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
 		Action:     j.action(),
@@ -416,13 +455,13 @@ func (j *job) flush() error {
 	}
 	j.batchNo++
 	detail := fmt.Sprintf("batch %d: %d new, %d updated", j.batchNo, j.newRows, j.updRows)
-	if j.name != "" {
-		detail = j.name + " " + detail
+	if j.in.name != "" {
+		detail = j.in.name + " " + detail
 	}
 	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
 		Action:     j.action(),
 		ObjectType: "import",
-		ObjectID:   j.source,
+		ObjectID:   j.in.source,
 		Change:     j.changes,
 		Detail:     detail,
 	})

@@ -113,6 +113,10 @@ var indexes = []index{
 	{colTemplates, bson.D{{Key: "itemCode", Value: 1}, {Key: "version", Value: 1}}, true, false},
 	{colAudit, bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}, false, false},
 	{colRefreshTokens, bson.D{{Key: "family", Value: 1}}, false, false},
+	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
+	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 }
 
 // EnsureIndexes creates every index the stores rely on. Creating an index

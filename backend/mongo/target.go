@@ -5,7 +5,6 @@ import (
 	"regexp"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -59,21 +58,7 @@ func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p
 }
 
 func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, fn func(*backend.Target) error) error {
-	cur, err := s.DB.c(colTargets).Find(ctx, targetFilter(f), options.Find().SetBatchSize(1000))
-	if err != nil {
-		return translate("ScanTargets", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var t backend.Target
-		if err := cur.Decode(&t); err != nil {
-			return translate("ScanTargets", err)
-		}
-		if err := fn(&t); err != nil {
-			return err
-		}
-	}
-	return translate("ScanTargets", cur.Err())
+	return scan(ctx, s.DB.c(colTargets), "ScanTargets", targetFilter(f), fn)
 }
 
 func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error {

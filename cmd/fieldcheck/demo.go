@@ -14,7 +14,7 @@ import (
 
 // seedDemo seeds the demo county into an empty store and prints the logins.
 // A store seeded by an earlier run is served as it is.
-func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer) error {
+func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) error {
 	stores := demo.Stores{
 		Departments: m.Stores.Departments,
 		Users:       m.Stores.Users,
@@ -23,7 +23,7 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer) error {
 		Items:       m.Stores.Items,
 		Audit:       m.Audit,
 	}
-	county := demo.GenerateAt(demo.DefaultSeed, demo.DefaultTargets, time.Now())
+	county := demo.GenerateAt(demo.DefaultSeed, targets, time.Now())
 	empty, err := demo.IsEmpty(ctx, stores)
 	if err != nil {
 		return err

@@ -20,6 +20,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	targets := 0
+	if demo {
+		fs.IntVar(&targets, "targets", 5000, "number of market entities in the demo county (only when seeding)")
+	}
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
 	pos, err := parse(fs, args, stderr)
@@ -40,7 +44,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	defer m.Close()
 	if demo {
-		if err := seedDemo(ctx, m, stdout); err != nil {
+		if targets < 10 || targets > 1_000_000 {
+			return usageError("--targets must be between 10 and 1000000")
+		}
+		if err := seedDemo(ctx, m, stdout, targets); err != nil {
 			return err
 		}
 	} else if err := m.Bootstrap(ctx); err != nil {

@@ -1,0 +1,245 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+const (
+	colTasks       = "tasks"
+	colDraws       = "draws"
+	colDrawRecords = "draw_records"
+	colSelections  = "selections"
+)
+
+// TaskStore implements backend.TaskStore.
+type TaskStore struct{ DB *DB }
+
+var _ backend.TaskStore = (*TaskStore)(nil)
+
+func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task, error) {
+	return findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+}
+
+func taskFilter(f backend.TaskFilter) bson.D {
+	q := bson.D{}
+	if f.PlanID != "" {
+		q = append(q, bson.E{Key: "planId", Value: f.PlanID})
+	}
+	if f.DrawID != "" {
+		q = append(q, bson.E{Key: "drawId", Value: f.DrawID})
+	}
+	if f.TeamUser != "" {
+		q = append(q, bson.E{Key: "teamUsers", Value: f.TeamUser})
+	}
+	if len(f.Departments) > 0 {
+		q = append(q, bson.E{Key: "departments", Value: in(f.Departments)})
+	}
+	if len(f.Statuses) > 0 {
+		q = append(q, bson.E{Key: "status", Value: in(f.Statuses)})
+	}
+	if f.TargetID != "" {
+		q = append(q, bson.E{Key: "targetId", Value: f.TargetID})
+	}
+	return q
+}
+
+func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	return findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
+}
+
+func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
+	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), fn)
+}
+
+func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	now := s.DB.now()
+	docs := make([]any, len(ts))
+	for i, t := range ts {
+		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+		docs[i] = t
+	}
+	for start := 0; start < len(docs); start += 1000 {
+		end := min(start+1000, len(docs))
+		if _, err := s.DB.c(colTasks).InsertMany(ctx, docs[start:end]); err != nil {
+			return translate("CreateTasks", err)
+		}
+	}
+	return nil
+}
+
+func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
+	expected := t.Version
+	t.Version, t.UpdatedAt = expected+1, s.DB.now()
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
+		t.Version = expected
+		return err
+	}
+	return nil
+}
+
+// scan decodes every document matching filter and calls fn on it.
+func scan[T any](ctx context.Context, c *mongo.Collection, op string, filter bson.D, fn func(*T) error) error {
+	cur, err := c.Find(ctx, filter, options.Find().SetBatchSize(1000))
+	if err != nil {
+		return translate(op, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var v T
+		if err := cur.Decode(&v); err != nil {
+			return translate(op, err)
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return translate(op, cur.Err())
+}
+
+// DrawStore implements backend.DrawStore.
+type DrawStore struct{ DB *DB }
+
+var _ backend.DrawStore = (*DrawStore)(nil)
+
+func (s *DrawStore) CreateDraw(ctx context.Context, d *backend.Draw) error {
+	d.Version = 1
+	_, err := s.DB.c(colDraws).InsertOne(ctx, d)
+	return translate("CreateDraw", err)
+}
+
+func (s *DrawStore) FindDrawByID(ctx context.Context, id string) (*backend.Draw, error) {
+	return findByID[backend.Draw](ctx, s.DB.c(colDraws), "FindDrawByID", "draw", id)
+}
+
+func (s *DrawStore) UpdateDraw(ctx context.Context, d *backend.Draw) error {
+	expected := d.Version
+	d.Version = expected + 1
+	if err := replaceVersioned(ctx, s.DB, s.DB.c(colDraws), "UpdateDraw", "draw", d.ID, expected, d); err != nil {
+		d.Version = expected
+		return err
+	}
+	return nil
+}
+
+// recordChunk is the size of one piece of a stored draw record: well under
+// MongoDB's 16 MiB document limit. A record of a million candidates is
+// about 70 MB of JSON.
+const recordChunk = 4 << 20
+
+type recordPiece struct {
+	ID   string `bson:"_id"` // "<drawId>#<n>"
+	N    int    `bson:"n"`
+	Of   int    `bson:"of"`
+	Data []byte `bson:"data"`
+}
+
+func pieceID(drawID string, n int) string { return fmt.Sprintf("%s#%05d", drawID, n) }
+
+func (s *DrawStore) SaveDrawRecord(ctx context.Context, drawID string, data []byte) error {
+	of := max((len(data)+recordChunk-1)/recordChunk, 1)
+	c := s.DB.c(colDrawRecords)
+	for n := 0; n < of; n++ {
+		end := min((n+1)*recordChunk, len(data))
+		piece := recordPiece{ID: pieceID(drawID, n), N: n, Of: of, Data: data[n*recordChunk : end]}
+		if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: piece.ID}}, piece, options.Replace().SetUpsert(true)); err != nil {
+			return translate("SaveDrawRecord", err)
+		}
+	}
+	// A shorter record than before leaves pieces behind: remove them.
+	for n := of; ; n++ {
+		res, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: pieceID(drawID, n)}})
+		if err != nil {
+			return translate("SaveDrawRecord", err)
+		}
+		if res.DeletedCount == 0 {
+			return nil
+		}
+	}
+}
+
+func (s *DrawStore) LoadDrawRecord(ctx context.Context, drawID string) ([]byte, error) {
+	var out []byte
+	for n, of := 0, 1; n < of; n++ {
+		p, err := findByID[recordPiece](ctx, s.DB.c(colDrawRecords), "LoadDrawRecord", "draw record", pieceID(drawID, n))
+		if err != nil {
+			return nil, err
+		}
+		of = p.Of
+		out = append(out, p.Data...)
+	}
+	return out, nil
+}
+
+func selectionID(year int, item, target string) string {
+	return fmt.Sprintf("%d/%s/%s", year, item, target)
+}
+
+func (s *DrawStore) AddSelections(ctx context.Context, sel []*backend.Selection) error {
+	if len(sel) == 0 {
+		return nil
+	}
+	docs := make([]any, len(sel))
+	for i, x := range sel {
+		x.ID = selectionID(x.Year, x.ItemCode, x.TargetID)
+		docs[i] = x
+	}
+	for start := 0; start < len(docs); start += 1000 {
+		end := min(start+1000, len(docs))
+		// Unordered: a selection that exists (the same target drawn again by
+		// a redraw) is kept and the rest still go in.
+		_, err := s.DB.c(colSelections).InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
+		if err != nil && !onlyDuplicates(err) {
+			return translate("AddSelections", err)
+		}
+	}
+	return nil
+}
+
+func (s *DrawStore) RemoveSelections(ctx context.Context, drawID string) error {
+	_, err := s.DB.c(colSelections).DeleteMany(ctx, bson.D{{Key: "drawId", Value: drawID}})
+	return translate("RemoveSelections", err)
+}
+
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !asBulkWriteException(err, &bwe) || bwe.WriteConcernError != nil {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false
+		}
+	}
+	return true
+}
+
+func asBulkWriteException(err error, target *mongo.BulkWriteException) bool {
+	if e, ok := err.(mongo.BulkWriteException); ok {
+		*target = e
+		return true
+	}
+	return false
+}
+
+func (s *DrawStore) SelectedTargets(ctx context.Context, year int, items []string, except map[string]bool) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := scan(ctx, s.DB.c(colSelections), "SelectedTargets",
+		bson.D{{Key: "year", Value: year}, {Key: "itemCode", Value: in(items)}},
+		func(x *backend.Selection) error {
+			if !except[x.DrawID] {
+				out[x.TargetID] = true
+			}
+			return nil
+		})
+	return out, err
+}

@@ -1,0 +1,337 @@
+package planning
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// DrawRequest asks for a draw of a plan's current version.
+type DrawRequest struct {
+	// PublicEntropy is text nobody could know when the plan was published,
+	// entered at draw time (a lottery result, a stock index close); it may
+	// be empty.
+	PublicEntropy string `json:"publicEntropy"`
+	// Redraw must be set, with a Reason, to draw a version a second time.
+	Redraw bool   `json:"redraw"`
+	Reason string `json:"reason"`
+}
+
+// DrawResult is what a draw created.
+type DrawResult struct {
+	Draw  *backend.Draw   `json:"draw"`
+	Tasks []*backend.Task `json:"tasks"`
+}
+
+func drawID(planID string, version, number int) string {
+	return fmt.Sprintf("%s-v%d-d%d", planID, version, number)
+}
+
+// Draw runs fc-draw-1 for the plan's current public version over the
+// directories as they are now, stores the public record (revealing the
+// secret), creates one task per selected target and records the annual
+// selections. Only managers of the lead department draw.
+func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*DrawResult, error) {
+	const op = "planning.Draw"
+	p, err := s.Plans.FindPlanByID(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.requireManager(ctx, "draw.run", p, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.PublicEntropy) > 1000 {
+		return nil, backend.Errorf(backend.EINVALID, "public entropy is limited to 1000 bytes")
+	}
+	switch p.State {
+	case backend.PlanDraft:
+		return nil, backend.Errorf(backend.EINVALID, "plan %s is not published: publish it (and its commitment) before drawing", planID)
+	case backend.PlanClosed:
+		return nil, backend.Errorf(backend.EINVALID, "plan %s is closed", planID)
+	}
+	previous := drawsOfVersion(p)
+	if len(previous) > 0 && !req.Redraw {
+		return nil, backend.Errorf(backend.ECONFLICT, "version %d of plan %s was drawn already (%s); a redraw must say redraw and why", p.PublicVersion, planID, previous[len(previous)-1])
+	}
+	if req.Redraw {
+		if len(previous) == 0 {
+			return nil, backend.Errorf(backend.EINVALID, "version %d of plan %s has not been drawn: there is nothing to redraw", p.PublicVersion, planID)
+		}
+		if err := checkReason(req.Reason); err != nil {
+			return nil, backend.Errorf(backend.EINVALID, "a redraw needs a reason: %s", backend.ErrorMessage(err))
+		}
+	}
+	items, err := s.checkRules(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.Plans.FindPlanSecret(ctx, p.ID, p.PublicVersion)
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	now := s.Now()
+	// A redraw supersedes the earlier draws of this version: their tasks must
+	// not have started, and their selections do not count toward the cap.
+	superseded := map[string]bool{}
+	for _, id := range previous {
+		superseded[id] = true
+	}
+	var toCancel []*backend.Task
+	if req.Redraw {
+		if toCancel, err = s.supersededTasks(ctx, previous); err != nil {
+			return nil, err
+		}
+	}
+
+	in, targets, err := s.buildInput(ctx, p, secret.Secret, req.PublicEntropy, now, superseded)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := draw.Run(*in)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCountCaps(rec, items); err != nil {
+		return nil, err
+	}
+	if len(rec.Selected) == 0 {
+		return nil, backend.Errorf(backend.EINVALID, "the draw selects no target: the plan has no eligible target (population %d)", len(in.Population))
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: op, Err: err}
+	}
+	sum := sha256.Sum256(data)
+	d := &backend.Draw{
+		ID: drawID(p.ID, p.PublicVersion, len(previous)+1), PlanID: p.ID, PlanVersion: p.PublicVersion,
+		Number: len(previous) + 1, Redraw: req.Redraw, Reason: req.Reason, DrawnBy: a.UserID,
+		DrawnAt: now.UTC().Truncate(time.Millisecond), Selected: len(rec.Selected),
+		RecordSHA: hex.EncodeToString(sum[:]), RecordBytes: len(data),
+	}
+	for _, sel := range rec.Selected {
+		if sel.Unassigned {
+			d.Unassigned++
+		}
+	}
+	// The draw's id is unique per plan version and number: of two concurrent
+	// draws exactly one gets past this point.
+	if err := s.Draws.CreateDraw(ctx, d); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			return nil, backend.Errorf(backend.ECONFLICT, "plan %s is being drawn by someone else", p.ID)
+		}
+		return nil, err
+	}
+	if err := s.Draws.SaveDrawRecord(ctx, d.ID, data); err != nil {
+		return nil, err
+	}
+	tasks, err := s.tasksFor(ctx, p, items, d, rec.Selected, targets, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Tasks.CreateTasks(ctx, tasks); err != nil {
+		return nil, err
+	}
+	for _, t := range toCancel {
+		t.Status = backend.TaskCancelled
+		if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range previous {
+		if err := s.Draws.RemoveSelections(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	year := p.Year
+	var sel []*backend.Selection
+	for _, x := range rec.Selected {
+		for _, it := range p.Items {
+			sel = append(sel, &backend.Selection{Year: year, ItemCode: it, TargetID: x.ID, DrawID: d.ID, At: d.DrawnAt})
+		}
+	}
+	if err := s.Draws.AddSelections(ctx, sel); err != nil {
+		return nil, err
+	}
+	p.State = backend.PlanDrawn
+	p.Draws = append(p.Draws, d.ID)
+	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("version %d: %d selected, %d unassigned, %d in population", p.PublicVersion, d.Selected, d.Unassigned, len(rec.Population))
+	if req.Redraw {
+		detail += "; redraw: " + req.Reason
+	}
+	if err := s.record(ctx, "draw.run", "plan", p.ID, d, detail); err != nil {
+		return nil, err
+	}
+	return &DrawResult{Draw: d, Tasks: tasks}, nil
+}
+
+func drawsOfVersion(p *backend.Plan) []string {
+	prefix := fmt.Sprintf("%s-v%d-d", p.ID, p.PublicVersion)
+	var out []string
+	for _, id := range p.Draws {
+		if strings.HasPrefix(id, prefix) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// supersededTasks returns the open tasks of earlier draws, refusing a redraw
+// once any of them has gone past acceptance: field work has begun.
+func (s *Service) supersededTasks(ctx context.Context, draws []string) ([]*backend.Task, error) {
+	var out []*backend.Task
+	for _, id := range draws {
+		err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{DrawID: id}, func(t *backend.Task) error {
+			switch t.Status {
+			case backend.TaskAssigned, backend.TaskAccepted:
+				out = append(out, t)
+			case backend.TaskCancelled, backend.TaskReplaced:
+			default:
+				return backend.Errorf(backend.ECONFLICT, "task %s of draw %s is already %s: field work has begun, a redraw is no longer possible", t.ID, id, t.Status)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// buildInput snapshots the population and the inspector pool.
+func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret, entropy string, now time.Time, superseded map[string]bool) (*draw.Input, map[string]*backend.Target, error) {
+	selected, err := s.Draws.SelectedTargets(ctx, p.Year, p.Items, superseded)
+	if err != nil {
+		return nil, nil, err
+	}
+	excluded := map[string]string{}
+	for _, e := range p.Exclusions {
+		excluded[e.TargetID] = e.Reason
+	}
+	in := &draw.Input{
+		Algorithm: draw.Algorithm, PlanID: p.ID, PlanVersion: p.PublicVersion, Commitment: p.Commitment,
+		Secret: secret, PublicEntropy: entropy, DrawDate: string(backend.DateOf(now)), TeamSize: p.TeamSize,
+		Departments: slices.Clone(p.Departments), Strata: map[string]draw.Rule{},
+	}
+	for _, r := range p.Strata {
+		in.Strata[r.Key] = draw.Rule{Count: r.Count, RatioBp: r.RatioBp}
+	}
+	if p.Default != nil {
+		in.Default = &draw.Rule{Count: p.Default.Count, RatioBp: p.Default.RatioBp}
+	}
+	targets := map[string]*backend.Target{}
+	f := backend.TargetFilter{Kinds: p.Filter.Kinds}
+	err = s.Targets.ScanTargets(ctx, f, func(t *backend.Target) error {
+		if !p.Filter.Matches(t) {
+			return nil
+		}
+		c := draw.Candidate{ID: t.ID, Stratum: p.StratumOf(t)}
+		switch {
+		case t.Status != backend.StatusActive:
+			c.Excluded = draw.ExcludedInactive
+		case t.Whitelisted:
+			c.Excluded = draw.ExcludedWhitelist
+		case selected[t.ID]:
+			c.Excluded = draw.ExcludedAnnualCap
+		case excluded[t.ID] != "":
+			c.Excluded, c.Note = draw.ExcludedOperator, excluded[t.ID]
+		}
+		in.Population = append(in.Population, c)
+		targets[t.ID] = t
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(in.Population) == 0 {
+		return nil, nil, backend.Errorf(backend.EINVALID, "no target of the directory matches the plan's filter")
+	}
+	// The record lists the population in id order, whatever order the
+	// store returned it in.
+	slices.SortFunc(in.Population, func(a, b draw.Candidate) int { return strings.Compare(a.ID, b.ID) })
+
+	open, err := s.openTaskCounts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	active := true
+	err = s.eachInspector(ctx, backend.InspectorFilter{DepartmentIDs: p.Departments, Active: &active}, func(x *backend.Inspector) {
+		di := draw.Inspector{ID: x.ID, DepartmentID: x.DepartmentID, CertExpiry: string(x.CertExpiry), OpenTasks: open[x.ID], TaskCap: x.TaskCap}
+		for _, l := range x.Leave {
+			di.Leave = append(di.Leave, draw.Period{From: string(l.From), To: string(l.To)})
+		}
+		for _, c := range x.Conflicts {
+			if _, ok := targets[c.TargetID]; ok {
+				di.Conflicts = append(di.Conflicts, c.TargetID)
+			}
+		}
+		in.Inspectors = append(in.Inspectors, di)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(in.Inspectors, func(a, b draw.Inspector) int { return strings.Compare(a.ID, b.ID) })
+	return in, targets, nil
+}
+
+func (s *Service) eachInspector(ctx context.Context, f backend.InspectorFilter, fn func(*backend.Inspector)) error {
+	page := backend.PageRequest{Limit: backend.MaxPageLimit}
+	for {
+		res, err := s.Inspectors.FindInspectors(ctx, f, page)
+		if err != nil {
+			return err
+		}
+		for _, x := range res.Items {
+			fn(x)
+		}
+		if res.NextCursor == "" {
+			return nil
+		}
+		page.After = res.NextCursor
+	}
+}
+
+// openTaskCounts counts, per inspector, the tasks that still occupy them.
+func (s *Service) openTaskCounts(ctx context.Context) (map[string]int, error) {
+	counts := map[string]int{}
+	var open []backend.TaskStatus
+	for _, st := range []backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted, backend.TaskReturned} {
+		open = append(open, st)
+	}
+	err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{Statuses: open}, func(t *backend.Task) error {
+		for _, id := range t.Team {
+			counts[id]++
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// checkCountCaps refuses a draw in which a stratum drawn by count takes a
+// larger share than a general item allows: ceil(cap × N / 10000).
+func checkCountCaps(rec *draw.Record, items []*backend.Item) error {
+	cap, code := ratioCap(items)
+	if cap < 0 {
+		return nil
+	}
+	for _, st := range rec.Strata {
+		if st.Count == nil {
+			continue
+		}
+		if limit := (cap*st.Eligible + 9999) / 10000; st.N > limit {
+			return backend.Errorf(backend.EINVALID, "stratum %s: drawing %d of %d eligible targets exceeds the cap of %d bp of general item %s (at most %d)", st.Key, st.N, st.Eligible, cap, code, limit)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,450 @@
+package planning_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+)
+
+func TestMain(m *testing.M) {
+	backend.PasswordCost = 4
+	mongotest.Main(m)
+}
+
+var today = time.Date(2026, 3, 2, 10, 0, 0, 0, backend.China)
+
+type fixture struct {
+	svc    *planning.Service
+	db     *mongo.DB
+	county *demo.County
+}
+
+// newFixture seeds a small demo county (deterministic) into a fresh
+// database and returns the planning service on it.
+func newFixture(t *testing.T, targets int) *fixture {
+	t.Helper()
+	db := mongotest.Open(t)
+	audit := &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: func() time.Time { return today }}
+	st := demo.Stores{Departments: &mongo.DepartmentStore{DB: db}, Users: &mongo.UserStore{DB: db}, Targets: &mongo.TargetStore{DB: db},
+		Inspectors: &mongo.InspectorStore{DB: db}, Items: &mongo.ItemStore{DB: db}, Audit: audit}
+	county := demo.GenerateAt(demo.DefaultSeed, targets, today)
+	if _, err := demo.Seed(context.Background(), st, county); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{db: db, county: county, svc: &planning.Service{
+		Plans: &mongo.PlanStore{DB: db}, Draws: &mongo.DrawStore{DB: db}, Tasks: &mongo.TaskStore{DB: db},
+		Targets: st.Targets, Inspectors: st.Inspectors, Items: st.Items, Departments: st.Departments,
+		Audit: audit, Now: func() time.Time { return today },
+	}}
+}
+
+func as(user string, role backend.Role, depts ...string) context.Context {
+	return backend.WithActor(context.Background(), &backend.Actor{UserID: user, Role: role, Departments: depts, ClientAddr: "127.0.0.1", Fresh: true})
+}
+
+var manager = as("scjg.manager", backend.RoleManager, "scjg")
+
+func ptr(n int) *int { return &n }
+
+func basePlan() *backend.Plan {
+	return &backend.Plan{
+		Year: 2026, Name: "2026年度市场监管部门双随机抽查计划（第一批）", Items: []string{"SCJG-03"},
+		LeadDepartment: "scjg", Departments: []string{"scjg"},
+		StratumKey: backend.StratumCredit,
+		Strata:     []backend.StratumRule{{Key: "A", RatioBp: ptr(300)}, {Key: "B", RatioBp: ptr(500)}, {Key: "C", RatioBp: ptr(1500)}, {Key: "D", RatioBp: ptr(3000)}},
+		Default:    &backend.StratumRule{RatioBp: ptr(500)},
+		TeamSize:   2,
+		Batches:    []backend.Batch{{Name: "第一批", Start: "2026-03-01", End: "2026-06-30", DueDays: 30}},
+		Method:     backend.MethodOnSite,
+	}
+}
+
+func mustPublish(t *testing.T, f *fixture, p *backend.Plan) *backend.Plan {
+	t.Helper()
+	if err := f.svc.CreatePlan(manager, p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.PublishPlan(manager, p.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestPlanRules(t *testing.T) {
+	f := newFixture(t, 200)
+	tests := []struct {
+		name   string
+		mutate func(*backend.Plan)
+		ctx    context.Context
+		want   string
+		msg    string
+	}{
+		{"OK", func(*backend.Plan) {}, manager, "", ""},
+		{"ErrRatioOverCap", func(p *backend.Plan) { p.Items = []string{"SCJG-01"} }, manager, backend.EINVALID, "exceeds the cap of 300 bp"},
+		{"OK/GeneralUnderCap", func(p *backend.Plan) {
+			p.Items = []string{"SCJG-01"}
+			p.Strata = []backend.StratumRule{{Key: "A", RatioBp: ptr(100)}}
+			p.Default = &backend.StratumRule{RatioBp: ptr(300)}
+		}, manager, "", ""},
+		{"ErrRatioRange", func(p *backend.Plan) { p.Strata[0].RatioBp = ptr(10001) }, manager, backend.EINVALID, "outside 0-10000"},
+		{"ErrCountAndRatio", func(p *backend.Plan) { p.Strata[0].Count = ptr(3) }, manager, backend.EINVALID, "not both"},
+		{"ErrUnknownStratum", func(p *backend.Plan) { p.Strata[0].Key = "E" }, manager, backend.EINVALID, "not a stratum"},
+		{"ErrTeamSize", func(p *backend.Plan) { p.TeamSize = 1 }, manager, backend.EINVALID, "at least 2"},
+		{"ErrItemNotOnList", func(p *backend.Plan) { p.Items = []string{"NOPE-1"} }, manager, backend.EINVALID, "清单之外无检查"},
+		{"ErrItemOfOtherDepartment", func(p *backend.Plan) { p.Items = []string{"YJGL-01"} }, manager, backend.EINVALID, "does not take part"},
+		{"OK/JointPlan", func(p *backend.Plan) {
+			p.Items = []string{"SCJG-03", "YJGL-01"}
+			p.Departments = []string{"scjg", "yjgl"}
+		}, manager, "", ""},
+		{"ErrOtherDepartmentsManager", func(*backend.Plan) {}, as("yjgl.manager", backend.RoleManager, "yjgl"), backend.EFORBIDDEN, "lead department"},
+		{"ErrReviewer", func(*backend.Plan) {}, as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.EFORBIDDEN, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := basePlan()
+			tt.mutate(p)
+			err := f.svc.CreatePlan(tt.ctx, p)
+			if got := backend.ErrorCode(err); got != tt.want || (tt.msg != "" && !strings.Contains(backend.ErrorMessage(err), tt.msg)) {
+				t.Fatalf("CreatePlan: %v (code %q), want code %q with %q", err, got, tt.want, tt.msg)
+			}
+		})
+	}
+}
+
+func TestDrawEndToEnd(t *testing.T) {
+	f := newFixture(t, 400)
+	p := mustPublish(t, f, basePlan())
+	if p.State != backend.PlanPublished || p.PublicVersion != 1 || len(p.Commitment) != 64 {
+		t.Fatalf("published plan: state %s version %d commitment %q", p.State, p.PublicVersion, p.Commitment)
+	}
+	// Before the draw the public sees the commitment, never the secret.
+	pub, err := f.svc.PublicPlan(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := f.svc.Plans.FindPlanSecret(context.Background(), p.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(pub); strings.Contains(string(b), secret.Secret) || !strings.Contains(string(b), p.Commitment) {
+		t.Fatal("public plan leaks the secret or lacks the commitment")
+	}
+
+	if _, err := f.svc.Draw(as("yjgl.manager", backend.RoleManager, "yjgl"), p.ID, planning.DrawRequest{PublicEntropy: "x"}); backend.ErrorCode(err) != backend.EFORBIDDEN {
+		t.Fatalf("draw by another department's manager: %v, want forbidden", err)
+	}
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "福彩3D 2026031 开奖号码 5 8 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Draw.Selected == 0 || len(res.Tasks) != res.Draw.Selected {
+		t.Fatalf("selected %d, tasks %d", res.Draw.Selected, len(res.Tasks))
+	}
+
+	// The public record reveals the secret, matches the commitment and
+	// verifies from its own inputs.
+	data, err := f.svc.PublicDrawRecord(context.Background(), res.Draw.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec draw.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Secret != secret.Secret || rec.Commitment != p.Commitment || rec.PlanVersion != 1 {
+		t.Fatalf("record secret/commitment/version do not match the plan")
+	}
+	if diffs := draw.Verify(&rec); len(diffs) != 0 {
+		t.Fatalf("record does not verify: %v", diffs)
+	}
+	// Exclusions are recorded with reasons: the demo county has closed and
+	// whitelisted targets.
+	reasons := map[string]int{}
+	for _, c := range rec.Population {
+		reasons[c.Excluded]++
+	}
+	if reasons[draw.ExcludedInactive] == 0 || reasons[draw.ExcludedWhitelist] == 0 {
+		t.Fatalf("exclusions %v: want inactive and whitelist ones", reasons)
+	}
+
+	// Tasks: one per selected target, every item, a merged checklist, and a
+	// team that never includes an inspector in conflict with the target.
+	for _, tk := range res.Tasks {
+		if !tk.Random || tk.Checklist == nil || len(tk.Checklist.Sections) != 1 || tk.Status != backend.TaskAssigned {
+			t.Fatalf("task %s: random=%v checklist=%v status=%s", tk.ID, tk.Random, tk.Checklist, tk.Status)
+		}
+		if !tk.Unassigned && len(tk.Team) < 2 {
+			t.Fatalf("task %s has a team of %d", tk.ID, len(tk.Team))
+		}
+		for _, id := range tk.Team {
+			in, _ := f.svc.Inspectors.FindInspectorByID(context.Background(), id)
+			if in.ConflictsWith(tk.TargetID) {
+				t.Fatalf("inspector %s in conflict with %s is on its team", id, tk.TargetID)
+			}
+		}
+	}
+
+	// A second draw of the same version is refused unless it is a reasoned redraw.
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "again"}); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("second draw: %v, want conflict", err)
+	}
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "again", Redraw: true}); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("redraw without reason: %v, want invalid", err)
+	}
+}
+
+func TestTaskVisibilityAndTransitions(t *testing.T) {
+	f := newFixture(t, 400)
+	p := mustPublish(t, f, basePlan())
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find a task whose team includes an inspector with a login.
+	var task *backend.Task
+	for _, tk := range res.Tasks {
+		if len(tk.TeamUsers) > 0 {
+			task = tk
+			break
+		}
+	}
+	if task == nil {
+		t.Skip("no task has a team member with a login in this county")
+	}
+	member := as(task.TeamUsers[0], backend.RoleInspector, "scjg")
+	var outsider string
+	for _, u := range []string{"scjg.inspector1", "scjg.inspector2", "scjg.inspector3"} {
+		if !slices.Contains(task.TeamUsers, u) {
+			outsider = u
+			break
+		}
+	}
+	other := as(outsider, backend.RoleInspector, "scjg")
+	if _, err := f.svc.GetTask(other, task.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("another team's inspector reads the task: %v, want not_found", err)
+	}
+	page, err := f.svc.ListTasks(other, planning.TaskQuery{}, backend.PageRequest{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range page.Items {
+		if !slices.Contains(tk.TeamUsers, outsider) {
+			t.Fatalf("%s sees task %s of another team", outsider, tk.ID)
+		}
+	}
+	if _, err := f.svc.GetTask(member, task.ID); err != nil {
+		t.Fatalf("team member cannot read own task: %v", err)
+	}
+	if _, err := f.svc.GetTask(as("wsjk.manager", backend.RoleManager, "wsjk"), task.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("manager of an uninvolved department reads the task: %v", err)
+	}
+
+	steps := []struct {
+		name string
+		ctx  context.Context
+		to   backend.TaskStatus
+		want string
+	}{
+		{"ErrSkipToSubmitted", member, backend.TaskSubmitted, backend.EINVALID},
+		{"ErrReviewerAccepts", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskAccepted, backend.EFORBIDDEN},
+		{"OK/Accept", member, backend.TaskAccepted, ""},
+		{"OK/CheckIn", member, backend.TaskCheckedIn, ""},
+		{"OK/Submit", member, backend.TaskSubmitted, ""},
+		{"ErrTeamApproves", member, backend.TaskApproved, backend.EFORBIDDEN},
+		{"OK/Return", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskReturned, ""},
+		{"OK/Resubmit", member, backend.TaskSubmitted, ""},
+		{"OK/Approve", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskApproved, ""},
+		{"OK/Publish", manager, backend.TaskPublished, ""},
+		{"ErrAfterPublish", manager, backend.TaskCancelled, backend.EINVALID},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			cur, err := f.svc.Tasks.FindTaskByID(context.Background(), task.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.svc.Transition(st.ctx, task.ID, planning.TransitionRequest{To: st.to, Version: cur.Version})
+			if got := backend.ErrorCode(err); got != st.want {
+				t.Fatalf("-> %s: %v (code %q), want %q", st.to, err, got, st.want)
+			}
+		})
+	}
+	cur, _ := f.svc.Tasks.FindTaskByID(context.Background(), task.ID)
+	if _, err := f.svc.Transition(manager, task.ID, planning.TransitionRequest{To: backend.TaskCancelled, Version: cur.Version - 1}); backend.ErrorCode(err) == "" {
+		t.Fatal("stale version accepted")
+	}
+}
+
+func TestReplaceReassignRedrawAnnualCap(t *testing.T) {
+	f := newFixture(t, 400)
+	p := mustPublish(t, f, basePlan())
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := res.Tasks[0]
+
+	// Replacement: same stratum, the record lists it, the old task is replaced.
+	nt, err := f.svc.Replace(manager, first.ID, planning.ReplaceRequest{Reason: "通过登记的住所无法联系", Version: first.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nt.Stratum != first.Stratum || nt.TargetID == first.TargetID || nt.Replaces != first.ID {
+		t.Fatalf("replacement %+v of %+v", nt, first)
+	}
+	old, _ := f.svc.Tasks.FindTaskByID(context.Background(), first.ID)
+	if old.Status != backend.TaskReplaced || old.ReplacedBy != nt.ID {
+		t.Fatalf("old task status %s replacedBy %s", old.Status, old.ReplacedBy)
+	}
+	data, _ := f.svc.PublicDrawRecord(context.Background(), res.Draw.ID)
+	var rec draw.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Replacements) != 1 || rec.Replacements[0].Replacement != nt.TargetID || rec.Replacements[0].Reason == "" {
+		t.Fatalf("record replacements %+v", rec.Replacements)
+	}
+	if diffs := draw.Verify(&rec); len(diffs) != 0 {
+		t.Fatalf("record with replacement does not verify: %v", diffs)
+	}
+
+	// Reassignment: the unavailable member leaves the team.
+	var withTeam *backend.Task
+	for _, tk := range res.Tasks[1:] {
+		if !tk.Unassigned {
+			withTeam = tk
+			break
+		}
+	}
+	gone := withTeam.Team[0]
+	re, err := f.svc.Reassign(manager, withTeam.ID, planning.ReassignRequest{Unavailable: []string{gone}, Reason: "病假", Version: withTeam.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(re.Team, gone) || (len(re.Team) < 2 && !re.Unassigned) {
+		t.Fatalf("reassigned team %v still has %s or is too small", re.Team, gone)
+	}
+
+	// A second plan for the same item this year excludes every target already
+	// drawn (annual cap), with the reason recorded.
+	p2 := basePlan()
+	p2.Name = "第二批"
+	p2 = mustPublish(t, f, p2)
+	res2, err := f.svc.Draw(manager, p2.ID, planning.DrawRequest{PublicEntropy: "e2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = f.svc.PublicDrawRecord(context.Background(), res2.Draw.ID)
+	var rec2 draw.Record
+	if err := json.Unmarshal(data, &rec2); err != nil {
+		t.Fatal(err)
+	}
+	capped := map[string]bool{}
+	for _, c := range rec2.Population {
+		if c.Excluded == draw.ExcludedAnnualCap {
+			capped[c.ID] = true
+		}
+	}
+	for _, tk := range append(res.Tasks, nt) {
+		if !capped[tk.TargetID] {
+			t.Fatalf("target %s drawn by the first plan is not excluded by the annual cap", tk.TargetID)
+		}
+	}
+	for _, s := range rec2.Selected {
+		if capped[s.ID] {
+			t.Fatalf("capped target %s selected again", s.ID)
+		}
+	}
+
+	// A redraw of the first plan is refused once field work has begun.
+	for _, st := range []backend.TaskStatus{backend.TaskAccepted, backend.TaskCheckedIn} {
+		cur, _ := f.svc.Tasks.FindTaskByID(context.Background(), nt.ID)
+		cur.Status = st
+		if err := f.svc.Tasks.UpdateTask(context.Background(), cur); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Redraw: true, Reason: "抽取参数有误"}); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("redraw after check-in: %v, want conflict", err)
+	}
+}
+
+func TestRedraw(t *testing.T) {
+	f := newFixture(t, 300)
+	p := mustPublish(t, f, basePlan())
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1", Redraw: true, Reason: "开奖号码录入错误"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Draw.Number != 2 || !res2.Draw.Redraw {
+		t.Fatalf("redraw number %d redraw %v", res2.Draw.Number, res2.Draw.Redraw)
+	}
+	// The same secret, entropy and directory give the same selection; the
+	// first draw's tasks are cancelled, both records stay public.
+	if len(res2.Tasks) != len(res.Tasks) || res2.Tasks[0].TargetID != res.Tasks[0].TargetID {
+		t.Fatal("redraw with the same inputs selected differently")
+	}
+	for _, tk := range res.Tasks {
+		cur, _ := f.svc.Tasks.FindTaskByID(context.Background(), tk.ID)
+		if cur.Status != backend.TaskCancelled {
+			t.Fatalf("task %s of the superseded draw is %s", tk.ID, cur.Status)
+		}
+	}
+	pub, err := f.svc.PublicPlan(context.Background(), p.ID)
+	if err != nil || len(pub.Draws) != 2 {
+		t.Fatalf("public plan draws = %v, %v", pub, err)
+	}
+}
+
+func TestPlanVersions(t *testing.T) {
+	f := newFixture(t, 200)
+	p := mustPublish(t, f, basePlan())
+	c1 := p.Commitment
+	p.Name = "2026年度抽查计划（修订）"
+	if err := f.svc.UpdatePlan(manager, p, ""); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("change without reason: %v, want invalid", err)
+	}
+	if err := f.svc.UpdatePlan(manager, p, "调整抽查范围"); err != nil {
+		t.Fatal(err)
+	}
+	if p.PublicVersion != 2 || p.Commitment == c1 {
+		t.Fatalf("after change: version %d, commitment changed %v", p.PublicVersion, p.Commitment != c1)
+	}
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Draw.PlanVersion != 2 {
+		t.Fatalf("draw names version %d, want 2", res.Draw.PlanVersion)
+	}
+	pub, _ := f.svc.PublicPlan(context.Background(), p.ID)
+	if len(pub.Versions) != 2 || pub.Versions[1].Reason != "调整抽查范围" || pub.Versions[0].Commitment != c1 {
+		t.Fatalf("public versions %+v", pub.Versions)
+	}
+	// Drafts are not public; unpublished plans cannot be drawn.
+	d := basePlan()
+	if err := f.svc.CreatePlan(manager, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PublicPlan(context.Background(), d.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("draft is public: %v", err)
+	}
+	if _, err := f.svc.Draw(manager, d.ID, planning.DrawRequest{}); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("draw of a draft: %v, want invalid", err)
+	}
+}

@@ -1,0 +1,335 @@
+package planning
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// Service runs plans, draws and tasks.
+type Service struct {
+	Plans       backend.PlanStore
+	Draws       backend.DrawStore
+	Tasks       backend.TaskStore
+	Targets     backend.TargetStore
+	Inspectors  backend.InspectorStore
+	Items       backend.ItemStore
+	Departments backend.DepartmentStore
+	Audit       *backend.AuditLog
+	Now         func() time.Time
+	Rand        io.Reader // plan ids and secrets; crypto/rand when nil
+}
+
+func (s *Service) random(n int) ([]byte, error) {
+	r := s.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "planning.random", Err: err}
+	}
+	return b, nil
+}
+
+func actorOf(ctx context.Context) *backend.Actor { return backend.ActorFrom(ctx) }
+
+// requireManager allows the managers of the plan's lead department (and,
+// with admin true, administrators) to change it.
+func (s *Service) requireManager(ctx context.Context, action string, p *backend.Plan, admin bool) (*backend.Actor, error) {
+	a := actorOf(ctx)
+	var err error
+	switch {
+	case a == nil:
+		err = backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	case !a.Fresh:
+		err = backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
+	case a.Role == backend.RoleAdmin && admin:
+	case a.Role == backend.RoleManager && a.InDepartment(p.LeadDepartment):
+	default:
+		err = backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department %s may do this", p.LeadDepartment)
+	}
+	if err != nil {
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "plan", ObjectID: p.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) record(ctx context.Context, action, typ, id string, change any, detail string) error {
+	_, err := s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: typ, ObjectID: id, Change: change, Detail: detail})
+	return err
+}
+
+// normalize fills empty lists and sorts the departments, so that stored
+// plans and their digests do not depend on the order a client sent.
+func normalize(p *backend.Plan) {
+	if p.StratumKey == "" {
+		p.StratumKey = backend.StratumCredit
+	}
+	if p.Departments == nil || len(p.Departments) == 0 {
+		p.Departments = []string{p.LeadDepartment}
+	}
+	p.Departments = slices.Clone(p.Departments)
+	slices.Sort(p.Departments)
+	for _, l := range []*[]string{&p.Filter.RegionPrefixes, &p.Filter.Industries, &p.Filter.Tags} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if p.Filter.Kinds == nil {
+		p.Filter.Kinds = []backend.TargetKind{}
+	}
+	if p.Strata == nil {
+		p.Strata = []backend.StratumRule{}
+	}
+	if p.Exclusions == nil {
+		p.Exclusions = []backend.OperatorExclusion{}
+	}
+	if p.Draws == nil {
+		p.Draws = []string{}
+	}
+	if p.Method == "" {
+		p.Method = backend.MethodOnSite
+	}
+}
+
+// checkRules enforces what needs the item list and the departments: every
+// item exists, belongs to a participating department, and no ratio exceeds
+// the cap of a general item.
+func (s *Service) checkRules(ctx context.Context, p *backend.Plan) ([]*backend.Item, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	for _, d := range p.Departments {
+		if _, err := s.Departments.FindDepartmentByID(ctx, d); err != nil {
+			if backend.IsCode(err, backend.ENOTFOUND) {
+				return nil, backend.Errorf(backend.EINVALID, "unknown department %q", d)
+			}
+			return nil, err
+		}
+	}
+	items := make([]*backend.Item, 0, len(p.Items))
+	for _, code := range p.Items {
+		it, err := s.Items.FindItemByCode(ctx, code)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			return nil, backend.Errorf(backend.EINVALID, "item %s is not on the item list (清单之外无检查)", code)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(p.Departments, it.DepartmentID) {
+			return nil, backend.Errorf(backend.EINVALID, "item %s belongs to department %s, which does not take part in the plan", code, it.DepartmentID)
+		}
+		if it.TemplateVersion == 0 {
+			return nil, backend.Errorf(backend.EINVALID, "item %s has no checklist yet", code)
+		}
+		items = append(items, it)
+	}
+	if cap, code := ratioCap(items); cap >= 0 {
+		rules := slices.Clone(p.Strata)
+		if p.Default != nil {
+			rules = append(rules, *p.Default)
+		}
+		for _, r := range rules {
+			if r.RatioBp != nil && *r.RatioBp > cap {
+				name := r.Key
+				if name == "" {
+					name = "default"
+				}
+				return nil, backend.Errorf(backend.EINVALID, "stratum %s: ratio %d bp exceeds the cap of %d bp of general item %s", name, *r.RatioBp, cap, code)
+			}
+		}
+	}
+	return items, nil
+}
+
+// ratioCap returns the lowest ratio cap of the plan's general items and the
+// item that sets it, or -1 when every item is a key item (no cap).
+func ratioCap(items []*backend.Item) (int, string) {
+	cap, code := -1, ""
+	for _, it := range items {
+		if it.Category == backend.ItemGeneral && (cap < 0 || it.RatioCapBp < cap) {
+			cap, code = it.RatioCapBp, it.Code
+		}
+	}
+	return cap, code
+}
+
+// CreatePlan stores a draft plan. Managers create plans for their own
+// department as lead.
+func (s *Service) CreatePlan(ctx context.Context, p *backend.Plan) error {
+	normalize(p)
+	id, err := s.random(5)
+	if err != nil {
+		return err
+	}
+	p.ID = fmt.Sprintf("%d-%s-%s", p.Year, p.LeadDepartment, hex.EncodeToString(id))
+	a, err := s.requireManager(ctx, "plan.create", p, false)
+	if err != nil {
+		return err
+	}
+	if _, err := s.checkRules(ctx, p); err != nil {
+		return err
+	}
+	p.State, p.PublicVersion, p.Commitment, p.PublishedAt, p.Draws = backend.PlanDraft, 0, "", nil, []string{}
+	p.CreatedBy = a.UserID
+	if err := s.Plans.CreatePlan(ctx, p); err != nil {
+		return err
+	}
+	return s.record(ctx, "plan.create", "plan", p.ID, p, "")
+}
+
+// GetPlan returns a plan to the back office: administrators and the
+// managers and reviewers of its departments.
+func (s *Service) GetPlan(ctx context.Context, id string) (*backend.Plan, error) {
+	a := actorOf(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	p, err := s.Plans.FindPlanByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != backend.RoleAdmin && (a.Role == backend.RoleInspector || !slices.ContainsFunc(p.Departments, a.InDepartment)) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "plan %q not found", id)
+	}
+	return p, nil
+}
+
+// ListPlans returns the plans of the caller's departments (all for
+// administrators).
+func (s *Service) ListPlans(ctx context.Context, year int, page backend.PageRequest) (*backend.Page[*backend.Plan], error) {
+	a := actorOf(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	if a.Role == backend.RoleInspector {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "inspectors see tasks, not plans")
+	}
+	f := backend.PlanFilterQuery{Year: year}
+	if a.Role != backend.RoleAdmin {
+		f.Departments = a.Departments
+	}
+	return s.Plans.FindPlans(ctx, f, page)
+}
+
+// UpdatePlan replaces a plan. A draft changes in place; a published or drawn
+// plan gets a new public version with a new commitment, and the reason is
+// published with it.
+func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string) error {
+	old, err := s.Plans.FindPlanByID(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.requireManager(ctx, "plan.update", old, false); err != nil {
+		return err
+	}
+	normalize(p)
+	if p.LeadDepartment != old.LeadDepartment {
+		return backend.Errorf(backend.EINVALID, "the lead department of a plan cannot change")
+	}
+	if _, err := s.checkRules(ctx, p); err != nil {
+		return err
+	}
+	if old.State == backend.PlanClosed {
+		return backend.Errorf(backend.ECONFLICT, "plan %s is closed", p.ID)
+	}
+	p.State, p.PublicVersion, p.Commitment, p.PublishedAt = old.State, old.PublicVersion, old.Commitment, old.PublishedAt
+	p.Draws, p.CreatedBy, p.CreatedAt = old.Draws, old.CreatedBy, old.CreatedAt
+	if old.State == backend.PlanDraft {
+		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
+			return err
+		}
+		return s.record(ctx, "plan.update", "plan", p.ID, p, "")
+	}
+	if err := checkReason(reason); err != nil {
+		return backend.Errorf(backend.EINVALID, "a change to a published plan needs a reason: %s", backend.ErrorMessage(err))
+	}
+	return s.publish(ctx, p, reason)
+}
+
+func checkReason(r string) error {
+	if n := len([]rune(r)); n < 2 || n > 500 {
+		return backend.Errorf(backend.EINVALID, "the reason must have 2-500 characters")
+	}
+	return nil
+}
+
+// PublishPlan makes a draft public: version 1 with its commitment.
+func (s *Service) PublishPlan(ctx context.Context, id string, version int64) (*backend.Plan, error) {
+	p, err := s.Plans.FindPlanByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.requireManager(ctx, "plan.publish", p, false); err != nil {
+		return nil, err
+	}
+	if p.State != backend.PlanDraft {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is already %s", id, p.State)
+	}
+	if version != 0 && version != p.Version {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s was changed by someone else; reload and try again", id)
+	}
+	if _, err := s.checkRules(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, s.publish(ctx, p, "")
+}
+
+// publish stores a new public version of p with a fresh secret and its
+// commitment: the secret first (so a version never exists whose secret is
+// lost), then the version, then the plan.
+func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string) error {
+	a := actorOf(ctx)
+	secret, err := s.random(32)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	p.PublicVersion++
+	p.Commitment = draw.Commitment(secret)
+	p.State = backend.PlanPublished
+	p.PublishedAt = &now
+	if err := s.Plans.CreatePlanSecret(ctx, &backend.PlanSecret{ID: fmt.Sprintf("%s@%d", p.ID, p.PublicVersion), Secret: hex.EncodeToString(secret), CreatedAt: now}); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			return backend.Errorf(backend.ECONFLICT, "plan %s was changed by someone else; reload and try again", p.ID)
+		}
+		return err
+	}
+	snapshot := *p
+	v := &backend.PlanVersion{PlanID: p.ID, Version: p.PublicVersion, Plan: snapshot, Commitment: p.Commitment, Reason: reason, PublishedBy: a.UserID, PublishedAt: now}
+	if err := s.Plans.CreatePlanVersion(ctx, v); err != nil {
+		return err
+	}
+	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
+		return err
+	}
+	return s.record(ctx, "plan.publish", "plan", p.ID, v, fmt.Sprintf("version %d, commitment %s", p.PublicVersion, p.Commitment))
+}
+
+// ClosePlan ends a plan: no more changes or draws.
+func (s *Service) ClosePlan(ctx context.Context, id string) (*backend.Plan, error) {
+	p, err := s.Plans.FindPlanByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.requireManager(ctx, "plan.close", p, true); err != nil {
+		return nil, err
+	}
+	if p.State == backend.PlanClosed {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is already closed", id)
+	}
+	p.State = backend.PlanClosed
+	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, s.record(ctx, "plan.close", "plan", p.ID, p, "")
+}

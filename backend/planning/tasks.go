@@ -1,0 +1,220 @@
+package planning
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// tasksFor builds one task per selected target: every item of the plan, the
+// merged checklist, the team and its logins, the batch and due date.
+func (s *Service) tasksFor(ctx context.Context, p *backend.Plan, items []*backend.Item, d *backend.Draw, sel []draw.Selection, targets map[string]*backend.Target, now time.Time) ([]*backend.Task, error) {
+	checklist, err := s.checklist(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.teamLogins(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	tasks := make([]*backend.Task, 0, len(sel))
+	for i, x := range sel {
+		b := p.Batches[i*len(p.Batches)/len(sel)]
+		t := &backend.Task{
+			ID: fmt.Sprintf("%s-%05d", d.ID, x.Order), PlanID: p.ID, PlanVersion: p.PublicVersion, DrawID: d.ID, Random: true,
+			TargetID: x.ID, TargetName: targets[x.ID].Name, Stratum: x.Stratum, PRN: x.PRN, Order: x.Order,
+			Items: slices.Clone(p.Items), LeadDepartment: p.LeadDepartment, Departments: slices.Clone(p.Departments),
+			Batch: b.Name, Start: b.Start, End: b.End, Due: due(b, now), Checklist: checklist, Status: backend.TaskAssigned,
+		}
+		setTeam(t, x.Assignment, users)
+		tasks = append(tasks, t)
+	}
+	return tasks, nil
+}
+
+// setTeam puts an assignment's team on a task.
+func setTeam(t *backend.Task, a draw.Assignment, users map[string]string) {
+	t.Team = slices.Clone(a.Team)
+	if t.Team == nil {
+		t.Team = []string{}
+	}
+	t.TeamUsers = []string{}
+	for _, id := range t.Team {
+		if u := users[id]; u != "" {
+			t.TeamUsers = append(t.TeamUsers, u)
+		}
+	}
+	t.Unassigned = a.Unassigned
+}
+
+// due is when a task of batch b issued now must be done: DueDays after the
+// later of today and the batch start, and no later than the batch end.
+func due(b backend.Batch, now time.Time) backend.Date {
+	from := backend.DateOf(now)
+	if b.Start > from {
+		from = b.Start
+	}
+	day, _ := time.ParseInLocation(time.DateOnly, string(from), backend.China)
+	d := backend.DateOf(day.AddDate(0, 0, b.DueDays))
+	if d > b.End {
+		d = b.End
+	}
+	return d
+}
+
+func (s *Service) checklist(ctx context.Context, items []*backend.Item) (*backend.Checklist, error) {
+	tpls := make([]*backend.ChecklistTemplate, len(items))
+	for i, it := range items {
+		t, err := s.Items.FindTemplate(ctx, it.Code, it.TemplateVersion)
+		if err != nil {
+			return nil, err
+		}
+		tpls[i] = t
+	}
+	return backend.MergeChecklists(items, tpls)
+}
+
+// teamLogins maps the inspectors on the selections' teams to their logins.
+func (s *Service) teamLogins(ctx context.Context, sel []draw.Selection) (map[string]string, error) {
+	users := map[string]string{}
+	for _, x := range sel {
+		for _, id := range x.Team {
+			if _, done := users[id]; done {
+				continue
+			}
+			in, err := s.Inspectors.FindInspectorByID(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			users[id] = in.UserID
+		}
+	}
+	return users, nil
+}
+
+// GetTask returns a task to someone allowed to see it. Others are told it
+// does not exist, so that task ids cannot be probed.
+func (s *Service) GetTask(ctx context.Context, id string) (*backend.Task, error) {
+	a := actorOf(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.VisibleTo(a) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %q not found", id)
+	}
+	return t, nil
+}
+
+// TaskQuery narrows a task list.
+type TaskQuery struct {
+	PlanID   string
+	DrawID   string
+	Statuses []backend.TaskStatus
+}
+
+// ListTasks lists the tasks the caller may see: inspectors their own,
+// managers and reviewers their departments', administrators all.
+func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	a := actorOf(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	f := backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses}
+	switch a.Role {
+	case backend.RoleAdmin:
+	case backend.RoleInspector:
+		f.TeamUser = a.UserID
+	default:
+		f.Departments = a.Departments
+	}
+	return s.Tasks.FindTasks(ctx, f, page)
+}
+
+// TransitionRequest moves a task to another status.
+type TransitionRequest struct {
+	To      backend.TaskStatus `json:"to"`
+	Version int64              `json:"version"` // the version read
+	Comment string             `json:"comment,omitempty"`
+}
+
+// Transition moves a task along its life cycle. Team members accept, check
+// in and submit; reviewers of the lead department approve or return;
+// managers of the lead department publish and cancel.
+func (s *Service) Transition(ctx context.Context, id string, req TransitionRequest) (*backend.Task, error) {
+	a := actorOf(ctx)
+	t, err := s.GetTask(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	deny := func(err error) (*backend.Task, error) {
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task." + string(req.To), ObjectType: "task", ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return nil, err
+	}
+	if !a.Fresh {
+		return deny(backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change"))
+	}
+	if !t.Status.CanMove(req.To) {
+		return nil, backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", id, t.Status, req.To)
+	}
+	if err := mayMove(a, t, req.To); err != nil {
+		return deny(err)
+	}
+	if req.Version != t.Version {
+		return nil, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else; reload and try again", id)
+	}
+	if len(req.Comment) > 2000 {
+		return nil, backend.Errorf(backend.EINVALID, "the comment is limited to 2000 bytes")
+	}
+	from := t.Status
+	t.Status = req.To
+	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, s.record(ctx, "task."+string(req.To), "task", t.ID, t, fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment))
+}
+
+// mayMove says who may make which move (谁检查、谁录入: the team works the
+// task; the lead department reviews and publishes).
+func mayMove(a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
+	lead := a.InDepartment(t.LeadDepartment)
+	switch to {
+	case backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted:
+		if a.Role == backend.RoleInspector && slices.Contains(t.TeamUsers, a.UserID) {
+			return nil
+		}
+		return backend.Errorf(backend.EFORBIDDEN, "only the task's team may move it to %s", to)
+	case backend.TaskApproved, backend.TaskReturned:
+		if a.Role == backend.RoleReviewer && lead {
+			return nil
+		}
+		return backend.Errorf(backend.EFORBIDDEN, "only reviewers of the lead department may review")
+	case backend.TaskPublished, backend.TaskCancelled:
+		if a.Role == backend.RoleManager && lead {
+			return nil
+		}
+		return backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department may do this")
+	}
+	return backend.Errorf(backend.EFORBIDDEN, "%s is set by the system", to)
+}
+
+// loadRecord reads and decodes a stored draw record.
+func (s *Service) loadRecord(ctx context.Context, drawID string) (*draw.Record, error) {
+	data, err := s.Draws.LoadDrawRecord(ctx, drawID)
+	if err != nil {
+		return nil, err
+	}
+	var rec draw.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "planning.loadRecord", Err: err}
+	}
+	return &rec, nil
+}

@@ -1,0 +1,178 @@
+package backend
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// TaskStatus is where an inspection task stands.
+type TaskStatus string
+
+const (
+	TaskAssigned  TaskStatus = "assigned"   // issued to the team
+	TaskAccepted  TaskStatus = "accepted"   // the team confirmed it
+	TaskCheckedIn TaskStatus = "checked_in" // the team is on site
+	TaskSubmitted TaskStatus = "submitted"  // result entered, waiting for review
+	TaskApproved  TaskStatus = "approved"   // reviewed and accepted
+	TaskReturned  TaskStatus = "returned"   // reviewer sent it back to the team
+	TaskPublished TaskStatus = "published"  // result public
+	TaskCancelled TaskStatus = "cancelled"
+	TaskReplaced  TaskStatus = "replaced" // the target was replaced by another of its stratum
+)
+
+// taskTransitions lists the states each state may move to. The backend
+// refuses every other move.
+var taskTransitions = map[TaskStatus][]TaskStatus{
+	TaskAssigned:  {TaskAccepted, TaskCancelled, TaskReplaced},
+	TaskAccepted:  {TaskCheckedIn, TaskCancelled, TaskReplaced},
+	TaskCheckedIn: {TaskSubmitted, TaskCancelled},
+	TaskSubmitted: {TaskApproved, TaskReturned},
+	TaskReturned:  {TaskSubmitted},
+	TaskApproved:  {TaskPublished},
+}
+
+// CanMove reports whether a task may go from s to next.
+func (s TaskStatus) CanMove(next TaskStatus) bool { return slices.Contains(taskTransitions[s], next) }
+
+// Open reports whether the task still occupies its team (counts toward task caps).
+func (s TaskStatus) Open() bool {
+	switch s {
+	case TaskAssigned, TaskAccepted, TaskCheckedIn, TaskSubmitted, TaskReturned:
+		return true
+	}
+	return false
+}
+
+// TriggerKind is why a task that was not drawn at random exists.
+type TriggerKind string
+
+const (
+	TriggerComplaint TriggerKind = "complaint" // 投诉举报
+	TriggerReferral  TriggerKind = "referral"  // 转办交办
+	TriggerCampaign  TriggerKind = "campaign"  // 专项整治
+)
+
+// Trigger is the recorded reason of an ad-hoc task.
+type Trigger struct {
+	Kind      TriggerKind `json:"kind" bson:"kind"`
+	Reference string      `json:"reference" bson:"reference"` // complaint number, referral document …
+	Reason    string      `json:"reason" bson:"reason"`
+}
+
+// Task is one visit: one target, one team, every item of the plan (all
+// departments' items for a joint plan: 进一次门、查多项事).
+type Task struct {
+	ID             string     `json:"id" bson:"_id"`
+	PlanID         string     `json:"planId,omitempty" bson:"planId,omitempty"`
+	PlanVersion    int        `json:"planVersion,omitempty" bson:"planVersion,omitempty"`
+	DrawID         string     `json:"drawId,omitempty" bson:"drawId,omitempty"`
+	Random         bool       `json:"random" bson:"random"` // drawn by fc-draw-1; false for ad-hoc tasks
+	Trigger        *Trigger   `json:"trigger,omitempty" bson:"trigger,omitempty"`
+	TargetID       string     `json:"targetId" bson:"targetId"`
+	TargetName     string     `json:"targetName" bson:"targetName"`
+	Stratum        string     `json:"stratum,omitempty" bson:"stratum,omitempty"`
+	PRN            string     `json:"prn,omitempty" bson:"prn,omitempty"`
+	Order          int        `json:"order,omitempty" bson:"order,omitempty"`
+	Items          []string   `json:"items" bson:"items"`
+	LeadDepartment string     `json:"leadDepartment" bson:"leadDepartment"`
+	Departments    []string   `json:"departments" bson:"departments"`
+	Team           []string   `json:"team" bson:"team"`           // inspector ids
+	TeamUsers      []string   `json:"teamUsers" bson:"teamUsers"` // their login names, for visibility
+	Unassigned     bool       `json:"unassigned,omitempty" bson:"unassigned,omitempty"`
+	Batch          string     `json:"batch" bson:"batch"`
+	Start          Date       `json:"start" bson:"start"`
+	End            Date       `json:"end" bson:"end"`
+	Due            Date       `json:"due" bson:"due"`
+	Checklist      *Checklist `json:"checklist" bson:"checklist"`
+	Status         TaskStatus `json:"status" bson:"status"`
+	ReplacedBy     string     `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
+	Replaces       string     `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	Version        int64      `json:"version" bson:"version"`
+	CreatedAt      time.Time  `json:"createdAt" bson:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt" bson:"updatedAt"`
+}
+
+// VisibleTo reports whether actor a may see the task: its team members, the
+// managers and reviewers of its departments, and administrators.
+func (t *Task) VisibleTo(a *Actor) bool {
+	switch {
+	case a == nil:
+		return false
+	case a.Role == RoleAdmin:
+		return true
+	case a.Role == RoleInspector:
+		return slices.Contains(t.TeamUsers, a.UserID)
+	}
+	return slices.ContainsFunc(t.Departments, a.InDepartment)
+}
+
+// TaskFilter selects tasks.
+type TaskFilter struct {
+	PlanID      string
+	DrawID      string
+	TeamUser    string   // tasks whose team includes this login
+	Departments []string // tasks of any of these departments
+	Statuses    []TaskStatus
+	TargetID    string
+}
+
+// TaskStore persists tasks.
+type TaskStore interface {
+	FindTaskByID(ctx context.Context, id string) (*Task, error)
+	FindTasks(ctx context.Context, f TaskFilter, p PageRequest) (*Page[*Task], error)
+	ScanTasks(ctx context.Context, f TaskFilter, fn func(*Task) error) error
+	CreateTasks(ctx context.Context, ts []*Task) error
+	UpdateTask(ctx context.Context, t *Task) error // t.Version is the expected current version
+}
+
+// Draw is the stored metadata of one draw; the public record itself is
+// kept by DrawStore as JSON.
+type Draw struct {
+	ID          string    `json:"id" bson:"_id"`
+	PlanID      string    `json:"planId" bson:"planId"`
+	PlanVersion int       `json:"planVersion" bson:"planVersion"`
+	Number      int       `json:"number" bson:"number"` // 1 for the first draw of the version, 2.. for redraws
+	Redraw      bool      `json:"redraw" bson:"redraw"`
+	Reason      string    `json:"reason,omitempty" bson:"reason,omitempty"`
+	DrawnBy     string    `json:"drawnBy" bson:"drawnBy"`
+	DrawnAt     time.Time `json:"drawnAt" bson:"drawnAt"`
+	Selected    int       `json:"selected" bson:"selected"`
+	Unassigned  int       `json:"unassigned" bson:"unassigned"`
+	RecordSHA   string    `json:"recordSha256" bson:"recordSha256"`
+	RecordBytes int       `json:"recordBytes" bson:"recordBytes"`
+	Version     int64     `json:"version" bson:"version"`
+}
+
+// Selection marks a target as drawn for an item in a calendar year: the
+// annual cap (同一对象同一事项一年一次) is checked against these.
+type Selection struct {
+	ID       string    `bson:"_id"` // "<year>/<itemCode>/<targetId>"
+	Year     int       `bson:"year"`
+	ItemCode string    `bson:"itemCode"`
+	TargetID string    `bson:"targetId"`
+	DrawID   string    `bson:"drawId"`
+	At       time.Time `bson:"at"`
+}
+
+// DrawStore persists draws, their public records and the annual selections.
+type DrawStore interface {
+	// CreateDraw stores the draw's metadata; a draw with the same id (plan,
+	// version and number) fails with ECONFLICT, which serialises concurrent
+	// draws of one plan.
+	CreateDraw(ctx context.Context, d *Draw) error
+	FindDrawByID(ctx context.Context, id string) (*Draw, error)
+	UpdateDraw(ctx context.Context, d *Draw) error
+	// SaveDrawRecord stores (or replaces) the record's JSON, in pieces when
+	// it is large.
+	SaveDrawRecord(ctx context.Context, drawID string, data []byte) error
+	LoadDrawRecord(ctx context.Context, drawID string) ([]byte, error)
+	// AddSelections records annual selections; existing ones are kept.
+	AddSelections(ctx context.Context, s []*Selection) error
+	// RemoveSelections deletes the selections of a draw that a redraw
+	// superseded.
+	RemoveSelections(ctx context.Context, drawID string) error
+	// SelectedTargets returns the targets selected in year for any of the
+	// items by any draw but those in except.
+	SelectedTargets(ctx context.Context, year int, items []string, except map[string]bool) (map[string]bool, error)
+}
