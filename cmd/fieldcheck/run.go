@@ -26,6 +26,7 @@ Usage:
   fieldcheck user    disable|enable USERNAME [flags]
   fieldcheck user    reset-password USERNAME [flags]
   fieldcheck audit   verify [flags]          check the audit log's hash chain
+  fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
 
 Common flags:
   --data DIR         data directory of the embedded store (default ./fieldcheck-data)
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "draw":
+		return runDraw(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

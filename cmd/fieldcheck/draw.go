@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// maxRecordBytes bounds a draw record read by verify: a million candidates
+// make about 70 MB of JSON.
+const maxRecordBytes = 512 << 20
+
+func runDraw(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 2 || args[0] != "verify" {
+		return usageError("usage: fieldcheck draw verify FILE_OR_URL")
+	}
+	src := args[1]
+	data, err := readRecord(ctx, src)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var rec draw.Record
+	if err := dec.Decode(&rec); err != nil {
+		return exitError{code: 1, msg: fmt.Sprintf("%s is not a draw record: %v", src, err)}
+	}
+	diffs := draw.Verify(&rec)
+	if len(diffs) == 0 {
+		fmt.Fprintf(stdout, "draw record verifies: %s plan %s version %d, %d candidates, %d selected, %d replacements\n",
+			rec.Algorithm, rec.PlanID, rec.PlanVersion, len(rec.Population), len(rec.Selected), len(rec.Replacements))
+		return nil
+	}
+	fmt.Fprintf(stdout, "draw record does NOT verify: %d differences\n", len(diffs))
+	for i, d := range diffs {
+		if i == 50 {
+			fmt.Fprintf(stdout, "  … and %d more\n", len(diffs)-50)
+			break
+		}
+		fmt.Fprintf(stdout, "  %s\n", d)
+	}
+	return exitError{code: 1}
+}
+
+func readRecord(ctx context.Context, src string) ([]byte, error) {
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+		if err != nil {
+			return nil, usageError("bad URL %q: %v", src, err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, exitError{code: 1, msg: fmt.Sprintf("fetch %s: %v", src, err)}
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, exitError{code: 1, msg: fmt.Sprintf("fetch %s: %s", src, resp.Status)}
+		}
+		return readLimited(resp.Body, src)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, exitError{code: 1, msg: err.Error()}
+	}
+	defer f.Close()
+	return readLimited(f, src)
+}
+
+func readLimited(r io.Reader, src string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxRecordBytes+1))
+	if err != nil {
+		return nil, exitError{code: 1, msg: fmt.Sprintf("read %s: %v", src, err)}
+	}
+	if len(data) > maxRecordBytes {
+		return nil, exitError{code: 1, msg: fmt.Sprintf("%s is larger than %d MiB", src, maxRecordBytes>>20)}
+	}
+	return data, nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// recordFromVector runs the draw of a committed test vector.
+func recordFromVector(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("../../testdata/draw/joint-plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Input draw.Input `json:"input"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := draw.Run(v.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDrawVerifyCommand(t *testing.T) {
+	good := recordFromVector(t)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tamper := func(f func(*draw.Record)) []byte {
+		var r draw.Record
+		if err := json.Unmarshal(good, &r); err != nil {
+			t.Fatal(err)
+		}
+		f(&r)
+		b, _ := json.Marshal(&r)
+		return b
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/public/draws/x" {
+			w.Write(good)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+
+	tests := []struct {
+		name string
+		src  string
+		code int
+		want string
+	}{
+		{"OK/File", write("good.json", good), 0, "draw record verifies"},
+		{"OK/URL", srv.URL + "/public/draws/x", 0, "draw record verifies"},
+		{"ErrEntropyChanged", write("entropy.json", tamper(func(r *draw.Record) { r.PublicEntropy += "!" })), 1, "seed"},
+		{"ErrSelectionSwapped", write("swap.json", tamper(func(r *draw.Record) {
+			r.Selected[0].ID, r.Selected[1].ID = r.Selected[1].ID, r.Selected[0].ID
+		})), 1, "selected"},
+		{"ErrSecretChanged", write("secret.json", tamper(func(r *draw.Record) { r.Secret = strings.Repeat("0", 64) })), 1, "NOT verify"},
+		{"ErrNotARecord", write("junk.json", []byte(`{"hello":1}`)), 1, "not a draw record"},
+		{"ErrMissingFile", filepath.Join(dir, "none.json"), 1, "no such file"},
+		{"ErrURL404", srv.URL + "/public/draws/y", 1, "404"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			err := run(context.Background(), []string{"draw", "verify", tt.src}, &out, &errb)
+			code := 0
+			msg := out.String()
+			if err != nil {
+				code = exitCode(err)
+				msg += err.Error()
+			}
+			if code != tt.code || !strings.Contains(msg, tt.want) {
+				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, msg, tt.code, tt.want)
+			}
+		})
+	}
+}
