@@ -268,8 +268,12 @@ func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret, entro
 	active := true
 	err = s.eachInspector(ctx, backend.InspectorFilter{DepartmentIDs: p.Departments, Active: &active}, func(x *backend.Inspector) {
 		di := draw.Inspector{ID: x.ID, DepartmentID: x.DepartmentID, CertExpiry: string(x.CertExpiry), OpenTasks: open[x.ID], TaskCap: x.TaskCap}
+		// The record is public: of a person's leave it shows only a period
+		// that covers the draw day, the one fact the draw depends on.
 		for _, l := range x.Leave {
-			di.Leave = append(di.Leave, draw.Period{From: string(l.From), To: string(l.To)})
+			if l.Contains(backend.Date(in.DrawDate)) {
+				di.Leave = append(di.Leave, draw.Period{From: string(l.From), To: string(l.To)})
+			}
 		}
 		for _, c := range x.Conflicts {
 			if _, ok := targets[c.TargetID]; ok {
