@@ -107,6 +107,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
+	if m.embedded != nil {
+		if _, err := m.embedded.AddIDIndexes(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 	if err := m.build(ctx); err != nil {
 		m.Close()
 		return nil, err

@@ -21,6 +21,7 @@ type Server struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	lock   *os.File
+	dir    string
 }
 
 // Start opens (creating if needed) the SQLite databases under dir and starts
@@ -53,7 +54,7 @@ func Start(dir string, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("embedded store: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cancel: cancel, done: make(chan struct{}), lock: lock}
+	s := &Server{cancel: cancel, done: make(chan struct{}), lock: lock, dir: abs}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(ctx)

@@ -39,7 +39,9 @@ func TestBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	wide := strings.Repeat("x,", 70) + "x\n1\n"
-	unclosed := zhHeader + `91350102MA2Y0A1B3X,"never closed,350102` + "\n" + strings.Repeat("more text that stays inside the quote\n", 40000)
+	// Good rows first: the whole file is checked before anything is written.
+	unclosed := zhHeader + "91350103MA31C4D5E9,福州台江商贸有限公司,企业,350103,,,,,,A,否,存续,否,\n" +
+		`91350102MA2Y0A1B3X,"never closed,350102` + "\n" + strings.Repeat("more text that stays inside the quote\n", 40000)
 	cases := []struct {
 		name string
 		file string

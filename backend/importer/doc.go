@@ -5,8 +5,9 @@
 // # Files
 //
 // A file is CSV or XLSX. CSV is UTF-8 (a byte-order mark is skipped) or
-// GB18030, which is assumed when the first 64 KiB are not valid UTF-8; the
-// separator is a comma, or a tab when the header row has tabs and no commas.
+// GB18030 (what Excel on Chinese Windows writes as "CSV"), chosen by which
+// of the two reads the first 64 KiB with fewer errors; the separator is a
+// comma, or a tab when the header row has tabs and no commas.
 // XLSX is read from its first sheet. The format follows the file extension
 // (.csv, .tsv and .txt are CSV; .xlsx and .xlsm are XLSX) and otherwise the
 // content: a file that starts like a ZIP archive is XLSX. Legacy .xls, UTF-16
@@ -112,8 +113,14 @@
 // header text of the column at fault and the reason; a row may have several.
 // A key that appears twice in a file rejects the later row. Problems with
 // the file as a whole (empty, binary, no data rows, unknown or missing
-// columns) are returned as a *backend.Error with code EINVALID before
-// anything is written.
+// columns, a quote left open) are returned as a *backend.Error with code
+// EINVALID. A file (anything that can seek) is read through once before the
+// import to find them, so that they stop the import before anything is
+// written; a stream that cannot seek is read once, and such a problem stops
+// it where it is found.
+//
+// Check validates a file without a store, for a dry run: it reports every
+// row error that needs no stored data.
 //
 // Writes are audited once per batch (Importer.BatchSize rows written,
 // default 1000) with action import.targets, import.inspectors or
@@ -125,7 +132,11 @@
 //
 // New targets are inserted in bulk. Which targets exist already, and whether
 // they differ from the file, is learnt from one scan of the target directory
-// at the start, keeping only a digest per target: the embedded store answers
-// only _id lookups without a full scan, so one scan is far cheaper than a
-// lookup per row.
+// at the start, keeping only a digest per target: the embedded store
+// answers only _id lookups without a full scan. Files of at most 200 rows
+// look their targets up by id instead.
+//
+// Updates are the expensive part on the embedded store: every write by _id
+// scans the collection there (about 0.7 s per changed row in a directory of
+// 100,000 targets), while unchanged rows cost nothing.
 package importer

@@ -383,8 +383,9 @@ func (j *job) importTargets(src source) error {
 	return insert()
 }
 
-// scanTargets reads the digest of every stored target in one pass: on the
-// embedded store one scan costs about as much as 2,000 lookups by id.
+// scanTargets reads the digest of every stored target in one pass. On the
+// embedded store a lookup by id costs about 1.5 ms and a scan about 0.1 ms
+// per stored target, so for a large file one scan is far cheaper.
 func (j *job) scanTargets(h *header, known map[string]*knownTarget) error {
 	return j.im.Targets.ScanTargets(j.ctx, backend.TargetFilter{}, func(t *backend.Target) error {
 		known[t.ID] = &knownTarget{digest: targetDigest(t, h), stored: true}

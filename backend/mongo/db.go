@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,7 +41,6 @@ const (
 	colRefreshTokens = "refresh_tokens"
 	colTokenFamilies = "token_families"
 	colThrottle      = "throttle"
-	colMeta          = "meta"
 )
 
 // DB is a connection to one fieldcheck database.
@@ -127,6 +127,9 @@ var indexes = []index{
 // every update of a 20,000-document collection take ~250 ms instead of ~1 ms
 // (measured; see docs/benchmarks.md).
 func (db *DB) EnsureIndexes(ctx context.Context) error {
+	if err := db.ensureCollections(ctx); err != nil {
+		return err
+	}
 	for _, ix := range indexes {
 		if db.ferret && !ix.unique {
 			continue
@@ -137,6 +140,35 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 		}
 		if _, err := db.c(ix.collection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: opts}); err != nil {
 			return fmt.Errorf("create index on %s: %w", ix.collection, err)
+		}
+	}
+	return nil
+}
+
+// collections lists every collection the stores use.
+var collections = []string{
+	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
+	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
+	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
+}
+
+// ensureCollections creates the collections that do not exist yet, so that
+// the embedded store's tables (and their _id indexes) exist from the start.
+func (db *DB) ensureCollections(ctx context.Context) error {
+	existing, err := db.Database.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, name := range collections {
+		if slices.Contains(existing, name) {
+			continue
+		}
+		if err := db.Database.CreateCollection(ctx, name); err != nil {
+			var ce mongo.CommandError
+			if errors.As(err, &ce) && ce.Code == 48 { // NamespaceExists: another instance was quicker
+				continue
+			}
+			return fmt.Errorf("create collection %s: %w", name, err)
 		}
 	}
 	return nil

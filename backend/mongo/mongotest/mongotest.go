@@ -83,6 +83,11 @@ func Open(tb testing.TB) *mongo.DB {
 	if err := db.EnsureIndexes(ctx); err != nil {
 		tb.Fatalf("create indexes: %v", err)
 	}
+	if server != nil {
+		if _, err := server.AddIDIndexes(ctx); err != nil {
+			tb.Fatalf("add _id indexes: %v", err)
+		}
+	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
