@@ -112,6 +112,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 			m.Close()
 			return nil, err
 		}
+		// The data directory is locked to this process: it is the only writer.
+		db.SingleProcess = true
+		if err := db.WarmTargetIndex(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
 	}
 	if err := m.build(ctx); err != nil {
 		m.Close()

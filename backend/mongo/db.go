@@ -50,8 +50,14 @@ type DB struct {
 	// Now is the clock used for timestamps; tests replace it.
 	Now func() time.Time
 
-	ferret bool
-	locks  [lockStripes]sync.Mutex
+	// SingleProcess says that this process is the only one writing to the
+	// store: true for the embedded FerretDB, whose data directory is locked.
+	// It enables in-memory indexes that would be wrong with other writers.
+	SingleProcess bool
+
+	ferret  bool
+	locks   [lockStripes]sync.Mutex
+	targets targetIndex
 }
 
 // Open connects to uri and selects database name. It does not create

@@ -54,6 +54,9 @@ func targetFilter(f backend.TargetFilter) bson.D {
 }
 
 func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+	if s.DB.indexed() {
+		return s.findTargetsIndexed(ctx, f, p)
+	}
 	return findPage(ctx, s.DB, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
 }
 
@@ -61,10 +64,35 @@ func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, f
 	return scan(ctx, s.DB.c(colTargets), "ScanTargets", targetFilter(f), fn)
 }
 
+// indexWrite runs a write of the directory and records what it stored in
+// the in-memory index, holding the index's lock so that no list sees the
+// store and the index disagree.
+func (s *TargetStore) indexWrite(bulk bool, write func() error, stored ...*backend.Target) error {
+	if !s.DB.indexed() {
+		return write()
+	}
+	x := &s.DB.targets
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	err := write()
+	if err != nil && bulk && x.loaded {
+		// A bulk insert may have stored part of its batch: read the truth again.
+		x.loaded = false
+	}
+	if err == nil {
+		for _, t := range stored {
+			x.put(t)
+		}
+	}
+	return err
+}
+
 func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error {
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colTargets).InsertOne(ctx, t)
-	return translate("CreateTarget", err)
+	return s.indexWrite(false, func() error {
+		_, err := s.DB.c(colTargets).InsertOne(ctx, t)
+		return translate("CreateTarget", err)
+	}, t)
 }
 
 func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) error {
@@ -79,16 +107,20 @@ func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) e
 	}
 	// Ordered: a duplicate stops the batch at that document, and the error
 	// (a conflict) tells the caller to look again.
-	_, err := s.DB.c(colTargets).InsertMany(ctx, docs)
-	return translate("CreateTargets", err)
+	return s.indexWrite(true, func() error {
+		_, err := s.DB.c(colTargets).InsertMany(ctx, docs)
+		return translate("CreateTargets", err)
+	}, ts...)
 }
 
 func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error {
 	expected := t.Version
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t); err != nil {
+	err := s.indexWrite(false, func() error {
+		return replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t)
+	}, t)
+	if err != nil {
 		t.Version = expected
-		return err
 	}
-	return nil
+	return err
 }

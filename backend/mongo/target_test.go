@@ -3,6 +3,7 @@ package mongo_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -151,5 +152,76 @@ func TestConcurrentVersionedUpdate(t *testing.T) {
 	got, _ := s.FindTargetByID(ctx, makeUSCC(0))
 	if got.Version != 2 {
 		t.Fatalf("version=%d, want 2", got.Version)
+	}
+}
+
+// TestTargetIndexMatchesQueries compares the embedded store's in-memory
+// index with the query the store would otherwise run, filter by filter and
+// page by page, after creates, a bulk insert and updates.
+func TestTargetIndexMatchesQueries(t *testing.T) {
+	indexed := mongotest.Open(t)
+	if !indexed.IsFerretDB() {
+		t.Skip("the index is used only on the embedded FerretDB")
+	}
+	ctx := context.Background()
+	// A second handle on the same database that always queries the store.
+	plain, err := mongo.Open(ctx, mongotest.URI(t), indexed.Database.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	si, sp := &mongo.TargetStore{DB: indexed}, &mongo.TargetStore{DB: plain}
+	seedTargets(t, si, 150)
+	// Build the index, then change the directory through the indexed store.
+	if _, err := si.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 150; i += 7 {
+		tg, _ := si.FindTargetByID(ctx, makeUSCC(i))
+		tg.CreditClass, tg.Whitelisted, tg.Tags = "D", i%2 == 0, []string{"危险化学品"}
+		if err := si.UpdateTarget(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extra := makeTarget(500)
+	extra.Status = backend.StatusRevoked
+	if err := si.CreateTarget(ctx, extra); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	filters := []backend.TargetFilter{
+		{},
+		{CreditClasses: []backend.CreditClass{"D"}},
+		{CreditClasses: []backend.CreditClass{"A", "C"}, RegionPrefix: "350402"},
+		{Tag: "危险化学品", Whitelisted: &yes},
+		{Statuses: []backend.TargetStatus{backend.StatusRevoked}},
+		{NameContains: "第1"},
+		{Kinds: []backend.TargetKind{backend.KindIndividual}},
+		{Industries: []string{"F5211"}, KeySupervision: &yes},
+	}
+	collect := func(s *mongo.TargetStore, f backend.TargetFilter) []string {
+		var ids []string
+		p := backend.PageRequest{Limit: 13}
+		for {
+			page, err := s.FindTargets(ctx, f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tg := range page.Items {
+				ids = append(ids, tg.ID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			p.After = page.NextCursor
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	for i, f := range filters {
+		got, want := collect(si, f), collect(sp, f)
+		if !slices.Equal(got, want) {
+			t.Fatalf("filter %d %+v: index gives %d ids, the store %d", i, f, len(got), len(want))
+		}
 	}
 }

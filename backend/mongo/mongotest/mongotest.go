@@ -87,6 +87,8 @@ func Open(tb testing.TB) *mongo.DB {
 		if _, err := server.AddIDIndexes(ctx); err != nil {
 			tb.Fatalf("add _id indexes: %v", err)
 		}
+		// As in production: the embedded store has one writer, this process.
+		db.SingleProcess = true
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

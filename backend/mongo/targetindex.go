@@ -1,0 +1,177 @@
+package mongo
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// targetIndex holds, in memory, the fields of every target that lists filter
+// on, in id order. It is used only when this process is the one writer of an
+// embedded FerretDB (DB.SingleProcess): there every filtered query would
+// read the whole collection through FerretDB at ~120 µs a document (6 s for
+// a sparse filter at 50,000 targets, measured), while the index answers in
+// microseconds and the page's documents are then read by _id.
+//
+// Every write of the target directory goes through TargetStore in this
+// process, which updates the index after the store accepted the write; the
+// index is built from the store on first use. It is a cache of the store,
+// never a source of truth: a restart rebuilds it.
+type targetIndex struct {
+	mu     sync.RWMutex
+	loaded bool
+	ids    []string // sorted
+	byID   map[string]*targetEntry
+}
+
+type targetEntry struct {
+	kind           backend.TargetKind
+	region         string
+	industry       string
+	tags           []string
+	credit         backend.CreditClass
+	status         backend.TargetStatus
+	whitelisted    bool
+	keySupervision bool
+	name           string
+}
+
+func entryOf(t *backend.Target) *targetEntry {
+	return &targetEntry{kind: t.Kind, region: t.RegionCode, industry: t.Industry, tags: slices.Clone(t.Tags),
+		credit: t.CreditClass, status: t.Status, whitelisted: t.Whitelisted, keySupervision: t.KeySupervision, name: t.Name}
+}
+
+// matches applies f the way targetFilter's query does.
+func (e *targetEntry) matches(f *backend.TargetFilter) bool {
+	switch {
+	case len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.kind),
+		f.RegionPrefix != "" && !strings.HasPrefix(e.region, f.RegionPrefix),
+		len(f.Industries) > 0 && !slices.Contains(f.Industries, e.industry),
+		f.Tag != "" && !slices.Contains(e.tags, f.Tag),
+		len(f.CreditClasses) > 0 && !slices.Contains(f.CreditClasses, e.credit),
+		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, e.status),
+		f.Whitelisted != nil && e.whitelisted != *f.Whitelisted,
+		f.KeySupervision != nil && e.keySupervision != *f.KeySupervision,
+		f.NameContains != "" && !strings.Contains(e.name, f.NameContains):
+		return false
+	}
+	return true
+}
+
+// load reads the collection once. The caller holds the write lock.
+func (x *targetIndex) load(ctx context.Context, db *DB) error {
+	x.byID = map[string]*targetEntry{}
+	x.ids = x.ids[:0]
+	proj := bson.D{}
+	for _, k := range []string{"kind", "regionCode", "industry", "tags", "creditClass", "status", "whitelisted", "keySupervision", "name"} {
+		proj = append(proj, bson.E{Key: k, Value: 1})
+	}
+	cur, err := db.c(colTargets).Find(ctx, bson.D{}, options.Find().SetProjection(proj).SetBatchSize(2000))
+	if err != nil {
+		return translate("targetIndex.load", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var t backend.Target
+		if err := cur.Decode(&t); err != nil {
+			return translate("targetIndex.load", err)
+		}
+		x.byID[t.ID] = entryOf(&t)
+		x.ids = append(x.ids, t.ID)
+	}
+	if err := cur.Err(); err != nil {
+		return translate("targetIndex.load", err)
+	}
+	sort.Strings(x.ids)
+	x.loaded = true
+	return nil
+}
+
+// ensure loads the index unless it is loaded.
+func (x *targetIndex) ensure(ctx context.Context, db *DB) error {
+	x.mu.RLock()
+	ok := x.loaded
+	x.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.loaded {
+		return nil
+	}
+	return x.load(ctx, db)
+}
+
+// put records a stored target. The caller holds the write lock.
+func (x *targetIndex) put(t *backend.Target) {
+	if !x.loaded {
+		return // the first use reads it from the store
+	}
+	if _, ok := x.byID[t.ID]; !ok {
+		i, _ := slices.BinarySearch(x.ids, t.ID)
+		x.ids = slices.Insert(x.ids, i, t.ID)
+	}
+	x.byID[t.ID] = entryOf(t)
+}
+
+// page returns the ids of one page of matches in id order, and the cursor
+// of the next page.
+func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]string, string) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	start, _ := slices.BinarySearch(x.ids, p.After)
+	if p.After != "" && start < len(x.ids) && x.ids[start] == p.After {
+		start++
+	}
+	var out []string
+	for _, id := range x.ids[start:] {
+		if x.byID[id].matches(f) {
+			if len(out) == p.Limit {
+				return out, out[len(out)-1]
+			}
+			out = append(out, id)
+		}
+	}
+	return out, ""
+}
+
+// findTargetsIndexed answers FindTargets from the index.
+func (s *TargetStore) findTargetsIndexed(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	x := &s.DB.targets
+	if err := x.ensure(ctx, s.DB); err != nil {
+		return nil, err
+	}
+	ids, next := x.page(&f, p)
+	page := &backend.Page[*backend.Target]{Items: make([]*backend.Target, 0, len(ids)), NextCursor: next}
+	for _, id := range ids {
+		t, err := s.FindTargetByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, t)
+	}
+	return page, nil
+}
+
+// indexed reports whether target lists are answered from the index.
+func (db *DB) indexed() bool { return db.ferret && db.SingleProcess }
+
+// WarmTargetIndex builds the index now rather than on the first list, so
+// that the first user does not wait for it. It does nothing on MongoDB.
+func (db *DB) WarmTargetIndex(ctx context.Context) error {
+	if !db.indexed() {
+		return nil
+	}
+	return db.targets.ensure(ctx, db)
+}
