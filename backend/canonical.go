@@ -26,3 +26,11 @@ func Digest(v any) string {
 	sum := sha256.Sum256(canonicalJSON(v))
 	return hex.EncodeToString(sum[:])
 }
+
+// sameContent compares two records by their canonical encoding after
+// clearing, in copies, the fields the store manages (version, timestamps).
+func sameContent[T any](a, b T, clear func(*T)) bool {
+	clear(&a)
+	clear(&b)
+	return canonicalEqual(&a, &b)
+}

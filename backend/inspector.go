@@ -133,11 +133,7 @@ func (in *Inspector) ConflictsWith(targetID string) bool {
 
 // SameContent reports whether two records hold the same directory data.
 func (in *Inspector) SameContent(o *Inspector) bool {
-	a, b := *in, *o
-	a.Version, b.Version = 0, 0
-	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
-	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
-	return canonicalEqual(&a, &b)
+	return sameContent(*in, *o, func(x *Inspector) { x.Version, x.CreatedAt, x.UpdatedAt = 0, time.Time{}, time.Time{} })
 }
 
 // InspectorFilter selects inspectors.

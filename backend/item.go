@@ -124,11 +124,7 @@ func (it *Item) Departments() []string {
 
 // SameContent reports whether two items hold the same list data.
 func (it *Item) SameContent(o *Item) bool {
-	a, b := *it, *o
-	a.Version, b.Version = 0, 0
-	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
-	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
-	return canonicalEqual(&a, &b)
+	return sameContent(*it, *o, func(x *Item) { x.Version, x.CreatedAt, x.UpdatedAt = 0, time.Time{}, time.Time{} })
 }
 
 // ItemFilter selects items.

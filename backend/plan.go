@@ -74,14 +74,14 @@ type Plan struct {
 	TeamSize       int                 `json:"teamSize" bson:"teamSize"`
 	Batches        []Batch             `json:"batches" bson:"batches"`
 	Method         CheckMethod         `json:"method" bson:"method"`
-	Exclusions     []OperatorExclusion `json:"exclusions" bson:"exclusions"`
+	Exclusions     []OperatorExclusion `json:"exclusions,omitempty" bson:"exclusions"`
 
 	State         PlanState  `json:"state" bson:"state"`
 	PublicVersion int        `json:"publicVersion" bson:"publicVersion"` // 0 until published
 	Commitment    string     `json:"commitment,omitempty" bson:"commitment,omitempty"`
 	PublishedAt   *time.Time `json:"publishedAt,omitempty" bson:"publishedAt,omitempty"`
-	Draws         []string   `json:"draws" bson:"draws"` // draw ids, oldest first
-	CreatedBy     string     `json:"createdBy" bson:"createdBy"`
+	Draws         []string   `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
+	CreatedBy     string     `json:"createdBy,omitempty" bson:"createdBy"`
 	Version       int64      `json:"version" bson:"version"`
 	CreatedAt     time.Time  `json:"createdAt" bson:"createdAt"`
 	UpdatedAt     time.Time  `json:"updatedAt" bson:"updatedAt"`

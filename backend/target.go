@@ -178,11 +178,7 @@ func (t *Target) Validate() error {
 // version and timestamps. Imports use it so that re-importing a file changes
 // nothing.
 func (t *Target) SameContent(u *Target) bool {
-	a, b := *t, *u
-	a.Version, b.Version = 0, 0
-	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
-	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
-	return canonicalEqual(&a, &b)
+	return sameContent(*t, *u, func(x *Target) { x.Version, x.CreatedAt, x.UpdatedAt = 0, time.Time{}, time.Time{} })
 }
 
 // TargetFilter selects targets. Empty fields match everything; list fields

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -178,13 +177,19 @@ func inspectorAuditContent(in *backend.Inspector) *backend.Inspector {
 }
 
 func (j *job) importInspectors(src source) error {
+	return importWithDepartments(j, src, inspectorColumns, parseInspector, j.writeInspector)
+}
+
+// importWithDepartments runs the rows of a kind whose rows name departments
+// (inspectors, items): parse, reject duplicates and invalid rows, write.
+func importWithDepartments[T any](j *job, src source, columns []colSpec, parse func(*record, deptResolver) T, write func(*record, T) error) error {
 	depts := newDepartments(j.ctx, j.im.Departments)
 	seen := map[string]int{}
-	return eachRow(src, inspectorColumns, j.summary, func(rec *record) error {
+	return eachRow(src, columns, j.summary, func(rec *record) error {
 		if err := j.ctx.Err(); err != nil {
 			return err
 		}
-		r := parseInspector(rec, depts.resolve)
+		row := parse(rec, depts.resolve)
 		if depts.err != nil {
 			return depts.err
 		}
@@ -193,49 +198,23 @@ func (j *job) importInspectors(src source) error {
 			j.summary.reject(rec.errs)
 			return nil
 		}
-		return j.writeInspector(rec, r)
+		return write(rec, row)
 	})
 }
 
 func (j *job) writeInspector(rec *record, r *inspectorRow) error {
-	in := r.in
-	cur, err := j.im.Inspectors.FindInspectorByCertNo(j.ctx, in.CertNo)
-	if backend.IsCode(err, backend.ENOTFOUND) {
-		if err := j.im.Inspectors.CreateInspector(j.ctx, in); err != nil {
-			if backend.IsCode(err, backend.ECONFLICT) {
-				j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(iCert), Reason: fmt.Sprintf("inspector id %s is already taken (by a certificate number that differs only in case?), or the certificate was added during the import", in.ID)}})
-				return nil
-			}
-			return err
-		}
-		j.summary.Imported++
-		j.recordWrite(in.ID, inspectorAuditContent(in), true)
-		return j.maybeFlush()
-	}
-	if err != nil {
-		return err
-	}
-	m := mergeInspector(cur, r, rec.h)
-	if err := m.Validate(); err != nil {
-		j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(attribute(err, inspectorPrefixes)), Reason: backend.ErrorMessage(err)}})
-		return nil
-	}
-	if m.SameContent(cur) {
-		j.summary.Unchanged++
-		return nil
-	}
-	if err := j.im.Inspectors.UpdateInspector(j.ctx, m); err != nil {
-		if backend.IsCode(err, backend.ECONFLICT) {
-			j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(iCert), Reason: fmt.Sprintf("inspector %s was changed by someone else during the import; import the file again", m.ID)}})
-			return nil
-		}
-		return err
-	}
-	content := inspectorAuditContent(m)
-	j.summary.Updated++
-	j.recordWrite(m.ID, content, false)
-	if err := j.auditUpdate("inspector", m.ID, rec.row, content, m.Version); err != nil {
-		return err
-	}
-	return j.maybeFlush()
+	ins := j.im.Inspectors
+	return writeRow(j, rec, r.in, upsert[backend.Inspector]{
+		objectType: "inspector", keyColumn: iCert, prefixes: inspectorPrefixes,
+		find:    func() (*backend.Inspector, error) { return ins.FindInspectorByCertNo(j.ctx, r.in.CertNo) },
+		create:  func(in *backend.Inspector) error { return ins.CreateInspector(j.ctx, in) },
+		update:  func(in *backend.Inspector) error { return ins.UpdateInspector(j.ctx, in) },
+		merge:   func(cur *backend.Inspector) *backend.Inspector { return mergeInspector(cur, r, rec.h) },
+		same:    func(a, b *backend.Inspector) bool { return a.SameContent(b) },
+		id:      func(in *backend.Inspector) string { return in.ID },
+		version: func(in *backend.Inspector) int64 { return in.Version },
+		content: func(in *backend.Inspector) any { return inspectorAuditContent(in) },
+		createTaken: "inspector id %s is already taken (by a certificate number that differs only in case?), " +
+			"or the certificate was added during the import",
+	})
 }

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -155,63 +154,21 @@ func itemAuditContent(it *backend.Item) *backend.Item {
 }
 
 func (j *job) importItems(src source) error {
-	depts := newDepartments(j.ctx, j.im.Departments)
-	seen := map[string]int{}
-	return eachRow(src, itemColumns, j.summary, func(rec *record) error {
-		if err := j.ctx.Err(); err != nil {
-			return err
-		}
-		it := parseItem(rec, depts.resolve)
-		if depts.err != nil {
-			return depts.err
-		}
-		dupCheck(rec, seen)
-		if len(rec.errs) > 0 {
-			j.summary.reject(rec.errs)
-			return nil
-		}
-		return j.writeItem(rec, it)
-	})
+	return importWithDepartments(j, src, itemColumns, parseItem, j.writeItem)
 }
 
 func (j *job) writeItem(rec *record, it *backend.Item) error {
-	cur, err := j.im.Items.FindItemByCode(j.ctx, it.Code)
-	if backend.IsCode(err, backend.ENOTFOUND) {
-		if err := j.im.Items.CreateItem(j.ctx, it); err != nil {
-			if backend.IsCode(err, backend.ECONFLICT) {
-				j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(itCode), Reason: fmt.Sprintf("item %s was created by someone else during the import; import the file again", it.Code)}})
-				return nil
-			}
-			return err
-		}
-		j.summary.Imported++
-		j.recordWrite(it.Code, itemAuditContent(it), true)
-		return j.maybeFlush()
-	}
-	if err != nil {
-		return err
-	}
-	m := mergeItem(cur, it, rec.h)
-	if err := m.Validate(); err != nil {
-		j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(attribute(err, itemPrefixes)), Reason: backend.ErrorMessage(err)}})
-		return nil
-	}
-	if m.SameContent(cur) {
-		j.summary.Unchanged++
-		return nil
-	}
-	if err := j.im.Items.UpdateItem(j.ctx, m); err != nil {
-		if backend.IsCode(err, backend.ECONFLICT) {
-			j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(itCode), Reason: fmt.Sprintf("item %s was changed by someone else during the import; import the file again", m.Code)}})
-			return nil
-		}
-		return err
-	}
-	content := itemAuditContent(m)
-	j.summary.Updated++
-	j.recordWrite(m.Code, content, false)
-	if err := j.auditUpdate("item", m.Code, rec.row, content, m.Version); err != nil {
-		return err
-	}
-	return j.maybeFlush()
+	items := j.im.Items
+	return writeRow(j, rec, it, upsert[backend.Item]{
+		objectType: "item", keyColumn: itCode, prefixes: itemPrefixes,
+		find:        func() (*backend.Item, error) { return items.FindItemByCode(j.ctx, it.Code) },
+		create:      func(x *backend.Item) error { return items.CreateItem(j.ctx, x) },
+		update:      func(x *backend.Item) error { return items.UpdateItem(j.ctx, x) },
+		merge:       func(cur *backend.Item) *backend.Item { return mergeItem(cur, it, rec.h) },
+		same:        func(a, b *backend.Item) bool { return a.SameContent(b) },
+		id:          func(x *backend.Item) string { return x.Code },
+		version:     func(x *backend.Item) int64 { return x.Version },
+		content:     func(x *backend.Item) any { return itemAuditContent(x) },
+		createTaken: "item %s was created by someone else during the import; import the file again",
+	})
 }

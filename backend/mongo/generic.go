@@ -108,3 +108,25 @@ func in[T any](values []T) bson.D {
 	}
 	return bson.D{{Key: "$in", Value: a}}
 }
+
+// insertBatchSize bounds one InsertMany: well under the 16 MiB message limit
+// for the documents fieldcheck stores.
+const insertBatchSize = 1000
+
+// insertAll inserts docs in batches. Ordered, a duplicate stops the insert
+// there and is returned as a conflict. With keepDuplicates the batches are
+// unordered and documents that exist already are skipped silently.
+func insertAll[T any](ctx context.Context, c *mongo.Collection, op string, docs []T, keepDuplicates bool) error {
+	opts := options.InsertMany().SetOrdered(!keepDuplicates)
+	for start := 0; start < len(docs); start += insertBatchSize {
+		batch := make([]any, 0, min(insertBatchSize, len(docs)-start))
+		for _, d := range docs[start:min(start+insertBatchSize, len(docs))] {
+			batch = append(batch, d)
+		}
+		_, err := c.InsertMany(ctx, batch, opts)
+		if err != nil && !(keepDuplicates && onlyDuplicates(err)) {
+			return translate(op, err)
+		}
+	}
+	return nil
+}

@@ -100,16 +100,13 @@ func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) e
 		return nil
 	}
 	now := s.DB.now()
-	docs := make([]any, len(ts))
-	for i, t := range ts {
+	for _, t := range ts {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
-		docs[i] = t
 	}
-	// Ordered: a duplicate stops the batch at that document, and the error
+	// Ordered: a duplicate stops the insert at that document, and the error
 	// (a conflict) tells the caller to look again.
 	return s.indexWrite(true, func() error {
-		_, err := s.DB.c(colTargets).InsertMany(ctx, docs)
-		return translate("CreateTargets", err)
+		return insertAll(ctx, s.DB.c(colTargets), "CreateTargets", ts, false)
 	}, ts...)
 }
 

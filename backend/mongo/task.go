@@ -63,18 +63,10 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 		return nil
 	}
 	now := s.DB.now()
-	docs := make([]any, len(ts))
-	for i, t := range ts {
+	for _, t := range ts {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
-		docs[i] = t
 	}
-	for start := 0; start < len(docs); start += 1000 {
-		end := min(start+1000, len(docs))
-		if _, err := s.DB.c(colTasks).InsertMany(ctx, docs[start:end]); err != nil {
-			return translate("CreateTasks", err)
-		}
-	}
-	return nil
+	return insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false)
 }
 
 func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
@@ -185,24 +177,12 @@ func selectionID(year int, item, target string) string {
 }
 
 func (s *DrawStore) AddSelections(ctx context.Context, sel []*backend.Selection) error {
-	if len(sel) == 0 {
-		return nil
-	}
-	docs := make([]any, len(sel))
-	for i, x := range sel {
+	for _, x := range sel {
 		x.ID = selectionID(x.Year, x.ItemCode, x.TargetID)
-		docs[i] = x
 	}
-	for start := 0; start < len(docs); start += 1000 {
-		end := min(start+1000, len(docs))
-		// Unordered: a selection that exists (the same target drawn again by
-		// a redraw) is kept and the rest still go in.
-		_, err := s.DB.c(colSelections).InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
-		if err != nil && !onlyDuplicates(err) {
-			return translate("AddSelections", err)
-		}
-	}
-	return nil
+	// A selection that exists (the same target drawn again by a redraw) is
+	// kept and the rest still go in.
+	return insertAll(ctx, s.DB.c(colSelections), "AddSelections", sel, true)
 }
 
 func (s *DrawStore) RemoveSelections(ctx context.Context, drawID string) error {
