@@ -1,0 +1,190 @@
+package planning_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+)
+
+func TestDrawBadInput(t *testing.T) {
+	f := newFixture(t, 200)
+	tests := []struct {
+		name   string
+		mutate func(*backend.Plan)
+		before func(p *backend.Plan) // after publication
+		want   string
+		msg    string
+	}{
+		{"ErrClosedPlan", nil, func(p *backend.Plan) {
+			if _, err := f.svc.ClosePlan(manager, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, backend.EINVALID, "closed"},
+		{"ErrNoTargetMatches", func(p *backend.Plan) { p.Filter.RegionPrefixes = []string{"110101"} }, nil, backend.EINVALID, "no target"},
+		{"ErrNoEligibleTarget", func(p *backend.Plan) {
+			yes := true
+			p.Filter.KeySupervision = &yes
+			p.Filter.Kinds = []backend.TargetKind{backend.KindEnterprise, backend.KindIndividual, backend.KindCooperative}
+			p.Strata, p.Default = nil, &backend.StratumRule{RatioBp: ptr(0)}
+		}, nil, backend.EINVALID, "selects no target"},
+		{"ErrCountForAbsentStratum", func(p *backend.Plan) {
+			p.StratumKey = backend.StratumKind
+			p.Filter.Kinds = []backend.TargetKind{backend.KindEnterprise}
+			p.Strata = []backend.StratumRule{{Key: "enterprise", RatioBp: ptr(500)}, {Key: "cooperative", Count: ptr(3)}}
+			p.Default = nil
+		}, nil, backend.EINVALID, "cooperative"},
+		{"ErrCountOverGeneralCap", func(p *backend.Plan) {
+			p.Items = []string{"SCJG-01"} // general, 300 bp
+			p.Strata, p.Default = nil, &backend.StratumRule{Count: ptr(40)}
+		}, nil, backend.EINVALID, "exceeds the cap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := basePlan()
+			if tt.mutate != nil {
+				tt.mutate(p)
+			}
+			p = mustPublish(t, f, p)
+			if tt.before != nil {
+				tt.before(p)
+			}
+			_, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "x"})
+			if got := backend.ErrorCode(err); got != tt.want || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
+				t.Fatalf("Draw: %v (code %q), want %q containing %q", err, got, tt.want, tt.msg)
+			}
+			// A refused draw leaves nothing behind.
+			cur, _ := f.svc.Plans.FindPlanByID(context.Background(), p.ID)
+			if len(cur.Draws) != 0 {
+				t.Fatalf("refused draw recorded draws %v", cur.Draws)
+			}
+		})
+	}
+}
+
+// TestTooFewInspectorsRecorded takes most inspectors out of the pool: the
+// targets that cannot get two officers are recorded as unassigned, with
+// tasks marked so, never dropped.
+func TestTooFewInspectorsRecorded(t *testing.T) {
+	f := newFixture(t, 300)
+	ctx := context.Background()
+	active := true
+	page, err := f.svc.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: []string{"scjg"}, Active: &active}, backend.PageRequest{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Leave two officers with room for one task each: the first target gets
+	// both, every other target finds none.
+	kept := 0
+	for _, in := range page.Items {
+		if kept < 2 && in.CertValidOn(backend.DateOf(today)) && !in.OnLeave(backend.DateOf(today)) && len(in.Conflicts) == 0 {
+			in.TaskCap = 1
+			kept++
+		} else {
+			in.Active = false
+		}
+		if err := f.svc.Inspectors.UpdateInspector(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := mustPublish(t, f, basePlan())
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Draw.Selected < 3 || res.Draw.Unassigned != res.Draw.Selected-1 {
+		t.Fatalf("selected %d, unassigned %d; want all but one unassigned", res.Draw.Selected, res.Draw.Unassigned)
+	}
+	data, _ := f.svc.PublicDrawRecord(ctx, res.Draw.ID)
+	var rec draw.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	unassigned := 0
+	for _, s := range rec.Selected {
+		if s.Unassigned {
+			unassigned++
+			if s.UnassignedReason != draw.ReasonTooFewInspectors || len(s.Team) != 0 {
+				t.Fatalf("unassigned %s: reason %q team %v", s.ID, s.UnassignedReason, s.Team)
+			}
+		}
+	}
+	tasks := 0
+	for _, tk := range res.Tasks {
+		if tk.Unassigned {
+			tasks++
+		}
+	}
+	if unassigned != res.Draw.Unassigned || tasks != unassigned {
+		t.Fatalf("record has %d unassigned, tasks %d, draw says %d", unassigned, tasks, res.Draw.Unassigned)
+	}
+}
+
+func TestAdHocTask(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	target := f.county.Targets[0].ID
+	var team []string
+	for _, in := range f.county.Inspectors {
+		if in.DepartmentID == "scjg" && in.Active && in.CertValidOn(backend.DateOf(today)) && !in.ConflictsWith(target) && len(team) < 2 {
+			team = append(team, in.ID)
+		}
+	}
+	// A third scjg officer declares a conflict with another target.
+	other := f.county.Targets[1].ID
+	var conflicted *backend.Inspector
+	for _, in := range f.county.Inspectors {
+		if in.DepartmentID == "scjg" && in.Active && in.CertValidOn(backend.DateOf(today)) && in.ID != team[0] && in.ID != team[1] {
+			conflicted, _ = f.svc.Inspectors.FindInspectorByID(ctx, in.ID)
+			break
+		}
+	}
+	conflicted.Conflicts = append(conflicted.Conflicts, backend.Conflict{TargetID: other, Reason: "配偶任职"})
+	if err := f.svc.Inspectors.UpdateInspector(ctx, conflicted); err != nil {
+		t.Fatal(err)
+	}
+	good := planning.AdHocRequest{TargetID: target, Items: []string{"SCJG-03"}, Team: team, Due: "2026-03-20",
+		Trigger: &backend.Trigger{Kind: backend.TriggerComplaint, Reference: "12315-2026-000123", Reason: "消费者投诉销售过期食品"}}
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		mutate func(*planning.AdHocRequest)
+		want   string
+	}{
+		{"ErrNoTrigger", manager, func(r *planning.AdHocRequest) { r.Trigger = nil }, backend.EINVALID},
+		{"ErrTriggerKind", manager, func(r *planning.AdHocRequest) { r.Trigger = &backend.Trigger{Kind: "hunch", Reference: "x", Reason: "看着可疑"} }, backend.EINVALID},
+		{"ErrItemNotOnList", manager, func(r *planning.AdHocRequest) { r.Items = []string{"NOPE"} }, backend.EINVALID},
+		{"ErrOneOfficer", manager, func(r *planning.AdHocRequest) { r.Team = r.Team[:1] }, backend.EINVALID},
+		{"ErrSameOfficerTwice", manager, func(r *planning.AdHocRequest) { r.Team = []string{r.Team[0], r.Team[0]} }, backend.EINVALID},
+		{"ErrConflict", manager, func(r *planning.AdHocRequest) {
+			r.TargetID = other
+			r.Team = []string{conflicted.ID, r.Team[0]}
+		}, backend.EINVALID},
+		{"ErrInspectorRole", as("scjg.inspector1", backend.RoleInspector, "scjg"), func(*planning.AdHocRequest) {}, backend.EFORBIDDEN},
+		{"ErrPastDue", manager, func(r *planning.AdHocRequest) { r.Due = "2026-01-01" }, backend.EINVALID},
+		{"OK", manager, func(*planning.AdHocRequest) {}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := good
+			r.Team = append([]string(nil), good.Team...)
+			tt.mutate(&r)
+			tk, err := f.svc.CreateAdHocTask(tt.ctx, r)
+			if got := backend.ErrorCode(err); got != tt.want {
+				t.Fatalf("CreateAdHocTask: %v (code %q), want %q", err, got, tt.want)
+			}
+			if err == nil && (tk.Random || tk.Trigger == nil || tk.Trigger.Reference != "12315-2026-000123" || tk.Checklist == nil) {
+				t.Fatalf("ad-hoc task %+v not marked as triggered", tk)
+			}
+		})
+	}
+	// Permission refusals are audited (invalid input is only answered).
+	denied, _ := f.svc.Audit.Store.FindAuditEntries(ctx, "target", target, 10)
+	if len(denied) == 0 || denied[0].Outcome != backend.OutcomeDenied || denied[0].Actor != "scjg.inspector1" {
+		t.Fatalf("audit of the refused ad-hoc task: %+v", denied)
+	}
+}
