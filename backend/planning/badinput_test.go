@@ -156,7 +156,9 @@ func TestAdHocTask(t *testing.T) {
 		want   string
 	}{
 		{"ErrNoTrigger", manager, func(r *planning.AdHocRequest) { r.Trigger = nil }, backend.EINVALID},
-		{"ErrTriggerKind", manager, func(r *planning.AdHocRequest) { r.Trigger = &backend.Trigger{Kind: "hunch", Reference: "x", Reason: "看着可疑"} }, backend.EINVALID},
+		{"ErrTriggerKind", manager, func(r *planning.AdHocRequest) {
+			r.Trigger = &backend.Trigger{Kind: "hunch", Reference: "x", Reason: "看着可疑"}
+		}, backend.EINVALID},
 		{"ErrItemNotOnList", manager, func(r *planning.AdHocRequest) { r.Items = []string{"NOPE"} }, backend.EINVALID},
 		{"ErrOneOfficer", manager, func(r *planning.AdHocRequest) { r.Team = r.Team[:1] }, backend.EINVALID},
 		{"ErrSameOfficerTwice", manager, func(r *planning.AdHocRequest) { r.Team = []string{r.Team[0], r.Team[0]} }, backend.EINVALID},
