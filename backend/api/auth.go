@@ -24,29 +24,15 @@ func withClientAddr(c *fiber.Ctx) error {
 
 func (s *Server) registerAuthRoutes() {
 	s.add(route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; throttled per account and per address", Tag: "auth",
-		Request: loginRequest{}, Response: auth.Tokens{}, Handler: func(c *fiber.Ctx) error {
-			var r loginRequest
-			if err := decode(c, &r); err != nil {
-				return err
-			}
-			t, err := s.Auth.Login(c.UserContext(), r.Username, r.Password)
-			if err != nil {
-				return err
-			}
-			return c.JSON(t)
-		}})
+		Request: loginRequest{}, Response: auth.Tokens{},
+		Handler: withBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
+			return s.Auth.Login(c.UserContext(), r.Username, r.Password)
+		})})
 	s.add(route{Method: "POST", Path: "/api/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; a reused token ends the session", Tag: "auth",
-		Request: refreshRequest{}, Response: auth.Tokens{}, Handler: func(c *fiber.Ctx) error {
-			var r refreshRequest
-			if err := decode(c, &r); err != nil {
-				return err
-			}
-			t, err := s.Auth.Refresh(c.UserContext(), r.RefreshToken)
-			if err != nil {
-				return err
-			}
-			return c.JSON(t)
-		}})
+		Request: refreshRequest{}, Response: auth.Tokens{},
+		Handler: withBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
+			return s.Auth.Refresh(c.UserContext(), r.RefreshToken)
+		})})
 	s.add(route{Method: "POST", Path: "/api/v1/auth/logout", Summary: "End the session of a refresh token", Tag: "auth",
 		Request: refreshRequest{}, Status: fiber.StatusNoContent, Handler: func(c *fiber.Ctx) error {
 			var r refreshRequest

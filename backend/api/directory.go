@@ -11,35 +11,20 @@ import (
 func (s *Server) registerDirectoryRoutes() {
 	d := s.Directory
 	s.add(route{Method: "GET", Path: "/api/v1/departments", Summary: "List departments", Tag: "departments", Auth: true,
-		Response: []*backend.Department{}, Handler: func(c *fiber.Ctx) error {
-			list, err := d.ListDepartments(c.UserContext())
-			if err != nil {
-				return err
-			}
-			return c.JSON(list)
-		}})
+		Response: []*backend.Department{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+			return d.ListDepartments(c.UserContext())
+		})})
 	s.add(route{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department (admin)", Tag: "departments", Auth: true,
-		Request: backend.Department{}, Response: backend.Department{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v backend.Department
-			if err := decode(c, &v); err != nil {
-				return err
-			}
-			if err := d.CreateDepartment(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return created(c, &v)
-		}})
+		Request: backend.Department{}, Response: backend.Department{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *backend.Department) (any, error) {
+			return v, d.CreateDepartment(c.UserContext(), v)
+		})})
 	s.add(route{Method: "PUT", Path: "/api/v1/departments/:id", Summary: "Update a department (admin); version must be the one read", Tag: "departments", Auth: true,
-		Request: backend.Department{}, Response: backend.Department{}, Handler: func(c *fiber.Ctx) error {
-			var v backend.Department
-			if err := decodeWithID(c, &v, &v.ID); err != nil {
-				return err
-			}
-			if err := d.UpdateDepartment(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return c.JSON(&v)
-		}})
+		Request: backend.Department{}, Response: backend.Department{},
+		Handler: withPathBody(func(v *backend.Department) *string { return &v.ID },
+			func(c *fiber.Ctx, v *backend.Department) (any, error) {
+				return v, d.UpdateDepartment(c.UserContext(), v)
+			})})
 
 	// Target directory.
 	s.add(route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
@@ -54,37 +39,16 @@ func (s *Server) registerDirectoryRoutes() {
 			{"keySupervision", "boolean", ""},
 			{"q", "string", "part of the name"},
 		}, pageParams...),
-		Response: backend.Page[*backend.Target]{}, Handler: s.handleTargetList})
+		Response: backend.Page[*backend.Target]{}, Handler: result(s.handleTargetList)})
 	s.add(route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
-		Response: backend.Target{}, Handler: func(c *fiber.Ctx) error {
-			t, err := d.GetTarget(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(t)
-		}})
+		Response: backend.Target{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
 	s.add(route{Method: "POST", Path: "/api/v1/targets", Summary: "Add a target", Tag: "targets", Auth: true,
-		Request: backend.Target{}, Response: backend.Target{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v backend.Target
-			if err := decode(c, &v); err != nil {
-				return err
-			}
-			if err := d.CreateTarget(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return created(c, &v)
-		}})
+		Request: backend.Target{}, Response: backend.Target{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.CreateTarget(c.UserContext(), v) })})
 	s.add(route{Method: "PUT", Path: "/api/v1/targets/:id", Summary: "Replace a target; version must be the one read", Tag: "targets", Auth: true,
-		Request: backend.Target{}, Response: backend.Target{}, Handler: func(c *fiber.Ctx) error {
-			var v backend.Target
-			if err := decodeWithID(c, &v, &v.ID); err != nil {
-				return err
-			}
-			if err := d.UpdateTarget(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return c.JSON(&v)
-		}})
+		Request: backend.Target{}, Response: backend.Target{},
+		Handler: withPathBody(func(v *backend.Target) *string { return &v.ID },
+			func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.UpdateTarget(c.UserContext(), v) })})
 
 	// Inspector and expert directories.
 	s.add(route{Method: "GET", Path: "/api/v1/inspectors", Summary: "List the inspector directory", Tag: "inspectors", Auth: true,
@@ -94,98 +58,51 @@ func (s *Server) registerDirectoryRoutes() {
 			{"active", "boolean", ""},
 			{"certNo", "string", "enforcement certificate number"},
 		}, pageParams...),
-		Response: backend.Page[*backend.Inspector]{}, Handler: func(c *fiber.Ctx) error {
+		Response: backend.Page[*backend.Inspector]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
 			p, err := pageRequest(c)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			active, err := queryBool(c, "active")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo")}
-			page, err := d.ListInspectors(c.UserContext(), f, p)
-			if err != nil {
-				return err
-			}
-			return c.JSON(page)
-		}})
+			return d.ListInspectors(c.UserContext(), f, p)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
-		Response: backend.Inspector{}, Handler: func(c *fiber.Ctx) error {
-			v, err := d.GetInspector(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(v)
-		}})
+		Response: backend.Inspector{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetInspector(c.UserContext(), c.Params("id")) })})
 	s.add(route{Method: "POST", Path: "/api/v1/inspectors", Summary: "Add an inspector (admin, or manager of the inspector's department)", Tag: "inspectors", Auth: true,
-		Request: backend.Inspector{}, Response: backend.Inspector{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v backend.Inspector
-			if err := decode(c, &v); err != nil {
-				return err
-			}
-			if err := d.CreateInspector(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return created(c, &v)
-		}})
+		Request: backend.Inspector{}, Response: backend.Inspector{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.CreateInspector(c.UserContext(), v) })})
 	s.add(route{Method: "PUT", Path: "/api/v1/inspectors/:id", Summary: "Replace an inspector; version must be the one read", Tag: "inspectors", Auth: true,
-		Request: backend.Inspector{}, Response: backend.Inspector{}, Handler: func(c *fiber.Ctx) error {
-			var v backend.Inspector
-			if err := decodeWithID(c, &v, &v.ID); err != nil {
-				return err
-			}
-			if err := d.UpdateInspector(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return c.JSON(&v)
-		}})
+		Request: backend.Inspector{}, Response: backend.Inspector{},
+		Handler: withPathBody(func(v *backend.Inspector) *string { return &v.ID },
+			func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.UpdateInspector(c.UserContext(), v) })})
 	s.add(route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
-		Query: pageParams, Response: backend.Page[*backend.Expert]{}, Handler: func(c *fiber.Ctx) error {
+		Query: pageParams, Response: backend.Page[*backend.Expert]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
 			p, err := pageRequest(c)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			page, err := d.ListExperts(c.UserContext(), p)
-			if err != nil {
-				return err
-			}
-			return c.JSON(page)
-		}})
+			return d.ListExperts(c.UserContext(), p)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
-		Response: backend.Expert{}, Handler: func(c *fiber.Ctx) error {
-			v, err := d.GetExpert(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(v)
-		}})
+		Response: backend.Expert{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
 	s.add(route{Method: "POST", Path: "/api/v1/experts", Summary: "Add an expert", Tag: "inspectors", Auth: true,
-		Request: backend.Expert{}, Response: backend.Expert{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v backend.Expert
-			if err := decode(c, &v); err != nil {
-				return err
-			}
+		Request: backend.Expert{}, Response: backend.Expert{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			v.Version = 0
-			if err := d.SaveExpert(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return created(c, &v)
-		}})
+			return v, d.SaveExpert(c.UserContext(), v)
+		})})
 	s.add(route{Method: "PUT", Path: "/api/v1/experts/:id", Summary: "Replace an expert; version must be the one read", Tag: "inspectors", Auth: true,
-		Request: backend.Expert{}, Response: backend.Expert{}, Handler: func(c *fiber.Ctx) error {
-			var v backend.Expert
-			if err := decodeWithID(c, &v, &v.ID); err != nil {
-				return err
-			}
+		Request: backend.Expert{}, Response: backend.Expert{},
+		Handler: withPathBody(func(v *backend.Expert) *string { return &v.ID }, func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			if v.Version < 1 {
-				return backend.Errorf(backend.EINVALID, "version is required")
+				return nil, backend.Errorf(backend.EINVALID, "version is required")
 			}
-			if err := d.SaveExpert(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return c.JSON(&v)
-		}})
+			return v, d.SaveExpert(c.UserContext(), v)
+		})})
 
 	// Item list and checklist templates.
 	s.add(route{Method: "GET", Path: "/api/v1/items", Summary: "List the spot-check item list", Tag: "items", Auth: true,
@@ -194,95 +111,55 @@ func (s *Server) registerDirectoryRoutes() {
 			{"category", "string", "key or general"},
 			{"targetKind", "string", ""},
 		}, pageParams...),
-		Response: backend.Page[*backend.Item]{}, Handler: func(c *fiber.Ctx) error {
+		Response: backend.Page[*backend.Item]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
 			p, err := pageRequest(c)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			f := backend.ItemFilter{DepartmentID: c.Query("department"), Category: backend.ItemCategory(c.Query("category")), TargetKind: backend.TargetKind(c.Query("targetKind"))}
-			page, err := d.ListItems(c.UserContext(), f, p)
-			if err != nil {
-				return err
-			}
-			return c.JSON(page)
-		}})
+			return d.ListItems(c.UserContext(), f, p)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
-		Response: backend.Item{}, Handler: func(c *fiber.Ctx) error {
-			v, err := d.GetItem(c.UserContext(), c.Params("code"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(v)
-		}})
+		Response: backend.Item{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetItem(c.UserContext(), c.Params("code")) })})
 	s.add(route{Method: "POST", Path: "/api/v1/items", Summary: "Add an item (admin, or manager of its lead department)", Tag: "items", Auth: true,
-		Request: backend.Item{}, Response: backend.Item{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v backend.Item
-			if err := decode(c, &v); err != nil {
-				return err
-			}
-			if err := d.CreateItem(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return created(c, &v)
-		}})
+		Request: backend.Item{}, Response: backend.Item{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.CreateItem(c.UserContext(), v) })})
 	s.add(route{Method: "PUT", Path: "/api/v1/items/:code", Summary: "Replace an item; version must be the one read", Tag: "items", Auth: true,
-		Request: backend.Item{}, Response: backend.Item{}, Handler: func(c *fiber.Ctx) error {
-			var v backend.Item
-			if err := decodeWithID(c, &v, &v.Code); err != nil {
-				return err
-			}
-			if err := d.UpdateItem(c.UserContext(), &v); err != nil {
-				return err
-			}
-			return c.JSON(&v)
-		}})
+		Request: backend.Item{}, Response: backend.Item{},
+		Handler: withPathBody(func(v *backend.Item) *string { return &v.Code },
+			func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.UpdateItem(c.UserContext(), v) })})
 	s.add(route{Method: "POST", Path: "/api/v1/items/:code/templates", Summary: "Store a new version of the item's checklist", Tag: "items", Auth: true,
-		Request: templateRequest{}, Response: backend.ChecklistTemplate{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var v templateRequest
-			if err := decode(c, &v); err != nil {
-				return err
-			}
-			t, err := d.CreateTemplate(c.UserContext(), c.Params("code"), v.Questions)
-			if err != nil {
-				return err
-			}
-			return created(c, t)
-		}})
+		Request: templateRequest{}, Response: backend.ChecklistTemplate{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
+			return d.CreateTemplate(c.UserContext(), c.Params("code"), v.Questions)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
-		Response: backend.ChecklistTemplate{}, Handler: func(c *fiber.Ctx) error {
+		Response: backend.ChecklistTemplate{}, Handler: result(func(c *fiber.Ctx) (any, error) {
 			v := 0
 			if p := c.Params("version"); p != "current" {
 				n, err := strconv.Atoi(p)
 				if err != nil || n < 1 {
-					return backend.Errorf(backend.EINVALID, "version must be a positive number or \"current\"")
+					return nil, backend.Errorf(backend.EINVALID, "version must be a positive number or \"current\"")
 				}
 				v = n
 			}
-			t, err := d.GetTemplate(c.UserContext(), c.Params("code"), v)
-			if err != nil {
-				return err
-			}
-			return c.JSON(t)
-		}})
+			return d.GetTemplate(c.UserContext(), c.Params("code"), v)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/checklists", Summary: "The merged form (一表通查) for a visit covering several items", Tag: "items", Auth: true,
 		Query:    []param{{"items", "string", "comma-separated item codes, at most 20"}},
-		Response: backend.Checklist{}, Handler: func(c *fiber.Ctx) error {
-			cl, err := d.MergedChecklist(c.UserContext(), queryList(c, "items"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(cl)
-		}})
+		Response: backend.Checklist{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+			return d.MergedChecklist(c.UserContext(), queryList(c, "items"))
+		})})
 }
 
 type templateRequest struct {
 	Questions []backend.Question `json:"questions"`
 }
 
-func (s *Server) handleTargetList(c *fiber.Ctx) error {
+func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
 	p, err := pageRequest(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f := backend.TargetFilter{
 		RegionPrefix: c.Query("region"),
@@ -300,24 +177,17 @@ func (s *Server) handleTargetList(c *fiber.Ctx) error {
 		f.Statuses = append(f.Statuses, backend.TargetStatus(k))
 	}
 	if f.Whitelisted, err = queryBool(c, "whitelisted"); err != nil {
-		return err
+		return nil, err
 	}
 	if f.KeySupervision, err = queryBool(c, "keySupervision"); err != nil {
-		return err
+		return nil, err
 	}
-	page, err := s.Directory.ListTargets(c.UserContext(), f, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return s.Directory.ListTargets(c.UserContext(), f, p)
 }
 
-// decodeWithID decodes a replacement body and takes the object's id from the
-// path; a body naming another id is refused.
-func decodeWithID(c *fiber.Ctx, v any, id *string) error {
-	if err := decode(c, v); err != nil {
-		return err
-	}
+// pathID takes an object's id from the path (parameter id or code); a body
+// naming another id is refused.
+func pathID(c *fiber.Ctx, id *string) error {
 	path := c.Params("id")
 	if path == "" {
 		path = c.Params("code")

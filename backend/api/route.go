@@ -36,7 +36,11 @@ func (s *Server) add(r route) {
 	if r.Status == 0 {
 		r.Status = fiber.StatusOK
 	}
-	handlers := []fiber.Handler{}
+	status := r.Status
+	handlers := []fiber.Handler{func(c *fiber.Ctx) error {
+		c.Locals(statusKey{}, status)
+		return c.Next()
+	}}
 	if r.Auth {
 		handlers = append(handlers, s.authenticate)
 	}
@@ -147,4 +151,51 @@ var pageParams = []param{
 	{"limit", "integer", "page size, 1-200 (default 50)"},
 }
 
-func created(c *fiber.Ctx, v any) error { return c.Status(fiber.StatusCreated).JSON(v) }
+type statusKey struct{}
+
+// respond answers with v and the route's success status.
+func respond(c *fiber.Ctx, v any) error {
+	status, _ := c.Locals(statusKey{}).(int)
+	if status == 0 {
+		status = fiber.StatusOK
+	}
+	return c.Status(status).JSON(v)
+}
+
+// withBody is the handler of a route that decodes a JSON body into Req,
+// calls fn, and answers with what fn returns.
+func withBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var r Req
+		if err := decode(c, &r); err != nil {
+			return err
+		}
+		v, err := fn(c, &r)
+		if err != nil {
+			return err
+		}
+		return respond(c, v)
+	}
+}
+
+// withPathBody is withBody for replacing an object named by the path: the
+// object's id comes from the path, and a body naming another is refused.
+func withPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
+	return withBody(func(c *fiber.Ctx, r *Req) (any, error) {
+		if err := pathID(c, id(r)); err != nil {
+			return nil, err
+		}
+		return fn(c, r)
+	})
+}
+
+// result is the handler of a route without a body: fn's result is the answer.
+func result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v, err := fn(c)
+		if err != nil {
+			return err
+		}
+		return respond(c, v)
+	}
+}

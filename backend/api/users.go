@@ -27,45 +27,23 @@ type resetPasswordResponse struct {
 func (s *Server) registerUserRoutes() {
 	u := s.Users
 	s.add(route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
-			v, err := u.Me(c.UserContext())
-			if err != nil {
-				return err
-			}
-			return c.JSON(v)
-		}})
+		Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) { return u.Me(c.UserContext()) })})
 	s.add(route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
-		Query: pageParams, Response: backend.Page[*backend.User]{}, Handler: func(c *fiber.Ctx) error {
+		Query: pageParams, Response: backend.Page[*backend.User]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
 			p, err := pageRequest(c)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			page, err := u.ListUsers(c.UserContext(), p)
-			if err != nil {
-				return err
-			}
-			return c.JSON(page)
-		}})
+			return u.ListUsers(c.UserContext(), p)
+		})})
 	s.add(route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
-			v, err := u.GetUser(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			return c.JSON(v)
-		}})
+		Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) { return u.GetUser(c.UserContext(), c.Params("id")) })})
 	s.add(route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
-		Request: createUserRequest{}, Response: backend.User{}, Status: fiber.StatusCreated, Handler: func(c *fiber.Ctx) error {
-			var r createUserRequest
-			if err := decode(c, &r); err != nil {
-				return err
-			}
+		Request: createUserRequest{}, Response: backend.User{}, Status: fiber.StatusCreated,
+		Handler: withBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
 			v := &backend.User{ID: r.ID, DisplayName: r.DisplayName, Role: r.Role, Departments: r.Departments}
-			if err := u.CreateUser(c.UserContext(), v, r.Password); err != nil {
-				return err
-			}
-			return created(c, v)
-		}})
+			return v, u.CreateUser(c.UserContext(), v, r.Password)
+		})})
 	for _, st := range []struct {
 		path, summary string
 		disabled      bool
@@ -75,28 +53,21 @@ func (s *Server) registerUserRoutes() {
 	} {
 		disabled := st.disabled
 		s.add(route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
-			Response: backend.User{}, Handler: func(c *fiber.Ctx) error {
-				v, err := u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
-				if err != nil {
-					return err
-				}
-				return c.JSON(v)
-			}})
+			Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+				return u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
+			})})
 	}
 	s.add(route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin)", Tag: "users", Auth: true,
-		Request: resetPasswordRequest{}, Response: resetPasswordResponse{}, Handler: func(c *fiber.Ctx) error {
-			var r resetPasswordRequest
-			if err := decode(c, &r); err != nil {
-				return err
-			}
+		Request: resetPasswordRequest{}, Response: resetPasswordResponse{},
+		Handler: withBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
 			pw, err := u.ResetPassword(c.UserContext(), c.Params("id"), r.Password)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			resp := resetPasswordResponse{}
 			if r.Password == "" {
 				resp.Password = pw
 			}
-			return c.JSON(resp)
-		}})
+			return resp, nil
+		})})
 }

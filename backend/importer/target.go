@@ -189,43 +189,51 @@ func parseLocation(rec *record) *backend.GeoPoint {
 // lists count as absent whether stored as [] or null.
 func targetContent(t *backend.Target, h *header) backend.Target {
 	c := backend.Target{ID: t.ID}
-	if h.has(tKind) {
-		c.Kind = t.Kind
-	}
-	if h.has(tName) {
-		c.Name = t.Name
-	}
-	if h.has(tRegion) {
-		c.RegionCode = t.RegionCode
-	}
-	if h.has(tAddress) {
-		c.Address = t.Address
-	}
-	if h.has(tLat) || h.has(tLng) {
-		c.Location = t.Location
-	}
-	if h.has(tIndustry) {
-		c.Industry = t.Industry
-	}
-	if h.has(tTags) && len(t.Tags) > 0 {
-		c.Tags = t.Tags
-	}
-	if h.has(tCredit) {
-		c.CreditClass = t.CreditClass
-	}
-	if h.has(tWhitelisted) {
-		c.Whitelisted = t.Whitelisted
-	}
-	if h.has(tStatus) {
-		c.Status = t.Status
-	}
-	if h.has(tKeySupervision) {
-		c.KeySupervision = t.KeySupervision
-	}
-	if h.has(tLegalRep) {
-		c.LegalRep = t.LegalRep
+	applyColumns(&c, t, h)
+	if len(c.Tags) == 0 {
+		c.Tags = nil
 	}
 	return c
+}
+
+// applyColumns copies to dst the fields of src that the file's columns cover.
+func applyColumns(dst, src *backend.Target, h *header) {
+	if h.has(tKind) {
+		dst.Kind = src.Kind
+	}
+	if h.has(tName) {
+		dst.Name = src.Name
+	}
+	if h.has(tRegion) {
+		dst.RegionCode = src.RegionCode
+	}
+	if h.has(tAddress) {
+		dst.Address = src.Address
+	}
+	if h.has(tLat) || h.has(tLng) {
+		dst.Location = src.Location
+	}
+	if h.has(tIndustry) {
+		dst.Industry = src.Industry
+	}
+	if h.has(tTags) {
+		dst.Tags = src.Tags
+	}
+	if h.has(tCredit) {
+		dst.CreditClass = src.CreditClass
+	}
+	if h.has(tWhitelisted) {
+		dst.Whitelisted = src.Whitelisted
+	}
+	if h.has(tStatus) {
+		dst.Status = src.Status
+	}
+	if h.has(tKeySupervision) {
+		dst.KeySupervision = src.KeySupervision
+	}
+	if h.has(tLegalRep) {
+		dst.LegalRep = src.LegalRep
+	}
 }
 
 func targetDigest(t *backend.Target, h *header) [sha256.Size]byte {
@@ -238,44 +246,12 @@ func targetDigest(t *backend.Target, h *header) [sha256.Size]byte {
 }
 
 // mergeTarget returns the stored target with the file's columns applied.
+// Empty tags stay as stored (an empty list and none are the same).
 func mergeTarget(cur, t *backend.Target, h *header) *backend.Target {
 	m := *cur
-	c := targetContent(t, h)
-	if h.has(tKind) {
-		m.Kind = c.Kind
-	}
-	if h.has(tName) {
-		m.Name = c.Name
-	}
-	if h.has(tRegion) {
-		m.RegionCode = c.RegionCode
-	}
-	if h.has(tAddress) {
-		m.Address = c.Address
-	}
-	if h.has(tLat) || h.has(tLng) {
-		m.Location = c.Location
-	}
-	if h.has(tIndustry) {
-		m.Industry = c.Industry
-	}
-	if h.has(tTags) && !(len(t.Tags) == 0 && len(cur.Tags) == 0) {
-		m.Tags = t.Tags
-	}
-	if h.has(tCredit) {
-		m.CreditClass = c.CreditClass
-	}
-	if h.has(tWhitelisted) {
-		m.Whitelisted = c.Whitelisted
-	}
-	if h.has(tStatus) {
-		m.Status = c.Status
-	}
-	if h.has(tKeySupervision) {
-		m.KeySupervision = c.KeySupervision
-	}
-	if h.has(tLegalRep) {
-		m.LegalRep = c.LegalRep
+	applyColumns(&m, t, h)
+	if len(t.Tags) == 0 && len(cur.Tags) == 0 {
+		m.Tags = cur.Tags
 	}
 	return &m
 }
