@@ -190,3 +190,30 @@ func TestAdHocTask(t *testing.T) {
 		t.Fatalf("audit of the refused ad-hoc task: %+v", denied)
 	}
 }
+
+// TestInterruptedDraw simulates a draw that stored itself and died before
+// updating the plan: the next draw must not reuse its number, and must be
+// an explicit redraw.
+func TestInterruptedDraw(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	p := mustPublish(t, f, basePlan())
+	orphan := &backend.Draw{ID: p.ID + "-v1-d1", PlanID: p.ID, PlanVersion: 1, Number: 1, DrawnBy: "scjg.manager", DrawnAt: today}
+	if err := f.svc.Draws.CreateDraw(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{}); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("draw after an interrupted one: %v, want conflict asking for a redraw", err)
+	}
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Redraw: true, Reason: "上次抽取中断"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Draw.Number != 2 {
+		t.Fatalf("redraw number %d, want 2", res.Draw.Number)
+	}
+	cur, _ := f.svc.Plans.FindPlanByID(ctx, p.ID)
+	if len(cur.Draws) != 2 || cur.Draws[0] != orphan.ID {
+		t.Fatalf("plan lists draws %v, want the interrupted one and the redraw", cur.Draws)
+	}
+}

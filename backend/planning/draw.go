@@ -58,7 +58,10 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	case backend.PlanClosed:
 		return nil, backend.Errorf(backend.EINVALID, "plan %s is closed", planID)
 	}
-	previous := drawsOfVersion(p)
+	previous, err := s.drawsOfVersion(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	if len(previous) > 0 && !req.Redraw {
 		return nil, backend.Errorf(backend.ECONFLICT, "version %d of plan %s was drawn already (%s); a redraw must say redraw and why", p.PublicVersion, planID, previous[len(previous)-1])
 	}
@@ -162,6 +165,11 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 		return nil, err
 	}
 	p.State = backend.PlanDrawn
+	for _, id := range previous {
+		if !slices.Contains(p.Draws, id) { // an interrupted draw the plan never listed
+			p.Draws = append(p.Draws, id)
+		}
+	}
 	p.Draws = append(p.Draws, d.ID)
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 		return nil, err
@@ -176,15 +184,23 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	return &DrawResult{Draw: d, Tasks: tasks}, nil
 }
 
-func drawsOfVersion(p *backend.Plan) []string {
-	prefix := fmt.Sprintf("%s-v%d-d", p.ID, p.PublicVersion)
+// drawsOfVersion returns the ids of the stored draws of the plan's current
+// version, in order. It asks the draw store rather than the plan's list: a
+// draw interrupted after storing itself but before updating the plan still
+// counts, so its number is never reused and it must be redrawn explicitly.
+func (s *Service) drawsOfVersion(ctx context.Context, p *backend.Plan) ([]string, error) {
 	var out []string
-	for _, id := range p.Draws {
-		if strings.HasPrefix(id, prefix) {
-			out = append(out, id)
+	for n := 1; ; n++ {
+		id := drawID(p.ID, p.PublicVersion, n)
+		_, err := s.Draws.FindDrawByID(ctx, id)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			return out, nil
 		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
-	return out
 }
 
 // supersededTasks returns the open tasks of earlier draws, refusing a redraw
