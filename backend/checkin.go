@@ -191,5 +191,6 @@ const MinOfficers = 2
 // CheckInStore persists check-ins.
 type CheckInStore interface {
 	CreateCheckIn(ctx context.Context, c *CheckIn) error // a second check-in with the same id is ECONFLICT
+	FindCheckIn(ctx context.Context, id string) (*CheckIn, error)
 	FindCheckInsOfTask(ctx context.Context, taskID string) ([]*CheckIn, error)
 }

@@ -180,6 +180,8 @@ func (e *Expert) Validate() error {
 type InspectorStore interface {
 	FindInspectorByID(ctx context.Context, id string) (*Inspector, error)
 	FindInspectorByCertNo(ctx context.Context, certNo string) (*Inspector, error)
+	// FindInspectorByUserID returns the inspector whose login is userID.
+	FindInspectorByUserID(ctx context.Context, userID string) (*Inspector, error)
 	FindInspectors(ctx context.Context, f InspectorFilter, p PageRequest) (*Page[*Inspector], error)
 	CreateInspector(ctx context.Context, in *Inspector) error
 	UpdateInspector(ctx context.Context, in *Inspector) error // in.Version is the expected current version

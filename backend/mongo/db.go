@@ -122,6 +122,8 @@ var indexes = []index{
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
+	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
+	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 }
 
@@ -156,6 +158,7 @@ var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
+	colCheckIns,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

@@ -13,6 +13,20 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
+// findOneBy decodes the one document whose field key equals value (a
+// unique field: certificate number, login).
+func findOneBy[T any](ctx context.Context, c *mongo.Collection, op, what, key string, value any) (*T, error) {
+	var v T
+	err := c.FindOne(ctx, bson.D{{Key: key, Value: value}}).Decode(&v)
+	if err == mongo.ErrNoDocuments {
+		return nil, notFound(op, what, fmt.Sprint(value))
+	}
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	return &v, nil
+}
+
 // findByID decodes the document with the given _id. Lookups by _id are the
 // one query FerretDB's SQLite backend answers without a scan.
 func findByID[T any](ctx context.Context, c *mongo.Collection, op, what string, id any) (*T, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -19,15 +18,11 @@ func (s *InspectorStore) FindInspectorByID(ctx context.Context, id string) (*bac
 }
 
 func (s *InspectorStore) FindInspectorByCertNo(ctx context.Context, certNo string) (*backend.Inspector, error) {
-	var in backend.Inspector
-	err := s.DB.c(colInspectors).FindOne(ctx, bson.D{{Key: "certNo", Value: certNo}}).Decode(&in)
-	if err != nil {
-		if err == mongo.ErrNoDocuments {
-			return nil, notFound("FindInspectorByCertNo", "certificate", certNo)
-		}
-		return nil, translate("FindInspectorByCertNo", err)
-	}
-	return &in, nil
+	return findOneBy[backend.Inspector](ctx, s.DB.c(colInspectors), "FindInspectorByCertNo", "certificate", "certNo", certNo)
+}
+
+func (s *InspectorStore) FindInspectorByUserID(ctx context.Context, userID string) (*backend.Inspector, error) {
+	return findOneBy[backend.Inspector](ctx, s.DB.c(colInspectors), "FindInspectorByUserID", "inspector for user", "userId", userID)
 }
 
 func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.InspectorFilter, p backend.PageRequest) (*backend.Page[*backend.Inspector], error) {
