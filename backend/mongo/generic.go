@@ -30,15 +30,7 @@ func findOneBy[T any](ctx context.Context, c *mongo.Collection, op, what, key st
 // findByID decodes the document with the given _id. Lookups by _id are the
 // one query FerretDB's SQLite backend answers without a scan.
 func findByID[T any](ctx context.Context, c *mongo.Collection, op, what string, id any) (*T, error) {
-	var v T
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
-	if err == mongo.ErrNoDocuments {
-		return nil, notFound(op, what, fmt.Sprint(id))
-	}
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	return &v, nil
+	return findOneBy[T](ctx, c, op, what, "_id", id)
 }
 
 // findPage returns one page of documents matching filter.
