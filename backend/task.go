@@ -63,34 +63,35 @@ type Trigger struct {
 // Task is one visit: one target, one team, every item of the plan (all
 // departments' items for a joint plan: 进一次门、查多项事).
 type Task struct {
-	ID             string     `json:"id" bson:"_id"`
-	PlanID         string     `json:"planId,omitempty" bson:"planId,omitempty"`
-	PlanVersion    int        `json:"planVersion,omitempty" bson:"planVersion,omitempty"`
-	DrawID         string     `json:"drawId,omitempty" bson:"drawId,omitempty"`
-	Random         bool       `json:"random" bson:"random"` // drawn by fc-draw-1; false for ad-hoc tasks
-	Trigger        *Trigger   `json:"trigger,omitempty" bson:"trigger,omitempty"`
-	TargetID       string     `json:"targetId" bson:"targetId"`
-	TargetName     string     `json:"targetName" bson:"targetName"`
-	Stratum        string     `json:"stratum,omitempty" bson:"stratum,omitempty"`
-	PRN            string     `json:"prn,omitempty" bson:"prn,omitempty"`
-	Order          int        `json:"order,omitempty" bson:"order,omitempty"`
-	Items          []string   `json:"items" bson:"items"`
-	LeadDepartment string     `json:"leadDepartment" bson:"leadDepartment"`
-	Departments    []string   `json:"departments" bson:"departments"`
-	Team           []string   `json:"team" bson:"team"`           // inspector ids
-	TeamUsers      []string   `json:"teamUsers" bson:"teamUsers"` // their login names, for visibility
-	Unassigned     bool       `json:"unassigned,omitempty" bson:"unassigned,omitempty"`
-	Batch          string     `json:"batch" bson:"batch"`
-	Start          Date       `json:"start" bson:"start"`
-	End            Date       `json:"end" bson:"end"`
-	Due            Date       `json:"due" bson:"due"`
-	Checklist      *Checklist `json:"checklist" bson:"checklist"`
-	Status         TaskStatus `json:"status" bson:"status"`
-	ReplacedBy     string     `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
-	Replaces       string     `json:"replaces,omitempty" bson:"replaces,omitempty"`
-	Version        int64      `json:"version" bson:"version"`
-	CreatedAt      time.Time  `json:"createdAt" bson:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt" bson:"updatedAt"`
+	ID             string      `json:"id" bson:"_id"`
+	PlanID         string      `json:"planId,omitempty" bson:"planId,omitempty"`
+	PlanVersion    int         `json:"planVersion,omitempty" bson:"planVersion,omitempty"`
+	DrawID         string      `json:"drawId,omitempty" bson:"drawId,omitempty"`
+	Random         bool        `json:"random" bson:"random"` // drawn by fc-draw-1; false for ad-hoc tasks
+	Trigger        *Trigger    `json:"trigger,omitempty" bson:"trigger,omitempty"`
+	TargetID       string      `json:"targetId" bson:"targetId"`
+	TargetName     string      `json:"targetName" bson:"targetName"`
+	Stratum        string      `json:"stratum,omitempty" bson:"stratum,omitempty"`
+	PRN            string      `json:"prn,omitempty" bson:"prn,omitempty"`
+	Order          int         `json:"order,omitempty" bson:"order,omitempty"`
+	Items          []string    `json:"items" bson:"items"`
+	Method         CheckMethod `json:"method" bson:"method"`
+	LeadDepartment string      `json:"leadDepartment" bson:"leadDepartment"`
+	Departments    []string    `json:"departments" bson:"departments"`
+	Team           []string    `json:"team" bson:"team"`           // inspector ids
+	TeamUsers      []string    `json:"teamUsers" bson:"teamUsers"` // their login names, for visibility
+	Unassigned     bool        `json:"unassigned,omitempty" bson:"unassigned,omitempty"`
+	Batch          string      `json:"batch" bson:"batch"`
+	Start          Date        `json:"start" bson:"start"`
+	End            Date        `json:"end" bson:"end"`
+	Due            Date        `json:"due" bson:"due"`
+	Checklist      *Checklist  `json:"checklist" bson:"checklist"`
+	Status         TaskStatus  `json:"status" bson:"status"`
+	ReplacedBy     string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
+	Replaces       string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	Version        int64       `json:"version" bson:"version"`
+	CreatedAt      time.Time   `json:"createdAt" bson:"createdAt"`
+	UpdatedAt      time.Time   `json:"updatedAt" bson:"updatedAt"`
 }
 
 // VisibleTo reports whether actor a may see the task: its team members, the

@@ -69,6 +69,7 @@ type Stores struct {
 	Plans       *mongo.PlanStore
 	Draws       *mongo.DrawStore
 	Tasks       *mongo.TaskStore
+	CheckIns    *mongo.CheckInStore
 }
 
 // Open starts or connects to the store, creates indexes and builds the
@@ -140,6 +141,7 @@ func (m *Main) build(ctx context.Context) error {
 		Plans:       &mongo.PlanStore{DB: db},
 		Draws:       &mongo.DrawStore{DB: db},
 		Tasks:       &mongo.TaskStore{DB: db},
+		CheckIns:    &mongo.CheckInStore{DB: db},
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
 	m.Directory = &backend.Directory{
@@ -153,7 +155,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		Audit: m.Audit, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Audit: m.Audit, Now: m.Config.Now,
 	}
 	a, err := newAuth(ctx, m)
 	if err != nil {

@@ -3,6 +3,7 @@ package planning_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func newFixture(t *testing.T, targets int) *fixture {
 	return &fixture{db: db, county: county, svc: &planning.Service{
 		Plans: &mongo.PlanStore{DB: db}, Draws: &mongo.DrawStore{DB: db}, Tasks: &mongo.TaskStore{DB: db},
 		Targets: st.Targets, Inspectors: st.Inspectors, Items: st.Items, Departments: st.Departments,
-		Audit: audit, Now: func() time.Time { return today },
+		CheckIns: &mongo.CheckInStore{DB: db}, Audit: audit, Now: func() time.Time { return today },
 	}}
 }
 
@@ -260,6 +261,7 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 		{"ErrReviewerAccepts", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskAccepted, backend.EFORBIDDEN},
 		{"OK/Accept", member, backend.TaskAccepted, ""},
 		{"OK/CheckIn", member, backend.TaskCheckedIn, ""},
+		{"ErrSubmitWithoutTwoOfficers", member, backend.TaskSubmitted, backend.EINVALID},
 		{"OK/Submit", member, backend.TaskSubmitted, ""},
 		{"ErrTeamApproves", member, backend.TaskApproved, backend.EFORBIDDEN},
 		{"OK/Return", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskReturned, ""},
@@ -269,6 +271,16 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 		{"ErrAfterPublish", manager, backend.TaskCancelled, backend.EINVALID},
 	}
 	for _, st := range steps {
+		if st.name == "OK/Submit" {
+			// Both officers of the team check in on site.
+			for i, id := range task.Team {
+				in, _ := f.svc.Inspectors.FindInspectorByID(context.Background(), id)
+				c := &backend.CheckIn{ID: fmt.Sprintf("ci-%d-%s", i, task.ID), TaskID: task.ID, TargetID: task.TargetID, InspectorID: id, CertNo: in.CertNo, Flags: []string{}}
+				if err := f.svc.CheckIns.CreateCheckIn(context.Background(), c); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		t.Run(st.name, func(t *testing.T) {
 			cur, err := f.svc.Tasks.FindTaskByID(context.Background(), task.ID)
 			if err != nil {

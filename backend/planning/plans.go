@@ -22,6 +22,7 @@ type Service struct {
 	Inspectors  backend.InspectorStore
 	Items       backend.ItemStore
 	Departments backend.DepartmentStore
+	CheckIns    backend.CheckInStore
 	Audit       *backend.AuditLog
 	Now         func() time.Time
 	Rand        io.Reader // plan ids and secrets; crypto/rand when nil

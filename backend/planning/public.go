@@ -194,7 +194,7 @@ func (s *Service) CreateAdHocTask(ctx context.Context, req AdHocRequest) (*backe
 	slices.Sort(depts)
 	t := &backend.Task{
 		ID: fmt.Sprintf("adhoc-%s-%x", today, suffix), Random: false, Trigger: tr,
-		TargetID: target.ID, TargetName: target.Name, Items: slices.Clone(req.Items), LeadDepartment: lead, Departments: depts,
+		TargetID: target.ID, TargetName: target.Name, Items: slices.Clone(req.Items), Method: backend.MethodOnSite, LeadDepartment: lead, Departments: depts,
 		Batch: "ad-hoc", Start: today, End: req.Due, Due: req.Due, Checklist: checklist, Status: backend.TaskAssigned,
 	}
 	t.Team, t.TeamUsers = slices.Clone(req.Team), []string{}

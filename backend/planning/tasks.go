@@ -28,7 +28,7 @@ func (s *Service) tasksFor(ctx context.Context, p *backend.Plan, items []*backen
 		t := &backend.Task{
 			ID: fmt.Sprintf("%s-%05d", d.ID, x.Order), PlanID: p.ID, PlanVersion: p.PublicVersion, DrawID: d.ID, Random: true,
 			TargetID: x.ID, TargetName: targets[x.ID].Name, Stratum: x.Stratum, PRN: x.PRN, Order: x.Order,
-			Items: slices.Clone(p.Items), LeadDepartment: p.LeadDepartment, Departments: slices.Clone(p.Departments),
+			Items: slices.Clone(p.Items), Method: p.Method, LeadDepartment: p.LeadDepartment, Departments: slices.Clone(p.Departments),
 			Batch: b.Name, Start: b.Start, End: b.End, Due: due(b, now), Checklist: checklist, Status: backend.TaskAssigned,
 		}
 		setTeam(t, x.Assignment, users)
@@ -173,6 +173,16 @@ func (s *Service) Transition(ctx context.Context, id string, req TransitionReque
 	}
 	if len(req.Comment) > 2000 {
 		return nil, backend.Errorf(backend.EINVALID, "the comment is limited to 2000 bytes")
+	}
+	if req.To == backend.TaskSubmitted && t.Method != backend.MethodDocument && t.Method != backend.MethodOnline {
+		// An on-site check needs two enforcement officers on site.
+		cs, err := s.CheckIns.FindCheckInsOfTask(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n := backend.OfficersCheckedIn(cs); n < backend.MinOfficers {
+			return nil, backend.Errorf(backend.EINVALID, "an on-site check needs %d enforcement officers: %d of the team checked in", backend.MinOfficers, n)
+		}
 	}
 	from := t.Status
 	t.Status = req.To

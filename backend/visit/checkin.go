@@ -1,0 +1,184 @@
+// Package visit is the service of 扫码入企 on-site work: inspectors check in
+// at an enterprise by scanning its licence code, and (in later steps) the
+// enterprise confirms, rates or complains about the visit. Rules come from
+// backend; signed codes are checked through EnterpriseCodes, which the qr
+// package implements.
+package visit
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// EnterpriseCodes verifies a scanned enterprise code.
+type EnterpriseCodes interface {
+	// VerifyEnterpriseCode returns the USCC the code names and the id of
+	// the key that signed it, or an EINVALID error saying what is wrong
+	// (forged, altered, unsigned, retired key …).
+	VerifyEnterpriseCode(ctx context.Context, raw string) (uscc, keyID string, err error)
+}
+
+// Service records check-ins.
+type Service struct {
+	CheckIns   backend.CheckInStore
+	Tasks      backend.TaskStore
+	Targets    backend.TargetStore
+	Inspectors backend.InspectorStore
+	Codes      EnterpriseCodes
+	Audit      *backend.AuditLog
+	Policy     backend.CheckInPolicy
+	Now        func() time.Time
+}
+
+// CheckInRequest is what the phone sends, live or hours later from its
+// offline queue: everything the server needs is in it.
+type CheckInRequest struct {
+	// ID is chosen by the phone when the check-in happens, so that a retry
+	// or a replayed offline batch records it once.
+	ID         string                `json:"id"`
+	Code       string                `json:"code"` // the scanned enterprise code, as scanned
+	Position   backend.GeoPoint      `json:"position"`
+	AccuracyM  float64               `json:"accuracyM"`
+	DeviceTime time.Time             `json:"deviceTime"`
+	DeviceID   string                `json:"deviceId,omitempty"`
+	Reason     backend.CheckInReason `json:"reason,omitempty"` // only without a task
+	Reference  string                `json:"reference,omitempty"`
+	Note       string                `json:"note,omitempty"`
+}
+
+var checkInIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// MaxCodeLength bounds a scanned code: far above any code fieldcheck
+// prints, far below anything that could hurt.
+const MaxCodeLength = 512
+
+// CheckIn records an inspector's arrival at the enterprise whose code was
+// scanned. With an open task of the inspector's team for that enterprise
+// the check-in belongs to it and the task moves to checked_in; without one
+// the check-in needs a reason and is flagged for oversight.
+func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.CheckIn, error) {
+	a := backend.ActorFrom(ctx)
+	if a == nil || !a.Fresh {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	if a.Role != backend.RoleInspector {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "only enforcement officers check in")
+	}
+	if !checkInIDPattern.MatchString(req.ID) {
+		return nil, backend.Errorf(backend.EINVALID, "id must be 8-64 letters, digits, '-' or '_' chosen by the phone")
+	}
+	if len(req.Code) == 0 || len(req.Code) > MaxCodeLength {
+		return nil, backend.Errorf(backend.EINVALID, "the scanned code must be 1-%d bytes", MaxCodeLength)
+	}
+	// A replay of a recorded check-in answers what was recorded.
+	if prev, err := s.CheckIns.FindCheckIn(ctx, req.ID); err == nil {
+		if prev.UserID != a.UserID {
+			return nil, backend.Errorf(backend.ECONFLICT, "check-in id %s is taken", req.ID)
+		}
+		return prev, nil
+	} else if !backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, err
+	}
+	now := s.Now()
+	if err := backend.ValidateCheckInInput(req.Position, req.AccuracyM, req.DeviceTime, now, s.Policy); err != nil {
+		return nil, err
+	}
+	uscc, kid, err := s.Codes.VerifyEnterpriseCode(ctx, req.Code)
+	if err != nil {
+		s.deny(ctx, req.Code, err)
+		return nil, err
+	}
+	target, err := s.Targets.FindTargetByID(ctx, uscc)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, backend.Errorf(backend.EINVALID, "the code is genuine but %s is not in the target directory", uscc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if target.Status == backend.StatusDeregistered || target.Status == backend.StatusRevoked {
+		return nil, backend.Errorf(backend.EINVALID, "%s (%s) is %s: its code is no longer valid for a check-in", target.Name, uscc, target.Status)
+	}
+	officer, err := s.Inspectors.FindInspectorByUserID(ctx, a.UserID)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "your account is not linked to an enforcement officer of the directory")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !officer.Active || !officer.CertValidOn(backend.DateOf(now)) {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "your enforcement certificate %s is not valid today", officer.CertNo)
+	}
+	task, err := s.openTask(ctx, a.UserID, target.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := &backend.CheckIn{
+		ID: req.ID, TargetID: target.ID, InspectorID: officer.ID, CertNo: officer.CertNo, UserID: a.UserID,
+		DeviceID: req.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
+		Position: req.Position, AccuracyM: req.AccuracyM, CodeKeyID: kid,
+	}
+	if task != nil {
+		c.TaskID = task.ID
+		if req.Reason != "" {
+			return nil, backend.Errorf(backend.EINVALID, "there is a task (%s) for this enterprise: a reason is only for check-ins without one", task.ID)
+		}
+	} else {
+		if err := backend.ValidateReason(req.Reason, req.Reference, req.Note); err != nil {
+			return nil, err
+		}
+		c.Reason, c.Reference, c.Note = req.Reason, req.Reference, req.Note
+	}
+	c.Judge(target, s.Policy)
+	if err := s.CheckIns.CreateCheckIn(ctx, c); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) { // the same id raced in
+			return s.CheckIns.FindCheckIn(ctx, req.ID)
+		}
+		return nil, err
+	}
+	if task != nil && task.Status != backend.TaskCheckedIn {
+		from := task.Status
+		task.Status = backend.TaskCheckedIn
+		if err := s.Tasks.UpdateTask(ctx, task); err != nil && !backend.IsCode(err, backend.ECONFLICT) {
+			return nil, err
+		}
+		// On a conflict a teammate's check-in moved the task first.
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: task.ID, Change: task, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
+	}
+	detail := fmt.Sprintf("%s at %s, %v m, flags %v", officer.CertNo, target.ID, distance(c), c.Flags)
+	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: detail}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func distance(c *backend.CheckIn) any {
+	if c.DistanceM == nil {
+		return "unknown"
+	}
+	return *c.DistanceM
+}
+
+// openTask finds the task of the inspector's team for the target that can
+// take a check-in.
+func (s *Service) openTask(ctx context.Context, userID, targetID string) (*backend.Task, error) {
+	var found *backend.Task
+	err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{TeamUser: userID, TargetID: targetID}, func(t *backend.Task) error {
+		if slices.Contains([]backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskReturned}, t.Status) && found == nil {
+			found = t
+		}
+		return nil
+	})
+	return found, err
+}
+
+func (s *Service) deny(ctx context.Context, code string, err error) {
+	if len(code) > 80 {
+		code = code[:80]
+	}
+	_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.refused", ObjectType: "code", ObjectID: code, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+}
