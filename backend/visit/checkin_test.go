@@ -1,0 +1,171 @@
+package visit_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
+)
+
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+var now = time.Date(2026, 5, 6, 9, 30, 0, 0, time.UTC)
+
+// codes stands in for the qr package at the service boundary: it knows
+// which scanned strings are genuine codes of which enterprise.
+type codes map[string]string
+
+func (c codes) VerifyEnterpriseCode(_ context.Context, raw string) (string, string, error) {
+	if uscc, ok := c[raw]; ok {
+		return uscc, "k1", nil
+	}
+	return "", "", backend.Errorf(backend.EINVALID, "the code is forged or altered")
+}
+
+func mkUSCC(n string) string {
+	first := "91350404MA" + n
+	c, _ := backend.USCCCheckChar(first)
+	return first + string(c)
+}
+
+type fixture struct {
+	svc   *visit.Service
+	tasks *mongo.TaskStore
+	a, b  string // targets: a has a task, b has none
+}
+
+func newFixture(t *testing.T) *fixture {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	targets, inspectors, tasks := &mongo.TargetStore{DB: db}, &mongo.InspectorStore{DB: db}, &mongo.TaskStore{DB: db}
+	a, b, gone := mkUSCC("0000001"), mkUSCC("0000002"), mkUSCC("0000003")
+	for _, tg := range []*backend.Target{
+		{ID: a, Kind: backend.KindEnterprise, Name: "甲公司", RegionCode: "350404", CreditClass: "A", Status: backend.StatusActive, Location: &backend.GeoPoint{Lat: 26.26, Lng: 117.63}},
+		{ID: b, Kind: backend.KindEnterprise, Name: "乙公司", RegionCode: "350404", CreditClass: "B", Status: backend.StatusActive, Location: &backend.GeoPoint{Lat: 26.27, Lng: 117.64}},
+		{ID: gone, Kind: backend.KindEnterprise, Name: "丙公司", RegionCode: "350404", CreditClass: "B", Status: backend.StatusDeregistered},
+	} {
+		if err := targets.CreateTarget(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range []*backend.Inspector{
+		{ID: "ins-1", Name: "甲", DepartmentID: "scjg", CertNo: "SC0001", CertExpiry: "2030-01-01", UserID: "li", Active: true},
+		{ID: "ins-2", Name: "乙", DepartmentID: "scjg", CertNo: "SC0002", CertExpiry: "2030-01-01", UserID: "wang", Active: true},
+		{ID: "ins-3", Name: "丙", DepartmentID: "scjg", CertNo: "SC0003", CertExpiry: "2020-01-01", UserID: "old", Active: true},
+	} {
+		if err := inspectors.CreateInspector(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task := &backend.Task{ID: "task-1", Random: true, TargetID: a, TargetName: "甲公司", Items: []string{"X"}, Method: backend.MethodOnSite,
+		LeadDepartment: "scjg", Departments: []string{"scjg"}, Team: []string{"ins-1", "ins-2"}, TeamUsers: []string{"li", "wang"}, Status: backend.TaskAccepted}
+	if err := tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{a: a, b: b, tasks: tasks, svc: &visit.Service{
+		CheckIns: &mongo.CheckInStore{DB: db}, Tasks: tasks, Targets: targets, Inspectors: inspectors,
+		Codes: codes{"code-a": a, "code-b": b, "code-gone": gone, "code-unknown": mkUSCC("0000099")},
+		Audit: &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: func() time.Time { return now }},
+		Now:   func() time.Time { return now },
+	}}
+}
+
+func officer(user string) context.Context {
+	return backend.WithActor(context.Background(), &backend.Actor{UserID: user, Role: backend.RoleInspector, Departments: []string{"scjg"}, Fresh: true})
+}
+
+func req(id, code string) visit.CheckInRequest {
+	return visit.CheckInRequest{ID: id, Code: code, Position: backend.GeoPoint{Lat: 26.2605, Lng: 117.6301}, AccuracyM: 12, DeviceTime: now.Add(-2 * time.Minute)}
+}
+
+func TestCheckIn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c, err := f.svc.CheckIn(officer("li"), req("ci-li-0001", "code-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TaskID != "task-1" || c.CertNo != "SC0001" || len(c.Flags) != 0 || c.DistanceM == nil || *c.DistanceM > 100 {
+		t.Fatalf("check-in %+v", c)
+	}
+	task, _ := f.tasks.FindTaskByID(ctx, "task-1")
+	if task.Status != backend.TaskCheckedIn {
+		t.Fatalf("task status %s, want checked_in", task.Status)
+	}
+	// The same check-in replayed from the offline queue is recorded once.
+	again, err := f.svc.CheckIn(officer("li"), req("ci-li-0001", "code-a"))
+	if err != nil || again.ServerTime != c.ServerTime {
+		t.Fatalf("replay: %+v, %v", again, err)
+	}
+	cs, _ := f.svc.CheckIns.FindCheckInsOfTask(ctx, "task-1")
+	if len(cs) != 1 {
+		t.Fatalf("%d check-ins after a replay, want 1", len(cs))
+	}
+	if _, err := f.svc.CheckIn(officer("wang"), req("ci-li-0001", "code-a")); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("another officer reusing an id: %v, want conflict", err)
+	}
+
+	far := req("ci-wang-0001", "code-a")
+	far.Position = backend.GeoPoint{Lat: 26.30, Lng: 117.63}
+	c2, err := f.svc.CheckIn(officer("wang"), far)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c2.Flags, backend.FlagFarAway) {
+		t.Fatalf("4 km away not flagged: %v", c2.Flags)
+	}
+	cs, _ = f.svc.CheckIns.FindCheckInsOfTask(ctx, "task-1")
+	if backend.OfficersCheckedIn(cs) != 2 {
+		t.Fatalf("officers checked in = %d, want 2", backend.OfficersCheckedIn(cs))
+	}
+}
+
+func TestCheckInRefused(t *testing.T) {
+	f := newFixture(t)
+	noTask := req("ci-li-0002", "code-b")
+	tests := []struct {
+		name string
+		ctx  context.Context
+		r    visit.CheckInRequest
+		want string
+		msg  string
+	}{
+		{"ErrForgedCode", officer("li"), req("ci-li-1001", "made-up"), backend.EINVALID, "forged"},
+		{"ErrOversizedCode", officer("li"), req("ci-li-1002", strings.Repeat("x", 600)), backend.EINVALID, "bytes"},
+		{"ErrDeregistered", officer("li"), req("ci-li-1003", "code-gone"), backend.EINVALID, "deregistered"},
+		{"ErrNotInDirectory", officer("li"), req("ci-li-1004", "code-unknown"), backend.EINVALID, "not in the target directory"},
+		{"ErrNoTaskNoReason", officer("li"), noTask, backend.EINVALID, "清单之外无检查"},
+		{"ErrExpiredCertificate", officer("old"), req("ci-old-0001", "code-a"), backend.EFORBIDDEN, "not valid"},
+		{"ErrNotAnOfficer", officer("nobody"), req("ci-nb-0001", "code-a"), backend.EFORBIDDEN, "not linked"},
+		{"ErrManager", backend.WithActor(context.Background(), &backend.Actor{UserID: "m", Role: backend.RoleManager, Fresh: true}), req("ci-m-00001", "code-a"), backend.EFORBIDDEN, ""},
+		{"ErrBadID", officer("li"), req("x", "code-a"), backend.EINVALID, "id"},
+		{"ErrFutureDeviceTime", officer("li"), func() visit.CheckInRequest { r := req("ci-li-1005", "code-a"); r.DeviceTime = now.Add(time.Hour); return r }(), backend.EINVALID, "future"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.CheckIn(tt.ctx, tt.r)
+			if got := backend.ErrorCode(err); got != tt.want || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
+				t.Fatalf("err %v (code %q), want %q containing %q", err, got, tt.want, tt.msg)
+			}
+		})
+	}
+	// With a reason, the check-in without a task is recorded and flagged.
+	noTask.Reason, noTask.Reference = backend.ReasonComplaint, "12315-2026-0042"
+	c, err := f.svc.CheckIn(officer("li"), noTask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TaskID != "" || !slices.Contains(c.Flags, backend.FlagNoTask) {
+		t.Fatalf("no-task check-in %+v", c)
+	}
+	// Nothing refused was stored.
+	if _, err := f.svc.CheckIns.FindCheckIn(context.Background(), "ci-li-1003"); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("refused check-in stored: %v", err)
+	}
+}
