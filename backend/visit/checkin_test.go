@@ -145,7 +145,11 @@ func TestCheckInRefused(t *testing.T) {
 		{"ErrNotAnOfficer", officer("nobody"), req("ci-nb-0001", "code-a"), backend.EFORBIDDEN, "not linked"},
 		{"ErrManager", backend.WithActor(context.Background(), &backend.Actor{UserID: "m", Role: backend.RoleManager, Fresh: true}), req("ci-m-00001", "code-a"), backend.EFORBIDDEN, ""},
 		{"ErrBadID", officer("li"), req("x", "code-a"), backend.EINVALID, "id"},
-		{"ErrFutureDeviceTime", officer("li"), func() visit.CheckInRequest { r := req("ci-li-1005", "code-a"); r.DeviceTime = now.Add(time.Hour); return r }(), backend.EINVALID, "future"},
+		{"ErrFutureDeviceTime", officer("li"), func() visit.CheckInRequest {
+			r := req("ci-li-1005", "code-a")
+			r.DeviceTime = now.Add(time.Hour)
+			return r
+		}(), backend.EINVALID, "future"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
