@@ -94,6 +94,7 @@ type RefreshToken struct {
 type TokenFamily struct {
 	ID        string     `bson:"_id"`
 	UserID    string     `bson:"userId"`
+	Audience  string     `bson:"audience"` // the API the session was opened on
 	DeviceID  string     `bson:"deviceId,omitempty"`
 	CreatedAt time.Time  `bson:"createdAt"`
 	ExpiresAt time.Time  `bson:"expiresAt"`

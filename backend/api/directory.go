@@ -10,25 +10,25 @@ import (
 
 func (s *Server) registerDirectoryRoutes() {
 	d := s.Directory
-	s.add(route{Method: "GET", Path: "/api/v1/departments", Summary: "List departments", Tag: "departments", Auth: true,
-		Response: []*backend.Department{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+	s.Add(Route{Method: "GET", Path: "/api/v1/departments", Summary: "List departments", Tag: "departments", Auth: true,
+		Response: []*backend.Department{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 			return d.ListDepartments(c.UserContext())
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department (admin)", Tag: "departments", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department (admin)", Tag: "departments", Auth: true,
 		Request: backend.Department{}, Response: backend.Department{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Department) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Department) (any, error) {
 			return v, d.CreateDepartment(c.UserContext(), v)
 		})})
-	s.add(route{Method: "PUT", Path: "/api/v1/departments/:id", Summary: "Update a department (admin); version must be the one read", Tag: "departments", Auth: true,
+	s.Add(Route{Method: "PUT", Path: "/api/v1/departments/:id", Summary: "Update a department (admin); version must be the one read", Tag: "departments", Auth: true,
 		Request: backend.Department{}, Response: backend.Department{},
-		Handler: withPathBody(func(v *backend.Department) *string { return &v.ID },
+		Handler: WithPathBody(func(v *backend.Department) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Department) (any, error) {
 				return v, d.UpdateDepartment(c.UserContext(), v)
 			})})
 
 	// Target directory.
-	s.add(route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
-		Query: append([]param{
+	s.Add(Route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
+		Query: append([]Param{
 			{"kind", "string", "comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour"},
 			{"region", "string", "administrative division code prefix, e.g. 3504"},
 			{"industry", "string", "comma-separated GB/T 4754 codes"},
@@ -38,28 +38,28 @@ func (s *Server) registerDirectoryRoutes() {
 			{"whitelisted", "boolean", ""},
 			{"keySupervision", "boolean", ""},
 			{"q", "string", "part of the name"},
-		}, pageParams...),
-		Response: backend.Page[*backend.Target]{}, Handler: result(s.handleTargetList)})
-	s.add(route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
-		Response: backend.Target{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/targets", Summary: "Add a target", Tag: "targets", Auth: true,
+		}, PageParams...),
+		Response: backend.Page[*backend.Target]{}, Handler: Result(s.handleTargetList)})
+	s.Add(Route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
+		Response: backend.Target{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/targets", Summary: "Add a target", Tag: "targets", Auth: true,
 		Request: backend.Target{}, Response: backend.Target{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.CreateTarget(c.UserContext(), v) })})
-	s.add(route{Method: "PUT", Path: "/api/v1/targets/:id", Summary: "Replace a target; version must be the one read", Tag: "targets", Auth: true,
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.CreateTarget(c.UserContext(), v) })})
+	s.Add(Route{Method: "PUT", Path: "/api/v1/targets/:id", Summary: "Replace a target; version must be the one read", Tag: "targets", Auth: true,
 		Request: backend.Target{}, Response: backend.Target{},
-		Handler: withPathBody(func(v *backend.Target) *string { return &v.ID },
+		Handler: WithPathBody(func(v *backend.Target) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.UpdateTarget(c.UserContext(), v) })})
 
 	// Inspector and expert directories.
-	s.add(route{Method: "GET", Path: "/api/v1/inspectors", Summary: "List the inspector directory", Tag: "inspectors", Auth: true,
-		Query: append([]param{
+	s.Add(Route{Method: "GET", Path: "/api/v1/inspectors", Summary: "List the inspector directory", Tag: "inspectors", Auth: true,
+		Query: append([]Param{
 			{"department", "string", "comma-separated department ids"},
 			{"specialty", "string", ""},
 			{"active", "boolean", ""},
 			{"certNo", "string", "enforcement certificate number"},
-		}, pageParams...),
-		Response: backend.Page[*backend.Inspector]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
-			p, err := pageRequest(c)
+		}, PageParams...),
+		Response: backend.Page[*backend.Inspector]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
@@ -70,34 +70,34 @@ func (s *Server) registerDirectoryRoutes() {
 			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo")}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
-		Response: backend.Inspector{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetInspector(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/inspectors", Summary: "Add an inspector (admin, or manager of the inspector's department)", Tag: "inspectors", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
+		Response: backend.Inspector{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetInspector(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/inspectors", Summary: "Add an inspector (admin, or manager of the inspector's department)", Tag: "inspectors", Auth: true,
 		Request: backend.Inspector{}, Response: backend.Inspector{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.CreateInspector(c.UserContext(), v) })})
-	s.add(route{Method: "PUT", Path: "/api/v1/inspectors/:id", Summary: "Replace an inspector; version must be the one read", Tag: "inspectors", Auth: true,
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.CreateInspector(c.UserContext(), v) })})
+	s.Add(Route{Method: "PUT", Path: "/api/v1/inspectors/:id", Summary: "Replace an inspector; version must be the one read", Tag: "inspectors", Auth: true,
 		Request: backend.Inspector{}, Response: backend.Inspector{},
-		Handler: withPathBody(func(v *backend.Inspector) *string { return &v.ID },
+		Handler: WithPathBody(func(v *backend.Inspector) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.UpdateInspector(c.UserContext(), v) })})
-	s.add(route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
-		Query: pageParams, Response: backend.Page[*backend.Expert]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
-			p, err := pageRequest(c)
+	s.Add(Route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
+		Query: PageParams, Response: backend.Page[*backend.Expert]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return d.ListExperts(c.UserContext(), p)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
-		Response: backend.Expert{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/experts", Summary: "Add an expert", Tag: "inspectors", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
+		Response: backend.Expert{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/experts", Summary: "Add an expert", Tag: "inspectors", Auth: true,
 		Request: backend.Expert{}, Response: backend.Expert{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Expert) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			v.Version = 0
 			return v, d.SaveExpert(c.UserContext(), v)
 		})})
-	s.add(route{Method: "PUT", Path: "/api/v1/experts/:id", Summary: "Replace an expert; version must be the one read", Tag: "inspectors", Auth: true,
+	s.Add(Route{Method: "PUT", Path: "/api/v1/experts/:id", Summary: "Replace an expert; version must be the one read", Tag: "inspectors", Auth: true,
 		Request: backend.Expert{}, Response: backend.Expert{},
-		Handler: withPathBody(func(v *backend.Expert) *string { return &v.ID }, func(c *fiber.Ctx, v *backend.Expert) (any, error) {
+		Handler: WithPathBody(func(v *backend.Expert) *string { return &v.ID }, func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			if v.Version < 1 {
 				return nil, backend.Errorf(backend.EINVALID, "version is required")
 			}
@@ -105,36 +105,36 @@ func (s *Server) registerDirectoryRoutes() {
 		})})
 
 	// Item list and checklist templates.
-	s.add(route{Method: "GET", Path: "/api/v1/items", Summary: "List the spot-check item list", Tag: "items", Auth: true,
-		Query: append([]param{
+	s.Add(Route{Method: "GET", Path: "/api/v1/items", Summary: "List the spot-check item list", Tag: "items", Auth: true,
+		Query: append([]Param{
 			{"department", "string", "lead or cooperating department"},
 			{"category", "string", "key or general"},
 			{"targetKind", "string", ""},
-		}, pageParams...),
-		Response: backend.Page[*backend.Item]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
-			p, err := pageRequest(c)
+		}, PageParams...),
+		Response: backend.Page[*backend.Item]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			f := backend.ItemFilter{DepartmentID: c.Query("department"), Category: backend.ItemCategory(c.Query("category")), TargetKind: backend.TargetKind(c.Query("targetKind"))}
 			return d.ListItems(c.UserContext(), f, p)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
-		Response: backend.Item{}, Handler: result(func(c *fiber.Ctx) (any, error) { return d.GetItem(c.UserContext(), c.Params("code")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/items", Summary: "Add an item (admin, or manager of its lead department)", Tag: "items", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
+		Response: backend.Item{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetItem(c.UserContext(), c.Params("code")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/items", Summary: "Add an item (admin, or manager of its lead department)", Tag: "items", Auth: true,
 		Request: backend.Item{}, Response: backend.Item{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.CreateItem(c.UserContext(), v) })})
-	s.add(route{Method: "PUT", Path: "/api/v1/items/:code", Summary: "Replace an item; version must be the one read", Tag: "items", Auth: true,
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.CreateItem(c.UserContext(), v) })})
+	s.Add(Route{Method: "PUT", Path: "/api/v1/items/:code", Summary: "Replace an item; version must be the one read", Tag: "items", Auth: true,
 		Request: backend.Item{}, Response: backend.Item{},
-		Handler: withPathBody(func(v *backend.Item) *string { return &v.Code },
+		Handler: WithPathBody(func(v *backend.Item) *string { return &v.Code },
 			func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.UpdateItem(c.UserContext(), v) })})
-	s.add(route{Method: "POST", Path: "/api/v1/items/:code/templates", Summary: "Store a new version of the item's checklist", Tag: "items", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/items/:code/templates", Summary: "Store a new version of the item's checklist", Tag: "items", Auth: true,
 		Request: templateRequest{}, Response: backend.ChecklistTemplate{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
 			return d.CreateTemplate(c.UserContext(), c.Params("code"), v.Questions)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
-		Response: backend.ChecklistTemplate{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+	s.Add(Route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
+		Response: backend.ChecklistTemplate{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 			v := 0
 			if p := c.Params("version"); p != "current" {
 				n, err := strconv.Atoi(p)
@@ -145,9 +145,9 @@ func (s *Server) registerDirectoryRoutes() {
 			}
 			return d.GetTemplate(c.UserContext(), c.Params("code"), v)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/checklists", Summary: "The merged form (一表通查) for a visit covering several items", Tag: "items", Auth: true,
-		Query:    []param{{"items", "string", "comma-separated item codes, at most 20"}},
-		Response: backend.Checklist{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+	s.Add(Route{Method: "GET", Path: "/api/v1/checklists", Summary: "The merged form (一表通查) for a visit covering several items", Tag: "items", Auth: true,
+		Query:    []Param{{"items", "string", "comma-separated item codes, at most 20"}},
+		Response: backend.Checklist{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 			return d.MergedChecklist(c.UserContext(), queryList(c, "items"))
 		})})
 }
@@ -157,7 +157,7 @@ type templateRequest struct {
 }
 
 func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
-	p, err := pageRequest(c)
+	p, err := PageRequest(c)
 	if err != nil {
 		return nil, err
 	}

@@ -14,11 +14,11 @@ type healthResponse struct {
 }
 
 func (s *Server) registerHealthRoutes() {
-	s.add(route{Method: "GET", Path: "/healthz", Summary: "The process is up", Tag: "health",
+	s.Add(Route{Method: "GET", Path: "/healthz", Summary: "The process is up", Tag: "health",
 		Response: healthResponse{}, Handler: func(c *fiber.Ctx) error {
 			return c.JSON(healthResponse{Status: "ok"})
 		}})
-	s.add(route{Method: "GET", Path: "/readyz", Summary: "The store is reachable (503 when not)", Tag: "health",
+	s.Add(Route{Method: "GET", Path: "/readyz", Summary: "The store is reachable (503 when not)", Tag: "health",
 		Response: healthResponse{}, Handler: func(c *fiber.Ctx) error {
 			ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 			defer cancel()
@@ -34,14 +34,14 @@ type auditListResponse struct {
 }
 
 func (s *Server) registerAuditRoutes() {
-	s.add(route{Method: "GET", Path: "/api/v1/audit", Summary: "Audit entries of one object, newest first (admin)", Tag: "audit", Auth: true,
-		Query: []param{
+	s.Add(Route{Method: "GET", Path: "/api/v1/audit", Summary: "Audit entries of one object, newest first (admin)", Tag: "audit", Auth: true,
+		Query: []Param{
 			{"objectType", "string", "e.g. target, inspector, item, user"},
 			{"objectId", "string", ""},
 			{"limit", "integer", "1-200 (default 50)"},
 		},
 		Response: auditListResponse{}, Handler: func(c *fiber.Ctx) error {
-			p, err := pageRequest(c)
+			p, err := PageRequest(c)
 			if err != nil {
 				return err
 			}

@@ -102,12 +102,33 @@ func schemaName(t reflect.Type) string {
 	return strings.ToUpper(n[:1]) + n[1:]
 }
 
-// OpenAPI returns the OpenAPI 3.1 document of every route.
-func (s *Server) OpenAPI() map[string]any {
+// Document describes one OpenAPI document: which routes it covers.
+type Document struct {
+	Title       string
+	Description string
+	Includes    func(path string) bool
+}
+
+// backOffice is the document of /api/v1/openapi.json: every route but the
+// mobile API's.
+var backOffice = Document{
+	Title:       "fieldcheck back-office API",
+	Description: "双随机、一公开 supervision: directories, item list, plans, draws, tasks, users, audit. Errors are {\"code\",\"message\"}.",
+	Includes:    func(path string) bool { return !strings.HasPrefix(path, "/mobile/") },
+}
+
+// OpenAPI returns the OpenAPI 3.1 document of the back office.
+func (s *Server) OpenAPI() map[string]any { return s.OpenAPIOf(backOffice) }
+
+// OpenAPIOf returns the OpenAPI 3.1 document of the routes d includes.
+func (s *Server) OpenAPIOf(d Document) map[string]any {
 	b := &schemaBuilder{defs: map[string]any{}}
 	errRef := b.schema(reflect.TypeOf(ErrorBody{}))
 	paths := map[string]any{}
 	for _, r := range s.routes {
+		if !d.Includes(r.Path) {
+			continue
+		}
 		p := OpenAPIPath(r.Path)
 		item, _ := paths[p].(map[string]any)
 		if item == nil {
@@ -152,9 +173,9 @@ func (s *Server) OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
-			"title":       "fieldcheck back-office API",
+			"title":       d.Title,
 			"version":     "1",
-			"description": "双随机、一公开 supervision: directories, item list, users, audit. Errors are {\"code\",\"message\"}.",
+			"description": d.Description,
 		},
 		"paths": paths,
 		"components": map[string]any{
@@ -164,7 +185,7 @@ func (s *Server) OpenAPI() map[string]any {
 	}
 }
 
-func operationID(r route) string {
+func operationID(r Route) string {
 	parts := []string{strings.ToLower(r.Method)}
 	for _, seg := range strings.Split(strings.Trim(r.Path, "/"), "/") {
 		if seg == "api" || seg == "v1" || seg == "" {
@@ -178,13 +199,16 @@ func operationID(r route) string {
 }
 
 func (s *Server) registerOpenAPIRoute() {
-	s.add(route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: "meta",
+	s.Add(Route{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This document", Tag: "meta",
 		Handler: func(c *fiber.Ctx) error {
 			return c.JSON(s.OpenAPI())
 		}})
 }
 
 func (s *Server) registerRoutes() {
+	for _, register := range s.Extra {
+		register(s)
+	}
 	s.registerHealthRoutes()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()

@@ -33,43 +33,43 @@ func queryYear(c *fiber.Ctx) (int, error) {
 
 func (s *Server) registerPlanRoutes() {
 	pl := s.Planning
-	s.add(route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
-		Query: append([]param{{"year", "integer", ""}}, pageParams...), Response: backend.Page[*backend.Plan]{},
-		Handler: result(func(c *fiber.Ctx) (any, error) {
+	s.Add(Route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
+		Query: append([]Param{{"year", "integer", ""}}, PageParams...), Response: backend.Page[*backend.Plan]{},
+		Handler: Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.ListPlans(c.UserContext(), y, p)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/plans", Summary: "Create a draft plan (manager of the lead department)", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans", Summary: "Create a draft plan (manager of the lead department)", Tag: "plans", Auth: true,
 		Request: backend.Plan{}, Response: backend.Plan{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
-	s.add(route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
-		Response: backend.Plan{}, Handler: result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment", Tag: "plans", Auth: true,
+		Handler: WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
+	s.Add(Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
+		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
-		Handler: withPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
+		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
 			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1 and its commitment become public", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1 and its commitment become public", Tag: "plans", Auth: true,
 		Request: publishRequest{}, Response: backend.Plan{},
-		Handler: withBody(func(c *fiber.Ctx, r *publishRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *publishRequest) (any, error) {
 			return pl.PublishPlan(c.UserContext(), c.Params("id"), r.Version)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
-		Response: backend.Plan{}, Handler: result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1): reveals the secret, creates the tasks", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
+		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1): reveals the secret, creates the tasks", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)
 		})})
 
 	// Tasks.
-	s.add(route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin)", Tag: "tasks", Auth: true,
-		Query:    append([]param{{"plan", "string", ""}, {"draw", "string", ""}, {"status", "string", "comma-separated statuses"}}, pageParams...),
-		Response: backend.Page[*backend.Task]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
-			p, err := pageRequest(c)
+	s.Add(Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin)", Tag: "tasks", Auth: true,
+		Query:    append([]Param{{"plan", "string", ""}, {"draw", "string", ""}, {"status", "string", "comma-separated statuses"}}, PageParams...),
+		Response: backend.Page[*backend.Task]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
@@ -79,42 +79,42 @@ func (s *Server) registerPlanRoutes() {
 			}
 			return pl.ListTasks(c.UserContext(), q, p)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random", Tag: "tasks", Auth: true,
 		Request: planning.AdHocRequest{}, Response: backend.Task{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, r *planning.AdHocRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.AdHocRequest) (any, error) {
 			return pl.CreateAdHocTask(c.UserContext(), *r)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
-		Response: backend.Task{}, Handler: result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
+		Response: backend.Task{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle", Tag: "tasks", Auth: true,
 		Request: planning.TransitionRequest{}, Response: backend.Task{},
-		Handler: withBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return pl.Transition(c.UserContext(), c.Params("id"), *r)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/tasks/:id/replace", Summary: "Replace a closed or unreachable target by the next of its stratum", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/replace", Summary: "Replace a closed or unreachable target by the next of its stratum", Tag: "tasks", Auth: true,
 		Request: planning.ReplaceRequest{}, Response: backend.Task{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, r *planning.ReplaceRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.ReplaceRequest) (any, error) {
 			return pl.Replace(c.UserContext(), c.Params("id"), *r)
 		})})
-	s.add(route{Method: "POST", Path: "/api/v1/tasks/:id/reassign", Summary: "Re-match the team without unavailable members", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/reassign", Summary: "Re-match the team without unavailable members", Tag: "tasks", Auth: true,
 		Request: planning.ReassignRequest{}, Response: backend.Task{},
-		Handler: withBody(func(c *fiber.Ctx, r *planning.ReassignRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.ReassignRequest) (any, error) {
 			return pl.Reassign(c.UserContext(), c.Params("id"), *r)
 		})})
 
 	// Public (一公开): no login.
-	s.add(route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
-		Query: append([]param{{"year", "integer", ""}}, pageParams...), Response: backend.Page[*backend.PlanVersion]{},
-		Handler: result(func(c *fiber.Ctx) (any, error) {
+	s.Add(Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
+		Query: append([]Param{{"year", "integer", ""}}, PageParams...), Response: backend.Page[*backend.PlanVersion]{},
+		Handler: Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.PublicPlans(c.UserContext(), y, p)
 		})})
-	s.add(route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
-		Response: planning.PublicPlan{}, Handler: result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
+	s.Add(Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
+		Response: planning.PublicPlan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
 		Handler: func(c *fiber.Ctx) error {
 			data, err := pl.PublicDrawRecord(c.UserContext(), c.Params("id"))
 			if err != nil {
@@ -132,6 +132,6 @@ func yearPage(c *fiber.Ctx) (int, backend.PageRequest, error) {
 	if err != nil {
 		return 0, backend.PageRequest{}, err
 	}
-	p, err := pageRequest(c)
+	p, err := PageRequest(c)
 	return y, p, err
 }

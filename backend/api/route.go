@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,26 +14,32 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
-// route is one operation: it is registered with Fiber and described in the
+// Route is one operation: it is registered with Fiber and described in the
 // OpenAPI document from the same entry, so the two cannot drift apart.
-type route struct {
-	Method   string
-	Path     string // Fiber syntax, e.g. /api/v1/targets/:id
-	Summary  string
-	Tag      string
-	Auth     bool    // requires a bearer token
-	Query    []param // query parameters
-	Request  any     // zero value of the body type, or nil
-	Response any     // zero value of the 2xx body type, or nil for 204
-	Status   int     // success status; 200 when zero
-	Handler  fiber.Handler
+type Route struct {
+	Method  string
+	Path    string // Fiber syntax, e.g. /api/v1/targets/:id
+	Summary string
+	Tag     string
+	Auth    bool // requires a bearer token
+	// Authenticate checks the bearer token when Auth is set; the
+	// back-office authenticator when nil. The mobile API brings its own.
+	Authenticate fiber.Handler
+	Query        []Param // query parameters
+	Request      any     // zero value of the body type, or nil
+	Response     any     // zero value of the 2xx body type, or nil for 204
+	Status       int     // success status; 200 when zero
+	Handler      fiber.Handler
 }
 
-type param struct {
+// Param is a query parameter of a route, for the OpenAPI document.
+type Param struct {
 	Name, Type, Description string
 }
 
-func (s *Server) add(r route) {
+// Add registers a route: its handler behind authentication when r.Auth, and
+// its description in the OpenAPI documents.
+func (s *Server) Add(r Route) {
 	if r.Status == 0 {
 		r.Status = fiber.StatusOK
 	}
@@ -42,35 +49,44 @@ func (s *Server) add(r route) {
 		return c.Next()
 	}}
 	if r.Auth {
-		handlers = append(handlers, s.authenticate)
+		if r.Authenticate == nil {
+			r.Authenticate = BearerAuth(s.Auth)
+		}
+		handlers = append(handlers, r.Authenticate)
 	}
 	handlers = append(handlers, r.Handler)
 	s.app.Add(r.Method, r.Path, handlers...)
 	s.routes = append(s.routes, r)
 }
 
-// authenticate verifies the bearer token and puts the actor in the request
-// context. Reads trust the token until it expires; writes re-read the user,
-// so a disabled account is refused at once.
-func (s *Server) authenticate(c *fiber.Ctx) error {
-	h := c.Get(fiber.HeaderAuthorization)
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
-		return backend.Errorf(backend.EUNAUTHENTICATED, "missing bearer token")
-	}
-	write := c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
-	actor, err := s.Auth.Authenticate(c.UserContext(), token, write)
-	if err != nil {
-		return err
-	}
-	c.SetUserContext(backend.WithActor(c.UserContext(), actor))
-	return c.Next()
+// TokenVerifier checks an access token; *auth.Service is one.
+type TokenVerifier interface {
+	Authenticate(ctx context.Context, token string, write bool) (*backend.Actor, error)
 }
 
-// decode reads a JSON body into v. Unknown fields, trailing data and a
+// BearerAuth verifies the bearer token with v and puts the actor in the
+// request context. Reads trust the token until it expires; writes re-read
+// the user, so a disabled account is refused at once.
+func BearerAuth(v TokenVerifier) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		if !ok || token == "" {
+			return backend.Errorf(backend.EUNAUTHENTICATED, "missing bearer token")
+		}
+		write := c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
+		actor, err := v.Authenticate(c.UserContext(), token, write)
+		if err != nil {
+			return err
+		}
+		c.SetUserContext(backend.WithActor(c.UserContext(), actor))
+		return c.Next()
+	}
+}
+
+// Decode reads a JSON body into v. Unknown fields, trailing data and a
 // wrong content type are refused: no client-supplied key ever reaches the
 // store, because only the fields of v exist.
-func decode(c *fiber.Ctx, v any) error {
+func Decode(c *fiber.Ctx, v any) error {
 	ct := string(c.Request().Header.ContentType())
 	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != fiber.MIMEApplicationJSON {
 		return backend.Errorf(backend.EINVALID, "content type must be application/json")
@@ -111,8 +127,8 @@ func jsonError(err error) error {
 	return backend.Errorf(backend.EINVALID, "malformed JSON: %s", strings.TrimPrefix(msg, "json: "))
 }
 
-// pageRequest reads the after and limit query parameters.
-func pageRequest(c *fiber.Ctx) (backend.PageRequest, error) {
+// PageRequest reads the after and limit query parameters.
+func PageRequest(c *fiber.Ctx) (backend.PageRequest, error) {
 	p := backend.PageRequest{After: c.Query("after")}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -146,7 +162,7 @@ func queryBool(c *fiber.Ctx, name string) (*bool, error) {
 	return &b, nil
 }
 
-var pageParams = []param{
+var PageParams = []Param{
 	{"after", "string", "cursor: nextCursor of the previous page"},
 	{"limit", "integer", "page size, 1-200 (default 50)"},
 }
@@ -162,12 +178,12 @@ func respond(c *fiber.Ctx, v any) error {
 	return c.Status(status).JSON(v)
 }
 
-// withBody is the handler of a route that decodes a JSON body into Req,
+// WithBody is the handler of a route that decodes a JSON body into Req,
 // calls fn, and answers with what fn returns.
-func withBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
+func WithBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var r Req
-		if err := decode(c, &r); err != nil {
+		if err := Decode(c, &r); err != nil {
 			return err
 		}
 		v, err := fn(c, &r)
@@ -178,10 +194,10 @@ func withBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler
 	}
 }
 
-// withPathBody is withBody for replacing an object named by the path: the
+// WithPathBody is WithBody for replacing an object named by the path: the
 // object's id comes from the path, and a body naming another is refused.
-func withPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
-	return withBody(func(c *fiber.Ctx, r *Req) (any, error) {
+func WithPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
+	return WithBody(func(c *fiber.Ctx, r *Req) (any, error) {
 		if err := pathID(c, id(r)); err != nil {
 			return nil, err
 		}
@@ -189,8 +205,8 @@ func withPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) 
 	})
 }
 
-// result is the handler of a route without a body: fn's result is the answer.
-func result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
+// Result is the handler of a route without a body: fn's result is the answer.
+func Result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		v, err := fn(c)
 		if err != nil {

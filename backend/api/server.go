@@ -45,9 +45,12 @@ type Server struct {
 	// TrustedProxies lists the addresses of reverse proxies whose
 	// X-Forwarded-For header names the real client.
 	TrustedProxies []string
+	// Extra registers the routes of other adapters (the mobile API) on the
+	// same application, error handler and limits.
+	Extra []func(*Server)
 
 	app    *fiber.App
-	routes []route
+	routes []Route
 }
 
 // App builds the Fiber application once and returns it.

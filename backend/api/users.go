@@ -26,21 +26,21 @@ type resetPasswordResponse struct {
 
 func (s *Server) registerUserRoutes() {
 	u := s.Users
-	s.add(route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) { return u.Me(c.UserContext()) })})
-	s.add(route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
-		Query: pageParams, Response: backend.Page[*backend.User]{}, Handler: result(func(c *fiber.Ctx) (any, error) {
-			p, err := pageRequest(c)
+	s.Add(Route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.Me(c.UserContext()) })})
+	s.Add(Route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
+		Query: PageParams, Response: backend.Page[*backend.User]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return u.ListUsers(c.UserContext(), p)
 		})})
-	s.add(route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) { return u.GetUser(c.UserContext(), c.Params("id")) })})
-	s.add(route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.GetUser(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
 		Request: createUserRequest{}, Response: backend.User{}, Status: fiber.StatusCreated,
-		Handler: withBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
 			v := &backend.User{ID: r.ID, DisplayName: r.DisplayName, Role: r.Role, Departments: r.Departments}
 			return v, u.CreateUser(c.UserContext(), v, r.Password)
 		})})
@@ -52,14 +52,14 @@ func (s *Server) registerUserRoutes() {
 		{"/api/v1/users/:id/enable", "Re-enable an account (admin)", false},
 	} {
 		disabled := st.disabled
-		s.add(route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
-			Response: backend.User{}, Handler: result(func(c *fiber.Ctx) (any, error) {
+		s.Add(Route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
+			Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 				return u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
 			})})
 	}
-	s.add(route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin)", Tag: "users", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin)", Tag: "users", Auth: true,
 		Request: resetPasswordRequest{}, Response: resetPasswordResponse{},
-		Handler: withBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
+		Handler: WithBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
 			pw, err := u.ResetPassword(c.UserContext(), c.Params("id"), r.Password)
 			if err != nil {
 				return nil, err

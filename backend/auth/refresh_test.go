@@ -213,3 +213,24 @@ func auditEntries(tb testing.TB, e *env, action string) []*backend.AuditEntry {
 	}
 	return out
 }
+
+// TestRefreshBoundToAudience: a session opened on the mobile API cannot be
+// refreshed on the back-office API, and its access tokens are refused there.
+func TestRefreshBoundToAudience(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	e.MustCreateUser(t, "li", backend.RoleInspector, "scjg")
+	mobile := e.NewService(t, auth.Config{Audience: "fieldcheck-mobile"}, 2)
+	toks, err := mobile.Login(context.Background(), "li", testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Refresh(context.Background(), toks.RefreshToken); backend.ErrorCode(err) != backend.EUNAUTHENTICATED {
+		t.Fatalf("back-office refresh of a mobile session: %v, want unauthenticated", err)
+	}
+	if _, err := e.Svc.Authenticate(context.Background(), toks.AccessToken, false); backend.ErrorCode(err) != backend.EUNAUTHENTICATED {
+		t.Fatalf("back office accepted a mobile access token: %v", err)
+	}
+	if _, err := mobile.Refresh(context.Background(), toks.RefreshToken); err != nil {
+		t.Fatalf("mobile refresh of its own session: %v", err)
+	}
+}

@@ -220,6 +220,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Tokens
 	fam := &backend.TokenFamily{
 		ID:        hex.EncodeToString(sid),
 		UserID:    u.ID,
+		Audience:  s.cfg.Audience,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionTTL),
 	}
@@ -257,6 +258,11 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	fam, err := s.findFamily(ctx, op, rt.Family, now)
 	if err != nil {
 		return nil, err
+	}
+	// A session belongs to the API it was opened on: a phone's refresh
+	// token does not buy back-office access, nor the other way round.
+	if fam.Audience != s.cfg.Audience {
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid refresh token"}
 	}
 	u, err := s.findActiveUser(ctx, op, rt.UserID)
 	if err != nil {
