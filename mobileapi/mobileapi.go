@@ -1,0 +1,92 @@
+// Package mobileapi is the HTTP adapter for inspectors' phones, under
+// /mobile/v1. It shares the back office's Fiber application, error handler
+// and limits (it registers its routes on backend/api's server), but has its
+// own token audience, fieldcheck-mobile: a phone's session is no key to the
+// back office, and the other way round. Its OpenAPI 3.1 document is served
+// at /mobile/v1/openapi.json so that app teams can generate clients.
+package mobileapi
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
+)
+
+// Audience is the aud of mobile access tokens.
+const Audience = "fieldcheck-mobile"
+
+// Routes are the phone's operations.
+type Routes struct {
+	Auth     *auth.Service // configured with Audience
+	Planning *planning.Service
+	Visit    *visit.Service
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+var document = api.Document{
+	Title:       "fieldcheck mobile API",
+	Description: "For inspectors' phones: tasks, check-in by scanning the enterprise's licence code. Errors are {\"code\",\"message\"}.",
+	Includes:    func(path string) bool { return strings.HasPrefix(path, "/mobile/") },
+}
+
+// Register adds the routes to the server; pass it in api.Server.Extra.
+func (m *Routes) Register(s *api.Server) {
+	authn := api.BearerAuth(m.Auth)
+	add := func(r api.Route) {
+		if r.Auth {
+			r.Authenticate = authn
+		}
+		s.Add(r)
+	}
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone; throttled per account and per address", Tag: "auth",
+		Request: loginRequest{}, Response: auth.Tokens{},
+		Handler: api.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
+			return m.Auth.Login(c.UserContext(), r.Username, r.Password)
+		})})
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token", Tag: "auth",
+		Request: refreshRequest{}, Response: auth.Tokens{},
+		Handler: api.WithBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
+			return m.Auth.Refresh(c.UserContext(), r.RefreshToken)
+		})})
+	add(api.Route{Method: "GET", Path: "/mobile/v1/tasks", Summary: "The tasks of the inspector's teams", Tag: "tasks", Auth: true,
+		Query: append([]api.Param{{Name: "status", Type: "string", Description: "comma-separated statuses"}}, api.PageParams...), Response: backend.Page[*backend.Task]{},
+		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := api.PageRequest(c)
+			if err != nil {
+				return nil, err
+			}
+			var q planning.TaskQuery
+			for _, st := range strings.Split(c.Query("status"), ",") {
+				if st != "" {
+					q.Statuses = append(q.Statuses, backend.TaskStatus(st))
+				}
+			}
+			return m.Planning.ListTasks(c.UserContext(), q, p)
+		})})
+	add(api.Route{Method: "GET", Path: "/mobile/v1/tasks/:id", Summary: "One task of the inspector's teams", Tag: "tasks", Auth: true,
+		Response: backend.Task{}, Handler: api.Result(func(c *fiber.Ctx) (any, error) { return m.Planning.GetTask(c.UserContext(), c.Params("id")) })})
+	add(api.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/transitions", Summary: "Accept, check in or submit a task", Tag: "tasks", Auth: true,
+		Request: planning.TransitionRequest{}, Response: backend.Task{},
+		Handler: api.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
+			return m.Planning.Transition(c.UserContext(), c.Params("id"), *r)
+		})})
+	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue)", Tag: "checkins", Auth: true,
+		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
+		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
+	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
+		Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
+}
