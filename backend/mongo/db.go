@@ -158,7 +158,7 @@ var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
-	colCheckIns,
+	colCheckIns, colCodeKeys, colRevoked,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that
