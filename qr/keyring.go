@@ -81,7 +81,7 @@ type KeyInfo struct {
 type Keyring struct {
 	Store KeyStore
 	// Base is the public base URL both codes open, e.g.
-	// "https://fc.example.gov.cn" (see checkBase for what is allowed).
+	// "https://fc.example.gov.cn" (doc.go says which URLs are allowed).
 	Base string
 	Now  func() time.Time
 	Rand io.Reader // key seeds, kids and serials
@@ -146,7 +146,7 @@ func (r *ring) active(now time.Time) *ringKey {
 	return nil
 }
 
-// status returns the status of key id at now.
+// status returns the status of the stored key s at now.
 func (r *ring) status(s *Key, now time.Time) KeyStatus {
 	switch {
 	case s.RetiredAt != nil && !now.Before(*s.RetiredAt):
@@ -170,7 +170,9 @@ func (k *Keyring) Load(ctx context.Context) error {
 }
 
 // Rotate adds a key that signs every new code from activateAt on (now when
-// zero; always later than every existing key's activation). Activating a
+// zero). Activations are strictly increasing: when activateAt is not after
+// every other unretired key's activation, the new key activates 1 ms after
+// the latest one. Activating a
 // few days ahead lets the inspector apps download the new public key before
 // any code carries it, so that offline verification never meets an unknown
 // kid. Older keys keep verifying until they are retired. It returns the kid.
@@ -510,11 +512,19 @@ func (k *Keyring) load(ctx context.Context, bootstrap bool) (*ring, error) {
 func (k *Keyring) create(ctx context.Context, activatedAt time.Time) (*Key, error) {
 	const op = "Keyring.create"
 	buf := make([]byte, keyIDBytes+ed25519.SeedSize)
-	if err := k.read(buf); err != nil {
-		return nil, &backend.Error{Code: backend.EINTERNAL, Op: op, Message: "no entropy for a new key", Err: err}
+	var kid string
+	for {
+		if err := k.read(buf); err != nil {
+			return nil, &backend.Error{Code: backend.EINTERNAL, Op: op, Message: "no entropy for a new key", Err: err}
+		}
+		// Letters and digits only: an operator's command line takes a kid
+		// that starts with '-' for a flag.
+		if kid = b64.EncodeToString(buf[:keyIDBytes]); !strings.ContainsAny(kid, "-_") {
+			break
+		}
 	}
 	key := &Key{
-		ID:          b64.EncodeToString(buf[:keyIDBytes]),
+		ID:          kid,
 		Algorithm:   AlgEd25519,
 		Seed:        buf[keyIDBytes:],
 		CreatedAt:   k.now(),

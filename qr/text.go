@@ -18,7 +18,7 @@ const (
 	// (a 128-byte task id) still fits MaxCodeLen.
 	MaxBaseLen = 200
 	// KeyIDLen is the length of a key id: base64url of 6 random bytes.
-	KeyIDLen = 8
+	KeyIDLen   = 8
 	keyIDBytes = 6
 	// sigLen is the length of a base64url Ed25519 signature (64 bytes).
 	sigLen = 86

@@ -15,10 +15,12 @@ type verifyKey struct {
 	id       string
 	public   ed25519.PublicKey
 	notAfter time.Time // when the key was (or will be) retired; zero: never
+	// retiredFlag: retired whatever the time (a key set says so).
+	retiredFlag bool
 }
 
 func (k *verifyKey) retired(now time.Time) bool {
-	return !k.notAfter.IsZero() && !now.Before(k.notAfter)
+	return k.retiredFlag || !k.notAfter.IsZero() && !now.Before(k.notAfter)
 }
 
 // keySource is where a verifier finds keys: the Keyring (from the store) or
@@ -41,7 +43,11 @@ func checkSignature(ctx context.Context, op, what string, src keySource, kid str
 	}
 	if k != nil && ed25519.Verify(k.public, msg(kid), sig) {
 		if k.retired(now) {
-			return refuse(op, ReasonRetiredKey, nil, "this %s was signed with a key the bureau retired on %s: ask the bureau for a new code", what, k.notAfter.UTC().Format(time.DateOnly))
+			when := ""
+			if !k.notAfter.IsZero() {
+				when = " on " + k.notAfter.UTC().Format(time.DateOnly)
+			}
+			return refuse(op, ReasonRetiredKey, nil, "this %s is genuine, but its key was retired%s: ask the bureau for a new code", what, when)
 		}
 		return nil
 	}

@@ -161,6 +161,16 @@ func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	f, err := targetFilter(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.Directory.ListTargets(c.UserContext(), f, p)
+}
+
+// targetFilter reads the target list's filter parameters.
+func targetFilter(c *fiber.Ctx) (backend.TargetFilter, error) {
+	var err error
 	f := backend.TargetFilter{
 		RegionPrefix: c.Query("region"),
 		Industries:   queryList(c, "industry"),
@@ -177,12 +187,10 @@ func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
 		f.Statuses = append(f.Statuses, backend.TargetStatus(k))
 	}
 	if f.Whitelisted, err = queryBool(c, "whitelisted"); err != nil {
-		return nil, err
+		return f, err
 	}
-	if f.KeySupervision, err = queryBool(c, "keySupervision"); err != nil {
-		return nil, err
-	}
-	return s.Directory.ListTargets(c.UserContext(), f, p)
+	f.KeySupervision, err = queryBool(c, "keySupervision")
+	return f, err
 }
 
 // pathID takes an object's id from the path (parameter id or code); a body

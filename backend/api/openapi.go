@@ -215,5 +215,6 @@ func (s *Server) registerRoutes() {
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
+	s.registerCodeRoutes()
 	s.registerAuditRoutes()
 }

@@ -13,22 +13,29 @@ import (
 // /api/v1/openapi.json with the routes Fiber actually has registered.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("GET", "/api/v1/openapi.json", "", "", nil)
-	if r.Status != 200 {
-		t.Fatalf("status=%d", r.Status)
-	}
-	var doc struct {
-		OpenAPI string                                `json:"openapi"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	r.json(t, &doc)
-	if doc.OpenAPI != "3.1.0" {
-		t.Fatalf("openapi=%q, want 3.1.0", doc.OpenAPI)
-	}
 	documented := map[string]bool{}
-	for p, ops := range doc.Paths {
-		for m := range ops {
-			documented[strings.ToUpper(m)+" "+p] = true
+	// The back office's document and the phones' document together cover
+	// every route, and neither covers the other's.
+	for _, d := range []struct{ url, prefix string }{{"/api/v1/openapi.json", ""}, {"/mobile/v1/openapi.json", "/mobile/"}} {
+		r := e.do("GET", d.url, "", "", nil)
+		if r.Status != 200 {
+			t.Fatalf("%s: status=%d", d.url, r.Status)
+		}
+		var doc struct {
+			OpenAPI string                                `json:"openapi"`
+			Paths   map[string]map[string]json.RawMessage `json:"paths"`
+		}
+		r.json(t, &doc)
+		if doc.OpenAPI != "3.1.0" {
+			t.Fatalf("%s: openapi=%q, want 3.1.0", d.url, doc.OpenAPI)
+		}
+		for p, ops := range doc.Paths {
+			if strings.HasPrefix(p, "/mobile/") != (d.prefix != "") {
+				t.Fatalf("%s documents %s", d.url, p)
+			}
+			for m := range ops {
+				documented[strings.ToUpper(m)+" "+p] = true
+			}
 		}
 	}
 	registered := map[string]bool{}

@@ -17,6 +17,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/qr"
 )
 
 // Limits of the HTTP server. Each one is tested.
@@ -38,6 +39,7 @@ type Server struct {
 	Directory *backend.Directory
 	Users     *backend.Users
 	Planning  *planning.Service
+	Codes     *qr.Keyring
 	Auth      *auth.Service
 	Audit     *backend.AuditLog
 	Store     Pinger

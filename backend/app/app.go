@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -19,6 +20,9 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
+	"github.com/fieldcheck/fieldcheck/mobileapi"
+	"github.com/fieldcheck/fieldcheck/qr"
 )
 
 // Config is everything that can be configured.
@@ -31,6 +35,10 @@ type Config struct {
 	Database string
 	// Addr is the HTTP listen address.
 	Addr string
+	// BaseURL is the public address of the server, the prefix of the URLs in
+	// printed enterprise codes and inspection codes ("http://" + Addr when
+	// empty). Codes keep verifying if it changes: it is not signed.
+	BaseURL string
 	// AdminPassword is the first administrator's password on an empty store;
 	// generated and printed once when empty.
 	AdminPassword string
@@ -50,7 +58,10 @@ type Main struct {
 	Directory *backend.Directory
 	Users     *backend.Users
 	Planning  *planning.Service
+	Visit     *visit.Service
+	Codes     *qr.Keyring
 	Auth      *auth.Service
+	Mobile    *auth.Service
 	HTTP      *api.Server
 
 	embedded *embedded.Server
@@ -157,15 +168,30 @@ func (m *Main) build(ctx context.Context) error {
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
 		CheckIns: m.Stores.CheckIns, Audit: m.Audit, Now: m.Config.Now,
 	}
-	a, err := newAuth(ctx, m)
-	if err != nil {
+	if err := newAuth(ctx, m); err != nil {
 		return err
 	}
-	m.Auth = a
+	base := m.Config.BaseURL
+	if base == "" {
+		base = "http://" + m.Config.Addr
+	}
+	m.Codes = qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, strings.TrimRight(base, "/"))
+	m.Codes.Now = m.Config.Now
+	m.Codes.Revocations = &mongo.CodeKeyStore{DB: db}
+	if err := m.Codes.Load(ctx); err != nil {
+		return err
+	}
+	m.Visit = &visit.Service{
+		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
+		Codes: enterpriseCodes{m.Codes}, Audit: m.Audit, Now: m.Config.Now,
+	}
+	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit}
 	m.HTTP = &api.Server{
 		Directory:      m.Directory,
 		Users:          m.Users,
 		Planning:       m.Planning,
+		Codes:          m.Codes,
+		Extra:          []func(*api.Server){mobile.Register},
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,

@@ -5,19 +5,44 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/mobileapi"
+	"github.com/fieldcheck/fieldcheck/qr"
 )
 
-func newAuth(ctx context.Context, m *Main) (*auth.Service, error) {
+// newAuth builds the two token services, back office and mobile, on one
+// key ring: they differ in audience, so neither accepts the other's tokens.
+func newAuth(ctx context.Context, m *Main) error {
 	keys := auth.NewKeyring(&mongo.SigningKeyStore{DB: m.DB})
 	keys.Now = m.Config.Now
 	if err := keys.Load(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	s, err := auth.NewService(auth.Config{}, keys, m.Stores.Users, m.Stores.Tokens, m.Stores.Throttle, m.Audit)
+	for _, a := range []struct {
+		svc *(*auth.Service)
+		cfg auth.Config
+	}{
+		{&m.Auth, auth.Config{}},
+		{&m.Mobile, auth.Config{Audience: mobileapi.Audience}},
+	} {
+		s, err := auth.NewService(a.cfg, keys, m.Stores.Users, m.Stores.Tokens, m.Stores.Throttle, m.Audit)
+		if err != nil {
+			return err
+		}
+		s.Now = m.Config.Now
+		s.Log = m.Config.Logger
+		*a.svc = s
+	}
+	return nil
+}
+
+// enterpriseCodes lets the visit service verify scanned codes with the
+// code-signing ring.
+type enterpriseCodes struct{ k *qr.Keyring }
+
+func (e enterpriseCodes) VerifyEnterpriseCode(ctx context.Context, raw string) (string, string, error) {
+	c, err := e.k.VerifyEnterpriseCode(ctx, raw)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	s.Now = m.Config.Now
-	s.Log = m.Config.Logger
-	return s, nil
+	return c.USCC, c.KeyID, nil
 }
