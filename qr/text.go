@@ -62,6 +62,9 @@ func isPrintable(s string) bool {
 // case), a host, an optional path, no trailing slash, no user, query or
 // fragment, and only unreserved characters plus ':', '/', '[' and ']', so
 // that the base is copied into a code verbatim and read back unchanged.
+// CheckBase reports whether base is usable as the base URL of codes.
+func CheckBase(base string) error { return checkBase(base) }
+
 func checkBase(base string) error {
 	const op = "qr.checkBase"
 	bad := func(why string) error {

@@ -171,11 +171,17 @@ func (m *Main) build(ctx context.Context) error {
 	if err := newAuth(ctx, m); err != nil {
 		return err
 	}
-	base := m.Config.BaseURL
+	base := strings.TrimRight(m.Config.BaseURL, "/")
 	if base == "" {
 		base = "http://" + m.Config.Addr
+		if m.Config.Addr == "" {
+			base = "http://localhost"
+		}
 	}
-	m.Codes = qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, strings.TrimRight(base, "/"))
+	if err := qr.CheckBase(base); err != nil {
+		return fmt.Errorf("base URL of printed codes: %s", backend.ErrorMessage(err))
+	}
+	m.Codes = qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, base)
 	m.Codes.Now = m.Config.Now
 	m.Codes.Revocations = &mongo.CodeKeyStore{DB: db}
 	if err := m.Codes.Load(ctx); err != nil {

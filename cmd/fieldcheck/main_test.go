@@ -82,6 +82,7 @@ func TestUsage(t *testing.T) {
 		{"ErrAuditSub", []string{"audit", "erase"}, 2, "verify"},
 		{"ErrBadFlag", []string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
 		{"ErrMissingFile", []string{"import", "items", "/no/such/file.csv"}, 1, "no/such/file.csv"},
+		{"ErrBaseURL", []string{"serve", "--base-url", "ftp://fc.example.gov.cn"}, 1, "base URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,8 @@ Common flags:
   --db NAME          database name (default fieldcheck)
 Server flags:
   --addr HOST:PORT   listen address (default 127.0.0.1:8080)
+  --base-url URL     public URL printed in QR codes, e.g. https://fc.example.gov.cn
+                     (or FIELDCHECK_BASE_URL; default http://ADDR)
   --trusted-proxy IP reverse proxy whose X-Forwarded-For is trusted (repeatable)
 
 Environment:

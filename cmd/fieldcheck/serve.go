@@ -20,6 +20,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	baseURL := fs.String("base-url", os.Getenv("FIELDCHECK_BASE_URL"), "public URL of the server, printed in QR codes (default http://ADDR)")
 	targets := 0
 	if demo {
 		fs.IntVar(&targets, "targets", 5000, "number of market entities in the demo county (only when seeding)")
@@ -35,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	cfg := sf.config()
 	cfg.Addr = *addr
+	cfg.BaseURL = *baseURL
 	cfg.TrustedProxies = proxies
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
