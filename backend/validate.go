@@ -70,6 +70,9 @@ func checkList(field string, list []string, maxItems, maxLen int) error {
 // such as certificate expiry and leave are days, not instants.
 type Date string
 
+// String returns the date as written.
+func (d Date) String() string { return string(d) }
+
 // ParseDate parses YYYY-MM-DD.
 func ParseDate(s string) (Date, error) {
 	if _, err := time.Parse(time.DateOnly, s); err != nil {

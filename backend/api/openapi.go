@@ -216,5 +216,6 @@ func (s *Server) registerRoutes() {
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
 	s.registerCodeRoutes()
+	s.registerPageRoutes()
 	s.registerAuditRoutes()
 }

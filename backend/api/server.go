@@ -17,6 +17,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/qr"
 )
 
@@ -40,6 +41,7 @@ type Server struct {
 	Users     *backend.Users
 	Planning  *planning.Service
 	Codes     *qr.Keyring
+	Visit     *visit.Service
 	Auth      *auth.Service
 	Audit     *backend.AuditLog
 	Store     Pinger

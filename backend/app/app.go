@@ -189,7 +189,8 @@ func (m *Main) build(ctx context.Context) error {
 	}
 	m.Visit = &visit.Service{
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
-		Codes: enterpriseCodes{m.Codes}, Audit: m.Audit, Now: m.Config.Now,
+		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
+		Audit: m.Audit, Now: m.Config.Now,
 	}
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit}
 	m.HTTP = &api.Server{
@@ -197,6 +198,7 @@ func (m *Main) build(ctx context.Context) error {
 		Users:          m.Users,
 		Planning:       m.Planning,
 		Codes:          m.Codes,
+		Visit:          m.Visit,
 		Extra:          []func(*api.Server){mobile.Register},
 		Auth:           m.Auth,
 		Audit:          m.Audit,

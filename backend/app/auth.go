@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/mobileapi"
 	"github.com/fieldcheck/fieldcheck/qr"
 )
@@ -45,4 +47,28 @@ func (e enterpriseCodes) VerifyEnterpriseCode(ctx context.Context, raw string) (
 		return "", "", err
 	}
 	return c.USCC, c.KeyID, nil
+}
+
+// inspectionCodes lets the visit service sign and verify inspection codes
+// with the code-signing ring.
+type inspectionCodes struct{ k *qr.Keyring }
+
+func issued(t *qr.InspectionToken) *visit.IssuedCode {
+	return &visit.IssuedCode{TaskID: t.TaskID, Serial: t.Serial, URL: t.URL(), IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt}
+}
+
+func (c inspectionCodes) SignInspectionCode(ctx context.Context, taskID string, validity time.Duration) (*visit.IssuedCode, error) {
+	t, err := c.k.SignInspectionToken(ctx, taskID, validity)
+	if err != nil {
+		return nil, err
+	}
+	return issued(t), nil
+}
+
+func (c inspectionCodes) VerifyInspectionCode(ctx context.Context, raw string) (*visit.IssuedCode, error) {
+	t, err := c.k.VerifyInspectionToken(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return issued(t), nil
 }

@@ -30,6 +30,8 @@ type Service struct {
 	Targets    backend.TargetStore
 	Inspectors backend.InspectorStore
 	Codes      EnterpriseCodes
+	Inspection InspectionCodes
+	Items      backend.ItemStore
 	Audit      *backend.AuditLog
 	Policy     backend.CheckInPolicy
 	Now        func() time.Time

@@ -1,0 +1,76 @@
+package api_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+func TestInspectionCodeAndPages(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	ctx := context.Background()
+	page, _ := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1})
+	target := page.Items[0]
+	task := &backend.Task{ID: "task-v1", Random: true, DrawID: "2026-scjg-x-v1-d1", TargetID: target.ID, TargetName: target.Name,
+		Items: []string{"SCJG-03"}, Method: backend.MethodOnSite, LeadDepartment: "scjg", Departments: []string{"scjg"},
+		Team: []string{"ins-0", "ins-1"}, TeamUsers: []string{"inspector"}, Status: backend.TaskAccepted}
+	if err := e.m.Stores.Tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"inspector","password":"`+testPassword+`"}`))
+	var tok struct{ AccessToken string }
+	r.json(t, &tok)
+	phone := tok.AccessToken
+
+	r = e.do("POST", "/mobile/v1/tasks/task-v1/code", phone, "", nil)
+	if r.Status != 201 {
+		t.Fatalf("issue code: %d %s", r.Status, r.Body)
+	}
+	var code struct {
+		URL       string
+		ExpiresAt time.Time
+	}
+	r.json(t, &code)
+	u, err := url.Parse(code.URL)
+	if err != nil || !strings.HasPrefix(u.Path, "/v/") {
+		t.Fatalf("code URL %q", code.URL)
+	}
+	if d := code.ExpiresAt.Sub(time.Now()); d < 9*time.Minute || d > 11*time.Minute {
+		t.Fatalf("code valid for %v, want 10 minutes", d)
+	}
+	token := strings.TrimPrefix(u.Path, "/v/")
+	flipped := []byte(token)
+	if flipped[20] == 'A' {
+		flipped[20] = 'B'
+	} else {
+		flipped[20] = 'A'
+	}
+	e.run(t, []scenario{
+		{Name: "ErrOtherTeamsCode", Method: "POST", URL: "/mobile/v1/tasks/nope/code", Token: phone, WantStatus: 404, WantCode: "not_found"},
+		{Name: "OK/GenuinePage", Method: "GET", URL: u.Path, WantStatus: 200, WantContent: []string{"检查真实有效", target.Name, "SC0000", "SC0001", "食品经营许可及经营行为检查", "/public/draws/2026-scjg-x-v1-d1"}},
+		{Name: "ErrTamperedPage", Method: "GET", URL: "/v/" + string(flipped), WantStatus: 200, WantContent: []string{"检查码无效"}},
+		{Name: "ErrGarbagePage", Method: "GET", URL: "/v/hello", WantStatus: 200, WantContent: []string{"检查码无效", "格式不正确"}},
+	})
+	// An hour later the same code has expired.
+	e.m.Codes.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	e.run(t, []scenario{{Name: "ErrExpiredPage", Method: "GET", URL: u.Path, WantStatus: 200, WantContent: []string{"检查码无效", "已过期"}}})
+	e.m.Codes.Now = time.Now
+
+	// The licence code opens the enterprise page.
+	ec, err := e.m.Codes.SignEnterpriseCode(ctx, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu, _ := url.Parse(ec.String())
+	altered := strings.Replace(eu.RequestURI(), "&s=", "&s=x", 1)
+	e.run(t, []scenario{
+		{Name: "OK/EnterprisePage", Method: "GET", URL: eu.RequestURI(), WantStatus: 200, WantContent: []string{"营业执照二维码真实", target.Name, target.ID, "暂无公示"}},
+		{Name: "ErrAlteredLicenceCode", Method: "GET", URL: altered, WantStatus: 200, WantContent: []string{"二维码无效"}},
+		{Name: "ErrUnsignedLicenceLink", Method: "GET", URL: "/e/" + target.ID, WantStatus: 200, WantContent: []string{"二维码无效", target.Name}},
+	})
+}

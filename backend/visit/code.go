@@ -1,0 +1,153 @@
+package visit
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// CodeValidity is how long an inspection code (检查码) shown on a phone
+// stays valid; the app asks for a new one when it runs out.
+const CodeValidity = 10 * time.Minute
+
+// IssuedCode is an inspection code: the URL the QR symbol encodes and what
+// it says.
+type IssuedCode struct {
+	TaskID    string    `json:"taskId"`
+	Serial    string    `json:"serial"`
+	URL       string    `json:"url"`
+	IssuedAt  time.Time `json:"issuedAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// InspectionCodes signs and verifies inspection codes (the qr package).
+type InspectionCodes interface {
+	SignInspectionCode(ctx context.Context, taskID string, validity time.Duration) (*IssuedCode, error)
+	// VerifyInspectionCode returns the code, or an EINVALID error whose
+	// message says why it is not valid (expired, forged, revoked …).
+	VerifyInspectionCode(ctx context.Context, raw string) (*IssuedCode, error)
+}
+
+// IssueCode gives a team member a fresh inspection code for an open task.
+func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, error) {
+	a := backend.ActorFrom(ctx)
+	if a == nil || !a.Fresh {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != backend.RoleInspector || !slices.Contains(t.TeamUsers, a.UserID) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %q not found", taskID)
+	}
+	switch t.Status {
+	case backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskReturned:
+	default:
+		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: it has no inspection code", taskID, t.Status)
+	}
+	code, err := s.Inspection.SignInspectionCode(ctx, t.ID, CodeValidity)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "code.issue", ObjectType: "task", ObjectID: t.ID, Change: code, Detail: "inspection code " + code.Serial})
+	return code, err
+}
+
+// Officer is a team member as the enterprise sees them: the name and the
+// enforcement certificate number it may check (亮证执法).
+type Officer struct {
+	Name   string `json:"name"`
+	CertNo string `json:"certNo"`
+}
+
+// VisitView is what the enterprise learns by scanning an inspection code.
+type VisitView struct {
+	Genuine    bool               `json:"genuine"`
+	Problem    string             `json:"problem,omitempty"` // why not, for a person to read
+	TargetID   string             `json:"targetId,omitempty"`
+	TargetName string             `json:"targetName,omitempty"`
+	Random     bool               `json:"random"`
+	PlanID     string             `json:"planId,omitempty"`
+	DrawID     string             `json:"drawId,omitempty"` // the public draw record proves the random selection
+	Trigger    *backend.Trigger   `json:"trigger,omitempty"`
+	Items      []string           `json:"items,omitempty"` // item names
+	Officers   []Officer          `json:"officers,omitempty"`
+	Status     backend.TaskStatus `json:"status,omitempty"`
+	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
+}
+
+// ViewCode checks an inspection code for anyone who scanned it. A code that
+// is not valid is not an error: the view says why, so that the page can
+// tell the enterprise it may refuse the inspection.
+func (s *Service) ViewCode(ctx context.Context, raw string) (*VisitView, error) {
+	code, err := s.Inspection.VerifyInspectionCode(ctx, raw)
+	if err != nil {
+		if backend.IsCode(err, backend.EINVALID) {
+			return &VisitView{Problem: backend.ErrorMessage(err)}, nil
+		}
+		return nil, err
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, code.TaskID)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return &VisitView{Problem: "the code names a task that does not exist"}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Status == backend.TaskCancelled || t.Status == backend.TaskReplaced {
+		return &VisitView{Problem: "the inspection was cancelled"}, nil
+	}
+	v := &VisitView{Genuine: true, TargetID: t.TargetID, TargetName: t.TargetName, Random: t.Random, PlanID: t.PlanID,
+		DrawID: t.DrawID, Trigger: t.Trigger, Status: t.Status, ExpiresAt: &code.ExpiresAt}
+	for _, c := range t.Items {
+		name := c
+		if it, err := s.Items.FindItemByCode(ctx, c); err == nil {
+			name = it.Name
+		}
+		v.Items = append(v.Items, name)
+	}
+	for _, id := range t.Team {
+		in, err := s.Inspectors.FindInspectorByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		v.Officers = append(v.Officers, Officer{Name: in.Name, CertNo: in.CertNo})
+	}
+	return v, nil
+}
+
+// PublicEnterprise is what anyone may read about a market entity on the page
+// its licence code opens (一公开).
+type PublicEnterprise struct {
+	ID      string               `json:"id"`
+	Name    string               `json:"name"`
+	Address string               `json:"address,omitempty"`
+	Status  backend.TargetStatus `json:"status"`
+	Results []string             `json:"results"` // published inspections, one line each
+}
+
+// PublicEnterprise returns the public record of a market entity and its
+// published inspections.
+func (s *Service) PublicEnterprise(ctx context.Context, uscc string) (*PublicEnterprise, error) {
+	if err := backend.ValidateUSCC(uscc); err != nil {
+		return nil, err
+	}
+	t, err := s.Targets.FindTargetByID(ctx, uscc)
+	if err != nil {
+		return nil, err
+	}
+	e := &PublicEnterprise{ID: t.ID, Name: t.Name, Address: t.Address, Status: t.Status, Results: []string{}}
+	err = s.Tasks.ScanTasks(ctx, backend.TaskFilter{TargetID: uscc, Statuses: []backend.TaskStatus{backend.TaskPublished}}, func(tk *backend.Task) error {
+		kind := "双随机抽查"
+		if !tk.Random {
+			kind = "专项检查"
+		}
+		e.Results = append(e.Results, backend.DateOf(tk.UpdatedAt).String()+" "+kind+"（"+strings.Join(tk.Items, "、")+"）：结果已公示")
+		return nil
+	})
+	return e, err
+}
