@@ -81,7 +81,14 @@ func TestEnterpriseCodesAndCheckIn(t *testing.T) {
 		return e.do("POST", "/mobile/v1/checkins", token, "application/json", strings.NewReader(body))
 	}
 	complaint := `,"reason":"complaint","reference":"12315-2026-0009"`
-	forged := strings.Replace(code, "&s=", "&s=A", 1)[:len(code)]
+	// Change one character in the middle of the signature: still canonical
+	// base64url, but not a signature of this code.
+	i := strings.Index(code, "&s=") + 3 + 20
+	swap := byte('A')
+	if code[i] == 'A' {
+		swap = 'B'
+	}
+	forged := code[:i] + string(swap) + code[i+1:]
 	tests := []struct {
 		name   string
 		token  string
