@@ -3,6 +3,7 @@ package api
 import (
 	"embed"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,64 @@ type page struct {
 	Enterprise  *visit.PublicEnterprise
 	CodeProblem string
 	Results     []string
+	Token       string
+	Rated       bool
+	Message     string
+}
+
+type score struct{ Field, Label string }
+
+// Scores are the three questions of a rating.
+func (page) Scores() []score {
+	return []score{{"conduct", "执法人员文明规范"}, {"professionalism", "检查专业程度"}, {"burden", "对经营的影响（5 为无影响）"}}
+}
+
+// Stars are the possible answers.
+func (page) Stars() []int { return []int{1, 2, 3, 4, 5} }
+
+// ratingForm reads the rating form strictly: known fields only, each once.
+func ratingForm(c *fiber.Ctx) (visit.RatingRequest, error) {
+	r := visit.RatingRequest{Code: c.Params("token"), ClientAddr: c.IP()}
+	ct := strings.ToLower(string(c.Request().Header.ContentType()))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationForm) {
+		return r, backend.Errorf(backend.EINVALID, "the rating is sent by the page's form")
+	}
+	scores := map[string]*int{"conduct": &r.Conduct, "professionalism": &r.Professionalism, "burden": &r.Burden}
+	seen := map[string]bool{}
+	var bad error
+	fail := func(err error) {
+		if bad == nil {
+			bad = err
+		}
+	}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key, val := string(k), string(v)
+		if seen[key] {
+			fail(backend.Errorf(backend.EINVALID, "field %s is given twice", key))
+		}
+		seen[key] = true
+		switch score, isScore := scores[key]; {
+		case isScore:
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				fail(backend.Errorf(backend.EINVALID, "%s must be a number from 1 to 5", key))
+			}
+			*score = n
+		case key == "happened":
+			if val != "yes" && val != "no" {
+				fail(backend.Errorf(backend.EINVALID, "happened must be yes or no"))
+			}
+			r.Happened = val == "yes"
+		case key == "comment":
+			r.Comment = val
+		default:
+			fail(backend.Errorf(backend.EINVALID, "unknown field %s", key))
+		}
+	})
+	if bad == nil && !seen["happened"] {
+		bad = backend.Errorf(backend.EINVALID, "say whether the inspection happened")
+	}
+	return r, bad
 }
 
 var statusNames = map[backend.TargetStatus]string{
@@ -73,8 +132,34 @@ func (s *Server) registerPageRoutes() {
 			if err != nil {
 				return err
 			}
-			return render(c, "visit.html", page{Title: "检查码核验", View: v})
+			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
+	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit, rate it once", Tag: "pages",
+		Handler: func(c *fiber.Ctx) error {
+			p := page{Title: "评价检查"}
+			r, err := ratingForm(c)
+			if err == nil {
+				_, err = s.Visit.Rate(c.UserContext(), r)
+			}
+			switch {
+			case err == nil:
+				p.Rated = true
+			case backend.ErrorCode(err) == backend.EINTERNAL || backend.ErrorCode(err) == backend.EUNAVAILABLE:
+				return err
+			default:
+				p.Message = backend.ErrorMessage(err)
+				c.Status(statusOf[backend.ErrorCode(err)])
+			}
+			return render(c, "rated.html", p)
+		}})
+	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only)", Tag: "oversight", Auth: true,
+		Query: PageParams, Response: backend.Page[*backend.Rating]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
+			if err != nil {
+				return nil, err
+			}
+			return s.Visit.Ratings(c.UserContext(), p)
+		})})
 	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
 		Handler: func(c *fiber.Ctx) error {

@@ -25,16 +25,17 @@ type EnterpriseCodes interface {
 
 // Service records check-ins.
 type Service struct {
-	CheckIns   backend.CheckInStore
-	Tasks      backend.TaskStore
-	Targets    backend.TargetStore
-	Inspectors backend.InspectorStore
-	Codes      EnterpriseCodes
-	Inspection InspectionCodes
-	Items      backend.ItemStore
-	Audit      *backend.AuditLog
-	Policy     backend.CheckInPolicy
-	Now        func() time.Time
+	CheckIns    backend.CheckInStore
+	Tasks       backend.TaskStore
+	Targets     backend.TargetStore
+	Inspectors  backend.InspectorStore
+	Codes       EnterpriseCodes
+	Inspection  InspectionCodes
+	Items       backend.ItemStore
+	RatingStore backend.RatingStore
+	Audit       *backend.AuditLog
+	Policy      backend.CheckInPolicy
+	Now         func() time.Time
 }
 
 // CheckInRequest is what the phone sends, live or hours later from its
