@@ -1,0 +1,204 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// browser is a headless Chromium driven over the DevTools protocol.
+type browser struct {
+	t    *testing.T
+	ws   *websocket.Conn
+	next int
+}
+
+// newBrowser starts Debian's chromium with the flags this workplace needs
+// and connects to its first page.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("FIELDCHECK_SKIP_BROWSER") == "1" {
+			t.Skip("chromium missing and FIELDCHECK_SKIP_BROWSER=1")
+		}
+		t.Fatal("chromium is missing: install Debian's chromium (bash .ci/run does)")
+	}
+	cmd := exec.Command(path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var devtools string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if _, u, ok := strings.Cut(sc.Text(), "DevTools listening on "); ok {
+			devtools = u
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() { // keep draining, or chromium blocks on a full pipe
+		}
+	}()
+	if devtools == "" {
+		t.Fatal("chromium did not start its DevTools server")
+	}
+	u, _ := url.Parse(devtools)
+	var targets []struct {
+		Type, WebSocketDebuggerURL string
+	}
+	resp, err := http.Get("http://" + u.Host + "/json/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&targets); err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets {
+		if tg.Type == "page" {
+			ws, err := websocket.Dial(tg.WebSocketDebuggerURL, "", "http://localhost/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ws.Close() })
+			return &browser{t: t, ws: ws}
+		}
+	}
+	t.Fatal("chromium has no page")
+	return nil
+}
+
+// call sends one DevTools command and returns its result.
+func (b *browser) call(method string, params any) json.RawMessage {
+	b.t.Helper()
+	b.next++
+	id := b.next
+	if err := websocket.JSON.Send(b.ws, map[string]any{"id": id, "method": method, "params": params}); err != nil {
+		b.t.Fatal(err)
+	}
+	_ = b.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var msg struct {
+			ID     int             `json:"id"`
+			Result json.RawMessage `json:"result"`
+			Error  *struct{ Message string }
+		}
+		if err := websocket.JSON.Receive(b.ws, &msg); err != nil {
+			b.t.Fatalf("%s: %v", method, err)
+		}
+		if msg.ID != id {
+			continue // an event
+		}
+		if msg.Error != nil {
+			b.t.Fatalf("%s: %s", method, msg.Error.Message)
+		}
+		return msg.Result
+	}
+}
+
+// eval evaluates JavaScript in the page and returns its value as text.
+func (b *browser) eval(expr string) string {
+	b.t.Helper()
+	var r struct {
+		Result struct{ Value any }
+	}
+	_ = json.Unmarshal(b.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &r)
+	return fmt.Sprint(r.Result.Value)
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func (b *browser) waitFor(expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for b.eval(expr) != "true" {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("timed out waiting for %s; page: %s", expr, b.eval("document.body ? document.body.innerText : ''"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRatingInBrowser is what an enterprise does: scan the inspector's
+// code, see the page, rate the visit, submit; the oversight office then
+// reads the rating through the API.
+func TestRatingInBrowser(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	base := e.serve(t)
+	ctx := context.Background()
+	page, _ := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1})
+	target := page.Items[0]
+	task := &backend.Task{ID: "task-b1", Random: true, TargetID: target.ID, TargetName: target.Name, Items: []string{"SCJG-03"},
+		Method: backend.MethodOnSite, LeadDepartment: "scjg", Departments: []string{"scjg"},
+		Team: []string{"ins-0", "ins-1"}, TeamUsers: []string{"inspector"}, Status: backend.TaskCheckedIn}
+	if err := e.m.Stores.Tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	code, err := e.m.Codes.SignInspectionToken(ctx, task.ID, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t)
+	b.call("Page.enable", map[string]any{})
+	b.call("Page.navigate", map[string]any{"url": base + "/v/" + code.String()})
+	b.waitFor(`document.readyState === "complete" && !!document.querySelector("#verdict")`)
+	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "检查真实有效") {
+		t.Fatalf("verdict %q", v)
+	}
+	if o := b.eval(`document.querySelector("#officers").innerText`); !strings.Contains(o, "SC0000") || !strings.Contains(o, "SC0001") {
+		t.Fatalf("officers %q", o)
+	}
+	b.eval(`document.querySelector('input[name=conduct][value="5"]').click();
+		document.querySelector('input[name=professionalism][value="4"]').click();
+		document.querySelector('input[name=burden][value="3"]').click();
+		document.querySelector('textarea[name=comment]').value = "检查规范，耗时约一小时";
+		document.querySelector('#rating button').click(); true`)
+	b.waitFor(`location.pathname.endsWith("/rating") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
+	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "评价已提交") {
+		t.Fatalf("after submitting: %q", v)
+	}
+
+	// Read back through the API, as the oversight office.
+	r := e.do("GET", "/api/v1/ratings", e.login("admin"), "", nil)
+	var got struct{ Items []backend.Rating }
+	r.json(t, &got)
+	if len(got.Items) != 1 {
+		t.Fatalf("ratings %s", r.Body)
+	}
+	rt := got.Items[0]
+	if rt.TaskID != task.ID || !rt.Happened || rt.Conduct != 5 || rt.Professionalism != 4 || rt.Burden != 3 || rt.Comment != "检查规范，耗时约一小时" {
+		t.Fatalf("stored rating %+v", rt)
+	}
+	// The team never sees it.
+	if r := e.do("GET", "/api/v1/ratings", e.login("manager"), "", nil); r.Status != 403 {
+		t.Fatalf("manager reads ratings: %d", r.Status)
+	}
+
+	// A second rating of the same visit is refused, on the same page.
+	b.call("Page.navigate", map[string]any{"url": base + "/v/" + code.String()})
+	b.waitFor(`document.readyState === "complete" && location.pathname.indexOf("/rating") < 0 && !!document.querySelector("#rating")`)
+	b.eval(`for (const f of ["conduct","professionalism","burden"]) document.querySelector('input[name='+f+'][value="1"]').click();
+		document.querySelector('#rating button').click(); true`)
+	b.waitFor(`location.pathname.endsWith("/rating") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
+	if v := b.eval(`document.body.innerText`); !strings.Contains(v, "评价未能提交") || !strings.Contains(v, "rated already") {
+		t.Fatalf("second rating page: %q", v)
+	}
+}
