@@ -202,3 +202,39 @@ func TestRatingInBrowser(t *testing.T) {
 		t.Fatalf("second rating page: %q", v)
 	}
 }
+
+// TestComplaintInBrowser: the licence code opens the enterprise page; its
+// complaint form is filled and sent; the oversight office reads it.
+func TestComplaintInBrowser(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	base := e.serve(t)
+	ctx := context.Background()
+	page, _ := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1})
+	target := page.Items[0]
+	code, err := e.m.Codes.SignEnterpriseCode(ctx, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(code.String())
+	b := newBrowser(t)
+	b.call("Page.enable", map[string]any{})
+	b.call("Page.navigate", map[string]any{"url": base + u.RequestURI()})
+	b.waitFor(`document.readyState === "complete" && !!document.querySelector("#complaint")`)
+	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "营业执照二维码真实") {
+		t.Fatalf("verdict %q", v)
+	}
+	b.eval(`document.querySelector('select[name=category]').value = "repeated";
+		document.querySelector('textarea[name=text]').value = "本月已被检查三次，影响经营";
+		document.querySelector('#complaint button').click(); true`)
+	b.waitFor(`location.pathname.endsWith("/complaint") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
+	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "投诉已受理") {
+		t.Fatalf("after sending: %q", b.eval(`document.body.innerText`))
+	}
+	r := e.do("GET", "/api/v1/complaints", e.login("admin"), "", nil)
+	var got struct{ Items []backend.Complaint }
+	r.json(t, &got)
+	if len(got.Items) != 1 || got.Items[0].TargetID != target.ID || got.Items[0].Category != "repeated" || got.Items[0].Text != "本月已被检查三次，影响经营" {
+		t.Fatalf("complaints %s", r.Body)
+	}
+}

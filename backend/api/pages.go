@@ -26,6 +26,7 @@ type page struct {
 	CodeProblem string
 	Results     []string
 	Token       string
+	K, S        string // the licence code's key id and signature, for the complaint form
 	Rated       bool
 	Message     string
 }
@@ -40,49 +41,77 @@ func (page) Scores() []score {
 // Stars are the possible answers.
 func (page) Stars() []int { return []int{1, 2, 3, 4, 5} }
 
-// ratingForm reads the rating form strictly: known fields only, each once.
-func ratingForm(c *fiber.Ctx) (visit.RatingRequest, error) {
-	r := visit.RatingRequest{Code: c.Params("token"), ClientAddr: c.IP()}
+// readForm reads a form-encoded body strictly: only the given fields, each
+// at most once. Pages post forms; nothing else is accepted.
+func readForm(c *fiber.Ctx, fields map[string]*string) error {
 	ct := strings.ToLower(string(c.Request().Header.ContentType()))
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationForm) {
-		return r, backend.Errorf(backend.EINVALID, "the rating is sent by the page's form")
+		return backend.Errorf(backend.EINVALID, "this is sent by the page's form")
 	}
-	scores := map[string]*int{"conduct": &r.Conduct, "professionalism": &r.Professionalism, "burden": &r.Burden}
 	seen := map[string]bool{}
 	var bad error
-	fail := func(err error) {
-		if bad == nil {
-			bad = err
-		}
-	}
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		key, val := string(k), string(v)
-		if seen[key] {
-			fail(backend.Errorf(backend.EINVALID, "field %s is given twice", key))
+		key := string(k)
+		dst, known := fields[key]
+		switch {
+		case bad != nil:
+		case !known:
+			bad = backend.Errorf(backend.EINVALID, "unknown field %s", key)
+		case seen[key]:
+			bad = backend.Errorf(backend.EINVALID, "field %s is given twice", key)
+		default:
+			*dst = string(v)
 		}
 		seen[key] = true
-		switch score, isScore := scores[key]; {
-		case isScore:
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				fail(backend.Errorf(backend.EINVALID, "%s must be a number from 1 to 5", key))
-			}
-			*score = n
-		case key == "happened":
-			if val != "yes" && val != "no" {
-				fail(backend.Errorf(backend.EINVALID, "happened must be yes or no"))
-			}
-			r.Happened = val == "yes"
-		case key == "comment":
-			r.Comment = val
-		default:
-			fail(backend.Errorf(backend.EINVALID, "unknown field %s", key))
-		}
 	})
-	if bad == nil && !seen["happened"] {
-		bad = backend.Errorf(backend.EINVALID, "say whether the inspection happened")
+	return bad
+}
+
+// ratingForm reads the rating form.
+func ratingForm(c *fiber.Ctx) (visit.RatingRequest, error) {
+	r := visit.RatingRequest{Code: c.Params("token"), ClientAddr: c.IP()}
+	var happened, conduct, professionalism, burden string
+	err := readForm(c, map[string]*string{"happened": &happened, "conduct": &conduct,
+		"professionalism": &professionalism, "burden": &burden, "comment": &r.Comment})
+	if err != nil {
+		return r, err
 	}
-	return r, bad
+	if happened != "yes" && happened != "no" {
+		return r, backend.Errorf(backend.EINVALID, "say whether the inspection happened")
+	}
+	r.Happened = happened == "yes"
+	for _, sc := range []struct {
+		name string
+		val  string
+		dst  *int
+	}{{"conduct", conduct, &r.Conduct}, {"professionalism", professionalism, &r.Professionalism}, {"burden", burden, &r.Burden}} {
+		n, err := strconv.Atoi(sc.val)
+		if err != nil {
+			return r, backend.Errorf(backend.EINVALID, "%s must be rated from 1 to 5", sc.name)
+		}
+		*sc.dst = n
+	}
+	return r, nil
+}
+
+// pageError turns a refusal into the page's message and status; a failure
+// of the server stays an error.
+func pageError(c *fiber.Ctx, p *page, err error) error {
+	if code := backend.ErrorCode(err); code == backend.EINTERNAL || code == backend.EUNAVAILABLE {
+		return err
+	}
+	p.Message = backend.ErrorMessage(err)
+	c.Status(statusOf[backend.ErrorCode(err)])
+	return nil
+}
+
+// Categories are the complaint form's choices, in a stable order.
+func (page) Categories() [][2]string {
+	var out [][2]string
+	for _, k := range []string{"no-certificate", "conduct", "improper-gain", "repeated", "burden", "other"} {
+		out = append(out, [2]string{k, backend.ComplaintCategories[backend.ComplaintCategory(k)]})
+	}
+	return out
 }
 
 var statusNames = map[backend.TargetStatus]string{
@@ -141,14 +170,10 @@ func (s *Server) registerPageRoutes() {
 			if err == nil {
 				_, err = s.Visit.Rate(c.UserContext(), r)
 			}
-			switch {
-			case err == nil:
+			if err == nil {
 				p.Rated = true
-			case backend.ErrorCode(err) == backend.EINTERNAL || backend.ErrorCode(err) == backend.EUNAVAILABLE:
+			} else if err := pageError(c, &p, err); err != nil {
 				return err
-			default:
-				p.Message = backend.ErrorMessage(err)
-				c.Status(statusOf[backend.ErrorCode(err)])
 			}
 			return render(c, "rated.html", p)
 		}})
@@ -160,6 +185,35 @@ func (s *Server) registerPageRoutes() {
 			}
 			return s.Visit.Ratings(c.UserContext(), p)
 		})})
+	s.Add(Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
+		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
+		Handler: func(c *fiber.Ctx) error {
+			p := page{Title: "投诉"}
+			req := visit.ComplaintRequest{Code: "/e/" + c.Params("uscc") + "?" + string(c.Request().URI().QueryString()), ClientAddr: c.IP()}
+			var category string
+			err := readForm(c, map[string]*string{"category": &category, "text": &req.Text, "contact": &req.Contact})
+			req.Category = backend.ComplaintCategory(category)
+			if err == nil {
+				_, err = s.Visit.Complain(c.UserContext(), req)
+			}
+			if err == nil {
+				p.Rated = true
+			} else if err := pageError(c, &p, err); err != nil {
+				return err
+			}
+			if backend.IsCode(err, backend.ETOOMANY) {
+				c.Set(fiber.HeaderRetryAfter, "3600")
+			}
+			return render(c, "complained.html", p)
+		}})
+	s.Add(Route{Method: "GET", Path: "/api/v1/complaints", Summary: "Complaints by enterprises about inspections (oversight: administrators only)", Tag: "oversight", Auth: true,
+		Query: PageParams, Response: backend.Page[*backend.Complaint]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
+			if err != nil {
+				return nil, err
+			}
+			return s.Visit.ListComplaints(c.UserContext(), p)
+		})})
 	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
 		Handler: func(c *fiber.Ctx) error {
@@ -167,6 +221,7 @@ func (s *Server) registerPageRoutes() {
 			raw := c.Path()
 			if q := string(c.Request().URI().QueryString()); q != "" {
 				raw += "?" + q
+				p.K, p.S = c.Query("k"), c.Query("s")
 			}
 			if _, _, err := s.Visit.Codes.VerifyEnterpriseCode(c.UserContext(), raw); err != nil {
 				if !backend.IsCode(err, backend.EINVALID) {

@@ -74,3 +74,41 @@ func TestInspectionCodeAndPages(t *testing.T) {
 		{Name: "ErrUnsignedLicenceLink", Method: "GET", URL: "/e/" + target.ID, WantStatus: 200, WantContent: []string{"二维码无效", target.Name}},
 	})
 }
+
+func TestComplaintLimits(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	ctx := context.Background()
+	page, _ := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1})
+	id := page.Items[0].ID
+	code, err := e.m.Codes.SignEnterpriseCode(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(code.String())
+	action := "/e/" + id + "/complaint?" + u.RawQuery
+	form := "application/x-www-form-urlencoded"
+	good := "category=conduct&text=" + url.QueryEscape("检查人员态度粗暴")
+	e.run(t, []scenario{
+		{Name: "ErrUnknownField", Method: "POST", URL: action, ContentType: form, Body: good + "&admin=1", WantStatus: 400, WantContent: []string{"unknown field admin"}},
+		{Name: "ErrJSON", Method: "POST", URL: action, ContentType: "application/json", Body: `{"text":"x"}`, WantStatus: 400},
+		{Name: "ErrNoCategory", Method: "POST", URL: action, ContentType: form, Body: "category=bribery&text=" + url.QueryEscape("检查人员态度粗暴"), WantStatus: 400, WantContent: []string{"choose"}},
+		{Name: "ErrForgedCode", Method: "POST", URL: "/e/" + id + "/complaint?k=AAAAAAAA&s=" + strings.Repeat("A", 86), ContentType: form, Body: good, WantStatus: 400},
+		{Name: "ErrOversightOnly", Method: "GET", URL: "/api/v1/complaints", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+	})
+	for i := 1; i <= 5; i++ {
+		if r := e.do("POST", action, "", form, strings.NewReader(good)); r.Status != 200 {
+			t.Fatalf("complaint %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	r := e.do("POST", action, "", form, strings.NewReader(good))
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "投诉未能提交") {
+		t.Fatalf("6th complaint from one address: %d %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	list := e.do("GET", "/api/v1/complaints", e.login("admin"), "", nil)
+	var got struct{ Items []backend.Complaint }
+	list.json(t, &got)
+	if len(got.Items) != 5 {
+		t.Fatalf("%d complaints stored, want 5 (the flood is refused, nothing else lost)", len(got.Items))
+	}
+}

@@ -190,8 +190,8 @@ func (m *Main) build(ctx context.Context) error {
 	m.Visit = &visit.Service{
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
-		RatingStore: &mongo.RatingStore{DB: db},
-		Audit:       m.Audit, Now: m.Config.Now,
+		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
+		Audit: m.Audit, Now: m.Config.Now,
 	}
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit}
 	m.HTTP = &api.Server{

@@ -158,7 +158,7 @@ var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
-	colCheckIns, colCodeKeys, colRevoked, colRatings,
+	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

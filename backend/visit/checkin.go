@@ -33,6 +33,8 @@ type Service struct {
 	Inspection  InspectionCodes
 	Items       backend.ItemStore
 	RatingStore backend.RatingStore
+	Complaints  backend.ComplaintStore
+	Throttle    backend.ThrottleStore
 	Audit       *backend.AuditLog
 	Policy      backend.CheckInPolicy
 	Now         func() time.Time

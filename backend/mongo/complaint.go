@@ -1,0 +1,26 @@
+package mongo
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+const colComplaints = "complaints"
+
+// ComplaintStore implements backend.ComplaintStore.
+type ComplaintStore struct{ DB *DB }
+
+var _ backend.ComplaintStore = (*ComplaintStore)(nil)
+
+func (s *ComplaintStore) CreateComplaint(ctx context.Context, c *backend.Complaint) error {
+	c.CreatedAt = s.DB.now()
+	_, err := s.DB.c(colComplaints).InsertOne(ctx, c)
+	return translate("CreateComplaint", err)
+}
+
+func (s *ComplaintStore) FindComplaints(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Complaint], error) {
+	return findPage(ctx, s.DB, s.DB.c(colComplaints), "FindComplaints", bson.D{}, p, func(c *backend.Complaint) string { return c.ID })
+}
