@@ -193,4 +193,24 @@ type CheckInStore interface {
 	CreateCheckIn(ctx context.Context, c *CheckIn) error // a second check-in with the same id is ECONFLICT
 	FindCheckIn(ctx context.Context, id string) (*CheckIn, error)
 	FindCheckInsOfTask(ctx context.Context, taskID string) ([]*CheckIn, error)
+	// FindCheckInsOfTarget returns the check-ins at a target since a time.
+	FindCheckInsOfTarget(ctx context.Context, targetID string, since time.Time) ([]*CheckIn, error)
+	// UpdateCheckIn replaces a check-in (a back-filled task, cleared flags).
+	UpdateCheckIn(ctx context.Context, c *CheckIn) error
+}
+
+// FrequentVisits is how many visits (distinct days with a check-in) in
+// FrequentWindow make an enterprise's inspections "frequent" for oversight.
+const (
+	FrequentVisits = 3
+	FrequentWindow = 30 * 24 * time.Hour
+)
+
+// VisitDays counts the distinct calendar days with a check-in.
+func VisitDays(cs []*CheckIn) int {
+	days := map[Date]bool{}
+	for _, c := range cs {
+		days[DateOf(c.DeviceTime)] = true
+	}
+	return len(days)
 }

@@ -217,5 +217,6 @@ func (s *Server) registerRoutes() {
 	s.registerPlanRoutes()
 	s.registerCodeRoutes()
 	s.registerPageRoutes()
+	s.registerVisitRoutes()
 	s.registerAuditRoutes()
 }

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -26,6 +27,27 @@ func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([
 	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTask", bson.D{{Key: "taskId", Value: taskID}},
 		func(c *backend.CheckIn) error { out = append(out, c); return nil })
 	return out, err
+}
+
+func (s *CheckInStore) FindCheckInsOfTarget(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
+	var out []*backend.CheckIn
+	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTarget",
+		bson.D{{Key: "targetId", Value: targetID}, {Key: "deviceTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
+		func(c *backend.CheckIn) error { out = append(out, c); return nil })
+	return out, err
+}
+
+// UpdateCheckIn replaces a check-in. Check-ins are written by one request
+// each and changed only by a back-fill, so no version is kept.
+func (s *CheckInStore) UpdateCheckIn(ctx context.Context, c *backend.CheckIn) error {
+	res, err := s.DB.c(colCheckIns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c)
+	if err != nil {
+		return translate("UpdateCheckIn", err)
+	}
+	if res.MatchedCount == 0 {
+		return notFound("UpdateCheckIn", "check-in", c.ID)
+	}
+	return nil
 }
 
 // FindCheckIn returns one check-in by id (the phone's idempotency key).

@@ -139,6 +139,15 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 		c.Reason, c.Reference, c.Note = req.Reason, req.Reference, req.Note
 	}
 	c.Judge(target, s.Policy)
+	// Several visits to one enterprise within a month are flagged: 多头
+	// 检查 and 重复检查 are what 双随机 is meant to end.
+	recent, err := s.CheckIns.FindCheckInsOfTarget(ctx, target.ID, c.DeviceTime.Add(-backend.FrequentWindow))
+	if err != nil {
+		return nil, err
+	}
+	if backend.VisitDays(append(recent, c)) >= backend.FrequentVisits {
+		c.Flags = append(c.Flags, backend.FlagFrequentVisit)
+	}
 	if err := s.CheckIns.CreateCheckIn(ctx, c); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) { // the same id raced in
 			return s.CheckIns.FindCheckIn(ctx, req.ID)

@@ -2,6 +2,7 @@ package visit_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -171,5 +172,73 @@ func TestCheckInRefused(t *testing.T) {
 	// Nothing refused was stored.
 	if _, err := f.svc.CheckIns.FindCheckIn(context.Background(), "ci-li-1003"); !backend.IsCode(err, backend.ENOTFOUND) {
 		t.Fatalf("refused check-in stored: %v", err)
+	}
+}
+
+// TestFrequentVisits flags the third day of check-ins at one enterprise
+// within a month.
+func TestFrequentVisits(t *testing.T) {
+	f := newFixture(t)
+	for i, daysAgo := range []int{20, 9, 0} {
+		r := req(fmt.Sprintf("ci-li-freq%d", i), "code-b")
+		r.Reason, r.Reference = backend.ReasonComplaint, "12315-2026-77"
+		f.svc.Now = func() time.Time { return now.AddDate(0, 0, -daysAgo) }
+		r.DeviceTime = now.AddDate(0, 0, -daysAgo).Add(-time.Minute)
+		c, err := f.svc.CheckIn(officer("li"), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frequent := slices.Contains(c.Flags, backend.FlagFrequentVisit)
+		if frequent != (i == 2) {
+			t.Fatalf("visit %d: frequent=%v, want %v", i+1, frequent, i == 2)
+		}
+	}
+}
+
+func TestEmergencyBackfill(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	r := req("ci-li-emer1", "code-b")
+	r.Reason, r.Note = backend.ReasonEmergency, "群众举报燃气泄漏，立即到场"
+	c, err := f.svc.CheckIn(officer("li"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.Flags, backend.FlagBackfillDue) {
+		t.Fatalf("emergency check-in flags %v", c.Flags)
+	}
+	task := &backend.Task{ID: "adhoc-1", TargetID: f.b, Items: []string{"X"}, Method: backend.MethodOnSite, LeadDepartment: "scjg",
+		Departments: []string{"scjg"}, Team: []string{"ins-1", "ins-2"}, TeamUsers: []string{"li", "wang"}, Status: backend.TaskCheckedIn,
+		Trigger: &backend.Trigger{Kind: backend.TriggerComplaint, Reference: "12315", Reason: "燃气泄漏"}}
+	if err := f.tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	manager := backend.WithActor(ctx, &backend.Actor{UserID: "m", Role: backend.RoleManager, Departments: []string{"scjg"}, Fresh: true})
+	tests := []struct {
+		name string
+		ctx  context.Context
+		ci   string
+		task string
+		at   time.Time
+		want string
+	}{
+		{"ErrInspector", officer("li"), c.ID, "adhoc-1", now, backend.EFORBIDDEN},
+		{"ErrWrongTarget", manager, c.ID, "task-1", now, backend.EINVALID},
+		{"ErrTooLate", manager, c.ID, "adhoc-1", now.Add(11 * 24 * time.Hour), backend.EINVALID},
+		{"OK", manager, c.ID, "adhoc-1", now.Add(9 * 24 * time.Hour), ""},
+		{"ErrTwice", manager, c.ID, "adhoc-1", now, backend.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.svc.Now = func() time.Time { return tt.at }
+			_, err := f.svc.Backfill(tt.ctx, tt.ci, tt.task)
+			if got := backend.ErrorCode(err); got != tt.want {
+				t.Fatalf("Backfill: %v (code %q), want %q", err, got, tt.want)
+			}
+		})
+	}
+	got, _ := f.svc.CheckIns.FindCheckIn(ctx, c.ID)
+	if got.TaskID != "adhoc-1" || slices.Contains(got.Flags, backend.FlagBackfillDue) || !slices.Contains(got.Flags, backend.FlagNoTask) {
+		t.Fatalf("back-filled check-in %+v", got)
 	}
 }
