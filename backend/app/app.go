@@ -62,6 +62,7 @@ type Main struct {
 	Codes     *qr.Keyring
 	Auth      *auth.Service
 	Mobile    *auth.Service
+	TokenKeys *auth.Keyring
 	HTTP      *api.Server
 
 	embedded *embedded.Server

@@ -19,6 +19,7 @@ func newAuth(ctx context.Context, m *Main) error {
 	if err := keys.Load(ctx); err != nil {
 		return err
 	}
+	m.TokenKeys = keys
 	for _, a := range []struct {
 		svc *(*auth.Service)
 		cfg auth.Config

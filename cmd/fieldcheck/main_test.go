@@ -236,3 +236,45 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Fatalf("stdout %q does not announce the address", out.String())
 	}
 }
+
+// TestKeysCommand rotates the code ring: the old key keeps verifying its
+// codes until it is retired, then they are refused as retired.
+func TestKeysCommand(t *testing.T) {
+	c := newCLI(t)
+	m := c.open()
+	ctx := context.Background()
+	old, err := m.Codes.SignEnterpriseCode(ctx, "91440300708461136T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	out, _, code := c.run("", "keys", "rotate")
+	if code != 0 || !strings.HasPrefix(out, "new codes key ") {
+		t.Fatalf("rotate: exit %d %q", code, out)
+	}
+	out, _, code = c.run("", "keys", "list")
+	if code != 0 || !strings.Contains(out, old.KeyID) || !strings.Contains(out, "current") || !strings.Contains(out, "valid") {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
+	m = c.open()
+	if _, err := m.Codes.VerifyEnterpriseCode(ctx, old.String()); err != nil {
+		t.Fatalf("old code after rotation: %v", err)
+	}
+	m.Close()
+	if _, stderr, code := c.run("", "keys", "retire", old.KeyID); code != 0 {
+		t.Fatalf("retire: exit %d %s", code, stderr)
+	}
+	m = c.open()
+	if _, err := m.Codes.VerifyEnterpriseCode(ctx, old.String()); err == nil || !strings.Contains(err.Error(), "retired") {
+		t.Fatalf("old code after retirement: %v, want refused as retired", err)
+	}
+	if _, _, code := c.run("", "keys", "retire"); code != 2 {
+		t.Fatalf("retire without kid: exit %d, want 2", code)
+	}
+	if _, _, code := c.run("", "keys", "rotate", "--ring", "tokens", "--activate-in", "1h"); code != 2 {
+		t.Fatalf("--activate-in on the token ring: exit %d, want 2", code)
+	}
+	if out, _, code := c.run("", "keys", "rotate", "--ring", "tokens"); code != 0 || !strings.HasPrefix(out, "new tokens key ") {
+		t.Fatalf("rotate tokens: exit %d %q", code, out)
+	}
+}

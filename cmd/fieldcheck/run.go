@@ -27,6 +27,8 @@ Usage:
   fieldcheck user    reset-password USERNAME [flags]
   fieldcheck audit   verify [flags]          check the audit log's hash chain
   fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
+  fieldcheck keys    list|rotate|retire KID [--ring codes|tokens] [--activate-in 720h]
+                                             the signing keys of printed codes or access tokens
 
 Common flags:
   --data DIR         data directory of the embedded store (default ./fieldcheck-data)
@@ -86,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAudit(ctx, rest, stdout, stderr)
 	case "draw":
 		return runDraw(ctx, rest, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// runKeys lists, rotates and retires the signing keys of the two rings:
+// "tokens" (access tokens, minutes) and "codes" (printed licence codes and
+// inspection codes, years).
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError("keys needs a subcommand: list, rotate or retire KID")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	ring := fs.String("ring", "codes", "tokens (access tokens) or codes (licence and inspection codes)")
+	activateIn := fs.Duration("activate-in", 0, "rotate codes: publish the new key now, sign with it after this long (e.g. 720h), so offline apps learn it first")
+	pos, err := parse(fs, args[1:], stderr)
+	if err != nil {
+		return err
+	}
+	if *ring != "tokens" && *ring != "codes" {
+		return usageError("--ring must be tokens or codes")
+	}
+	switch {
+	case sub == "list" || sub == "rotate":
+		if len(pos) != 0 {
+			return usageError("keys %s takes no arguments", sub)
+		}
+	case sub == "retire":
+		if len(pos) != 1 {
+			return usageError("keys retire needs the KID")
+		}
+	default:
+		return usageError("unknown keys subcommand %q", sub)
+	}
+	if *activateIn < 0 || (*activateIn > 0 && (*ring != "codes" || sub != "rotate")) {
+		return usageError("--activate-in is for rotating the codes ring, and not negative")
+	}
+	m, ctx, err := openStore(ctx, &sf, stderr, "keys")
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	audit := func(action, kid string) error {
+		_, err := m.Audit.Append(ctx, backend.AuditRecord{Action: "keys." + action, ObjectType: "key-ring", ObjectID: *ring, Detail: kid})
+		return err
+	}
+	switch sub {
+	case "rotate":
+		var kid string
+		if *ring == "codes" {
+			kid, err = m.Codes.Rotate(ctx, time.Now().Add(*activateIn))
+		} else {
+			kid, err = m.TokenKeys.Rotate(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new %s key %s\n", *ring, kid)
+		return audit("rotate", kid)
+	case "retire":
+		if *ring == "codes" {
+			err = m.Codes.Retire(ctx, pos[0])
+		} else {
+			err = m.TokenKeys.Retire(ctx, pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "retired %s key %s\n", *ring, pos[0])
+		return audit("retire", pos[0])
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "kid\tstatus\tactivated\tretired")
+	if *ring == "codes" {
+		keys, err := m.Codes.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Status, k.ActivatedAt.Format(time.RFC3339), when(k.RetiredAt))
+		}
+	} else {
+		keys, err := m.TokenKeys.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			status := "valid"
+			if k.Active {
+				status = "current"
+			} else if k.RetiredAt != nil {
+				status = "retired"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, status, k.ActivatedAt.Format(time.RFC3339), when(k.RetiredAt))
+		}
+	}
+	return tw.Flush()
+}
+
+func when(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
