@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/ringcache"
 )
 
 // AlgEd25519 is the only signature algorithm of both codes.
@@ -428,30 +429,8 @@ func (k *Keyring) lookup(ctx context.Context, kid string) (*ringKey, *ring, erro
 // cached ring (codes keep verifying while the store is briefly away) and is
 // retried after MaxAge.
 func (k *Keyring) current(ctx context.Context) (*ring, error) {
-	r := k.set.Load()
-	if r == nil {
-		k.loadMu.Lock()
-		defer k.loadMu.Unlock()
-		if r = k.set.Load(); r != nil {
-			return r, nil
-		}
-		return k.load(ctx, true)
-	}
-	if k.now().Sub(r.loadedAt) < k.MaxAge || !k.loadMu.TryLock() {
-		return r, nil // fresh, or someone is refreshing it right now
-	}
-	defer k.loadMu.Unlock()
-	if r = k.set.Load(); k.now().Sub(r.loadedAt) < k.MaxAge {
-		return r, nil
-	}
-	fresh, err := k.load(ctx, false)
-	if err != nil {
-		stale := *r
-		stale.loadedAt = k.now()
-		k.set.Store(&stale)
-		return &stale, nil
-	}
-	return fresh, nil
+	return ringcache.Current(ctx, &k.loadMu, &k.set, k.now, k.MaxAge,
+		func(x *ring) *time.Time { return &x.loadedAt }, k.load)
 }
 
 // load reads the ring from the store and caches it. With bootstrap, a ring

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/ringcache"
 )
 
 // AlgEdDSA is the only JWS algorithm fieldcheck signs or accepts.
@@ -232,30 +233,8 @@ func (k *Keyring) publicKey(ctx context.Context, kid string) (ed25519.PublicKey,
 // cached ring (verification goes on while the store is briefly away) and is
 // retried after MaxAge.
 func (k *Keyring) current(ctx context.Context) (*keySet, error) {
-	set := k.set.Load()
-	if set == nil {
-		k.loadMu.Lock()
-		defer k.loadMu.Unlock()
-		if set = k.set.Load(); set != nil {
-			return set, nil
-		}
-		return k.load(ctx, true)
-	}
-	if k.now().Sub(set.loadedAt) < k.MaxAge || !k.loadMu.TryLock() {
-		return set, nil // fresh, or someone is refreshing it right now
-	}
-	defer k.loadMu.Unlock()
-	if set = k.set.Load(); k.now().Sub(set.loadedAt) < k.MaxAge {
-		return set, nil
-	}
-	fresh, err := k.load(ctx, false)
-	if err != nil {
-		stale := *set
-		stale.loadedAt = k.now()
-		k.set.Store(&stale)
-		return &stale, nil
-	}
-	return fresh, nil
+	return ringcache.Current(ctx, &k.loadMu, &k.set, k.now, k.MaxAge,
+		func(x *keySet) *time.Time { return &x.loadedAt }, k.load)
 }
 
 // load reads the ring from the store and caches it. With bootstrap, an empty
