@@ -101,10 +101,20 @@ func newBrowser(t *testing.T) *browser {
 // call sends one DevTools command and returns its result.
 func (b *browser) call(method string, params any) json.RawMessage {
 	b.t.Helper()
+	res, err := b.try(method, params)
+	if err != nil {
+		b.t.Fatalf("%s: %v", method, err)
+	}
+	return res
+}
+
+// try sends one DevTools command; a command the page's navigation cut
+// short comes back as an error.
+func (b *browser) try(method string, params any) (json.RawMessage, error) {
 	b.next++
 	id := b.next
 	if err := websocket.JSON.Send(b.ws, map[string]any{"id": id, "method": method, "params": params}); err != nil {
-		b.t.Fatal(err)
+		return nil, err
 	}
 	_ = b.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
@@ -114,25 +124,30 @@ func (b *browser) call(method string, params any) json.RawMessage {
 			Error  *struct{ Message string }
 		}
 		if err := websocket.JSON.Receive(b.ws, &msg); err != nil {
-			b.t.Fatalf("%s: %v", method, err)
+			return nil, err
 		}
 		if msg.ID != id {
 			continue // an event
 		}
 		if msg.Error != nil {
-			b.t.Fatalf("%s: %s", method, msg.Error.Message)
+			return nil, fmt.Errorf("%s", msg.Error.Message)
 		}
-		return msg.Result
+		return msg.Result, nil
 	}
 }
 
-// eval evaluates JavaScript in the page and returns its value as text.
+// eval evaluates JavaScript in the page and returns its value as text;
+// "" when a navigation interrupted it.
 func (b *browser) eval(expr string) string {
 	b.t.Helper()
+	res, err := b.try("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true})
+	if err != nil {
+		return ""
+	}
 	var r struct {
 		Result struct{ Value any }
 	}
-	_ = json.Unmarshal(b.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &r)
+	_ = json.Unmarshal(res, &r)
 	return fmt.Sprint(r.Result.Value)
 }
 
@@ -183,7 +198,7 @@ func TestRatingInBrowser(t *testing.T) {
 		document.querySelector('input[name=professionalism][value="4"]').click();
 		document.querySelector('input[name=burden][value="3"]').click();
 		document.querySelector('textarea[name=comment]').value = "检查规范，耗时约一小时";
-		document.querySelector('#rating button').click(); true`)
+		setTimeout(() => document.querySelector('#rating button').click(), 0); true`)
 	b.waitFor(`location.pathname.endsWith("/rating") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
 	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "评价已提交") {
 		t.Fatalf("after submitting: %q", v)
@@ -209,7 +224,7 @@ func TestRatingInBrowser(t *testing.T) {
 	b.call("Page.navigate", map[string]any{"url": base + "/v/" + code.String()})
 	b.waitFor(`document.readyState === "complete" && location.pathname.indexOf("/rating") < 0 && !!document.querySelector("#rating")`)
 	b.eval(`for (const f of ["conduct","professionalism","burden"]) document.querySelector('input[name='+f+'][value="1"]').click();
-		document.querySelector('#rating button').click(); true`)
+		setTimeout(() => document.querySelector('#rating button').click(), 0); true`)
 	b.waitFor(`location.pathname.endsWith("/rating") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
 	if v := b.eval(`document.body.innerText`); !strings.Contains(v, "评价未能提交") || !strings.Contains(v, "rated already") {
 		t.Fatalf("second rating page: %q", v)
@@ -239,7 +254,7 @@ func TestComplaintInBrowser(t *testing.T) {
 	}
 	b.eval(`document.querySelector('select[name=category]').value = "repeated";
 		document.querySelector('textarea[name=text]').value = "本月已被检查三次，影响经营";
-		document.querySelector('#complaint button').click(); true`)
+		setTimeout(() => document.querySelector('#complaint button').click(), 0); true`)
 	b.waitFor(`location.pathname.endsWith("/complaint") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
 	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "投诉已受理") {
 		t.Fatalf("after sending: %q", b.eval(`document.body.innerText`))
