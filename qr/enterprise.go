@@ -55,13 +55,8 @@ func enterpriseMessage(uscc, kid string) []byte {
 // PublicKeySet verify. Every failure is EINVALID with a Reason.
 func ParseEnterpriseCode(raw string) (*EnterpriseCode, error) {
 	const op = "qr.ParseEnterpriseCode"
-	switch {
-	case len(raw) > MaxCodeLen:
-		return nil, refuse(op, ReasonOversized, nil, "the code is too long to be a fieldcheck code (%d bytes, at most %d)", len(raw), MaxCodeLen)
-	case raw == "":
-		return nil, malformed(op, "the code is empty")
-	case !isPrintable(raw):
-		return nil, malformed(op, "the code contains spaces, control or non-ASCII characters")
+	if err := checkRaw(op, raw); err != nil {
+		return nil, err
 	}
 	path, query, hasQuery := strings.Cut(raw, "?")
 	i := strings.LastIndex(path, "/e/")

@@ -119,13 +119,8 @@ func newInspectionToken(base, kid string, priv ed25519.PrivateKey, serial []byte
 // failure is EINVALID with a Reason.
 func ParseInspectionToken(raw string) (*InspectionToken, error) {
 	const op = "qr.ParseInspectionToken"
-	switch {
-	case len(raw) > MaxCodeLen:
-		return nil, refuse(op, ReasonOversized, nil, "the code is too long to be a fieldcheck code (%d bytes, at most %d)", len(raw), MaxCodeLen)
-	case raw == "":
-		return nil, malformed(op, "the code is empty")
-	case !isPrintable(raw):
-		return nil, malformed(op, "the code contains spaces, control or non-ASCII characters")
+	if err := checkRaw(op, raw); err != nil {
+		return nil, err
 	}
 	t := &InspectionToken{token: raw}
 	if strings.Contains(raw, "/") {

@@ -100,3 +100,17 @@ func quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// checkRaw makes the checks every scanned code gets before its layout is
+// read: a bounded length, not empty, printable ASCII only.
+func checkRaw(op, raw string) error {
+	switch {
+	case len(raw) > MaxCodeLen:
+		return refuse(op, ReasonOversized, nil, "the code is too long to be a fieldcheck code (%d bytes, at most %d)", len(raw), MaxCodeLen)
+	case raw == "":
+		return malformed(op, "the code is empty")
+	case !isPrintable(raw):
+		return malformed(op, "the code contains spaces, control or non-ASCII characters")
+	}
+	return nil
+}

@@ -55,28 +55,13 @@ func TestBothPaths(t *testing.T) {
 			}
 
 			// Pages cover every match once, whatever the cursor is.
-			var got []string
-			p := backend.PageRequest{Limit: 4}
-			for {
-				page, err := s.FindTargets(ctx, backend.TargetFilter{CreditClasses: []backend.CreditClass{"A"}}, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, tg := range page.Items {
-					got = append(got, tg.ID)
-				}
-				if page.NextCursor == "" {
-					break
-				}
-				p.After = page.NextCursor
-			}
+			got := pageIDs(t, s, backend.TargetFilter{CreditClasses: []backend.CreditClass{"A"}}, 4)
 			var want []string
 			for i := 0; i < 25; i++ {
 				if makeTarget(i).CreditClass == "A" {
 					want = append(want, makeUSCC(i))
 				}
 			}
-			slices.Sort(got)
 			if !slices.Equal(got, want) {
 				t.Fatalf("pages gave %d ids, want %d", len(got), len(want))
 			}

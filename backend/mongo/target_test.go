@@ -199,29 +199,32 @@ func TestTargetIndexMatchesQueries(t *testing.T) {
 		{Kinds: []backend.TargetKind{backend.KindIndividual}},
 		{Industries: []string{"F5211"}, KeySupervision: &yes},
 	}
-	collect := func(s *mongo.TargetStore, f backend.TargetFilter) []string {
-		var ids []string
-		p := backend.PageRequest{Limit: 13}
-		for {
-			page, err := s.FindTargets(ctx, f, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, tg := range page.Items {
-				ids = append(ids, tg.ID)
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			p.After = page.NextCursor
-		}
-		slices.Sort(ids)
-		return ids
-	}
 	for i, f := range filters {
-		got, want := collect(si, f), collect(sp, f)
+		got, want := pageIDs(t, si, f, 13), pageIDs(t, sp, f, 13)
 		if !slices.Equal(got, want) {
 			t.Fatalf("filter %d %+v: index gives %d ids, the store %d", i, f, len(got), len(want))
 		}
 	}
+}
+
+// pageIDs walks every page of a target list and returns the ids, sorted.
+func pageIDs(t *testing.T, s *mongo.TargetStore, f backend.TargetFilter, limit int) []string {
+	t.Helper()
+	var ids []string
+	p := backend.PageRequest{Limit: limit}
+	for {
+		page, err := s.FindTargets(context.Background(), f, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range page.Items {
+			ids = append(ids, tg.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		p.After = page.NextCursor
+	}
+	slices.Sort(ids)
+	return ids
 }
