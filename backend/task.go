@@ -89,9 +89,24 @@ type Task struct {
 	Status         TaskStatus  `json:"status" bson:"status"`
 	ReplacedBy     string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
 	Replaces       string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
-	Version        int64       `json:"version" bson:"version"`
-	CreatedAt      time.Time   `json:"createdAt" bson:"createdAt"`
-	UpdatedAt      time.Time   `json:"updatedAt" bson:"updatedAt"`
+	// The team's work (work.go).
+	Answers  map[string]Answer `json:"answers" bson:"answers"` // by <itemCode>/<questionId>
+	Result   *Result           `json:"result,omitempty" bson:"result,omitempty"`
+	Evidence []EvidenceSlot    `json:"evidence" bson:"evidence"`
+	CheckIns []CheckInSummary  `json:"checkIns" bson:"checkIns"`
+	Reviews  []ReviewNote      `json:"reviews" bson:"reviews"`
+	Ops      []OpRecord        `json:"-" bson:"ops"`
+
+	Version   int64     `json:"version" bson:"version"`
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// FeedUsers are the logins whose change feeds hear of this task: every
+	// team member it ever had, so that one it was taken from learns that.
+	// FeedPending marks a write whose feed entries may not all be written
+	// yet (the store's outbox; see FeedStore).
+	FeedUsers   []string `json:"-" bson:"feedUsers"`
+	FeedPending bool     `json:"-" bson:"feedPending"`
 }
 
 // VisibleTo reports whether actor a may see the task: its team members, the

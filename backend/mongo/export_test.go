@@ -7,3 +7,7 @@ func UseMongoDBPath(db *DB) {
 	db.ferret = false
 	db.SingleProcess = false
 }
+
+// SlowFeedWriter makes s call f after taking numbers and before writing
+// the entries: a writer that commits late, or (f blocks) never.
+func SlowFeedWriter(s *FeedStore, f func(user string, first int64)) { s.beforeInsert = f }

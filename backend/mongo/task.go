@@ -3,6 +3,8 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -65,18 +67,86 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	now := s.DB.now()
 	for _, t := range ts {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+		t.FeedUsers, t.FeedPending = feedUsers(nil, t.TeamUsers), true
 	}
-	return insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false)
+	if err := insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false); err != nil {
+		return err
+	}
+	_ = s.notify(ctx, ts...)
+	return nil
 }
 
 func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
-	expected := t.Version
+	expected, users, pending := t.Version, t.FeedUsers, t.FeedPending
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
+	t.FeedUsers, t.FeedPending = feedUsers(t.FeedUsers, t.TeamUsers), true
 	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
-		t.Version = expected
+		t.Version, t.FeedUsers, t.FeedPending = expected, users, pending
 		return err
 	}
+	_ = s.notify(ctx, t)
 	return nil
+}
+
+// feedUsers is everyone who had the task and everyone who has it.
+func feedUsers(had, has []string) []string {
+	out := slices.Clone(had)
+	for _, u := range has {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// notify writes the feed entries of tasks just written with FeedPending
+// set, then clears the mark where the task has not changed since (a later
+// write set it again and notifies for itself). The writers ignore its
+// error: the write itself stands, and a mark left behind is SweepFeed's.
+func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
+	byUser := map[string][]string{}
+	for _, t := range ts {
+		for _, u := range t.FeedUsers {
+			byUser[u] = append(byUser[u], t.ID)
+		}
+	}
+	if err := (&FeedStore{DB: s.DB}).Notify(ctx, byUser); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		_, err := s.DB.updateIf(ctx, s.DB.c(colTasks), t.ID, bson.D{{Key: "version", Value: t.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: false}}}}, false)
+		if err != nil {
+			return translate("TaskStore.notify", err)
+		}
+		t.FeedPending = false
+	}
+	return nil
+}
+
+// SweepFeed notifies the feeds of tasks whose last write was not followed
+// by its feed entries (the process stopped between the two) and that have
+// not changed for at least grace. The server runs it periodically. It
+// returns how many tasks it notified.
+func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, error) {
+	cutoff := s.DB.now().Add(-grace)
+	var stale []*backend.Task
+	err := scan(ctx, s.DB.c(colTasks), "SweepFeed", bson.D{{Key: "feedPending", Value: true}}, func(t *backend.Task) error {
+		if !t.UpdatedAt.After(cutoff) {
+			stale = append(stale, t)
+		}
+		return nil
+	})
+	if err != nil || len(stale) == 0 {
+		return 0, err
+	}
+	if err := s.notify(ctx, stale...); err != nil {
+		return 0, err
+	}
+	return len(stale), nil
 }
 
 // scan decodes every document matching filter and calls fn on it.

@@ -1,0 +1,448 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The work of a task travels with the task document: answers, the result,
+// the evidence manifest, a summary of the check-ins, the reviewers' notes
+// and the record of the phones' operations. One document means one version
+// and one atomic write per change, which is what makes a replayed offline
+// operation detectable (its id is written in the same write that applies
+// it) without transactions.
+
+// Answer is the team's answer to one checklist question. Drafts are merged
+// field by field: the latest edit wins, by the time the phone says it was
+// made (never later than when the server received it), ties broken by the
+// device id, so that the outcome does not depend on which phone synced
+// first.
+type Answer struct {
+	Value    string    `json:"value" bson:"value"`
+	Note     string    `json:"note,omitempty" bson:"note,omitempty"`
+	EditedAt time.Time `json:"editedAt" bson:"editedAt"`
+	EditedBy string    `json:"editedBy" bson:"editedBy"`
+	DeviceID string    `json:"deviceId" bson:"deviceId"`
+}
+
+// newer reports whether a should replace b.
+func (a Answer) newer(b Answer) bool {
+	if !a.EditedAt.Equal(b.EditedAt) {
+		return a.EditedAt.After(b.EditedAt)
+	}
+	return a.DeviceID > b.DeviceID
+}
+
+// ResultCode is the official category of an inspection result.
+type ResultCode string
+
+// The official result categories (抽查结果). The stored code is stable; its
+// label is versioned so that a change of wording never rewrites history.
+const (
+	ResultNoProblem    ResultCode = "no-problem"    // 未发现问题
+	ResultCorrected    ResultCode = "corrected"     // 发现问题已责令改正
+	ResultFollowUp     ResultCode = "follow-up"     // 发现问题待后续处理
+	ResultNotDisclosed ResultCode = "not-disclosed" // 未按规定公示应当公示的信息
+	ResultUnreachable  ResultCode = "unreachable"   // 通过登记的住所（经营场所）无法联系
+	ResultObstructed   ResultCode = "obstructed"    // 不配合检查情节严重
+	ResultNoActivity   ResultCode = "no-activity"   // 未发现开展本次抽查涉及的经营活动
+	ResultClosed       ResultCode = "closed"        // 已关闭停业或正在组织清算
+	ResultDeregistered ResultCode = "deregistered"  // 已注销/已吊销
+)
+
+// ResultLabelsVersion is the version of the result labels below.
+const ResultLabelsVersion = 1
+
+// Limits of a task's work. Each is checked, with a message that names it.
+const (
+	MaxAnswerLength      = 2000      // bytes of an answer's value, and of its note
+	MaxFindingsLength    = 4000      // bytes of a result's findings
+	MaxFollowUpLength    = 1000      // bytes of a result's follow-up action
+	MaxOpsPerTask        = 2000      // operations a task records
+	MaxEvidencePerTask   = 200       // manifest slots of a task
+	MaxEvidenceSize      = 500 << 20 // bytes of any one declared file
+	MaxAnswersPerChange  = 500       // answers in one change
+	MaxEvidencePerChange = 50        // slots in one change
+	maxOpKeyLength       = 200
+	maxContentTypeLength = 100
+	maxCaptionLength     = 500
+	answerKeySeparator   = "/"
+	resultCodesList      = "no-problem, corrected, follow-up, not-disclosed, unreachable, obstructed, no-activity, closed, deregistered"
+	evidenceTypesList    = "photo, video, audio, document, signature"
+	questionKeyDescribed = "<itemCode>/<questionId>"
+	slotIDDescribed      = "1-64 letters, digits, '-' or '_'"
+	unknownResultLabel   = "未知结果"
+	sha256HexLength      = 64
+)
+
+var resultLabels = map[ResultCode]string{
+	ResultNoProblem:    "未发现问题",
+	ResultCorrected:    "发现问题已责令改正",
+	ResultFollowUp:     "发现问题待后续处理",
+	ResultNotDisclosed: "未按规定公示应当公示的信息",
+	ResultUnreachable:  "通过登记的住所（经营场所）无法联系",
+	ResultObstructed:   "不配合检查情节严重",
+	ResultNoActivity:   "未发现开展本次抽查涉及的经营活动",
+	ResultClosed:       "已关闭停业或正在组织清算",
+	ResultDeregistered: "已注销/已吊销",
+}
+
+// Label is the official wording of the code.
+func (c ResultCode) Label() string {
+	if l, ok := resultLabels[c]; ok {
+		return l
+	}
+	return unknownResultLabel
+}
+
+// Valid reports whether c is an official category.
+func (c ResultCode) Valid() bool { _, ok := resultLabels[c]; return ok }
+
+// Result is what the team found (谁检查、谁录入: entered by the team, with
+// who and when).
+type Result struct {
+	Code          ResultCode `json:"code" bson:"code"`
+	Label         string     `json:"label" bson:"label"`
+	LabelsVersion int        `json:"labelsVersion" bson:"labelsVersion"`
+	Findings      string     `json:"findings,omitempty" bson:"findings,omitempty"`
+	FollowUp      string     `json:"followUp,omitempty" bson:"followUp,omitempty"`
+	EnteredBy     string     `json:"enteredBy" bson:"enteredBy"`
+	EnteredAt     time.Time  `json:"enteredAt" bson:"enteredAt"`   // server time
+	DeviceTime    time.Time  `json:"deviceTime" bson:"deviceTime"` // as the phone stated
+}
+
+// EvidenceType is the kind of a piece of evidence.
+type EvidenceType string
+
+const (
+	EvidencePhoto     EvidenceType = "photo"
+	EvidenceVideo     EvidenceType = "video"
+	EvidenceAudio     EvidenceType = "audio"
+	EvidenceDocument  EvidenceType = "document"
+	EvidenceSignature EvidenceType = "signature"
+)
+
+// Valid reports whether t is a known evidence type.
+func (t EvidenceType) Valid() bool {
+	switch t {
+	case EvidencePhoto, EvidenceVideo, EvidenceAudio, EvidenceDocument, EvidenceSignature:
+		return true
+	}
+	return false
+}
+
+// EvidenceSlot is one file the phone has captured and will upload: the
+// manifest declares it (hash, size, type) before the bytes arrive, so the
+// server knows what to expect and can refuse anything else. A slot is
+// immutable once declared.
+type EvidenceSlot struct {
+	ID          string       `json:"id" bson:"id"` // chosen by the phone, unique in the task
+	Type        EvidenceType `json:"type" bson:"type"`
+	SHA256      string       `json:"sha256" bson:"sha256"` // lower-case hex
+	Size        int64        `json:"size" bson:"size"`
+	ContentType string       `json:"contentType" bson:"contentType"`
+	Question    string       `json:"question,omitempty" bson:"question,omitempty"` // <itemCode>/<questionId> it supports
+	Caption     string       `json:"caption,omitempty" bson:"caption,omitempty"`
+	CapturedAt  time.Time    `json:"capturedAt" bson:"capturedAt"` // as the phone stated
+	Position    *GeoPoint    `json:"position,omitempty" bson:"position,omitempty"`
+	DeclaredBy  string       `json:"declaredBy" bson:"declaredBy"`
+	DeviceID    string       `json:"deviceId" bson:"deviceId"`
+	DeclaredAt  time.Time    `json:"declaredAt" bson:"declaredAt"` // server time
+	Uploaded    bool         `json:"uploaded" bson:"uploaded"`
+}
+
+// sameDeclaration reports whether two declarations of a slot agree.
+func (e EvidenceSlot) sameDeclaration(o EvidenceSlot) bool {
+	return e.ID == o.ID && e.Type == o.Type && e.SHA256 == o.SHA256 && e.Size == o.Size && e.ContentType == o.ContentType
+}
+
+// CheckInSummary is what the task keeps of each check-in made for it.
+type CheckInSummary struct {
+	ID          string    `json:"id" bson:"id"`
+	UserID      string    `json:"userId" bson:"userId"`
+	InspectorID string    `json:"inspectorId" bson:"inspectorId"`
+	CertNo      string    `json:"certNo" bson:"certNo"`
+	DeviceTime  time.Time `json:"deviceTime" bson:"deviceTime"`
+	DistanceM   *float64  `json:"distanceM,omitempty" bson:"distanceM,omitempty"`
+	Flags       []string  `json:"flags" bson:"flags"`
+}
+
+// ReviewNote is a reviewer's decision with its comment; a returned task
+// reopens on the phones with it.
+type ReviewNote struct {
+	Status   TaskStatus `json:"status" bson:"status"` // approved, returned, has-issues …
+	Comment  string     `json:"comment" bson:"comment"`
+	Reviewer string     `json:"reviewer" bson:"reviewer"`
+	At       time.Time  `json:"at" bson:"at"`
+}
+
+// OpRecord is an operation a phone applied to the task: its key
+// (user/device/operation id), a hash of its body, and the task version it
+// produced. A replay finds it here and gets the same answer; the same key
+// with another body is refused.
+type OpRecord struct {
+	Key     string `json:"-" bson:"key"`
+	Hash    string `json:"-" bson:"hash"`
+	Version int64  `json:"-" bson:"version"`
+}
+
+// FindOp returns the recorded operation with key k.
+func (t *Task) FindOp(k string) (OpRecord, bool) {
+	i := slices.IndexFunc(t.Ops, func(o OpRecord) bool { return o.Key == k })
+	if i < 0 {
+		return OpRecord{}, false
+	}
+	return t.Ops[i], true
+}
+
+// AddOp records that the write about to be made applies operation k with
+// body hash h. The version is the one the write will produce.
+func (t *Task) AddOp(k, h string) error {
+	if len(t.Ops) >= MaxOpsPerTask {
+		return Errorf(EINVALID, "task %s has recorded %d operations, the most it takes", t.ID, MaxOpsPerTask)
+	}
+	if len(k) > maxOpKeyLength {
+		return Errorf(EINVALID, "an operation key is limited to %d bytes", maxOpKeyLength)
+	}
+	t.Ops = append(t.Ops, OpRecord{Key: k, Hash: h, Version: t.Version + 1})
+	return nil
+}
+
+// Editable reports whether the team may still change answers, evidence
+// and the result: a submitted result is immutable unless a reviewer
+// returns it.
+func (s TaskStatus) Editable() bool {
+	switch s {
+	case TaskAssigned, TaskAccepted, TaskCheckedIn, TaskReturned:
+		return true
+	}
+	return false
+}
+
+// answerKey checks k names a question of the task's checklist.
+func (t *Task) hasQuestion(k string) bool {
+	item, q, ok := strings.Cut(k, answerKeySeparator)
+	if !ok || t.Checklist == nil {
+		return false
+	}
+	for _, s := range t.Checklist.Sections {
+		if s.ItemCode == item {
+			return slices.ContainsFunc(s.Questions, func(x Question) bool { return x.ID == q })
+		}
+	}
+	return false
+}
+
+// AnswerInput is one answered field as a phone sends it.
+type AnswerInput struct {
+	Question string    `json:"question"` // <itemCode>/<questionId>
+	Value    string    `json:"value"`
+	Note     string    `json:"note,omitempty"`
+	EditedAt time.Time `json:"editedAt"` // device time of the edit
+}
+
+// MergeAnswers merges a phone's edits into the task's answers, field by
+// field; an edit stamped later than received is taken as made when
+// received. It reports how many fields changed.
+func (t *Task) MergeAnswers(in []AnswerInput, user, device string, received time.Time) (int, error) {
+	if !t.Status.Editable() {
+		return 0, Errorf(EINVALID, "task %s is %s: its answers can no longer change", t.ID, t.Status)
+	}
+	if len(in) == 0 || len(in) > MaxAnswersPerChange {
+		return 0, Errorf(EINVALID, "send 1 to %d answers at a time", MaxAnswersPerChange)
+	}
+	for _, a := range in {
+		switch {
+		case !t.hasQuestion(a.Question):
+			return 0, Errorf(EINVALID, "%q is not a question of this task's checklist (%s)", a.Question, questionKeyDescribed)
+		case len(a.Value) > MaxAnswerLength || len(a.Note) > MaxAnswerLength:
+			return 0, Errorf(EINVALID, "answer to %s: value and note are limited to %d bytes each", a.Question, MaxAnswerLength)
+		case !utf8.ValidString(a.Value) || !utf8.ValidString(a.Note):
+			return 0, Errorf(EINVALID, "answer to %s is not valid UTF-8", a.Question)
+		case a.EditedAt.IsZero():
+			return 0, Errorf(EINVALID, "answer to %s has no edit time", a.Question)
+		}
+	}
+	if t.Answers == nil {
+		t.Answers = map[string]Answer{}
+	}
+	changed := 0
+	for _, a := range in {
+		at := a.EditedAt.UTC().Truncate(time.Millisecond)
+		if at.After(received) {
+			at = received
+		}
+		next := Answer{Value: a.Value, Note: a.Note, EditedAt: at, EditedBy: user, DeviceID: device}
+		if cur, ok := t.Answers[a.Question]; ok && !next.newer(cur) {
+			continue
+		}
+		t.Answers[a.Question] = next
+		changed++
+	}
+	return changed, nil
+}
+
+// ResultInput is the result as a phone submits it.
+type ResultInput struct {
+	Code       ResultCode `json:"code"`
+	Findings   string     `json:"findings,omitempty"`
+	FollowUp   string     `json:"followUp,omitempty"`
+	DeviceTime time.Time  `json:"deviceTime"`
+}
+
+// SetResult validates and records the result entered by user; the task's
+// status is the caller's business.
+func (t *Task) SetResult(in ResultInput, user string, now time.Time) error {
+	switch {
+	case !in.Code.Valid():
+		return Errorf(EINVALID, "result code %q is not one of: %s", in.Code, resultCodesList)
+	case len(in.Findings) > MaxFindingsLength:
+		return Errorf(EINVALID, "findings are limited to %d bytes", MaxFindingsLength)
+	case len(in.FollowUp) > MaxFollowUpLength:
+		return Errorf(EINVALID, "the follow-up action is limited to %d bytes", MaxFollowUpLength)
+	case !utf8.ValidString(in.Findings) || !utf8.ValidString(in.FollowUp):
+		return Errorf(EINVALID, "findings and follow-up must be UTF-8")
+	case in.DeviceTime.IsZero():
+		return Errorf(EINVALID, "the result needs the phone's time")
+	}
+	for _, s := range t.Checklist.sections() {
+		for _, q := range s.Questions {
+			if q.Required {
+				if _, ok := t.Answers[s.ItemCode+answerKeySeparator+q.ID]; !ok {
+					return Errorf(EINVALID, "question %s/%s (%s) is required and has no answer", s.ItemCode, q.ID, q.Text)
+				}
+			}
+		}
+	}
+	t.Result = &Result{
+		Code: in.Code, Label: in.Code.Label(), LabelsVersion: ResultLabelsVersion,
+		Findings: in.Findings, FollowUp: in.FollowUp, EnteredBy: user,
+		EnteredAt: now.UTC().Truncate(time.Millisecond), DeviceTime: in.DeviceTime.UTC().Truncate(time.Millisecond),
+	}
+	return nil
+}
+
+func (c *Checklist) sections() []ChecklistSection {
+	if c == nil {
+		return nil
+	}
+	return c.Sections
+}
+
+// EvidenceInput is one slot of a manifest as a phone declares it.
+type EvidenceInput struct {
+	ID          string       `json:"id"`
+	Type        EvidenceType `json:"type"`
+	SHA256      string       `json:"sha256"`
+	Size        int64        `json:"size"`
+	ContentType string       `json:"contentType"`
+	Question    string       `json:"question,omitempty"`
+	Caption     string       `json:"caption,omitempty"`
+	CapturedAt  time.Time    `json:"capturedAt"`
+	Position    *GeoPoint    `json:"position,omitempty"`
+}
+
+// DeclareEvidence adds manifest slots. A slot declared again with the same
+// file is accepted once; with a different file it is a conflict: a slot is
+// immutable. It reports how many slots are new.
+func (t *Task) DeclareEvidence(in []EvidenceInput, user, device string, now time.Time) (int, error) {
+	if !t.Status.Editable() {
+		return 0, Errorf(EINVALID, "task %s is %s: its evidence manifest can no longer change", t.ID, t.Status)
+	}
+	if len(in) == 0 || len(in) > MaxEvidencePerChange {
+		return 0, Errorf(EINVALID, "declare 1 to %d files at a time", MaxEvidencePerChange)
+	}
+	added := 0
+	for _, e := range in {
+		if err := e.validate(t); err != nil {
+			return 0, err
+		}
+		slot := EvidenceSlot{
+			ID: e.ID, Type: e.Type, SHA256: e.SHA256, Size: e.Size, ContentType: e.ContentType,
+			Question: e.Question, Caption: e.Caption, CapturedAt: e.CapturedAt.UTC().Truncate(time.Millisecond), Position: e.Position,
+			DeclaredBy: user, DeviceID: device, DeclaredAt: now.UTC().Truncate(time.Millisecond),
+		}
+		if i := slices.IndexFunc(t.Evidence, func(x EvidenceSlot) bool { return x.ID == e.ID }); i >= 0 {
+			if !t.Evidence[i].sameDeclaration(slot) {
+				return 0, Errorf(ECONFLICT, "evidence slot %s is already declared with another file", e.ID)
+			}
+			continue
+		}
+		if len(t.Evidence) >= MaxEvidencePerTask {
+			return 0, Errorf(EINVALID, "a task takes at most %d pieces of evidence", MaxEvidencePerTask)
+		}
+		t.Evidence = append(t.Evidence, slot)
+		added++
+	}
+	return added, nil
+}
+
+func (e EvidenceInput) validate(t *Task) error {
+	bad := func(format string, args ...any) error {
+		return Errorf(EINVALID, "evidence %q: %s", e.ID, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !validSlotID(e.ID):
+		return bad("the id must be %s", slotIDDescribed)
+	case !e.Type.Valid():
+		return bad("type %q is not one of: %s", e.Type, evidenceTypesList)
+	case !isLowerHex(e.SHA256, sha256HexLength):
+		return bad("sha256 must be %d lower-case hex digits", sha256HexLength)
+	case e.Size <= 0 || e.Size > MaxEvidenceSize:
+		return bad("size must be 1 to %d bytes", int64(MaxEvidenceSize))
+	case e.ContentType == "" || len(e.ContentType) > maxContentTypeLength || !strings.Contains(e.ContentType, "/"):
+		return bad("contentType must be a media type such as image/jpeg")
+	case len(e.Caption) > maxCaptionLength || !utf8.ValidString(e.Caption):
+		return bad("the caption is limited to %d bytes of UTF-8", maxCaptionLength)
+	case e.Question != "" && !t.hasQuestion(e.Question):
+		return bad("%q is not a question of this task's checklist", e.Question)
+	case e.CapturedAt.IsZero():
+		return bad("capturedAt is required")
+	case e.Position != nil && e.Position.Validate() != nil:
+		return bad("the position is not a valid latitude and longitude")
+	}
+	return nil
+}
+
+func validSlotID(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// AddCheckIn records a check-in's summary on the task once.
+func (t *Task) AddCheckIn(c *CheckIn) bool {
+	if slices.ContainsFunc(t.CheckIns, func(x CheckInSummary) bool { return x.ID == c.ID }) {
+		return false
+	}
+	t.CheckIns = append(t.CheckIns, CheckInSummary{
+		ID: c.ID, UserID: c.UserID, InspectorID: c.InspectorID, CertNo: c.CertNo,
+		DeviceTime: c.DeviceTime, DistanceM: c.DistanceM, Flags: slices.Clone(c.Flags),
+	})
+	return true
+}
+
+// OpKey names a phone's operation: operation ids are unique per device,
+// devices are bound to a user.
+func OpKey(user, device, op string) string { return user + "/" + device + "/" + op }
