@@ -33,6 +33,9 @@ type Actor struct {
 	Role        Role
 	Departments []string
 	ClientAddr  string
+	// DeviceID is the phone the session was opened from (mobile API), or
+	// empty.
+	DeviceID string
 	// Fresh is true when the user's record was read from the store for this
 	// request (so a disabled user has already been refused). Writes require it.
 	Fresh bool

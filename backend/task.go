@@ -192,3 +192,29 @@ type DrawStore interface {
 	// items by any draw but those in except.
 	SelectedTargets(ctx context.Context, year int, items []string, except map[string]bool) (map[string]bool, error)
 }
+
+// maxTaskRetries bounds how often UpdateTaskWith re-reads a task that
+// others changed meanwhile.
+const maxTaskRetries = 8
+
+// UpdateTaskWith reads task id, lets change modify it, and writes it if
+// change says so, starting again from a fresh read when someone else wrote
+// the task in between. It returns the task as written (or as read when
+// change wanted no write).
+func UpdateTaskWith(ctx context.Context, store TaskStore, id string, change func(t *Task) (write bool, err error)) (*Task, error) {
+	for range maxTaskRetries {
+		t, err := store.FindTaskByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		write, err := change(t)
+		if err != nil || !write {
+			return t, err
+		}
+		err = store.UpdateTask(ctx, t)
+		if !IsCode(err, ECONFLICT) {
+			return t, err
+		}
+	}
+	return nil, Errorf(EUNAVAILABLE, "task %s is changing too often; try again", id)
+}

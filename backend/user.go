@@ -107,6 +107,10 @@ type TokenStore interface {
 	CreateTokenFamily(ctx context.Context, f *TokenFamily) error
 	FindTokenFamily(ctx context.Context, id string) (*TokenFamily, error)
 	RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error
+	// RevokeDeviceTokenFamilies revokes every session of the user opened
+	// from the device that is not revoked yet, and returns how many it
+	// revoked.
+	RevokeDeviceTokenFamilies(ctx context.Context, userID, deviceID string, at time.Time, reason string) (int, error)
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	FindRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
 	// UseRefreshToken marks the token used at the given time. It succeeds for

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -446,3 +447,25 @@ func (t *Task) AddCheckIn(c *CheckIn) bool {
 // OpKey names a phone's operation: operation ids are unique per device,
 // devices are bound to a user.
 func OpKey(user, device, op string) string { return user + "/" + device + "/" + op }
+
+// PublishedResult is a result made public (一公开), as kept with its
+// target: the enterprise page and the phones of later visits show it.
+type PublishedResult struct {
+	TaskID      string     `json:"taskId" bson:"taskId"`
+	PlanID      string     `json:"planId,omitempty" bson:"planId,omitempty"`
+	Random      bool       `json:"random" bson:"random"`
+	Code        ResultCode `json:"code" bson:"code"`
+	Label       string     `json:"label" bson:"label"`
+	Items       []string   `json:"items" bson:"items"`
+	Departments []string   `json:"departments" bson:"departments"`
+	PublishedAt time.Time  `json:"publishedAt" bson:"publishedAt"`
+}
+
+// PublishedResultStore keeps each target's published results in one place,
+// so that reading them is one lookup by the target's id.
+type PublishedResultStore interface {
+	// AddPublishedResult records r for targetID once (by task id).
+	AddPublishedResult(ctx context.Context, targetID string, r PublishedResult) error
+	// PublishedResults returns the target's results, newest first.
+	PublishedResults(ctx context.Context, targetID string) ([]PublishedResult, error)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
 // Audience is the aud of mobile access tokens.
@@ -26,11 +27,15 @@ type Routes struct {
 	Auth     *auth.Service // configured with Audience
 	Planning *planning.Service
 	Visit    *visit.Service
+	Sync     *fcsync.Service
 }
 
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Device is the phone: the session is bound to it, and an
+	// administrator can revoke it.
+	Device backend.DeviceInfo `json:"device"`
 }
 
 type refreshRequest struct {
@@ -52,10 +57,10 @@ func (m *Routes) Register(s *api.Server) {
 		}
 		s.Add(r)
 	}
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone; throttled per account and per address", Tag: "auth",
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone, naming the device (required; a revoked device is refused with 403); throttled per account and per address", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
 		Handler: api.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
-			return m.Auth.Login(c.UserContext(), r.Username, r.Password)
+			return m.Auth.LoginDevice(c.UserContext(), r.Username, r.Password, r.Device)
 		})})
 	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token", Tag: "auth",
 		Request: refreshRequest{}, Response: auth.Tokens{},
@@ -90,6 +95,9 @@ func (m *Routes) Register(s *api.Server) {
 	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue)", Tag: "checkins", Auth: true,
 		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
 		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
+	if m.Sync != nil {
+		m.registerSync(s)
+	}
 	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
 		Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
 }

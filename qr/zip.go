@@ -56,7 +56,7 @@ func WriteZIP(w io.Writer, codes iter.Seq2[*EnterpriseCode, error], opt ZIPOptio
 		renderersDone.Go(func() {
 			r := newPNGRenderer()
 			for it := range todo {
-				s, err := encode(op, it.content, enterpriseLevel)
+				s, err := encodeBatch(op, it.content, enterpriseLevel)
 				if err == nil {
 					err = r.render(it.png, s, size)
 				}

@@ -66,7 +66,7 @@ func TestEnterpriseCodesAndCheckIn(t *testing.T) {
 
 	// The phone checks in with the scanned code.
 	mobile := func(user string) string {
-		r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"`+user+`","password":"`+testPassword+`"}`))
+		r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"`+user+`","password":"`+testPassword+`","device":{"id":"codes-test-phone","platform":"android"}}`))
 		if r.Status != 200 {
 			t.Fatalf("mobile login: %d %s", r.Status, r.Body)
 		}

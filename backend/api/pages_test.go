@@ -22,7 +22,7 @@ func TestInspectionCodeAndPages(t *testing.T) {
 	if err := e.m.Stores.Tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
 		t.Fatal(err)
 	}
-	r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"inspector","password":"`+testPassword+`"}`))
+	r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"inspector","password":"`+testPassword+`","device":{"id":"pages-test-phone","platform":"android"}}`))
 	var tok struct{ AccessToken string }
 	r.json(t, &tok)
 	phone := tok.AccessToken

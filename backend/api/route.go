@@ -67,13 +67,20 @@ type TokenVerifier interface {
 // BearerAuth verifies the bearer token with v and puts the actor in the
 // request context. Reads trust the token until it expires; writes re-read
 // the user, so a disabled account is refused at once.
-func BearerAuth(v TokenVerifier) fiber.Handler {
+func BearerAuth(v TokenVerifier) fiber.Handler { return bearerAuth(v, false) }
+
+// FreshBearerAuth is BearerAuth that re-reads the user and the session for
+// reads too: for reads that hand out what a revoked session must not get
+// any more (a phone's whole task list).
+func FreshBearerAuth(v TokenVerifier) fiber.Handler { return bearerAuth(v, true) }
+
+func bearerAuth(v TokenVerifier, always bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 		if !ok || token == "" {
 			return backend.Errorf(backend.EUNAUTHENTICATED, "missing bearer token")
 		}
-		write := c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
+		write := always || c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
 		actor, err := v.Authenticate(c.UserContext(), token, write)
 		if err != nil {
 			return err
@@ -87,9 +94,8 @@ func BearerAuth(v TokenVerifier) fiber.Handler {
 // wrong content type are refused: no client-supplied key ever reaches the
 // store, because only the fields of v exist.
 func Decode(c *fiber.Ctx, v any) error {
-	ct := string(c.Request().Header.ContentType())
-	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != fiber.MIMEApplicationJSON {
-		return backend.Errorf(backend.EINVALID, "content type must be application/json")
+	if err := CheckJSON(c); err != nil {
+		return err
 	}
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -102,6 +108,15 @@ func Decode(c *fiber.Ctx, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return backend.Errorf(backend.EINVALID, "request body has data after the JSON value")
+	}
+	return nil
+}
+
+// CheckJSON refuses a request whose content type is not JSON.
+func CheckJSON(c *fiber.Ctx) error {
+	ct := string(c.Request().Header.ContentType())
+	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != fiber.MIMEApplicationJSON {
+		return backend.Errorf(backend.EINVALID, "content type must be application/json")
 	}
 	return nil
 }

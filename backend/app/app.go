@@ -23,6 +23,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/mobileapi"
 	"github.com/fieldcheck/fieldcheck/qr"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
 // Config is everything that can be configured.
@@ -57,8 +58,10 @@ type Main struct {
 	Audit     *backend.AuditLog
 	Directory *backend.Directory
 	Users     *backend.Users
+	Devices   *backend.Devices
 	Planning  *planning.Service
 	Visit     *visit.Service
+	Sync      *fcsync.Service
 	Codes     *qr.Keyring
 	Auth      *auth.Service
 	Mobile    *auth.Service
@@ -82,6 +85,9 @@ type Stores struct {
 	Draws       *mongo.DrawStore
 	Tasks       *mongo.TaskStore
 	CheckIns    *mongo.CheckInStore
+	Devices     *mongo.DeviceStore
+	Feed        *mongo.FeedStore
+	Results     *mongo.PublishedResultStore
 }
 
 // Open starts or connects to the store, creates indexes and builds the
@@ -154,6 +160,9 @@ func (m *Main) build(ctx context.Context) error {
 		Draws:       &mongo.DrawStore{DB: db},
 		Tasks:       &mongo.TaskStore{DB: db},
 		CheckIns:    &mongo.CheckInStore{DB: db},
+		Devices:     &mongo.DeviceStore{DB: db},
+		Feed:        &mongo.FeedStore{DB: db},
+		Results:     &mongo.PublishedResultStore{DB: db},
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
 	m.Directory = &backend.Directory{
@@ -164,14 +173,16 @@ func (m *Main) build(ctx context.Context) error {
 		Audit:       m.Audit,
 	}
 	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Audit: m.Audit}
+	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Audit: m.Audit, Now: m.Config.Now}
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Audit: m.Audit, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Audit: m.Audit, Now: m.Config.Now,
 	}
 	if err := newAuth(ctx, m); err != nil {
 		return err
 	}
+	m.Mobile.Devices = m.Stores.Devices
 	base := strings.TrimRight(m.Config.BaseURL, "/")
 	if base == "" {
 		base = "http://" + m.Config.Addr
@@ -194,14 +205,18 @@ func (m *Main) build(ctx context.Context) error {
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
 		Audit: m.Audit, Now: m.Config.Now,
 	}
-	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit}
+	m.Sync = &fcsync.Service{
+		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
+		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
+	}
+	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync}
 	m.HTTP = &api.Server{
 		Directory:      m.Directory,
 		Users:          m.Users,
 		Planning:       m.Planning,
 		Codes:          m.Codes,
 		Visit:          m.Visit,
-		Extra:          []func(*api.Server){mobile.Register},
+		Extra:          []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices)},
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,
@@ -228,6 +243,11 @@ func (m *Main) Bootstrap(ctx context.Context) error {
 // and sessions.
 const PurgeInterval = time.Hour
 
+// SweepInterval is how often the server looks for task writes whose
+// change-feed entries were not written (the process stopped in between);
+// on the embedded store each look reads the task collection.
+const SweepInterval = time.Minute
+
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
 // gracefully. Meanwhile it purges expired records every PurgeInterval; with
 // several instances each does, which is harmless.
@@ -247,6 +267,22 @@ func (m *Main) Serve(ctx context.Context) error {
 				} else if n > 0 {
 					m.Config.Logger.Info("purged expired records", "count", n)
 				}
+			}
+		}
+	}()
+	go func() {
+		t := time.NewTicker(SweepInterval)
+		defer t.Stop()
+		for {
+			if n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease); err != nil && ctx.Err() == nil {
+				m.Config.Logger.Warn("sweep the change feeds", "err", err)
+			} else if n > 0 {
+				m.Config.Logger.Info("wrote change-feed entries that a stopped write left behind", "tasks", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()

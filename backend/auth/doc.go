@@ -17,6 +17,7 @@
 //	sid          session (refresh-token family) id
 //	role         backend.Role
 //	departments  department ids (omitted when empty)
+//	did          the device the session was opened from (LoginDevice; omitted otherwise)
 //
 // Verification accepts EdDSA only, requires exp, iat, iss and one of the
 // accepted audiences, checks exp/nbf/iat with Config.Leeway of clock skew,
@@ -47,6 +48,20 @@
 // the family. A refresh token lives RefreshTTL (30 days) from its issue; a
 // session ends SessionTTL (90 days) after login whatever its refreshes.
 //
+// # Devices
+//
+// A service with Config.RequireDevice (the mobile API) logs in only with
+// LoginDevice, which names the phone: an id the app generates once per
+// installation (8-64 of [A-Za-z0-9_-]), a name and a platform. The device is
+// stored as "<userId>/<deviceId>" (backend.DeviceStore) with its first and
+// last login; the session (TokenFamily.DeviceID) and every access token of it
+// ("did") carry the id, and Authenticate puts it in Actor.DeviceID. Such a
+// service refuses tokens and refresh tokens of sessions without a device.
+// An administrator revoking the device (backend.Devices.RevokeDevice) revokes
+// every session of that user opened from it, so its writes and refreshes are
+// refused at once, and a login from it is refused with EFORBIDDEN; reads with
+// an access token already issued go on until it expires, as after a logout.
+//
 // # Throttling
 //
 // Each login attempt is charged, before the password is checked, to a
@@ -58,7 +73,8 @@
 //
 // # Audit
 //
-// auth.login, auth.login_failed (denied), auth.login_throttled (denied, once
+// auth.login (with the device, if any), auth.login_failed (denied; also a
+// login from a revoked device), auth.login_throttled (denied, once
 // per lock and window), auth.refresh_reuse (denied) and auth.logout are
 // appended to the audit log with the user as object. Passwords, tokens and
 // unknown usernames are never recorded.

@@ -31,6 +31,12 @@ type Config struct {
 	SessionTTL time.Duration // absolute lifetime of a login, however often it is refreshed; 90 days
 	Leeway     time.Duration // clock skew allowed on exp, nbf and iat; 30 seconds
 
+	// RequireDevice binds every session to the device it was opened from
+	// (the mobile API): only LoginDevice logs in, Login is refused, and
+	// tokens of a session without a device are refused. Service.Devices
+	// must be set.
+	RequireDevice bool
+
 	Throttle ThrottleConfig
 }
 
@@ -114,6 +120,8 @@ type Service struct {
 	Tokens   backend.TokenStore
 	Throttle backend.ThrottleStore
 	Audit    *backend.AuditLog
+	// Devices records the devices of LoginDevice; required by it.
+	Devices backend.DeviceStore
 
 	Now  func() time.Time
 	Rand io.Reader // refresh tokens, session ids, jti; reads are serialised
@@ -171,10 +179,37 @@ func ClientAddrFrom(ctx context.Context) string {
 
 const msgWrongCredentials = "wrong username or password"
 
+// msgNoDevice refuses a session that is not bound to a device where one is
+// required: a login without one, or a session opened before devices were.
+const msgNoDevice = "this API requires a device: log in again with {\"id\", \"name\", \"platform\"} of the phone"
+
 // Login checks a username and password and starts a session. Failures are
 // counted per account and per client address; over the limit, attempts are
-// refused with ETOOMANY before the password is even looked at.
+// refused with ETOOMANY before the password is even looked at. A service
+// with Config.RequireDevice refuses it: use LoginDevice.
 func (s *Service) Login(ctx context.Context, username, password string) (*Tokens, error) {
+	if s.cfg.RequireDevice {
+		return nil, &backend.Error{Code: backend.EINVALID, Op: "Login", Message: msgNoDevice}
+	}
+	return s.login(ctx, username, password, nil)
+}
+
+// LoginDevice is Login from a device, which binds the session to it: the
+// device is recorded (first login) or its LastSeen moved, the session and
+// its access tokens carry its id ("did"), and revoking the device ends the
+// session. A revoked device cannot log in (EFORBIDDEN; it counts as a
+// failed login).
+func (s *Service) LoginDevice(ctx context.Context, username, password string, d backend.DeviceInfo) (*Tokens, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	if s.Devices == nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "LoginDevice", Message: "no device store configured"}
+	}
+	return s.login(ctx, username, password, &d)
+}
+
+func (s *Service) login(ctx context.Context, username, password string, d *backend.DeviceInfo) (*Tokens, error) {
 	const op = "Login"
 	now := s.now()
 	addr := ClientAddrFrom(ctx)
@@ -211,6 +246,25 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Tokens
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
 	}
+	var dev *backend.Device
+	newDevice := false
+	if d != nil {
+		dev = &backend.Device{
+			ID: backend.DeviceKey(u.ID, d.ID), UserID: u.ID, DeviceID: d.ID, Name: d.Name, Platform: d.Platform,
+			FirstSeen: now, LastSeen: now,
+		}
+		stored, err := s.Devices.FindDeviceByID(ctx, dev.ID)
+		switch {
+		case backend.IsCode(err, backend.ENOTFOUND):
+			newDevice = true
+		case err != nil:
+			return nil, &backend.Error{Op: op, Err: err}
+		case stored.Revoked():
+			// Like a disabled account: said only to someone who knows the
+			// password, and it still counts as a failure.
+			return nil, s.deviceRevoked(ctx, anonymous, stored)
+		}
+	}
 	s.refund(ctx, res, now)
 
 	sid, err := s.random(16)
@@ -224,19 +278,50 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Tokens
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionTTL),
 	}
+	if dev != nil {
+		fam.DeviceID = dev.DeviceID
+	}
 	if err := s.Tokens.CreateTokenFamily(ctx, fam); err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
+	}
+	var detail string
+	if dev != nil {
+		// Recorded after the session exists: a revocation that came in
+		// since the check above is seen here, and one that comes later
+		// finds the session to end (Devices.RevokeDevice).
+		stored, err := s.Devices.UpsertDevice(ctx, dev)
+		if err != nil {
+			return nil, &backend.Error{Op: op, Err: err}
+		}
+		if stored.Revoked() {
+			if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, now, "device revoked"); err != nil && !backend.IsCode(err, backend.ENOTFOUND) {
+				return nil, &backend.Error{Op: op, Err: err}
+			}
+			return nil, s.deviceRevoked(ctx, anonymous, stored)
+		}
+		detail = "device " + dev.DeviceID + " (" + string(dev.Platform) + ")"
+		if newDevice {
+			detail += ", first login from it"
+		}
 	}
 	tokens, err := s.issue(ctx, u, fam, now)
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, Fresh: true}
-	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID}); err != nil {
+	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
 		// No trace, no session: the tokens just made are never handed out.
 		return nil, &backend.Error{Op: op, Err: err}
 	}
 	return tokens, nil
+}
+
+// deviceRevoked records and returns the refusal of a login from a revoked
+// device.
+func (s *Service) deviceRevoked(ctx context.Context, actor *backend.Actor, d *backend.Device) error {
+	s.audit(ctx, actor, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: d.UserID, Outcome: backend.OutcomeDenied,
+		Detail: "device " + d.DeviceID + " was revoked"})
+	return &backend.Error{Code: backend.EFORBIDDEN, Op: "Login", Message: "this device was revoked by an administrator; log in from another device or ask an administrator"}
 }
 
 // Refresh spends a refresh token and returns a new access token and the
@@ -263,6 +348,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	// token does not buy back-office access, nor the other way round.
 	if fam.Audience != s.cfg.Audience {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid refresh token"}
+	}
+	if s.cfg.RequireDevice && fam.DeviceID == "" {
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
 	}
 	u, err := s.findActiveUser(ctx, op, rt.UserID)
 	if err != nil {
@@ -323,15 +411,20 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 // until the token expires, at most AccessTTL. For a write the user and the
 // session are read again: a disabled user or an ended session is refused at
 // once, and the Actor carries the stored role and departments with Fresh set.
+// A session opened from a device (LoginDevice) is ended when the device is
+// revoked; the Actor carries the device's id.
 func (s *Service) Authenticate(ctx context.Context, accessToken string, write bool) (*backend.Actor, error) {
 	const op = "Authenticate"
 	claims, err := s.parseAccessToken(ctx, accessToken)
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.RequireDevice && claims.DeviceID == "" {
+		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
+	}
 	addr := ClientAddrFrom(ctx)
 	if !write {
-		return &backend.Actor{UserID: claims.Subject, Role: claims.Role, Departments: claims.Departments, ClientAddr: addr}, nil
+		return &backend.Actor{UserID: claims.Subject, Role: claims.Role, Departments: claims.Departments, ClientAddr: addr, DeviceID: claims.DeviceID}, nil
 	}
 	u, err := s.findActiveUser(ctx, op, claims.Subject)
 	if err != nil {
@@ -341,10 +434,10 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string, write bo
 	if err != nil {
 		return nil, err
 	}
-	if fam.UserID != u.ID {
+	if fam.UserID != u.ID || fam.DeviceID != claims.DeviceID {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid access token"}
 	}
-	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, Fresh: true}, nil
+	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}, nil
 }
 
 // issue stores the next refresh token of fam and signs an access token.
@@ -361,7 +454,7 @@ func (s *Service) issue(ctx context.Context, u *backend.User, fam *backend.Token
 	if err := s.Tokens.CreateRefreshToken(ctx, rt); err != nil {
 		return nil, err
 	}
-	access, err := s.mintAccessToken(ctx, u, fam.ID, now)
+	access, err := s.mintAccessToken(ctx, u, fam, now)
 	if err != nil {
 		return nil, err
 	}

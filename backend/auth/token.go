@@ -17,7 +17,8 @@ import (
 type accessClaims struct {
 	Role        backend.Role `json:"role"`
 	Departments []string     `json:"departments,omitempty"`
-	SessionID   string       `json:"sid"` // the refresh-token family
+	SessionID   string       `json:"sid"`           // the refresh-token family
+	DeviceID    string       `json:"did,omitempty"` // the device the session was opened from
 	jwt.RegisteredClaims
 }
 
@@ -41,8 +42,8 @@ func (c *accessClaims) Validate() error {
 // maxTokenLength bounds what is parsed at all; real tokens are about 500 bytes.
 const maxTokenLength = 4096
 
-// mintAccessToken signs an access token for u in session sid.
-func (s *Service) mintAccessToken(ctx context.Context, u *backend.User, sid string, now time.Time) (string, error) {
+// mintAccessToken signs an access token for u in session fam.
+func (s *Service) mintAccessToken(ctx context.Context, u *backend.User, fam *backend.TokenFamily, now time.Time) (string, error) {
 	key, err := s.Keys.signingKey(ctx)
 	if err != nil {
 		return "", err
@@ -55,7 +56,8 @@ func (s *Service) mintAccessToken(ctx context.Context, u *backend.User, sid stri
 	claims := &accessClaims{
 		Role:        u.Role,
 		Departments: u.Departments,
-		SessionID:   sid,
+		SessionID:   fam.ID,
+		DeviceID:    fam.DeviceID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
 			Subject:   u.ID,

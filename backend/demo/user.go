@@ -26,8 +26,9 @@ type Login struct {
 func DemoPassword(username string) string { return "demo-" + username }
 
 // users generates the logins: an administrator, a manager per department,
-// two reviewers and inspector logins linked to the first inspectors of each
-// department (whose Inspector.UserID it sets).
+// two reviewers and a login for every inspector (whose Inspector.UserID it
+// sets), <dept>.inspector<n> for ins-<dept>-<n>, so that every drawn team
+// can work its task on phones.
 func users(ins []*backend.Inspector) []DemoUser {
 	var out []DemoUser
 	add := func(id, name string, role backend.Role, depts ...string) {
@@ -41,7 +42,7 @@ func users(ins []*backend.Inspector) []DemoUser {
 	add("scjg.reviewer", "市场监管局审核员", backend.RoleReviewer, "scjg")
 	add("yjgl.reviewer", "应急管理局审核员", backend.RoleReviewer, "yjgl")
 	for _, d := range deptSpecs {
-		for n := 1; n <= userLinkedInspectors(d.ID); n++ {
+		for n := 1; n <= d.Inspectors; n++ {
 			in := findInspector(ins, inspectorID(d.ID, n))
 			id := fmt.Sprintf("%s.inspector%d", d.ID, n)
 			add(id, in.Name, backend.RoleInspector, d.ID)

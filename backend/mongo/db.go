@@ -159,7 +159,7 @@ var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
-	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads,
+	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -48,4 +49,47 @@ func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Tim
 		return &backend.Error{Code: backend.ECONFLICT, Op: "UseRefreshToken", Message: "refresh token was already used"}
 	}
 	return nil
+}
+
+// RevokeDeviceTokenFamilies finds the device's sessions by user and device,
+// which scans the collection on FerretDB; it runs only when an administrator
+// revokes a device. Each is then revoked by _id.
+func (s *TokenStore) RevokeDeviceTokenFamilies(ctx context.Context, userID, deviceID string, at time.Time, reason string) (int, error) {
+	const op = "RevokeDeviceTokenFamilies"
+	cur, err := s.DB.c(colTokenFamilies).Find(ctx, bson.D{{Key: "userId", Value: userID}, {Key: "deviceId", Value: deviceID}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "revokedAt", Value: 1}}))
+	if err != nil {
+		return 0, translate(op, err)
+	}
+	var open []string
+	for cur.Next(ctx) {
+		var f struct {
+			ID        string     `bson:"_id"`
+			RevokedAt *time.Time `bson:"revokedAt"`
+		}
+		if err := cur.Decode(&f); err != nil {
+			_ = cur.Close(ctx)
+			return 0, translate(op, err)
+		}
+		if f.RevokedAt == nil {
+			open = append(open, f.ID)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		_ = cur.Close(ctx)
+		return 0, translate(op, err)
+	}
+	_ = cur.Close(ctx)
+	n := 0
+	for _, id := range open {
+		ok, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}}, false)
+		if err != nil {
+			return n, translate(op, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -261,6 +261,7 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 		{"ErrReviewerAccepts", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskAccepted, backend.EFORBIDDEN},
 		{"OK/Accept", member, backend.TaskAccepted, ""},
 		{"OK/CheckIn", member, backend.TaskCheckedIn, ""},
+		{"ErrSubmitWithoutResult", member, backend.TaskSubmitted, backend.EINVALID},
 		{"ErrSubmitWithoutTwoOfficers", member, backend.TaskSubmitted, backend.EINVALID},
 		{"OK/Submit", member, backend.TaskSubmitted, ""},
 		{"ErrTeamApproves", member, backend.TaskApproved, backend.EFORBIDDEN},
@@ -271,6 +272,16 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 		{"ErrAfterPublish", manager, backend.TaskCancelled, backend.EINVALID},
 	}
 	for _, st := range steps {
+		if st.name == "ErrSubmitWithoutTwoOfficers" {
+			// The team enters its result.
+			_, err := backend.UpdateTaskWith(context.Background(), f.svc.Tasks, task.ID, func(t *backend.Task) (bool, error) {
+				t.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredBy: task.TeamUsers[0]}
+				return true, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		if st.name == "OK/Submit" {
 			// Both officers of the team check in on site.
 			for i, id := range task.Team {

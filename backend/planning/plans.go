@@ -23,6 +23,7 @@ type Service struct {
 	Items       backend.ItemStore
 	Departments backend.DepartmentStore
 	CheckIns    backend.CheckInStore
+	Results     backend.PublishedResultStore // published results by target; optional
 	Audit       *backend.AuditLog
 	Now         func() time.Time
 	Rand        io.Reader // plan ids and secrets; crypto/rand when nil

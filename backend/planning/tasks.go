@@ -162,34 +162,65 @@ func (s *Service) Transition(ctx context.Context, id string, req TransitionReque
 	if !a.Fresh {
 		return deny(backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change"))
 	}
-	if !t.Status.CanMove(req.To) {
-		return nil, backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", id, t.Status, req.To)
-	}
-	if err := mayMove(a, t, req.To); err != nil {
-		return deny(err)
+	if err := s.CheckMove(ctx, a, t, req.To); err != nil {
+		if backend.IsCode(err, backend.EFORBIDDEN) {
+			return deny(err)
+		}
+		return nil, err
 	}
 	if req.Version != t.Version {
 		return nil, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else; reload and try again", id)
 	}
-	if len(req.Comment) > 2000 {
-		return nil, backend.Errorf(backend.EINVALID, "the comment is limited to 2000 bytes")
+	if len(req.Comment) > maxComment {
+		return nil, backend.Errorf(backend.EINVALID, "the comment is limited to %d bytes", maxComment)
 	}
-	if req.To == backend.TaskSubmitted && t.Method != backend.MethodDocument && t.Method != backend.MethodOnline {
-		// An on-site check needs two enforcement officers on site.
-		cs, err := s.CheckIns.FindCheckInsOfTask(ctx, t.ID)
-		if err != nil {
-			return nil, err
-		}
-		if n := backend.OfficersCheckedIn(cs); n < backend.MinOfficers {
-			return nil, backend.Errorf(backend.EINVALID, "an on-site check needs %d enforcement officers: %d of the team checked in", backend.MinOfficers, n)
-		}
+	if req.To == backend.TaskApproved || req.To == backend.TaskReturned {
+		t.Reviews = append(t.Reviews, backend.ReviewNote{Status: req.To, Comment: req.Comment, Reviewer: a.UserID, At: s.Now().UTC().Truncate(time.Millisecond)})
 	}
 	from := t.Status
 	t.Status = req.To
 	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 		return nil, err
 	}
+	if req.To == backend.TaskPublished && t.Result != nil && s.Results != nil {
+		r := backend.PublishedResult{
+			TaskID: t.ID, PlanID: t.PlanID, Random: t.Random, Code: t.Result.Code, Label: t.Result.Label,
+			Items: t.Items, Departments: t.Departments, PublishedAt: t.UpdatedAt,
+		}
+		if err := s.Results.AddPublishedResult(ctx, t.TargetID, r); err != nil {
+			return nil, err
+		}
+	}
 	return t, s.record(ctx, "task."+string(req.To), "task", t.ID, t, fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment))
+}
+
+// maxComment bounds a transition's comment.
+const maxComment = 2000
+
+// CheckMove says whether actor a may move task t to status to now: the
+// life cycle allows it, a is someone who makes that move, and a submission
+// of an on-site check has two enforcement officers checked in.
+func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
+	if !t.Status.CanMove(to) {
+		return backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", t.ID, t.Status, to)
+	}
+	if err := mayMove(a, t, to); err != nil {
+		return err
+	}
+	if to == backend.TaskSubmitted && t.Result == nil {
+		return backend.Errorf(backend.EINVALID, "task %s has no result to submit", t.ID)
+	}
+	if to == backend.TaskSubmitted && t.Method != backend.MethodDocument && t.Method != backend.MethodOnline {
+		// An on-site check needs two enforcement officers on site.
+		cs, err := s.CheckIns.FindCheckInsOfTask(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if n := backend.OfficersCheckedIn(cs); n < backend.MinOfficers {
+			return backend.Errorf(backend.EINVALID, "an on-site check needs %d enforcement officers: %d of the team checked in", backend.MinOfficers, n)
+		}
+	}
+	return nil
 }
 
 // mayMove says who may make which move (谁检查、谁录入: the team works the

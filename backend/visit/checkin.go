@@ -85,6 +85,11 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 		if prev.UserID != a.UserID {
 			return nil, backend.Errorf(backend.ECONFLICT, "check-in id %s is taken", req.ID)
 		}
+		if prev.TaskID != "" {
+			if err := s.noteOnTask(ctx, prev.TaskID, prev); err != nil {
+				return nil, err
+			}
+		}
 		return prev, nil
 	} else if !backend.IsCode(err, backend.ENOTFOUND) {
 		return nil, err
@@ -154,20 +159,38 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 		}
 		return nil, err
 	}
-	if task != nil && task.Status != backend.TaskCheckedIn {
-		from := task.Status
-		task.Status = backend.TaskCheckedIn
-		if err := s.Tasks.UpdateTask(ctx, task); err != nil && !backend.IsCode(err, backend.ECONFLICT) {
+	if task != nil {
+		if err := s.noteOnTask(ctx, task.ID, c); err != nil {
 			return nil, err
 		}
-		// On a conflict a teammate's check-in moved the task first.
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: task.ID, Change: task, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
 	}
 	detail := fmt.Sprintf("%s at %s, %v m, flags %v", officer.CertNo, target.ID, distance(c), c.Flags)
 	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: detail}); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// noteOnTask records the check-in on its task, which moves to checked_in
+// if it was not on site yet. Repeating it changes nothing, so a replayed
+// check-in whose first attempt stopped half-way completes here.
+func (s *Service) noteOnTask(ctx context.Context, taskID string, c *backend.CheckIn) error {
+	var from backend.TaskStatus
+	t, err := backend.UpdateTaskWith(ctx, s.Tasks, taskID, func(t *backend.Task) (bool, error) {
+		from = t.Status
+		added := t.AddCheckIn(c)
+		if t.Status == backend.TaskAssigned || t.Status == backend.TaskAccepted {
+			t.Status = backend.TaskCheckedIn
+		}
+		return added || t.Status != from, nil
+	})
+	if err != nil {
+		return err
+	}
+	if from != t.Status {
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
+	}
+	return nil
 }
 
 func distance(c *backend.CheckIn) any {

@@ -37,6 +37,11 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) e
 		}
 		fmt.Fprintf(stdout, "seeded %d departments, %d targets, %d inspectors, %d experts, %d items, %d users in %.1fs\n",
 			sum.Departments, sum.Targets, sum.Inspectors, sum.Experts, sum.Items, sum.Users, time.Since(start).Seconds())
+		res, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "drew plan %s: %d tasks for the inspectors' phones (draw record /public/draws/%s)\n", res.Draw.PlanID, len(res.Tasks), res.Draw.ID)
 	} else if _, err := m.Stores.Users.FindUserByID(ctx, "scjg.manager"); err != nil {
 		fmt.Fprintln(stdout, "the store holds data that the demo did not seed; serving it as it is")
 		return nil
@@ -46,10 +51,23 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) e
 	fmt.Fprintln(stdout, "\nDemo logins (POST /api/v1/auth/login):")
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  username\tpassword\trole\tdepartment")
+	inspectors := map[string]int{}
+	var depts []string
 	for _, l := range county.Logins() {
+		if l.Role == backend.RoleInspector {
+			if inspectors[l.Department] == 0 {
+				depts = append(depts, l.Department)
+			}
+			inspectors[l.Department]++
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Username, l.Password, l.Role, l.Department)
 	}
+	for _, d := range depts {
+		fmt.Fprintf(tw, "  %s.inspector1 … %s.inspector%d\tdemo-<username>\t%s\t%s\n", d, d, inspectors[d], backend.RoleInspector, d)
+	}
 	tw.Flush()
+	fmt.Fprintln(stdout, "Inspectors log in on phones at POST /mobile/v1/auth/login (with a device) and sync at /mobile/v1/sync.")
 	fmt.Fprintln(stdout)
 	return nil
 }

@@ -1,0 +1,36 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+type deviceListResponse struct {
+	Items []*backend.Device `json:"items"`
+}
+
+type revokeDeviceRequest struct {
+	// Reason is required and recorded on the device and in the audit log.
+	Reason string `json:"reason"`
+}
+
+// DeviceRoutes returns the registration of the routes that administer the
+// phones users log in from; pass it in Server.Extra.
+func DeviceRoutes(d *backend.Devices) func(*Server) {
+	return func(s *Server) {
+		s.Add(Route{Method: "GET", Path: "/api/v1/users/:id/devices", Summary: "The phones a user has logged in from, most recently seen first (admin)", Tag: "users", Auth: true,
+			Response: deviceListResponse{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+				list, err := d.ListDevices(c.UserContext(), c.Params("id"))
+				if err != nil {
+					return nil, err
+				}
+				return deviceListResponse{Items: list}, nil
+			})})
+		s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/devices/:deviceId/revoke", Summary: "Revoke a phone (admin): its sessions end (writes and refreshes refused at once) and it cannot log in again", Tag: "users", Auth: true,
+			Request: revokeDeviceRequest{}, Response: backend.Device{},
+			Handler: WithBody(func(c *fiber.Ctx, r *revokeDeviceRequest) (any, error) {
+				return d.RevokeDevice(c.UserContext(), c.Params("id"), c.Params("deviceId"), r.Reason)
+			})})
+	}
+}

@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// mobileLogin logs user in on the phones' API from device id and returns
+// the response.
+func (e *env) mobileLogin(t *testing.T, user, deviceID string) *response {
+	t.Helper()
+	body := `{"username":"` + user + `","password":"` + testPassword + `","device":{"id":"` + deviceID + `","name":"华为 Mate 60","platform":"harmonyos"}}`
+	return e.doT(t, "POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(body))
+}
+
+type tokens struct {
+	AccessToken  string `json:"accessToken"`
+	RefreshToken string `json:"refreshToken"`
+}
+
+func (e *env) mustMobileLogin(t *testing.T, user, deviceID string) tokens {
+	t.Helper()
+	r := e.mobileLogin(t, user, deviceID)
+	if r.Status != 200 {
+		t.Fatalf("mobile login %s from %s: %d %s", user, deviceID, r.Status, r.Body)
+	}
+	var tok tokens
+	r.json(t, &tok)
+	return tok
+}
+
+func TestMobileLoginDevice(t *testing.T) {
+	e := newEnv(t)
+	login := func(device string) string {
+		return `{"username":"inspector","password":"` + testPassword + `"` + device + `}`
+	}
+	e.run(t, []scenario{
+		{Name: "ErrNoDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(""), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
+		{Name: "ErrNullDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":null`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
+		{Name: "ErrEmptyDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{}`), WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrShortID", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abc","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},
+		{Name: "ErrBadIDCharacter", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abcd efgh","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},
+		{Name: "ErrIDOperator", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":{"$ne":""},"platform":"android"}`), WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrNoPlatform", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"platform"}},
+		{Name: "ErrBadPlatform", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"windows"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"platform"}},
+		{Name: "ErrLongName", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"ios","name":"` + strings.Repeat("手", 34) + `"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"100 bytes"}},
+		{Name: "ErrUnknownDeviceField", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"ios","imei":"1"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"imei"}},
+		{Name: "ErrUnknownField", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"ios"},"remember":true`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"remember"}},
+		{Name: "ErrWrongPassword", Method: "POST", URL: "/mobile/v1/auth/login", Body: `{"username":"inspector","password":"wrong-password-x","device":{"id":"phone-0001","platform":"ios"}}`, WantStatus: 401, WantCode: "unauthenticated"},
+		{Name: "OK", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"ios"}`), WantStatus: 200, WantContent: []string{`"accessToken"`}},
+		{Name: "OK/BackOfficeTakesNoDevice", Method: "POST", URL: "/api/v1/auth/login", Body: login(""), WantStatus: 200},
+		{Name: "ErrBackOfficeRefusesDevice", Method: "POST", URL: "/api/v1/auth/login", Body: login(`,"device":{"id":"phone-0001","platform":"ios"}`), WantStatus: 400, WantCode: "invalid"},
+	})
+
+	// The access token names the device.
+	tok := e.mustMobileLogin(t, "inspector", "phone-0002")
+	parts := strings.Split(tok.AccessToken, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Subject  string `json:"sub"`
+		DeviceID string `json:"did"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Subject != "inspector" || claims.DeviceID != "phone-0002" {
+		t.Fatalf("claims sub=%q did=%q, want inspector phone-0002", claims.Subject, claims.DeviceID)
+	}
+}
+
+func TestDeviceAPI(t *testing.T) {
+	e := newEnv(t)
+	lost := e.mustMobileLogin(t, "inspector", "phone-lost-01")
+	other := e.mustMobileLogin(t, "inspector", "phone-other-01")
+	// A write on the phones' API: authenticated (the task is just not there).
+	write := func(t *testing.T, token string) int {
+		t.Helper()
+		return e.doT(t, "POST", "/mobile/v1/tasks/nope/code", token, "", nil).Status
+	}
+	if got := write(t, lost.AccessToken); got != 404 {
+		t.Fatalf("write before revocation: status=%d, want 404 (authenticated)", got)
+	}
+
+	const revoke = "/api/v1/users/inspector/devices/phone-lost-01/revoke"
+	e.run(t, []scenario{
+		{Name: "OK/List", Method: "GET", URL: "/api/v1/users/inspector/devices", User: "admin", WantStatus: 200,
+			WantContent: []string{`"id":"inspector/phone-lost-01"`, `"deviceId":"phone-other-01"`, `"platform":"harmonyos"`, `"name":"华为 Mate 60"`, `"firstSeen"`, `"lastSeen"`}},
+		{Name: "OK/ListNone", Method: "GET", URL: "/api/v1/users/manager/devices", User: "admin", WantStatus: 200, WantContent: []string{`{"items":[]}`}},
+		{Name: "ErrListUnknownUser", Method: "GET", URL: "/api/v1/users/nobody/devices", User: "admin", WantStatus: 404, WantCode: "not_found"},
+		{Name: "ErrListManager", Method: "GET", URL: "/api/v1/users/inspector/devices", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrListNoToken", Method: "GET", URL: "/api/v1/users/inspector/devices", WantStatus: 401, WantCode: "unauthenticated"},
+		{Name: "ErrRevokeManager", Method: "POST", URL: revoke, User: "manager", Body: `{"reason":"lost"}`, WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrRevokeInspector", Method: "POST", URL: revoke, User: "inspector", Body: `{"reason":"lost"}`, WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrRevokeWithPhoneToken", Method: "POST", URL: revoke, Token: other.AccessToken, Body: `{"reason":"lost"}`, WantStatus: 401, WantCode: "unauthenticated"},
+		{Name: "ErrRevokeNoReason", Method: "POST", URL: revoke, User: "admin", Body: `{}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"reason"}},
+		{Name: "ErrRevokeBlankReason", Method: "POST", URL: revoke, User: "admin", Body: `{"reason":"   "}`, WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrRevokeNoBody", Method: "POST", URL: revoke, User: "admin", ContentType: "application/json", WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrRevokeUnknownField", Method: "POST", URL: revoke, User: "admin", Body: `{"reason":"lost","revokedBy":"x"}`, WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrRevokeUnknownDevice", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-none-01/revoke", User: "admin", Body: `{"reason":"lost"}`, WantStatus: 404, WantCode: "not_found"},
+		{Name: "ErrRevokeMalformedDevice", Method: "POST", URL: "/api/v1/users/inspector/devices/x/revoke", User: "admin", Body: `{"reason":"lost"}`, WantStatus: 400, WantCode: "invalid"},
+		{Name: "OK/Revoke", Method: "POST", URL: revoke, User: "admin", Body: `{"reason":"手机丢失"}`, WantStatus: 200,
+			WantContent: []string{`"id":"inspector/phone-lost-01"`, `"revokedAt"`, `"revokedBy":"admin"`, `"reason":"手机丢失"`}},
+		{Name: "OK/ListShowsRevoked", Method: "GET", URL: "/api/v1/users/inspector/devices", User: "admin", WantStatus: 200, WantContent: []string{`"revokedBy":"admin"`}},
+		{Name: "OK/AuditOfDevice", Method: "GET", URL: "/api/v1/audit?objectType=device&objectId=inspector/phone-lost-01", User: "admin", WantStatus: 200,
+			WantContent: []string{`"action":"device.revoke","objectType":"device","objectId":"inspector/phone-lost-01","clientAddr":"0.0.0.0","outcome":"ok"`,
+				`"actor":"manager"`, `"outcome":"denied"`, `reason: 手机丢失; sessions ended: 1`}},
+	})
+
+	// The lost phone's session is over: writes and refreshes are refused at
+	// once, and it cannot log in again.
+	if got := write(t, lost.AccessToken); got != 401 {
+		t.Fatalf("write from the revoked phone: status=%d, want 401", got)
+	}
+	r := e.do("POST", "/mobile/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+lost.RefreshToken+`"}`))
+	if r.Status != 401 {
+		t.Fatalf("refresh from the revoked phone: %d %s, want 401", r.Status, r.Body)
+	}
+	if r := e.mobileLogin(t, "inspector", "phone-lost-01"); r.Status != 403 || !strings.Contains(string(r.Body), "revoked") {
+		t.Fatalf("login from the revoked phone: %d %s, want 403 saying it was revoked", r.Status, r.Body)
+	}
+	// The other phone goes on, and logs in again.
+	if got := write(t, other.AccessToken); got != 404 {
+		t.Fatalf("write from the other phone: status=%d, want 404 (authenticated)", got)
+	}
+	r = e.do("POST", "/mobile/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+other.RefreshToken+`"}`))
+	if r.Status != 200 {
+		t.Fatalf("refresh from the other phone: %d %s", r.Status, r.Body)
+	}
+	e.mustMobileLogin(t, "inspector", "phone-other-01")
+	e.mustMobileLogin(t, "inspector", "phone-new-0001")
+
+	// The user's audit trail has the logins with their devices and the
+	// refused one.
+	e.run(t, []scenario{
+		{Name: "OK/AuditOfUser", Method: "GET", URL: "/api/v1/audit?objectType=user&objectId=inspector&limit=200", User: "admin", WantStatus: 200,
+			WantContent: []string{
+				`"action":"auth.login","objectType":"user","objectId":"inspector"`,
+				`device phone-lost-01 (harmonyos), first login from it`,
+				`device phone-other-01 (harmonyos)"`,
+				`"action":"auth.login_failed"`, `device phone-lost-01 was revoked`,
+			}},
+	})
+}

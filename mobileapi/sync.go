@@ -1,0 +1,49 @@
+package mobileapi
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+// registerSync adds the sync protocol's two routes (sync/doc.go,
+// docs/sync.md). Both re-read the session: a revoked device gets nothing
+// more, not even a read.
+func (m *Routes) registerSync(s *api.Server) {
+	fresh := api.FreshBearerAuth(m.Auth)
+	s.Add(api.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download); pull again at once while more is set", Tag: "sync",
+		Auth: true, Authenticate: fresh,
+		Query: []api.Param{
+			{Name: "cursor", Type: "string", Description: "the cursor of the last page applied; empty for a full download"},
+			{Name: "limit", Type: "integer", Description: "tasks per page, 1-" + strconv.Itoa(fcsync.MaxPullPage) + " (default " + strconv.Itoa(fcsync.MaxPullPage) + ")"},
+		},
+		Response: fcsync.PullResponse{},
+		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			limit := 0
+			if v := c.Query("limit"); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > fcsync.MaxPullPage {
+					return nil, backend.Errorf(backend.EINVALID, "limit must be 1-%d", fcsync.MaxPullPage)
+				}
+				limit = n
+			}
+			return m.Sync.Pull(c.UserContext(), c.Query("cursor"), limit)
+		})})
+	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
+		Auth: true, Authenticate: fresh,
+		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},
+		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			if err := api.CheckJSON(c); err != nil {
+				return nil, err
+			}
+			req, err := fcsync.DecodePush(c.Body())
+			if err != nil {
+				return nil, err
+			}
+			return m.Sync.Push(c.UserContext(), req)
+		})})
+}

@@ -1,0 +1,59 @@
+// Package fcsync is fieldcheck's offline sync protocol: how an inspector's
+// phone keeps its tasks while the network comes and goes, and sends back
+// what was done offline without losing, duplicating or silently
+// overwriting anything. (Import it as fcsync: the standard library has a
+// sync too.) docs/sync.md describes the protocol for app teams; this
+// comment is the reasoning behind it.
+//
+// # Pull
+//
+// GET /mobile/v1/sync?cursor=C returns one page of changes in the phone's
+// scope (the tasks whose team includes the login, except cancelled and
+// replaced ones) and a new cursor. An empty cursor starts a full download:
+// every task in scope, in id order, page by page. After that the cursor
+// stands on the login's change feed (backend.FeedStore): every write to a
+// task appends an entry to the feed of each login that has or had the
+// task, and a page answers each task named there with its current state,
+// or with a tombstone when it left the scope (reassigned, cancelled,
+// replaced).
+//
+// Never missing a change: feed numbers are taken in one order and written
+// in another when several server instances write at once. A reader never
+// passes a number that was taken but not written; it stops there (Pending
+// in the answer) until the number is written, or voided once it is older
+// than backend.FeedLease (the writer died; a writer that comes back later
+// finds its number voided and takes another). A task write and its feed
+// entries are two writes: the task is marked in the same write that
+// changes it, and the mark is cleared after the entries are written; a
+// sweeper redoes the entries of marks left behind. The full download takes
+// the feed's head before the first page, so whatever changes during the
+// download follows in the feed. A phone that applies every page in order,
+// each task replacing its older copy, holds exactly the server's view as
+// of its last pull.
+//
+// # Push
+//
+// POST /mobile/v1/sync sends up to MaxPushBatch mutations, applied in
+// order, each answered on its own: applied, duplicate (an operation id
+// already applied: the same answer as the first time), conflict (the task
+// changed since the mutation's base version, for the changes that must not
+// be merged blindly: status moves and the result; or the operation id came
+// back with a different body), or rejected (with a code and a message for
+// the inspector). Checklist answers and the evidence manifest are merged
+// instead: answers field by field, the latest edit winning; manifest slots
+// are immutable once declared. A submitted result is immutable until a
+// reviewer returns the task, which then reopens on the phones with the
+// reviewer's notes.
+//
+// Exactly once without transactions: an operation's record (its key and a
+// hash of its body) is stored in the task document by the very write that
+// applies it, so a replay finds it there whatever happened in between. A
+// check-in's id is derived from the operation, so the check-in store's
+// unique id does the same for check-ins.
+//
+// # Client
+//
+// Client is a Go implementation of the phone's side, with a durable queue
+// on disk (it survives the process being killed) and retries with backoff
+// and jitter; cmd/fieldsim drives many of them against a server.
+package fcsync

@@ -1,0 +1,455 @@
+package fcsync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
+	"github.com/fieldcheck/fieldcheck/qr"
+)
+
+// Service answers phones' pulls and pushes. Rules come from backend and
+// its services (planning for status moves, visit for check-ins); this
+// service adds the protocol: scopes, cursors, idempotency.
+type Service struct {
+	Tasks      backend.TaskStore
+	Feed       backend.FeedStore
+	Targets    backend.TargetStore
+	Inspectors backend.InspectorStore
+	Results    backend.PublishedResultStore
+	Planning   *planning.Service
+	Visit      *visit.Service
+	Keys       func(ctx context.Context) (*qr.PublicKeySet, error) // for offline verification
+	Audit      *backend.AuditLog
+	Now        func() time.Time
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// inspector returns the calling inspector: phones sync for inspectors only.
+func inspector(ctx context.Context, write bool) (*backend.Actor, error) {
+	a := backend.ActorFrom(ctx)
+	switch {
+	case a == nil:
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	case write && !a.Fresh:
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
+	case a.Role != backend.RoleInspector:
+		return nil, backend.Errorf(backend.EFORBIDDEN, "only enforcement officers sync tasks to a phone")
+	}
+	return a, nil
+}
+
+// inScope reports whether the task belongs on the user's phone, and if not
+// why (the tombstone's reason).
+func inScope(t *backend.Task, user string) (bool, string) {
+	switch {
+	case t.Status == backend.TaskCancelled:
+		return false, "cancelled"
+	case t.Status == backend.TaskReplaced:
+		return false, "replaced"
+	case !slices.Contains(t.TeamUsers, user):
+		return false, "reassigned"
+	}
+	return true, ""
+}
+
+// Pull returns the next page of changes in the caller's scope after the
+// cursor ("" for a full download), at most limit tasks (0 or more than
+// MaxPullPage means MaxPullPage).
+func (s *Service) Pull(ctx context.Context, rawCursor string, limit int) (*PullResponse, error) {
+	a, err := inspector(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parseCursor(rawCursor, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxPullPage {
+		limit = MaxPullPage
+	}
+	if c.Full {
+		return s.pullFull(ctx, a, c, limit)
+	}
+	return s.pullChanges(ctx, a, c, limit)
+}
+
+// pullFull sends every task in scope, in id order, a page at a time. The
+// feed position is taken before the first page: whatever changes during
+// the download is in the feed after it, and follows.
+func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
+	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	if c.AfterTask == "" && c.Seq == 0 {
+		head, err := s.Feed.FeedHead(ctx, a.UserID)
+		if err != nil {
+			return nil, err
+		}
+		c.Seq = head
+		if s.Keys != nil {
+			if resp.Keys, err = s.Keys(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var tasks []*backend.Task
+	err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{TeamUser: a.UserID}, func(t *backend.Task) error {
+		if ok, _ := inScope(t, a.UserID); ok && t.ID > c.AfterTask {
+			tasks = append(tasks, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(tasks, func(x, y *backend.Task) int { return compareStrings(x.ID, y.ID) })
+	if len(tasks) > limit {
+		tasks = tasks[:limit]
+		c.AfterTask = tasks[limit-1].ID
+		resp.More = true
+	} else {
+		c.Full, c.AfterTask = false, ""
+		resp.More = true // the changes made during the download follow
+	}
+	if resp.Tasks, err = s.views(ctx, tasks); err != nil {
+		return nil, err
+	}
+	resp.Cursor = c.String()
+	return resp, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// pullChanges reads the feed after the cursor and answers each task named
+// there with its current state, or a tombstone if it left the scope.
+func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
+	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	entries, head, err := s.Feed.ReadFeed(ctx, a.UserID, c.Seq, limit)
+	if err != nil {
+		return nil, err
+	}
+	if c.Seq > head {
+		return nil, backend.Errorf(backend.ECONFLICT, "this cursor is ahead of the server (was the store restored from a backup?): pull from the start with an empty cursor")
+	}
+	var order []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		c.Seq = e.Seq
+		if e.TaskID != "" && !seen[e.TaskID] {
+			seen[e.TaskID] = true
+			order = append(order, e.TaskID)
+		}
+	}
+	var live []*backend.Task
+	for _, id := range order {
+		t, err := s.Tasks.FindTaskByID(ctx, id)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			resp.Removed = append(resp.Removed, Tombstone{TaskID: id, Reason: "removed"})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ok, why := inScope(t, a.UserID); !ok {
+			resp.Removed = append(resp.Removed, Tombstone{TaskID: id, Reason: why})
+			continue
+		}
+		live = append(live, t)
+	}
+	if resp.Tasks, err = s.views(ctx, live); err != nil {
+		return nil, err
+	}
+	resp.More = c.Seq < head && len(entries) == limit
+	resp.Pending = c.Seq < head && len(entries) < limit
+	resp.Cursor = c.String()
+	return resp, nil
+}
+
+// views adds to each task what the phone needs offline. Targets, officers
+// and results are read by id, once per page.
+func (s *Service) views(ctx context.Context, tasks []*backend.Task) ([]*TaskView, error) {
+	out := make([]*TaskView, 0, len(tasks))
+	members := map[string]Member{}
+	for _, t := range tasks {
+		v := &TaskView{Task: t, Team: []Member{}}
+		tg, err := s.Targets.FindTargetByID(ctx, t.TargetID)
+		switch {
+		case err == nil:
+			v.Target = TargetInfo{ID: tg.ID, Name: tg.Name, Address: tg.Address, RegionCode: tg.RegionCode, Location: tg.Location, Status: tg.Status}
+		case backend.IsCode(err, backend.ENOTFOUND):
+			v.Target = TargetInfo{ID: t.TargetID, Name: t.TargetName}
+		default:
+			return nil, err
+		}
+		v.Target.Results = []backend.PublishedResult{}
+		if s.Results != nil {
+			if v.Target.Results, err = s.Results.PublishedResults(ctx, t.TargetID); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range t.Team {
+			m, ok := members[id]
+			if !ok {
+				in, err := s.Inspectors.FindInspectorByID(ctx, id)
+				if backend.IsCode(err, backend.ENOTFOUND) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				m = Member{InspectorID: in.ID, Name: in.Name, CertNo: in.CertNo, CertExpiry: in.CertExpiry, DepartmentID: in.DepartmentID, UserID: in.UserID}
+				members[id] = m
+			}
+			v.Team = append(v.Team, m)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Push applies a batch of mutations in order, each on its own: one that is
+// refused does not stop the others.
+func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, error) {
+	a, err := inspector(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if a.DeviceID == "" {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
+	}
+	resp := &PushResponse{Results: make([]MutationResult, 0, len(req.Mutations))}
+	for _, m := range req.Mutations {
+		r, err := s.apply(ctx, a, m)
+		if err != nil {
+			if code := backend.ErrorCode(err); code == backend.EUNAVAILABLE || code == backend.EINTERNAL {
+				// The store failed: stop here. What was applied is
+				// recorded; the phone resends the rest.
+				return nil, err
+			}
+			r = refused(m.OpID, err)
+		}
+		resp.Results = append(resp.Results, r)
+	}
+	return resp, nil
+}
+
+func refused(op string, err error) MutationResult {
+	r := MutationResult{OpID: op, Status: Rejected, Code: backend.ErrorCode(err), Message: backend.ErrorMessage(err)}
+	if r.Code == backend.ECONFLICT {
+		r.Status = Conflict
+	}
+	return r
+}
+
+// opHash fingerprints a mutation's meaning: the decoded payload, encoded
+// again, so that the same change sent twice matches byte for byte.
+func opHash(m Mutation, payload any) string {
+	b, _ := json.Marshal(struct {
+		Entity  string `json:"e"`
+		TaskID  string `json:"t"`
+		Base    int64  `json:"b"`
+		Payload any    `json:"p"`
+	}{m.Entity, m.TaskID, m.BaseVersion, payload})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+func (s *Service) apply(ctx context.Context, a *backend.Actor, m Mutation) (MutationResult, error) {
+	if len(m.Payload) > MaxPayloadBytes {
+		return MutationResult{}, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
+	}
+	if len(m.TaskID) > 100 || m.TaskID == "" && m.Entity != EntityCheckIn {
+		return MutationResult{}, backend.Errorf(backend.EINVALID, "taskId is required (1-100 bytes); only a check-in without a task may leave it empty")
+	}
+	if m.BaseVersion < 0 {
+		return MutationResult{}, backend.Errorf(backend.EINVALID, "baseVersion cannot be negative")
+	}
+	switch m.Entity {
+	case EntityCheckIn:
+		var p CheckInPayload
+		if err := decodePayload(m, &p); err != nil {
+			return MutationResult{}, err
+		}
+		return s.checkIn(ctx, a, m, p)
+	case EntityTask:
+		var p TaskPayload
+		if err := decodePayload(m, &p); err != nil {
+			return MutationResult{}, err
+		}
+		return s.change(ctx, a, m, p, true, func(t *backend.Task, now time.Time) (string, error) {
+			if p.To != backend.TaskAccepted && p.To != backend.TaskCheckedIn {
+				return "", backend.Errorf(backend.EINVALID, "a phone moves a task to accepted or checked_in; it submits with a result")
+			}
+			if len(p.Comment) > 2000 {
+				return "", backend.Errorf(backend.EINVALID, "the comment is limited to 2000 bytes")
+			}
+			if err := s.Planning.CheckMove(ctx, a, t, p.To); err != nil {
+				return "", err
+			}
+			from := t.Status
+			t.Status = p.To
+			return fmt.Sprintf("%s -> %s %s", from, p.To, p.Comment), nil
+		})
+	case EntityAnswers:
+		var p AnswersPayload
+		if err := decodePayload(m, &p); err != nil {
+			return MutationResult{}, err
+		}
+		return s.change(ctx, a, m, p, false, func(t *backend.Task, now time.Time) (string, error) {
+			n, err := t.MergeAnswers(p.Answers, a.UserID, a.DeviceID, now)
+			return fmt.Sprintf("%d of %d answers newer than stored", n, len(p.Answers)), err
+		})
+	case EntityEvidence:
+		var p EvidencePayload
+		if err := decodePayload(m, &p); err != nil {
+			return MutationResult{}, err
+		}
+		return s.change(ctx, a, m, p, false, func(t *backend.Task, now time.Time) (string, error) {
+			n, err := t.DeclareEvidence(p.Files, a.UserID, a.DeviceID, now)
+			return fmt.Sprintf("%d files declared, %d new", len(p.Files), n), err
+		})
+	case EntityResult:
+		var p ResultPayload
+		if err := decodePayload(m, &p); err != nil {
+			return MutationResult{}, err
+		}
+		return s.change(ctx, a, m, p, true, func(t *backend.Task, now time.Time) (string, error) {
+			if !t.Status.Editable() {
+				return "", backend.Errorf(backend.EINVALID, "task %s is %s: a submitted result is changed only after a reviewer returns it", t.ID, t.Status)
+			}
+			prev := t.Result
+			if err := t.SetResult(p, a.UserID, now); err != nil {
+				return "", err
+			}
+			if err := s.Planning.CheckMove(ctx, a, t, backend.TaskSubmitted); err != nil {
+				t.Result = prev
+				return "", err
+			}
+			from := t.Status
+			t.Status = backend.TaskSubmitted
+			return fmt.Sprintf("%s -> submitted with result %s", from, p.Code), nil
+		})
+	}
+	return MutationResult{}, backend.Errorf(backend.EINVALID, "unknown entity %q: one of task, checkin, answers, result, evidence", m.Entity)
+}
+
+func decodePayload(m Mutation, v any) error {
+	if err := decodeStrict(m.Payload, v); err != nil {
+		return backend.Errorf(backend.EINVALID, "payload of %s: %s", m.Entity, backend.ErrorMessage(err))
+	}
+	return nil
+}
+
+// change applies a mutation to a task: it is the team's, it was not applied
+// before, and (strict) the task has not changed since the phone's base
+// version. The operation's record is written in the same write as the
+// change, so a replay can never apply it again.
+func (s *Service) change(ctx context.Context, a *backend.Actor, m Mutation, payload any, strict bool, fn func(t *backend.Task, now time.Time) (string, error)) (MutationResult, error) {
+	key, hash := backend.OpKey(a.UserID, a.DeviceID, m.OpID), opHash(m, payload)
+	var (
+		detail string
+		replay *MutationResult
+	)
+	t, err := backend.UpdateTaskWith(ctx, s.Tasks, m.TaskID, func(t *backend.Task) (bool, error) {
+		replay = nil
+		if !slices.Contains(t.TeamUsers, a.UserID) {
+			return false, backend.Errorf(backend.ENOTFOUND, "task %q not found", m.TaskID)
+		}
+		if rec, ok := t.FindOp(key); ok {
+			if rec.Hash != hash {
+				return false, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)
+			}
+			replay = &MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}
+			return false, nil
+		}
+		if m.BaseVersion > t.Version {
+			return false, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, t.Version)
+		}
+		if ok, why := inScope(t, a.UserID); !ok {
+			return false, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)
+		}
+		if strict && m.BaseVersion != t.Version {
+			return false, backend.Errorf(backend.ECONFLICT, "task %s changed since version %d (now %d): look at the current task and decide again", t.ID, m.BaseVersion, t.Version)
+		}
+		d, err := fn(t, s.now())
+		if err != nil {
+			return false, err
+		}
+		detail = d
+		return true, t.AddOp(key, hash)
+	})
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return MutationResult{}, backend.Errorf(backend.ENOTFOUND, "task %q is not one of yours", m.TaskID)
+	}
+	if err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) && t != nil {
+			r := refused(m.OpID, err)
+			r.Task = t
+			return r, nil
+		}
+		return MutationResult{}, err
+	}
+	if replay != nil {
+		return *replay, nil
+	}
+	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "sync." + m.Entity, ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("op %s from device %s: %s", m.OpID, a.DeviceID, detail)}); err != nil {
+		return MutationResult{}, err
+	}
+	return MutationResult{OpID: m.OpID, Status: Applied, Version: t.Version}, nil
+}
+
+// checkIn records a check-in; its id is the operation id, which makes the
+// visit service's own idempotency the operation's.
+func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation, p CheckInPayload) (MutationResult, error) {
+	id := checkInID(a, m.OpID)
+	req := visit.CheckInRequest{
+		ID: id, Code: p.Code, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,
+		DeviceID: a.DeviceID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
+	}
+	prev, err := s.Visit.CheckIns.FindCheckIn(ctx, id)
+	switch {
+	case err == nil:
+		if prev.UserID != a.UserID || prev.DeviceTime.Compare(p.DeviceTime.UTC().Truncate(time.Millisecond)) != 0 || prev.Position != p.Position {
+			return MutationResult{}, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)
+		}
+		c, err := s.Visit.CheckIn(ctx, req) // completes a first attempt that stopped half-way
+		if err != nil {
+			return MutationResult{}, err
+		}
+		return MutationResult{OpID: m.OpID, Status: Duplicate, CheckIn: c}, nil
+	case !backend.IsCode(err, backend.ENOTFOUND):
+		return MutationResult{}, err
+	}
+	c, err := s.Visit.CheckIn(ctx, req)
+	if err != nil {
+		return MutationResult{}, err
+	}
+	if c.TaskID != "" && c.TaskID != m.TaskID {
+		// Recorded all the same (the inspector was there), against the task
+		// the server found for this enterprise; the phone learns which.
+		return MutationResult{OpID: m.OpID, Status: Applied, CheckIn: c, Message: "recorded for task " + c.TaskID}, nil
+	}
+	return MutationResult{OpID: m.OpID, Status: Applied, CheckIn: c}, nil
+}
+
+// checkInID derives the check-in's id from the device's operation: unique
+// per login and device, within the 64 characters a check-in id may have.
+func checkInID(a *backend.Actor, op string) string {
+	h := sha256.Sum256([]byte(backend.OpKey(a.UserID, a.DeviceID, op)))
+	return "ci-" + hex.EncodeToString(h[:20])
+}

@@ -1,0 +1,512 @@
+package fcsync_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+func TestMain(m *testing.M) {
+	backend.PasswordCost = 4
+	mongotest.Main(m)
+}
+
+// env is a running fieldcheck with the demo county seeded and its first
+// plan drawn.
+type env struct {
+	t     *testing.T
+	m     *app.Main
+	tasks []*backend.Task
+}
+
+func newEnv(t *testing.T, targets int) *env {
+	t.Helper()
+	ctx := context.Background()
+	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: "https://fc.example.gov.cn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = m.DB.Database.Drop(context.Background())
+		m.Close()
+	})
+	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
+		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
+	if _, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("test")), st, demo.GenerateAt(demo.DefaultSeed, targets, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	res, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, m: m, tasks: res.Tasks}
+}
+
+// teamTask returns the first drawn task whose team has two logins.
+func (e *env) teamTask() *backend.Task {
+	e.t.Helper()
+	for _, t := range e.tasks {
+		if len(t.TeamUsers) >= 2 {
+			return t
+		}
+	}
+	e.t.Fatal("no drawn task has a team of two logins")
+	return nil
+}
+
+// call sends one request through the app and decodes a JSON answer.
+func (e *env) call(method, url, token string, body any, out any) int {
+	e.t.Helper()
+	var r io.Reader
+	if b, ok := body.(string); ok {
+		r = strings.NewReader(b)
+	} else if body != nil {
+		j, _ := json.Marshal(body)
+		r = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, url, r)
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e.m.HTTP.App().Test(req, -1)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+// phone is one inspector's device: a login and the tasks it holds.
+type phone struct {
+	e      *env
+	user   string
+	device string
+	token  string
+	cursor string
+	tasks  map[string]*fcsync.TaskView
+	keys   bool
+	ops    int
+}
+
+func (e *env) phone(user, device string) *phone {
+	e.t.Helper()
+	var tok struct{ AccessToken string }
+	body := fmt.Sprintf(`{"username":%q,"password":%q,"device":{"id":%q,"name":"test phone","platform":"android"}}`, user, "demo-"+user, device)
+	if st := e.call("POST", "/mobile/v1/auth/login", "", body, &tok); st != 200 {
+		e.t.Fatalf("mobile login %s: %d", user, st)
+	}
+	return &phone{e: e, user: user, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}}
+}
+
+// sync pulls pages until the server has nothing more right now.
+func (p *phone) sync(limit int) (pages int) {
+	p.e.t.Helper()
+	for range 1000 {
+		var r fcsync.PullResponse
+		url := fmt.Sprintf("/mobile/v1/sync?cursor=%s&limit=%d", p.cursor, limit)
+		if st := p.e.call("GET", url, p.token, nil, &r); st != 200 {
+			p.e.t.Fatalf("pull: %d", st)
+		}
+		pages++
+		for _, v := range r.Tasks {
+			if old, ok := p.tasks[v.Task.ID]; ok && old.Task.Version > v.Task.Version {
+				p.e.t.Fatalf("task %s went back from version %d to %d", v.Task.ID, old.Task.Version, v.Task.Version)
+			}
+			p.tasks[v.Task.ID] = v
+		}
+		for _, rm := range r.Removed {
+			delete(p.tasks, rm.TaskID)
+		}
+		p.keys = p.keys || r.Keys != nil
+		p.cursor = r.Cursor
+		if !r.More && !r.Pending {
+			return pages
+		}
+		if r.Pending {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	p.e.t.Fatal("the pull never ended")
+	return
+}
+
+// push sends mutations and returns their results.
+func (p *phone) push(ms ...fcsync.Mutation) []fcsync.MutationResult {
+	p.e.t.Helper()
+	var r fcsync.PushResponse
+	if st := p.e.call("POST", "/mobile/v1/sync", p.token, fcsync.PushRequest{Mutations: ms}, &r); st != 200 {
+		p.e.t.Fatalf("push: %d", st)
+	}
+	if len(r.Results) != len(ms) {
+		p.e.t.Fatalf("%d results for %d mutations", len(r.Results), len(ms))
+	}
+	return r.Results
+}
+
+// mutation builds a mutation with a fresh op id.
+func (p *phone) mutation(entity, taskID string, base int64, payload any) fcsync.Mutation {
+	p.ops++
+	j, _ := json.Marshal(payload)
+	return fcsync.Mutation{OpID: fmt.Sprintf("%s-op-%d", p.device, p.ops), Entity: entity, TaskID: taskID, BaseVersion: base, Payload: j}
+}
+
+// serverView is what the server holds for user's phone: task id → version.
+func (e *env) serverView(user string) map[string]int64 {
+	e.t.Helper()
+	out := map[string]int64{}
+	err := e.m.Stores.Tasks.ScanTasks(context.Background(), backend.TaskFilter{TeamUser: user}, func(t *backend.Task) error {
+		if t.Status != backend.TaskCancelled && t.Status != backend.TaskReplaced {
+			out[t.ID] = t.Version
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func (p *phone) view() map[string]int64 {
+	out := map[string]int64{}
+	for id, v := range p.tasks {
+		out[id] = v.Task.Version
+	}
+	return out
+}
+
+func (p *phone) mustHoldServerView() {
+	p.e.t.Helper()
+	want, got := p.e.serverView(p.user), p.view()
+	if len(want) != len(got) {
+		p.e.t.Fatalf("%s holds %d tasks, the server has %d in its scope", p.user, len(got), len(want))
+	}
+	for id, v := range want {
+		if got[id] != v {
+			p.e.t.Fatalf("%s holds task %s at version %d, the server at %d", p.user, id, got[id], v)
+		}
+	}
+}
+
+// answersFor answers every question of the task's checklist.
+func answersFor(t *backend.Task, value string, at time.Time) fcsync.AnswersPayload {
+	var p fcsync.AnswersPayload
+	for _, s := range t.Checklist.Sections {
+		for _, q := range s.Questions {
+			v := value
+			if len(q.Options) > 0 {
+				v = q.Options[0]
+			}
+			p.Answers = append(p.Answers, backend.AnswerInput{Question: s.ItemCode + "/" + q.ID, Value: v, EditedAt: at})
+		}
+	}
+	return p
+}
+
+func wantStatus(t *testing.T, what string, r fcsync.MutationResult, status, code string) {
+	t.Helper()
+	if r.Status != status || r.Code != code {
+		t.Fatalf("%s: %s/%s (%s), want %s/%s", what, r.Status, r.Code, r.Message, status, code)
+	}
+}
+
+func TestPullFullDownloadAndChanges(t *testing.T) {
+	e := newEnv(t, 400)
+	first := e.teamTask()
+	user := first.TeamUsers[0]
+	p := e.phone(user, "phone-pull-1")
+	if pages := p.sync(2); pages < 2 {
+		t.Fatalf("%d pages", pages)
+	}
+	if !p.keys {
+		t.Fatal("the full download carried no key set for offline verification")
+	}
+	p.mustHoldServerView()
+	v := p.tasks[first.ID]
+	if v == nil || v.Target.Name == "" || v.Target.ID != first.TargetID || len(v.Team) != 2 || v.Team[0].CertNo == "" || v.Task.Checklist == nil {
+		t.Fatalf("task view lacks what an offline phone needs: %+v", v)
+	}
+
+	// A change made in the back office reaches the phone, and nothing else
+	// comes again.
+	mgr := backend.WithActor(context.Background(), &backend.Actor{UserID: "scjg.manager", Role: backend.RoleManager, Departments: []string{"scjg"}, Fresh: true})
+	var cancelled string
+	for id, v := range p.tasks {
+		if v.Task.Status == backend.TaskAssigned && id != first.ID {
+			cancelled = id
+			if _, err := e.m.Planning.Transition(mgr, id, planning.TransitionRequest{To: backend.TaskCancelled, Version: v.Task.Version, Comment: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if cancelled == "" {
+		t.Skip("the inspector has a single task in this draw")
+	}
+	var r fcsync.PullResponse
+	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)
+	if len(r.Removed) != 1 || r.Removed[0].TaskID != cancelled || r.Removed[0].Reason != "cancelled" || len(r.Tasks) != 0 {
+		t.Fatalf("after a cancellation: tasks %d, removed %+v", len(r.Tasks), r.Removed)
+	}
+	p.cursor = r.Cursor
+	delete(p.tasks, cancelled)
+	p.mustHoldServerView()
+	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)
+	if len(r.Tasks)+len(r.Removed) != 0 || r.More {
+		t.Fatalf("an idle pull returned %d tasks, %d removals", len(r.Tasks), len(r.Removed))
+	}
+}
+
+func TestPullBadInput(t *testing.T) {
+	e := newEnv(t, 200)
+	first := e.teamTask()
+	user := first.TeamUsers[0]
+	p := e.phone(user, "phone-bad-1")
+	p.sync(50)
+	other := first.TeamUsers[1]
+	q := e.phone(other, "phone-bad-2")
+	q.sync(50)
+	var reviewerTok struct{ AccessToken string }
+	e.call("POST", "/api/v1/auth/login", "", `{"username":"scjg.reviewer","password":"demo-scjg.reviewer"}`, &reviewerTok)
+	for _, tt := range []struct {
+		name, url, token string
+		status           int
+		code             string
+	}{
+		{"ErrCursorGarbage", "/mobile/v1/sync?cursor=%25%25%25", p.token, 400, backend.EINVALID},
+		{"ErrCursorNotOurs", "/mobile/v1/sync?cursor=" + q.cursor, p.token, 400, backend.EINVALID},
+		{"ErrCursorTooLong", "/mobile/v1/sync?cursor=" + strings.Repeat("A", 300), p.token, 400, backend.EINVALID},
+		{"ErrLimitZero", "/mobile/v1/sync?limit=0", p.token, 400, backend.EINVALID},
+		{"ErrLimitTooLarge", "/mobile/v1/sync?limit=201", p.token, 400, backend.EINVALID},
+		{"ErrNoToken", "/mobile/v1/sync", "", 401, backend.EUNAUTHENTICATED},
+		{"ErrBackOfficeToken", "/mobile/v1/sync", reviewerTok.AccessToken, 401, backend.EUNAUTHENTICATED},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var r struct{ Code, Message string }
+			if st := e.call("GET", tt.url, tt.token, nil, &r); st != tt.status || r.Code != tt.code || r.Message == "" {
+				t.Fatalf("%d %+v, want %d %s", st, r, tt.status, tt.code)
+			}
+		})
+	}
+	// A cursor from the future (a store restored from a backup) asks for a
+	// fresh download: p moves its feed on, then shows its cursor to a
+	// server seeded the same way that never saw those changes.
+	a := answersFor(first, "是", time.Now())
+	wantStatus(t, "answers", p.push(p.mutation(fcsync.EntityAnswers, first.ID, 1, a))[0], fcsync.Applied, "")
+	p.sync(50)
+	e2 := newEnv(t, 200)
+	p2 := e2.phone(user, "phone-bad-1")
+	var r struct{ Code, Message string }
+	if st := e2.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p2.token, nil, &r); st != 409 || r.Code != backend.ECONFLICT || !strings.Contains(r.Message, "empty cursor") {
+		t.Fatalf("cursor ahead of the server: %d %+v", st, r)
+	}
+}
+
+func TestPushLifecycle(t *testing.T) {
+	e := newEnv(t, 300)
+	task := e.teamTask()
+	a, b := e.phone(task.TeamUsers[0], "phone-a-test"), e.phone(task.TeamUsers[1], "phone-b-test")
+	a.sync(200)
+	b.sync(200)
+	v := a.tasks[task.ID].Task.Version
+
+	// Accept; a replay answers the same; the same id with another body is
+	// refused.
+	accept := a.mutation(fcsync.EntityTask, task.ID, v, fcsync.TaskPayload{To: backend.TaskAccepted})
+	r := a.push(accept)[0]
+	wantStatus(t, "accept", r, fcsync.Applied, "")
+	if r.Version != v+1 {
+		t.Fatalf("accept produced version %d, want %d", r.Version, v+1)
+	}
+	again := a.push(accept)[0]
+	wantStatus(t, "replay", again, fcsync.Duplicate, "")
+	if again.Version != r.Version {
+		t.Fatalf("replay answered version %d, first time %d", again.Version, r.Version)
+	}
+	forged := accept
+	forged.Payload = json.RawMessage(`{"to":"accepted","comment":"changed"}`)
+	wantStatus(t, "same op id, other body", a.push(forged)[0], fcsync.Conflict, backend.ECONFLICT)
+
+	// b decides on the old version: a conflict carrying the server's task.
+	stale := b.push(b.mutation(fcsync.EntityTask, task.ID, v, fcsync.TaskPayload{To: backend.TaskAccepted}))[0]
+	wantStatus(t, "stale base", stale, fcsync.Conflict, backend.ECONFLICT)
+	if stale.Task == nil || stale.Task.Version != v+1 || stale.Task.Status != backend.TaskAccepted {
+		t.Fatalf("conflict without the current task: %+v", stale.Task)
+	}
+
+	// Bad mutations, each refused on its own in one batch.
+	other := ""
+	for _, t2 := range e.tasks {
+		if !slices.Contains(t2.TeamUsers, a.user) {
+			other = t2.ID
+			break
+		}
+	}
+	results := a.push(
+		a.mutation("photo", task.ID, v+1, map[string]any{}),
+		a.mutation(fcsync.EntityTask, task.ID, v+50, fcsync.TaskPayload{To: backend.TaskCheckedIn}),
+		a.mutation(fcsync.EntityAnswers, other, 1, answersFor(task, "是", time.Now())),
+		a.mutation(fcsync.EntityTask, task.ID, v+1, map[string]any{"to": "accepted", "extra": 1}),
+		a.mutation(fcsync.EntityTask, task.ID, v+1, fcsync.TaskPayload{To: backend.TaskApproved}),
+		a.mutation(fcsync.EntityAnswers, task.ID, v+1, fcsync.AnswersPayload{Answers: []backend.AnswerInput{{Question: "NOPE/1", Value: "x", EditedAt: time.Now()}}}),
+		a.mutation(fcsync.EntityAnswers, task.ID, v+1, answersFor(task, "是", time.Now())),
+	)
+	wantStatus(t, "unknown entity", results[0], fcsync.Rejected, backend.EINVALID)
+	wantStatus(t, "base version from the future", results[1], fcsync.Rejected, backend.EINVALID)
+	wantStatus(t, "someone else's task", results[2], fcsync.Rejected, backend.ENOTFOUND)
+	wantStatus(t, "unknown payload field", results[3], fcsync.Rejected, backend.EINVALID)
+	wantStatus(t, "approval from a phone", results[4], fcsync.Rejected, backend.EINVALID)
+	wantStatus(t, "unknown question", results[5], fcsync.Rejected, backend.EINVALID)
+	wantStatus(t, "answers", results[6], fcsync.Applied, "")
+
+	// Answers from two phones merge field by field: the later edit wins,
+	// whichever phone syncs last.
+	q := task.Checklist.Sections[0].Questions[0]
+	key := task.Checklist.Sections[0].ItemCode + "/" + q.ID
+	early, late := time.Now().Add(-time.Hour), time.Now()
+	wantStatus(t, "b's later edit", b.push(b.mutation(fcsync.EntityAnswers, task.ID, v, fcsync.AnswersPayload{Answers: []backend.AnswerInput{{Question: key, Value: "later", EditedAt: late}}}))[0], fcsync.Applied, "")
+	wantStatus(t, "a's earlier edit", a.push(a.mutation(fcsync.EntityAnswers, task.ID, v, fcsync.AnswersPayload{Answers: []backend.AnswerInput{{Question: key, Value: "earlier", EditedAt: early}}}))[0], fcsync.Applied, "")
+	cur, _ := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+	if got := cur.Answers[key]; got.Value != "later" || got.EditedBy != b.user {
+		t.Fatalf("answer %s = %+v, want b's later edit", key, got)
+	}
+
+	// A result before two officers checked in is refused; both check in
+	// with the scanned enterprise code, then the result submits the task.
+	result := fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "未发现问题", DeviceTime: time.Now()}
+	wantStatus(t, "result before check-ins", a.push(a.mutation(fcsync.EntityResult, task.ID, cur.Version, result))[0], fcsync.Rejected, backend.EINVALID)
+	code, err := e.m.Codes.SignEnterpriseCode(context.Background(), task.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, _ := e.m.Stores.Targets.FindTargetByID(context.Background(), task.TargetID)
+	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if tg.Location != nil {
+		where = *tg.Location
+	}
+	for _, ph := range []*phone{a, b} {
+		ci := ph.mutation(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+		r := ph.push(ci)[0]
+		wantStatus(t, "check-in", r, fcsync.Applied, "")
+		if r.CheckIn == nil || r.CheckIn.TaskID != task.ID {
+			t.Fatalf("check-in recorded for %+v", r.CheckIn)
+		}
+		wantStatus(t, "check-in replay", ph.push(ci)[0], fcsync.Duplicate, "")
+	}
+	cur, _ = e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+	if cur.Status != backend.TaskCheckedIn || len(cur.CheckIns) != 2 {
+		t.Fatalf("after two check-ins: %s with %d check-ins", cur.Status, len(cur.CheckIns))
+	}
+	submit := a.push(a.mutation(fcsync.EntityResult, task.ID, cur.Version, result))[0]
+	wantStatus(t, "result", submit, fcsync.Applied, "")
+	wantStatus(t, "answers after submission", b.push(b.mutation(fcsync.EntityAnswers, task.ID, submit.Version, answersFor(task, "否", time.Now())))[0], fcsync.Rejected, backend.EINVALID)
+
+	// The reviewer returns it: it reopens on the phone with the comment.
+	rev := backend.WithActor(context.Background(), &backend.Actor{UserID: "scjg.reviewer", Role: backend.RoleReviewer, Departments: []string{"scjg"}, Fresh: true})
+	if _, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskReturned, Version: submit.Version, Comment: "缺少现场照片"}); err != nil {
+		t.Fatal(err)
+	}
+	b.sync(200)
+	got := b.tasks[task.ID].Task
+	if got.Status != backend.TaskReturned || len(got.Reviews) != 1 || got.Reviews[0].Comment != "缺少现场照片" || got.Result == nil {
+		t.Fatalf("returned task on the phone: %s %+v", got.Status, got.Reviews)
+	}
+	b.mustHoldServerView()
+	wantStatus(t, "answers after return", b.push(b.mutation(fcsync.EntityAnswers, task.ID, got.Version, answersFor(task, "否", time.Now())))[0], fcsync.Applied, "")
+}
+
+func TestPushBadRequests(t *testing.T) {
+	e := newEnv(t, 200)
+	p := e.phone(e.teamTask().TeamUsers[0], "phone-push-bad")
+	one := `{"opId":"x1","entity":"task","taskId":"t","baseVersion":1,"payload":{"to":"accepted"}}`
+	many := func(n int) string {
+		ms := make([]string, n)
+		for i := range ms {
+			ms[i] = strings.Replace(one, `"x1"`, fmt.Sprintf(`"x%d"`, i), 1)
+		}
+		return `{"mutations":[` + strings.Join(ms, ",") + `]}`
+	}
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"ErrEmpty", `{"mutations":[]}`, 400, backend.EINVALID},
+		{"ErrTooMany", many(fcsync.MaxPushBatch + 1), 400, backend.EINVALID},
+		{"ErrUnknownField", `{"mutations":[` + one + `],"since":1}`, 400, backend.EINVALID},
+		{"ErrDuplicateOpID", `{"mutations":[` + one + `,` + one + `]}`, 400, backend.EINVALID},
+		{"ErrBadOpID", `{"mutations":[` + strings.Replace(one, `"x1"`, `"a b"`, 1) + `]}`, 400, backend.EINVALID},
+		{"ErrNotJSON", `mutations`, 400, backend.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var r struct{ Code, Message string }
+			if st := e.call("POST", "/mobile/v1/sync", p.token, tt.body, &r); st != tt.status || r.Code != tt.code {
+				t.Fatalf("%d %+v, want %d %s", st, r, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+// TestConcurrentWritersNeverLoseAChange: phones and the back office write
+// to the same tasks at once, each through its own requests (as several
+// server instances would commit them, in any order); a phone pulling
+// meanwhile, and once more at the end, holds exactly the server's view.
+func TestConcurrentWritersNeverLoseAChange(t *testing.T) {
+	e := newEnv(t, 400)
+	user := e.teamTask().TeamUsers[0]
+	var mine []*backend.Task
+	for _, t2 := range e.tasks {
+		if slices.Contains(t2.TeamUsers, user) {
+			mine = append(mine, t2)
+		}
+	}
+	watcher := e.phone(user, "phone-watch")
+	watcher.sync(200)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		ph := e.phone(user, fmt.Sprintf("phone-w%d-test", w))
+		wg.Go(func() {
+			for i := range 10 {
+				task := mine[(w+i)%len(mine)]
+				a := answersFor(task, fmt.Sprintf("w%d-%d", w, i), time.Now())
+				a.Answers = a.Answers[:1]
+				ph.push(ph.mutation(fcsync.EntityAnswers, task.ID, 1, a))
+			}
+		})
+	}
+	stop := make(chan struct{})
+	go func() { wg.Wait(); close(stop) }()
+	for done := false; !done; {
+		select {
+		case <-stop:
+			done = true
+		default:
+		}
+		watcher.sync(7)
+	}
+	watcher.sync(7)
+	watcher.mustHoldServerView()
+}
