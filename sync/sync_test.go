@@ -435,7 +435,37 @@ func TestPushLifecycle(t *testing.T) {
 		t.Fatalf("returned task on the phone: %s %+v", got.Status, got.Reviews)
 	}
 	b.mustHoldServerView()
-	wantStatus(t, "answers after return", b.push(b.mutation(fcsync.EntityAnswers, task.ID, got.Version, answersFor(task, "否", time.Now())))[0], fcsync.Applied, "")
+	ans := b.push(b.mutation(fcsync.EntityAnswers, task.ID, got.Version, answersFor(task, "否", time.Now())))[0]
+	wantStatus(t, "answers after return", ans, fcsync.Applied, "")
+
+	// Resubmitted, approved and published: the result is public on the
+	// enterprise's page and travels with the target to the phones.
+	resubmit := b.push(b.mutation(fcsync.EntityResult, task.ID, ans.Version, fcsync.ResultPayload{Code: backend.ResultCorrected, Findings: "已责令改正", DeviceTime: time.Now()}))[0]
+	wantStatus(t, "resubmission", resubmit, fcsync.Applied, "")
+	approved, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: resubmit.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Planning.Transition(mgr(), task.ID, planning.TransitionRequest{To: backend.TaskPublished, Version: approved.Version}); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/e/"+task.TargetID, nil)
+	resp, err := e.m.HTTP.App().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(page), backend.ResultCorrected.Label()) {
+		t.Fatalf("the enterprise page does not show the published result:\n%s", page)
+	}
+	b.sync(200)
+	if rs := b.tasks[task.ID].Target.Results; len(rs) != 1 || rs[0].Code != backend.ResultCorrected || rs[0].TaskID != task.ID {
+		t.Fatalf("published results with the target on the phone: %+v", rs)
+	}
+}
+
+func mgr() context.Context {
+	return backend.WithActor(context.Background(), &backend.Actor{UserID: "scjg.manager", Role: backend.RoleManager, Departments: []string{"scjg"}, Fresh: true})
 }
 
 func TestPushBadRequests(t *testing.T) {

@@ -200,7 +200,7 @@ func (m *Main) build(ctx context.Context) error {
 		return err
 	}
 	m.Visit = &visit.Service{
-		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
+		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
 		Audit: m.Audit, Now: m.Config.Now,

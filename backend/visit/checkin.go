@@ -34,6 +34,7 @@ type Service struct {
 	Items       backend.ItemStore
 	RatingStore backend.RatingStore
 	Complaints  backend.ComplaintStore
+	Results     backend.PublishedResultStore
 	Throttle    backend.ThrottleStore
 	Audit       *backend.AuditLog
 	Policy      backend.CheckInPolicy

@@ -131,7 +131,7 @@ type PublicEnterprise struct {
 }
 
 // PublicEnterprise returns the public record of a market entity and its
-// published inspections.
+// published results (one lookup: they are kept with the target).
 func (s *Service) PublicEnterprise(ctx context.Context, uscc string) (*PublicEnterprise, error) {
 	if err := backend.ValidateUSCC(uscc); err != nil {
 		return nil, err
@@ -141,13 +141,16 @@ func (s *Service) PublicEnterprise(ctx context.Context, uscc string) (*PublicEnt
 		return nil, err
 	}
 	e := &PublicEnterprise{ID: t.ID, Name: t.Name, Address: t.Address, Status: t.Status, Results: []string{}}
-	err = s.Tasks.ScanTasks(ctx, backend.TaskFilter{TargetID: uscc, Statuses: []backend.TaskStatus{backend.TaskPublished}}, func(tk *backend.Task) error {
+	if s.Results == nil {
+		return e, nil
+	}
+	rs, err := s.Results.PublishedResults(ctx, uscc)
+	for _, r := range rs {
 		kind := "双随机抽查"
-		if !tk.Random {
+		if !r.Random {
 			kind = "专项检查"
 		}
-		e.Results = append(e.Results, backend.DateOf(tk.UpdatedAt).String()+" "+kind+"（"+strings.Join(tk.Items, "、")+"）：结果已公示")
-		return nil
-	})
+		e.Results = append(e.Results, backend.DateOf(r.PublishedAt).String()+" "+kind+"（"+strings.Join(r.Items, "、")+"）："+r.Label)
+	}
 	return e, err
 }
