@@ -188,6 +188,43 @@ type OpRecord struct {
 	Key     string `json:"-" bson:"key"`
 	Hash    string `json:"-" bson:"hash"`
 	Version int64  `json:"-" bson:"version"`
+	Kind    string `json:"-" bson:"kind,omitempty"` // OpCheckIn for a check-in's note
+}
+
+// OpCheckIn marks the record of a check-in noted on the task: it adds a
+// fact and changes no decision, so it is nobody's conflict.
+const OpCheckIn = "checkin"
+
+// ChangedByOthers reports whether a version of the task after base was
+// written by anyone but the device whose operation keys start with
+// prefix (OpKey(user, device, "")), check-in notes aside. Versions written
+// by a device's own earlier operations are no conflict for its next one:
+// a phone offline decides on the version it last saw and goes on.
+func (t *Task) ChangedByOthers(base int64, prefix string) bool {
+	for v := base + 1; v <= t.Version; v++ {
+		own := slices.ContainsFunc(t.Ops, func(o OpRecord) bool {
+			return o.Version == v && (o.Kind == OpCheckIn || strings.HasPrefix(o.Key, prefix))
+		})
+		if !own {
+			return true
+		}
+	}
+	return false
+}
+
+// CloneWork copies the task deeply enough that changing the copy's work
+// (answers, result, evidence, check-ins, reviews, operations, status)
+// leaves the original as it was.
+func (t *Task) CloneWork() *Task {
+	c := *t
+	if t.Answers != nil {
+		c.Answers = make(map[string]Answer, len(t.Answers))
+		for k, v := range t.Answers {
+			c.Answers[k] = v
+		}
+	}
+	c.Evidence, c.CheckIns, c.Reviews, c.Ops = slices.Clone(t.Evidence), slices.Clone(t.CheckIns), slices.Clone(t.Reviews), slices.Clone(t.Ops)
+	return &c
 }
 
 // FindOp returns the recorded operation with key k.
@@ -432,11 +469,13 @@ func isLowerHex(s string, n int) bool {
 	return true
 }
 
-// AddCheckIn records a check-in's summary on the task once.
+// AddCheckIn records a check-in's summary on the task once, with an
+// operation record that marks the version it makes as a check-in's.
 func (t *Task) AddCheckIn(c *CheckIn) bool {
 	if slices.ContainsFunc(t.CheckIns, func(x CheckInSummary) bool { return x.ID == c.ID }) {
 		return false
 	}
+	t.Ops = append(t.Ops, OpRecord{Key: OpCheckIn + "/" + c.ID, Version: t.Version + 1, Kind: OpCheckIn})
 	t.CheckIns = append(t.CheckIns, CheckInSummary{
 		ID: c.ID, UserID: c.UserID, InspectorID: c.InspectorID, CertNo: c.CertNo,
 		DeviceTime: c.DeviceTime, DistanceM: c.DistanceM, Flags: slices.Clone(c.Flags),

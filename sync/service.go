@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -223,7 +224,10 @@ func (s *Service) views(ctx context.Context, tasks []*backend.Task) ([]*TaskView
 }
 
 // Push applies a batch of mutations in order, each on its own: one that is
-// refused does not stop the others.
+// refused does not stop the others. Consecutive mutations of one task
+// (what a phone sends after a visit) are applied in one write of the task,
+// each still answered on its own: a day's batch costs a write per task
+// visited, not per tap.
 func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, error) {
 	a, err := inspector(ctx, true)
 	if err != nil {
@@ -232,20 +236,111 @@ func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, er
 	if a.DeviceID == "" {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
-	resp := &PushResponse{Results: make([]MutationResult, 0, len(req.Mutations))}
-	for _, m := range req.Mutations {
-		r, err := s.apply(ctx, a, m)
-		if err != nil {
-			if code := backend.ErrorCode(err); code == backend.EUNAVAILABLE || code == backend.EINTERNAL {
-				// The store failed: stop here. What was applied is
-				// recorded; the phone resends the rest.
-				return nil, err
+	ms := req.Mutations
+	resp := &PushResponse{Results: make([]MutationResult, len(ms))}
+	for i := 0; i < len(ms); {
+		j := i + 1
+		if ms[i].Entity != EntityCheckIn {
+			for j < len(ms) && ms[j].TaskID == ms[i].TaskID && ms[j].Entity != EntityCheckIn {
+				j++
 			}
-			r = refused(m.OpID, err)
 		}
-		resp.Results = append(resp.Results, r)
+		if err := s.applyRun(ctx, a, ms[i:j], resp.Results[i:j]); err != nil {
+			// The store failed: stop here. What was applied is recorded;
+			// the phone resends the rest.
+			return nil, err
+		}
+		i = j
 	}
 	return resp, nil
+}
+
+// applyRun applies mutations of one task (or one check-in) and fills out.
+// It returns an error only when the store failed.
+func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation, out []MutationResult) error {
+	fatal := func(err error) bool {
+		code := backend.ErrorCode(err)
+		return code == backend.EUNAVAILABLE || code == backend.EINTERNAL
+	}
+	if ms[0].Entity == EntityCheckIn {
+		r, err := s.checkIn(ctx, a, ms[0])
+		if err != nil {
+			if fatal(err) {
+				return err
+			}
+			r = refused(ms[0].OpID, err)
+		}
+		out[0] = r
+		return nil
+	}
+	ps := make([]*prepared, len(ms))
+	for i, m := range ms {
+		p, err := s.prepare(ctx, a, m)
+		if err != nil {
+			out[i] = refused(m.OpID, err)
+			continue
+		}
+		ps[i] = p
+	}
+	if !slices.ContainsFunc(ps, func(p *prepared) bool { return p != nil }) {
+		return nil
+	}
+	prefix := backend.OpKey(a.UserID, a.DeviceID, "")
+	var details []string
+	t, err := backend.UpdateTaskWith(ctx, s.Tasks, ms[0].TaskID, func(t *backend.Task) (bool, error) {
+		if !slices.Contains(t.TeamUsers, a.UserID) {
+			return false, backend.Errorf(backend.ENOTFOUND, "task %q is not one of yours", t.ID)
+		}
+		stored := t.CloneWork() // what a conflict shows
+		details = details[:0]
+		write := false
+		for i, p := range ps {
+			if p == nil {
+				continue
+			}
+			r, detail := s.applyOne(t, stored, p, a.UserID, prefix)
+			out[i] = r
+			if r.Status == Applied {
+				write = true
+				details = append(details, p.m.OpID+" "+detail)
+			}
+		}
+		return write, nil
+	})
+	if err != nil {
+		if fatal(err) {
+			return err
+		}
+		for i, p := range ps {
+			if p != nil {
+				out[i] = refused(p.m.OpID, err)
+			}
+		}
+		return nil
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	for i := range out {
+		if out[i].Status == Applied {
+			out[i].Version = t.Version
+		}
+	}
+	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
+		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))})
+	return err
+}
+
+// onSite ranks the statuses a phone moves a task through.
+var onSite = map[backend.TaskStatus]int{backend.TaskAccepted: 1, backend.TaskCheckedIn: 2}
+
+// prepared is a decoded mutation ready to apply to its task.
+type prepared struct {
+	m      Mutation
+	key    string
+	hash   string
+	strict bool // a status move or a result: refused if others changed the task since its base
+	apply  func(t *backend.Task, now time.Time) (string, error)
 }
 
 func refused(op string, err error) MutationResult {
@@ -269,153 +364,140 @@ func opHash(m Mutation, payload any) string {
 	return hex.EncodeToString(h[:16])
 }
 
-func (s *Service) apply(ctx context.Context, a *backend.Actor, m Mutation) (MutationResult, error) {
+// prepare checks a mutation's envelope and decodes its payload.
+func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*prepared, error) {
 	if len(m.Payload) > MaxPayloadBytes {
-		return MutationResult{}, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
+		return nil, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
 	}
-	if len(m.TaskID) > 100 || m.TaskID == "" && m.Entity != EntityCheckIn {
-		return MutationResult{}, backend.Errorf(backend.EINVALID, "taskId is required (1-100 bytes); only a check-in without a task may leave it empty")
+	if m.TaskID == "" || len(m.TaskID) > 100 {
+		return nil, backend.Errorf(backend.EINVALID, "taskId is required (1-100 bytes)")
 	}
 	if m.BaseVersion < 0 {
-		return MutationResult{}, backend.Errorf(backend.EINVALID, "baseVersion cannot be negative")
+		return nil, backend.Errorf(backend.EINVALID, "baseVersion cannot be negative")
+	}
+	p := &prepared{m: m, key: backend.OpKey(a.UserID, a.DeviceID, m.OpID)}
+	decode := func(v any) error {
+		if err := decodeStrict(m.Payload, v); err != nil {
+			return backend.Errorf(backend.EINVALID, "payload of %s: %s", m.Entity, backend.ErrorMessage(err))
+		}
+		p.hash = opHash(m, v)
+		return nil
 	}
 	switch m.Entity {
-	case EntityCheckIn:
-		var p CheckInPayload
-		if err := decodePayload(m, &p); err != nil {
-			return MutationResult{}, err
-		}
-		return s.checkIn(ctx, a, m, p)
 	case EntityTask:
-		var p TaskPayload
-		if err := decodePayload(m, &p); err != nil {
-			return MutationResult{}, err
+		var x TaskPayload
+		if err := decode(&x); err != nil {
+			return nil, err
 		}
-		return s.change(ctx, a, m, p, true, func(t *backend.Task, now time.Time) (string, error) {
-			if p.To != backend.TaskAccepted && p.To != backend.TaskCheckedIn {
+		p.strict = true
+		p.apply = func(t *backend.Task, now time.Time) (string, error) {
+			if x.To != backend.TaskAccepted && x.To != backend.TaskCheckedIn {
 				return "", backend.Errorf(backend.EINVALID, "a phone moves a task to accepted or checked_in; it submits with a result")
 			}
-			if len(p.Comment) > 2000 {
+			if len(x.Comment) > 2000 {
 				return "", backend.Errorf(backend.EINVALID, "the comment is limited to 2000 bytes")
 			}
-			if err := s.Planning.CheckMove(ctx, a, t, p.To); err != nil {
+			if onSite[t.Status] >= onSite[x.To] && onSite[t.Status] > 0 {
+				// The team got there first (a teammate's check-in moved
+				// the task on): nothing to move, nothing to refuse.
+				return fmt.Sprintf("already %s", t.Status), nil
+			}
+			if err := s.Planning.CheckMove(ctx, a, t, x.To); err != nil {
 				return "", err
 			}
 			from := t.Status
-			t.Status = p.To
-			return fmt.Sprintf("%s -> %s %s", from, p.To, p.Comment), nil
-		})
+			t.Status = x.To
+			return fmt.Sprintf("%s -> %s %s", from, x.To, x.Comment), nil
+		}
 	case EntityAnswers:
-		var p AnswersPayload
-		if err := decodePayload(m, &p); err != nil {
-			return MutationResult{}, err
+		var x AnswersPayload
+		if err := decode(&x); err != nil {
+			return nil, err
 		}
-		return s.change(ctx, a, m, p, false, func(t *backend.Task, now time.Time) (string, error) {
-			n, err := t.MergeAnswers(p.Answers, a.UserID, a.DeviceID, now)
-			return fmt.Sprintf("%d of %d answers newer than stored", n, len(p.Answers)), err
-		})
+		p.apply = func(t *backend.Task, now time.Time) (string, error) {
+			n, err := t.MergeAnswers(x.Answers, a.UserID, a.DeviceID, now)
+			return fmt.Sprintf("answers: %d of %d newer than stored", n, len(x.Answers)), err
+		}
 	case EntityEvidence:
-		var p EvidencePayload
-		if err := decodePayload(m, &p); err != nil {
-			return MutationResult{}, err
+		var x EvidencePayload
+		if err := decode(&x); err != nil {
+			return nil, err
 		}
-		return s.change(ctx, a, m, p, false, func(t *backend.Task, now time.Time) (string, error) {
-			n, err := t.DeclareEvidence(p.Files, a.UserID, a.DeviceID, now)
-			return fmt.Sprintf("%d files declared, %d new", len(p.Files), n), err
-		})
+		p.apply = func(t *backend.Task, now time.Time) (string, error) {
+			n, err := t.DeclareEvidence(x.Files, a.UserID, a.DeviceID, now)
+			return fmt.Sprintf("evidence: %d files declared, %d new", len(x.Files), n), err
+		}
 	case EntityResult:
-		var p ResultPayload
-		if err := decodePayload(m, &p); err != nil {
-			return MutationResult{}, err
+		var x ResultPayload
+		if err := decode(&x); err != nil {
+			return nil, err
 		}
-		return s.change(ctx, a, m, p, true, func(t *backend.Task, now time.Time) (string, error) {
+		p.strict = true
+		p.apply = func(t *backend.Task, now time.Time) (string, error) {
 			if !t.Status.Editable() {
 				return "", backend.Errorf(backend.EINVALID, "task %s is %s: a submitted result is changed only after a reviewer returns it", t.ID, t.Status)
 			}
-			prev := t.Result
-			if err := t.SetResult(p, a.UserID, now); err != nil {
+			if err := t.SetResult(x, a.UserID, now); err != nil {
 				return "", err
 			}
 			if err := s.Planning.CheckMove(ctx, a, t, backend.TaskSubmitted); err != nil {
-				t.Result = prev
 				return "", err
 			}
 			from := t.Status
 			t.Status = backend.TaskSubmitted
-			return fmt.Sprintf("%s -> submitted with result %s", from, p.Code), nil
-		})
+			return fmt.Sprintf("%s -> submitted with result %s", from, x.Code), nil
+		}
+	default:
+		return nil, backend.Errorf(backend.EINVALID, "unknown entity %q: one of task, checkin, answers, result, evidence", m.Entity)
 	}
-	return MutationResult{}, backend.Errorf(backend.EINVALID, "unknown entity %q: one of task, checkin, answers, result, evidence", m.Entity)
+	return p, nil
 }
 
-func decodePayload(m Mutation, v any) error {
-	if err := decodeStrict(m.Payload, v); err != nil {
-		return backend.Errorf(backend.EINVALID, "payload of %s: %s", m.Entity, backend.ErrorMessage(err))
+// applyOne applies a prepared mutation to t in memory: not applied
+// before, a base version the task has reached, still in the caller's
+// scope and, for a strict change, nobody else changed the task since the
+// base. A refused mutation leaves t as it was.
+func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix string) (MutationResult, string) {
+	m := p.m
+	if rec, ok := t.FindOp(p.key); ok {
+		if rec.Hash != p.hash {
+			return refused(m.OpID, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)), ""
+		}
+		return MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}, ""
 	}
-	return nil
-}
-
-// change applies a mutation to a task: it is the team's, it was not applied
-// before, and (strict) the task has not changed since the phone's base
-// version. The operation's record is written in the same write as the
-// change, so a replay can never apply it again.
-func (s *Service) change(ctx context.Context, a *backend.Actor, m Mutation, payload any, strict bool, fn func(t *backend.Task, now time.Time) (string, error)) (MutationResult, error) {
-	key, hash := backend.OpKey(a.UserID, a.DeviceID, m.OpID), opHash(m, payload)
-	var (
-		detail string
-		replay *MutationResult
-	)
-	t, err := backend.UpdateTaskWith(ctx, s.Tasks, m.TaskID, func(t *backend.Task) (bool, error) {
-		replay = nil
-		if !slices.Contains(t.TeamUsers, a.UserID) {
-			return false, backend.Errorf(backend.ENOTFOUND, "task %q not found", m.TaskID)
-		}
-		if rec, ok := t.FindOp(key); ok {
-			if rec.Hash != hash {
-				return false, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)
-			}
-			replay = &MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}
-			return false, nil
-		}
-		if m.BaseVersion > t.Version {
-			return false, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, t.Version)
-		}
-		if ok, why := inScope(t, a.UserID); !ok {
-			return false, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)
-		}
-		if strict && m.BaseVersion != t.Version {
-			return false, backend.Errorf(backend.ECONFLICT, "task %s changed since version %d (now %d): look at the current task and decide again", t.ID, m.BaseVersion, t.Version)
-		}
-		d, err := fn(t, s.now())
-		if err != nil {
-			return false, err
-		}
-		detail = d
-		return true, t.AddOp(key, hash)
-	})
-	if backend.IsCode(err, backend.ENOTFOUND) {
-		return MutationResult{}, backend.Errorf(backend.ENOTFOUND, "task %q is not one of yours", m.TaskID)
+	if m.BaseVersion > stored.Version {
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, stored.Version)), ""
+	}
+	if ok, why := inScope(t, user); !ok {
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)), ""
+	}
+	if p.strict && stored.ChangedByOthers(m.BaseVersion, prefix) {
+		r := refused(m.OpID, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else since version %d (now %d): look at the current task and decide again", t.ID, m.BaseVersion, stored.Version))
+		r.Task = stored
+		return r, ""
+	}
+	before := t.CloneWork()
+	detail, err := p.apply(t, s.now())
+	if err == nil {
+		err = t.AddOp(p.key, p.hash)
 	}
 	if err != nil {
-		if backend.IsCode(err, backend.ECONFLICT) && t != nil {
-			r := refused(m.OpID, err)
-			r.Task = t
-			return r, nil
-		}
-		return MutationResult{}, err
+		*t = *before
+		return refused(m.OpID, err), ""
 	}
-	if replay != nil {
-		return *replay, nil
-	}
-	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "sync." + m.Entity, ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("op %s from device %s: %s", m.OpID, a.DeviceID, detail)}); err != nil {
-		return MutationResult{}, err
-	}
-	return MutationResult{OpID: m.OpID, Status: Applied, Version: t.Version}, nil
+	return MutationResult{OpID: m.OpID, Status: Applied}, detail
 }
 
 // checkIn records a check-in; its id is the operation id, which makes the
 // visit service's own idempotency the operation's.
-func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation, p CheckInPayload) (MutationResult, error) {
+func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (MutationResult, error) {
+	if len(m.Payload) > MaxPayloadBytes {
+		return MutationResult{}, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
+	}
+	var p CheckInPayload
+	if err := decodeStrict(m.Payload, &p); err != nil {
+		return MutationResult{}, backend.Errorf(backend.EINVALID, "payload of checkin: %s", backend.ErrorMessage(err))
+	}
 	id := checkInID(a, m.OpID)
 	req := visit.CheckInRequest{
 		ID: id, Code: p.Code, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,

@@ -29,12 +29,12 @@ func TestMain(m *testing.M) {
 // env is a running fieldcheck with the demo county seeded and its first
 // plan drawn.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	m     *app.Main
 	tasks []*backend.Task
 }
 
-func newEnv(t *testing.T, targets int) *env {
+func newEnv(t testing.TB, targets int) *env {
 	t.Helper()
 	ctx := context.Background()
 	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: "https://fc.example.gov.cn"})
@@ -45,6 +45,7 @@ func newEnv(t *testing.T, targets int) *env {
 		_ = m.DB.Database.Drop(context.Background())
 		m.Close()
 	})
+	mongotest.Adopt(t, m.DB)
 	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
 		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
 	if _, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("test")), st, demo.GenerateAt(demo.DefaultSeed, targets, time.Now())); err != nil {
@@ -314,8 +315,12 @@ func TestPullBadInput(t *testing.T) {
 	// A cursor from the future (a store restored from a backup) asks for a
 	// fresh download: p moves its feed on, then shows its cursor to a
 	// server seeded the same way that never saw those changes.
-	a := answersFor(first, "是", time.Now())
-	wantStatus(t, "answers", p.push(p.mutation(fcsync.EntityAnswers, first.ID, 1, a))[0], fcsync.Applied, "")
+	// (Plan ids are random, so the other server's draw differs: move this
+	// feed well past anything it could hold.)
+	for i := range 60 {
+		a := answersFor(first, fmt.Sprint("v", i), time.Now())
+		wantStatus(t, "answers", p.push(p.mutation(fcsync.EntityAnswers, first.ID, 1, a))[0], fcsync.Applied, "")
+	}
 	p.sync(50)
 	e2 := newEnv(t, 200)
 	p2 := e2.phone(user, "phone-bad-1")
@@ -539,4 +544,52 @@ func TestConcurrentWritersNeverLoseAChange(t *testing.T) {
 	}
 	watcher.sync(7)
 	watcher.mustHoldServerView()
+}
+
+// TestOfflineVisitInOneBatch: a phone that was offline for a whole visit
+// sends it in one batch, every mutation on the version it last pulled; a
+// teammate's check-in meanwhile is no conflict. Replaying the batch (the
+// answer was lost) applies nothing twice.
+func TestOfflineVisitInOneBatch(t *testing.T) {
+	e := newEnv(t, 300)
+	task := e.teamTask()
+	a, b := e.phone(task.TeamUsers[0], "phone-offline-a"), e.phone(task.TeamUsers[1], "phone-offline-b")
+	a.sync(200)
+	v := a.tasks[task.ID].Task.Version
+	code, err := e.m.Codes.SignEnterpriseCode(context.Background(), task.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	here := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if tg, _ := e.m.Stores.Targets.FindTargetByID(context.Background(), task.TargetID); tg.Location != nil {
+		here = *tg.Location
+	}
+	checkIn := fcsync.CheckInPayload{Code: code.String(), Position: here, AccuracyM: 5, DeviceTime: time.Now()}
+	wantStatus(t, "teammate's check-in", b.push(b.mutation(fcsync.EntityCheckIn, task.ID, 0, checkIn))[0], fcsync.Applied, "")
+
+	batch := []fcsync.Mutation{
+		a.mutation(fcsync.EntityTask, task.ID, v, fcsync.TaskPayload{To: backend.TaskAccepted}),
+		a.mutation(fcsync.EntityCheckIn, task.ID, v, checkIn),
+		a.mutation(fcsync.EntityAnswers, task.ID, v, answersFor(task, "是", time.Now())),
+		a.mutation(fcsync.EntityEvidence, task.ID, v, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
+			ID: "photo-1", Type: backend.EvidencePhoto, SHA256: strings.Repeat("ab", 32), Size: 1234, ContentType: "image/jpeg", CapturedAt: time.Now()}}}),
+		a.mutation(fcsync.EntityResult, task.ID, v, fcsync.ResultPayload{Code: backend.ResultNoProblem, DeviceTime: time.Now()}),
+	}
+	first := a.push(batch...)
+	for i, r := range first {
+		wantStatus(t, fmt.Sprint("mutation ", i), r, fcsync.Applied, "")
+	}
+	again := a.push(batch...)
+	for i, r := range again {
+		wantStatus(t, fmt.Sprint("replayed mutation ", i), r, fcsync.Duplicate, "")
+		if i != 1 && r.Version != first[i].Version {
+			t.Fatalf("replay of %d answered version %d, first time %d", i, r.Version, first[i].Version)
+		}
+	}
+	cur, _ := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+	if cur.Status != backend.TaskSubmitted || len(cur.CheckIns) != 2 || len(cur.Evidence) != 1 || cur.Result == nil {
+		t.Fatalf("after the batch: %s, %d check-ins, %d evidence, result %v", cur.Status, len(cur.CheckIns), len(cur.Evidence), cur.Result)
+	}
+	a.sync(200)
+	a.mustHoldServerView()
 }

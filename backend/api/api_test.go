@@ -41,6 +41,7 @@ func newEnv(t *testing.T) *env {
 		_ = m.DB.Database.Drop(context.Background())
 		m.Close()
 	})
+	mongotest.Adopt(t, m.DB)
 	sys := backend.WithActor(ctx, backend.SystemActor("test"))
 	for _, d := range []*backend.Department{{ID: "scjg", Name: "市场监督管理局"}, {ID: "yjgl", Name: "应急管理局"}} {
 		if err := m.Directory.CreateDepartment(sys, d); err != nil {

@@ -108,3 +108,23 @@ func String() string {
 	}
 	return fmt.Sprintf("embedded FerretDB in %s", dataDir)
 }
+
+// Adopt gives a database opened by other code (app.Open with URI) what the
+// embedded store gets in production: _id indexes on its tables and the
+// single-process mode with its in-memory indexes. Without it, every lookup
+// by _id in such a test scans its table. It does nothing on a MongoDB.
+func Adopt(tb testing.TB, db *mongo.DB) {
+	tb.Helper()
+	if server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := server.AddIDIndexes(ctx); err != nil {
+		tb.Fatalf("add _id indexes: %v", err)
+	}
+	db.SingleProcess = true
+	if err := db.WarmTargetIndex(ctx); err != nil {
+		tb.Fatalf("warm the target index: %v", err)
+	}
+}
