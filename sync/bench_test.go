@@ -39,7 +39,7 @@ func benchDay(b *testing.B) (*env, *phone, []*backend.Task) {
 	other, _ := strconv.Atoi(os.Getenv("FIELDCHECK_BENCH_TASKS"))
 	for start := 0; start < other; start += 1000 {
 		n := min(1000, other-start)
-		users := []string{fmt.Sprintf("scjg.inspector%d", 10+start/1000%10), "wsjk.inspector1"}
+		users := []string{fmt.Sprintf("other.team%d", start/1000%10), "other.team10"}
 		if err := e.m.Stores.Tasks.CreateTasks(ctx, mk(fmt.Sprintf("other%03d", start/1000), n, users)); err != nil {
 			b.Fatal(err)
 		}

@@ -137,6 +137,10 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 			m.Close()
 			return nil, err
 		}
+		if err := db.WarmTaskIndex(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
 	}
 	if err := m.build(ctx); err != nil {
 		m.Close()

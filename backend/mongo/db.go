@@ -58,6 +58,7 @@ type DB struct {
 	ferret  bool
 	locks   [lockStripes]sync.Mutex
 	targets targetIndex
+	tasks   taskIndex
 }
 
 // Open connects to uri and selects database name. It does not create

@@ -57,6 +57,9 @@ func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backe
 }
 
 func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
+	if f.TeamUser != "" && s.DB.indexed() {
+		return s.scanTasksIndexed(ctx, f, fn)
+	}
 	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), fn)
 }
 
@@ -69,6 +72,7 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
 		t.FeedUsers, t.FeedPending = feedUsers(nil, t.TeamUsers), true
 	}
+	s.DB.tasks.put(ts...) // before the write: the index may hold more, never less
 	if err := insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false); err != nil {
 		return err
 	}
@@ -80,6 +84,7 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 	expected, users, pending := t.Version, t.FeedUsers, t.FeedPending
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
 	t.FeedUsers, t.FeedPending = feedUsers(t.FeedUsers, t.TeamUsers), true
+	s.DB.tasks.put(t) // before the write: the index may hold more, never less
 	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
 		t.Version, t.FeedUsers, t.FeedPending = expected, users, pending
 		return err

@@ -127,4 +127,7 @@ func Adopt(tb testing.TB, db *mongo.DB) {
 	if err := db.WarmTargetIndex(ctx); err != nil {
 		tb.Fatalf("warm the target index: %v", err)
 	}
+	if err := db.WarmTaskIndex(ctx); err != nil {
+		tb.Fatalf("warm the task index: %v", err)
+	}
 }
