@@ -243,7 +243,7 @@ func parseCursor(s, user string) (cursor, error) {
 	if len(s) > MaxCursorLength {
 		return bad("too long")
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return bad("not base64url")
 	}
@@ -261,6 +261,9 @@ func parseCursor(s, user string) (cursor, error) {
 	c := cursor{User: user, Seq: seq}
 	if len(parts) == 4 {
 		c.Full, c.AfterTask = true, parts[3]
+	}
+	if c.String() != s { // line breaks, spare bits: only the form the server writes
+		return bad("not as issued")
 	}
 	return c, nil
 }
