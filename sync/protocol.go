@@ -89,11 +89,38 @@ type PushRequest struct {
 type Mutation struct {
 	// OpID is chosen by the phone, unique per device: a replay with the
 	// same id is answered as the first time, never applied twice.
-	OpID        string          `json:"opId"`
-	Entity      string          `json:"entity"`
-	TaskID      string          `json:"taskId"`
-	BaseVersion int64           `json:"baseVersion"` // the task version the change was made on
-	Payload     json.RawMessage `json:"payload"`
+	OpID        string  `json:"opId"`
+	Entity      string  `json:"entity"`
+	TaskID      string  `json:"taskId"`
+	BaseVersion int64   `json:"baseVersion"` // the task version the change was made on
+	Payload     Payload `json:"payload"`
+}
+
+// Payload is a mutation's payload, kept as the JSON that came: it is
+// decoded into the entity's payload type when the mutation is applied, so
+// that a bad payload refuses only its own mutation.
+type Payload []byte
+
+// MarshalJSON writes the payload as it is.
+func (p Payload) MarshalJSON() ([]byte, error) {
+	if len(p) == 0 {
+		return []byte("null"), nil
+	}
+	return p, nil
+}
+
+// UnmarshalJSON keeps a copy of the JSON value.
+func (p *Payload) UnmarshalJSON(b []byte) error {
+	*p = append((*p)[:0], b...)
+	return nil
+}
+
+// OpenAPISchema describes the payload as one of the entities' payloads.
+func (Payload) OpenAPISchema(ref func(v any) map[string]any) map[string]any {
+	return map[string]any{
+		"description": "by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload",
+		"oneOf":       []any{ref(TaskPayload{}), ref(CheckInPayload{}), ref(AnswersPayload{}), ref(ResultPayload{}), ref(EvidencePayload{})},
+	}
 }
 
 // Payloads, one per entity.

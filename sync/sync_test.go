@@ -352,7 +352,7 @@ func TestPushLifecycle(t *testing.T) {
 		t.Fatalf("replay answered version %d, first time %d", again.Version, r.Version)
 	}
 	forged := accept
-	forged.Payload = json.RawMessage(`{"to":"accepted","comment":"changed"}`)
+	forged.Payload = fcsync.Payload(`{"to":"accepted","comment":"changed"}`)
 	wantStatus(t, "same op id, other body", a.push(forged)[0], fcsync.Conflict, backend.ECONFLICT)
 
 	// b decides on the old version: a conflict carrying the server's task.

@@ -27,12 +27,28 @@ type schemaBuilder struct {
 
 var timeType = reflect.TypeOf(time.Time{})
 
+// SchemaProvider is a type that describes its own JSON schema, such as a
+// raw JSON value that is one of several types; ref gives the schema of a
+// value's type (and adds structs to the document's components).
+type SchemaProvider interface {
+	OpenAPISchema(ref func(v any) map[string]any) map[string]any
+}
+
+var providerType = reflect.TypeOf((*SchemaProvider)(nil)).Elem()
+
 func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t.Implements(providerType) {
+		p := reflect.Zero(t).Interface().(SchemaProvider)
+		return p.OpenAPISchema(func(v any) map[string]any { return b.schema(reflect.TypeOf(v)) })
+	}
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return map[string]any{"type": "string", "contentEncoding": "base64"}
 	}
 	switch t.Kind() {
 	case reflect.String:
