@@ -96,18 +96,25 @@ func (x *targetIndex) load(ctx context.Context, db *DB) error {
 
 // ensure loads the index unless it is loaded.
 func (x *targetIndex) ensure(ctx context.Context, db *DB) error {
-	x.mu.RLock()
-	ok := x.loaded
-	x.mu.RUnlock()
+	return loadOnce(&x.mu, &x.loaded, func() error { return x.load(ctx, db) })
+}
+
+// loadOnce runs load, which sets *loaded when it succeeds, under mu's
+// write lock unless *loaded is set already: the first use of an in-memory
+// index builds it, the others wait for it or find it built.
+func loadOnce(mu *sync.RWMutex, loaded *bool, load func() error) error {
+	mu.RLock()
+	ok := *loaded
+	mu.RUnlock()
 	if ok {
 		return nil
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.loaded {
+	mu.Lock()
+	defer mu.Unlock()
+	if *loaded {
 		return nil
 	}
-	return x.load(ctx, db)
+	return load()
 }
 
 // put records a stored target. The caller holds the write lock.

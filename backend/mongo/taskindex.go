@@ -26,17 +26,11 @@ type taskIndex struct {
 }
 
 func (x *taskIndex) ensure(ctx context.Context, db *DB) error {
-	x.mu.RLock()
-	ok := x.loaded
-	x.mu.RUnlock()
-	if ok {
-		return nil
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.loaded {
-		return nil
-	}
+	return loadOnce(&x.mu, &x.loaded, func() error { return x.load(ctx, db) })
+}
+
+// load reads the collection once. The caller holds the write lock.
+func (x *taskIndex) load(ctx context.Context, db *DB) error {
 	x.byUser = map[string][]string{}
 	cur, err := db.c(colTasks).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "feedUsers", Value: 1}, {Key: "teamUsers", Value: 1}}).SetBatchSize(2000))
 	if err != nil {
