@@ -123,6 +123,8 @@ var indexes = []index{
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "feedPending", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -205,5 +207,50 @@ func TestFeedBadPositions(t *testing.T) {
 	es, head, err = s.ReadFeed(ctx, "nobody", 99, 10)
 	if err != nil || len(es) != 0 || head != 0 {
 		t.Errorf("position past the head: %v %d %v (the caller decides what that means)", es, head, err)
+	}
+}
+
+// TestSweepFeedAfterACrash: a task write whose feed entries were never
+// written (the process stopped in between) reaches the feeds by the next
+// process's sweep, once the lease has passed.
+func TestSweepFeedAfterACrash(t *testing.T) {
+	db := mongotest.Open(t)
+	clk := &clock{now: time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)}
+	db.Now = clk.Now
+	ctx := context.Background()
+	s := &mongo.TaskStore{DB: db}
+	task := &backend.Task{ID: "t-crash", TargetID: "tg", Status: backend.TaskAssigned, TeamUsers: []string{"ana"}, Items: []string{}, Departments: []string{}}
+	if err := s.CreateTasks(ctx, []*backend.Task{task}); err != nil {
+		t.Fatal(err)
+	}
+	reader := &feedReader{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}}
+	reader.pull(t, 10)
+	// The "crash": a write that set the mark and stopped before the feed.
+	if _, err := db.Database.Collection("tasks").UpdateOne(ctx, bson.D{{Key: "_id", Value: "t-crash"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: true}, {Key: "status", Value: "accepted"}, {Key: "version", Value: 2}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// The next process sweeps: too early, nothing; after the lease, the
+	// feed hears of it, and the mark is gone.
+	next, err := mongo.Open(ctx, mongotest.URI(t), db.Database.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	next.Now, next.SingleProcess = clk.Now, db.SingleProcess
+	sweeper := &mongo.TaskStore{DB: next}
+	if n, err := sweeper.SweepFeed(ctx, backend.FeedLease); err != nil || n != 0 {
+		t.Fatalf("sweep within the lease: %d, %v", n, err)
+	}
+	clk.Add(backend.FeedLease)
+	if n, err := sweeper.SweepFeed(ctx, backend.FeedLease); err != nil || n != 1 {
+		t.Fatalf("sweep after the lease: %d, %v; want 1", n, err)
+	}
+	reader.pull(t, 10)
+	if reader.seen["t-crash"] != 2 {
+		t.Fatalf("the feed named the task %d times, want 2 (creation, sweep)", reader.seen["t-crash"])
+	}
+	if n, err := sweeper.SweepFeed(ctx, backend.FeedLease); err != nil || n != 0 {
+		t.Fatalf("a second sweep found %d: the mark stayed (%v)", n, err)
 	}
 }

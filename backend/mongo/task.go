@@ -119,12 +119,14 @@ func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
 		}
 	}
 	if err := (&FeedStore{DB: s.DB}).Notify(ctx, byUser); err != nil {
+		s.DB.tasks.unswept(ts...)
 		return err
 	}
 	for _, t := range ts {
 		_, err := s.DB.updateIf(ctx, s.DB.c(colTasks), t.ID, bson.D{{Key: "version", Value: t.Version}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: false}}}}, false)
 		if err != nil {
+			s.DB.tasks.unswept(t)
 			return translate("TaskStore.notify", err)
 		}
 		t.FeedPending = false
@@ -136,15 +138,39 @@ func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
 // by its feed entries (the process stopped between the two) and that have
 // not changed for at least grace. The server runs it periodically. It
 // returns how many tasks it notified.
+//
+// On the embedded store, whose one writer is this process, only the first
+// sweep reads the collection (marks left by a process that stopped); later
+// ones look only at the tasks whose notification failed in this process.
 func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, error) {
 	cutoff := s.DB.now().Add(-grace)
 	var stale []*backend.Task
-	err := scan(ctx, s.DB.c(colTasks), "SweepFeed", bson.D{{Key: "feedPending", Value: true}}, func(t *backend.Task) error {
-		if !t.UpdatedAt.After(cutoff) {
+	keep := func(t *backend.Task) error {
+		if t.FeedPending && !t.UpdatedAt.After(cutoff) {
 			stale = append(stale, t)
+		} else if t.FeedPending {
+			s.DB.tasks.unswept(t) // not old enough yet: next time
 		}
 		return nil
-	})
+	}
+	var err error
+	if ids, ok := s.DB.tasks.takeUnswept(s.DB.indexed()); ok {
+		for _, id := range ids {
+			t, ferr := s.FindTaskByID(ctx, id)
+			if ferr == nil {
+				ferr = keep(t)
+			}
+			if ferr != nil && !backend.IsCode(ferr, backend.ENOTFOUND) {
+				err = ferr
+				break
+			}
+		}
+	} else {
+		err = scan(ctx, s.DB.c(colTasks), "SweepFeed", bson.D{{Key: "feedPending", Value: true}}, keep)
+	}
+	if err != nil {
+		s.DB.tasks.resweep() // the next sweep reads the whole collection
+	}
 	if err != nil || len(stale) == 0 {
 		return 0, err
 	}
