@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+func TestMain(m *testing.M) {
+	backend.PasswordCost = 4
+	mongotest.Main(m)
+}
+
+// startServer runs a real server on a loopback port, with the demo county
+// seeded and its first plan drawn.
+func startServer(t *testing.T, targets int) (*app.Main, string) {
+	t.Helper()
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = m.DB.Database.Drop(context.Background())
+		m.Close()
+	})
+	mongotest.Adopt(t, m.DB)
+	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
+		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
+	if _, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("test")), st, demo.GenerateAt(demo.DefaultSeed, targets, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	srv := m.HTTP.App()
+	go func() { _ = srv.Listener(ln) }()
+	t.Cleanup(func() { _ = srv.ShutdownWithTimeout(5 * time.Second) })
+	return m, url
+}
+
+// TestRunPasses runs a few inspectors over a network that drops a fifth of
+// the connections, every batch sent twice: the verdict is PASS.
+func TestRunPasses(t *testing.T) {
+	_, url := startServer(t, 1000)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"--url", url, "--inspectors", "8", "--tasks-per-inspector", "4", "--offline-tasks", "2",
+		"--drop-rate", "0.2", "--replay", "--seed", "7", "--state", t.TempDir()}, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"PASS: ", "dropped before reaching the server", "replayed (0 answered differently)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("the report lacks %q", want)
+		}
+	}
+
+	// The same tasks cannot be worked twice: a second run finds others,
+	// or says there are none.
+	out.Reset()
+	err = run(context.Background(), []string{"--url", url, "--inspectors", "2", "--tasks-per-inspector", "1", "--state", t.TempDir()}, &out, &out)
+	if err != nil && !strings.Contains(err.Error(), "no open on-site task") {
+		t.Fatalf("second run: %v\n%s", err, out.String())
+	}
+}
+
+// TestScanServerCode: what fieldsim scans from the printed code is the
+// code the server signs.
+func TestScanServerCode(t *testing.T) {
+	m, url := startServer(t, 200)
+	ctx := context.Background()
+	o := &office{base: url, user: "scjg.manager", password: "demo-scjg.manager", hc: http.DefaultClient}
+	if err := o.login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := o.openTasks(ctx)
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("%d tasks, %v", len(tasks), err)
+	}
+	scanned := 0
+	for _, task := range tasks {
+		if backend.ValidateUSCC(task.TargetID) != nil {
+			continue // a product: no licence code
+		}
+		if scanned++; scanned > 5 {
+			break
+		}
+		got, err := o.enterpriseCode(ctx, task.TargetID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := m.Codes.SignEnterpriseCode(ctx, task.TargetID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want.String() {
+			t.Fatalf("scanned %q, want %q", got, want.String())
+		}
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"--url", "http://x", "--inspectors", "1"}, {"--url", "http://x", "--drop-rate", "1"}, {"--nope"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out, &out); !errors.Is(err, errUsage) {
+			t.Fatalf("%v: err=%v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestCheckTaskFindsDifferences: the check notices every way the server's
+// task can differ from what the phones did.
+func TestCheckTaskFindsDifferences(t *testing.T) {
+	result := fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "ok"}
+	slot := backend.EvidenceInput{ID: "a-1", Type: backend.EvidencePhoto, SHA256: strings.Repeat("a", 64), Size: 10, ContentType: "image/jpeg"}
+	sent := func() *simTask {
+		return &simTask{id: "t1", team: []string{"a", "b"}, questions: []question{{key: "I/q1"}, {key: "I/q2"}},
+			answers:  map[string]expAnswer{"I/q1": {"是", "a"}, "I/q2": {"否", "b"}},
+			evidence: map[string]expSlot{"a-1": {slot, "a"}},
+			checkIns: map[string]string{"a": "ci-a", "b": "ci-b"}, result: &result}
+	}
+	held := func() *backend.Task {
+		return &backend.Task{ID: "t1", Status: backend.TaskSubmitted,
+			Result:   &backend.Result{Code: result.Code, Findings: result.Findings, EnteredBy: "a"},
+			Answers:  map[string]backend.Answer{"I/q1": {Value: "是", EditedBy: "a"}, "I/q2": {Value: "否", EditedBy: "b"}},
+			CheckIns: []backend.CheckInSummary{{ID: "ci-a", UserID: "a"}, {ID: "ci-b", UserID: "b"}},
+			Evidence: []backend.EvidenceSlot{{ID: "a-1", Type: slot.Type, SHA256: slot.SHA256, Size: slot.Size, ContentType: slot.ContentType, DeclaredBy: "a"}}}
+	}
+	s := &sim{}
+	v := &verdict{}
+	s.checkTask(v, sent(), held())
+	if len(v.problems) != 0 {
+		t.Fatalf("the same task: %v", v.problems)
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*backend.Task)
+	}{
+		{"ErrNotSubmitted", func(t *backend.Task) { t.Status = backend.TaskCheckedIn }},
+		{"ErrOtherResult", func(t *backend.Task) { t.Result.Code = backend.ResultCorrected }},
+		{"ErrResultByMate", func(t *backend.Task) { t.Result.EnteredBy = "b" }},
+		{"ErrAnswerLost", func(t *backend.Task) { delete(t.Answers, "I/q2") }},
+		{"ErrAnswerOverwritten", func(t *backend.Task) { t.Answers["I/q1"] = backend.Answer{Value: "否", EditedBy: "a"} }},
+		{"ErrCheckInTwice", func(t *backend.Task) {
+			t.CheckIns = append(t.CheckIns, backend.CheckInSummary{ID: "ci-a2", UserID: "a"})
+		}},
+		{"ErrCheckInMissing", func(t *backend.Task) { t.CheckIns = t.CheckIns[:1] }},
+		{"ErrSlotTwice", func(t *backend.Task) { t.Evidence = append(t.Evidence, t.Evidence[0]) }},
+		{"ErrSlotChanged", func(t *backend.Task) { t.Evidence[0].Size = 11 }},
+		{"ErrSlotUnknown", func(t *backend.Task) { t.Evidence = append(t.Evidence, backend.EvidenceSlot{ID: "x"}) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := held()
+			tt.change(got)
+			v := &verdict{}
+			s.checkTask(v, sent(), got)
+			if len(v.problems) == 0 {
+				t.Fatal("not noticed")
+			}
+		})
+	}
+}

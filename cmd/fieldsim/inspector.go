@@ -1,0 +1,479 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+// simTask is a task the simulation works, with what its team's phones did
+// to it: the expected state of the task on the server afterwards.
+type simTask struct {
+	id, target, name, code string
+	team                   []string // logins; the first leads: accepts and submits the result
+	questions              []question
+	v0                     int64
+
+	decide sync.Once
+	done   map[string]chan struct{} // per member: its part has its answers
+
+	mu        sync.Mutex
+	started   bool
+	answers   map[string]expAnswer // by question key
+	evidence  map[string]expSlot   // by slot id
+	checkIns  map[string]string    // login → check-in id
+	result    *fcsync.ResultPayload
+	submitted bool
+	failed    []string
+}
+
+type question struct {
+	key string
+	q   backend.Question
+}
+
+type expAnswer struct{ value, user string }
+
+type expSlot struct {
+	in   backend.EvidenceInput
+	user string
+}
+
+// start decides, for the first member to reach the task, whether the team
+// takes it on; the others follow that decision.
+func (t *simTask) start(deadline time.Time) bool {
+	t.decide.Do(func() {
+		t.mu.Lock()
+		t.started = deadline.IsZero() || time.Now().Before(deadline)
+		t.mu.Unlock()
+	})
+	return t.isStarted()
+}
+
+func (t *simTask) isStarted() bool { t.mu.Lock(); defer t.mu.Unlock(); return t.started }
+
+func (t *simTask) fail(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failed = append(t.failed, fmt.Sprintf(format, args...))
+}
+
+// inspector is one phone and the officer holding it.
+type inspector struct {
+	sim    *sim
+	user   string
+	index  int
+	client *fcsync.Client
+	tasks  []*simTask // every task of its teams, in id order
+	rng    *rand.Rand
+
+	ops        map[string]*simOp // by op id
+	order      []string
+	carried    map[string]bool // ops a killed earlier run left in the queue
+	superseded int             // accepts overtaken by a teammate's check-in
+	conflicts  int             // conflicts decided again
+	problems   []string
+	signalled  map[string]bool
+}
+
+// simOp is one enqueued mutation and its final answer.
+type simOp struct {
+	id, entity string
+	task       *simTask
+	result     *fcsync.MutationResult
+}
+
+func newRand(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+func (in *inspector) problem(format string, args ...any) {
+	in.problems = append(in.problems, in.user+": "+fmt.Sprintf(format, args...))
+}
+
+func (in *inspector) lead(t *simTask) bool { return t.team[0] == in.user }
+
+// run is the inspector's day: pull, then tasks worked offline a few at a
+// time, each stretch followed by a sync; the results once the whole team's
+// work is on the server.
+func (in *inspector) run(ctx context.Context) {
+	in.signalled = map[string]bool{}
+	defer func() {
+		// Never leave a teammate waiting, whatever happened here.
+		for _, t := range in.tasks {
+			in.signal(t)
+		}
+	}()
+	if in.client.Queue.Len() > 0 {
+		// An earlier run was stopped with work queued: the phone sends it
+		// as soon as it is online, as a real one does.
+		in.carried = map[string]bool{}
+		for _, m := range in.client.Queue.Pending() {
+			in.carried[m.OpID] = true
+		}
+		if err := in.sync(ctx); err != nil {
+			in.problem("sending what an earlier run left queued: %v", err)
+			return
+		}
+	}
+	if err := in.pull(ctx); err != nil {
+		in.problem("first pull: %v", err)
+		return
+	}
+	var stretch []*simTask
+	for _, t := range in.tasks {
+		if ctx.Err() != nil {
+			return
+		}
+		if !t.start(in.sim.deadline) {
+			continue
+		}
+		in.work(t)
+		stretch = append(stretch, t)
+		if len(stretch) == in.sim.cfg.offlineTasks {
+			if !in.online(ctx, stretch) {
+				return
+			}
+			stretch = nil
+			in.submitReady(ctx, false)
+		}
+	}
+	if len(stretch) > 0 && !in.online(ctx, stretch) {
+		return
+	}
+	in.submitReady(ctx, true)
+}
+
+func (in *inspector) signal(t *simTask) {
+	if !in.signalled[t.id] {
+		in.signalled[t.id] = true
+		close(t.done[in.user])
+	}
+}
+
+func (in *inspector) pull(ctx context.Context) error {
+	if err := in.sim.gate.wait(ctx); err != nil {
+		return err
+	}
+	_, err := in.client.Pull(ctx)
+	return err
+}
+
+// online pushes everything queued, decides again where the server says
+// so, and tells the teammates of the stretch's tasks that this member's
+// part is on the server.
+func (in *inspector) online(ctx context.Context, stretch []*simTask) bool {
+	if err := in.sync(ctx); err != nil {
+		in.problem("sync: %v", err)
+		return false
+	}
+	for _, t := range stretch {
+		in.signal(t)
+	}
+	in.sim.logf("%s: synced %d tasks, %d ops answered", in.user, len(stretch), len(in.order))
+	return true
+}
+
+// enqueue queues a mutation and remembers it.
+func (in *inspector) enqueue(t *simTask, entity string, base int64, payload any) {
+	m, err := fcsync.NewMutation(entity, t.id, base, payload)
+	if err == nil {
+		m, err = in.client.Enqueue(m)
+	}
+	if err != nil {
+		in.problem("enqueue %s on %s: %v", entity, t.id, err)
+		return
+	}
+	in.ops[m.OpID] = &simOp{id: m.OpID, entity: entity, task: t}
+	in.order = append(in.order, m.OpID)
+}
+
+// work does this member's part of the visit, offline.
+func (in *inspector) work(t *simTask) {
+	v := in.client.Task(t.id)
+	if v == nil {
+		in.problem("task %s is not on the phone", t.id)
+		t.fail("%s does not hold the task", in.user)
+		return
+	}
+	now := time.Now()
+	if in.lead(t) && v.Task.Status == backend.TaskAssigned {
+		in.enqueue(t, fcsync.EntityTask, v.Task.Version, fcsync.TaskPayload{To: backend.TaskAccepted, Comment: "fieldsim"})
+	}
+	where := backend.GeoPoint{Lat: 26.2634, Lng: 117.6390}
+	if v.Target.Location != nil {
+		where = *v.Target.Location
+	}
+	where.Lat += (in.rng.Float64() - 0.5) * 0.0002 // within about 10 m
+	where.Lng += (in.rng.Float64() - 0.5) * 0.0002
+	in.enqueue(t, fcsync.EntityCheckIn, 0, fcsync.CheckInPayload{Code: t.code, Position: where, AccuracyM: float64(3 + in.rng.IntN(15)), DeviceTime: now})
+
+	me := indexOf(t.team, in.user)
+	var answers fcsync.AnswersPayload
+	var photoQuestion string
+	t.mu.Lock()
+	for i, q := range t.questions {
+		if q.q.Type == backend.QPhoto || q.q.PhotoRequired {
+			photoQuestion = q.key
+		}
+		if i%len(t.team) != me {
+			continue
+		}
+		val := in.answer(q.q)
+		answers.Answers = append(answers.Answers, backend.AnswerInput{Question: q.key, Value: val, EditedAt: now})
+		t.answers[q.key] = expAnswer{value: val, user: in.user}
+	}
+	var files fcsync.EvidencePayload
+	for n := range 1 + in.rng.IntN(2) {
+		var blob [8]byte
+		binary.BigEndian.PutUint64(blob[:], in.rng.Uint64())
+		sum := sha256.Sum256(blob[:])
+		f := backend.EvidenceInput{
+			ID: fmt.Sprintf("%s-%s-%d", deviceSafe(in.user), shortID(t.id), n+1), Type: backend.EvidencePhoto,
+			SHA256: hex.EncodeToString(sum[:]), Size: int64(50_000 + in.rng.IntN(3_000_000)), ContentType: "image/jpeg",
+			Question: photoQuestion, Caption: "现场照片", CapturedAt: now, Position: &where,
+		}
+		files.Files = append(files.Files, f)
+		t.evidence[f.ID] = expSlot{in: f, user: in.user}
+	}
+	t.mu.Unlock()
+	if len(answers.Answers) > 0 {
+		in.enqueue(t, fcsync.EntityAnswers, v.Task.Version, answers)
+	}
+	in.enqueue(t, fcsync.EntityEvidence, v.Task.Version, files)
+}
+
+func shortID(id string) string {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// answer makes up an answer that fits the question.
+func (in *inspector) answer(q backend.Question) string {
+	switch q.Type {
+	case backend.QYesNo:
+		return []string{"是", "否"}[in.rng.IntN(2)]
+	case backend.QSingle:
+		if len(q.Options) > 0 {
+			return q.Options[in.rng.IntN(len(q.Options))]
+		}
+	case backend.QMultiple:
+		if len(q.Options) > 0 {
+			a, b := in.rng.IntN(len(q.Options)), in.rng.IntN(len(q.Options))
+			if a == b {
+				return q.Options[a]
+			}
+			return q.Options[min(a, b)] + "," + q.Options[max(a, b)]
+		}
+	case backend.QNumber:
+		return fmt.Sprintf("%.1f", in.rng.Float64()*10-2)
+	case backend.QPhoto:
+		return "见现场照片"
+	}
+	return fmt.Sprintf("现场记录 %s #%d", in.user, in.rng.IntN(1000))
+}
+
+// sync pushes until the queue is empty, handling the answers; a push that
+// fails (the client has retried within its bounds: the server may be
+// restarting) is tried again after a pause.
+func (in *inspector) sync(ctx context.Context) error {
+	failures := 0
+	for in.client.Queue.Len() > 0 {
+		if err := in.sim.gate.wait(ctx); err != nil {
+			return err
+		}
+		res, err := in.client.Push(ctx)
+		for _, r := range res {
+			in.answered(ctx, r)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			if failures++; failures > 10 {
+				return err
+			}
+			in.sim.logf("%s: push failed (%v); again in a moment", in.user, err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(failures) * time.Second):
+			}
+		}
+	}
+	return in.pull(ctx)
+}
+
+// answered takes an operation's final answer and decides again where
+// needed.
+func (in *inspector) answered(ctx context.Context, r fcsync.MutationResult) {
+	op := in.ops[r.OpID]
+	if op == nil && in.carried[r.OpID] {
+		delete(in.carried, r.OpID)
+		return
+	}
+	if op == nil {
+		in.problem("an answer for op %s, which this run did not queue", r.OpID)
+		return
+	}
+	if op.result != nil {
+		in.problem("a second final answer for op %s: %s after %s", r.OpID, r.Status, op.result.Status)
+		return
+	}
+	op.result = &r
+	t := op.task
+	ok := r.Status == fcsync.Applied || r.Status == fcsync.Duplicate
+	switch op.entity {
+	case fcsync.EntityTask:
+		if ok {
+			return
+		}
+		// A teammate's check-in got there first (the task is checked in),
+		// or someone else changed the task: look again and decide.
+		cur := r.Task
+		if cur == nil {
+			if err := in.pull(ctx); err == nil {
+				if v := in.client.Task(t.id); v != nil {
+					cur = v.Task
+				}
+			}
+		}
+		switch {
+		case cur != nil && cur.Status == backend.TaskAssigned:
+			in.conflicts++
+			in.enqueue(t, fcsync.EntityTask, cur.Version, fcsync.TaskPayload{To: backend.TaskAccepted, Comment: "fieldsim, again"})
+		case cur != nil && cur.Status.Editable():
+			in.superseded++
+		default:
+			in.problem("accept of %s: %s %s %s", t.id, r.Status, r.Code, r.Message)
+			t.fail("accept by %s: %s", in.user, r.Message)
+		}
+	case fcsync.EntityCheckIn:
+		switch {
+		case !ok:
+			in.problem("check-in at %s: %s %s %s", t.id, r.Status, r.Code, r.Message)
+			t.fail("check-in by %s: %s", in.user, r.Message)
+		case r.CheckIn == nil || r.CheckIn.TaskID != t.id:
+			in.problem("check-in at %s recorded for another task: %+v", t.id, r.CheckIn)
+			t.fail("check-in by %s recorded elsewhere", in.user)
+		default:
+			t.mu.Lock()
+			if prev, dup := t.checkIns[in.user]; dup && prev != r.CheckIn.ID {
+				t.failed = append(t.failed, fmt.Sprintf("%s checked in twice: %s and %s", in.user, prev, r.CheckIn.ID))
+			}
+			t.checkIns[in.user] = r.CheckIn.ID
+			t.mu.Unlock()
+		}
+	case fcsync.EntityResult:
+		switch {
+		case ok:
+			t.mu.Lock()
+			t.submitted = true
+			t.mu.Unlock()
+		case r.Status == fcsync.Conflict:
+			in.conflicts++ // submitResult decides again
+		default:
+			in.problem("result of %s: %s %s %s", t.id, r.Status, r.Code, r.Message)
+			t.fail("result by %s: %s", in.user, r.Message)
+		}
+	default:
+		if !ok {
+			in.problem("%s on %s: %s %s %s", op.entity, t.id, r.Status, r.Code, r.Message)
+			t.fail("%s by %s: %s", op.entity, in.user, r.Message)
+		}
+	}
+}
+
+// submitReady submits the results of the tasks this inspector leads whose
+// team has done its part; with wait, it waits for the teams.
+func (in *inspector) submitReady(ctx context.Context, wait bool) {
+	for _, t := range in.tasks {
+		if !in.lead(t) || !t.isStarted() || t.isSubmitted() || t.hasFailed() {
+			continue
+		}
+		ready := true
+		for _, u := range t.team {
+			if wait {
+				select {
+				case <-t.done[u]:
+				case <-ctx.Done():
+					return
+				}
+			} else {
+				select {
+				case <-t.done[u]:
+				default:
+					ready = false
+				}
+			}
+		}
+		if ready {
+			in.submitResult(ctx, t)
+		}
+	}
+}
+
+func (t *simTask) isSubmitted() bool { t.mu.Lock(); defer t.mu.Unlock(); return t.submitted }
+func (t *simTask) hasFailed() bool   { t.mu.Lock(); defer t.mu.Unlock(); return len(t.failed) > 0 }
+
+// submitResult enters the result on the version of the task the phone
+// holds, and on a conflict looks again and resubmits.
+func (in *inspector) submitResult(ctx context.Context, t *simTask) {
+	codes := []backend.ResultCode{backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultCorrected, backend.ResultFollowUp}
+	for try := 0; try < 10 && ctx.Err() == nil; try++ {
+		if err := in.pull(ctx); err != nil {
+			in.problem("pull before the result of %s: %v", t.id, err)
+			return
+		}
+		v := in.client.Task(t.id)
+		if v == nil {
+			in.problem("task %s left the phone", t.id)
+			t.fail("the task left %s's phone", in.user)
+			return
+		}
+		if n := len(v.Task.CheckIns); n < len(t.team) {
+			in.problem("task %s shows %d check-ins before the result, want %d", t.id, n, len(t.team))
+		}
+		code := codes[in.rng.IntN(len(codes))]
+		p := fcsync.ResultPayload{Code: code, Findings: "现场检查：" + code.Label(), DeviceTime: time.Now()}
+		if code != backend.ResultNoProblem {
+			p.FollowUp = "责令限期整改，30日内复查"
+		}
+		t.mu.Lock()
+		t.result = &p
+		t.mu.Unlock()
+		in.enqueue(t, fcsync.EntityResult, v.Task.Version, p)
+		if err := in.sync(ctx); err != nil {
+			in.problem("sync of the result of %s: %v", t.id, err)
+			return
+		}
+		if t.isSubmitted() || t.hasFailed() {
+			return
+		}
+	}
+	in.problem("the result of %s never went through", t.id)
+	t.fail("no result after 10 tries")
+}

@@ -1,0 +1,75 @@
+// Command fieldsim drives simulated inspectors' phones against a running
+// fieldcheck server, end to end over HTTP, and checks that what the phones
+// did offline is what the server holds afterwards: nothing lost, nothing
+// applied twice.
+//
+//	fieldsim --url http://127.0.0.1:8080 [--inspectors 20] [--duration 60s | --tasks-per-inspector 5]
+//	         [--drop-rate 0.1] [--replay] [--seed 1] [--state DIR]
+//	         [--kill-server-cmd 'CMD' --kill-after 20s]
+//
+// Against `fieldcheck demo` (or any server whose inspectors have the
+// password demo-<username>; see --password-format): fieldsim logs in to the
+// back office as scjg.manager, picks open on-site tasks whose whole team it
+// simulates, and "prints" each enterprise's licence code (GET
+// /api/v1/enterprises/{uscc}/qr.svg, scanned from the SVG as a phone's
+// camera would). Each inspector then logs in on its own phone (a
+// fcsync.Client with a durable queue under --state), pulls, and goes
+// offline for --offline-tasks tasks at a time: the lead accepts, every
+// member checks in with the scanned code, answers its share of the
+// checklist and declares evidence (fake photos: hash, size, type). Back
+// online it pushes; once the whole team's work is on the server, the lead
+// submits the result, re-pulling and deciding again on a conflict.
+//
+// --drop-rate puts a proxy in front of the server that breaks that share of
+// the phones' requests, half of them before forwarding and half after the
+// server answered (the answer is lost). --replay sends every push batch a
+// second time. Either way each operation must take effect once.
+//
+// --kill-server-cmd runs a shell command --kill-after into the run, meant to
+// restart the server; phones stop starting new syncs, requests in flight
+// retry, and fieldsim waits (up to --ready-timeout) until GET /readyz
+// answers before the phones go on. With the demo on the embedded store
+// (one process owns the data directory), for example:
+//
+//	go build -o /tmp/fieldcheck ./cmd/fieldcheck
+//	/tmp/fieldcheck demo --data /tmp/fc --addr 127.0.0.1:8080 & echo $! > /tmp/fc.pid
+//	go run ./cmd/fieldsim --url http://127.0.0.1:8080 --duration 60s \
+//	  --kill-server-cmd 'sh cmd/fieldsim/restart-server.sh /tmp/fc.pid /tmp/fieldcheck demo --data /tmp/fc --addr 127.0.0.1:8080' \
+//	  --kill-after 20s
+//
+// restart-server.sh stops the process named in the pid file (SIGTERM, or
+// SIGKILL with KILL_SIGNAL=KILL), waits for it to exit, starts the rest of
+// its arguments in the background and writes the new pid back.
+//
+// Afterwards fieldsim checks every enqueued operation got a final answer,
+// and for every task worked that the back office's view (GET
+// /api/v1/tasks/{id}) and each team member's phone agree with what the
+// phones did: submitted, with the result sent, every answer with the value
+// of the phone that gave it, one check-in per officer, exactly the evidence
+// slots declared. It prints PASS or FAIL with counts, throughput, and the
+// p50/p99 latency and errors of each kind of request, and exits 1 on FAIL.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, errFailed):
+		os.Exit(1)
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "fieldsim:", err)
+		os.Exit(1)
+	}
+}
