@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -82,6 +84,11 @@ type AuditStore interface {
 type AuditLog struct {
 	Store AuditStore
 	Now   func() time.Time
+
+	// mu makes this process's appends take turns: they would only race
+	// for the same head and retry. Instances still race one another, and
+	// the head's compare-and-set settles that.
+	mu sync.Mutex
 }
 
 // AuditRecord is what a service states about a change.
@@ -96,11 +103,18 @@ type AuditRecord struct {
 
 const maxAuditRetries = 64
 
+func (l *AuditLog) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
+}
+
 // Append records r for the actor in ctx (or the system when none).
 func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, error) {
 	const op = "AuditLog.Append"
 	e := &AuditEntry{
-		Time:       l.Now().UTC().Truncate(time.Millisecond),
+		Time:       l.now().UTC().Truncate(time.Millisecond),
 		Action:     r.Action,
 		ObjectType: r.ObjectType,
 		ObjectID:   r.ObjectID,
@@ -118,7 +132,12 @@ func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, erro
 	} else {
 		e.Actor = "anonymous"
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for attempt := 0; attempt < maxAuditRetries; attempt++ {
+		if attempt > 0 { // another instance got there first: let it finish
+			time.Sleep(time.Duration(rand.IntN(attempt*int(time.Millisecond) + 1)))
+		}
 		head, err := l.Store.FindAuditHead(ctx)
 		if err != nil {
 			return nil, wrap(op, err)

@@ -142,6 +142,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
+	if body.Code == backend.EUNAVAILABLE && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+		c.Set(fiber.HeaderRetryAfter, "2") // the store or the audit log is busy: soon again
+	}
 	if body.Code == backend.ETOOMANY && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "60")
 	}

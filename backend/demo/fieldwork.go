@@ -23,6 +23,8 @@ func DrawFirstPlan(ctx context.Context, svc *planning.Service, now time.Time) (*
 	p := &backend.Plan{
 		Year: now.In(backend.China).Year(), Name: "市场监管部门双随机抽查计划（演示）", Items: []string{"SCJG-03"},
 		LeadDepartment: "scjg", Departments: []string{"scjg"},
+		// Market entities only: they hold a licence code to check in with.
+		Filter:     backend.PlanFilter{Kinds: []backend.TargetKind{backend.KindEnterprise, backend.KindIndividual, backend.KindCooperative}},
 		StratumKey: backend.StratumCredit,
 		Strata:     []backend.StratumRule{{Key: "A", RatioBp: ratio(300)}, {Key: "B", RatioBp: ratio(500)}, {Key: "C", RatioBp: ratio(1500)}, {Key: "D", RatioBp: ratio(3000)}},
 		Default:    &backend.StratumRule{RatioBp: ratio(500)},

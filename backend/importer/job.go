@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -74,11 +73,7 @@ func (im *Importer) run(ctx context.Context, kind Kind, in *input) (*Summary, er
 	if err := im.check(kind); err != nil {
 		return nil, err
 	}
-	audit := *im.Audit
-	if audit.Now == nil {
-		// AuditLog.Append calls Now unconditionally.
-		audit.Now = time.Now
-	}
+	audit := im.Audit
 	if err := authorize(ctx); err != nil {
 		what := in.name
 		if what == "" {
@@ -138,7 +133,7 @@ type job struct {
 	in      *input
 	batch   int
 	summary *Summary
-	audit   backend.AuditLog
+	audit   *backend.AuditLog
 
 	batchNo int
 	written int           // records written in the current batch
