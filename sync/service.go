@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -326,9 +327,26 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 			out[i].Version = t.Version
 		}
 	}
-	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
-		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))})
-	return err
+	rec := backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
+		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))}
+	if _, err := s.Audit.Append(ctx, rec); err != nil {
+		// The change is made and its answer must say so (a resend would be
+		// a duplicate, never audited): keep trying to record it, past the
+		// end of this request.
+		go s.auditLater(context.WithoutCancel(ctx), rec)
+	}
+	return nil
+}
+
+// auditLater retries an audit entry that could not be written at once.
+func (s *Service) auditLater(ctx context.Context, rec backend.AuditRecord) {
+	for wait := time.Second; wait <= time.Minute; wait *= 2 {
+		time.Sleep(wait)
+		if _, err := s.Audit.Append(ctx, rec); err == nil {
+			return
+		}
+	}
+	slog.Error("an applied sync change could not be audited", "task", rec.ObjectID, "detail", rec.Detail)
 }
 
 // onSite ranks the statuses a phone moves a task through.
