@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -144,6 +145,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	if body.Code == backend.EUNAVAILABLE && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "2") // the store or the audit log is busy: soon again
+	}
+	var te *auth.ThrottleError
+	if errors.As(err, &te) && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+		// Until the lock ends, not a guess: a client that gives up sooner
+		// only fails again.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(te.Until).Seconds()+0.999))))
 	}
 	if body.Code == backend.ETOOMANY && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "60")

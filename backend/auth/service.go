@@ -220,6 +220,7 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	if err != nil {
 		return nil, err
 	}
+	defer s.release(ctx, res, now) // on any path: the attempt is no longer under way
 
 	var u *backend.User
 	if valid {
@@ -233,16 +234,19 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		backend.CheckPasswordUnknownUser(password)
 		// The attempted name is not recorded: people type passwords into the
 		// username field.
+		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", Outcome: backend.OutcomeDenied, Detail: "unknown user"})
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if !backend.CheckPassword(u.PasswordHash, password) {
+		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "wrong password"})
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if u.Disabled {
 		// Said only to someone who knows the password. It still counts as a
 		// failure.
+		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
 	}
@@ -262,10 +266,11 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		case stored.Revoked():
 			// Like a disabled account: said only to someone who knows the
 			// password, and it still counts as a failure.
+			s.failed(ctx, res, now)
 			return nil, s.deviceRevoked(ctx, anonymous, stored)
 		}
 	}
-	s.refund(ctx, res, now)
+	s.succeeded(ctx, res, now)
 
 	sid, err := s.random(16)
 	if err != nil {

@@ -214,3 +214,33 @@ func TestAuditEntries(t *testing.T) {
 		t.Fatalf("Verify: n=%d problem=%v err=%v, want an intact chain", n, problem, err)
 	}
 }
+
+// TestThrottleOfficeBehindOneAddress: a whole office logging its phones in
+// at once from one address is not an attack: every correct login gets in,
+// and the address is still free afterwards. Failures from it still lock it.
+func TestThrottleOfficeBehindOneAddress(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	const phones = 40
+	for i := range phones {
+		e.MustCreateUser(t, fmt.Sprintf("officer%d", i), backend.RoleInspector, "scjg")
+	}
+	errs := make(chan error, phones)
+	for i := range phones {
+		go func() {
+			_, err := e.Svc.Login(ctxFrom("198.51.100.77"), fmt.Sprintf("officer%d", i), testPassword)
+			errs <- err
+		}()
+	}
+	for range phones {
+		if err := <-errs; err != nil {
+			t.Fatalf("a correct login from the office was refused: %v", err)
+		}
+	}
+	MustLogin(t, e.Svc, "officer0", "198.51.100.77")
+	for j := range 20 {
+		_, err := e.Svc.Login(ctxFrom("198.51.100.77"), fmt.Sprintf("nobody%d", j), "wrong password!")
+		wantCode(t, fmt.Sprintf("failure %d", j+1), err, backend.EUNAUTHENTICATED)
+	}
+	_, err := e.Svc.Login(ctxFrom("198.51.100.77"), "officer1", testPassword)
+	wantCode(t, "after 20 failures", err, backend.ETOOMANY)
+}
