@@ -89,6 +89,10 @@ type AuditLog struct {
 	// for the same head and retry. Instances still race one another, and
 	// the head's compare-and-set settles that.
 	mu sync.Mutex
+	// head is the head this process last wrote, under mu: the next append
+	// starts from it without reading the store. Another instance's append
+	// shows as a conflict, and the head is read again.
+	head *AuditHead
 }
 
 // AuditRecord is what a service states about a change.
@@ -138,10 +142,14 @@ func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, erro
 		if attempt > 0 { // another instance got there first: let it finish
 			time.Sleep(time.Duration(rand.IntN(attempt*int(time.Millisecond) + 1)))
 		}
-		head, err := l.Store.FindAuditHead(ctx)
-		if err != nil {
-			return nil, wrap(op, err)
+		head := l.head
+		var err error
+		if head == nil {
+			if head, err = l.Store.FindAuditHead(ctx); err != nil {
+				return nil, wrap(op, err)
+			}
 		}
+		l.head = nil // until this append has advanced it
 		e.Seq, e.PrevHash = head.Seq+1, head.Hash
 		e.Hash = e.ComputeHash()
 		err = l.Store.InsertAuditEntry(ctx, e)
@@ -158,8 +166,12 @@ func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, erro
 		if err != nil {
 			return nil, wrap(op, err)
 		}
-		if err := l.Store.AdvanceAuditHead(ctx, head.Version, e.Seq, e.Hash); err != nil && !IsCode(err, ECONFLICT) {
+		err = l.Store.AdvanceAuditHead(ctx, head.Version, e.Seq, e.Hash)
+		if err != nil && !IsCode(err, ECONFLICT) {
 			return nil, wrap(op, err)
+		}
+		if err == nil {
+			l.head = &AuditHead{Seq: e.Seq, Hash: e.Hash, Version: head.Version + 1}
 		}
 		// On ECONFLICT a concurrent appender already advanced the head past
 		// our entry after finding it: the entry is in the chain either way.

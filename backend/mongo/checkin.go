@@ -18,11 +18,15 @@ var _ backend.CheckInStore = (*CheckInStore)(nil)
 
 func (s *CheckInStore) CreateCheckIn(ctx context.Context, c *backend.CheckIn) error {
 	c.CreatedAt = s.DB.now()
+	s.DB.checkIns.put(c) // before the write: the index may hold more, never less
 	_, err := s.DB.c(colCheckIns).InsertOne(ctx, c)
 	return translate("CreateCheckIn", err)
 }
 
 func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
+	if s.DB.indexed() {
+		return s.ofTaskIndexed(ctx, taskID)
+	}
 	var out []*backend.CheckIn
 	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTask", bson.D{{Key: "taskId", Value: taskID}},
 		func(c *backend.CheckIn) error { out = append(out, c); return nil })
@@ -30,6 +34,9 @@ func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([
 }
 
 func (s *CheckInStore) FindCheckInsOfTarget(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
+	if s.DB.indexed() {
+		return s.ofTargetIndexed(ctx, targetID, since)
+	}
 	var out []*backend.CheckIn
 	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTarget",
 		bson.D{{Key: "targetId", Value: targetID}, {Key: "deviceTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},

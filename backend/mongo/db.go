@@ -55,10 +55,11 @@ type DB struct {
 	// It enables in-memory indexes that would be wrong with other writers.
 	SingleProcess bool
 
-	ferret  bool
-	locks   [lockStripes]sync.Mutex
-	targets targetIndex
-	tasks   taskIndex
+	ferret   bool
+	locks    [lockStripes]sync.Mutex
+	targets  targetIndex
+	tasks    taskIndex
+	checkIns checkInIndex
 }
 
 // Open connects to uri and selects database name. It does not create

@@ -160,11 +160,14 @@ func (s *TaskStore) scanTasksIndexed(ctx context.Context, f backend.TaskFilter, 
 	return nil
 }
 
-// WarmTaskIndex builds the index of the logins' tasks now rather than on
-// first use. It does nothing on MongoDB.
+// WarmTaskIndex builds the indexes of the logins' tasks and of the
+// check-ins now rather than on first use. It does nothing on MongoDB.
 func (db *DB) WarmTaskIndex(ctx context.Context) error {
 	if !db.indexed() {
 		return nil
 	}
-	return db.tasks.ensure(ctx, db)
+	if err := db.tasks.ensure(ctx, db); err != nil {
+		return err
+	}
+	return db.checkIns.ensure(ctx, db)
 }

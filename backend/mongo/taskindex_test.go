@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
@@ -59,6 +60,40 @@ func TestScanTasksOfLogin(t *testing.T) {
 			}
 			if got := ids(backend.TaskFilter{TeamUser: "u9", Statuses: []backend.TaskStatus{backend.TaskCancelled}}); len(got) != 0 {
 				t.Fatalf("u9's cancelled tasks: %v", got)
+			}
+		})
+	}
+}
+
+// TestCheckInsOfTaskAndTarget: the same answers from the embedded store's
+// in-memory index and from a query.
+func TestCheckInsOfTaskAndTarget(t *testing.T) {
+	for _, path := range []string{"FerretDB", "MongoDB"} {
+		t.Run(path, func(t *testing.T) {
+			db := mongotest.Open(t)
+			if path == "MongoDB" {
+				mongo.UseMongoDBPath(db)
+			}
+			ctx := context.Background()
+			s := &mongo.CheckInStore{DB: db}
+			day := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+			for i := range 12 {
+				c := &backend.CheckIn{ID: fmt.Sprintf("ci-%02d", i), TaskID: fmt.Sprint("task", i%3), TargetID: fmt.Sprint("tg", i%2),
+					DeviceTime: day.AddDate(0, 0, i), Flags: []string{}}
+				if err := s.CreateCheckIn(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ofTask, err := s.FindCheckInsOfTask(ctx, "task1")
+			if err != nil || len(ofTask) != 4 {
+				t.Fatalf("task1: %d check-ins, %v; want 4", len(ofTask), err)
+			}
+			recent, err := s.FindCheckInsOfTarget(ctx, "tg0", day.AddDate(0, 0, 6))
+			if err != nil || len(recent) != 3 { // days 6, 8, 10
+				t.Fatalf("tg0 since day 6: %d, %v; want 3", len(recent), err)
+			}
+			if none, err := s.FindCheckInsOfTask(ctx, "task9"); err != nil || len(none) != 0 {
+				t.Fatalf("task9: %v %v", none, err)
 			}
 		})
 	}

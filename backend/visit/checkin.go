@@ -46,15 +46,19 @@ type Service struct {
 type CheckInRequest struct {
 	// ID is chosen by the phone when the check-in happens, so that a retry
 	// or a replayed offline batch records it once.
-	ID         string                `json:"id"`
-	Code       string                `json:"code"` // the scanned enterprise code, as scanned
-	Position   backend.GeoPoint      `json:"position"`
-	AccuracyM  float64               `json:"accuracyM"`
-	DeviceTime time.Time             `json:"deviceTime"`
-	DeviceID   string                `json:"deviceId,omitempty"`
-	Reason     backend.CheckInReason `json:"reason,omitempty"` // only without a task
-	Reference  string                `json:"reference,omitempty"`
-	Note       string                `json:"note,omitempty"`
+	ID         string           `json:"id"`
+	Code       string           `json:"code"` // the scanned enterprise code, as scanned
+	Position   backend.GeoPoint `json:"position"`
+	AccuracyM  float64          `json:"accuracyM"`
+	DeviceTime time.Time        `json:"deviceTime"`
+	DeviceID   string           `json:"deviceId,omitempty"`
+	// TaskID is the task the phone checks in for; the server checks that
+	// it is an open task of the inspector's team at this enterprise, and
+	// otherwise finds the task itself.
+	TaskID    string                `json:"taskId,omitempty"`
+	Reason    backend.CheckInReason `json:"reason,omitempty"` // only without a task
+	Reference string                `json:"reference,omitempty"`
+	Note      string                `json:"note,omitempty"`
 }
 
 var checkInIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -124,7 +128,7 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	if !officer.Active || !officer.CertValidOn(backend.DateOf(now)) {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "your enforcement certificate %s is not valid today", officer.CertNo)
 	}
-	task, err := s.openTask(ctx, a.UserID, target.ID)
+	task, err := s.openTask(ctx, a.UserID, target.ID, req.TaskID)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +206,14 @@ func distance(c *backend.CheckIn) any {
 }
 
 // openTask finds the task of the inspector's team for the target that can
-// take a check-in.
-func (s *Service) openTask(ctx context.Context, userID, targetID string) (*backend.Task, error) {
+// take a check-in: the one the phone named if it qualifies, else the first.
+func (s *Service) openTask(ctx context.Context, userID, targetID, preferred string) (*backend.Task, error) {
 	var found *backend.Task
 	err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{TeamUser: userID, TargetID: targetID}, func(t *backend.Task) error {
-		if slices.Contains([]backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskReturned}, t.Status) && found == nil {
+		if !slices.Contains([]backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskReturned}, t.Status) {
+			return nil
+		}
+		if found == nil || t.ID == preferred && found.ID != preferred {
 			found = t
 		}
 		return nil

@@ -1,0 +1,106 @@
+package mongo
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// checkInIndex holds, in memory, the ids of each target's and each task's
+// check-ins, for the embedded store with one writer (DB.SingleProcess):
+// every check-in looks at its enterprise's recent visits (the
+// frequent-visit flag) and every submission at its task's check-ins, and
+// FerretDB would read the whole check-in collection for each. Like the
+// other in-memory indexes it is add-only, filled before the write, built on
+// first use, and a cache of the store: extra ids are dropped when read.
+type checkInIndex struct {
+	mu       sync.RWMutex
+	loaded   bool
+	byTarget map[string][]string
+	byTask   map[string][]string
+}
+
+func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
+	return loadOnce(&x.mu, &x.loaded, func() error { return x.load(ctx, db) })
+}
+
+// load reads the collection once. The caller holds the write lock.
+func (x *checkInIndex) load(ctx context.Context, db *DB) error {
+	x.byTarget, x.byTask = map[string][]string{}, map[string][]string{}
+	cur, err := db.c(colCheckIns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "targetId", Value: 1}, {Key: "taskId", Value: 1}}).SetBatchSize(2000))
+	if err != nil {
+		return translate("checkInIndex.load", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var c backend.CheckIn
+		if err := cur.Decode(&c); err != nil {
+			return translate("checkInIndex.load", err)
+		}
+		x.add(&c)
+	}
+	if err := cur.Err(); err != nil {
+		return translate("checkInIndex.load", err)
+	}
+	x.loaded = true
+	return nil
+}
+
+// add records a check-in. The caller holds the write lock.
+func (x *checkInIndex) add(c *backend.CheckIn) {
+	if !slices.Contains(x.byTarget[c.TargetID], c.ID) {
+		x.byTarget[c.TargetID] = append(x.byTarget[c.TargetID], c.ID)
+	}
+	if c.TaskID != "" && !slices.Contains(x.byTask[c.TaskID], c.ID) {
+		x.byTask[c.TaskID] = append(x.byTask[c.TaskID], c.ID)
+	}
+}
+
+func (x *checkInIndex) put(c *backend.CheckIn) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.loaded {
+		x.add(c)
+	}
+}
+
+// findIndexed reads the check-ins the index lists and keeps those keep accepts.
+func (s *CheckInStore) findIndexed(ctx context.Context, list func(x *checkInIndex) []string, keep func(*backend.CheckIn) bool) ([]*backend.CheckIn, error) {
+	x := &s.DB.checkIns
+	if err := x.ensure(ctx, s.DB); err != nil {
+		return nil, err
+	}
+	x.mu.RLock()
+	ids := slices.Clone(list(x))
+	x.mu.RUnlock()
+	var out []*backend.CheckIn
+	for _, id := range ids {
+		c, err := s.FindCheckIn(ctx, id)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *CheckInStore) ofTaskIndexed(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
+	return s.findIndexed(ctx, func(x *checkInIndex) []string { return x.byTask[taskID] },
+		func(c *backend.CheckIn) bool { return c.TaskID == taskID })
+}
+
+func (s *CheckInStore) ofTargetIndexed(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
+	return s.findIndexed(ctx, func(x *checkInIndex) []string { return x.byTarget[targetID] },
+		func(c *backend.CheckIn) bool { return c.TargetID == targetID && !c.DeviceTime.Before(since) })
+}
