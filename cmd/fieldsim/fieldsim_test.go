@@ -117,7 +117,9 @@ func TestScanServerCode(t *testing.T) {
 }
 
 func TestRunUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"--url", "http://x", "--inspectors", "1"}, {"--url", "http://x", "--drop-rate", "1"}, {"--nope"}} {
+	for _, args := range [][]string{{}, {"--url", "http://x", "--inspectors", "1"}, {"--url", "http://x", "--drop-rate", "1"}, {"--nope"},
+		{"--url", "http://x", "--provision", "-1"}, {"--url", "http://x", "--provision", "1000"}, {"--url", "http://x", "--provision-tasks", "0"},
+		{"--url", "http://x", "--run-id", "Bad!"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out, &out); !errors.Is(err, errUsage) {
 			t.Fatalf("%v: err=%v, want a usage error", args, err)

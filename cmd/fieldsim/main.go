@@ -6,6 +6,7 @@
 //	fieldsim --url http://127.0.0.1:8080 [--inspectors 20] [--duration 60s | --tasks-per-inspector 5]
 //	         [--drop-rate 0.1] [--replay] [--seed 1] [--state DIR]
 //	         [--kill-server-cmd 'CMD' --kill-after 20s]
+//	         [--provision 80 [--provision-tasks 3] [--provision-item SCJG-03] [--run-id ID]]
 //
 // Against `fieldcheck demo` (or any server whose inspectors have the
 // password demo-<username>; see --password-format): fieldsim logs in to the
@@ -19,6 +20,15 @@
 // checklist and declares evidence (fake photos: hash, size, type). Back
 // online it pushes; once the whole team's work is on the server, the lead
 // submits the result, re-pulling and deciding again on a conflict.
+//
+// The demo has 24 market-supervision inspectors. --provision N adds N
+// more before the run, through the back-office API only: as --admin, N
+// inspector logins and N entries of the inspector directory linked to them
+// (Inspector.UserID), named after --seed and --run-id so that every run
+// adds new ones; as --office, a plan of --provision-item with teams of two
+// and --provision-tasks × N targets, published and drawn, whose tasks the
+// run takes first. Up to N+24 inspectors then have tasks, e.g.
+// --provision 80 --inspectors 100.
 //
 // --drop-rate puts a proxy in front of the server that breaks that share of
 // the phones' requests, half of them before forwarding and half after the

@@ -50,11 +50,24 @@ func (o *office) login(ctx context.Context) error {
 // get reads a back-office resource, logging in again once when the token
 // has expired.
 func (o *office) get(ctx context.Context, path string) ([]byte, error) {
+	return o.send(ctx, http.MethodGet, path, nil)
+}
+
+// send makes one authenticated request with body (nil for none) encoded as
+// JSON, logging in again once when the token has expired.
+func (o *office) send(ctx context.Context, method, path string, body any) ([]byte, error) {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+	}
 	for try := 0; ; try++ {
 		o.mu.Lock()
 		tok := o.token
 		o.mu.Unlock()
-		data, err := o.do(ctx, http.MethodGet, path, nil, tok)
+		data, err := o.do(ctx, method, path, raw, tok)
 		var se *statusError
 		if try == 0 && errors.As(err, &se) && se.status == http.StatusUnauthorized {
 			if err := o.login(ctx); err != nil {

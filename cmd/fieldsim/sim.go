@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +24,8 @@ var (
 	errFailed = errors.New("fieldsim: FAIL")
 	errUsage  = errors.New("fieldsim: usage")
 )
+
+var runIDPattern = regexp.MustCompile(`^[a-z0-9]{1,8}$`)
 
 type config struct {
 	url            string
@@ -40,6 +44,11 @@ type config struct {
 	readyTimeout   time.Duration
 	timeout        time.Duration
 	verbose        bool
+	provision      int
+	provisionItem  string
+	provisionTasks int
+	runID          string
+	admin          string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -62,6 +71,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.readyTimeout, "ready-timeout", 2*time.Minute, "how long to wait for the server to be back after --kill-server-cmd")
 	fs.DurationVar(&c.timeout, "timeout", 15*time.Minute, "give up after this long")
 	fs.BoolVar(&c.verbose, "v", false, "log each inspector's progress")
+	fs.IntVar(&c.provision, "provision", 0, "before the run, add this many inspectors (directory entries with logins) to the office's department and draw a plan that gives them tasks, through the back-office API (0-999)")
+	fs.StringVar(&c.provisionItem, "provision-item", "SCJG-03", "the on-site item of the plan --provision draws")
+	fs.IntVar(&c.provisionTasks, "provision-tasks", 3, "tasks --provision draws per inspector it adds")
+	fs.StringVar(&c.runID, "run-id", strconv.FormatInt(time.Now().Unix(), 36), "names what --provision adds (with --seed); the same seed and run id find what an earlier run added")
+	fs.StringVar(&c.admin, "admin", "admin", "administrator login that --provision adds users and inspectors with")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
@@ -78,6 +92,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case c.offlineTasks < 1 || c.tasksPer < 0:
 		fmt.Fprintln(stderr, "fieldsim: --offline-tasks must be at least 1, --tasks-per-inspector at least 0")
 		return c, errUsage
+	case c.provision < 0 || c.provision > 999 || c.provisionTasks < 1 || c.provisionTasks > 100:
+		fmt.Fprintln(stderr, "fieldsim: --provision must be from 0 to 999, --provision-tasks from 1 to 100")
+		return c, errUsage
+	case !runIDPattern.MatchString(c.runID):
+		fmt.Fprintln(stderr, "fieldsim: --run-id must be 1-8 lower-case letters or digits")
+		return c, errUsage
 	}
 	c.url = strings.TrimRight(c.url, "/")
 	return c, nil
@@ -93,9 +113,11 @@ type sim struct {
 	phoneURL string
 	deadline time.Time
 
-	tasks      []*simTask
-	inspectors []*inspector
-	noCode     int // open tasks left out: their target has no licence code
+	tasks       []*simTask
+	inspectors  []*inspector
+	noCode      int    // open tasks left out: their target has no licence code
+	preferDraw  string // the draw --provision made: plan() takes its tasks first
+	provisioned *provisionReport
 
 	logMu sync.Mutex
 }
@@ -121,6 +143,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		hc: &http.Client{Timeout: time.Minute}, observe: s.metrics.observe}
 	if err := s.office.login(ctx); err != nil {
 		return err
+	}
+	if cfg.provision > 0 {
+		if err := s.provision(ctx); err != nil {
+			return err
+		}
 	}
 	if err := s.plan(ctx); err != nil {
 		return err
@@ -205,14 +232,23 @@ func (s *sim) maxPer() int {
 }
 
 // plan picks the tasks and the inspectors: open on-site tasks taken in
-// order while their whole team fits in the number of inspectors, at most
-// --tasks-per-inspector each, and prints each enterprise's code.
+// order (those of the draw --provision made first) while their whole team
+// fits in the number of inspectors, at most --tasks-per-inspector each,
+// and prints each enterprise's code.
 func (s *sim) plan(ctx context.Context) error {
 	open, err := s.office.openTasks(ctx)
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(open, func(a, b *backend.Task) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(open, func(a, b *backend.Task) int {
+		if pa, pb := a.DrawID == s.preferDraw && s.preferDraw != "", b.DrawID == s.preferDraw && s.preferDraw != ""; pa != pb {
+			if pa {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	chosen := map[string]bool{}
 	load := map[string]int{}
 	for _, t := range open {
@@ -258,12 +294,13 @@ func (s *sim) plan(ctx context.Context) error {
 	if len(s.tasks) == 0 {
 		return fmt.Errorf("%s sees no open on-site task whose team fits in %d inspectors: seed a fresh demo (fieldcheck demo --data NEWDIR)", s.cfg.office, s.cfg.inspectors)
 	}
-	for _, t := range s.tasks {
-		if t.code, err = s.office.enterpriseCode(ctx, t.target); err != nil {
-			return err
-		}
-	}
-	return nil
+	// Print the codes a few at a time: hundreds of tasks take a while.
+	return parallel(ctx, len(s.tasks), 4, func(i int) error {
+		t := s.tasks[i]
+		code, err := s.office.enterpriseCode(ctx, t.target)
+		t.code = code
+		return err
+	})
 }
 
 func (s *sim) newInspectors(stateDir string) error {
