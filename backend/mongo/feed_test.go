@@ -60,78 +60,72 @@ func (r *feedReader) pull(t *testing.T, limit int) bool {
 }
 
 func TestFeedConcurrentWriters(t *testing.T) {
-	for _, path := range []string{"FerretDB", "MongoDB"} {
-		t.Run(path, func(t *testing.T) {
-			db := mongotest.Open(t)
-			if path == "MongoDB" {
-				mongo.UseMongoDBPath(db)
-			}
-			ctx := context.Background()
-			// Writers take their numbers in one order and commit in another:
-			// each sleeps a random while between the two.
-			writer := &mongo.FeedStore{DB: db}
-			mongo.SlowFeedWriter(writer, func(string, int64) {
-				time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
-			})
-			const writers, perWriter = 6, 20
-			var done atomic.Bool
-			var wg sync.WaitGroup
-			for w := range writers {
-				wg.Go(func() {
-					for j := range perWriter {
-						id := fmt.Sprintf("w%d-%02d", w, j)
-						users := map[string][]string{"ana": {id}}
-						if j%3 == 0 {
-							users["bo"] = []string{id}
-						}
-						if err := writer.Notify(ctx, users); err != nil {
-							t.Error(err)
-							return
-						}
-					}
-				})
-			}
-			readers := []*feedReader{
-				{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}},
-				{s: &mongo.FeedStore{DB: db}, user: "bo", seen: map[string]int{}},
-			}
-			go func() { wg.Wait(); done.Store(true) }()
-			deadline := time.Now().Add(2 * time.Minute)
-			for {
-				if time.Now().After(deadline) {
-					t.Fatalf("the readers did not reach the head: cursors %d and %d", readers[0].cursor, readers[1].cursor)
-				}
-				finished := done.Load() // before the pulls: all written by then
-				atHead := true
-				for _, r := range readers {
-					atHead = r.pull(t, 7) && atHead
-				}
-				if finished && atHead {
-					break
-				}
-				if atHead {
-					time.Sleep(2 * time.Millisecond) // as a phone polls
-				}
-			}
-			for _, r := range readers {
-				if r.voids != 0 {
-					t.Errorf("%s: %d voids, want none (no writer was slower than the lease)", r.user, r.voids)
-				}
-				for w := range writers {
-					for j := range perWriter {
-						id := fmt.Sprintf("w%d-%02d", w, j)
-						want := 1
-						if r.user == "bo" && j%3 != 0 {
-							want = 0
-						}
-						if r.seen[id] != want {
-							t.Errorf("%s saw %s %d times, want %d", r.user, id, r.seen[id], want)
-						}
-					}
-				}
-			}
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		// Writers take their numbers in one order and commit in another:
+		// each sleeps a random while between the two.
+		writer := &mongo.FeedStore{DB: db}
+		mongo.SlowFeedWriter(writer, func(string, int64) {
+			time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
 		})
-	}
+		const writers, perWriter = 6, 20
+		var done atomic.Bool
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for j := range perWriter {
+					id := fmt.Sprintf("w%d-%02d", w, j)
+					users := map[string][]string{"ana": {id}}
+					if j%3 == 0 {
+						users["bo"] = []string{id}
+					}
+					if err := writer.Notify(ctx, users); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		readers := []*feedReader{
+			{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}},
+			{s: &mongo.FeedStore{DB: db}, user: "bo", seen: map[string]int{}},
+		}
+		go func() { wg.Wait(); done.Store(true) }()
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if time.Now().After(deadline) {
+				t.Fatalf("the readers did not reach the head: cursors %d and %d", readers[0].cursor, readers[1].cursor)
+			}
+			finished := done.Load() // before the pulls: all written by then
+			atHead := true
+			for _, r := range readers {
+				atHead = r.pull(t, 7) && atHead
+			}
+			if finished && atHead {
+				break
+			}
+			if atHead {
+				time.Sleep(2 * time.Millisecond) // as a phone polls
+			}
+		}
+		for _, r := range readers {
+			if r.voids != 0 {
+				t.Errorf("%s: %d voids, want none (no writer was slower than the lease)", r.user, r.voids)
+			}
+			for w := range writers {
+				for j := range perWriter {
+					id := fmt.Sprintf("w%d-%02d", w, j)
+					want := 1
+					if r.user == "bo" && j%3 != 0 {
+						want = 0
+					}
+					if r.seen[id] != want {
+						t.Errorf("%s saw %s %d times, want %d", r.user, id, r.seen[id], want)
+					}
+				}
+			}
+		}
+	})
 }
 
 func TestFeedHoleIsNeverPassedUntilTheLeaseEnds(t *testing.T) {

@@ -94,3 +94,17 @@ func TestBothPaths(t *testing.T) {
 		})
 	}
 }
+
+// onBothPaths runs f on a fresh store through the FerretDB path and the
+// MongoDB path (see TestBothPaths).
+func onBothPaths(t *testing.T, f func(t *testing.T, db *mongo.DB)) {
+	for _, path := range []string{"FerretDB", "MongoDB"} {
+		t.Run(path, func(t *testing.T) {
+			db := mongotest.Open(t)
+			if path == "MongoDB" {
+				mongo.UseMongoDBPath(db)
+			}
+			f(t, db)
+		})
+	}
+}

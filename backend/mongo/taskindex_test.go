@@ -9,92 +9,79 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
 // TestScanTasksOfLogin: a login's tasks come out the same from the
 // embedded store's in-memory index and from a query, before and after a
 // reassignment, with the filter's other fields applied.
 func TestScanTasksOfLogin(t *testing.T) {
-	for _, path := range []string{"FerretDB", "MongoDB"} {
-		t.Run(path, func(t *testing.T) {
-			db := mongotest.Open(t)
-			if path == "MongoDB" {
-				mongo.UseMongoDBPath(db)
-			}
-			ctx := context.Background()
-			s := &mongo.TaskStore{DB: db}
-			var ts []*backend.Task
-			for i := range 30 {
-				ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i%3), Status: backend.TaskAssigned,
-					TeamUsers: []string{fmt.Sprint("u", i%3), fmt.Sprint("u", 3+i%2)}, Items: []string{}, Departments: []string{"d"}})
-			}
-			if err := s.CreateTasks(ctx, ts); err != nil {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		var ts []*backend.Task
+		for i := range 30 {
+			ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i%3), Status: backend.TaskAssigned,
+				TeamUsers: []string{fmt.Sprint("u", i%3), fmt.Sprint("u", 3+i%2)}, Items: []string{}, Departments: []string{"d"}})
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(f backend.TaskFilter) []string {
+			var out []string
+			if err := s.ScanTasks(ctx, f, func(t *backend.Task) error { out = append(out, t.ID); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			ids := func(f backend.TaskFilter) []string {
-				var out []string
-				if err := s.ScanTasks(ctx, f, func(t *backend.Task) error { out = append(out, t.ID); return nil }); err != nil {
-					t.Fatal(err)
-				}
-				slices.Sort(out)
-				return out
-			}
-			if got := ids(backend.TaskFilter{TeamUser: "u1"}); len(got) != 10 || got[0] != "t-01" {
-				t.Fatalf("u1 has %v", got)
-			}
-			if got := ids(backend.TaskFilter{TeamUser: "u3", TargetID: "tg0"}); !slices.Equal(got, []string{"t-00", "t-06", "t-12", "t-18", "t-24"}) {
-				t.Fatalf("u3 at tg0: %v", got)
-			}
-			// t-01 goes from u1 to u9: u1 no longer sees it, u9 does.
-			t1, _ := s.FindTaskByID(ctx, "t-01")
-			t1.TeamUsers = []string{"u9", "u4"}
-			if err := s.UpdateTask(ctx, t1); err != nil {
-				t.Fatal(err)
-			}
-			if got := ids(backend.TaskFilter{TeamUser: "u1"}); len(got) != 9 || slices.Contains(got, "t-01") {
-				t.Fatalf("u1 after the reassignment: %v", got)
-			}
-			if got := ids(backend.TaskFilter{TeamUser: "u9"}); !slices.Equal(got, []string{"t-01"}) {
-				t.Fatalf("u9: %v", got)
-			}
-			if got := ids(backend.TaskFilter{TeamUser: "u9", Statuses: []backend.TaskStatus{backend.TaskCancelled}}); len(got) != 0 {
-				t.Fatalf("u9's cancelled tasks: %v", got)
-			}
-		})
-	}
+			slices.Sort(out)
+			return out
+		}
+		if got := ids(backend.TaskFilter{TeamUser: "u1"}); len(got) != 10 || got[0] != "t-01" {
+			t.Fatalf("u1 has %v", got)
+		}
+		if got := ids(backend.TaskFilter{TeamUser: "u3", TargetID: "tg0"}); !slices.Equal(got, []string{"t-00", "t-06", "t-12", "t-18", "t-24"}) {
+			t.Fatalf("u3 at tg0: %v", got)
+		}
+		// t-01 goes from u1 to u9: u1 no longer sees it, u9 does.
+		t1, _ := s.FindTaskByID(ctx, "t-01")
+		t1.TeamUsers = []string{"u9", "u4"}
+		if err := s.UpdateTask(ctx, t1); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(backend.TaskFilter{TeamUser: "u1"}); len(got) != 9 || slices.Contains(got, "t-01") {
+			t.Fatalf("u1 after the reassignment: %v", got)
+		}
+		if got := ids(backend.TaskFilter{TeamUser: "u9"}); !slices.Equal(got, []string{"t-01"}) {
+			t.Fatalf("u9: %v", got)
+		}
+		if got := ids(backend.TaskFilter{TeamUser: "u9", Statuses: []backend.TaskStatus{backend.TaskCancelled}}); len(got) != 0 {
+			t.Fatalf("u9's cancelled tasks: %v", got)
+		}
+	})
 }
 
 // TestCheckInsOfTaskAndTarget: the same answers from the embedded store's
 // in-memory index and from a query.
 func TestCheckInsOfTaskAndTarget(t *testing.T) {
-	for _, path := range []string{"FerretDB", "MongoDB"} {
-		t.Run(path, func(t *testing.T) {
-			db := mongotest.Open(t)
-			if path == "MongoDB" {
-				mongo.UseMongoDBPath(db)
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.CheckInStore{DB: db}
+		day := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+		for i := range 12 {
+			c := &backend.CheckIn{ID: fmt.Sprintf("ci-%02d", i), TaskID: fmt.Sprint("task", i%3), TargetID: fmt.Sprint("tg", i%2),
+				DeviceTime: day.AddDate(0, 0, i), Flags: []string{}}
+			if err := s.CreateCheckIn(ctx, c); err != nil {
+				t.Fatal(err)
 			}
-			ctx := context.Background()
-			s := &mongo.CheckInStore{DB: db}
-			day := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
-			for i := range 12 {
-				c := &backend.CheckIn{ID: fmt.Sprintf("ci-%02d", i), TaskID: fmt.Sprint("task", i%3), TargetID: fmt.Sprint("tg", i%2),
-					DeviceTime: day.AddDate(0, 0, i), Flags: []string{}}
-				if err := s.CreateCheckIn(ctx, c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			ofTask, err := s.FindCheckInsOfTask(ctx, "task1")
-			if err != nil || len(ofTask) != 4 {
-				t.Fatalf("task1: %d check-ins, %v; want 4", len(ofTask), err)
-			}
-			recent, err := s.FindCheckInsOfTarget(ctx, "tg0", day.AddDate(0, 0, 6))
-			if err != nil || len(recent) != 3 { // days 6, 8, 10
-				t.Fatalf("tg0 since day 6: %d, %v; want 3", len(recent), err)
-			}
-			if none, err := s.FindCheckInsOfTask(ctx, "task9"); err != nil || len(none) != 0 {
-				t.Fatalf("task9: %v %v", none, err)
-			}
-		})
-	}
+		}
+		ofTask, err := s.FindCheckInsOfTask(ctx, "task1")
+		if err != nil || len(ofTask) != 4 {
+			t.Fatalf("task1: %d check-ins, %v; want 4", len(ofTask), err)
+		}
+		recent, err := s.FindCheckInsOfTarget(ctx, "tg0", day.AddDate(0, 0, 6))
+		if err != nil || len(recent) != 3 { // days 6, 8, 10
+			t.Fatalf("tg0 since day 6: %d, %v; want 3", len(recent), err)
+		}
+		if none, err := s.FindCheckInsOfTask(ctx, "task9"); err != nil || len(none) != 0 {
+			t.Fatalf("task9: %v %v", none, err)
+		}
+	})
 }
