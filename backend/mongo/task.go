@@ -53,6 +53,9 @@ func taskFilter(f backend.TaskFilter) bson.D {
 }
 
 func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	if f.TeamUser != "" && s.DB.indexed() {
+		return s.findTasksIndexed(ctx, f, p)
+	}
 	return findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
 }
 

@@ -160,6 +160,42 @@ func (s *TaskStore) scanTasksIndexed(ctx context.Context, f backend.TaskFilter, 
 	return nil
 }
 
+// findTasksIndexed answers FindTasks for one login from the index: pages
+// in id order, the cursor being the last id of the page.
+func (s *TaskStore) findTasksIndexed(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	x := &s.DB.tasks
+	if err := x.ensure(ctx, s.DB); err != nil {
+		return nil, err
+	}
+	ids := x.of(f.TeamUser)
+	start, found := slices.BinarySearch(ids, p.After)
+	if found {
+		start++
+	}
+	page := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
+	for _, id := range ids[start:] {
+		t, err := s.FindTaskByID(ctx, id)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !matches(&f, t) {
+			continue
+		}
+		if len(page.Items) == p.Limit {
+			page.NextCursor = page.Items[len(page.Items)-1].ID
+			break
+		}
+		page.Items = append(page.Items, t)
+	}
+	return page, nil
+}
+
 // WarmTaskIndex builds the indexes of the logins' tasks and of the
 // check-ins now rather than on first use. It does nothing on MongoDB.
 func (db *DB) WarmTaskIndex(ctx context.Context) error {

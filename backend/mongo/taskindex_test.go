@@ -55,6 +55,24 @@ func TestScanTasksOfLogin(t *testing.T) {
 		if got := ids(backend.TaskFilter{TeamUser: "u9", Statuses: []backend.TaskStatus{backend.TaskCancelled}}); len(got) != 0 {
 			t.Fatalf("u9's cancelled tasks: %v", got)
 		}
+		// Pages of a login's tasks cover each once, in order.
+		var paged []string
+		for p := (backend.PageRequest{Limit: 4}); ; {
+			page, err := s.FindTasks(ctx, backend.TaskFilter{TeamUser: "u3"}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range page.Items {
+				paged = append(paged, tk.ID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			p.After = page.NextCursor
+		}
+		if want := ids(backend.TaskFilter{TeamUser: "u3"}); !slices.Equal(paged, want) || len(want) != 15 {
+			t.Fatalf("pages of u3: %v, want %v (15)", paged, want)
+		}
 	})
 }
 
