@@ -81,11 +81,14 @@ func checkSize(op string, size int) error {
 
 // symbol encodes the code for its QR symbol. Only a code with a base URL
 // can be rendered: a phone camera could not open a path.
-func (c *EnterpriseCode) symbol(op string) (*symbol, error) {
+func (c *EnterpriseCode) symbol(op string) (*symbol, error) { return c.symbolWith(op, encode) }
+
+// symbolWith is symbol with the encoder to use (encodeBatch in batches).
+func (c *EnterpriseCode) symbolWith(op string, enc func(op, content string, level qrcode.RecoveryLevel) (*symbol, error)) (*symbol, error) {
 	if c.Base == "" {
 		return nil, &backend.Error{Code: backend.EINVALID, Op: op, Message: "an enterprise code without a base URL cannot be rendered"}
 	}
-	return encode(op, c.String(), enterpriseLevel)
+	return enc(op, c.String(), enterpriseLevel)
 }
 
 func (t *InspectionToken) symbol(op string) (*symbol, error) {

@@ -76,7 +76,7 @@ func WriteSheet(w io.Writer, title string, entries iter.Seq2[SheetEntry, error])
 		if e.Code == nil {
 			return &backend.Error{Code: backend.EINVALID, Op: op, Message: "a sheet entry has no code"}
 		}
-		s, err := e.Code.symbol(op)
+		s, err := e.Code.symbolWith(op, encodeBatch)
 		if err != nil {
 			return err
 		}
