@@ -1,0 +1,150 @@
+// Package blobtest checks a backend.BlobStore's behaviour: the same tests
+// run against every implementation (backend/blobfs, the GridFS store).
+package blobtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+func hashOf(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// failingReader yields some bytes, then fails: an upload cut off.
+type failingReader struct{ left int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.left == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := min(len(p), f.left)
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	f.left -= n
+	return n, nil
+}
+
+// Run runs the behaviour tests on a fresh store from newStore.
+func Run(t *testing.T, newStore func(t *testing.T) backend.BlobStore) {
+	ctx := context.Background()
+	data := make([]byte, 3<<20+17) // several GridFS chunks, not a whole number of them
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	sha := hashOf(data)
+
+	t.Run("RoundTripAndRanges", func(t *testing.T) {
+		s := newStore(t)
+		got, size, err := s.Put(ctx, bytes.NewReader(data), sha)
+		if err != nil || got != sha || size != int64(len(data)) {
+			t.Fatalf("Put: %s %d %v", got, size, err)
+		}
+		b, err := s.Open(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if b.Size() != int64(len(data)) {
+			t.Fatalf("size %d", b.Size())
+		}
+		all, err := io.ReadAll(b)
+		if err != nil || !bytes.Equal(all, data) {
+			t.Fatalf("read back %d bytes, %v", len(all), err)
+		}
+		for _, r := range []struct{ off, n int64 }{{0, 10}, {255*1024 - 3, 10}, {int64(len(data)) - 5, 5}, {1 << 20, 300000}} {
+			if _, err := b.Seek(r.off, io.SeekStart); err != nil {
+				t.Fatal(err)
+			}
+			part := make([]byte, r.n)
+			if _, err := io.ReadFull(b, part); err != nil || !bytes.Equal(part, data[r.off:r.off+r.n]) {
+				t.Fatalf("range %d+%d: %v", r.off, r.n, err)
+			}
+		}
+		if pos, err := b.Seek(-7, io.SeekEnd); err != nil || pos != int64(len(data))-7 {
+			t.Fatalf("seek from the end: %d %v", pos, err)
+		}
+	})
+
+	t.Run("SameBytesStoredOnce", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if got, _, err := s.Put(ctx, bytes.NewReader(data[:1000]), ""); err != nil || got != hashOf(data[:1000]) {
+					t.Errorf("Put: %s %v", got, err)
+				}
+			})
+		}
+		wg.Wait()
+		b, err := s.Open(ctx, hashOf(data[:1000]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(b)
+		b.Close()
+		if !bytes.Equal(all, data[:1000]) {
+			t.Fatal("read back other bytes")
+		}
+	})
+
+	t.Run("ErrWrongHashKeepsNothing", func(t *testing.T) {
+		s := newStore(t)
+		other := hashOf([]byte("something else"))
+		if _, _, err := s.Put(ctx, bytes.NewReader(data[:500]), other); !backend.IsCode(err, backend.EINVALID) {
+			t.Fatalf("a mismatch: %v, want invalid", err)
+		}
+		for _, k := range []string{other, hashOf(data[:500])} {
+			if _, err := s.Open(ctx, k); !backend.IsCode(err, backend.ENOTFOUND) {
+				t.Fatalf("after a refused upload, %s: %v, want not found", k[:8], err)
+			}
+		}
+	})
+
+	t.Run("ErrCutOffUploadKeepsNothing", func(t *testing.T) {
+		s := newStore(t)
+		if _, _, err := s.Put(ctx, &failingReader{left: 600000}, ""); err == nil {
+			t.Fatal("a failed read was stored")
+		}
+		if _, err := s.Open(ctx, hashOf(bytes.Repeat([]byte("x"), 600000))); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("the partial bytes are visible: %v", err)
+		}
+	})
+
+	t.Run("ErrBadKeys", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"", "../../etc/passwd", sha[:63], sha + "0", "ZZ" + sha[2:]} {
+			if _, err := s.Open(ctx, k); !backend.IsCode(err, backend.EINVALID) {
+				t.Errorf("Open(%q): %v, want invalid", k, err)
+			}
+		}
+		if _, err := s.Open(ctx, sha); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Errorf("Open of a missing blob: %v, want not found", err)
+		}
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		k, _, err := s.Put(ctx, bytes.NewReader(data[:100]), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Open(ctx, k); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("after Delete: %v", err)
+		}
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatalf("deleting a missing blob: %v", err)
+		}
+	})
+}
