@@ -325,7 +325,7 @@ func (t *Task) MergeAnswers(in []AnswerInput, user, device string, received time
 
 // ResultInput is the result as a phone submits it.
 type ResultInput struct {
-	Code       ResultCode `json:"code"`
+	Code       ResultCode `json:"code" enum:"no-problem,corrected,follow-up,not-disclosed,unreachable,obstructed,no-activity,closed,deregistered"`
 	Findings   string     `json:"findings,omitempty"`
 	FollowUp   string     `json:"followUp,omitempty"`
 	DeviceTime time.Time  `json:"deviceTime"`
@@ -373,7 +373,7 @@ func (c *Checklist) sections() []ChecklistSection {
 // EvidenceInput is one slot of a manifest as a phone declares it.
 type EvidenceInput struct {
 	ID          string       `json:"id"`
-	Type        EvidenceType `json:"type"`
+	Type        EvidenceType `json:"type" enum:"photo,video,audio,document,signature"`
 	SHA256      string       `json:"sha256"`
 	Size        int64        `json:"size"`
 	ContentType string       `json:"contentType"`

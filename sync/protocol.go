@@ -68,7 +68,7 @@ type Member struct {
 // Tombstone says a task left the phone's scope: drop it.
 type Tombstone struct {
 	TaskID string `json:"taskId"`
-	Reason string `json:"reason"` // reassigned, cancelled, replaced
+	Reason string `json:"reason" enum:"reassigned,cancelled,replaced,removed"`
 }
 
 // Entities a mutation can change.
@@ -90,7 +90,7 @@ type Mutation struct {
 	// OpID is chosen by the phone, unique per device: a replay with the
 	// same id is answered as the first time, never applied twice.
 	OpID        string  `json:"opId"`
-	Entity      string  `json:"entity"`
+	Entity      string  `json:"entity" enum:"task,checkin,answers,result,evidence"`
 	TaskID      string  `json:"taskId"`
 	BaseVersion int64   `json:"baseVersion"` // the task version the change was made on
 	Payload     Payload `json:"payload"`
@@ -126,7 +126,7 @@ func (Payload) OpenAPISchema(ref func(v any) map[string]any) map[string]any {
 // Payloads, one per entity.
 type (
 	TaskPayload struct {
-		To      backend.TaskStatus `json:"to"`
+		To      backend.TaskStatus `json:"to" enum:"accepted,checked_in"`
 		Comment string             `json:"comment,omitempty"`
 	}
 	CheckInPayload struct {
@@ -163,7 +163,7 @@ type PushResponse struct {
 // MutationResult is what happened to one mutation.
 type MutationResult struct {
 	OpID    string           `json:"opId"`
-	Status  string           `json:"status"`
+	Status  string           `json:"status" enum:"applied,duplicate,conflict,rejected"`
 	Version int64            `json:"version,omitempty"` // the task version the change produced (applied, duplicate)
 	Code    string           `json:"code,omitempty"`    // error code (conflict, rejected)
 	Message string           `json:"message,omitempty"` // for the inspector

@@ -93,7 +93,12 @@ func (b *schemaBuilder) object(t reflect.Type) map[string]any {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = b.schema(f.Type)
+		prop := b.schema(f.Type)
+		if values := f.Tag.Get("enum"); values != "" {
+			// enum:"a,b,c" lists the values a string field takes.
+			prop = map[string]any{"type": "string", "enum": strings.Split(values, ",")}
+		}
+		props[name] = prop
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 			required = append(required, name)
 		}

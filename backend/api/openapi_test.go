@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -63,5 +64,34 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	}
 	if len(registered) < 30 {
 		t.Fatalf("only %d routes registered; the route list looks wrong", len(registered))
+	}
+}
+
+// TestOpenAPIEnums: fields with a fixed set of values list them, so that
+// generated clients get enumerations.
+func TestOpenAPIEnums(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/mobile/v1/openapi.json", "", "", nil)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	r.json(t, &doc)
+	for _, c := range []struct{ schema, field, value string }{
+		{"Mutation", "entity", "evidence"},
+		{"MutationResult", "status", "duplicate"},
+		{"TaskPayload", "to", "accepted"},
+		{"ResultInput", "code", "no-problem"},
+		{"EvidenceInput", "type", "photo"},
+	} {
+		enum := doc.Components.Schemas[c.schema].Properties[c.field].Enum
+		if !slices.Contains(enum, c.value) {
+			t.Errorf("%s.%s enum %v lacks %q", c.schema, c.field, enum, c.value)
+		}
 	}
 }
