@@ -36,3 +36,12 @@ type BlobStore interface {
 
 // ValidSHA256 reports whether s is a SHA-256 in lower-case hex.
 func ValidSHA256(s string) bool { return isLowerHex(s, sha256HexLength) }
+
+// CheckBlobKey refuses a key that is not a SHA-256 in lower-case hex (which
+// also keeps keys from naming paths elsewhere).
+func CheckBlobKey(op, key string) error {
+	if !ValidSHA256(key) {
+		return &Error{Code: EINVALID, Op: op, Message: "a blob is named by its SHA-256 in lower-case hex"}
+	}
+	return nil
+}

@@ -84,8 +84,8 @@ func (s *Service) Pull(ctx context.Context, rawCursor string, limit int) (*PullR
 	return s.pullChanges(ctx, a, c, limit)
 }
 
-// pullFull sends every task in scope, in id order, a page at a time. The
-// feed position is taken before the first page: whatever changes during
+// pullFull sends every task in scope, a page at a time, in the store's
+// page order; the cursor carries the store's page cursor. The feed position is taken before the first page: whatever changes during
 // the download is in the feed after it, and follows.
 func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
 	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
@@ -101,40 +101,27 @@ func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limi
 			}
 		}
 	}
-	var tasks []*backend.Task
-	err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{TeamUser: a.UserID}, func(t *backend.Task) error {
-		if ok, _ := inScope(t, a.UserID); ok && t.ID > c.AfterTask {
-			tasks = append(tasks, t)
-		}
-		return nil
-	})
+	// The store's own paging (the login's tasks, in-scope statuses): a page
+	// reads its own tasks, not the whole scope again.
+	page, err := s.Tasks.FindTasks(ctx, backend.TaskFilter{TeamUser: a.UserID, Statuses: scopeStatuses},
+		backend.PageRequest{After: c.AfterTask, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(tasks, func(x, y *backend.Task) int { return compareStrings(x.ID, y.ID) })
-	if len(tasks) > limit {
-		tasks = tasks[:limit]
-		c.AfterTask = tasks[limit-1].ID
-		resp.More = true
-	} else {
-		c.Full, c.AfterTask = false, ""
-		resp.More = true // the changes made during the download follow
-	}
-	if resp.Tasks, err = s.views(ctx, tasks); err != nil {
+	c.AfterTask = page.NextCursor
+	c.Full = page.NextCursor != ""
+	resp.More = true // the next page, or the changes made during the download
+	if resp.Tasks, err = s.views(ctx, page.Items); err != nil {
 		return nil, err
 	}
 	resp.Cursor = c.String()
 	return resp, nil
 }
 
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// scopeStatuses are the statuses of the tasks a phone holds (inScope).
+var scopeStatuses = []backend.TaskStatus{
+	backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted,
+	backend.TaskReturned, backend.TaskApproved, backend.TaskPublished,
 }
 
 // pullChanges reads the feed after the cursor and answers each task named
@@ -382,11 +369,20 @@ func opHash(m Mutation, payload any) string {
 	return hex.EncodeToString(h[:16])
 }
 
+// decodePayload decodes a mutation's payload into its entity's type,
+// strictly and within MaxPayloadBytes.
+func decodePayload(m Mutation, v any) error {
+	if len(m.Payload) > MaxPayloadBytes {
+		return &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
+	}
+	if err := decodeStrict(m.Payload, v); err != nil {
+		return backend.Errorf(backend.EINVALID, "payload of %s: %s", m.Entity, backend.ErrorMessage(err))
+	}
+	return nil
+}
+
 // prepare checks a mutation's envelope and decodes its payload.
 func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*prepared, error) {
-	if len(m.Payload) > MaxPayloadBytes {
-		return nil, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
-	}
 	if m.TaskID == "" || len(m.TaskID) > 100 {
 		return nil, backend.Errorf(backend.EINVALID, "taskId is required (1-100 bytes)")
 	}
@@ -395,8 +391,8 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 	}
 	p := &prepared{m: m, key: backend.OpKey(a.UserID, a.DeviceID, m.OpID)}
 	decode := func(v any) error {
-		if err := decodeStrict(m.Payload, v); err != nil {
-			return backend.Errorf(backend.EINVALID, "payload of %s: %s", m.Entity, backend.ErrorMessage(err))
+		if err := decodePayload(m, v); err != nil {
+			return err
 		}
 		p.hash = opHash(m, v)
 		return nil
@@ -509,12 +505,9 @@ func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix st
 // checkIn records a check-in; its id is the operation id, which makes the
 // visit service's own idempotency the operation's.
 func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (MutationResult, error) {
-	if len(m.Payload) > MaxPayloadBytes {
-		return MutationResult{}, &backend.Error{Code: backend.ETOOLARGE, Message: fmt.Sprintf("a payload is limited to %d bytes", MaxPayloadBytes)}
-	}
 	var p CheckInPayload
-	if err := decodeStrict(m.Payload, &p); err != nil {
-		return MutationResult{}, backend.Errorf(backend.EINVALID, "payload of checkin: %s", backend.ErrorMessage(err))
+	if err := decodePayload(m, &p); err != nil {
+		return MutationResult{}, err
 	}
 	id := checkInID(a, m.OpID)
 	req := visit.CheckInRequest{

@@ -58,10 +58,7 @@ func (s *Service) reserveAttempt(ctx context.Context, username string, validUser
 		if first {
 			// One record per lock and window: refused attempts beyond that
 			// would let anyone flood the audit log.
-			s.audit(ctx, &backend.Actor{UserID: "anonymous", ClientAddr: addr}, backend.AuditRecord{
-				Action: "auth.login_throttled", ObjectType: objectType, ObjectID: objectID, Outcome: backend.OutcomeDenied,
-				Detail: fmt.Sprintf("%d failed logins for this %s; locked until %s", limit, what, until.Format(time.RFC3339)),
-			})
+			s.auditLock(ctx, what, objectType, objectID, limit, until)
 		}
 		return &backend.Error{
 			Code:    backend.ETOOMANY,
@@ -118,6 +115,14 @@ func (s *Service) reserveAttempt(ctx context.Context, username string, validUser
 	return res, nil
 }
 
+// auditLock records that an account or address is locked until until.
+func (s *Service) auditLock(ctx context.Context, what, objectType, objectID string, failures int, until time.Time) {
+	s.audit(ctx, &backend.Actor{UserID: "anonymous", ClientAddr: ClientAddrFrom(ctx)}, backend.AuditRecord{
+		Action: "auth.login_throttled", ObjectType: objectType, ObjectID: objectID, Outcome: backend.OutcomeDenied,
+		Detail: fmt.Sprintf("%d failed logins for this %s; locked until %s", failures, what, until.Format(time.RFC3339)),
+	})
+}
+
 // succeeded ends an attempt whose password was right: nothing of it stays
 // counted.
 func (s *Service) succeeded(ctx context.Context, res *reservation, chargedAt time.Time) {
@@ -136,10 +141,8 @@ func (s *Service) failed(ctx context.Context, res *reservation, chargedAt time.T
 		if err != nil {
 			s.Log.WarnContext(ctx, "auth: counting a failed login failed", "err", err)
 		} else if n == s.cfg.Throttle.MaxAddressFailures {
-			s.audit(ctx, &backend.Actor{UserID: "anonymous", ClientAddr: ClientAddrFrom(ctx)}, backend.AuditRecord{
-				Action: "auth.login_throttled", ObjectType: "address", ObjectID: strings.TrimPrefix(res.addr, "login:addr:"), Outcome: backend.OutcomeDenied,
-				Detail: fmt.Sprintf("%d failed logins for this address; locked until the window ends", n),
-			})
+			window := s.cfg.Throttle.Window
+			s.auditLock(ctx, "address", "address", strings.TrimPrefix(res.addr, "login:addr:"), n, chargedAt.UTC().Truncate(window).Add(window))
 		}
 	}
 }

@@ -33,13 +33,6 @@ var _ backend.BlobStore = (*Store)(nil)
 
 func (s *Store) path(sha string) string { return filepath.Join(s.Dir, sha[:2], sha[2:4], sha) }
 
-func checkKey(op, sha string) error {
-	if !backend.ValidSHA256(sha) {
-		return &backend.Error{Code: backend.EINVALID, Op: op, Message: "a blob is named by its SHA-256 in lower-case hex"}
-	}
-	return nil
-}
-
 // ctxReader stops a copy when the context ends.
 type ctxReader struct {
 	ctx context.Context
@@ -56,7 +49,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 func (s *Store) Put(ctx context.Context, r io.Reader, want string) (string, int64, error) {
 	const op = "blobfs.Put"
 	if want != "" {
-		if err := checkKey(op, want); err != nil {
+		if err := backend.CheckBlobKey(op, want); err != nil {
 			return "", 0, err
 		}
 	}
@@ -113,7 +106,7 @@ func (b fileBlob) Size() int64 { return b.size }
 
 func (s *Store) Open(ctx context.Context, sha string) (backend.Blob, error) {
 	const op = "blobfs.Open"
-	if err := checkKey(op, sha); err != nil {
+	if err := backend.CheckBlobKey(op, sha); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(s.path(sha))
@@ -133,7 +126,7 @@ func (s *Store) Open(ctx context.Context, sha string) (backend.Blob, error) {
 
 func (s *Store) Delete(ctx context.Context, sha string) error {
 	const op = "blobfs.Delete"
-	if err := checkKey(op, sha); err != nil {
+	if err := backend.CheckBlobKey(op, sha); err != nil {
 		return err
 	}
 	if err := os.Remove(s.path(sha)); err != nil && !errors.Is(err, fs.ErrNotExist) {

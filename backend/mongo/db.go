@@ -60,6 +60,7 @@ type DB struct {
 	targets  targetIndex
 	tasks    taskIndex
 	checkIns checkInIndex
+	sweep    sweepState
 }
 
 // Open connects to uri and selects database name. It does not create

@@ -58,8 +58,10 @@ func (s *GridFSStore) find(ctx context.Context, b *gridfs.Bucket, sha string) (*
 
 func (s *GridFSStore) Put(ctx context.Context, r io.Reader, want string) (string, int64, error) {
 	const op = "GridFSStore.Put"
-	if want != "" && !backend.ValidSHA256(want) {
-		return "", 0, &backend.Error{Code: backend.EINVALID, Op: op, Message: "a blob is named by its SHA-256 in lower-case hex"}
+	if want != "" {
+		if err := backend.CheckBlobKey(op, want); err != nil {
+			return "", 0, err
+		}
 	}
 	b, err := s.bucket()
 	if err != nil {
@@ -159,8 +161,8 @@ func (g *gridBlob) Close() error {
 
 func (s *GridFSStore) Open(ctx context.Context, sha string) (backend.Blob, error) {
 	const op = "GridFSStore.Open"
-	if !backend.ValidSHA256(sha) {
-		return nil, &backend.Error{Code: backend.EINVALID, Op: op, Message: "a blob is named by its SHA-256 in lower-case hex"}
+	if err := backend.CheckBlobKey(op, sha); err != nil {
+		return nil, err
 	}
 	b, err := s.bucket()
 	if err != nil {
@@ -178,8 +180,8 @@ func (s *GridFSStore) Open(ctx context.Context, sha string) (backend.Blob, error
 
 func (s *GridFSStore) Delete(ctx context.Context, sha string) error {
 	const op = "GridFSStore.Delete"
-	if !backend.ValidSHA256(sha) {
-		return &backend.Error{Code: backend.EINVALID, Op: op, Message: "a blob is named by its SHA-256 in lower-case hex"}
+	if err := backend.CheckBlobKey(op, sha); err != nil {
+		return err
 	}
 	b, err := s.bucket()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -122,14 +123,14 @@ func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
 		}
 	}
 	if err := (&FeedStore{DB: s.DB}).Notify(ctx, byUser); err != nil {
-		s.DB.tasks.unswept(ts...)
+		s.DB.sweep.unswept(ts...)
 		return err
 	}
 	for _, t := range ts {
 		_, err := s.DB.updateIf(ctx, s.DB.c(colTasks), t.ID, bson.D{{Key: "version", Value: t.Version}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: false}}}}, false)
 		if err != nil {
-			s.DB.tasks.unswept(t)
+			s.DB.sweep.unswept(t)
 			return translate("TaskStore.notify", err)
 		}
 		t.FeedPending = false
@@ -152,12 +153,12 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 		if t.FeedPending && !t.UpdatedAt.After(cutoff) {
 			stale = append(stale, t)
 		} else if t.FeedPending {
-			s.DB.tasks.unswept(t) // not old enough yet: next time
+			s.DB.sweep.unswept(t) // not old enough yet: next time
 		}
 		return nil
 	}
 	var err error
-	if ids, ok := s.DB.tasks.takeUnswept(s.DB.indexed()); ok {
+	if ids, ok := s.DB.sweep.takeUnswept(s.DB.indexed()); ok {
 		for _, id := range ids {
 			t, ferr := s.FindTaskByID(ctx, id)
 			if ferr == nil {
@@ -172,7 +173,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 		err = scan(ctx, s.DB.c(colTasks), "SweepFeed", bson.D{{Key: "feedPending", Value: true}}, keep)
 	}
 	if err != nil {
-		s.DB.tasks.resweep() // the next sweep reads the whole collection
+		s.DB.sweep.resweep() // the next sweep reads the whole collection
 	}
 	if err != nil || len(stale) == 0 {
 		return 0, err
@@ -326,4 +327,49 @@ func (s *DrawStore) SelectedTargets(ctx context.Context, year int, items []strin
 			return nil
 		})
 	return out, err
+}
+
+// sweepState is what SweepFeed remembers between sweeps in this process.
+type sweepState struct {
+	mu      sync.Mutex
+	swept   bool                // the collection was swept once by this process
+	pending map[string]struct{} // tasks whose feed entries failed since
+}
+
+// unswept remembers tasks whose feed entries could not be written.
+func (x *sweepState) unswept(ts ...*backend.Task) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.pending == nil {
+		x.pending = map[string]struct{}{}
+	}
+	for _, t := range ts {
+		x.pending[t.ID] = struct{}{}
+	}
+}
+
+// resweep makes the next sweep read the whole collection.
+func (x *sweepState) resweep() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.swept = false
+}
+
+// takeUnswept returns (and forgets) the tasks to sweep, unless the
+// collection must be read: on MongoDB always (other instances write too),
+// on the embedded store the first time.
+func (x *sweepState) takeUnswept(single bool) ([]string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !single || !x.swept {
+		x.swept = single
+		x.pending = nil
+		return nil, false
+	}
+	ids := make([]string, 0, len(x.pending))
+	for id := range x.pending {
+		ids = append(ids, id)
+	}
+	x.pending = nil
+	return ids, true
 }

@@ -23,48 +23,6 @@ type taskIndex struct {
 	mu     sync.RWMutex
 	loaded bool
 	byUser map[string][]string // sorted ids
-
-	sweep   sync.Mutex
-	swept   bool                // the collection was swept once by this process
-	pending map[string]struct{} // tasks whose feed entries failed since
-}
-
-// unswept remembers tasks whose feed entries could not be written.
-func (x *taskIndex) unswept(ts ...*backend.Task) {
-	x.sweep.Lock()
-	defer x.sweep.Unlock()
-	if x.pending == nil {
-		x.pending = map[string]struct{}{}
-	}
-	for _, t := range ts {
-		x.pending[t.ID] = struct{}{}
-	}
-}
-
-// resweep makes the next sweep read the whole collection.
-func (x *taskIndex) resweep() {
-	x.sweep.Lock()
-	defer x.sweep.Unlock()
-	x.swept = false
-}
-
-// takeUnswept returns (and forgets) the tasks to sweep, unless the
-// collection must be read: on MongoDB always (other instances write too),
-// on the embedded store the first time.
-func (x *taskIndex) takeUnswept(single bool) ([]string, bool) {
-	x.sweep.Lock()
-	defer x.sweep.Unlock()
-	if !single || !x.swept {
-		x.swept = single
-		x.pending = nil
-		return nil, false
-	}
-	ids := make([]string, 0, len(x.pending))
-	for id := range x.pending {
-		ids = append(ids, id)
-	}
-	x.pending = nil
-	return ids, true
 }
 
 func (x *taskIndex) ensure(ctx context.Context, db *DB) error {
