@@ -45,3 +45,46 @@ func CheckBlobKey(op, key string) error {
 	}
 	return nil
 }
+
+// BlobStager keeps the bytes of uploads under way beside the blobs, so
+// that an upload resumes where it stopped — after a restart, or on another
+// instance — and finishing it moves no bytes: the staged bytes become the
+// blob. Staged bytes are never visible as a blob until CommitStaged.
+type BlobStager interface {
+	// StageChunk is the size of the pieces WriteStaged takes: a piece
+	// never crosses a multiple of it, so callers hold at most this much.
+	StageChunk() int
+	// WriteStaged stores p at offset off of staged upload id and returns
+	// once the bytes are durable. off is at most the length staged before;
+	// bytes staged past off+len(p) by an earlier attempt are undefined
+	// until overwritten and are never part of a commit.
+	WriteStaged(ctx context.Context, id string, off int64, p []byte) error
+	// OpenStaged reads the first size bytes staged for id.
+	OpenStaged(ctx context.Context, id string, size int64) (io.ReadCloser, error)
+	// CommitStaged makes the first size staged bytes of id the blob sha
+	// (the caller has hashed them) and forgets the staging. If the blob is
+	// stored already the staged bytes are dropped.
+	CommitStaged(ctx context.Context, id, sha string, size int64) error
+	// DiscardStaged forgets the staged bytes of id; none is not an error.
+	DiscardStaged(ctx context.Context, id string) error
+}
+
+// EvidenceStore is where evidence bytes live: finished blobs and uploads
+// under way.
+type EvidenceStore interface {
+	BlobStore
+	BlobStager
+}
+
+// CheckStageID refuses an upload id that could name anything but one
+// staging area: 16-64 lower-case letters and digits.
+func CheckStageID(op, id string) error {
+	ok := len(id) >= 16 && len(id) <= 64
+	for _, c := range []byte(id) {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
+	}
+	if !ok {
+		return &Error{Code: EINVALID, Op: op, Message: "an upload id is 16 to 64 lower-case letters and digits"}
+	}
+	return nil
+}

@@ -153,6 +153,23 @@ type EvidenceSlot struct {
 	DeviceID    string       `json:"deviceId" bson:"deviceId"`
 	DeclaredAt  time.Time    `json:"declaredAt" bson:"declaredAt"` // server time
 	Uploaded    bool         `json:"uploaded" bson:"uploaded"`
+	// What the server found when the bytes arrived (see Received).
+	Received *EvidenceReceipt `json:"received,omitempty" bson:"received,omitempty"`
+}
+
+// EvidenceReceipt is the server's record of a slot's bytes arriving: who
+// uploaded them from which device, when, and what they are (the type as
+// sniffed from the bytes, not as the phone named it). The bytes are the
+// blob named by the slot's SHA-256, which the server computed and compared
+// with the declaration before accepting them.
+type EvidenceReceipt struct {
+	By          string    `json:"by" bson:"by"`
+	DeviceID    string    `json:"deviceId" bson:"deviceId"`
+	At          time.Time `json:"at" bson:"at"`
+	ContentType string    `json:"contentType" bson:"contentType"`
+	Width       int       `json:"width,omitempty" bson:"width,omitempty"`
+	Height      int       `json:"height,omitempty" bson:"height,omitempty"`
+	UploadID    string    `json:"uploadId" bson:"uploadId"`
 }
 
 // sameDeclaration reports whether two declarations of a slot agree.
@@ -386,7 +403,7 @@ type EvidenceInput struct {
 // DeclareEvidence adds manifest slots. A slot declared again with the same
 // file is accepted once; with a different file it is a conflict: a slot is
 // immutable. It reports how many slots are new.
-func (t *Task) DeclareEvidence(in []EvidenceInput, user, device string, now time.Time) (int, error) {
+func (t *Task) DeclareEvidence(in []EvidenceInput, lim EvidenceLimits, user, device string, now time.Time) (int, error) {
 	if !t.Status.Editable() {
 		return 0, Errorf(EINVALID, "task %s is %s: its evidence manifest can no longer change", t.ID, t.Status)
 	}
@@ -396,6 +413,9 @@ func (t *Task) DeclareEvidence(in []EvidenceInput, user, device string, now time
 	added := 0
 	for _, e := range in {
 		if err := e.validate(t); err != nil {
+			return 0, err
+		}
+		if err := lim.CheckSize(e.ID, e.Type, e.Size); err != nil {
 			return 0, err
 		}
 		slot := EvidenceSlot{
@@ -411,6 +431,9 @@ func (t *Task) DeclareEvidence(in []EvidenceInput, user, device string, now time
 		}
 		if len(t.Evidence) >= MaxEvidencePerTask {
 			return 0, Errorf(EINVALID, "a task takes at most %d pieces of evidence", MaxEvidencePerTask)
+		}
+		if err := lim.CheckQuota(t, e.Size); err != nil {
+			return 0, err
 		}
 		t.Evidence = append(t.Evidence, slot)
 		added++

@@ -31,6 +31,8 @@ type Service struct {
 	Keys       func(ctx context.Context) (*qr.PublicKeySet, error) // for offline verification
 	Audit      *backend.AuditLog
 	Now        func() time.Time
+	// Evidence bounds declared files (the defaults when zero).
+	Evidence backend.EvidenceLimits
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -438,7 +440,7 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 			return nil, err
 		}
 		p.apply = func(t *backend.Task, now time.Time) (string, error) {
-			n, err := t.DeclareEvidence(x.Files, a.UserID, a.DeviceID, now)
+			n, err := t.DeclareEvidence(x.Files, s.Evidence, a.UserID, a.DeviceID, now)
 			return fmt.Sprintf("evidence: %d files declared, %d new", len(x.Files), n), err
 		}
 	case EntityResult:

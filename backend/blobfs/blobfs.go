@@ -80,21 +80,30 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want string) (string, int6
 	if want != "" && sha != want {
 		return "", 0, &backend.Error{Code: backend.EINVALID, Op: op, Message: "the bytes hash to " + sha + ", not the declared " + want}
 	}
+	if err := s.place(tmp, sha); err != nil {
+		return "", 0, &backend.Error{Op: op, Err: err}
+	}
+	return sha, size, nil
+}
+
+// place moves the synced file at tmp to blob sha's place, unless the blob
+// is stored already (blobs never change); either way tmp is gone after.
+func (s *Store) place(tmp, sha string) error {
 	dst := s.path(sha)
 	if _, err := os.Stat(dst); err == nil {
-		return sha, size, nil // stored already: blobs never change
+		return os.Remove(tmp)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", 0, &backend.Error{Op: op, Err: err}
+		return err
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return "", 0, &backend.Error{Op: op, Err: err}
+		return err
 	}
 	if d, err := os.Open(filepath.Dir(dst)); err == nil { // make the rename durable
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	return sha, size, nil
+	return nil
 }
 
 type fileBlob struct {

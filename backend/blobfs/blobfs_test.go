@@ -9,7 +9,7 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) backend.BlobStore { return &blobfs.Store{Dir: t.TempDir()} })
+	blobtest.Run(t, func(t *testing.T) backend.EvidenceStore { return &blobfs.Store{Dir: t.TempDir()} })
 }
 
 func BenchmarkRead(b *testing.B) { blobtest.BenchmarkRead(b, &blobfs.Store{Dir: b.TempDir()}) }

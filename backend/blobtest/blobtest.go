@@ -33,7 +33,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 // Run runs the behaviour tests on a fresh store from newStore.
-func Run(t *testing.T, newStore func(t *testing.T) backend.BlobStore) {
+func Run(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore) {
 	ctx := context.Background()
 	data := make([]byte, 3<<20+17) // several GridFS chunks, not a whole number of them
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -145,6 +145,152 @@ func Run(t *testing.T, newStore func(t *testing.T) backend.BlobStore) {
 		}
 		if err := s.Delete(ctx, k); err != nil {
 			t.Fatalf("deleting a missing blob: %v", err)
+		}
+	})
+
+	runStaging(t, newStore, data)
+}
+
+// stage writes data to upload id the way the upload service does: pieces
+// that never cross a StageChunk boundary, starting at off.
+func stage(t *testing.T, s backend.EvidenceStore, id string, off int64, data []byte) {
+	t.Helper()
+	chunk := int64(s.StageChunk())
+	for len(data) > 0 {
+		n := min(int64(len(data)), chunk-off%chunk)
+		if err := s.WriteStaged(context.Background(), id, off, data[:n]); err != nil {
+			t.Fatalf("WriteStaged at %d: %v", off, err)
+		}
+		off += n
+		data = data[n:]
+	}
+}
+
+func readStaged(t *testing.T, s backend.EvidenceStore, id string, size int64) []byte {
+	t.Helper()
+	r, err := s.OpenStaged(context.Background(), id, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func runStaging(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore, data []byte) {
+	ctx := context.Background()
+	sha := hashOf(data)
+
+	t.Run("StagedResumesAndCommits", func(t *testing.T) {
+		s := newStore(t)
+		id := "upload0000000000000001"
+		// An odd cut: the resumption starts inside a chunk.
+		cut := int64(len(data))/2 + 7
+		stage(t, s, id, 0, data[:cut])
+		if _, err := s.Open(ctx, sha); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("staged bytes are visible as a blob: %v", err)
+		}
+		if got := readStaged(t, s, id, cut); !bytes.Equal(got, data[:cut]) {
+			t.Fatalf("staged %d bytes read back as %d other bytes", cut, len(got))
+		}
+		stage(t, s, id, cut, data[cut:])
+		if err := s.CommitStaged(ctx, id, sha, int64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Open(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(b)
+		b.Close()
+		if !bytes.Equal(all, data) {
+			t.Fatalf("committed blob: %d bytes, not the %d staged", len(all), len(data))
+		}
+		if err := s.CommitStaged(ctx, id, sha, int64(len(data))); err != nil {
+			t.Fatalf("a repeated commit (its answer lost): %v", err)
+		}
+		if b, err := s.Open(ctx, sha); err != nil {
+			t.Fatalf("after a repeated commit: %v", err)
+		} else {
+			b.Close()
+		}
+	})
+
+	t.Run("StagedRewriteAfterLostProgress", func(t *testing.T) {
+		// A crash after writing but before recording progress: the upload
+		// resumes from the recorded offset and writes other bytes there.
+		s := newStore(t)
+		id := "upload0000000000000002"
+		small := data[:len(data)/2]
+		stage(t, s, id, 0, small[:100])                                            // recorded
+		stage(t, s, id, 100, bytes.Repeat([]byte("z"), len(small)+s.StageChunk())) // lost, past the end
+		stage(t, s, id, 100, small[100:])
+		if err := s.CommitStaged(ctx, id, hashOf(small), int64(len(small))); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Open(ctx, hashOf(small))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(b)
+		b.Close()
+		if !bytes.Equal(all, small) {
+			t.Fatal("the commit kept bytes an earlier attempt wrote past the end")
+		}
+	})
+
+	t.Run("StagedCommitOfStoredBlob", func(t *testing.T) {
+		s := newStore(t)
+		small := data[:1000]
+		if _, _, err := s.Put(ctx, bytes.NewReader(small), ""); err != nil {
+			t.Fatal(err)
+		}
+		id := "upload0000000000000003"
+		stage(t, s, id, 0, small)
+		if err := s.CommitStaged(ctx, id, hashOf(small), int64(len(small))); err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Open(ctx, hashOf(small))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, _ := io.ReadAll(b)
+		b.Close()
+		if !bytes.Equal(all, small) {
+			t.Fatal("the stored blob changed")
+		}
+	})
+
+	t.Run("StagedDiscard", func(t *testing.T) {
+		s := newStore(t)
+		id := "upload0000000000000004"
+		stage(t, s, id, 0, data[:5000])
+		if err := s.DiscardStaged(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DiscardStaged(ctx, id); err != nil {
+			t.Fatalf("discarding twice: %v", err)
+		}
+		if err := s.CommitStaged(ctx, id, hashOf(data[:5000]), 5000); err == nil {
+			t.Fatal("committed discarded bytes")
+		}
+		if _, err := s.Open(ctx, hashOf(data[:5000])); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("discarded bytes visible: %v", err)
+		}
+	})
+
+	t.Run("ErrStagedBadIDs", func(t *testing.T) {
+		s := newStore(t)
+		for _, id := range []string{"", "../../etc", "short", "UPPERCASE0000000000", "has/slash000000000000"} {
+			if err := s.WriteStaged(ctx, id, 0, []byte("x")); !backend.IsCode(err, backend.EINVALID) {
+				t.Errorf("WriteStaged(%q): %v, want invalid", id, err)
+			}
+			if err := s.DiscardStaged(ctx, id); !backend.IsCode(err, backend.EINVALID) {
+				t.Errorf("DiscardStaged(%q): %v, want invalid", id, err)
+			}
 		}
 	})
 }

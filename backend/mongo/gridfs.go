@@ -33,11 +33,7 @@ var _ backend.BlobStore = (*GridFSStore)(nil)
 const pendingBlobName = "pending"
 
 func (s *GridFSStore) bucket() (*gridfs.Bucket, error) {
-	name := s.Bucket
-	if name == "" {
-		name = "evidence"
-	}
-	return gridfs.NewBucket(s.DB.Database, options.GridFSBucket().SetName(name))
+	return gridfs.NewBucket(s.DB.Database, options.GridFSBucket().SetName(s.name()))
 }
 
 func (s *GridFSStore) find(ctx context.Context, b *gridfs.Bucket, sha string) (*gridfs.File, error) {

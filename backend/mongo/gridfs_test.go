@@ -13,7 +13,7 @@ import (
 // wire protocol (the embedded FerretDB here: correct, if slower to read
 // than on MongoDB).
 func TestGridFSStore(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) backend.BlobStore { return &mongo.GridFSStore{DB: mongotest.Open(t)} })
+	blobtest.Run(t, func(t *testing.T) backend.EvidenceStore { return &mongo.GridFSStore{DB: mongotest.Open(t)} })
 }
 
 func BenchmarkGridFSRead(b *testing.B) {

@@ -1,0 +1,172 @@
+package backend
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// EvidenceLimits bound what a phone may declare and upload: a size cap per
+// kind of evidence and a quota per task (the sum of its declared files).
+// The server checks them when a manifest slot is declared (so the phone
+// learns at once, before it starts an upload) and again when an upload
+// begins (the limits may have changed since).
+type EvidenceLimits struct {
+	MaxSize   map[EvidenceType]int64 `json:"maxSize"`
+	TaskQuota int64                  `json:"taskQuota"`
+}
+
+// DefaultEvidenceLimits are the limits when none are configured.
+func DefaultEvidenceLimits() EvidenceLimits {
+	return EvidenceLimits{
+		MaxSize: map[EvidenceType]int64{
+			EvidencePhoto:     25 << 20,
+			EvidenceVideo:     500 << 20,
+			EvidenceAudio:     100 << 20,
+			EvidenceDocument:  50 << 20,
+			EvidenceSignature: 5 << 20,
+		},
+		TaskQuota: 2 << 30,
+	}
+}
+
+// OrDefault returns l, or the defaults for what l leaves unset.
+func (l EvidenceLimits) OrDefault() EvidenceLimits {
+	d := DefaultEvidenceLimits()
+	if l.TaskQuota > 0 {
+		d.TaskQuota = l.TaskQuota
+	}
+	for t, n := range l.MaxSize {
+		if n > 0 {
+			d.MaxSize[t] = n
+		}
+	}
+	return d
+}
+
+// CheckSize refuses a file of type t over its cap.
+func (l EvidenceLimits) CheckSize(slot string, t EvidenceType, size int64) error {
+	l = l.OrDefault()
+	if max := l.MaxSize[t]; size > max {
+		return Errorf(ETOOLARGE, "evidence %q: a %s may have at most %s; this one has %s", slot, t, FormatBytes(max), FormatBytes(size))
+	}
+	return nil
+}
+
+// CheckQuota refuses adding a file of size bytes to task t when the task's
+// declared evidence would exceed the quota.
+func (l EvidenceLimits) CheckQuota(t *Task, size int64) error {
+	l = l.OrDefault()
+	var sum int64
+	for _, e := range t.Evidence {
+		sum += e.Size
+	}
+	if sum+size > l.TaskQuota {
+		return Errorf(ETOOLARGE, "task %s may hold at most %s of evidence; %s is declared already", t.ID, FormatBytes(l.TaskQuota), FormatBytes(sum))
+	}
+	return nil
+}
+
+// ParseEvidenceLimits reads limits as written in configuration:
+// "photo=25MiB,video=500MiB,task=2GiB" (any kinds may be left out; the
+// defaults stay for them).
+func ParseEvidenceLimits(s string) (EvidenceLimits, error) {
+	l := EvidenceLimits{MaxSize: map[EvidenceType]int64{}}
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return l, Errorf(EINVALID, "evidence limit %q: write kind=size, for example photo=25MiB", part)
+		}
+		n, err := ParseBytes(strings.TrimSpace(v))
+		if err != nil {
+			return l, Errorf(EINVALID, "evidence limit %q: %s", part, ErrorMessage(err))
+		}
+		k = strings.TrimSpace(k)
+		switch t := EvidenceType(k); {
+		case k == "task":
+			l.TaskQuota = n
+		case t.Valid():
+			l.MaxSize[t] = n
+		default:
+			return l, Errorf(EINVALID, "evidence limit %q: the kind must be task or one of %s", part, evidenceTypesList)
+		}
+	}
+	return l, nil
+}
+
+var byteUnits = []struct {
+	suffix string
+	size   int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+
+// ParseBytes reads a size such as 25MiB, 500MB, 2GiB or 1048576.
+func ParseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(num), u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult {
+		return 0, Errorf(EINVALID, "size must be a positive whole number with an optional unit (KiB, MiB, GiB, KB, MB, GB)")
+	}
+	return n * mult, nil
+}
+
+// FormatBytes writes n in the largest binary unit that divides it evenly
+// enough to read: 25 MiB, 1.5 GiB, 512 bytes.
+func FormatBytes(n int64) string {
+	for _, u := range byteUnits[:3] {
+		if n >= u.size {
+			v := float64(n) / float64(u.size)
+			s := strconv.FormatFloat(v, 'f', 1, 64)
+			return strings.TrimSuffix(s, ".0") + " " + u.suffix
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// EvidenceVisibleTo reports whether actor a may see the task's evidence
+// files: the team, the reviewers of the task's departments, and
+// administrators. Evidence is never public, and managers plan and publish
+// without reading it.
+func (t *Task) EvidenceVisibleTo(a *Actor) bool {
+	switch {
+	case a == nil:
+		return false
+	case a.Role == RoleAdmin:
+		return true
+	case a.Role == RoleInspector:
+		return slices.Contains(t.TeamUsers, a.UserID)
+	case a.Role == RoleReviewer:
+		return slices.ContainsFunc(t.Departments, a.InDepartment)
+	}
+	return false
+}
+
+// FindEvidence returns the manifest slot with that id.
+func (t *Task) FindEvidence(id string) (*EvidenceSlot, bool) {
+	i := slices.IndexFunc(t.Evidence, func(e EvidenceSlot) bool { return e.ID == id })
+	if i < 0 {
+		return nil, false
+	}
+	return &t.Evidence[i], true
+}
+
+// MissingEvidence counts the declared slots whose bytes have not arrived.
+func (t *Task) MissingEvidence() int {
+	n := 0
+	for _, e := range t.Evidence {
+		if !e.Uploaded {
+			n++
+		}
+	}
+	return n
+}
