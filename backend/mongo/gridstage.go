@@ -35,8 +35,10 @@ func (s *GridFSStore) name() string {
 	return s.Bucket
 }
 
-func (s *GridFSStore) chunks() *mongo.Collection { return s.DB.Database.Collection(s.name() + ".chunks") }
-func (s *GridFSStore) files() *mongo.Collection  { return s.DB.Database.Collection(s.name() + ".files") }
+func (s *GridFSStore) chunks() *mongo.Collection {
+	return s.DB.Database.Collection(s.name() + ".chunks")
+}
+func (s *GridFSStore) files() *mongo.Collection { return s.DB.Database.Collection(s.name() + ".files") }
 
 // ensureIndexes creates GridFS's indexes the way the drivers do on a
 // bucket's first upload (same keys and options, so either may come first).
