@@ -14,6 +14,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/evidence"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
@@ -28,6 +29,7 @@ type Routes struct {
 	Planning *planning.Service
 	Visit    *visit.Service
 	Sync     *fcsync.Service
+	Evidence *evidence.Service
 }
 
 type loginRequest struct {
@@ -97,6 +99,9 @@ func (m *Routes) Register(s *api.Server) {
 		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {
 		m.registerSync(s)
+	}
+	if m.Evidence != nil {
+		m.registerUploads(s)
 	}
 	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
 		Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})

@@ -129,6 +129,7 @@ const (
 	KindRefresh = "refresh"
 	KindPull    = "pull"
 	KindPush    = "push"
+	KindUpload  = "upload" // evidence uploads (tus)
 )
 
 const (
@@ -576,6 +577,12 @@ func (c *Client) exchange(ctx context.Context, kind string, attempt int, method,
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return c.do(kind, attempt, req)
+}
+
+// do sends req and reads the whole answer (at most maxResponseBytes),
+// counting and reporting the exchange.
+func (c *Client) do(kind string, attempt int, req *http.Request) (int, http.Header, []byte, error) {
 	hc := c.HTTP
 	if hc == nil {
 		hc = defaultHTTP()

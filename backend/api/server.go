@@ -9,8 +9,10 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,6 +55,9 @@ type Server struct {
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*Server)
+	// streamed lists the requests (method and path prefix) whose handlers
+	// read their bodies as streams, beyond MaxBodyBytes (uploads).
+	streamed []streamedRoute
 
 	app    *fiber.App
 	routes []Route
@@ -76,6 +81,10 @@ func (s *Server) App() *fiber.App {
 		ErrorHandler:          s.handleError,
 		StrictRouting:         false,
 		CaseSensitive:         true,
+		// Bodies arrive as streams, so that an upload is never held whole in
+		// memory; boundBody holds every other body to MaxBodyBytes.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	}
 	if len(s.TrustedProxies) > 0 {
 		cfg.EnableTrustedProxyCheck = true
@@ -83,7 +92,7 @@ func (s *Server) App() *fiber.App {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	app := fiber.New(cfg)
-	app.Use(s.recoverPanic, securityHeaders, withClientAddr)
+	app.Use(s.recoverPanic, securityHeaders, withClientAddr, s.boundBody)
 	s.app = app
 	s.registerRoutes()
 	app.Use(func(c *fiber.Ctx) error {
@@ -165,6 +174,47 @@ func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
 			err = &backend.Error{Code: backend.EINTERNAL, Op: "recover"}
 		}
 	}()
+	return c.Next()
+}
+
+type streamedRoute struct{ method, prefix string }
+
+// StreamBody exempts requests of method whose path starts with prefix from
+// MaxBodyBytes: their handler reads the body as a stream (with
+// c.Context().RequestBodyStream()) and bounds it itself.
+func (s *Server) StreamBody(method, prefix string) {
+	s.streamed = append(s.streamed, streamedRoute{method, prefix})
+}
+
+// boundBody reads a request body of up to MaxBodyBytes into memory for the
+// handlers that decode it, and refuses a larger one. (With streamed
+// bodies, the server itself no longer refuses them.)
+func (s *Server) boundBody(c *fiber.Ctx) error {
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	for _, r := range s.streamed {
+		if c.Method() == r.method && strings.HasPrefix(c.Path(), r.prefix) {
+			return c.Next()
+		}
+	}
+	tooLarge := func() error {
+		c.Context().SetConnectionClose() // the rest of the body is not read
+		return fiber.ErrRequestEntityTooLarge
+	}
+	if req.Header.ContentLength() > MaxBodyBytes {
+		return tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), MaxBodyBytes+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return backend.Errorf(backend.EINVALID, "the request body could not be read")
+	}
+	if len(body) > MaxBodyBytes {
+		return tooLarge()
+	}
+	req.SetBodyRaw(body)
 	return c.Next()
 }
 

@@ -17,7 +17,9 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/blobfs"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
+	"github.com/fieldcheck/fieldcheck/backend/evidence"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -45,8 +47,14 @@ type Config struct {
 	AdminPassword string
 	// TrustedProxies lists reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Evidence bounds evidence files (size per kind, quota per task); the
+	// defaults for what it leaves unset.
+	Evidence backend.EvidenceLimits
+	// UploadExpiry is how long an upload may go without progress before it
+	// is dropped (evidence.DefaultExpiry when zero).
+	UploadExpiry time.Duration
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Main is a running fieldcheck: store, services and HTTP server.
@@ -62,6 +70,7 @@ type Main struct {
 	Planning  *planning.Service
 	Visit     *visit.Service
 	Sync      *fcsync.Service
+	Evidence  *evidence.Service
 	Codes     *qr.Keyring
 	Auth      *auth.Service
 	Mobile    *auth.Service
@@ -88,6 +97,10 @@ type Stores struct {
 	Devices     *mongo.DeviceStore
 	Feed        *mongo.FeedStore
 	Results     *mongo.PublishedResultStore
+	Uploads     *mongo.UploadStore
+	// Blobs keeps evidence bytes: GridFS on MongoDB, a directory beside
+	// the embedded store (backend/blob.go says why).
+	Blobs backend.EvidenceStore
 }
 
 // Open starts or connects to the store, creates indexes and builds the
@@ -167,6 +180,11 @@ func (m *Main) build(ctx context.Context) error {
 		Devices:     &mongo.DeviceStore{DB: db},
 		Feed:        &mongo.FeedStore{DB: db},
 		Results:     &mongo.PublishedResultStore{DB: db},
+		Uploads:     &mongo.UploadStore{DB: db},
+		Blobs:       &mongo.GridFSStore{DB: db},
+	}
+	if m.embedded != nil {
+		m.Stores.Blobs = &blobfs.Store{Dir: filepath.Join(m.Config.DataDir, "evidence")}
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
 	m.Directory = &backend.Directory{
@@ -213,14 +231,20 @@ func (m *Main) build(ctx context.Context) error {
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
 		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
 	}
-	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync}
+	m.Sync.Evidence = m.Config.Evidence
+	m.Evidence = &evidence.Service{
+		Uploads: m.Stores.Uploads, Store: m.Stores.Blobs, Derivatives: &mongo.DerivativeStore{DB: db}, Tasks: m.Stores.Tasks,
+		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
+	}
+	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence}
 	m.HTTP = &api.Server{
-		Directory:      m.Directory,
-		Users:          m.Users,
-		Planning:       m.Planning,
-		Codes:          m.Codes,
-		Visit:          m.Visit,
-		Extra:          []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices)},
+		Directory: m.Directory,
+		Users:     m.Users,
+		Planning:  m.Planning,
+		Codes:     m.Codes,
+		Visit:     m.Visit,
+		Extra: []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices),
+			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil)},
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,
@@ -252,6 +276,10 @@ const PurgeInterval = time.Hour
 // on the embedded store each look reads the task collection.
 const SweepInterval = time.Minute
 
+// UploadSweepInterval is how often the server drops uploads that expired
+// (and their staged bytes).
+const UploadSweepInterval = 10 * time.Minute
+
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
 // gracefully. Meanwhile it purges expired records every PurgeInterval; with
 // several instances each does, which is harmless.
@@ -271,6 +299,22 @@ func (m *Main) Serve(ctx context.Context) error {
 				} else if n > 0 {
 					m.Config.Logger.Info("purged expired records", "count", n)
 				}
+			}
+		}
+	}()
+	go func() {
+		t := time.NewTicker(UploadSweepInterval)
+		defer t.Stop()
+		for {
+			if n, err := m.Evidence.Sweep(ctx); err != nil && ctx.Err() == nil {
+				m.Config.Logger.Warn("drop expired uploads", "err", err)
+			} else if n > 0 {
+				m.Config.Logger.Info("dropped expired uploads", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()

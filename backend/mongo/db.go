@@ -131,6 +131,7 @@ var indexes = []index{
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
+	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},
 }
 
 // EnsureIndexes creates every index the stores rely on. Creating an index
@@ -165,6 +166,7 @@ var collections = []string{
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
+	colUploads, colDerivatives,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

@@ -40,6 +40,11 @@ Server flags:
   --base-url URL     public URL printed in QR codes, e.g. https://fc.example.gov.cn
                      (or FIELDCHECK_BASE_URL; default http://ADDR)
   --trusted-proxy IP reverse proxy whose X-Forwarded-For is trusted (repeatable)
+  --evidence-limits L
+                     size caps per kind of evidence and the quota per task, e.g.
+                     photo=25MiB,video=500MiB,audio=100MiB,document=50MiB,
+                     signature=5MiB,task=2GiB (those are the defaults; name any)
+  --upload-expiry D  drop an upload after this long without progress (default 24h)
 
 Environment:
   FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)

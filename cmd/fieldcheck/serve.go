@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
 
 	"github.com/fieldcheck/fieldcheck/backend/app"
 )
@@ -27,6 +30,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
+	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
+	expiry := fs.Duration("upload-expiry", 24*time.Hour, "drop an upload after this long without progress")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -38,6 +43,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	cfg.Addr = *addr
 	cfg.BaseURL = *baseURL
 	cfg.TrustedProxies = proxies
+	if cfg.Evidence, err = backend.ParseEvidenceLimits(*limits); err != nil {
+		return usageError("--evidence-limits: %s", backend.ErrorMessage(err))
+	}
+	if *expiry < time.Minute {
+		return usageError("--upload-expiry must be at least 1m")
+	}
+	cfg.UploadExpiry = *expiry
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m, err := app.Open(ctx, cfg)

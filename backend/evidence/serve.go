@@ -1,0 +1,115 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/media"
+)
+
+// File is evidence to send: the bytes, and what to call them.
+type File struct {
+	backend.Blob
+	SHA256      string
+	ContentType string
+}
+
+// slot finds an arrived evidence file the caller may see. Anyone else is
+// told it does not exist, so that ids cannot be probed.
+func (s *Service) slot(ctx context.Context, taskID, slotID string) (*backend.EvidenceSlot, error) {
+	a := backend.ActorFrom(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, taskID)
+	if err != nil || !t.EvidenceVisibleTo(a) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %q not found", taskID)
+	}
+	e, ok := t.FindEvidence(slotID)
+	if !ok {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %s has no evidence %q", taskID, slotID)
+	}
+	if !e.Uploaded {
+		return nil, backend.Errorf(backend.ENOTFOUND, "evidence %q has been declared but its bytes have not arrived", slotID)
+	}
+	return e, nil
+}
+
+// Open returns an evidence file as it was uploaded, byte for byte.
+func (s *Service) Open(ctx context.Context, taskID, slotID string) (*File, error) {
+	e, err := s.slot(ctx, taskID, slotID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Store.Open(ctx, e.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Blob: b, SHA256: e.SHA256, ContentType: e.Received.ContentType}, nil
+}
+
+// Derivative kinds.
+const (
+	Thumbnail = "thumbnail"
+	Preview   = "preview"
+)
+
+var sides = map[string]int{Thumbnail: media.ThumbnailSide, Preview: media.PreviewSide}
+
+// OpenDerived returns an image evidence file re-encoded as a JPEG of the
+// kind's size, turned upright and without metadata (no EXIF, no GPS). A
+// derivative is made once and kept as a blob of its own.
+func (s *Service) OpenDerived(ctx context.Context, taskID, slotID, kind string) (*File, error) {
+	s.init()
+	side, ok := sides[kind]
+	if !ok {
+		return nil, backend.Errorf(backend.ENOTFOUND, "no derivative %q: thumbnail or preview", kind)
+	}
+	e, err := s.slot(ctx, taskID, slotID)
+	if err != nil {
+		return nil, err
+	}
+	if !HasPreview(e) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "evidence %q (%s) has no image preview", slotID, e.Received.ContentType)
+	}
+	key := e.SHA256 + "/" + kind
+	sha, err := s.Derivatives.FindDerivative(ctx, key)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		sha, err = s.makeDerivative(ctx, e, key, side)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Store.Open(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Blob: b, SHA256: sha, ContentType: "image/jpeg"}, nil
+}
+
+func (s *Service) makeDerivative(ctx context.Context, e *backend.EvidenceSlot, key string, side int) (string, error) {
+	select {
+	case s.derive <- struct{}{}:
+		defer func() { <-s.derive }()
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if sha, err := s.Derivatives.FindDerivative(ctx, key); err == nil {
+		return sha, nil // made while this request waited
+	}
+	src, err := s.Store.Open(ctx, e.SHA256)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	img, err := media.Derive(src, e.Received.ContentType, side, s.Images)
+	if err != nil {
+		return "", err
+	}
+	sha, _, err := s.Store.Put(ctx, bytes.NewReader(img), "")
+	if err != nil {
+		return "", err
+	}
+	return sha, s.Derivatives.SaveDerivative(ctx, key, sha)
+}

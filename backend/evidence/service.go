@@ -1,0 +1,251 @@
+// Package evidence receives, keeps and serves the files that back an
+// inspection's result: resumable uploads bound to the slots of a task's
+// evidence manifest, checked on arrival (size, SHA-256, the type sniffed
+// from the bytes, image dimensions before any decode), recorded in the
+// audit chain, and served only to the people who may see them — originals
+// byte for byte, images also as derivatives without metadata.
+//
+// The upload protocol is tus 1.0 (see docs/evidence.md); this package is
+// its logic, with no HTTP in it: mobileapi speaks tus and calls it.
+package evidence
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+	"time"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/media"
+)
+
+// Limits and timings of uploads. Each is tested.
+const (
+	// DefaultExpiry is how long an upload may go without progress before it
+	// is dropped with its staged bytes.
+	DefaultExpiry = 24 * time.Hour
+	// LockLease is how long a request holds an upload without renewing:
+	// the time another instance waits before taking over an upload whose
+	// writer died.
+	LockLease = 2 * time.Minute
+	// renewEvery is how often a writing request renews its lock and
+	// records its progress (also every checkpointBytes).
+	renewEvery      = 20 * time.Second
+	checkpointBytes = 8 << 20
+	// MaxWritesPerUser bounds the uploads one login writes at once on an
+	// instance (a phone uploads one or two at a time).
+	MaxWritesPerUser = 4
+	// maxFilename bounds the file name a phone gives.
+	maxFilename = 255
+)
+
+// Service is the evidence service.
+type Service struct {
+	Uploads     backend.UploadStore
+	Store       backend.EvidenceStore
+	Derivatives backend.DerivativeStore
+	Tasks       backend.TaskStore
+	Audit       *backend.AuditLog
+	Limits      backend.EvidenceLimits
+	Images      media.Limits // DefaultLimits when zero
+	Expiry      time.Duration
+	Now         func() time.Time
+
+	mu      sync.Mutex
+	writing map[string]int     // login → writes under way
+	active  map[string]*active // upload → the write under way here
+	derive  chan struct{}      // bounds image decodes at once
+	once    sync.Once
+}
+
+func (s *Service) init() {
+	s.once.Do(func() {
+		s.writing = map[string]int{}
+		s.active = map[string]*active{}
+		s.derive = make(chan struct{}, 2)
+		if s.Expiry <= 0 {
+			s.Expiry = DefaultExpiry
+		}
+		if s.Images == (media.Limits{}) {
+			s.Images = media.DefaultLimits
+		}
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+	})
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// uploader returns the calling inspector: uploads come from phones.
+func uploader(ctx context.Context) (*backend.Actor, error) {
+	a := backend.ActorFrom(ctx)
+	switch {
+	case a == nil:
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	case !a.Fresh:
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
+	case a.Role != backend.RoleInspector:
+		return nil, backend.Errorf(backend.EFORBIDDEN, "only enforcement officers upload evidence")
+	}
+	return a, nil
+}
+
+// CreateRequest starts an upload of a slot's bytes.
+type CreateRequest struct {
+	TaskID   string
+	SlotID   string
+	Length   int64 // Upload-Length: must be the slot's declared size
+	Filename string
+}
+
+// Create starts an upload bound to a declared slot of one of the caller's
+// tasks. A slot whose bytes have arrived already gets an upload that is
+// complete at once, so a phone that lost the answer to its last write
+// learns it is done (a tus client's HEAD finds the whole length).
+func (s *Service) Create(ctx context.Context, req CreateRequest) (*backend.Upload, error) {
+	s.init()
+	a, err := uploader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Filename) > maxFilename {
+		return nil, backend.Errorf(backend.EINVALID, "the file name is limited to %d bytes", maxFilename)
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, req.TaskID)
+	if err != nil || !t.EvidenceVisibleTo(a) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %q not found", req.TaskID)
+	}
+	if t.Status == backend.TaskCancelled || t.Status == backend.TaskReplaced {
+		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: it takes no more evidence", t.ID, t.Status)
+	}
+	slot, ok := t.FindEvidence(req.SlotID)
+	if !ok {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %s declares no evidence %q: sync its manifest first", t.ID, req.SlotID)
+	}
+	if req.Length != slot.Size {
+		return nil, backend.Errorf(backend.EINVALID, "evidence %q was declared with %d bytes; Upload-Length is %d", slot.ID, slot.Size, req.Length)
+	}
+	if err := s.Limits.CheckSize(slot.ID, slot.Type, slot.Size); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &backend.Upload{
+		ID: newUploadID(), TaskID: t.ID, SlotID: slot.ID, Type: slot.Type, SHA256: slot.SHA256, Size: slot.Size,
+		UserID: a.UserID, DeviceID: a.DeviceID, Filename: req.Filename, HashState: hashState(sha256.New()),
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.Expiry),
+	}
+	if slot.Uploaded {
+		u.Offset, u.Done, u.ContentType = u.Size, true, slot.Received.ContentType
+	}
+	if err := s.Uploads.CreateUpload(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func newUploadID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func hashState(h hash.Hash) []byte {
+	b, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
+	return b
+}
+
+// Status returns the caller's upload (tus HEAD).
+func (s *Service) Status(ctx context.Context, id string) (*backend.Upload, error) {
+	s.init()
+	a := backend.ActorFrom(ctx)
+	if a == nil {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	u, err := s.Uploads.FindUpload(ctx, id)
+	if err != nil || u.UserID != a.UserID || !u.ExpiresAt.After(s.Now()) {
+		return nil, backend.Errorf(backend.ENOTFOUND, "no upload %q (it may have expired)", id)
+	}
+	return u, nil
+}
+
+// Terminate abandons the caller's upload and its staged bytes (tus
+// DELETE). A finished upload's evidence stays: only the record goes.
+func (s *Service) Terminate(ctx context.Context, id string) error {
+	u, err := s.Status(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Uploads.LockUpload(ctx, id, lockHolder(), s.Now(), s.Now().Add(LockLease)); err != nil {
+		return err
+	}
+	if !u.Done {
+		if err := s.Store.DiscardStaged(ctx, id); err != nil {
+			return err
+		}
+	}
+	return s.Uploads.DeleteUpload(ctx, id)
+}
+
+func lockHolder() string { return newUploadID() }
+
+// Sweep drops uploads that expired, with their staged bytes. It returns
+// how many went.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	s.init()
+	n := 0
+	for {
+		us, err := s.Uploads.ExpiredUploads(ctx, s.Now(), 100)
+		if err != nil || len(us) == 0 {
+			return n, err
+		}
+		for _, u := range us {
+			if u.Holder != "" && u.LockedUntil.After(s.Now()) {
+				continue // being written right now: its writer extends it
+			}
+			if !u.Done {
+				if err := s.Store.DiscardStaged(ctx, u.ID); err != nil {
+					return n, err
+				}
+			}
+			if err := s.Uploads.DeleteUpload(ctx, u.ID); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(us) < 100 {
+			return n, nil
+		}
+	}
+}
+
+// acquire counts a write of login's, refusing one over MaxWritesPerUser.
+func (s *Service) acquire(login string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writing[login] >= MaxWritesPerUser {
+		return nil, backend.Errorf(backend.ETOOMANY, "at most %d uploads of one login are written at once", MaxWritesPerUser)
+	}
+	s.writing[login]++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.writing[login]--; s.writing[login] == 0 {
+			delete(s.writing, login)
+		}
+	}, nil
+}
+
+// errRefused marks a finished upload whose bytes were refused: the upload
+// is gone and must start again.
+var errRefused = errors.New("refused")
+
+func refused(format string, args ...any) error {
+	return &backend.Error{Code: backend.EINVALID, Message: fmt.Sprintf(format, args...), Err: errRefused}
+}
