@@ -2,11 +2,14 @@ package fcsync_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -22,6 +25,9 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -265,4 +271,229 @@ func otherInspector(e *env, task *backend.Task) string {
 	}
 	e.t.Fatal("every drawn task has the same team")
 	return ""
+}
+
+// pngBomb is a small PNG that declares 100000×100000 pixels: decoding it
+// would take 40 GB.
+func pngBomb() []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
+		b.Write(n[:])
+		crc := crc32.NewIEEE()
+		crc.Write([]byte(typ))
+		crc.Write(data)
+		b.WriteString(typ)
+		b.Write(data)
+		binary.BigEndian.PutUint32(n[:], crc.Sum32())
+		b.Write(n[:])
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 100000)
+	binary.BigEndian.PutUint32(ihdr[4:], 100000)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write(make([]byte, 1<<20))
+	_ = zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+func TestUploadRefusals(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.visitTask()
+	lead := task.TeamUsers[0]
+	p := e.phone(lead, "dev-lead")
+	photo := testJPEG(t, 300, 200, 2)
+	ctx := context.Background()
+
+	t.Run("ErrWrongHashKeepsNothing", func(t *testing.T) {
+		other := testJPEG(t, 300, 200, 3)[:len(photo)]
+		p.declare(task.ID, "hash", backend.EvidencePhoto, photo, "")
+		url := e.createUpload(p.token, task.ID, "hash", len(photo))
+		st, _, body := e.patch(p.token, url, 0, other)
+		if st != http.StatusBadRequest || !strings.Contains(body, "SHA-256") {
+			t.Fatalf("wrong bytes: %d %s", st, body)
+		}
+		if st, _, _ := e.tusCall("HEAD", url, p.token, nil, nil); st != http.StatusNotFound {
+			t.Fatalf("the refused upload is still there: HEAD %d", st)
+		}
+		if s := e.slot(task.ID, "hash"); s.Uploaded {
+			t.Fatal("the slot counts as uploaded")
+		}
+		if _, err := e.m.Stores.Blobs.Open(ctx, sha(other)); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("the refused bytes are stored: %v", err)
+		}
+	})
+
+	t.Run("ErrWrongTypeRefusedAtTheStart", func(t *testing.T) {
+		pdf := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 2000)...)
+		p.declare(task.ID, "pdf", backend.EvidencePhoto, pdf, "")
+		url := e.createUpload(p.token, task.ID, "pdf", len(pdf))
+		st, _, body := e.patch(p.token, url, 0, pdf[:1000])
+		if st != http.StatusBadRequest || !strings.Contains(body, "application/pdf") {
+			t.Fatalf("a PDF as a photo: %d %s", st, body)
+		}
+	})
+
+	t.Run("ErrImageBombRefused", func(t *testing.T) {
+		bomb := pngBomb()
+		p.declare(task.ID, "bomb", backend.EvidencePhoto, bomb, "")
+		url := e.createUpload(p.token, task.ID, "bomb", len(bomb))
+		st, _, body := e.patch(p.token, url, 0, bomb)
+		if st != http.StatusBadRequest || !strings.Contains(body, "100000") {
+			t.Fatalf("a PNG bomb: %d %s", st, body)
+		}
+		if s := e.slot(task.ID, "bomb"); s.Uploaded {
+			t.Fatal("the bomb counts as uploaded")
+		}
+	})
+
+	t.Run("ErrSizeCapAndQuotaWhenDeclared", func(t *testing.T) {
+		big := make([]byte, 0)
+		r := p.push(p.mutation(fcsync.EntityEvidence, task.ID, p.tasks[task.ID].Task.Version, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
+			ID: "huge", Type: backend.EvidencePhoto, SHA256: sha(big), Size: 26 << 20, ContentType: "image/jpeg", CapturedAt: time.Now(),
+		}}}))
+		if r[0].Status != fcsync.Rejected || r[0].Code != backend.ETOOLARGE {
+			t.Fatalf("a 26 MiB photo: %+v", r[0])
+		}
+	})
+
+	p.declare(task.ID, "ok", backend.EvidencePhoto, photo, "")
+	url := e.createUpload(p.token, task.ID, "ok", len(photo))
+	cases := []struct {
+		name   string
+		method string
+		url    string
+		hdr    map[string]string
+		body   []byte
+		status int
+	}{
+		{"ErrNoTusVersion", "HEAD", url, map[string]string{"Tus-Resumable": ""}, nil, http.StatusPreconditionFailed},
+		{"ErrOtherTusVersion", "POST", "/mobile/v1/uploads", map[string]string{"Tus-Resumable": "0.2.2"}, nil, http.StatusPreconditionFailed},
+		{"ErrNoLength", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Metadata": meta(task.ID, "ok")}, nil, http.StatusBadRequest},
+		{"ErrLengthNotDeclared", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": strconv.Itoa(len(photo) + 1), "Upload-Metadata": meta(task.ID, "ok")}, nil, http.StatusBadRequest},
+		{"ErrDeferredLength", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Defer-Length": "1", "Upload-Metadata": meta(task.ID, "ok")}, nil, http.StatusBadRequest},
+		{"ErrBadMetadata", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": "taskId !!!"}, nil, http.StatusBadRequest},
+		{"ErrNoSlot", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": meta(task.ID, "nope")}, nil, http.StatusNotFound},
+		{"ErrOtherTask", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": meta(otherTask(e, task).ID, "ok")}, nil, http.StatusNotFound},
+		{"ErrPatchContentType", "PATCH", url, map[string]string{"Upload-Offset": "0", "Content-Type": "image/jpeg"}, photo[:10], http.StatusUnsupportedMediaType},
+		{"ErrPatchOffsetMismatch", "PATCH", url, map[string]string{"Upload-Offset": "5", "Content-Type": "application/offset+octet-stream"}, photo[5:10], http.StatusConflict},
+		{"ErrPatchBadOffset", "PATCH", url, map[string]string{"Upload-Offset": "-1", "Content-Type": "application/offset+octet-stream"}, photo[:10], http.StatusBadRequest},
+		{"ErrPatchTooLong", "PATCH", url, map[string]string{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, append(slices.Clone(photo), 1), http.StatusBadRequest},
+		{"ErrUnknownUpload", "HEAD", "/mobile/v1/uploads/0123456789abcdef0123456789abcdef", nil, nil, http.StatusNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, h, body := e.tusCall(c.method, c.url, p.token, c.hdr, c.body)
+			if st != c.status {
+				t.Fatalf("%s %s: %d %s, want %d", c.method, c.url, st, body, c.status)
+			}
+			if h.Get("Tus-Resumable") != "1.0.0" {
+				t.Fatalf("no Tus-Resumable in the answer: %v", h)
+			}
+			if c.method != "HEAD" && !strings.Contains(body, `"code"`) {
+				t.Fatalf("error body: %s", body)
+			}
+		})
+	}
+	// None of that moved the upload; it still completes.
+	if st, off, body := e.patch(p.token, url, 0, photo); st != http.StatusNoContent || off != strconv.Itoa(len(photo)) {
+		t.Fatalf("the upload after refusals: %d %s %s", st, off, body)
+	}
+	if !e.slot(task.ID, "ok").Uploaded {
+		t.Fatal("not filed")
+	}
+
+	t.Run("OtherUsersSeeNoUpload", func(t *testing.T) {
+		mate := e.phone(task.TeamUsers[1], "dev-mate")
+		p.declare(task.ID, "mine", backend.EvidencePhoto, photo[:len(photo)-1], "")
+		url := e.createUpload(p.token, task.ID, "mine", len(photo)-1)
+		for _, m := range []string{"HEAD", "DELETE"} {
+			if st, _, _ := e.tusCall(m, url, mate.token, nil, nil); st != http.StatusNotFound {
+				t.Fatalf("%s of another's upload: %d", m, st)
+			}
+		}
+		if st, _, _ := e.patch(mate.token, url, 0, photo[:10]); st != http.StatusNotFound {
+			t.Fatalf("PATCH of another's upload: %d", st)
+		}
+	})
+}
+
+// otherTask is a drawn task of another team.
+func otherTask(e *env, task *backend.Task) *backend.Task {
+	for _, t := range e.tasks {
+		if !slices.ContainsFunc(t.TeamUsers, func(u string) bool { return slices.Contains(task.TeamUsers, u) }) {
+			return t
+		}
+	}
+	e.t.Fatal("no task of another team")
+	return nil
+}
+
+func TestUploadExpiresAndResumesAcrossInstances(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.visitTask()
+	p := e.phone(task.TeamUsers[0], "dev-lead")
+	photo := testJPEG(t, 1200, 900, 4)
+	p.declare(task.ID, "p", backend.EvidencePhoto, photo, "")
+	url := e.createUpload(p.token, task.ID, "p", len(photo))
+	cut := len(photo)/2 + 13
+	if st, off, body := e.patch(p.token, url, 0, photo[:cut]); st != http.StatusNoContent || off != strconv.Itoa(cut) {
+		t.Fatalf("first half: %d %s %s", st, off, body)
+	}
+	// A second instance on the same store takes the rest.
+	second, err := app.Open(context.Background(), app.Config{MongoURI: mongotest.URI(t), Database: e.m.DB.Database.Name(), BaseURL: "https://fc.example.gov.cn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	first := e.m
+	e.m = second
+	st, h, _ := e.tusCall("HEAD", url, p.token, nil, nil)
+	if st != 200 || h.Get("Upload-Offset") != strconv.Itoa(cut) || h.Get("Upload-Length") != strconv.Itoa(len(photo)) {
+		t.Fatalf("HEAD on the second instance: %d %v", st, h)
+	}
+	if st, _, _ := e.download("/mobile/v1/tasks/"+task.ID+"/evidence/p", p.token, ""); st != http.StatusNotFound {
+		t.Fatalf("half an upload is visible as evidence: %d", st)
+	}
+	if st, off, body := e.patch(p.token, url, cut, photo[cut:]); st != http.StatusNoContent || off != strconv.Itoa(len(photo)) {
+		t.Fatalf("second half: %d %s %s", st, off, body)
+	}
+	if _, _, got := e.download("/mobile/v1/tasks/"+task.ID+"/evidence/p", p.token, ""); !bytes.Equal(got, photo) {
+		t.Fatal("the file put together on two instances is not the file")
+	}
+	e.m = first
+
+	// An abandoned upload expires with its bytes.
+	p.declare(task.ID, "q", backend.EvidencePhoto, photo[:len(photo)-7], "")
+	url = e.createUpload(p.token, task.ID, "q", len(photo)-7)
+	if st, _, _ := e.patch(p.token, url, 0, photo[:100000]); st != http.StatusNoContent {
+		t.Fatalf("patch: %d", st)
+	}
+	id := url[strings.LastIndex(url, "/")+1:]
+	if n, err := e.m.Evidence.Sweep(context.Background()); err != nil || n != 0 {
+		t.Fatalf("sweep before expiry: %d %v", n, err)
+	}
+	later := time.Now().Add(evidence.DefaultExpiry + time.Minute)
+	e.m.Evidence.Now = func() time.Time { return later }
+	defer func() { e.m.Evidence.Now = time.Now }()
+	if n, err := e.m.Evidence.Sweep(context.Background()); err != nil || n < 1 {
+		t.Fatalf("sweep after expiry: %d %v", n, err)
+	}
+	if _, err := e.m.Stores.Uploads.FindUpload(context.Background(), id); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("the expired upload is still recorded: %v", err)
+	}
+	if r, err := e.m.Stores.Blobs.OpenStaged(context.Background(), id, 100000); err == nil {
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if len(b) > 0 {
+			t.Fatalf("%d staged bytes of the expired upload are left", len(b))
+		}
+	}
 }

@@ -103,7 +103,7 @@ func (s *Service) makeDerivative(ctx context.Context, e *backend.EvidenceSlot, k
 		return "", err
 	}
 	defer src.Close()
-	img, err := media.Derive(src, e.Received.ContentType, side, s.Images)
+	img, err := media.Derive(src, e.Received.ContentType, side, deriveLimits(s.Images))
 	if err != nil {
 		return "", err
 	}
@@ -112,4 +112,14 @@ func (s *Service) makeDerivative(ctx context.Context, e *backend.EvidenceSlot, k
 		return "", err
 	}
 	return sha, s.Derivatives.SaveDerivative(ctx, key, sha)
+}
+
+// MaxDerivePixels bounds the images decoded for derivatives: a decode
+// takes ~12 bytes a pixel (a 64-megapixel JPEG ~770 MB), and two run at
+// once. Larger photos are kept and served, without a preview.
+const MaxDerivePixels = 64_000_000
+
+func deriveLimits(l media.Limits) media.Limits {
+	l.MaxPixels = min(l.MaxPixels, MaxDerivePixels)
+	return l
 }

@@ -189,7 +189,8 @@ func (w *writer) receive(ctx context.Context, body io.Reader) error {
 			return nil // this PATCH carried part of the file
 		}
 		if rerr != nil && rerr != io.EOF {
-			return backend.Errorf(backend.EINVALID, "the upload was cut off at byte %d: %v", w.off, rerr)
+			// Retryable: the phone resumes from the offset recorded.
+			return backend.Errorf(backend.ECONFLICT, "the upload stopped at byte %d: %v", w.off, rerr)
 		}
 	}
 	var one [1]byte

@@ -102,7 +102,7 @@ func fit(img image.Image, maxSide int, turned bool) *image.RGBA {
 			hh /= 2
 			sr.Max.Y = sr.Min.Y + 2*hh
 		}
-		if hw == sr.Dx() && hh == sr.Dy() {
+		if hw == sr.Dx() && hh == sr.Dy() { // nothing left to halve
 			break
 		}
 		half := image.NewRGBA(image.Rect(0, 0, hw, hh))

@@ -97,8 +97,10 @@ var allowed = map[backend.EvidenceType][]string{
 	backend.EvidencePhoto:     {typeJPEG, typePNG, typeWebP, typeHEIC},
 	backend.EvidenceSignature: {typePNG, typeJPEG},
 	backend.EvidenceVideo:     {typeMP4, typeMOV, type3GPP, typeWebM},
-	backend.EvidenceAudio:     {typeMP3, typeM4A, typeAAC, typeAMR, typeWAV, typeOgg, typeWebM},
-	backend.EvidenceDocument:  {typePDF, typeJPEG, typePNG}, // scans too
+	// Android's recorder writes M4A with the isom/mp42 brands, which sniff
+	// as video/mp4 (the head cannot tell): audio takes those too.
+	backend.EvidenceAudio:    {typeMP3, typeM4A, typeAAC, typeAMR, typeWAV, typeOgg, typeWebM, typeMP4},
+	backend.EvidenceDocument: {typePDF, typeJPEG, typePNG}, // scans too
 }
 
 // Allowed reports whether a file of the given media type (as Sniff returns

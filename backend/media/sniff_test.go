@@ -118,7 +118,7 @@ func TestAllowed(t *testing.T) {
 		{"ErrPhotoPDF", backend.EvidencePhoto, "application/pdf", false},
 		{"ErrVideoJPEG", backend.EvidenceVideo, "image/jpeg", false},
 		{"ErrVideoAudioMP4", backend.EvidenceVideo, "audio/mp4", false},
-		{"ErrAudioVideoMP4", backend.EvidenceAudio, "video/mp4", false},
+		{"OK/AudioAsMP4", backend.EvidenceAudio, "video/mp4", true}, // Android's M4A brands
 		{"ErrDocumentHTML", backend.EvidenceDocument, "text/html", false},
 		{"ErrDocumentWebP", backend.EvidenceDocument, "image/webp", false},
 		{"ErrUnsniffed", backend.EvidencePhoto, "", false},
