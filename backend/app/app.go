@@ -235,6 +235,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.Evidence = &evidence.Service{
 		Uploads: m.Stores.Uploads, Store: m.Stores.Blobs, Derivatives: &mongo.DerivativeStore{DB: db}, Tasks: m.Stores.Tasks,
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
+		Exclusive: m.embedded != nil,
 	}
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence}
 	m.HTTP = &api.Server{

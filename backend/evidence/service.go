@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,8 +33,8 @@ const (
 	DefaultExpiry = 24 * time.Hour
 	// LockLease is how long a request holds an upload without renewing:
 	// the time another instance waits before taking over an upload whose
-	// writer died.
-	LockLease = 2 * time.Minute
+	// writer died (with Exclusive, a restarted server does not wait).
+	LockLease = 45 * time.Second
 	// renewEvery is how often a writing request renews its lock and
 	// records its progress (also every checkpointBytes).
 	renewEvery      = 20 * time.Second
@@ -56,6 +57,12 @@ type Service struct {
 	Images      media.Limits // DefaultLimits when zero
 	Expiry      time.Duration
 	Now         func() time.Time
+	// Exclusive says this process is the only server of the store (the
+	// embedded store's data directory is locked to one process): a lock
+	// another process left is a dead server's and is not waited for.
+	Exclusive bool
+
+	instance string // names this process in the locks it takes
 
 	mu      sync.Mutex
 	writing map[string]int     // login → writes under way
@@ -78,6 +85,7 @@ func (s *Service) init() {
 		if s.Now == nil {
 			s.Now = time.Now
 		}
+		s.instance = newUploadID()[:12]
 	})
 }
 
@@ -182,7 +190,7 @@ func (s *Service) Terminate(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Uploads.LockUpload(ctx, id, lockHolder(), s.Now(), s.Now().Add(LockLease)); err != nil {
+	if _, err := s.lock(ctx, u, s.lockHolder()); err != nil {
 		return err
 	}
 	if !u.Done {
@@ -193,7 +201,18 @@ func (s *Service) Terminate(ctx context.Context, id string) error {
 	return s.Uploads.DeleteUpload(ctx, id)
 }
 
-func lockHolder() string { return newUploadID() }
+// lockHolder names a request: this process, then the request.
+func (s *Service) lockHolder() string { return s.instance + "/" + newUploadID() }
+
+// lock takes upload u's lock for holder.
+func (s *Service) lock(ctx context.Context, u *backend.Upload, holder string) (*backend.Upload, error) {
+	now := s.Now()
+	checkAt := now
+	if s.Exclusive && u.Holder != "" && !strings.HasPrefix(u.Holder, s.instance+"/") {
+		checkAt = u.LockedUntil // a dead process's lock: treat it as lapsed
+	}
+	return s.Uploads.LockUpload(ctx, u.ID, holder, checkAt, now.Add(LockLease))
+}
 
 // Sweep drops uploads that expired, with their staged bytes. It returns
 // how many went.

@@ -122,11 +122,11 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 	}
 	defer release()
 	defer s.takeOver(ctx, req.ID, req)()
-	holder := lockHolder()
-	now := s.Now()
-	if u, err = s.Uploads.LockUpload(ctx, req.ID, holder, now, now.Add(LockLease)); err != nil {
+	holder := s.lockHolder()
+	if u, err = s.lock(ctx, u, holder); err != nil {
 		return nil, err
 	}
+	now := s.Now()
 	if u.Offset != req.Offset { // it moved while we took the lock
 		s.unlock(u, holder)
 		return u, backend.Errorf(backend.ECONFLICT, "the upload is at byte %d, not %d: resume from there", u.Offset, req.Offset)
