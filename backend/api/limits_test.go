@@ -34,13 +34,17 @@ func TestBodyLimit(t *testing.T) {
 	base := e.serve(t)
 	token := e.login("manager")
 	tests := []struct {
-		name string
-		size int
-		want int
+		name    string
+		size    int
+		chunked bool // no declared length: the server must count (bodies are streamed)
+		want    int
 	}{
-		{"OK/UnderLimit", api.MaxBodyBytes - 100, 400}, // reaches the handler: invalid target, not too large
-		{"ErrOverLimit", api.MaxBodyBytes + 1, 413},
-		{"ErrFarOverLimit", 64 * api.MaxBodyBytes, 413},
+		{"OK/UnderLimit", api.MaxBodyBytes - 100, false, 400}, // reaches the handler: invalid target, not too large
+		{"ErrOverLimit", api.MaxBodyBytes + 1, false, 413},
+		{"ErrFarOverLimit", 64 * api.MaxBodyBytes, false, 413},
+		{"OK/ChunkedUnderLimit", api.MaxBodyBytes - 100, true, 400},
+		{"ErrChunkedOverLimit", api.MaxBodyBytes + 1, true, 413},
+		{"ErrChunkedFarOverLimit", 64 * api.MaxBodyBytes, true, 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +58,10 @@ func TestBodyLimit(t *testing.T) {
 			defer conn.Close()
 			body := `{"name":"` + strings.Repeat("x", tt.size-11) + `"}`
 			head := fmt.Sprintf("POST /api/v1/targets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", token, len(body))
+			if tt.chunked {
+				head = fmt.Sprintf("POST /api/v1/targets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n", token)
+				body = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+			}
 			if _, err := conn.Write([]byte(head)); err != nil {
 				t.Fatal(err)
 			}
