@@ -497,3 +497,60 @@ func TestUploadExpiresAndResumesAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadWritesPerLoginBounded(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.visitTask()
+	p := e.phone(task.TeamUsers[0], "dev-lead")
+	base := serve(t, e)
+	photo := testJPEG(t, 300, 200, 5)
+	open := func(slot string, hold bool) (*io.PipeWriter, chan int) {
+		p.declare(task.ID, slot, backend.EvidencePhoto, photo, "")
+		url := e.createUpload(p.token, task.ID, slot, len(photo))
+		pr, pw := io.Pipe()
+		req, _ := http.NewRequest("PATCH", base+url, pr)
+		req.ContentLength = int64(len(photo))
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req.Header.Set("Upload-Offset", "0")
+		req.Header.Set("Authorization", "Bearer "+p.token)
+		done := make(chan int, 1)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				done <- 0
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Logf("%s: %d %s", slot, resp.StatusCode, b)
+			}
+			done <- resp.StatusCode
+		}()
+		if !hold { // the server answers once it has read the body
+			go func() { _, _ = pw.Write(photo); pw.Close() }()
+			return pw, done
+		}
+		_, _ = pw.Write(photo[:16<<10]) // past the server's 8 KiB prefetch, then waiting for more
+		return pw, done
+	}
+	var writers []*io.PipeWriter
+	var dones []chan int
+	for i := range evidence.MaxWritesPerUser {
+		w, d := open(fmt.Sprintf("held-%d", i), true)
+		writers, dones = append(writers, w), append(dones, d)
+	}
+	time.Sleep(300 * time.Millisecond) // the held writes have reached the server
+	_, d := open("one-too-many", false)
+	if st := <-d; st != http.StatusTooManyRequests {
+		t.Fatalf("write %d of one login at once: %d, want 429", evidence.MaxWritesPerUser+1, st)
+	}
+	for i, w := range writers {
+		_, _ = w.Write(photo[16<<10:])
+		w.Close()
+		if st := <-dones[i]; st != http.StatusNoContent {
+			t.Fatalf("held write %d: %d", i, st)
+		}
+	}
+}
