@@ -125,12 +125,13 @@ func (t *Task) VisibleTo(a *Actor) bool {
 
 // TaskFilter selects tasks.
 type TaskFilter struct {
-	PlanID      string
-	DrawID      string
-	TeamUser    string   // tasks whose team includes this login
-	Departments []string // tasks of any of these departments
-	Statuses    []TaskStatus
-	TargetID    string
+	PlanID          string
+	DrawID          string
+	TeamUser        string   // tasks whose team includes this login
+	Departments     []string // tasks of any of these departments
+	LeadDepartments []string // tasks led by any of these departments
+	Statuses        []TaskStatus
+	TargetID        string
 }
 
 // TaskStore persists tasks.

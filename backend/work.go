@@ -195,6 +195,9 @@ type ReviewNote struct {
 	Comment  string     `json:"comment" bson:"comment"`
 	Reviewer string     `json:"reviewer" bson:"reviewer"`
 	At       time.Time  `json:"at" bson:"at"`
+	// Issues are what the reviewer found: recorded on a has_issues note,
+	// and sent back to the team with a return.
+	Issues []ReviewIssue `json:"issues,omitempty" bson:"issues,omitempty"`
 }
 
 // OpRecord is an operation a phone applied to the task: its key

@@ -171,3 +171,8 @@ func (c *Client) patch(ctx context.Context, url string, f io.ReaderAt, off, n in
 	}
 	return strconv.ParseInt(header.Get("Upload-Offset"), 10, 64)
 }
+
+// AccessToken returns a valid access token of the client's session (after
+// a login or refresh if needed), for requests the client does not make
+// itself, such as downloading evidence.
+func (c *Client) AccessToken(ctx context.Context) (string, error) { return c.token(ctx) }

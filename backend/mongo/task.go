@@ -44,6 +44,9 @@ func taskFilter(f backend.TaskFilter) bson.D {
 	if len(f.Departments) > 0 {
 		q = append(q, bson.E{Key: "departments", Value: in(f.Departments)})
 	}
+	if len(f.LeadDepartments) > 0 {
+		q = append(q, bson.E{Key: "leadDepartment", Value: in(f.LeadDepartments)})
+	}
 	if len(f.Statuses) > 0 {
 		q = append(q, bson.E{Key: "status", Value: in(f.Statuses)})
 	}

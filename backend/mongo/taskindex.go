@@ -87,6 +87,7 @@ func matches(f *backend.TaskFilter, t *backend.Task) bool {
 		f.DrawID != "" && t.DrawID != f.DrawID,
 		f.TeamUser != "" && !slices.Contains(t.TeamUsers, f.TeamUser),
 		len(f.Departments) > 0 && !slices.ContainsFunc(t.Departments, func(d string) bool { return slices.Contains(f.Departments, d) }),
+		len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, t.LeadDepartment),
 		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, t.Status),
 		f.TargetID != "" && t.TargetID != f.TargetID:
 		return false

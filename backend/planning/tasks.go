@@ -150,11 +150,18 @@ type TransitionRequest struct {
 // in and submit; reviewers of the lead department approve or return;
 // managers of the lead department publish and cancel.
 func (s *Service) Transition(ctx context.Context, id string, req TransitionRequest) (*backend.Task, error) {
-	a := actorOf(ctx)
 	t, err := s.GetTask(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	return s.transition(ctx, t, req, nil)
+}
+
+// transition moves t, just read for the caller. review, when not nil,
+// completes (or refuses) the reviewer's note of an approval or a return
+// once the move is known to be allowed.
+func (s *Service) transition(ctx context.Context, t *backend.Task, req TransitionRequest, review func(n *backend.ReviewNote) error) (*backend.Task, error) {
+	a, id := actorOf(ctx), t.ID
 	deny := func(err error) (*backend.Task, error) {
 		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task." + string(req.To), ObjectType: "task", ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
 		return nil, err
@@ -175,7 +182,16 @@ func (s *Service) Transition(ctx context.Context, id string, req TransitionReque
 		return nil, backend.Errorf(backend.EINVALID, "the comment is limited to %d bytes", maxComment)
 	}
 	if req.To == backend.TaskApproved || req.To == backend.TaskReturned {
-		t.Reviews = append(t.Reviews, backend.ReviewNote{Status: req.To, Comment: req.Comment, Reviewer: a.UserID, At: s.Now().UTC().Truncate(time.Millisecond)})
+		n := backend.ReviewNote{Status: req.To, Comment: req.Comment, Reviewer: a.UserID, At: s.Now().UTC().Truncate(time.Millisecond)}
+		if req.To == backend.TaskReturned {
+			n.Issues = t.RecordedIssues() // the team learns what the reviewers found
+		}
+		if review != nil {
+			if err := review(&n); err != nil {
+				return nil, err
+			}
+		}
+		t.Reviews = append(t.Reviews, n)
 	}
 	from := t.Status
 	t.Status = req.To
@@ -195,17 +211,23 @@ func (s *Service) Transition(ctx context.Context, id string, req TransitionReque
 }
 
 // maxComment bounds a transition's comment.
-const maxComment = 2000
+const maxComment = backend.MaxReviewComment
 
 // CheckMove says whether actor a may move task t to status to now: the
-// life cycle allows it, a is someone who makes that move, and a submission
-// of an on-site check has two enforcement officers checked in.
+// life cycle allows it, a is someone who makes that move, a submission
+// of an on-site check has two enforcement officers checked in, and an
+// approval has every declared piece of evidence.
 func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
 	if !t.Status.CanMove(to) {
 		return backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", t.ID, t.Status, to)
 	}
 	if err := mayMove(a, t, to); err != nil {
 		return err
+	}
+	if n := t.MissingEvidence(); to == backend.TaskApproved && n > 0 {
+		// Reviewers approve what they have seen: a file still on its way
+		// from the phone has not been.
+		return backend.Errorf(backend.EINVALID, "%d of %d evidence files have not arrived: approve once they are uploaded", n, len(t.Evidence))
 	}
 	if to == backend.TaskSubmitted && t.Result == nil {
 		return backend.Errorf(backend.EINVALID, "task %s has no result to submit", t.ID)

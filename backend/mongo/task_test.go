@@ -1,0 +1,91 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/mongo"
+)
+
+// TestTasksByLeadDepartment: the lead-department filter selects the same
+// tasks from a query and from the embedded store's login index, in lists
+// and in pages, combined with the other fields of the filter.
+func TestTasksByLeadDepartment(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		leads := []string{"scjg", "yjgl", "wsjk"}
+		var ts []*backend.Task
+		for i := range 24 {
+			lead := leads[i%3]
+			st := backend.TaskSubmitted
+			if i%4 == 0 {
+				st = backend.TaskAssigned
+			}
+			// Every task is joint with scjg: its departments never tell the
+			// lead apart.
+			ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), LeadDepartment: lead, Departments: []string{"scjg", lead},
+				Status: st, TeamUsers: []string{fmt.Sprint("u", i%2)}, Items: []string{}})
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		want := func(f func(*backend.Task) bool) []string {
+			var out []string
+			for _, tk := range ts {
+				if f(tk) {
+					out = append(out, tk.ID)
+				}
+			}
+			return out
+		}
+		tests := []struct {
+			name string
+			f    backend.TaskFilter
+			want []string
+		}{
+			{"OneLead", backend.TaskFilter{LeadDepartments: []string{"yjgl"}},
+				want(func(tk *backend.Task) bool { return tk.LeadDepartment == "yjgl" })},
+			{"TwoLeads", backend.TaskFilter{LeadDepartments: []string{"yjgl", "wsjk"}},
+				want(func(tk *backend.Task) bool { return tk.LeadDepartment != "scjg" })},
+			{"LeadAndStatus", backend.TaskFilter{LeadDepartments: []string{"scjg"}, Statuses: []backend.TaskStatus{backend.TaskSubmitted}},
+				want(func(tk *backend.Task) bool { return tk.LeadDepartment == "scjg" && tk.Status == backend.TaskSubmitted })},
+			{"LeadOfLogin", backend.TaskFilter{LeadDepartments: []string{"wsjk"}, TeamUser: "u1"},
+				want(func(tk *backend.Task) bool { return tk.LeadDepartment == "wsjk" && tk.TeamUsers[0] == "u1" })},
+			{"JointIsNotLead", backend.TaskFilter{LeadDepartments: []string{"nync"}, Departments: []string{"scjg"}}, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var scanned []string
+				if err := s.ScanTasks(ctx, tt.f, func(tk *backend.Task) error { scanned = append(scanned, tk.ID); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(scanned)
+				if !slices.Equal(scanned, tt.want) {
+					t.Fatalf("ScanTasks=%v, want %v", scanned, tt.want)
+				}
+				var paged []string
+				for p := (backend.PageRequest{Limit: 3}); ; {
+					page, err := s.FindTasks(ctx, tt.f, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tk := range page.Items {
+						paged = append(paged, tk.ID)
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					p.After = page.NextCursor
+				}
+				slices.Sort(paged)
+				if !slices.Equal(paged, tt.want) {
+					t.Fatalf("FindTasks pages=%v, want %v", paged, tt.want)
+				}
+			})
+		}
+	})
+}
