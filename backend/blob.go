@@ -54,11 +54,14 @@ type BlobStager interface {
 	// StageChunk is the size of the pieces WriteStaged takes: a piece
 	// never crosses a multiple of it, so callers hold at most this much.
 	StageChunk() int
-	// WriteStaged stores p at offset off of staged upload id and returns
-	// once the bytes are durable. off is at most the length staged before;
-	// bytes staged past off+len(p) by an earlier attempt are undefined
-	// until overwritten and are never part of a commit.
+	// WriteStaged stores p at offset off of staged upload id. off is at
+	// most the length staged before; bytes staged past off+len(p) by an
+	// earlier attempt are undefined until overwritten and are never part
+	// of a commit. The bytes are durable once SyncStaged returns.
 	WriteStaged(ctx context.Context, id string, off int64, p []byte) error
+	// SyncStaged makes the bytes written so far durable: the caller records
+	// progress only after it.
+	SyncStaged(ctx context.Context, id string) error
 	// OpenStaged reads the first size bytes staged for id.
 	OpenStaged(ctx context.Context, id string, size int64) (io.ReadCloser, error)
 	// CommitStaged makes the first size staged bytes of id the blob sha

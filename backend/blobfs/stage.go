@@ -13,8 +13,8 @@ import (
 
 var _ backend.EvidenceStore = (*Store)(nil)
 
-// StageChunk is the piece size of staged writes: each piece is written and
-// synced to disk before the upload's progress is recorded.
+// StageChunk is the piece size of staged writes (they are synced to disk
+// before the upload's progress is recorded, see SyncStaged).
 const StageChunk = 4 << 20
 
 func (s *Store) StageChunk() int { return StageChunk }
@@ -46,9 +46,25 @@ func (s *Store) WriteStaged(ctx context.Context, id string, off int64, p []byte)
 	if err == nil {
 		_, err = f.WriteAt(p, off)
 	}
-	if err == nil {
-		err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
+	if err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+func (s *Store) SyncStaged(ctx context.Context, id string) error {
+	const op = "blobfs.SyncStaged"
+	if err := backend.CheckStageID(op, id); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(s.stagePath(id), os.O_WRONLY, 0)
+	if err != nil {
+		return &backend.Error{Op: op, Err: err}
+	}
+	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -105,6 +121,9 @@ func (s *Store) CommitStaged(ctx context.Context, id, sha string, size int64) er
 		if err := os.Truncate(path, size); err != nil {
 			return &backend.Error{Op: op, Err: err}
 		}
+	}
+	if err := s.SyncStaged(ctx, id); err != nil { // the bytes before the name
+		return err
 	}
 	if err := s.place(path, sha); err != nil {
 		return &backend.Error{Op: op, Err: err}

@@ -164,6 +164,9 @@ func stage(t *testing.T, s backend.EvidenceStore, id string, off int64, data []b
 		off += n
 		data = data[n:]
 	}
+	if err := s.SyncStaged(context.Background(), id); err != nil {
+		t.Fatalf("SyncStaged: %v", err)
+	}
 }
 
 func readStaged(t *testing.T, s backend.EvidenceStore, id string, size int64) []byte {
@@ -290,6 +293,9 @@ func runStaging(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore,
 			}
 			if err := s.DiscardStaged(ctx, id); !backend.IsCode(err, backend.EINVALID) {
 				t.Errorf("DiscardStaged(%q): %v, want invalid", id, err)
+			}
+			if err := s.SyncStaged(ctx, id); !backend.IsCode(err, backend.EINVALID) {
+				t.Errorf("SyncStaged(%q): %v, want invalid", id, err)
 			}
 		}
 	})

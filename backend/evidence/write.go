@@ -231,6 +231,11 @@ func (w *writer) renew(ctx context.Context) error {
 // save records the progress: offset and hash state, which describe the
 // same bytes. keep says whether the lock stays held.
 func (w *writer) save(ctx context.Context, keep bool) error {
+	if w.off > w.savedOff {
+		if err := w.s.Store.SyncStaged(ctx, w.u.ID); err != nil {
+			return err
+		}
+	}
 	now := w.s.Now()
 	w.u.Offset, w.u.HashState = w.off, hashState(w.h)
 	w.u.UpdatedAt, w.u.ExpiresAt = now, now.Add(w.s.Expiry)
@@ -291,6 +296,7 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 		w.save(context.WithoutCancel(ctx), false)
 		return nil, err
 	}
+	w.savedOff = w.off // committed: the staging is gone, nothing left to sync
 	receipt.By, receipt.DeviceID, receipt.At, receipt.UploadID = u.UserID, u.DeviceID, s.now(), u.ID
 	t, err := backend.UpdateTaskWith(ctx, s.Tasks, u.TaskID, func(t *backend.Task) (bool, error) {
 		slot, ok := t.FindEvidence(u.SlotID)

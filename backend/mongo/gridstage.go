@@ -95,6 +95,12 @@ func (s *GridFSStore) WriteStaged(ctx context.Context, id string, off int64, p [
 	return translate(op, err)
 }
 
+// SyncStaged has nothing to do: each chunk write is acknowledged by the
+// store (with the client's write concern) before WriteStaged returns.
+func (s *GridFSStore) SyncStaged(ctx context.Context, id string) error {
+	return backend.CheckStageID("GridFSStore.SyncStaged", id)
+}
+
 // stagedReader reads staged chunks one by one.
 type stagedReader struct {
 	ctx  context.Context

@@ -67,15 +67,14 @@ func measure(t *testing.T, store string) {
 	ctx := context.Background()
 	s := &server{t: t, bin: buildBinary(t), addr: freeAddr(t), dir: t.TempDir()}
 	args := []string{"demo", "--targets", "200"}
-	var db *mongo.DB
+	name := mongotest.DatabaseName()
+	db, err := mongo.Open(ctx, mongotest.URI(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Database.Drop(context.Background()); db.Close() })
 	if store == "mongo-uri" {
-		name := mongotest.DatabaseName()
 		args = append(args, "--mongo-uri", mongotest.URI(t), "--db", name)
-		var err error
-		if db, err = mongo.Open(ctx, mongotest.URI(t), name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Database.Drop(context.Background()); db.Close() })
 	}
 	s.start(args...)
 	var mgr struct{ AccessToken string }
@@ -123,30 +122,31 @@ func measure(t *testing.T, store string) {
 		_, d := upload(backend.EvidenceVideo, fifty[:len(fifty)-n]) // other bytes each time
 		ups = append(ups, d)
 	}
-	var direct []time.Duration
+	direct := map[string][]time.Duration{}
 	for i := range 3 {
 		data := fifty[:len(fifty)-100-i]
 		start := time.Now()
-		if store == "embedded" {
-			bs := &blobfs.Store{Dir: t.TempDir()}
-			if _, _, err := bs.Put(ctx, bytes.NewReader(data), ""); err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			b, _ := gridfs.NewBucket(db.Database, options.GridFSBucket().SetName("direct"))
-			if _, err := b.UploadFromStream("direct", bytes.NewReader(data)); err != nil {
-				t.Fatal(err)
-			}
+		bs := &blobfs.Store{Dir: t.TempDir()}
+		if _, _, err := bs.Put(ctx, bytes.NewReader(data), ""); err != nil {
+			t.Fatal(err)
 		}
-		direct = append(direct, time.Since(start))
+		direct["directory"] = append(direct["directory"], time.Since(start))
+		start = time.Now()
+		b, _ := gridfs.NewBucket(db.Database, options.GridFSBucket().SetName("direct"))
+		if _, err := b.UploadFromStream("direct", bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		direct["driver GridFS"] = append(direct["driver GridFS"], time.Since(start))
 	}
 	slices.Sort(ups)
-	slices.Sort(direct)
-	t.Logf("[%s] 50 MB upload over loopback: %v (median of 3: %v); straight into the store: %v (median %v); ratio %.2f",
-		store, ups, ups[1], direct, direct[1], float64(direct[1])/float64(ups[1]))
+	t.Logf("[%s] 50 MB upload over loopback with the Go tus client: %v (median %v)", store, ups, ups[1])
+	for k, ds := range direct {
+		slices.Sort(ds)
+		t.Logf("[%s]   the same bytes straight into the store (%s): %v (median %v); ratio %.2f", store, k, ds, ds[1], float64(ds[1])/float64(ups[1]))
+	}
 
 	// 2. A 5 MB photo's download, with nothing else much stored and then with 1 GB more.
-	photo := bigJPEG(t, 1400, 1100)
+	photo := bigJPEG(t, 1800, 1400) // ~5 MB
 	pslot, _ := upload(backend.EvidencePhoto, photo)
 	dl := func() time.Duration {
 		var ds []time.Duration
@@ -178,6 +178,9 @@ func measure(t *testing.T, store string) {
 	hwm := vmKB(t, pid, "VmHWM")
 	t.Logf("[%s] 500 MB upload: %v (%.0f MB/s); server RSS before %d MB, peak during %d MB: +%d MB",
 		store, d.Round(time.Millisecond), 500/d.Seconds(), rss/1024, hwm/1024, (hwm-rss)/1024)
+	if store != "embedded" {
+		return // GridFS on FerretDB reads grow with what is stored (docs/evidence.md): not a production setup
+	}
 	big[100] ^= 1
 	_, _ = upload(backend.EvidenceVideo, big) // 1 GB of other evidence now
 	after := dl()
