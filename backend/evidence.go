@@ -134,21 +134,11 @@ func FormatBytes(n int64) string {
 }
 
 // EvidenceVisibleTo reports whether actor a may see the task's evidence
-// files: the team, the reviewers of the task's departments, and
-// administrators. Evidence is never public, and managers plan and publish
-// without reading it.
+// files: whoever sees the task but managers (they plan and publish without
+// reading evidence) — the team, the reviewers of the task's departments,
+// and administrators. Evidence is never public.
 func (t *Task) EvidenceVisibleTo(a *Actor) bool {
-	switch {
-	case a == nil:
-		return false
-	case a.Role == RoleAdmin:
-		return true
-	case a.Role == RoleInspector:
-		return slices.Contains(t.TeamUsers, a.UserID)
-	case a.Role == RoleReviewer:
-		return slices.ContainsFunc(t.Departments, a.InDepartment)
-	}
-	return false
+	return a != nil && a.Role != RoleManager && t.VisibleTo(a)
 }
 
 // FindEvidence returns the manifest slot with that id.

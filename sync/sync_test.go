@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
@@ -37,20 +39,8 @@ type env struct {
 func newEnv(t testing.TB, targets int) *env {
 	t.Helper()
 	ctx := context.Background()
-	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: "https://fc.example.gov.cn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = m.DB.Database.Drop(context.Background())
-		m.Close()
-	})
-	mongotest.Adopt(t, m.DB)
-	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
-		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
-	if _, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("test")), st, demo.GenerateAt(demo.DefaultSeed, targets, time.Now())); err != nil {
-		t.Fatal(err)
-	}
+	m := apptest.Open(t, "https://fc.example.gov.cn")
+	apptest.SeedDemo(t, m, targets, time.Now())
 	res, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -84,21 +74,29 @@ func (e *env) call(method, url, token string, body any, out any) int {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	status, _, data := e.send(req, token)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %d %s", method, url, status, data)
+		}
+	}
+	return status
+}
+
+// send sends one request through the app, with token as the bearer when
+// not empty, and returns the whole answer.
+func (e *env) send(req *http.Request, token string) (int, http.Header, []byte) {
+	e.t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := e.m.HTTP.App().Test(req, -1)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, url, err)
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			e.t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, data)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header, data
 }
 
 // phone is one inspector's device: a login and the tasks it holds.

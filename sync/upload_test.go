@@ -78,16 +78,8 @@ func (e *env) tusCall(method, url, token string, hdr map[string]string, body []b
 			req.Header.Set(k, v)
 		}
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(data)
+	st, h, data := e.send(req, token)
+	return st, h, string(data)
 }
 
 func meta(task, slot string) string {
@@ -115,17 +107,10 @@ func (e *env) patch(token, url string, off int, body []byte) (int, string, strin
 func (e *env) download(url, token, rng string) (int, http.Header, []byte) {
 	e.t.Helper()
 	req := httptest.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
 	if rng != "" {
 		req.Header.Set("Range", rng)
 	}
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, data
+	return e.send(req, token)
 }
 
 func (e *env) slot(taskID, slotID string) backend.EvidenceSlot {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
@@ -33,15 +34,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = m.DB.Database.Drop(context.Background())
-		m.Close()
-	})
-	mongotest.Adopt(t, m.DB)
+	m := apptest.Open(t, "")
 	sys := backend.WithActor(ctx, backend.SystemActor("test"))
 	for _, d := range []*backend.Department{{ID: "scjg", Name: "市场监督管理局"}, {ID: "yjgl", Name: "应急管理局"}} {
 		if err := m.Directory.CreateDepartment(sys, d); err != nil {

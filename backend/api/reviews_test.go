@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
@@ -25,22 +24,10 @@ import (
 func newReviewEnv(t *testing.T) (*env, []*backend.Task) {
 	t.Helper()
 	ctx := context.Background()
-	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: "https://fc.example.gov.cn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = m.DB.Database.Drop(context.Background())
-		m.Close()
-	})
-	mongotest.Adopt(t, m.DB)
+	m := apptest.Open(t, "https://fc.example.gov.cn")
 	sys := backend.WithActor(ctx, backend.SystemActor("test"))
 	now := time.Now()
-	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
-		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
-	if _, err := demo.Seed(sys, st, demo.GenerateAt(demo.DefaultSeed, 300, now)); err != nil {
-		t.Fatal(err)
-	}
+	apptest.SeedDemo(t, m, 300, now)
 	for _, u := range []*backend.User{
 		{ID: "lead.reviewer", DisplayName: "市场监管审核", Role: backend.RoleReviewer, Departments: []string{"scjg"}},
 		{ID: "joint.reviewer", DisplayName: "应急审核", Role: backend.RoleReviewer, Departments: []string{"yjgl"}},

@@ -18,6 +18,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/blobfs"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
@@ -255,6 +256,14 @@ func (m *Main) build(ctx context.Context) error {
 	return nil
 }
 
+// DemoStores are the stores the demo county is seeded into.
+func (m *Main) DemoStores() demo.Stores {
+	return demo.Stores{
+		Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
+		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit,
+	}
+}
+
 // Bootstrap creates the first administrator on an empty store and prints
 // the password once when it was generated.
 func (m *Main) Bootstrap(ctx context.Context) error {
@@ -287,55 +296,40 @@ const UploadSweepInterval = 10 * time.Minute
 func (m *Main) Serve(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		t := time.NewTicker(PurgeInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := m.DB.PurgeExpired(ctx, m.Config.Now()); err != nil {
-					m.Config.Logger.Warn("purge expired records", "err", err)
-				} else if n > 0 {
-					m.Config.Logger.Info("purged expired records", "count", n)
-				}
-			}
-		}
-	}()
-	go func() {
-		t := time.NewTicker(UploadSweepInterval)
-		defer t.Stop()
-		for {
-			if n, err := m.Evidence.Sweep(ctx); err != nil && ctx.Err() == nil {
-				m.Config.Logger.Warn("drop expired uploads", "err", err)
-			} else if n > 0 {
-				m.Config.Logger.Info("dropped expired uploads", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	go func() {
-		t := time.NewTicker(SweepInterval)
-		defer t.Stop()
-		for {
-			if n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease); err != nil && ctx.Err() == nil {
-				m.Config.Logger.Warn("sweep the change feeds", "err", err)
-			} else if n > 0 {
-				m.Config.Logger.Info("wrote change-feed entries that a stopped write left behind", "tasks", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	go m.every(ctx, PurgeInterval, false, "purge expired records", "purged expired records", func(ctx context.Context) (int64, error) {
+		return m.DB.PurgeExpired(ctx, m.Config.Now())
+	})
+	go m.every(ctx, UploadSweepInterval, true, "drop expired uploads", "dropped expired uploads", func(ctx context.Context) (int64, error) {
+		n, err := m.Evidence.Sweep(ctx)
+		return int64(n), err
+	})
+	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries that a stopped write left behind", func(ctx context.Context) (int64, error) {
+		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
+		return int64(n), err
+	})
 	return m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second)
+}
+
+// every runs job every interval until ctx ends (at once first when now),
+// logging failures and, when it did something, how much.
+func (m *Main) every(ctx context.Context, interval time.Duration, now bool, what, done string, job func(context.Context) (int64, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if now {
+			if n, err := job(ctx); err != nil && ctx.Err() == nil {
+				m.Config.Logger.Warn(what, "err", err)
+			} else if n > 0 {
+				m.Config.Logger.Info(done, "count", n)
+			}
+		}
+		now = true
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the store and stops the embedded server.

@@ -85,12 +85,7 @@ func Run(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore) {
 			})
 		}
 		wg.Wait()
-		b, err := s.Open(ctx, hashOf(data[:1000]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, _ := io.ReadAll(b)
-		b.Close()
+		all := readBlob(t, s, hashOf(data[:1000]))
 		if !bytes.Equal(all, data[:1000]) {
 			t.Fatal("read back other bytes")
 		}
@@ -169,6 +164,21 @@ func stage(t *testing.T, s backend.EvidenceStore, id string, off int64, data []b
 	}
 }
 
+// readBlob reads blob sha whole.
+func readBlob(t *testing.T, s backend.BlobStore, sha string) []byte {
+	t.Helper()
+	b, err := s.Open(context.Background(), sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	all, err := io.ReadAll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
 func readStaged(t *testing.T, s backend.EvidenceStore, id string, size int64) []byte {
 	t.Helper()
 	r, err := s.OpenStaged(context.Background(), id, size)
@@ -203,12 +213,7 @@ func runStaging(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore,
 		if err := s.CommitStaged(ctx, id, sha, int64(len(data))); err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.Open(ctx, sha)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, _ := io.ReadAll(b)
-		b.Close()
+		all := readBlob(t, s, sha)
 		if !bytes.Equal(all, data) {
 			t.Fatalf("committed blob: %d bytes, not the %d staged", len(all), len(data))
 		}
@@ -234,12 +239,7 @@ func runStaging(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore,
 		if err := s.CommitStaged(ctx, id, hashOf(small), int64(len(small))); err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.Open(ctx, hashOf(small))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, _ := io.ReadAll(b)
-		b.Close()
+		all := readBlob(t, s, hashOf(small))
 		if !bytes.Equal(all, small) {
 			t.Fatal("the commit kept bytes an earlier attempt wrote past the end")
 		}
@@ -256,12 +256,7 @@ func runStaging(t *testing.T, newStore func(t *testing.T) backend.EvidenceStore,
 		if err := s.CommitStaged(ctx, id, hashOf(small), int64(len(small))); err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.Open(ctx, hashOf(small))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, _ := io.ReadAll(b)
-		b.Close()
+		all := readBlob(t, s, hashOf(small))
 		if !bytes.Equal(all, small) {
 			t.Fatal("the stored blob changed")
 		}

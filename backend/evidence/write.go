@@ -108,7 +108,7 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 		return nil, err
 	}
 	if req.Offset != u.Offset {
-		return u, backend.Errorf(backend.ECONFLICT, "the upload is at byte %d, not %d: resume from there", u.Offset, req.Offset)
+		return u, offsetMismatch(u, req.Offset)
 	}
 	if req.Length > u.Size-u.Offset {
 		return u, backend.Errorf(backend.EINVALID, "the body has %d bytes; the upload needs %d more", req.Length, u.Size-u.Offset)
@@ -129,7 +129,7 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 	now := s.Now()
 	if u.Offset != req.Offset { // it moved while we took the lock
 		s.unlock(u, holder)
-		return u, backend.Errorf(backend.ECONFLICT, "the upload is at byte %d, not %d: resume from there", u.Offset, req.Offset)
+		return u, offsetMismatch(u, req.Offset)
 	}
 	h := sha256.New()
 	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(u.HashState); err != nil {
@@ -148,6 +148,12 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 		return w.u, w.save(ctx, false)
 	}
 	return s.finish(ctx, w)
+}
+
+// offsetMismatch answers a write that does not start where the upload
+// stands (tus: 409, and the client asks with HEAD).
+func offsetMismatch(u *backend.Upload, off int64) error {
+	return backend.Errorf(backend.ECONFLICT, "the upload is at byte %d, not %d: resume from there", u.Offset, off)
 }
 
 func (s *Service) unlock(u *backend.Upload, holder string) {

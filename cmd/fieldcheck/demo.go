@@ -15,14 +15,7 @@ import (
 // seedDemo seeds the demo county into an empty store and prints the logins.
 // A store seeded by an earlier run is served as it is.
 func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) error {
-	stores := demo.Stores{
-		Departments: m.Stores.Departments,
-		Users:       m.Stores.Users,
-		Targets:     m.Stores.Targets,
-		Inspectors:  m.Stores.Inspectors,
-		Items:       m.Stores.Items,
-		Audit:       m.Audit,
-	}
+	stores := m.DemoStores()
 	county := demo.GenerateAt(demo.DefaultSeed, targets, time.Now())
 	empty, err := demo.IsEmpty(ctx, stores)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
@@ -32,20 +33,8 @@ func startServer(t *testing.T, targets int) (*app.Main, string) {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = m.DB.Database.Drop(context.Background())
-		m.Close()
-	})
-	mongotest.Adopt(t, m.DB)
-	st := demo.Stores{Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
-		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit}
-	if _, err := demo.Seed(backend.WithActor(ctx, backend.SystemActor("test")), st, demo.GenerateAt(demo.DefaultSeed, targets, time.Now())); err != nil {
-		t.Fatal(err)
-	}
+	m := apptest.Open(t, url)
+	apptest.SeedDemo(t, m, targets, time.Now())
 	if _, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now()); err != nil {
 		t.Fatal(err)
 	}
