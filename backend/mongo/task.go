@@ -57,14 +57,14 @@ func taskFilter(f backend.TaskFilter) bson.D {
 }
 
 func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
-	if f.TeamUser != "" && s.DB.indexed() {
+	if s.DB.indexed() {
 		return s.findTasksIndexed(ctx, f, p)
 	}
 	return findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
 }
 
 func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
-	if f.TeamUser != "" && s.DB.indexed() {
+	if s.DB.indexed() {
 		return s.scanTasksIndexed(ctx, f, fn)
 	}
 	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), fn)
@@ -81,8 +81,10 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	}
 	s.DB.tasks.put(ts...) // before the write: the index may hold more, never less
 	if err := insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false); err != nil {
+		// Some may be in: they keep their status as a write under way.
 		return err
 	}
+	s.DB.tasks.done(true, ts...)
 	_ = s.notify(ctx, ts...)
 	return nil
 }
@@ -93,9 +95,13 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 	t.FeedUsers, t.FeedPending = feedUsers(t.FeedUsers, t.TeamUsers), true
 	s.DB.tasks.put(t) // before the write: the index may hold more, never less
 	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
+			s.DB.tasks.done(false, t) // refused: it wrote nothing
+		}
 		t.Version, t.FeedUsers, t.FeedPending = expected, users, pending
 		return err
 	}
+	s.DB.tasks.done(true, t)
 	_ = s.notify(ctx, t)
 	return nil
 }

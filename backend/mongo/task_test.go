@@ -89,3 +89,44 @@ func TestTasksByLeadDepartment(t *testing.T) {
 		}
 	})
 }
+
+// TestTasksByStatusFollowWrites: a filter by status finds a task under its
+// status after every write, not under a status a refused write would have
+// given it, and a write under way never hides it (the embedded store's
+// index counts the status being written until the write is done).
+func TestTasksByStatusFollowWrites(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		tk := &backend.Task{ID: "t-1", LeadDepartment: "scjg", Departments: []string{"scjg"}, Status: backend.TaskSubmitted, TeamUsers: []string{"u"}, Items: []string{}}
+		if err := s.CreateTasks(ctx, []*backend.Task{tk}); err != nil {
+			t.Fatal(err)
+		}
+		has := func(st backend.TaskStatus) bool {
+			t.Helper()
+			var ids []string
+			if err := s.ScanTasks(ctx, backend.TaskFilter{Statuses: []backend.TaskStatus{st}}, func(x *backend.Task) error { ids = append(ids, x.ID); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return slices.Contains(ids, tk.ID)
+		}
+		if !has(backend.TaskSubmitted) || has(backend.TaskApproved) {
+			t.Fatal("a new submitted task is not (only) found as submitted")
+		}
+		stale := *tk
+		tk.Status = backend.TaskApproved
+		if err := s.UpdateTask(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		if has(backend.TaskSubmitted) || !has(backend.TaskApproved) {
+			t.Fatal("after approval the task is not (only) found as approved")
+		}
+		stale.Status = backend.TaskReturned // a write on the version before: refused
+		if err := s.UpdateTask(ctx, &stale); !backend.IsCode(err, backend.ECONFLICT) {
+			t.Fatalf("stale write: %v, want conflict", err)
+		}
+		if has(backend.TaskReturned) || !has(backend.TaskApproved) {
+			t.Fatal("a refused write moved the task in the status filter")
+		}
+	})
+}
