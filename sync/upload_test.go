@@ -347,6 +347,16 @@ func TestUploadRefusals(t *testing.T) {
 		if r[0].Status != fcsync.Rejected || r[0].Code != backend.ETOOLARGE {
 			t.Fatalf("a 26 MiB photo: %+v", r[0])
 		}
+		// The task quota counts what is declared already.
+		e.m.Sync.Evidence = backend.EvidenceLimits{TaskQuota: 10 << 20}
+		defer func() { e.m.Sync.Evidence = backend.EvidenceLimits{} }()
+		p.sync(200)
+		r = p.push(p.mutation(fcsync.EntityEvidence, task.ID, p.tasks[task.ID].Task.Version, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
+			ID: "over-quota", Type: backend.EvidenceVideo, SHA256: sha(big), Size: 10 << 20, ContentType: "video/mp4", CapturedAt: time.Now(),
+		}}}))
+		if r[0].Status != fcsync.Rejected || r[0].Code != backend.ETOOLARGE || !strings.Contains(r[0].Message, "at most 10 MiB") {
+			t.Fatalf("a file over the task quota: %+v", r[0])
+		}
 	})
 
 	p.declare(task.ID, "ok", backend.EvidencePhoto, photo, "")
@@ -365,6 +375,7 @@ func TestUploadRefusals(t *testing.T) {
 		{"ErrLengthNotDeclared", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": strconv.Itoa(len(photo) + 1), "Upload-Metadata": meta(task.ID, "ok")}, nil, http.StatusBadRequest},
 		{"ErrDeferredLength", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Defer-Length": "1", "Upload-Metadata": meta(task.ID, "ok")}, nil, http.StatusBadRequest},
 		{"ErrBadMetadata", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": "taskId !!!"}, nil, http.StatusBadRequest},
+		{"ErrFilenameTooLong", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": strconv.Itoa(len(photo)), "Upload-Metadata": meta(task.ID, "ok") + ",filename " + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 256)))}, nil, http.StatusBadRequest},
 		{"ErrNoSlot", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": meta(task.ID, "nope")}, nil, http.StatusNotFound},
 		{"ErrOtherTask", "POST", "/mobile/v1/uploads", map[string]string{"Upload-Length": "10", "Upload-Metadata": meta(otherTask(e, task).ID, "ok")}, nil, http.StatusNotFound},
 		{"ErrPatchContentType", "PATCH", url, map[string]string{"Upload-Offset": "0", "Content-Type": "image/jpeg"}, photo[:10], http.StatusUnsupportedMediaType},

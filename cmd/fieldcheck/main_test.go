@@ -83,6 +83,8 @@ func TestUsage(t *testing.T) {
 		{"ErrBadFlag", []string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
 		{"ErrMissingFile", []string{"import", "items", "/no/such/file.csv"}, 1, "no/such/file.csv"},
 		{"ErrBaseURL", []string{"serve", "--base-url", "ftp://fc.example.gov.cn"}, 1, "base URL"},
+		{"ErrEvidenceLimits", []string{"serve", "--evidence-limits", "selfie=1MiB"}, 2, "--evidence-limits"},
+		{"ErrUploadExpiry", []string{"serve", "--upload-expiry", "10s"}, 2, "--upload-expiry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
