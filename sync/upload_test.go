@@ -26,6 +26,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/blobfs"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
@@ -548,5 +549,70 @@ func TestUploadWritesPerLoginBounded(t *testing.T) {
 		if st := <-dones[i]; st != http.StatusNoContent {
 			t.Fatalf("held write %d: %d", i, st)
 		}
+	}
+}
+
+// benchStores are the two places evidence bytes go: the embedded store's
+// directory and GridFS (here on the test store's FerretDB, whose chunk
+// reads grow with what is stored: not a production setup).
+var benchStores = []struct {
+	name string
+	set  func(b *testing.B, e *env)
+}{
+	{"Directory", func(b *testing.B, e *env) { e.m.Evidence.Store = &blobfs.Store{Dir: b.TempDir()} }},
+	{"GridFSOnFerretDB", func(*testing.B, *env) {}},
+}
+
+// BenchmarkUploadPhoto: a 1 MB photo in one PATCH through the handler,
+// staged, checked and filed as the slot's evidence (its declaration and
+// the upload's creation are not timed).
+func BenchmarkUploadPhoto(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.name, func(b *testing.B) {
+			e := newEnv(b, 200)
+			bs.set(b, e)
+			task := e.visitTask()
+			p := e.phone(task.TeamUsers[0], "bench-phone-1")
+			photo := testJPEG(b, 1200, 900, 6)
+			b.SetBytes(int64(len(photo)))
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				img := append([]byte(nil), photo...)
+				img[len(img)-3] = byte(i) // other bytes each time (inside the JPEG's end)
+				slot := fmt.Sprint("bench-", i)
+				p.declare(task.ID, slot, backend.EvidencePhoto, img, "")
+				url := e.createUpload(p.token, task.ID, slot, len(img))
+				b.StartTimer()
+				if st, _, body := e.patch(p.token, url, 0, img); st != http.StatusNoContent {
+					b.Fatalf("patch: %d %s", st, body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDownloadPhoto: the same photo read back whole by a teammate.
+func BenchmarkDownloadPhoto(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.name, func(b *testing.B) {
+			e := newEnv(b, 200)
+			bs.set(b, e)
+			task := e.visitTask()
+			p := e.phone(task.TeamUsers[0], "bench-phone-1")
+			photo := testJPEG(b, 1200, 900, 7)
+			p.declare(task.ID, "photo", backend.EvidencePhoto, photo, "")
+			url := e.createUpload(p.token, task.ID, "photo", len(photo))
+			if st, _, body := e.patch(p.token, url, 0, photo); st != http.StatusNoContent {
+				b.Fatalf("patch: %d %s", st, body)
+			}
+			b.SetBytes(int64(len(photo)))
+			for b.Loop() {
+				if st, _, got := e.download("/mobile/v1/tasks/"+task.ID+"/evidence/photo", p.token, ""); st != 200 || len(got) != len(photo) {
+					b.Fatalf("download: %d, %d bytes", st, len(got))
+				}
+			}
+		})
 	}
 }
