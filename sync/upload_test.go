@@ -563,16 +563,22 @@ var benchStores = []struct {
 	{"GridFSOnFerretDB", func(*testing.B, *env) {}},
 }
 
+// benchUpload is a running fieldcheck whose evidence goes where set puts
+// it, a visit task and the phone of its first officer.
+func benchUpload(b *testing.B, set func(*testing.B, *env)) (*env, *backend.Task, *phone) {
+	e := newEnv(b, 200)
+	set(b, e)
+	task := e.visitTask()
+	return e, task, e.phone(task.TeamUsers[0], "bench-phone-1")
+}
+
 // BenchmarkUploadPhoto: a 1 MB photo in one PATCH through the handler,
 // staged, checked and filed as the slot's evidence (its declaration and
 // the upload's creation are not timed).
 func BenchmarkUploadPhoto(b *testing.B) {
 	for _, bs := range benchStores {
 		b.Run(bs.name, func(b *testing.B) {
-			e := newEnv(b, 200)
-			bs.set(b, e)
-			task := e.visitTask()
-			p := e.phone(task.TeamUsers[0], "bench-phone-1")
+			e, task, p := benchUpload(b, bs.set)
 			photo := testJPEG(b, 1200, 900, 6)
 			b.SetBytes(int64(len(photo)))
 			i := 0
@@ -597,10 +603,7 @@ func BenchmarkUploadPhoto(b *testing.B) {
 func BenchmarkDownloadPhoto(b *testing.B) {
 	for _, bs := range benchStores {
 		b.Run(bs.name, func(b *testing.B) {
-			e := newEnv(b, 200)
-			bs.set(b, e)
-			task := e.visitTask()
-			p := e.phone(task.TeamUsers[0], "bench-phone-1")
+			e, task, p := benchUpload(b, bs.set)
 			photo := testJPEG(b, 1200, 900, 7)
 			p.declare(task.ID, "photo", backend.EvidencePhoto, photo, "")
 			url := e.createUpload(p.token, task.ID, "photo", len(photo))
