@@ -191,18 +191,34 @@ func (p *AuditProblem) Error() string { return fmt.Sprintf("audit entry %d: %s",
 // Verify walks the whole log and returns the number of intact entries and,
 // when the chain is broken, the first bad entry.
 func (l *AuditLog) Verify(ctx context.Context) (int64, *AuditProblem, error) {
+	c, problem, err := l.Check(ctx)
+	return c.Entries, problem, err
+}
+
+// AuditCheck is what a walk of the log found intact: how many entries, and
+// the last of them. A chain can be cut short or rewritten and rechained by
+// someone who can write the store; the last entry's sequence number and
+// hash, compared with a copy kept elsewhere, show either.
+type AuditCheck struct {
+	Entries  int64     `json:"entries"`
+	LastSeq  int64     `json:"lastSeq"`
+	LastHash string    `json:"lastHash"`
+	LastTime time.Time `json:"lastTime"`
+}
+
+// Check is Verify that also returns the last intact entry.
+func (l *AuditLog) Check(ctx context.Context) (AuditCheck, *AuditProblem, error) {
 	var (
-		n       int64
-		prev    string
+		c       AuditCheck
 		problem *AuditProblem
 	)
 	errStop := fmt.Errorf("stop")
 	err := l.Store.ScanAudit(ctx, func(e *AuditEntry) error {
-		want := n + 1
+		want := c.Entries + 1
 		switch {
 		case e.Seq != want:
 			problem = &AuditProblem{Seq: want, Reason: fmt.Sprintf("missing (next stored entry is %d)", e.Seq)}
-		case e.PrevHash != prev:
+		case e.PrevHash != c.LastHash:
 			problem = &AuditProblem{Seq: e.Seq, Reason: "does not link to the entry before it (prevHash differs)"}
 		case e.ComputeHash() != e.Hash:
 			problem = &AuditProblem{Seq: e.Seq, Reason: "content was altered (hash does not match)"}
@@ -210,35 +226,52 @@ func (l *AuditLog) Verify(ctx context.Context) (int64, *AuditProblem, error) {
 		if problem != nil {
 			return errStop
 		}
-		n, prev = e.Seq, e.Hash
+		c = AuditCheck{Entries: e.Seq, LastSeq: e.Seq, LastHash: e.Hash, LastTime: e.Time}
 		return nil
 	})
 	if err != nil && err != errStop {
-		return n, nil, wrap("AuditLog.Verify", err)
+		return c, nil, wrap("AuditLog.Verify", err)
 	}
 	if problem != nil {
-		return n, problem, nil
+		return c, problem, nil
 	}
+	n := c.Entries
 	head, err := l.Store.FindAuditHead(ctx)
 	if err != nil {
-		return n, nil, wrap("AuditLog.Verify", err)
+		return c, nil, wrap("AuditLog.Verify", err)
 	}
 	// The head may lag by entries appended by an instance that died before
 	// advancing it, never lead: a head past the last entry means entries at
 	// the end were deleted.
 	if head.Seq > n {
-		return n, &AuditProblem{Seq: n + 1, Reason: fmt.Sprintf("missing: the log head records %d entries, only %d are stored", head.Seq, n)}, nil
+		return c, &AuditProblem{Seq: n + 1, Reason: fmt.Sprintf("missing: the log head records %d entries, only %d are stored", head.Seq, n)}, nil
 	}
 	if head.Seq > 0 && head.Seq <= n {
 		e, err := l.Store.FindAuditEntry(ctx, head.Seq)
 		if err != nil {
-			return n, nil, wrap("AuditLog.Verify", err)
+			return c, nil, wrap("AuditLog.Verify", err)
 		}
 		if e.Hash != head.Hash {
-			return n, &AuditProblem{Seq: head.Seq, Reason: "differs from the hash recorded in the log head"}, nil
+			return c, &AuditProblem{Seq: head.Seq, Reason: "differs from the hash recorded in the log head"}, nil
 		}
 	}
-	return n, nil, nil
+	return c, nil, nil
+}
+
+// CheckEntry reports whether entry seq is stored with hash: a head recorded
+// earlier (by `audit verify`, on paper, in another system) still stands.
+func (l *AuditLog) CheckEntry(ctx context.Context, seq int64, hash string) (*AuditProblem, error) {
+	e, err := l.Store.FindAuditEntry(ctx, seq)
+	if IsCode(err, ENOTFOUND) {
+		return &AuditProblem{Seq: seq, Reason: "missing: an entry recorded earlier is no longer stored (the log was cut short)"}, nil
+	}
+	if err != nil {
+		return nil, wrap("AuditLog.CheckEntry", err)
+	}
+	if e.Hash != hash {
+		return &AuditProblem{Seq: seq, Reason: "its hash differs from the one recorded earlier (the log was rewritten)"}, nil
+	}
+	return nil, nil
 }
 
 // Entries returns the newest entries about one object. Only administrators

@@ -27,11 +27,11 @@ const testPassword = "correct-horse-battery"
 // env is a fully wired fieldcheck on a fresh database of the test store,
 // with two departments and a user of each role.
 type env struct {
-	t *testing.T
+	t testing.TB
 	m *app.Main
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	m := apptest.Open(t, "")
@@ -61,7 +61,7 @@ type response struct {
 	Header http.Header
 }
 
-func (r *response) json(t *testing.T, v any) {
+func (r *response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -74,7 +74,7 @@ func (e *env) do(method, url, token, contentType string, body io.Reader) *respon
 }
 
 // doT runs one request through the app in process and reports failures on t.
-func (e *env) doT(t *testing.T, method, url, token, contentType string, body io.Reader) *response {
+func (e *env) doT(t testing.TB, method, url, token, contentType string, body io.Reader) *response {
 	t.Helper()
 	req := httptest.NewRequest(method, url, body)
 	if contentType != "" {

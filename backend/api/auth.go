@@ -15,13 +15,6 @@ type refreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-// withClientAddr records the client's address for throttling and the audit
-// log, for every request, authenticated or not.
-func withClientAddr(c *fiber.Ctx) error {
-	c.SetUserContext(auth.WithClientAddr(c.UserContext(), c.IP()))
-	return c.Next()
-}
-
 func (s *Server) registerAuthRoutes() {
 	s.Add(Route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; throttled per account and per address", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},

@@ -146,6 +146,7 @@ func (s *Server) registerCodeRoutes() {
 				return err
 			}
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			c.Set(fiber.HeaderContentSecurityPolicy, PageCSP)
 			return c.Send(buf.Bytes())
 		}})
 	s.Add(Route{Method: "GET", Path: "/api/v1/enterprise-codes/zip", Summary: "A streamed ZIP of licence codes (one PNG per enterprise) for batch printing", Tag: "codes", Auth: true,

@@ -147,8 +147,8 @@ func PageRequest(c *fiber.Ctx) (backend.PageRequest, error) {
 	p := backend.PageRequest{After: c.Query("after")}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil {
-			return p, backend.Errorf(backend.EINVALID, "limit must be a number")
+		if err != nil || n < 1 || n > backend.MaxPageLimit {
+			return p, backend.Errorf(backend.EINVALID, "limit must be a number from 1 to %d", backend.MaxPageLimit)
 		}
 		p.Limit = n
 	}

@@ -58,6 +58,7 @@ type Server struct {
 	// streamed lists the requests (method and path prefix) whose handlers
 	// read their bodies as streams, beyond MaxBodyBytes (uploads).
 	streamed []streamedRoute
+	proxies  ProxySet
 
 	app    *fiber.App
 	routes []Route
@@ -85,14 +86,24 @@ func (s *Server) App() *fiber.App {
 		// memory; boundBody holds every other body to MaxBodyBytes.
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
+		// Every string Fiber hands out (c.Params, c.Query, c.Get, c.Body)
+		// is a copy, not a view of a request buffer that fasthttp reuses:
+		// an id from the path once became a key of the in-memory target
+		// index and changed under it. Measured on an authenticated target
+		// read (BenchmarkTargetGet, docs/benchmarks.md): within the noise.
+		Immutable: true,
 	}
-	if len(s.TrustedProxies) > 0 {
-		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = s.TrustedProxies
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	// Fiber's own proxy support (c.IP()) returns the client's first
+	// X-Forwarded-For hop as it was written: withClientAddr replaces it.
+	proxies, err := ParseTrustedProxies(s.TrustedProxies)
+	if err != nil {
+		// Checked where the configuration is read (app.Open); a Server
+		// built by hand with a bad list trusts nobody.
+		s.Logger.Error("ignoring the trusted proxies", "err", err)
 	}
+	s.proxies = proxies
 	app := fiber.New(cfg)
-	app.Use(s.recoverPanic, securityHeaders, withClientAddr, s.boundBody)
+	app.Use(s.recoverPanic, securityHeaders, s.withClientAddr, s.boundBody, s.checkText)
 	s.app = app
 	s.registerRoutes()
 	app.Use(func(c *fiber.Ctx) error {
@@ -186,18 +197,32 @@ func (s *Server) StreamBody(method, prefix string) {
 	s.streamed = append(s.streamed, streamedRoute{method, prefix})
 }
 
+func (s *Server) isStreamed(c *fiber.Ctx) bool {
+	for _, r := range s.streamed {
+		if c.Method() == r.method && strings.HasPrefix(c.Path(), r.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // boundBody reads a request body of up to MaxBodyBytes into memory for the
 // handlers that decode it, and refuses a larger one. (With streamed
 // bodies, the server itself no longer refuses them.)
 func (s *Server) boundBody(c *fiber.Ctx) error {
 	req := c.Request()
+	// Fiber's c.Body() inflates a body by its Content-Encoding without a
+	// bound: a 1 MiB gzip of zeros would become a gigabyte after the size
+	// check. No client of ours compresses what it sends.
+	if enc := strings.TrimSpace(string(req.Header.ContentEncoding())); enc != "" && !strings.EqualFold(enc, "identity") {
+		c.Context().SetConnectionClose()
+		return &fiber.Error{Code: fiber.StatusBadRequest, Message: "compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed"}
+	}
 	if !req.IsBodyStream() {
 		return c.Next()
 	}
-	for _, r := range s.streamed {
-		if c.Method() == r.method && strings.HasPrefix(c.Path(), r.prefix) {
-			return c.Next()
-		}
+	if s.isStreamed(c) {
+		return c.Next()
 	}
 	tooLarge := func() error {
 		c.Context().SetConnectionClose() // the rest of the body is not read

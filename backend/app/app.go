@@ -116,6 +116,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if _, err := api.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	m := &Main{Config: cfg}
 	uri := cfg.MongoURI
 	if uri == "" {

@@ -189,6 +189,87 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 }
 
+// Someone with database access can cut the chain short (deleting the newest
+// entries and moving the head back) or rewrite an entry and recompute the
+// chain after it: the log is then intact in itself. The head that verify
+// printed earlier, given back with --expect, catches both.
+func TestAuditVerifyExpectHead(t *testing.T) {
+	ctx := context.Background()
+	c := newCLI(t)
+	m := c.open()
+	sys := backend.WithActor(ctx, backend.SystemActor("test"))
+	for _, id := range []string{"a1", "a2", "a3", "a4", "a5"} {
+		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := c.run("", "audit", "verify")
+	i := strings.Index(out, "--expect ")
+	if code != 0 || !strings.Contains(out, "head: entry 5, hash ") || i < 0 {
+		t.Fatalf("verify: exit %d out %q; want the head printed", code, out)
+	}
+	expect := strings.TrimSpace(out[i+len("--expect "):])
+	if _, _, code := c.run("", "audit", "verify", "--expect", expect); code != 0 {
+		t.Fatalf("verify --expect %s on the untouched log: exit %d", expect, code)
+	}
+	for _, bad := range []string{"5", "x:" + strings.Repeat("a", 64), "5:abc", "0:" + strings.Repeat("a", 64)} {
+		if _, stderr, code := c.run("", "audit", "verify", "--expect", bad); code != 2 || !strings.Contains(stderr, "SEQ:HASH") {
+			t.Fatalf("--expect %q: exit %d err %q, want a usage error", bad, code, stderr)
+		}
+	}
+	audit := m.DB.Database.Collection("audit")
+	head := m.DB.Database.Collection("audit_head")
+	entry := func(seq int64) *backend.AuditEntry {
+		e, err := m.Stores.Audit.FindAuditEntry(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	setHead := func(e *backend.AuditEntry) {
+		if _, err := head.UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: e.Seq}, {Key: "hash", Value: e.Hash}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("ErrRewrittenAndRechained", func(t *testing.T) {
+		prev := entry(1).Hash
+		for seq := int64(2); seq <= 5; seq++ {
+			e := entry(seq)
+			if seq == 2 {
+				e.Actor = "somebody-else"
+			}
+			e.PrevHash = prev
+			e.Hash = e.ComputeHash()
+			prev = e.Hash
+			if _, err := audit.UpdateOne(ctx, bson.D{{Key: "seq", Value: seq}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: e.Actor}, {Key: "prevHash", Value: e.PrevHash}, {Key: "hash", Value: e.Hash}}}}); err != nil {
+				t.Fatal(err)
+			}
+			if seq == 5 {
+				setHead(e)
+			}
+		}
+		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || strings.Contains(out, expect) {
+			t.Fatalf("rechained log: exit %d out %q err %q; want it intact in itself with another head", code, out, stderr)
+		}
+		if _, stderr, code := c.run("", "audit", "verify", "--expect", expect); code != 1 || !strings.Contains(stderr, "rewritten") {
+			t.Fatalf("rechained log with --expect: exit %d err %q, want exit 1 saying it was rewritten", code, stderr)
+		}
+	})
+	t.Run("ErrCutShort", func(t *testing.T) {
+		if _, err := audit.DeleteMany(ctx, bson.D{{Key: "seq", Value: bson.D{{Key: "$gte", Value: int64(4)}}}}); err != nil {
+			t.Fatal(err)
+		}
+		setHead(entry(3))
+		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || !strings.Contains(out, "head: entry 3") {
+			t.Fatalf("cut log: exit %d out %q err %q; want it intact in itself, head 3", code, out, stderr)
+		}
+		if _, stderr, code := c.run("", "audit", "verify", "--expect", expect); code != 1 || !strings.Contains(stderr, "cut short") {
+			t.Fatalf("cut log with --expect: exit %d err %q, want exit 1 saying it was cut short", code, stderr)
+		}
+	})
+}
+
 // TestServeGracefulShutdown starts the server on the embedded store, makes a
 // request, cancels as SIGTERM would and expects a clean return.
 func TestServeGracefulShutdown(t *testing.T) {

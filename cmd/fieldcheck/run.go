@@ -39,7 +39,7 @@ Server flags:
   --addr HOST:PORT   listen address (default 127.0.0.1:8080)
   --base-url URL     public URL printed in QR codes, e.g. https://fc.example.gov.cn
                      (or FIELDCHECK_BASE_URL; default http://ADDR)
-  --trusted-proxy IP reverse proxy whose X-Forwarded-For is trusted (repeatable)
+  --trusted-proxy IP reverse proxy (address or prefix) whose X-Forwarded-For is trusted (repeatable)
   --evidence-limits L
                      size caps per kind of evidence and the quota per task, e.g.
                      photo=25MiB,video=500MiB,audio=100MiB,document=50MiB,

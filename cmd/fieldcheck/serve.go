@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 
+	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 )
 
@@ -42,6 +43,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	cfg := sf.config()
 	cfg.Addr = *addr
 	cfg.BaseURL = *baseURL
+	if _, err := api.ParseTrustedProxies(proxies); err != nil {
+		return usageError("--trusted-proxy: %s", err)
+	}
 	cfg.TrustedProxies = proxies
 	if cfg.Evidence, err = backend.ParseEvidenceLimits(*limits); err != nil {
 		return usageError("--evidence-limits: %s", backend.ErrorMessage(err))
