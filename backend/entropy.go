@@ -62,6 +62,22 @@ type EntropyKind struct {
 // round) rather than a lottery (identified by issue and date).
 func (k *EntropyKind) Beacon() bool { return k.Period > 0 }
 
+// FirstRoundFrom returns the first round of a beacon published at t or
+// later (0 for a lottery).
+func (k *EntropyKind) FirstRoundFrom(t time.Time) int64 {
+	if !k.Beacon() {
+		return 0
+	}
+	elapsed := t.Unix() - k.Genesis
+	if t.Nanosecond() > 0 {
+		elapsed++
+	}
+	if elapsed <= 0 {
+		return 1
+	}
+	return (elapsed+k.Period-1)/k.Period + 1
+}
+
 // Identifier describes how a source of this kind is named.
 func (k *EntropyKind) Identifier() string {
 	if k.Beacon() {

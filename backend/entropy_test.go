@@ -79,6 +79,37 @@ func TestEntropyResultAt(t *testing.T) {
 	}
 }
 
+func TestFirstRoundFrom(t *testing.T) {
+	k, _ := backend.LookupEntropyKind("drand-quicknet")
+	round1 := time.Unix(k.Genesis, 0)
+	tests := []struct {
+		name string
+		at   time.Time
+		want int64
+	}{
+		{"BeforeGenesis", round1.Add(-time.Hour), 1},
+		{"AtGenesis", round1, 1},
+		{"JustAfterGenesis", round1.Add(time.Nanosecond), 2},
+		{"AtRound2", round1.Add(3 * time.Second), 2},
+		{"BetweenRounds", time.Date(2026, 4, 19, 23, 59, 58, 0, time.UTC), 27946612},
+		{"AtRound27946612", time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC), 27946612},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := k.FirstRoundFrom(tt.at)
+			if got != tt.want {
+				t.Fatalf("FirstRoundFrom(%s)=%d, want %d", tt.at, got, tt.want)
+			}
+			if at := (&backend.EntropySource{Source: k.Code, Round: got}).ResultAt(); at.Before(tt.at) {
+				t.Fatalf("round %d is published at %s, before %s", got, at, tt.at)
+			}
+		})
+	}
+	if lottery, _ := backend.LookupEntropyKind("fc-3d"); lottery.FirstRoundFrom(round1) != 0 {
+		t.Fatal("a lottery has rounds")
+	}
+}
+
 func TestEntropyCheckFuture(t *testing.T) {
 	src := backend.EntropySource{Source: "fc-3d", Issue: "2026124", Date: "2026-05-04"}
 	result := src.ResultAt()
