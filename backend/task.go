@@ -157,10 +157,12 @@ type Draw struct {
 	Redraw     bool     `json:"redraw" bson:"redraw"`
 	Reason     string   `json:"reason,omitempty" bson:"reason,omitempty"`
 	Supersedes []string `json:"supersedes,omitempty" bson:"supersedes,omitempty"`
-	// SupersededBy names the draw of a later version that replaced this
-	// one: its open tasks were cancelled and its selections no longer count
-	// toward the annual cap.
-	SupersededBy string    `json:"supersededBy,omitempty" bson:"supersededBy,omitempty"`
+	// SupersededBy names the draw that replaced this one: its open tasks
+	// were cancelled and its selections no longer count toward the annual
+	// cap. It is not stored but derived from the later draw's Supersedes
+	// (or, for the redraws of one version made before a version was drawn
+	// once, from the next number) when the public plan lists its draws.
+	SupersededBy string    `json:"supersededBy,omitempty" bson:"-"`
 	DrawnBy      string    `json:"drawnBy" bson:"drawnBy"`
 	DrawnAt      time.Time `json:"drawnAt" bson:"drawnAt"`
 	Selected     int       `json:"selected" bson:"selected"`

@@ -176,9 +176,6 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 		if err := s.Draws.RemoveSelections(ctx, id); err != nil {
 			return nil, err
 		}
-		if err := s.markSuperseded(ctx, id, d.ID); err != nil {
-			return nil, err
-		}
 	}
 	year := p.Year
 	var sel []*backend.Selection
@@ -231,10 +228,13 @@ func (s *Service) drawsOfVersion(ctx context.Context, planID string, version int
 }
 
 // earlierDraws returns every stored draw of the plan's earlier versions and
-// those still in force: the last draw of each earlier version, unless a
-// later version's draw superseded it. (The earlier draws of a version drawn
-// several times were superseded by its last one.)
+// those still in force: the last draw of each earlier version, unless the
+// draw of a later one supersedes it. (The earlier draws of a version drawn
+// several times, before a version was drawn once, were superseded by its
+// last.) A draw's Supersedes is the one record of what it replaced.
 func (s *Service) earlierDraws(ctx context.Context, p *backend.Plan) (all, live []string, err error) {
+	superseded := map[string]bool{}
+	var last []string
 	for v := 1; v < p.PublicVersion; v++ {
 		ids, err := s.drawsOfVersion(ctx, p.ID, v)
 		if err != nil {
@@ -244,36 +244,22 @@ func (s *Service) earlierDraws(ctx context.Context, p *backend.Plan) (all, live 
 			continue
 		}
 		all = append(all, ids...)
-		last, err := s.Draws.FindDrawByID(ctx, ids[len(ids)-1])
+		d, err := s.Draws.FindDrawByID(ctx, ids[len(ids)-1])
 		if err != nil {
 			return nil, nil, err
 		}
-		if last.SupersededBy == "" {
-			live = append(live, last.ID)
+		for _, id := range d.Supersedes {
+			superseded[id] = true
+		}
+		last = append(last, d.ID)
+	}
+	for _, id := range last {
+		if !superseded[id] {
+			live = append(live, id)
 		}
 	}
 	return all, live, nil
 }
-
-// markSuperseded records on draw id that draw by replaced it, re-reading
-// it when a replacement changed it meanwhile.
-func (s *Service) markSuperseded(ctx context.Context, id, by string) error {
-	for range maxDrawRetries {
-		d, err := s.Draws.FindDrawByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		d.SupersededBy = by
-		err = s.Draws.UpdateDraw(ctx, d)
-		if !backend.IsCode(err, backend.ECONFLICT) {
-			return err
-		}
-	}
-	return backend.Errorf(backend.EUNAVAILABLE, "draw %s is changing too often; try again", id)
-}
-
-// maxDrawRetries bounds how often markSuperseded re-reads a draw.
-const maxDrawRetries = 8
 
 // supersededTasks returns the open tasks of the superseded draws, refusing
 // the draw once any of them has gone past acceptance: field work has begun.
