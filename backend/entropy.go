@@ -129,17 +129,37 @@ var entropyKinds = []*EntropyKind{
 		valid: lowerHex(64)},
 }
 
-// EntropyKinds returns the supported sources, in table order.
-func EntropyKinds() []*EntropyKind { return slices.Clone(entropyKinds) }
+// EntropyKinds returns (copies of) the supported sources, in table order.
+func EntropyKinds() []*EntropyKind {
+	out := make([]*EntropyKind, len(entropyKinds))
+	for i, k := range entropyKinds {
+		out[i] = k.clone()
+	}
+	return out
+}
 
-// LookupEntropyKind returns the kind with the given code.
+func (k *EntropyKind) clone() *EntropyKind {
+	c := *k
+	c.Weekdays = slices.Clone(k.Weekdays)
+	return &c
+}
+
+// LookupEntropyKind returns (a copy of) the kind with the given code.
 func LookupEntropyKind(code string) (*EntropyKind, bool) {
+	k := lookupKind(code)
+	if k == nil {
+		return nil, false
+	}
+	return k.clone(), true
+}
+
+func lookupKind(code string) *EntropyKind {
 	for _, k := range entropyKinds {
 		if k.Code == code {
-			return k, true
+			return k
 		}
 	}
-	return nil, false
+	return nil
 }
 
 // EntropyCodes lists the codes of the supported sources, for messages.
@@ -199,8 +219,8 @@ func (s *EntropySource) Validate() error {
 // ResultAt returns when the source's result becomes public. It assumes a
 // valid source.
 func (s *EntropySource) ResultAt() time.Time {
-	k, ok := LookupEntropyKind(s.Source)
-	if !ok {
+	k := lookupKind(s.Source)
+	if k == nil {
 		return time.Time{}
 	}
 	if k.Beacon() {
@@ -229,8 +249,8 @@ func (s *EntropySource) CheckFuture(now time.Time) error {
 // String names the source as the public entropy starts:
 // "福彩3D 第2026123期 2026-05-04", "drand quicknet 随机信标 第27946612轮".
 func (s *EntropySource) String() string {
-	k, ok := LookupEntropyKind(s.Source)
-	if !ok {
+	k := lookupKind(s.Source)
+	if k == nil {
 		return strconv.Quote(s.Source)
 	}
 	if k.Beacon() {
