@@ -213,16 +213,16 @@ func createOfficer(ctx context.Context, admin *office, dept, region string, expi
 
 // The provisioning plan's entropy source is a drand quicknet round
 // provisionBeaconLead ahead (rounds come every 3 s), so that the server's
-// publication comes before it and the draw waits little. The value fieldsim
-// enters is synthetic, made up from the run's tag, not the round's real
-// randomness: fieldsim needs no network beyond the server, and the server
-// cannot tell (anyone checking the record against the beacon could).
+// publication comes before it and the draw waits little; the draw is sent
+// provisionClockSlack after the round, for a server whose clock lags a
+// little. The value fieldsim enters is synthetic, made up from the run's
+// tag, not the round's real randomness: fieldsim needs no network beyond
+// the server, and the server cannot tell (anyone checking the record
+// against the beacon could).
 const (
 	provisionBeacon     = "drand-quicknet"
 	provisionBeaconLead = 2 * time.Second
-	// provisionDrawWait bounds how long the draw is retried while the
-	// server, whose clock may lag fieldsim's, says the round is not out.
-	provisionDrawWait = 30 * time.Second
+	provisionClockSlack = time.Second
 )
 
 func syntheticBeaconValue(tag string) string {
@@ -230,24 +230,12 @@ func syntheticBeaconValue(tag string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// drawWhenOut waits until the source's result time and draws with value,
-// retrying while the server answers that the result is not out yet.
+// drawWhenOut waits until the source's result is out and draws with value.
 func drawWhenOut(ctx context.Context, manager *office, path string, src *backend.EntropySource, value string, res any) error {
-	until := src.ResultAt().Add(provisionDrawWait)
-	if err := sleepCtx(ctx, time.Until(src.ResultAt())); err != nil {
+	if err := sleepCtx(ctx, time.Until(src.ResultAt().Add(provisionClockSlack))); err != nil {
 		return err
 	}
-	for {
-		err := sendJSON(ctx, manager, http.MethodPost, path+"/draws", map[string]string{"value": value}, res)
-		var se *statusError
-		early := errors.As(err, &se) && se.status == http.StatusBadRequest && strings.Contains(se.body, "draw after that time")
-		if !early || time.Now().After(until) {
-			return err
-		}
-		if err := sleepCtx(ctx, time.Second); err != nil {
-			return err
-		}
-	}
+	return sendJSON(ctx, manager, http.MethodPost, path+"/draws", map[string]string{"value": value}, res)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
