@@ -316,7 +316,7 @@ func (s *Service) PublishPlan(ctx context.Context, id string, version int64, src
 func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string, src *backend.EntropySource) error {
 	a := actorOf(ctx)
 	if src == nil {
-		return backend.Errorf(backend.EINVALID, "a publication declares the entropy source of the draw: the future public random event whose result the draw will take (entropySource, e.g. {\"source\": \"fc-3d\", \"issue\": \"2026123\", \"date\": \"2026-05-04\"}; supported sources: %s)", backend.EntropyCodes())
+		return backend.Errorf(backend.EINVALID, "a publication declares the entropy source of the draw: the future public random event whose result the draw will take (entropySource, e.g. {\"source\": \"fc-3d\", \"issue\": \"2026124\", \"date\": \"2026-05-04\"}; supported sources: %s)", backend.EntropyCodes())
 	}
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	if err := src.CheckFuture(now); err != nil {
