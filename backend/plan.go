@@ -80,11 +80,18 @@ type Plan struct {
 	PublicVersion int        `json:"publicVersion" bson:"publicVersion"` // 0 until published
 	Commitment    string     `json:"commitment,omitempty" bson:"commitment,omitempty"`
 	PublishedAt   *time.Time `json:"publishedAt,omitempty" bson:"publishedAt,omitempty"`
-	Draws         []string   `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
-	CreatedBy     string     `json:"createdBy,omitempty" bson:"createdBy"`
-	Version       int64      `json:"version" bson:"version"`
-	CreatedAt     time.Time  `json:"createdAt" bson:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt" bson:"updatedAt"`
+	// EntropySource is the public random event declared with the current
+	// public version; its draw takes that event's result. EntropyResultAt
+	// is when the result becomes public: the draw waits for it. Plans
+	// published before sources were declared have neither and cannot be
+	// drawn until a new version declares one.
+	EntropySource   *EntropySource `json:"entropySource,omitempty" bson:"entropySource,omitempty"`
+	EntropyResultAt *time.Time     `json:"entropyResultAt,omitempty" bson:"entropyResultAt,omitempty"`
+	Draws           []string       `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
+	CreatedBy       string         `json:"createdBy,omitempty" bson:"createdBy"`
+	Version         int64          `json:"version" bson:"version"`
+	CreatedAt       time.Time      `json:"createdAt" bson:"createdAt"`
+	UpdatedAt       time.Time      `json:"updatedAt" bson:"updatedAt"`
 }
 
 // Joint reports whether the plan spans several departments.
@@ -298,17 +305,20 @@ func hasDuplicate(list []string) bool {
 }
 
 // PlanVersion is a published version of a plan: what the public saw, with
-// the commitment to that version's secret. Every change after publication
-// makes a new one, with the reason.
+// the commitment to that version's secret and the entropy source its draw
+// will take. Every change after publication makes a new one, with the
+// reason; drawing a new version is how a drawn plan is redrawn.
 type PlanVersion struct {
-	ID          string    `json:"-" bson:"_id"` // "<planId>@<version>"
-	PlanID      string    `json:"planId" bson:"planId"`
-	Version     int       `json:"version" bson:"version"`
-	Plan        Plan      `json:"plan" bson:"plan"`
-	Commitment  string    `json:"commitment" bson:"commitment"`
-	Reason      string    `json:"reason,omitempty" bson:"reason,omitempty"`
-	PublishedBy string    `json:"publishedBy" bson:"publishedBy"`
-	PublishedAt time.Time `json:"publishedAt" bson:"publishedAt"`
+	ID              string         `json:"-" bson:"_id"` // "<planId>@<version>"
+	PlanID          string         `json:"planId" bson:"planId"`
+	Version         int            `json:"version" bson:"version"`
+	Plan            Plan           `json:"plan" bson:"plan"`
+	Commitment      string         `json:"commitment" bson:"commitment"`
+	EntropySource   *EntropySource `json:"entropySource,omitempty" bson:"entropySource,omitempty"` // nil for versions published before sources were declared
+	EntropyResultAt *time.Time     `json:"entropyResultAt,omitempty" bson:"entropyResultAt,omitempty"`
+	Reason          string         `json:"reason,omitempty" bson:"reason,omitempty"`
+	PublishedBy     string         `json:"publishedBy" bson:"publishedBy"`
+	PublishedAt     time.Time      `json:"publishedAt" bson:"publishedAt"`
 }
 
 // PlanSecret is the secret behind a version's commitment. It stays in the

@@ -146,19 +146,30 @@ type TaskStore interface {
 // Draw is the stored metadata of one draw; the public record itself is
 // kept by DrawStore as JSON.
 type Draw struct {
-	ID          string    `json:"id" bson:"_id"`
-	PlanID      string    `json:"planId" bson:"planId"`
-	PlanVersion int       `json:"planVersion" bson:"planVersion"`
-	Number      int       `json:"number" bson:"number"` // 1 for the first draw of the version, 2.. for redraws
-	Redraw      bool      `json:"redraw" bson:"redraw"`
-	Reason      string    `json:"reason,omitempty" bson:"reason,omitempty"`
-	DrawnBy     string    `json:"drawnBy" bson:"drawnBy"`
-	DrawnAt     time.Time `json:"drawnAt" bson:"drawnAt"`
-	Selected    int       `json:"selected" bson:"selected"`
-	Unassigned  int       `json:"unassigned" bson:"unassigned"`
-	RecordSHA   string    `json:"recordSha256" bson:"recordSha256"`
-	RecordBytes int       `json:"recordBytes" bson:"recordBytes"`
-	Version     int64     `json:"version" bson:"version"`
+	ID          string `json:"id" bson:"_id"`
+	PlanID      string `json:"planId" bson:"planId"`
+	PlanVersion int    `json:"planVersion" bson:"planVersion"`
+	// Number is 1: a version is drawn once. Draws stored before that rule
+	// may have numbers 2.. for redraws of the same version.
+	Number int `json:"number" bson:"number"`
+	// Redraw is set when the draw supersedes the draws of earlier versions
+	// (Supersedes), Reason being the reason published with its version.
+	Redraw     bool     `json:"redraw" bson:"redraw"`
+	Reason     string   `json:"reason,omitempty" bson:"reason,omitempty"`
+	Supersedes []string `json:"supersedes,omitempty" bson:"supersedes,omitempty"`
+	// SupersededBy names the draw that replaced this one: its open tasks
+	// were cancelled and its selections no longer count toward the annual
+	// cap. It is not stored but derived from the later draw's Supersedes
+	// (or, for the redraws of one version made before a version was drawn
+	// once, from the next number) when the public plan lists its draws.
+	SupersededBy string    `json:"supersededBy,omitempty" bson:"-"`
+	DrawnBy      string    `json:"drawnBy" bson:"drawnBy"`
+	DrawnAt      time.Time `json:"drawnAt" bson:"drawnAt"`
+	Selected     int       `json:"selected" bson:"selected"`
+	Unassigned   int       `json:"unassigned" bson:"unassigned"`
+	RecordSHA    string    `json:"recordSha256" bson:"recordSha256"`
+	RecordBytes  int       `json:"recordBytes" bson:"recordBytes"`
+	Version      int64     `json:"version" bson:"version"`
 }
 
 // Selection marks a target as drawn for an item in a calendar year: the

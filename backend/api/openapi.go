@@ -98,6 +98,10 @@ func (b *schemaBuilder) object(t reflect.Type) map[string]any {
 			// enum:"a,b,c" lists the values a string field takes.
 			prop = map[string]any{"type": "string", "enum": strings.Split(values, ",")}
 		}
+		if doc := f.Tag.Get("doc"); doc != "" {
+			// doc:"..." describes a field whose meaning its name and type do not tell.
+			prop["description"] = doc
+		}
 		props[name] = prop
 		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 			required = append(required, name)

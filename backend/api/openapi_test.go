@@ -100,3 +100,39 @@ func TestOpenAPIEnums(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIDrawRequests: the requests that publish and draw a plan
+// describe the entropy source and the value (doc tags), and the source's
+// codes are listed.
+func TestOpenAPIDrawRequests(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/api/v1/openapi.json", "", "", nil)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Description string   `json:"description"`
+					Enum        []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	r.json(t, &doc)
+	for _, c := range []struct{ schema, field, want string }{
+		{"DrawRequest", "value", "canonical form"},
+		{"DrawRequest", "redraw", "drawn once"},
+		{"PublishRequest", "entropySource", "future public random event"},
+		{"PlanUpdateRequest", "entropySource", "future public random event"},
+		{"EntropySource", "issue", "期号"},
+	} {
+		if got := doc.Components.Schemas[c.schema].Properties[c.field].Description; !strings.Contains(got, c.want) {
+			t.Errorf("%s.%s description %q lacks %q", c.schema, c.field, got, c.want)
+		}
+	}
+	if enum := doc.Components.Schemas["EntropySource"].Properties["source"].Enum; !slices.Contains(enum, "drand-quicknet") {
+		t.Errorf("EntropySource.source enum %v", enum)
+	}
+	if _, ok := doc.Components.Schemas["DrawRequest"].Properties["publicEntropy"]; ok {
+		t.Error("DrawRequest still takes publicEntropy")
+	}
+}

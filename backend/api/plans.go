@@ -12,11 +12,14 @@ import (
 type planUpdateRequest struct {
 	Plan backend.Plan `json:"plan"`
 	// Reason is required once the plan is public: it is published with the new version.
-	Reason string `json:"reason"`
+	Reason string `json:"reason" doc:"required once the plan is public: published with the new version"`
+	// EntropySource is required once the plan is public, refused for a draft.
+	EntropySource *backend.EntropySource `json:"entropySource,omitempty" doc:"required once the plan is public (refused for a draft): the future public random event whose result the new version's draw takes; its result must come after this request"`
 }
 
 type publishRequest struct {
-	Version int64 `json:"version"` // the plan's version as read
+	Version       int64                  `json:"version" doc:"the plan's version as read; 0 skips the check"`
+	EntropySource *backend.EntropySource `json:"entropySource" doc:"required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year"`
 }
 
 func queryYear(c *fiber.Ctx) (int, error) {
@@ -34,32 +37,37 @@ func queryYear(c *fiber.Ctx) (int, error) {
 func (s *Server) registerPlanRoutes() {
 	pl := s.Planning
 	s.Add(Route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
-		Query: append([]Param{{"year", "integer", ""}}, PageParams...), Response: backend.Page[*backend.Plan]{},
+		Query:    append([]Param{{"year", "integer", ""}, {"state", "string", "comma-separated states: draft, published, drawn, closed"}}, PageParams...),
+		Response: backend.Page[*backend.Plan]{},
 		Handler: Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
-			return pl.ListPlans(c.UserContext(), y, p)
+			var states []backend.PlanState
+			for _, st := range queryList(c, "state") {
+				states = append(states, backend.PlanState(st))
+			}
+			return pl.ListPlans(c.UserContext(), planning.PlanQuery{Year: y, States: states}, p)
 		})})
 	s.Add(Route{Method: "POST", Path: "/api/v1/plans", Summary: "Create a draft plan (manager of the lead department)", Tag: "plans", Auth: true,
 		Request: backend.Plan{}, Response: backend.Plan{}, Status: fiber.StatusCreated,
 		Handler: WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
 	s.Add(Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn)", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
 		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
-			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason)
+			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason, r.EntropySource)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1 and its commitment become public", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1, its commitment and its declared future entropy source become public", Tag: "plans", Auth: true,
 		Request: publishRequest{}, Response: backend.Plan{},
 		Handler: WithBody(func(c *fiber.Ctx, r *publishRequest) (any, error) {
-			return pl.PublishPlan(c.UserContext(), c.Params("id"), r.Version)
+			return pl.PublishPlan(c.UserContext(), c.Params("id"), r.Version, r.EntropySource)
 		})})
 	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1): reveals the secret, creates the tasks", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after); drawing a new version supersedes the earlier draws", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
 		Handler: WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)

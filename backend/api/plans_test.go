@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
@@ -49,10 +50,24 @@ const planJSON = `{"year":2026,"name":"食品经营抽查","items":["SCJG-03"],"
  "strata":[{"key":"A","ratioBp":2500},{"key":"B","ratioBp":2500},{"key":"C","count":3},{"key":"D","count":5}],
  "teamSize":2,"batches":[{"name":"第一批","start":"2026-01-01","end":"2099-12-31","dueDays":30}]}`
 
+// The plans of these tests declare an issue of 福彩3D drawn on the evening
+// of 2026-03-01: they are published that morning (beforeResult) and drawn
+// the next day (afterResult), on the planning service's clock.
+const publishJSON = `{"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}}`
+
+var (
+	beforeResult = time.Date(2026, 3, 1, 9, 0, 0, 0, backend.China)
+	afterResult  = time.Date(2026, 3, 2, 10, 0, 0, 0, backend.China)
+)
+
+// planningAt stops the planning service's clock at t.
+func (e *env) planningAt(t time.Time) { e.m.Planning.Now = func() time.Time { return t } }
+
 func TestPlanAndDrawAPI(t *testing.T) {
 	e := newEnv(t)
 	seedDirectory(t, e)
 	manager := e.login("manager")
+	e.planningAt(beforeResult)
 	r := e.do("POST", "/api/v1/plans", manager, "application/json", strings.NewReader(planJSON))
 	if r.Status != 201 {
 		t.Fatalf("create plan: %d %s", r.Status, r.Body)
@@ -62,17 +77,24 @@ func TestPlanAndDrawAPI(t *testing.T) {
 	id := plan.ID
 	e.run(t, []scenario{
 		{Name: "ErrDraftNotPublic", Method: "GET", URL: "/public/plans/" + id, WantStatus: 404, WantCode: "not_found"},
-		{Name: "ErrDrawDraft", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"publicEntropy":""}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"not published"}},
+		{Name: "ErrDrawDraft", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"value":"5 8 2"}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"not published"}},
 		{Name: "ErrTeamSizeOne", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"teamSize":2`, `"teamSize":1`, 1), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrRatioOutOfRange", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"ratioBp":2500}`, `"ratioBp":20000}`, 1), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrUnknownField", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"year"`, `"secret":"x","year"`, 1), WantStatus: 400, WantCode: "invalid"},
-		{Name: "OK/Publish", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{}`, WantStatus: 200, WantContent: []string{`"state":"published"`, `"commitment":"`}},
+		{Name: "ErrPublishWithoutSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"declares the entropy source"}},
+		{Name: "OK/Publish", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: publishJSON, WantStatus: 200, WantContent: []string{`"state":"published"`, `"commitment":"`, `"entropySource":{"source":"fc-3d"`}},
+		{Name: "OK/ListPublished", Method: "GET", URL: "/api/v1/plans?state=published", User: "manager", WantStatus: 200, WantContent: []string{id}},
+		{Name: "OK/ListDraftsOnly", Method: "GET", URL: "/api/v1/plans?state=draft,closed", User: "manager", WantStatus: 200, WantContent: []string{`"items":[]`}},
+		{Name: "ErrListUnknownState", Method: "GET", URL: "/api/v1/plans?state=secret", User: "manager", WantStatus: 400, WantCode: "invalid"},
 		{Name: "OK/PublicList", Method: "GET", URL: "/public/plans?year=2026", WantStatus: 200, WantContent: []string{id}},
-		{Name: "OK/PublicPlan", Method: "GET", URL: "/public/plans/" + id, WantStatus: 200, WantContent: []string{`"commitment":"`}},
-		{Name: "ErrDrawNoToken", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", Body: `{"publicEntropy":"x"}`, WantStatus: 401, WantCode: "unauthenticated"},
-		{Name: "ErrDrawByReviewer", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "reviewer", Body: `{"publicEntropy":"x"}`, WantStatus: 403, WantCode: "forbidden"},
-		{Name: "OK/Draw", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"publicEntropy":"福彩3D 2026001"}`, WantStatus: 201, WantContent: []string{`"draw":{`, `"tasks":[{`}},
-		{Name: "ErrDrawAgain", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"publicEntropy":"y"}`, WantStatus: 409, WantCode: "conflict"},
+		{Name: "OK/PublicPlan", Method: "GET", URL: "/public/plans/" + id, WantStatus: 200, WantContent: []string{`"commitment":"`, `"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}`, `"entropyResultAt":"2026-03-01T13:15:00Z"`}},
+		{Name: "ErrDrawNoToken", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", Body: `{"value":"5 8 2"}`, WantStatus: 401, WantCode: "unauthenticated"},
+		{Name: "ErrDrawByReviewer", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "reviewer", Body: `{"value":"5 8 2"}`, WantStatus: 403, WantCode: "forbidden"},
+	})
+	e.planningAt(afterResult)
+	e.run(t, []scenario{
+		{Name: "OK/Draw", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"value":"5 8 2"}`, WantStatus: 201, WantContent: []string{`"draw":{`, `"tasks":[{`}},
+		{Name: "ErrDrawAgain", Method: "POST", URL: "/api/v1/plans/" + id + "/draws", User: "manager", Body: `{"value":"5 8 2"}`, WantStatus: 409, WantCode: "conflict"},
 		{Name: "ErrUnknownDraw", Method: "GET", URL: "/public/draws/nope", WantStatus: 404, WantCode: "not_found"},
 		{Name: "OK/InspectorSeesOwnTasksOnly", Method: "GET", URL: "/api/v1/tasks", User: "inspector", WantStatus: 200},
 		{Name: "ErrInspectorListsPlans", Method: "GET", URL: "/api/v1/plans", User: "inspector", WantStatus: 403, WantCode: "forbidden"},

@@ -50,14 +50,7 @@ func newReviewEnv(t *testing.T) (*env, []*backend.Task) {
 		TeamSize: 2, Batches: []backend.Batch{{Name: "第一批", Start: today, End: backend.DateOf(now.AddDate(0, 2, 0)), DueDays: 30}},
 		Method: backend.MethodOnSite,
 	}
-	mgr := backend.WithActor(ctx, &backend.Actor{UserID: "scjg.manager", Role: backend.RoleManager, Departments: []string{"scjg"}, Fresh: true})
-	if err := m.Planning.CreatePlan(mgr, p); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Planning.PublishPlan(mgr, p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
-	res, err := m.Planning.Draw(mgr, p.ID, planning.DrawRequest{PublicEntropy: "review test"})
+	res, err := demo.DrawPlan(ctx, m.Planning, p, now)
 	if err != nil {
 		t.Fatal(err)
 	}

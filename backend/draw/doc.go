@@ -30,6 +30,10 @@
 //     exactly 64 lower-case hex digits and equals hex(SHA-256(secret bytes)).
 //   - publicEntropy is valid UTF-8 of at most 1000 bytes; it may be empty and
 //     may contain any character, newlines included.
+//   - entropySource, when present, is the entropy source declared with the
+//     plan version (below, "The declared entropy source"); publicEntropy
+//     must then be exactly its text for a value in canonical form, and
+//     drawDate must not be before the day its result was published.
 //   - drawDate is a real calendar day written YYYY-MM-DD. Certificate expiry
 //     and leave are judged on this day. Dates are compared as strings, which
 //     for this fixed-width form is chronological order.
@@ -67,6 +71,45 @@
 // where hex(secret) is the lower-case secret exactly as recorded. Because
 // hex(secret) has a fixed length and planId contains no "\n", the string is
 // decoded uniquely even when publicEntropy contains newlines.
+//
+// # The declared entropy source
+//
+// Since issue 12 every plan version declares, when it is published, the
+// public random event its draw takes as publicEntropy (RFC 3797): one of a
+// closed table (backend.EntropyKinds), named by
+//
+//	{"source": code, "issue": "...", "date": "YYYY-MM-DD"}   a lottery issue and its draw day
+//	{"source": code, "round": r}                             a beacon round
+//
+// and the record repeats it as "entropySource". The public entropy is then
+// not typed by anyone but written from the source and the value:
+//
+//	lottery: publicEntropy = name + " 第" + issue + "期 " + date + " " + value
+//	beacon:  publicEntropy = name + " 第" + decimal(round) + "轮 " + value
+//
+// for example "福彩3D 第2026124期 2026-05-04 5 8 2". The value must be in
+// the canonical form of its source, byte for byte:
+//
+//	fc-3d           福彩3D                  three digits 0-9 separated by single spaces: "5 8 2"
+//	tc-pl5          体彩排列五              five digits 0-9 separated by single spaces: "3 0 7 1 9"
+//	fc-ssq          福彩双色球              six distinct two-digit red balls 01-33 ascending, " + ",
+//	                                        the blue ball 01-16: "03 09 15 22 28 31 + 07"
+//	tc-dlt          体彩超级大乐透          five distinct two-digit front balls 01-35 ascending, " + ",
+//	                                        two distinct back balls 01-12 ascending: "05 12 19 27 33 + 02 11"
+//	drand-quicknet  drand quicknet 随机信标  the round's randomness, 64 lower-case hex digits
+//
+// A lottery's issue is YYYYNNN (中国福利彩票: fc-3d, fc-ssq) or YYNNN (中国
+// 体育彩票: tc-pl5, tc-dlt), the year being the draw date's and NNN not 000;
+// fc-ssq is drawn only on Tuesdays, Thursdays and Sundays, tc-dlt only on
+// Mondays, Wednesdays and Saturdays. Its result is published on the draw
+// date at 21:15 (fc-3d, fc-ssq) or 21:25 (tc-pl5, tc-dlt), Asia/Shanghai
+// (UTC+8). drand quicknet round r (r >= 1) is published at Unix time
+// 1692803367 + 3 × (r − 1). drawDate must not be before the result's day in
+// Asia/Shanghai.
+//
+// The seed formula does not change: a record without entropySource (drawn
+// before sources were declared) verifies exactly as before, its public
+// entropy being free text.
 //
 // # Step 3: PRN of a target
 //
@@ -165,6 +208,7 @@
 //	{
 //	  "algorithm": "fc-draw-1", "planId": "...", "planVersion": 1,
 //	  "commitment": "<64 hex>", "secret": "<64 hex>", "publicEntropy": "...",
+//	  "entropySource"?: {"source", "issue"?, "date"?, "round"?},
 //	  "seed": "<64 hex>", "drawDate": "YYYY-MM-DD", "teamSize": 2,
 //	  "departments": ["..."],                   // as given
 //	  "strata": [{"key", "population", "eligible", "count" | "ratioBp", "n"}],
@@ -187,7 +231,11 @@
 // Verify recomputes steps 2–7 and every replacement from the record's own
 // inputs (secret, publicEntropy, planId, drawDate, teamSize, departments, the
 // strata rules, population and inspectors) and lists every recorded value
-// that differs from the recomputed one.
+// that differs from the recomputed one; when the record carries
+// entropySource, it also reports a publicEntropy that is not that source's
+// text for a well-formed value, and a drawDate before the result's day. It
+// cannot tell whether the value is the event's real result: anyone can look
+// that up.
 //
 // # Performance
 //

@@ -3,6 +3,7 @@ package draw
 import (
 	"cmp"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -19,11 +20,37 @@ import (
 // instead of copying it: do not modify the population after Run. Everything
 // else in the record is its own.
 func Run(in Input) (*Record, error) {
-	e, err := newEngine(&in, "draw.Run", true)
+	const op = "draw.Run"
+	if field, problem := checkEntropySource(&in); problem != "" {
+		return nil, invalid(op, "%s: %s", field, problem)
+	}
+	e, err := newEngine(&in, op, true)
 	if err != nil {
 		return nil, err
 	}
 	return e.draw(), nil
+}
+
+// checkEntropySource checks a declared source against the entropy and the
+// draw date: the entropy must be the source's text for a value in
+// canonical form, and the draw not before the day its result came out. It
+// returns the field at fault and the problem, or "" when all is well (or
+// no source is declared: such records verify as before).
+func checkEntropySource(in *Input) (field, problem string) {
+	src := in.EntropySource
+	if src == nil {
+		return "", ""
+	}
+	if err := src.Validate(); err != nil {
+		return "entropySource", backend.ErrorMessage(err)
+	}
+	if err := src.CheckText(in.PublicEntropy); err != nil {
+		return "publicEntropy", backend.ErrorMessage(err)
+	}
+	if result := backend.DateOf(src.ResultAt()); validDate(in.DrawDate) && in.DrawDate < string(result) {
+		return "drawDate", fmt.Sprintf("%s is before %s, the day the result of %s was published", in.DrawDate, result, src)
+	}
+	return "", ""
 }
 
 // ranked is a candidate's place in the global (PRN, id) order.
@@ -391,6 +418,7 @@ func (e *engine) draw() *Record {
 		Commitment:    in.Commitment,
 		Secret:        in.Secret,
 		PublicEntropy: in.PublicEntropy,
+		EntropySource: cloneSource(in.EntropySource),
 		Seed:          hex.EncodeToString(e.seed[:]),
 		DrawDate:      in.DrawDate,
 		TeamSize:      in.TeamSize,
@@ -401,6 +429,14 @@ func (e *engine) draw() *Record {
 		Selected:      selected,
 		Replacements:  []Replacement{},
 	}
+}
+
+func cloneSource(s *backend.EntropySource) *backend.EntropySource {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	return &c
 }
 
 func cloneInspectors(list []Inspector) []Inspector {

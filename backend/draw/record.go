@@ -1,5 +1,7 @@
 package draw
 
+import "github.com/fieldcheck/fieldcheck/backend"
+
 // Exclusion reason codes of a candidate. An empty code means eligible.
 const (
 	ExcludedInactive  = "inactive"   // not in business (closed, deregistered, revoked)
@@ -53,40 +55,47 @@ type Inspector struct {
 
 // Input is everything a draw depends on.
 type Input struct {
-	Algorithm     string          `json:"algorithm"` // must be Algorithm
-	PlanID        string          `json:"planId"`
-	PlanVersion   int             `json:"planVersion"`
-	Commitment    string          `json:"commitment"` // published with the plan
-	Secret        string          `json:"secret"`     // 64 lower-case hex digits
-	PublicEntropy string          `json:"publicEntropy"`
-	DrawDate      string          `json:"drawDate"` // YYYY-MM-DD: the day certificates and leave are judged on
-	TeamSize      int             `json:"teamSize"`
-	Departments   []string        `json:"departments"` // participating departments; joint when more than one
-	Strata        map[string]Rule `json:"strata"`
-	Default       *Rule           `json:"default,omitempty"` // rule of strata not named in Strata
-	Population    []Candidate     `json:"population"`
-	Inspectors    []Inspector     `json:"inspectors"`
+	Algorithm     string `json:"algorithm"` // must be Algorithm
+	PlanID        string `json:"planId"`
+	PlanVersion   int    `json:"planVersion"`
+	Commitment    string `json:"commitment"` // published with the plan
+	Secret        string `json:"secret"`     // 64 lower-case hex digits
+	PublicEntropy string `json:"publicEntropy"`
+	// EntropySource, when set, is the source declared with the plan
+	// version: PublicEntropy must then be its Text for a value in canonical
+	// form, and DrawDate not before the day its result was published.
+	EntropySource *backend.EntropySource `json:"entropySource,omitempty"`
+	DrawDate      string                 `json:"drawDate"` // YYYY-MM-DD: the day certificates and leave are judged on
+	TeamSize      int                    `json:"teamSize"`
+	Departments   []string               `json:"departments"` // participating departments; joint when more than one
+	Strata        map[string]Rule        `json:"strata"`
+	Default       *Rule                  `json:"default,omitempty"` // rule of strata not named in Strata
+	Population    []Candidate            `json:"population"`
+	Inspectors    []Inspector            `json:"inspectors"`
 }
 
 // Record is the public draw record: the inputs and the outcome, enough for
 // anyone to redo the draw (see Verify). Its JSON form is specified in the
 // package documentation.
 type Record struct {
-	Algorithm     string        `json:"algorithm"`
-	PlanID        string        `json:"planId"`
-	PlanVersion   int           `json:"planVersion"`
-	Commitment    string        `json:"commitment"`
-	Secret        string        `json:"secret"`
-	PublicEntropy string        `json:"publicEntropy"`
-	Seed          string        `json:"seed"`
-	DrawDate      string        `json:"drawDate"`
-	TeamSize      int           `json:"teamSize"`
-	Departments   []string      `json:"departments"`
-	Strata        []Stratum     `json:"strata"`
-	Population    []Candidate   `json:"population"`
-	Inspectors    []Inspector   `json:"inspectors"`
-	Selected      []Selection   `json:"selected"`
-	Replacements  []Replacement `json:"replacements"`
+	Algorithm     string `json:"algorithm"`
+	PlanID        string `json:"planId"`
+	PlanVersion   int    `json:"planVersion"`
+	Commitment    string `json:"commitment"`
+	Secret        string `json:"secret"`
+	PublicEntropy string `json:"publicEntropy"`
+	// EntropySource is absent from records drawn before sources were
+	// declared; they verify as before.
+	EntropySource *backend.EntropySource `json:"entropySource,omitempty"`
+	Seed          string                 `json:"seed"`
+	DrawDate      string                 `json:"drawDate"`
+	TeamSize      int                    `json:"teamSize"`
+	Departments   []string               `json:"departments"`
+	Strata        []Stratum              `json:"strata"`
+	Population    []Candidate            `json:"population"`
+	Inspectors    []Inspector            `json:"inspectors"`
+	Selected      []Selection            `json:"selected"`
+	Replacements  []Replacement          `json:"replacements"`
 }
 
 // Stratum is the outcome of one stratum: its size, its eligible count N, the

@@ -54,6 +54,7 @@ func replay(rec *Record) (*engine, *Record, []Difference) {
 		Commitment:    rec.Commitment,
 		Secret:        rec.Secret,
 		PublicEntropy: rec.PublicEntropy,
+		EntropySource: rec.EntropySource,
 		DrawDate:      rec.DrawDate,
 		TeamSize:      rec.TeamSize,
 		Departments:   rec.Departments,
@@ -75,6 +76,9 @@ func replay(rec *Record) (*engine, *Record, []Difference) {
 	secret, _ := hex.DecodeString(rec.Secret)
 
 	var d differ
+	if field, problem := checkEntropySource(in); problem != "" {
+		d.list = append(d.list, Difference{Field: field, Problem: problem})
+	}
 	d.str("commitment", rec.Commitment, Commitment(secret))
 	d.str("seed", rec.Seed, want.Seed)
 

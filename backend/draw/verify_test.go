@@ -1,10 +1,12 @@
 package draw_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
@@ -127,5 +129,85 @@ func TestDifferenceString(t *testing.T) {
 	want := `selected[0].team: recorded ["x", "y"], recomputed ["amr-01", "fire-03", "health-03"]`
 	if got := diffs[0].String(); got != want {
 		t.Errorf("String()=%s, want %s", got, want)
+	}
+}
+
+// TestVerifyDeclaredSource checks a record that carries the entropy source
+// of its plan version: its public entropy must be exactly that source's
+// text for a value in canonical form, and its draw date not before the
+// result's day. A record that recomputes consistently from free text (the
+// seed follows the entropy) is still reported.
+func TestVerifyDeclaredSource(t *testing.T) {
+	reseed := func(rec *draw.Record) {
+		rec.Seed = fmt.Sprintf("%x", draw.Seed(rec.Secret, rec.PublicEntropy, rec.PlanID))
+	}
+	tests := []struct {
+		name   string
+		tamper func(rec *draw.Record)
+		want   []string
+	}{
+		{"OK", func(rec *draw.Record) {}, nil},
+		{"OK/WithoutSourceAsBefore", func(rec *draw.Record) { rec.EntropySource = nil }, nil},
+		{"FreeText", func(rec *draw.Record) {
+			rec.PublicEntropy = "福彩双色球 2026050 03 09 15 22 28 31 + 07（更正 42）"
+		}, []string{"publicEntropy", "seed"}},
+		{"FreeSuffix", func(rec *draw.Record) { rec.PublicEntropy += "（更正 42）" }, []string{"publicEntropy", "seed"}},
+		{"WrongForm", func(rec *draw.Record) {
+			rec.PublicEntropy = "福彩双色球 第2026050期 2026-05-03 09 03 15 22 28 31 + 07"
+		}, []string{"publicEntropy", "seed"}},
+		{"OtherIssue", func(rec *draw.Record) { rec.EntropySource.Issue = "2026051" }, []string{"publicEntropy"}},
+		{"UnknownSource", func(rec *draw.Record) { rec.EntropySource.Source = "shanghai-index" }, []string{"entropySource"}},
+		{"DrawnBeforeResult", func(rec *draw.Record) { rec.DrawDate = "2026-05-02" }, []string{"drawDate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := MustRecord(t, "declared-source")
+			tt.tamper(rec)
+			reseed(rec)
+			diffs := draw.Verify(rec)
+			if len(tt.want) == 0 && len(diffs) != 0 {
+				t.Fatalf("Verify=%v, want no differences", diffs)
+			}
+			for _, field := range tt.want {
+				if field == "seed" {
+					continue // reseeded: the seed agrees with the changed entropy
+				}
+				if !slices.ContainsFunc(diffs, func(d draw.Difference) bool { return d.Field == field && d.Problem != "" }) {
+					t.Errorf("Verify does not report %s; got %v", field, diffs)
+				}
+			}
+		})
+	}
+}
+
+func TestRunDeclaredSource(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(in *draw.Input)
+		msg    string
+	}{
+		{"OK", func(in *draw.Input) {}, ""},
+		{"ErrFreeText", func(in *draw.Input) { in.PublicEntropy = "福彩3D 2026330 1 2 3（更正 42）" }, "publicEntropy"},
+		{"ErrValueForm", func(in *draw.Input) {
+			in.PublicEntropy = "福彩双色球 第2026050期 2026-05-03 3 9 15 22 28 31 + 7"
+		}, "not a result of 福彩双色球"},
+		{"ErrBeforeResult", func(in *draw.Input) { in.DrawDate = "2026-05-02" }, "before 2026-05-03"},
+		{"ErrBadSource", func(in *draw.Input) { in.EntropySource.Date = "2026-05-04" }, "drawn only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := MustInput(t, "declared-source")
+			tt.change(&in)
+			_, err := draw.Run(in)
+			if tt.msg == "" {
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				return
+			}
+			if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
+				t.Fatalf("Run: %v, want invalid containing %q", err, tt.msg)
+			}
+		})
 	}
 }

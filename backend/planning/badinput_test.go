@@ -3,6 +3,7 @@ package planning_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestDrawBadInput(t *testing.T) {
 			if tt.before != nil {
 				tt.before(p)
 			}
-			_, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "x"})
+			_, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 			if got := backend.ErrorCode(err); got != tt.want || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
 				t.Fatalf("Draw: %v (code %q), want %q containing %q", err, got, tt.want, tt.msg)
 			}
@@ -92,7 +93,7 @@ func TestTooFewInspectorsRecorded(t *testing.T) {
 		}
 	}
 	p := mustPublish(t, f, basePlan())
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +193,8 @@ func TestAdHocTask(t *testing.T) {
 }
 
 // TestInterruptedDraw simulates a draw that stored itself and died before
-// updating the plan: the next draw must not reuse its number, and must be
-// an explicit redraw.
+// updating the plan: the version counts as drawn, and is redrawn like any
+// drawn version, through a new version whose draw supersedes it.
 func TestInterruptedDraw(t *testing.T) {
 	f := newFixture(t, 200)
 	ctx := context.Background()
@@ -202,15 +203,19 @@ func TestInterruptedDraw(t *testing.T) {
 	if err := f.svc.Draws.CreateDraw(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{}); backend.ErrorCode(err) != backend.ECONFLICT {
-		t.Fatalf("draw after an interrupted one: %v, want conflict asking for a redraw", err)
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue, Redraw: true}); backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("draw after an interrupted one: %v, want conflict asking for a new version", err)
 	}
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Redraw: true, Reason: "上次抽取中断"})
+	if err := f.svc.UpdatePlan(manager, p, "上次抽取中断", source(nextSource)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = afterNext
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Draw.Number != 2 {
-		t.Fatalf("redraw number %d, want 2", res.Draw.Number)
+	if res.Draw.ID != p.ID+"-v2-d1" || !slices.Equal(res.Draw.Supersedes, []string{orphan.ID}) {
+		t.Fatalf("draw %s supersedes %v, want v2-d1 superseding the interrupted one", res.Draw.ID, res.Draw.Supersedes)
 	}
 	cur, _ := f.svc.Plans.FindPlanByID(ctx, p.ID)
 	if len(cur.Draws) != 2 || cur.Draws[0] != orphan.ID {

@@ -14,15 +14,16 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
-// DrawRequest asks for a draw of a plan's current version.
+// DrawRequest asks for the draw of a plan's current public version.
 type DrawRequest struct {
-	// PublicEntropy is text nobody could know when the plan was published,
-	// entered at draw time (a lottery result, a stock index close); it may
-	// be empty.
-	PublicEntropy string `json:"publicEntropy"`
-	// Redraw must be set, with a Reason, to draw a version a second time.
-	Redraw bool   `json:"redraw"`
-	Reason string `json:"reason"`
+	// Value is the result of the entropy source declared with the version,
+	// in the canonical form of its kind (福彩3D "5 8 2"): the server writes
+	// the public entropy from the source and the value.
+	Value string `json:"value" doc:"the result of the entropy source declared with the plan's current version, in the canonical form of its kind (e.g. \"5 8 2\" for 福彩3D); the server writes publicEntropy from the source and this value"`
+	// Redraw may say that the draw supersedes the draws of earlier
+	// versions. A version is drawn once: a version already drawn is
+	// refused whatever this says.
+	Redraw bool `json:"redraw,omitempty" doc:"optional: this draw supersedes the draws of earlier versions (it does whether set or not); refused when no earlier version was drawn. A version is drawn once: to redraw, publish a new version"`
 }
 
 // DrawResult is what a draw created.
@@ -39,6 +40,15 @@ func drawID(planID string, version, number int) string {
 // directories as they are now, stores the public record (revealing the
 // secret), creates one task per selected target and records the annual
 // selections. Only managers of the lead department draw.
+//
+// The public entropy is the result of the entropy source declared with the
+// version (RFC 3797): the draw waits until the result is out and takes only
+// a value in the canonical form of the source. A version is drawn once, so
+// a revealed secret is never drawn again; to redraw, the plan publishes a
+// new version, with a reason, a fresh secret and a new future source. Its
+// draw supersedes the draws of earlier versions: their open tasks are
+// cancelled (it is refused once field work has begun) and their selections
+// no longer count toward the annual cap.
 func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*DrawResult, error) {
 	const op = "planning.Draw"
 	p, err := s.Plans.FindPlanByID(ctx, planID)
@@ -49,29 +59,37 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	if err != nil {
 		return nil, err
 	}
-	if len(req.PublicEntropy) > 1000 {
-		return nil, backend.Errorf(backend.EINVALID, "public entropy is limited to 1000 bytes")
-	}
 	switch p.State {
 	case backend.PlanDraft:
 		return nil, backend.Errorf(backend.EINVALID, "plan %s is not published: publish it (and its commitment) before drawing", planID)
 	case backend.PlanClosed:
 		return nil, backend.Errorf(backend.EINVALID, "plan %s is closed", planID)
 	}
-	previous, err := s.drawsOfVersion(ctx, p)
+	src := p.EntropySource
+	if src == nil {
+		return nil, backend.Errorf(backend.EINVALID, "version %d of plan %s was published without an entropy source and cannot be drawn: publish a new version declaring one (PUT /api/v1/plans/%s with a reason and an entropySource), then draw it", p.PublicVersion, planID, planID)
+	}
+	previous, err := s.drawsOfVersion(ctx, p.ID, p.PublicVersion)
 	if err != nil {
 		return nil, err
 	}
-	if len(previous) > 0 && !req.Redraw {
-		return nil, backend.Errorf(backend.ECONFLICT, "version %d of plan %s was drawn already (%s); a redraw must say redraw and why", p.PublicVersion, planID, previous[len(previous)-1])
+	if len(previous) > 0 {
+		return nil, backend.Errorf(backend.ECONFLICT, "version %d of plan %s was drawn already (%s) and its secret is public: a version is drawn once. To redraw, publish a new version with the reason and a new entropy source whose result is still to come, and draw that version", p.PublicVersion, planID, previous[len(previous)-1])
 	}
-	if req.Redraw {
-		if len(previous) == 0 {
-			return nil, backend.Errorf(backend.EINVALID, "version %d of plan %s has not been drawn: there is nothing to redraw", p.PublicVersion, planID)
-		}
-		if err := checkReason(req.Reason); err != nil {
-			return nil, backend.Errorf(backend.EINVALID, "a redraw needs a reason: %s", backend.ErrorMessage(err))
-		}
+	now := s.Now()
+	if at := src.ResultAt(); now.Before(at) {
+		return nil, backend.Errorf(backend.EINVALID, "the result of %s, the entropy source of version %d, is published at %s: draw after that time", src, p.PublicVersion, backend.FormatChinaTime(at))
+	}
+	entropy, err := src.Text(req.Value)
+	if err != nil {
+		return nil, err
+	}
+	earlier, live, err := s.earlierDraws(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if req.Redraw && len(live) == 0 {
+		return nil, backend.Errorf(backend.EINVALID, "no earlier version of plan %s has a draw in force: there is nothing to redraw", planID)
 	}
 	items, err := s.checkRules(ctx, p)
 	if err != nil {
@@ -81,21 +99,26 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	now := s.Now()
-	// A redraw supersedes the earlier draws of this version: their tasks must
-	// not have started, and their selections do not count toward the cap.
-	superseded := map[string]bool{}
-	for _, id := range previous {
-		superseded[id] = true
+	// The draws this one supersedes: their tasks must not have started,
+	// and no selection of an earlier version counts toward the cap.
+	toCancel, err := s.supersededTasks(ctx, live)
+	if err != nil {
+		return nil, err
 	}
-	var toCancel []*backend.Task
-	if req.Redraw {
-		if toCancel, err = s.supersededTasks(ctx, previous); err != nil {
+	except := map[string]bool{}
+	for _, id := range earlier {
+		except[id] = true
+	}
+	var reason string
+	if len(live) > 0 {
+		v, err := s.Plans.FindPlanVersion(ctx, p.ID, p.PublicVersion)
+		if err != nil {
 			return nil, err
 		}
+		reason = v.Reason
 	}
 
-	in, targets, err := s.buildInput(ctx, p, secret.Secret, req.PublicEntropy, now, superseded)
+	in, targets, err := s.buildInput(ctx, p, secret.Secret, src, entropy, now, except)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +138,8 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	}
 	sum := sha256.Sum256(data)
 	d := &backend.Draw{
-		ID: drawID(p.ID, p.PublicVersion, len(previous)+1), PlanID: p.ID, PlanVersion: p.PublicVersion,
-		Number: len(previous) + 1, Redraw: req.Redraw, Reason: req.Reason, DrawnBy: a.UserID,
+		ID: drawID(p.ID, p.PublicVersion, 1), PlanID: p.ID, PlanVersion: p.PublicVersion,
+		Number: 1, Redraw: len(live) > 0, Reason: reason, Supersedes: live, DrawnBy: a.UserID,
 		DrawnAt: now.UTC().Truncate(time.Millisecond), Selected: len(rec.Selected),
 		RecordSHA: hex.EncodeToString(sum[:]), RecordBytes: len(data),
 	}
@@ -125,8 +148,8 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 			d.Unassigned++
 		}
 	}
-	// The draw's id is unique per plan version and number: of two concurrent
-	// draws exactly one gets past this point.
+	// The draw's id is unique per plan version: of two concurrent draws
+	// exactly one gets past this point.
 	if err := s.Draws.CreateDraw(ctx, d); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return nil, backend.Errorf(backend.ECONFLICT, "plan %s is being drawn by someone else", p.ID)
@@ -149,7 +172,7 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 			return nil, err
 		}
 	}
-	for _, id := range previous {
+	for _, id := range live {
 		if err := s.Draws.RemoveSelections(ctx, id); err != nil {
 			return nil, err
 		}
@@ -165,7 +188,7 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 		return nil, err
 	}
 	p.State = backend.PlanDrawn
-	for _, id := range previous {
+	for _, id := range earlier {
 		if !slices.Contains(p.Draws, id) { // an interrupted draw the plan never listed
 			p.Draws = append(p.Draws, id)
 		}
@@ -174,9 +197,9 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 		return nil, err
 	}
-	detail := fmt.Sprintf("version %d: %d selected, %d unassigned, %d in population", p.PublicVersion, d.Selected, d.Unassigned, len(rec.Population))
-	if req.Redraw {
-		detail += "; redraw: " + req.Reason
+	detail := fmt.Sprintf("version %d: %d selected, %d unassigned, %d in population; entropy %q", p.PublicVersion, d.Selected, d.Unassigned, len(rec.Population), entropy)
+	if len(live) > 0 {
+		detail += fmt.Sprintf("; supersedes %s: %s", strings.Join(live, ", "), reason)
 	}
 	if err := s.record(ctx, "draw.run", "plan", p.ID, d, detail); err != nil {
 		return nil, err
@@ -184,14 +207,15 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	return &DrawResult{Draw: d, Tasks: tasks}, nil
 }
 
-// drawsOfVersion returns the ids of the stored draws of the plan's current
-// version, in order. It asks the draw store rather than the plan's list: a
-// draw interrupted after storing itself but before updating the plan still
-// counts, so its number is never reused and it must be redrawn explicitly.
-func (s *Service) drawsOfVersion(ctx context.Context, p *backend.Plan) ([]string, error) {
+// drawsOfVersion returns the ids of the stored draws of a plan version, in
+// order. It asks the draw store rather than the plan's list: a draw
+// interrupted after storing itself but before updating the plan still
+// counts, so the version counts as drawn. Versions drawn before a version
+// was drawn at most once may have several.
+func (s *Service) drawsOfVersion(ctx context.Context, planID string, version int) ([]string, error) {
 	var out []string
 	for n := 1; ; n++ {
-		id := drawID(p.ID, p.PublicVersion, n)
+		id := drawID(planID, version, n)
 		_, err := s.Draws.FindDrawByID(ctx, id)
 		if backend.IsCode(err, backend.ENOTFOUND) {
 			return out, nil
@@ -203,8 +227,42 @@ func (s *Service) drawsOfVersion(ctx context.Context, p *backend.Plan) ([]string
 	}
 }
 
-// supersededTasks returns the open tasks of earlier draws, refusing a redraw
-// once any of them has gone past acceptance: field work has begun.
+// earlierDraws returns every stored draw of the plan's earlier versions and
+// those still in force: the last draw of each earlier version, unless the
+// draw of a later one supersedes it. (The earlier draws of a version drawn
+// several times, before a version was drawn once, were superseded by its
+// last.) A draw's Supersedes is the one record of what it replaced.
+func (s *Service) earlierDraws(ctx context.Context, p *backend.Plan) (all, live []string, err error) {
+	superseded := map[string]bool{}
+	var last []string
+	for v := 1; v < p.PublicVersion; v++ {
+		ids, err := s.drawsOfVersion(ctx, p.ID, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		all = append(all, ids...)
+		d, err := s.Draws.FindDrawByID(ctx, ids[len(ids)-1])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range d.Supersedes {
+			superseded[id] = true
+		}
+		last = append(last, d.ID)
+	}
+	for _, id := range last {
+		if !superseded[id] {
+			live = append(live, id)
+		}
+	}
+	return all, live, nil
+}
+
+// supersededTasks returns the open tasks of the superseded draws, refusing
+// the draw once any of them has gone past acceptance: field work has begun.
 func (s *Service) supersededTasks(ctx context.Context, draws []string) ([]*backend.Task, error) {
 	var out []*backend.Task
 	for _, id := range draws {
@@ -214,7 +272,7 @@ func (s *Service) supersededTasks(ctx context.Context, draws []string) ([]*backe
 				out = append(out, t)
 			case backend.TaskCancelled, backend.TaskReplaced:
 			default:
-				return backend.Errorf(backend.ECONFLICT, "task %s of draw %s is already %s: field work has begun, a redraw is no longer possible", t.ID, id, t.Status)
+				return backend.Errorf(backend.ECONFLICT, "task %s of draw %s is already %s: field work has begun, the draw can no longer be superseded", t.ID, id, t.Status)
 			}
 			return nil
 		})
@@ -226,8 +284,8 @@ func (s *Service) supersededTasks(ctx context.Context, draws []string) ([]*backe
 }
 
 // buildInput snapshots the population and the inspector pool.
-func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret, entropy string, now time.Time, superseded map[string]bool) (*draw.Input, map[string]*backend.Target, error) {
-	selected, err := s.Draws.SelectedTargets(ctx, p.Year, p.Items, superseded)
+func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret string, src *backend.EntropySource, entropy string, now time.Time, except map[string]bool) (*draw.Input, map[string]*backend.Target, error) {
+	selected, err := s.Draws.SelectedTargets(ctx, p.Year, p.Items, except)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,7 +295,7 @@ func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret, entro
 	}
 	in := &draw.Input{
 		Algorithm: draw.Algorithm, PlanID: p.ID, PlanVersion: p.PublicVersion, Commitment: p.Commitment,
-		Secret: secret, PublicEntropy: entropy, DrawDate: string(backend.DateOf(now)), TeamSize: p.TeamSize,
+		Secret: secret, PublicEntropy: entropy, EntropySource: src, DrawDate: string(backend.DateOf(now)), TeamSize: p.TeamSize,
 		Departments: slices.Clone(p.Departments), Strata: map[string]draw.Rule{},
 	}
 	for _, r := range p.Strata {

@@ -28,7 +28,19 @@ type fixture struct {
 	svc    *planning.Service
 	db     *mongo.DB
 	county *demo.County
+	now    time.Time // the service's clock: today unless a test moves it
 }
+
+// testSource is the entropy source the tests' plans declare: an issue of
+// 福彩3D drawn on the evening before today, and testValue its result.
+var testSource = backend.EntropySource{Source: "fc-3d", Issue: "2026060", Date: "2026-03-01"}
+
+const testValue = "5 8 2"
+
+// publishedAt is when mustPublish publishes: before testSource's result.
+var publishedAt = time.Date(2026, 3, 1, 9, 0, 0, 0, backend.China)
+
+func source(s backend.EntropySource) *backend.EntropySource { return &s }
 
 // newFixture seeds a small demo county (deterministic) into a fresh
 // database and returns the planning service on it.
@@ -42,11 +54,13 @@ func newFixture(t *testing.T, targets int) *fixture {
 	if _, err := demo.Seed(context.Background(), st, county); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{db: db, county: county, svc: &planning.Service{
+	f := &fixture{db: db, county: county, now: today}
+	f.svc = &planning.Service{
 		Plans: &mongo.PlanStore{DB: db}, Draws: &mongo.DrawStore{DB: db}, Tasks: &mongo.TaskStore{DB: db},
 		Targets: st.Targets, Inspectors: st.Inspectors, Items: st.Items, Departments: st.Departments,
-		CheckIns: &mongo.CheckInStore{DB: db}, Audit: audit, Now: func() time.Time { return today },
-	}}
+		CheckIns: &mongo.CheckInStore{DB: db}, Audit: audit, Now: func() time.Time { return f.now },
+	}
+	return f
 }
 
 func as(user string, role backend.Role, depts ...string) context.Context {
@@ -70,12 +84,17 @@ func basePlan() *backend.Plan {
 	}
 }
 
+// mustPublish creates p and publishes it at publishedAt declaring
+// testSource; the clock is back at today afterwards, after the source's
+// result.
 func mustPublish(t *testing.T, f *fixture, p *backend.Plan) *backend.Plan {
 	t.Helper()
 	if err := f.svc.CreatePlan(manager, p); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.svc.PublishPlan(manager, p.ID, 0)
+	f.now = publishedAt
+	defer func() { f.now = today }()
+	got, err := f.svc.PublishPlan(manager, p.ID, 0, source(testSource))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +161,10 @@ func TestDrawEndToEnd(t *testing.T) {
 		t.Fatal("public plan leaks the secret or lacks the commitment")
 	}
 
-	if _, err := f.svc.Draw(as("yjgl.manager", backend.RoleManager, "yjgl"), p.ID, planning.DrawRequest{PublicEntropy: "x"}); backend.ErrorCode(err) != backend.EFORBIDDEN {
+	if _, err := f.svc.Draw(as("yjgl.manager", backend.RoleManager, "yjgl"), p.ID, planning.DrawRequest{Value: testValue}); backend.ErrorCode(err) != backend.EFORBIDDEN {
 		t.Fatalf("draw by another department's manager: %v, want forbidden", err)
 	}
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "福彩3D 2026031 开奖号码 5 8 2"})
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +184,11 @@ func TestDrawEndToEnd(t *testing.T) {
 	}
 	if rec.Secret != secret.Secret || rec.Commitment != p.Commitment || rec.PlanVersion != 1 {
 		t.Fatalf("record secret/commitment/version do not match the plan")
+	}
+	// The public entropy is written by the server from the declared source
+	// and the value, and the record shows the source next to it.
+	if want := "福彩3D 第2026060期 2026-03-01 5 8 2"; rec.PublicEntropy != want || rec.EntropySource == nil || *rec.EntropySource != testSource {
+		t.Fatalf("record entropy %q from %+v, want %q from %+v", rec.PublicEntropy, rec.EntropySource, want, testSource)
 	}
 	if diffs := draw.Verify(&rec); len(diffs) != 0 {
 		t.Fatalf("record does not verify: %v", diffs)
@@ -196,19 +220,16 @@ func TestDrawEndToEnd(t *testing.T) {
 		}
 	}
 
-	// A second draw of the same version is refused unless it is a reasoned redraw.
-	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "again"}); backend.ErrorCode(err) != backend.ECONFLICT {
+	// A version is drawn once (TestRedrawNeedsANewVersion).
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: "1 2 3"}); backend.ErrorCode(err) != backend.ECONFLICT {
 		t.Fatalf("second draw: %v, want conflict", err)
-	}
-	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "again", Redraw: true}); backend.ErrorCode(err) != backend.EINVALID {
-		t.Fatalf("redraw without reason: %v, want invalid", err)
 	}
 }
 
 func TestTaskVisibilityAndTransitions(t *testing.T) {
 	f := newFixture(t, 400)
 	p := mustPublish(t, f, basePlan())
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +333,7 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 func TestReplaceReassignRedrawAnnualCap(t *testing.T) {
 	f := newFixture(t, 400)
 	p := mustPublish(t, f, basePlan())
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1"})
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +385,7 @@ func TestReplaceReassignRedrawAnnualCap(t *testing.T) {
 	p2 := basePlan()
 	p2.Name = "第二批"
 	p2 = mustPublish(t, f, p2)
-	res2, err := f.svc.Draw(manager, p2.ID, planning.DrawRequest{PublicEntropy: "e2"})
+	res2, err := f.svc.Draw(manager, p2.ID, planning.DrawRequest{Value: "0 4 9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +411,8 @@ func TestReplaceReassignRedrawAnnualCap(t *testing.T) {
 		}
 	}
 
-	// A redraw of the first plan is refused once field work has begun.
+	// A redraw of the first plan (the draw of a new version) is refused once
+	// field work has begun.
 	for _, st := range []backend.TaskStatus{backend.TaskAccepted, backend.TaskCheckedIn} {
 		cur, _ := f.svc.Tasks.FindTaskByID(context.Background(), nt.ID)
 		cur.Status = st
@@ -398,39 +420,278 @@ func TestReplaceReassignRedrawAnnualCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Redraw: true, Reason: "抽取参数有误"}); backend.ErrorCode(err) != backend.ECONFLICT {
+	p, _ = f.svc.Plans.FindPlanByID(context.Background(), p.ID)
+	if err := f.svc.UpdatePlan(manager, p, "抽取参数有误", source(nextSource)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = afterNext
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue}); backend.ErrorCode(err) != backend.ECONFLICT || !strings.Contains(backend.ErrorMessage(err), "field work has begun") {
 		t.Fatalf("redraw after check-in: %v, want conflict", err)
 	}
 }
 
-func TestRedraw(t *testing.T) {
+// nextSource is the source of a second version published today, before
+// its result (this evening); afterNext is after it.
+var (
+	nextSource = backend.EntropySource{Source: "fc-3d", Issue: "2026061", Date: "2026-03-02"}
+	afterNext  = time.Date(2026, 3, 2, 22, 0, 0, 0, backend.China)
+)
+
+// TestRedrawNeedsANewVersion is issue 12's hole 1: a redraw reused the
+// secret the first draw had revealed, with free-text entropy, so a manager
+// could try entropy offline until the sample suited them. Now a version is
+// drawn once; a redraw is the draw of a new version, with a fresh
+// commitment and a new future source, which supersedes the earlier draw.
+func TestRedrawNeedsANewVersion(t *testing.T) {
 	f := newFixture(t, 300)
+	ctx := context.Background()
 	p := mustPublish(t, f, basePlan())
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1"})
+	c1 := p.Commitment
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res2, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{PublicEntropy: "e1", Redraw: true, Reason: "开奖号码录入错误"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res2.Draw.Number != 2 || !res2.Draw.Redraw {
-		t.Fatalf("redraw number %d redraw %v", res2.Draw.Number, res2.Draw.Redraw)
-	}
-	// The same secret, entropy and directory give the same selection; the
-	// first draw's tasks are cancelled, both records stay public.
-	if len(res2.Tasks) != len(res.Tasks) || res2.Tasks[0].TargetID != res.Tasks[0].TargetID {
-		t.Fatal("redraw with the same inputs selected differently")
-	}
+	drawn := map[string]bool{}
 	for _, tk := range res.Tasks {
-		cur, _ := f.svc.Tasks.FindTaskByID(context.Background(), tk.ID)
+		drawn[tk.TargetID] = true
+	}
+
+	// The same version is never drawn again, redraw or not.
+	for _, req := range []planning.DrawRequest{{Value: "1 2 3", Redraw: true}, {Value: testValue}} {
+		_, err := f.svc.Draw(manager, p.ID, req)
+		if backend.ErrorCode(err) != backend.ECONFLICT || !strings.Contains(backend.ErrorMessage(err), "publish a new version") {
+			t.Fatalf("Draw(%+v) of a drawn version: %v, want conflict saying to publish a new version", req, err)
+		}
+	}
+
+	// The new version needs a reason and a source whose result is to come:
+	// the old one's is out.
+	p, _ = f.svc.Plans.FindPlanByID(ctx, p.ID)
+	versions := []struct {
+		name   string
+		reason string
+		src    *backend.EntropySource
+		msg    string
+	}{
+		{"ErrNoReason", "", source(nextSource), "needs a reason"},
+		{"ErrNoSource", "开奖号码录入错误", nil, "declares the entropy source"},
+		{"ErrOldSource", "开奖号码录入错误", source(testSource), "public since 2026-03-01 21:15:00"},
+	}
+	for _, v := range versions {
+		t.Run(v.name, func(t *testing.T) {
+			q := *p
+			if err := f.svc.UpdatePlan(manager, &q, v.reason, v.src); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), v.msg) {
+				t.Fatalf("UpdatePlan: %v, want invalid containing %q", err, v.msg)
+			}
+		})
+	}
+	if err := f.svc.UpdatePlan(manager, p, "开奖号码录入错误", source(nextSource)); err != nil {
+		t.Fatal(err)
+	}
+	if p.PublicVersion != 2 || p.Commitment == c1 || *p.EntropySource != nextSource || !p.EntropyResultAt.Equal(nextSource.ResultAt()) {
+		t.Fatalf("version 2: version %d, new commitment %v, source %+v at %v", p.PublicVersion, p.Commitment != c1, p.EntropySource, p.EntropyResultAt)
+	}
+
+	// Its draw waits for the result, and takes only a value in the form of
+	// the source: no free text.
+	draws := []struct {
+		name string
+		now  time.Time
+		req  planning.DrawRequest
+		msg  string
+	}{
+		{"ErrBeforeResult", today, planning.DrawRequest{Value: testValue}, "published at 2026-03-02 21:15:00 (Asia/Shanghai)"},
+		{"ErrFreeText", afterNext, planning.DrawRequest{Value: "福彩3D 2026061 1 2 3（更正 42）"}, "not a result of 福彩3D"},
+		{"ErrCommas", afterNext, planning.DrawRequest{Value: "1,2,3"}, "three digits 0-9 separated by single spaces"},
+		{"ErrEmpty", afterNext, planning.DrawRequest{}, "not a result of 福彩3D"},
+	}
+	for _, d := range draws {
+		t.Run(d.name, func(t *testing.T) {
+			f.now = d.now
+			defer func() { f.now = today }()
+			if _, err := f.svc.Draw(manager, p.ID, d.req); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), d.msg) {
+				t.Fatalf("Draw: %v, want invalid containing %q", err, d.msg)
+			}
+		})
+	}
+	f.now = afterNext
+	res2, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: "0 4 9", Redraw: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res2.Draw; d.ID != p.ID+"-v2-d1" || !d.Redraw || d.Reason != "开奖号码录入错误" || !slices.Equal(d.Supersedes, []string{res.Draw.ID}) {
+		t.Fatalf("draw of version 2: %+v, want v2-d1 superseding %s with the version's reason", d, res.Draw.ID)
+	}
+
+	// The earlier draw is superseded: its tasks cancelled, its selections
+	// released, so that its targets are not excluded by the annual cap.
+	for _, tk := range res.Tasks {
+		cur, _ := f.svc.Tasks.FindTaskByID(ctx, tk.ID)
 		if cur.Status != backend.TaskCancelled {
 			t.Fatalf("task %s of the superseded draw is %s", tk.ID, cur.Status)
 		}
 	}
-	pub, err := f.svc.PublicPlan(context.Background(), p.ID)
-	if err != nil || len(pub.Draws) != 2 {
-		t.Fatalf("public plan draws = %v, %v", pub, err)
+	data, _ := f.svc.PublicDrawRecord(ctx, res2.Draw.ID)
+	var rec2 draw.Record
+	if err := json.Unmarshal(data, &rec2); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec2.Population {
+		if c.Excluded == draw.ExcludedAnnualCap && drawn[c.ID] {
+			t.Fatalf("target %s of the superseded draw is excluded by the annual cap", c.ID)
+		}
+	}
+	if diffs := draw.Verify(&rec2); len(diffs) != 0 || rec2.PublicEntropy != "福彩3D 第2026061期 2026-03-02 0 4 9" {
+		t.Fatalf("record of version 2: entropy %q, differences %v", rec2.PublicEntropy, diffs)
+	}
+	selected, err := f.svc.Draws.SelectedTargets(ctx, 2026, []string{"SCJG-03"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(selected) != len(res2.Tasks) {
+		t.Fatalf("%d targets count toward the annual cap, want the %d of the new draw", len(selected), len(res2.Tasks))
+	}
+
+	// The public sees both versions with their sources, and both draws.
+	pub, err := f.svc.PublicPlan(ctx, p.ID)
+	if err != nil || len(pub.Versions) != 2 || len(pub.Draws) != 2 {
+		t.Fatalf("public plan %+v, %v", pub, err)
+	}
+	if *pub.Versions[0].EntropySource != testSource || *pub.Versions[1].EntropySource != nextSource || pub.Versions[1].Reason != "开奖号码录入错误" {
+		t.Fatalf("public versions declare %+v and %+v", pub.Versions[0].EntropySource, pub.Versions[1].EntropySource)
+	}
+	if pub.Draws[0].SupersededBy != res2.Draw.ID || pub.Draws[1].Supersedes[0] != res.Draw.ID {
+		t.Fatalf("public draws %+v %+v", pub.Draws[0], pub.Draws[1])
+	}
+	// Nothing to supersede: a redraw flag on a plan's first draw is refused.
+	f.now = today
+	q := mustPublish(t, f, basePlan())
+	if _, err := f.svc.Draw(manager, q.ID, planning.DrawRequest{Value: testValue, Redraw: true}); backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), "nothing to redraw") {
+		t.Fatalf("redraw of a first version: %v, want invalid", err)
+	}
+}
+
+func TestPublicationDeclaresASource(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		src  *backend.EntropySource
+		now  time.Time
+		msg  string
+	}{
+		{"ErrNoSource", nil, publishedAt, "declares the entropy source"},
+		{"ErrResultOut", source(testSource), today, "public since 2026-03-01 21:15:00"},
+		{"ErrUnknownSource", &backend.EntropySource{Source: "上证指数", Issue: "2026061", Date: "2026-03-02"}, publishedAt, "not supported"},
+		{"ErrMalformed", &backend.EntropySource{Source: "fc-ssq", Issue: "2026061", Date: "2026-03-02"}, publishedAt, "drawn only"},
+		{"ErrTooFarAhead", &backend.EntropySource{Source: "fc-3d", Issue: "2027100", Date: "2027-04-10"}, publishedAt, "more than 366 days"},
+		{"OK", source(testSource), publishedAt, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := basePlan()
+			if err := f.svc.CreatePlan(manager, p); err != nil {
+				t.Fatal(err)
+			}
+			f.now = tt.now
+			defer func() { f.now = today }()
+			got, err := f.svc.PublishPlan(manager, p.ID, 0, tt.src)
+			if tt.msg != "" {
+				if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
+					t.Fatalf("PublishPlan: %v, want invalid containing %q", err, tt.msg)
+				}
+				if cur, _ := f.svc.Plans.FindPlanByID(ctx, p.ID); cur.State != backend.PlanDraft {
+					t.Fatalf("refused publication left the plan %s", cur.State)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := f.svc.Plans.FindPlanVersion(ctx, p.ID, 1)
+			if err != nil || *v.EntropySource != testSource || !v.EntropyResultAt.Equal(testSource.ResultAt()) || *got.EntropySource != testSource {
+				t.Fatalf("version 1 declares %+v at %v (%v)", v.EntropySource, v.EntropyResultAt, err)
+			}
+		})
+	}
+	// A draft declares its source when it is published, not before.
+	d := basePlan()
+	if err := f.svc.CreatePlan(manager, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.UpdatePlan(manager, d, "", source(nextSource)); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("draft change with a source: %v, want invalid", err)
+	}
+	// A source cannot be slipped in through the plan body.
+	e := basePlan()
+	e.EntropySource = source(testSource)
+	if err := f.svc.CreatePlan(manager, e); err != nil || e.EntropySource != nil {
+		t.Fatalf("created plan keeps the body's source %+v (%v)", e.EntropySource, err)
+	}
+}
+
+// TestRedrawOfALegacyRedraw: a version redrawn before a version was drawn
+// once has draws d1 and d2, d2 in force. The next version's draw
+// supersedes d2 alone, and the public plan says who superseded whom.
+func TestRedrawOfALegacyRedraw(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	p := mustPublish(t, f, basePlan())
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := &backend.Draw{ID: p.ID + "-v1-d2", PlanID: p.ID, PlanVersion: 1, Number: 2, Redraw: true, Reason: "开奖号码录入错误", DrawnBy: "scjg.manager", DrawnAt: today}
+	if err := f.svc.Draws.CreateDraw(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = f.svc.Plans.FindPlanByID(ctx, p.ID)
+	if err := f.svc.UpdatePlan(manager, p, "重新抽取", source(nextSource)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = afterNext
+	res2, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res2.Draw.Supersedes, []string{legacy.ID}) {
+		t.Fatalf("draw of version 2 supersedes %v, want only %s", res2.Draw.Supersedes, legacy.ID)
+	}
+	pub, err := f.svc.PublicPlan(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{res.Draw.ID: legacy.ID, legacy.ID: res2.Draw.ID, res2.Draw.ID: ""}
+	if len(pub.Draws) != len(want) {
+		t.Fatalf("public plan lists %d draws, want %d", len(pub.Draws), len(want))
+	}
+	for _, d := range pub.Draws {
+		if d.SupersededBy != want[d.ID] {
+			t.Errorf("draw %s superseded by %q, want %q", d.ID, d.SupersededBy, want[d.ID])
+		}
+	}
+}
+
+// TestLegacyPlanCannotBeDrawn: a version published before sources were
+// declared has none; it is drawn only through a new version.
+func TestLegacyPlanCannotBeDrawn(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	p := mustPublish(t, f, basePlan())
+	p.EntropySource, p.EntropyResultAt = nil, nil
+	if err := f.svc.Plans.UpdatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
+	if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), "publish a new version declaring one") {
+		t.Fatalf("draw of a legacy version: %v, want invalid asking for a new version", err)
+	}
+	if err := f.svc.UpdatePlan(manager, p, "补充声明随机源", source(nextSource)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = afterNext
+	if _, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue}); err != nil {
+		t.Fatalf("draw of the new version: %v", err)
 	}
 }
 
@@ -439,21 +700,22 @@ func TestPlanVersions(t *testing.T) {
 	p := mustPublish(t, f, basePlan())
 	c1 := p.Commitment
 	p.Name = "2026年度抽查计划（修订）"
-	if err := f.svc.UpdatePlan(manager, p, ""); backend.ErrorCode(err) != backend.EINVALID {
+	if err := f.svc.UpdatePlan(manager, p, "", source(nextSource)); backend.ErrorCode(err) != backend.EINVALID {
 		t.Fatalf("change without reason: %v, want invalid", err)
 	}
-	if err := f.svc.UpdatePlan(manager, p, "调整抽查范围"); err != nil {
+	if err := f.svc.UpdatePlan(manager, p, "调整抽查范围", source(nextSource)); err != nil {
 		t.Fatal(err)
 	}
 	if p.PublicVersion != 2 || p.Commitment == c1 {
 		t.Fatalf("after change: version %d, commitment changed %v", p.PublicVersion, p.Commitment != c1)
 	}
-	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{})
+	f.now = afterNext
+	res, err := f.svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Draw.PlanVersion != 2 {
-		t.Fatalf("draw names version %d, want 2", res.Draw.PlanVersion)
+	if res.Draw.PlanVersion != 2 || res.Draw.Redraw || len(res.Draw.Supersedes) != 0 {
+		t.Fatalf("draw names version %d (redraw %v, supersedes %v), want 2, a first draw", res.Draw.PlanVersion, res.Draw.Redraw, res.Draw.Supersedes)
 	}
 	pub, _ := f.svc.PublicPlan(context.Background(), p.ID)
 	if len(pub.Versions) != 2 || pub.Versions[1].Reason != "调整抽查范围" || pub.Versions[0].Commitment != c1 {
@@ -467,7 +729,7 @@ func TestPlanVersions(t *testing.T) {
 	if _, err := f.svc.PublicPlan(context.Background(), d.ID); backend.ErrorCode(err) != backend.ENOTFOUND {
 		t.Fatalf("draft is public: %v", err)
 	}
-	if _, err := f.svc.Draw(manager, d.ID, planning.DrawRequest{}); backend.ErrorCode(err) != backend.EINVALID {
+	if _, err := f.svc.Draw(manager, d.ID, planning.DrawRequest{Value: testValue}); backend.ErrorCode(err) != backend.EINVALID {
 		t.Fatalf("draw of a draft: %v, want invalid", err)
 	}
 }

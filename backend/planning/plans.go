@@ -182,6 +182,7 @@ func (s *Service) CreatePlan(ctx context.Context, p *backend.Plan) error {
 		return err
 	}
 	p.State, p.PublicVersion, p.Commitment, p.PublishedAt, p.Draws = backend.PlanDraft, 0, "", nil, []string{}
+	p.EntropySource, p.EntropyResultAt = nil, nil
 	p.CreatedBy = a.UserID
 	if err := s.Plans.CreatePlan(ctx, p); err != nil {
 		return err
@@ -206,9 +207,15 @@ func (s *Service) GetPlan(ctx context.Context, id string) (*backend.Plan, error)
 	return p, nil
 }
 
+// PlanQuery selects plans in the back office's list.
+type PlanQuery struct {
+	Year   int                 // 0 for every year
+	States []backend.PlanState // empty for every state
+}
+
 // ListPlans returns the plans of the caller's departments (all for
 // administrators).
-func (s *Service) ListPlans(ctx context.Context, year int, page backend.PageRequest) (*backend.Page[*backend.Plan], error) {
+func (s *Service) ListPlans(ctx context.Context, q PlanQuery, page backend.PageRequest) (*backend.Page[*backend.Plan], error) {
 	a := actorOf(ctx)
 	if a == nil {
 		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
@@ -216,7 +223,14 @@ func (s *Service) ListPlans(ctx context.Context, year int, page backend.PageRequ
 	if a.Role == backend.RoleInspector {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "inspectors see tasks, not plans")
 	}
-	f := backend.PlanFilterQuery{Year: year}
+	for _, st := range q.States {
+		switch st {
+		case backend.PlanDraft, backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed:
+		default:
+			return nil, backend.Errorf(backend.EINVALID, "plan state %q must be draft, published, drawn or closed", st)
+		}
+	}
+	f := backend.PlanFilterQuery{Year: q.Year, States: q.States}
 	if a.Role != backend.RoleAdmin {
 		f.Departments = a.Departments
 	}
@@ -224,9 +238,10 @@ func (s *Service) ListPlans(ctx context.Context, year int, page backend.PageRequ
 }
 
 // UpdatePlan replaces a plan. A draft changes in place; a published or drawn
-// plan gets a new public version with a new commitment, and the reason is
-// published with it.
-func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string) error {
+// plan gets a new public version with a new commitment and the entropy
+// source src, and the reason is published with it. A new version of a drawn
+// plan is how it is redrawn: its draw supersedes the earlier ones.
+func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string, src *backend.EntropySource) error {
 	old, err := s.Plans.FindPlanByID(ctx, p.ID)
 	if err != nil {
 		return err
@@ -245,8 +260,12 @@ func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string
 		return backend.Errorf(backend.ECONFLICT, "plan %s is closed", p.ID)
 	}
 	p.State, p.PublicVersion, p.Commitment, p.PublishedAt = old.State, old.PublicVersion, old.Commitment, old.PublishedAt
+	p.EntropySource, p.EntropyResultAt = old.EntropySource, old.EntropyResultAt
 	p.Draws, p.CreatedBy, p.CreatedAt = old.Draws, old.CreatedBy, old.CreatedAt
 	if old.State == backend.PlanDraft {
+		if src != nil {
+			return backend.Errorf(backend.EINVALID, "a draft declares its entropy source when it is published, not before")
+		}
 		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 			return err
 		}
@@ -255,7 +274,7 @@ func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string
 	if err := checkReason(reason); err != nil {
 		return backend.Errorf(backend.EINVALID, "a change to a published plan needs a reason: %s", backend.ErrorMessage(err))
 	}
-	return s.publish(ctx, p, reason)
+	return s.publish(ctx, p, reason, src)
 }
 
 func checkReason(r string) error {
@@ -265,8 +284,9 @@ func checkReason(r string) error {
 	return nil
 }
 
-// PublishPlan makes a draft public: version 1 with its commitment.
-func (s *Service) PublishPlan(ctx context.Context, id string, version int64) (*backend.Plan, error) {
+// PublishPlan makes a draft public: version 1 with its commitment and the
+// entropy source src its draw will take.
+func (s *Service) PublishPlan(ctx context.Context, id string, version int64, src *backend.EntropySource) (*backend.Plan, error) {
 	p, err := s.Plans.FindPlanByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -283,23 +303,35 @@ func (s *Service) PublishPlan(ctx context.Context, id string, version int64) (*b
 	if _, err := s.checkRules(ctx, p); err != nil {
 		return nil, err
 	}
-	return p, s.publish(ctx, p, "")
+	return p, s.publish(ctx, p, "", src)
 }
 
 // publish stores a new public version of p with a fresh secret and its
-// commitment: the secret first (so a version never exists whose secret is
-// lost), then the version, then the plan.
-func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string) error {
+// commitment, declaring src as the entropy source of its draw: the secret
+// first (so a version never exists whose secret is lost), then the
+// version, then the plan. The source's result must still be to come, so
+// that nobody knows it while the secret can change (RFC 3797): a version
+// published after a draw needs a new source, since the old one's result is
+// out.
+func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string, src *backend.EntropySource) error {
 	a := actorOf(ctx)
+	if src == nil {
+		return backend.Errorf(backend.EINVALID, "a publication declares the entropy source of the draw: the future public random event whose result the draw will take (entropySource, e.g. {\"source\": \"fc-3d\", \"issue\": \"2026124\", \"date\": \"2026-05-04\"}; supported sources: %s)", backend.EntropyCodes())
+	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	if err := src.CheckFuture(now); err != nil {
+		return err
+	}
 	secret, err := s.random(32)
 	if err != nil {
 		return err
 	}
-	now := s.Now().UTC().Truncate(time.Millisecond)
+	declared, resultAt := *src, src.ResultAt().UTC()
 	p.PublicVersion++
 	p.Commitment = draw.Commitment(secret)
 	p.State = backend.PlanPublished
 	p.PublishedAt = &now
+	p.EntropySource, p.EntropyResultAt = &declared, &resultAt
 	if err := s.Plans.CreatePlanSecret(ctx, &backend.PlanSecret{ID: fmt.Sprintf("%s@%d", p.ID, p.PublicVersion), Secret: hex.EncodeToString(secret), CreatedAt: now}); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return backend.Errorf(backend.ECONFLICT, "plan %s was changed by someone else; reload and try again", p.ID)
@@ -307,14 +339,15 @@ func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string) e
 		return err
 	}
 	snapshot := *p
-	v := &backend.PlanVersion{PlanID: p.ID, Version: p.PublicVersion, Plan: snapshot, Commitment: p.Commitment, Reason: reason, PublishedBy: a.UserID, PublishedAt: now}
+	v := &backend.PlanVersion{PlanID: p.ID, Version: p.PublicVersion, Plan: snapshot, Commitment: p.Commitment,
+		EntropySource: p.EntropySource, EntropyResultAt: p.EntropyResultAt, Reason: reason, PublishedBy: a.UserID, PublishedAt: now}
 	if err := s.Plans.CreatePlanVersion(ctx, v); err != nil {
 		return err
 	}
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 		return err
 	}
-	return s.record(ctx, "plan.publish", "plan", p.ID, v, fmt.Sprintf("version %d, commitment %s", p.PublicVersion, p.Commitment))
+	return s.record(ctx, "plan.publish", "plan", p.ID, v, fmt.Sprintf("version %d, commitment %s, entropy source %s (result at %s)", p.PublicVersion, p.Commitment, src, backend.FormatChinaTime(resultAt)))
 }
 
 // ClosePlan ends a plan: no more changes or draws.

@@ -65,12 +65,22 @@ func (s *Service) PublicPlan(ctx context.Context, id string) (*PublicPlan, error
 		out.Versions = append(out.Versions, publicVersion(pv))
 	}
 	out.Current = out.Versions[len(out.Versions)-1]
+	by := map[string]string{} // draw id → the draw that superseded it
 	for _, id := range p.Draws {
 		d, err := s.Draws.FindDrawByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
+		for _, old := range d.Supersedes {
+			by[old] = d.ID
+		}
+		if d.Number > 1 {
+			by[drawID(d.PlanID, d.PlanVersion, d.Number-1)] = d.ID
+		}
 		out.Draws = append(out.Draws, d)
+	}
+	for _, d := range out.Draws {
+		d.SupersededBy = by[d.ID]
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
@@ -33,13 +34,7 @@ func jointPlan() *backend.Plan {
 // and returns the tasks that have a team.
 func mustDraw(t *testing.T, f *fixture, ctx context.Context, p *backend.Plan) []*backend.Task {
 	t.Helper()
-	if err := f.svc.CreatePlan(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PublishPlan(ctx, p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
-	res, err := f.svc.Draw(ctx, p.ID, planning.DrawRequest{PublicEntropy: p.Name})
+	res, err := demo.DrawPlan(ctx, f.svc, p, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}

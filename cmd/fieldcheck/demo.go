@@ -30,11 +30,18 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) e
 		}
 		fmt.Fprintf(stdout, "seeded %d departments, %d targets, %d inspectors, %d experts, %d items, %d users in %.1fs\n",
 			sum.Departments, sum.Targets, sum.Inspectors, sum.Experts, sum.Items, sum.Users, time.Since(start).Seconds())
-		res, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now())
+		now := time.Now()
+		res, err := demo.DrawFirstPlan(ctx, m.Planning, now)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "drew plan %s: %d tasks for the inspectors' phones (draw record /public/draws/%s)\n", res.Draw.PlanID, len(res.Tasks), res.Draw.ID)
+		second, err := demo.PublishSecondPlan(ctx, m.Planning, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "published plan %s, awaiting its draw: its entropy source %s (synthetic) has its result out since %s\n",
+			second.ID, second.EntropySource, backend.FormatChinaTime(*second.EntropyResultAt))
 	} else if _, err := m.Stores.Users.FindUserByID(ctx, "scjg.manager"); err != nil {
 		fmt.Fprintln(stdout, "the store holds data that the demo did not seed; serving it as it is")
 		return nil

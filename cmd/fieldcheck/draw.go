@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
@@ -37,6 +38,14 @@ func runDraw(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(diffs) == 0 {
 		fmt.Fprintf(stdout, "draw record verifies: %s plan %s version %d, %d candidates, %d selected, %d replacements\n",
 			rec.Algorithm, rec.PlanID, rec.PlanVersion, len(rec.Population), len(rec.Selected), len(rec.Replacements))
+		if src := rec.EntropySource; src != nil {
+			// What the record cannot prove: that the value is the event's
+			// real result. Anyone can look it up.
+			fmt.Fprintf(stdout, "public entropy %q is the result of the declared source %s, published %s: check it against the source\n",
+				rec.PublicEntropy, src, backend.FormatChinaTime(src.ResultAt()))
+		} else {
+			fmt.Fprintln(stdout, "the record declares no entropy source (drawn before sources were declared): its public entropy is free text")
+		}
 		return nil
 	}
 	fmt.Fprintf(stdout, "draw record does NOT verify: %d differences\n", len(diffs))

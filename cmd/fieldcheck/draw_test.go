@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,9 +16,9 @@ import (
 )
 
 // recordFromVector runs the draw of a committed test vector.
-func recordFromVector(t *testing.T) []byte {
+func recordFromVector(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile("../../testdata/draw/joint-plan.json")
+	raw, err := os.ReadFile("../../testdata/draw/" + name + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,8 @@ func recordFromVector(t *testing.T) []byte {
 }
 
 func TestDrawVerifyCommand(t *testing.T) {
-	good := recordFromVector(t)
+	good := recordFromVector(t, "joint-plan")
+	declared := recordFromVector(t, "declared-source")
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -48,15 +50,16 @@ func TestDrawVerifyCommand(t *testing.T) {
 		}
 		return p
 	}
-	tamper := func(f func(*draw.Record)) []byte {
+	tamperOf := func(rec []byte, f func(*draw.Record)) []byte {
 		var r draw.Record
-		if err := json.Unmarshal(good, &r); err != nil {
+		if err := json.Unmarshal(rec, &r); err != nil {
 			t.Fatal(err)
 		}
 		f(&r)
 		b, _ := json.Marshal(&r)
 		return b
 	}
+	tamper := func(f func(*draw.Record)) []byte { return tamperOf(good, f) }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/public/draws/x" {
 			w.Write(good)
@@ -74,6 +77,13 @@ func TestDrawVerifyCommand(t *testing.T) {
 	}{
 		{"OK/File", write("good.json", good), 0, "draw record verifies"},
 		{"OK/URL", srv.URL + "/public/draws/x", 0, "draw record verifies"},
+		{"OK/NoSourceIsFreeText", write("free.json", good), 0, "declares no entropy source"},
+		{"OK/DeclaredSource", write("declared.json", declared), 0, `is the result of the declared source 福彩双色球 第2026050期 2026-05-03, published 2026-05-03 21:15:00`},
+		{"ErrDeclaredSourceFreeText", write("declared-free.json", tamperOf(declared, func(r *draw.Record) {
+			r.PublicEntropy += "（更正 42）"
+			seed := draw.Seed(r.Secret, r.PublicEntropy, r.PlanID) // consistent, but not the source's text
+			r.Seed = hex.EncodeToString(seed[:])
+		})), 1, "publicEntropy: value"},
 		{"ErrEntropyChanged", write("entropy.json", tamper(func(r *draw.Record) { r.PublicEntropy += "!" })), 1, "seed"},
 		{"ErrSelectionSwapped", write("swap.json", tamper(func(r *draw.Record) {
 			r.Selected[0].ID, r.Selected[1].ID = r.Selected[1].ID, r.Selected[0].ID

@@ -19,7 +19,9 @@ package main
 // market entities only (they have a licence code to check in with) and one
 // stratum of --provision-tasks × N targets, published and drawn. The draw
 // teams every eligible officer of the department, the new ones with the
-// rest. The default item, SCJG-03, is the one the demo's first plan draws:
+// rest. The plan declares a drand quicknet round a few seconds ahead as its
+// entropy source and is drawn once that round is out, with a synthetic
+// value (see provisionBeacon). The default item, SCJG-03, is the one the demo's first plan draws:
 // the annual cap (one check of a target for an item a year) keeps the new
 // tasks off every target that already has one of that item, so that no
 // officer holds two open tasks at one enterprise (a check-in goes to the
@@ -28,6 +30,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -207,6 +211,47 @@ func createOfficer(ctx context.Context, admin *office, dept, region string, expi
 	return nil
 }
 
+// The provisioning plan's entropy source is a drand quicknet round
+// provisionBeaconLead ahead (rounds come every 3 s), so that the server's
+// publication comes before it and the draw waits little; the draw is sent
+// provisionClockSlack after the round, for a server whose clock lags a
+// little. The value fieldsim enters is synthetic, made up from the run's
+// tag, not the round's real randomness: fieldsim needs no network beyond
+// the server, and the server cannot tell (anyone checking the record
+// against the beacon could).
+const (
+	provisionBeacon     = "drand-quicknet"
+	provisionBeaconLead = 2 * time.Second
+	provisionClockSlack = time.Second
+)
+
+func syntheticBeaconValue(tag string) string {
+	sum := sha256.Sum256([]byte("fieldsim synthetic beacon value\n" + tag))
+	return hex.EncodeToString(sum[:])
+}
+
+// drawWhenOut waits until the source's result is out and draws with value.
+func drawWhenOut(ctx context.Context, manager *office, path string, src *backend.EntropySource, value string, res any) error {
+	if err := sleepCtx(ctx, time.Until(src.ResultAt().Add(provisionClockSlack))); err != nil {
+		return err
+	}
+	return sendJSON(ctx, manager, http.MethodPost, path+"/draws", map[string]string{"value": value}, res)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // drawPlan creates, publishes and draws the plan that gives the new
 // officers their tasks.
 func (r *provisionReport) drawPlan(ctx context.Context, manager *office, cfg config) error {
@@ -231,7 +276,12 @@ func (r *provisionReport) drawPlan(ctx context.Context, manager *office, cfg con
 	}
 	r.plan = created.ID
 	path := "/api/v1/plans/" + url.PathEscape(created.ID)
-	if _, err := manager.send(ctx, http.MethodPost, path+"/publish", map[string]int64{"version": created.Version}); err != nil {
+	// The plan declares a drand quicknet round a moment ahead as its
+	// entropy source, and the draw waits for it.
+	beacon, _ := backend.LookupEntropyKind(provisionBeacon)
+	src := &backend.EntropySource{Source: beacon.Code, Round: beacon.FirstRoundFrom(time.Now().Add(provisionBeaconLead))}
+	publish := map[string]any{"version": created.Version, "entropySource": src}
+	if _, err := manager.send(ctx, http.MethodPost, path+"/publish", publish); err != nil {
 		// A publication whose answer was lost is refused when retried.
 		var cur backend.Plan
 		if gerr := getJSON(ctx, manager, path, &cur); gerr != nil || cur.State == backend.PlanDraft {
@@ -242,7 +292,7 @@ func (r *provisionReport) drawPlan(ctx context.Context, manager *office, cfg con
 		Draw  backend.Draw    `json:"draw"`
 		Tasks []*backend.Task `json:"tasks"`
 	}
-	if err := sendJSON(ctx, manager, http.MethodPost, path+"/draws", map[string]string{"publicEntropy": "fieldsim " + r.tag}, &res); err != nil {
+	if err := drawWhenOut(ctx, manager, path, src, syntheticBeaconValue(r.tag), &res); err != nil {
 		// A draw whose answer was lost is refused when retried: take it
 		// from the plan.
 		var cur backend.Plan

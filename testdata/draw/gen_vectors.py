@@ -14,12 +14,20 @@ standard library, and writes one JSON file per vector next to itself:
 The Go tests (backend/draw) run the inputs through draw.Run, draw.Replace and
 draw.Reassign and compare with these files. Run it again after changing a
 vector: python3 testdata/draw/gen_vectors.py
+
+It also implements the entropy sources a plan version declares (the table of
+backend/entropy.go, docs/draw.md): the public entropy written from a source
+and a value, and the checks of a record that carries "entropySource". It
+writes entropy/values.json, cases of (source, value) with the public entropy
+or a refusal, which the Go tests (backend) compare with EntropySource.Text.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
 import os
+import re
 
 ALGORITHM = "fc-draw-1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -403,12 +411,162 @@ def vector_scarce():
     return "scarce-inspectors", __doc_of(vector_scarce), inp, replace, reassign, rec
 
 
+# ---------------------------------------------------------------- entropy sources
+
+
+CHINA = datetime.timezone(datetime.timedelta(hours=8))
+
+# code: name, issue digits (lotteries), draw weekdays (Monday = 0; None = daily),
+# draw time, value check; beacons: genesis (Unix seconds of round 1) and period.
+SOURCES = {
+    "fc-3d": {"name": "福彩3D", "issue_digits": 7, "weekdays": None, "time": (21, 15), "value": lambda v: digits_form(v, 3)},
+    "tc-pl5": {"name": "体彩排列五", "issue_digits": 5, "weekdays": None, "time": (21, 25), "value": lambda v: digits_form(v, 5)},
+    "fc-ssq": {"name": "福彩双色球", "issue_digits": 7, "weekdays": {1, 3, 6}, "time": (21, 15),
+               "value": lambda v: balls_form(v, [(6, 33), (1, 16)])},
+    "tc-dlt": {"name": "体彩超级大乐透", "issue_digits": 5, "weekdays": {0, 2, 5}, "time": (21, 25),
+               "value": lambda v: balls_form(v, [(5, 35), (2, 12)])},
+    "drand-quicknet": {"name": "drand quicknet 随机信标", "genesis": 1692803367, "period": 3,
+                       "value": lambda v: re.fullmatch("[0-9a-f]{64}", v) is not None},
+}
+
+
+def digits_form(v, n):
+    return re.fullmatch("[0-9]" + "( [0-9])" * (n - 1), v) is not None
+
+
+def balls_form(v, groups):
+    parts = v.split(" + ")
+    if len(parts) != len(groups):
+        return False
+    for part, (count, top) in zip(parts, groups):
+        if re.fullmatch("[0-9][0-9]" + "( [0-9][0-9])" * (count - 1), part) is None:
+            return False
+        nums = [int(x) for x in part.split(" ")]
+        if nums != sorted(set(nums)) or nums[0] < 1 or nums[-1] > top:
+            return False
+    return True
+
+
+def source_valid(src):
+    k = SOURCES.get(src.get("source"))
+    if k is None:
+        return False
+    if "genesis" in k:
+        return set(src) == {"source", "round"} and isinstance(src["round"], int) and 1 <= src["round"] <= 10**12
+    if set(src) != {"source", "issue", "date"}:
+        return False
+    try:
+        day = datetime.date.fromisoformat(src["date"])
+    except ValueError:
+        return False
+    if re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", src["date"]) is None:
+        return False
+    if k["weekdays"] is not None and day.weekday() not in k["weekdays"]:
+        return False
+    year = str(day.year) if k["issue_digits"] == 7 else str(day.year)[2:]
+    issue = src["issue"]
+    return (re.fullmatch("[0-9]{%d}" % k["issue_digits"], issue) is not None
+            and issue.startswith(year) and issue[len(year):] != "000")
+
+
+def source_name(src):
+    k = SOURCES[src["source"]]
+    if "genesis" in k:
+        return "%s 第%d轮" % (k["name"], src["round"])
+    return "%s 第%s期 %s" % (k["name"], src["issue"], src["date"])
+
+
+def entropy_text(src, value):
+    """The public entropy of a draw from its declared source and the value, or None."""
+    if not source_valid(src) or not SOURCES[src["source"]]["value"](value):
+        return None
+    return source_name(src) + " " + value
+
+
+def result_day(src):
+    """The day (Asia/Shanghai) the source's result is published."""
+    k = SOURCES[src["source"]]
+    if "genesis" in k:
+        t = k["genesis"] + (src["round"] - 1) * k["period"]
+        return datetime.datetime.fromtimestamp(t, CHINA).date().isoformat()
+    return src["date"]
+
+
+def check_declared(inp):
+    """What a record with "entropySource" must satisfy besides fc-draw-1."""
+    src = inp["entropySource"]
+    prefix = source_name(src) + " "
+    assert inp["publicEntropy"].startswith(prefix), inp["publicEntropy"]
+    assert entropy_text(src, inp["publicEntropy"][len(prefix):]) == inp["publicEntropy"]
+    assert inp["drawDate"] >= result_day(src), (inp["drawDate"], result_day(src))
+
+
+def entropy_cases():
+    """(source, value) pairs and what they give: the public entropy, or a refusal."""
+    ssq = {"source": "fc-ssq", "issue": "2026050", "date": "2026-05-03"}
+    dlt = {"source": "tc-dlt", "issue": "26051", "date": "2026-05-04"}
+    fc3d = {"source": "fc-3d", "issue": "2026124", "date": "2026-05-04"}
+    pl5 = {"source": "tc-pl5", "issue": "26124", "date": "2026-05-04"}
+    drand = {"source": "drand-quicknet", "round": 27946612}
+    rnd = hashlib.sha256(b("drand test value")).hexdigest()
+    cases = [
+        (fc3d, "5 8 2"), (fc3d, "0 0 0"), (fc3d, "5,8,2"), (fc3d, "582"), (fc3d, "5  8 2"), (fc3d, " 5 8 2"),
+        (fc3d, "5 8 2 "), (fc3d, "5 8"), (fc3d, "5 8 2 1"), (fc3d, "10 8 2"), (fc3d, "５ ８ ２"), (fc3d, "5 8 2\n"),
+        (fc3d, ""), (fc3d, "福彩3D 第2026124期 2026-05-04 5 8 2"),
+        (pl5, "3 0 7 1 9"), (pl5, "3 0 7 1"), (pl5, "30719"),
+        (ssq, "03 09 15 22 28 31 + 07"), (ssq, "01 02 03 04 05 33 + 16"), (ssq, "03 09 15 22 28 31 + 17"),
+        (ssq, "03 09 15 22 28 34 + 07"), (ssq, "09 03 15 22 28 31 + 07"), (ssq, "03 03 15 22 28 31 + 07"),
+        (ssq, "3 9 15 22 28 31 + 7"), (ssq, "03 09 15 22 28 31 07"), (ssq, "03 09 15 22 28 31+07"),
+        (ssq, "00 09 15 22 28 31 + 07"), (ssq, "03 09 15 22 28 31 + 00"),
+        (dlt, "05 12 19 27 33 + 02 11"), (dlt, "05 12 19 27 33 + 11 02"), (dlt, "05 12 19 27 36 + 02 11"),
+        (dlt, "05 12 19 27 33 + 02 13"), (dlt, "05 12 19 27 33 + 02 02"),
+        (drand, rnd), (drand, rnd.upper()), (drand, rnd[:63]), (drand, rnd + "0"),
+        # Malformed sources refuse every value.
+        ({"source": "fc-ssq", "issue": "2026050", "date": "2026-05-04"}, "03 09 15 22 28 31 + 07"),  # a Monday
+        ({"source": "fc-3d", "issue": "2025124", "date": "2026-05-04"}, "5 8 2"),                     # year
+        ({"source": "fc-3d", "issue": "2026000", "date": "2026-05-04"}, "5 8 2"),
+        ({"source": "tc-pl5", "issue": "2026124", "date": "2026-05-04"}, "3 0 7 1 9"),               # 福彩 form
+        ({"source": "drand-quicknet", "round": 0}, rnd),
+        ({"source": "shanghai-index", "issue": "2026124", "date": "2026-05-04"}, "3288.41"),
+    ]
+    out = []
+    for src, value in cases:
+        text = entropy_text(src, value)
+        case = {"entropySource": src, "value": value}
+        if text is None:
+            case["refused"] = True
+        else:
+            case["publicEntropy"] = text
+        out.append(case)
+    return out
+
+
+def vector_declared():
+    """A version that declared its entropy source (福彩双色球, an issue drawn on
+    a Sunday): the record carries "entropySource", its public entropy is the
+    source's name followed by the result in canonical form, and the draw date
+    is not before the result's day. The seed is fc-draw-1's, unchanged."""
+    pop = [{"id": uscc(2000 + i), "stratum": "ABCD"[i % 4]} for i in range(1, 21)]
+    pop[3]["excluded"] = "whitelist"
+    inspectors = [insp("amr-%02d" % i, "amr") for i in range(1, 6)]
+    src = {"source": "fc-ssq", "issue": "2026050", "date": "2026-05-03"}
+    inp = base_input(
+        "declared-source", "plan-2026-amr-ssq", entropy_text(src, "03 09 15 22 28 31 + 07"), "2026-05-04", 2, ["amr"],
+        {"A": {"count": 2}, "D": {"ratioBp": 5000}}, pop, inspectors, default={"ratioBp": 2000})
+    inp["entropySource"] = src
+    check_declared(inp)
+    d = Draw(inp)
+    rec = d.run()
+    rec["entropySource"] = dict(src)
+    return "declared-source", __doc_of(vector_declared), inp, [], [], rec
+
+
 def __doc_of(f):
     return " ".join(f.__doc__.split())
 
 
 def main():
-    for make in (vector_single, vector_joint, vector_scarce):
+    for make in (vector_single, vector_joint, vector_scarce, vector_declared):
         name, description, inp, replace, reassign, rec = make()
         doc = {"name": name, "description": description, "input": inp, "replace": replace,
                "reassign": reassign, "expected": rec}
@@ -417,6 +575,13 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=1)
             f.write("\n")
         print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
+    cases = entropy_cases()
+    os.makedirs(os.path.join(HERE, "entropy"), exist_ok=True)
+    path = os.path.join(HERE, "entropy", "values.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(cases, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print("wrote", path, len(cases), "cases")
 
 
 if __name__ == "__main__":
