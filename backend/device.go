@@ -133,8 +133,11 @@ type Devices struct {
 	Store  DeviceStore
 	Users  UserStore
 	Tokens TokenStore
-	Audit  *AuditLog
-	Now    func() time.Time
+	// Codes are the inspection codes issued to phones: a revoked device's
+	// are withdrawn. nil when codes are not tracked.
+	Codes CodeIssueStore
+	Audit *AuditLog
+	Now   func() time.Time
 }
 
 // deviceChange is what the audit log digests of a device.
@@ -173,10 +176,10 @@ func (s *Devices) ListDevices(ctx context.Context, userID string) ([]*Device, er
 }
 
 // RevokeDevice bars a user's device: it cannot log in again, every session
-// opened from it ends at once (writes and refreshes are refused; reads go on
-// until the access token expires, at most its lifetime). Revoking a device
-// that is revoked already ends any session left and keeps the first
-// revocation's record. Every attempt is audited.
+// opened from it ends at once (every request and refresh is refused), and
+// the inspection codes it was given that are still valid are withdrawn.
+// Revoking a device that is revoked already ends any session left and
+// keeps the first revocation's record. Every attempt is audited.
 func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason string) (*Device, error) {
 	const action = "device.revoke"
 	key := DeviceKey(userID, deviceID)
@@ -220,7 +223,13 @@ func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason str
 	if err != nil {
 		return nil, err
 	}
-	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n)
+	// After the sessions: a code issued meanwhile is either recorded by now
+	// or refused by its session check (visit.Service.IssueCode).
+	codes, err := withdrawCodes(ctx, s.Codes, userID, deviceID, now, "device revoked")
+	if err != nil {
+		return nil, err
+	}
+	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n) + "; inspection codes withdrawn: " + strconv.Itoa(codes)
 	if already {
 		detail = "already revoked; " + detail
 	}

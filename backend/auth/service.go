@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,12 @@ type Config struct {
 	// tokens of a session without a device are refused. Service.Devices
 	// must be set.
 	RequireDevice bool
+	// Roles are the roles that may log in and use this service's tokens
+	// (the mobile API: inspectors); every role when empty. Others are
+	// refused with EFORBIDDEN once their password was right, and a session
+	// whose user has changed to another role is refused at its next
+	// request.
+	Roles []backend.Role
 
 	Throttle ThrottleConfig
 }
@@ -84,6 +91,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.AcceptedAudiences = []string{c.Audience}
 	}
 	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences) // the parser keeps it
+	c.Roles = slices.Clone(c.Roles)
 	defDur(&c.AccessTTL, DefaultAccessTTL)
 	defDur(&c.RefreshTTL, DefaultRefreshTTL)
 	defDur(&c.SessionTTL, DefaultSessionTTL)
@@ -159,6 +167,7 @@ func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backe
 func (s *Service) Config() Config {
 	c := s.cfg
 	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences)
+	c.Roles = slices.Clone(c.Roles)
 	return c
 }
 
@@ -250,6 +259,13 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
 	}
+	if err := s.checkRole(op, u); err != nil {
+		// Also said only to someone who knows the password; not a guess,
+		// so it is not counted as a failure.
+		s.succeeded(ctx, res, now)
+		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return nil, err
+	}
 	var dev *backend.Device
 	newDevice := false
 	if d != nil {
@@ -277,9 +293,13 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		return nil, err
 	}
 	fam := &backend.TokenFamily{
-		ID:        hex.EncodeToString(sid),
-		UserID:    u.ID,
-		Audience:  s.cfg.Audience,
+		ID:       hex.EncodeToString(sid),
+		UserID:   u.ID,
+		Audience: s.cfg.Audience,
+		// The epoch of the record whose password was checked: an
+		// administrator's reset committed after that read has moved the
+		// user's epoch on, and this session is refused at its first use.
+		UserEpoch: u.SessionEpoch,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionTTL),
 	}
@@ -313,7 +333,7 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}
+	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}
 	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
 		// No trace, no session: the tokens just made are never handed out.
 		return nil, &backend.Error{Op: op, Err: err}
@@ -345,7 +365,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if !now.Before(rt.ExpiresAt) {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
 	}
-	fam, err := s.findFamily(ctx, op, rt.Family, now)
+	u, fam, err := s.openSession(ctx, op, rt.UserID, rt.Family, now)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +376,6 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	}
 	if s.cfg.RequireDevice && fam.DeviceID == "" {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
-	}
-	u, err := s.findActiveUser(ctx, op, rt.UserID)
-	if err != nil {
-		return nil, err
 	}
 	if err := s.Tokens.UseRefreshToken(ctx, rt.ID, now); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
@@ -374,10 +390,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	return tokens, nil
 }
 
-// Logout ends the session the refresh token belongs to: its refresh tokens
-// stop working at once, its access tokens at the next write (reads go on
-// until they expire, at most AccessTTL). Ending a session that has already
-// ended succeeds.
+// Logout ends the session the refresh token belongs to: its refresh and
+// access tokens are refused from then on. Ending a session that has
+// already ended succeeds.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	const op = "Logout"
 	now := s.now()
@@ -411,14 +426,13 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 // Authenticate verifies an access token and returns the caller. The client
 // address comes from the context (WithClientAddr).
 //
-// For a read (write false) the signed claims are trusted as they are: no
-// store is touched, and a user disabled or logged out meanwhile keeps reading
-// until the token expires, at most AccessTTL. For a write the user and the
-// session are read again: a disabled user or an ended session is refused at
-// once, and the Actor carries the stored role and departments with Fresh set.
-// A session opened from a device (LoginDevice) is ended when the device is
-// revoked; the Actor carries the device's id.
-func (s *Service) Authenticate(ctx context.Context, accessToken string, write bool) (*backend.Actor, error) {
+// Every request, reads included, re-reads the user and the session by _id:
+// a disabled user, a user whose sessions an administrator ended, a session
+// logged out, reused or opened from a revoked device, and a role this
+// service does not serve are refused at once, on every instance. The Actor
+// carries the stored role and departments with Fresh set, the session and,
+// for a session opened from a device (LoginDevice), the device's id.
+func (s *Service) Authenticate(ctx context.Context, accessToken string) (*backend.Actor, error) {
 	const op = "Authenticate"
 	claims, err := s.parseAccessToken(ctx, accessToken)
 	if err != nil {
@@ -427,22 +441,73 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string, write bo
 	if s.cfg.RequireDevice && claims.DeviceID == "" {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
 	}
-	addr := ClientAddrFrom(ctx)
-	if !write {
-		return &backend.Actor{UserID: claims.Subject, Role: claims.Role, Departments: claims.Departments, ClientAddr: addr, DeviceID: claims.DeviceID}, nil
-	}
-	u, err := s.findActiveUser(ctx, op, claims.Subject)
+	u, fam, err := s.openSession(ctx, op, claims.Subject, claims.SessionID, s.now())
 	if err != nil {
 		return nil, err
 	}
-	fam, err := s.findFamily(ctx, op, claims.SessionID, s.now())
-	if err != nil {
-		return nil, err
-	}
-	if fam.UserID != u.ID || fam.DeviceID != claims.DeviceID {
+	if fam.DeviceID != claims.DeviceID {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid access token"}
 	}
-	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}, nil
+	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: ClientAddrFrom(ctx),
+		DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}, nil
+}
+
+// CheckSession tells whether the session of an authenticated actor is
+// still open, as Authenticate would decide now. A service that hands out
+// something the session must not outlive (an inspection code) records it
+// first and then checks: a session ended in between is seen by one of the
+// two.
+func (s *Service) CheckSession(ctx context.Context, a *backend.Actor) error {
+	const op = "CheckSession"
+	if a == nil || a.SessionID == "" {
+		return &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "login required"}
+	}
+	_, fam, err := s.openSession(ctx, op, a.UserID, a.SessionID, s.now())
+	if err != nil {
+		return err
+	}
+	if fam.DeviceID != a.DeviceID {
+		return &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid session"}
+	}
+	return nil
+}
+
+// openSession returns the user and the session sid if the user exists, is
+// enabled and of a role this service serves, and the session is theirs,
+// open, and not ended by an administrator since it was opened.
+func (s *Service) openSession(ctx context.Context, op, userID, sid string, now time.Time) (*backend.User, *backend.TokenFamily, error) {
+	u, err := s.findActiveUser(ctx, op, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkRole(op, u); err != nil {
+		return nil, nil, err
+	}
+	fam, err := s.findFamily(ctx, op, sid, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case fam.UserID != u.ID:
+		return nil, nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid session"}
+	case fam.UserEpoch != u.SessionEpoch:
+		return nil, nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session was ended by an administrator; log in again"}
+	}
+	return u, fam, nil
+}
+
+// checkRole refuses a user whose role this service does not serve
+// (Config.Roles).
+func (s *Service) checkRole(op string, u *backend.User) error {
+	if len(s.cfg.Roles) == 0 || slices.Contains(s.cfg.Roles, u.Role) {
+		return nil
+	}
+	names := make([]string, len(s.cfg.Roles))
+	for i, r := range s.cfg.Roles {
+		names[i] = string(r)
+	}
+	return &backend.Error{Code: backend.EFORBIDDEN, Op: op,
+		Message: fmt.Sprintf("only %s accounts may use this API; this account is a %s", strings.Join(names, " and "), u.Role)}
 }
 
 // issue stores the next refresh token of fam and signs an access token.
