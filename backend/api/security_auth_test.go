@@ -7,6 +7,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"net/url"
@@ -301,6 +302,94 @@ func TestSecurityCodeIssuedWhileSessionEnds(t *testing.T) {
 	}
 	if revoked, err := e.m.Stores.CodeKeys.IsRevoked(ctx, issued[0].Serial); err != nil || !revoked {
 		t.Fatalf("the code signed for the ended session: revoked=%v (%v), want revoked", revoked, err)
+	}
+}
+
+// Hole 10: a stranger failing again and again from another address does
+// not lock the real user out of their own.
+func TestSecurityStrangerCannotLockOut(t *testing.T) {
+	e := newEnv(t)
+	e.trustForwardedFor()
+	for i := range 30 {
+		r := e.loginFrom(t, "203.0.113.66", "admin", fmt.Sprintf("guess-number-%02d", i))
+		if r.Status != 401 && r.Status != 429 {
+			t.Fatalf("stranger's guess %d: status=%d %s, want 401 or 429", i+1, r.Status, r.Body)
+		}
+	}
+	if r := e.loginFrom(t, "198.51.100.7", "admin", testPassword); r.Status != 200 {
+		t.Fatalf("the real admin from their own address: status=%d %s, want 200", r.Status, r.Body)
+	}
+	// The stranger's address is slowed down, whatever the password.
+	r := e.loginFrom(t, "203.0.113.66", "admin", testPassword)
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the stranger's address: status=%d (Retry-After %q), want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"))
+	}
+}
+
+// Hole 10: failures from one (account, address) make each further attempt
+// wait longer, and Retry-After says exactly how long.
+func TestSecurityLoginBackoff(t *testing.T) {
+	e := newEnv(t)
+	e.trustForwardedFor()
+	clk := &testClock{t: time.Now()}
+	e.setAuthClock(clk)
+	const addr = "192.0.2.45"
+	for i := range 5 {
+		if r := e.loginFrom(t, addr, "reviewer", "wrong-password-x"); r.Status != 401 {
+			t.Fatalf("failure %d: status=%d %s, want 401", i+1, r.Status, r.Body)
+		}
+	}
+	for _, wait := range []int{2, 4, 8} {
+		r := e.loginFrom(t, addr, "reviewer", testPassword)
+		if r.Status != 429 || r.Header.Get("Retry-After") != fmt.Sprint(wait) {
+			t.Fatalf("attempt within the delay: status=%d Retry-After %q, want 429 and %d", r.Status, r.Header.Get("Retry-After"), wait)
+		}
+		clk.Advance(time.Duration(wait) * time.Second)
+		if r := e.loginFrom(t, addr, "reviewer", "wrong-password-x"); r.Status != 401 {
+			t.Fatalf("attempt after %d s: status=%d %s, want 401", wait, r.Status, r.Body)
+		}
+	}
+	clk.Advance(16 * time.Second)
+	if r := e.loginFrom(t, addr, "reviewer", testPassword); r.Status != 200 {
+		t.Fatalf("right password after the delay: status=%d %s, want 200", r.Status, r.Body)
+	}
+	// The success forgets the failures.
+	if r := e.loginFrom(t, addr, "reviewer", "wrong-password-x"); r.Status != 401 {
+		t.Fatalf("failure after a success: status=%d, want 401", r.Status)
+	}
+	if r := e.loginFrom(t, addr, "reviewer", testPassword); r.Status != 200 {
+		t.Fatalf("login after one new failure: status=%d %s, want 200", r.Status, r.Body)
+	}
+}
+
+// Hole 10: an account is locked only after many failures from many
+// addresses; administrators see the lock (list and audit) and can lift it.
+func TestSecurityAccountLock(t *testing.T) {
+	e := newEnv(t)
+	e.trustForwardedFor()
+	admin := e.login("admin")
+	for i := range 100 {
+		addr := fmt.Sprintf("198.18.%d.%d", i/5, i%5+1) // 5 failures from each of 20 addresses
+		if r := e.loginFrom(t, addr, "reviewer", "wrong-password-x"); r.Status != 401 {
+			t.Fatalf("failure %d from %s: status=%d %s, want 401", i+1, addr, r.Status, r.Body)
+		}
+	}
+	r := e.loginFrom(t, "198.51.100.8", "reviewer", testPassword)
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "locked") {
+		t.Fatalf("login of a locked account: status=%d %s (Retry-After %q), want 429 saying it is locked", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	e.run(t, []scenario{
+		{Name: "OK/ListLocks", Method: "GET", URL: "/api/v1/login-locks", Token: admin, WantStatus: 200, WantContent: []string{`"username":"reviewer"`, `"failures":100`, `"until"`}},
+		{Name: "ErrListLocksManager", Method: "GET", URL: "/api/v1/login-locks", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/AuditOfLock", Method: "GET", URL: "/api/v1/audit?objectType=user&objectId=reviewer&limit=200", Token: admin, WantStatus: 200, WantContent: []string{`"action":"auth.account_locked"`}},
+		{Name: "ErrLiftManager", Method: "DELETE", URL: "/api/v1/login-locks/reviewer", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/Lift", Method: "DELETE", URL: "/api/v1/login-locks/reviewer", Token: admin, WantStatus: 204},
+		{Name: "ErrLiftAgain", Method: "DELETE", URL: "/api/v1/login-locks/reviewer", Token: admin, WantStatus: 404, WantCode: "not_found"},
+		{Name: "OK/ListEmpty", Method: "GET", URL: "/api/v1/login-locks", Token: admin, WantStatus: 200, WantContent: []string{`"items":[]`}},
+		{Name: "OK/AuditOfLift", Method: "GET", URL: "/api/v1/audit?objectType=user&objectId=reviewer&limit=200", Token: admin, WantStatus: 200, WantContent: []string{`"action":"auth.account_unlocked"`, `"actor":"admin"`}},
+	})
+	if r := e.loginFrom(t, "198.51.100.8", "reviewer", testPassword); r.Status != 200 {
+		t.Fatalf("login after the lock was lifted: status=%d %s, want 200", r.Status, r.Body)
 	}
 }
 

@@ -47,25 +47,51 @@ type Config struct {
 	Throttle ThrottleConfig
 }
 
-// ThrottleConfig limits failed logins in fixed windows, counted in the
-// shared ThrottleStore so that every instance sees the same counts.
+// ThrottleConfig limits failed logins. Everything is counted in the shared
+// LoginThrottleStore, so that every instance sees the same counts; the
+// fixed windows are aligned with time.Truncate.
 type ThrottleConfig struct {
+	// One account from one address (IPv6: its /64). PairFreeFailures
+	// failures go unhindered; after that, each attempt must wait
+	// PairBaseDelay after the one before, doubled by every further failure,
+	// at most PairMaxDelay. The failures are forgotten PairMemory after the
+	// last one, and at once by a successful login.
+	PairFreeFailures int           // 5
+	PairBaseDelay    time.Duration // 2 seconds
+	PairMaxDelay     time.Duration // 15 minutes
+	PairMemory       time.Duration // 24 hours
+
+	// One address, whatever the accounts: MaxAddressFailures failures in a
+	// Window refuse it until the window ends.
 	Window             time.Duration // 15 minutes
-	MaxAccountFailures int           // per username and window; 5
-	MaxAddressFailures int           // per client address (IPv6: per /64) and window; 20
+	MaxAddressFailures int           // 20
+
+	// One account, from every address: AccountLockFailures failures in an
+	// AccountWindow lock it for AccountLockDuration (at least until the
+	// window ends) or until an administrator lifts the lock. The lock is
+	// audited and listed for administrators.
+	AccountWindow       time.Duration // 1 hour
+	AccountLockFailures int           // 100
+	AccountLockDuration time.Duration // 1 hour
 }
 
 // Defaults for Config.
 const (
-	DefaultIssuer             = "fieldcheck"
-	DefaultAudience           = "fieldcheck-api"
-	DefaultAccessTTL          = 15 * time.Minute
-	DefaultRefreshTTL         = 30 * 24 * time.Hour
-	DefaultSessionTTL         = 90 * 24 * time.Hour
-	DefaultLeeway             = 30 * time.Second
-	DefaultThrottleWindow     = 15 * time.Minute
-	DefaultMaxAccountFailures = 5
-	DefaultMaxAddressFailures = 20
+	DefaultIssuer              = "fieldcheck"
+	DefaultAudience            = "fieldcheck-api"
+	DefaultAccessTTL           = 15 * time.Minute
+	DefaultRefreshTTL          = 30 * 24 * time.Hour
+	DefaultSessionTTL          = 90 * 24 * time.Hour
+	DefaultLeeway              = 30 * time.Second
+	DefaultPairFreeFailures    = 5
+	DefaultPairBaseDelay       = 2 * time.Second
+	DefaultPairMaxDelay        = 15 * time.Minute
+	DefaultPairMemory          = 24 * time.Hour
+	DefaultThrottleWindow      = 15 * time.Minute
+	DefaultMaxAddressFailures  = 20
+	DefaultAccountWindow       = time.Hour
+	DefaultAccountLockFailures = 100
+	DefaultAccountLockDuration = time.Hour
 )
 
 // withDefaults fills zero fields and checks the rest.
@@ -96,17 +122,26 @@ func (c Config) withDefaults() (Config, error) {
 	defDur(&c.RefreshTTL, DefaultRefreshTTL)
 	defDur(&c.SessionTTL, DefaultSessionTTL)
 	defDur(&c.Leeway, DefaultLeeway)
-	defDur(&c.Throttle.Window, DefaultThrottleWindow)
-	defInt(&c.Throttle.MaxAccountFailures, DefaultMaxAccountFailures)
-	defInt(&c.Throttle.MaxAddressFailures, DefaultMaxAddressFailures)
+	th := &c.Throttle
+	defInt(&th.PairFreeFailures, DefaultPairFreeFailures)
+	defDur(&th.PairBaseDelay, DefaultPairBaseDelay)
+	defDur(&th.PairMaxDelay, DefaultPairMaxDelay)
+	defDur(&th.PairMemory, DefaultPairMemory)
+	defDur(&th.Window, DefaultThrottleWindow)
+	defInt(&th.MaxAddressFailures, DefaultMaxAddressFailures)
+	defDur(&th.AccountWindow, DefaultAccountWindow)
+	defInt(&th.AccountLockFailures, DefaultAccountLockFailures)
+	defDur(&th.AccountLockDuration, DefaultAccountLockDuration)
 	switch {
 	case c.AccessTTL < time.Second || c.RefreshTTL < time.Second || c.SessionTTL < time.Second:
 		return c, fmt.Errorf("auth: token lifetimes must be at least a second")
 	case c.Leeway < 0:
 		return c, fmt.Errorf("auth: leeway must not be negative")
-	case c.Throttle.Window < time.Second:
-		return c, fmt.Errorf("auth: throttle window must be at least a second")
-	case c.Throttle.MaxAccountFailures < 1 || c.Throttle.MaxAddressFailures < 1:
+	case th.Window < time.Second || th.AccountWindow < time.Second || th.PairMemory < time.Second || th.AccountLockDuration < time.Second:
+		return c, fmt.Errorf("auth: throttle windows and durations must be at least a second")
+	case th.PairBaseDelay < 0 || th.PairMaxDelay < th.PairBaseDelay:
+		return c, fmt.Errorf("auth: login delays must not be negative, and the longest must not be shorter than the first")
+	case th.PairFreeFailures < 1 || th.MaxAddressFailures < 1 || th.AccountLockFailures < 1:
 		return c, fmt.Errorf("auth: throttle limits must be positive")
 	}
 	return c, nil
@@ -126,7 +161,7 @@ type Service struct {
 	Keys     *Keyring
 	Users    backend.UserStore
 	Tokens   backend.TokenStore
-	Throttle backend.ThrottleStore
+	Throttle backend.LoginThrottleStore
 	Audit    *backend.AuditLog
 	// Devices records the devices of LoginDevice; required by it.
 	Devices backend.DeviceStore
@@ -143,7 +178,7 @@ type Service struct {
 // NewService returns a service with the real clock and entropy. The stores
 // are the shared ones; keys may be shared by several services (for example
 // the back-office and the mobile API, which differ in audience).
-func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backend.TokenStore, throttle backend.ThrottleStore, audit *backend.AuditLog) (*Service, error) {
+func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backend.TokenStore, throttle backend.LoginThrottleStore, audit *backend.AuditLog) (*Service, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -243,20 +278,20 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		backend.CheckPasswordUnknownUser(password)
 		// The attempted name is not recorded: people type passwords into the
 		// username field.
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", Outcome: backend.OutcomeDenied, Detail: "unknown user"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if !backend.CheckPassword(u.PasswordHash, password) {
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "wrong password"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if u.Disabled {
 		// Said only to someone who knows the password. It still counts as a
 		// failure.
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
 	}
 	if err := s.checkRole(op, u); err != nil {
@@ -282,8 +317,9 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		case stored.Revoked():
 			// Like a disabled account: said only to someone who knows the
 			// password, and it still counts as a failure.
+			err := s.deviceRevoked(ctx, anonymous, stored)
 			s.failed(ctx, res, now)
-			return nil, s.deviceRevoked(ctx, anonymous, stored)
+			return nil, err
 		}
 	}
 	s.succeeded(ctx, res, now)

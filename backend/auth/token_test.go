@@ -185,7 +185,11 @@ func TestNewServiceRejectsBadConfig(t *testing.T) {
 	}{
 		{"ErrNegativeTTL", auth.Config{AccessTTL: -time.Minute}},
 		{"ErrNegativeLeeway", auth.Config{Leeway: -time.Second}},
-		{"ErrNegativeLimit", auth.Config{Throttle: auth.ThrottleConfig{MaxAccountFailures: -1}}},
+		{"ErrNegativeLimit", auth.Config{Throttle: auth.ThrottleConfig{AccountLockFailures: -1}}},
+		{"ErrNegativeFreeFailures", auth.Config{Throttle: auth.ThrottleConfig{PairFreeFailures: -1}}},
+		{"ErrNegativeDelay", auth.Config{Throttle: auth.ThrottleConfig{PairBaseDelay: -time.Second}}},
+		{"ErrMaxDelayBelowFirst", auth.Config{Throttle: auth.ThrottleConfig{PairBaseDelay: time.Minute, PairMaxDelay: time.Second}}},
+		{"ErrShortLock", auth.Config{Throttle: auth.ThrottleConfig{AccountLockDuration: time.Millisecond}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
