@@ -36,8 +36,9 @@ func userChange(u *User) any {
 		Role            Role
 		Departments     []string
 		Disabled        bool
+		SessionEpoch    int64
 		Version         int64
-	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.Version}
+	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.SessionEpoch, u.Version}
 }
 
 // Me returns the caller's own account.
