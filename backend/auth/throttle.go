@@ -296,6 +296,7 @@ func (s *Service) LoginLocks(ctx context.Context, p backend.PageRequest) (*backe
 // Audited as auth.account_unlocked; ENOTFOUND when it is not locked.
 func (s *Service) LiftLoginLock(ctx context.Context, username string) error {
 	const action = "auth.account_unlocked"
+	username = normalizeUsername(username) // as logins name it
 	a, err := s.requireAdmin(ctx, action, username)
 	if err != nil {
 		return err
