@@ -83,9 +83,15 @@ func (e *env) doT(t *testing.T, method, url, token, contentType string, body io.
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return e.send(t, req)
+}
+
+// send runs req through the app in process.
+func (e *env) send(t *testing.T, req *http.Request) *response {
+	t.Helper()
 	resp, err := e.m.HTTP.App().Test(req, -1)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -26,14 +26,11 @@ func (e *env) trustForwardedFor() {
 	e.m.HTTP.TrustedProxies = []string{"0.0.0.0"}
 }
 
-// doFrom is doT from the client address addr (see trustForwardedFor).
+// doFrom is doT from the client address addr (see trustForwardedFor),
+// with a JSON body when body is set.
 func (e *env) doFrom(t *testing.T, addr, method, url, token, body string) *response {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, url, r)
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -41,13 +38,7 @@ func (e *env) doFrom(t *testing.T, addr, method, url, token, body string) *respo
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("X-Forwarded-For", addr)
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+	return e.send(t, req)
 }
 
 // loginFrom tries a back-office login from addr.
