@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -225,14 +226,19 @@ func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason str
 	}
 	// After the sessions: a code issued meanwhile is either recorded by now
 	// or refused by its session check (visit.Service.IssueCode).
-	codes, err := withdrawCodes(ctx, s.Codes, userID, deviceID, now, "device revoked")
-	if err != nil {
-		return nil, err
-	}
+	codes, withdrawErr := withdrawCodes(ctx, s.Codes, userID, deviceID, now, "device revoked")
 	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n) + "; inspection codes withdrawn: " + strconv.Itoa(codes)
+	if withdrawErr != nil {
+		// The revocation stands and is recorded; revoking again withdraws
+		// the rest.
+		detail += " (withdrawing failed: " + ErrorMessage(withdrawErr) + ")"
+	}
 	if already {
 		detail = "already revoked; " + detail
 	}
 	_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Change: deviceChange(d), Detail: detail})
+	if withdrawErr != nil {
+		return nil, errors.Join(withdrawErr, err)
+	}
 	return d, err
 }
