@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,7 +206,7 @@ func (s *Service) succeeded(ctx context.Context, res *reservation, chargedAt tim
 // locked (also in the list administrators read).
 func (s *Service) failed(ctx context.Context, res *reservation, chargedAt time.Time) {
 	cfg := s.cfg.Throttle
-	res.keys = removeKey(res.keys, res.account) // the charge stays: it is a failure
+	res.keys = slices.DeleteFunc(res.keys, func(k string) bool { return k == res.account }) // the charge stays: it is a failure
 	s.release(ctx, res, chargedAt)
 	if res.addr != "" {
 		n, err := s.addThrottle(ctx, res.addr, cfg.Window, chargedAt, 1)
@@ -242,16 +243,6 @@ func (s *Service) lockAccount(ctx context.Context, username string, failures int
 	}
 	s.auditThrottle(ctx, "auth.account_locked", "user", username,
 		fmt.Sprintf("%d failed logins in %s from any address; logins refused until %s unless an administrator lifts the lock", failures, cfg.AccountWindow, until.Format(time.RFC3339)))
-}
-
-func removeKey(keys []string, key string) []string {
-	out := keys[:0]
-	for _, k := range keys {
-		if k != key {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // release takes back the counters held until the attempt ends, in the
