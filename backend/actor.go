@@ -36,8 +36,13 @@ type Actor struct {
 	// DeviceID is the phone the session was opened from (mobile API), or
 	// empty.
 	DeviceID string
-	// Fresh is true when the user's record was read from the store for this
-	// request (so a disabled user has already been refused). Writes require it.
+	// SessionID is the session (token family) the request came with, or
+	// empty for callers without one (command-line tools).
+	SessionID string
+	// Fresh is true when the user's record and the session were read from
+	// the store for this request (so a disabled user or an ended session
+	// has already been refused); every request authenticated by a token is.
+	// Writes require it.
 	Fresh bool
 }
 

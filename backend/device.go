@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -133,8 +134,11 @@ type Devices struct {
 	Store  DeviceStore
 	Users  UserStore
 	Tokens TokenStore
-	Audit  *AuditLog
-	Now    func() time.Time
+	// Codes are the inspection codes issued to phones: a revoked device's
+	// are withdrawn. nil when codes are not tracked.
+	Codes CodeIssueStore
+	Audit *AuditLog
+	Now   func() time.Time
 }
 
 // deviceChange is what the audit log digests of a device.
@@ -173,10 +177,10 @@ func (s *Devices) ListDevices(ctx context.Context, userID string) ([]*Device, er
 }
 
 // RevokeDevice bars a user's device: it cannot log in again, every session
-// opened from it ends at once (writes and refreshes are refused; reads go on
-// until the access token expires, at most its lifetime). Revoking a device
-// that is revoked already ends any session left and keeps the first
-// revocation's record. Every attempt is audited.
+// opened from it ends at once (every request and refresh is refused), and
+// the inspection codes it was given that are still valid are withdrawn.
+// Revoking a device that is revoked already ends any session left and
+// keeps the first revocation's record. Every attempt is audited.
 func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason string) (*Device, error) {
 	const action = "device.revoke"
 	key := DeviceKey(userID, deviceID)
@@ -220,10 +224,21 @@ func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason str
 	if err != nil {
 		return nil, err
 	}
-	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n)
+	// After the sessions: a code issued meanwhile is either recorded by now
+	// or refused by its session check (visit.Service.IssueCode).
+	codes, withdrawErr := withdrawCodes(ctx, s.Codes, userID, deviceID, now, "device revoked")
+	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n) + "; inspection codes withdrawn: " + strconv.Itoa(codes)
+	if withdrawErr != nil {
+		// The revocation stands and is recorded; revoking again withdraws
+		// the rest.
+		detail += " (withdrawing failed: " + ErrorMessage(withdrawErr) + ")"
+	}
 	if already {
 		detail = "already revoked; " + detail
 	}
 	_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Change: deviceChange(d), Detail: detail})
+	if withdrawErr != nil {
+		return nil, errors.Join(withdrawErr, err)
+	}
 	return d, err
 }

@@ -8,12 +8,18 @@ import (
 
 // User is a login account. The username is the id and never changes.
 type User struct {
-	ID           string    `json:"id" bson:"_id"`
-	DisplayName  string    `json:"displayName" bson:"displayName"`
-	Role         Role      `json:"role" bson:"role"`
-	Departments  []string  `json:"departments" bson:"departments"`
-	PasswordHash string    `json:"-" bson:"passwordHash"`
-	Disabled     bool      `json:"disabled" bson:"disabled"`
+	ID           string   `json:"id" bson:"_id"`
+	DisplayName  string   `json:"displayName" bson:"displayName"`
+	Role         Role     `json:"role" bson:"role"`
+	Departments  []string `json:"departments" bson:"departments"`
+	PasswordHash string   `json:"-" bson:"passwordHash"`
+	Disabled     bool     `json:"disabled" bson:"disabled"`
+	// SessionEpoch moves whenever an administrator ends the user's
+	// sessions (a password reset, a disable or enable, "end all sessions").
+	// Every session records the epoch it was opened in and is refused once
+	// the user's has moved on: one single-document update ends every
+	// session of the user, on every API and device, at once.
+	SessionEpoch int64     `json:"-" bson:"sessionEpoch"`
 	Version      int64     `json:"version" bson:"version"`
 	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
@@ -90,12 +96,15 @@ type RefreshToken struct {
 }
 
 // TokenFamily records whether a login session (a family of refresh tokens)
-// was revoked, by logout or by the reuse of a spent token.
+// was revoked, by logout, by the reuse of a spent token or with its device.
+// Sessions ended by an administrator are not marked one by one: the user's
+// SessionEpoch moved past the session's UserEpoch.
 type TokenFamily struct {
 	ID        string     `bson:"_id"`
 	UserID    string     `bson:"userId"`
 	Audience  string     `bson:"audience"` // the API the session was opened on
 	DeviceID  string     `bson:"deviceId,omitempty"`
+	UserEpoch int64      `bson:"userEpoch"` // User.SessionEpoch when the password was checked
 	CreatedAt time.Time  `bson:"createdAt"`
 	ExpiresAt time.Time  `bson:"expiresAt"`
 	RevokedAt *time.Time `bson:"revokedAt,omitempty"`

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"io"
+	"strconv"
+	"time"
 )
 
 // Users is the service that administers login accounts.
@@ -12,8 +15,13 @@ type Users struct {
 	Store       UserStore
 	Departments DepartmentStore
 	Audit       *AuditLog
+	// Codes are the inspection codes issued to phones, withdrawn when a
+	// user's sessions are ended; nil when codes are not tracked.
+	Codes CodeIssueStore
 	// Rand is the source of generated passwords; crypto/rand when nil.
 	Rand io.Reader
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 func (s *Users) deny(ctx context.Context, action, id string, err error) error {
@@ -28,8 +36,9 @@ func userChange(u *User) any {
 		Role            Role
 		Departments     []string
 		Disabled        bool
+		SessionEpoch    int64
 		Version         int64
-	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.Version}
+	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.SessionEpoch, u.Version}
 }
 
 // Me returns the caller's own account.
@@ -95,8 +104,17 @@ func (s *Users) CreateUser(ctx context.Context, u *User, password string) error 
 	return err
 }
 
+// endSessions, applied to a user in an update, ends every session the user
+// has: each is refused at its next request, refresh included, on every API
+// and device (User.SessionEpoch). update then withdraws the user's
+// inspection codes.
+func endSessions(u *User) { u.SessionEpoch++ }
+
 // update reads a user, applies fn and stores the result, retrying once when
-// another change came in between.
+// another change came in between. When fn ended the user's sessions, the
+// user's inspection codes are withdrawn after the store (so that a code
+// issued meanwhile is either seen here or refused by its own session
+// check) and the audit entry says so.
 func (s *Users) update(ctx context.Context, action, id string, fn func(*User) error) (*User, error) {
 	a, err := requireWriter(ctx, RoleAdmin)
 	if err != nil {
@@ -107,6 +125,7 @@ func (s *Users) update(ctx context.Context, action, id string, fn func(*User) er
 		if err != nil {
 			return nil, err
 		}
+		epoch := u.SessionEpoch
 		if err := fn(u); err != nil {
 			return nil, err
 		}
@@ -117,15 +136,45 @@ func (s *Users) update(ctx context.Context, action, id string, fn func(*User) er
 		if err != nil {
 			return nil, err
 		}
-		_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Change: userChange(u), Detail: "by " + a.UserID})
-		return u, err
+		detail := "by " + a.UserID
+		var withdrawErr error
+		if u.SessionEpoch != epoch {
+			var n int
+			n, withdrawErr = withdrawCodes(ctx, s.Codes, u.ID, "", s.now(), "sessions ended ("+action+")")
+			detail += "; every session ended; inspection codes withdrawn: " + strconv.Itoa(n)
+			if withdrawErr != nil {
+				detail += " (withdrawing failed: " + ErrorMessage(withdrawErr) + ")"
+			}
+		}
+		_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Change: userChange(u), Detail: detail})
+		return u, errors.Join(withdrawErr, err)
 	}
 }
 
-// SetDisabled disables or re-enables an account. A disabled user is refused
-// at once for every change and cannot refresh a session; an access token
-// already issued still reads until it expires. Administrators cannot
-// disable themselves, so that one always remains.
+func (s *Users) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC().Truncate(time.Millisecond)
+	}
+	return s.Now().UTC().Truncate(time.Millisecond)
+}
+
+// EndSessions ends every session of a user at once (administrators only):
+// back office and phones, every device; each is refused at its next
+// request, reads and refreshes included, and the user's valid inspection
+// codes are withdrawn. The user can log in again; to keep someone out,
+// disable the account or reset its password (both end the sessions too).
+func (s *Users) EndSessions(ctx context.Context, id string) (*User, error) {
+	return s.update(ctx, "user.end_sessions", id, func(u *User) error {
+		endSessions(u)
+		return nil
+	})
+}
+
+// SetDisabled disables or re-enables an account. Both end every session of
+// the user (EndSessions): a disabled user is refused at once on every
+// request and cannot log in, and re-enabling does not bring an old session
+// back. Administrators cannot disable themselves, so that one always
+// remains.
 func (s *Users) SetDisabled(ctx context.Context, id string, disabled bool) (*User, error) {
 	action := "user.enable"
 	if disabled {
@@ -136,12 +185,15 @@ func (s *Users) SetDisabled(ctx context.Context, id string, disabled bool) (*Use
 	}
 	return s.update(ctx, action, id, func(u *User) error {
 		u.Disabled = disabled
+		endSessions(u)
 		return nil
 	})
 }
 
-// ResetPassword sets a new password. With password empty a random one is
-// generated and returned, to be handed to the user once.
+// ResetPassword sets a new password and ends every session of the user
+// (EndSessions), the administrator's own included when it is theirs. With
+// password empty a random one is generated and returned, to be handed to
+// the user once.
 func (s *Users) ResetPassword(ctx context.Context, id, password string) (string, error) {
 	if password == "" {
 		var err error
@@ -155,6 +207,7 @@ func (s *Users) ResetPassword(ctx context.Context, id, password string) (string,
 	}
 	_, err = s.update(ctx, "user.reset_password", id, func(u *User) error {
 		u.PasswordHash = h
+		endSessions(u)
 		return nil
 	})
 	if err != nil {

@@ -23,6 +23,10 @@ import (
 // Audience is the aud of mobile access tokens.
 const Audience = "fieldcheck-mobile"
 
+// Roles are the roles that log in on the phones' API: the officers in the
+// field. Managers, reviewers and administrators use the back office.
+var Roles = []backend.Role{backend.RoleInspector}
+
 // Routes are the phone's operations.
 type Routes struct {
 	Auth     *auth.Service // configured with Audience
@@ -59,12 +63,12 @@ func (m *Routes) Register(s *api.Server) {
 		}
 		s.Add(r)
 	}
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone, naming the device (required; a revoked device is refused with 403); throttled per account and per address", Tag: "auth",
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone (inspectors only: other roles get 403), naming the device (required; a revoked device is refused with 403); failures slow down retries per account and address", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
 		Handler: api.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			return m.Auth.LoginDevice(c.UserContext(), r.Username, r.Password, r.Device)
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token", Tag: "auth",
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token. Refused once the session was ended (logout, device revoked, password reset, account disabled, sessions ended by an administrator)", Tag: "auth",
 		Request: refreshRequest{}, Response: auth.Tokens{},
 		Handler: api.WithBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
 			return m.Auth.Refresh(c.UserContext(), r.RefreshToken)

@@ -11,12 +11,12 @@ import (
 )
 
 // registerSync adds the sync protocol's two routes (sync/doc.go,
-// docs/sync.md). Both re-read the session: a revoked device gets nothing
-// more, not even a read.
+// docs/sync.md). Like every route, both re-read the session: a revoked
+// device gets nothing more, not even a read.
 func (m *Routes) registerSync(s *api.Server) {
-	fresh := api.FreshBearerAuth(m.Auth)
+	authn := api.BearerAuth(m.Auth)
 	s.Add(api.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download); pull again at once while more is set", Tag: "sync",
-		Auth: true, Authenticate: fresh,
+		Auth: true, Authenticate: authn,
 		Query: []api.Param{
 			{Name: "cursor", Type: "string", Description: "the cursor of the last page applied; empty for a full download"},
 			{Name: "limit", Type: "integer", Description: "tasks per page, 1-" + strconv.Itoa(fcsync.MaxPullPage) + " (default " + strconv.Itoa(fcsync.MaxPullPage) + ")"},
@@ -34,7 +34,7 @@ func (m *Routes) registerSync(s *api.Server) {
 			return m.Sync.Pull(c.UserContext(), c.Query("cursor"), limit)
 		})})
 	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
-		Auth: true, Authenticate: fresh,
+		Auth: true, Authenticate: authn,
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},
 		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
 			if err := api.CheckJSON(c); err != nil {

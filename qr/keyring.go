@@ -337,7 +337,7 @@ func (k *Keyring) VerifyInspectionToken(ctx context.Context, raw string) (*Inspe
 			return nil, &backend.Error{Op: op, Err: err}
 		}
 		if revoked {
-			return nil, refuse(op, ReasonRevoked, nil, "this inspection code was withdrawn by the bureau")
+			return nil, refuse(op, ReasonRevoked, nil, "this inspection code was revoked by the bureau")
 		}
 	}
 	return t, nil

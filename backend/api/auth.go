@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 )
 
@@ -16,7 +17,7 @@ type refreshRequest struct {
 }
 
 func (s *Server) registerAuthRoutes() {
-	s.Add(Route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; throttled per account and per address", Tag: "auth",
+	s.Add(Route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; failures delay further attempts from the same address, lock the address after 20, and the account after 100 from anywhere (429 with Retry-After)", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
 		Handler: WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			return s.Auth.Login(c.UserContext(), r.Username, r.Password)
@@ -26,6 +27,21 @@ func (s *Server) registerAuthRoutes() {
 		Handler: WithBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
 			return s.Auth.Refresh(c.UserContext(), r.RefreshToken)
 		})})
+	s.Add(Route{Method: "GET", Path: "/api/v1/login-locks", Summary: "Accounts locked by failed logins from many addresses, and until when (admin)", Tag: "auth", Auth: true,
+		Query: PageParams, Response: backend.Page[*backend.LoginLock]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+			p, err := PageRequest(c)
+			if err != nil {
+				return nil, err
+			}
+			return s.Auth.LoginLocks(c.UserContext(), p)
+		})})
+	s.Add(Route{Method: "DELETE", Path: "/api/v1/login-locks/:username", Summary: "Lift an account lock at once (admin; audited)", Tag: "auth", Auth: true,
+		Status: fiber.StatusNoContent, Handler: func(c *fiber.Ctx) error {
+			if err := s.Auth.LiftLoginLock(c.UserContext(), c.Params("username")); err != nil {
+				return err
+			}
+			return c.SendStatus(fiber.StatusNoContent)
+		}})
 	s.Add(Route{Method: "POST", Path: "/api/v1/auth/logout", Summary: "End the session of a refresh token", Tag: "auth",
 		Request: refreshRequest{}, Status: fiber.StatusNoContent, Handler: func(c *fiber.Ctx) error {
 			var r refreshRequest

@@ -1,34 +1,64 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/valyala/fasthttp"
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
 
-// BenchmarkTargetGet is an authenticated read with a path parameter and a
-// query, served by the app's own handler without a network: what the
-// server itself spends on a request, store read included.
-func BenchmarkTargetGet(b *testing.B) {
-	e := newEnv(b)
-	token := e.login("manager")
-	if r := e.do("POST", "/api/v1/targets", token, "application/json", strings.NewReader(targetJSON)); r.Status != 201 {
-		b.Fatalf("create: %d %s", r.Status, r.Body)
+// BenchmarkAuthenticatedGet: one authenticated read of a target by id
+// through the whole Fiber application in process (the embedded FerretDB
+// in the same process): bearer token checked, session looked up, target
+// read by _id, JSON written.
+func BenchmarkAuthenticatedGet(b *testing.B) {
+	ctx := context.Background()
+	m := apptest.Open(b, "")
+	sys := backend.WithActor(ctx, backend.SystemActor("bench"))
+	if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: "scjg", Name: "市场监督管理局"}); err != nil {
+		b.Fatal(err)
 	}
-	h := e.m.HTTP.App().Handler()
-	var ctx fasthttp.RequestCtx
+	if err := m.Users.CreateUser(sys, &backend.User{ID: "reviewer", DisplayName: "钱审核", Role: backend.RoleReviewer, Departments: []string{"scjg"}}, testPassword); err != nil {
+		b.Fatal(err)
+	}
+	var target backend.Target
+	if err := json.Unmarshal([]byte(targetJSON), &target); err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Directory.CreateTarget(sys, &target); err != nil {
+		b.Fatal(err)
+	}
+	app := m.HTTP.App()
+	req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"reviewer","password":"`+testPassword+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tok struct{ AccessToken string }
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		b.Fatalf("login: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+
 	b.ReportAllocs()
 	b.ResetTimer()
-	for range b.N {
-		ctx.Request.Reset()
-		ctx.Response.Reset()
-		ctx.Request.Header.SetMethod("GET")
-		ctx.Request.SetRequestURI("/api/v1/targets/91440300708461136T?fields=all")
-		ctx.Request.Header.Set("Authorization", "Bearer "+token)
-		h(&ctx)
-		if ctx.Response.StatusCode() != 200 {
-			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/api/v1/targets/91440300708461136T", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status=%d, want 200", resp.StatusCode)
 		}
 	}
 }

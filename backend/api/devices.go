@@ -27,7 +27,7 @@ func DeviceRoutes(d *backend.Devices) func(*Server) {
 				}
 				return deviceListResponse{Items: list}, nil
 			})})
-		s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/devices/:deviceId/revoke", Summary: "Revoke a phone (admin): its sessions end (writes and refreshes refused at once) and it cannot log in again", Tag: "users", Auth: true,
+		s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/devices/:deviceId/revoke", Summary: "Revoke a phone (admin): its sessions end at once (every request and refresh refused), the inspection codes it was given are withdrawn, and it cannot log in again", Tag: "users", Auth: true,
 			Request: revokeDeviceRequest{}, Response: backend.Device{},
 			Handler: WithBody(func(c *fiber.Ctx, r *revokeDeviceRequest) (any, error) {
 				return d.RevokeDevice(c.UserContext(), c.Params("id"), c.Params("deviceId"), r.Reason)

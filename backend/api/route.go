@@ -61,27 +61,19 @@ func (s *Server) Add(r Route) {
 
 // TokenVerifier checks an access token; *auth.Service is one.
 type TokenVerifier interface {
-	Authenticate(ctx context.Context, token string, write bool) (*backend.Actor, error)
+	Authenticate(ctx context.Context, token string) (*backend.Actor, error)
 }
 
 // BearerAuth verifies the bearer token with v and puts the actor in the
-// request context. Reads trust the token until it expires; writes re-read
-// the user, so a disabled account is refused at once.
-func BearerAuth(v TokenVerifier) fiber.Handler { return bearerAuth(v, false) }
-
-// FreshBearerAuth is BearerAuth that re-reads the user and the session for
-// reads too: for reads that hand out what a revoked session must not get
-// any more (a phone's whole task list).
-func FreshBearerAuth(v TokenVerifier) fiber.Handler { return bearerAuth(v, true) }
-
-func bearerAuth(v TokenVerifier, always bool) fiber.Handler {
+// request context. Every request re-reads the user and the session, so a
+// disabled user or an ended session is refused at once, reads included.
+func BearerAuth(v TokenVerifier) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 		if !ok || token == "" {
 			return backend.Errorf(backend.EUNAUTHENTICATED, "missing bearer token")
 		}
-		write := always || c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
-		actor, err := v.Authenticate(c.UserContext(), token, write)
+		actor, err := v.Authenticate(c.UserContext(), token)
 		if err != nil {
 			return err
 		}

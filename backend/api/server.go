@@ -168,9 +168,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	var te *auth.ThrottleError
 	if errors.As(err, &te) && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
-		// Until the lock ends, not a guess: a client that gives up sooner
-		// only fails again.
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(time.Until(te.Until).Seconds()+0.999))))
+		// Until the lock or the delay ends, by the clock that decided it,
+		// rounded up: a client that tries sooner is only refused again.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int((te.RetryAfter+time.Second-1)/time.Second))))
 	}
 	if body.Code == backend.ETOOMANY && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "60")

@@ -48,8 +48,8 @@ func (s *Server) registerUserRoutes() {
 		path, summary string
 		disabled      bool
 	}{
-		{"/api/v1/users/:id/disable", "Disable an account (admin): writes refused at once, reads once the access token expires", true},
-		{"/api/v1/users/:id/enable", "Re-enable an account (admin)", false},
+		{"/api/v1/users/:id/disable", "Disable an account (admin): it cannot log in, and every session of it ends at once (every request and refresh refused)", true},
+		{"/api/v1/users/:id/enable", "Re-enable an account (admin); sessions ended by the disable stay ended", false},
 	} {
 		disabled := st.disabled
 		s.Add(Route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
@@ -57,7 +57,9 @@ func (s *Server) registerUserRoutes() {
 				return u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
 			})})
 	}
-	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin)", Tag: "users", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/end-sessions", Summary: "End every session of an account at once (admin): back office and phones, reads and refreshes refused from the next request; its valid inspection codes are withdrawn", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.EndSessions(c.UserContext(), c.Params("id")) })})
+	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin); every session of the account ends at once", Tag: "users", Auth: true,
 		Request: resetPasswordRequest{}, Response: resetPasswordResponse{},
 		Handler: WithBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
 			pw, err := u.ResetPassword(c.UserContext(), c.Params("id"), r.Password)

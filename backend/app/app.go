@@ -99,6 +99,9 @@ type Stores struct {
 	Feed        *mongo.FeedStore
 	Results     *mongo.PublishedResultStore
 	Uploads     *mongo.UploadStore
+	// CodeKeys keeps the code-signing keys, the inspection codes issued and
+	// the list of those revoked.
+	CodeKeys *mongo.CodeKeyStore
 	// Blobs keeps evidence bytes: GridFS on MongoDB, a directory beside
 	// the embedded store (backend/blob.go says why).
 	Blobs backend.EvidenceStore
@@ -185,6 +188,7 @@ func (m *Main) build(ctx context.Context) error {
 		Feed:        &mongo.FeedStore{DB: db},
 		Results:     &mongo.PublishedResultStore{DB: db},
 		Uploads:     &mongo.UploadStore{DB: db},
+		CodeKeys:    &mongo.CodeKeyStore{DB: db},
 		Blobs:       &mongo.GridFSStore{DB: db},
 	}
 	if m.embedded != nil {
@@ -198,8 +202,8 @@ func (m *Main) build(ctx context.Context) error {
 		Items:       m.Stores.Items,
 		Audit:       m.Audit,
 	}
-	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Audit: m.Audit}
-	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Audit: m.Audit, Now: m.Config.Now}
+	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
+	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
@@ -219,9 +223,9 @@ func (m *Main) build(ctx context.Context) error {
 	if err := qr.CheckBase(base); err != nil {
 		return fmt.Errorf("base URL of printed codes: %s", backend.ErrorMessage(err))
 	}
-	m.Codes = qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, base)
+	m.Codes = qr.NewKeyring(m.Stores.CodeKeys, base)
 	m.Codes.Now = m.Config.Now
-	m.Codes.Revocations = &mongo.CodeKeyStore{DB: db}
+	m.Codes.Revocations = m.Stores.CodeKeys
 	if err := m.Codes.Load(ctx); err != nil {
 		return err
 	}
@@ -229,7 +233,7 @@ func (m *Main) build(ctx context.Context) error {
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
-		Audit: m.Audit, Now: m.Config.Now,
+		Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
 	}
 	m.Sync = &fcsync.Service{
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,

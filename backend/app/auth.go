@@ -25,7 +25,7 @@ func newAuth(ctx context.Context, m *Main) error {
 		cfg auth.Config
 	}{
 		{&m.Auth, auth.Config{}},
-		{&m.Mobile, auth.Config{Audience: mobileapi.Audience, RequireDevice: true}},
+		{&m.Mobile, auth.Config{Audience: mobileapi.Audience, RequireDevice: true, Roles: mobileapi.Roles}},
 	} {
 		s, err := auth.NewService(a.cfg, keys, m.Stores.Users, m.Stores.Tokens, m.Stores.Throttle, m.Audit)
 		if err != nil {

@@ -73,14 +73,12 @@ func TestLoginDevice(t *testing.T) {
 	if got := claimsOf(t, first.AccessToken)["did"]; got != "phone-0001" {
 		t.Fatalf("did claim=%v, want phone-0001", got)
 	}
-	for _, write := range []bool{false, true} {
-		a, err := e.Mobile.Authenticate(ctx, first.AccessToken, write)
-		if err != nil {
-			t.Fatalf("Authenticate(write=%v): %v", write, err)
-		}
-		if a.DeviceID != "phone-0001" || a.UserID != "li" || a.Fresh != write {
-			t.Fatalf("Authenticate(write=%v) actor=%+v, want li on phone-0001", write, *a)
-		}
+	a, err := e.Mobile.Authenticate(ctx, first.AccessToken)
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if a.DeviceID != "phone-0001" || a.UserID != "li" || !a.Fresh || a.SessionID == "" {
+		t.Fatalf("Authenticate actor=%+v, want li on phone-0001, fresh, with the session", *a)
 	}
 	d, err := e.Devices.FindDeviceByID(context.Background(), "li/phone-0001")
 	if err != nil {
@@ -164,10 +162,8 @@ func TestRequireDevice(t *testing.T) {
 
 	old := e.NewService(t, auth.Config{Audience: "fieldcheck-mobile"}, 8)
 	unbound := MustLogin(t, old, "li", "192.0.2.1")
-	for _, write := range []bool{false, true} {
-		_, err := e.Mobile.Authenticate(ctx, unbound.AccessToken, write)
-		wantCode(t, "Authenticate an unbound session", err, backend.EUNAUTHENTICATED)
-	}
+	_, err = e.Mobile.Authenticate(ctx, unbound.AccessToken)
+	wantCode(t, "Authenticate an unbound session", err, backend.EUNAUTHENTICATED)
 	_, err = e.Mobile.Refresh(ctx, unbound.RefreshToken)
 	wantCode(t, "Refresh an unbound session", err, backend.EUNAUTHENTICATED)
 
@@ -176,7 +172,7 @@ func TestRequireDevice(t *testing.T) {
 	if _, ok := claimsOf(t, tokens.AccessToken)["did"]; ok {
 		t.Fatalf("back-office token carries a did")
 	}
-	a, err := e.Svc.Authenticate(ctx, tokens.AccessToken, true)
+	a, err := e.Svc.Authenticate(ctx, tokens.AccessToken)
 	if err != nil || a.DeviceID != "" {
 		t.Fatalf("back-office Authenticate=%+v, %v; want no device", a, err)
 	}
@@ -204,7 +200,7 @@ func TestRevokeDevice(t *testing.T) {
 	}
 
 	for _, tok := range []*auth.Tokens{lost, lost2} {
-		_, err = e.Mobile.Authenticate(ctx, tok.AccessToken, true)
+		_, err = e.Mobile.Authenticate(ctx, tok.AccessToken)
 		wantCode(t, "write from the revoked device", err, backend.EUNAUTHENTICATED)
 		_, err = e.Mobile.Refresh(ctx, tok.RefreshToken)
 		wantCode(t, "refresh from the revoked device", err, backend.EUNAUTHENTICATED)
@@ -217,7 +213,7 @@ func TestRevokeDevice(t *testing.T) {
 
 	// The user's other device and another user's device of the same id go on.
 	for _, tok := range []*auth.Tokens{other, wangs} {
-		if _, err := e.Mobile.Authenticate(ctx, tok.AccessToken, true); err != nil {
+		if _, err := e.Mobile.Authenticate(ctx, tok.AccessToken); err != nil {
 			t.Fatalf("write from an unrevoked device: %v", err)
 		}
 	}
@@ -236,7 +232,7 @@ func TestRevokeDevice(t *testing.T) {
 		t.Fatalf("%d device.revoke entries, want 2", len(revokes))
 	}
 	if r := revokes[0]; r.Actor != "root" || r.ObjectType != "device" || r.ObjectID != "li/phone-0001" || r.Outcome != backend.OutcomeOK ||
-		r.Detail != "reason: lost on site; sessions ended: 2" || r.ClientAddr != "192.0.2.5" {
+		r.Detail != "reason: lost on site; sessions ended: 2; inspection codes withdrawn: 0" || r.ClientAddr != "192.0.2.5" {
 		t.Fatalf("revoke entry=%+v", r)
 	}
 	refused := auditEntries(t, e.env, "auth.login_failed")

@@ -22,8 +22,11 @@
 // Verification accepts EdDSA only, requires exp, iat, iss and one of the
 // accepted audiences, checks exp/nbf/iat with Config.Leeway of clock skew,
 // and takes the key from the ring by kid; a kid that is not in the ring is
-// refused. Reads trust the claims for the token's lifetime; writes re-read
-// the user and the session (Service.Authenticate).
+// refused. The claims are not trusted alone: every request, reads
+// included, re-reads the user and the session by _id (Service.Authenticate),
+// so that an ended session, a disabled user or a role change take effect at
+// the next request, on every instance. The Actor carries the stored role
+// and departments. Cost: two lookups by _id a request (docs/benchmarks.md).
 //
 // # Keys
 //
@@ -48,6 +51,24 @@
 // the family. A refresh token lives RefreshTTL (30 days) from its issue; a
 // session ends SessionTTL (90 days) after login whatever its refreshes.
 //
+// # Sessions ended by an administrator
+//
+// A password reset, a disable (or enable) and "end all sessions"
+// (backend.Users.EndSessions) move the user's SessionEpoch. A session
+// records the epoch of the user record its password was checked against
+// (TokenFamily.UserEpoch), and one whose epoch is behind the user's is
+// refused at its next request or refresh. One single-document update thus
+// ends every session of the user, on both APIs and every device, and a
+// login racing a reset cannot slip through: it read the old epoch with the
+// old password hash.
+//
+// # Roles
+//
+// Config.Roles limits a service to some roles: the mobile API serves
+// inspectors only. Others are told so (EFORBIDDEN) once their password was
+// right, which does not count as a failure; a session whose user changed to
+// another role is refused at its next request and refresh.
+//
 // # Devices
 //
 // A service with Config.RequireDevice (the mobile API) logs in only with
@@ -58,24 +79,43 @@
 // ("did") carry the id, and Authenticate puts it in Actor.DeviceID. Such a
 // service refuses tokens and refresh tokens of sessions without a device.
 // An administrator revoking the device (backend.Devices.RevokeDevice) revokes
-// every session of that user opened from it, so its writes and refreshes are
-// refused at once, and a login from it is refused with EFORBIDDEN; reads with
-// an access token already issued go on until it expires, as after a logout.
+// every session of that user opened from it, so its requests and refreshes
+// are refused at once, withdraws the inspection codes it was given, and a
+// login from it is refused with EFORBIDDEN.
 //
 // # Throttling
 //
-// Each login attempt is charged, before the password is checked, to a
-// counter per client address (IPv6 per /64) and one per well-formed
-// username, in fixed windows shared by every instance (backend.ThrottleStore).
-// Over the limit the attempt is refused with ETOOMANY without looking at the
-// password; a successful login is refunded. The client address travels in
-// the context (WithClientAddr), set by the HTTP layer.
+// Each login attempt of a well-formed username (existing or not, so that
+// throttling tells nothing) is checked and charged before the password is
+// looked at, in the store every instance shares (backend.LoginThrottleStore),
+// with the limits of ThrottleConfig:
+//
+//   - the pair of account and client address (IPv6 per /64): 5 failures
+//     go unhindered, then each attempt waits 2 s after the one before,
+//     doubled by each further failure, at most 15 minutes; a success or a
+//     day without failure forgets it. A stranger's failures from elsewhere
+//     never delay the real user.
+//   - the address, whatever the accounts: 20 failures in a 15-minute
+//     window refuse it until the window ends; at most MaxAddressInFlight
+//     attempts under way at once.
+//   - the account, from every address: the 100th failure in an hour locks
+//     it for an hour (backend.LoginLock), listed for administrators
+//     (Service.LoginLocks), who can lift it (Service.LiftLoginLock).
+//
+// Refused attempts (ETOOMANY, with a ThrottleError saying how long to wait)
+// count nowhere; a successful login takes its charges back. Because charges
+// come first, parallel guesses get no more password checks than the limits.
+// The client address travels in the context (WithClientAddr), set by the
+// HTTP layer.
 //
 // # Audit
 //
 // auth.login (with the device, if any), auth.login_failed (denied; also a
-// login from a revoked device), auth.login_throttled (denied, once
-// per lock and window), auth.refresh_reuse (denied) and auth.logout are
-// appended to the audit log with the user as object. Passwords, tokens and
-// unknown usernames are never recorded.
+// login from a revoked device or of a role the service does not serve),
+// auth.login_throttled (denied: when an address is refused, and when a
+// pair's delays begin), auth.account_locked (denied, once per lock),
+// auth.account_unlocked (an administrator lifted a lock), auth.refresh_reuse
+// (denied) and auth.logout are appended to the audit log with the user as
+// object. Passwords, tokens and unknown usernames are never recorded (a
+// name that is locked or delayed is, as the object).
 package auth

@@ -17,7 +17,7 @@ func FuzzParseToken(f *testing.F) {
 	f.Add(good)
 	ctx := ctxFrom("192.0.2.1")
 	f.Fuzz(func(t *testing.T, token string) {
-		actor, err := e.Svc.Authenticate(ctx, token, false)
+		actor, err := e.Svc.Authenticate(ctx, token)
 		if token == good {
 			if err != nil {
 				t.Fatalf("genuine token refused: %v", err)

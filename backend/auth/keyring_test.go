@@ -30,14 +30,14 @@ func kidOf(tb testing.TB, token string) string {
 // mustAccept and mustRefuse check a token on the read path.
 func mustAccept(tb testing.TB, svc *auth.Service, what, token string) {
 	tb.Helper()
-	if _, err := svc.Authenticate(ctxFrom("192.0.2.1"), token, false); err != nil {
+	if _, err := svc.Authenticate(ctxFrom("192.0.2.1"), token); err != nil {
 		tb.Fatalf("%s: err=%v, want accepted", what, err)
 	}
 }
 
 func mustRefuse(tb testing.TB, svc *auth.Service, what, token string) {
 	tb.Helper()
-	_, err := svc.Authenticate(ctxFrom("192.0.2.1"), token, false)
+	_, err := svc.Authenticate(ctxFrom("192.0.2.1"), token)
 	wantCode(tb, what, err, backend.EUNAUTHENTICATED)
 }
 

@@ -53,20 +53,14 @@ func TestLogin(t *testing.T) {
 			if len(tokens.RefreshToken) != 43 {
 				t.Errorf("refresh token has %d characters, want 43", len(tokens.RefreshToken))
 			}
-			actor, err := e.Svc.Authenticate(ctxFrom("192.0.2.9"), tokens.AccessToken, false)
+			actor, err := e.Svc.Authenticate(ctxFrom("192.0.2.9"), tokens.AccessToken)
 			if err != nil {
 				t.Fatalf("Authenticate: %v", err)
 			}
-			want := backend.Actor{UserID: "alice", Role: backend.RoleManager, Departments: []string{"scjg"}, ClientAddr: "192.0.2.9"}
-			if actor.UserID != want.UserID || actor.Role != want.Role || !slices.Equal(actor.Departments, want.Departments) || actor.ClientAddr != want.ClientAddr || actor.Fresh {
-				t.Fatalf("actor=%+v, want %+v", *actor, want)
-			}
-			actor, err = e.Svc.Authenticate(ctxFrom("192.0.2.9"), tokens.AccessToken, true)
-			if err != nil {
-				t.Fatalf("Authenticate(write): %v", err)
-			}
-			if !actor.Fresh || actor.UserID != "alice" {
-				t.Fatalf("write actor=%+v, want alice with Fresh", *actor)
+			want := backend.Actor{UserID: "alice", Role: backend.RoleManager, Departments: []string{"scjg"}, ClientAddr: "192.0.2.9", Fresh: true}
+			if actor.UserID != want.UserID || actor.Role != want.Role || !slices.Equal(actor.Departments, want.Departments) || actor.ClientAddr != want.ClientAddr ||
+				actor.Fresh != want.Fresh || actor.SessionID != claimsOf(t, tokens.AccessToken)["sid"] {
+				t.Fatalf("actor=%+v, want %+v with the token's session", *actor, want)
 			}
 		})
 	}
@@ -82,8 +76,9 @@ func TestTokensJSON(t *testing.T) {
 	}
 }
 
-// A disabled user keeps reading with a token issued before, until it
-// expires, but cannot write, refresh or log in again.
+// A disabled user is refused at once, on every request and refresh, and
+// cannot log in again. (Users.SetDisabled also ends the sessions; this is
+// the store alone.)
 func TestDisabledUser(t *testing.T) {
 	e := newEnv(t, auth.Config{})
 	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
@@ -91,13 +86,10 @@ func TestDisabledUser(t *testing.T) {
 	e.MustDisable(t, "alice")
 	ctx := ctxFrom("192.0.2.1")
 
-	if _, err := e.Svc.Authenticate(ctx, tokens.AccessToken, false); err != nil {
-		t.Fatalf("read with a still valid token: %v, want allowed", err)
-	}
-	_, err := e.Svc.Authenticate(ctx, tokens.AccessToken, true)
-	wantCode(t, "write", err, backend.EUNAUTHENTICATED)
+	_, err := e.Svc.Authenticate(ctx, tokens.AccessToken)
+	wantCode(t, "request", err, backend.EUNAUTHENTICATED)
 	if got, want := backend.ErrorMessage(err), "account disabled"; got != want {
-		t.Fatalf("write message=%q, want %q", got, want)
+		t.Fatalf("request message=%q, want %q", got, want)
 	}
 	_, err = e.Svc.Refresh(ctx, tokens.RefreshToken)
 	wantCode(t, "refresh", err, backend.EUNAUTHENTICATED)
@@ -106,24 +98,10 @@ func TestDisabledUser(t *testing.T) {
 	}
 	_, err = e.Svc.Login(ctx, "alice", testPassword)
 	wantCode(t, "login", err, backend.EUNAUTHENTICATED)
-
-	// The refused refresh did not spend the token: re-enabling the account
-	// brings the session back.
-	u, err := e.Users.FindUserByID(context.Background(), "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Disabled = false
-	if err := e.Users.UpdateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Svc.Refresh(ctx, tokens.RefreshToken); err != nil {
-		t.Fatalf("refresh after re-enabling: %v", err)
-	}
 }
 
-// A write re-reads the user, so a role change applies at once to writes.
-func TestAuthenticateWriteUsesStoredUser(t *testing.T) {
+// Every request re-reads the user, so a role change applies at once.
+func TestAuthenticateUsesStoredUser(t *testing.T) {
 	e := newEnv(t, auth.Config{})
 	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
 	tokens := MustLogin(t, e.Svc, "alice", "192.0.2.1")
@@ -135,18 +113,11 @@ func TestAuthenticateWriteUsesStoredUser(t *testing.T) {
 	if err := e.Users.UpdateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	read, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tokens.AccessToken, false)
+	a, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tokens.AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if read.Role != backend.RoleManager {
-		t.Errorf("read role=%s, want %s (from the token)", read.Role, backend.RoleManager)
-	}
-	write, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tokens.AccessToken, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if write.Role != backend.RoleReviewer || !slices.Equal(write.Departments, []string{"zjj"}) {
-		t.Errorf("write actor role=%s departments=%v, want %s [zjj] (from the store)", write.Role, write.Departments, backend.RoleReviewer)
+	if a.Role != backend.RoleReviewer || !slices.Equal(a.Departments, []string{"zjj"}) || !a.Fresh {
+		t.Errorf("actor role=%s departments=%v fresh=%v, want %s [zjj] (from the store), fresh", a.Role, a.Departments, a.Fresh, backend.RoleReviewer)
 	}
 }

@@ -151,6 +151,16 @@ func (e *env) MustDisable(tb testing.TB, id string) {
 	}
 }
 
+// MustCreateSession stores an open back-office session id of user, for
+// tokens the tests sign themselves (validClaims: "session-1").
+func (e *env) MustCreateSession(tb testing.TB, id, user string) {
+	tb.Helper()
+	f := &backend.TokenFamily{ID: id, UserID: user, Audience: auth.DefaultAudience, CreatedAt: start.UTC(), ExpiresAt: start.Add(24 * time.Hour).UTC()}
+	if err := e.Tokens.CreateTokenFamily(context.Background(), f); err != nil {
+		tb.Fatalf("CreateTokenFamily(%s): %v", id, err)
+	}
+}
+
 // MustLogin logs in with testPassword from addr.
 func MustLogin(tb testing.TB, svc *auth.Service, username, addr string) *auth.Tokens {
 	tb.Helper()

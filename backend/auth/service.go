@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,29 +37,61 @@ type Config struct {
 	// tokens of a session without a device are refused. Service.Devices
 	// must be set.
 	RequireDevice bool
+	// Roles are the roles that may log in and use this service's tokens
+	// (the mobile API: inspectors); every role when empty. Others are
+	// refused with EFORBIDDEN once their password was right, and a session
+	// whose user has changed to another role is refused at its next
+	// request.
+	Roles []backend.Role
 
 	Throttle ThrottleConfig
 }
 
-// ThrottleConfig limits failed logins in fixed windows, counted in the
-// shared ThrottleStore so that every instance sees the same counts.
+// ThrottleConfig limits failed logins. Everything is counted in the shared
+// LoginThrottleStore, so that every instance sees the same counts; the
+// fixed windows are aligned with time.Truncate.
 type ThrottleConfig struct {
+	// One account from one address (IPv6: its /64). PairFreeFailures
+	// failures go unhindered; after that, each attempt must wait
+	// PairBaseDelay after the one before, doubled by every further failure,
+	// at most PairMaxDelay. The failures are forgotten PairMemory after the
+	// last one, and at once by a successful login.
+	PairFreeFailures int           // 5
+	PairBaseDelay    time.Duration // 2 seconds
+	PairMaxDelay     time.Duration // 15 minutes
+	PairMemory       time.Duration // 24 hours
+
+	// One address, whatever the accounts: MaxAddressFailures failures in a
+	// Window refuse it until the window ends.
 	Window             time.Duration // 15 minutes
-	MaxAccountFailures int           // per username and window; 5
-	MaxAddressFailures int           // per client address (IPv6: per /64) and window; 20
+	MaxAddressFailures int           // 20
+
+	// One account, from every address: AccountLockFailures failures in an
+	// AccountWindow lock it for AccountLockDuration (at least until the
+	// window ends) or until an administrator lifts the lock. The lock is
+	// audited and listed for administrators.
+	AccountWindow       time.Duration // 1 hour
+	AccountLockFailures int           // 100
+	AccountLockDuration time.Duration // 1 hour
 }
 
 // Defaults for Config.
 const (
-	DefaultIssuer             = "fieldcheck"
-	DefaultAudience           = "fieldcheck-api"
-	DefaultAccessTTL          = 15 * time.Minute
-	DefaultRefreshTTL         = 30 * 24 * time.Hour
-	DefaultSessionTTL         = 90 * 24 * time.Hour
-	DefaultLeeway             = 30 * time.Second
-	DefaultThrottleWindow     = 15 * time.Minute
-	DefaultMaxAccountFailures = 5
-	DefaultMaxAddressFailures = 20
+	DefaultIssuer              = "fieldcheck"
+	DefaultAudience            = "fieldcheck-api"
+	DefaultAccessTTL           = 15 * time.Minute
+	DefaultRefreshTTL          = 30 * 24 * time.Hour
+	DefaultSessionTTL          = 90 * 24 * time.Hour
+	DefaultLeeway              = 30 * time.Second
+	DefaultPairFreeFailures    = 5
+	DefaultPairBaseDelay       = 2 * time.Second
+	DefaultPairMaxDelay        = 15 * time.Minute
+	DefaultPairMemory          = 24 * time.Hour
+	DefaultThrottleWindow      = 15 * time.Minute
+	DefaultMaxAddressFailures  = 20
+	DefaultAccountWindow       = time.Hour
+	DefaultAccountLockFailures = 100
+	DefaultAccountLockDuration = time.Hour
 )
 
 // withDefaults fills zero fields and checks the rest.
@@ -84,21 +117,31 @@ func (c Config) withDefaults() (Config, error) {
 		c.AcceptedAudiences = []string{c.Audience}
 	}
 	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences) // the parser keeps it
+	c.Roles = slices.Clone(c.Roles)
 	defDur(&c.AccessTTL, DefaultAccessTTL)
 	defDur(&c.RefreshTTL, DefaultRefreshTTL)
 	defDur(&c.SessionTTL, DefaultSessionTTL)
 	defDur(&c.Leeway, DefaultLeeway)
-	defDur(&c.Throttle.Window, DefaultThrottleWindow)
-	defInt(&c.Throttle.MaxAccountFailures, DefaultMaxAccountFailures)
-	defInt(&c.Throttle.MaxAddressFailures, DefaultMaxAddressFailures)
+	th := &c.Throttle
+	defInt(&th.PairFreeFailures, DefaultPairFreeFailures)
+	defDur(&th.PairBaseDelay, DefaultPairBaseDelay)
+	defDur(&th.PairMaxDelay, DefaultPairMaxDelay)
+	defDur(&th.PairMemory, DefaultPairMemory)
+	defDur(&th.Window, DefaultThrottleWindow)
+	defInt(&th.MaxAddressFailures, DefaultMaxAddressFailures)
+	defDur(&th.AccountWindow, DefaultAccountWindow)
+	defInt(&th.AccountLockFailures, DefaultAccountLockFailures)
+	defDur(&th.AccountLockDuration, DefaultAccountLockDuration)
 	switch {
 	case c.AccessTTL < time.Second || c.RefreshTTL < time.Second || c.SessionTTL < time.Second:
 		return c, fmt.Errorf("auth: token lifetimes must be at least a second")
 	case c.Leeway < 0:
 		return c, fmt.Errorf("auth: leeway must not be negative")
-	case c.Throttle.Window < time.Second:
-		return c, fmt.Errorf("auth: throttle window must be at least a second")
-	case c.Throttle.MaxAccountFailures < 1 || c.Throttle.MaxAddressFailures < 1:
+	case th.Window < time.Second || th.AccountWindow < time.Second || th.PairMemory < time.Second || th.AccountLockDuration < time.Second:
+		return c, fmt.Errorf("auth: throttle windows and durations must be at least a second")
+	case th.PairBaseDelay < 0 || th.PairMaxDelay < th.PairBaseDelay:
+		return c, fmt.Errorf("auth: login delays must not be negative, and the longest must not be shorter than the first")
+	case th.PairFreeFailures < 1 || th.MaxAddressFailures < 1 || th.AccountLockFailures < 1:
 		return c, fmt.Errorf("auth: throttle limits must be positive")
 	}
 	return c, nil
@@ -118,7 +161,7 @@ type Service struct {
 	Keys     *Keyring
 	Users    backend.UserStore
 	Tokens   backend.TokenStore
-	Throttle backend.ThrottleStore
+	Throttle backend.LoginThrottleStore
 	Audit    *backend.AuditLog
 	// Devices records the devices of LoginDevice; required by it.
 	Devices backend.DeviceStore
@@ -135,7 +178,7 @@ type Service struct {
 // NewService returns a service with the real clock and entropy. The stores
 // are the shared ones; keys may be shared by several services (for example
 // the back-office and the mobile API, which differ in audience).
-func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backend.TokenStore, throttle backend.ThrottleStore, audit *backend.AuditLog) (*Service, error) {
+func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backend.TokenStore, throttle backend.LoginThrottleStore, audit *backend.AuditLog) (*Service, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -159,6 +202,7 @@ func NewService(cfg Config, keys *Keyring, users backend.UserStore, tokens backe
 func (s *Service) Config() Config {
 	c := s.cfg
 	c.AcceptedAudiences = slices.Clone(c.AcceptedAudiences)
+	c.Roles = slices.Clone(c.Roles)
 	return c
 }
 
@@ -234,21 +278,28 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		backend.CheckPasswordUnknownUser(password)
 		// The attempted name is not recorded: people type passwords into the
 		// username field.
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", Outcome: backend.OutcomeDenied, Detail: "unknown user"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if !backend.CheckPassword(u.PasswordHash, password) {
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "wrong password"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
 	if u.Disabled {
 		// Said only to someone who knows the password. It still counts as a
 		// failure.
-		s.failed(ctx, res, now)
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "account disabled"})
+		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "account disabled"}
+	}
+	if err := s.checkRole(op, u); err != nil {
+		// Also said only to someone who knows the password; not a guess,
+		// so it is not counted as a failure.
+		s.succeeded(ctx, res, now)
+		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return nil, err
 	}
 	var dev *backend.Device
 	newDevice := false
@@ -266,8 +317,9 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		case stored.Revoked():
 			// Like a disabled account: said only to someone who knows the
 			// password, and it still counts as a failure.
+			err := s.deviceRevoked(ctx, anonymous, stored)
 			s.failed(ctx, res, now)
-			return nil, s.deviceRevoked(ctx, anonymous, stored)
+			return nil, err
 		}
 	}
 	s.succeeded(ctx, res, now)
@@ -277,9 +329,13 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		return nil, err
 	}
 	fam := &backend.TokenFamily{
-		ID:        hex.EncodeToString(sid),
-		UserID:    u.ID,
-		Audience:  s.cfg.Audience,
+		ID:       hex.EncodeToString(sid),
+		UserID:   u.ID,
+		Audience: s.cfg.Audience,
+		// The epoch of the record whose password was checked: an
+		// administrator's reset committed after that read has moved the
+		// user's epoch on, and this session is refused at its first use.
+		UserEpoch: u.SessionEpoch,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.SessionTTL),
 	}
@@ -313,7 +369,7 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}
+	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}
 	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
 		// No trace, no session: the tokens just made are never handed out.
 		return nil, &backend.Error{Op: op, Err: err}
@@ -345,7 +401,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if !now.Before(rt.ExpiresAt) {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
 	}
-	fam, err := s.findFamily(ctx, op, rt.Family, now)
+	u, fam, err := s.openSession(ctx, op, rt.UserID, rt.Family, now)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +412,6 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	}
 	if s.cfg.RequireDevice && fam.DeviceID == "" {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
-	}
-	u, err := s.findActiveUser(ctx, op, rt.UserID)
-	if err != nil {
-		return nil, err
 	}
 	if err := s.Tokens.UseRefreshToken(ctx, rt.ID, now); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
@@ -374,10 +426,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	return tokens, nil
 }
 
-// Logout ends the session the refresh token belongs to: its refresh tokens
-// stop working at once, its access tokens at the next write (reads go on
-// until they expire, at most AccessTTL). Ending a session that has already
-// ended succeeds.
+// Logout ends the session the refresh token belongs to: its refresh and
+// access tokens are refused from then on. Ending a session that has
+// already ended succeeds.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	const op = "Logout"
 	now := s.now()
@@ -411,14 +462,13 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 // Authenticate verifies an access token and returns the caller. The client
 // address comes from the context (WithClientAddr).
 //
-// For a read (write false) the signed claims are trusted as they are: no
-// store is touched, and a user disabled or logged out meanwhile keeps reading
-// until the token expires, at most AccessTTL. For a write the user and the
-// session are read again: a disabled user or an ended session is refused at
-// once, and the Actor carries the stored role and departments with Fresh set.
-// A session opened from a device (LoginDevice) is ended when the device is
-// revoked; the Actor carries the device's id.
-func (s *Service) Authenticate(ctx context.Context, accessToken string, write bool) (*backend.Actor, error) {
+// Every request, reads included, re-reads the user and the session by _id:
+// a disabled user, a user whose sessions an administrator ended, a session
+// logged out, reused or opened from a revoked device, and a role this
+// service does not serve are refused at once, on every instance. The Actor
+// carries the stored role and departments with Fresh set, the session and,
+// for a session opened from a device (LoginDevice), the device's id.
+func (s *Service) Authenticate(ctx context.Context, accessToken string) (*backend.Actor, error) {
 	const op = "Authenticate"
 	claims, err := s.parseAccessToken(ctx, accessToken)
 	if err != nil {
@@ -427,22 +477,73 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string, write bo
 	if s.cfg.RequireDevice && claims.DeviceID == "" {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
 	}
-	addr := ClientAddrFrom(ctx)
-	if !write {
-		return &backend.Actor{UserID: claims.Subject, Role: claims.Role, Departments: claims.Departments, ClientAddr: addr, DeviceID: claims.DeviceID}, nil
-	}
-	u, err := s.findActiveUser(ctx, op, claims.Subject)
+	u, fam, err := s.openSession(ctx, op, claims.Subject, claims.SessionID, s.now())
 	if err != nil {
 		return nil, err
 	}
-	fam, err := s.findFamily(ctx, op, claims.SessionID, s.now())
-	if err != nil {
-		return nil, err
-	}
-	if fam.UserID != u.ID || fam.DeviceID != claims.DeviceID {
+	if fam.DeviceID != claims.DeviceID {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid access token"}
 	}
-	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, Fresh: true}, nil
+	return &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: ClientAddrFrom(ctx),
+		DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}, nil
+}
+
+// CheckSession tells whether the session of an authenticated actor is
+// still open, as Authenticate would decide now. A service that hands out
+// something the session must not outlive (an inspection code) records it
+// first and then checks: a session ended in between is seen by one of the
+// two.
+func (s *Service) CheckSession(ctx context.Context, a *backend.Actor) error {
+	const op = "CheckSession"
+	if a == nil || a.SessionID == "" {
+		return &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "login required"}
+	}
+	_, fam, err := s.openSession(ctx, op, a.UserID, a.SessionID, s.now())
+	if err != nil {
+		return err
+	}
+	if fam.DeviceID != a.DeviceID {
+		return &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid session"}
+	}
+	return nil
+}
+
+// openSession returns the user and the session sid if the user exists, is
+// enabled and of a role this service serves, and the session is theirs,
+// open, and not ended by an administrator since it was opened.
+func (s *Service) openSession(ctx context.Context, op, userID, sid string, now time.Time) (*backend.User, *backend.TokenFamily, error) {
+	u, err := s.findActiveUser(ctx, op, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkRole(op, u); err != nil {
+		return nil, nil, err
+	}
+	fam, err := s.findFamily(ctx, op, sid, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case fam.UserID != u.ID:
+		return nil, nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "invalid session"}
+	case fam.UserEpoch != u.SessionEpoch:
+		return nil, nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session was ended by an administrator; log in again"}
+	}
+	return u, fam, nil
+}
+
+// checkRole refuses a user whose role this service does not serve
+// (Config.Roles).
+func (s *Service) checkRole(op string, u *backend.User) error {
+	if len(s.cfg.Roles) == 0 || slices.Contains(s.cfg.Roles, u.Role) {
+		return nil
+	}
+	names := make([]string, len(s.cfg.Roles))
+	for i, r := range s.cfg.Roles {
+		names[i] = string(r)
+	}
+	return &backend.Error{Code: backend.EFORBIDDEN, Op: op,
+		Message: fmt.Sprintf("only %s accounts may use this API; this account is a %s", strings.Join(names, " and "), u.Role)}
 }
 
 // issue stores the next refresh token of fam and signs an access token.

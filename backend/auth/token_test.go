@@ -17,6 +17,7 @@ import (
 func TestAuthenticateRejects(t *testing.T) {
 	e := newEnv(t, auth.Config{})
 	e.MustCreateUser(t, "alice", backend.RoleManager, "scjg")
+	e.MustCreateSession(t, "session-1", "alice")
 	good := MustLogin(t, e.Svc, "alice", "192.0.2.1").AccessToken
 	now := e.Clock.Now()
 	pub := testPrivateKey().Public().(ed25519.PublicKey)
@@ -90,11 +91,9 @@ func TestAuthenticateRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, write := range []bool{false, true} {
-				actor, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tt.token, write)
-				if got := backend.ErrorCode(err); got != backend.EUNAUTHENTICATED {
-					t.Fatalf("write=%v: code=%q (err=%v, actor=%+v), want %q", write, got, err, actor, backend.EUNAUTHENTICATED)
-				}
+			actor, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tt.token)
+			if got := backend.ErrorCode(err); got != backend.EUNAUTHENTICATED {
+				t.Fatalf("code=%q (err=%v, actor=%+v), want %q", got, err, actor, backend.EUNAUTHENTICATED)
 			}
 		})
 	}
@@ -102,7 +101,7 @@ func TestAuthenticateRejects(t *testing.T) {
 	// The control: the genuine token passes, and so does a hand-signed one
 	// with the same claims as the failures above, minus the defect.
 	for _, tok := range []string{good, MustSign(t, validClaims(now), nil)} {
-		if _, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tok, false); err != nil {
+		if _, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tok); err != nil {
 			t.Fatalf("control token refused: %v", err)
 		}
 	}
@@ -128,7 +127,7 @@ func TestAuthenticateExpiry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.Clock.Set(start.Add(tt.after))
-			_, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tokens.AccessToken, false)
+			_, err := e.Svc.Authenticate(ctxFrom("192.0.2.1"), tokens.AccessToken)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("err=%v, want nil", err)
@@ -168,7 +167,7 @@ func TestAudiences(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.svc.Authenticate(ctxFrom("192.0.2.1"), tt.token, false)
+			_, err := tt.svc.Authenticate(ctxFrom("192.0.2.1"), tt.token)
 			if tt.ok && err != nil {
 				t.Fatalf("err=%v, want accepted", err)
 			}
@@ -186,7 +185,11 @@ func TestNewServiceRejectsBadConfig(t *testing.T) {
 	}{
 		{"ErrNegativeTTL", auth.Config{AccessTTL: -time.Minute}},
 		{"ErrNegativeLeeway", auth.Config{Leeway: -time.Second}},
-		{"ErrNegativeLimit", auth.Config{Throttle: auth.ThrottleConfig{MaxAccountFailures: -1}}},
+		{"ErrNegativeLimit", auth.Config{Throttle: auth.ThrottleConfig{AccountLockFailures: -1}}},
+		{"ErrNegativeFreeFailures", auth.Config{Throttle: auth.ThrottleConfig{PairFreeFailures: -1}}},
+		{"ErrNegativeDelay", auth.Config{Throttle: auth.ThrottleConfig{PairBaseDelay: -time.Second}}},
+		{"ErrMaxDelayBelowFirst", auth.Config{Throttle: auth.ThrottleConfig{PairBaseDelay: time.Minute, PairMaxDelay: time.Second}}},
+		{"ErrShortLock", auth.Config{Throttle: auth.ThrottleConfig{AccountLockDuration: time.Millisecond}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,7 +207,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	ctx := ctxFrom("192.0.2.1")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.Svc.Authenticate(ctx, token, false); err != nil {
+		if _, err := e.Svc.Authenticate(ctx, token); err != nil {
 			b.Fatal(err)
 		}
 	}

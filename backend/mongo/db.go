@@ -132,6 +132,7 @@ var indexes = []index{
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},
+	{colIssuedCodes, bson.D{{Key: "userId", Value: 1}, {Key: "deviceId", Value: 1}}, false, false},
 }
 
 // EnsureIndexes creates every index the stores rely on. Creating an index
@@ -166,7 +167,7 @@ var collections = []string{
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
-	colUploads, colDerivatives,
+	colUploads, colDerivatives, colIssuedCodes, colLoginLocks,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

@@ -16,6 +16,7 @@ const (
 	colSigningKeys = "signing_keys" // access tokens (backend/auth)
 	colCodeKeys    = "code_keys"    // enterprise and inspection codes (qr)
 	colRevoked     = "revoked_codes"
+	colIssuedCodes = "issued_codes" // which login and device each inspection code went to
 )
 
 // keyStore keeps the keys of one ring in one collection. Both rings store
@@ -76,13 +77,14 @@ func (s *SigningKeyStore) RetireSigningKey(ctx context.Context, kid string, at t
 	return s.ring().retire(ctx, "RetireSigningKey", kid, at)
 }
 
-// CodeKeyStore implements qr.KeyStore (code-signing keys) and
-// qr.RevocationList.
+// CodeKeyStore implements qr.KeyStore (code-signing keys),
+// qr.RevocationList and backend.CodeIssueStore.
 type CodeKeyStore struct{ DB *DB }
 
 var (
-	_ qr.KeyStore       = (*CodeKeyStore)(nil)
-	_ qr.RevocationList = (*CodeKeyStore)(nil)
+	_ qr.KeyStore            = (*CodeKeyStore)(nil)
+	_ qr.RevocationList      = (*CodeKeyStore)(nil)
+	_ backend.CodeIssueStore = (*CodeKeyStore)(nil)
 )
 
 func (s *CodeKeyStore) ring() keyStore[qr.Key] { return keyStore[qr.Key]{db: s.DB, col: colCodeKeys} }
@@ -99,17 +101,25 @@ func (s *CodeKeyStore) RetireKey(ctx context.Context, kid string, at time.Time) 
 	return s.ring().retire(ctx, "RetireCodeKey", kid, at)
 }
 
-// revocation is a revoked inspection code, by its serial.
+// revocation is a revoked inspection code, by its serial. It is purged
+// revocationRetention after the code expired: the verifier refuses an
+// expired code before it asks the list (with a leeway of minutes).
 type revocation struct {
-	ID     string    `bson:"_id"`
-	At     time.Time `bson:"at"`
-	Reason string    `bson:"reason"`
+	ID        string    `bson:"_id"`
+	At        time.Time `bson:"at"`
+	Reason    string    `bson:"reason"`
+	ExpiresAt time.Time `bson:"expiresAt"`
 }
 
-// Revoke records that the inspection code with this serial is no longer
-// valid (task cancelled, phone lost). Revoking twice keeps the first.
-func (s *CodeKeyStore) Revoke(ctx context.Context, serial, reason string, at time.Time) error {
-	_, err := s.DB.c(colRevoked).InsertOne(ctx, revocation{ID: serial, At: at.UTC(), Reason: reason})
+// revocationRetention is how long a revocation is kept after its code
+// expired: far beyond qr.DefaultLeeway.
+const revocationRetention = time.Hour
+
+// Revoke records that the inspection code with this serial, valid until
+// expires, is no longer valid (task cancelled, phone lost). Revoking twice
+// keeps the first.
+func (s *CodeKeyStore) Revoke(ctx context.Context, serial, reason string, at, expires time.Time) error {
+	_, err := s.DB.c(colRevoked).InsertOne(ctx, revocation{ID: serial, At: at.UTC(), Reason: reason, ExpiresAt: expires.UTC().Add(revocationRetention)})
 	if backend.IsCode(translate("", err), backend.ECONFLICT) {
 		return nil
 	}
@@ -122,4 +132,34 @@ func (s *CodeKeyStore) IsRevoked(ctx context.Context, serial string) (bool, erro
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// RecordCodeIssue stores which login and device a code went to, by its
+// serial; the record is purged once the code has expired.
+func (s *CodeKeyStore) RecordCodeIssue(ctx context.Context, c *backend.CodeIssue) error {
+	_, err := s.DB.c(colIssuedCodes).InsertOne(ctx, c)
+	return translate("RecordCodeIssue", err)
+}
+
+// RevokeIssuedCodes finds the user's codes by user (and device), which
+// scans the collection on FerretDB: it holds only the codes of the last
+// purge interval (codes live minutes), and only administrators ending
+// sessions ask. Each code found is then revoked by serial.
+func (s *CodeKeyStore) RevokeIssuedCodes(ctx context.Context, userID, deviceID string, at time.Time, reason string) (int, error) {
+	const op = "RevokeIssuedCodes"
+	filter := bson.D{{Key: "userId", Value: userID}}
+	if deviceID != "" {
+		filter = append(filter, bson.E{Key: "deviceId", Value: deviceID})
+	}
+	filter = append(filter, bson.E{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: at.UTC()}}})
+	var codes []*backend.CodeIssue
+	if err := scan(ctx, s.DB.c(colIssuedCodes), op, filter, func(c *backend.CodeIssue) error { codes = append(codes, c); return nil }); err != nil {
+		return 0, err
+	}
+	for i, c := range codes {
+		if err := s.Revoke(ctx, c.Serial, reason, at, c.ExpiresAt); err != nil {
+			return i, err
+		}
+	}
+	return len(codes), nil
 }

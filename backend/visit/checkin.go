@@ -39,6 +39,18 @@ type Service struct {
 	Audit       *backend.AuditLog
 	Policy      backend.CheckInPolicy
 	Now         func() time.Time
+	// Issued records which login and device each inspection code went to,
+	// so that ending their sessions withdraws it; Sessions checks, once the
+	// code is recorded, that the session asking for it is still open.
+	// IssueCode needs both.
+	Issued   backend.CodeIssueStore
+	Sessions SessionChecker
+}
+
+// SessionChecker tells whether an actor's session is still open;
+// *auth.Service is one.
+type SessionChecker interface {
+	CheckSession(ctx context.Context, a *backend.Actor) error
 }
 
 // CheckInRequest is what the phone sends, live or hours later from its

@@ -32,10 +32,19 @@ type InspectionCodes interface {
 }
 
 // IssueCode gives a team member a fresh inspection code for an open task.
+// The code is recorded with the login and device it goes to before it is
+// handed out, and handed out only if the session is still open then: an
+// administrator ending the session (or revoking the device) either finds
+// the record and withdraws the code, or ended the session before the check
+// here, which withdraws it itself.
 func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, error) {
+	const op = "IssueCode"
 	a := backend.ActorFrom(ctx)
 	if a == nil || !a.Fresh {
 		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	if s.Issued == nil || s.Sessions == nil {
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: op, Message: "no code issue store or session check configured"}
 	}
 	t, err := s.Tasks.FindTaskByID(ctx, taskID)
 	if err != nil {
@@ -51,6 +60,17 @@ func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, er
 	}
 	code, err := s.Inspection.SignInspectionCode(ctx, t.ID, CodeValidity)
 	if err != nil {
+		return nil, err
+	}
+	err = s.Issued.RecordCodeIssue(ctx, &backend.CodeIssue{Serial: code.Serial, UserID: a.UserID, DeviceID: a.DeviceID, TaskID: t.ID,
+		IssuedAt: code.IssuedAt, ExpiresAt: code.ExpiresAt})
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	if err := s.Sessions.CheckSession(ctx, a); err != nil {
+		if _, rerr := s.Issued.RevokeIssuedCodes(ctx, a.UserID, a.DeviceID, s.Now().UTC(), "session ended while the code was issued"); rerr != nil {
+			return nil, &backend.Error{Op: op, Err: rerr}
+		}
 		return nil, err
 	}
 	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "code.issue", ObjectType: "task", ObjectID: t.ID, Change: code, Detail: "inspection code " + code.Serial})

@@ -3,7 +3,7 @@
 //	fieldcheck serve   --data DIR --addr HOST:PORT [--mongo-uri URI]
 //	fieldcheck demo    --data DIR --addr HOST:PORT
 //	fieldcheck import  enterprises|inspectors|items FILE
-//	fieldcheck user    add|disable|enable|reset-password ...
+//	fieldcheck user    add|disable|enable|reset-password|end-sessions ...
 //	fieldcheck audit   verify
 //
 // Run `fieldcheck help` for the details.

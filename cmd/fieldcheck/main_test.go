@@ -164,6 +164,36 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
+// TestUserEndSessionsCommand: "user end-sessions" ends the sessions a
+// user has open, and they are refused at their next request (issue 12).
+func TestUserEndSessionsCommand(t *testing.T) {
+	c := newCLI(t)
+	m := c.open()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	if err := m.Users.CreateUser(sys, &backend.User{ID: "admin2", DisplayName: "管理员", Role: backend.RoleAdmin}, "a-long-enough-password"); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := m.Auth.Login(context.Background(), "admin2", "a-long-enough-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Auth.Authenticate(context.Background(), tokens.AccessToken); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	if out, stderr, code := c.run("", "user", "end-sessions", "admin2"); code != 0 || !strings.Contains(out, "ended every session of admin2") {
+		t.Fatalf("end-sessions: exit %d out %q err %q", code, out, stderr)
+	}
+	if _, err := m.Auth.Authenticate(context.Background(), tokens.AccessToken); !backend.IsCode(err, backend.EUNAUTHENTICATED) {
+		t.Fatalf("access token after end-sessions: err=%v, want unauthenticated", err)
+	}
+	if _, err := m.Auth.Refresh(context.Background(), tokens.RefreshToken); !backend.IsCode(err, backend.EUNAUTHENTICATED) {
+		t.Fatalf("refresh after end-sessions: err=%v, want unauthenticated", err)
+	}
+	if _, stderr, code := c.run("", "user", "end-sessions", "nobody"); code != 1 || !strings.Contains(stderr, "not found") {
+		t.Fatalf("end-sessions of an unknown user: exit %d err %q", code, stderr)
+	}
+}
+
 func TestAuditVerifyCommand(t *testing.T) {
 	c := newCLI(t)
 	m := c.open()

@@ -25,6 +25,8 @@ Usage:
   fieldcheck user    add USERNAME --role ROLE [--department D,...] [--name NAME] [flags]
   fieldcheck user    disable|enable USERNAME [flags]
   fieldcheck user    reset-password USERNAME [flags]
+  fieldcheck user    end-sessions USERNAME [flags]
+                                             end every session of the user (back office and phones)
   fieldcheck audit   verify [flags]          check the audit log's hash chain
   fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
   fieldcheck keys    list|rotate|retire KID [--ring codes|tokens] [--activate-in 720h]

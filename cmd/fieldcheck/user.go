@@ -14,7 +14,7 @@ import (
 
 func runUser(ctx context.Context, args []string, in io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a subcommand: add, disable, enable or reset-password")
+		return usageError("user needs a subcommand: add, disable, enable, reset-password or end-sessions")
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
@@ -32,7 +32,7 @@ func runUser(ctx context.Context, args []string, in io.Reader, stdout, stderr io
 	}
 	username := pos[0]
 	switch sub {
-	case "add", "disable", "enable", "reset-password":
+	case "add", "disable", "enable", "reset-password", "end-sessions":
 	default:
 		return usageError("unknown user subcommand %q", sub)
 	}
@@ -71,6 +71,11 @@ func runUser(ctx context.Context, args []string, in io.Reader, stdout, stderr io
 			return err
 		}
 		fmt.Fprintf(stdout, "%sd %s\n", sub, username)
+	case "end-sessions":
+		if _, err := m.Users.EndSessions(ctx, username); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "ended every session of %s\n", username)
 	case "reset-password":
 		pw, generated, err := readPassword(in)
 		if err != nil {
@@ -79,7 +84,7 @@ func runUser(ctx context.Context, args []string, in io.Reader, stdout, stderr io
 		if _, err := m.Users.ResetPassword(ctx, username, pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s reset\n", username)
+		fmt.Fprintf(stdout, "password of %s reset; every session of it ended\n", username)
 		if generated {
 			fmt.Fprintf(stdout, "password: %s\n", pw)
 		}
