@@ -514,7 +514,7 @@ func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (Mu
 	id := checkInID(a, m.OpID)
 	req := visit.CheckInRequest{
 		ID: id, Code: p.Code, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,
-		DeviceID: a.DeviceID, TaskID: m.TaskID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
+		TaskID: m.TaskID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
 	}
 	prev, err := s.Visit.CheckIns.FindCheckIn(ctx, id)
 	switch {

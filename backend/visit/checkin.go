@@ -51,7 +51,9 @@ type CheckInRequest struct {
 	Position   backend.GeoPoint `json:"position"`
 	AccuracyM  float64          `json:"accuracyM"`
 	DeviceTime time.Time        `json:"deviceTime"`
-	DeviceID   string           `json:"deviceId,omitempty"`
+	// There is no device field: the check-in is recorded for the device
+	// of the session (Actor.DeviceID), and a body naming one is refused as
+	// an unknown field.
 	// TaskID is the task the phone checks in for; the server checks that
 	// it is an open task of the inspector's team at this enterprise, and
 	// otherwise finds the task itself.
@@ -78,6 +80,9 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	}
 	if a.Role != backend.RoleInspector {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "only enforcement officers check in")
+	}
+	if a.DeviceID == "" {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
 	if !checkInIDPattern.MatchString(req.ID) {
 		return nil, backend.Errorf(backend.EINVALID, "id must be 8-64 letters, digits, '-' or '_' chosen by the phone")
@@ -134,7 +139,7 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	}
 	c := &backend.CheckIn{
 		ID: req.ID, TargetID: target.ID, InspectorID: officer.ID, CertNo: officer.CertNo, UserID: a.UserID,
-		DeviceID: req.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
+		DeviceID: a.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
 		Position: req.Position, AccuracyM: req.AccuracyM, CodeKeyID: kid,
 	}
 	if task != nil {
