@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -354,6 +355,9 @@ func refused(op string, err error) MutationResult {
 	r := MutationResult{OpID: op, Status: Rejected, Code: backend.ErrorCode(err), Message: backend.ErrorMessage(err)}
 	if r.Code == backend.ECONFLICT {
 		r.Status = Conflict
+	}
+	if mp := (*backend.MissingPhotos)(nil); errors.As(err, &mp) {
+		r.MissingPhotos = mp.Questions
 	}
 	return r
 }
