@@ -112,8 +112,8 @@ func (e *env) fieldTask(t *testing.T, id, targetID string, team ...string) *back
 	}
 	task := &backend.Task{ID: id, TargetID: targetID, TargetName: "检查对象", Items: []string{it.Code}, Method: backend.MethodOnSite,
 		LeadDepartment: "scjg", Departments: []string{"scjg"}, Team: team, TeamUsers: []string{}, Batch: "ad-hoc",
-		Trigger: &backend.Trigger{Kind: backend.TriggerComplaint, Reference: "12315-2026-0102", Reason: "投诉举报核查"},
-		Start:   backend.DateOf(time.Now()), End: "2099-12-31", Due: "2099-12-31", Checklist: cl, Status: backend.TaskAccepted}
+		Start: backend.DateOf(time.Now()), End: "2099-12-31", Due: "2099-12-31", Checklist: cl, Status: backend.TaskAccepted,
+		Trigger: &backend.Trigger{Kind: backend.TriggerComplaint, Reference: "12315-2026-0102", Reason: "投诉举报核查"}}
 	for _, ins := range team {
 		in, err := e.m.Stores.Inspectors.FindInspectorByID(ctx, ins)
 		if err != nil {
