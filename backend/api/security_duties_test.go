@@ -242,3 +242,164 @@ func TestSecuritySubmissionNeedsRequiredPhotos(t *testing.T) {
 		Body: fmt.Sprintf(`{"version":%d}`, e.storedTask(legacy.ID).Version), WantStatus: 400, WantCode: "invalid",
 		WantContent: []string{"SCJG-03/licence", "SCJG-03/premises"}}})
 }
+
+// Hole 5, first part: a manager linked an inspector record to any login —
+// a reviewer, the administrator, another department's inspector, one that
+// does not exist. Only an inspector login of the record's own department
+// that no other record holds may be linked.
+func TestSecurityInspectorLinksOnlyToOwnInspectorLogin(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e) // ins-0 is linked to the login "inspector"
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	for _, u := range []*backend.User{
+		{ID: "yjgl.inspector", DisplayName: "应急执法员", Role: backend.RoleInspector, Departments: []string{"yjgl"}},
+		{ID: "new.inspector", DisplayName: "新执法员", Role: backend.RoleInspector, Departments: []string{"scjg"}},
+	} {
+		if err := e.m.Users.CreateUser(sys, u, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := func(id, cert, user string, version int) string {
+		return fmt.Sprintf(`{"id":%q,"name":"张三","departmentId":"scjg","certNo":%q,"certExpiry":"2030-12-31","active":true,"userId":%q,"version":%d}`, id, cert, user, version)
+	}
+	e.run(t, []scenario{
+		{Name: "ErrLinkToReviewer", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-r", "SC1001", "reviewer", 0), WantStatus: 400, WantCode: "invalid", WantContent: []string{"reviewer"}},
+		{Name: "ErrLinkToAdmin", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-a", "SC1002", "admin", 0), WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrLinkToManagerByAdmin", Method: "POST", URL: "/api/v1/inspectors", User: "admin", Body: record("ins-m", "SC1003", "manager", 0), WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrLinkToNobody", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-n", "SC1004", "nobody", 0), WantStatus: 400, WantCode: "invalid", WantContent: []string{"nobody"}},
+		{Name: "ErrLinkToOtherDepartment", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-y", "SC1005", "yjgl.inspector", 0), WantStatus: 400, WantCode: "invalid", WantContent: []string{"scjg"}},
+		{Name: "ErrLinkTaken", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-t", "SC1006", "inspector", 0), WantStatus: 409, WantCode: "conflict", WantContent: []string{"ins-0"}},
+		{Name: "OK/LinkOwnInspector", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-new", "SC1007", "new.inspector", 0), WantStatus: 201},
+		{Name: "ErrRelinkToReviewer", Method: "PUT", URL: "/api/v1/inspectors/ins-new", User: "manager", Body: record("ins-new", "SC1007", "reviewer", 1), WantStatus: 400, WantCode: "invalid"},
+		{Name: "OK/UpdateKeepsLink", Method: "PUT", URL: "/api/v1/inspectors/ins-new", User: "manager", Body: record("ins-new", "SC1007", "new.inspector", 1), WantStatus: 200},
+		{Name: "OK/Unlinked", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: record("ins-u", "SC1008", "", 0), WantStatus: 201},
+	})
+	for _, id := range []string{"ins-r", "ins-a", "ins-m", "ins-n", "ins-y", "ins-t"} {
+		if _, err := e.m.Stores.Inspectors.FindInspectorByID(context.Background(), id); !backend.IsCode(err, backend.ENOTFOUND) {
+			t.Fatalf("refused record %s was stored: %v", id, err)
+		}
+	}
+	if in, _ := e.m.Stores.Inspectors.FindInspectorByID(context.Background(), "ins-new"); in.UserID != "new.inspector" {
+		t.Fatalf("ins-new is linked to %q after the refused relink", in.UserID)
+	}
+	entries, err := e.m.Stores.Audit.FindAuditEntries(context.Background(), "inspector", "ins-r", 10)
+	if err != nil || len(entries) != 1 || entries[0].Outcome != backend.OutcomeDenied || entries[0].Actor != "manager" {
+		t.Fatalf("audit of the refused link: %+v (%v), want one denied entry by manager", entries, err)
+	}
+}
+
+// Hole 5, second part: a reviewer put on a team (its record linked to the
+// reviewer's login before links were checked) approved the team's own
+// visit. Nobody who worked on a task decides its review.
+func TestSecurityNoReviewOfOwnTask(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	ctx := context.Background()
+	// The link as it could be made before: straight into the store.
+	if err := e.m.Stores.Inspectors.CreateInspector(ctx, &backend.Inspector{ID: "ins-rev", Name: "钱审核", DepartmentID: "scjg",
+		CertNo: "SC2001", CertExpiry: "2099-12-31", UserID: "reviewer", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	task := e.fieldTask(t, "task-own-review", firstTarget(t, e).ID, "ins-0", "ins-rev")
+	if _, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
+		tk.Answers = map[string]backend.Answer{"SCJG-03/licence": {Value: "是", EditedBy: "reviewer", EditedAt: time.Now()}}
+		tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: "未发现问题", EnteredBy: "reviewer", EnteredAt: time.Now()}
+		tk.Status = backend.TaskSubmitted
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/v1/reviews/" + task.ID
+	v := e.storedTask(task.ID).Version
+	e.run(t, []scenario{
+		{Name: "OK/ViewSaysCannotReview", Method: "GET", URL: base, User: "reviewer", WantStatus: 200, WantContent: []string{`"canReview":false`}},
+		{Name: "ErrApproveOwn", Method: "POST", URL: base + "/approve", User: "reviewer", Body: fmt.Sprintf(`{"version":%d}`, v), WantStatus: 403, WantCode: "forbidden", WantContent: []string{"team"}},
+		{Name: "ErrReturnOwn", Method: "POST", URL: base + "/return", User: "reviewer", Body: fmt.Sprintf(`{"version":%d,"comment":"自己退回"}`, v), WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrIssuesOwn", Method: "POST", URL: base + "/issues", User: "reviewer", Body: fmt.Sprintf(`{"version":%d,"comment":"x"}`, v), WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrTransitionOwn", Method: "POST", URL: "/api/v1/tasks/" + task.ID + "/transitions", User: "reviewer", Body: fmt.Sprintf(`{"to":"approved","version":%d}`, v), WantStatus: 403, WantCode: "forbidden"},
+	})
+	if tk := e.storedTask(task.ID); tk.Status != backend.TaskSubmitted || tk.Version != v || len(tk.Reviews) != 0 {
+		t.Fatalf("after the refused reviews: %s version %d (want %d), %d notes", tk.Status, tk.Version, v, len(tk.Reviews))
+	}
+}
+
+// Hole 5, third part: a manager dispatched an ad-hoc task to another
+// department's officers with that department's items. Such a task waits,
+// on no phone, until a manager of that department accepts it; a decline
+// cancels it; every answer is audited.
+func TestSecurityCrossDepartmentAdHocTaskNeedsAcceptance(t *testing.T) {
+	e := newEnv(t)
+	seedDirectory(t, e)
+	ctx := context.Background()
+	sys := backend.WithActor(ctx, backend.SystemActor("test"))
+	it := &backend.Item{Code: "YJGL-01", Name: "安全生产检查", LegalBasis: "《中华人民共和国安全生产法》", DepartmentID: "yjgl",
+		TargetKind: backend.KindEnterprise, Content: "检查安全生产责任制", Method: backend.MethodOnSite, Category: backend.ItemKey}
+	if err := e.m.Directory.CreateItem(sys, it); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Directory.CreateTemplate(sys, it.Code, []backend.Question{{ID: "duty", Text: "是否建立安全生产责任制", Type: backend.QYesNo}}); err != nil {
+		t.Fatal(err)
+	}
+	e.addOfficer(t, "yj.inspector1", "yjgl", "ins-y1", "YJ0001")
+	e.addOfficer(t, "yj.inspector2", "yjgl", "ins-y2", "YJ0002")
+	target := firstTarget(t, e)
+	adhoc := fmt.Sprintf(`{"targetId":%q,"items":["YJGL-01"],"team":["ins-y1","ins-y2"],"due":"2099-12-31",
+		"trigger":{"kind":"complaint","reference":"12315-2026-0200","reason":"群众投诉安全隐患"}}`, target.ID)
+	create := func() *backend.Task {
+		r := e.do("POST", "/api/v1/tasks", e.login("manager"), "application/json", strings.NewReader(adhoc))
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		var tk backend.Task
+		r.json(t, &tk)
+		return &tk
+	}
+	task := create()
+	if task.Status != backend.TaskPending || len(task.TeamUsers) != 0 || len(task.Consents) != 1 ||
+		task.Consents[0].DepartmentID != "yjgl" || task.Consents[0].State != backend.ConsentRequested ||
+		!slices.Equal(task.Consents[0].Officers, []string{"ins-y1", "ins-y2"}) || !slices.Equal(task.Consents[0].Items, []string{"YJGL-01"}) {
+		t.Fatalf("created: %s, team logins %v, consents %+v; want pending, none, yjgl asked", task.Status, task.TeamUsers, task.Consents)
+	}
+	phone := e.loginDevice(t, "yj.inspector1", "yjgl-phone-01")
+	accept := func(v int64, reason string) string { return fmt.Sprintf(`{"version":%d,"reason":%q}`, v, reason) }
+	e.run(t, []scenario{
+		{Name: "OK/NotOnThePhone", Method: "GET", URL: "/mobile/v1/sync", Token: phone, WantStatus: 200, WantContent: []string{`"tasks":[]`}},
+		{Name: "ErrPhoneReadsPending", Method: "GET", URL: "/mobile/v1/tasks/" + task.ID, Token: phone, WantStatus: 404, WantCode: "not_found"},
+		{Name: "OK/AskedManagerSeesIt", Method: "GET", URL: "/api/v1/task-requests", User: "other.manager", WantStatus: 200, WantContent: []string{`"id":"` + task.ID + `"`, `"state":"requested"`}},
+		{Name: "OK/LeadManagerAskedNothing", Method: "GET", URL: "/api/v1/task-requests", User: "manager", WantStatus: 200, WantContent: []string{`"items":[]`}},
+		{Name: "ErrReviewerLists", Method: "GET", URL: "/api/v1/task-requests", User: "reviewer", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrLeadManagerAccepts", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "manager", Body: accept(task.Version, "自己同意"), WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrAdminAccepts", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "admin", Body: accept(task.Version, "管理员同意"), WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrNoReason", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "other.manager", Body: accept(task.Version, ""), WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrStale", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "other.manager", Body: accept(task.Version-1, "同意派员"), WantStatus: 409, WantCode: "conflict"},
+		{Name: "ErrUnknownField", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "other.manager", Body: `{"version":1,"reason":"同意派员","state":"accepted"}`, WantStatus: 400, WantCode: "invalid"},
+		{Name: "OK/Accept", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "other.manager", Body: accept(task.Version, "同意派员参加"),
+			WantStatus: 200, WantContent: []string{`"status":"assigned"`, `"teamUsers":["yj.inspector1","yj.inspector2"]`, `"state":"accepted"`, `"decidedBy":"other.manager"`}},
+		{Name: "ErrAcceptTwice", Method: "POST", URL: "/api/v1/task-requests/" + task.ID + "/accept", User: "other.manager", Body: accept(task.Version+1, "再次同意"), WantStatus: 400, WantCode: "invalid"},
+		{Name: "OK/OnThePhone", Method: "GET", URL: "/mobile/v1/tasks/" + task.ID, Token: phone, WantStatus: 200, WantContent: []string{`"status":"assigned"`}},
+	})
+
+	declined := create()
+	e.run(t, []scenario{
+		{Name: "OK/Decline", Method: "POST", URL: "/api/v1/task-requests/" + declined.ID + "/decline", User: "other.manager", Body: accept(declined.Version, "人员另有任务"),
+			WantStatus: 200, WantContent: []string{`"status":"cancelled"`, `"state":"declined"`, `"reason":"人员另有任务"`}},
+		{Name: "ErrDeclinedOnPhone", Method: "GET", URL: "/mobile/v1/tasks/" + declined.ID, Token: phone, WantStatus: 404, WantCode: "not_found"},
+	})
+	var got []string
+	for _, id := range []string{task.ID, declined.ID} {
+		entries, err := e.m.Stores.Audit.FindAuditEntries(ctx, "task", id, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(entries) - 1; i >= 0; i-- {
+			if strings.HasPrefix(entries[i].Action, "task.") {
+				got = append(got, entries[i].Action+" "+entries[i].Outcome+" "+entries[i].Actor)
+			}
+		}
+	}
+	want := []string{"task.adhoc ok manager", "task.request_accept denied manager", "task.request_accept denied admin",
+		"task.request_accept ok other.manager", "task.adhoc ok manager", "task.request_decline ok other.manager"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

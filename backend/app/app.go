@@ -193,6 +193,7 @@ func (m *Main) build(ctx context.Context) error {
 		Targets:     m.Stores.Targets,
 		Inspectors:  m.Stores.Inspectors,
 		Items:       m.Stores.Items,
+		Users:       m.Stores.Users,
 		Audit:       m.Audit,
 	}
 	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Audit: m.Audit}

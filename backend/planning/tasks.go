@@ -254,9 +254,16 @@ func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Ta
 }
 
 // mayMove says who may make which move (谁检查、谁录入: the team works the
-// task; the lead department reviews and publishes).
+// task; the lead department reviews and publishes; nobody who worked on
+// the task reviews or publishes it).
 func mayMove(a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
 	lead := a.InDepartment(t.LeadDepartment)
+	switch to {
+	case backend.TaskApproved, backend.TaskReturned, backend.TaskPublished:
+		if t.WorkedOn(a.UserID) {
+			return backend.Errorf(backend.EFORBIDDEN, "you are on the team of task %s: its review is decided by someone who did not inspect", t.ID)
+		}
+	}
 	switch to {
 	case backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted:
 		if a.Role == backend.RoleInspector && slices.Contains(t.TeamUsers, a.UserID) {
