@@ -317,6 +317,9 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 			out[i].Version = t.Version
 		}
 	}
+	// Where the team works from, for the oversight of ratings: a hint, so
+	// a failure to note it does not undo the push's answer.
+	_ = s.Visit.NoteTeam(ctx, a, t.ID)
 	rec := backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
 		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))}
 	if _, err := s.Audit.Append(ctx, rec); err != nil {

@@ -9,6 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -127,13 +130,51 @@ func (e *env) fieldTask(t *testing.T, id, targetID string, team ...string) *back
 	return task
 }
 
+// fromAddr sends a request as if from the client address addr (none when
+// empty), with the cookie when not empty. The test must have made the
+// in-process peer a trusted proxy (trustPeer) for the address to count.
+func (e *env) fromAddr(t *testing.T, addr, method, url, token, contentType, body, cookie string) *response {
+	t.Helper()
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if addr != "" {
+		req.Header.Set("X-Forwarded-For", addr)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := e.m.HTTP.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+}
+
+// trustPeer makes the in-process test client the server's trusted proxy,
+// so that X-Forwarded-For names the client (fromAddr). Call it before the
+// first request.
+func (e *env) trustPeer() { e.m.HTTP.TrustedProxies = []string{"0.0.0.0"} }
+
 // checkIn checks the phone in at the task's target with its licence code,
 // through the phones' API.
 func (e *env) checkIn(t *testing.T, phone, id string, task *backend.Task) *backend.CheckIn {
 	t.Helper()
+	return e.checkInFrom(t, "", phone, id, task)
+}
+
+// checkInFrom is checkIn from the client address addr.
+func (e *env) checkInFrom(t *testing.T, addr, phone, id string, task *backend.Task) *backend.CheckIn {
+	t.Helper()
 	body := fmt.Sprintf(`{"id":%q,"code":%q,"taskId":%q,"position":{"lat":26.26,"lng":117.63},"accuracyM":10,"deviceTime":%q}`,
 		id, e.licenceCode(t, task.TargetID), task.ID, time.Now().UTC().Format(time.RFC3339))
-	r := e.doT(t, "POST", "/mobile/v1/checkins", phone, "application/json", strings.NewReader(body))
+	r := e.fromAddr(t, addr, "POST", "/mobile/v1/checkins", phone, "application/json", body, "")
 	if r.Status != 201 {
 		t.Fatalf("check-in %s: %d %s", id, r.Status, r.Body)
 	}
@@ -401,5 +442,222 @@ func TestSecurityCrossDepartmentAdHocTaskNeedsAcceptance(t *testing.T) {
 		"task.request_accept ok other.manager", "task.adhoc ok manager", "task.request_decline ok other.manager"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// issueCode has the phone issue an inspection code for the task from addr
+// and returns the path of the page it opens, and the answer.
+func (e *env) issueCode(t *testing.T, addr, phone, taskID string) (string, *response) {
+	t.Helper()
+	r := e.fromAddr(t, addr, "POST", "/mobile/v1/tasks/"+taskID+"/code", phone, "", "", "")
+	var code struct{ URL string }
+	r.json(t, &code)
+	u, err := url.Parse(code.URL)
+	if r.Status != 201 || err != nil {
+		t.Fatalf("issue code for %s: %d %s", taskID, r.Status, r.Body)
+	}
+	return u.Path, r
+}
+
+const (
+	formType  = "application/x-www-form-urlencoded"
+	goodScore = "happened=yes&conduct=5&professionalism=4&burden=5&comment=%E6%A3%80%E6%9F%A5%E8%A7%84%E8%8C%83"
+	phoneAddr = "10.20.30.40"  // where the team's phones work from
+	shopAddr  = "198.51.100.7" // the enterprise's own network
+)
+
+// ratings reads the oversight office's list.
+func (e *env) ratings(t *testing.T) []backend.Rating {
+	t.Helper()
+	r := e.doT(t, "GET", "/api/v1/ratings?limit=200", e.login("admin"), "", nil)
+	var got struct{ Items []backend.Rating }
+	r.json(t, &got)
+	return got.Items
+}
+
+// Hole 6: the team's own app issues the inspection code, and holding it
+// was all the rating form needed — before any check-in, for a cancelled
+// task, for ever; the enterprise's later dispute was refused as rated
+// already. A rating opens at the team's check-in and closes after the
+// window (7 days); the code rates once, and only while its holder is on
+// the team; the enterprise replaces a rating from the page its licence
+// code opens, the replaced one kept; the pages say why not in Chinese.
+func TestSecurityRatingOnlyAfterCheckInWithinWindow(t *testing.T) {
+	e := newEnv(t)
+	e.trustPeer()
+	seedDirectory(t, e)
+	e.addOfficer(t, "inspector2", "scjg", "ins-9", "SC0009")
+	now := time.Now()
+	e.m.Visit.Now = func() time.Time { return now }
+	target := firstTarget(t, e)
+	licence, _ := url.Parse(e.licenceCode(t, target.ID))
+	licencePage := licence.RequestURI()
+	licenceRating := "/e/" + target.ID + "/rating?" + licence.RawQuery
+	a, b := e.loginDevice(t, "inspector", "rating-phone-a"), e.loginDevice(t, "inspector2", "rating-phone-b")
+	rate := func(t *testing.T, page string) *response {
+		return e.fromAddr(t, shopAddr, "POST", page+"/rating", "", formType, goodScore, "")
+	}
+	rateFromLicence := func(t *testing.T, taskID string) *response {
+		return e.fromAddr(t, shopAddr, "POST", licenceRating, "", formType, goodScore+"&task="+taskID, "")
+	}
+	want := func(t *testing.T, r *response, status int, texts ...string) {
+		t.Helper()
+		if r.Status != status {
+			t.Fatalf("status=%d, want %d; body %s", r.Status, status, r.Body)
+		}
+		for _, x := range texts {
+			if !strings.Contains(string(r.Body), x) {
+				t.Fatalf("body %s does not contain %q", r.Body, x)
+			}
+		}
+	}
+
+	task := e.fieldTask(t, "task-rate", target.ID, "ins-0", "ins-9")
+	page, _ := e.issueCode(t, phoneAddr, a, task.ID)
+	t.Run("ErrBeforeCheckIn", func(t *testing.T) {
+		want(t, rate(t, page), 400, "评价未能提交", "尚未在贵单位现场签到")
+		want(t, rateFromLicence(t, task.ID), 400, "尚未在贵单位现场签到")
+		if r := e.fromAddr(t, shopAddr, "GET", page, "", "", "", ""); strings.Contains(string(r.Body), `id="rating"`) || !strings.Contains(string(r.Body), "签到后才能评价") {
+			t.Fatalf("the code's page before the check-in offers a rating or does not say why not: %s", r.Body)
+		}
+	})
+	e.checkInFrom(t, "10.20.30.41", b, "ci-rate-b", task)
+	t.Run("OK/AfterCheckIn", func(t *testing.T) {
+		want(t, rate(t, page), 200, "评价已提交")
+	})
+	t.Run("ErrCodeRatesOnce", func(t *testing.T) {
+		want(t, rate(t, page), 409, "本次检查已有评价", "营业执照")
+	})
+	t.Run("OK/EnterpriseReplaces", func(t *testing.T) {
+		want(t, e.fromAddr(t, shopAddr, "GET", licencePage, "", "", "", ""), 200, `id="visit-task-rate"`, "通过检查码", `name="task" value="task-rate"`)
+		want(t, rateFromLicence(t, task.ID), 200, "评价已提交")
+		got := e.ratings(t)
+		if len(got) != 2 || got[0].ID != "task-rate" || got[0].ReplacedBy != "task-rate/2" || got[1].Channel != backend.RatingByLicenceCode || len(got[1].Flags) != 0 {
+			t.Fatalf("ratings after the replacement: %+v", got)
+		}
+	})
+	t.Run("ErrTooManyChanges", func(t *testing.T) {
+		for n := 3; n <= backend.MaxRatingsPerVisit; n++ {
+			want(t, rateFromLicence(t, task.ID), 200, "评价已提交")
+		}
+		want(t, rateFromLicence(t, task.ID), 400, "多次更改")
+		if n := len(e.ratings(t)); n != backend.MaxRatingsPerVisit {
+			t.Fatalf("%d ratings kept, want %d", n, backend.MaxRatingsPerVisit)
+		}
+	})
+
+	window := e.fieldTask(t, "task-window", target.ID, "ins-0", "ins-9")
+	e.checkInFrom(t, "10.20.30.41", b, "ci-window-b", window)
+	t.Run("OK/LastMinuteOfWindow", func(t *testing.T) {
+		e.m.Visit.Now = func() time.Time { return now.Add(backend.DefaultRatingWindow - time.Minute) }
+		want(t, rateFromLicence(t, window.ID), 200, "评价已提交")
+	})
+	t.Run("ErrWindowClosed", func(t *testing.T) {
+		e.m.Visit.Now = func() time.Time { return now.Add(backend.DefaultRatingWindow + time.Minute) }
+		want(t, rateFromLicence(t, window.ID), 400, "评价期限已过")
+		want(t, e.fromAddr(t, shopAddr, "GET", licencePage, "", "", "", ""), 200, `id="visit-task-window"`, "评价期限已过")
+	})
+	t.Run("ErrConfiguredWindowClosed", func(t *testing.T) {
+		e.m.Visit.RatingWindow = 48 * time.Hour
+		defer func() { e.m.Visit.RatingWindow = 0 }()
+		e.m.Visit.Now = func() time.Time { return now.Add(48*time.Hour + time.Minute) }
+		want(t, rateFromLicence(t, window.ID), 400, "评价期限已过")
+	})
+	e.m.Visit.Now = func() time.Time { return now }
+
+	cancelled := e.fieldTask(t, "task-cancelled", target.ID, "ins-0", "ins-9")
+	cancelledPage, _ := e.issueCode(t, phoneAddr, a, cancelled.ID)
+	e.checkInFrom(t, phoneAddr, a, "ci-cancelled-a", cancelled)
+	if r := e.do("POST", "/api/v1/tasks/"+cancelled.ID+"/transitions", e.login("manager"), "application/json",
+		strings.NewReader(fmt.Sprintf(`{"to":"cancelled","version":%d}`, e.storedTask(cancelled.ID).Version))); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	t.Run("ErrCancelled", func(t *testing.T) {
+		want(t, rate(t, cancelledPage), 400, "已取消")
+		want(t, rateFromLicence(t, cancelled.ID), 400, "已取消")
+	})
+
+	// The code's holder leaves the team; the visit goes on with the rest.
+	moved := e.fieldTask(t, "task-reassigned", target.ID, "ins-0", "ins-9")
+	movedPage, _ := e.issueCode(t, phoneAddr, a, moved.ID)
+	e.checkInFrom(t, "10.20.30.41", b, "ci-moved-b", moved)
+	if _, err := backend.UpdateTaskWith(context.Background(), e.m.Stores.Tasks, moved.ID, func(tk *backend.Task) (bool, error) {
+		tk.Team, tk.TeamUsers = []string{"ins-9", "ins-1"}, []string{"inspector2"}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("ErrCodeOfFormerMember", func(t *testing.T) {
+		want(t, rate(t, movedPage), 400, "重新指派")
+	})
+	for _, r := range e.ratings(t) {
+		if r.TaskID == cancelled.ID || r.TaskID == moved.ID {
+			t.Fatalf("a refused rating was stored: %+v", r)
+		}
+	}
+}
+
+// Hole 6, self-ratings: a rating from an address or a device a team member
+// worked from is accepted and flagged for the oversight office, which sees
+// whose it was; user text on the pages is never HTML.
+func TestSecuritySelfRatingFlagged(t *testing.T) {
+	e := newEnv(t)
+	e.trustPeer()
+	seedDirectory(t, e)
+	e.addOfficer(t, "inspector2", "scjg", "ins-9", "SC0009")
+	target := firstTarget(t, e)
+	licence, _ := url.Parse(e.licenceCode(t, target.ID))
+	a := e.loginDevice(t, "inspector", "self-phone-a")
+	task := e.fieldTask(t, "task-self", target.ID, "ins-0", "ins-9")
+	page, issued := e.issueCode(t, phoneAddr, a, task.ID)
+	if c := issued.Header.Get("Set-Cookie"); !strings.Contains(c, "fc_device=self-phone-a") || !strings.Contains(strings.ToLower(c), "httponly") {
+		t.Fatalf("the code's answer sets cookie %q, want fc_device=self-phone-a, HttpOnly", c)
+	}
+	e.checkInFrom(t, phoneAddr, a, "ci-self-a", task)
+
+	// The inspector rates the visit from the phone's own network.
+	if r := e.fromAddr(t, phoneAddr, "POST", page+"/rating", "", formType, goodScore, ""); r.Status != 200 {
+		t.Fatalf("self-rating: %d %s, want accepted", r.Status, r.Body)
+	}
+	// Then from another network, with the phone's browser, on the
+	// enterprise's page.
+	if r := e.fromAddr(t, "203.0.113.9", "POST", "/e/"+target.ID+"/rating?"+licence.RawQuery, "", formType, goodScore+"&task="+task.ID, "fc_device=self-phone-a"); r.Status != 200 {
+		t.Fatalf("rating from the phone's browser: %d %s, want accepted", r.Status, r.Body)
+	}
+	// The enterprise's own rating, from its network, is not suspect.
+	if r := e.fromAddr(t, shopAddr, "POST", "/e/"+target.ID+"/rating?"+licence.RawQuery, "", formType, goodScore+"&task="+task.ID, ""); r.Status != 200 {
+		t.Fatalf("the enterprise's rating: %d %s", r.Status, r.Body)
+	}
+	got := e.ratings(t)
+	if len(got) != 3 {
+		t.Fatalf("ratings %+v", got)
+	}
+	for i, want := range []struct {
+		flagged   bool
+		suspicion string
+	}{
+		{true, "client address " + phoneAddr + " was used by team member inspector"},
+		{true, "device self-phone-a was used by team member inspector"},
+		{false, ""},
+	} {
+		r := got[i]
+		if flagged := slices.Contains(r.Flags, backend.FlagSuspectedSelfRating); flagged != want.flagged || !strings.HasPrefix(r.Suspicion, want.suspicion) {
+			t.Fatalf("rating %d (%s from %s): flags %v suspicion %q; want flagged %v, %q", i+1, r.Channel, r.ClientAddr, r.Flags, r.Suspicion, want.flagged, want.suspicion)
+		}
+	}
+
+	// Names on the pages are text, never markup.
+	if err := e.m.Stores.Inspectors.UpdateInspector(context.Background(), func() *backend.Inspector {
+		in, _ := e.m.Stores.Inspectors.FindInspectorByID(context.Background(), "ins-9")
+		in.Name = "<script>alert(1)</script>"
+		return in
+	}()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{page, licence.RequestURI()} {
+		r := e.fromAddr(t, shopAddr, "GET", p, "", "", "", "")
+		if strings.Contains(string(r.Body), "<script>alert") || !strings.Contains(string(r.Body), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Fatalf("%s renders a name as HTML: %s", p, r.Body)
+		}
 	}
 }

@@ -35,10 +35,14 @@ type Service struct {
 	RatingStore backend.RatingStore
 	Complaints  backend.ComplaintStore
 	Results     backend.PublishedResultStore
-	Throttle    backend.ThrottleStore
-	Audit       *backend.AuditLog
-	Policy      backend.CheckInPolicy
-	Now         func() time.Time
+	Traces      backend.TeamTraceStore
+	// RatingWindow is how long after the team's first check-in a visit may
+	// be rated (backend.DefaultRatingWindow when zero).
+	RatingWindow time.Duration
+	Throttle     backend.ThrottleStore
+	Audit        *backend.AuditLog
+	Policy       backend.CheckInPolicy
+	Now          func() time.Time
 }
 
 // CheckInRequest is what the phone sends, live or hours later from its
@@ -152,6 +156,11 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 			return nil, err
 		}
 		c.Reason, c.Reference, c.Note = req.Reason, req.Reference, req.Note
+	}
+	if task != nil {
+		if err := s.NoteTeam(ctx, a, task.ID); err != nil {
+			return nil, err
+		}
 	}
 	c.Judge(target, s.Policy)
 	// Several visits to one enterprise within a month are flagged: 多头
