@@ -324,7 +324,9 @@ func (s *Service) EnterpriseVisits(ctx context.Context, code string) ([]Enterpri
 		return nil, err
 	}
 	now := s.Now()
-	since := now.Add(-s.window() - backend.SelfRatingLead) // device times may run behind
+	// Check-ins are found by the phone's time, which may lag the server's
+	// by as much as an offline check-in may be old.
+	since := now.Add(-s.window() - s.Policy.OfflineAge())
 	cs, err := s.CheckIns.FindCheckInsOfTarget(ctx, uscc, since)
 	if err != nil {
 		return nil, err
