@@ -100,7 +100,7 @@ func (m *Routes) Register(s *api.Server) {
 			}
 			return code, err
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue)", Tag: "checkins", Auth: true,
+	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
 		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
 		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {

@@ -249,7 +249,7 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
-	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit, rate it once", Tag: "pages",
+	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit and rate it, once the team has checked in and within the rating window; once per visit with the code, and only with a code issued to someone on the team", Tag: "pages",
 		Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			sc, err := scoresForm(c, nil)
@@ -280,7 +280,7 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "rated.html", p)
 		}})
-	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only)", Tag: "oversight", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion", Tag: "oversight", Auth: true,
 		Query: PageParams, Response: backend.Page[*backend.Rating]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 			p, err := PageRequest(c)
 			if err != nil {
@@ -317,7 +317,7 @@ func (s *Server) registerPageRoutes() {
 			}
 			return s.Visit.ListComplaints(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results", Tag: "pages",
+	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
 		Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "企业信息"}
