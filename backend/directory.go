@@ -15,9 +15,8 @@ type Directory struct {
 	Targets     TargetStore
 	Inspectors  InspectorStore
 	Items       ItemStore
-	// Users are the logins an inspector record may be linked to.
-	Users UserStore
-	Audit *AuditLog
+	Users       UserStore // the logins inspector records are linked to
+	Audit       *AuditLog
 }
 
 // Back-office roles may read the directories; inspectors see targets only

@@ -35,14 +35,16 @@ type Service struct {
 	RatingStore backend.RatingStore
 	Complaints  backend.ComplaintStore
 	Results     backend.PublishedResultStore
-	Traces      backend.TeamTraceStore
+	Throttle    backend.ThrottleStore
+	Audit       *backend.AuditLog
+	Policy      backend.CheckInPolicy
+	Now         func() time.Time
+
+	// Traces keep where each task's team worked from (ratings' oversight).
+	Traces backend.TeamTraceStore
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
-	Throttle     backend.ThrottleStore
-	Audit        *backend.AuditLog
-	Policy       backend.CheckInPolicy
-	Now          func() time.Time
 }
 
 // CheckInRequest is what the phone sends, live or hours later from its
