@@ -1,8 +1,12 @@
 // Package visit is the service of 扫码入企 on-site work: inspectors check in
-// at an enterprise by scanning its licence code, and (in later steps) the
-// enterprise confirms, rates or complains about the visit. Rules come from
-// backend; signed codes are checked through EnterpriseCodes, which the qr
-// package implements.
+// at an enterprise by scanning its licence code and show it their
+// inspection code; the enterprise confirms, rates or complains about the
+// visit. A rating opens at the team's check-in and closes after a window;
+// the page the team's code opens rates once, the page the enterprise's
+// licence code opens may replace a rating made in its name, and a rating
+// from where the team worked (the task's trace) is flagged for oversight
+// (rating.go). Rules come from backend; signed codes are checked through
+// EnterpriseCodes and InspectionCodes, which the qr package implements.
 package visit
 
 import (
