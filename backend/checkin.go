@@ -92,6 +92,9 @@ func (p CheckInPolicy) withDefaults() CheckInPolicy {
 	return p
 }
 
+// OfflineAge is how old an offline check-in may be when it arrives.
+func (p CheckInPolicy) OfflineAge() time.Duration { return p.withDefaults().MaxOfflineAge }
+
 // ValidateCheckInInput checks what a phone sends, before anything is looked up.
 func ValidateCheckInInput(pos GeoPoint, accuracyM float64, deviceTime, now time.Time, p CheckInPolicy) error {
 	p = p.withDefaults()

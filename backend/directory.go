@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Directory is the service behind the two directories (targets, inspectors
@@ -14,6 +15,7 @@ type Directory struct {
 	Targets     TargetStore
 	Inspectors  InspectorStore
 	Items       ItemStore
+	Users       UserStore // the logins inspector records are linked to
 	Audit       *AuditLog
 }
 
@@ -234,7 +236,43 @@ func (s *Directory) checkInspector(ctx context.Context, action string, in *Inspe
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	return s.checkDepartments(ctx, in.DepartmentID)
+	if err := s.checkDepartments(ctx, in.DepartmentID); err != nil {
+		return err
+	}
+	if err := s.checkLogin(ctx, in); err != nil {
+		return s.deny(ctx, action, "inspector", in.ID, err)
+	}
+	return nil
+}
+
+// checkLogin allows an inspector record to be linked only to an existing
+// inspector login of the record's own department, and to one no other
+// record is linked to: the link is what makes a login an officer on a
+// team (its tasks on a phone, its check-ins counted), so it must never
+// make a reviewer, a manager or another department's officer one.
+func (s *Directory) checkLogin(ctx context.Context, in *Inspector) error {
+	if in.UserID == "" {
+		return nil
+	}
+	u, err := s.Users.FindUserByID(ctx, in.UserID)
+	switch {
+	case IsCode(err, ENOTFOUND):
+		return Errorf(EINVALID, "inspector %s: there is no login %q to link to", in.ID, in.UserID)
+	case err != nil:
+		return err
+	case u.Role != RoleInspector:
+		return Errorf(EINVALID, "inspector %s: login %s is a %s, not an inspector; only an inspector's login can be linked", in.ID, u.ID, u.Role)
+	case !slices.Contains(u.Departments, in.DepartmentID):
+		return Errorf(EINVALID, "inspector %s: login %s is not an inspector of %s", in.ID, u.ID, in.DepartmentID)
+	}
+	other, err := s.Inspectors.FindInspectorByUserID(ctx, in.UserID)
+	switch {
+	case err == nil && other.ID != in.ID:
+		return Errorf(ECONFLICT, "inspector %s: login %s is linked to inspector %s already", in.ID, in.UserID, other.ID)
+	case err != nil && !IsCode(err, ENOTFOUND):
+		return err
+	}
+	return nil
 }
 
 // CreateInspector adds an inspector to the directory.

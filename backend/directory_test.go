@@ -29,6 +29,7 @@ func newFixture(t *testing.T) *fixture {
 			Targets:     &mongo.TargetStore{DB: db},
 			Inspectors:  &mongo.InspectorStore{DB: db},
 			Items:       &mongo.ItemStore{DB: db},
+			Users:       &mongo.UserStore{DB: db},
 			Audit:       audit,
 		},
 		users: &backend.Users{Store: &mongo.UserStore{DB: db}, Departments: &mongo.DepartmentStore{DB: db}, Audit: audit},

@@ -22,6 +22,9 @@ type CodeIssue struct {
 // live until their codes expire.
 type CodeIssueStore interface {
 	RecordCodeIssue(ctx context.Context, c *CodeIssue) error
+	// FindCodeIssue returns the record of the code with the serial
+	// (ENOTFOUND once it has been purged, an hour after it expired).
+	FindCodeIssue(ctx context.Context, serial string) (*CodeIssue, error)
 	// RevokeIssuedCodes puts every code issued to the user (only from
 	// deviceID, unless it is empty) that has not expired at at on the
 	// revocation list, and returns how many it withdrew.

@@ -10,6 +10,7 @@ import (
 type TaskStatus string
 
 const (
+	TaskPending   TaskStatus = "pending"    // ad-hoc, waiting for other departments to accept (Consent)
 	TaskAssigned  TaskStatus = "assigned"   // issued to the team
 	TaskAccepted  TaskStatus = "accepted"   // the team confirmed it
 	TaskCheckedIn TaskStatus = "checked_in" // the team is on site
@@ -24,6 +25,7 @@ const (
 // taskTransitions lists the states each state may move to. The backend
 // refuses every other move.
 var taskTransitions = map[TaskStatus][]TaskStatus{
+	TaskPending:   {TaskAssigned, TaskCancelled}, // assigned once every department asked accepted
 	TaskAssigned:  {TaskAccepted, TaskCancelled, TaskReplaced},
 	TaskAccepted:  {TaskCheckedIn, TaskCancelled, TaskReplaced},
 	TaskCheckedIn: {TaskSubmitted, TaskCancelled},
@@ -60,6 +62,32 @@ type Trigger struct {
 	Reason    string      `json:"reason" bson:"reason"`
 }
 
+// ConsentState is where a department's answer to an ad-hoc task stands.
+type ConsentState string
+
+const (
+	ConsentRequested ConsentState = "requested"
+	ConsentAccepted  ConsentState = "accepted"
+	ConsentDeclined  ConsentState = "declined"
+)
+
+// Consent is the answer of one department whose officers or items an
+// ad-hoc task of another department uses: a manager dispatches only their
+// own department's people and checks, so the task waits (pending, on no
+// phone) until each department asked accepts, and is cancelled when one
+// declines.
+type Consent struct {
+	DepartmentID string       `json:"departmentId" bson:"departmentId"`
+	Officers     []string     `json:"officers" bson:"officers"` // the department's inspectors on the team
+	Items        []string     `json:"items" bson:"items"`       // the department's items in the task
+	State        ConsentState `json:"state" bson:"state" enum:"requested,accepted,declined"`
+	RequestedBy  string       `json:"requestedBy" bson:"requestedBy"`
+	RequestedAt  time.Time    `json:"requestedAt" bson:"requestedAt"`
+	DecidedBy    string       `json:"decidedBy,omitempty" bson:"decidedBy,omitempty"`
+	DecidedAt    *time.Time   `json:"decidedAt,omitempty" bson:"decidedAt,omitempty"`
+	Reason       string       `json:"reason,omitempty" bson:"reason,omitempty"` // the decider's
+}
+
 // Task is one visit: one target, one team, every item of the plan (all
 // departments' items for a joint plan: 进一次门、查多项事).
 type Task struct {
@@ -89,6 +117,10 @@ type Task struct {
 	Status         TaskStatus  `json:"status" bson:"status"`
 	ReplacedBy     string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
 	Replaces       string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	// Consents are the other departments' answers to an ad-hoc task that
+	// uses their officers or items; while one is requested the task is
+	// pending and its team's logins (TeamUsers) are empty.
+	Consents []Consent `json:"consents,omitempty" bson:"consents,omitempty"`
 	// The team's work (work.go).
 	Answers  map[string]Answer `json:"answers" bson:"answers"` // by <itemCode>/<questionId>
 	Result   *Result           `json:"result,omitempty" bson:"result,omitempty"`
@@ -121,6 +153,16 @@ func (t *Task) VisibleTo(a *Actor) bool {
 		return slices.Contains(t.TeamUsers, a.UserID)
 	}
 	return slices.ContainsFunc(t.Departments, a.InDepartment)
+}
+
+// WorkedOn reports whether the login was ever on the task's team: on it
+// now, on it before a reassignment (FeedUsers keeps every team member it
+// had), or recorded as having checked in for it or entered its result.
+// Such a login never decides the task's review (separation of duties).
+func (t *Task) WorkedOn(user string) bool {
+	return slices.Contains(t.TeamUsers, user) || slices.Contains(t.FeedUsers, user) ||
+		slices.ContainsFunc(t.CheckIns, func(c CheckInSummary) bool { return c.UserID == user }) ||
+		t.Result != nil && t.Result.EnteredBy == user
 }
 
 // TaskFilter selects tasks.

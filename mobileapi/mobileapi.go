@@ -95,10 +95,16 @@ func (m *Routes) Register(s *api.Server) {
 		Handler: api.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return m.Planning.Transition(c.UserContext(), c.Params("id"), *r)
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code", Tag: "tasks", Auth: true,
+	add(api.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code. The answer sets the cookie " + api.DeviceCookie + " naming the device, so that a rating from the same browser is recognised as the team's", Tag: "tasks", Auth: true,
 		Response: visit.IssuedCode{}, Status: fiber.StatusCreated,
-		Handler: api.Result(func(c *fiber.Ctx) (any, error) { return m.Visit.IssueCode(c.UserContext(), c.Params("id")) })})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue)", Tag: "checkins", Auth: true,
+		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			code, err := m.Visit.IssueCode(c.UserContext(), c.Params("id"))
+			if err == nil {
+				api.SetDeviceCookie(c)
+			}
+			return code, err
+		})})
+	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
 		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
 		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {

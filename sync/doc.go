@@ -41,9 +41,12 @@
 // back with a different body), or rejected (with a code and a message for
 // the inspector). Checklist answers and the evidence manifest are merged
 // instead: answers field by field, the latest edit winning; manifest slots
-// are immutable once declared. A submitted result is immutable until a
-// reviewer returns the task, which then reopens on the phones with the
-// reviewer's notes.
+// are immutable once declared. A result is rejected while a question that
+// requires a photo has no photo slot declared for it, and the rejection
+// lists those questions (MutationResult.MissingPhotos). A submitted result
+// is immutable until a reviewer returns the task, which then reopens on
+// the phones with the reviewer's notes. A check-in is recorded for the
+// session's device; its payload names none.
 //
 // Exactly once without transactions: an operation's record (its key and a
 // hash of its body) is stored in the task document by the very write that

@@ -162,13 +162,17 @@ type PushResponse struct {
 
 // MutationResult is what happened to one mutation.
 type MutationResult struct {
-	OpID    string           `json:"opId"`
-	Status  string           `json:"status" enum:"applied,duplicate,conflict,rejected"`
-	Version int64            `json:"version,omitempty"` // the task version the change produced (applied, duplicate)
-	Code    string           `json:"code,omitempty"`    // error code (conflict, rejected)
-	Message string           `json:"message,omitempty"` // for the inspector
-	Task    *backend.Task    `json:"task,omitempty"`    // the server's current task (conflict)
-	CheckIn *backend.CheckIn `json:"checkIn,omitempty"` // the recorded check-in (checkin)
+	OpID    string        `json:"opId"`
+	Status  string        `json:"status" enum:"applied,duplicate,conflict,rejected"`
+	Version int64         `json:"version,omitempty"` // the task version the change produced (applied, duplicate)
+	Code    string        `json:"code,omitempty"`    // error code (conflict, rejected)
+	Message string        `json:"message,omitempty"` // for the inspector
+	Task    *backend.Task `json:"task,omitempty"`    // the server's current task (conflict)
+	// MissingPhotos lists the checklist questions (<itemCode>/<questionId>)
+	// a result was rejected for: each requires a photo and the manifest
+	// declares none for it.
+	MissingPhotos []string         `json:"missingPhotos,omitempty"`
+	CheckIn       *backend.CheckIn `json:"checkIn,omitempty"` // the recorded check-in (checkin)
 }
 
 // DecodePush reads a push body strictly: unknown fields, trailing data,

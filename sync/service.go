@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -316,6 +317,9 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 			out[i].Version = t.Version
 		}
 	}
+	// Where the team works from, for the oversight of ratings: a hint, so
+	// a failure to note it does not undo the push's answer.
+	_ = s.Visit.NoteTeam(ctx, a, t.ID)
 	rec := backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
 		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))}
 	if _, err := s.Audit.Append(ctx, rec); err != nil {
@@ -354,6 +358,9 @@ func refused(op string, err error) MutationResult {
 	r := MutationResult{OpID: op, Status: Rejected, Code: backend.ErrorCode(err), Message: backend.ErrorMessage(err)}
 	if r.Code == backend.ECONFLICT {
 		r.Status = Conflict
+	}
+	if mp := (*backend.MissingPhotos)(nil); errors.As(err, &mp) {
+		r.MissingPhotos = mp.Questions
 	}
 	return r
 }
@@ -514,7 +521,7 @@ func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (Mu
 	id := checkInID(a, m.OpID)
 	req := visit.CheckInRequest{
 		ID: id, Code: p.Code, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,
-		DeviceID: a.DeviceID, TaskID: m.TaskID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
+		TaskID: m.TaskID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
 	}
 	prev, err := s.Visit.CheckIns.FindCheckIn(ctx, id)
 	switch {

@@ -225,6 +225,17 @@ func answersFor(t *backend.Task, value string, at time.Time) fcsync.AnswersPaylo
 	return p
 }
 
+// photosFor declares a photo for each question of the task's checklist
+// that requires one.
+func photosFor(t *backend.Task, at time.Time) fcsync.EvidencePayload {
+	var p fcsync.EvidencePayload
+	for i, q := range t.PhotosMissing() {
+		p.Files = append(p.Files, backend.EvidenceInput{ID: fmt.Sprint("required-photo-", i), Type: backend.EvidencePhoto,
+			SHA256: fmt.Sprintf("%064x", i+1), Size: 4321, ContentType: "image/jpeg", Question: q, CapturedAt: at})
+	}
+	return p
+}
+
 func wantStatus(t *testing.T, what string, r fcsync.MutationResult, status, code string) {
 	t.Helper()
 	if r.Status != status || r.Code != code {
@@ -423,7 +434,16 @@ func TestPushLifecycle(t *testing.T) {
 	if cur.Status != backend.TaskCheckedIn || len(cur.CheckIns) != 2 {
 		t.Fatalf("after two check-ins: %s with %d check-ins", cur.Status, len(cur.CheckIns))
 	}
-	submit := a.push(a.mutation(fcsync.EntityResult, task.ID, cur.Version, result))[0]
+	// Without a photo for each question that requires one, the result is
+	// rejected with the list of those questions.
+	noPhotos := a.push(a.mutation(fcsync.EntityResult, task.ID, cur.Version, result))[0]
+	wantStatus(t, "result without photos", noPhotos, fcsync.Rejected, backend.EINVALID)
+	if want := cur.PhotosMissing(); len(want) == 0 || !slices.Equal(noPhotos.MissingPhotos, want) {
+		t.Fatalf("result without photos: missingPhotos %v, want %v", noPhotos.MissingPhotos, want)
+	}
+	photos := a.push(a.mutation(fcsync.EntityEvidence, task.ID, cur.Version, photosFor(cur, time.Now())))[0]
+	wantStatus(t, "photos", photos, fcsync.Applied, "")
+	submit := a.push(a.mutation(fcsync.EntityResult, task.ID, photos.Version, result))[0]
 	wantStatus(t, "result", submit, fcsync.Applied, "")
 	wantStatus(t, "answers after submission", b.push(b.mutation(fcsync.EntityAnswers, task.ID, submit.Version, answersFor(task, "否", time.Now())))[0], fcsync.Rejected, backend.EINVALID)
 
@@ -445,7 +465,17 @@ func TestPushLifecycle(t *testing.T) {
 	// enterprise's page and travels with the target to the phones.
 	resubmit := b.push(b.mutation(fcsync.EntityResult, task.ID, ans.Version, fcsync.ResultPayload{Code: backend.ResultCorrected, Findings: "已责令改正", DeviceTime: time.Now()}))[0]
 	wantStatus(t, "resubmission", resubmit, fcsync.Applied, "")
-	approved, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: resubmit.Version})
+	// The photos arrive (uploads are upload_test.go's): approval may go on.
+	arrived, err := backend.UpdateTaskWith(context.Background(), e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
+		for i := range tk.Evidence {
+			tk.Evidence[i].Uploaded = true
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: arrived.Version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,8 +599,7 @@ func TestOfflineVisitInOneBatch(t *testing.T) {
 		a.mutation(fcsync.EntityTask, task.ID, v, fcsync.TaskPayload{To: backend.TaskAccepted}),
 		a.mutation(fcsync.EntityCheckIn, task.ID, v, checkIn),
 		a.mutation(fcsync.EntityAnswers, task.ID, v, answersFor(task, "是", time.Now())),
-		a.mutation(fcsync.EntityEvidence, task.ID, v, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
-			ID: "photo-1", Type: backend.EvidencePhoto, SHA256: strings.Repeat("ab", 32), Size: 1234, ContentType: "image/jpeg", CapturedAt: time.Now()}}}),
+		a.mutation(fcsync.EntityEvidence, task.ID, v, photosFor(task, time.Now())),
 		a.mutation(fcsync.EntityResult, task.ID, v, fcsync.ResultPayload{Code: backend.ResultNoProblem, DeviceTime: time.Now()}),
 	}
 	first := a.push(batch...)
@@ -585,7 +614,7 @@ func TestOfflineVisitInOneBatch(t *testing.T) {
 		}
 	}
 	cur, _ := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
-	if cur.Status != backend.TaskSubmitted || len(cur.CheckIns) != 2 || len(cur.Evidence) != 1 || cur.Result == nil {
+	if cur.Status != backend.TaskSubmitted || len(cur.CheckIns) != 2 || len(cur.Evidence) != len(photosFor(task, time.Now()).Files) || cur.Result == nil {
 		t.Fatalf("after the batch: %s, %d check-ins, %d evidence, result %v", cur.Status, len(cur.CheckIns), len(cur.Evidence), cur.Result)
 	}
 	a.sync(200)

@@ -164,29 +164,29 @@ func (b *browser) waitFor(expr string) {
 }
 
 // TestRatingInBrowser is what an enterprise does: scan the inspector's
-// code, see the page, rate the visit, submit; the oversight office then
-// reads the rating through the API.
+// code once the team has checked in, see the page, rate the visit,
+// submit; the oversight office then reads the rating through the API. The
+// code rates once; the enterprise's own page, opened by its licence code,
+// replaces that rating, and the replaced one stays for oversight.
 func TestRatingInBrowser(t *testing.T) {
 	e := newEnv(t)
 	seedDirectory(t, e)
 	base := e.serve(t)
-	ctx := context.Background()
-	page, _ := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1})
-	target := page.Items[0]
-	task := &backend.Task{ID: "task-b1", Random: true, TargetID: target.ID, TargetName: target.Name, Items: []string{"SCJG-03"},
-		Method: backend.MethodOnSite, LeadDepartment: "scjg", Departments: []string{"scjg"},
-		Team: []string{"ins-0", "ins-1"}, TeamUsers: []string{"inspector"}, Status: backend.TaskCheckedIn}
-	if err := e.m.Stores.Tasks.CreateTasks(ctx, []*backend.Task{task}); err != nil {
-		t.Fatal(err)
-	}
-	code, err := e.m.Codes.SignInspectionToken(ctx, task.ID, 10*time.Minute)
-	if err != nil {
-		t.Fatal(err)
+	target := firstTarget(t, e)
+	task := e.fieldTask(t, "task-b1", target.ID, "ins-0", "ins-1")
+	phone := e.loginDevice(t, "inspector", "browser-test-phone")
+	e.checkIn(t, phone, "ci-browser-1", task)
+	r := e.do("POST", "/mobile/v1/tasks/"+task.ID+"/code", phone, "", nil)
+	var code struct{ URL string }
+	r.json(t, &code)
+	u, err := url.Parse(code.URL)
+	if r.Status != 201 || err != nil {
+		t.Fatalf("issue code: %d %s", r.Status, r.Body)
 	}
 
 	b := newBrowser(t)
 	b.call("Page.enable", map[string]any{})
-	b.call("Page.navigate", map[string]any{"url": base + "/v/" + code.String()})
+	b.call("Page.navigate", map[string]any{"url": base + u.Path})
 	b.waitFor(`document.readyState === "complete" && !!document.querySelector("#verdict")`)
 	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "检查真实有效") {
 		t.Fatalf("verdict %q", v)
@@ -205,14 +205,18 @@ func TestRatingInBrowser(t *testing.T) {
 	}
 
 	// Read back through the API, as the oversight office.
-	r := e.do("GET", "/api/v1/ratings", e.login("admin"), "", nil)
-	var got struct{ Items []backend.Rating }
-	r.json(t, &got)
-	if len(got.Items) != 1 {
-		t.Fatalf("ratings %s", r.Body)
+	ratings := func() []backend.Rating {
+		r := e.do("GET", "/api/v1/ratings", e.login("admin"), "", nil)
+		var got struct{ Items []backend.Rating }
+		r.json(t, &got)
+		return got.Items
 	}
-	rt := got.Items[0]
-	if rt.TaskID != task.ID || !rt.Happened || rt.Conduct != 5 || rt.Professionalism != 4 || rt.Burden != 3 || rt.Comment != "检查规范，耗时约一小时" {
+	got := ratings()
+	if len(got) != 1 {
+		t.Fatalf("ratings %+v", got)
+	}
+	rt := got[0]
+	if rt.TaskID != task.ID || rt.Channel != backend.RatingByInspectionCode || !rt.Happened || rt.Conduct != 5 || rt.Professionalism != 4 || rt.Burden != 3 || rt.Comment != "检查规范，耗时约一小时" {
 		t.Fatalf("stored rating %+v", rt)
 	}
 	// The team never sees it.
@@ -220,14 +224,31 @@ func TestRatingInBrowser(t *testing.T) {
 		t.Fatalf("manager reads ratings: %d", r.Status)
 	}
 
-	// A second rating of the same visit is refused, on the same page.
-	b.call("Page.navigate", map[string]any{"url": base + "/v/" + code.String()})
-	b.waitFor(`document.readyState === "complete" && location.pathname.indexOf("/rating") < 0 && !!document.querySelector("#rating")`)
-	b.eval(`for (const f of ["conduct","professionalism","burden"]) document.querySelector('input[name='+f+'][value="1"]').click();
-		setTimeout(() => document.querySelector('#rating button').click(), 0); true`)
+	// The code's page now says, in Chinese, that the visit is rated and
+	// where the enterprise can change that.
+	b.call("Page.navigate", map[string]any{"url": base + u.Path})
+	b.waitFor(`document.readyState === "complete" && location.pathname.indexOf("/rating") < 0 && !!document.querySelector("#no-rating")`)
+	if v := b.eval(`document.querySelector("#no-rating").innerText`); !strings.Contains(v, "本次检查已有评价") || !strings.Contains(v, "营业执照") {
+		t.Fatalf("the code's page once rated: %q", v)
+	}
+
+	// The enterprise disputes the visit from its own page: the rating is
+	// replaced, the first one kept and marked.
+	lu, _ := url.Parse(e.licenceCode(t, target.ID))
+	b.call("Page.navigate", map[string]any{"url": base + lu.RequestURI()})
+	b.waitFor(`document.readyState === "complete" && !!document.querySelector("#visits form.rating")`)
+	b.eval(`const f = document.querySelector("#visits form.rating");
+		f.querySelector('input[name=happened][value="no"]').click();
+		for (const n of ["conduct","professionalism","burden"]) f.querySelector('input[name='+n+'][value="1"]').click();
+		f.querySelector('textarea[name=comment]').value = "当天没有人来检查";
+		setTimeout(() => f.querySelector('button').click(), 0); true`)
 	b.waitFor(`location.pathname.endsWith("/rating") && document.readyState === "complete" && !!document.querySelector("#verdict")`)
-	if v := b.eval(`document.body.innerText`); !strings.Contains(v, "评价未能提交") || !strings.Contains(v, "rated already") {
-		t.Fatalf("second rating page: %q", v)
+	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "评价已提交") {
+		t.Fatalf("after replacing: %q", b.eval(`document.body.innerText`))
+	}
+	got = ratings()
+	if len(got) != 2 || got[0].ReplacedBy != got[1].ID || got[1].Channel != backend.RatingByLicenceCode || got[1].Happened || got[1].Seq != 2 {
+		t.Fatalf("after the enterprise's replacement: %+v", got)
 	}
 }
 

@@ -240,6 +240,7 @@ func (s *Server) registerRoutes() {
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
+	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerCodeRoutes()
 	s.registerPageRoutes()

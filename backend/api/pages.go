@@ -2,6 +2,7 @@ package api
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"strconv"
 	"strings"
@@ -26,7 +27,8 @@ type page struct {
 	CodeProblem string
 	Results     []string
 	Token       string
-	K, S        string // the licence code's key id and signature, for the complaint form
+	K, S        string // the licence code's key id and signature, for the complaint and rating forms
+	Visits      []visit.EnterpriseVisit
 	Rated       bool
 	Message     string
 }
@@ -67,31 +69,109 @@ func readForm(c *fiber.Ctx, fields map[string]*string) error {
 	return bad
 }
 
-// ratingForm reads the rating form.
-func ratingForm(c *fiber.Ctx) (visit.RatingRequest, error) {
-	r := visit.RatingRequest{Code: c.Params("token"), ClientAddr: clientAddr(c)}
+// DeviceCookie names the phone a browser's inspector app runs on. It is
+// set with each inspection code issued to the phone, and a rating sent
+// from a browser that carries it is compared with the devices the team
+// worked from: an inspector rating their own visit from their phone's
+// browser is flagged, whatever network it is on. It is a hint for
+// oversight, not a credential.
+const DeviceCookie = "fc_device"
+
+// SetDeviceCookie gives the browser the caller's device (see DeviceCookie).
+func SetDeviceCookie(c *fiber.Ctx) {
+	a := backend.ActorFrom(c.UserContext())
+	if a == nil || a.DeviceID == "" {
+		return
+	}
+	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: a.DeviceID, Path: "/", MaxAge: 400 * 24 * 3600,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
+}
+
+// deviceOf returns the device the browser's cookie names, if well-formed.
+func deviceOf(c *fiber.Ctx) string {
+	if d := c.Cookies(DeviceCookie); backend.ValidDeviceID(d) {
+		return d
+	}
+	return ""
+}
+
+// scoresForm reads a rating form: the scores and the given other fields.
+func scoresForm(c *fiber.Ctx, other map[string]*string) (visit.Scores, error) {
+	var sc visit.Scores
 	var happened, conduct, professionalism, burden string
-	err := readForm(c, map[string]*string{"happened": &happened, "conduct": &conduct,
-		"professionalism": &professionalism, "burden": &burden, "comment": &r.Comment})
-	if err != nil {
-		return r, err
+	fields := map[string]*string{"happened": &happened, "conduct": &conduct,
+		"professionalism": &professionalism, "burden": &burden, "comment": &sc.Comment}
+	for k, v := range other {
+		fields[k] = v
+	}
+	if err := readForm(c, fields); err != nil {
+		return sc, err
 	}
 	if happened != "yes" && happened != "no" {
-		return r, backend.Errorf(backend.EINVALID, "say whether the inspection happened")
+		return sc, backend.Errorf(backend.EINVALID, "say whether the inspection happened")
 	}
-	r.Happened = happened == "yes"
-	for _, sc := range []struct {
+	sc.Happened = happened == "yes"
+	for _, x := range []struct {
 		name string
 		val  string
 		dst  *int
-	}{{"conduct", conduct, &r.Conduct}, {"professionalism", professionalism, &r.Professionalism}, {"burden", burden, &r.Burden}} {
-		n, err := strconv.Atoi(sc.val)
+	}{{"conduct", conduct, &sc.Conduct}, {"professionalism", professionalism, &sc.Professionalism}, {"burden", burden, &sc.Burden}} {
+		n, err := strconv.Atoi(x.val)
 		if err != nil {
-			return r, backend.Errorf(backend.EINVALID, "%s must be rated from 1 to 5", sc.name)
+			return sc, backend.Errorf(backend.EINVALID, "%s must be rated from 1 to 5", x.name)
 		}
-		*sc.dst = n
+		*x.dst = n
 	}
-	return r, nil
+	return sc, nil
+}
+
+// refusalTexts say in plain Chinese why a visit cannot be rated.
+var refusalTexts = map[visit.RatingRefusal]string{
+	visit.RatingNotCheckedIn:   "检查人员尚未在贵单位现场签到。签到后才能评价本次检查。",
+	visit.RatingClosed:         "本次检查的评价期限已过。",
+	visit.RatingCancelled:      "该检查任务已取消，不能评价。",
+	visit.RatingTargetReplaced: "该检查任务已改为检查其他对象，不能评价。",
+	visit.RatingReassigned:     "该检查任务已重新指派检查人员，此检查码不能用于评价。请扫描营业执照上的二维码，在企业信息页评价。",
+	visit.RatingTaken:          "本次检查已有评价，检查码只能评价一次。如该评价不是贵单位作出的，请扫描营业执照上的二维码，在企业信息页更正评价。",
+	visit.RatingTooManyChanges: "本次检查的评价已多次更改，不能再更改。如有异议，请在企业信息页投诉。",
+	visit.RatingIncomplete:     "请说明检查是否确已进行，并为每一项打分（1 至 5 分）；意见不超过 1000 字。",
+}
+
+// Refusal says why the visit cannot be rated now.
+func (p page) Refusal(st *visit.RatingStatus) string {
+	if st == nil {
+		return ""
+	}
+	return refusalTexts[st.Refusal]
+}
+
+// ratingMessage says in Chinese why a rating was refused; licence tells
+// which code the page was opened with.
+func (p page) ratingMessage(err error, licence bool) string {
+	var why *visit.RatingRefused
+	switch {
+	case errors.As(err, &why) && why.Reason == visit.RatingBadCode && licence:
+		return "营业执照二维码无效，或已被篡改。请扫描营业执照上的二维码重新打开本页。"
+	case errors.As(err, &why) && why.Reason == visit.RatingBadCode:
+		return p.Problem(backend.ErrorMessage(err))
+	case errors.As(err, &why):
+		return refusalTexts[why.Reason]
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return "未找到这次检查。"
+	case backend.IsCode(err, backend.ECONFLICT):
+		return "评价刚刚有变化，请刷新页面后重新提交。"
+	}
+	return refusalTexts[visit.RatingIncomplete] // the form's own checks
+}
+
+// ratingError turns a refused rating into the page's message (in Chinese)
+// and status; a failure of the server stays an error.
+func ratingError(c *fiber.Ctx, p *page, err error, licence bool) error {
+	if err := pageError(c, p, err); err != nil {
+		return err
+	}
+	p.Message = p.ratingMessage(err, licence)
+	return nil
 }
 
 // pageError turns a refusal into the page's message and status; a failure
@@ -149,6 +229,12 @@ func (page) Problem(msg string) string {
 // never inside a frame.
 const PageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// licenceCodeOf is the licence code a form of the enterprise page was
+// posted with: the page's path and the code's query.
+func licenceCodeOf(c *fiber.Ctx, path string) string {
+	return path + "?" + string(c.Request().URI().QueryString())
+}
+
 func render(c *fiber.Ctx, name string, p page) error {
 	var b strings.Builder
 	if err := pages.ExecuteTemplate(&b, name, p); err != nil {
@@ -169,21 +255,38 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
-	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit, rate it once", Tag: "pages",
+	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit and rate it, once the team has checked in and within the rating window; once per visit with the code, and only with a code issued to someone on the team", Tag: "pages",
 		Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
-			r, err := ratingForm(c)
+			sc, err := scoresForm(c, nil)
 			if err == nil {
-				_, err = s.Visit.Rate(c.UserContext(), r)
+				_, err = s.Visit.Rate(c.UserContext(), visit.RatingRequest{Code: c.Params("token"), Scores: sc, ClientAddr: clientAddr(c), DeviceID: deviceOf(c)})
 			}
 			if err == nil {
 				p.Rated = true
-			} else if err := pageError(c, &p, err); err != nil {
+			} else if err := ratingError(c, &p, err, false); err != nil {
 				return err
 			}
 			return render(c, "rated.html", p)
 		}})
-	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only)", Tag: "oversight", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/e/:uscc/rating", Summary: "The rating form of the enterprise page (form-encoded, with the visit's task; the licence code's k and s in the query): rate a visit within its window, or replace the rating made in the enterprise's name (kept for oversight)", Tag: "pages",
+		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
+		Handler: func(c *fiber.Ctx) error {
+			p := page{Title: "评价检查"}
+			req := visit.LicenceRatingRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c), DeviceID: deviceOf(c)}
+			sc, err := scoresForm(c, map[string]*string{"task": &req.TaskID})
+			if err == nil {
+				req.Scores = sc
+				_, err = s.Visit.RateFromLicence(c.UserContext(), req)
+			}
+			if err == nil {
+				p.Rated = true
+			} else if err := ratingError(c, &p, err, true); err != nil {
+				return err
+			}
+			return render(c, "rated.html", p)
+		}})
+	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion", Tag: "oversight", Auth: true,
 		Query: PageParams, Response: backend.Page[*backend.Rating]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
 			p, err := PageRequest(c)
 			if err != nil {
@@ -195,7 +298,7 @@ func (s *Server) registerPageRoutes() {
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
 		Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "投诉"}
-			req := visit.ComplaintRequest{Code: "/e/" + c.Params("uscc") + "?" + string(c.Request().URI().QueryString()), ClientAddr: clientAddr(c)}
+			req := visit.ComplaintRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c)}
 			var category string
 			err := readForm(c, map[string]*string{"category": &category, "text": &req.Text, "contact": &req.Contact})
 			req.Category = backend.ComplaintCategory(category)
@@ -220,7 +323,7 @@ func (s *Server) registerPageRoutes() {
 			}
 			return s.Visit.ListComplaints(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results", Tag: "pages",
+	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
 		Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "企业信息"}
@@ -234,6 +337,8 @@ func (s *Server) registerPageRoutes() {
 					return err
 				}
 				p.CodeProblem = backend.ErrorMessage(err)
+			} else if p.Visits, err = s.Visit.EnterpriseVisits(c.UserContext(), raw); err != nil {
+				return err
 			}
 			e, err := s.Visit.PublicEnterprise(c.UserContext(), c.Params("uscc"))
 			if err != nil && !backend.IsCode(err, backend.ENOTFOUND) && !backend.IsCode(err, backend.EINVALID) {

@@ -87,7 +87,7 @@ func (s *Server) registerPlanRoutes() {
 			}
 			return pl.ListTasks(c.UserContext(), q, p)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests)", Tag: "tasks", Auth: true,
 		Request: planning.AdHocRequest{}, Response: backend.Task{}, Status: fiber.StatusCreated,
 		Handler: WithBody(func(c *fiber.Ctx, r *planning.AdHocRequest) (any, error) {
 			return pl.CreateAdHocTask(c.UserContext(), *r)

@@ -167,10 +167,17 @@ func TestReviewAPI(t *testing.T) {
 		}
 	}
 	a.push(fcsync.EntityAnswers, task.ID, task.Version, answers)
-	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: []backend.EvidenceInput{
+	files := []backend.EvidenceInput{
 		{ID: "licence-photo", Type: backend.EvidencePhoto, SHA256: strings.Repeat("a", 64), Size: 120000, ContentType: "image/jpeg", Question: "SCJG-03/licence", Caption: "许可证", CapturedAt: time.Now()},
 		{ID: "signature", Type: backend.EvidenceSignature, SHA256: strings.Repeat("b", 64), Size: 3000, ContentType: "image/png", CapturedAt: time.Now()},
-	}})
+	}
+	for i, q := range task.PhotosMissing() { // a photo for each question that requires one
+		if q != "SCJG-03/licence" {
+			files = append(files, backend.EvidenceInput{ID: fmt.Sprint("site-photo-", i), Type: backend.EvidencePhoto, SHA256: fmt.Sprintf("%064x", i+1),
+				Size: 90000, ContentType: "image/jpeg", Question: q, CapturedAt: time.Now()})
+		}
+	}
+	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: files})
 	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +200,7 @@ func TestReviewAPI(t *testing.T) {
 
 	e.run(t, []scenario{
 		{Name: "OK/QueueOfLeadReviewer", Method: "GET", URL: "/api/v1/reviews", User: "lead.reviewer", WantStatus: 200,
-			WantContent: []string{`"taskId":"` + task.ID + `"`, `"state":"received"`, `"evidenceDeclared":2`, `"evidenceArrived":0`, `"resultLabel":"未发现问题"`}},
+			WantContent: []string{`"taskId":"` + task.ID + `"`, `"state":"received"`, fmt.Sprintf(`"evidenceDeclared":%d`, len(files)), `"evidenceArrived":0`, `"resultLabel":"未发现问题"`}},
 		{Name: "OK/QueueOfAdmin", Method: "GET", URL: "/api/v1/reviews?planId=" + task.PlanID, User: "test.admin", WantStatus: 200, WantContent: []string{task.ID}},
 		{Name: "OK/QueueOfJointReviewerIsEmpty", Method: "GET", URL: "/api/v1/reviews", User: "joint.reviewer", WantStatus: 200, WantContent: []string{`"items":[]`}},
 		{Name: "OK/QueueOfOtherReviewerIsEmpty", Method: "GET", URL: "/api/v1/reviews", User: "other.reviewer", WantStatus: 200, WantContent: []string{`"items":[]`}},
@@ -223,7 +230,7 @@ func TestReviewAPI(t *testing.T) {
 		{Name: "ErrReturnWithoutComment", Method: "POST", URL: base + "/return", User: "lead.reviewer", Body: body(`{"version":%d}`, v0), WantStatus: 400, WantCode: "invalid", WantContent: []string{"comment"}},
 		{Name: "ErrReturnUnknownSlot", Method: "POST", URL: base + "/return", User: "lead.reviewer", Body: body(`{"version":%d,"comment":"x","issues":[{"evidence":"nope","comment":"x"}]}`, v0), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrIssuesStale", Method: "POST", URL: base + "/issues", User: "lead.reviewer", Body: body(`{"version":%d,"comment":"x"}`, v0-1), WantStatus: 409, WantCode: "conflict"},
-		{Name: "ErrApproveMissingEvidence", Method: "POST", URL: base + "/approve", User: "lead.reviewer", Body: body(`{"version":%d}`, v0), WantStatus: 400, WantCode: "invalid", WantContent: []string{"2 of 2 evidence files have not arrived"}},
+		{Name: "ErrApproveMissingEvidence", Method: "POST", URL: base + "/approve", User: "lead.reviewer", Body: body(`{"version":%d}`, v0), WantStatus: 400, WantCode: "invalid", WantContent: []string{fmt.Sprintf("%d of %d evidence files have not arrived", len(files), len(files))}},
 	})
 	// None of the refused requests changed the task.
 	if cur := e.storedTask(task.ID); cur.Version != v0 || len(cur.Reviews) != 0 || cur.Status != backend.TaskSubmitted {

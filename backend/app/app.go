@@ -54,6 +54,9 @@ type Config struct {
 	// UploadExpiry is how long an upload may go without progress before it
 	// is dropped (evidence.DefaultExpiry when zero).
 	UploadExpiry time.Duration
+	// RatingWindow is how long after the team's first check-in a visit may
+	// be rated (backend.DefaultRatingWindow when zero).
+	RatingWindow time.Duration
 	Logger       *slog.Logger
 	Now          func() time.Time
 }
@@ -200,6 +203,7 @@ func (m *Main) build(ctx context.Context) error {
 		Targets:     m.Stores.Targets,
 		Inspectors:  m.Stores.Inspectors,
 		Items:       m.Stores.Items,
+		Users:       m.Stores.Users,
 		Audit:       m.Audit,
 	}
 	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
@@ -233,7 +237,7 @@ func (m *Main) build(ctx context.Context) error {
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
-		Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
+		Traces: &mongo.TeamTraceStore{DB: db}, RatingWindow: m.Config.RatingWindow, Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
 	}
 	m.Sync = &fcsync.Service{
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,

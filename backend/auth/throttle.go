@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -363,24 +362,6 @@ func retryText(now, until time.Time) string {
 	return fmt.Sprintf("in %d minutes (after %s)", minutes, until.In(backend.China).Format("15:04"))
 }
 
-// addrBucket is the throttle identity of a client address: the IP without
-// port, and for IPv6 the /64, since one subscriber usually holds a whole /64.
-func addrBucket(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		ap, err := netip.ParseAddrPort(addr)
-		if err != nil {
-			if len(addr) > 64 {
-				addr = addr[:64]
-			}
-			return addr
-		}
-		ip = ap.Addr()
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
-	}
-	return ip.String()
-}
+// addrBucket is the throttle identity of a client address
+// (backend.AddressNetwork: the IP, for IPv6 its /64).
+func addrBucket(addr string) string { return backend.AddressNetwork(addr) }

@@ -167,7 +167,7 @@ var collections = []string{
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
-	colUploads, colDerivatives, colIssuedCodes, colLoginLocks,
+	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

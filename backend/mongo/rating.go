@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -10,7 +11,10 @@ import (
 
 const colRatings = "ratings"
 
-// RatingStore implements backend.RatingStore.
+// RatingStore implements backend.RatingStore. A visit's first rating has
+// the task's id as _id, as every rating had before replacements existed;
+// those stored then carry no taskId, seq or channel, and are read as the
+// first rating of their visit, made with the inspection code.
 type RatingStore struct{ DB *DB }
 
 var _ backend.RatingStore = (*RatingStore)(nil)
@@ -21,6 +25,44 @@ func (s *RatingStore) CreateRating(ctx context.Context, r *backend.Rating) error
 	return translate("CreateRating", err)
 }
 
+func (s *RatingStore) FindRating(ctx context.Context, id string) (*backend.Rating, error) {
+	r, err := findByID[backend.Rating](ctx, s.DB.c(colRatings), "FindRating", "rating", id)
+	if err != nil {
+		return nil, err
+	}
+	return upgradeRating(r), nil
+}
+
+func (s *RatingStore) MarkRatingReplaced(ctx context.Context, id, by string, at time.Time) error {
+	res, err := s.DB.c(colRatings).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "replacedBy", Value: by}, {Key: "replacedAt", Value: at.UTC().Truncate(time.Millisecond)}}}})
+	if err != nil {
+		return translate("MarkRatingReplaced", err)
+	}
+	if res.MatchedCount == 0 {
+		return notFound("MarkRatingReplaced", "rating", id)
+	}
+	return nil
+}
+
 func (s *RatingStore) FindRatings(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
-	return findPage(ctx, s.DB, s.DB.c(colRatings), "FindRatings", bson.D{}, p, func(r *backend.Rating) string { return r.TaskID })
+	page, err := findPage(ctx, s.DB, s.DB.c(colRatings), "FindRatings", bson.D{}, p, func(r *backend.Rating) string { return r.ID })
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range page.Items {
+		upgradeRating(r)
+	}
+	return page, nil
+}
+
+// upgradeRating fills what a rating stored before replacements lacks.
+func upgradeRating(r *backend.Rating) *backend.Rating {
+	if r.TaskID == "" {
+		r.TaskID, r.Seq, r.Channel = r.ID, 1, backend.RatingByInspectionCode
+	}
+	if r.Flags == nil {
+		r.Flags = []string{}
+	}
+	return r
 }

@@ -141,6 +141,10 @@ func (s *CodeKeyStore) RecordCodeIssue(ctx context.Context, c *backend.CodeIssue
 	return translate("RecordCodeIssue", err)
 }
 
+func (s *CodeKeyStore) FindCodeIssue(ctx context.Context, serial string) (*backend.CodeIssue, error) {
+	return findByID[backend.CodeIssue](ctx, s.DB.c(colIssuedCodes), "FindCodeIssue", "issued code", serial)
+}
+
 // RevokeIssuedCodes finds the user's codes by user (and device), which
 // scans the collection on FerretDB: it holds only the codes of the last
 // purge interval (codes live minutes), and only administrators ending

@@ -222,3 +222,57 @@ func TestInterruptedDraw(t *testing.T) {
 		t.Fatalf("plan lists draws %v, want the interrupted one and the redraw", cur.Draws)
 	}
 }
+
+// TestAdHocTaskConsent: an ad-hoc task with another department's officers
+// and items waits for that department; one whose manager also manages it
+// does not; the team is checked again when the last department accepts;
+// the lead department may cancel a pending task.
+func TestAdHocTaskConsent(t *testing.T) {
+	f := newFixture(t, 200)
+	ctx := context.Background()
+	target := f.county.Targets[0].ID
+	var team []string
+	for _, in := range f.county.Inspectors {
+		if in.DepartmentID == "yjgl" && in.Active && in.CertValidOn(backend.DateOf(today)) && !in.ConflictsWith(target) && len(team) < 2 {
+			team = append(team, in.ID)
+		}
+	}
+	req := planning.AdHocRequest{TargetID: target, Items: []string{"SCJG-03", "YJGL-01"}, Team: team, Due: "2026-03-20",
+		Trigger: &backend.Trigger{Kind: backend.TriggerReferral, Reference: "三明市监〔2026〕12号", Reason: "上级转办的联合检查"}}
+	yjgl := as("yjgl.manager", backend.RoleManager, "yjgl")
+
+	// A manager of both departments dispatches both at once.
+	both, err := f.svc.CreateAdHocTask(as("joint.manager", backend.RoleManager, "scjg", "yjgl"), req)
+	if err != nil || both.Status != backend.TaskAssigned || len(both.Consents) != 0 || len(both.TeamUsers) != 2 {
+		t.Fatalf("by a manager of both: %v %+v", err, both)
+	}
+
+	// The team's certificate lapses before yjgl accepts: not issued.
+	pending, err := f.svc.CreateAdHocTask(manager, req)
+	if err != nil || pending.Status != backend.TaskPending {
+		t.Fatalf("by scjg's manager: %v %+v", err, pending)
+	}
+	in, _ := f.svc.Inspectors.FindInspectorByID(ctx, team[0])
+	in.CertExpiry = backend.DateOf(today.AddDate(0, 0, -1))
+	if err := f.svc.Inspectors.UpdateInspector(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AcceptTaskRequest(yjgl, pending.ID, planning.TaskDecision{Version: pending.Version, Reason: "同意派员"}); !backend.IsCode(err, backend.EINVALID) || !strings.Contains(backend.ErrorMessage(err), "cancel") {
+		t.Fatalf("accepting with a lapsed certificate on the team: %v, want invalid", err)
+	}
+	if got, _ := f.svc.Tasks.FindTaskByID(ctx, pending.ID); got.Status != backend.TaskPending || len(got.TeamUsers) != 0 {
+		t.Fatalf("after the refused acceptance: %s with logins %v", got.Status, got.TeamUsers)
+	}
+
+	// The lead department cancels it; nothing is left to answer.
+	cancelled, err := f.svc.Transition(manager, pending.ID, planning.TransitionRequest{To: backend.TaskCancelled, Version: pending.Version, Comment: "人员证件过期，另行派员"})
+	if err != nil || cancelled.Status != backend.TaskCancelled {
+		t.Fatalf("the lead cancels the pending task: %v", err)
+	}
+	if page, err := f.svc.TaskRequests(yjgl, backend.PageRequest{}); err != nil || len(page.Items) != 0 {
+		t.Fatalf("requests after the cancellation: %v %+v", err, page)
+	}
+	if _, err := f.svc.AcceptTaskRequest(yjgl, pending.ID, planning.TaskDecision{Version: cancelled.Version, Reason: "同意派员"}); !backend.IsCode(err, backend.EINVALID) {
+		t.Fatalf("accepting a cancelled task: %v, want invalid", err)
+	}
+}

@@ -284,6 +284,7 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 		{"OK/CheckIn", member, backend.TaskCheckedIn, ""},
 		{"ErrSubmitWithoutResult", member, backend.TaskSubmitted, backend.EINVALID},
 		{"ErrSubmitWithoutTwoOfficers", member, backend.TaskSubmitted, backend.EINVALID},
+		{"ErrSubmitWithoutPhotos", member, backend.TaskSubmitted, backend.EINVALID},
 		{"OK/Submit", member, backend.TaskSubmitted, ""},
 		{"ErrTeamApproves", member, backend.TaskApproved, backend.EFORBIDDEN},
 		{"OK/Return", as("scjg.reviewer", backend.RoleReviewer, "scjg"), backend.TaskReturned, ""},
@@ -304,6 +305,18 @@ func TestTaskVisibilityAndTransitions(t *testing.T) {
 			}
 		}
 		if st.name == "OK/Submit" {
+			// A photo of each question that requires one has arrived.
+			_, err := backend.UpdateTaskWith(context.Background(), f.svc.Tasks, task.ID, func(t *backend.Task) (bool, error) {
+				for i, q := range t.PhotosMissing() {
+					t.Evidence = append(t.Evidence, backend.EvidenceSlot{ID: fmt.Sprint("photo-", i), Type: backend.EvidencePhoto, Question: q, Uploaded: true})
+				}
+				return true, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st.name == "ErrSubmitWithoutPhotos" {
 			// Both officers of the team check in on site.
 			for i, id := range task.Team {
 				in, _ := f.svc.Inspectors.FindInspectorByID(context.Background(), id)

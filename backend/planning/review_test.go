@@ -48,7 +48,8 @@ func mustDraw(t *testing.T, f *fixture, ctx context.Context, p *backend.Plan) []
 }
 
 // submitAt makes a task submitted with a result entered at, answers to
-// every question and the given evidence, as the team's phone would (the
+// every question, the given evidence and an arrived photo for each
+// question that requires one and has none, as the team's phone would (the
 // phone's path is sync's, tested there and in the API's review test).
 func submitAt(t *testing.T, f *fixture, id string, at time.Time, evidence ...backend.EvidenceSlot) *backend.Task {
 	t.Helper()
@@ -60,6 +61,10 @@ func submitAt(t *testing.T, f *fixture, id string, at time.Time, evidence ...bac
 			}
 		}
 		tk.Evidence = append(tk.Evidence, evidence...)
+		for i, q := range tk.PhotosMissing() { // the photos the checklist requires, arrived
+			tk.Evidence = append(tk.Evidence, backend.EvidenceSlot{ID: fmt.Sprint("required-", i), Type: backend.EvidencePhoto, SHA256: strings.Repeat("e", 64),
+				Size: 1000, ContentType: "image/jpeg", Question: q, CapturedAt: at, Uploaded: true})
+		}
 		tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredBy: tk.TeamUsers[0], EnteredAt: at.UTC().Truncate(time.Millisecond), DeviceTime: at}
 		tk.Status = backend.TaskSubmitted
 		return true, nil
@@ -259,7 +264,7 @@ func TestReviewActions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.State != backend.ReviewReceived || v.Version != task.Version || len(v.Checklist) != 2 || v.EvidenceDeclared != 2 || v.EvidenceArrived != 1 {
+		if v.State != backend.ReviewReceived || v.Version != task.Version || len(v.Checklist) != 2 || v.EvidenceDeclared != 4 || v.EvidenceArrived != 3 {
 			t.Fatalf("review: state %s version %d sections %d evidence %d/%d", v.State, v.Version, len(v.Checklist), v.EvidenceArrived, v.EvidenceDeclared)
 		}
 		q := v.Checklist[0].Questions[0]
@@ -321,7 +326,7 @@ func TestReviewActions(t *testing.T) {
 	version++
 
 	// Approval waits for the evidence, whichever way it is asked for.
-	if _, err := f.svc.ApproveTask(leadReviewer, task.ID, planning.ApproveRequest{Version: version}); !backend.IsCode(err, backend.EINVALID) || !strings.Contains(backend.ErrorMessage(err), "1 of 2 evidence files have not arrived") {
+	if _, err := f.svc.ApproveTask(leadReviewer, task.ID, planning.ApproveRequest{Version: version}); !backend.IsCode(err, backend.EINVALID) || !strings.Contains(backend.ErrorMessage(err), "1 of 4 evidence files have not arrived") {
 		t.Fatalf("approve with a file missing: %v", err)
 	}
 	if _, err := f.svc.Transition(leadReviewer, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: version}); !backend.IsCode(err, backend.EINVALID) {
@@ -365,7 +370,7 @@ func TestReviewActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.State != backend.ReviewApproved || v.Status != backend.TaskApproved || v.EvidenceArrived != 2 || len(v.History) != 3 {
+	if v.State != backend.ReviewApproved || v.Status != backend.TaskApproved || v.EvidenceArrived != 4 || len(v.History) != 3 {
 		t.Fatalf("approved: %+v", v)
 	}
 

@@ -215,8 +215,10 @@ const maxComment = backend.MaxReviewComment
 
 // CheckMove says whether actor a may move task t to status to now: the
 // life cycle allows it, a is someone who makes that move, a submission
-// of an on-site check has two enforcement officers checked in, and an
-// approval has every declared piece of evidence.
+// of an on-site check has two enforcement officers checked in, a
+// submission and an approval have a photo declared for every question
+// that requires one, and an approval has every declared piece of
+// evidence.
 func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
 	if !t.Status.CanMove(to) {
 		return backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", t.ID, t.Status, to)
@@ -232,6 +234,12 @@ func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Ta
 	if to == backend.TaskSubmitted && t.Result == nil {
 		return backend.Errorf(backend.EINVALID, "task %s has no result to submit", t.ID)
 	}
+	if to == backend.TaskSubmitted || to == backend.TaskApproved {
+		// Approval asks again for a task submitted before the rule held.
+		if err := t.CheckPhotos(); err != nil {
+			return err
+		}
+	}
 	if to == backend.TaskSubmitted && t.Method != backend.MethodDocument && t.Method != backend.MethodOnline {
 		// An on-site check needs two enforcement officers on site.
 		cs, err := s.CheckIns.FindCheckInsOfTask(ctx, t.ID)
@@ -246,9 +254,16 @@ func (s *Service) CheckMove(ctx context.Context, a *backend.Actor, t *backend.Ta
 }
 
 // mayMove says who may make which move (谁检查、谁录入: the team works the
-// task; the lead department reviews and publishes).
+// task; the lead department reviews and publishes; nobody who worked on
+// the task reviews or publishes it).
 func mayMove(a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
 	lead := a.InDepartment(t.LeadDepartment)
+	switch to {
+	case backend.TaskApproved, backend.TaskReturned, backend.TaskPublished:
+		if t.WorkedOn(a.UserID) {
+			return backend.Errorf(backend.EFORBIDDEN, "you are on the team of task %s: its review is decided by someone who did not inspect", t.ID)
+		}
+	}
 	switch to {
 	case backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted:
 		if a.Role == backend.RoleInspector && slices.Contains(t.TeamUsers, a.UserID) {

@@ -1,8 +1,12 @@
 // Package visit is the service of 扫码入企 on-site work: inspectors check in
-// at an enterprise by scanning its licence code, and (in later steps) the
-// enterprise confirms, rates or complains about the visit. Rules come from
-// backend; signed codes are checked through EnterpriseCodes, which the qr
-// package implements.
+// at an enterprise by scanning its licence code and show it their
+// inspection code; the enterprise confirms, rates or complains about the
+// visit. A rating opens at the team's check-in and closes after a window;
+// the page the team's code opens rates once, the page the enterprise's
+// licence code opens may replace a rating made in its name, and a rating
+// from where the team worked (the task's trace) is flagged for oversight
+// (rating.go). Rules come from backend; signed codes are checked through
+// EnterpriseCodes and InspectionCodes, which the qr package implements.
 package visit
 
 import (
@@ -39,6 +43,13 @@ type Service struct {
 	Audit       *backend.AuditLog
 	Policy      backend.CheckInPolicy
 	Now         func() time.Time
+
+	// Traces keep where each task's team worked from (ratings' oversight).
+	Traces backend.TeamTraceStore
+	// RatingWindow is how long after the team's first check-in a visit may
+	// be rated (backend.DefaultRatingWindow when zero).
+	RatingWindow time.Duration
+
 	// Issued records which login and device each inspection code went to,
 	// so that ending their sessions withdraws it; Sessions checks, once the
 	// code is recorded, that the session asking for it is still open.
@@ -63,7 +74,9 @@ type CheckInRequest struct {
 	Position   backend.GeoPoint `json:"position"`
 	AccuracyM  float64          `json:"accuracyM"`
 	DeviceTime time.Time        `json:"deviceTime"`
-	DeviceID   string           `json:"deviceId,omitempty"`
+	// There is no device field: the check-in is recorded for the device
+	// of the session (Actor.DeviceID), and a body naming one is refused as
+	// an unknown field.
 	// TaskID is the task the phone checks in for; the server checks that
 	// it is an open task of the inspector's team at this enterprise, and
 	// otherwise finds the task itself.
@@ -90,6 +103,9 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	}
 	if a.Role != backend.RoleInspector {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "only enforcement officers check in")
+	}
+	if a.DeviceID == "" {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
 	if !checkInIDPattern.MatchString(req.ID) {
 		return nil, backend.Errorf(backend.EINVALID, "id must be 8-64 letters, digits, '-' or '_' chosen by the phone")
@@ -146,7 +162,7 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	}
 	c := &backend.CheckIn{
 		ID: req.ID, TargetID: target.ID, InspectorID: officer.ID, CertNo: officer.CertNo, UserID: a.UserID,
-		DeviceID: req.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
+		DeviceID: a.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
 		Position: req.Position, AccuracyM: req.AccuracyM, CodeKeyID: kid,
 	}
 	if task != nil {
@@ -159,6 +175,11 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 			return nil, err
 		}
 		c.Reason, c.Reference, c.Note = req.Reason, req.Reference, req.Note
+	}
+	if task != nil {
+		if err := s.NoteTeam(ctx, a, task.ID); err != nil {
+			return nil, err
+		}
 	}
 	c.Judge(target, s.Policy)
 	// Several visits to one enterprise within a month are flagged: 多头

@@ -70,15 +70,17 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{a: a, b: b, tasks: tasks, svc: &visit.Service{
-		CheckIns: &mongo.CheckInStore{DB: db}, Tasks: tasks, Targets: targets, Inspectors: inspectors,
+		CheckIns: &mongo.CheckInStore{DB: db}, Tasks: tasks, Targets: targets, Inspectors: inspectors, Traces: &mongo.TeamTraceStore{DB: db},
 		Codes: codes{"code-a": a, "code-b": b, "code-gone": gone, "code-unknown": mkUSCC("0000099")},
 		Audit: &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: func() time.Time { return now }},
 		Now:   func() time.Time { return now },
 	}}
 }
 
+// officer is the session of an inspector's phone: every phone session is
+// bound to a device.
 func officer(user string) context.Context {
-	return backend.WithActor(context.Background(), &backend.Actor{UserID: user, Role: backend.RoleInspector, Departments: []string{"scjg"}, Fresh: true})
+	return backend.WithActor(context.Background(), &backend.Actor{UserID: user, Role: backend.RoleInspector, Departments: []string{"scjg"}, DeviceID: "phone-" + user, Fresh: true})
 }
 
 func req(id, code string) visit.CheckInRequest {
@@ -92,7 +94,7 @@ func TestCheckIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TaskID != "task-1" || c.CertNo != "SC0001" || len(c.Flags) != 0 || c.DistanceM == nil || *c.DistanceM > 100 {
+	if c.TaskID != "task-1" || c.CertNo != "SC0001" || c.DeviceID != "phone-li" || len(c.Flags) != 0 || c.DistanceM == nil || *c.DistanceM > 100 {
 		t.Fatalf("check-in %+v", c)
 	}
 	task, _ := f.tasks.FindTaskByID(ctx, "task-1")
@@ -146,6 +148,7 @@ func TestCheckInRefused(t *testing.T) {
 		{"ErrNotAnOfficer", officer("nobody"), req("ci-nb-0001", "code-a"), backend.EFORBIDDEN, "not linked"},
 		{"ErrManager", backend.WithActor(context.Background(), &backend.Actor{UserID: "m", Role: backend.RoleManager, Fresh: true}), req("ci-m-00001", "code-a"), backend.EFORBIDDEN, ""},
 		{"ErrBadID", officer("li"), req("x", "code-a"), backend.EINVALID, "id"},
+		{"ErrNoDevice", backend.WithActor(context.Background(), &backend.Actor{UserID: "li", Role: backend.RoleInspector, Departments: []string{"scjg"}, Fresh: true}), req("ci-li-1006", "code-a"), backend.EFORBIDDEN, "device"},
 		{"ErrFutureDeviceTime", officer("li"), func() visit.CheckInRequest {
 			r := req("ci-li-1005", "code-a")
 			r.DeviceTime = now.Add(time.Hour)

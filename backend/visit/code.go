@@ -31,6 +31,17 @@ type InspectionCodes interface {
 	VerifyInspectionCode(ctx context.Context, raw string) (*IssuedCode, error)
 }
 
+// sighting is where the actor's request came from, now.
+func (s *Service) sighting(a *backend.Actor) backend.Sighting {
+	return backend.Sighting{UserID: a.UserID, DeviceID: a.DeviceID, Network: backend.AddressNetwork(a.ClientAddr), Last: s.Now()}
+}
+
+// NoteTeam records on the task's trace that a member of its team worked on
+// it from the actor's address and device (sync pushes, check-ins).
+func (s *Service) NoteTeam(ctx context.Context, a *backend.Actor, taskID string) error {
+	return backend.UpdateTeamTrace(ctx, s.Traces, taskID, func(tr *backend.TeamTrace) bool { return tr.See(s.sighting(a)) })
+}
+
 // IssueCode gives a team member a fresh inspection code for an open task.
 // The code is recorded with the login and device it goes to before it is
 // handed out, and handed out only if the session is still open then: an
@@ -73,6 +84,13 @@ func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, er
 		}
 		return nil, err
 	}
+	// From where the holder works: a rating made from there is the team's
+	// own (the code's issue record above says whose it is).
+	if err := backend.UpdateTeamTrace(ctx, s.Traces, t.ID, func(tr *backend.TeamTrace) bool {
+		return tr.See(s.sighting(a))
+	}); err != nil {
+		return nil, err
+	}
 	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "code.issue", ObjectType: "task", ObjectID: t.ID, Change: code, Detail: "inspection code " + code.Serial})
 	return code, err
 }
@@ -98,6 +116,7 @@ type VisitView struct {
 	Officers   []Officer          `json:"officers,omitempty"`
 	Status     backend.TaskStatus `json:"status,omitempty"`
 	ExpiresAt  *time.Time         `json:"expiresAt,omitempty"`
+	Rating     *RatingStatus      `json:"rating,omitempty"` // whether this code may rate the visit now
 }
 
 // ViewCode checks an inspection code for anyone who scanned it. A code that
@@ -123,21 +142,34 @@ func (s *Service) ViewCode(ctx context.Context, raw string) (*VisitView, error) 
 	}
 	v := &VisitView{Genuine: true, TargetID: t.TargetID, TargetName: t.TargetName, Random: t.Random, PlanID: t.PlanID,
 		DrawID: t.DrawID, Trigger: t.Trigger, Status: t.Status, ExpiresAt: &code.ExpiresAt}
+	if v.Items, v.Officers, err = s.describe(ctx, t); err != nil {
+		return nil, err
+	}
+	if v.Rating, err = s.status(ctx, t, backend.RatingByInspectionCode, code.Serial); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// describe names a task's items and officers for the enterprise.
+func (s *Service) describe(ctx context.Context, t *backend.Task) ([]string, []Officer, error) {
+	var items []string
+	var officers []Officer
 	for _, c := range t.Items {
 		name := c
 		if it, err := s.Items.FindItemByCode(ctx, c); err == nil {
 			name = it.Name
 		}
-		v.Items = append(v.Items, name)
+		items = append(items, name)
 	}
 	for _, id := range t.Team {
 		in, err := s.Inspectors.FindInspectorByID(ctx, id)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		v.Officers = append(v.Officers, Officer{Name: in.Name, CertNo: in.CertNo})
+		officers = append(officers, Officer{Name: in.Name, CertNo: in.CertNo})
 	}
-	return v, nil
+	return items, officers, nil
 }
 
 // PublicEnterprise is what anyone may read about a market entity on the page

@@ -85,6 +85,8 @@ func TestUsage(t *testing.T) {
 		{"ErrBaseURL", []string{"serve", "--base-url", "ftp://fc.example.gov.cn"}, 1, "base URL"},
 		{"ErrEvidenceLimits", []string{"serve", "--evidence-limits", "selfie=1MiB"}, 2, "--evidence-limits"},
 		{"ErrUploadExpiry", []string{"serve", "--upload-expiry", "10s"}, 2, "--upload-expiry"},
+		{"ErrRatingWindowShort", []string{"serve", "--rating-window", "10m"}, 2, "--rating-window"},
+		{"ErrRatingWindowLong", []string{"serve", "--rating-window", "2161h"}, 2, "--rating-window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

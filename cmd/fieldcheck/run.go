@@ -47,6 +47,8 @@ Server flags:
                      photo=25MiB,video=500MiB,audio=100MiB,document=50MiB,
                      signature=5MiB,task=2GiB (those are the defaults; name any)
   --upload-expiry D  drop an upload after this long without progress (default 24h)
+  --rating-window D  how long after the team's check-in a visit may be rated
+                     (default 168h, at most 2160h)
 
 Environment:
   FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)

@@ -15,6 +15,11 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 )
 
+// MaxRatingWindow bounds --rating-window: a rating is about a visit the
+// enterprise still remembers, and the licence page lists the visits of
+// the window.
+const MaxRatingWindow = 90 * 24 * time.Hour
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
 	name := "serve"
 	if demo {
@@ -33,6 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
 	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
 	expiry := fs.Duration("upload-expiry", 24*time.Hour, "drop an upload after this long without progress")
+	ratingWindow := fs.Duration("rating-window", backend.DefaultRatingWindow, "how long after the team's check-in the enterprise may rate a visit")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -54,6 +60,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return usageError("--upload-expiry must be at least 1m")
 	}
 	cfg.UploadExpiry = *expiry
+	if *ratingWindow < time.Hour || *ratingWindow > MaxRatingWindow {
+		return usageError("--rating-window must be between 1h and %s", MaxRatingWindow)
+	}
+	cfg.RatingWindow = *ratingWindow
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m, err := app.Open(ctx, cfg)

@@ -223,6 +223,7 @@ func (in *inspector) work(t *simTask) {
 	me := indexOf(t.team, in.user)
 	var answers fcsync.AnswersPayload
 	var photoQuestion string
+	var required []string // the questions of this member's share that need a photo
 	t.mu.Lock()
 	for i, q := range t.questions {
 		if q.q.Type == backend.QPhoto || q.q.PhotoRequired {
@@ -234,19 +235,28 @@ func (in *inspector) work(t *simTask) {
 		val := in.answer(q.q)
 		answers.Answers = append(answers.Answers, backend.AnswerInput{Question: q.key, Value: val, EditedAt: now})
 		t.answers[q.key] = expAnswer{value: val, user: in.user}
+		if q.q.PhotoRequired {
+			required = append(required, q.key)
+		}
 	}
 	var files fcsync.EvidencePayload
-	for n := range 1 + in.rng.IntN(2) {
+	photo := func(id, question string) {
 		var blob [8]byte
 		binary.BigEndian.PutUint64(blob[:], in.rng.Uint64())
 		sum := sha256.Sum256(blob[:])
 		f := backend.EvidenceInput{
-			ID: fmt.Sprintf("%s-%s-%d", deviceSafe(in.user), shortID(t.id), n+1), Type: backend.EvidencePhoto,
+			ID: fmt.Sprintf("%s-%s-%s", deviceSafe(in.user), shortID(t.id), id), Type: backend.EvidencePhoto,
 			SHA256: hex.EncodeToString(sum[:]), Size: int64(50_000 + in.rng.IntN(3_000_000)), ContentType: "image/jpeg",
-			Question: photoQuestion, Caption: "现场照片", CapturedAt: now, Position: &where,
+			Question: question, Caption: "现场照片", CapturedAt: now, Position: &where,
 		}
 		files.Files = append(files.Files, f)
 		t.evidence[f.ID] = expSlot{in: f, user: in.user}
+	}
+	for n := range 1 + in.rng.IntN(2) {
+		photo(fmt.Sprint(n+1), photoQuestion)
+	}
+	for i, q := range required { // a submission needs each of them
+		photo(fmt.Sprint("q", i+1), q)
 	}
 	t.mu.Unlock()
 	if len(answers.Answers) > 0 {
