@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -151,6 +152,26 @@ func (b *browser) eval(expr string) string {
 	return fmt.Sprint(r.Result.Value)
 }
 
+// shot saves a full-page screenshot at a phone's size (390×844) into the
+// directory FIELDCHECK_SCREENSHOTS names, when it is set: how the pages are
+// looked at by people, not asserted on.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("FIELDCHECK_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true})
+	res := b.call("Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
+	var r struct{ Data []byte }
+	if err := json.Unmarshal(res, &r); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), r.Data, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // waitFor polls a JavaScript condition until it is true.
 func (b *browser) waitFor(expr string) {
 	b.t.Helper()
@@ -194,6 +215,7 @@ func TestRatingInBrowser(t *testing.T) {
 	if o := b.eval(`document.querySelector("#officers").innerText`); !strings.Contains(o, "SC0000") || !strings.Contains(o, "SC0001") {
 		t.Fatalf("officers %q", o)
 	}
+	b.shot("visit-code")
 	b.eval(`document.querySelector('input[name=conduct][value="5"]').click();
 		document.querySelector('input[name=professionalism][value="4"]').click();
 		document.querySelector('input[name=burden][value="3"]').click();
@@ -203,6 +225,7 @@ func TestRatingInBrowser(t *testing.T) {
 	if v := b.eval(`document.querySelector("#verdict").innerText`); !strings.Contains(v, "评价已提交") {
 		t.Fatalf("after submitting: %q", v)
 	}
+	b.shot("visit-rated")
 
 	// Read back through the API, as the oversight office.
 	ratings := func() []backend.Rating {
@@ -237,6 +260,7 @@ func TestRatingInBrowser(t *testing.T) {
 	lu, _ := url.Parse(e.licenceCode(t, target.ID))
 	b.call("Page.navigate", map[string]any{"url": base + lu.RequestURI()})
 	b.waitFor(`document.readyState === "complete" && !!document.querySelector("#visits form.rating")`)
+	b.shot("enterprise-visits")
 	b.eval(`const f = document.querySelector("#visits form.rating");
 		f.querySelector('input[name=happened][value="no"]').click();
 		for (const n of ["conduct","professionalism","burden"]) f.querySelector('input[name='+n+'][value="1"]').click();
