@@ -73,6 +73,11 @@ type AuditStore interface {
 	AdvanceAuditHead(ctx context.Context, version, seq int64, hash string) error
 	// InsertAuditEntry stores e; an entry with the same Seq fails with ECONFLICT.
 	InsertAuditEntry(ctx context.Context, e *AuditEntry) error
+	// InsertAuditEntries stores entries in order in one command, stopping
+	// at the first that fails (ECONFLICT when its Seq is taken), and says
+	// how many it stored. A count of 0 with an error other than ECONFLICT
+	// may hide stored ones: the appender reads the chain to find out.
+	InsertAuditEntries(ctx context.Context, entries []*AuditEntry) (int, error)
 	FindAuditEntry(ctx context.Context, seq int64) (*AuditEntry, error)
 	// ScanAudit calls fn for every entry in ascending Seq order.
 	ScanAudit(ctx context.Context, fn func(*AuditEntry) error) error
@@ -81,18 +86,38 @@ type AuditStore interface {
 }
 
 // AuditLog appends to and verifies the hash-chained audit log.
+//
+// Appends are group-committed: the records of all the requests of this
+// process that arrive while one batch is written go into the next one,
+// which costs one insert and one head update however many records it
+// holds. One waiting request at a time writes (the leader); after its batch
+// it hands the lead to the first request still waiting, so that nobody
+// writes for others for long. Several instances race for the head as
+// before, and its compare-and-set settles it.
 type AuditLog struct {
 	Store AuditStore
 	Now   func() time.Time
 
-	// mu makes this process's appends take turns: they would only race
-	// for the same head and retry. Instances still race one another, and
-	// the head's compare-and-set settles that.
-	mu sync.Mutex
-	// head is the head this process last wrote, under mu: the next append
-	// starts from it without reading the store. Another instance's append
-	// shows as a conflict, and the head is read again.
+	qmu     sync.Mutex
+	queue   []*auditWaiter
+	leading bool // a request is writing a batch, or has been handed the lead
+	// head is the head this process last wrote, used only by the leader:
+	// the next batch starts from it without reading the store. Another
+	// instance's append shows as a conflict, and the head is read again.
 	head *AuditHead
+}
+
+// maxAuditBatch bounds the records of one group commit (one insert).
+const maxAuditBatch = 256
+
+type auditWaiter struct {
+	e    *AuditEntry
+	done chan auditResult // one result; or first the lead, then the result
+}
+
+type auditResult struct {
+	err  error
+	lead bool // write the next batch, then wait for the result
 }
 
 // AuditRecord is what a service states about a change.
@@ -116,28 +141,105 @@ func (l *AuditLog) now() time.Time {
 
 // Append records r for the actor in ctx (or the system when none).
 func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, error) {
+	list, err := l.AppendAll(ctx, []AuditRecord{r})
+	if err != nil {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// AppendAll records rs for the actor in ctx, in order and next to one
+// another in the chain (up to maxAuditBatch of them go into one insert).
+// On an error, the records before the failed one may be stored.
+func (l *AuditLog) AppendAll(ctx context.Context, rs []AuditRecord) ([]*AuditEntry, error) {
 	const op = "AuditLog.Append"
-	e := &AuditEntry{
-		Time:       l.now().UTC().Truncate(time.Millisecond),
-		Action:     r.Action,
-		ObjectType: r.ObjectType,
-		ObjectID:   r.ObjectID,
-		Outcome:    r.Outcome,
-		Detail:     r.Detail,
-	}
-	if e.Outcome == "" {
-		e.Outcome = OutcomeOK
-	}
-	if r.Change != nil {
-		e.Digest = Digest(r.Change)
-	}
+	now := l.now().UTC().Truncate(time.Millisecond)
+	actor, role, addr := "anonymous", Role(""), ""
 	if a := ActorFrom(ctx); a != nil {
-		e.Actor, e.Role, e.ClientAddr = a.UserID, a.Role, a.ClientAddr
-	} else {
-		e.Actor = "anonymous"
+		actor, role, addr = a.UserID, a.Role, a.ClientAddr
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	waiters := make([]*auditWaiter, len(rs))
+	entries := make([]*AuditEntry, len(rs))
+	for i, r := range rs {
+		e := &AuditEntry{Time: now, Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
+			Outcome: r.Outcome, Detail: r.Detail, Actor: actor, Role: role, ClientAddr: addr}
+		if e.Outcome == "" {
+			e.Outcome = OutcomeOK
+		}
+		if r.Change != nil {
+			e.Digest = Digest(r.Change)
+		}
+		entries[i] = e
+		waiters[i] = &auditWaiter{e: e, done: make(chan auditResult, 1)}
+	}
+	l.qmu.Lock()
+	l.queue = append(l.queue, waiters...)
+	lead := !l.leading
+	l.leading = true
+	l.qmu.Unlock()
+	var first error
+	for _, w := range waiters {
+		for {
+			if lead {
+				// The batch holds other requests' records: the leader's
+				// own cancellation must not cut it short.
+				l.commitNext(context.WithoutCancel(ctx))
+				lead = false
+			}
+			r := <-w.done
+			if r.lead {
+				lead = true
+				continue
+			}
+			if r.err != nil && first == nil {
+				first = wrap(op, r.err)
+			}
+			break
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return entries, nil
+}
+
+// commitNext writes the next batch of waiting records, tells each its
+// result and hands the lead to the first record still waiting.
+func (l *AuditLog) commitNext(ctx context.Context) {
+	l.qmu.Lock()
+	n := min(len(l.queue), maxAuditBatch)
+	batch := l.queue[:n:n]
+	l.queue = l.queue[n:]
+	l.qmu.Unlock()
+
+	entries := make([]*AuditEntry, len(batch))
+	for i, w := range batch {
+		entries[i] = w.e
+	}
+	stored, err := l.commit(ctx, entries)
+	for i, w := range batch {
+		if i < stored {
+			w.done <- auditResult{}
+		} else {
+			w.done <- auditResult{err: err}
+		}
+	}
+
+	l.qmu.Lock()
+	if len(l.queue) == 0 {
+		l.leading = false
+		l.qmu.Unlock()
+		return
+	}
+	next := l.queue[0]
+	l.qmu.Unlock()
+	next.done <- auditResult{lead: true}
+}
+
+// commit chains entries after the head and stores them, retrying after the
+// entries of other instances, and returns how many it stored (in order).
+func (l *AuditLog) commit(ctx context.Context, entries []*AuditEntry) (int, error) {
+	done := 0
 	for attempt := 0; attempt < maxAuditRetries; attempt++ {
 		if attempt > 0 { // another instance got there first: let it finish
 			time.Sleep(time.Duration(rand.IntN(attempt*int(time.Millisecond) + 1)))
@@ -146,38 +248,52 @@ func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, erro
 		var err error
 		if head == nil {
 			if head, err = l.Store.FindAuditHead(ctx); err != nil {
-				return nil, wrap(op, err)
+				return done, err
 			}
 		}
-		l.head = nil // until this append has advanced it
-		e.Seq, e.PrevHash = head.Seq+1, head.Hash
-		e.Hash = e.ComputeHash()
-		err = l.Store.InsertAuditEntry(ctx, e)
-		if IsCode(err, ECONFLICT) {
-			// Another instance appended seq but has not advanced the head yet
-			// (or died before it could): help it along, then retry.
-			other, ferr := l.Store.FindAuditEntry(ctx, e.Seq)
-			if ferr != nil {
-				return nil, wrap(op, ferr)
+		l.head = nil // until this batch has advanced it
+		rest := entries[done:]
+		prev, seq := head.Hash, head.Seq
+		for _, e := range rest {
+			seq++
+			e.Seq, e.PrevHash = seq, prev
+			e.Hash = e.ComputeHash()
+			prev = e.Hash
+		}
+		n, err := l.Store.InsertAuditEntries(ctx, rest)
+		version := head.Version
+		if n > 0 {
+			last := rest[n-1]
+			aerr := l.Store.AdvanceAuditHead(ctx, version, last.Seq, last.Hash)
+			switch {
+			case aerr == nil:
+				version++
+				if n == len(rest) && err == nil {
+					l.head = &AuditHead{Seq: last.Seq, Hash: last.Hash, Version: version}
+				}
+			case !IsCode(aerr, ECONFLICT):
+				return done + n, aerr
 			}
-			_ = l.Store.AdvanceAuditHead(ctx, head.Version, other.Seq, other.Hash)
-			continue
+			// On ECONFLICT a concurrent appender already advanced the head
+			// past these entries after finding them: they are in the chain
+			// either way.
+			done += n
 		}
-		if err != nil {
-			return nil, wrap(op, err)
+		if done == len(entries) && err == nil {
+			return done, nil
 		}
-		err = l.Store.AdvanceAuditHead(ctx, head.Version, e.Seq, e.Hash)
 		if err != nil && !IsCode(err, ECONFLICT) {
-			return nil, wrap(op, err)
+			return done, err
 		}
-		if err == nil {
-			l.head = &AuditHead{Seq: e.Seq, Hash: e.Hash, Version: head.Version + 1}
+		// Another instance appended the next seq but has not advanced the
+		// head yet (or died before it could): help it along, then retry.
+		other, ferr := l.Store.FindAuditEntry(ctx, entries[done].Seq)
+		if ferr != nil {
+			return done, ferr
 		}
-		// On ECONFLICT a concurrent appender already advanced the head past
-		// our entry after finding it: the entry is in the chain either way.
-		return e, nil
+		_ = l.Store.AdvanceAuditHead(ctx, version, other.Seq, other.Hash)
 	}
-	return nil, &Error{Code: EUNAVAILABLE, Op: op, Message: "audit log is too busy, try again"}
+	return done, &Error{Code: EUNAVAILABLE, Message: "audit log is too busy, try again"}
 }
 
 // AuditProblem describes the first place where the chain is broken.

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -62,6 +63,35 @@ func auditID(seq int64) string { return fmt.Sprintf("%019d", seq) }
 func (s *AuditStore) InsertAuditEntry(ctx context.Context, e *backend.AuditEntry) error {
 	_, err := s.DB.c(colAudit).InsertOne(ctx, auditDoc{ID: auditID(e.Seq), AuditEntry: *e})
 	return translate("InsertAuditEntry", err)
+}
+
+// InsertAuditEntries stores entries in order with one command; it stops at
+// the first that fails, which is ECONFLICT when its Seq is taken, and
+// reports how many were stored before it.
+func (s *AuditStore) InsertAuditEntries(ctx context.Context, entries []*backend.AuditEntry) (int, error) {
+	const op = "InsertAuditEntries"
+	docs := make([]any, len(entries))
+	for i, e := range entries {
+		docs[i] = auditDoc{ID: auditID(e.Seq), AuditEntry: *e}
+	}
+	_, err := s.DB.c(colAudit).InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
+	if err == nil {
+		return len(entries), nil
+	}
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 {
+		first := bwe.WriteErrors[0]
+		for _, we := range bwe.WriteErrors[1:] {
+			if we.Index < first.Index {
+				first = we
+			}
+		}
+		if first.Index >= 0 && first.Index <= len(entries) {
+			return first.Index, translate(op, err)
+		}
+	}
+	// Unknown how far it got: the caller finds out by reading.
+	return 0, translate(op, err)
 }
 
 func (s *AuditStore) FindAuditEntry(ctx context.Context, seq int64) (*backend.AuditEntry, error) {
