@@ -60,6 +60,31 @@ func (e *env) teamTask() *backend.Task {
 	return nil
 }
 
+// busyTeamTask returns a drawn task whose team has two logins, and one of
+// them who is on the team of another task as well: the draw is random, so
+// which inspector has several tasks changes from run to run.
+func (e *env) busyTeamTask() (*backend.Task, string) {
+	e.t.Helper()
+	tasks := map[string]int{}
+	for _, t := range e.tasks {
+		for _, u := range t.TeamUsers {
+			tasks[u]++
+		}
+	}
+	for _, t := range e.tasks {
+		if len(t.TeamUsers) < 2 {
+			continue
+		}
+		for _, u := range t.TeamUsers {
+			if tasks[u] >= 2 {
+				return t, u
+			}
+		}
+	}
+	e.t.Fatal("no inspector with a login is on two drawn teams")
+	return nil, ""
+}
+
 // call sends one request through the app and decodes a JSON answer.
 func (e *env) call(method, url, token string, body any, out any) int {
 	e.t.Helper()
@@ -234,8 +259,7 @@ func wantStatus(t *testing.T, what string, r fcsync.MutationResult, status, code
 
 func TestPullFullDownloadAndChanges(t *testing.T) {
 	e := newEnv(t, 400)
-	first := e.teamTask()
-	user := first.TeamUsers[0]
+	first, user := e.busyTeamTask()
 	p := e.phone(user, "phone-pull-1")
 	if pages := p.sync(2); pages < 2 {
 		t.Fatalf("%d pages", pages)
@@ -263,10 +287,10 @@ func TestPullFullDownloadAndChanges(t *testing.T) {
 		}
 	}
 	if cancelled == "" {
-		// The seeded draw gives the inspector several tasks: without a
+		// busyTeamTask chose an inspector with several tasks: without a
 		// second one the removal would go untested, so this fails rather
 		// than skip.
-		t.Fatal("the inspector has a single task in this draw")
+		t.Fatal("the inspector has a single assigned task in this draw")
 	}
 	var r fcsync.PullResponse
 	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)
