@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
@@ -121,6 +122,8 @@ func (e *env) send(req *http.Request, token string) (int, http.Header, []byte) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	// Every answer is what the OpenAPI document says it is.
+	openapitest.CheckAnswer(e.t, e.m.HTTP.App(), req, resp.StatusCode, resp.Header, data)
 	return resp.StatusCode, resp.Header, data
 }
 

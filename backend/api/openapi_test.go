@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 )
 
 // TestOpenAPICoversRoutes compares the document served at
@@ -134,5 +137,109 @@ func TestOpenAPIDrawRequests(t *testing.T) {
 	}
 	if _, ok := doc.Components.Schemas["DrawRequest"].Properties["publicEntropy"]; ok {
 		t.Error("DrawRequest still takes publicEntropy")
+	}
+}
+
+// TestOpenAPIDocumentsValid validates every document the server serves
+// with kin-openapi, as OpenAPI 3.1 (JSON Schema 2020-12), and shows on
+// broken copies that the validation catches a broken document.
+func TestOpenAPIDocumentsValid(t *testing.T) {
+	e := newEnv(t)
+	bodies := map[string][]byte{}
+	for _, path := range openapitest.Documents {
+		r := e.do("GET", path, "", "", nil)
+		bodies[path] = r.Body
+		t.Run("OK"+path, func(t *testing.T) {
+			doc, err := openapitest.Parse(r.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := doc.Paths.Len(); n < 10 {
+				t.Fatalf("%d paths: the document looks empty", n)
+			}
+		})
+	}
+	tests := []struct {
+		name  string
+		spoil func(doc map[string]any)
+	}{
+		{"ErrNotOpenAPI31", func(doc map[string]any) { doc["openapi"] = "3.0.3" }},
+		{"ErrDanglingReference", func(doc map[string]any) { delete(schemas(doc), "Target") }},
+		{"ErrUnknownSchemaType", func(doc map[string]any) { schemas(doc)["Target"].(map[string]any)["type"] = "record" }},
+		{"ErrUndeclaredPathParameter", func(doc map[string]any) {
+			doc["paths"].(map[string]any)["/api/v1/nowhere/{id}"] = map[string]any{"get": map[string]any{
+				"operationId": "getNowhere", "responses": map[string]any{"200": map[string]any{"description": "success"}}}}
+		}},
+		{"ErrDuplicateOperationID", func(doc map[string]any) {
+			op := doc["paths"].(map[string]any)["/api/v1/targets"].(map[string]any)["post"].(map[string]any)
+			op["operationId"] = "getTargets"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc map[string]any
+			if err := json.Unmarshal(bodies["/api/v1/openapi.json"], &doc); err != nil {
+				t.Fatal(err)
+			}
+			tt.spoil(doc)
+			broken, _ := json.Marshal(doc)
+			if _, err := openapitest.Parse(broken); err == nil {
+				t.Fatal("the broken document passed validation")
+			}
+		})
+	}
+}
+
+func schemas(doc map[string]any) map[string]any {
+	return doc["components"].(map[string]any)["schemas"].(map[string]any)
+}
+
+// TestOpenAPIContractCatches: the check that every test's answers go
+// through (env.doT) accepts the answers the document describes and
+// refuses those it does not.
+func TestOpenAPIContractCatches(t *testing.T) {
+	e := newEnv(t)
+	c, err := openapitest.Load(e.m.HTTP.App(), openapitest.Documents...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := e.login("manager")
+	if r := e.do("POST", "/api/v1/targets", token, "application/json", strings.NewReader(targetJSON)); r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	target := string(e.do("GET", "/api/v1/targets/91440300708461136T", token, "", nil).Body)
+	const url = "/api/v1/targets/91440300708461136T"
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	tests := []struct {
+		name, method, url string
+		status            int
+		header            http.Header
+		body              string
+		ok                bool
+	}{
+		{"OK/Target", "GET", url, 200, jsonType, target, true},
+		{"OK/Error", "GET", url, 404, jsonType, `{"code":"not_found","message":"no such target"}`, true},
+		{"OK/ErrorOfUnknownRoute", "GET", "/api/v1/nope", 404, jsonType, `{"code":"not_found","message":"no route"}`, true},
+		{"OK/NoBody", "POST", "/api/v1/auth/logout", 204, http.Header{}, "", true},
+		{"ErrUnknownField", "GET", url, 200, jsonType, strings.Replace(target, `"name"`, `"owner":"x","name"`, 1), false},
+		{"ErrNullString", "GET", url, 200, jsonType, strings.Replace(target, `"name":"华为技术有限公司"`, `"name":null`, 1), false},
+		{"ErrWrongTypeOfNullableList", "GET", url, 200, jsonType, strings.Replace(target, `"tags":["特种设备使用"]`, `"tags":5`, 1), false},
+		{"ErrMissingRequiredField", "GET", url, 200, jsonType, strings.Replace(target, `"name":"华为技术有限公司",`, ``, 1), false},
+		{"ErrUndeclaredStatus", "GET", url, 201, jsonType, target, false},
+		{"ErrWrongContentType", "GET", url, 200, http.Header{"Content-Type": {"text/html"}}, target, false},
+		{"ErrErrorBodyShape", "GET", url, 404, jsonType, `{"error":"not found"}`, false},
+		{"ErrErrorBodyExtraField", "GET", url, 400, jsonType, `{"code":"invalid","message":"x","detail":"y"}`, false},
+		{"ErrErrorOfUnknownRouteShape", "GET", "/api/v1/nope", 404, jsonType, `not found`, false},
+		{"ErrSuccessOfUnknownRoute", "GET", "/api/v1/nope", 200, jsonType, `{}`, false},
+		{"ErrBodyWhereNoneDeclared", "POST", "/api/v1/auth/logout", 204, http.Header{"Content-Type": {"text/plain"}}, "No Content", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.url, nil)
+			err := c.Check(req, tt.status, tt.header, []byte(tt.body))
+			if (err == nil) != tt.ok {
+				t.Fatalf("Check = %v, want ok=%v", err, tt.ok)
+			}
+		})
 	}
 }

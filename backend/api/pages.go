@@ -162,7 +162,7 @@ func render(c *fiber.Ctx, name string, p page) error {
 
 func (s *Server) registerPageRoutes() {
 	s.Add(Route{Method: "GET", Path: "/v/:token", Summary: "Page for an enterprise that scanned an inspection code: is the check genuine, who inspects what", Tag: "pages",
-		Handler: func(c *fiber.Ctx) error {
+		Page: true, Handler: func(c *fiber.Ctx) error {
 			v, err := s.Visit.ViewCode(c.UserContext(), c.Params("token"))
 			if err != nil {
 				return err
@@ -170,7 +170,7 @@ func (s *Server) registerPageRoutes() {
 			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
 	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit, rate it once", Tag: "pages",
-		Handler: func(c *fiber.Ctx) error {
+		Page: true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			r, err := ratingForm(c)
 			if err == nil {
@@ -193,7 +193,7 @@ func (s *Server) registerPageRoutes() {
 		})})
 	s.Add(Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Handler: func(c *fiber.Ctx) error {
+		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "投诉"}
 			req := visit.ComplaintRequest{Code: "/e/" + c.Params("uscc") + "?" + string(c.Request().URI().QueryString()), ClientAddr: clientAddr(c)}
 			var category string
@@ -222,7 +222,7 @@ func (s *Server) registerPageRoutes() {
 		})})
 	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Handler: func(c *fiber.Ctx) error {
+		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "企业信息"}
 			raw := c.Path()
 			if q := string(c.Request().URI().QueryString()); q != "" {
