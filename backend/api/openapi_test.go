@@ -243,3 +243,48 @@ func TestOpenAPIContractCatches(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAPIAnswersOfTheDirectoryAndUsers walks the directory, item and
+// account routes that other tests do not reach through env.doT, so that
+// their answers too are checked against the document.
+func TestOpenAPIAnswersOfTheDirectoryAndUsers(t *testing.T) {
+	e := newEnv(t)
+	inspector := `{"id":"ins-zhang","name":"张三","departmentId":"scjg","certNo":"SC350404001","certExpiry":"2028-06-30","specialties":["食品安全"],"active":true}`
+	expert := `{"id":"exp-wang","name":"王专家","organisation":"福州大学","specialties":["特种设备"],"conflicts":[],"active":true}`
+	item := `{"code":"SCJG-SPAQ-01","name":"食品经营许可及经营行为检查","legalBasis":"《中华人民共和国食品安全法》第八十七条","departmentId":"scjg",
+	 "targetKind":"enterprise","content":"检查食品经营许可证","method":"onsite","category":"key"}`
+	versioned := func(body string) string { return strings.Replace(body, `{`, `{"version":1,`, 1) }
+	e.run(t, []scenario{
+		{Name: "OK/CreateDepartment", Method: "POST", URL: "/api/v1/departments", User: "admin", Body: `{"id":"lyj","name":"林业局"}`, WantStatus: 201},
+		{Name: "OK/UpdateDepartment", Method: "PUT", URL: "/api/v1/departments/lyj", User: "admin", Body: `{"id":"lyj","name":"林业局（森林防火）","version":1}`, WantStatus: 200},
+		{Name: "OK/CreateExpert", Method: "POST", URL: "/api/v1/experts", User: "admin", Body: expert, WantStatus: 201},
+		{Name: "OK/ListExperts", Method: "GET", URL: "/api/v1/experts", User: "reviewer", WantStatus: 200, WantContent: []string{"exp-wang"}},
+		{Name: "OK/GetExpert", Method: "GET", URL: "/api/v1/experts/exp-wang", User: "reviewer", WantStatus: 200},
+		{Name: "OK/UpdateExpert", Method: "PUT", URL: "/api/v1/experts/exp-wang", User: "admin", Body: versioned(expert), WantStatus: 200},
+		{Name: "OK/CreateInspector", Method: "POST", URL: "/api/v1/inspectors", User: "manager", Body: inspector, WantStatus: 201},
+		{Name: "OK/GetInspector", Method: "GET", URL: "/api/v1/inspectors/ins-zhang", User: "reviewer", WantStatus: 200},
+		{Name: "OK/UpdateInspector", Method: "PUT", URL: "/api/v1/inspectors/ins-zhang", User: "manager", Body: versioned(inspector), WantStatus: 200},
+		{Name: "OK/CreateItem", Method: "POST", URL: "/api/v1/items", User: "manager", Body: item, WantStatus: 201},
+		{Name: "OK/ListItems", Method: "GET", URL: "/api/v1/items", User: "inspector", WantStatus: 200, WantContent: []string{"SCJG-SPAQ-01"}},
+		{Name: "OK/GetItem", Method: "GET", URL: "/api/v1/items/SCJG-SPAQ-01", User: "inspector", WantStatus: 200},
+		{Name: "OK/UpdateItem", Method: "PUT", URL: "/api/v1/items/SCJG-SPAQ-01", User: "manager", Body: versioned(item), WantStatus: 200},
+		{Name: "OK/Me", Method: "GET", URL: "/api/v1/me", User: "manager", WantStatus: 200, WantContent: []string{`"id":"manager"`}},
+		{Name: "OK/ListUsers", Method: "GET", URL: "/api/v1/users", User: "admin", WantStatus: 200},
+		{Name: "OK/GetUser", Method: "GET", URL: "/api/v1/users/manager", User: "admin", WantStatus: 200},
+		{Name: "OK/CreateUser", Method: "POST", URL: "/api/v1/users", User: "admin", Body: `{"id":"new.reviewer","displayName":"李审核","role":"reviewer","departments":["scjg"],"password":"another-horse-battery"}`, WantStatus: 201},
+		{Name: "OK/DisableUser", Method: "POST", URL: "/api/v1/users/new.reviewer/disable", User: "admin", WantStatus: 200},
+		{Name: "OK/EnableUser", Method: "POST", URL: "/api/v1/users/new.reviewer/enable", User: "admin", WantStatus: 200},
+		{Name: "OK/ResetPasswordGenerated", Method: "POST", URL: "/api/v1/users/new.reviewer/reset-password", User: "admin", Body: `{"password":""}`, WantStatus: 200, WantContent: []string{`"password":"`}},
+	})
+	r := e.do("POST", "/api/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"reviewer","password":"`+testPassword+`"}`))
+	var tok struct{ RefreshToken string }
+	r.json(t, &tok)
+	r = e.do("POST", "/api/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+tok.RefreshToken+`"}`))
+	if r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
+	}
+	r.json(t, &tok)
+	if r := e.do("POST", "/api/v1/auth/logout", "", "application/json", strings.NewReader(`{"refreshToken":"`+tok.RefreshToken+`"}`)); r.Status != 204 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+}
