@@ -199,15 +199,14 @@ func (b *schemaBuilder) name(t reflect.Type) string {
 		n = n[:i] + arg
 	}
 	n = upperFirst(n)
-	if _, taken := b.types[n]; taken {
+	taken := func(n string) bool { _, ok := b.types[n]; return ok }
+	if taken(n) {
 		n = upperFirst(path.Base(t.PkgPath())) + n
 	}
-	for i := 2; ; i++ {
-		if _, taken := b.types[n]; !taken {
-			return n
-		}
-		n = strings.TrimRight(n, "0123456789") + strconv.Itoa(i)
+	for i, base := 2, n; taken(n); i++ {
+		n = base + strconv.Itoa(i)
 	}
+	return n
 }
 
 func upperFirst(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

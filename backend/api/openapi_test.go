@@ -288,3 +288,40 @@ func TestOpenAPIAnswersOfTheDirectoryAndUsers(t *testing.T) {
 		t.Fatalf("logout: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestOpenAPISchemasAsEncoded: the schemas say what encoding/json writes —
+// a nil list, map or pointer without omitempty as null, the fields of an
+// embedded struct as the outer one's — and two types of one name from two
+// packages get two schemas.
+func TestOpenAPISchemasAsEncoded(t *testing.T) {
+	e := newEnv(t)
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+				Required   []string                   `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	e.do("GET", "/api/v1/openapi.json", "", "", nil).json(t, &doc)
+	s := doc.Components.Schemas
+	for _, c := range []struct{ schema, field, want string }{
+		{"Task", "answers", `"type":["object","null"]`},
+		{"Task", "evidence", `"type":["array","null"]`},
+		{"Task", "checklist", `"anyOf":[{"$ref":"#/components/schemas/Checklist"},{"type":"null"}]`},
+		{"Task", "result", `"$ref":"#/components/schemas/Result"`}, // omitempty: absent, never null
+		{"Task", "items", `"type":["array","null"]`},
+		{"Selection", "team", `"type":["array","null"]`}, // from the embedded draw.Assignment
+		{"Selection", "id", `"type":"string"`},
+		{"Record", "inspectors", `"$ref":"#/components/schemas/DrawInspector"`},
+		{"DrawInspector", "openTasks", `"type":"integer"`},
+		{"Inspector", "certNo", `"type":"string"`},
+	} {
+		if got := string(s[c.schema].Properties[c.field]); !strings.Contains(strings.ReplaceAll(got, " ", ""), c.want) {
+			t.Errorf("%s.%s = %s, want it to contain %s", c.schema, c.field, got, c.want)
+		}
+	}
+	if !slices.Contains(s["Selection"].Required, "eligibleInspectors") {
+		t.Errorf("Selection.required %v lacks the embedded eligibleInspectors", s["Selection"].Required)
+	}
+}
