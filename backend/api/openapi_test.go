@@ -2,13 +2,16 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 )
@@ -324,4 +327,39 @@ func TestOpenAPISchemasAsEncoded(t *testing.T) {
 	if !slices.Contains(s["Selection"].Required, "eligibleInspectors") {
 		t.Errorf("Selection.required %v lacks the embedded eligibleInspectors", s["Selection"].Required)
 	}
+}
+
+// TestOpenAPIAnswersOfTheTaskRoutes walks the task routes of both APIs
+// that other tests do not reach through env.doT, so that their answers too
+// are checked against the documents.
+func TestOpenAPIAnswersOfTheTaskRoutes(t *testing.T) {
+	e, tasks := newReviewEnv(t)
+	i := slices.IndexFunc(tasks, func(tk *backend.Task) bool { return len(tk.TeamUsers) > 0 })
+	j := slices.IndexFunc(tasks, func(tk *backend.Task) bool { return tk.ID != tasks[max(i, 0)].ID })
+	if i < 0 || j < 0 {
+		t.Fatal("the draw gave no task with a login on its team, or a single task")
+	}
+	task, other := tasks[i], tasks[j]
+	phone := e.fieldPhone(task.TeamUsers[0])
+	var officers struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	e.do("GET", "/api/v1/inspectors?department=scjg", e.login("test.manager"), "", nil).json(t, &officers)
+	if len(officers.Items) < 2 {
+		t.Fatalf("%d officers of scjg", len(officers.Items))
+	}
+	due := backend.DateOf(time.Now().AddDate(0, 0, 10))
+	adHoc := fmt.Sprintf(`{"targetId":%q,"items":["SCJG-03"],"team":[%q,%q],"trigger":{"kind":"complaint","reference":"TS-2026-0001","reason":"消费者投诉"},"due":%q}`,
+		task.TargetID, officers.Items[0].ID, officers.Items[1].ID, due)
+	e.run(t, []scenario{
+		{Name: "OK/PhoneListsTasks", Method: "GET", URL: "/mobile/v1/tasks", Token: phone.token, WantStatus: 200, WantContent: []string{task.ID}},
+		{Name: "OK/PhoneGetsTask", Method: "GET", URL: "/mobile/v1/tasks/" + task.ID, Token: phone.token, WantStatus: 200},
+		{Name: "OK/PhoneAccepts", Method: "POST", URL: "/mobile/v1/tasks/" + task.ID + "/transitions", Token: phone.token,
+			Body: fmt.Sprintf(`{"to":"accepted","version":%d}`, task.Version), WantStatus: 200, WantContent: []string{`"status":"accepted"`}},
+		{Name: "OK/TusOptions", Method: "OPTIONS", URL: "/mobile/v1/uploads", WantStatus: 204},
+		{Name: "OK/ManagerCancels", Method: "POST", URL: "/api/v1/tasks/" + other.ID + "/transitions", User: "test.manager",
+			Body: fmt.Sprintf(`{"to":"cancelled","version":%d,"comment":"企业已注销"}`, other.Version), WantStatus: 200, WantContent: []string{`"status":"cancelled"`}},
+		{Name: "OK/AdHocTask", Method: "POST", URL: "/api/v1/tasks", User: "test.manager", Body: adHoc, WantStatus: 201, WantContent: []string{`"random":false`}},
+		{Name: "OK/ClosePlan", Method: "POST", URL: "/api/v1/plans/" + task.PlanID + "/close", User: "test.manager", WantStatus: 200},
+	})
 }
