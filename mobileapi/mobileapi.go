@@ -114,5 +114,5 @@ func (m *Routes) Register(s *api.Server) {
 		m.registerUploads(s)
 	}
 	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
-		Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
+		Response: api.OpenAPIDocument{}, Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
 }

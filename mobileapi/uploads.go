@@ -108,7 +108,8 @@ func (m *Routes) handleCreate(c *fiber.Ctx) error {
 	}
 	c.Location(UploadsPath + "/" + u.ID)
 	expires(c, u)
-	return c.SendStatus(fiber.StatusCreated)
+	c.Status(fiber.StatusCreated) // no body (SendStatus would write "Created")
+	return nil
 }
 
 func (m *Routes) handleHead(c *fiber.Ctx) error {

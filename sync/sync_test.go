@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
@@ -60,6 +61,31 @@ func (e *env) teamTask() *backend.Task {
 	return nil
 }
 
+// busyTeamTask returns a drawn task whose team has two logins, and one of
+// them who is on the team of another task as well: the draw is random, so
+// which inspector has several tasks changes from run to run.
+func (e *env) busyTeamTask() (*backend.Task, string) {
+	e.t.Helper()
+	tasks := map[string]int{}
+	for _, t := range e.tasks {
+		for _, u := range t.TeamUsers {
+			tasks[u]++
+		}
+	}
+	for _, t := range e.tasks {
+		if len(t.TeamUsers) < 2 {
+			continue
+		}
+		for _, u := range t.TeamUsers {
+			if tasks[u] >= 2 {
+				return t, u
+			}
+		}
+	}
+	e.t.Fatal("no inspector with a login is on two drawn teams")
+	return nil, ""
+}
+
 // call sends one request through the app and decodes a JSON answer.
 func (e *env) call(method, url, token string, body any, out any) int {
 	e.t.Helper()
@@ -96,6 +122,8 @@ func (e *env) send(req *http.Request, token string) (int, http.Header, []byte) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	// Every answer is what the OpenAPI document says it is.
+	openapitest.CheckAnswer(e.t, e.m.HTTP.App(), req, resp.StatusCode, resp.Header, data)
 	return resp.StatusCode, resp.Header, data
 }
 
@@ -245,8 +273,7 @@ func wantStatus(t *testing.T, what string, r fcsync.MutationResult, status, code
 
 func TestPullFullDownloadAndChanges(t *testing.T) {
 	e := newEnv(t, 400)
-	first := e.teamTask()
-	user := first.TeamUsers[0]
+	first, user := e.busyTeamTask()
 	p := e.phone(user, "phone-pull-1")
 	if pages := p.sync(2); pages < 2 {
 		t.Fatalf("%d pages", pages)
@@ -274,7 +301,10 @@ func TestPullFullDownloadAndChanges(t *testing.T) {
 		}
 	}
 	if cancelled == "" {
-		t.Skip("the inspector has a single task in this draw")
+		// busyTeamTask chose an inspector with several tasks: without a
+		// second one the removal would go untested, so this fails rather
+		// than skip.
+		t.Fatal("the inspector has a single assigned task in this draw")
 	}
 	var r fcsync.PullResponse
 	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)

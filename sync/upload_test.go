@@ -495,10 +495,28 @@ func TestUploadExpiresAndResumesAcrossInstances(t *testing.T) {
 	}
 }
 
+// lockSignal is an upload store that reports every lock it grants: a
+// write holds its slot of the login's writes before it locks the upload,
+// so a lock reported is a write under way.
+type lockSignal struct {
+	backend.UploadStore
+	locked chan string
+}
+
+func (l *lockSignal) LockUpload(ctx context.Context, id, holder string, now, until time.Time) (*backend.Upload, error) {
+	u, err := l.UploadStore.LockUpload(ctx, id, holder, now, until)
+	if err == nil {
+		l.locked <- id
+	}
+	return u, err
+}
+
 func TestUploadWritesPerLoginBounded(t *testing.T) {
 	e := newEnv(t, 200)
 	task := e.visitTask()
 	p := e.phone(task.TeamUsers[0], "dev-lead")
+	locks := &lockSignal{UploadStore: e.m.Evidence.Uploads, locked: make(chan string, 2*evidence.MaxWritesPerUser)}
+	e.m.Evidence.Uploads = locks
 	base := serve(t, e)
 	photo := testJPEG(t, 300, 200, 5)
 	open := func(slot string, hold bool) (*io.PipeWriter, chan int) {
@@ -538,7 +556,13 @@ func TestUploadWritesPerLoginBounded(t *testing.T) {
 		w, d := open(fmt.Sprintf("held-%d", i), true)
 		writers, dones = append(writers, w), append(dones, d)
 	}
-	time.Sleep(300 * time.Millisecond) // the held writes have reached the server
+	for range evidence.MaxWritesPerUser { // the held writes are under way on the server
+		select {
+		case <-locks.locked:
+		case <-time.After(time.Minute):
+			t.Fatal("the held writes did not start")
+		}
+	}
 	_, d := open("one-too-many", false)
 	if st := <-d; st != http.StatusTooManyRequests {
 		t.Fatalf("write %d of one login at once: %d, want 429", evidence.MaxWritesPerUser+1, st)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -95,6 +96,8 @@ func (e *env) send(t testing.TB, req *http.Request) *response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	// Every answer is what the OpenAPI document says it is.
+	openapitest.CheckAnswer(t, e.m.HTTP.App(), req, resp.StatusCode, resp.Header, b)
 	return &response{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 

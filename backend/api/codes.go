@@ -89,6 +89,9 @@ func (s *Server) signed(ctx context.Context, targets iter.Seq2[*backend.Target, 
 	}
 }
 
+// codeMediaTypes are the media types of a licence code's image formats.
+var codeMediaTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml"}
+
 func (s *Server) registerCodeRoutes() {
 	s.Add(Route{Method: "GET", Path: "/.well-known/fieldcheck-keys.json", Summary: "Public keys that verify enterprise and inspection codes (for phones, offline)", Tag: "public",
 		Response: qr.PublicKeySet{}, Handler: func(c *fiber.Ctx) error {
@@ -102,7 +105,8 @@ func (s *Server) registerCodeRoutes() {
 	for _, format := range []string{"png", "svg"} {
 		format := format
 		s.Add(Route{Method: "GET", Path: "/api/v1/enterprises/:uscc/qr." + format, Summary: "The enterprise's signed licence code as " + format, Tag: "codes", Auth: true,
-			Query: []Param{{"size", "integer", "pixels, 128-1024 (default 256)"}},
+			Query:    []Param{{"size", "integer", "pixels, 128-1024 (default 256)"}},
+			Produces: []string{codeMediaTypes[format]},
 			Handler: func(c *fiber.Ctx) error {
 				size := qr.DefaultSize
 				if v := c.Query("size"); v != "" {
@@ -124,16 +128,16 @@ func (s *Server) registerCodeRoutes() {
 					return err
 				}
 				w := c.Response().BodyWriter()
+				c.Set(fiber.HeaderContentType, codeMediaTypes[format])
 				if format == "png" {
-					c.Set(fiber.HeaderContentType, "image/png")
 					return code.WritePNG(w, size)
 				}
-				c.Set(fiber.HeaderContentType, "image/svg+xml")
 				return code.WriteSVG(w, size)
 			}})
 	}
 	s.Add(Route{Method: "GET", Path: "/api/v1/enterprise-codes/sheet", Summary: "A print-ready A4 sheet (HTML) of licence codes with names and USCCs", Tag: "codes", Auth: true,
-		Query: []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"kind", "string", ""}, {"credit", "string", ""}, {"status", "string", ""}},
+		Query:    []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"kind", "string", ""}, {"credit", "string", ""}, {"status", "string", ""}},
+		Produces: []string{fiber.MIMETextHTML},
 		Handler: func(c *fiber.Ctx) error {
 			targets, err := s.codeTargets(c, MaxSheetCodes)
 			if err != nil {
@@ -150,7 +154,8 @@ func (s *Server) registerCodeRoutes() {
 			return c.Send(buf.Bytes())
 		}})
 	s.Add(Route{Method: "GET", Path: "/api/v1/enterprise-codes/zip", Summary: "A streamed ZIP of licence codes (one PNG per enterprise) for batch printing", Tag: "codes", Auth: true,
-		Query: []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"size", "integer", "pixels"}},
+		Query:    []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"size", "integer", "pixels"}},
+		Produces: []string{"application/zip"},
 		Handler: func(c *fiber.Ctx) error {
 			targets, err := s.codeTargets(c, MaxZIPCodes)
 			if err != nil {

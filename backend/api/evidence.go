@@ -3,7 +3,9 @@ package api
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +27,7 @@ const SendIdleTimeout = 60 * time.Second
 func EvidenceRoutes(ev *evidence.Service, prefix string, authn fiber.Handler) func(*Server) {
 	return func(s *Server) {
 		s.Add(Route{Method: "GET", Path: prefix + "/:id/evidence/:slot", Summary: "An evidence file as uploaded, byte for byte (HTTP Range supported; ETag is the SHA-256); for the team, the reviewers of the task's departments and administrators", Tag: "evidence",
-			Auth: true, Authenticate: authn, Handler: func(c *fiber.Ctx) error {
+			Auth: true, Authenticate: authn, Produces: evidenceMediaTypes(), Also: fileAnswers, Handler: func(c *fiber.Ctx) error {
 				f, err := ev.Open(c.UserContext(), c.Params("id"), c.Params("slot"))
 				if err != nil {
 					return err
@@ -36,7 +38,7 @@ func EvidenceRoutes(ev *evidence.Service, prefix string, authn fiber.Handler) fu
 			}})
 		for _, kind := range []string{evidence.Thumbnail, evidence.Preview} {
 			s.Add(Route{Method: "GET", Path: prefix + "/:id/evidence/:slot/" + kind, Summary: "An image evidence file's " + kind + ": a JPEG turned upright, without EXIF or GPS", Tag: "evidence",
-				Auth: true, Authenticate: authn, Handler: func(c *fiber.Ctx) error {
+				Auth: true, Authenticate: authn, Produces: []string{"image/jpeg"}, Also: fileAnswers, Handler: func(c *fiber.Ctx) error {
 					f, err := ev.OpenDerived(c.UserContext(), c.Params("id"), c.Params("slot"), kind)
 					if err != nil {
 						return err
@@ -55,6 +57,16 @@ var extensions = map[string]string{
 }
 
 func extension(contentType string) string { return extensions[contentType] }
+
+// evidenceMediaTypes are the types an evidence file is served as: those
+// the upload checks let in (sniffed from the bytes).
+func evidenceMediaTypes() []string { return slices.Sorted(maps.Keys(extensions)) }
+
+// fileAnswers are the answers SendFile gives besides 200.
+var fileAnswers = []Answer{
+	{Status: fiber.StatusPartialContent, Description: "the byte range asked for (Range)"},
+	{Status: fiber.StatusNotModified, Description: "the client has the file (If-None-Match)", NoBody: true},
+}
 
 // SendFile answers with a blob: whole, or the one byte range asked for
 // (several ranges get the whole file, which HTTP allows). Its ETag is its

@@ -248,7 +248,7 @@ func render(c *fiber.Ctx, name string, p page) error {
 
 func (s *Server) registerPageRoutes() {
 	s.Add(Route{Method: "GET", Path: "/v/:token", Summary: "Page for an enterprise that scanned an inspection code: is the check genuine, who inspects what", Tag: "pages",
-		Handler: func(c *fiber.Ctx) error {
+		Page: true, Handler: func(c *fiber.Ctx) error {
 			v, err := s.Visit.ViewCode(c.UserContext(), c.Params("token"))
 			if err != nil {
 				return err
@@ -256,7 +256,7 @@ func (s *Server) registerPageRoutes() {
 			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
 	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit and rate it, once the team has checked in and within the rating window; once per visit with the code, and only with a code issued to someone on the team", Tag: "pages",
-		Handler: func(c *fiber.Ctx) error {
+		Page: true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			sc, err := scoresForm(c, nil)
 			if err == nil {
@@ -271,7 +271,7 @@ func (s *Server) registerPageRoutes() {
 		}})
 	s.Add(Route{Method: "POST", Path: "/e/:uscc/rating", Summary: "The rating form of the enterprise page (form-encoded, with the visit's task; the licence code's k and s in the query): rate a visit within its window, or replace the rating made in the enterprise's name (kept for oversight)", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Handler: func(c *fiber.Ctx) error {
+		Page: true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			req := visit.LicenceRatingRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c), DeviceID: deviceOf(c)}
 			sc, err := scoresForm(c, map[string]*string{"task": &req.TaskID})
@@ -296,7 +296,7 @@ func (s *Server) registerPageRoutes() {
 		})})
 	s.Add(Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Handler: func(c *fiber.Ctx) error {
+		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "投诉"}
 			req := visit.ComplaintRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c)}
 			var category string
@@ -325,7 +325,7 @@ func (s *Server) registerPageRoutes() {
 		})})
 	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Handler: func(c *fiber.Ctx) error {
+		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "企业信息"}
 			raw := c.Path()
 			if q := string(c.Request().URI().QueryString()); q != "" {

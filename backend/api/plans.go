@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
@@ -123,7 +124,7 @@ func (s *Server) registerPlanRoutes() {
 	s.Add(Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
 		Response: planning.PublicPlan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
 	s.Add(Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
-		Handler: func(c *fiber.Ctx) error {
+		Response: draw.Record{}, Handler: func(c *fiber.Ctx) error {
 			data, err := pl.PublicDrawRecord(c.UserContext(), c.Params("id"))
 			if err != nil {
 				return err

@@ -97,7 +97,9 @@ func (p *fieldPhone) pull() {
 		if !resp.More && !resp.Pending {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		if resp.Pending { // a writer is at work: as a phone, come back shortly (More: at once)
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	p.e.t.Fatal("the pull never ended")
 }

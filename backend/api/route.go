@@ -29,7 +29,23 @@ type Route struct {
 	Request      any     // zero value of the body type, or nil
 	Response     any     // zero value of the 2xx body type, or nil for 204
 	Status       int     // success status; 200 when zero
-	Handler      fiber.Handler
+	// Produces lists the media types of a success body that is not JSON (a
+	// page, an image, a file), when Response is nil.
+	Produces []string
+	// Page marks an HTML page for people: a refusal it can explain comes as
+	// a page too (text/html), besides the {"code","message"} of the others.
+	Page bool
+	// Also lists the success answers besides Status (206 for a byte range,
+	// 304 for a file the client has).
+	Also    []Answer
+	Handler fiber.Handler
+}
+
+// Answer is a success status of a route besides its main one.
+type Answer struct {
+	Status      int
+	Description string
+	NoBody      bool // no body (304), else the body of the main status
 }
 
 // Param is a query parameter of a route, for the OpenAPI document.

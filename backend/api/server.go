@@ -7,6 +7,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -28,6 +29,8 @@ import (
 const (
 	// MaxBodyBytes is the largest request body the JSON API accepts.
 	MaxBodyBytes = 1 << 20
+	// ReadTimeout, WriteTimeout and IdleTimeout are the defaults of the
+	// Server fields of the same names.
 	ReadTimeout  = 15 * time.Second
 	WriteTimeout = 30 * time.Second
 	IdleTimeout  = 60 * time.Second
@@ -52,6 +55,13 @@ type Server struct {
 	// TrustedProxies lists the addresses of reverse proxies whose
 	// X-Forwarded-For header names the real client.
 	TrustedProxies []string
+	// ReadTimeout bounds the reading of a request, headers and body (an
+	// upload moves its own deadline on: mobileapi); WriteTimeout the
+	// writing of an answer (a download moves its own on: SendFile);
+	// IdleTimeout a kept-alive connection between requests. Zero means the
+	// constants of the same names; tests shorten them to see a timeout
+	// happen.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*Server)
@@ -75,9 +85,9 @@ func (s *Server) App() *fiber.App {
 	cfg := fiber.Config{
 		AppName:               "fieldcheck",
 		BodyLimit:             MaxBodyBytes,
-		ReadTimeout:           ReadTimeout,
-		WriteTimeout:          WriteTimeout,
-		IdleTimeout:           IdleTimeout,
+		ReadTimeout:           cmp.Or(s.ReadTimeout, ReadTimeout),
+		WriteTimeout:          cmp.Or(s.WriteTimeout, WriteTimeout),
+		IdleTimeout:           cmp.Or(s.IdleTimeout, IdleTimeout),
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 		StrictRouting:         false,

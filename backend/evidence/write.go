@@ -138,8 +138,17 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 	}
 	w := &writer{s: s, u: u, holder: holder, h: h, off: u.Offset, savedAt: now, savedOff: u.Offset, lastRenew: now}
 	if err := w.receive(ctx, req.Body); err != nil {
-		if errors.Is(err, errRefused) {
+		switch {
+		case errors.Is(err, errRefused):
 			return nil, err
+		case errors.Is(err, errPastEnd):
+			// The request is refused whole: what it brought is not
+			// recorded (the upload stays where it stood, or at its last
+			// checkpoint), so the phone sends it again from there. Were
+			// it recorded, the upload would stand at its full length
+			// unfiled, and a tus client would take it for done.
+			s.unlock(w.u, holder)
+			return w.u, err
 		}
 		w.save(context.WithoutCancel(ctx), false)
 		return w.u, err
@@ -201,10 +210,13 @@ func (w *writer) receive(ctx context.Context, body io.Reader) error {
 	}
 	var one [1]byte
 	if n, _ := body.Read(one[:]); n > 0 {
-		return backend.Errorf(backend.EINVALID, "the body goes past the upload's %d bytes", w.u.Size)
+		return &backend.Error{Code: backend.EINVALID, Message: fmt.Sprintf("the body goes past the upload's %d bytes", w.u.Size), Err: errPastEnd}
 	}
 	return nil
 }
+
+// errPastEnd marks a request whose body goes past the upload's length.
+var errPastEnd = errors.New("past the end")
 
 // readPiece fills p from the body like io.ReadFull, renewing the lock while
 // a slow network takes its time.

@@ -1,11 +1,11 @@
 package mongo_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,20 +59,119 @@ func (r *feedReader) pull(t *testing.T, limit int) bool {
 	return r.cursor == head
 }
 
+// turnstile makes feed writers commit in the reverse order of their
+// numbers, without sleeping: it holds each writer after it has taken its
+// numbers, and once every writer still running is held, lets them write
+// one at a time, the highest number first. A writer that comes back (to
+// take its next numbers) or finishes has committed its write; the next
+// writer of the round goes then. Readers hear of each commit on wrote.
+type turnstile struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	live  int           // writers still running
+	held  []heldWriter  // waiting for the next round
+	round []heldWriter  // this round's writers yet to write, highest number last
+	turn  int           // the writer writing now; 0 for none
+	next  int           // names the writers held
+	order []heldWriter  // the writes, in the order they were let through
+	wrote chan struct{} // a tick after each write (ticks may merge)
+}
+
+type heldWriter struct {
+	id    int
+	user  string
+	first int64
+}
+
+func newTurnstile(writers int) *turnstile {
+	ts := &turnstile{live: writers, wrote: make(chan struct{}, 1)}
+	ts.cond = sync.NewCond(&ts.mu)
+	return ts
+}
+
+// hold is the feed writer's hook: called after taking numbers from first.
+func (ts *turnstile) hold(user string, first int64) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.done()
+	ts.next++
+	me := heldWriter{id: ts.next, user: user, first: first}
+	ts.held = append(ts.held, me)
+	ts.advance()
+	for ts.turn != me.id {
+		ts.cond.Wait()
+	}
+	ts.order = append(ts.order, me)
+}
+
+// leave is called by a writer that has nothing more to write.
+func (ts *turnstile) leave() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.done()
+	ts.live--
+	ts.advance()
+}
+
+// done ends the turn under way: while a writer has the turn, it is the only
+// one running, so the caller is that writer and its write has committed.
+func (ts *turnstile) done() {
+	if ts.turn == 0 {
+		return
+	}
+	ts.turn = 0
+	select {
+	case ts.wrote <- struct{}{}:
+	default:
+	}
+}
+
+func (ts *turnstile) advance() {
+	if ts.turn != 0 {
+		return
+	}
+	if len(ts.round) == 0 {
+		if ts.live == 0 || len(ts.held) < ts.live {
+			return // some writer is still taking its numbers
+		}
+		ts.round, ts.held = ts.held, nil
+		slices.SortFunc(ts.round, func(a, b heldWriter) int { return cmp.Compare(a.first, b.first) })
+	}
+	last := ts.round[len(ts.round)-1]
+	ts.round = ts.round[:len(ts.round)-1]
+	ts.turn = last.id
+	ts.cond.Broadcast()
+}
+
+// reversals counts the writes let through before a lower number of the
+// same feed: commits out of the order of the numbers.
+func (ts *turnstile) reversals() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for i, a := range ts.order {
+		for _, b := range ts.order[i+1:] {
+			if a.user == b.user && a.first > b.first {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func TestFeedConcurrentWriters(t *testing.T) {
 	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
 		ctx := context.Background()
 		// Writers take their numbers in one order and commit in another:
-		// each sleeps a random while between the two.
-		writer := &mongo.FeedStore{DB: db}
-		mongo.SlowFeedWriter(writer, func(string, int64) {
-			time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
-		})
+		// the turnstile lets them write highest number first.
 		const writers, perWriter = 6, 20
-		var done atomic.Bool
+		ts := newTurnstile(writers)
+		writer := &mongo.FeedStore{DB: db}
+		mongo.SlowFeedWriter(writer, ts.hold)
 		var wg sync.WaitGroup
 		for w := range writers {
 			wg.Go(func() {
+				defer ts.leave()
 				for j := range perWriter {
 					id := fmt.Sprintf("w%d-%02d", w, j)
 					users := map[string][]string{"ana": {id}}
@@ -90,23 +189,33 @@ func TestFeedConcurrentWriters(t *testing.T) {
 			{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}},
 			{s: &mongo.FeedStore{DB: db}, user: "bo", seen: map[string]int{}},
 		}
-		go func() { wg.Wait(); done.Store(true) }()
-		deadline := time.Now().Add(2 * time.Minute)
+		finished := make(chan struct{})
+		go func() { wg.Wait(); close(finished) }()
 		for {
-			if time.Now().After(deadline) {
-				t.Fatalf("the readers did not reach the head: cursors %d and %d", readers[0].cursor, readers[1].cursor)
+			var all bool // read before the pulls: everything is written by then
+			select {
+			case <-finished:
+				all = true
+			default:
 			}
-			finished := done.Load() // before the pulls: all written by then
 			atHead := true
 			for _, r := range readers {
 				atHead = r.pull(t, 7) && atHead
 			}
-			if finished && atHead {
+			if all && atHead {
 				break
 			}
-			if atHead {
-				time.Sleep(2 * time.Millisecond) // as a phone polls
+			if atHead { // as a phone that is told to come back: at the next write
+				select {
+				case <-ts.wrote:
+				case <-finished:
+				case <-time.After(2 * time.Minute):
+					t.Fatalf("no write for 2 minutes; the readers are at %d and %d", readers[0].cursor, readers[1].cursor)
+				}
 			}
+		}
+		if n := ts.reversals(); n == 0 {
+			t.Fatal("every write committed in the order of its numbers: the test tested nothing")
 		}
 		for _, r := range readers {
 			if r.voids != 0 {
