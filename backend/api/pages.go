@@ -271,7 +271,7 @@ func (s *Server) registerPageRoutes() {
 		}})
 	s.Add(Route{Method: "POST", Path: "/e/:uscc/rating", Summary: "The rating form of the enterprise page (form-encoded, with the visit's task; the licence code's k and s in the query): rate a visit within its window, or replace the rating made in the enterprise's name (kept for oversight)", Tag: "pages",
 		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
-		Page: true, Handler: func(c *fiber.Ctx) error {
+		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			req := visit.LicenceRatingRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c), DeviceID: deviceOf(c)}
 			sc, err := scoresForm(c, map[string]*string{"task": &req.TaskID})
