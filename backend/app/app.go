@@ -77,6 +77,10 @@ type Main struct {
 	Mobile    *auth.Service
 	TokenKeys *auth.Keyring
 	HTTP      *api.Server
+	// Hashes and Pushes admit this process's password hashes and sync
+	// pushes (backend.Gate): per instance, as they protect its cores.
+	Hashes *backend.Gate
+	Pushes *backend.Gate
 
 	embedded *embedded.Server
 }
@@ -202,7 +206,10 @@ func (m *Main) build(ctx context.Context) error {
 		Items:       m.Stores.Items,
 		Audit:       m.Audit,
 	}
-	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
+	// Admission control of this process's CPU: one gate for every password
+	// hash (both logins and the users' administration), one for pushes.
+	m.Hashes, m.Pushes = backend.NewPasswordGate(), fcsync.NewPushGate()
+	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now, Hashes: m.Hashes}
 	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
@@ -240,6 +247,7 @@ func (m *Main) build(ctx context.Context) error {
 		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
 	}
 	m.Sync.Evidence = m.Config.Evidence
+	m.Sync.Pushes = m.Pushes
 	m.Evidence = &evidence.Service{
 		Uploads: m.Stores.Uploads, Store: m.Stores.Blobs, Derivatives: &mongo.DerivativeStore{DB: db}, Tasks: m.Stores.Tasks,
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
