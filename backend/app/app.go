@@ -146,6 +146,13 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	db.Now = cfg.Now
 	m.DB = db
+	// FerretDB is safe with one writing process: refuse to be the second
+	// (an embedded store's owner takes it: its data directory lock says
+	// the last holder is gone). Nothing on MongoDB.
+	if err := db.HoldWriterLease(ctx, m.embedded != nil); err != nil {
+		m.Close()
+		return nil, err
+	}
 	if err := db.EnsureIndexes(ctx); err != nil {
 		m.Close()
 		return nil, err
@@ -307,10 +314,20 @@ const UploadSweepInterval = 10 * time.Minute
 
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
 // gracefully. Meanwhile it purges expired records every PurgeInterval; with
-// several instances each does, which is harmless.
+// several instances each does, which is harmless. On FerretDB it stops with
+// an error when another process took the store's writer lease.
 func (m *Main) Serve(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if lost := m.DB.LeaseLost(); lost != nil {
+		go func() {
+			select {
+			case <-lost:
+				cancel(errors.New("another process took this FerretDB database's writer lease: stopped, so that it is not written by two processes"))
+			case <-ctx.Done():
+			}
+		}()
+	}
 	go m.every(ctx, PurgeInterval, false, "purge expired records", "purged expired records", func(ctx context.Context) (int64, error) {
 		return m.DB.PurgeExpired(ctx, m.Config.Now())
 	})
@@ -322,7 +339,13 @@ func (m *Main) Serve(ctx context.Context) error {
 		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
 		return int64(n), err
 	})
-	return m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second)
+	if err := m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // every runs job every interval until ctx ends (at once first when now),
