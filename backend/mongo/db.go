@@ -60,9 +60,9 @@ type DB struct {
 	store      *storeState
 	holdsLease bool
 	targets    targetIndex
-	tasks    taskIndex
-	checkIns checkInIndex
-	sweep    sweepState
+	tasks      taskIndex
+	checkIns   checkInIndex
+	sweep      sweepState
 }
 
 // Open connects to uri and selects database name. It does not create
