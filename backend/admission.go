@@ -68,8 +68,9 @@ func (g *Gate) Config() GateConfig { return g.cfg }
 func (g *Gate) Waiting() int { return int(g.waiting.Load()) }
 
 // Enter waits for a slot (in order of arrival, at most MaxWait) and returns
-// the function that gives it back, which must be called once. Refusals are
-// ETOOMANY (queue full) and EUNAVAILABLE (waited MaxWait, or ctx ended).
+// the function that gives it back; calls after the first do nothing.
+// Refusals are ETOOMANY (queue full) and EUNAVAILABLE (waited MaxWait, or
+// ctx ended).
 func (g *Gate) Enter(ctx context.Context) (release func(), err error) {
 	if g == nil {
 		return func() {}, nil

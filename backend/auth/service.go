@@ -263,12 +263,11 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	// here (429 or 503, with Retry-After) counts as no attempt. The slot is
 	// held through the throttle's checks (a few store reads) and the
 	// password check, and given back before the session is written.
-	enter, err := s.Hashes.Enter(ctx)
+	hashed, err := s.Hashes.Enter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hashed := sync.OnceFunc(enter)
-	defer hashed()
+	defer hashed() // gives the slot back once, whichever is first
 	now := s.now()
 	addr := ClientAddrFrom(ctx)
 	username = normalizeUsername(username)
