@@ -246,6 +246,7 @@ func TestSecurityTwoInstances(t *testing.T) {
 	for _, e := range []*env{a, b} {
 		e.trustForwardedFor()
 		e.m.Evidence.TakeoverPoll = 10 * time.Millisecond
+		e.m.Evidence.TakeoverWait = time.Second // not the 5 s default: a subtest waits it out
 		e.m.TokenKeys.Now = clk.Now
 	}
 	urlA, urlB := a.serve(t), b.serve(t)
@@ -343,8 +344,8 @@ func TestSecurityTwoInstances(t *testing.T) {
 		loc := createUpload(t, lead, urlB, task.ID, last, len(photos[last]))
 		resp, body := tus(t, lead, "PATCH", urlB+loc, map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
 			bytes.NewReader(photos[last]), int64(len(photos[last])))
-		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-			t.Fatalf("write %d of one login, on the other instance: %d %s (Retry-After %q), want 429 with Retry-After",
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "5" {
+			t.Fatalf("write %d of one login, on the other instance: %d %s (Retry-After %q), want 429 with Retry-After 5",
 				evidence.MaxWritesPerUser+1, resp.StatusCode, body, resp.Header.Get("Retry-After"))
 		}
 		for i, finish := range finishes {
@@ -393,6 +394,25 @@ func TestSecurityTwoInstances(t *testing.T) {
 			}
 		case <-time.After(time.Minute):
 			t.Fatal("the write on A never ended")
+		}
+	})
+
+	// A writer whose instance died cannot be asked: the other waits
+	// TakeoverWait for it, then says how long its lock still runs.
+	t.Run("ErrWriterOfADeadInstance", func(t *testing.T) {
+		photo := noisyJPEG(t, 7)
+		declare(t, lead, task.ID, map[string][]byte{"dead-writer": photo})
+		loc := createUpload(t, lead, urlA, task.ID, "dead-writer", len(photo))
+		id := loc[len(fcsync.UploadsPath)+1:]
+		now := time.Now()
+		if _, err := a.m.Stores.Uploads.LockUpload(ctx, id, "0badc0ffee00/gone", now, now.Add(evidence.LockLease)); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := tus(t, lead, "PATCH", urlB+loc, map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
+			bytes.NewReader(photo), int64(len(photo)))
+		after, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusConflict || after < 40 || after > int(evidence.LockLease/time.Second) {
+			t.Fatalf("PATCH of an upload a dead instance holds: %d %s (Retry-After %q), want 409 with the rest of its %s lease", resp.StatusCode, body, resp.Header.Get("Retry-After"), evidence.LockLease)
 		}
 	})
 
