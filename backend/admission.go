@@ -20,13 +20,9 @@ import (
 //   - the queue is full: ETOOMANY (HTTP 429);
 //   - the wait ran out: EUNAVAILABLE (HTTP 503).
 //
-// Both carry a *RetryError with a time to come back (at most maxReturn), handed out like the
-// return times of a ticket queue: after the requests waiting now are
-// served, and one slot-time after the return time given to the refusal
-// before (at the average time a slot was held so far), so that requests
-// turned away together come back spread out as fast as the gate serves
-// them, not all at once to be turned away again. At least a second, in
-// whole seconds (what Retry-After can say).
+// Both carry a *RetryError whose delay is the time the requests already
+// waiting take to be served (at the average time a slot was held so far),
+// at least a second.
 //
 // A gate protects one process's cores: each instance has its own and
 // admits its own share, which is what CPU admission should do (the store
@@ -37,9 +33,8 @@ type Gate struct {
 	sem     *semaphore.Weighted
 	waiting atomic.Int64
 
-	mu   sync.Mutex
-	avg  time.Duration // moving average of the time a slot is held
-	next time.Time     // the return time of the next refusal, at the earliest
+	mu  sync.Mutex
+	avg time.Duration // moving average of the time a slot is held
 }
 
 // GateConfig sizes a Gate.
@@ -54,10 +49,6 @@ type GateConfig struct {
 	// Now measures how long slots are held; time.Now when nil.
 	Now func() time.Time
 }
-
-// maxReturn bounds the time to come back: a flood of requests turned away
-// must not send honest ones away for longer.
-const maxReturn = time.Minute
 
 // NewGate returns a gate; it panics on sizes that admit nothing.
 func NewGate(c GateConfig) *Gate {
@@ -114,35 +105,18 @@ func (g *Gate) observe(d time.Duration) {
 	g.avg += (d - g.avg) / 8
 }
 
-// RetryIn is the time to come back the next refusal would be given now.
+// RetryIn is how long a refused request should wait: the time the requests
+// waiting now take to be served, rounded up to whole seconds, at least one.
 func (g *Gate) RetryIn() time.Duration {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	d, _ := g.returnTime()
-	return d
-}
-
-// returnTime is RetryIn and the return time it stands for; the caller
-// holds mu.
-func (g *Gate) returnTime() (time.Duration, time.Time) {
-	now := g.cfg.Now()
-	step := g.avg / time.Duration(g.cfg.Slots)
-	at := now.Add(time.Duration(g.waiting.Load()) * step) // the queue served
-	if g.next.After(at) {
-		at = g.next // after those refused before
-	}
-	if limit := now.Add(maxReturn); at.After(limit) {
-		at = limit
-	}
-	d := max(time.Second, (at.Sub(now) + time.Second - 1).Truncate(time.Second))
-	return d, at
+	avg := g.avg
+	g.mu.Unlock()
+	d := time.Duration(max(1, g.waiting.Load())) * avg / time.Duration(g.cfg.Slots)
+	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
 }
 
 func (g *Gate) refuse(code, format string) error {
-	g.mu.Lock()
-	d, at := g.returnTime()
-	g.next = at.Add(g.avg / time.Duration(g.cfg.Slots))
-	g.mu.Unlock()
+	d := g.RetryIn()
 	return &Error{Code: code, Op: "Gate.Enter",
 		Message: fmt.Sprintf(format+"; try again in %d s", g.cfg.Name, int(d/time.Second)),
 		Err:     &RetryError{After: d}}

@@ -24,9 +24,8 @@ import (
 // there. Every request is retried on network errors, 5xx and 429 with
 // exponential backoff and full jitter, within Retry's bounds; an answer
 // with Retry-After (a server busy or throttling, telling when to come
-// back) is retried after that delay and a random part of a second more
-// (of half the delay, when shorter), which counts against Retry.Budget
-// but not Retry.Attempts; a push whose
+// back) is retried after that delay and a random half of it more, which
+// counts against Retry.Budget but not Retry.Attempts; a push whose
 // answer was lost is sent again as it was, which the server's idempotency
 // makes safe. A mutation leaves the queue only once the server has
 // answered it.
@@ -519,13 +518,12 @@ func (c *Client) backoff(r Retry, attempt int) time.Duration {
 }
 
 // retryDelay is the wait before the next try: after an answer with
-// Retry-After (wait > 0), that and up to a second more (half of it when
-// shorter), so that the phones a busy server sent to the same second do
-// not come back at its first instant; otherwise the backoff of the next
-// try, which counts in tries.
+// Retry-After (wait > 0), that and up to half of it more, so that the
+// phones a busy server turned away together do not come back together;
+// otherwise the backoff of the next try, which counts in tries.
 func (c *Client) retryDelay(r Retry, tries *int, wait time.Duration) time.Duration {
 	if wait > 0 {
-		return wait + c.jitter(min(wait/2, time.Second))
+		return wait + c.jitter(wait/2)
 	}
 	*tries++
 	return c.backoff(r, *tries)

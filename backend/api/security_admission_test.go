@@ -4,9 +4,8 @@ package api_test
 // once ran 100 password hashes on two cores, and every login waited ten
 // seconds and more while sync starved; pushes queued behind each other
 // for up to half a minute. Now the surplus is answered at once, 429 (queue
-// full) or 503 (waited too long), with a Retry-After that gives each its
-// turn: after the work queued before it, and after those turned away
-// before it.
+// full) or 503 (waited too long), with a Retry-After that says when the
+// work queued before it will be done.
 
 import (
 	"context"
@@ -56,14 +55,13 @@ func fillGate(t *testing.T, g *backend.Gate) func() {
 	}
 }
 
-// wantRefused sends a request a full gate refuses and checks the status,
-// the code, and that Retry-After is the return time the gate had for it.
-func wantRefused(t *testing.T, what string, send func() *response, g *backend.Gate, status int, code string) {
+// wantRefused checks a refusal by a full gate: the status, the code, and a
+// Retry-After of the gate's own estimate.
+func wantRefused(t *testing.T, what string, r *response, g *backend.Gate, status int, code string) {
 	t.Helper()
-	want := strconv.Itoa(int(g.RetryIn() / time.Second))
-	r := send()
 	var body struct{ Code, Message string }
 	r.json(t, &body)
+	want := strconv.Itoa(int(g.RetryIn() / time.Second))
 	if r.Status != status || body.Code != code || r.Header.Get("Retry-After") != want {
 		t.Fatalf("%s: %d %s, Retry-After %q; want %d %s, Retry-After %s", what, r.Status, r.Body, r.Header.Get("Retry-After"), status, code, want)
 	}
@@ -81,9 +79,9 @@ func TestSecurityLoginAdmission(t *testing.T) {
 	defer release()
 
 	const addr = "192.0.2.77"
-	wantRefused(t, "back-office login", func() *response { return e.loginFrom(t, addr, "manager", testPassword) }, g, 429, backend.ETOOMANY)
+	wantRefused(t, "back-office login", e.loginFrom(t, addr, "manager", testPassword), g, 429, backend.ETOOMANY)
 	mobile := `{"username":"inspector","password":"` + testPassword + `","device":{"id":"phone-admission","platform":"android"}}`
-	wantRefused(t, "phone login", func() *response { return e.doFrom(t, addr, "POST", "/mobile/v1/auth/login", "", mobile) }, g, 429, backend.ETOOMANY)
+	wantRefused(t, "phone login", e.doFrom(t, addr, "POST", "/mobile/v1/auth/login", "", mobile), g, 429, backend.ETOOMANY)
 	// A refused login is no attempt: wrong passwords turned away here are
 	// not charged to the account, the address or their pair.
 	for range 2 * 5 {
@@ -109,7 +107,7 @@ func TestSecurityLoginAdmission(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held()
-	wantRefused(t, "login past the wait", func() *response { return e.loginFrom(t, addr, "manager", testPassword) }, short, 503, backend.EUNAVAILABLE)
+	wantRefused(t, "login past the wait", e.loginFrom(t, addr, "manager", testPassword), short, 503, backend.EUNAVAILABLE)
 }
 
 func TestSecurityPushAdmission(t *testing.T) {
@@ -122,9 +120,8 @@ func TestSecurityPushAdmission(t *testing.T) {
 	push := `{"mutations":[{"opId":"admission-1","entity":"task","taskId":"no-such-task","baseVersion":1,"payload":{"to":"accepted"}}]}`
 	release := fillGate(t, g)
 	defer release()
-	wantRefused(t, "push with the gate full", func() *response {
-		return e.doT(t, "POST", "/mobile/v1/sync", phone.AccessToken, "application/json", strings.NewReader(push))
-	}, g, 429, backend.ETOOMANY)
+	r := e.doT(t, "POST", "/mobile/v1/sync", phone.AccessToken, "application/json", strings.NewReader(push))
+	wantRefused(t, "push with the gate full", r, g, 429, backend.ETOOMANY)
 	release()
 	if r := e.doT(t, "POST", "/mobile/v1/sync", phone.AccessToken, "application/json", strings.NewReader(push)); r.Status != 200 {
 		t.Fatalf("push once admitted: %d %s, want 200", r.Status, r.Body)
