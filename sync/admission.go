@@ -12,11 +12,12 @@ import (
 // the store, and with 100 phones a push used to wait up to half a minute.
 // Bounded, the surplus is told when to come back (429 or 503 with
 // Retry-After) and the phone's queue keeps its mutations meanwhile. Two at
-// once kept the embedded store as busy as more did, with a push p99 of
-// 1.4 s instead of 2.3 s with four (fieldsim, 100 phones: docs/benchmarks.md).
+// once with four waiting kept the embedded store as busy as more did, with
+// a push p99 of about a second instead of 2.3 s with four at once and
+// eight waiting (fieldsim, 100 phones: docs/benchmarks.md).
 const (
 	MaxPushesAtOnce  = 2               // pushes applied at once by one server instance
-	MaxPushesWaiting = 6               // waiting for a slot
+	MaxPushesWaiting = 4               // waiting for a slot
 	MaxPushWait      = 1 * time.Second // the longest wait for a slot
 	pushTypical      = 300 * time.Millisecond
 )
