@@ -37,6 +37,24 @@ type Upload struct {
 	Version     int64     `bson:"version"`
 }
 
+// UploadWriters are the uploads of one login being written at once, on
+// every instance: a PATCH holds a slot here (one per upload, whoever
+// writes it) with a lease it renews while bytes arrive, so that a login's
+// writes are bounded across instances and the slots of a writer that died
+// lapse on their own.
+type UploadWriters struct {
+	UserID  string         `bson:"_id"`
+	Writers []UploadWriter `bson:"writers"`
+	Version int64          `bson:"version"` // 0: not stored yet
+}
+
+// UploadWriter is one slot of UploadWriters.
+type UploadWriter struct {
+	UploadID string    `bson:"uploadId"`
+	Holder   string    `bson:"holder"` // the request writing it (Upload.Holder)
+	Until    time.Time `bson:"until"`  // lapsed from then on
+}
+
 // UploadStore persists uploads.
 type UploadStore interface {
 	CreateUpload(ctx context.Context, u *Upload) error
@@ -50,6 +68,20 @@ type UploadStore interface {
 	DeleteUpload(ctx context.Context, id string) error
 	// ExpiredUploads lists up to limit uploads that expired before now.
 	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]*Upload, error)
+
+	// FindUploadWriters returns the write slots of user's uploads (an
+	// empty record of Version 0 when there are none).
+	FindUploadWriters(ctx context.Context, user string) (*UploadWriters, error)
+	// SaveUploadWriters stores w if the stored version is still w.Version
+	// (ECONFLICT otherwise) and moves w.Version on.
+	SaveUploadWriters(ctx context.Context, w *UploadWriters) error
+	// RequestTakeover asks holder, the writer of upload id (on whichever
+	// instance), to let go of it; kept until expires. Asking twice is no
+	// error.
+	RequestTakeover(ctx context.Context, id, holder string, expires time.Time) error
+	// TakeoverRequested reports whether someone asked holder to let go of
+	// upload id.
+	TakeoverRequested(ctx context.Context, id, holder string) (bool, error)
 }
 
 // DerivativeStore remembers the derived images (thumbnails, previews)

@@ -22,6 +22,19 @@ type Users struct {
 	Rand io.Reader
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Hashes admits the password hashes (NewPasswordGate, shared with the
+	// logins); nil admits every one.
+	Hashes *Gate
+}
+
+// hashPassword hashes through the password gate.
+func (s *Users) hashPassword(ctx context.Context, password string) (string, error) {
+	release, err := s.Hashes.Enter(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return HashPassword(password)
 }
 
 func (s *Users) deny(ctx context.Context, action, id string, err error) error {
@@ -89,7 +102,7 @@ func (s *Users) CreateUser(ctx context.Context, u *User, password string) error 
 			return err
 		}
 	}
-	h, err := HashPassword(password)
+	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -201,7 +214,7 @@ func (s *Users) ResetPassword(ctx context.Context, id, password string) (string,
 			return "", err
 		}
 	}
-	h, err := HashPassword(password)
+	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", err
 	}

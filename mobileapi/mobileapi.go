@@ -63,7 +63,7 @@ func (m *Routes) Register(s *api.Server) {
 		}
 		s.Add(r)
 	}
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone (inspectors only: other roles get 403), naming the device (required; a revoked device is refused with 403); failures slow down retries per account and address", Tag: "auth",
+	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone (inspectors only: other roles get 403), naming the device (required; a revoked device is refused with 403); failures slow down retries per account and address; a server busy checking passwords answers 429 or 503 with Retry-After at once", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
 		Handler: api.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			return m.Auth.LoginDevice(c.UserContext(), r.Username, r.Password, r.Device)

@@ -33,7 +33,7 @@ func (m *Routes) registerSync(s *api.Server) {
 			}
 			return m.Sync.Pull(c.UserContext(), c.Query("cursor"), limit)
 		})})
-	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
+	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected). A busy server applies nothing and answers 429 or 503 with Retry-After: send the batch again then", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},
 		Handler: api.Result(func(c *fiber.Ctx) (any, error) {

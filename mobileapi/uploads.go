@@ -53,7 +53,7 @@ func (m *Routes) registerUploads(s *api.Server) {
 		Auth: true, Authenticate: authn, Status: fiber.StatusCreated, Handler: tus(m.handleCreate)})
 	s.Add(api.Route{Method: "HEAD", Path: UploadsPath + "/:id", Summary: "tus: where an upload stands (Upload-Offset, Upload-Length, Upload-Expires)", Tag: "evidence",
 		Auth: true, Authenticate: authn, Handler: tus(m.handleHead)})
-	s.Add(api.Route{Method: "PATCH", Path: UploadsPath + "/:id", Summary: "tus: append bytes at Upload-Offset (Content-Type application/offset+octet-stream); the last byte checks the SHA-256 and type and files the evidence", Tag: "evidence",
+	s.Add(api.Route{Method: "PATCH", Path: UploadsPath + "/:id", Summary: "tus: append bytes at Upload-Offset (Content-Type application/offset+octet-stream); the last byte checks the SHA-256 and type and files the evidence. At most 4 uploads of one login are written at once, on all instances (429 with Retry-After); a PATCH of an upload another request is writing makes that one let go, on any instance", Tag: "evidence",
 		Auth: true, Authenticate: authn, Status: fiber.StatusNoContent, Handler: tus(m.handlePatch)})
 	s.Add(api.Route{Method: "DELETE", Path: UploadsPath + "/:id", Summary: "tus termination: abandon an upload and its bytes", Tag: "evidence",
 		Auth: true, Authenticate: authn, Status: fiber.StatusNoContent, Handler: tus(m.handleDelete)})

@@ -160,8 +160,11 @@
 // codes from then on (the signing key cannot be retired; rotate first).
 // Retiring an enterprise-code key means reprinting every licence code it
 // signed: do it when a key may have leaked, or once its codes are replaced.
-// Each instance caches the ring for Keyring.MaxAge (1 minute) and reloads
-// it for an unknown kid at most once per Keyring.MinReload (5 seconds).
+// The ring is backend/keyring's, the one ring type the access-token keys use
+// too: each instance caches it for Keyring.MaxAge (5 seconds), so that a
+// rotation or a retirement made anywhere is in force on every instance
+// within that, and reloads it for an unknown kid at most once per
+// Keyring.MinReload (a second).
 //
 // # Public key set
 //

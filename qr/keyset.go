@@ -41,20 +41,19 @@ type PublicKey struct {
 // PublicKeySet returns the key set to publish, from the cached ring (at
 // most MaxAge old, so the well-known route costs no store read).
 func (k *Keyring) PublicKeySet(ctx context.Context) (*PublicKeySet, error) {
-	r, err := k.current(ctx)
+	r, err := k.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := k.now()
-	set := &PublicKeySet{Keys: make([]PublicKey, 0, len(r.keys))}
-	for _, rk := range r.keys {
-		s := &Key{ID: rk.id, ActivatedAt: rk.activatedAt}
-		pk := PublicKey{ID: rk.id, Algorithm: AlgEd25519, Key: b64.EncodeToString(rk.public), ActivatedAt: rk.activatedAt}
-		if !rk.notAfter.IsZero() {
-			t := rk.notAfter
-			s.RetiredAt, pk.NotAfter = &t, &t
+	set := &PublicKeySet{Keys: make([]PublicKey, 0, len(r.Keys()))}
+	for _, e := range r.Keys() {
+		pk := PublicKey{ID: e.ID, Algorithm: AlgEd25519, Key: b64.EncodeToString(e.Public), ActivatedAt: e.ActivatedAt}
+		if !e.RetiredAt.IsZero() {
+			t := e.RetiredAt
+			pk.NotAfter = &t
 		}
-		pk.Status = r.status(s, now)
+		pk.Status = r.Status(e.ID, e.ActivatedAt, pk.NotAfter, now)
 		set.Keys = append(set.Keys, pk)
 	}
 	return set, nil

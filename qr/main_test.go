@@ -23,7 +23,7 @@ const base = "https://fc.example.gov.cn"
 // start is the fixed time every test clock starts at.
 var start = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-// memStore is an in-memory qr.KeyStore. FindKeys returns copies, as a
+// memStore is an in-memory qr.KeyStore. FindSigningKeys returns copies, as a
 // database would, and counts its calls.
 type memStore struct {
 	mu    sync.Mutex
@@ -32,7 +32,7 @@ type memStore struct {
 	fail  error // returned by every call when set
 }
 
-func (s *memStore) FindKeys(ctx context.Context) ([]*qr.Key, error) {
+func (s *memStore) FindSigningKeys(ctx context.Context) ([]*qr.Key, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.finds++
@@ -47,7 +47,7 @@ func (s *memStore) FindKeys(ctx context.Context) ([]*qr.Key, error) {
 	return out, nil
 }
 
-func (s *memStore) CreateKey(ctx context.Context, k *qr.Key) error {
+func (s *memStore) CreateSigningKey(ctx context.Context, k *qr.Key) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
@@ -62,7 +62,7 @@ func (s *memStore) CreateKey(ctx context.Context, k *qr.Key) error {
 	return nil
 }
 
-func (s *memStore) RetireKey(ctx context.Context, kid string, at time.Time) error {
+func (s *memStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {

@@ -22,7 +22,10 @@ import (
 // Client is a phone: it logs in for one device, pulls the tasks of its
 // login into its Queue's local state, and pushes the mutations queued
 // there. Every request is retried on network errors, 5xx and 429 with
-// exponential backoff and full jitter, within Retry's bounds; a push whose
+// exponential backoff and full jitter, within Retry's bounds; an answer
+// with Retry-After (a server busy or throttling, telling when to come
+// back) is retried after that delay and a random half of it more, which
+// counts against Retry.Budget but not Retry.Attempts; a push whose
 // answer was lost is sent again as it was, which the server's idempotency
 // makes safe. A mutation leaves the queue only once the server has
 // answered it.
@@ -59,6 +62,9 @@ type Client struct {
 	// math/rand/v2.
 	Jitter func(d time.Duration) time.Duration
 	Now    func() time.Time
+	// Sleep waits d or until ctx ends (then its error); nil uses a timer.
+	// Every wait between tries goes through it.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	work   sync.Mutex // one Pull or Push at a time
 	authMu sync.Mutex // one token renewal at a time
@@ -71,7 +77,7 @@ type Client struct {
 
 // Retry bounds the retries of one request. Zero fields take the defaults.
 type Retry struct {
-	Attempts int           // tries in all, including the first (default 8)
+	Attempts int           // tries in all, including the first, not counting those answered with Retry-After (default 8)
 	Base     time.Duration // the backoff before the second try is drawn from [0, Base] (default 250ms)
 	Max      time.Duration // backoffs are drawn from at most [0, Max] (default 15s)
 	Budget   time.Duration // no retry starts later than this after the first try (default 2m)
@@ -280,7 +286,7 @@ func (c *Client) Pull(ctx context.Context) (PullResult, error) {
 			if wait <= 0 {
 				wait = time.Second
 			}
-			if err := sleep(ctx, wait); err != nil {
+			if err := c.sleep(ctx, wait); err != nil {
 				return res, err
 			}
 		case page.Pending:
@@ -437,6 +443,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	retry   time.Duration // Retry-After, when the answer had one
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("HTTP %d %s: %s", e.status, e.code, e.message) }
@@ -451,6 +458,16 @@ var codeOfStatus = map[int]string{
 	http.StatusRequestEntityTooLarge: backend.ETOOLARGE,
 	http.StatusTooManyRequests:       backend.ETOOMANY,
 	http.StatusServiceUnavailable:    backend.EUNAVAILABLE,
+}
+
+// answerError is errorOf for an answer whose Retry-After is kept.
+func (c *Client) answerError(op string, status int, header http.Header, body []byte) error {
+	err := errorOf(op, status, body)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		ae.retry = retryAfter(header.Get("Retry-After"), c.now())
+	}
+	return err
 }
 
 // errorOf turns an answer other than 2xx into a *backend.Error with the
@@ -500,6 +517,18 @@ func (c *Client) backoff(r Retry, attempt int) time.Duration {
 	return c.jitter(window)
 }
 
+// retryDelay is the wait before the next try: after an answer with
+// Retry-After (wait > 0), that and up to half of it more, so that the
+// phones a busy server turned away together do not come back together;
+// otherwise the backoff of the next try, which counts in tries.
+func (c *Client) retryDelay(r Retry, tries *int, wait time.Duration) time.Duration {
+	if wait > 0 {
+		return wait + c.jitter(wait/2)
+	}
+	*tries++
+	return c.backoff(r, *tries)
+}
+
 // call sends one request, retrying it as Retry allows, and returns the
 // body of its 2xx answer. With authed, it carries the access token; a 401
 // renews the tokens once and tries again.
@@ -509,6 +538,7 @@ func (c *Client) call(ctx context.Context, kind, method, path string, body []byt
 	start := c.now()
 	renewed := false
 	var last error
+	tries := 0 // attempts not answered with Retry-After
 	for attempt := 1; ; attempt++ {
 		token := ""
 		if authed {
@@ -542,8 +572,8 @@ func (c *Client) call(ctx context.Context, kind, method, path string, body []byt
 		default:
 			return nil, errorOf(op, status, data)
 		}
-		d := max(c.backoff(r, attempt), wait)
-		if attempt >= r.Attempts || c.now().Add(d).Sub(start) > r.Budget {
+		d := c.retryDelay(r, &tries, wait)
+		if tries >= r.Attempts || c.now().Add(d).Sub(start) > r.Budget {
 			code := backend.ErrorCode(last)
 			if code == backend.EINTERNAL {
 				code = backend.EUNAVAILABLE // a network error: the server cannot be reached
@@ -553,7 +583,7 @@ func (c *Client) call(ctx context.Context, kind, method, path string, body []byt
 		c.mu.Lock()
 		c.stats.Retries++
 		c.mu.Unlock()
-		if err := sleep(ctx, d); err != nil {
+		if err := c.sleep(ctx, d); err != nil {
 			return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: "cancelled", Err: err}
 		}
 	}
@@ -636,7 +666,10 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -861,6 +861,48 @@ func TestClientRetryBounds(t *testing.T) {
 	})
 }
 
+// A server that turns requests away with Retry-After (busy: 429 or 503)
+// is asked again after that delay, and up to half of it more: those
+// answers count against the budget, not the attempts, so a phone queued
+// behind a hundred others gets through instead of giving up.
+func TestClientHonoursRetryAfter(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.visitTask()
+	url := serve(t, e)
+	ctx := context.Background()
+	const refusals = 6
+	_, purl := newFaultProxy(t, url, func(kind string, n int, _ []byte) (fault, int, http.Header) {
+		switch {
+		case kind == fcsync.KindLogin && n <= refusals:
+			return refuse, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+		case kind == fcsync.KindPush && n <= refusals:
+			return refuse, http.StatusServiceUnavailable, http.Header{"Retry-After": {"3"}}
+		}
+		return pass, 0, nil
+	})
+	c := newClient(t, purl, task.TeamUsers[0], "phone-busy", t.TempDir())
+	c.Retry = fcsync.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Budget: time.Minute}
+	var slept []time.Duration
+	c.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	c.Jitter = func(d time.Duration) time.Duration { return d } // the most it may add
+	if _, err := c.Pull(ctx); err != nil {
+		t.Fatalf("pull behind %d busy answers to the login: %v", refusals, err)
+	}
+	if _, err := c.Enqueue(mutation(t, fcsync.EntityTask, task.ID, 1, fcsync.TaskPayload{To: backend.TaskAccepted})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Push(ctx); err != nil {
+		t.Fatalf("push behind %d busy answers: %v", refusals, err)
+	}
+	want := slices.Concat(slices.Repeat([]time.Duration{3 * time.Second}, refusals), slices.Repeat([]time.Duration{4500 * time.Millisecond}, refusals))
+	if !slices.Equal(slept, want) {
+		t.Fatalf("waits %v, want %v (Retry-After and half of it)", slept, want)
+	}
+	if c.Queue.Len() != 0 {
+		t.Fatalf("%d mutations still queued", c.Queue.Len())
+	}
+}
+
 func TestClientCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -34,6 +34,8 @@ type Service struct {
 	Now        func() time.Time
 	// Evidence bounds declared files (the defaults when zero).
 	Evidence backend.EvidenceLimits
+	// Pushes admits pushes (NewPushGate); nil admits every one.
+	Pushes *backend.Gate
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -227,6 +229,11 @@ func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, er
 	if a.DeviceID == "" {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
+	release, err := s.Pushes.Enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	ms := req.Mutations
 	resp := &PushResponse{Results: make([]MutationResult, len(ms))}
 	for i := 0; i < len(ms); {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -34,7 +35,7 @@ func (c *Client) UploadFile(ctx context.Context, taskID, slotID string, f io.Rea
 		chunk = DefaultUploadChunk
 	}
 	r := c.Retry.withDefaults()
-	attempt, off, known := 0, int64(0), false
+	attempt, tries, off, known := 0, 0, int64(0), false
 	for {
 		attempt++
 		var err error
@@ -56,7 +57,7 @@ func (c *Client) UploadFile(ctx context.Context, taskID, slotID string, f io.Rea
 			next, err = c.patch(ctx, *url, f, off, min(chunk, size-off), attempt)
 			if err == nil {
 				if next > off {
-					attempt = 0
+					attempt, tries = 0, 0
 				}
 				off = next
 			}
@@ -72,13 +73,18 @@ func (c *Client) UploadFile(ctx context.Context, taskID, slotID string, f io.Rea
 		if ctx.Err() != nil {
 			return &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: "cancelled", Err: ctx.Err()}
 		}
-		if attempt >= r.Attempts {
+		var wait time.Duration
+		if ae != nil {
+			wait = ae.retry
+		}
+		d := c.retryDelay(r, &tries, wait)
+		if tries >= r.Attempts {
 			return &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: fmt.Sprintf("gave up after %d attempts without progress", attempt), Err: err}
 		}
 		c.mu.Lock()
 		c.stats.Retries++
 		c.mu.Unlock()
-		if err := sleep(ctx, c.backoff(r, attempt)); err != nil {
+		if err := c.sleep(ctx, d); err != nil {
 			return &backend.Error{Code: backend.EUNAVAILABLE, Op: op, Message: "cancelled", Err: err}
 		}
 	}
@@ -138,7 +144,7 @@ func (c *Client) createUpload(ctx context.Context, taskID, slotID string, size i
 		return "", err
 	}
 	if status != http.StatusCreated || header.Get("Location") == "" {
-		return "", errorOf("fcsync.Client.createUpload", status, data)
+		return "", c.answerError("fcsync.Client.createUpload", status, header, data)
 	}
 	return header.Get("Location"), nil
 }
@@ -152,7 +158,7 @@ func (c *Client) uploadOffset(ctx context.Context, url string, attempt int) (int
 		return 0, &backend.Error{Code: backend.ENOTFOUND, Op: "fcsync.Client.uploadOffset", Message: "the upload is gone"}
 	}
 	if status != http.StatusOK {
-		return 0, errorOf("fcsync.Client.uploadOffset", status, data)
+		return 0, c.answerError("fcsync.Client.uploadOffset", status, header, data)
 	}
 	return strconv.ParseInt(header.Get("Upload-Offset"), 10, 64)
 }
@@ -167,7 +173,7 @@ func (c *Client) patch(ctx context.Context, url string, f io.ReaderAt, off, n in
 		return off, err
 	}
 	if status != http.StatusNoContent {
-		return off, errorOf("fcsync.Client.patch", status, data)
+		return off, c.answerError("fcsync.Client.patch", status, header, data)
 	}
 	return strconv.ParseInt(header.Get("Upload-Offset"), 10, 64)
 }

@@ -17,7 +17,7 @@ type refreshRequest struct {
 }
 
 func (s *Server) registerAuthRoutes() {
-	s.Add(Route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; failures delay further attempts from the same address, lock the address after 20, and the account after 100 from anywhere (429 with Retry-After)", Tag: "auth",
+	s.Add(Route{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in with username and password; failures delay further attempts from the same address, lock the address after 20, and the account after 100 from anywhere (429 with Retry-After); a server busy checking passwords answers 429 or 503 with Retry-After at once", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
 		Handler: WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			return s.Auth.Login(c.UserContext(), r.Username, r.Password)

@@ -170,17 +170,19 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	status := statusOf[body.Code]
-	if status >= 500 {
+	retry, hasRetry := backend.RetryAfter(err)
+	if status >= 500 && !hasRetry { // a refusal with a time to come back is back-pressure, not a failure
 		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if hasRetry && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
+		// Until the lock or the delay ends (auth.ThrottleError), or until
+		// the work queued before it is done (backend.Gate), by the clock
+		// that decided it, rounded up: a client that tries sooner is only
+		// refused again.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int((retry+time.Second-1)/time.Second))))
 	}
 	if body.Code == backend.EUNAVAILABLE && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "2") // the store or the audit log is busy: soon again
-	}
-	var te *auth.ThrottleError
-	if errors.As(err, &te) && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
-		// Until the lock or the delay ends, by the clock that decided it,
-		// rounded up: a client that tries sooner is only refused again.
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int((te.RetryAfter+time.Second-1)/time.Second))))
 	}
 	if body.Code == backend.ETOOMANY && c.GetRespHeader(fiber.HeaderRetryAfter) == "" {
 		c.Set(fiber.HeaderRetryAfter, "60")

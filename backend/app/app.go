@@ -80,6 +80,10 @@ type Main struct {
 	Mobile    *auth.Service
 	TokenKeys *auth.Keyring
 	HTTP      *api.Server
+	// Hashes and Pushes admit this process's password hashes and sync
+	// pushes (backend.Gate): per instance, as they protect its cores.
+	Hashes *backend.Gate
+	Pushes *backend.Gate
 
 	embedded *embedded.Server
 }
@@ -145,6 +149,13 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	db.Now = cfg.Now
 	m.DB = db
+	// FerretDB is safe with one writing process: refuse to be the second
+	// (an embedded store's owner takes it: its data directory lock says
+	// the last holder is gone). Nothing on MongoDB.
+	if err := db.HoldWriterLease(ctx, m.embedded != nil); err != nil {
+		m.Close()
+		return nil, err
+	}
 	if err := db.EnsureIndexes(ctx); err != nil {
 		m.Close()
 		return nil, err
@@ -206,7 +217,10 @@ func (m *Main) build(ctx context.Context) error {
 		Users:       m.Stores.Users,
 		Audit:       m.Audit,
 	}
-	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
+	// Admission control of this process's CPU: one gate for every password
+	// hash (both logins and the users' administration), one for pushes.
+	m.Hashes, m.Pushes = backend.NewPasswordGate(), fcsync.NewPushGate()
+	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now, Hashes: m.Hashes}
 	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
@@ -244,6 +258,7 @@ func (m *Main) build(ctx context.Context) error {
 		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
 	}
 	m.Sync.Evidence = m.Config.Evidence
+	m.Sync.Pushes = m.Pushes
 	m.Evidence = &evidence.Service{
 		Uploads: m.Stores.Uploads, Store: m.Stores.Blobs, Derivatives: &mongo.DerivativeStore{DB: db}, Tasks: m.Stores.Tasks,
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
@@ -303,10 +318,20 @@ const UploadSweepInterval = 10 * time.Minute
 
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
 // gracefully. Meanwhile it purges expired records every PurgeInterval; with
-// several instances each does, which is harmless.
+// several instances each does, which is harmless. On FerretDB it stops with
+// an error when another process took the store's writer lease.
 func (m *Main) Serve(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if lost := m.DB.LeaseLost(); lost != nil {
+		go func() {
+			select {
+			case <-lost:
+				cancel(errors.New("another process took this FerretDB database's writer lease: stopped, so that it is not written by two processes"))
+			case <-ctx.Done():
+			}
+		}()
+	}
 	go m.every(ctx, PurgeInterval, false, "purge expired records", "purged expired records", func(ctx context.Context) (int64, error) {
 		return m.DB.PurgeExpired(ctx, m.Config.Now())
 	})
@@ -318,7 +343,13 @@ func (m *Main) Serve(ctx context.Context) error {
 		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
 		return int64(n), err
 	})
-	return m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second)
+	if err := m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // every runs job every interval until ctx ends (at once first when now),

@@ -33,6 +33,7 @@ func newAuth(ctx context.Context, m *Main) error {
 		}
 		s.Now = m.Config.Now
 		s.Log = m.Config.Logger
+		s.Hashes = m.Hashes
 		*a.svc = s
 	}
 	return nil

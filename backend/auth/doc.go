@@ -31,14 +31,16 @@
 // # Keys
 //
 // The ring is stored (SigningKeyStore; in MongoDB the signing_keys
-// collection) so that every instance signs and verifies with the same keys.
-// The first start with an empty ring creates a key. Each instance caches the
-// ring, reloads it after Keyring.MaxAge (one minute) and when a token names
-// an unknown kid (at most once per Keyring.MinReload, five seconds).
-// Rotation: Keyring.Rotate adds a key that signs from then on; the old key
-// keeps verifying. Retire it with Keyring.Retire once its tokens have expired,
-// that is AccessTTL + MaxAge after the rotation (sooner only if cutting those
-// sessions over to a refresh is acceptable).
+// collection) so that every instance signs and verifies with the same keys;
+// it is backend/keyring's ring, the same type the printed codes use. The
+// first start with an empty ring creates a key. Each instance caches the
+// ring, reads it again once it is older than Keyring.MaxAge (5 seconds) and
+// when a token names an unknown kid (at most once per Keyring.MinReload, a
+// second). Rotation: Keyring.Rotate adds a key that signs from then on; the
+// old key keeps verifying. Keyring.Retire refuses the tokens a key signed,
+// on every instance within MaxAge; retire a key once its tokens have
+// expired, that is AccessTTL + MaxAge after the rotation (sooner only if
+// cutting those sessions over to a refresh is acceptable).
 //
 // # Refresh tokens and sessions
 //

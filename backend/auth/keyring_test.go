@@ -12,6 +12,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/keyring"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
@@ -72,7 +73,7 @@ func TestKeyringBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := keys[0]
-	if k.ID != hex.EncodeToString(want) || k.Algorithm != "EdDSA" || !k.Active || k.RetiredAt != nil || !k.ActivatedAt.Equal(start) {
+	if k.ID != hex.EncodeToString(want) || k.Algorithm != "EdDSA" || k.Status != keyring.StatusCurrent || k.RetiredAt != nil || !k.ActivatedAt.Equal(start) {
 		t.Fatalf("key=%+v, want active EdDSA key %x activated at %v", k, want, start)
 	}
 }
@@ -86,7 +87,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("kid=%q before rotation, want %q", got, testKID)
 	}
 
-	newKID, err := e.Svc.Keys.Rotate(ctx)
+	newKID, err := e.Svc.Keys.Rotate(ctx, time.Time{})
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -115,8 +116,8 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 2 || keys[0].ID != newKID || !keys[0].Active || keys[0].RetiredAt != nil ||
-		keys[1].ID != testKID || keys[1].Active || keys[1].RetiredAt == nil {
+	if len(keys) != 2 || keys[0].ID != newKID || keys[0].Status != keyring.StatusCurrent || keys[0].RetiredAt != nil ||
+		keys[1].ID != testKID || keys[1].Status != keyring.StatusRetired || keys[1].RetiredAt == nil {
 		t.Fatalf("keys=%+v, want active %s then retired %s", keys, newKID, testKID)
 	}
 }
@@ -130,7 +131,7 @@ func TestKeyringSharedAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	other := e.NewService(t, auth.Config{}, 2)
 
-	kid2, err := other.Keys.Rotate(ctx)
+	kid2, err := other.Keys.Rotate(ctx, time.Time{})
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -141,15 +142,18 @@ func TestKeyringSharedAcrossInstances(t *testing.T) {
 	mustAccept(t, e.Svc, "token of a key rotated in on another instance", token2)
 
 	// A second unknown kid within MinReload is not looked up again...
-	kid3, err := other.Keys.Rotate(ctx)
+	kid3, err := other.Keys.Rotate(ctx, time.Time{})
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
+	// The clock has not moved since kid2's rotation: kid3 activates 1 ms
+	// after it (activations are strictly increasing).
+	e.Clock.Advance(time.Millisecond)
 	token3 := MustLogin(t, other, "alice", "192.0.2.1").AccessToken
 	mustRefuse(t, e.Svc, "second new kid within MinReload", token3)
 	// ...but is once MinReload has passed, and then this instance signs
 	// with it too.
-	e.Clock.Advance(auth.DefaultMinReload)
+	e.Clock.Advance(keyring.DefaultMinReload)
 	mustAccept(t, e.Svc, "second new kid after MinReload", token3)
 	if got := kidOf(t, MustLogin(t, e.Svc, "alice", "192.0.2.1").AccessToken); got != kid3 {
 		t.Fatalf("first instance signs with kid=%q, want %q", got, kid3)
@@ -161,7 +165,7 @@ func TestKeyringSharedAcrossInstances(t *testing.T) {
 	}
 	mustRefuse(t, other, "retired key on the retiring instance", token2)
 	mustAccept(t, e.Svc, "retired key on another instance before MaxAge", token2)
-	e.Clock.Advance(auth.DefaultMaxAge)
+	e.Clock.Advance(keyring.DefaultMaxAge)
 	// token2 has 15 minutes; it is still within its lifetime here.
 	mustRefuse(t, e.Svc, "retired key on another instance after MaxAge", token2)
 	mustAccept(t, e.Svc, "active key", token3)

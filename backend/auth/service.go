@@ -165,6 +165,10 @@ type Service struct {
 	Audit    *backend.AuditLog
 	// Devices records the devices of LoginDevice; required by it.
 	Devices backend.DeviceStore
+	// Hashes admits the password checks of logins (backend.NewPasswordGate,
+	// one per process, shared by every service and backend.Users); nil
+	// admits every one.
+	Hashes *backend.Gate
 
 	Now  func() time.Time
 	Rand io.Reader // refresh tokens, session ids, jti; reads are serialised
@@ -255,6 +259,15 @@ func (s *Service) LoginDevice(ctx context.Context, username, password string, d 
 
 func (s *Service) login(ctx context.Context, username, password string, d *backend.DeviceInfo) (*Tokens, error) {
 	const op = "Login"
+	// Admission comes first, before anything is charged: a login refused
+	// here (429 or 503, with Retry-After) counts as no attempt. The slot is
+	// held through the throttle's checks (a few store reads) and the
+	// password check, and given back before the session is written.
+	hashed, err := s.Hashes.Enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer hashed() // gives the slot back once, whichever is first
 	now := s.now()
 	addr := ClientAddrFrom(ctx)
 	username = normalizeUsername(username)
@@ -276,13 +289,16 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	anonymous := &backend.Actor{UserID: "anonymous", ClientAddr: addr}
 	if u == nil {
 		backend.CheckPasswordUnknownUser(password)
+		hashed()
 		// The attempted name is not recorded: people type passwords into the
 		// username field.
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", Outcome: backend.OutcomeDenied, Detail: "unknown user"})
 		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}
 	}
-	if !backend.CheckPassword(u.PasswordHash, password) {
+	ok := backend.CheckPassword(u.PasswordHash, password)
+	hashed()
+	if !ok {
 		s.audit(ctx, anonymous, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID, Outcome: backend.OutcomeDenied, Detail: "wrong password"})
 		s.failed(ctx, res, now)
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgWrongCredentials}

@@ -21,6 +21,9 @@ func (e *ThrottleError) Error() string {
 	return "login throttled until " + e.Until.UTC().Format(time.RFC3339)
 }
 
+// RetryDelay is RetryAfter, for backend.RetryAfter.
+func (e *ThrottleError) RetryDelay() time.Duration { return e.RetryAfter }
+
 // reservation is what one login attempt holds on the counters until it
 // ends.
 type reservation struct {

@@ -44,7 +44,7 @@ const maxTokenLength = 4096
 
 // mintAccessToken signs an access token for u in session fam.
 func (s *Service) mintAccessToken(ctx context.Context, u *backend.User, fam *backend.TokenFamily, now time.Time) (string, error) {
-	key, err := s.Keys.signingKey(ctx)
+	key, err := s.Keys.Signer(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -69,8 +69,8 @@ func (s *Service) mintAccessToken(ctx context.Context, u *backend.User, fam *bac
 		},
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	t.Header["kid"] = key.id
-	signed, err := t.SignedString(key.private)
+	t.Header["kid"] = key.ID
+	signed, err := t.SignedString(key.Private)
 	if err != nil {
 		return "", &backend.Error{Code: backend.EINTERNAL, Op: "mintAccessToken", Err: err}
 	}
@@ -99,7 +99,7 @@ func (s *Service) parseAccessToken(ctx context.Context, token string) (*accessCl
 		if !ok || kid == "" || len(kid) > 64 {
 			return nil, errors.New("kid is missing")
 		}
-		return s.Keys.publicKey(ctx, kid)
+		return s.verificationKey(ctx, kid)
 	})
 	if err == nil {
 		return claims, nil

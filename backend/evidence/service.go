@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,9 +40,21 @@ const (
 	// records its progress (also every checkpointBytes).
 	renewEvery      = 20 * time.Second
 	checkpointBytes = 8 << 20
-	// MaxWritesPerUser bounds the uploads one login writes at once on an
-	// instance (a phone uploads one or two at a time).
+	// MaxWritesPerUser bounds the uploads one login writes at once, on
+	// every instance together (a phone uploads one or two at a time). The
+	// slots are in the store (backend.UploadWriters), leased like locks.
 	MaxWritesPerUser = 4
+	// writesRetry is the Retry-After of a write refused over
+	// MaxWritesPerUser.
+	writesRetry = 5 * time.Second
+	// DefaultTakeoverPoll is how often a write looks whether a later
+	// request of the same upload, on another instance, asked it to let go,
+	// and how often that request looks whether it has.
+	DefaultTakeoverPoll = time.Second
+	// DefaultTakeoverWait bounds how long a write waits for the writer it
+	// asked to let go: then 409 with Retry-After (a writer whose instance
+	// died is not asked: its lock lapses within LockLease).
+	DefaultTakeoverWait = 5 * time.Second
 	// maxFilename bounds the file name a phone gives.
 	maxFilename = 255
 )
@@ -59,22 +72,32 @@ type Service struct {
 	Now         func() time.Time
 	// Exclusive says this process is the only server of the store (the
 	// embedded store's data directory is locked to one process): a lock
-	// another process left is a dead server's and is not waited for.
+	// or a write slot another process left is a dead server's and is not
+	// waited for.
 	Exclusive bool
+	// TakeoverPoll and TakeoverWait time the takeover of an upload written
+	// on another instance (DefaultTakeoverPoll, DefaultTakeoverWait when
+	// zero).
+	TakeoverPoll time.Duration
+	TakeoverWait time.Duration
 
 	instance string // names this process in the locks it takes
 
-	mu      sync.Mutex
-	writing map[string]int     // login → writes under way
-	active  map[string]*active // upload → the write under way here
-	derive  chan struct{}      // bounds image decodes at once
-	once    sync.Once
+	mu     sync.Mutex
+	active map[string]*active // upload → the write under way here
+	derive chan struct{}      // bounds image decodes at once
+	once   sync.Once
 }
 
 func (s *Service) init() {
 	s.once.Do(func() {
-		s.writing = map[string]int{}
 		s.active = map[string]*active{}
+		if s.TakeoverPoll <= 0 {
+			s.TakeoverPoll = DefaultTakeoverPoll
+		}
+		if s.TakeoverWait <= 0 {
+			s.TakeoverWait = DefaultTakeoverWait
+		}
 		s.derive = make(chan struct{}, 2)
 		if s.Expiry <= 0 {
 			s.Expiry = DefaultExpiry
@@ -208,10 +231,16 @@ func (s *Service) lockHolder() string { return s.instance + "/" + newUploadID() 
 func (s *Service) lock(ctx context.Context, u *backend.Upload, holder string) (*backend.Upload, error) {
 	now := s.Now()
 	checkAt := now
-	if s.Exclusive && u.Holder != "" && !strings.HasPrefix(u.Holder, s.instance+"/") {
+	if s.deadHolder(u.Holder) {
 		checkAt = u.LockedUntil // a dead process's lock: treat it as lapsed
 	}
 	return s.Uploads.LockUpload(ctx, u.ID, holder, checkAt, now.Add(LockLease))
+}
+
+// deadHolder reports whether holder is a request of a process that is no
+// longer running: with Exclusive, every other process's.
+func (s *Service) deadHolder(holder string) bool {
+	return s.Exclusive && holder != "" && !strings.HasPrefix(holder, s.instance+"/")
 }
 
 // Sweep drops uploads that expired, with their staged bytes. It returns
@@ -244,21 +273,64 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 }
 
-// acquire counts a write of login's, refusing one over MaxWritesPerUser.
-func (s *Service) acquire(login string) (release func(), err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.writing[login] >= MaxWritesPerUser {
-		return nil, backend.Errorf(backend.ETOOMANY, "at most %d uploads of one login are written at once", MaxWritesPerUser)
-	}
-	s.writing[login]++
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.writing[login]--; s.writing[login] == 0 {
-			delete(s.writing, login)
+// takeSlot gives holder a write slot of the caller's uploads for upload
+// id, refusing it (ETOOMANY) when MaxWritesPerUser other uploads of the
+// login are being written, on any instance. A slot of the same upload
+// (a write this one takes over) is taken over with it.
+func (s *Service) takeSlot(ctx context.Context, user, id, holder string) error {
+	return s.updateWriters(ctx, user, func(ws []backend.UploadWriter, now time.Time) ([]backend.UploadWriter, error) {
+		ws = slices.DeleteFunc(ws, func(w backend.UploadWriter) bool { return w.UploadID == id })
+		if len(ws) >= MaxWritesPerUser {
+			return nil, &backend.Error{Code: backend.ETOOMANY, Op: "evidence.Write",
+				Message: fmt.Sprintf("at most %d uploads of one login are written at once", MaxWritesPerUser),
+				Err:     &backend.RetryError{After: writesRetry}}
 		}
-	}, nil
+		return append(ws, backend.UploadWriter{UploadID: id, Holder: holder, Until: now.Add(LockLease)}), nil
+	})
+}
+
+// renewSlot extends holder's slot (if it still holds it).
+func (s *Service) renewSlot(ctx context.Context, user, holder string) error {
+	return s.updateWriters(ctx, user, func(ws []backend.UploadWriter, now time.Time) ([]backend.UploadWriter, error) {
+		for i := range ws {
+			if ws[i].Holder == holder {
+				ws[i].Until = now.Add(LockLease)
+			}
+		}
+		return ws, nil
+	})
+}
+
+// releaseSlot gives holder's slot back.
+func (s *Service) releaseSlot(ctx context.Context, user, holder string) {
+	_ = s.updateWriters(ctx, user, func(ws []backend.UploadWriter, _ time.Time) ([]backend.UploadWriter, error) {
+		return slices.DeleteFunc(ws, func(w backend.UploadWriter) bool { return w.Holder == holder }), nil
+	})
+}
+
+// maxSlotRaces bounds how often updateWriters loses a race to another
+// write of the same login before it gives up.
+const maxSlotRaces = 8
+
+// updateWriters applies change to the login's write slots, lapsed ones
+// left out, and stores the result conditionally on the version read.
+func (s *Service) updateWriters(ctx context.Context, user string, change func([]backend.UploadWriter, time.Time) ([]backend.UploadWriter, error)) error {
+	for range maxSlotRaces {
+		w, err := s.Uploads.FindUploadWriters(ctx, user)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		live := slices.DeleteFunc(w.Writers, func(x backend.UploadWriter) bool { return !x.Until.After(now) || s.deadHolder(x.Holder) })
+		if w.Writers, err = change(live, now); err != nil {
+			return err
+		}
+		if err = s.Uploads.SaveUploadWriters(ctx, w); !backend.IsCode(err, backend.ECONFLICT) {
+			return err
+		}
+	}
+	return &backend.Error{Code: backend.EUNAVAILABLE, Op: "evidence.updateWriters", Message: "too many uploads of this login start at once; try again",
+		Err: &backend.RetryError{After: time.Second}}
 }
 
 // errRefused marks a finished upload whose bytes were refused: the upload

@@ -33,6 +33,79 @@ type WriteRequest struct {
 	Interrupt func()
 }
 
+// lockFrom takes upload u's lock for holder. While another request holds
+// it, that request is asked, through the store, to let go (see watch), and
+// the lock is tried again every TakeoverPoll for up to TakeoverWait; then
+// the answer is 409 with the time the other lock runs.
+func (s *Service) lockFrom(ctx context.Context, u *backend.Upload, holder string) (*backend.Upload, error) {
+	deadline := time.Now().Add(s.TakeoverWait)
+	asked := ""
+	for {
+		locked, err := s.lock(ctx, u, holder)
+		if !backend.IsCode(err, backend.ECONFLICT) {
+			return locked, err
+		}
+		if u, err = s.Uploads.FindUpload(ctx, u.ID); err != nil {
+			return nil, err
+		}
+		if u.Holder != "" && u.Holder != asked {
+			if err := s.Uploads.RequestTakeover(ctx, u.ID, u.Holder, s.Now().Add(LockLease)); err != nil {
+				return nil, err
+			}
+			asked = u.Holder
+		}
+		if !time.Now().Before(deadline) {
+			wait := max(time.Second, u.LockedUntil.Sub(s.Now()))
+			return nil, &backend.Error{Code: backend.ECONFLICT, Op: "evidence.Write",
+				Message: "the upload is being written by another request that does not let go; try again later",
+				Err:     &backend.RetryError{After: wait}}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "evidence.Write", Message: "request cancelled", Err: ctx.Err()}
+		case <-time.After(s.TakeoverPoll):
+		}
+	}
+}
+
+// watch looks every TakeoverPoll whether a later request asked holder to
+// let go of upload id (lockFrom on another instance) and then interrupts
+// the body being read: the phone gave up on this request. stop ends the
+// watch; after it returns, interrupt is no longer called.
+func (s *Service) watch(ctx context.Context, id, holder string, interrupt func()) (stop func()) {
+	if interrupt == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(s.TakeoverPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			asked, err := s.Uploads.TakeoverRequested(ctx, id, holder)
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err == nil && asked {
+				interrupt()
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		wg.Wait()
+	}
+}
+
 // active is a write under way in this process.
 type active struct {
 	interrupt func()
@@ -89,6 +162,9 @@ type writer struct {
 	savedAt   time.Time
 	savedOff  int64
 	lastRenew time.Time
+	// slotRenewed is when the write slot was last renewed (taken: at the
+	// start of the write).
+	slotRenewed time.Time
 }
 
 // Write appends the body at the upload's offset, streaming it into the
@@ -116,14 +192,13 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 	if u.Done {
 		return u, nil
 	}
-	release, err := s.acquire(a.UserID)
-	if err != nil {
+	holder := s.lockHolder()
+	if err := s.takeSlot(ctx, a.UserID, u.ID, holder); err != nil {
 		return u, err
 	}
-	defer release()
+	defer s.releaseSlot(context.WithoutCancel(ctx), a.UserID, holder)
 	defer s.takeOver(ctx, req.ID, req)()
-	holder := s.lockHolder()
-	if u, err = s.lock(ctx, u, holder); err != nil {
+	if u, err = s.lockFrom(ctx, u, holder); err != nil {
 		return nil, err
 	}
 	now := s.Now()
@@ -136,8 +211,11 @@ func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload,
 		s.unlock(u, holder)
 		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "evidence.Write", Message: "the upload's hash state is damaged", Err: err}
 	}
-	w := &writer{s: s, u: u, holder: holder, h: h, off: u.Offset, savedAt: now, savedOff: u.Offset, lastRenew: now}
-	if err := w.receive(ctx, req.Body); err != nil {
+	w := &writer{s: s, u: u, holder: holder, h: h, off: u.Offset, savedAt: now, savedOff: u.Offset, lastRenew: now, slotRenewed: now}
+	stop := s.watch(ctx, u.ID, holder, req.Interrupt)
+	err = w.receive(ctx, req.Body)
+	stop()
+	if err != nil {
 		switch {
 		case errors.Is(err, errRefused):
 			return nil, err
@@ -237,13 +315,25 @@ func (w *writer) readPiece(ctx context.Context, body io.Reader, p []byte) (int, 
 	return n, nil
 }
 
-// renew extends the lock without recording progress: the bytes in the
-// piece under way are not staged yet.
+// renew extends the lock and the write slot without recording progress:
+// the bytes in the piece under way are not staged yet.
 func (w *writer) renew(ctx context.Context) error {
 	now := w.s.Now()
 	w.u.LockedUntil, w.u.UpdatedAt, w.u.ExpiresAt = now.Add(LockLease), now, now.Add(w.s.Expiry)
 	w.lastRenew = now
-	return w.s.Uploads.SaveUpload(ctx, w.u, w.holder)
+	if err := w.s.Uploads.SaveUpload(ctx, w.u, w.holder); err != nil {
+		return err
+	}
+	return w.renewSlot(ctx, now)
+}
+
+// renewSlot extends the write slot as often as the lock.
+func (w *writer) renewSlot(ctx context.Context, now time.Time) error {
+	if now.Sub(w.slotRenewed) < renewEvery {
+		return nil
+	}
+	w.slotRenewed = now
+	return w.s.renewSlot(ctx, w.u.UserID, w.holder)
 }
 
 // save records the progress: offset and hash state, which describe the
@@ -266,6 +356,8 @@ func (w *writer) save(ctx context.Context, keep bool) error {
 		w.savedAt, w.savedOff, w.lastRenew = now, w.off, now
 		if !keep {
 			w.u.Holder = ""
+		} else {
+			err = w.renewSlot(ctx, now)
 		}
 	}
 	return err

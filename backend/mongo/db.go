@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -55,12 +54,15 @@ type DB struct {
 	// It enables in-memory indexes that would be wrong with other writers.
 	SingleProcess bool
 
-	ferret   bool
-	locks    [lockStripes]sync.Mutex
-	targets  targetIndex
-	tasks    taskIndex
-	checkIns checkInIndex
-	sweep    sweepState
+	ferret bool
+	// store is what the DBs of this process on the same FerretDB database
+	// share (lease.go); nil on MongoDB.
+	store      *storeState
+	holdsLease bool
+	targets    targetIndex
+	tasks      taskIndex
+	checkIns   checkInIndex
+	sweep      sweepState
 }
 
 // Open connects to uri and selects database name. It does not create
@@ -82,11 +84,19 @@ func Open(ctx context.Context, uri, name string) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
 	}
+	if db.ferret {
+		if err := db.shareStore(ctx); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
+		}
+	}
 	return db, nil
 }
 
-// Close disconnects.
+// Close gives up the writer lease (if this was the process's last DB
+// holding it) and disconnects.
 func (db *DB) Close() error {
+	db.releaseLease()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return db.Client.Disconnect(ctx)
@@ -167,7 +177,7 @@ var collections = []string{
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
-	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces,
+	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

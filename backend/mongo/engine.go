@@ -19,10 +19,12 @@ import (
 // process, read it by _id, check the condition here, write it by _id.
 //
 // That is sound because FerretDB's own updates are read-then-write too (not
-// atomic against another client), and the embedded store has exactly one
-// process writing to it: backend/embedded locks its data directory. Several
-// server instances must share a MongoDB, where the condition goes into the
-// update's filter and the server applies it atomically.
+// atomic against another client), and one process writes a FerretDB
+// database: backend/embedded locks its data directory, a writer lease in
+// the database refuses a second process on it, and the DBs of one process
+// on it share their locks (lease.go). Several server instances must share
+// a MongoDB, where the condition goes into the update's filter and the
+// server applies it atomically.
 
 // detectEngine asks the server what it is.
 func detectEngine(ctx context.Context, db *mongo.Database) (ferret bool, err error) {
@@ -42,7 +44,7 @@ const lockStripes = 256
 func (db *DB) lockFor(coll string, id any) func() {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s\x00%v", coll, id)
-	m := &db.locks[h.Sum32()%lockStripes]
+	m := &db.store.locks[h.Sum32()%lockStripes]
 	m.Lock()
 	return m.Unlock
 }

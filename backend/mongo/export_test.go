@@ -11,3 +11,13 @@ func UseMongoDBPath(db *DB) {
 // SlowFeedWriter makes s call f after taking numbers and before writing
 // the entries: a writer that commits late, or (f blocks) never.
 func SlowFeedWriter(s *FeedStore, f func(user string, first int64)) { s.beforeInsert = f }
+
+// RenewLeaseNow renews db's writer lease at once, as its ticker would, and
+// reports whether it found the lease lost.
+func RenewLeaseNow(db *DB) bool { return db.renewLeaseOnce() }
+
+// SameLocks reports whether a and b share their striped locks.
+func SameLocks(a, b *DB) bool { return a.store != nil && a.store == b.store }
+
+// LeaseHolder is this process's name in writer leases.
+func LeaseHolder() string { return processID }

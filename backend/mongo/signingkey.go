@@ -20,24 +20,25 @@ const (
 )
 
 // keyStore keeps the keys of one ring in one collection. Both rings store
-// {_id, algorithm, seed, createdAt, activatedAt, retiredAt?}.
-type keyStore[K any] struct {
+// backend.SigningKey: {_id, algorithm, seed, createdAt, activatedAt,
+// retiredAt?}.
+type keyStore struct {
 	db  *DB
 	col string
 }
 
-func (s keyStore[K]) find(ctx context.Context, op string) ([]*K, error) {
-	var keys []*K
-	err := scan(ctx, s.db.c(s.col), op, bson.D{}, func(k *K) error { keys = append(keys, k); return nil })
+func (s keyStore) find(ctx context.Context, op string) ([]*backend.SigningKey, error) {
+	var keys []*backend.SigningKey
+	err := scan(ctx, s.db.c(s.col), op, bson.D{}, func(k *backend.SigningKey) error { keys = append(keys, k); return nil })
 	return keys, err
 }
 
-func (s keyStore[K]) create(ctx context.Context, op string, k *K) error {
+func (s keyStore) create(ctx context.Context, op string, k *backend.SigningKey) error {
 	_, err := s.db.c(s.col).InsertOne(ctx, k)
 	return translate(op, err)
 }
 
-func (s keyStore[K]) retire(ctx context.Context, op, kid string, at time.Time) error {
+func (s keyStore) retire(ctx context.Context, op, kid string, at time.Time) error {
 	ok, err := s.db.updateIf(ctx, s.db.c(s.col), kid, bson.D{{Key: "retiredAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "retiredAt", Value: at.UTC()}}}}, false)
 	if err != nil {
@@ -61,9 +62,7 @@ type SigningKeyStore struct{ DB *DB }
 
 var _ backend.SigningKeyStore = (*SigningKeyStore)(nil)
 
-func (s *SigningKeyStore) ring() keyStore[backend.SigningKey] {
-	return keyStore[backend.SigningKey]{db: s.DB, col: colSigningKeys}
-}
+func (s *SigningKeyStore) ring() keyStore { return keyStore{db: s.DB, col: colSigningKeys} }
 
 func (s *SigningKeyStore) FindSigningKeys(ctx context.Context) ([]*backend.SigningKey, error) {
 	return s.ring().find(ctx, "FindSigningKeys")
@@ -77,27 +76,27 @@ func (s *SigningKeyStore) RetireSigningKey(ctx context.Context, kid string, at t
 	return s.ring().retire(ctx, "RetireSigningKey", kid, at)
 }
 
-// CodeKeyStore implements qr.KeyStore (code-signing keys),
-// qr.RevocationList and backend.CodeIssueStore.
+// CodeKeyStore implements backend.SigningKeyStore for the code-signing
+// keys (qr.KeyStore), qr.RevocationList and backend.CodeIssueStore.
 type CodeKeyStore struct{ DB *DB }
 
 var (
-	_ qr.KeyStore            = (*CodeKeyStore)(nil)
-	_ qr.RevocationList      = (*CodeKeyStore)(nil)
-	_ backend.CodeIssueStore = (*CodeKeyStore)(nil)
+	_ backend.SigningKeyStore = (*CodeKeyStore)(nil)
+	_ qr.RevocationList       = (*CodeKeyStore)(nil)
+	_ backend.CodeIssueStore  = (*CodeKeyStore)(nil)
 )
 
-func (s *CodeKeyStore) ring() keyStore[qr.Key] { return keyStore[qr.Key]{db: s.DB, col: colCodeKeys} }
+func (s *CodeKeyStore) ring() keyStore { return keyStore{db: s.DB, col: colCodeKeys} }
 
-func (s *CodeKeyStore) FindKeys(ctx context.Context) ([]*qr.Key, error) {
+func (s *CodeKeyStore) FindSigningKeys(ctx context.Context) ([]*backend.SigningKey, error) {
 	return s.ring().find(ctx, "FindCodeKeys")
 }
 
-func (s *CodeKeyStore) CreateKey(ctx context.Context, k *qr.Key) error {
+func (s *CodeKeyStore) CreateSigningKey(ctx context.Context, k *backend.SigningKey) error {
 	return s.ring().create(ctx, "CreateCodeKey", k)
 }
 
-func (s *CodeKeyStore) RetireKey(ctx context.Context, kid string, at time.Time) error {
+func (s *CodeKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
 	return s.ring().retire(ctx, "RetireCodeKey", kid, at)
 }
 

@@ -5,14 +5,17 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
 const (
-	colUploads     = "uploads"
-	colDerivatives = "derivatives"
+	colUploads         = "uploads"
+	colDerivatives     = "derivatives"
+	colUploadWriters   = "upload_writers"   // by login: the uploads being written now
+	colUploadTakeovers = "upload_takeovers" // by upload and holder: asked to let go
 )
 
 // UploadStore implements backend.UploadStore. Every write of an upload is
@@ -98,6 +101,65 @@ func (s *UploadStore) ExpiredUploads(ctx context.Context, now time.Time, limit i
 		return nil, translate(op, err)
 	}
 	return out, nil
+}
+
+func (s *UploadStore) FindUploadWriters(ctx context.Context, user string) (*backend.UploadWriters, error) {
+	w, err := findByID[backend.UploadWriters](ctx, s.DB.c(colUploadWriters), "FindUploadWriters", "upload writers", user)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return &backend.UploadWriters{UserID: user}, nil
+	}
+	return w, err
+}
+
+// SaveUploadWriters writes by _id with the version read as the condition
+// (updateIf): on MongoDB in the filter, on the embedded store under this
+// process's lock; the first save inserts, and a concurrent first save
+// loses on the unique _id.
+func (s *UploadStore) SaveUploadWriters(ctx context.Context, w *backend.UploadWriters) error {
+	const op = "SaveUploadWriters"
+	expected := w.Version
+	w.Version++
+	if expected == 0 {
+		_, err := s.DB.c(colUploadWriters).InsertOne(ctx, w)
+		if err != nil {
+			w.Version = expected
+		}
+		return translate(op, err)
+	}
+	ok, err := s.DB.updateIf(ctx, s.DB.c(colUploadWriters), w.UserID, bson.D{{Key: "version", Value: expected}}, w, true)
+	if err != nil || !ok {
+		w.Version = expected
+	}
+	if err != nil {
+		return translate(op, err)
+	}
+	if !ok {
+		return versionConflict(op, "upload writers of", w.UserID)
+	}
+	return nil
+}
+
+// takeover is a request that the holder of an upload let go: _id
+// "<upload>/<holder>", so that the writer asks by _id.
+type takeover struct {
+	ID        string    `bson:"_id"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+func (s *UploadStore) RequestTakeover(ctx context.Context, id, holder string, expires time.Time) error {
+	_, err := s.DB.c(colUploadTakeovers).InsertOne(ctx, takeover{ID: id + "/" + holder, ExpiresAt: expires.UTC()})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
+	return translate("RequestTakeover", err)
+}
+
+func (s *UploadStore) TakeoverRequested(ctx context.Context, id, holder string) (bool, error) {
+	_, err := findByID[takeover](ctx, s.DB.c(colUploadTakeovers), "TakeoverRequested", "takeover", id+"/"+holder)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // DerivativeStore implements backend.DerivativeStore: one small document

@@ -55,55 +55,37 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		_, err := m.Audit.Append(ctx, backend.AuditRecord{Action: "keys." + action, ObjectType: "key-ring", ObjectID: *ring, Detail: kid})
 		return err
 	}
+	keys := m.TokenKeys
+	if *ring == "codes" {
+		keys = m.Codes.Ring
+	}
 	switch sub {
 	case "rotate":
-		var kid string
-		if *ring == "codes" {
-			kid, err = m.Codes.Rotate(ctx, time.Now().Add(*activateIn))
-		} else {
-			kid, err = m.TokenKeys.Rotate(ctx)
+		var at time.Time // now
+		if *activateIn > 0 {
+			at = time.Now().Add(*activateIn)
 		}
+		kid, err := keys.Rotate(ctx, at)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "new %s key %s\n", *ring, kid)
 		return audit("rotate", kid)
 	case "retire":
-		if *ring == "codes" {
-			err = m.Codes.Retire(ctx, pos[0])
-		} else {
-			err = m.TokenKeys.Retire(ctx, pos[0])
-		}
-		if err != nil {
+		if err := keys.Retire(ctx, pos[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "retired %s key %s\n", *ring, pos[0])
 		return audit("retire", pos[0])
 	}
+	list, err := keys.Keys(ctx)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "kid\tstatus\tactivated\tretired")
-	if *ring == "codes" {
-		keys, err := m.Codes.Keys(ctx)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Status, k.ActivatedAt.Format(time.RFC3339), when(k.RetiredAt))
-		}
-	} else {
-		keys, err := m.TokenKeys.Keys(ctx)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			status := "valid"
-			if k.Active {
-				status = "current"
-			} else if k.RetiredAt != nil {
-				status = "retired"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, status, k.ActivatedAt.Format(time.RFC3339), when(k.RetiredAt))
-		}
+	for _, k := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Status, k.ActivatedAt.Format(time.RFC3339), when(k.RetiredAt))
 	}
 	return tw.Flush()
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +21,43 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv("FIELDCHECK_TEST_AS_MAIN") == "1" {
+		main() // this test binary, run again as the fieldcheck command by a test
+		return
+	}
 	backend.PasswordCost = 4
 	mongotest.Main(m)
+}
+
+// asCommand returns this test binary run as `fieldcheck args...` in
+// another process.
+func asCommand(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "FIELDCHECK_TEST_AS_MAIN=1")
+	return cmd
+}
+
+// Issue 13, part 4: on FerretDB the conditional updates are safe with one
+// process only; `fieldcheck serve` in a second process on the same
+// database refuses to start, names the first and exits 1.
+func TestServeRefusesSecondProcessOnFerretDB(t *testing.T) {
+	c := newCLI(t)
+	m := c.open() // this process serves the database
+	if !m.DB.IsFerretDB() {
+		t.Skip("several processes share a MongoDB")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := asCommand(ctx, "serve", "--mongo-uri", mongotest.URI(t), "--db", c.db, "--addr", "127.0.0.1:0").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("second serve: %v, want exit status 1\n%s", err, out)
+	}
+	for _, want := range []string{"in use by another fieldcheck process", fmt.Sprintf("pid %d", os.Getpid()), "use MongoDB to run several instances"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("second serve said %q; want it to contain %q", out, want)
+		}
+	}
 }
 
 // cli runs the command line against a fresh database of the test store.

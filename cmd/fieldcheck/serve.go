@@ -82,7 +82,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	where := "embedded store in " + cfg.DataDir
-	if cfg.MongoURI != "" {
+	switch {
+	case cfg.MongoURI != "" && m.DB.IsFerretDB():
+		where = "FerretDB, this process alone"
+	case cfg.MongoURI != "":
 		where = "MongoDB"
 	}
 	fmt.Fprintf(stdout, "fieldcheck listening on http://%s (%s)\n", cfg.Addr, where)

@@ -57,7 +57,11 @@
 // phones did: submitted, with the result sent, every answer with the value
 // of the phone that gave it, one check-in per officer, exactly the evidence
 // slots declared. It prints PASS or FAIL with counts, throughput, and the
-// p50/p99 latency and errors of each kind of request, and exits 1 on FAIL.
+// p50/p99 latency and errors of each kind of request (the latencies of
+// every answer, a busy server's 429 and 503 included, and the p99 of those
+// answered 2xx), and exits 1 on FAIL. A phone turned away with
+// Retry-After waits that long, and a random part of a second, and tries
+// again.
 package main
 
 import (

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -87,7 +88,8 @@ type statusError struct {
 func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.body) }
 
 // do sends one request, retrying network errors, 5xx and 429 a few times
-// (the server may be restarting).
+// (the server may be restarting, or busy: then no sooner than its
+// Retry-After).
 func (o *office) do(ctx context.Context, method, path string, body []byte, token string) ([]byte, error) {
 	var last error
 	for attempt := 1; attempt <= 8; attempt++ {
@@ -109,10 +111,14 @@ func (o *office) do(ctx context.Context, method, path string, body []byte, token
 		resp, err := o.hc.Do(req)
 		var data []byte
 		status := 0
+		wait := time.Duration(attempt*attempt) * 200 * time.Millisecond
 		if err == nil {
 			data, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
 			status = resp.StatusCode
+			if s, e := strconv.Atoi(resp.Header.Get("Retry-After")); e == nil && s > 0 {
+				wait = max(wait, time.Duration(s)*time.Second) // a busy server says when
+			}
 		}
 		if o.observe != nil {
 			o.observe(fcsync.Exchange{Kind: kindOffice, Attempt: attempt, Status: status, Err: err, Duration: time.Since(began)})
@@ -133,7 +139,7 @@ func (o *office) do(ctx context.Context, method, path string, body []byte, token
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
 	return nil, fmt.Errorf("%s %s: %w", method, path, last)

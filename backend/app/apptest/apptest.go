@@ -30,6 +30,33 @@ func Open(tb testing.TB, baseURL string) *app.Main {
 	return m
 }
 
+// OpenInstances builds n fieldchecks on one fresh database, as n server
+// instances behind a load balancer share one MongoDB: none of them keeps
+// in-memory indexes of its own (the single-process mode of the embedded
+// store would let one answer from what only it saw). On the embedded test
+// store they are in one process, so they share its FerretDB locks and its
+// writer lease. The database is dropped when the test ends.
+func OpenInstances(tb testing.TB, n int, baseURL string) []*app.Main {
+	tb.Helper()
+	name := mongotest.DatabaseName()
+	ms := make([]*app.Main, n)
+	for i := range ms {
+		m, err := app.Open(context.Background(), app.Config{MongoURI: mongotest.URI(tb), Database: name, BaseURL: baseURL})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ms[i] = m
+	}
+	tb.Cleanup(func() {
+		_ = ms[0].DB.Database.Drop(context.Background())
+		for _, m := range ms {
+			m.Close()
+		}
+	})
+	mongotest.IndexIDs(tb)
+	return ms
+}
+
 // SeedDemo seeds the demo county with about targets targets, generated as
 // of now.
 func SeedDemo(tb testing.TB, m *app.Main, targets int, now time.Time) {

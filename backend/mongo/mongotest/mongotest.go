@@ -120,14 +120,28 @@ func Adopt(tb testing.TB, db *mongo.DB) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := server.AddIDIndexes(ctx); err != nil {
-		tb.Fatalf("add _id indexes: %v", err)
-	}
+	IndexIDs(tb)
 	db.SingleProcess = true
 	if err := db.WarmTargetIndex(ctx); err != nil {
 		tb.Fatalf("warm the target index: %v", err)
 	}
 	if err := db.WarmTaskIndex(ctx); err != nil {
 		tb.Fatalf("warm the task index: %v", err)
+	}
+}
+
+// IndexIDs gives every table of the embedded test store the _id index the
+// embedded store gets in production, without the single-process mode:
+// for databases that several app.Main share (apptest.OpenInstances). It
+// does nothing on a MongoDB.
+func IndexIDs(tb testing.TB) {
+	tb.Helper()
+	if server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := server.AddIDIndexes(ctx); err != nil {
+		tb.Fatalf("add _id indexes: %v", err)
 	}
 }
