@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -272,6 +273,22 @@ func (m *Main) DemoStores() demo.Stores {
 	return demo.Stores{
 		Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
 		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit,
+	}
+}
+
+// DemoScale is the demo's field work at scale on m's services; progress
+// hears how far it is.
+func (m *Main) DemoScale(progress io.Writer) *demo.Scale {
+	return &demo.Scale{
+		Users: m.Users, Directory: m.Directory, Planning: m.Planning, Sync: m.Sync, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets,
+		Code: func(ctx context.Context, uscc string) (string, error) {
+			c, err := m.Codes.SignEnterpriseCode(ctx, uscc)
+			if err != nil {
+				return "", err
+			}
+			return c.String(), nil
+		},
+		Now: m.Config.Now, Progress: progress,
 	}
 }
 

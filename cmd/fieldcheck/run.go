@@ -18,8 +18,11 @@ const usage = `fieldcheck — 双随机、一公开 field inspections
 
 Usage:
   fieldcheck serve   [flags]                 run the server
-  fieldcheck demo    [flags] [--targets N]   seed a demo county (N market entities, default 5000)
-                                             into an empty store, then serve
+  fieldcheck demo    [flags] [--targets N] [--tasks M]
+                                             seed a demo county (N market entities, default 5000)
+                                             into an empty store, then serve; --tasks draws plans
+                                             until M tasks exist and works 30 % of M to submission
+                                             and 10 % to acceptance as phones do
   fieldcheck import  enterprises|inspectors|items FILE [flags]
                                              import a CSV or XLSX file (upsert by natural key)
   fieldcheck user    add USERNAME --role ROLE [--department D,...] [--name NAME] [flags]
