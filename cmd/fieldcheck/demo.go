@@ -90,4 +90,3 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	fmt.Fprintln(stdout)
 	return nil
 }
-
