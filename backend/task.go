@@ -113,10 +113,17 @@ type Task struct {
 	Start          Date        `json:"start" bson:"start"`
 	End            Date        `json:"end" bson:"end"`
 	Due            Date        `json:"due" bson:"due"`
-	Checklist      *Checklist  `json:"checklist" bson:"checklist"`
-	Status         TaskStatus  `json:"status" bson:"status"`
-	ReplacedBy     string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
-	Replaces       string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	// Checklist names the template version of each item: the one form
+	// (一表通查) of the visit is theirs, merged in this order.
+	Checklist []ChecklistRef `json:"checklist" bson:"checklist"`
+	// Form is that form, the questions of the templates Checklist names,
+	// filled in by the TaskStore on every task it returns or stores (the
+	// templates never change, so a store keeps them at hand). It is never
+	// stored and never sent: phones receive each template once.
+	Form       *Checklist `json:"-" bson:"-"`
+	Status     TaskStatus `json:"status" bson:"status"`
+	ReplacedBy string     `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
+	Replaces   string     `json:"replaces,omitempty" bson:"replaces,omitempty"`
 	// Consents are the other departments' answers to an ad-hoc task that
 	// uses their officers or items; while one is requested the task is
 	// pending and its team's logins (TeamUsers) are empty.

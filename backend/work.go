@@ -280,19 +280,8 @@ func (s TaskStatus) Editable() bool {
 	return false
 }
 
-// answerKey checks k names a question of the task's checklist.
-func (t *Task) hasQuestion(k string) bool {
-	item, q, ok := strings.Cut(k, answerKeySeparator)
-	if !ok || t.Checklist == nil {
-		return false
-	}
-	for _, s := range t.Checklist.Sections {
-		if s.ItemCode == item {
-			return slices.ContainsFunc(s.Questions, func(x Question) bool { return x.ID == q })
-		}
-	}
-	return false
-}
+// hasQuestion checks k names a question of the task's checklist.
+func (t *Task) hasQuestion(k string) bool { return t.Form.HasQuestion(k) }
 
 // AnswerInput is one answered field as a phone sends it.
 type AnswerInput struct {
@@ -366,7 +355,7 @@ func (t *Task) SetResult(in ResultInput, user string, now time.Time) error {
 	case in.DeviceTime.IsZero():
 		return Errorf(EINVALID, "the result needs the phone's time")
 	}
-	for _, s := range t.Checklist.sections() {
+	for _, s := range t.Form.sections() {
 		for _, q := range s.Questions {
 			if q.Required {
 				if _, ok := t.Answers[s.ItemCode+answerKeySeparator+q.ID]; !ok {

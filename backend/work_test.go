@@ -38,7 +38,7 @@ func TestEnumTagsMatchTheRules(t *testing.T) {
 // TestMergeAnswersClockSkew: a phone whose clock runs a year ahead does not
 // win every later edit: its edit counts as made when the server got it.
 func TestMergeAnswersClockSkew(t *testing.T) {
-	task := &Task{ID: "t", Status: TaskCheckedIn, Checklist: &Checklist{Sections: []ChecklistSection{{ItemCode: "I", Questions: []Question{{ID: "q"}}}}}}
+	task := &Task{ID: "t", Status: TaskCheckedIn, Checklist: []ChecklistRef{{Item: "I", Version: 1}}, Form: &Checklist{Sections: []ChecklistSection{{ItemCode: "I", Questions: []Question{{ID: "q"}}}}}}
 	received := time.Date(2026, 5, 6, 10, 0, 0, 0, time.UTC)
 	skewed := []AnswerInput{{Question: "I/q", Value: "from the future", EditedAt: received.AddDate(1, 0, 0)}}
 	if n, err := task.MergeAnswers(skewed, "a", "phone-a", received); err != nil || n != 1 {

@@ -10,6 +10,10 @@ import (
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
+// versionParam is the protocol version every sync request names.
+var versionParam = api.Param{Name: fcsync.VersionParam, Type: "integer",
+	Description: "the sync protocol version the phone speaks: " + strconv.Itoa(fcsync.Version) + " (required; another is refused with 400 naming the versions this server speaks)"}
+
 // registerSync adds the sync protocol's two routes (sync/doc.go,
 // docs/sync.md). Like every route, both re-read the session: a revoked
 // device gets nothing more, not even a read.
@@ -18,11 +22,15 @@ func (m *Routes) registerSync(s *api.Server) {
 	s.Add(api.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download); pull again at once while more is set", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Query: []api.Param{
+			versionParam,
 			{Name: "cursor", Type: "string", Description: "the cursor of the last page applied; empty for a full download"},
 			{Name: "limit", Type: "integer", Description: "tasks per page, 1-" + strconv.Itoa(fcsync.MaxPullPage) + " (default " + strconv.Itoa(fcsync.MaxPullPage) + ")"},
 		},
 		Response: fcsync.PullResponse{},
 		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			if err := fcsync.CheckVersion(c.Query(fcsync.VersionParam)); err != nil {
+				return nil, err
+			}
 			limit := 0
 			if v := c.Query("limit"); v != "" {
 				n, err := strconv.Atoi(v)
@@ -35,8 +43,12 @@ func (m *Routes) registerSync(s *api.Server) {
 		})})
 	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
 		Auth: true, Authenticate: authn,
+		Query:   []api.Param{versionParam},
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},
 		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+			if err := fcsync.CheckVersion(c.Query(fcsync.VersionParam)); err != nil {
+				return nil, err
+			}
 			if err := api.CheckJSON(c); err != nil {
 				return nil, err
 			}

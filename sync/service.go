@@ -27,6 +27,7 @@ type Service struct {
 	Targets    backend.TargetStore
 	Inspectors backend.InspectorStore
 	Results    backend.PublishedResultStore
+	Items      backend.ItemStore // the templates pulls send
 	Planning   *planning.Service
 	Visit      *visit.Service
 	Keys       func(ctx context.Context) (*qr.PublicKeySet, error) // for offline verification
@@ -91,7 +92,7 @@ func (s *Service) Pull(ctx context.Context, rawCursor string, limit int) (*PullR
 // page order; the cursor carries the store's page cursor. The feed position is taken before the first page: whatever changes during
 // the download is in the feed after it, and follows.
 func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
-	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	resp := newPull(s.now())
 	if c.AfterTask == "" && c.Seq == 0 {
 		head, err := s.Feed.FeedHead(ctx, a.UserID)
 		if err != nil {
@@ -117,8 +118,45 @@ func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limi
 	if resp.Tasks, err = s.views(ctx, page.Items); err != nil {
 		return nil, err
 	}
+	if resp.Templates, err = s.templates(ctx, &c, resp.Tasks); err != nil {
+		return nil, err
+	}
 	resp.Cursor = c.String()
 	return resp, nil
+}
+
+func newPull(now time.Time) *PullResponse {
+	return &PullResponse{Protocol: Version, Tasks: []*TaskView{}, Templates: []*Template{}, Removed: []Tombstone{}, ServerTime: now}
+}
+
+// templates returns the templates the views' tasks name that the cursor
+// has not sent yet, and records them in the cursor.
+func (s *Service) templates(ctx context.Context, c *cursor, views []*TaskView) ([]*Template, error) {
+	out := []*Template{}
+	var ids []string
+	for _, v := range views {
+		for _, r := range v.Task.Checklist {
+			id := r.TemplateID()
+			if c.has(id) || slices.Contains(ids, id) {
+				continue
+			}
+			tp, err := s.Items.FindTemplate(ctx, r.Item, r.Version)
+			if err != nil {
+				return nil, err
+			}
+			t := &Template{Item: tp.ItemCode, Version: tp.Version, ItemName: tp.ItemCode, Questions: tp.Questions}
+			switch it, err := s.Items.FindItemByCode(ctx, r.Item); {
+			case err == nil:
+				t.ItemName, t.DepartmentID = it.Name, it.DepartmentID
+			case !backend.IsCode(err, backend.ENOTFOUND):
+				return nil, err
+			}
+			out = append(out, t)
+			ids = append(ids, id)
+		}
+	}
+	c.sent(ids)
+	return out, nil
 }
 
 // scopeStatuses are the statuses of the tasks a phone holds (inScope).
@@ -130,7 +168,7 @@ var scopeStatuses = []backend.TaskStatus{
 // pullChanges reads the feed after the cursor and answers each task named
 // there with its current state, or a tombstone if it left the scope.
 func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
-	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	resp := newPull(s.now())
 	entries, head, err := s.Feed.ReadFeed(ctx, a.UserID, c.Seq, limit)
 	if err != nil {
 		return nil, err
@@ -164,6 +202,9 @@ func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, l
 		live = append(live, t)
 	}
 	if resp.Tasks, err = s.views(ctx, live); err != nil {
+		return nil, err
+	}
+	if resp.Templates, err = s.templates(ctx, &c, resp.Tasks); err != nil {
 		return nil, err
 	}
 	resp.More = c.Seq < head && len(entries) == limit
@@ -228,7 +269,7 @@ func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, er
 		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
 	ms := req.Mutations
-	resp := &PushResponse{Results: make([]MutationResult, len(ms))}
+	resp := &PushResponse{Protocol: Version, Results: make([]MutationResult, len(ms))}
 	for i := 0; i < len(ms); {
 		j := i + 1
 		if ms[i].Entity != EntityCheckIn {

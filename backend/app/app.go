@@ -242,7 +242,7 @@ func (m *Main) build(ctx context.Context) error {
 	}
 	m.Sync = &fcsync.Service{
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
-		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
+		Results: m.Stores.Results, Items: m.Stores.Items, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
 	}
 	m.Sync.Evidence = m.Config.Evidence
 	m.Evidence = &evidence.Service{

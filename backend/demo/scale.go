@@ -280,7 +280,7 @@ func (s *Scale) submit(ctx context.Context, t *backend.Task) error {
 	}
 	var answers fcsync.AnswersPayload
 	var files fcsync.EvidencePayload
-	for _, sec := range t.Checklist.Sections {
+	for _, sec := range t.Form.Sections {
 		for _, q := range sec.Questions {
 			key := backend.AnswerKey(sec.ItemCode, q.ID)
 			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: key, Value: answerFor(r, q), EditedAt: now})

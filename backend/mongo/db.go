@@ -61,6 +61,7 @@ type DB struct {
 	tasks    taskIndex
 	checkIns checkInIndex
 	sweep    sweepState
+	forms    formCache
 }
 
 // Open connects to uri and selects database name. It does not create

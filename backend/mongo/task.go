@@ -27,7 +27,11 @@ type TaskStore struct{ DB *DB }
 var _ backend.TaskStore = (*TaskStore)(nil)
 
 func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task, error) {
-	return findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	t, err := findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	if err != nil {
+		return nil, err
+	}
+	return t, s.DB.withForms(ctx, t)
 }
 
 func taskFilter(f backend.TaskFilter) bson.D {
@@ -60,19 +64,31 @@ func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backe
 	if s.DB.indexed() {
 		return s.findTasksIndexed(ctx, f, p)
 	}
-	return findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
+	page, err := findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
+	if err != nil {
+		return nil, err
+	}
+	return page, s.DB.withForms(ctx, page.Items...)
 }
 
 func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
 	if s.DB.indexed() {
 		return s.scanTasksIndexed(ctx, f, fn)
 	}
-	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), fn)
+	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), func(t *backend.Task) error {
+		if err := s.DB.withForms(ctx, t); err != nil {
+			return err
+		}
+		return fn(t)
+	})
 }
 
 func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	if len(ts) == 0 {
 		return nil
+	}
+	if err := s.DB.withForms(ctx, ts...); err != nil {
+		return err
 	}
 	now := s.DB.now()
 	for _, t := range ts {

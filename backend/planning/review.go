@@ -530,9 +530,17 @@ func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.T
 			support[e.Question] = append(support[e.Question], e.ID)
 		}
 	}
-	if t.Checklist != nil {
-		for _, sec := range t.Checklist.Sections {
-			rs := ReviewSection{ItemCode: sec.ItemCode, ItemName: sec.ItemName, DepartmentID: sec.DepartmentID, Questions: []ReviewQuestion{}}
+	if t.Form != nil {
+		for _, sec := range t.Form.Sections {
+			rs := ReviewSection{ItemCode: sec.ItemCode, ItemName: sec.ItemCode, Questions: []ReviewQuestion{}}
+			// The item's name and department as they are now: the form
+			// holds only the template's questions.
+			switch it, err := s.Items.FindItemByCode(ctx, sec.ItemCode); {
+			case err == nil:
+				rs.ItemName, rs.DepartmentID = it.Name, it.DepartmentID
+			case !backend.IsCode(err, backend.ENOTFOUND):
+				return nil, err
+			}
 			for _, q := range sec.Questions {
 				key := backend.AnswerKey(sec.ItemCode, q.ID)
 				rq := ReviewQuestion{Key: key, ID: q.ID, Text: q.Text, Type: q.Type, Options: q.Options, Required: q.Required,

@@ -55,7 +55,7 @@ func submitAt(t *testing.T, f *fixture, id string, at time.Time, evidence ...bac
 	t.Helper()
 	tk, err := backend.UpdateTaskWith(context.Background(), f.svc.Tasks, id, func(tk *backend.Task) (bool, error) {
 		tk.Answers = map[string]backend.Answer{}
-		for _, s := range tk.Checklist.Sections {
+		for _, s := range tk.Form.Sections {
 			for _, q := range s.Questions {
 				tk.Answers[backend.AnswerKey(s.ItemCode, q.ID)] = backend.Answer{Value: "是", EditedAt: at, EditedBy: tk.TeamUsers[0], DeviceID: "phone"}
 			}
@@ -430,13 +430,17 @@ func seedBench(tb testing.TB, store *mongo.TaskStore, n int) {
 			sec.Questions = append(sec.Questions, backend.Question{ID: fmt.Sprint("q", q), Text: "是否持有有效食品经营许可证并在经营场所显著位置公示", Type: backend.QYesNo, Required: true})
 		}
 		checklist.Sections = append(checklist.Sections, sec)
+		tpl := &backend.ChecklistTemplate{ID: backend.TemplateID(sec.ItemCode, 1), ItemCode: sec.ItemCode, Version: 1, Questions: sec.Questions, CreatedBy: "bench"}
+		if err := (&mongo.ItemStore{DB: store.DB}).CreateTemplate(ctx, tpl); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	var batch []*backend.Task
 	for i := range n {
 		tk := &backend.Task{ID: benchID(i), PlanID: "plan", TargetID: fmt.Sprint("target-", i), TargetName: "三元区测试商贸有限公司",
 			Items: []string{"ITEM-0", "ITEM-1"}, Method: backend.MethodOnSite, LeadDepartment: []string{"scjg", "yjgl"}[i%2], Departments: []string{"scjg", "yjgl"},
 			Team: []string{"ins-1", "ins-2"}, TeamUsers: []string{"u1", "u2"}, Batch: "第一批", Start: "2026-03-01", End: "2026-06-30", Due: "2026-04-01",
-			Checklist: checklist, Status: backend.TaskAssigned, Answers: map[string]backend.Answer{}}
+			Checklist: checklist.Refs(), Status: backend.TaskAssigned, Answers: map[string]backend.Answer{}}
 		if i%10 == 0 {
 			tk.Status = backend.TaskSubmitted
 			tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredAt: at.Add(time.Duration(n-i) * time.Second)}

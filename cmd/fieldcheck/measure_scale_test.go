@@ -23,6 +23,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
 // TestMeasureScale produces the figures at scale of docs/benchmarks.md
@@ -150,7 +151,7 @@ func TestMeasureScale(t *testing.T) {
 		start, pages, bytesIn, tasks := time.Now(), 0, 0, 0
 		cursor := ""
 		for {
-			st, data := s.get(pullPath(cursor), tok.AccessToken)
+			st, data := s.get(fcsync.PullPath(cursor, 200), tok.AccessToken)
 			if st != 200 {
 				t.Fatalf("pull: %d %s", st, data)
 			}
@@ -207,10 +208,6 @@ func TestMeasureScale(t *testing.T) {
 		slices.Sort(sizes)
 		t.Logf("submitted task document: median %d bytes (%d to %d)", sizes[len(sizes)/2], sizes[0], sizes[len(sizes)-1])
 	}
-}
-
-func pullPath(cursor string) string {
-	return "/mobile/v1/sync?limit=200&cursor=" + url.QueryEscape(cursor)
 }
 
 func taskIDs(ts []backend.Task) []string {
