@@ -63,9 +63,14 @@
 //
 // Exactly once without transactions: an operation's record (its key and a
 // hash of its body) is stored in the task document by the very write that
-// applies it, so a replay finds it there whatever happened in between. A
-// check-in's id is derived from the operation, so the check-in store's
-// unique id does the same for check-ins.
+// applies it, so a replay finds it there whatever happened in between. The
+// document keeps the last backend.MaxRecentOps records; a write that
+// pushes older ones out stores them beside the task first, and a replay
+// whose base version is below the document's floor looks there
+// (backend.FindTaskOp). A strict change on such a base is a conflict: the
+// records that would show the versions since were the device's own are
+// no longer at hand. A check-in's id is derived from the operation, so the
+// check-in store's unique id does the same for check-ins.
 //
 // # Client
 //

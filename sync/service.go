@@ -330,7 +330,10 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 			if p == nil {
 				continue
 			}
-			r, detail := s.applyOne(t, stored, p, a.UserID, prefix)
+			r, detail, err := s.applyOne(ctx, t, stored, p, a.UserID, prefix)
+			if err != nil {
+				return false, err
+			}
 			out[i] = r
 			if r.Status == Applied {
 				write = true
@@ -520,25 +523,30 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 // applyOne applies a prepared mutation to t in memory: not applied
 // before, a base version the task has reached, still in the caller's
 // scope and, for a strict change, nobody else changed the task since the
-// base. A refused mutation leaves t as it was.
-func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix string) (MutationResult, string) {
+// base. A refused mutation leaves t as it was. The error is the store's,
+// looking for an old operation's record.
+func (s *Service) applyOne(ctx context.Context, t, stored *backend.Task, p *prepared, user, prefix string) (MutationResult, string, error) {
 	m := p.m
-	if rec, ok := t.FindOp(p.key); ok {
+	rec, ok, err := backend.FindTaskOp(ctx, s.Tasks, t, p.key, m.BaseVersion)
+	if err != nil {
+		return MutationResult{}, "", err
+	}
+	if ok {
 		if rec.Hash != p.hash {
-			return refused(m.OpID, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)), ""
+			return refused(m.OpID, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)), "", nil
 		}
-		return MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}, ""
+		return MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}, "", nil
 	}
 	if m.BaseVersion > stored.Version {
-		return refused(m.OpID, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, stored.Version)), ""
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, stored.Version)), "", nil
 	}
 	if ok, why := inScope(t, user); !ok {
-		return refused(m.OpID, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)), ""
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)), "", nil
 	}
 	if p.strict && stored.ChangedByOthers(m.BaseVersion, prefix) {
 		r := refused(m.OpID, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else since version %d (now %d): look at the current task and decide again", t.ID, m.BaseVersion, stored.Version))
 		r.Task = stored
-		return r, ""
+		return r, "", nil
 	}
 	before := t.CloneWork()
 	detail, err := p.apply(t, s.now())
@@ -547,9 +555,9 @@ func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix st
 	}
 	if err != nil {
 		*t = *before
-		return refused(m.OpID, err), ""
+		return refused(m.OpID, err), "", nil
 	}
-	return MutationResult{OpID: m.OpID, Status: Applied}, detail
+	return MutationResult{OpID: m.OpID, Status: Applied}, detail, nil
 }
 
 // checkIn records a check-in; its id is the operation id, which makes the

@@ -276,7 +276,7 @@ func TestPullFullDownloadAndChanges(t *testing.T) {
 			named[r.TemplateID()] = true
 		}
 	}
-	if len(p.templates) != len(named) || len(p.tasks) < 2 {
+	if len(p.templates) != len(named) || len(named) == 0 {
 		t.Fatalf("%d templates received for %d named by %d tasks", len(p.templates), len(named), len(p.tasks))
 	}
 	v := p.tasks[first.ID]
@@ -658,4 +658,36 @@ func TestOfflineVisitInOneBatch(t *testing.T) {
 	}
 	a.sync(200)
 	a.mustHoldServerView()
+}
+
+// TestReplayOfAnOldOperation: once a task's document no longer holds an
+// operation's record (more than backend.MaxRecentOps operations came
+// after it), a replay of the operation is still answered as the first
+// time, and the same id with another body is still refused: the record is
+// found beside the task.
+func TestReplayOfAnOldOperation(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.teamTask()
+	p := e.phone(task.TeamUsers[0], "phone-old-op")
+	first := p.mutation(fcsync.EntityAnswers, task.ID, task.Version, answersFor(task, "第一次", time.Now()))
+	r0 := p.push(first)[0]
+	wantStatus(t, "first", r0, fcsync.Applied, "")
+	for i := range backend.MaxRecentOps + 4 {
+		cur, err := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, "later answers", p.push(p.mutation(fcsync.EntityAnswers, task.ID, cur.Version, answersFor(task, fmt.Sprint("第", i+2, "次"), time.Now())))[0], fcsync.Applied, "")
+	}
+	cur, _ := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+	if _, ok := cur.FindOp(backend.OpKey(p.user, p.device, first.OpID)); ok || len(cur.Ops) > backend.MaxRecentOps {
+		t.Fatalf("the document holds %d records, the first among them: %v", len(cur.Ops), ok)
+	}
+	again := p.push(first)[0]
+	if again.Status != fcsync.Duplicate || again.Version != r0.Version {
+		t.Fatalf("replay of the first operation: %s version %d, want duplicate of version %d", again.Status, again.Version, r0.Version)
+	}
+	other := first
+	other.Payload = fcsync.Payload(`{"answers":[]}`)
+	wantStatus(t, "the first id with another body", p.push(other)[0], fcsync.Conflict, backend.ECONFLICT)
 }

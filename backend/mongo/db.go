@@ -126,7 +126,8 @@ var indexes = []index{
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
-	{colTasks, bson.D{{Key: "feedPending", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "status", Value: 1}, {Key: "leadDepartment", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "_id", Value: 1}}, false, false}, // the review queue
+	{colTaskKeys, bson.D{{Key: "pending", Value: 1}}, false, true},
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
@@ -166,7 +167,7 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
-	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
+	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces,
 }

@@ -103,7 +103,9 @@ func TestReviewQueue(t *testing.T) {
 	}
 	submitAt(t, f, yjgl[0].ID, today.Add(5*time.Minute))
 	submitAt(t, f, yjgl[1].ID, today.Add(25*time.Minute))
-	all = []string{yjgl[0].ID, jointOrder[0], jointOrder[1], yjgl[1].ID, jointOrder[2], jointOrder[3], jointOrder[4]}
+	// The queue is by lead department (scjg leads the joint plan), then
+	// oldest submission first.
+	all = append(slices.Clone(jointOrder), yjgl[0].ID, yjgl[1].ID)
 
 	// One of them has issues.
 	flagged := jointOrder[2]
@@ -144,7 +146,7 @@ func TestReviewQueue(t *testing.T) {
 				return
 			}
 			if got := queueIDs(t, page); !slices.Equal(got, tt.want) || page.NextCursor != "" {
-				t.Fatalf("queue=%v (next %q), want %v oldest first", got, page.NextCursor, tt.want)
+				t.Fatalf("queue=%v (next %q), want %v by lead department, oldest first", got, page.NextCursor, tt.want)
 			}
 		})
 	}
@@ -175,7 +177,7 @@ func TestReviewQueue(t *testing.T) {
 				// A task of the first page leaves the queue: the next page
 				// still starts after the cursor, skipping nothing.
 				left, _ := f.svc.Tasks.FindTaskByID(context.Background(), all[0])
-				if _, err := f.svc.ReturnTask(as("yjgl.reviewer", backend.RoleReviewer, "yjgl"), left.ID, planning.ReturnRequest{Version: left.Version, Comment: "补充材料"}); err != nil {
+				if _, err := f.svc.ReturnTask(leadReviewer, left.ID, planning.ReturnRequest{Version: left.Version, Comment: "补充材料"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -193,7 +195,7 @@ func TestReviewQueue(t *testing.T) {
 	})
 
 	t.Run("ErrCursor", func(t *testing.T) {
-		for _, c := range []string{"x", "12", ":id", "abc:id"} {
+		for _, c := range []string{"x", "12", ":id", "abc:id", "scjg:x:id", ":1:id", "scjg:1:", "scjg::id"} {
 			if _, err := f.svc.ReviewQueue(admin, planning.ReviewQuery{}, backend.PageRequest{After: c}); !backend.IsCode(err, backend.EINVALID) {
 				t.Fatalf("cursor %q: %v, want invalid", c, err)
 			}
