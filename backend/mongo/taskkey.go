@@ -332,7 +332,35 @@ func (s *TaskStore) queuedAt(ctx context.Context, p backend.QueuePosition) (*bac
 	return q, nil
 }
 
-// scanKeys decodes every key.
+// keyFields are what the index reads of a key, as ScanJSON reads them.
+type keyFields struct {
+	ID          string             `json:"_id"`
+	Plan        string             `json:"plan"`
+	Draw        string             `json:"draw"`
+	Target      string             `json:"target"`
+	Lead        string             `json:"lead"`
+	Departments []string           `json:"departments"`
+	Users       []string           `json:"users"`
+	Status      backend.TaskStatus `json:"status"`
+	Version     int64              `json:"version"`
+	Pending     string             `json:"pending"`
+	SubmittedAt *int64             `json:"queued.submittedAt"` // milliseconds
+}
+
+var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt"}
+
+// scanKeys decodes every key (what the index needs of it).
 func scanKeys(ctx context.Context, db *DB, fn func(*taskKey) error) error {
+	fast, err := fastScan(ctx, db, colTaskKeys, keyFieldNames, func(f *keyFields) error {
+		k := &taskKey{ID: f.ID, Plan: f.Plan, Draw: f.Draw, Target: f.Target, Lead: f.Lead, Departments: f.Departments,
+			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending}
+		if f.SubmittedAt != nil {
+			k.Queued = &backend.QueuedTask{SubmittedAt: time.UnixMilli(*f.SubmittedAt).UTC()}
+		}
+		return fn(k)
+	})
+	if fast || err != nil {
+		return err
+	}
 	return scan(ctx, db.c(colTaskKeys), "scanKeys", bson.D{}, fn)
 }

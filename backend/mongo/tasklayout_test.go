@@ -105,13 +105,21 @@ func TestTaskIndexStartsFromKeys(t *testing.T) {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: "stopped"}, {Key: "pendingAt", Value: time.Now()}, {Key: "status", Value: "cancelled"}, {Key: "version", Value: 2}}}}); err != nil {
 		t.Fatal(err)
 	}
+	// Through queries, and through the fast read of the embedded files.
 	fresh, n := counting(t, base)
-	n.Reset()
 	if err := fresh.WarmTaskIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got, keys := n.Docs("tasks"), n.Docs("task_keys"); got != 1 || keys != len(ts) {
 		t.Fatalf("the start-up read %d tasks and %d keys, want only the task whose key is marked and every key", got, keys)
+	}
+	fast, n2 := counting(t, base)
+	fast.ScanJSON = base.ScanJSON
+	if err := fast.WarmTaskIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, keys := n2.Docs("tasks"), n2.Docs("task_keys"); base.ScanJSON == nil || got != 1 || keys != 0 {
+		t.Fatalf("the fast start-up read %d tasks and %d keys through queries, want only the task whose key is marked", got, keys)
 	}
 	ids := func(s *mongo.TaskStore, f backend.TaskFilter) []string {
 		var out []string
@@ -122,8 +130,12 @@ func TestTaskIndexStartsFromKeys(t *testing.T) {
 	}
 	for _, f := range []backend.TaskFilter{{TeamUser: "u1"}, {TargetID: "tg3"}, {Statuses: []backend.TaskStatus{backend.TaskAccepted}},
 		{Statuses: []backend.TaskStatus{backend.TaskAssigned}}, {Statuses: []backend.TaskStatus{backend.TaskCancelled}}} {
-		if got, want := ids(&mongo.TaskStore{DB: fresh}, f), ids(s, f); !slices.Equal(got, want) {
+		want := ids(s, f)
+		if got := ids(&mongo.TaskStore{DB: fresh}, f); !slices.Equal(got, want) {
 			t.Fatalf("%+v: %v after a restart, %v before", f, got, want)
+		}
+		if got := ids(&mongo.TaskStore{DB: fast}, f); !slices.Equal(got, want) {
+			t.Fatalf("%+v: %v after a fast restart, %v before", f, got, want)
 		}
 	}
 }

@@ -73,6 +73,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--tasks must be between 0 and %d", demo.MaxScaleTasks)
 	}
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
+	cfg.Migrate = true // an older store is upgraded before it is served
+	cfg.Warm = true
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m, err := app.Open(ctx, cfg)
 	if err != nil {
