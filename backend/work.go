@@ -265,6 +265,58 @@ func (t *Task) CloneWork() *Task {
 	return &c
 }
 
+// Clone copies the task deeply: nothing the copy holds is shared with
+// the original but its Form, which nobody changes.
+func (t *Task) Clone() *Task {
+	c := t.CloneWork()
+	c.Items, c.Departments, c.Team, c.TeamUsers, c.FeedUsers = slices.Clone(t.Items), slices.Clone(t.Departments), slices.Clone(t.Team), slices.Clone(t.TeamUsers), slices.Clone(t.FeedUsers)
+	c.Checklist = slices.Clone(t.Checklist)
+	if t.Trigger != nil {
+		tr := *t.Trigger
+		c.Trigger = &tr
+	}
+	if t.Result != nil {
+		r := *t.Result
+		c.Result = &r
+	}
+	if t.SubmittedAt != nil {
+		at := *t.SubmittedAt
+		c.SubmittedAt = &at
+	}
+	c.Consents = slices.Clone(t.Consents)
+	for i := range c.Consents {
+		x := &c.Consents[i]
+		x.Officers, x.Items = slices.Clone(x.Officers), slices.Clone(x.Items)
+		if x.DecidedAt != nil {
+			at := *x.DecidedAt
+			x.DecidedAt = &at
+		}
+	}
+	for i := range c.Evidence {
+		e := &c.Evidence[i]
+		if e.Position != nil {
+			p := *e.Position
+			e.Position = &p
+		}
+		if e.Received != nil {
+			r := *e.Received
+			e.Received = &r
+		}
+	}
+	for i := range c.CheckIns {
+		x := &c.CheckIns[i]
+		x.Flags = slices.Clone(x.Flags)
+		if x.DistanceM != nil {
+			d := *x.DistanceM
+			x.DistanceM = &d
+		}
+	}
+	for i := range c.Reviews {
+		c.Reviews[i].Issues = slices.Clone(c.Reviews[i].Issues)
+	}
+	return c
+}
+
 // FindOp returns the recorded operation with key k.
 func (t *Task) FindOp(k string) (OpRecord, bool) {
 	i := slices.IndexFunc(t.Ops, func(o OpRecord) bool { return o.Key == k })

@@ -66,6 +66,8 @@ type DB struct {
 	checkIns checkInIndex
 	sweep    sweepState
 	forms    formCache
+	cache    taskCache
+	officers officerCache
 }
 
 // Open connects to uri and selects database name. It does not create

@@ -28,11 +28,18 @@ type TaskStore struct{ DB *DB }
 var _ backend.TaskStore = (*TaskStore)(nil)
 
 func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task, error) {
+	if t := s.DB.cachedTask(id); t != nil {
+		return t, nil
+	}
 	t, err := findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
 	if err != nil {
 		return nil, err
 	}
-	return t, s.DB.withForms(ctx, t)
+	if err := s.DB.withForms(ctx, t); err != nil {
+		return nil, err
+	}
+	s.DB.cacheTask(t)
+	return t, nil
 }
 
 func taskFilter(f backend.TaskFilter) bson.D {
@@ -112,6 +119,9 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 		return err
 	}
 	s.DB.tasks.done(true, ts...)
+	for _, t := range ts {
+		s.DB.cacheTask(t)
+	}
 	_ = s.notify(ctx, nonce, ts...)
 	return nil
 }
@@ -136,11 +146,15 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
 			s.DB.tasks.done(false, t) // refused: it wrote nothing
 		}
+		// Read the task from the store next time: the one cached may be
+		// what the write was refused for.
+		s.DB.cache.forget(t.ID)
 		restore()
 		return err
 	}
 	t.Spilled = nil
 	s.DB.tasks.done(true, t)
+	s.DB.cacheTask(t)
 	_ = s.notify(ctx, nonce, t)
 	return nil
 }

@@ -209,6 +209,18 @@ func insertSorted(ids []string, id string) []string {
 	return ids
 }
 
+// settled returns the task's last committed version when no write of it
+// is under way (false otherwise, or when the index is not built).
+func (x *taskIndex) settled(id string) (int64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := x.byID[id]
+	if !x.loaded || e == nil || len(e.pending) > 0 || e.version == 0 {
+		return 0, false
+	}
+	return e.version, true
+}
+
 // put records tasks about to be written; done, once the write returned.
 func (x *taskIndex) put(ts ...*backend.Task) {
 	x.mu.Lock()

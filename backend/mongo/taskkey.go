@@ -271,8 +271,7 @@ func (s *TaskStore) FindQueue(ctx context.Context, f backend.QueueFilter, after 
 var queueOrder = bson.D{{Key: "leadDepartment", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "_id", Value: 1}}
 
 // findQueueIndexed reads the queue from the in-memory index: candidates in
-// queue order, each confirmed by its key (or, while the key is marked, by
-// the task).
+// queue order, each confirmed by the task.
 func (s *TaskStore) findQueueIndexed(ctx context.Context, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
 	x := &s.DB.tasks
 	if err := x.ensure(ctx, s.DB); err != nil {
@@ -301,35 +300,29 @@ func (s *TaskStore) findQueueIndexed(ctx context.Context, f backend.QueueFilter,
 
 // queuedAt returns the queue entry of the task at position p if it is
 // submitted and there, nil otherwise.
+// The task is read (from the task cache once it was read: a reviewer's
+// queue is read again and again, each page the same tasks).
 func (s *TaskStore) queuedAt(ctx context.Context, p backend.QueuePosition) (*backend.QueuedTask, error) {
-	k, err := findByID[taskKey](ctx, s.DB.c(colTaskKeys), "FindQueue", "task key", p.TaskID)
+	t, err := s.FindTaskByID(ctx, p.TaskID)
 	if backend.IsCode(err, backend.ENOTFOUND) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	q := k.Queued
-	if k.Pending != "" {
-		// A write under way, or one that failed: the task says.
-		t, err := s.FindTaskByID(ctx, p.TaskID)
-		if backend.IsCode(err, backend.ENOTFOUND) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if t.Status != backend.TaskSubmitted {
-			return nil, nil
-		}
-		q = t.Queued()
-	} else if k.Status != backend.TaskSubmitted {
-		return nil, nil
+	return queuedIfAt(t, p), nil
+}
+
+// queuedIfAt returns t's queue entry if t is submitted and at position p:
+// a task listed under an older submission is found where it is now.
+func queuedIfAt(t *backend.Task, p backend.QueuePosition) *backend.QueuedTask {
+	if t.Status != backend.TaskSubmitted {
+		return nil
 	}
-	if q == nil || q.Position().Compare(p) != 0 {
-		return nil, nil // listed under an older submission: found where it is now
+	if q := t.Queued(); q.Position().Compare(p) == 0 {
+		return q
 	}
-	return q, nil
+	return nil
 }
 
 // keyFields are what the index reads of a key, as ScanJSON reads them.

@@ -321,3 +321,55 @@ func TestOpsLeaveTheTask(t *testing.T) {
 		}
 	})
 }
+
+// TestReadsAreCopies: the embedded store keeps tasks and inspectors it
+// read or wrote, and hands out copies: changing what a read returned
+// changes nothing stored or read later, every read after a write returns
+// what was written, and a refused write leaves the last one.
+func TestReadsAreCopies(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		tk := &backend.Task{ID: "t-c", TargetID: "tg", Status: backend.TaskAccepted, TeamUsers: []string{"u"}, Items: []string{}, Departments: []string{},
+			Answers: map[string]backend.Answer{"A/q": {Value: "是"}}, CheckIns: []backend.CheckInSummary{{ID: "c1", Flags: []string{"far"}}}}
+		if err := s.CreateTasks(ctx, []*backend.Task{tk}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := s.FindTaskByID(ctx, "t-c")
+		a.Answers["A/q"] = backend.Answer{Value: "否"}
+		a.CheckIns[0].Flags[0] = "changed"
+		a.TeamUsers[0] = "someone"
+		b, _ := s.FindTaskByID(ctx, "t-c")
+		if b.Answers["A/q"].Value != "是" || b.CheckIns[0].Flags[0] != "far" || b.TeamUsers[0] != "u" {
+			t.Fatalf("a change to one read shows in the next: %+v", b)
+		}
+		stale := b.Clone()
+		b.Status = backend.TaskCheckedIn
+		if err := s.UpdateTask(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		stale.Status = backend.TaskCancelled
+		if err := s.UpdateTask(ctx, stale); !backend.IsCode(err, backend.ECONFLICT) {
+			t.Fatalf("stale write: %v, want conflict", err)
+		}
+		if c, _ := s.FindTaskByID(ctx, "t-c"); c.Status != backend.TaskCheckedIn || c.Version != 2 {
+			t.Fatalf("after a write and a refused one: %s version %d, want checked_in version 2", c.Status, c.Version)
+		}
+
+		ins := &mongo.InspectorStore{DB: db}
+		in := &backend.Inspector{ID: "ins-c", Name: "林", DepartmentID: "scjg", CertNo: "CERT-C", Specialties: []string{"食品安全"}, Conflicts: []backend.Conflict{}, Leave: []backend.Period{}, Active: true}
+		if err := ins.CreateInspector(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		r1, _ := ins.FindInspectorByID(ctx, "ins-c")
+		r1.Specialties[0] = "changed"
+		r1.Name = "陈"
+		if err := ins.UpdateInspector(ctx, r1); err != nil {
+			t.Fatal(err)
+		}
+		r1.Specialties[0] = "after the write"
+		if r2, _ := ins.FindInspectorByID(ctx, "ins-c"); r2.Name != "陈" || r2.Specialties[0] != "changed" || r2.Version != 2 {
+			t.Fatalf("inspector after an update: %+v", r2)
+		}
+	})
+}
