@@ -49,14 +49,21 @@ type taskEntry struct {
 	version                  int64              // the last write known to have committed
 	status                   backend.TaskStatus // its status
 	submittedAt              *time.Time         // and submission time
-	pending                  []pendingStatus    // writes under way
-	queued                   []time.Time        // the submission times it is listed under in queue
+	review                   backend.ReviewState
+	pending                  []pendingStatus // writes under way
+	queued                   []time.Time     // the submission times it is listed under in queue
 }
 
 type pendingStatus struct {
 	version     int64
 	status      backend.TaskStatus
 	submittedAt *time.Time
+	review      backend.ReviewState
+}
+
+// mayReview reports whether the task may be in review state st now.
+func (e *taskEntry) mayReview(st backend.ReviewState) bool {
+	return e.review == st || slices.ContainsFunc(e.pending, func(p pendingStatus) bool { return p.review == st })
 }
 
 // mayHave reports whether the task may be in one of statuses now.
@@ -115,11 +122,11 @@ func (x *taskIndex) add(t *backend.Task) {
 	e := x.byID[t.ID]
 	if e == nil {
 		e = &taskEntry{plan: t.PlanID, draw: t.DrawID, target: t.TargetID, lead: t.LeadDepartment,
-			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt}
+			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review}
 		x.byID[t.ID] = e
 		x.ids = insertSorted(x.ids, t.ID)
 	}
-	e.pending = append(e.pending, pendingStatus{t.Version, t.Status, t.SubmittedAt})
+	e.pending = append(e.pending, pendingStatus{t.Version, t.Status, t.SubmittedAt, t.Review})
 	x.requeue(t.ID, e)
 }
 
@@ -171,9 +178,15 @@ func (x *taskIndex) queued(f backend.QueueFilter, from *backend.QueuePosition, n
 		if len(out) == n {
 			break
 		}
-		if len(f.LeadDepartments) == 0 || slices.Contains(f.LeadDepartments, p.LeadDepartment) {
-			out = append(out, p)
+		e := x.byID[p.TaskID]
+		switch {
+		case len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, p.LeadDepartment),
+			e == nil,
+			f.PlanID != "" && e.plan != f.PlanID,
+			f.State != "" && !e.mayReview(f.State):
+			continue
 		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -186,7 +199,7 @@ func (x *taskIndex) settle(t *backend.Task) {
 		return
 	}
 	if t.Version > e.version {
-		e.version, e.status, e.submittedAt = t.Version, t.Status, t.SubmittedAt
+		e.version, e.status, e.submittedAt, e.review = t.Version, t.Status, t.SubmittedAt, t.Review
 	}
 	// Writes at or below the committed version can no longer commit.
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStatus) bool { return p.version <= e.version })

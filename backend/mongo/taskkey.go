@@ -71,7 +71,7 @@ func (k *taskKey) task() *backend.Task {
 		Departments: k.Departments, FeedUsers: k.Users, Status: k.Status, Version: k.Version}
 	if k.Queued != nil {
 		at := k.Queued.SubmittedAt
-		t.SubmittedAt = &at
+		t.SubmittedAt, t.Review = &at, k.Queued.Review
 	}
 	return t
 }
@@ -327,20 +327,21 @@ func queuedIfAt(t *backend.Task, p backend.QueuePosition) *backend.QueuedTask {
 
 // keyFields are what the index reads of a key, as ScanJSON reads them.
 type keyFields struct {
-	ID          string             `json:"_id"`
-	Plan        string             `json:"plan"`
-	Draw        string             `json:"draw"`
-	Target      string             `json:"target"`
-	Lead        string             `json:"lead"`
-	Departments []string           `json:"departments"`
-	Users       []string           `json:"users"`
-	Status      backend.TaskStatus `json:"status"`
-	Version     int64              `json:"version"`
-	Pending     string             `json:"pending"`
-	SubmittedAt *int64             `json:"queued.submittedAt"` // milliseconds
+	ID          string              `json:"_id"`
+	Plan        string              `json:"plan"`
+	Draw        string              `json:"draw"`
+	Target      string              `json:"target"`
+	Lead        string              `json:"lead"`
+	Departments []string            `json:"departments"`
+	Users       []string            `json:"users"`
+	Status      backend.TaskStatus  `json:"status"`
+	Version     int64               `json:"version"`
+	Pending     string              `json:"pending"`
+	SubmittedAt *int64              `json:"queued.submittedAt"` // milliseconds
+	Review      backend.ReviewState `json:"queued.review"`
 }
 
-var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt"}
+var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt", "queued.review"}
 
 // scanKeys decodes every key (what the index needs of it).
 func scanKeys(ctx context.Context, db *DB, fn func(*taskKey) error) error {
@@ -348,7 +349,7 @@ func scanKeys(ctx context.Context, db *DB, fn func(*taskKey) error) error {
 		k := &taskKey{ID: f.ID, Plan: f.Plan, Draw: f.Draw, Target: f.Target, Lead: f.Lead, Departments: f.Departments,
 			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending}
 		if f.SubmittedAt != nil {
-			k.Queued = &backend.QueuedTask{SubmittedAt: time.UnixMilli(*f.SubmittedAt).UTC()}
+			k.Queued = &backend.QueuedTask{SubmittedAt: time.UnixMilli(*f.SubmittedAt).UTC(), Review: f.Review}
 		}
 		return fn(k)
 	})
