@@ -181,8 +181,8 @@ func (t *Task) SetDerived() {
 	}
 }
 
-// QueuedTask is what the review queue shows of a submitted task, and what
-// a store keeps at hand to show it without reading the task.
+// QueuedTask is what the review queue shows of a submitted task (a store
+// may keep it beside the task, as the embedded one does in its key).
 type QueuedTask struct {
 	ID               string      `bson:"id"`
 	Version          int64       `bson:"version"`

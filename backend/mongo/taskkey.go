@@ -15,9 +15,9 @@ import (
 // Beside each task document the store keeps two kinds of small ones.
 //
 // The task's key (task_keys, by the task's id) holds what lists select on
-// and what the review queue shows: the embedded store's start-up builds
-// its index from the keys instead of reading every task, and a page of the
-// queue reads keys instead of tasks. It is also the feed's outbox: every
+// and, for a submitted task, its queue entry: the embedded store's
+// start-up builds its index, the review queue's order included, from the
+// keys instead of reading every task. It is also the feed's outbox: every
 // write puts the key, marked with a nonce of its own (Pending), before the
 // task, and clears the mark once the task's feed entries are written; a
 // mark left behind (the process stopped in between) is SweepFeed's, which
@@ -221,7 +221,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 // FindQueue returns a page of the review queue. On MongoDB it is one range
 // of the index (status, leadDepartment, submittedAt, _id) with a
 // projection; on the embedded store, a range of the in-memory queue index
-// whose keys are then read.
+// whose tasks are then read (most from the task cache).
 func (s *TaskStore) FindQueue(ctx context.Context, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
 	if limit <= 0 {
 		return []*backend.QueuedTask{}, nil
