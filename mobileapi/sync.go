@@ -19,7 +19,7 @@ var versionParam = api.Param{Name: fcsync.VersionParam, Type: "integer",
 // device gets nothing more, not even a read.
 func (m *Routes) registerSync(s *api.Server) {
 	authn := api.BearerAuth(m.Auth)
-	s.Add(api.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download); pull again at once while more is set", Tag: "sync",
+	s.Add(api.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download), protocol v=2: tasks name their checklist templates, and each template comes once on a cursor's way; pull again at once while more is set", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Query: []api.Param{
 			versionParam,
@@ -41,7 +41,7 @@ func (m *Routes) registerSync(s *api.Server) {
 			}
 			return m.Sync.Pull(c.UserContext(), c.Query("cursor"), limit)
 		})})
-	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
+	s.Add(api.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline, protocol v=2; each gets its own result (applied, duplicate, conflict, rejected)", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Query:   []api.Param{versionParam},
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},

@@ -9,6 +9,15 @@
 // filter scans the collection. Natural keys (USCC, item code, username) are
 // therefore used as _id wherever they exist, so that hot lookups stay cheap
 // on both engines.
+//
+// Tasks keep small documents beside them (taskkey.go): a key per task,
+// which is also the change feed's outbox, and the operation records that
+// left the task document. On the embedded store, whose one writer is this
+// process, in-memory indexes of targets, tasks (the review queue's order
+// included) and check-ins answer filters, built at start from a direct
+// read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
+// once decoded are kept (taskcache.go). The store's layout has a version
+// and Migrate upgrades an older one (migrate.go).
 package mongo
 
 import (

@@ -18,6 +18,16 @@ func UseMongoDBPath(db *DB) {
 	db.SingleProcess = false
 }
 
+// LimitTaskCache bounds db's task cache to n tasks; CachedTasks says how
+// many it holds.
+func LimitTaskCache(db *DB, n int) { db.cache.max = n }
+
+func CachedTasks(db *DB) int {
+	db.cache.mu.Lock()
+	defer db.cache.mu.Unlock()
+	return len(db.cache.byID)
+}
+
 // SlowFeedWriter makes s call f after taking numbers and before writing
 // the entries: a writer that commits late, or (f blocks) never.
 func SlowFeedWriter(s *FeedStore, f func(user string, first int64)) { s.beforeInsert = f }

@@ -20,6 +20,7 @@ const MaxCachedTasks = 20_000
 type taskCache struct {
 	mu   sync.Mutex
 	byID map[string]*backend.Task
+	max  int // MaxCachedTasks unless set (tests)
 }
 
 // get returns a copy of the task cached at version, if any.
@@ -41,10 +42,14 @@ func (c *taskCache) put(t *backend.Task) {
 	if c.byID == nil {
 		c.byID = map[string]*backend.Task{}
 	}
-	if _, ok := c.byID[t.ID]; !ok && len(c.byID) >= MaxCachedTasks {
+	limit := c.max
+	if limit <= 0 {
+		limit = MaxCachedTasks
+	}
+	if _, ok := c.byID[t.ID]; !ok && len(c.byID) >= limit {
 		// Full: make room by dropping a tenth, whichever the map
 		// iteration gives first.
-		n := MaxCachedTasks / 10
+		n := max(limit/10, 1)
 		for id := range c.byID {
 			delete(c.byID, id)
 			if n--; n == 0 {

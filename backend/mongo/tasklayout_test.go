@@ -373,3 +373,34 @@ func TestReadsAreCopies(t *testing.T) {
 		}
 	})
 }
+
+// TestTaskCacheBounded: the embedded store keeps at most its bound of
+// tasks decoded, and reads beyond it still answer right.
+func TestTaskCacheBounded(t *testing.T) {
+	db := mongotest.Open(t)
+	if !db.IsFerretDB() {
+		t.Skip("the task cache is the embedded store's")
+	}
+	ctx := context.Background()
+	const bound = 10
+	mongo.LimitTaskCache(db, bound)
+	s := &mongo.TaskStore{DB: db}
+	var ts []*backend.Task
+	for i := range 3 * bound {
+		ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i), Status: backend.TaskAssigned, TeamUsers: []string{"u"}, Items: []string{}, Departments: []string{}})
+	}
+	if err := s.CreateTasks(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		for _, tk := range ts {
+			got, err := s.FindTaskByID(ctx, tk.ID)
+			if err != nil || got.TargetID != tk.TargetID {
+				t.Fatalf("%s: %+v, %v", tk.ID, got, err)
+			}
+			if n := mongo.CachedTasks(db); n > bound {
+				t.Fatalf("%d tasks cached, the bound is %d", n, bound)
+			}
+		}
+	}
+}
