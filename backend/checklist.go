@@ -3,6 +3,8 @@ package backend
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -102,6 +104,60 @@ type ChecklistSection struct {
 // "<itemCode>/<questionId>", unique across the merged form.
 type Checklist struct {
 	Sections []ChecklistSection `json:"sections" bson:"sections"`
+}
+
+// ChecklistRef names the template version of one item in a task's form:
+// a task refers to its templates, which never change, instead of holding
+// a copy of their questions.
+type ChecklistRef struct {
+	Item    string `json:"item" bson:"item"`
+	Version int    `json:"version" bson:"version"`
+}
+
+// TemplateID returns the id of the template the reference names.
+func (r ChecklistRef) TemplateID() string { return TemplateID(r.Item, r.Version) }
+
+// Refs returns the references to the templates the form was merged from,
+// in its order.
+func (c *Checklist) Refs() []ChecklistRef {
+	out := make([]ChecklistRef, 0, len(c.sections()))
+	for _, s := range c.sections() {
+		out = append(out, ChecklistRef{Item: s.ItemCode, Version: s.TemplateVersion})
+	}
+	return out
+}
+
+// FormOf merges the templates that refs name (templates[i] for refs[i])
+// into a form of questions only: item names and departments, which may
+// change, are not part of it.
+func FormOf(refs []ChecklistRef, templates []*ChecklistTemplate) (*Checklist, error) {
+	if len(refs) != len(templates) {
+		return nil, Errorf(EINTERNAL, "%d checklist references but %d templates", len(refs), len(templates))
+	}
+	cl := &Checklist{Sections: make([]ChecklistSection, len(refs))}
+	for i, r := range refs {
+		t := templates[i]
+		if t == nil || t.ItemCode != r.Item || t.Version != r.Version {
+			return nil, Errorf(EINTERNAL, "no checklist template %s", r.TemplateID())
+		}
+		cl.Sections[i] = ChecklistSection{ItemCode: r.Item, TemplateVersion: r.Version, Questions: t.Questions}
+	}
+	return cl, nil
+}
+
+// HasQuestion reports whether k (<itemCode>/<questionId>) names a
+// question of the form.
+func (c *Checklist) HasQuestion(k string) bool {
+	item, q, ok := strings.Cut(k, answerKeySeparator)
+	if !ok {
+		return false
+	}
+	for _, s := range c.sections() {
+		if s.ItemCode == item {
+			return slices.ContainsFunc(s.Questions, func(x Question) bool { return x.ID == q })
+		}
+	}
+	return false
 }
 
 // MergeChecklists merges the templates of several items into one form.

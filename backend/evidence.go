@@ -169,7 +169,7 @@ func (t *Task) MissingEvidence() int {
 // and the approval waits for every declared file (MissingEvidence).
 func (t *Task) PhotosMissing() []string {
 	var missing []string
-	for _, s := range t.Checklist.sections() {
+	for _, s := range t.Form.sections() {
 		for _, q := range s.Questions {
 			key := AnswerKey(s.ItemCode, q.ID)
 			if q.PhotoRequired && !slices.ContainsFunc(t.Evidence, func(e EvidenceSlot) bool { return e.Type == EvidencePhoto && e.Question == key }) {

@@ -1,8 +1,10 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -113,10 +115,23 @@ type Task struct {
 	Start          Date        `json:"start" bson:"start"`
 	End            Date        `json:"end" bson:"end"`
 	Due            Date        `json:"due" bson:"due"`
-	Checklist      *Checklist  `json:"checklist" bson:"checklist"`
-	Status         TaskStatus  `json:"status" bson:"status"`
-	ReplacedBy     string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
-	Replaces       string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	// Checklist names the template version of each item: the one form
+	// (一表通查) of the visit is theirs, merged in this order.
+	Checklist []ChecklistRef `json:"checklist" bson:"checklist"`
+	// Form is that form, the questions of the templates Checklist names,
+	// filled in by the TaskStore on every task it returns or stores (the
+	// templates never change, so a store keeps them at hand). It is never
+	// stored and never sent: phones receive each template once.
+	Form   *Checklist `json:"-" bson:"-"`
+	Status TaskStatus `json:"status" bson:"status"`
+	// Review and SubmittedAt are derived from the task's work (ReviewState,
+	// and when the team entered the result that submitted it) and stored
+	// by the TaskStore with every write (SetDerived), so that the review
+	// queue is an index range in the store.
+	Review      ReviewState `json:"review,omitempty" bson:"review,omitempty"`
+	SubmittedAt *time.Time  `json:"submittedAt,omitempty" bson:"submittedAt,omitempty"`
+	ReplacedBy  string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
+	Replaces    string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
 	// Consents are the other departments' answers to an ad-hoc task that
 	// uses their officers or items; while one is requested the task is
 	// pending and its team's logins (TeamUsers) are empty.
@@ -127,7 +142,17 @@ type Task struct {
 	Evidence []EvidenceSlot    `json:"evidence" bson:"evidence"`
 	CheckIns []CheckInSummary  `json:"checkIns" bson:"checkIns"`
 	Reviews  []ReviewNote      `json:"reviews" bson:"reviews"`
-	Ops      []OpRecord        `json:"-" bson:"ops"`
+	// Ops are the records of the last operations phones applied (at most
+	// MaxRecentOps): the mark that makes a replay detectable, written by
+	// the write that applies the operation. Older records are in the
+	// TaskStore beside the task (FindOp): every operation that produced a
+	// version up to OpsFloor, none above it. OpCount counts them all.
+	// Spilled holds the records a change moved out of Ops, for the store
+	// to keep before it writes the task.
+	Ops      []OpRecord `json:"-" bson:"ops"`
+	OpsFloor int64      `json:"-" bson:"opsFloor"`
+	OpCount  int        `json:"-" bson:"opCount"`
+	Spilled  []OpRecord `json:"-" bson:"-"`
 
 	Version   int64     `json:"version" bson:"version"`
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
@@ -135,10 +160,95 @@ type Task struct {
 
 	// FeedUsers are the logins whose change feeds hear of this task: every
 	// team member it ever had, so that one it was taken from learns that.
-	// FeedPending marks a write whose feed entries may not all be written
-	// yet (the store's outbox; see FeedStore).
-	FeedUsers   []string `json:"-" bson:"feedUsers"`
-	FeedPending bool     `json:"-" bson:"feedPending"`
+	FeedUsers []string `json:"-" bson:"feedUsers"`
+	// Schema is the layout of the stored document (TaskSchema).
+	Schema int `json:"-" bson:"schema"`
+}
+
+// TaskSchema is the layout of task documents this code writes: 2 since
+// issue 13 (checklists by reference, operation records bounded, review
+// fields stored). A store upgrades older documents (its migration).
+const TaskSchema = 2
+
+// SetDerived sets the fields derived from the task's work that are stored
+// for queries: Review and SubmittedAt.
+func (t *Task) SetDerived() {
+	t.Review = t.ReviewState()
+	t.SubmittedAt = nil
+	if t.Result != nil && t.Review != "" {
+		at := t.Result.EnteredAt
+		t.SubmittedAt = &at
+	}
+}
+
+// QueuedTask is what the review queue shows of a submitted task (a store
+// may keep it beside the task, as the embedded one does in its key).
+type QueuedTask struct {
+	ID               string      `bson:"id"`
+	Version          int64       `bson:"version"`
+	TargetID         string      `bson:"targetId"`
+	TargetName       string      `bson:"targetName"`
+	PlanID           string      `bson:"planId,omitempty"`
+	LeadDepartment   string      `bson:"leadDepartment"`
+	Batch            string      `bson:"batch"`
+	Due              Date        `bson:"due"`
+	Team             []string    `bson:"team"` // inspector ids
+	Result           ResultCode  `bson:"result,omitempty"`
+	ResultLabel      string      `bson:"resultLabel,omitempty"`
+	SubmittedAt      time.Time   `bson:"submittedAt"`
+	Review           ReviewState `bson:"review"`
+	EvidenceDeclared int         `bson:"evidenceDeclared"`
+	EvidenceArrived  int         `bson:"evidenceArrived"`
+}
+
+// Queued returns what the review queue shows of t, from its stored
+// review fields (SetDerived) when it has them.
+func (t *Task) Queued() *QueuedTask {
+	q := &QueuedTask{
+		ID: t.ID, Version: t.Version, TargetID: t.TargetID, TargetName: t.TargetName, PlanID: t.PlanID,
+		LeadDepartment: t.LeadDepartment, Batch: t.Batch, Due: t.Due, Team: slices.Clone(t.Team), Review: t.Review,
+		EvidenceDeclared: len(t.Evidence), EvidenceArrived: len(t.Evidence) - t.MissingEvidence(), SubmittedAt: t.UpdatedAt,
+	}
+	if q.Review == "" {
+		q.Review = t.ReviewState()
+	}
+	if t.Result != nil {
+		q.Result, q.ResultLabel, q.SubmittedAt = t.Result.Code, t.Result.Label, t.Result.EnteredAt
+	}
+	if t.SubmittedAt != nil {
+		q.SubmittedAt = *t.SubmittedAt
+	}
+	if q.Team == nil {
+		q.Team = []string{}
+	}
+	return q
+}
+
+// QueueFilter selects the review queue: submitted tasks led by one of
+// LeadDepartments (every department when empty), in a review state (both
+// when empty), of a plan (any when empty).
+type QueueFilter struct {
+	LeadDepartments []string
+	State           ReviewState
+	PlanID          string
+}
+
+// QueuePosition is a place in the review queue, which is ordered by lead
+// department, then submission time, then task id.
+type QueuePosition struct {
+	LeadDepartment string
+	SubmittedAt    time.Time
+	TaskID         string
+}
+
+// Compare orders positions as the queue does.
+func (p QueuePosition) Compare(o QueuePosition) int {
+	return cmp.Or(strings.Compare(p.LeadDepartment, o.LeadDepartment), p.SubmittedAt.Compare(o.SubmittedAt), strings.Compare(p.TaskID, o.TaskID))
+}
+
+// Position is the task's place in the review queue.
+func (q *QueuedTask) Position() QueuePosition {
+	return QueuePosition{LeadDepartment: q.LeadDepartment, SubmittedAt: q.SubmittedAt, TaskID: q.ID}
 }
 
 // VisibleTo reports whether actor a may see the task: its team members, the
@@ -182,7 +292,38 @@ type TaskStore interface {
 	FindTasks(ctx context.Context, f TaskFilter, p PageRequest) (*Page[*Task], error)
 	ScanTasks(ctx context.Context, f TaskFilter, fn func(*Task) error) error
 	CreateTasks(ctx context.Context, ts []*Task) error
-	UpdateTask(ctx context.Context, t *Task) error // t.Version is the expected current version
+	// UpdateTask writes t; t.Version is the expected current version. The
+	// records in t.Spilled are kept (FindOp) before the task is written.
+	UpdateTask(ctx context.Context, t *Task) error
+	// FindOp returns the record of an operation that left its task's
+	// document (Task.OpsFloor), or ENOTFOUND.
+	FindOp(ctx context.Context, key string) (*OpRecord, error)
+	// FindQueue returns up to limit submitted tasks of the review queue
+	// after position after (from the start when nil), in queue order.
+	FindQueue(ctx context.Context, f QueueFilter, after *QueuePosition, limit int) ([]*QueuedTask, error)
+}
+
+// FindTaskOp returns the record of operation key applied to t: in the
+// task's recent records, or, when the operation's base version is below
+// the floor of those (only then may it have produced a version whose
+// records left the task), in the store.
+func FindTaskOp(ctx context.Context, store TaskStore, t *Task, key string, base int64) (OpRecord, bool, error) {
+	if rec, ok := t.FindOp(key); ok {
+		return rec, true, nil
+	}
+	if base >= t.OpsFloor {
+		return OpRecord{}, false, nil
+	}
+	rec, err := store.FindOp(ctx, key)
+	switch {
+	case IsCode(err, ENOTFOUND):
+		return OpRecord{}, false, nil
+	case err != nil:
+		return OpRecord{}, false, err
+	case rec.TaskID != t.ID:
+		return OpRecord{}, false, nil
+	}
+	return *rec, true, nil
 }
 
 // Draw is the stored metadata of one draw; the public record itself is

@@ -11,10 +11,13 @@ import (
 
 // The work of a task travels with the task document: answers, the result,
 // the evidence manifest, a summary of the check-ins, the reviewers' notes
-// and the record of the phones' operations. One document means one version
-// and one atomic write per change, which is what makes a replayed offline
-// operation detectable (its id is written in the same write that applies
-// it) without transactions.
+// and the records of the phones' last operations. One document means one
+// version and one atomic write per change, which is what makes a replayed
+// offline operation detectable (its id is written in the same write that
+// applies it) without transactions. Only the last MaxRecentOps records
+// stay in the document; older ones are kept beside it, and a replay of an
+// operation made on a version below the document's floor looks there
+// (FindTaskOp).
 
 // Answer is the team's answer to one checklist question. Drafts are merged
 // field by field: the latest edit wins, by the time the phone says it was
@@ -209,7 +212,16 @@ type OpRecord struct {
 	Hash    string `json:"-" bson:"hash"`
 	Version int64  `json:"-" bson:"version"`
 	Kind    string `json:"-" bson:"kind,omitempty"` // OpCheckIn for a check-in's note
+	// TaskID is the task's, kept with a record that left the task
+	// (Task.Spilled); empty in the task's own list.
+	TaskID string `json:"-" bson:"taskId,omitempty"`
 }
+
+// MaxRecentOps bounds the operation records a task document holds: a
+// push's batch for one task adds a handful, a teammate's check-in one.
+// Older records move to the store (Task.Spilled), whole versions at a
+// time.
+const MaxRecentOps = 16
 
 // OpCheckIn marks the record of a check-in noted on the task: it adds a
 // fact and changes no decision, so it is nobody's conflict.
@@ -219,8 +231,13 @@ const OpCheckIn = "checkin"
 // written by anyone but the device whose operation keys start with
 // prefix (OpKey(user, device, "")), check-in notes aside. Versions written
 // by a device's own earlier operations are no conflict for its next one:
-// a phone offline decides on the version it last saw and goes on.
+// a phone offline decides on the version it last saw and goes on. A base
+// below OpsFloor counts as changed: the records that would tell have left
+// the task (more than MaxRecentOps operations since).
 func (t *Task) ChangedByOthers(base int64, prefix string) bool {
+	if base < t.OpsFloor {
+		return true
+	}
 	for v := base + 1; v <= t.Version; v++ {
 		own := slices.ContainsFunc(t.Ops, func(o OpRecord) bool {
 			return o.Version == v && (o.Kind == OpCheckIn || strings.HasPrefix(o.Key, prefix))
@@ -244,7 +261,60 @@ func (t *Task) CloneWork() *Task {
 		}
 	}
 	c.Evidence, c.CheckIns, c.Reviews, c.Ops = slices.Clone(t.Evidence), slices.Clone(t.CheckIns), slices.Clone(t.Reviews), slices.Clone(t.Ops)
+	c.Spilled = slices.Clone(t.Spilled)
 	return &c
+}
+
+// Clone copies the task deeply: nothing the copy holds is shared with
+// the original but its Form, which nobody changes.
+func (t *Task) Clone() *Task {
+	c := t.CloneWork()
+	c.Items, c.Departments, c.Team, c.TeamUsers, c.FeedUsers = slices.Clone(t.Items), slices.Clone(t.Departments), slices.Clone(t.Team), slices.Clone(t.TeamUsers), slices.Clone(t.FeedUsers)
+	c.Checklist = slices.Clone(t.Checklist)
+	if t.Trigger != nil {
+		tr := *t.Trigger
+		c.Trigger = &tr
+	}
+	if t.Result != nil {
+		r := *t.Result
+		c.Result = &r
+	}
+	if t.SubmittedAt != nil {
+		at := *t.SubmittedAt
+		c.SubmittedAt = &at
+	}
+	c.Consents = slices.Clone(t.Consents)
+	for i := range c.Consents {
+		x := &c.Consents[i]
+		x.Officers, x.Items = slices.Clone(x.Officers), slices.Clone(x.Items)
+		if x.DecidedAt != nil {
+			at := *x.DecidedAt
+			x.DecidedAt = &at
+		}
+	}
+	for i := range c.Evidence {
+		e := &c.Evidence[i]
+		if e.Position != nil {
+			p := *e.Position
+			e.Position = &p
+		}
+		if e.Received != nil {
+			r := *e.Received
+			e.Received = &r
+		}
+	}
+	for i := range c.CheckIns {
+		x := &c.CheckIns[i]
+		x.Flags = slices.Clone(x.Flags)
+		if x.DistanceM != nil {
+			d := *x.DistanceM
+			x.DistanceM = &d
+		}
+	}
+	for i := range c.Reviews {
+		c.Reviews[i].Issues = slices.Clone(c.Reviews[i].Issues)
+	}
+	return c
 }
 
 // FindOp returns the recorded operation with key k.
@@ -259,14 +329,40 @@ func (t *Task) FindOp(k string) (OpRecord, bool) {
 // AddOp records that the write about to be made applies operation k with
 // body hash h. The version is the one the write will produce.
 func (t *Task) AddOp(k, h string) error {
-	if len(t.Ops) >= MaxOpsPerTask {
+	if t.OpCount >= MaxOpsPerTask {
 		return Errorf(EINVALID, "task %s has recorded %d operations, the most it takes", t.ID, MaxOpsPerTask)
 	}
 	if len(k) > maxOpKeyLength {
 		return Errorf(EINVALID, "an operation key is limited to %d bytes", maxOpKeyLength)
 	}
-	t.Ops = append(t.Ops, OpRecord{Key: k, Hash: h, Version: t.Version + 1})
+	t.addOp(OpRecord{Key: k, Hash: h, Version: t.Version + 1})
 	return nil
+}
+
+// addOp records an operation (TrimOps).
+func (t *Task) addOp(r OpRecord) {
+	t.Ops = append(t.Ops, r)
+	t.OpCount++
+	t.TrimOps()
+}
+
+// TrimOps moves the records of the oldest versions out of the task
+// (Spilled, raising OpsFloor) while it holds more than MaxRecentOps; those
+// of its newest version always stay. Ops are in version order.
+func (t *Task) TrimOps() {
+	for len(t.Ops) > MaxRecentOps && t.Ops[0].Version < t.Ops[len(t.Ops)-1].Version {
+		oldest := t.Ops[0].Version
+		n := 0
+		for n < len(t.Ops) && t.Ops[n].Version == oldest {
+			n++
+		}
+		for _, o := range t.Ops[:n] {
+			o.TaskID = t.ID
+			t.Spilled = append(t.Spilled, o)
+		}
+		t.Ops = slices.Delete(t.Ops, 0, n)
+		t.OpsFloor = max(t.OpsFloor, oldest)
+	}
 }
 
 // Editable reports whether the team may still change answers, evidence
@@ -280,19 +376,8 @@ func (s TaskStatus) Editable() bool {
 	return false
 }
 
-// answerKey checks k names a question of the task's checklist.
-func (t *Task) hasQuestion(k string) bool {
-	item, q, ok := strings.Cut(k, answerKeySeparator)
-	if !ok || t.Checklist == nil {
-		return false
-	}
-	for _, s := range t.Checklist.Sections {
-		if s.ItemCode == item {
-			return slices.ContainsFunc(s.Questions, func(x Question) bool { return x.ID == q })
-		}
-	}
-	return false
-}
+// hasQuestion checks k names a question of the task's checklist.
+func (t *Task) hasQuestion(k string) bool { return t.Form.HasQuestion(k) }
 
 // AnswerInput is one answered field as a phone sends it.
 type AnswerInput struct {
@@ -366,7 +451,7 @@ func (t *Task) SetResult(in ResultInput, user string, now time.Time) error {
 	case in.DeviceTime.IsZero():
 		return Errorf(EINVALID, "the result needs the phone's time")
 	}
-	for _, s := range t.Checklist.sections() {
+	for _, s := range t.Form.sections() {
 		for _, q := range s.Questions {
 			if q.Required {
 				if _, ok := t.Answers[s.ItemCode+answerKeySeparator+q.ID]; !ok {
@@ -501,7 +586,7 @@ func (t *Task) AddCheckIn(c *CheckIn) bool {
 	if slices.ContainsFunc(t.CheckIns, func(x CheckInSummary) bool { return x.ID == c.ID }) {
 		return false
 	}
-	t.Ops = append(t.Ops, OpRecord{Key: OpCheckIn + "/" + c.ID, Version: t.Version + 1, Kind: OpCheckIn})
+	t.addOp(OpRecord{Key: OpCheckIn + "/" + c.ID, Version: t.Version + 1, Kind: OpCheckIn})
 	t.CheckIns = append(t.CheckIns, CheckInSummary{
 		ID: c.ID, UserID: c.UserID, InspectorID: c.InspectorID, CertNo: c.CertNo,
 		DeviceTime: c.DeviceTime, DistanceM: c.DistanceM, Flags: slices.Clone(c.Flags),

@@ -186,6 +186,32 @@ func (c *Client) Enqueue(m Mutation) (Mutation, error) {
 // Tasks returns the task views held, by task id (read-only).
 func (c *Client) Tasks() map[string]*TaskView { return c.Queue.State().Tasks }
 
+// Form returns the form of a held task: its checklist's questions, from
+// the templates held.
+func (c *Client) Form(taskID string) (*backend.Checklist, error) {
+	st := c.Queue.State()
+	return st.Form(taskID)
+}
+
+// SyncPath is the path of the protocol's two requests.
+const SyncPath = "/mobile/v1/sync"
+
+// PullPath is the request of a pull page after cursor ("" for a full
+// download), limit tasks (0: the server's default).
+func PullPath(cursor string, limit int) string {
+	q := url.Values{VersionParam: {strconv.Itoa(Version)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return SyncPath + "?" + q.Encode()
+}
+
+// PushPath is the request of a push.
+func PushPath() string { return SyncPath + "?" + VersionParam + "=" + strconv.Itoa(Version) }
+
 // Task returns the task view held for id, or nil.
 func (c *Client) Task(id string) *TaskView { return c.Queue.State().Tasks[id] }
 
@@ -221,18 +247,7 @@ func (c *Client) Pull(ctx context.Context) (PullResult, error) {
 	}
 	waited := 0
 	for {
-		q := url.Values{}
-		if st.Cursor != "" {
-			q.Set("cursor", st.Cursor)
-		}
-		if c.PageSize > 0 {
-			q.Set("limit", strconv.Itoa(c.PageSize))
-		}
-		path := "/mobile/v1/sync"
-		if len(q) > 0 {
-			path += "?" + q.Encode()
-		}
-		data, err := c.call(ctx, KindPull, http.MethodGet, path, nil, true)
+		data, err := c.call(ctx, KindPull, http.MethodGet, PullPath(st.Cursor, c.PageSize), nil, true)
 		if err != nil {
 			// The protocol refuses a cursor with 400 or 409 and says to
 			// start again with an empty one.
@@ -248,32 +263,8 @@ func (c *Client) Pull(ctx context.Context) (PullResult, error) {
 		if err := json.Unmarshal(data, &page); err != nil {
 			return res, &backend.Error{Code: backend.EINTERNAL, Op: "fcsync.Client.Pull", Message: "the server's page is not a pull response", Err: err}
 		}
-		if st.Cursor == "" {
-			// A full download is the whole scope: what it does not name is
-			// no longer ours.
-			st.Tasks = map[string]*TaskView{}
-		}
-		for _, v := range page.Tasks {
-			if v == nil || v.Task == nil {
-				continue
-			}
-			if old, ok := st.Tasks[v.Task.ID]; ok && old.Task.Version > v.Task.Version {
-				continue
-			}
-			st.Tasks[v.Task.ID] = v
-			res.Changed++
-		}
-		for _, r := range page.Removed {
-			if _, ok := st.Tasks[r.TaskID]; ok {
-				delete(st.Tasks, r.TaskID)
-				res.Removed++
-			}
-		}
-		st.Cursor = page.Cursor
-		if page.Keys != nil {
-			st.Keys = page.Keys
-		}
-		st.ServerTime = page.ServerTime
+		changed, removed := st.Apply(&page)
+		res.Changed, res.Removed = res.Changed+changed, res.Removed+removed
 		if err := c.Queue.SaveState(st); err != nil {
 			return res, err
 		}
@@ -395,7 +386,7 @@ func nextBatch(ms []Mutation) (int, []byte, error) {
 
 func (c *Client) pushBatch(ctx context.Context, body []byte, batch []Mutation) ([]MutationResult, error) {
 	const op = "fcsync.Client.Push"
-	data, err := c.call(ctx, KindPush, http.MethodPost, "/mobile/v1/sync", body, true)
+	data, err := c.call(ctx, KindPush, http.MethodPost, PushPath(), body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -603,7 +594,7 @@ func (c *Client) exchange(ctx context.Context, kind string, attempt int, method,
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "fieldcheck-fcsync/1")
+	req.Header.Set("User-Agent", "fieldcheck-fcsync/2")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

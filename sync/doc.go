@@ -5,9 +5,22 @@
 // sync too.) docs/sync.md describes the protocol for app teams; this
 // comment is the reasoning behind it.
 //
+// # Version
+//
+// The protocol has a version (Version, 2), which every request names in
+// its query (v=2) and every answer in its protocol field; a request of a
+// version the server does not speak is refused with 400 naming those it
+// speaks (CheckVersion), so that an app and a server of different ages
+// agree on one or say why not. Version 2 sends checklists by reference:
+// a task names its template versions, and a pull sends each template once
+// on a cursor's way (the cursor remembers which it sent, up to
+// MaxCursorTemplates; sending one again is harmless, as a template version
+// never changes). testdata/sync/v2.json holds the normative examples of
+// the phone's side, which Client passes (vectors_test.go).
+//
 // # Pull
 //
-// GET /mobile/v1/sync?cursor=C returns one page of changes in the phone's
+// GET /mobile/v1/sync?v=2&cursor=C returns one page of changes in the phone's
 // scope (the tasks whose team includes the login, except cancelled and
 // replaced ones) and a new cursor. An empty cursor starts a full download:
 // every task in scope, in id order, page by page. After that the cursor
@@ -33,7 +46,7 @@
 //
 // # Push
 //
-// POST /mobile/v1/sync sends up to MaxPushBatch mutations, applied in
+// POST /mobile/v1/sync?v=2 sends up to MaxPushBatch mutations, applied in
 // order, each answered on its own: applied, duplicate (an operation id
 // already applied: the same answer as the first time), conflict (the task
 // changed since the mutation's base version, for the changes that must not
@@ -50,9 +63,14 @@
 //
 // Exactly once without transactions: an operation's record (its key and a
 // hash of its body) is stored in the task document by the very write that
-// applies it, so a replay finds it there whatever happened in between. A
-// check-in's id is derived from the operation, so the check-in store's
-// unique id does the same for check-ins.
+// applies it, so a replay finds it there whatever happened in between. The
+// document keeps the last backend.MaxRecentOps records; a write that
+// pushes older ones out stores them beside the task first, and a replay
+// whose base version is below the document's floor looks there
+// (backend.FindTaskOp). A strict change on such a base is a conflict: the
+// records that would show the versions since were the device's own are
+// no longer at hand. A check-in's id is derived from the operation, so the
+// check-in store's unique id does the same for check-ins.
 //
 // # Client
 //

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,21 +21,94 @@ const (
 	MaxPushBatch    = 500       // mutations in one push
 	MaxPushBytes    = 1 << 20   // bytes of one push body (the API's body limit)
 	MaxOpIDLength   = 64        // bytes of a client operation id
-	MaxCursorLength = 200       // bytes of a cursor
+	MaxCursorLength = 2048      // bytes of a cursor
 	MaxPayloadBytes = 256 << 10 // bytes of one mutation's payload
+	// MaxCursorTemplates bounds the templates a cursor remembers having
+	// sent (and MaxCursorLength their ids); past it the cursor forgets
+	// them all but the last page's, and a later page may send one again
+	// (harmless: a template version never changes).
+	MaxCursorTemplates = 64
 )
 
-// PullResponse is one page of changes. Apply Tasks and Removed, store
-// Cursor, and pull again at once while More is set; Pending says that
-// changes are being written right now and will be there in a few seconds.
+// Version is the protocol version this package speaks. Every request of
+// the protocol names the version it speaks in the query, v=2; a server
+// answers a version it does not speak (or none) with 400 and the versions
+// it does speak (SupportedVersions), and names its own in every answer.
+const Version = 2
+
+// VersionParam is the query parameter that carries the version.
+const VersionParam = "v"
+
+// SupportedVersions are the protocol versions the server speaks.
+var SupportedVersions = []int{Version}
+
+// CheckVersion checks the version a request names (the value of
+// VersionParam).
+func CheckVersion(v string) error {
+	n, err := strconv.Atoi(v)
+	if err == nil && strconv.Itoa(n) == v && slices.Contains(SupportedVersions, n) {
+		return nil
+	}
+	if v == "" {
+		v = "none"
+	}
+	return backend.Errorf(backend.EINVALID, "sync protocol version %s is not supported: this server speaks %s (send %s=%d)", v, versionList(), VersionParam, Version)
+}
+
+func versionList() string {
+	out := make([]string, len(SupportedVersions))
+	for i, v := range SupportedVersions {
+		out[i] = VersionParam + "=" + strconv.Itoa(v)
+	}
+	return strings.Join(out, ", ")
+}
+
+// PullResponse is one page of changes. Store Templates, apply Tasks and
+// Removed, store Cursor, and pull again at once while More is set; Pending
+// says that changes are being written right now and will be there in a
+// few seconds.
 type PullResponse struct {
-	Cursor     string           `json:"cursor"`
-	More       bool             `json:"more"`
-	Pending    bool             `json:"pending"`
-	Tasks      []*TaskView      `json:"tasks"`
+	Protocol int         `json:"protocol"` // the version of this answer
+	Cursor   string      `json:"cursor"`
+	More     bool        `json:"more"`
+	Pending  bool        `json:"pending"`
+	Tasks    []*TaskView `json:"tasks"`
+	// Templates are the checklist templates the page's tasks name that
+	// were not sent before on this cursor's way from its full download:
+	// each (item, version) comes once. Keep every template received.
+	Templates  []*Template      `json:"templates"`
 	Removed    []Tombstone      `json:"removed"`
 	Keys       *qr.PublicKeySet `json:"keys,omitempty"` // on the first page of a full download
 	ServerTime time.Time        `json:"serverTime"`
+}
+
+// Template is one version of an item's checklist, as a phone keeps it: a
+// task's checklist names templates by (item, version), and its form is
+// theirs, merged in the task's order. A version never changes.
+type Template struct {
+	Item         string             `json:"item"`
+	Version      int                `json:"version"`
+	ItemName     string             `json:"itemName"`     // as the item is named when sent
+	DepartmentID string             `json:"departmentId"` // the item's department
+	Questions    []backend.Question `json:"questions"`
+}
+
+// ID is the template's key: "<item>@<version>".
+func (t *Template) ID() string { return backend.TemplateID(t.Item, t.Version) }
+
+// Form merges the templates a task's checklist names, from those held by
+// id, into the task's form; a template missing is an error.
+func Form(t *backend.Task, held map[string]*Template) (*backend.Checklist, error) {
+	cl := &backend.Checklist{Sections: make([]backend.ChecklistSection, 0, len(t.Checklist))}
+	for _, r := range t.Checklist {
+		tp := held[r.TemplateID()]
+		if tp == nil {
+			return nil, backend.Errorf(backend.ENOTFOUND, "task %s names checklist template %s, which is not held: pull from the start", t.ID, r.TemplateID())
+		}
+		cl.Sections = append(cl.Sections, backend.ChecklistSection{ItemCode: tp.Item, ItemName: tp.ItemName, DepartmentID: tp.DepartmentID,
+			TemplateVersion: tp.Version, Questions: tp.Questions})
+	}
+	return cl, nil
 }
 
 // TaskView is everything a phone needs to work a task offline.
@@ -157,7 +231,8 @@ const (
 
 // PushResponse holds one result per mutation, in order.
 type PushResponse struct {
-	Results []MutationResult `json:"results"`
+	Protocol int              `json:"protocol"` // the version of this answer
+	Results  []MutationResult `json:"results"`
 }
 
 // MutationResult is what happened to one mutation.
@@ -244,22 +319,25 @@ func jsonMessage(err error) string {
 }
 
 // A cursor is opaque to phones. Inside: the format, the login it belongs
-// to, the feed position it stands on, and during a full download the last
-// task id sent ("" once the download is complete).
+// to, the feed position it stands on, during a full download the last
+// task id sent ("" once the download is complete), and the templates sent
+// on the cursor's way from its full download.
 type cursor struct {
 	User      string
 	Seq       int64
-	AfterTask string // full download in progress: tasks after this id follow
-	Full      bool   // a full download is in progress
+	AfterTask string   // full download in progress: tasks after this id follow
+	Full      bool     // a full download is in progress
+	Templates []string // template ids sent, sorted
 }
 
-const cursorPrefix = "fc1"
+const cursorPrefix = "fc2"
 
 func (c cursor) String() string {
-	s := cursorPrefix + "\x00" + c.User + "\x00" + strconv.FormatInt(c.Seq, 10)
+	full := ""
 	if c.Full {
-		s += "\x00" + c.AfterTask
+		full = "1"
 	}
+	s := strings.Join([]string{cursorPrefix, c.User, strconv.FormatInt(c.Seq, 10), full, c.AfterTask, strings.Join(c.Templates, ",")}, "\x00")
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
@@ -279,7 +357,7 @@ func parseCursor(s, user string) (cursor, error) {
 		return bad("not base64url")
 	}
 	parts := strings.Split(string(raw), "\x00")
-	if len(parts) < 3 || len(parts) > 4 || parts[0] != cursorPrefix {
+	if len(parts) != 6 || parts[0] != cursorPrefix {
 		return bad("unknown format")
 	}
 	seq, err := strconv.ParseInt(parts[2], 10, 64)
@@ -289,12 +367,38 @@ func parseCursor(s, user string) (cursor, error) {
 	if parts[1] != user {
 		return cursor{}, backend.Errorf(backend.EINVALID, "this cursor belongs to another login: pull from the start with an empty cursor")
 	}
-	c := cursor{User: user, Seq: seq}
-	if len(parts) == 4 {
-		c.Full, c.AfterTask = true, parts[3]
+	c := cursor{User: user, Seq: seq, Full: parts[3] == "1", AfterTask: parts[4]}
+	if parts[5] != "" {
+		c.Templates = strings.Split(parts[5], ",")
+	}
+	if len(c.Templates) > MaxCursorTemplates || !slices.IsSorted(c.Templates) {
+		return bad("bad templates")
 	}
 	if c.String() != s { // line breaks, spare bits: only the form the server writes
 		return bad("not as issued")
 	}
 	return c, nil
+}
+
+// sent records that ids were sent with a page: the cursor remembers them
+// for the pages after it, up to MaxCursorTemplates (then only ids).
+func (c *cursor) sent(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	for _, keep := range [][]string{c.Templates, nil} {
+		all := append(slices.Clone(keep), ids...)
+		slices.Sort(all)
+		c.Templates = slices.Compact(all)
+		if len(c.Templates) <= MaxCursorTemplates && len(c.String()) <= MaxCursorLength {
+			return
+		}
+	}
+	c.Templates = nil
+}
+
+// has reports whether the template was sent on the cursor's way.
+func (c *cursor) has(id string) bool {
+	_, found := slices.BinarySearch(c.Templates, id)
+	return found
 }

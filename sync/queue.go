@@ -68,10 +68,66 @@ type Queue struct {
 // LocalState is what a device holds of the server's view: apply each pull
 // page to it, and store it with the page's cursor.
 type LocalState struct {
-	Cursor     string               `json:"cursor"`
-	Tasks      map[string]*TaskView `json:"tasks"`
+	Cursor string               `json:"cursor"`
+	Tasks  map[string]*TaskView `json:"tasks"`
+	// Templates are the checklist templates received, by id
+	// ("<item>@<version>"): every one a held task names.
+	Templates  map[string]*Template `json:"templates"`
 	Keys       *qr.PublicKeySet     `json:"keys,omitempty"`
 	ServerTime time.Time            `json:"serverTime"`
+}
+
+// Apply applies one pull page to the state, as the protocol says: on the
+// first page of a full download (the state's cursor is empty) the tasks
+// held are dropped, the scope coming whole; templates are kept; a task
+// replaces the one held unless that one is newer; a tombstone drops its
+// task; the page's cursor is the state's. It returns how many tasks were
+// added or replaced and how many dropped.
+func (s *LocalState) Apply(page *PullResponse) (changed, removed int) {
+	if s.Cursor == "" || s.Tasks == nil {
+		// A full download is the whole scope: what it does not name is
+		// no longer ours.
+		s.Tasks = map[string]*TaskView{}
+	}
+	if s.Templates == nil {
+		s.Templates = map[string]*Template{}
+	}
+	for _, t := range page.Templates {
+		if t != nil {
+			s.Templates[t.ID()] = t
+		}
+	}
+	for _, v := range page.Tasks {
+		if v == nil || v.Task == nil {
+			continue
+		}
+		if old, ok := s.Tasks[v.Task.ID]; ok && old.Task.Version > v.Task.Version {
+			continue
+		}
+		s.Tasks[v.Task.ID] = v
+		changed++
+	}
+	for _, r := range page.Removed {
+		if _, ok := s.Tasks[r.TaskID]; ok {
+			delete(s.Tasks, r.TaskID)
+			removed++
+		}
+	}
+	s.Cursor = page.Cursor
+	if page.Keys != nil {
+		s.Keys = page.Keys
+	}
+	s.ServerTime = page.ServerTime
+	return changed, removed
+}
+
+// Form returns the form of a held task, merged from the templates held.
+func (s *LocalState) Form(taskID string) (*backend.Checklist, error) {
+	v := s.Tasks[taskID]
+	if v == nil || v.Task == nil {
+		return nil, backend.Errorf(backend.ENOTFOUND, "task %s is not held", taskID)
+	}
+	return Form(v.Task, s.Templates)
 }
 
 // Recovery says what OpenQueue found.
@@ -489,7 +545,7 @@ func (q *Queue) State() LocalState {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s := q.state
-	s.Tasks = maps.Clone(q.state.Tasks)
+	s.Tasks, s.Templates = maps.Clone(q.state.Tasks), maps.Clone(q.state.Templates)
 	return s
 }
 
@@ -508,7 +564,7 @@ func (q *Queue) SaveState(s LocalState) error {
 	if err := writeAtomic(filepath.Join(q.dir, stateName), data); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
-	s.Tasks = maps.Clone(s.Tasks)
+	s.Tasks, s.Templates = maps.Clone(s.Tasks), maps.Clone(s.Templates)
 	q.state = s
 	return nil
 }

@@ -27,6 +27,7 @@ type Service struct {
 	Targets    backend.TargetStore
 	Inspectors backend.InspectorStore
 	Results    backend.PublishedResultStore
+	Items      backend.ItemStore // the templates pulls send
 	Planning   *planning.Service
 	Visit      *visit.Service
 	Keys       func(ctx context.Context) (*qr.PublicKeySet, error) // for offline verification
@@ -93,7 +94,7 @@ func (s *Service) Pull(ctx context.Context, rawCursor string, limit int) (*PullR
 // page order; the cursor carries the store's page cursor. The feed position is taken before the first page: whatever changes during
 // the download is in the feed after it, and follows.
 func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
-	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	resp := newPull(s.now())
 	if c.AfterTask == "" && c.Seq == 0 {
 		head, err := s.Feed.FeedHead(ctx, a.UserID)
 		if err != nil {
@@ -119,8 +120,45 @@ func (s *Service) pullFull(ctx context.Context, a *backend.Actor, c cursor, limi
 	if resp.Tasks, err = s.views(ctx, page.Items); err != nil {
 		return nil, err
 	}
+	if resp.Templates, err = s.templates(ctx, &c, resp.Tasks); err != nil {
+		return nil, err
+	}
 	resp.Cursor = c.String()
 	return resp, nil
+}
+
+func newPull(now time.Time) *PullResponse {
+	return &PullResponse{Protocol: Version, Tasks: []*TaskView{}, Templates: []*Template{}, Removed: []Tombstone{}, ServerTime: now}
+}
+
+// templates returns the templates the views' tasks name that the cursor
+// has not sent yet, and records them in the cursor.
+func (s *Service) templates(ctx context.Context, c *cursor, views []*TaskView) ([]*Template, error) {
+	out := []*Template{}
+	var ids []string
+	for _, v := range views {
+		for _, r := range v.Task.Checklist {
+			id := r.TemplateID()
+			if c.has(id) || slices.Contains(ids, id) {
+				continue
+			}
+			tp, err := s.Items.FindTemplate(ctx, r.Item, r.Version)
+			if err != nil {
+				return nil, err
+			}
+			t := &Template{Item: tp.ItemCode, Version: tp.Version, ItemName: tp.ItemCode, Questions: tp.Questions}
+			switch it, err := s.Items.FindItemByCode(ctx, r.Item); {
+			case err == nil:
+				t.ItemName, t.DepartmentID = it.Name, it.DepartmentID
+			case !backend.IsCode(err, backend.ENOTFOUND):
+				return nil, err
+			}
+			out = append(out, t)
+			ids = append(ids, id)
+		}
+	}
+	c.sent(ids)
+	return out, nil
 }
 
 // scopeStatuses are the statuses of the tasks a phone holds (inScope).
@@ -132,7 +170,7 @@ var scopeStatuses = []backend.TaskStatus{
 // pullChanges reads the feed after the cursor and answers each task named
 // there with its current state, or a tombstone if it left the scope.
 func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, limit int) (*PullResponse, error) {
-	resp := &PullResponse{Tasks: []*TaskView{}, Removed: []Tombstone{}, ServerTime: s.now()}
+	resp := newPull(s.now())
 	entries, head, err := s.Feed.ReadFeed(ctx, a.UserID, c.Seq, limit)
 	if err != nil {
 		return nil, err
@@ -166,6 +204,9 @@ func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, l
 		live = append(live, t)
 	}
 	if resp.Tasks, err = s.views(ctx, live); err != nil {
+		return nil, err
+	}
+	if resp.Templates, err = s.templates(ctx, &c, resp.Tasks); err != nil {
 		return nil, err
 	}
 	resp.More = c.Seq < head && len(entries) == limit
@@ -235,7 +276,7 @@ func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, er
 	}
 	defer release()
 	ms := req.Mutations
-	resp := &PushResponse{Results: make([]MutationResult, len(ms))}
+	resp := &PushResponse{Protocol: Version, Results: make([]MutationResult, len(ms))}
 	for i := 0; i < len(ms); {
 		j := i + 1
 		if ms[i].Entity != EntityCheckIn {
@@ -296,7 +337,10 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 			if p == nil {
 				continue
 			}
-			r, detail := s.applyOne(t, stored, p, a.UserID, prefix)
+			r, detail, err := s.applyOne(ctx, t, stored, p, a.UserID, prefix)
+			if err != nil {
+				return false, err
+			}
 			out[i] = r
 			if r.Status == Applied {
 				write = true
@@ -486,25 +530,30 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 // applyOne applies a prepared mutation to t in memory: not applied
 // before, a base version the task has reached, still in the caller's
 // scope and, for a strict change, nobody else changed the task since the
-// base. A refused mutation leaves t as it was.
-func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix string) (MutationResult, string) {
+// base. A refused mutation leaves t as it was. The error is the store's,
+// looking for an old operation's record.
+func (s *Service) applyOne(ctx context.Context, t, stored *backend.Task, p *prepared, user, prefix string) (MutationResult, string, error) {
 	m := p.m
-	if rec, ok := t.FindOp(p.key); ok {
+	rec, ok, err := backend.FindTaskOp(ctx, s.Tasks, t, p.key, m.BaseVersion)
+	if err != nil {
+		return MutationResult{}, "", err
+	}
+	if ok {
 		if rec.Hash != p.hash {
-			return refused(m.OpID, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)), ""
+			return refused(m.OpID, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)), "", nil
 		}
-		return MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}, ""
+		return MutationResult{OpID: m.OpID, Status: Duplicate, Version: rec.Version}, "", nil
 	}
 	if m.BaseVersion > stored.Version {
-		return refused(m.OpID, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, stored.Version)), ""
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "baseVersion %d is ahead of the task's version %d", m.BaseVersion, stored.Version)), "", nil
 	}
 	if ok, why := inScope(t, user); !ok {
-		return refused(m.OpID, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)), ""
+		return refused(m.OpID, backend.Errorf(backend.EINVALID, "task %s was %s: it is no longer yours to change", t.ID, why)), "", nil
 	}
 	if p.strict && stored.ChangedByOthers(m.BaseVersion, prefix) {
 		r := refused(m.OpID, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else since version %d (now %d): look at the current task and decide again", t.ID, m.BaseVersion, stored.Version))
 		r.Task = stored
-		return r, ""
+		return r, "", nil
 	}
 	before := t.CloneWork()
 	detail, err := p.apply(t, s.now())
@@ -513,9 +562,9 @@ func (s *Service) applyOne(t, stored *backend.Task, p *prepared, user, prefix st
 	}
 	if err != nil {
 		*t = *before
-		return refused(m.OpID, err), ""
+		return refused(m.OpID, err), "", nil
 	}
-	return MutationResult{OpID: m.OpID, Status: Applied}, detail
+	return MutationResult{OpID: m.OpID, Status: Applied}, detail, nil
 }
 
 // checkIn records a check-in; its id is the operation id, which makes the

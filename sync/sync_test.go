@@ -135,8 +135,10 @@ type phone struct {
 	token  string
 	cursor string
 	tasks  map[string]*fcsync.TaskView
-	keys   bool
-	ops    int
+	// templates are those received, by id: each comes once.
+	templates map[string]*fcsync.Template
+	keys      bool
+	ops       int
 }
 
 func (e *env) phone(user, device string) *phone {
@@ -146,7 +148,7 @@ func (e *env) phone(user, device string) *phone {
 	if st := e.call("POST", "/mobile/v1/auth/login", "", body, &tok); st != 200 {
 		e.t.Fatalf("mobile login %s: %d", user, st)
 	}
-	return &phone{e: e, user: user, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}}
+	return &phone{e: e, user: user, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}, templates: map[string]*fcsync.Template{}}
 }
 
 // sync pulls pages until the server has nothing more right now.
@@ -154,12 +156,23 @@ func (p *phone) sync(limit int) (pages int) {
 	p.e.t.Helper()
 	for range 1000 {
 		var r fcsync.PullResponse
-		url := fmt.Sprintf("/mobile/v1/sync?cursor=%s&limit=%d", p.cursor, limit)
-		if st := p.e.call("GET", url, p.token, nil, &r); st != 200 {
+		if st := p.e.call("GET", fcsync.PullPath(p.cursor, limit), p.token, nil, &r); st != 200 {
 			p.e.t.Fatalf("pull: %d", st)
 		}
 		pages++
+		if r.Protocol != fcsync.Version {
+			p.e.t.Fatalf("a page of protocol %d, want %d", r.Protocol, fcsync.Version)
+		}
+		for _, tp := range r.Templates {
+			if p.templates[tp.ID()] != nil {
+				p.e.t.Fatalf("template %s came a second time", tp.ID())
+			}
+			p.templates[tp.ID()] = tp
+		}
 		for _, v := range r.Tasks {
+			if _, err := fcsync.Form(v.Task, p.templates); err != nil {
+				p.e.t.Fatalf("a page's task without its templates: %v", err)
+			}
 			if old, ok := p.tasks[v.Task.ID]; ok && old.Task.Version > v.Task.Version {
 				p.e.t.Fatalf("task %s went back from version %d to %d", v.Task.ID, old.Task.Version, v.Task.Version)
 			}
@@ -185,7 +198,7 @@ func (p *phone) sync(limit int) (pages int) {
 func (p *phone) push(ms ...fcsync.Mutation) []fcsync.MutationResult {
 	p.e.t.Helper()
 	var r fcsync.PushResponse
-	if st := p.e.call("POST", "/mobile/v1/sync", p.token, fcsync.PushRequest{Mutations: ms}, &r); st != 200 {
+	if st := p.e.call("POST", fcsync.PushPath(), p.token, fcsync.PushRequest{Mutations: ms}, &r); st != 200 {
 		p.e.t.Fatalf("push: %d", st)
 	}
 	if len(r.Results) != len(ms) {
@@ -241,7 +254,7 @@ func (p *phone) mustHoldServerView() {
 // answersFor answers every question of the task's checklist.
 func answersFor(t *backend.Task, value string, at time.Time) fcsync.AnswersPayload {
 	var p fcsync.AnswersPayload
-	for _, s := range t.Checklist.Sections {
+	for _, s := range t.Form.Sections {
 		for _, q := range s.Questions {
 			v := value
 			if len(q.Options) > 0 {
@@ -282,8 +295,19 @@ func TestPullFullDownloadAndChanges(t *testing.T) {
 		t.Fatal("the full download carried no key set for offline verification")
 	}
 	p.mustHoldServerView()
+	// Every template the tasks name came, once (p.sync refuses a second
+	// time), however many pages and tasks name it.
+	named := map[string]bool{}
+	for _, v := range p.tasks {
+		for _, r := range v.Task.Checklist {
+			named[r.TemplateID()] = true
+		}
+	}
+	if len(p.templates) != len(named) || len(named) == 0 {
+		t.Fatalf("%d templates received for %d named by %d tasks", len(p.templates), len(named), len(p.tasks))
+	}
 	v := p.tasks[first.ID]
-	if v == nil || v.Target.Name == "" || v.Target.ID != first.TargetID || len(v.Team) != 2 || v.Team[0].CertNo == "" || v.Task.Checklist == nil {
+	if v == nil || v.Target.Name == "" || v.Target.ID != first.TargetID || len(v.Team) != 2 || v.Team[0].CertNo == "" || len(v.Task.Checklist) == 0 {
 		t.Fatalf("task view lacks what an offline phone needs: %+v", v)
 	}
 
@@ -307,14 +331,14 @@ func TestPullFullDownloadAndChanges(t *testing.T) {
 		t.Fatal("the inspector has a single assigned task in this draw")
 	}
 	var r fcsync.PullResponse
-	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)
+	e.call("GET", fcsync.PullPath(p.cursor, 0), p.token, nil, &r)
 	if len(r.Removed) != 1 || r.Removed[0].TaskID != cancelled || r.Removed[0].Reason != "cancelled" || len(r.Tasks) != 0 {
 		t.Fatalf("after a cancellation: tasks %d, removed %+v", len(r.Tasks), r.Removed)
 	}
 	p.cursor = r.Cursor
 	delete(p.tasks, cancelled)
 	p.mustHoldServerView()
-	e.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p.token, nil, &r)
+	e.call("GET", fcsync.PullPath(p.cursor, 0), p.token, nil, &r)
 	if len(r.Tasks)+len(r.Removed) != 0 || r.More {
 		t.Fatalf("an idle pull returned %d tasks, %d removals", len(r.Tasks), len(r.Removed))
 	}
@@ -336,13 +360,17 @@ func TestPullBadInput(t *testing.T) {
 		status           int
 		code             string
 	}{
-		{"ErrCursorGarbage", "/mobile/v1/sync?cursor=%25%25%25", p.token, 400, backend.EINVALID},
-		{"ErrCursorNotOurs", "/mobile/v1/sync?cursor=" + q.cursor, p.token, 400, backend.EINVALID},
-		{"ErrCursorTooLong", "/mobile/v1/sync?cursor=" + strings.Repeat("A", 300), p.token, 400, backend.EINVALID},
-		{"ErrLimitZero", "/mobile/v1/sync?limit=0", p.token, 400, backend.EINVALID},
-		{"ErrLimitTooLarge", "/mobile/v1/sync?limit=201", p.token, 400, backend.EINVALID},
-		{"ErrNoToken", "/mobile/v1/sync", "", 401, backend.EUNAUTHENTICATED},
-		{"ErrBackOfficeToken", "/mobile/v1/sync", reviewerTok.AccessToken, 401, backend.EUNAUTHENTICATED},
+		{"ErrCursorGarbage", "/mobile/v1/sync?v=2&cursor=%25%25%25", p.token, 400, backend.EINVALID},
+		{"ErrCursorNotOurs", "/mobile/v1/sync?v=2&cursor=" + q.cursor, p.token, 400, backend.EINVALID},
+		{"ErrCursorTooLong", "/mobile/v1/sync?v=2&cursor=" + strings.Repeat("A", fcsync.MaxCursorLength+1), p.token, 400, backend.EINVALID},
+		{"ErrCursorOfVersion1", "/mobile/v1/sync?v=2&cursor=ZmMxAHUub25lADAAdGFzay0x", p.token, 400, backend.EINVALID},
+		{"ErrLimitZero", "/mobile/v1/sync?v=2&limit=0", p.token, 400, backend.EINVALID},
+		{"ErrLimitTooLarge", "/mobile/v1/sync?v=2&limit=201", p.token, 400, backend.EINVALID},
+		{"ErrNoVersion", "/mobile/v1/sync", p.token, 400, backend.EINVALID},
+		{"ErrVersion1", "/mobile/v1/sync?v=1", p.token, 400, backend.EINVALID},
+		{"ErrVersion3", "/mobile/v1/sync?v=3&cursor=" + p.cursor, p.token, 400, backend.EINVALID},
+		{"ErrNoToken", "/mobile/v1/sync?v=2", "", 401, backend.EUNAUTHENTICATED},
+		{"ErrBackOfficeToken", "/mobile/v1/sync?v=2", reviewerTok.AccessToken, 401, backend.EUNAUTHENTICATED},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var r struct{ Code, Message string }
@@ -364,7 +392,7 @@ func TestPullBadInput(t *testing.T) {
 	e2 := newEnv(t, 200)
 	p2 := e2.phone(user, "phone-bad-1")
 	var r struct{ Code, Message string }
-	if st := e2.call("GET", "/mobile/v1/sync?cursor="+p.cursor, p2.token, nil, &r); st != 409 || r.Code != backend.ECONFLICT || !strings.Contains(r.Message, "empty cursor") {
+	if st := e2.call("GET", fcsync.PullPath(p.cursor, 0), p2.token, nil, &r); st != 409 || r.Code != backend.ECONFLICT || !strings.Contains(r.Message, "empty cursor") {
 		t.Fatalf("cursor ahead of the server: %d %+v", st, r)
 	}
 }
@@ -428,8 +456,8 @@ func TestPushLifecycle(t *testing.T) {
 
 	// Answers from two phones merge field by field: the later edit wins,
 	// whichever phone syncs last.
-	q := task.Checklist.Sections[0].Questions[0]
-	key := task.Checklist.Sections[0].ItemCode + "/" + q.ID
+	q := task.Form.Sections[0].Questions[0]
+	key := task.Form.Sections[0].ItemCode + "/" + q.ID
 	early, late := time.Now().Add(-time.Hour), time.Now()
 	wantStatus(t, "b's later edit", b.push(b.mutation(fcsync.EntityAnswers, task.ID, v, fcsync.AnswersPayload{Answers: []backend.AnswerInput{{Question: key, Value: "later", EditedAt: late}}}))[0], fcsync.Applied, "")
 	wantStatus(t, "a's earlier edit", a.push(a.mutation(fcsync.EntityAnswers, task.ID, v, fcsync.AnswersPayload{Answers: []backend.AnswerInput{{Question: key, Value: "earlier", EditedAt: early}}}))[0], fcsync.Applied, "")
@@ -556,8 +584,19 @@ func TestPushBadRequests(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var r struct{ Code, Message string }
-			if st := e.call("POST", "/mobile/v1/sync", p.token, tt.body, &r); st != tt.status || r.Code != tt.code {
+			if st := e.call("POST", fcsync.PushPath(), p.token, tt.body, &r); st != tt.status || r.Code != tt.code {
 				t.Fatalf("%d %+v, want %d %s", st, r, tt.status, tt.code)
+			}
+		})
+	}
+	// A push names its protocol version too: without v=2 it is refused.
+	for _, tt := range []struct{ name, url string }{
+		{"ErrNoVersion", "/mobile/v1/sync"}, {"ErrVersion1", "/mobile/v1/sync?v=1"}, {"ErrVersion3", "/mobile/v1/sync?v=3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var r struct{ Code, Message string }
+			if st := e.call("POST", tt.url, p.token, `{"mutations":[`+one+`]}`, &r); st != 400 || r.Code != backend.EINVALID || !strings.Contains(r.Message, "v=2") {
+				t.Fatalf("%d %+v, want 400 invalid naming v=2", st, r)
 			}
 		})
 	}
@@ -649,4 +688,36 @@ func TestOfflineVisitInOneBatch(t *testing.T) {
 	}
 	a.sync(200)
 	a.mustHoldServerView()
+}
+
+// TestReplayOfAnOldOperation: once a task's document no longer holds an
+// operation's record (more than backend.MaxRecentOps operations came
+// after it), a replay of the operation is still answered as the first
+// time, and the same id with another body is still refused: the record is
+// found beside the task.
+func TestReplayOfAnOldOperation(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.teamTask()
+	p := e.phone(task.TeamUsers[0], "phone-old-op")
+	first := p.mutation(fcsync.EntityAnswers, task.ID, task.Version, answersFor(task, "第一次", time.Now()))
+	r0 := p.push(first)[0]
+	wantStatus(t, "first", r0, fcsync.Applied, "")
+	for i := range backend.MaxRecentOps + 4 {
+		cur, err := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, "later answers", p.push(p.mutation(fcsync.EntityAnswers, task.ID, cur.Version, answersFor(task, fmt.Sprint("第", i+2, "次"), time.Now())))[0], fcsync.Applied, "")
+	}
+	cur, _ := e.m.Stores.Tasks.FindTaskByID(context.Background(), task.ID)
+	if _, ok := cur.FindOp(backend.OpKey(p.user, p.device, first.OpID)); ok || len(cur.Ops) > backend.MaxRecentOps {
+		t.Fatalf("the document holds %d records, the first among them: %v", len(cur.Ops), ok)
+	}
+	again := p.push(first)[0]
+	if again.Status != fcsync.Duplicate || again.Version != r0.Version {
+		t.Fatalf("replay of the first operation: %s version %d, want duplicate of version %d", again.Status, again.Version, r0.Version)
+	}
+	other := first
+	other.Payload = fcsync.Payload(`{"answers":[]}`)
+	wantStatus(t, "the first id with another body", p.push(other)[0], fcsync.Conflict, backend.ECONFLICT)
 }

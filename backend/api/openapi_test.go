@@ -311,7 +311,7 @@ func TestOpenAPISchemasAsEncoded(t *testing.T) {
 	for _, c := range []struct{ schema, field, want string }{
 		{"Task", "answers", `"type":["object","null"]`},
 		{"Task", "evidence", `"type":["array","null"]`},
-		{"Task", "checklist", `"anyOf":[{"$ref":"#/components/schemas/Checklist"},{"type":"null"}]`},
+		{"Task", "checklist", `"items":{"$ref":"#/components/schemas/ChecklistRef"},"type":["array","null"]`},
 		{"Task", "result", `"$ref":"#/components/schemas/Result"`}, // omitempty: absent, never null
 		{"Task", "items", `"type":["array","null"]`},
 		{"Selection", "team", `"type":["array","null"]`}, // from the embedded draw.Assignment

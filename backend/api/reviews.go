@@ -12,7 +12,7 @@ import (
 // actions, each answered with the task's review as it is afterwards.
 func (s *Server) registerReviewRoutes() {
 	pl := s.Planning
-	s.Add(Route{Method: "GET", Path: "/api/v1/reviews", Summary: "Submitted tasks waiting for review, oldest submission first: the caller's lead departments' (reviewer) or all (admin)", Tag: "reviews", Auth: true,
+	s.Add(Route{Method: "GET", Path: "/api/v1/reviews", Summary: "Submitted tasks waiting for review, by lead department and in each the oldest submission first (keyset cursor): the caller's lead departments' (reviewer) or all (admin)", Tag: "reviews", Auth: true,
 		Query: append([]Param{
 			{"state", "string", "received or has_issues (default: both)"},
 			{"planId", "string", "only this plan's tasks"},

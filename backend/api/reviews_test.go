@@ -84,7 +84,7 @@ func (e *env) fieldPhone(user string) *fieldPhone {
 func (p *fieldPhone) pull() {
 	p.e.t.Helper()
 	for range 100 {
-		r := p.e.do("GET", "/mobile/v1/sync?limit=200&cursor="+p.cursor, p.token, "", nil)
+		r := p.e.do("GET", fcsync.PullPath(p.cursor, 200), p.token, "", nil)
 		var resp fcsync.PullResponse
 		if r.Status != 200 {
 			p.e.t.Fatalf("pull: %d %s", r.Status, r.Body)
@@ -109,7 +109,7 @@ func (p *fieldPhone) push(entity, taskID string, base int64, payload any) fcsync
 	p.ops++
 	j, _ := json.Marshal(payload)
 	body, _ := json.Marshal(fcsync.PushRequest{Mutations: []fcsync.Mutation{{OpID: fmt.Sprint("op-", p.ops), Entity: entity, TaskID: taskID, BaseVersion: base, Payload: j}}})
-	r := p.e.do("POST", "/mobile/v1/sync", p.token, "application/json", bytes.NewReader(body))
+	r := p.e.do("POST", fcsync.PushPath(), p.token, "application/json", bytes.NewReader(body))
 	var resp fcsync.PushResponse
 	if r.Status != 200 {
 		p.e.t.Fatalf("push: %d %s", r.Status, r.Body)
@@ -159,7 +159,7 @@ func TestReviewAPI(t *testing.T) {
 	a, b := e.fieldPhone(task.TeamUsers[0]), e.fieldPhone(task.TeamUsers[1])
 	a.pull()
 	var answers fcsync.AnswersPayload
-	for _, s := range task.Checklist.Sections {
+	for _, s := range task.Form.Sections {
 		for _, q := range s.Questions {
 			v := "是"
 			if len(q.Options) > 0 {

@@ -120,10 +120,10 @@ func TestSecurityPushAdmission(t *testing.T) {
 	push := `{"mutations":[{"opId":"admission-1","entity":"task","taskId":"no-such-task","baseVersion":1,"payload":{"to":"accepted"}}]}`
 	release := fillGate(t, g)
 	defer release()
-	r := e.doT(t, "POST", "/mobile/v1/sync", phone.AccessToken, "application/json", strings.NewReader(push))
+	r := e.doT(t, "POST", "/mobile/v1/sync?v=2", phone.AccessToken, "application/json", strings.NewReader(push))
 	wantRefused(t, "push with the gate full", r, g, 429, backend.ETOOMANY)
 	release()
-	if r := e.doT(t, "POST", "/mobile/v1/sync", phone.AccessToken, "application/json", strings.NewReader(push)); r.Status != 200 {
+	if r := e.doT(t, "POST", "/mobile/v1/sync?v=2", phone.AccessToken, "application/json", strings.NewReader(push)); r.Status != 200 {
 		t.Fatalf("push once admitted: %d %s, want 200", r.Status, r.Body)
 	}
 }

@@ -115,7 +115,7 @@ func (e *env) fieldTask(t *testing.T, id, targetID string, team ...string) *back
 	}
 	task := &backend.Task{ID: id, TargetID: targetID, TargetName: "检查对象", Items: []string{it.Code}, Method: backend.MethodOnSite,
 		LeadDepartment: "scjg", Departments: []string{"scjg"}, Team: team, TeamUsers: []string{}, Batch: "ad-hoc",
-		Start: backend.DateOf(time.Now()), End: "2099-12-31", Due: "2099-12-31", Checklist: cl, Status: backend.TaskAccepted,
+		Start: backend.DateOf(time.Now()), End: "2099-12-31", Due: "2099-12-31", Checklist: cl.Refs(), Status: backend.TaskAccepted,
 		Trigger: &backend.Trigger{Kind: backend.TriggerComplaint, Reference: "12315-2026-0102", Reason: "投诉举报核查"}}
 	for _, ins := range team {
 		in, err := e.m.Stores.Inspectors.FindInspectorByID(ctx, ins)
@@ -197,7 +197,7 @@ func (e *env) syncPush(t *testing.T, phone, taskID string, entityPayload ...any)
 		req.Mutations = append(req.Mutations, fcsync.Mutation{OpID: fmt.Sprintf("op-%d-%d", time.Now().UnixNano(), i), Entity: entityPayload[i].(string), TaskID: taskID, BaseVersion: tk.Version, Payload: j})
 	}
 	body, _ := json.Marshal(req)
-	r := e.doT(t, "POST", "/mobile/v1/sync", phone, "application/json", bytes.NewReader(body))
+	r := e.doT(t, "POST", fcsync.PushPath(), phone, "application/json", bytes.NewReader(body))
 	if r.Status != 200 {
 		t.Fatalf("push: %d %s", r.Status, r.Body)
 	}
@@ -404,7 +404,7 @@ func TestSecurityCrossDepartmentAdHocTaskNeedsAcceptance(t *testing.T) {
 	phone := e.loginDevice(t, "yj.inspector1", "yjgl-phone-01")
 	accept := func(v int64, reason string) string { return fmt.Sprintf(`{"version":%d,"reason":%q}`, v, reason) }
 	e.run(t, []scenario{
-		{Name: "OK/NotOnThePhone", Method: "GET", URL: "/mobile/v1/sync", Token: phone, WantStatus: 200, WantContent: []string{`"tasks":[]`}},
+		{Name: "OK/NotOnThePhone", Method: "GET", URL: fcsync.PullPath("", 0), Token: phone, WantStatus: 200, WantContent: []string{`"tasks":[]`}},
 		{Name: "ErrPhoneReadsPending", Method: "GET", URL: "/mobile/v1/tasks/" + task.ID, Token: phone, WantStatus: 404, WantCode: "not_found"},
 		{Name: "OK/AskedManagerSeesIt", Method: "GET", URL: "/api/v1/task-requests", User: "other.manager", WantStatus: 200, WantContent: []string{`"id":"` + task.ID + `"`, `"state":"requested"`}},
 		{Name: "OK/LeadManagerAskedNothing", Method: "GET", URL: "/api/v1/task-requests", User: "manager", WantStatus: 200, WantContent: []string{`"items":[]`}},

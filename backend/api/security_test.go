@@ -207,7 +207,7 @@ func TestBadTextAndLimits(t *testing.T) {
 		{Name: "ErrLoneHighSurrogate", Method: "POST", URL: "/api/v1/targets", User: "manager", Body: strings.Replace(base, "华为技术", `华为\ud83d技术`, 1), WantStatus: 400, WantCode: "invalid", WantContent: []string{"surrogate"}},
 		{Name: "ErrLoneLowSurrogate", Method: "POST", URL: "/api/v1/targets", User: "manager", Body: strings.Replace(base, "华为技术", `\ude00华为技术`, 1), WantStatus: 400, WantCode: "invalid", WantContent: []string{"surrogate"}},
 		{Name: "ErrQueryNotUTF8", Method: "GET", URL: "/api/v1/targets?q=%FF%FE", User: "reviewer", WantStatus: 400, WantCode: "invalid", WantContent: []string{"UTF-8"}},
-		{Name: "ErrMobilePushNotUTF8", Method: "POST", URL: "/mobile/v1/sync", Body: "{\"mutations\":[{\"opId\":\"\xff\"}]}", WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrMobilePushNotUTF8", Method: "POST", URL: "/mobile/v1/sync?v=2", Body: "{\"mutations\":[{\"opId\":\"\xff\"}]}", WantStatus: 400, WantCode: "invalid"},
 		{Name: "OK/EscapedBackslashBeforeU", Method: "GET", URL: "/api/v1/targets?q=%5Cud800", User: "reviewer", WantStatus: 200},
 		{Name: "OK/SurrogatePair", Method: "POST", URL: "/api/v1/targets", User: "manager", Body: strings.Replace(base, "华为技术", `华为\ud83d\ude00技术`, 1), WantStatus: 201, WantContent: []string{"华为😀技术"}},
 		{Name: "ErrLimitZero", Method: "GET", URL: "/api/v1/targets?limit=0", User: "reviewer", WantStatus: 400, WantCode: "invalid", WantContent: []string{"1 to 200"}},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -57,8 +58,15 @@ type Config struct {
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Migrate upgrades a store of an older layout when it opens (serve,
+	// migrate); without it Open refuses such a store.
+	Migrate bool
+	// Warm builds the embedded store's in-memory indexes before Open
+	// returns (serve: its first requests do not wait); otherwise each is
+	// built when first used, and a command that needs none pays nothing.
+	Warm   bool
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Main is a running fieldcheck: store, services and HTTP server.
@@ -84,6 +92,8 @@ type Main struct {
 	// pushes (backend.Gate): per instance, as they protect its cores.
 	Hashes *backend.Gate
 	Pushes *backend.Gate
+	// Migration is what Open found of the store's layout, and did.
+	Migration *mongo.Migration
 
 	embedded *embedded.Server
 }
@@ -165,8 +175,17 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 			m.Close()
 			return nil, err
 		}
+	}
+	if err := m.migrate(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if m.embedded != nil {
 		// The data directory is locked to this process: it is the only writer.
 		db.SingleProcess = true
+		db.ScanJSON = scanJSON(m.embedded, cfg.Database)
+	}
+	if m.embedded != nil && cfg.Warm {
 		if err := db.WarmTargetIndex(ctx); err != nil {
 			m.Close()
 			return nil, err
@@ -180,7 +199,56 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
+	if mg := m.Migration; mg.From != mg.To {
+		rec := backend.AuditRecord{Action: "store.migrate", ObjectType: "store", ObjectID: "layout", Change: mg, Detail: mg.String()}
+		if _, err := m.Audit.Append(backend.WithActor(ctx, backend.SystemActor("migrate")), rec); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// scanJSON is the embedded store's fast read of a few fields of every
+// document, for the database name.
+func scanJSON(srv *embedded.Server, name string) func(context.Context, string, []string, func([]byte) error) error {
+	return func(ctx context.Context, coll string, fields []string, fn func([]byte) error) error {
+		return srv.ScanJSON(ctx, name, coll, fields, fn)
+	}
+}
+
+// MigrateProgress is how many tasks a migration upgrades between two
+// lines of its log.
+const MigrateProgress = 1000
+
+// migrate checks the store's layout and upgrades it when Config.Migrate
+// says so.
+func (m *Main) migrate(ctx context.Context) error {
+	v, err := m.DB.Layout(ctx)
+	if err != nil {
+		return err
+	}
+	if v >= backend.TaskSchema {
+		m.Migration = &mongo.Migration{From: v, To: v}
+		return nil
+	}
+	if !m.Config.Migrate {
+		return fmt.Errorf("the store is of layout %d, this fieldcheck reads layout %d: run `fieldcheck migrate` with the same store flags first (`fieldcheck serve` migrates when it starts)", v, backend.TaskSchema)
+	}
+	m.Config.Logger.Info("migrating the store", "from", v, "to", backend.TaskSchema)
+	start := time.Now()
+	mg, err := m.DB.Migrate(ctx, func(n int) error {
+		if n%MigrateProgress == 0 {
+			m.Config.Logger.Info("migrating the store", "tasks", n, "seconds", int(time.Since(start).Seconds()))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate the store (run it again: it resumes): %w", err)
+	}
+	m.Migration = mg
+	m.Config.Logger.Info(mg.String(), "seconds", time.Since(start).Seconds())
+	return nil
 }
 
 func (m *Main) build(ctx context.Context) error {
@@ -255,7 +323,7 @@ func (m *Main) build(ctx context.Context) error {
 	}
 	m.Sync = &fcsync.Service{
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
-		Results: m.Stores.Results, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
+		Results: m.Stores.Results, Items: m.Stores.Items, Planning: m.Planning, Visit: m.Visit, Keys: m.Codes.PublicKeySet, Audit: m.Audit, Now: m.Config.Now,
 	}
 	m.Sync.Evidence = m.Config.Evidence
 	m.Sync.Pushes = m.Pushes
@@ -287,6 +355,22 @@ func (m *Main) DemoStores() demo.Stores {
 	return demo.Stores{
 		Departments: m.Stores.Departments, Users: m.Stores.Users, Targets: m.Stores.Targets,
 		Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Audit: m.Audit,
+	}
+}
+
+// DemoScale is the demo's field work at scale on m's services; progress
+// hears how far it is.
+func (m *Main) DemoScale(progress io.Writer) *demo.Scale {
+	return &demo.Scale{
+		Users: m.Users, Directory: m.Directory, Planning: m.Planning, Sync: m.Sync, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets,
+		Code: func(ctx context.Context, uscc string) (string, error) {
+			c, err := m.Codes.SignEnterpriseCode(ctx, uscc)
+			if err != nil {
+				return "", err
+			}
+			return c.String(), nil
+		},
+		Now: m.Config.Now, Progress: progress,
 	}
 }
 

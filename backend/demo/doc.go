@@ -67,4 +67,15 @@
 // the same data directory keeps the first county and never mixes two.
 // A seed that fails half-way leaves a partial county behind, which a second
 // Seed also refuses: start again from an empty data directory.
+//
+// # At scale
+//
+// Scale (fieldcheck demo --tasks N) gives the county field work of a size
+// that shows what the store costs: one officer with a login per
+// ScaleTasksPerOfficer tasks (scjg.field001 …, added before the first
+// draw), plans drawn until N tasks exist, and ScaleSubmittedPercent of N
+// worked to submission and ScaleAcceptedPercent to acceptance through the
+// sync service's push, as the teams' phones would (two check-ins with the
+// enterprise's signed code, every answer, the required photos declared, a
+// result). docs/benchmarks.md measures on it.
 package demo

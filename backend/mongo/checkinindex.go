@@ -33,6 +33,19 @@ func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
 // load reads the collection once. The caller holds the write lock.
 func (x *checkInIndex) load(ctx context.Context, db *DB) error {
 	x.byTarget, x.byTask = map[string][]string{}, map[string][]string{}
+	type fields struct {
+		ID       string `json:"_id"`
+		TargetID string `json:"targetId"`
+		TaskID   string `json:"taskId"`
+	}
+	fast, err := fastScan(ctx, db, colCheckIns, []string{"_id", "targetId", "taskId"}, func(f *fields) error {
+		x.add(&backend.CheckIn{ID: f.ID, TargetID: f.TargetID, TaskID: f.TaskID})
+		return nil
+	})
+	if fast || err != nil {
+		x.loaded = err == nil
+		return err
+	}
 	cur, err := db.c(colCheckIns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "targetId", Value: 1}, {Key: "taskId", Value: 1}}).SetBatchSize(2000))
 	if err != nil {
 		return translate("checkInIndex.load", err)

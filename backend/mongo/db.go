@@ -9,6 +9,15 @@
 // filter scans the collection. Natural keys (USCC, item code, username) are
 // therefore used as _id wherever they exist, so that hot lookups stay cheap
 // on both engines.
+//
+// Tasks keep small documents beside them (taskkey.go): a key per task,
+// which is also the change feed's outbox, and the operation records that
+// left the task document. On the embedded store, whose one writer is this
+// process, in-memory indexes of targets, tasks (the review queue's order
+// included) and check-ins answer filters, built at start from a direct
+// read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
+// once decoded are kept (taskcache.go). The store's layout has a version
+// and Migrate upgrades an older one (migrate.go).
 package mongo
 
 import (
@@ -53,6 +62,10 @@ type DB struct {
 	// store: true for the embedded FerretDB, whose data directory is locked.
 	// It enables in-memory indexes that would be wrong with other writers.
 	SingleProcess bool
+	// ScanJSON, when set (the embedded store: embedded.Server.ScanJSON),
+	// reads a few fields of every document of a collection much faster
+	// than a query does: the in-memory indexes start with it.
+	ScanJSON func(ctx context.Context, collection string, fields []string, fn func([]byte) error) error
 
 	ferret bool
 	// store is what the DBs of this process on the same FerretDB database
@@ -63,6 +76,9 @@ type DB struct {
 	tasks      taskIndex
 	checkIns   checkInIndex
 	sweep      sweepState
+	forms      formCache
+	cache      taskCache
+	officers   officerCache
 }
 
 // Open connects to uri and selects database name. It does not create
@@ -135,7 +151,8 @@ var indexes = []index{
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
-	{colTasks, bson.D{{Key: "feedPending", Value: 1}}, false, false},
+	{colTasks, bson.D{{Key: "status", Value: 1}, {Key: "leadDepartment", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "_id", Value: 1}}, false, false}, // the review queue
+	{colTaskKeys, bson.D{{Key: "pending", Value: 1}}, false, true},
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
@@ -175,9 +192,9 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 var collections = []string{
 	colDepartments, colUsers, colTargets, colInspectors, colExperts, colItems, colTemplates,
 	colAudit, colAuditHead, colRefreshTokens, colTokenFamilies, colThrottle, colSigningKeys,
-	colPlans, colPlanVersions, colPlanSecrets, colTasks, colDraws, colDrawRecords, colSelections,
+	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
-	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases,
+	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

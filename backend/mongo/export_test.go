@@ -1,11 +1,31 @@
 package mongo
 
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/event"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+)
+
 // UseMongoDBPath makes db take the code paths written for MongoDB (conditions
 // in update filters, pages sorted by _id) even on FerretDB, where they are
 // slower but correct, so that the tests exercise them without a MongoDB.
 func UseMongoDBPath(db *DB) {
 	db.ferret = false
 	db.SingleProcess = false
+}
+
+// LimitTaskCache bounds db's task cache to n tasks; CachedTasks says how
+// many it holds.
+func LimitTaskCache(db *DB, n int) { db.cache.max = n }
+
+func CachedTasks(db *DB) int {
+	db.cache.mu.Lock()
+	defer db.cache.mu.Unlock()
+	return len(db.cache.byID)
 }
 
 // SlowFeedWriter makes s call f after taking numbers and before writing
@@ -21,3 +41,90 @@ func SameLocks(a, b *DB) bool { return a.store != nil && a.store == b.store }
 
 // LeaseHolder is this process's name in writer leases.
 func LeaseHolder() string { return processID }
+
+// Commands counts the commands a client sent, by command name and
+// collection ("update tasks", "find task_keys" …), and the documents its
+// reads returned, by collection.
+type Commands struct {
+	mu   sync.Mutex
+	n    map[string]int
+	docs map[string]int
+	reqs map[int64]string // request id → collection of a read
+}
+
+// Reset forgets the commands counted so far.
+func (c *Commands) Reset() {
+	c.mu.Lock()
+	c.n, c.docs, c.reqs = map[string]int{}, map[string]int{}, map[int64]string{}
+	c.mu.Unlock()
+}
+
+// Docs returns how many documents reads of collection returned.
+func (c *Commands) Docs(collection string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.docs[collection]
+}
+
+// Count returns how many commands name sent to collection.
+func (c *Commands) Count(name, collection string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[name+" "+collection]
+}
+
+// Writes returns how many commands changed documents of collection.
+func (c *Commands) Writes(collection string) int {
+	return c.Count("insert", collection) + c.Count("update", collection) + c.Count("delete", collection) + c.Count("findAndModify", collection)
+}
+
+// OpenCounting connects to database name at uri like Open, with a client
+// that counts the commands it sends.
+func OpenCounting(ctx context.Context, uri, name string) (*DB, *Commands, error) {
+	c := &Commands{}
+	c.Reset()
+	mon := &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+			if e.CommandName == "getMore" {
+				coll, _ = e.Command.Lookup("collection").StringValueOK()
+			}
+			c.mu.Lock()
+			c.n[e.CommandName+" "+coll]++
+			if e.CommandName == "find" || e.CommandName == "getMore" {
+				c.reqs[e.RequestID] = coll
+			}
+			c.mu.Unlock()
+		},
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			coll, ok := c.reqs[e.RequestID]
+			if !ok {
+				return
+			}
+			for _, batch := range []string{"firstBatch", "nextBatch"} {
+				if docs, err := e.Reply.LookupErr("cursor", batch); err == nil {
+					vals, _ := docs.Array().Values()
+					c.docs[coll] += len(vals)
+				}
+			}
+		},
+	}
+	client, err := mongo.Connect(ctx, options.Client().ApplyURI(uri).SetMonitor(mon))
+	if err != nil {
+		return nil, nil, err
+	}
+	db := &DB{Client: client, Database: client.Database(name), Now: time.Now}
+	if db.ferret, err = detectEngine(ctx, db.Database); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, nil, err
+	}
+	if db.ferret {
+		if err := db.shareStore(ctx); err != nil {
+			_ = client.Disconnect(ctx)
+			return nil, nil, err
+		}
+	}
+	return db, c, nil
+}

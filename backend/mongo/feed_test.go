@@ -328,9 +328,14 @@ func TestSweepFeedAfterACrash(t *testing.T) {
 	}
 	reader := &feedReader{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}}
 	reader.pull(t, 10)
-	// The "crash": a write that set the mark and stopped before the feed.
+	// The "crash": a write that marked the task's key, wrote the task and
+	// stopped before the feed.
+	if _, err := db.Database.Collection("task_keys").UpdateOne(ctx, bson.D{{Key: "_id", Value: "t-crash"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: "crashed-write"}, {Key: "pendingAt", Value: clk.Now()}, {Key: "status", Value: "accepted"}, {Key: "version", Value: 2}}}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.Database.Collection("tasks").UpdateOne(ctx, bson.D{{Key: "_id", Value: "t-crash"}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: true}, {Key: "status", Value: "accepted"}, {Key: "version", Value: 2}}}}); err != nil {
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "accepted"}, {Key: "version", Value: 2}}}}); err != nil {
 		t.Fatal(err)
 	}
 	// The next process sweeps: too early, nothing; after the lease, the

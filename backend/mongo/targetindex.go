@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
@@ -65,12 +66,41 @@ func (e *targetEntry) matches(f *backend.TargetFilter) bool {
 	return true
 }
 
+// targetFields are the fields the index holds, as ScanJSON reads them.
+type targetFields struct {
+	ID             string               `json:"_id"`
+	Kind           backend.TargetKind   `json:"kind"`
+	RegionCode     string               `json:"regionCode"`
+	Industry       string               `json:"industry"`
+	Tags           []string             `json:"tags"`
+	CreditClass    backend.CreditClass  `json:"creditClass"`
+	Status         backend.TargetStatus `json:"status"`
+	Whitelisted    bool                 `json:"whitelisted"`
+	KeySupervision bool                 `json:"keySupervision"`
+	Name           string               `json:"name"`
+}
+
+var targetFieldNames = []string{"_id", "kind", "regionCode", "industry", "tags", "creditClass", "status", "whitelisted", "keySupervision", "name"}
+
 // load reads the collection once. The caller holds the write lock.
 func (x *targetIndex) load(ctx context.Context, db *DB) error {
 	x.byID = map[string]*targetEntry{}
 	x.ids = x.ids[:0]
+	fast, err := fastScan(ctx, db, colTargets, targetFieldNames, func(f *targetFields) error {
+		x.byID[f.ID] = entryOf(&backend.Target{ID: f.ID, Kind: f.Kind, RegionCode: f.RegionCode, Industry: f.Industry, Tags: f.Tags,
+			CreditClass: f.CreditClass, Status: f.Status, Whitelisted: f.Whitelisted, KeySupervision: f.KeySupervision, Name: f.Name})
+		x.ids = append(x.ids, f.ID)
+		return nil
+	})
+	if fast || err != nil {
+		if err == nil {
+			sort.Strings(x.ids)
+			x.loaded = true
+		}
+		return err
+	}
 	proj := bson.D{}
-	for _, k := range []string{"kind", "regionCode", "industry", "tags", "creditClass", "status", "whitelisted", "keySupervision", "name"} {
+	for _, k := range targetFieldNames[1:] {
 		proj = append(proj, bson.E{Key: k, Value: 1})
 	}
 	cur, err := db.c(colTargets).Find(ctx, bson.D{}, options.Find().SetProjection(proj).SetBatchSize(2000))
@@ -92,6 +122,23 @@ func (x *targetIndex) load(ctx context.Context, db *DB) error {
 	sort.Strings(x.ids)
 	x.loaded = true
 	return nil
+}
+
+// fastScan decodes into T (whose json tags name the fields) the fields
+// of every document of collection through DB.ScanJSON, and reports
+// whether the store offers it.
+func fastScan[T any](ctx context.Context, db *DB, collection string, fields []string, fn func(*T) error) (bool, error) {
+	if db.ScanJSON == nil {
+		return false, nil
+	}
+	err := db.ScanJSON(ctx, collection, fields, func(b []byte) error {
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		return fn(&v)
+	})
+	return true, translate("fastScan "+collection, err)
 }
 
 // ensure loads the index unless it is loaded.

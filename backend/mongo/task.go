@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -16,6 +15,8 @@ import (
 
 const (
 	colTasks       = "tasks"
+	colTaskKeys    = "task_keys"
+	colTaskOps     = "task_ops"
 	colDraws       = "draws"
 	colDrawRecords = "draw_records"
 	colSelections  = "selections"
@@ -27,7 +28,18 @@ type TaskStore struct{ DB *DB }
 var _ backend.TaskStore = (*TaskStore)(nil)
 
 func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task, error) {
-	return findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	if t := s.DB.cachedTask(id); t != nil {
+		return t, nil
+	}
+	t, err := findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DB.withForms(ctx, t); err != nil {
+		return nil, err
+	}
+	s.DB.cacheTask(t)
+	return t, nil
 }
 
 func taskFilter(f backend.TaskFilter) bson.D {
@@ -60,24 +72,46 @@ func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backe
 	if s.DB.indexed() {
 		return s.findTasksIndexed(ctx, f, p)
 	}
-	return findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
+	page, err := findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
+	if err != nil {
+		return nil, err
+	}
+	return page, s.DB.withForms(ctx, page.Items...)
 }
 
 func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
 	if s.DB.indexed() {
 		return s.scanTasksIndexed(ctx, f, fn)
 	}
-	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), fn)
+	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), func(t *backend.Task) error {
+		if err := s.DB.withForms(ctx, t); err != nil {
+			return err
+		}
+		return fn(t)
+	})
 }
 
 func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	now := s.DB.now()
-	for _, t := range ts {
+	if err := s.DB.withForms(ctx, ts...); err != nil {
+		return err
+	}
+	now, nonce := s.DB.now(), newNonce()
+	keys := make([]*taskKey, len(ts))
+	for i, t := range ts {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
-		t.FeedUsers, t.FeedPending = feedUsers(nil, t.TeamUsers), true
+		t.FeedUsers, t.Schema = feedUsers(nil, t.TeamUsers), backend.TaskSchema
+		t.SetDerived()
+		keys[i] = keyOf(t, nonce, now)
+	}
+	// The keys first, marked as writes under way: a task is never stored
+	// without its key (the embedded index is built from the keys), and the
+	// mark is the feed's outbox. A key left by a create that stopped before
+	// its task is kept; the sweeper puts it right.
+	if err := insertAll(ctx, s.DB.c(colTaskKeys), "CreateTasks", keys, true); err != nil {
+		return err
 	}
 	s.DB.tasks.put(ts...) // before the write: the index may hold more, never less
 	if err := insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false); err != nil {
@@ -85,24 +119,43 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 		return err
 	}
 	s.DB.tasks.done(true, ts...)
-	_ = s.notify(ctx, ts...)
+	for _, t := range ts {
+		s.DB.cacheTask(t)
+	}
+	_ = s.notify(ctx, nonce, ts...)
 	return nil
 }
 
 func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
-	expected, users, pending := t.Version, t.FeedUsers, t.FeedPending
-	t.Version, t.UpdatedAt = expected+1, s.DB.now()
-	t.FeedUsers, t.FeedPending = feedUsers(t.FeedUsers, t.TeamUsers), true
+	expected, users, updated := t.Version, t.FeedUsers, t.UpdatedAt
+	now, nonce := s.DB.now(), newNonce()
+	t.Version, t.UpdatedAt, t.Schema = expected+1, now, backend.TaskSchema
+	t.FeedUsers = feedUsers(t.FeedUsers, t.TeamUsers)
+	t.SetDerived()
+	restore := func() { t.Version, t.FeedUsers, t.UpdatedAt = expected, users, updated }
+	if err := s.putKey(ctx, keyOf(t, nonce, now)); err != nil {
+		restore()
+		return err
+	}
+	if err := s.keepOps(ctx, t.Spilled); err != nil {
+		restore()
+		return err
+	}
 	s.DB.tasks.put(t) // before the write: the index may hold more, never less
 	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
 			s.DB.tasks.done(false, t) // refused: it wrote nothing
 		}
-		t.Version, t.FeedUsers, t.FeedPending = expected, users, pending
+		// Read the task from the store next time: the one cached may be
+		// what the write was refused for.
+		s.DB.cache.forget(t.ID)
+		restore()
 		return err
 	}
+	t.Spilled = nil
 	s.DB.tasks.done(true, t)
-	_ = s.notify(ctx, t)
+	s.DB.cacheTask(t)
+	_ = s.notify(ctx, nonce, t)
 	return nil
 }
 
@@ -120,11 +173,11 @@ func feedUsers(had, has []string) []string {
 	return out
 }
 
-// notify writes the feed entries of tasks just written with FeedPending
-// set, then clears the mark where the task has not changed since (a later
-// write set it again and notifies for itself). The writers ignore its
-// error: the write itself stands, and a mark left behind is SweepFeed's.
-func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
+// notify writes the feed entries of tasks just written under nonce, then
+// settles their keys where no later write marked them again (that write
+// notifies for itself). The writers ignore its error: the write itself
+// stands, and a mark left behind is SweepFeed's.
+func (s *TaskStore) notify(ctx context.Context, nonce string, ts ...*backend.Task) error {
 	byUser := map[string][]string{}
 	for _, t := range ts {
 		for _, u := range t.FeedUsers {
@@ -135,62 +188,11 @@ func (s *TaskStore) notify(ctx context.Context, ts ...*backend.Task) error {
 		s.DB.sweep.unswept(ts...)
 		return err
 	}
-	for _, t := range ts {
-		_, err := s.DB.updateIf(ctx, s.DB.c(colTasks), t.ID, bson.D{{Key: "version", Value: t.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "feedPending", Value: false}}}}, false)
-		if err != nil {
-			s.DB.sweep.unswept(t)
-			return translate("TaskStore.notify", err)
-		}
-		t.FeedPending = false
+	if err := s.settleKeys(ctx, nonce, ts); err != nil {
+		s.DB.sweep.unswept(ts...)
+		return err
 	}
 	return nil
-}
-
-// SweepFeed notifies the feeds of tasks whose last write was not followed
-// by its feed entries (the process stopped between the two) and that have
-// not changed for at least grace. The server runs it periodically. It
-// returns how many tasks it notified.
-//
-// On the embedded store, whose one writer is this process, only the first
-// sweep reads the collection (marks left by a process that stopped); later
-// ones look only at the tasks whose notification failed in this process.
-func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, error) {
-	cutoff := s.DB.now().Add(-grace)
-	var stale []*backend.Task
-	keep := func(t *backend.Task) error {
-		if t.FeedPending && !t.UpdatedAt.After(cutoff) {
-			stale = append(stale, t)
-		} else if t.FeedPending {
-			s.DB.sweep.unswept(t) // not old enough yet: next time
-		}
-		return nil
-	}
-	var err error
-	if ids, ok := s.DB.sweep.takeUnswept(s.DB.indexed()); ok {
-		for _, id := range ids {
-			t, ferr := s.FindTaskByID(ctx, id)
-			if ferr == nil {
-				ferr = keep(t)
-			}
-			if ferr != nil && !backend.IsCode(ferr, backend.ENOTFOUND) {
-				err = ferr
-				break
-			}
-		}
-	} else {
-		err = scan(ctx, s.DB.c(colTasks), "SweepFeed", bson.D{{Key: "feedPending", Value: true}}, keep)
-	}
-	if err != nil {
-		s.DB.sweep.resweep() // the next sweep reads the whole collection
-	}
-	if err != nil || len(stale) == 0 {
-		return 0, err
-	}
-	if err := s.notify(ctx, stale...); err != nil {
-		return 0, err
-	}
-	return len(stale), nil
 }
 
 // scan decodes every document matching filter and calls fn on it.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
-
-	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo/options"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -27,13 +25,21 @@ import (
 //     done after it), so a reader between a write's commit and its done
 //     still finds the task under the new status.
 //
-// It is a cache of the store, built on first use; a restart rebuilds it.
+// It is a cache of the store, built on first use from the tasks' keys
+// (taskkey.go), not the tasks; a restart rebuilds it.
+//
+// The review queue is an ordered set of positions (lead department,
+// submission time, id) of the tasks that may be submitted, with the same
+// rule: a task is listed under the position of its last committed write
+// and those of writes under way, and FindQueue confirms each from the
+// task's key.
 type taskIndex struct {
 	mu     sync.RWMutex
 	loaded bool
 	byUser map[string][]string // sorted ids
 	ids    []string            // every task, sorted
 	byID   map[string]*taskEntry
+	queue  []backend.QueuePosition // sorted
 }
 
 // taskEntry is what the index keeps of a task.
@@ -42,12 +48,22 @@ type taskEntry struct {
 	departments              []string
 	version                  int64              // the last write known to have committed
 	status                   backend.TaskStatus // its status
-	pending                  []pendingStatus    // writes under way
+	submittedAt              *time.Time         // and submission time
+	review                   backend.ReviewState
+	pending                  []pendingStatus // writes under way
+	queued                   []time.Time     // the submission times it is listed under in queue
 }
 
 type pendingStatus struct {
-	version int64
-	status  backend.TaskStatus
+	version     int64
+	status      backend.TaskStatus
+	submittedAt *time.Time
+	review      backend.ReviewState
+}
+
+// mayReview reports whether the task may be in review state st now.
+func (e *taskEntry) mayReview(st backend.ReviewState) bool {
+	return e.review == st || slices.ContainsFunc(e.pending, func(p pendingStatus) bool { return p.review == st })
 }
 
 // mayHave reports whether the task may be in one of statuses now.
@@ -62,31 +78,36 @@ func (x *taskIndex) ensure(ctx context.Context, db *DB) error {
 	return loadOnce(&x.mu, &x.loaded, func() error { return x.load(ctx, db) })
 }
 
-// indexedFields are the fields the index reads of each task.
-var indexedFields = bson.D{
-	{Key: "feedUsers", Value: 1}, {Key: "teamUsers", Value: 1}, {Key: "planId", Value: 1}, {Key: "drawId", Value: 1},
-	{Key: "targetId", Value: 1}, {Key: "leadDepartment", Value: 1}, {Key: "departments", Value: 1},
-	{Key: "status", Value: 1}, {Key: "version", Value: 1},
-}
-
-// load reads the collection once. The caller holds the write lock.
+// load reads the keys once. A key still marked (a write under way when
+// the last process stopped, or one that failed) may say what a refused
+// write meant to store: its task is read, and the index holds both. The
+// caller holds the write lock.
 func (x *taskIndex) load(ctx context.Context, db *DB) error {
-	x.byUser, x.byID, x.ids = map[string][]string{}, map[string]*taskEntry{}, nil
-	cur, err := db.c(colTasks).Find(ctx, bson.D{}, options.Find().SetProjection(indexedFields).SetBatchSize(2000))
-	if err != nil {
-		return translate("taskIndex.load", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var t backend.Task
-		if err := cur.Decode(&t); err != nil {
-			return translate("taskIndex.load", err)
+	x.byUser, x.byID, x.ids, x.queue = map[string][]string{}, map[string]*taskEntry{}, nil, nil
+	var marked []*taskKey
+	err := scanKeys(ctx, db, func(k *taskKey) error {
+		t := k.task()
+		x.add(t)
+		if k.Pending == "" {
+			x.settle(t)
+		} else {
+			marked = append(marked, k)
 		}
-		x.add(&t)
-		x.settle(&t)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if err := cur.Err(); err != nil {
-		return translate("taskIndex.load", err)
+	for _, k := range marked {
+		t, err := findByID[backend.Task](ctx, db.c(colTasks), "taskIndex.load", "task", k.ID)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		x.add(t)
+		x.settle(t)
 	}
 	x.loaded = true
 	return nil
@@ -101,11 +122,73 @@ func (x *taskIndex) add(t *backend.Task) {
 	e := x.byID[t.ID]
 	if e == nil {
 		e = &taskEntry{plan: t.PlanID, draw: t.DrawID, target: t.TargetID, lead: t.LeadDepartment,
-			departments: slices.Clone(t.Departments), status: t.Status}
+			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review}
 		x.byID[t.ID] = e
 		x.ids = insertSorted(x.ids, t.ID)
 	}
-	e.pending = append(e.pending, pendingStatus{t.Version, t.Status})
+	e.pending = append(e.pending, pendingStatus{t.Version, t.Status, t.SubmittedAt, t.Review})
+	x.requeue(t.ID, e)
+}
+
+// requeue lists the task in the queue under the submission time of its
+// committed write if that is submitted and those of its writes under way
+// that are, and nowhere else. The caller holds the write lock.
+func (x *taskIndex) requeue(id string, e *taskEntry) {
+	var want []time.Time
+	if e.status == backend.TaskSubmitted && e.submittedAt != nil {
+		want = append(want, *e.submittedAt)
+	}
+	for _, p := range e.pending {
+		if p.status == backend.TaskSubmitted && p.submittedAt != nil && !slices.ContainsFunc(want, p.submittedAt.Equal) {
+			want = append(want, *p.submittedAt)
+		}
+	}
+	for _, at := range e.queued {
+		if !slices.ContainsFunc(want, at.Equal) {
+			pos := backend.QueuePosition{LeadDepartment: e.lead, SubmittedAt: at, TaskID: id}
+			if i, found := slices.BinarySearchFunc(x.queue, pos, backend.QueuePosition.Compare); found {
+				x.queue = slices.Delete(x.queue, i, i+1)
+			}
+		}
+	}
+	for _, at := range want {
+		pos := backend.QueuePosition{LeadDepartment: e.lead, SubmittedAt: at, TaskID: id}
+		if i, found := slices.BinarySearchFunc(x.queue, pos, backend.QueuePosition.Compare); !found {
+			x.queue = slices.Insert(x.queue, i, pos)
+		}
+	}
+	e.queued = want
+}
+
+// queued lists, in queue order, up to n positions after from (from the
+// start when nil) of tasks that may be in the queue f selects.
+func (x *taskIndex) queued(f backend.QueueFilter, from *backend.QueuePosition, n int) []backend.QueuePosition {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	start := 0
+	if from != nil {
+		i, found := slices.BinarySearchFunc(x.queue, *from, backend.QueuePosition.Compare)
+		if found {
+			i++
+		}
+		start = i
+	}
+	var out []backend.QueuePosition
+	for _, p := range x.queue[start:] {
+		if len(out) == n {
+			break
+		}
+		e := x.byID[p.TaskID]
+		switch {
+		case len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, p.LeadDepartment),
+			e == nil,
+			f.PlanID != "" && e.plan != f.PlanID,
+			f.State != "" && !e.mayReview(f.State):
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // settle records that the write of t at t.Version committed (ok) or not.
@@ -116,10 +199,11 @@ func (x *taskIndex) settle(t *backend.Task) {
 		return
 	}
 	if t.Version > e.version {
-		e.version, e.status = t.Version, t.Status
+		e.version, e.status, e.submittedAt, e.review = t.Version, t.Status, t.SubmittedAt, t.Review
 	}
 	// Writes at or below the committed version can no longer commit.
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStatus) bool { return p.version <= e.version })
+	x.requeue(t.ID, e)
 }
 
 // drop forgets the status of a write of t that failed. The caller holds
@@ -127,6 +211,7 @@ func (x *taskIndex) settle(t *backend.Task) {
 func (x *taskIndex) drop(t *backend.Task) {
 	if e := x.byID[t.ID]; e != nil {
 		e.pending = slices.DeleteFunc(e.pending, func(p pendingStatus) bool { return p.version == t.Version })
+		x.requeue(t.ID, e)
 	}
 }
 
@@ -135,6 +220,18 @@ func insertSorted(ids []string, id string) []string {
 		return slices.Insert(ids, i, id)
 	}
 	return ids
+}
+
+// settled returns the task's last committed version when no write of it
+// is under way (false otherwise, or when the index is not built).
+func (x *taskIndex) settled(id string) (int64, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := x.byID[id]
+	if !x.loaded || e == nil || len(e.pending) > 0 || e.version == 0 {
+		return 0, false
+	}
+	return e.version, true
 }
 
 // put records tasks about to be written; done, once the write returned.

@@ -180,7 +180,7 @@ func TestAdHocTask(t *testing.T) {
 			if got := backend.ErrorCode(err); got != tt.want {
 				t.Fatalf("CreateAdHocTask: %v (code %q), want %q", err, got, tt.want)
 			}
-			if err == nil && (tk.Random || tk.Trigger == nil || tk.Trigger.Reference != "12315-2026-000123" || tk.Checklist == nil) {
+			if err == nil && (tk.Random || tk.Trigger == nil || tk.Trigger.Reference != "12315-2026-000123" || len(tk.Checklist) == 0 || tk.Form == nil) {
 				t.Fatalf("ad-hoc task %+v not marked as triggered", tk)
 			}
 		})

@@ -206,7 +206,7 @@ func TestDrawEndToEnd(t *testing.T) {
 	// Tasks: one per selected target, every item, a merged checklist, and a
 	// team that never includes an inspector in conflict with the target.
 	for _, tk := range res.Tasks {
-		if !tk.Random || tk.Checklist == nil || len(tk.Checklist.Sections) != 1 || tk.Status != backend.TaskAssigned {
+		if !tk.Random || len(tk.Checklist) != 1 || tk.Form == nil || len(tk.Form.Sections[0].Questions) == 0 || tk.Status != backend.TaskAssigned {
 			t.Fatalf("task %s: random=%v checklist=%v status=%s", tk.ID, tk.Random, tk.Checklist, tk.Status)
 		}
 		if !tk.Unassigned && len(tk.Team) < 2 {

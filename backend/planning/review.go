@@ -44,50 +44,34 @@ type ReviewQueueEntry struct {
 	State            backend.ReviewState `json:"state" enum:"received,has_issues"`
 	EvidenceDeclared int                 `json:"evidenceDeclared"`
 	EvidenceArrived  int                 `json:"evidenceArrived"`
-
-	team []string // inspector ids, named for the page only
-}
-
-// submittedAt is when the team entered the result that submitted the task
-// (server time): a phone's result submits, and a resubmission after a
-// return enters a new one.
-func submittedAt(t *backend.Task) time.Time {
-	if t.Result != nil {
-		return t.Result.EnteredAt
-	}
-	return t.UpdatedAt
 }
 
 // queueCursor is the position after an entry: the queue is ordered by
-// submission time, then task id.
-type queueCursor struct {
-	at time.Time
-	id string
+// lead department, then submission time, then task id.
+func queueCursor(p backend.QueuePosition) string {
+	return p.LeadDepartment + ":" + strconv.FormatInt(p.SubmittedAt.UnixMilli(), 10) + ":" + p.TaskID
 }
 
-func (c queueCursor) String() string {
-	return strconv.FormatInt(c.at.UnixMilli(), 10) + ":" + c.id
-}
-
-func parseQueueCursor(s string) (*queueCursor, error) {
+func parseQueueCursor(s string) (*backend.QueuePosition, error) {
 	if s == "" {
 		return nil, nil
 	}
-	ms, id, ok := strings.Cut(s, ":")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || id == "" {
-		return nil, backend.Errorf(backend.EINVALID, "malformed cursor %q: pass nextCursor as it came", s)
+	parts := strings.SplitN(s, ":", 3)
+	bad := backend.Errorf(backend.EINVALID, "malformed cursor %q: pass nextCursor as it came", s)
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+		return nil, bad
 	}
-	return &queueCursor{at: time.UnixMilli(n).UTC(), id: id}, nil
+	ms, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	return &backend.QueuePosition{LeadDepartment: parts[0], SubmittedAt: time.UnixMilli(ms).UTC(), TaskID: parts[2]}, nil
 }
 
-func compareQueued(a, b queueCursor) int {
-	return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id))
-}
-
-// ReviewQueue lists the submitted tasks waiting for review, the oldest
-// submission first: reviewers see those their departments lead,
-// administrators all.
+// ReviewQueue lists the submitted tasks waiting for review, by lead
+// department and, in each, the oldest submission first: reviewers see
+// those their departments lead, administrators all. A page is one range
+// of the store's queue index, read after the cursor.
 func (s *Service) ReviewQueue(ctx context.Context, q ReviewQuery, p backend.PageRequest) (*backend.Page[*ReviewQueueEntry], error) {
 	a := actorOf(ctx)
 	if a == nil {
@@ -106,7 +90,7 @@ func (s *Service) ReviewQueue(ctx context.Context, q ReviewQuery, p backend.Page
 		return nil, err
 	}
 	page := &backend.Page[*ReviewQueueEntry]{Items: []*ReviewQueueEntry{}}
-	f := backend.TaskFilter{PlanID: q.PlanID, Statuses: []backend.TaskStatus{backend.TaskSubmitted}}
+	f := backend.QueueFilter{PlanID: q.PlanID, State: q.State}
 	switch a.Role {
 	case backend.RoleAdmin:
 	case backend.RoleReviewer:
@@ -117,54 +101,31 @@ func (s *Service) ReviewQueue(ctx context.Context, q ReviewQuery, p backend.Page
 	default:
 		return nil, backend.Errorf(backend.EFORBIDDEN, "only reviewers and administrators see the review queue")
 	}
-	var waiting []*ReviewQueueEntry
-	err = s.Tasks.ScanTasks(ctx, f, func(t *backend.Task) error {
-		st := t.ReviewState()
-		if q.State != "" && st != q.State {
-			return nil
-		}
-		e := queueEntry(t, st)
-		if after != nil && compareQueued(queueCursor{e.SubmittedAt, e.TaskID}, *after) <= 0 {
-			return nil
-		}
-		waiting = append(waiting, e)
-		return nil
-	})
+	waiting, err := s.Tasks.FindQueue(ctx, f, after, p.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(waiting, func(x, y *ReviewQueueEntry) int {
-		return compareQueued(queueCursor{x.SubmittedAt, x.TaskID}, queueCursor{y.SubmittedAt, y.TaskID})
-	})
 	if len(waiting) > p.Limit {
 		waiting = waiting[:p.Limit]
-		last := waiting[p.Limit-1]
-		page.NextCursor = queueCursor{last.SubmittedAt, last.TaskID}.String()
+		page.NextCursor = queueCursor(waiting[p.Limit-1].Position())
 	}
 	names := map[string]string{}
-	for _, e := range waiting {
-		for _, id := range e.team {
+	for _, w := range waiting {
+		e := &ReviewQueueEntry{
+			TaskID: w.ID, Version: w.Version, TargetID: w.TargetID, TargetName: w.TargetName, PlanID: w.PlanID,
+			LeadDepartment: w.LeadDepartment, Batch: w.Batch, Due: w.Due, Team: []string{}, ResultCode: w.Result, ResultLabel: w.ResultLabel,
+			SubmittedAt: w.SubmittedAt, State: w.Review, EvidenceDeclared: w.EvidenceDeclared, EvidenceArrived: w.EvidenceArrived,
+		}
+		for _, id := range w.Team {
 			name, err := s.officerName(ctx, names, id)
 			if err != nil {
 				return nil, err
 			}
 			e.Team = append(e.Team, name)
 		}
+		page.Items = append(page.Items, e)
 	}
-	page.Items = append(page.Items, waiting...)
 	return page, nil
-}
-
-func queueEntry(t *backend.Task, st backend.ReviewState) *ReviewQueueEntry {
-	e := &ReviewQueueEntry{
-		TaskID: t.ID, Version: t.Version, TargetID: t.TargetID, TargetName: t.TargetName, PlanID: t.PlanID,
-		LeadDepartment: t.LeadDepartment, Batch: t.Batch, Due: t.Due, Team: []string{}, SubmittedAt: submittedAt(t), State: st,
-		EvidenceDeclared: len(t.Evidence), EvidenceArrived: len(t.Evidence) - t.MissingEvidence(), team: t.Team,
-	}
-	if t.Result != nil {
-		e.ResultCode, e.ResultLabel = t.Result.Code, t.Result.Label
-	}
-	return e
 }
 
 // officerName returns an inspector's name, read once per call of the
@@ -473,7 +434,7 @@ func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.T
 		v.History = []backend.ReviewNote{}
 	}
 	if t.Result != nil {
-		at := submittedAt(t)
+		at := t.Queued().SubmittedAt
 		v.SubmittedAt = &at
 	}
 	tg, err := s.Targets.FindTargetByID(ctx, t.TargetID)
@@ -530,9 +491,17 @@ func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.T
 			support[e.Question] = append(support[e.Question], e.ID)
 		}
 	}
-	if t.Checklist != nil {
-		for _, sec := range t.Checklist.Sections {
-			rs := ReviewSection{ItemCode: sec.ItemCode, ItemName: sec.ItemName, DepartmentID: sec.DepartmentID, Questions: []ReviewQuestion{}}
+	if t.Form != nil {
+		for _, sec := range t.Form.Sections {
+			rs := ReviewSection{ItemCode: sec.ItemCode, ItemName: sec.ItemCode, Questions: []ReviewQuestion{}}
+			// The item's name and department as they are now: the form
+			// holds only the template's questions.
+			switch it, err := s.Items.FindItemByCode(ctx, sec.ItemCode); {
+			case err == nil:
+				rs.ItemName, rs.DepartmentID = it.Name, it.DepartmentID
+			case !backend.IsCode(err, backend.ENOTFOUND):
+				return nil, err
+			}
 			for _, q := range sec.Questions {
 				key := backend.AnswerKey(sec.ItemCode, q.ID)
 				rq := ReviewQuestion{Key: key, ID: q.ID, Text: q.Text, Type: q.Type, Options: q.Options, Required: q.Required,

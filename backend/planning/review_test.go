@@ -55,7 +55,7 @@ func submitAt(t *testing.T, f *fixture, id string, at time.Time, evidence ...bac
 	t.Helper()
 	tk, err := backend.UpdateTaskWith(context.Background(), f.svc.Tasks, id, func(tk *backend.Task) (bool, error) {
 		tk.Answers = map[string]backend.Answer{}
-		for _, s := range tk.Checklist.Sections {
+		for _, s := range tk.Form.Sections {
 			for _, q := range s.Questions {
 				tk.Answers[backend.AnswerKey(s.ItemCode, q.ID)] = backend.Answer{Value: "是", EditedAt: at, EditedBy: tk.TeamUsers[0], DeviceID: "phone"}
 			}
@@ -103,7 +103,9 @@ func TestReviewQueue(t *testing.T) {
 	}
 	submitAt(t, f, yjgl[0].ID, today.Add(5*time.Minute))
 	submitAt(t, f, yjgl[1].ID, today.Add(25*time.Minute))
-	all = []string{yjgl[0].ID, jointOrder[0], jointOrder[1], yjgl[1].ID, jointOrder[2], jointOrder[3], jointOrder[4]}
+	// The queue is by lead department (scjg leads the joint plan), then
+	// oldest submission first.
+	all = append(slices.Clone(jointOrder), yjgl[0].ID, yjgl[1].ID)
 
 	// One of them has issues.
 	flagged := jointOrder[2]
@@ -144,7 +146,7 @@ func TestReviewQueue(t *testing.T) {
 				return
 			}
 			if got := queueIDs(t, page); !slices.Equal(got, tt.want) || page.NextCursor != "" {
-				t.Fatalf("queue=%v (next %q), want %v oldest first", got, page.NextCursor, tt.want)
+				t.Fatalf("queue=%v (next %q), want %v by lead department, oldest first", got, page.NextCursor, tt.want)
 			}
 		})
 	}
@@ -175,7 +177,7 @@ func TestReviewQueue(t *testing.T) {
 				// A task of the first page leaves the queue: the next page
 				// still starts after the cursor, skipping nothing.
 				left, _ := f.svc.Tasks.FindTaskByID(context.Background(), all[0])
-				if _, err := f.svc.ReturnTask(as("yjgl.reviewer", backend.RoleReviewer, "yjgl"), left.ID, planning.ReturnRequest{Version: left.Version, Comment: "补充材料"}); err != nil {
+				if _, err := f.svc.ReturnTask(leadReviewer, left.ID, planning.ReturnRequest{Version: left.Version, Comment: "补充材料"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -193,7 +195,7 @@ func TestReviewQueue(t *testing.T) {
 	})
 
 	t.Run("ErrCursor", func(t *testing.T) {
-		for _, c := range []string{"x", "12", ":id", "abc:id"} {
+		for _, c := range []string{"x", "12", ":id", "abc:id", "scjg:x:id", ":1:id", "scjg:1:", "scjg::id"} {
 			if _, err := f.svc.ReviewQueue(admin, planning.ReviewQuery{}, backend.PageRequest{After: c}); !backend.IsCode(err, backend.EINVALID) {
 				t.Fatalf("cursor %q: %v, want invalid", c, err)
 			}
@@ -430,13 +432,17 @@ func seedBench(tb testing.TB, store *mongo.TaskStore, n int) {
 			sec.Questions = append(sec.Questions, backend.Question{ID: fmt.Sprint("q", q), Text: "是否持有有效食品经营许可证并在经营场所显著位置公示", Type: backend.QYesNo, Required: true})
 		}
 		checklist.Sections = append(checklist.Sections, sec)
+		tpl := &backend.ChecklistTemplate{ID: backend.TemplateID(sec.ItemCode, 1), ItemCode: sec.ItemCode, Version: 1, Questions: sec.Questions, CreatedBy: "bench"}
+		if err := (&mongo.ItemStore{DB: store.DB}).CreateTemplate(ctx, tpl); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	var batch []*backend.Task
 	for i := range n {
 		tk := &backend.Task{ID: benchID(i), PlanID: "plan", TargetID: fmt.Sprint("target-", i), TargetName: "三元区测试商贸有限公司",
 			Items: []string{"ITEM-0", "ITEM-1"}, Method: backend.MethodOnSite, LeadDepartment: []string{"scjg", "yjgl"}[i%2], Departments: []string{"scjg", "yjgl"},
 			Team: []string{"ins-1", "ins-2"}, TeamUsers: []string{"u1", "u2"}, Batch: "第一批", Start: "2026-03-01", End: "2026-06-30", Due: "2026-04-01",
-			Checklist: checklist, Status: backend.TaskAssigned, Answers: map[string]backend.Answer{}}
+			Checklist: checklist.Refs(), Status: backend.TaskAssigned, Answers: map[string]backend.Answer{}}
 		if i%10 == 0 {
 			tk.Status = backend.TaskSubmitted
 			tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredAt: at.Add(time.Duration(n-i) * time.Second)}

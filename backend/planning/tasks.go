@@ -12,7 +12,7 @@ import (
 )
 
 // tasksFor builds one task per selected target: every item of the plan, the
-// merged checklist, the team and its logins, the batch and due date.
+// references of its checklist, the team and its logins, the batch and due date.
 func (s *Service) tasksFor(ctx context.Context, p *backend.Plan, items []*backend.Item, d *backend.Draw, sel []draw.Selection, targets map[string]*backend.Target, now time.Time) ([]*backend.Task, error) {
 	checklist, err := s.checklist(ctx, items)
 	if err != nil {
@@ -67,7 +67,9 @@ func due(b backend.Batch, now time.Time) backend.Date {
 	return d
 }
 
-func (s *Service) checklist(ctx context.Context, items []*backend.Item) (*backend.Checklist, error) {
+// checklist names the current template version of each item, checking
+// that the templates exist and merge into one form.
+func (s *Service) checklist(ctx context.Context, items []*backend.Item) ([]backend.ChecklistRef, error) {
 	tpls := make([]*backend.ChecklistTemplate, len(items))
 	for i, it := range items {
 		t, err := s.Items.FindTemplate(ctx, it.Code, it.TemplateVersion)
@@ -76,7 +78,11 @@ func (s *Service) checklist(ctx context.Context, items []*backend.Item) (*backen
 		}
 		tpls[i] = t
 	}
-	return backend.MergeChecklists(items, tpls)
+	cl, err := backend.MergeChecklists(items, tpls)
+	if err != nil {
+		return nil, err
+	}
+	return cl.Refs(), nil
 }
 
 // teamLogins maps the inspectors on the selections' teams to their logins.

@@ -14,7 +14,9 @@ import (
 
 // seedDemo seeds the demo county into an empty store and prints the logins.
 // A store seeded by an earlier run is served as it is.
-func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) error {
+// With tasks > 0 the county gets field work at scale (demo.Scale): plans
+// drawn until that many tasks exist, a share of them worked as phones do.
+func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks int) error {
 	stores := m.DemoStores()
 	county := demo.GenerateAt(demo.DefaultSeed, targets, time.Now())
 	empty, err := demo.IsEmpty(ctx, stores)
@@ -30,6 +32,12 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) e
 		}
 		fmt.Fprintf(stdout, "seeded %d departments, %d targets, %d inspectors, %d experts, %d items, %d users in %.1fs\n",
 			sum.Departments, sum.Targets, sum.Inspectors, sum.Experts, sum.Items, sum.Users, time.Since(start).Seconds())
+		scale := m.DemoScale(stdout)
+		if tasks > 0 {
+			if _, err := scale.AddScaleOfficers(ctx, tasks); err != nil {
+				return err
+			}
+		}
 		now := time.Now()
 		res, err := demo.DrawFirstPlan(ctx, m.Planning, now)
 		if err != nil {
@@ -42,6 +50,17 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets int) e
 		}
 		fmt.Fprintf(stdout, "published plan %s, awaiting its draw: its entropy source %s (synthetic) has its result out since %s\n",
 			second.ID, second.EntropySource, backend.FormatChinaTime(*second.EntropyResultAt))
+		if tasks > 0 {
+			start := time.Now()
+			sum, err := scale.ScaleUp(ctx, tasks, len(res.Tasks))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "field work at scale: %d tasks, %d submitted for review and %d accepted by the phones' sync in %.0fs\n",
+				sum.Tasks, sum.Submitted, sum.Accepted, time.Since(start).Seconds())
+		}
+	} else if tasks > 0 {
+		return fmt.Errorf("--tasks seeds field work into an empty store only; this one holds data (give an empty --data)")
 	} else if _, err := m.Stores.Users.FindUserByID(ctx, "scjg.manager"); err != nil {
 		fmt.Fprintln(stdout, "the store holds data that the demo did not seed; serving it as it is")
 		return nil

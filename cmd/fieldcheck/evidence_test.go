@@ -268,7 +268,7 @@ func TestEvidenceWithTusJSAcrossKill(t *testing.T) {
 	declare := func(slot string, data []byte, declared string) {
 		t.Helper()
 		var pull fcsync.PullResponse
-		if st := s.api("GET", "/mobile/v1/sync?limit=200", ph.AccessToken, nil, &pull); st != 200 {
+		if st := s.api("GET", fcsync.PullPath("", 200), ph.AccessToken, nil, &pull); st != 200 {
 			t.Fatalf("pull: %d", st)
 		}
 		var version int64
@@ -280,7 +280,7 @@ func TestEvidenceWithTusJSAcrossKill(t *testing.T) {
 		payload, _ := json.Marshal(fcsync.EvidencePayload{Files: []backend.EvidenceInput{{ID: slot, Type: backend.EvidencePhoto,
 			SHA256: declared, Size: int64(len(data)), ContentType: "image/jpeg", CapturedAt: time.Now()}}})
 		var res fcsync.PushResponse
-		st := s.api("POST", "/mobile/v1/sync", ph.AccessToken, fcsync.PushRequest{Mutations: []fcsync.Mutation{{
+		st := s.api("POST", fcsync.PushPath(), ph.AccessToken, fcsync.PushRequest{Mutations: []fcsync.Mutation{{
 			OpID: "declare-" + slot, Entity: fcsync.EntityEvidence, TaskID: task.ID, BaseVersion: version, Payload: payload}}}, &res)
 		if st != 200 || res.Results[0].Status != fcsync.Applied {
 			t.Fatalf("declare %s: %d %+v", slot, st, res)

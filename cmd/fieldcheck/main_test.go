@@ -125,6 +125,9 @@ func TestUsage(t *testing.T) {
 		{"ErrUploadExpiry", []string{"serve", "--upload-expiry", "10s"}, 2, "--upload-expiry"},
 		{"ErrRatingWindowShort", []string{"serve", "--rating-window", "10m"}, 2, "--rating-window"},
 		{"ErrRatingWindowLong", []string{"serve", "--rating-window", "2161h"}, 2, "--rating-window"},
+		{"ErrDemoTasksNegative", []string{"demo", "--tasks", "-1"}, 2, "--tasks must be between 0 and 200000"},
+		{"ErrDemoTasksTooMany", []string{"demo", "--tasks", "200001"}, 2, "--tasks must be between 0 and 200000"},
+		{"ErrServeTakesNoTasks", []string{"serve", "--tasks", "10"}, 2, "tasks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,8 +18,11 @@ const usage = `fieldcheck — 双随机、一公开 field inspections
 
 Usage:
   fieldcheck serve   [flags]                 run the server
-  fieldcheck demo    [flags] [--targets N]   seed a demo county (N market entities, default 5000)
-                                             into an empty store, then serve
+  fieldcheck demo    [flags] [--targets N] [--tasks M]
+                                             seed a demo county (N market entities, default 5000)
+                                             into an empty store, then serve; --tasks draws plans
+                                             until M tasks exist and works 30 % of M to submission
+                                             and 10 % to acceptance as phones do
   fieldcheck import  enterprises|inspectors|items FILE [flags]
                                              import a CSV or XLSX file (upsert by natural key)
   fieldcheck user    add USERNAME --role ROLE [--department D,...] [--name NAME] [flags]
@@ -28,6 +31,9 @@ Usage:
   fieldcheck user    end-sessions USERNAME [flags]
                                              end every session of the user (back office and phones)
   fieldcheck audit   verify [flags]          check the audit log's hash chain
+  fieldcheck migrate [flags]                 upgrade the store to this version's layout (serve
+                                             does it when it starts; other commands refuse an
+                                             older layout); resumes where a stopped one stopped
   fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
   fieldcheck keys    list|rotate|retire KID [--ring codes|tokens] [--activate-in 720h]
                                              the signing keys of printed codes or access tokens
@@ -95,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
 	case "draw":
 		return runDraw(ctx, rest, stdout, stderr)
 	case "keys":

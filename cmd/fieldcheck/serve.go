@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
 // MaxRatingWindow bounds --rating-window: a rating is about a visit the
@@ -20,9 +21,9 @@ import (
 // the window.
 const MaxRatingWindow = 90 * 24 * time.Hour
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
 	name := "serve"
-	if demo {
+	if isDemo {
 		name = "demo"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -30,9 +31,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	baseURL := fs.String("base-url", os.Getenv("FIELDCHECK_BASE_URL"), "public URL of the server, printed in QR codes (default http://ADDR)")
-	targets := 0
-	if demo {
+	targets, tasks := 0, 0
+	if isDemo {
 		fs.IntVar(&targets, "targets", 5000, "number of market entities in the demo county (only when seeding)")
+		fs.IntVar(&tasks, "tasks", 0, "field work at scale: draw plans until this many tasks exist and work a share of them as phones do (only when seeding)")
 	}
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
@@ -64,18 +66,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return usageError("--rating-window must be between 1h and %s", MaxRatingWindow)
 	}
 	cfg.RatingWindow = *ratingWindow
+	if isDemo && (targets < 10 || targets > 1_000_000) {
+		return usageError("--targets must be between 10 and 1000000")
+	}
+	if isDemo && (tasks < 0 || tasks > demo.MaxScaleTasks) {
+		return usageError("--tasks must be between 0 and %d", demo.MaxScaleTasks)
+	}
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
+	cfg.Migrate = true // an older store is upgraded before it is served
+	cfg.Warm = true
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	m, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if demo {
-		if targets < 10 || targets > 1_000_000 {
-			return usageError("--targets must be between 10 and 1000000")
-		}
-		if err := seedDemo(ctx, m, stdout, targets); err != nil {
+	if isDemo {
+		if err := seedDemo(ctx, m, stdout, targets, tasks); err != nil {
 			return err
 		}
 	} else if err := m.Bootstrap(ctx); err != nil {

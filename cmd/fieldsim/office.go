@@ -26,8 +26,9 @@ type office struct {
 	hc                   *http.Client
 	observe              func(fcsync.Exchange)
 
-	mu    sync.Mutex
-	token string
+	mu        sync.Mutex
+	token     string
+	templates map[string]*backend.ChecklistTemplate // by id
 }
 
 const kindOffice = "office"
@@ -180,6 +181,32 @@ func (o *office) task(ctx context.Context, id string) (*backend.Task, error) {
 		return nil, fmt.Errorf("get task %s: %w", id, err)
 	}
 	return &t, nil
+}
+
+// template reads a version of an item's checklist, once per run: a
+// version never changes.
+func (o *office) template(ctx context.Context, r backend.ChecklistRef) (*backend.ChecklistTemplate, error) {
+	o.mu.Lock()
+	t := o.templates[r.TemplateID()]
+	o.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	data, err := o.get(ctx, "/api/v1/items/"+url.PathEscape(r.Item)+"/templates/"+strconv.Itoa(r.Version))
+	if err != nil {
+		return nil, fmt.Errorf("get checklist template %s: %w", r.TemplateID(), err)
+	}
+	t = &backend.ChecklistTemplate{}
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, fmt.Errorf("get checklist template %s: %w", r.TemplateID(), err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.templates == nil {
+		o.templates = map[string]*backend.ChecklistTemplate{}
+	}
+	o.templates[r.TemplateID()] = t
+	return t, nil
 }
 
 // enterpriseCode prints the enterprise's licence code and scans it.

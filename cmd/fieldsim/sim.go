@@ -253,7 +253,7 @@ func (s *sim) plan(ctx context.Context) error {
 	load := map[string]int{}
 	for _, t := range open {
 		if len(t.TeamUsers) < backend.MinOfficers || t.Method == backend.MethodDocument || t.Method == backend.MethodOnline ||
-			len(t.CheckIns) > 0 || len(t.Answers) > 0 || len(t.Evidence) > 0 || t.Result != nil || t.Checklist == nil {
+			len(t.CheckIns) > 0 || len(t.Answers) > 0 || len(t.Evidence) > 0 || t.Result != nil || len(t.Checklist) == 0 {
 			continue
 		}
 		if backend.ValidateUSCC(t.TargetID) != nil {
@@ -281,9 +281,13 @@ func (s *sim) plan(ctx context.Context) error {
 		}
 		st := &simTask{id: t.ID, target: t.TargetID, name: t.TargetName, team: slices.Clone(t.TeamUsers), v0: t.Version,
 			done: map[string]chan struct{}{}, answers: map[string]expAnswer{}, evidence: map[string]expSlot{}, checkIns: map[string]string{}}
-		for _, sec := range t.Checklist.Sections {
-			for _, q := range sec.Questions {
-				st.questions = append(st.questions, question{key: sec.ItemCode + "/" + q.ID, q: q})
+		for _, r := range t.Checklist {
+			tpl, err := s.office.template(ctx, r)
+			if err != nil {
+				return err
+			}
+			for _, q := range tpl.Questions {
+				st.questions = append(st.questions, question{key: backend.AnswerKey(r.Item, q.ID), q: q})
 			}
 		}
 		for _, u := range st.team {

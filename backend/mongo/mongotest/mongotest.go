@@ -89,6 +89,7 @@ func Open(tb testing.TB) *mongo.DB {
 		}
 		// As in production: the embedded store has one writer, this process.
 		db.SingleProcess = true
+		db.ScanJSON = scanJSON(db.Database.Name())
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -122,6 +123,7 @@ func Adopt(tb testing.TB, db *mongo.DB) {
 	defer cancel()
 	IndexIDs(tb)
 	db.SingleProcess = true
+	db.ScanJSON = scanJSON(db.Database.Name())
 	if err := db.WarmTargetIndex(ctx); err != nil {
 		tb.Fatalf("warm the target index: %v", err)
 	}
@@ -143,5 +145,13 @@ func IndexIDs(tb testing.TB) {
 	defer cancel()
 	if _, err := server.AddIDIndexes(ctx); err != nil {
 		tb.Fatalf("add _id indexes: %v", err)
+	}
+}
+
+// scanJSON is the embedded test store's fast read of a database, as the
+// app gives it in production.
+func scanJSON(name string) func(context.Context, string, []string, func([]byte) error) error {
+	return func(ctx context.Context, coll string, fields []string, fn func([]byte) error) error {
+		return server.ScanJSON(ctx, name, coll, fields, fn)
 	}
 }
