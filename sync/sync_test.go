@@ -151,9 +151,13 @@ func (e *env) phone(user, device string) *phone {
 	return &phone{e: e, user: user, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}, templates: map[string]*fcsync.Template{}}
 }
 
-// sync pulls pages until the server has nothing more right now.
+// sync pulls pages until the server has nothing more right now. From an
+// empty cursor every template comes again, each once.
 func (p *phone) sync(limit int) (pages int) {
 	p.e.t.Helper()
+	if p.cursor == "" {
+		p.templates = map[string]*fcsync.Template{}
+	}
 	for range 1000 {
 		var r fcsync.PullResponse
 		if st := p.e.call("GET", fcsync.PullPath(p.cursor, limit), p.token, nil, &r); st != 200 {
