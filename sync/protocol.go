@@ -50,9 +50,9 @@ func CheckVersion(v string) error {
 		return nil
 	}
 	if v == "" {
-		v = "none"
+		return backend.Errorf(backend.EINVALID, "the request names no sync protocol version: this server speaks %s (send %s=%d)", versionList(), VersionParam, Version)
 	}
-	return backend.Errorf(backend.EINVALID, "sync protocol version %s is not supported: this server speaks %s (send %s=%d)", v, versionList(), VersionParam, Version)
+	return backend.Errorf(backend.EINVALID, "sync protocol version %q is not supported: this server speaks %s (send %s=%d)", v, versionList(), VersionParam, Version)
 }
 
 func versionList() string {
