@@ -85,9 +85,7 @@ func TestInspectionTokenTimes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e.Clock.mu.Lock()
-			e.Clock.t = tok.IssuedAt.Add(tt.at)
-			e.Clock.mu.Unlock()
+			e.Clock.Set(tok.IssuedAt.Add(tt.at))
 			_, err := e.Ring.VerifyInspectionToken(ctx, tok.URL())
 			if tt.want == "" {
 				if err != nil {

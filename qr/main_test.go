@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -85,24 +86,6 @@ func (s *memStore) findCount() int {
 	return s.finds
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // revocations is a qr.RevocationList of serials.
 type revocations map[string]bool
 
@@ -113,7 +96,7 @@ func (r revocations) IsRevoked(ctx context.Context, serial string) (bool, error)
 // env is a keyring on a memory store with a test clock and seeded entropy.
 type env struct {
 	Store *memStore
-	Clock *clock
+	Clock *clocktest.Clock
 	Ring  *qr.Keyring
 }
 
@@ -125,7 +108,7 @@ func newEnv(tb testing.TB) *env {
 // newEnvSeed is newEnv with other keys: another bureau, or a forger.
 func newEnvSeed(tb testing.TB, seed string) *env {
 	tb.Helper()
-	e := &env{Store: &memStore{}, Clock: &clock{t: start}}
+	e := &env{Store: &memStore{}, Clock: clocktest.New(start)}
 	e.Ring = e.NewRing(tb, seed)
 	return e
 }

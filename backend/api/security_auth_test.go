@@ -8,10 +8,10 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"io"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,26 +63,8 @@ func (e *env) refresh(t *testing.T, api, refreshToken string) *response {
 	return e.doT(t, "POST", api+"/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+refreshToken+`"}`))
 }
 
-// testClock is a settable clock for the services of one test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // setAuthClock puts both token services (back office and phones) on clk.
-func (e *env) setAuthClock(clk *testClock) {
+func (e *env) setAuthClock(clk *clocktest.Clock) {
 	e.m.Auth.Now = clk.Now
 	e.m.Mobile.Now = clk.Now
 }
@@ -308,7 +290,7 @@ func TestSecurityStrangerCannotLockOut(t *testing.T) {
 func TestSecurityLoginBackoff(t *testing.T) {
 	e := newEnv(t)
 	e.trustForwardedFor()
-	clk := &testClock{t: time.Now()}
+	clk := clocktest.New(time.Now())
 	e.setAuthClock(clk)
 	const addr = "192.0.2.45"
 	for i := range 5 {

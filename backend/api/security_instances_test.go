@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -242,7 +243,7 @@ func TestSecurityTwoInstances(t *testing.T) {
 	ms := apptest.OpenInstances(t, 2, "")
 	a, b := &env{t: t, m: ms[0]}, &env{t: t, m: ms[1]}
 	apptest.SeedDemo(t, a.m, 200, time.Now())
-	clk := &testClock{t: time.Now().Add(time.Second)} // the key rings' clock
+	clk := clocktest.New(time.Now().Add(time.Second)) // the key rings' clock
 	for _, e := range []*env{a, b} {
 		e.trustForwardedFor()
 		e.m.Evidence.TakeoverPoll = 10 * time.Millisecond

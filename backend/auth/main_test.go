@@ -3,8 +3,8 @@ package auth_test
 import (
 	"context"
 	"crypto/ed25519"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,30 +24,6 @@ func TestMain(m *testing.M) {
 // start is a Monday morning in Beijing, in the middle of a throttle window.
 var start = time.Date(2026, 3, 2, 9, 7, 30, 0, backend.China)
 
-// clock is a settable clock shared by the services and stores of a test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // testKID and testSeed are a key the tests put in the ring themselves, so
 // that they can sign tokens of any shape with it.
 const testKID = "test-key-1"
@@ -59,7 +35,7 @@ func testPrivateKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(testSee
 // env is one test's world: a fresh database and a service on it.
 type env struct {
 	DB       *mongo.DB
-	Clock    *clock
+	Clock    *clocktest.Clock
 	Svc      *auth.Service
 	Users    *mongo.UserStore
 	Tokens   *mongo.TokenStore
@@ -75,7 +51,7 @@ func newEnv(tb testing.TB, cfg auth.Config) *env {
 	db := mongotest.Open(tb)
 	e := &env{
 		DB:       db,
-		Clock:    &clock{t: start},
+		Clock:    clocktest.New(start),
 		Users:    &mongo.UserStore{DB: db},
 		Tokens:   &mongo.TokenStore{DB: db},
 		Audit:    &mongo.AuditStore{DB: db},

@@ -6,12 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"image"
 	"image/jpeg"
 	"io"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,19 +24,6 @@ import (
 )
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
-
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // stores are the two places evidence bytes go: the embedded store's
 // directory and GridFS (here on the test store).
@@ -55,7 +42,7 @@ type fixture struct {
 	t     *testing.T
 	svc   *evidence.Service
 	db    *mongo.DB
-	clock *clock
+	clock *clocktest.Clock
 	task  string
 	files map[string][]byte // slot → the bytes declared
 }
@@ -69,7 +56,7 @@ var (
 func newFixture(t *testing.T, store func(*testing.T, *mongo.DB) backend.EvidenceStore) *fixture {
 	t.Helper()
 	db := mongotest.Open(t)
-	clk := &clock{now: time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC))
 	db.Now = clk.Now
 	if store == nil {
 		store = stores[0].make
@@ -495,8 +482,8 @@ func TestStatusAndTerminate(t *testing.T) {
 	})
 	t.Run("Status/ErrExpired", func(t *testing.T) {
 		u := f.create(ana, "photo3")
-		f.clock.Add(evidence.DefaultExpiry)
-		defer f.clock.Add(-evidence.DefaultExpiry)
+		f.clock.Advance(evidence.DefaultExpiry)
+		defer f.clock.Advance(-evidence.DefaultExpiry)
 		if _, err := f.svc.Status(ana, u.ID); !backend.IsCode(err, backend.ENOTFOUND) {
 			t.Fatalf("status of an expired upload: %v, want not_found", err)
 		}
@@ -518,12 +505,12 @@ func TestSweep(t *testing.T) {
 	if _, err := f.svc.Uploads.LockUpload(ctx, locked.ID, "other-instance/request", f.clock.Now(), f.clock.Now().Add(evidence.LockLease)); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Add(20 * time.Second)
+	f.clock.Advance(20 * time.Second)
 	fresh := f.create(ana, "photo3")
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 0 {
 		t.Fatalf("sweep before any expiry: %d %v", n, err)
 	}
-	f.clock.Add(11 * time.Second) // old and locked expired; fresh not; the lock runs on
+	f.clock.Advance(11 * time.Second) // old and locked expired; fresh not; the lock runs on
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 1 {
 		t.Fatalf("sweep: %d %v, want 1 (the old one)", n, err)
 	}
@@ -544,7 +531,7 @@ func TestSweep(t *testing.T) {
 			t.Fatalf("%d staged bytes of the swept upload are left", len(b))
 		}
 	}
-	f.clock.Add(evidence.LockLease) // the lock lapsed: a dead writer's upload goes too
+	f.clock.Advance(evidence.LockLease) // the lock lapsed: a dead writer's upload goes too
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 2 {
 		t.Fatalf("sweep after the lease: %d %v, want 2", n, err)
 	}
@@ -577,7 +564,7 @@ func TestLockOfAnotherWriter(t *testing.T) {
 			if err == nil || tt.wait == 0 {
 				return
 			}
-			f.clock.Add(tt.wait)
+			f.clock.Advance(tt.wait)
 			if got, err := f.write(ana, u.ID, 0, photo); err != nil || !got.Done {
 				t.Fatalf("write after the lease: %+v %v", got, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"maps"
 	"math/rand/v2"
 	"sync"
@@ -20,24 +21,6 @@ import (
 func TestMain(m *testing.M) { mongotest.Main(m) }
 
 var start = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // countingStore is a real store that counts its reads and can be made to
 // fail, as a store that is briefly away does.
@@ -88,13 +71,13 @@ var format = keyring.Format{
 
 type env struct {
 	Store *countingStore
-	Clock *clock
+	Clock *clocktest.Clock
 }
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	db := mongotest.Open(tb)
-	return &env{Store: &countingStore{Store: &mongo.SigningKeyStore{DB: db}}, Clock: &clock{t: start}}
+	return &env{Store: &countingStore{Store: &mongo.SigningKeyStore{DB: db}}, Clock: clocktest.New(start)}
 }
 
 // ring returns another instance's ring on the same store and clock.

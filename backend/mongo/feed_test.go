@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"slices"
 	"sync"
 	"testing"
@@ -15,19 +16,6 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
-
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // feedReader follows a feed the way a phone does.
 type feedReader struct {
@@ -239,7 +227,7 @@ func TestFeedConcurrentWriters(t *testing.T) {
 
 func TestFeedHoleIsNeverPassedUntilTheLeaseEnds(t *testing.T) {
 	db := mongotest.Open(t)
-	clk := &clock{now: time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC))
 	db.Now = clk.Now
 	ctx := context.Background()
 	reader := &feedReader{s: &mongo.FeedStore{DB: db}, user: "ana", seen: map[string]int{}}
@@ -271,12 +259,12 @@ func TestFeedHoleIsNeverPassedUntilTheLeaseEnds(t *testing.T) {
 	if reader.pull(t, 10) || reader.cursor != 1 {
 		t.Fatalf("cursor %d, want 1: a reader must not pass a hole", reader.cursor)
 	}
-	clk.Add(backend.FeedLease - time.Second)
+	clk.Advance(backend.FeedLease - time.Second)
 	if reader.pull(t, 10) || reader.cursor != 1 {
 		t.Fatalf("cursor %d within the lease, want 1", reader.cursor)
 	}
 	// After the lease the hole is voided and the reader goes on.
-	clk.Add(2 * time.Second)
+	clk.Advance(2 * time.Second)
 	if !reader.pull(t, 10) || reader.cursor != 3 || reader.voids != 1 {
 		t.Fatalf("after the lease: cursor %d, voids %d; want 3 and 1", reader.cursor, reader.voids)
 	}
@@ -318,7 +306,7 @@ func TestFeedBadPositions(t *testing.T) {
 // process's sweep, once the lease has passed.
 func TestSweepFeedAfterACrash(t *testing.T) {
 	db := mongotest.Open(t)
-	clk := &clock{now: time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC))
 	db.Now = clk.Now
 	ctx := context.Background()
 	s := &mongo.TaskStore{DB: db}
@@ -350,7 +338,7 @@ func TestSweepFeedAfterACrash(t *testing.T) {
 	if n, err := sweeper.SweepFeed(ctx, backend.FeedLease); err != nil || n != 0 {
 		t.Fatalf("sweep within the lease: %d, %v", n, err)
 	}
-	clk.Add(backend.FeedLease)
+	clk.Advance(backend.FeedLease)
 	if n, err := sweeper.SweepFeed(ctx, backend.FeedLease); err != nil || n != 1 {
 		t.Fatalf("sweep after the lease: %d, %v; want 1", n, err)
 	}
