@@ -3,6 +3,7 @@ module github.com/fieldcheck/fieldcheck
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/FerretDB/FerretDB v1.24.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/gofiber/fiber/v2 v2.52.15

@@ -37,6 +37,8 @@ Usage:
   fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
   fieldcheck keys    list|rotate|retire KID [--ring codes|tokens] [--activate-in 720h]
                                              the signing keys of printed codes or access tokens
+  fieldcheck workdays DATE N                 the date N working days after DATE (DATE not
+                                             counted), with the holiday notices it relies on
 
 Common flags:
   --data DIR         data directory of the embedded store (default ./fieldcheck-data)
@@ -107,6 +109,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDraw(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr)
+	case "workdays":
+		return runWorkdays(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
