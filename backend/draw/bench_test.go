@@ -107,3 +107,91 @@ func BenchmarkVerify1M(b *testing.B) {
 		}
 	}
 }
+
+// benchRound builds a round of plans over targets enterprises: plan k
+// belongs to department k of eight, covers the targets whose index is not
+// ≡ k (mod 4) (three quarters of the county, overlapping every other
+// plan), stratifies them by credit class A–D with its own ratios (100 to
+// 800 bp), and has 5 % of them excluded; 200 inspectors, 25 per
+// department, some on leave, expired or capped.
+func benchRound(targets, plans int) draw.RoundInput {
+	secret := "0c5a0d8f1e2a3b4c5d6e7f80912a3b4c5d6e7f8091a2b3c4d5e6f708196b1e4f"
+	secretBytes, _ := hex.DecodeString(secret)
+	in := draw.RoundInput{
+		Algorithm: draw.RoundAlgorithm, RoundID: "round-bench", Commitment: draw.Commitment(secretBytes),
+		Secret: secret, PublicEntropy: "bench", DrawDate: "2025-05-20",
+	}
+	ids := make([]string, targets)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("91330100%09dX", i)
+	}
+	strata := []string{"A", "B", "C", "D"}
+	for k := range plans {
+		p := draw.RoundPlan{
+			PlanID: fmt.Sprintf("plan-%d", k), PlanVersion: 1, TeamSize: 2 + k%2,
+			Departments: []string{fmt.Sprintf("dept-%d", k)}, Strata: map[string]draw.Rule{},
+			Population: make([]draw.Candidate, 0, targets),
+		}
+		for s, key := range strata {
+			p.Strata[key] = draw.RatioRule(100 * (1 + (k+s)%8))
+		}
+		for i, id := range ids {
+			if i%4 == k%4 {
+				continue
+			}
+			c := draw.Candidate{ID: id, Stratum: strata[(i*7)%4]}
+			if (i/4+k)%20 == 19 {
+				c.Excluded = draw.ExcludedVisitCap
+			}
+			p.Population = append(p.Population, c)
+		}
+		in.Plans = append(in.Plans, p)
+	}
+	for i := range 200 {
+		p := draw.Inspector{ID: fmt.Sprintf("insp-%03d", i), DepartmentID: fmt.Sprintf("dept-%d", i%8), CertExpiry: "2027-12-31"}
+		switch i % 25 {
+		case 3:
+			p.CertExpiry = "2025-05-19"
+		case 7:
+			p.Leave = []draw.Period{{From: "2025-05-15", To: "2025-05-25"}}
+		case 11:
+			p.OpenTasks, p.TaskCap = 3, 400
+		}
+		in.Inspectors = append(in.Inspectors, p)
+	}
+	return in
+}
+
+func BenchmarkRunRound(b *testing.B) {
+	for _, bc := range []struct {
+		name           string
+		targets, plans int
+	}{
+		{"100k/8plans", 100_000, 8},
+		{"1M/8plans", 1_000_000, 8},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			in := benchRound(bc.targets, bc.plans)
+			b.ReportAllocs()
+			var rec *draw.RoundRecord
+			var cpu int64
+			for b.Loop() {
+				c0 := cpuTime()
+				var err error
+				if rec, err = draw.RunRound(in); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - c0
+			}
+			joint := 0
+			for _, v := range rec.Visits {
+				if v.Joint() {
+					joint++
+				}
+			}
+			b.ReportMetric(float64(len(rec.Visits)), "visits")
+			b.ReportMetric(float64(joint), "joint")
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}

@@ -51,7 +51,9 @@
 //     population 0 and n 0.
 //   - Every candidate has an identifier id and an identifier stratum. excluded
 //     is "" (eligible) or one of the exclusion codes "inactive", "whitelist",
-//     "annual-cap", "operator". note is valid UTF-8 of at most 1000 bytes;
+//     "annual-cap", "operator", "visit-cap" (the enterprise's cap of on-site
+//     random visits this year across departments, added with fc-draw-2; it
+//     excludes like the others). note is valid UTF-8 of at most 1000 bytes;
 //     "operator" requires a non-empty note. A note on an eligible candidate
 //     is an error. Candidate ids are unique.
 //   - Every inspector has identifier id and departmentId, a valid certExpiry

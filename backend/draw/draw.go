@@ -90,17 +90,8 @@ func newEngine(in *Input, op string, checkCommitment bool) (*engine, error) {
 	if in.PlanVersion < 1 {
 		return nil, invalid(op, "plan version %d must be at least 1", in.PlanVersion)
 	}
-	if !isLowerHex(in.Secret, 64) {
-		return nil, invalid(op, "secret must be 64 lower-case hex digits")
-	}
-	secret, _ := hex.DecodeString(in.Secret)
-	if checkCommitment {
-		if !isLowerHex(in.Commitment, 64) {
-			return nil, invalid(op, "commitment must be 64 lower-case hex digits")
-		}
-		if Commitment(secret) != in.Commitment {
-			return nil, invalid(op, "the secret does not match the published commitment")
-		}
+	if err := checkSecret(op, in.Secret, in.Commitment, checkCommitment); err != nil {
+		return nil, err
 	}
 	if err := checkText(op, "public entropy", in.PublicEntropy, false); err != nil {
 		return nil, err
@@ -108,6 +99,14 @@ func newEngine(in *Input, op string, checkCommitment bool) (*engine, error) {
 	if !validDate(in.DrawDate) {
 		return nil, invalid(op, "draw date %q must be YYYY-MM-DD", in.DrawDate)
 	}
+	return prepare(in, Seed(in.Secret, in.PublicEntropy, in.PlanID), op)
+}
+
+// prepare checks a plan's own inputs (team, departments, strata,
+// population, inspectors) and derives what its draw needs, with seed as
+// the key of every PRN: fc-draw-1's seed of the plan, or fc-draw-2's of
+// the round the plan is drawn in.
+func prepare(in *Input, seed [32]byte, op string) (*engine, error) {
 	if in.TeamSize < 2 {
 		return nil, invalid(op, "team size %d: an on-site check needs at least two officers", in.TeamSize)
 	}
@@ -131,7 +130,7 @@ func newEngine(in *Input, op string, checkCommitment bool) (*engine, error) {
 		return nil, invalid(op, "the population is too large")
 	}
 
-	e := &engine{in: in, seed: Seed(in.Secret, in.PublicEntropy, in.PlanID)}
+	e := &engine{in: in, seed: seed}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	for range workers {
 		e.hashers = append(e.hashers, newHasher(e.seed))
@@ -384,31 +383,37 @@ func (e *engine) parallel(n, work int, fn func(h *hasher, lo, hi int)) {
 	wg.Wait()
 }
 
-// draw performs steps 6 and 7 and builds the record.
-func (e *engine) draw() *Record {
-	in := e.in
+// selection is step 6: the first n eligible candidates of each stratum in
+// (PRN, id) order, listed in that order, which is the visit order.
+func (e *engine) selection() []ranked {
 	total := 0
 	for _, s := range e.strata {
 		total += s.N
 	}
-	selected := make([]Selection, 0, total)
+	selected := make([]ranked, 0, total)
 	taken := make([]int, len(e.strata))
 	for _, r := range e.order {
 		if len(selected) == total {
 			break
 		}
-		c := &in.Population[r.idx]
 		s := e.stratumOf[r.idx]
-		if c.Excluded != "" || taken[s] == e.strata[s].N {
+		if e.in.Population[r.idx].Excluded != "" || taken[s] == e.strata[s].N {
 			continue
 		}
 		taken[s]++
-		selected = append(selected, Selection{
-			ID:      c.ID,
-			Stratum: c.Stratum,
-			PRN:     FormatPRN(r.prn),
-			Order:   len(selected) + 1,
-		})
+		selected = append(selected, r)
+	}
+	return selected
+}
+
+// draw performs steps 6 and 7 and builds the record.
+func (e *engine) draw() *Record {
+	in := e.in
+	picked := e.selection()
+	selected := make([]Selection, len(picked))
+	for i, r := range picked {
+		c := &in.Population[r.idx]
+		selected[i] = Selection{ID: c.ID, Stratum: c.Stratum, PRN: FormatPRN(r.prn), Order: i + 1}
 	}
 	e.assignAll(selected)
 	return &Record{

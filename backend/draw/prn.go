@@ -20,8 +20,14 @@ func Commitment(secret []byte) string {
 // Seed returns SHA-256("fc-draw-1\n" + secretHex + "\n" + publicEntropy + "\n" + planID).
 // secretHex must be the lower-case hex of the secret, as recorded.
 func Seed(secretHex, publicEntropy, planID string) [32]byte {
+	return seedOf(Algorithm, secretHex, publicEntropy, planID)
+}
+
+// seedOf is SHA-256(algorithm + "\n" + secretHex + "\n" + publicEntropy + "\n" + id),
+// the seed of fc-draw-1 (id a plan's) and of fc-draw-2 (a round's).
+func seedOf(algorithm, secretHex, publicEntropy, id string) [32]byte {
 	h := sha256.New()
-	for _, s := range []string{Algorithm, "\n", secretHex, "\n", publicEntropy, "\n", planID} {
+	for _, s := range []string{algorithm, "\n", secretHex, "\n", publicEntropy, "\n", id} {
 		h.Write([]byte(s))
 	}
 	var seed [32]byte

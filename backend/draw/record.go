@@ -8,6 +8,9 @@ const (
 	ExcludedWhitelist = "whitelist"  // on the whitelist: no proactive on-site check
 	ExcludedAnnualCap = "annual-cap" // already drawn this calendar year for one of the plan's items
 	ExcludedOperator  = "operator"   // excluded by hand before the draw; the note says why
+	// ExcludedVisitCap: the enterprise has had as many on-site random
+	// visits this year, across all departments, as its cap allows.
+	ExcludedVisitCap = "visit-cap"
 )
 
 // ReasonTooFewInspectors is the unassignedReason of a target for which fewer

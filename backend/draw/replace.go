@@ -54,7 +54,7 @@ func Reassign(rec *Record, targetID string, unavailable []string) (*Assignment, 
 		mask[r] = true
 	}
 	m := e.activeUse(want.Selected, want.Replacements, targetID)
-	a := m.assignOne(targetID, mask)
+	a := m.assignOne(targetID, e.planTeam(), mask)
 	return &a, nil
 }
 
@@ -127,7 +127,7 @@ func (e *engine) replace(sel []Selection, reps []Replacement, target, reason, op
 			continue
 		}
 		m := e.activeUse(sel, reps, target)
-		a := m.assignOne(c.ID, nil)
+		a := m.assignOne(c.ID, e.planTeam(), nil)
 		return &Replacement{
 			Replaced:    target,
 			Replacement: c.ID,

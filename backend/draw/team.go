@@ -46,25 +46,40 @@ func (m *matcher) count(team []string) {
 	}
 }
 
-// keys computes the keys of target for every statically eligible inspector.
-func (m *matcher) keys(h *hasher, target string, dst []uint64) {
+// keys computes the keys of target for every inspector of pool.
+func (m *matcher) keys(h *hasher, target string, pool []int32, dst []uint64) {
 	h.startTarget(target)
-	for j, r := range m.e.static {
+	for j, r := range pool {
 		dst[j] = h.inspector(m.e.insp[r].ID)
 	}
 }
 
-// assign builds the team of target from keys (aligned with e.static), with
+// team is what step 7 needs to know of one target besides the inspectors:
+// who may be on it and how many it asks for.
+type team struct {
+	pool []int32 // ranks eligible by department, certificate and leave, ascending
+	size int     // team size asked
+	// joint: the team takes first the best inspector of each department
+	// of its pool (a joint plan; a joint visit of a round).
+	joint bool
+}
+
+// planTeam is the team of every target of an fc-draw-1 plan.
+func (e *engine) planTeam() team {
+	return team{pool: e.static, size: e.in.TeamSize, joint: e.ndept > 1}
+}
+
+// assign builds the team of target from keys (aligned with t.pool), with
 // the inspectors marked in unavailable (by rank; may be nil) left out, and
 // counts its cap use.
-func (m *matcher) assign(target string, keys []uint64, unavailable []bool) Assignment {
+func (m *matcher) assign(target string, t team, keys []uint64, unavailable []bool) Assignment {
 	e := m.e
 	conflicted := e.conflicts[target]
 	for _, r := range conflicted {
 		m.skip[r] = true
 	}
 	m.elig = m.elig[:0]
-	for j, r := range e.static {
+	for j, r := range t.pool {
 		if m.skip[r] || (unavailable != nil && unavailable[r]) {
 			continue
 		}
@@ -84,8 +99,7 @@ func (m *matcher) assign(target string, keys []uint64, unavailable []bool) Assig
 		a.UnassignedReason = ReasonTooFewInspectors
 		return a
 	}
-	size := min(e.in.TeamSize, len(m.elig))
-	a.Short = size < e.in.TeamSize
+	size := min(t.size, len(m.elig))
 
 	// The size best, kept sorted by insertion: size is small and few
 	// inspectors beat the current last one.
@@ -105,13 +119,18 @@ func (m *matcher) assign(target string, keys []uint64, unavailable []bool) Assig
 		m.best[i] = s
 	}
 
-	if len(m.arena) < size {
-		m.arena = make([]string, max(m.chunk, size))
+	// A joint visit of a round may hold more departments than its team
+	// size: each still sends one officer.
+	room := size
+	if t.joint {
+		room = max(size, e.ndept)
 	}
-	team := m.arena[:0:size]
-	m.arena = m.arena[size:]
+	if len(m.arena) < room {
+		m.arena = make([]string, max(m.chunk, room))
+	}
+	team := m.arena[:0:room]
 	repRanks := m.repRanks[:0]
-	if e.ndept > 1 {
+	if t.joint {
 		clear(m.hasRep)
 		for _, s := range m.elig {
 			d := e.dept[s.rank]
@@ -127,15 +146,17 @@ func (m *matcher) assign(target string, keys []uint64, unavailable []bool) Assig
 		}
 	}
 	for _, s := range m.best {
-		if len(team) == size {
+		if len(team) >= size {
 			break
 		}
 		if !containsRank(repRanks, s.rank) {
 			team = append(team, e.insp[s.rank].ID)
 		}
 	}
+	m.arena = m.arena[len(team):]
 	m.repRanks = repRanks
 	a.Team = team
+	a.Short = len(team) < t.size
 	m.count(team)
 	return a
 }
@@ -153,36 +174,57 @@ func containsRank(list []int32, r int32) bool {
 // computed in parallel a batch of targets at a time; the matching itself is
 // sequential because each team uses up caps.
 func (e *engine) assignAll(selected []Selection) {
+	t := e.planTeam()
+	e.assignEach(len(selected), func(i int) (string, team) { return selected[i].ID, t }, func(i int, a Assignment) { selected[i].Assignment = a })
+}
+
+// assignEach matches teams to n targets in order: target(i) names the
+// i-th and its team, done(i, a) receives its assignment. Keys are
+// computed in parallel a batch of targets at a time; the matching itself
+// is sequential because each team uses up caps.
+func (e *engine) assignEach(n int, target func(int) (string, team), done func(int, Assignment)) {
 	m := e.newMatcher()
 	m.chunk = 4096
-	n := len(e.static)
-	if n == 0 {
-		for i := range selected {
-			selected[i].Assignment = m.assign(selected[i].ID, nil, nil)
+	const batchKeys = 1 << 18 // keys computed before matching; 2 MB
+	offsets := []int{0}
+	var keys []uint64
+	for lo := 0; lo < n; {
+		// A batch of targets whose keys fit in batchKeys (at least one).
+		hi, total := lo, 0
+		offsets = offsets[:1]
+		for hi < n {
+			_, t := target(hi)
+			if hi > lo && total+len(t.pool) > batchKeys {
+				break
+			}
+			total += len(t.pool)
+			offsets = append(offsets, total)
+			hi++
 		}
-		return
-	}
-	batch := max(1, min(len(selected), (1<<18)/n))
-	keys := make([]uint64, batch*n)
-	for lo := 0; lo < len(selected); lo += batch {
-		hi := min(lo+batch, len(selected))
-		e.parallel(hi-lo, (hi-lo)*n, func(h *hasher, a, b int) {
+		if cap(keys) < total {
+			keys = make([]uint64, total)
+		}
+		keys = keys[:total]
+		e.parallel(hi-lo, total, func(h *hasher, a, b int) {
 			for i := a; i < b; i++ {
-				m.keys(h, selected[lo+i].ID, keys[i*n:(i+1)*n])
+				id, t := target(lo + i)
+				m.keys(h, id, t.pool, keys[offsets[i]:offsets[i+1]])
 			}
 		})
 		for i := lo; i < hi; i++ {
-			selected[i].Assignment = m.assign(selected[i].ID, keys[(i-lo)*n:(i-lo+1)*n], nil)
+			id, t := target(i)
+			done(i, m.assign(id, t, keys[offsets[i-lo]:offsets[i-lo+1]], nil))
 		}
+		lo = hi
 	}
 }
 
 // assignOne matches a team to one target, as for a replacement or reassignment.
-func (m *matcher) assignOne(target string, unavailable []bool) Assignment {
-	if cap(m.keysBuf) < len(m.e.static) {
-		m.keysBuf = make([]uint64, len(m.e.static))
+func (m *matcher) assignOne(target string, t team, unavailable []bool) Assignment {
+	if cap(m.keysBuf) < len(t.pool) {
+		m.keysBuf = make([]uint64, len(t.pool))
 	}
-	keys := m.keysBuf[:len(m.e.static)]
-	m.keys(m.e.hashers[0], target, keys)
-	return m.assign(target, keys, unavailable)
+	keys := m.keysBuf[:len(t.pool)]
+	m.keys(m.e.hashers[0], target, t.pool, keys)
+	return m.assign(target, t, keys, unavailable)
 }

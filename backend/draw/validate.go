@@ -106,7 +106,7 @@ func (r Rule) size(eligible int) int {
 
 func validExclusion(code string) bool {
 	switch code {
-	case "", ExcludedInactive, ExcludedWhitelist, ExcludedAnnualCap, ExcludedOperator:
+	case "", ExcludedInactive, ExcludedWhitelist, ExcludedAnnualCap, ExcludedOperator, ExcludedVisitCap:
 		return true
 	}
 	return false

@@ -28,6 +28,15 @@ func runDraw(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	var head struct {
+		Algorithm string `json:"algorithm"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return exitError{code: 1, msg: fmt.Sprintf("%s is not a draw record: %v", src, err)}
+	}
+	if head.Algorithm == draw.RoundAlgorithm {
+		return verifyRound(data, src, stdout)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var rec draw.Record
@@ -48,7 +57,12 @@ func runDraw(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "draw record does NOT verify: %d differences\n", len(diffs))
+	return differences(stdout, "draw record", diffs)
+}
+
+// differences lists what does not verify (the first 50) and fails.
+func differences(stdout io.Writer, what string, diffs []draw.Difference) error {
+	fmt.Fprintf(stdout, "%s does NOT verify: %d differences\n", what, len(diffs))
 	for i, d := range diffs {
 		if i == 50 {
 			fmt.Fprintf(stdout, "  … and %d more\n", len(diffs)-50)
@@ -57,6 +71,33 @@ func runDraw(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  %s\n", d)
 	}
 	return exitError{code: 1}
+}
+
+// verifyRound checks an fc-draw-2 round record.
+func verifyRound(data []byte, src string, stdout io.Writer) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var rec draw.RoundRecord
+	if err := dec.Decode(&rec); err != nil {
+		return exitError{code: 1, msg: fmt.Sprintf("%s is not a round record: %v", src, err)}
+	}
+	diffs := draw.VerifyRound(&rec)
+	if len(diffs) > 0 {
+		return differences(stdout, "round record", diffs)
+	}
+	joint := 0
+	for _, v := range rec.Visits {
+		if v.Joint() {
+			joint++
+		}
+	}
+	fmt.Fprintf(stdout, "round record verifies: %s round %s, %d plans, %d visits of which %d joint\n",
+		rec.Algorithm, rec.RoundID, len(rec.Plans), len(rec.Visits), joint)
+	if src := rec.EntropySource; src != nil {
+		fmt.Fprintf(stdout, "public entropy %q is the result of the declared source %s, published %s: check it against the source\n",
+			rec.PublicEntropy, src, backend.FormatChinaTime(src.ResultAt()))
+	}
+	return nil
 }
 
 func readRecord(ctx context.Context, src string) ([]byte, error) {

@@ -60,6 +60,17 @@ func TestDrawVerifyCommand(t *testing.T) {
 		return b
 	}
 	tamper := func(f func(*draw.Record)) []byte { return tamperOf(good, f) }
+	var roundVector struct {
+		Expected json.RawMessage `json:"expected"`
+	}
+	raw, err := os.ReadFile("../../testdata/draw/rounds/round-four-plans.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &roundVector); err != nil {
+		t.Fatal(err)
+	}
+	round := []byte(roundVector.Expected)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/public/draws/x" {
 			w.Write(good)
@@ -90,6 +101,11 @@ func TestDrawVerifyCommand(t *testing.T) {
 		})), 1, "selected"},
 		{"ErrSecretChanged", write("secret.json", tamper(func(r *draw.Record) { r.Secret = strings.Repeat("0", 64) })), 1, "NOT verify"},
 		{"ErrNotARecord", write("junk.json", []byte(`{"hello":1}`)), 1, "not a draw record"},
+		{"ErrNotJSON", write("junk2.json", []byte(`<html>`)), 1, "not a draw record"},
+		{"OK/Round", write("round.json", round), 0, "round record verifies: fc-draw-2 round round-2026-q1, 4 plans, 19 visits of which 10 joint"},
+		{"OK/RoundDeclaredSource", write("round2.json", round), 0, "declared source 福彩3D 第2026096期 2026-04-06"},
+		{"ErrRoundTeamChanged", write("round-team.json", bytes.Replace(round, []byte(`"team": [`), []byte(`"team": ["x", `), 1)), 1, "round record does NOT verify"},
+		{"ErrRoundNotARecord", write("round-junk.json", []byte(`{"algorithm":"fc-draw-2","visits":7}`)), 1, "not a round record"},
 		{"ErrMissingFile", filepath.Join(dir, "none.json"), 1, "no such file"},
 		{"ErrURL404", srv.URL + "/public/draws/y", 1, "404"},
 	}

@@ -20,6 +20,11 @@ backend/entropy.go, docs/draw.md): the public entropy written from a source
 and a value, and the checks of a record that carries "entropySource". It
 writes entropy/values.json, cases of (source, value) with the public entropy
 or a refusal, which the Go tests (backend) compare with EntropySource.Text.
+
+And it implements the coordinated rounds of fc-draw-2 (docs/draw2.md) and
+writes rounds/*.json, {"name", "description", "input": the draw.RoundInput,
+"expected": the round record}, which the Go tests compare with
+draw.RunRound and draw.VerifyRound.
 """
 
 import datetime
@@ -561,6 +566,181 @@ def vector_declared():
     return "declared-source", __doc_of(vector_declared), inp, [], [], rec
 
 
+# ---------------------------------------------------------------- fc-draw-2 rounds
+
+ROUND_ALGORITHM = "fc-draw-2"
+
+
+def round_seed(inp):
+    msg = ROUND_ALGORITHM + "\n" + inp["secret"] + "\n" + inp["publicEntropy"] + "\n" + inp["roundId"]
+    return hashlib.sha256(b(msg)).digest()
+
+
+def plan_strata(seed, plan):
+    """fc-draw-1 steps 4-6 for one plan with the round's seed: its strata and selection."""
+    pop = plan["population"]
+    keys = {c["stratum"] for c in pop} | set(plan["strata"])
+    strata, selected = [], []
+    for key in sorted(keys, key=b):
+        rule = plan["strata"].get(key, plan.get("default"))
+        members = [c for c in pop if c["stratum"] == key]
+        eligible = [c for c in members if not c.get("excluded")]
+        entry = {"key": key, "population": len(members), "eligible": len(eligible)}
+        if "count" in rule:
+            entry["count"] = rule["count"]
+            n = min(rule["count"], len(eligible))
+        else:
+            entry["ratioBp"] = rule["ratioBp"]
+            n = (rule["ratioBp"] * len(eligible) + 9999) // 10000
+        entry["n"] = n
+        strata.append(entry)
+        selected += sorted(eligible, key=lambda c: (prn(seed, c["id"]), b(c["id"])))[:n]
+    selected.sort(key=lambda c: (prn(seed, c["id"]), b(c["id"])))
+    picks = [{"id": c["id"], "stratum": c["stratum"], "prn": hex16(prn(seed, c["id"]))} for c in selected]
+    return strata, picks
+
+
+def visit_team(seed, inp, target, depts, size, used):
+    """Step 5 of fc-draw-2 for one visit; updates used."""
+    day = inp["drawDate"]
+    ranked = []
+    for i in inp["inspectors"]:
+        if i["departmentId"] not in depts or i["certExpiry"] < day:
+            continue
+        if any(p["from"] <= day <= p["to"] for p in i.get("leave", [])):
+            continue
+        if target in i.get("conflicts", []):
+            continue
+        if i["taskCap"] > 0 and i["openTasks"] + used.get(i["id"], 0) >= i["taskCap"]:
+            continue
+        ranked.append(i)
+    ranked.sort(key=lambda i: (inspector_key(seed, target, i["id"]), b(i["id"])))
+    if len(ranked) < 2:
+        return {"team": [], "eligibleInspectors": len(ranked), "unassigned": True,
+                "unassignedReason": "too-few-inspectors"}
+    m = min(size, len(ranked))
+    team = []
+    if len(depts) > 1:
+        for d in depts:
+            first = next((i for i in ranked if i["departmentId"] == d), None)
+            if first is not None:
+                team.append(first["id"])
+    for i in ranked:
+        if len(team) >= m:
+            break
+        if i["id"] not in team:
+            team.append(i["id"])
+    for t in team:
+        used[t] = used.get(t, 0) + 1
+    out = {"team": team, "eligibleInspectors": len(ranked)}
+    if len(team) < size:
+        out["short"] = True
+    return out
+
+
+def run_round(inp):
+    seed = round_seed(inp)
+    plans, chosen = [], {}
+    for plan in inp["plans"]:
+        strata, picks = plan_strata(seed, plan)
+        plans.append({"planId": plan["planId"], "planVersion": plan["planVersion"], "teamSize": plan["teamSize"],
+                      "departments": list(plan["departments"]), "strata": strata,
+                      "population": [candidate_json(c) for c in plan["population"]], "selected": picks})
+        for p in picks:
+            chosen.setdefault(p["id"], []).append(plan)
+    order = sorted(chosen, key=lambda t: (prn(seed, t), b(t)))
+    used, visits = {}, []
+    for k, t in enumerate(order):
+        ps = chosen[t]
+        depts = sorted({d for p in ps for d in p["departments"]}, key=b)
+        size = max(p["teamSize"] for p in ps)
+        v = {"id": t, "prn": hex16(prn(seed, t)), "order": k + 1, "plans": [p["planId"] for p in ps],
+             "departments": depts, "teamSize": size}
+        v.update(visit_team(seed, inp, t, depts, size, used))
+        visits.append(v)
+    rec = {"algorithm": ROUND_ALGORITHM, "roundId": inp["roundId"], "commitment": inp["commitment"],
+           "secret": inp["secret"], "publicEntropy": inp["publicEntropy"]}
+    if "entropySource" in inp:
+        rec["entropySource"] = dict(inp["entropySource"])
+    rec.update({"seed": seed.hex(), "drawDate": inp["drawDate"], "plans": plans,
+                "inspectors": [inspector_json(i) for i in inp["inspectors"]], "visits": visits})
+    return rec
+
+
+def round_input(name, round_id, entropy, draw_date, plans, inspectors, source=None):
+    secret = secret_for(name)
+    inp = {"algorithm": ROUND_ALGORITHM, "roundId": round_id, "commitment": commitment(secret), "secret": secret,
+           "publicEntropy": entropy, "drawDate": draw_date, "plans": plans,
+           "inspectors": [inspector_json(i) for i in inspectors]}
+    if source is not None:
+        inp["entropySource"] = source
+        check_declared(inp)
+    return inp
+
+
+def round_plan(plan_id, depts, team_size, strata, population, default=None):
+    p = {"planId": plan_id, "planVersion": 1, "teamSize": team_size, "departments": depts, "strata": strata,
+         "population": [candidate_json(c) for c in population]}
+    if default is not None:
+        p["default"] = default
+    return p
+
+
+def vector_round_four():
+    """A round of four plans of four departments over overlapping populations
+    of one county: different strata and ratios per plan, a joint plan of two
+    departments among them, every exclusion code including visit-cap, a
+    declared entropy source; targets selected by several plans become one
+    visit whose team takes an officer of each department involved, even
+    beyond the largest team size; caps, leave, conflicts and an expired
+    certificate as in fc-draw-1."""
+    ids = [uscc(3000 + i) for i in range(1, 61)]
+    credit = lambda i: "ABCD"[(i * 7) % 4]
+    amr = [{"id": ids[i], "stratum": credit(i)} for i in range(0, 48)]
+    amr[3]["excluded"] = "whitelist"
+    amr[9]["excluded"] = "visit-cap"
+    fire = [{"id": ids[i], "stratum": "高风险" if i % 3 == 0 else "一般"} for i in range(12, 60)]
+    fire[5]["excluded"] = "inactive"
+    fire[7]["excluded"] = "operator"
+    fire[7]["note"] = "消防部门本月已专项检查"
+    health = [{"id": ids[i], "stratum": "公共场所"} for i in range(0, 60, 2)]
+    health[2]["excluded"] = "annual-cap"
+    env = [{"id": ids[i], "stratum": "排污单位"} for i in range(30, 60)]
+    plans = [
+        round_plan("plan-2026-amr-q1", ["amr"], 2, {"A": {"ratioBp": 500}, "D": {"ratioBp": 5000}}, amr, default={"ratioBp": 2000}),
+        round_plan("plan-2026-fire-q1", ["fire"], 2, {"高风险": {"count": 5}, "一般": {"ratioBp": 1000}}, fire),
+        round_plan("plan-2026-health-env-q1", ["health", "env"], 2, {"公共场所": {"ratioBp": 2500}}, health),
+        round_plan("plan-2026-env-q1", ["env"], 3, {"排污单位": {"count": 6}}, env),
+    ]
+    inspectors = [insp("amr-%02d" % i, "amr") for i in range(1, 6)]
+    inspectors[1]["conflicts"] = ids[:12]
+    inspectors[2]["certExpiry"] = "2026-03-01"
+    inspectors += [insp("fire-01", "fire", cap=4), insp("fire-02", "fire"), insp("fire-03", "fire", open_tasks=2, cap=3)]
+    inspectors += [insp("health-01", "health"), insp("health-02", "health", leave=[{"from": "2026-04-01", "to": "2026-04-30"}]),
+                   insp("health-03", "health")]
+    inspectors += [insp("env-01", "env"), insp("env-02", "env", cap=3), insp("env-03", "env")]
+    src = {"source": "fc-3d", "issue": "2026096", "date": "2026-04-06"}
+    inp = round_input("round-four-plans", "round-2026-q1", entropy_text(src, "3 6 1"), "2026-04-07", plans, inspectors, src)
+    rec = run_round(inp)
+    joint = [v for v in rec["visits"] if len(v["plans"]) > 1]
+    assert joint, "no joint visit"
+    assert any(len(v["departments"]) > v["teamSize"] for v in rec["visits"]), "no visit larger than its team size"
+    return "round-four-plans", __doc_of(vector_round_four), inp, rec
+
+
+def vector_round_by_hand():
+    """The round written out by hand in docs/draw2.md: two plans, seven targets."""
+    ids = ["91350403MA00000011", "91350403MA00000022", "91350403MA00000033", "91350403MA00000044",
+           "91350403MA00000055"]
+    plans = [
+        round_plan("plan-scjg", ["scjg"], 2, {"A": {"count": 2}}, [{"id": i, "stratum": "A"} for i in ids[:4]]),
+        round_plan("plan-wjw", ["wjw"], 2, {"B": {"count": 1}}, [{"id": i, "stratum": "B"} for i in ids[1:5]]),
+    ]
+    inspectors = [insp("scjg-1", "scjg"), insp("scjg-2", "scjg"), insp("wjw-1", "wjw"), insp("wjw-2", "wjw")]
+    inp = round_input("round-by-hand", "round-by-hand", "example", "2026-12-04", plans, inspectors)
+    return "round-by-hand", __doc_of(vector_round_by_hand), inp, run_round(inp)
+
+
 def __doc_of(f):
     return " ".join(f.__doc__.split())
 
@@ -575,6 +755,16 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=1)
             f.write("\n")
         print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
+    for make in (vector_round_four, vector_round_by_hand):
+        name, description, inp, rec = make()
+        doc = {"name": name, "description": description, "input": inp, "expected": rec}
+        os.makedirs(os.path.join(HERE, "rounds"), exist_ok=True)
+        path = os.path.join(HERE, "rounds", name + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1)
+            f.write("\n")
+        print("wrote", path, "visits", len(rec["visits"]),
+              "joint", sum(1 for v in rec["visits"] if len(v["plans"]) > 1))
     cases = entropy_cases()
     os.makedirs(os.path.join(HERE, "entropy"), exist_ok=True)
     path = os.path.join(HERE, "entropy", "values.json")

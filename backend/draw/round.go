@@ -1,0 +1,372 @@
+package draw
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// fc-draw-2: coordinated rounds. docs/draw2.md is the normative text; in
+// short, every plan of a round is drawn with the round's one seed, so a
+// target has one PRN in the round, each plan takes the n smallest PRNs of
+// each of its strata (alone, exactly the stratified sample fc-draw-1 would
+// draw), and a target that several plans select is one visit with one team.
+
+// RoundAlgorithm is the name and version of the coordinated draw.
+const RoundAlgorithm = "fc-draw-2"
+
+// MaxRoundPlans bounds the plans of one round: a county's departments
+// register a handful per period; 64 keeps a record readable.
+const MaxRoundPlans = 64
+
+// RoundSeed returns SHA-256("fc-draw-2\n" + secretHex + "\n" + publicEntropy + "\n" + roundID).
+func RoundSeed(secretHex, publicEntropy, roundID string) [32]byte {
+	return seedOf(RoundAlgorithm, secretHex, publicEntropy, roundID)
+}
+
+// RoundPlan is one plan of a round: its own departments, team size,
+// strata and population (its filter applied, its exclusions decided).
+type RoundPlan struct {
+	PlanID      string          `json:"planId"`
+	PlanVersion int             `json:"planVersion"`
+	TeamSize    int             `json:"teamSize"`
+	Departments []string        `json:"departments"`
+	Strata      map[string]Rule `json:"strata"`
+	Default     *Rule           `json:"default,omitempty"`
+	Population  []Candidate     `json:"population"`
+}
+
+// RoundInput is everything a round's draw depends on.
+type RoundInput struct {
+	Algorithm     string                 `json:"algorithm"` // must be RoundAlgorithm
+	RoundID       string                 `json:"roundId"`
+	Commitment    string                 `json:"commitment"` // published when the round opened
+	Secret        string                 `json:"secret"`
+	PublicEntropy string                 `json:"publicEntropy"`
+	EntropySource *backend.EntropySource `json:"entropySource,omitempty"`
+	DrawDate      string                 `json:"drawDate"`
+	Plans         []RoundPlan            `json:"plans"`
+	Inspectors    []Inspector            `json:"inspectors"` // one pool for every plan
+}
+
+// RoundRecord is the public record of a round: its inputs and outcome,
+// enough for anyone to redo it (VerifyRound).
+type RoundRecord struct {
+	Algorithm     string                 `json:"algorithm"`
+	RoundID       string                 `json:"roundId"`
+	Commitment    string                 `json:"commitment"`
+	Secret        string                 `json:"secret"`
+	PublicEntropy string                 `json:"publicEntropy"`
+	EntropySource *backend.EntropySource `json:"entropySource,omitempty"`
+	Seed          string                 `json:"seed"`
+	DrawDate      string                 `json:"drawDate"`
+	Plans         []PlanDraw             `json:"plans"`
+	Inspectors    []Inspector            `json:"inspectors"`
+	Visits        []Visit                `json:"visits"`
+}
+
+// PlanDraw is one plan's part of a round record.
+type PlanDraw struct {
+	PlanID      string      `json:"planId"`
+	PlanVersion int         `json:"planVersion"`
+	TeamSize    int         `json:"teamSize"`
+	Departments []string    `json:"departments"`
+	Strata      []Stratum   `json:"strata"`
+	Population  []Candidate `json:"population"`
+	Selected    []Pick      `json:"selected"` // in (PRN, id) order
+}
+
+// Pick is a target a plan selected.
+type Pick struct {
+	ID      string `json:"id"`
+	Stratum string `json:"stratum"`
+	PRN     string `json:"prn"`
+}
+
+// Visit is one visit of a round: a target selected by one or more plans,
+// with one team for all of them.
+type Visit struct {
+	ID          string   `json:"id"`
+	PRN         string   `json:"prn"`
+	Order       int      `json:"order"`       // visit order, from 1
+	Plans       []string `json:"plans"`       // the plans that selected it, in the round's order
+	Departments []string `json:"departments"` // their departments, in byte order
+	TeamSize    int      `json:"teamSize"`    // the largest team size of those plans
+	Assignment
+}
+
+// Joint reports whether the visit serves several plans.
+func (v *Visit) Joint() bool { return len(v.Plans) > 1 }
+
+// RunRound validates the input, draws the round and returns its record.
+// Invalid input yields a *backend.Error with code backend.EINVALID. The
+// record shares the plans' populations; do not modify them afterwards.
+func RunRound(in RoundInput) (*RoundRecord, error) {
+	r, err := newRound(&in, "draw.RunRound", true)
+	if err != nil {
+		return nil, err
+	}
+	return r.draw(), nil
+}
+
+// round is a validated round input with one engine per plan and one for
+// the inspector pool.
+type round struct {
+	in    *RoundInput
+	seed  [32]byte
+	plans []*engine
+	pool  *engine // the inspectors, their departments being every plan's
+}
+
+func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
+	if in.Algorithm != RoundAlgorithm {
+		return nil, invalid(op, "algorithm %q is not %s", in.Algorithm, RoundAlgorithm)
+	}
+	if err := checkID(op, "roundId", in.RoundID); err != nil {
+		return nil, err
+	}
+	if err := checkSecret(op, in.Secret, in.Commitment, checkCommitment); err != nil {
+		return nil, err
+	}
+	if err := checkText(op, "public entropy", in.PublicEntropy, false); err != nil {
+		return nil, err
+	}
+	if !validDate(in.DrawDate) {
+		return nil, invalid(op, "draw date %q must be YYYY-MM-DD", in.DrawDate)
+	}
+	if field, problem := checkEntropySource(&Input{EntropySource: in.EntropySource, PublicEntropy: in.PublicEntropy, DrawDate: in.DrawDate}); problem != "" {
+		return nil, invalid(op, "%s: %s", field, problem)
+	}
+	if len(in.Plans) == 0 || len(in.Plans) > MaxRoundPlans {
+		return nil, invalid(op, "a round has 1 to %d plans, not %d", MaxRoundPlans, len(in.Plans))
+	}
+	r := &round{in: in, seed: RoundSeed(in.Secret, in.PublicEntropy, in.RoundID)}
+	seen := map[string]bool{}
+	var depts []string
+	for i := range in.Plans {
+		p := &in.Plans[i]
+		if err := checkID(op, fmt.Sprintf("plans[%d].planId", i), p.PlanID); err != nil {
+			return nil, err
+		}
+		if seen[p.PlanID] {
+			return nil, invalid(op, "plan %q is in the round twice", p.PlanID)
+		}
+		seen[p.PlanID] = true
+		if p.PlanVersion < 1 {
+			return nil, invalid(op, "plan %q: version %d must be at least 1", p.PlanID, p.PlanVersion)
+		}
+		e, err := prepare(&Input{
+			PlanID: p.PlanID, PlanVersion: p.PlanVersion, DrawDate: in.DrawDate, TeamSize: p.TeamSize,
+			Departments: p.Departments, Strata: p.Strata, Default: p.Default, Population: p.Population,
+			Inspectors: in.Inspectors,
+		}, r.seed, op)
+		if err != nil {
+			return nil, invalid(op, "plan %q: %s", p.PlanID, backend.ErrorMessage(err))
+		}
+		r.plans = append(r.plans, e)
+		depts = append(depts, p.Departments...)
+	}
+	slices.Sort(depts)
+	depts = slices.Compact(depts)
+	r.pool = &engine{in: &Input{DrawDate: in.DrawDate, Inspectors: in.Inspectors}, seed: r.seed, hashers: r.plans[0].hashers}
+	if err := r.pool.prepareInspectors(op, depts); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkSecret checks the secret's form and, when asked, that it is the
+// committed one.
+func checkSecret(op, secretHex, commitment string, checkCommitment bool) error {
+	if !isLowerHex(secretHex, 64) {
+		return invalid(op, "secret must be 64 lower-case hex digits")
+	}
+	if !checkCommitment {
+		return nil
+	}
+	if !isLowerHex(commitment, 64) {
+		return invalid(op, "commitment must be 64 lower-case hex digits")
+	}
+	secret, _ := hex.DecodeString(secretHex)
+	if Commitment(secret) != commitment {
+		return invalid(op, "the secret does not match the published commitment")
+	}
+	return nil
+}
+
+// visitDraft is a visit before its team: its target and the plans (by
+// index in the round) that selected it.
+type visitDraft struct {
+	prn   uint64
+	id    string
+	plans []int
+}
+
+func (r *round) draw() *RoundRecord {
+	in := r.in
+	rec := &RoundRecord{
+		Algorithm: RoundAlgorithm, RoundID: in.RoundID, Commitment: in.Commitment, Secret: in.Secret,
+		PublicEntropy: in.PublicEntropy, EntropySource: cloneSource(in.EntropySource),
+		Seed: hex.EncodeToString(r.seed[:]), DrawDate: in.DrawDate,
+		Inspectors: cloneInspectors(in.Inspectors),
+	}
+	byID := map[string]*visitDraft{}
+	var drafts []*visitDraft
+	for pi, e := range r.plans {
+		p := &in.Plans[pi]
+		picked := e.selection()
+		pd := PlanDraw{
+			PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
+			Departments: slices.Clone(p.Departments), Strata: slices.Clone(e.strata),
+			Population: p.Population, Selected: make([]Pick, len(picked)),
+		}
+		for i, x := range picked {
+			c := &p.Population[x.idx]
+			pd.Selected[i] = Pick{ID: c.ID, Stratum: c.Stratum, PRN: FormatPRN(x.prn)}
+			v := byID[c.ID]
+			if v == nil {
+				v = &visitDraft{prn: x.prn, id: c.ID}
+				byID[c.ID] = v
+				drafts = append(drafts, v)
+			}
+			v.plans = append(v.plans, pi)
+		}
+		rec.Plans = append(rec.Plans, pd)
+	}
+	slices.SortFunc(drafts, func(a, b *visitDraft) int {
+		if a.prn != b.prn {
+			if a.prn < b.prn {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
+
+	// One team shape per set of plans: visits of the same plans share it.
+	shapes := map[string]team{}
+	visits := make([]Visit, len(drafts))
+	teams := make([]team, len(drafts))
+	for i, v := range drafts {
+		var names, depts []string
+		size := 0
+		for _, pi := range v.plans {
+			p := &in.Plans[pi]
+			names = append(names, p.PlanID)
+			depts = append(depts, p.Departments...)
+			size = max(size, p.TeamSize)
+		}
+		slices.Sort(depts)
+		depts = slices.Compact(depts)
+		key := strings.Join(names, "\n")
+		t, ok := shapes[key]
+		if !ok {
+			t = r.teamOf(depts, size)
+			shapes[key] = t
+		}
+		teams[i] = t
+		visits[i] = Visit{ID: v.id, PRN: FormatPRN(v.prn), Order: i + 1, Plans: names, Departments: depts, TeamSize: size}
+	}
+	r.pool.assignEach(len(visits), func(i int) (string, team) { return visits[i].ID, teams[i] },
+		func(i int, a Assignment) { visits[i].Assignment = a })
+	if visits == nil {
+		visits = []Visit{}
+	}
+	rec.Visits = visits
+	return rec
+}
+
+// teamOf is the team shape of a visit by depts: the inspectors of those
+// departments eligible on the draw day, size members, joint when the
+// visit involves several departments.
+func (r *round) teamOf(depts []string, size int) team {
+	e := r.pool
+	var pool []int32
+	for _, rank := range e.static {
+		if _, ok := slices.BinarySearch(depts, e.insp[rank].DepartmentID); ok {
+			pool = append(pool, rank)
+		}
+	}
+	return team{pool: pool, size: size, joint: len(depts) > 1}
+}
+
+// VerifyRound redoes a round from its record's own inputs and lists every
+// recorded value that differs from the recomputed one. An empty list
+// means the record is a faithful fc-draw-2 round.
+func VerifyRound(rec *RoundRecord) []Difference {
+	const op = "draw.VerifyRound"
+	if rec == nil {
+		return []Difference{{Field: "record", Problem: "no record"}}
+	}
+	in := &RoundInput{
+		Algorithm: rec.Algorithm, RoundID: rec.RoundID, Commitment: rec.Commitment, Secret: rec.Secret,
+		PublicEntropy: rec.PublicEntropy, EntropySource: rec.EntropySource, DrawDate: rec.DrawDate,
+		Inspectors: rec.Inspectors,
+	}
+	for i, p := range rec.Plans {
+		rp := RoundPlan{PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize, Departments: p.Departments,
+			Strata: make(map[string]Rule, len(p.Strata)), Population: p.Population}
+		for j, s := range p.Strata {
+			if _, dup := rp.Strata[s.Key]; dup {
+				return []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}
+			}
+			rp.Strata[s.Key] = s.Rule
+		}
+		in.Plans = append(in.Plans, rp)
+	}
+	r, err := newRound(in, op, false)
+	if err != nil {
+		return []Difference{{Field: "input", Problem: backend.ErrorMessage(err)}}
+	}
+	want := r.draw()
+	var d differ
+	secret, _ := hex.DecodeString(rec.Secret)
+	d.str("commitment", rec.Commitment, Commitment(secret))
+	d.str("seed", rec.Seed, want.Seed)
+	for i := range rec.Plans {
+		got, w := &rec.Plans[i], &want.Plans[i]
+		f := fmt.Sprintf("plans[%d]", i)
+		d.count(f+".strata", len(got.Strata), len(w.Strata))
+		for j := range min(len(got.Strata), len(w.Strata)) {
+			g, x := &got.Strata[j], &w.Strata[j]
+			sf := fmt.Sprintf("%s.strata[%d]", f, j)
+			d.str(sf+".key", g.Key, x.Key)
+			d.int(sf+".population", g.Population, x.Population)
+			d.int(sf+".eligible", g.Eligible, x.Eligible)
+			d.int(sf+".n", g.N, x.N)
+		}
+		d.count(f+".selected", len(got.Selected), len(w.Selected))
+		for j := range min(len(got.Selected), len(w.Selected)) {
+			if got.Selected[j] != w.Selected[j] {
+				sf := fmt.Sprintf("%s.selected[%d]", f, j)
+				d.str(sf+".id", got.Selected[j].ID, w.Selected[j].ID)
+				d.str(sf+".stratum", got.Selected[j].Stratum, w.Selected[j].Stratum)
+				d.str(sf+".prn", got.Selected[j].PRN, w.Selected[j].PRN)
+			}
+		}
+	}
+	d.count("visits", len(rec.Visits), len(want.Visits))
+	for i := range min(len(rec.Visits), len(want.Visits)) {
+		got, w := &rec.Visits[i], &want.Visits[i]
+		if got.ID == w.ID && got.PRN == w.PRN && got.Order == w.Order && slices.Equal(got.Plans, w.Plans) &&
+			slices.Equal(got.Departments, w.Departments) && got.TeamSize == w.TeamSize && got.Assignment.equal(&w.Assignment) {
+			continue
+		}
+		f := fmt.Sprintf("visits[%d]", i)
+		d.str(f+".id", got.ID, w.ID)
+		d.str(f+".prn", got.PRN, w.PRN)
+		d.int(f+".order", got.Order, w.Order)
+		if !slices.Equal(got.Plans, w.Plans) {
+			d.list = append(d.list, Difference{Field: f + ".plans", Recorded: quoteList(got.Plans), Recomputed: quoteList(w.Plans)})
+		}
+		if !slices.Equal(got.Departments, w.Departments) {
+			d.list = append(d.list, Difference{Field: f + ".departments", Recorded: quoteList(got.Departments), Recomputed: quoteList(w.Departments)})
+		}
+		d.int(f+".teamSize", got.TeamSize, w.TeamSize)
+		d.assignment(f, &got.Assignment, &w.Assignment)
+	}
+	return d.list
+}

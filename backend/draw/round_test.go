@@ -1,0 +1,374 @@
+package draw_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/draw"
+)
+
+// roundVector is a round written by testdata/draw/gen_vectors.py, the
+// independent Python implementation of fc-draw-2.
+type roundVector struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Input       json.RawMessage `json:"input"`
+	Expected    json.RawMessage `json:"expected"`
+}
+
+func roundVectors(tb testing.TB) map[string]*roundVector {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(vectorDir, "rounds", "*.json"))
+	if err != nil || len(files) < 2 {
+		tb.Fatalf("round vectors: %d files, err=%v; want at least 2", len(files), err)
+	}
+	out := map[string]*roundVector{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var v roundVector
+		mustDecode(tb, b, &v)
+		out[v.Name] = &v
+	}
+	return out
+}
+
+func mustRoundInput(tb testing.TB, v *roundVector) draw.RoundInput {
+	tb.Helper()
+	var in draw.RoundInput
+	mustDecode(tb, v.Input, &in)
+	return in
+}
+
+func mustRoundRecord(tb testing.TB, v *roundVector) *draw.RoundRecord {
+	tb.Helper()
+	var rec draw.RoundRecord
+	mustDecode(tb, v.Expected, &rec)
+	return &rec
+}
+
+func TestRoundVectors(t *testing.T) {
+	for name, v := range roundVectors(t) {
+		t.Run(name, func(t *testing.T) {
+			rec, err := draw.RunRound(mustRoundInput(t, v))
+			if err != nil {
+				t.Fatalf("RunRound: %v", err)
+			}
+			if diffs := jsonDiff(t, rec, v.Expected); len(diffs) > 0 {
+				t.Fatalf("RunRound differs from the Python implementation:\n%s", strings.Join(diffs, "\n"))
+			}
+			if diffs := draw.VerifyRound(mustRoundRecord(t, v)); len(diffs) > 0 {
+				t.Fatalf("VerifyRound of the vector: %v", diffs)
+			}
+		})
+	}
+}
+
+// TestRoundPlansAreTheirOwnSamples: a plan's part of a round is exactly
+// the fc-draw-1 selection of that plan drawn with the round's PRNs, so
+// coordination never changes what one plan draws given its PRNs; and the
+// visits are the union of the selections.
+func TestRoundPlansAreTheirOwnSamples(t *testing.T) {
+	v := roundVectors(t)["round-four-plans"]
+	rec := mustRoundRecord(t, v)
+	seed := draw.RoundSeed(rec.Secret, rec.PublicEntropy, rec.RoundID)
+	union := map[string][]string{}
+	for _, p := range rec.Plans {
+		for _, s := range p.Selected {
+			if got := draw.FormatPRN(draw.TargetPRN(seed, s.ID)); got != s.PRN {
+				t.Errorf("plan %s: %s has PRN %s, want %s", p.PlanID, s.ID, s.PRN, got)
+			}
+			union[s.ID] = append(union[s.ID], p.PlanID)
+		}
+		// Alone, without the other plans, the plan selects the same.
+		in := mustRoundInput(t, v)
+		for _, q := range in.Plans {
+			if q.PlanID == p.PlanID {
+				in.Plans = []draw.RoundPlan{q}
+			}
+		}
+		alone, err := draw.RunRound(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diffs := jsonDiff(t, alone.Plans[0].Selected, mustJSON(t, p.Selected)); len(diffs) > 0 {
+			t.Errorf("plan %s drawn alone selects differently: %v", p.PlanID, diffs)
+		}
+	}
+	if len(rec.Visits) != len(union) {
+		t.Fatalf("%d visits for %d distinct selected targets", len(rec.Visits), len(union))
+	}
+	joint := 0
+	for _, vis := range rec.Visits {
+		if strings.Join(vis.Plans, ",") != strings.Join(union[vis.ID], ",") {
+			t.Errorf("visit %s serves %v, selected by %v", vis.ID, vis.Plans, union[vis.ID])
+		}
+		if vis.Joint() {
+			joint++
+		}
+	}
+	if joint == 0 {
+		t.Error("no joint visit in the four-plan round")
+	}
+}
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// TestRoundByHand checks the round written out in docs/draw2.md.
+func TestRoundByHand(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/draw2.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- round-by-hand:begin -->.*?```json\n(.*?)```.*<!-- round-by-hand:end -->").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/draw2.md has no round-by-hand JSON block")
+	}
+	var hand struct {
+		Input    json.RawMessage `json:"input"`
+		Expected json.RawMessage `json:"expected"`
+	}
+	mustDecode(t, m[1], &hand)
+	var in draw.RoundInput
+	mustDecode(t, hand.Input, &in)
+	rec, err := draw.RunRound(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The page shows the outcome without the inputs repeated.
+	got := map[string]any{"seed": rec.Seed, "visits": rec.Visits, "plans": []any{}}
+	for _, p := range rec.Plans {
+		got["plans"] = append(got["plans"].([]any), map[string]any{"planId": p.PlanID, "strata": p.Strata, "selected": p.Selected})
+	}
+	if diffs := jsonDiff(t, got, hand.Expected); len(diffs) > 0 {
+		t.Fatalf("the round of docs/draw2.md comes out differently:\n%s", strings.Join(diffs, "\n"))
+	}
+	// And it is the Python implementation's round-by-hand vector.
+	if diffs := jsonDiff(t, rec, roundVectors(t)["round-by-hand"].Expected); len(diffs) > 0 {
+		t.Fatalf("docs/draw2.md and testdata/draw/rounds/round-by-hand.json disagree:\n%s", strings.Join(diffs, "\n"))
+	}
+}
+
+// TestVerifyRoundNamesTheStep changes a round record one field at a time
+// and expects the field to be named.
+func TestVerifyRoundNamesTheStep(t *testing.T) {
+	v := roundVectors(t)["round-four-plans"]
+	tests := []struct {
+		name  string
+		edit  func(r *draw.RoundRecord)
+		field string
+	}{
+		{"SecretChanged", func(r *draw.RoundRecord) { r.Secret = flipHex(r.Secret) }, "commitment"},
+		{"EntropyChanged", func(r *draw.RoundRecord) { r.EntropySource = nil; r.PublicEntropy += "!" }, "seed"},
+		{"DeclaredEntropyNotTheSourceText", func(r *draw.RoundRecord) { r.PublicEntropy += " " }, "input"},
+		{"RoundIDChanged", func(r *draw.RoundRecord) { r.RoundID += "x" }, "seed"},
+		{"StratumCountChanged", func(r *draw.RoundRecord) { r.Plans[1].Strata[0].N++ }, "plans[1].strata[0].n"},
+		{"PickPRNChanged", func(r *draw.RoundRecord) { r.Plans[0].Selected[0].PRN = flipHex(r.Plans[0].Selected[0].PRN) }, "plans[0].selected[0].prn"},
+		{"PickDropped", func(r *draw.RoundRecord) { r.Plans[2].Selected = r.Plans[2].Selected[1:] }, "plans[2].selected"},
+		{"CandidateExcludedAfterwards", func(r *draw.RoundRecord) {
+			id := r.Plans[3].Selected[0].ID
+			for i := range r.Plans[3].Population {
+				if r.Plans[3].Population[i].ID == id {
+					r.Plans[3].Population[i].Excluded = draw.ExcludedVisitCap
+				}
+			}
+		}, "plans[3].strata[0].eligible"},
+		{"VisitPlansChanged", func(r *draw.RoundRecord) { r.Visits[0].Plans = r.Visits[0].Plans[:0] }, "visits[0].plans"},
+		{"VisitTeamSwapped", func(r *draw.RoundRecord) {
+			t := r.Visits[1].Team
+			t[0], t[1] = t[1], t[0]
+		}, "visits[1].team"},
+		{"VisitOrderChanged", func(r *draw.RoundRecord) { r.Visits[0], r.Visits[1] = r.Visits[1], r.Visits[0] }, "visits[0].id"},
+		{"InspectorPoolGrown", func(r *draw.RoundRecord) {
+			r.Inspectors = append(r.Inspectors, draw.Inspector{ID: "amr-00", DepartmentID: "amr", CertExpiry: "2099-12-31"})
+		}, "visits["},
+		{"VisitDropped", func(r *draw.RoundRecord) { r.Visits = r.Visits[:len(r.Visits)-1] }, "visits"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := mustRoundRecord(t, v)
+			tt.edit(rec)
+			diffs := draw.VerifyRound(rec)
+			if len(diffs) == 0 {
+				t.Fatal("the changed record verifies")
+			}
+			for _, d := range diffs {
+				if strings.HasPrefix(d.Field, tt.field) {
+					return
+				}
+			}
+			t.Fatalf("no difference at %s: %v", tt.field, diffs)
+		})
+	}
+}
+
+func flipHex(s string) string {
+	c := "1"
+	if s[0] == '1' {
+		c = "2"
+	}
+	return c + s[1:]
+}
+
+func TestRoundRefusesBadInput(t *testing.T) {
+	v := roundVectors(t)["round-four-plans"]
+	tests := []struct {
+		name string
+		edit func(in *draw.RoundInput)
+		want string
+	}{
+		{"WrongAlgorithm", func(in *draw.RoundInput) { in.Algorithm = draw.Algorithm }, `algorithm "fc-draw-1" is not fc-draw-2`},
+		{"NoPlans", func(in *draw.RoundInput) { in.Plans = nil }, "a round has 1 to 64 plans, not 0"},
+		{"TooManyPlans", func(in *draw.RoundInput) {
+			for i := len(in.Plans); i <= draw.MaxRoundPlans; i++ {
+				p := in.Plans[0]
+				p.PlanID = fmt.Sprintf("extra-%d", i)
+				in.Plans = append(in.Plans, p)
+			}
+		}, "a round has 1 to 64 plans, not 65"},
+		{"PlanTwice", func(in *draw.RoundInput) { in.Plans[1].PlanID = in.Plans[0].PlanID }, "is in the round twice"},
+		{"PlanVersionZero", func(in *draw.RoundInput) { in.Plans[2].PlanVersion = 0 }, "version 0 must be at least 1"},
+		{"TeamOfOne", func(in *draw.RoundInput) { in.Plans[0].TeamSize = 1 }, `plan "plan-2026-amr-q1": team size 1`},
+		{"DuplicateCandidate", func(in *draw.RoundInput) {
+			in.Plans[1].Population = append(in.Plans[1].Population, in.Plans[1].Population[0])
+		}, "appears twice in the population"},
+		{"UnknownExclusion", func(in *draw.RoundInput) { in.Plans[0].Population[0].Excluded = "tired" }, `unknown exclusion code "tired"`},
+		{"BadCommitment", func(in *draw.RoundInput) { in.Commitment = flipHex(in.Commitment) }, "does not match the published commitment"},
+		{"BadRoundID", func(in *draw.RoundInput) { in.RoundID = "a\nb" }, "roundId"},
+		{"DrawBeforeResult", func(in *draw.RoundInput) { in.DrawDate = "2026-04-05" }, "drawDate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := mustRoundInput(t, v)
+			tt.edit(&in)
+			_, err := draw.RunRound(in)
+			if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.want) {
+				t.Fatalf("RunRound: %v; want EINVALID saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRoundInclusionFrequencies draws a round of three overlapping plans
+// 2,000 times with fresh secrets: every plan's selection frequency of
+// every target stays within 3σ of its inclusion probability n/N (each
+// plan is an honest stratified sample), and the round's distinct visits
+// come close to the floor Σ_i max_d π_di, far below independent draws.
+func TestRoundInclusionFrequencies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2,000 rounds")
+	}
+	const rounds = 2000
+	ids := make([]string, 40)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("t%02d", i)
+	}
+	cands := func(lo, hi int, stratum func(i int) string) []draw.Candidate {
+		var out []draw.Candidate
+		for i := lo; i < hi; i++ {
+			out = append(out, draw.Candidate{ID: ids[i], Stratum: stratum(i)})
+		}
+		return out
+	}
+	plans := []draw.RoundPlan{
+		{PlanID: "a", PlanVersion: 1, TeamSize: 2, Departments: []string{"a"},
+			Strata:     map[string]draw.Rule{"x": draw.CountRule(4), "y": draw.RatioRule(2500)},
+			Population: cands(0, 30, func(i int) string { return []string{"x", "y"}[i%2] })},
+		{PlanID: "b", PlanVersion: 1, TeamSize: 2, Departments: []string{"b"},
+			Strata:     map[string]draw.Rule{"z": draw.CountRule(6)},
+			Population: cands(10, 40, func(int) string { return "z" })},
+		{PlanID: "c", PlanVersion: 1, TeamSize: 2, Departments: []string{"c"},
+			Strata:     map[string]draw.Rule{"u": draw.RatioRule(1000), "v": draw.CountRule(3)},
+			Population: cands(0, 40, func(i int) string { return []string{"u", "v"}[i/20] })},
+	}
+	// π per plan and target, from N and n of the target's stratum.
+	pi := map[string]map[string]float64{}
+	for _, p := range plans {
+		size := map[string]int{}
+		for _, c := range p.Population {
+			size[c.Stratum]++
+		}
+		pi[p.PlanID] = map[string]float64{}
+		for _, c := range p.Population {
+			rule := p.Strata[c.Stratum]
+			n := 0
+			if rule.Count != nil {
+				n = min(*rule.Count, size[c.Stratum])
+			} else {
+				n = (*rule.RatioBp*size[c.Stratum] + 9999) / 10000
+			}
+			pi[p.PlanID][c.ID] = float64(n) / float64(size[c.Stratum])
+		}
+	}
+	var inspectors []draw.Inspector
+	for _, d := range []string{"a", "b", "c"} {
+		for k := range 3 {
+			inspectors = append(inspectors, draw.Inspector{ID: fmt.Sprintf("%s-%d", d, k), DepartmentID: d, CertExpiry: "2099-12-31"})
+		}
+	}
+	counts := map[string]map[string]int{"a": {}, "b": {}, "c": {}}
+	visits := 0
+	for r := range rounds {
+		secret := sha256.Sum256([]byte(fmt.Sprintf("inclusion round %d", r)))
+		in := draw.RoundInput{
+			Algorithm: draw.RoundAlgorithm, RoundID: "stat", Secret: hex.EncodeToString(secret[:]),
+			PublicEntropy: "", DrawDate: "2026-12-04", Plans: plans, Inspectors: inspectors,
+		}
+		in.Commitment = draw.Commitment(secret[:])
+		rec, err := draw.RunRound(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rec.Plans {
+			for _, s := range p.Selected {
+				counts[p.PlanID][s.ID]++
+			}
+		}
+		visits += len(rec.Visits)
+	}
+	for plan, probs := range pi {
+		for id, p := range probs {
+			sigma := math.Sqrt(p * (1 - p) / rounds)
+			got := float64(counts[plan][id]) / rounds
+			if math.Abs(got-p) > 3*sigma {
+				t.Errorf("plan %s selected %s in %.4f of rounds, π = %.4f (3σ = %.4f)", plan, id, got, p, 3*sigma)
+			}
+		}
+	}
+	floor, independent := 0.0, 0.0
+	for _, id := range ids {
+		most, none := 0.0, 1.0
+		for _, probs := range pi {
+			most = math.Max(most, probs[id])
+			none *= 1 - probs[id]
+		}
+		floor += most
+		independent += 1 - none
+	}
+	mean := float64(visits) / rounds
+	t.Logf("distinct visits per round: %.2f; floor Σ max π = %.2f; independent draws Σ 1−Π(1−π) = %.2f", mean, floor, independent)
+	if mean > 1.05*floor {
+		t.Errorf("%.2f visits per round, more than 1.05 × the floor %.2f", mean, floor)
+	}
+	if mean >= independent {
+		t.Errorf("%.2f visits per round, no fewer than independent draws (%.2f)", mean, independent)
+	}
+}
