@@ -35,6 +35,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"slices"
@@ -171,6 +172,36 @@ func (s *Set) Status(kid string, activatedAt time.Time, retiredAt *time.Time, no
 		return StatusCurrent
 	}
 	return StatusValid
+}
+
+// PublicKey is one key of a published key set: what verifies a signature
+// without the secret. qr's key set and the audit ring's are lists of them.
+type PublicKey struct {
+	ID        string `json:"kid"`
+	Algorithm string `json:"alg"`
+	Key       string `json:"key"` // base64url, no padding, of the 32-byte public key
+	Status    Status `json:"status"`
+	// ActivatedAt is when the key starts (or started) signing.
+	ActivatedAt time.Time `json:"activatedAt"`
+	// NotAfter is when the key was (or will be) retired: what it signed is
+	// refused from then on, whatever the status says.
+	NotAfter *time.Time `json:"notAfter,omitempty"`
+}
+
+// PublicKeys lists the snapshot's keys, newest activation first, as
+// published at now under the algorithm name alg.
+func (s *Set) PublicKeys(alg string, now time.Time) []PublicKey {
+	out := make([]PublicKey, 0, len(s.keys))
+	for _, e := range s.keys {
+		pk := PublicKey{ID: e.ID, Algorithm: alg, Key: base64.RawURLEncoding.EncodeToString(e.Public), ActivatedAt: e.ActivatedAt}
+		if !e.RetiredAt.IsZero() {
+			t := e.RetiredAt
+			pk.NotAfter = &t
+		}
+		pk.Status = s.Status(e.ID, e.ActivatedAt, pk.NotAfter, now)
+		out = append(out, pk)
+	}
+	return out
 }
 
 // Load reads the ring from the store, creating the first key when none
