@@ -91,7 +91,7 @@ type Main struct {
 	// AuditKeys signs the audit log's published heads and checkpoints.
 	AuditKeys  *keyring.Ring
 	AuditHeads *backend.AuditHeads
-	HTTP      *api.Server
+	HTTP       *api.Server
 	// Hashes and Pushes admit this process's password hashes and sync
 	// pushes (backend.Gate): per instance, as they protect its cores.
 	Hashes *backend.Gate
