@@ -1,9 +1,11 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -96,15 +98,35 @@ func (h *SignedAuditHead) Verify(pub ed25519.PublicKey) error {
 }
 
 // Verify checks the checkpoint's head and that its date is the day of its
-// time.
+// time. A head saved from /public/audit/head has no date: only the head is
+// checked.
 func (c *AuditCheckpoint) Verify(pub ed25519.PublicKey) error {
 	if err := c.SignedAuditHead.Verify(pub); err != nil {
 		return err
 	}
-	if d := AuditDay(c.Time); d != c.Date {
+	if d := AuditDay(c.Time); c.Date != "" && d != c.Date {
 		return &Error{Code: EINVALID, Op: "AuditCheckpoint.Verify", Message: fmt.Sprintf("the checkpoint of %s was signed on %s", c.Date, d)}
 	}
 	return nil
+}
+
+// MaxSavedHeadLen bounds a saved head or checkpoint a verifier reads.
+const MaxSavedHeadLen = 64 << 10
+
+// ParseSavedAuditHead reads a head or a checkpoint as published (the JSON
+// of /public/audit/head or of one checkpoint). It does not verify it.
+func ParseSavedAuditHead(data []byte) (*AuditCheckpoint, error) {
+	const op = "ParseSavedAuditHead"
+	if len(data) > MaxSavedHeadLen {
+		return nil, &Error{Code: EINVALID, Op: op, Message: fmt.Sprintf("a signed audit head is at most %d bytes", MaxSavedHeadLen)}
+	}
+	var c AuditCheckpoint
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || dec.More() {
+		return nil, &Error{Code: EINVALID, Op: op, Message: "not a signed audit head or checkpoint (JSON as /public/audit/head serves it)", Err: err}
+	}
+	return &c, nil
 }
 
 // AuditDay is the date of t in Asia/Shanghai, the day of a checkpoint.
@@ -259,11 +281,12 @@ func (h *AuditHeads) ListCheckpoints(ctx context.Context, limit int) ([]*AuditCh
 	return h.Checkpoints.FindAuditCheckpoints(ctx, limit)
 }
 
-// CheckHead verifies a head kept elsewhere: its signature with the public
-// key its KeyID names (pub; the ring's key when nil), then that the log
-// still holds entry Seq with hash Hash. A refused signature is an error
-// (EINVALID); a log that no longer matches is the problem returned.
-func (l *AuditLog) CheckHead(ctx context.Context, h *SignedAuditHead, keys AuditKeys, pub ed25519.PublicKey) (*AuditProblem, error) {
+// CheckHead verifies a head or checkpoint kept elsewhere: its signature
+// with the public key its KeyID names (pub; the ring's key when nil), then
+// that the log still holds entry Seq with hash Hash, so that the log up to
+// it is as it was signed. A refused signature is an error (EINVALID); a log
+// that no longer matches is the problem returned.
+func (l *AuditLog) CheckHead(ctx context.Context, h *AuditCheckpoint, keys AuditKeys, pub ed25519.PublicKey) (*AuditProblem, error) {
 	if pub == nil {
 		var err error
 		if pub, err = keys.AuditPublicKey(ctx, h.KeyID, h.Time); err != nil {

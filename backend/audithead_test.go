@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -283,58 +284,26 @@ func TestAuditCheckHead(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := newFixedAuditKey()
-	if p, err := h.Log.CheckHead(ctx, &saved.SignedAuditHead, keys, nil); p != nil || err != nil {
+	if p, err := h.Log.CheckHead(ctx, saved, keys, nil); p != nil || err != nil {
 		t.Fatalf("CheckHead on the untouched log: %v, %v", p, err)
 	}
-	forged := saved.SignedAuditHead
+	forged := *saved
 	forged.Seq = 3
 	if _, err := h.Log.CheckHead(ctx, &forged, keys, nil); !backend.IsCode(err, backend.EINVALID) {
 		t.Fatalf("CheckHead of an altered head: %v, want EINVALID", err)
 	}
-	unknown := saved.SignedAuditHead
+	unknown := *saved
 	unknown.KeyID = "00000000000000bb"
 	if _, err := h.Log.CheckHead(ctx, &unknown, keys, nil); !backend.IsCode(err, backend.EINVALID) || !strings.Contains(err.Error(), "does not know") {
 		t.Fatalf("CheckHead naming an unknown key: %v, want EINVALID", err)
 	}
 
-	rechain(t, db, 2, func(e *backend.AuditEntry) { e.Actor = "mallory" })
+	apptest.RechainAudit(t, db, 2, func(e *backend.AuditEntry) { e.Actor = "mallory" })
 	if _, problem, err := h.Log.Check(ctx); problem != nil || err != nil {
 		t.Fatalf("the rechained log is intact in itself: Check = %v, %v", problem, err)
 	}
-	p, err := h.Log.CheckHead(ctx, &saved.SignedAuditHead, keys, nil)
+	p, err := h.Log.CheckHead(ctx, saved, keys, nil)
 	if err != nil || p == nil || !strings.Contains(p.Reason, "rewritten") {
 		t.Fatalf("CheckHead after the rewrite: %v, %v; want the rewrite found", p, err)
-	}
-}
-
-// rechain edits entry from with edit and recomputes the hashes of it and
-// every entry after it, and the head: what someone with database access
-// and this source does.
-func rechain(t *testing.T, db *mongo.DB, from int64, edit func(*backend.AuditEntry)) {
-	t.Helper()
-	ctx := context.Background()
-	st := &mongo.AuditStore{DB: db}
-	var all []*backend.AuditEntry
-	if err := st.ScanAudit(ctx, func(e *backend.AuditEntry) error { c := *e; all = append(all, &c); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	coll := db.Database.Collection("audit")
-	prev := ""
-	for _, e := range all {
-		if e.Seq == from {
-			edit(e)
-		}
-		if e.Seq >= from {
-			e.PrevHash = prev
-			e.Hash = e.ComputeHash()
-			if _, err := coll.UpdateOne(ctx, bson.D{{Key: "seq", Value: e.Seq}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: e.Actor}, {Key: "prevHash", Value: e.PrevHash}, {Key: "hash", Value: e.Hash}}}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		prev = e.Hash
-	}
-	last := all[len(all)-1]
-	if _, err := db.Database.Collection("audit_head").UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: last.Seq}, {Key: "hash", Value: last.Hash}}}}); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -68,7 +68,7 @@ func TestAuditHeadPublishedVerifies(t *testing.T) {
 	if head.Seq != cp.Seq+1 {
 		t.Fatalf("head at %d, checkpoint at %d: want the head one entry (the checkpoint's record) ahead", head.Seq, cp.Seq)
 	}
-	if p, err := e.m.Audit.CheckHead(context.Background(), &cp.SignedAuditHead, nil, pub(cp.KeyID)); p != nil || err != nil {
+	if p, err := e.m.Audit.CheckHead(context.Background(), &cp, nil, pub(cp.KeyID)); p != nil || err != nil {
 		t.Fatalf("CheckHead of the published checkpoint: %v, %v", p, err)
 	}
 }

@@ -1,10 +1,12 @@
 // Package keyring is fieldcheck's one Ed25519 key ring, used for the keys
-// that sign access tokens (backend/auth) and for those that sign printed
-// licence codes and inspection codes (qr). The two rings live in separate
-// collections and rotate on different schedules (minutes against years);
-// what they share is here: keys stored for every instance
+// that sign access tokens (backend/auth), for those that sign printed
+// licence codes and inspection codes (qr) and for those that sign the audit
+// log's published heads (backend/app, docs/audit.md). The rings live in
+// separate collections and rotate on different schedules (minutes against
+// years); what they share is here: keys stored for every instance
 // (backend.SigningKeyStore), a cached snapshot per instance, rotation with
-// strictly increasing activations, retirement, and the rules for reloading.
+// strictly increasing activations, retirement, the rules for reloading, and
+// the published form of the public keys (PublicKey).
 //
 // # Caching and how fast a change spreads
 //

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
@@ -291,7 +292,6 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		}
 	}
 	audit := m.DB.Database.Collection("audit")
-	head := m.DB.Database.Collection("audit_head")
 	entry := func(seq int64) *backend.AuditEntry {
 		e, err := m.Stores.Audit.FindAuditEntry(ctx, seq)
 		if err != nil {
@@ -299,29 +299,9 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		}
 		return e
 	}
-	setHead := func(e *backend.AuditEntry) {
-		if _, err := head.UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: e.Seq}, {Key: "hash", Value: e.Hash}}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	t.Run("ErrRewrittenAndRechained", func(t *testing.T) {
-		prev := entry(1).Hash
-		for seq := int64(2); seq <= 5; seq++ {
-			e := entry(seq)
-			if seq == 2 {
-				e.Actor = "somebody-else"
-			}
-			e.PrevHash = prev
-			e.Hash = e.ComputeHash()
-			prev = e.Hash
-			if _, err := audit.UpdateOne(ctx, bson.D{{Key: "seq", Value: seq}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: e.Actor}, {Key: "prevHash", Value: e.PrevHash}, {Key: "hash", Value: e.Hash}}}}); err != nil {
-				t.Fatal(err)
-			}
-			if seq == 5 {
-				setHead(e)
-			}
-		}
+		apptest.RechainAudit(t, m.DB, 2, func(e *backend.AuditEntry) { e.Actor = "somebody-else" })
 		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || strings.Contains(out, expect) {
 			t.Fatalf("rechained log: exit %d out %q err %q; want it intact in itself with another head", code, out, stderr)
 		}
@@ -333,7 +313,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		if _, err := audit.DeleteMany(ctx, bson.D{{Key: "seq", Value: bson.D{{Key: "$gte", Value: int64(4)}}}}); err != nil {
 			t.Fatal(err)
 		}
-		setHead(entry(3))
+		apptest.SetAuditHead(t, m.DB, entry(3))
 		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || !strings.Contains(out, "head: entry 3") {
 			t.Fatalf("cut log: exit %d out %q err %q; want it intact in itself, head 3", code, out, stderr)
 		}
