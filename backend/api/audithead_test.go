@@ -39,9 +39,9 @@ func TestAuditHeadPublishedVerifies(t *testing.T) {
 		t.Fatalf("Cache-Control=%q, want %q", got, want)
 	}
 	var head backend.SignedAuditHead
-	r.json(t, &head)
+	r.JSON(t, &head)
 	var keys api.AuditKeySet
-	e.do("GET", "/public/audit/keys", "", "", nil).json(t, &keys)
+	e.do("GET", "/public/audit/keys", "", "", nil).JSON(t, &keys)
 	pub := func(kid string) ed25519.PublicKey {
 		for _, k := range keys.Keys {
 			if k.ID == kid {
@@ -61,7 +61,7 @@ func TestAuditHeadPublishedVerifies(t *testing.T) {
 	// The first request of the day made the checkpoint, recorded after the
 	// setup's entries; the head read after it includes that record.
 	var cp backend.AuditCheckpoint
-	e.do("GET", "/public/audit/checkpoints/"+backend.AuditDay(head.Time), "", "", nil).json(t, &cp)
+	e.do("GET", "/public/audit/checkpoints/"+backend.AuditDay(head.Time), "", "", nil).JSON(t, &cp)
 	if err := cp.Verify(pub(cp.KeyID)); err != nil {
 		t.Fatalf("published checkpoint: %v", err)
 	}
