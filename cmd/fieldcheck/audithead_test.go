@@ -26,12 +26,7 @@ func TestAuditVerifySignedHead(t *testing.T) {
 	ctx := context.Background()
 	c := newCLI(t)
 	m := c.open()
-	sys := backend.WithActor(ctx, backend.SystemActor("test"))
-	for _, id := range []string{"a1", "a2", "a3", "a4", "a5"} {
-		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addDepartments(t, m, "a1", "a2", "a3", "a4", "a5")
 	url := apptest.Serve(t, m)
 	get := func(path string) []byte {
 		t.Helper()

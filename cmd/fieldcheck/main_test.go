@@ -26,8 +26,7 @@ func TestMain(m *testing.M) {
 		main() // this test binary, run again as the fieldcheck command by a test
 		return
 	}
-	backend.PasswordCost = 4
-	mongotest.Main(m)
+	apptest.Main(m)
 }
 
 // asCommand returns this test binary run as `fieldcheck args...` in
@@ -103,6 +102,17 @@ func (c *cli) open() *app.Main {
 	}
 	c.t.Cleanup(func() { m.Close() })
 	return m
+}
+
+// addDepartments creates departments named after ids: an audit entry each.
+func addDepartments(t *testing.T, m *app.Main, ids ...string) {
+	t.Helper()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	for _, id := range ids {
+		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -241,12 +251,7 @@ func TestUserEndSessionsCommand(t *testing.T) {
 func TestAuditVerifyCommand(t *testing.T) {
 	c := newCLI(t)
 	m := c.open()
-	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
-	for _, id := range []string{"a1", "a2", "a3"} {
-		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addDepartments(t, m, "a1", "a2", "a3")
 	out, _, code := c.run("", "audit", "verify")
 	if code != 0 || !strings.Contains(out, "intact: 3 entries") {
 		t.Fatalf("verify: exit %d out %q", code, out)
@@ -271,12 +276,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 	ctx := context.Background()
 	c := newCLI(t)
 	m := c.open()
-	sys := backend.WithActor(ctx, backend.SystemActor("test"))
-	for _, id := range []string{"a1", "a2", "a3", "a4", "a5"} {
-		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addDepartments(t, m, "a1", "a2", "a3", "a4", "a5")
 	out, _, code := c.run("", "audit", "verify")
 	i := strings.Index(out, "--expect ")
 	if code != 0 || !strings.Contains(out, "head: entry 5, hash ") || i < 0 {
