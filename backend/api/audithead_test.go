@@ -8,6 +8,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
 
 func TestAuditHeadAPI(t *testing.T) {
@@ -17,7 +18,25 @@ func TestAuditHeadAPI(t *testing.T) {
 		{Name: "OK/Head", Method: "GET", URL: "/public/audit/head", WantStatus: 200, WantContent: []string{`"version":"fc-audit-head-1"`, `"log":"http://localhost"`, `"signature":"`}},
 		{Name: "OK/Checkpoints", Method: "GET", URL: "/public/audit/checkpoints", WantStatus: 200, WantContent: []string{`"items":[{"date":"` + today + `"`}},
 		{Name: "OK/CheckpointsLimit", Method: "GET", URL: "/public/audit/checkpoints?limit=366", WantStatus: 200, WantContent: []string{today}},
-		{Name: "OK/Checkpoint", Method: "GET", URL: "/public/audit/checkpoints/" + today, WantStatus: 200, WantContent: []string{`"date":"` + today + `"`, `"kid":"`}},
+		{Name: "OK/Checkpoint", Method: "GET", URL: "/public/audit/checkpoints/" + today, WantStatus: 200, WantContent: []string{`"date":"` + today + `"`, `"kid":"`},
+			After: func(t *testing.T, r *apptest.Response) {
+				if got, want := r.Header.Get("Cache-Control"), "public, max-age=3600"; got != want {
+					t.Fatalf("Cache-Control=%q, want %q: a checkpoint never changes", got, want)
+				}
+			}},
+		{Name: "OK/CheckpointMadeOnce", Method: "GET", URL: "/public/audit/checkpoints", WantStatus: 200,
+			Before: func(t *testing.T) {
+				if _, made, err := e.m.AuditHeads.Checkpoint(context.Background()); err != nil || made {
+					t.Fatalf("Checkpoint: made=%v err=%v; want today's, made by the first request", made, err)
+				}
+			},
+			After: func(t *testing.T, r *apptest.Response) {
+				var list struct{ Items []backend.AuditCheckpoint }
+				r.JSON(t, &list)
+				if len(list.Items) != 1 || list.Items[0].Date != today {
+					t.Fatalf("checkpoints %s, want today's alone", r.Body)
+				}
+			}},
 		{Name: "OK/Keys", Method: "GET", URL: "/public/audit/keys", WantStatus: 200, WantContent: []string{`"alg":"Ed25519"`, `"status":"current"`}},
 		{Name: "ErrCheckpointMissing", Method: "GET", URL: "/public/audit/checkpoints/2001-01-01", WantStatus: 404, WantCode: "not_found"},
 		{Name: "ErrCheckpointDate", Method: "GET", URL: "/public/audit/checkpoints/yesterday", WantStatus: 400, WantCode: "invalid"},
