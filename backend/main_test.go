@@ -3,11 +3,7 @@ package backend_test
 import (
 	"testing"
 
-	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4 // bcrypt.MinCost: tests hash many passwords
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/keyring"
 )
 
 // KeySetPath is where the public key set is served.
@@ -25,18 +26,9 @@ type PublicKeySet struct {
 	Keys []PublicKey `json:"keys"`
 }
 
-// PublicKey is one key of a PublicKeySet.
-type PublicKey struct {
-	ID        string    `json:"kid"`
-	Algorithm string    `json:"alg"` // AlgEd25519
-	Key       string    `json:"key"` // base64url of the 32-byte public key
-	Status    KeyStatus `json:"status"`
-	// ActivatedAt is when the key starts (or started) signing.
-	ActivatedAt time.Time `json:"activatedAt"`
-	// NotAfter is when the key was (or will be) retired: codes it signed are
-	// refused from then on, whatever the status says.
-	NotAfter *time.Time `json:"notAfter,omitempty"`
-}
+// PublicKey is one key of a PublicKeySet (Algorithm AlgEd25519), as every
+// ring of backend/keyring publishes its keys.
+type PublicKey = keyring.PublicKey
 
 // PublicKeySet returns the key set to publish, from the cached ring (at
 // most MaxAge old, so the well-known route costs no store read).
@@ -45,18 +37,7 @@ func (k *Keyring) PublicKeySet(ctx context.Context) (*PublicKeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := k.now()
-	set := &PublicKeySet{Keys: make([]PublicKey, 0, len(r.Keys()))}
-	for _, e := range r.Keys() {
-		pk := PublicKey{ID: e.ID, Algorithm: AlgEd25519, Key: b64.EncodeToString(e.Public), ActivatedAt: e.ActivatedAt}
-		if !e.RetiredAt.IsZero() {
-			t := e.RetiredAt
-			pk.NotAfter = &t
-		}
-		pk.Status = r.Status(e.ID, e.ActivatedAt, pk.NotAfter, now)
-		set.Keys = append(set.Keys, pk)
-	}
-	return set, nil
+	return &PublicKeySet{Keys: r.PublicKeys(AlgEd25519, k.now())}, nil
 }
 
 // ParsePublicKeySet reads a key set as published. Unknown fields, and keys

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -247,14 +247,7 @@ func TestQueueState(t *testing.T) {
 // serve serves the env's app on a loopback port, as a real server does.
 func serve(t *testing.T, e *env) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := e.m.HTTP.App()
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String()
+	return apptest.Serve(t, e.m)
 }
 
 // visitTask returns the first drawn task whose team has two logins and

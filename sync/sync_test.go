@@ -15,19 +15,14 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // env is a running fieldcheck with the demo county seeded and its first
 // plan drawn.
@@ -116,15 +111,8 @@ func (e *env) send(req *http.Request, token string) (int, http.Header, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	// Every answer is what the OpenAPI document says it is.
-	openapitest.CheckAnswer(e.t, e.m.HTTP.App(), req, resp.StatusCode, resp.Header, data)
-	return resp.StatusCode, resp.Header, data
+	r := apptest.Send(e.t, e.m, req)
+	return r.Status, r.Header, r.Body
 }
 
 // phone is one inspector's device: a login and the tasks it holds.
@@ -143,11 +131,7 @@ type phone struct {
 
 func (e *env) phone(user, device string) *phone {
 	e.t.Helper()
-	var tok struct{ AccessToken string }
-	body := fmt.Sprintf(`{"username":%q,"password":%q,"device":{"id":%q,"name":"test phone","platform":"android"}}`, user, "demo-"+user, device)
-	if st := e.call("POST", "/mobile/v1/auth/login", "", body, &tok); st != 200 {
-		e.t.Fatalf("mobile login %s: %d", user, st)
-	}
+	tok := apptest.MustPhoneLogin(e.t, e.m, user, demo.DemoPassword(user), apptest.TestPhone(device))
 	return &phone{e: e, user: user, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}, templates: map[string]*fcsync.Template{}}
 }
 

@@ -1,27 +1,19 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 const testPassword = "correct-horse-battery"
 
@@ -56,18 +48,8 @@ func newEnv(t testing.TB) *env {
 	return &env{t: t, m: m}
 }
 
-type response struct {
-	Status int
-	Body   []byte
-	Header http.Header
-}
-
-func (r *response) json(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
-	}
-}
+// response is one answer of the app.
+type response = apptest.Response
 
 func (e *env) do(method, url, token, contentType string, body io.Reader) *response {
 	e.t.Helper()
@@ -77,28 +59,14 @@ func (e *env) do(method, url, token, contentType string, body io.Reader) *respon
 // doT runs one request through the app in process and reports failures on t.
 func (e *env) doT(t testing.TB, method, url, token, contentType string, body io.Reader) *response {
 	t.Helper()
-	req := httptest.NewRequest(method, url, body)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return e.send(t, req)
+	return e.send(t, apptest.NewRequest(method, url, token, contentType, body))
 }
 
-// send runs req through the app in process.
+// send runs req through the app in process; every answer is checked
+// against the OpenAPI documents.
 func (e *env) send(t testing.TB, req *http.Request) *response {
 	t.Helper()
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	// Every answer is what the OpenAPI document says it is.
-	openapitest.CheckAnswer(t, e.m.HTTP.App(), req, resp.StatusCode, resp.Header, b)
-	return &response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+	return apptest.Send(t, e.m, req)
 }
 
 func (e *env) login(user string) string {
@@ -112,7 +80,7 @@ func (e *env) login(user string) string {
 		RefreshToken string `json:"refreshToken"`
 		ExpiresIn    int    `json:"expiresIn"`
 	}
-	r.json(e.t, &tok)
+	r.JSON(e.t, &tok)
 	if tok.AccessToken == "" || tok.RefreshToken == "" || tok.ExpiresIn <= 0 {
 		e.t.Fatalf("login response %s", r.Body)
 	}
@@ -123,56 +91,13 @@ const targetJSON = `{"id":"91440300708461136T","kind":"enterprise","name":"华�
  "address":"深圳市龙岗区坂田","location":{"lat":22.65,"lng":114.06},"industry":"C3922","tags":["特种设备使用"],
  "creditClass":"A","whitelisted":false,"status":"active","keySupervision":false}`
 
-// scenario is one request and what must come back.
-type scenario struct {
-	Name        string
-	Method, URL string
-	User        string // logs in as this user; "" = no token
-	Token       string // raw token, overrides User
-	ContentType string // default application/json when Body is set
-	Body        string
-	WantStatus  int
-	WantCode    string   // error code in the body
-	WantContent []string // substrings of the body
-}
+// scenario is one request and what must come back (apptest.Scenario).
+type scenario = apptest.Scenario
 
+// run sends the scenarios as subtests, logging users in as they name them.
 func (e *env) run(t *testing.T, scenarios []scenario) {
-	tokens := map[string]string{}
-	for _, s := range scenarios {
-		t.Run(s.Name, func(t *testing.T) {
-			token := s.Token
-			if token == "" && s.User != "" {
-				if tokens[s.User] == "" {
-					tokens[s.User] = e.login(s.User)
-				}
-				token = tokens[s.User]
-			}
-			ct := s.ContentType
-			if ct == "" && s.Body != "" {
-				ct = "application/json"
-			}
-			var body io.Reader
-			if s.Body != "" {
-				body = strings.NewReader(s.Body)
-			}
-			r := e.doT(t, s.Method, s.URL, token, ct, body)
-			if r.Status != s.WantStatus {
-				t.Fatalf("status=%d, want %d; body %s", r.Status, s.WantStatus, r.Body)
-			}
-			if s.WantCode != "" {
-				var eb struct{ Code, Message string }
-				r.json(t, &eb)
-				if eb.Code != s.WantCode || eb.Message == "" {
-					t.Fatalf("error body %s, want code %q with a message", r.Body, s.WantCode)
-				}
-			}
-			for _, c := range s.WantContent {
-				if !bytes.Contains(r.Body, []byte(c)) {
-					t.Fatalf("body %s does not contain %q", r.Body, c)
-				}
-			}
-		})
-	}
+	t.Helper()
+	apptest.Run(t, e.m, func(_ testing.TB, user string) string { return e.login(user) }, scenarios)
 }
 
 func TestTargetAPI(t *testing.T) {

@@ -199,7 +199,7 @@ func TestRatingInBrowser(t *testing.T) {
 	e.checkIn(t, phone, "ci-browser-1", task)
 	r := e.do("POST", "/mobile/v1/tasks/"+task.ID+"/code", phone, "", nil)
 	var code struct{ URL string }
-	r.json(t, &code)
+	r.JSON(t, &code)
 	u, err := url.Parse(code.URL)
 	if r.Status != 201 || err != nil {
 		t.Fatalf("issue code: %d %s", r.Status, r.Body)
@@ -231,7 +231,7 @@ func TestRatingInBrowser(t *testing.T) {
 	ratings := func() []backend.Rating {
 		r := e.do("GET", "/api/v1/ratings", e.login("admin"), "", nil)
 		var got struct{ Items []backend.Rating }
-		r.json(t, &got)
+		r.JSON(t, &got)
 		return got.Items
 	}
 	got := ratings()
@@ -306,7 +306,7 @@ func TestComplaintInBrowser(t *testing.T) {
 	}
 	r := e.do("GET", "/api/v1/complaints", e.login("admin"), "", nil)
 	var got struct{ Items []backend.Complaint }
-	r.json(t, &got)
+	r.JSON(t, &got)
 	if len(got.Items) != 1 || got.Items[0].TargetID != target.ID || got.Items[0].Category != "repeated" || got.Items[0].Text != "本月已被检查三次，影响经营" {
 		t.Fatalf("complaints %s", r.Body)
 	}

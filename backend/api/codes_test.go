@@ -71,7 +71,7 @@ func TestEnterpriseCodesAndCheckIn(t *testing.T) {
 			t.Fatalf("mobile login: %d %s", r.Status, r.Body)
 		}
 		var tok struct{ AccessToken string }
-		r.json(t, &tok)
+		r.JSON(t, &tok)
 		return tok.AccessToken
 	}
 	phone := mobile("inspector")

@@ -5,30 +5,28 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
+
+// phoneDevice is the phone the device tests log in from, as id.
+func phoneDevice(id string) backend.DeviceInfo {
+	return backend.DeviceInfo{ID: id, Name: "华为 Mate 60", Platform: backend.PlatformHarmonyOS}
+}
 
 // mobileLogin logs user in on the phones' API from device id and returns
 // the response.
 func (e *env) mobileLogin(t *testing.T, user, deviceID string) *response {
 	t.Helper()
-	body := `{"username":"` + user + `","password":"` + testPassword + `","device":{"id":"` + deviceID + `","name":"华为 Mate 60","platform":"harmonyos"}}`
-	return e.doT(t, "POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(body))
+	return apptest.PhoneLogin(t, e.m, user, testPassword, phoneDevice(deviceID))
 }
 
-type tokens struct {
-	AccessToken  string `json:"accessToken"`
-	RefreshToken string `json:"refreshToken"`
-}
+type tokens = apptest.Tokens
 
 func (e *env) mustMobileLogin(t *testing.T, user, deviceID string) tokens {
 	t.Helper()
-	r := e.mobileLogin(t, user, deviceID)
-	if r.Status != 200 {
-		t.Fatalf("mobile login %s from %s: %d %s", user, deviceID, r.Status, r.Body)
-	}
-	var tok tokens
-	r.json(t, &tok)
-	return tok
+	return apptest.MustPhoneLogin(t, e.m, user, testPassword, phoneDevice(deviceID))
 }
 
 func TestMobileLoginDevice(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
 
 // serve runs the app on a real loopback listener, as in production, and
@@ -19,14 +20,7 @@ import (
 // size, timeouts) only show on a real connection.
 func (e *env) serve(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := e.m.HTTP.App()
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String()
+	return apptest.Serve(t, e.m)
 }
 
 func TestBodyLimit(t *testing.T) {

@@ -32,7 +32,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			OpenAPI string                                `json:"openapi"`
 			Paths   map[string]map[string]json.RawMessage `json:"paths"`
 		}
-		r.json(t, &doc)
+		r.JSON(t, &doc)
 		if doc.OpenAPI != "3.1.0" {
 			t.Fatalf("%s: openapi=%q, want 3.1.0", d.url, doc.OpenAPI)
 		}
@@ -92,7 +92,7 @@ func TestOpenAPIEnums(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	r.json(t, &doc)
+	r.JSON(t, &doc)
 	for _, c := range []struct{ schema, field, value string }{
 		{"Mutation", "entity", "evidence"},
 		{"MutationResult", "status", "duplicate"},
@@ -123,7 +123,7 @@ func TestOpenAPIDrawRequests(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	r.json(t, &doc)
+	r.JSON(t, &doc)
 	for _, c := range []struct{ schema, field, want string }{
 		{"DrawRequest", "value", "canonical form"},
 		{"DrawRequest", "redraw", "drawn once"},
@@ -281,12 +281,12 @@ func TestOpenAPIAnswersOfTheDirectoryAndUsers(t *testing.T) {
 	})
 	r := e.do("POST", "/api/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"reviewer","password":"`+testPassword+`"}`))
 	var tok struct{ RefreshToken string }
-	r.json(t, &tok)
+	r.JSON(t, &tok)
 	r = e.do("POST", "/api/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+tok.RefreshToken+`"}`))
 	if r.Status != 200 {
 		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	}
-	r.json(t, &tok)
+	r.JSON(t, &tok)
 	if r := e.do("POST", "/api/v1/auth/logout", "", "application/json", strings.NewReader(`{"refreshToken":"`+tok.RefreshToken+`"}`)); r.Status != 204 {
 		t.Fatalf("logout: %d %s", r.Status, r.Body)
 	}
@@ -306,7 +306,7 @@ func TestOpenAPISchemasAsEncoded(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	e.do("GET", "/api/v1/openapi.json", "", "", nil).json(t, &doc)
+	e.do("GET", "/api/v1/openapi.json", "", "", nil).JSON(t, &doc)
 	s := doc.Components.Schemas
 	for _, c := range []struct{ schema, field, want string }{
 		{"Task", "answers", `"type":["object","null"]`},
@@ -344,7 +344,7 @@ func TestOpenAPIAnswersOfTheTaskRoutes(t *testing.T) {
 	var officers struct {
 		Items []struct{ ID string } `json:"items"`
 	}
-	e.do("GET", "/api/v1/inspectors?department=scjg", e.login("test.manager"), "", nil).json(t, &officers)
+	e.do("GET", "/api/v1/inspectors?department=scjg", e.login("test.manager"), "", nil).JSON(t, &officers)
 	if len(officers.Items) < 2 {
 		t.Fatalf("%d officers of scjg", len(officers.Items))
 	}

@@ -24,7 +24,7 @@ func TestInspectionCodeAndPages(t *testing.T) {
 	}
 	r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"inspector","password":"`+testPassword+`","device":{"id":"pages-test-phone","platform":"android"}}`))
 	var tok struct{ AccessToken string }
-	r.json(t, &tok)
+	r.JSON(t, &tok)
 	phone := tok.AccessToken
 
 	r = e.do("POST", "/mobile/v1/tasks/task-v1/code", phone, "", nil)
@@ -35,7 +35,7 @@ func TestInspectionCodeAndPages(t *testing.T) {
 		URL       string
 		ExpiresAt time.Time
 	}
-	r.json(t, &code)
+	r.JSON(t, &code)
 	u, err := url.Parse(code.URL)
 	if err != nil || !strings.HasPrefix(u.Path, "/v/") {
 		t.Fatalf("code URL %q", code.URL)
@@ -107,7 +107,7 @@ func TestComplaintLimits(t *testing.T) {
 	}
 	list := e.do("GET", "/api/v1/complaints", e.login("admin"), "", nil)
 	var got struct{ Items []backend.Complaint }
-	list.json(t, &got)
+	list.JSON(t, &got)
 	if len(got.Items) != 5 {
 		t.Fatalf("%d complaints stored, want 5 (the flood is refused, nothing else lost)", len(got.Items))
 	}

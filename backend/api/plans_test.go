@@ -73,7 +73,7 @@ func TestPlanAndDrawAPI(t *testing.T) {
 		t.Fatalf("create plan: %d %s", r.Status, r.Body)
 	}
 	var plan backend.Plan
-	r.json(t, &plan)
+	r.JSON(t, &plan)
 	id := plan.ID
 	e.run(t, []scenario{
 		{Name: "ErrDraftNotPublic", Method: "GET", URL: "/public/plans/" + id, WantStatus: 404, WantCode: "not_found"},
@@ -104,7 +104,7 @@ func TestPlanAndDrawAPI(t *testing.T) {
 		t.Fatalf("public record: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
 	var rec draw.Record
-	r.json(t, &rec)
+	r.JSON(t, &rec)
 	if diffs := draw.Verify(&rec); len(diffs) != 0 {
 		t.Fatalf("served record does not verify: %v", diffs)
 	}
@@ -118,7 +118,7 @@ func TestPlanAndDrawAPI(t *testing.T) {
 	// The inspector sees exactly the tasks whose team includes them.
 	r = e.do("GET", "/api/v1/tasks?limit=200", e.login("inspector"), "", nil)
 	var page struct{ Items []backend.Task }
-	r.json(t, &page)
+	r.JSON(t, &page)
 	for _, tk := range page.Items {
 		if !strings.Contains(strings.Join(tk.TeamUsers, ","), "inspector") {
 			t.Fatalf("inspector sees task %s of team %v", tk.ID, tk.TeamUsers)

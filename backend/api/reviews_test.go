@@ -70,13 +70,7 @@ type fieldPhone struct {
 func (e *env) fieldPhone(user string) *fieldPhone {
 	e.t.Helper()
 	device := "phone-" + strings.ReplaceAll(user, ".", "-")
-	body := fmt.Sprintf(`{"username":%q,"password":%q,"device":{"id":%q,"name":"test phone","platform":"android"}}`, user, demo.DemoPassword(user), device)
-	r := e.do("POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(body))
-	var tok struct{ AccessToken string }
-	if r.Status != 200 {
-		e.t.Fatalf("mobile login %s: %d %s", user, r.Status, r.Body)
-	}
-	r.json(e.t, &tok)
+	tok := apptest.MustPhoneLogin(e.t, e.m, user, demo.DemoPassword(user), apptest.TestPhone(device))
 	return &fieldPhone{e: e, device: device, token: tok.AccessToken, tasks: map[string]*fcsync.TaskView{}}
 }
 
@@ -89,7 +83,7 @@ func (p *fieldPhone) pull() {
 		if r.Status != 200 {
 			p.e.t.Fatalf("pull: %d %s", r.Status, r.Body)
 		}
-		r.json(p.e.t, &resp)
+		r.JSON(p.e.t, &resp)
 		for _, v := range resp.Tasks {
 			p.tasks[v.Task.ID] = v
 		}
@@ -114,7 +108,7 @@ func (p *fieldPhone) push(entity, taskID string, base int64, payload any) fcsync
 	if r.Status != 200 {
 		p.e.t.Fatalf("push: %d %s", r.Status, r.Body)
 	}
-	r.json(p.e.t, &resp)
+	r.JSON(p.e.t, &resp)
 	if res := resp.Results[0]; res.Status != fcsync.Applied {
 		p.e.t.Fatalf("push %s: %s %s %s", entity, res.Status, res.Code, res.Message)
 	}
@@ -136,7 +130,7 @@ func reviewOf(t *testing.T, r *response) planning.ReviewView {
 		t.Fatalf("status=%d, want 200; body %s", r.Status, r.Body)
 	}
 	var v planning.ReviewView
-	r.json(t, &v)
+	r.JSON(t, &v)
 	return v
 }
 

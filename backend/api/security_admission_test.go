@@ -60,7 +60,7 @@ func fillGate(t *testing.T, g *backend.Gate) func() {
 func wantRefused(t *testing.T, what string, r *response, g *backend.Gate, status int, code string) {
 	t.Helper()
 	var body struct{ Code, Message string }
-	r.json(t, &body)
+	r.JSON(t, &body)
 	want := strconv.Itoa(int(g.RetryIn() / time.Second))
 	if r.Status != status || body.Code != code || r.Header.Get("Retry-After") != want {
 		t.Fatalf("%s: %d %s, Retry-After %q; want %d %s, Retry-After %s", what, r.Status, r.Body, r.Header.Get("Retry-After"), status, code, want)

@@ -54,7 +54,7 @@ func (e *env) mustLoginTokens(t *testing.T, user string) tokens {
 		t.Fatalf("login %s: %d %s", user, r.Status, r.Body)
 	}
 	var tok tokens
-	r.json(t, &tok)
+	r.JSON(t, &tok)
 	return tok
 }
 

@@ -25,7 +25,7 @@ func (e *env) createPlan(t *testing.T, token string) string {
 		t.Fatalf("create plan: %d %s", r.Status, r.Body)
 	}
 	var p backend.Plan
-	r.json(t, &p)
+	r.JSON(t, &p)
 	return p.ID
 }
 
@@ -65,7 +65,7 @@ func TestSecurityRedrawCannotChooseTheSample(t *testing.T) {
 	e.planningAt(afterResult)
 	e.mustSend(t, "POST", "/api/v1/plans/"+id+"/draws", manager, `{"value":"1 2 3"}`, 201)
 	var rec draw.Record
-	e.do("GET", "/public/draws/"+id+"-v1-d1", "", "", nil).json(t, &rec)
+	e.do("GET", "/public/draws/"+id+"-v1-d1", "", "", nil).JSON(t, &rec)
 
 	// The attacker grinds offline with the revealed secret: free text, and
 	// values in the declared form, until the chosen target flips.
@@ -102,7 +102,7 @@ func TestSecurityRedrawCannotChooseTheSample(t *testing.T) {
 		{Name: "ErrNoSecondRecord", Method: "GET", URL: "/public/draws/" + id + "-v1-d2", WantStatus: 404, WantCode: "not_found"},
 	})
 	var after draw.Record
-	e.do("GET", "/public/draws/"+id+"-v1-d1", "", "", nil).json(t, &after)
+	e.do("GET", "/public/draws/"+id+"-v1-d1", "", "", nil).JSON(t, &after)
 	if selects(&after, chosen) == want {
 		t.Fatalf("the sample moved the way the attacker wanted")
 	}
@@ -158,9 +158,9 @@ func TestSecurityRedrawIsANewVersion(t *testing.T) {
 		Draw  backend.Draw
 		Tasks []backend.Task
 	}
-	e.mustSend(t, "POST", "/api/v1/plans/"+id+"/draws", manager, `{"value":"1 2 3"}`, 201).json(t, &first)
+	e.mustSend(t, "POST", "/api/v1/plans/"+id+"/draws", manager, `{"value":"1 2 3"}`, 201).JSON(t, &first)
 	var v1 backend.Plan
-	e.do("GET", "/api/v1/plans/"+id, manager, "", nil).json(t, &v1)
+	e.do("GET", "/api/v1/plans/"+id, manager, "", nil).JSON(t, &v1)
 
 	put := func(reason, source string) string {
 		plan := strings.Replace(planJSON, `"year"`, fmt.Sprintf(`"id":%q,"version":%d,"year"`, id, v1.Version), 1)
@@ -179,7 +179,7 @@ func TestSecurityRedrawIsANewVersion(t *testing.T) {
 			WantStatus: 400, WantCode: "invalid", WantContent: []string{"published at 2026-03-02 21:15:00"}},
 	})
 	var v2 backend.Plan
-	e.do("GET", url, manager, "", nil).json(t, &v2)
+	e.do("GET", url, manager, "", nil).JSON(t, &v2)
 	if v2.Commitment == v1.Commitment || v2.EntropySource.Issue != "2026061" {
 		t.Fatalf("version 2 keeps commitment %v or source %+v", v2.Commitment == v1.Commitment, v2.EntropySource)
 	}
@@ -189,20 +189,20 @@ func TestSecurityRedrawIsANewVersion(t *testing.T) {
 		Draw  backend.Draw
 		Tasks []backend.Task
 	}
-	e.mustSend(t, "POST", url+"/draws", manager, `{"value":"4 5 6","redraw":true}`, 201).json(t, &second)
+	e.mustSend(t, "POST", url+"/draws", manager, `{"value":"4 5 6","redraw":true}`, 201).JSON(t, &second)
 	if d := second.Draw; d.ID != id+"-v2-d1" || !d.Redraw || d.Reason != "开奖号码录入错误" || !slices.Equal(d.Supersedes, []string{first.Draw.ID}) {
 		t.Fatalf("draw of version 2: %+v", d)
 	}
 	for _, tk := range first.Tasks {
 		var cur backend.Task
-		e.do("GET", "/api/v1/tasks/"+tk.ID, manager, "", nil).json(t, &cur)
+		e.do("GET", "/api/v1/tasks/"+tk.ID, manager, "", nil).JSON(t, &cur)
 		if cur.Status != backend.TaskCancelled {
 			t.Fatalf("task %s of the superseded draw is %s", tk.ID, cur.Status)
 		}
 	}
 	// Version 1's selections no longer count toward the annual cap.
 	var rec draw.Record
-	e.do("GET", "/public/draws/"+second.Draw.ID, "", "", nil).json(t, &rec)
+	e.do("GET", "/public/draws/"+second.Draw.ID, "", "", nil).JSON(t, &rec)
 	for _, c := range rec.Population {
 		if c.Excluded == draw.ExcludedAnnualCap {
 			t.Fatalf("target %s is excluded by the annual cap of the superseded draw", c.ID)

@@ -9,8 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -25,14 +24,7 @@ import (
 // access token.
 func (e *env) loginDevice(t *testing.T, user, device string) string {
 	t.Helper()
-	r := e.doT(t, "POST", "/mobile/v1/auth/login", "", "application/json",
-		strings.NewReader(`{"username":"`+user+`","password":"`+testPassword+`","device":{"id":"`+device+`","platform":"android"}}`))
-	if r.Status != 200 {
-		t.Fatalf("mobile login %s on %s: %d %s", user, device, r.Status, r.Body)
-	}
-	var tok struct{ AccessToken string }
-	r.json(t, &tok)
-	return tok.AccessToken
+	return apptest.MustPhoneLogin(t, e.m, user, testPassword, backend.DeviceInfo{ID: device, Platform: backend.PlatformAndroid}).AccessToken
 }
 
 // licenceCode returns the scanned form of an enterprise's licence code.
@@ -135,26 +127,14 @@ func (e *env) fieldTask(t *testing.T, id, targetID string, team ...string) *back
 // in-process peer a trusted proxy (trustPeer) for the address to count.
 func (e *env) fromAddr(t *testing.T, addr, method, url, token, contentType, body, cookie string) *response {
 	t.Helper()
-	req := httptest.NewRequest(method, url, strings.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	req := apptest.NewRequest(method, url, token, contentType, strings.NewReader(body))
 	if addr != "" {
 		req.Header.Set("X-Forwarded-For", addr)
 	}
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
 	}
-	resp, err := e.m.HTTP.App().Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+	return e.send(t, req)
 }
 
 // trustPeer makes the in-process test client the server's trusted proxy,
@@ -179,7 +159,7 @@ func (e *env) checkInFrom(t *testing.T, addr, phone, id string, task *backend.Ta
 		t.Fatalf("check-in %s: %d %s", id, r.Status, r.Body)
 	}
 	var c backend.CheckIn
-	r.json(t, &c)
+	r.JSON(t, &c)
 	return &c
 }
 
@@ -202,7 +182,7 @@ func (e *env) syncPush(t *testing.T, phone, taskID string, entityPayload ...any)
 		t.Fatalf("push: %d %s", r.Status, r.Body)
 	}
 	var resp fcsync.PushResponse
-	r.json(t, &resp)
+	r.JSON(t, &resp)
 	return resp.Results
 }
 
@@ -392,7 +372,7 @@ func TestSecurityCrossDepartmentAdHocTaskNeedsAcceptance(t *testing.T) {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		var tk backend.Task
-		r.json(t, &tk)
+		r.JSON(t, &tk)
 		return &tk
 	}
 	task := create()
@@ -451,7 +431,7 @@ func (e *env) issueCode(t *testing.T, addr, phone, taskID string) (string, *resp
 	t.Helper()
 	r := e.fromAddr(t, addr, "POST", "/mobile/v1/tasks/"+taskID+"/code", phone, "", "", "")
 	var code struct{ URL string }
-	r.json(t, &code)
+	r.JSON(t, &code)
 	u, err := url.Parse(code.URL)
 	if r.Status != 201 || err != nil {
 		t.Fatalf("issue code for %s: %d %s", taskID, r.Status, r.Body)
@@ -471,7 +451,7 @@ func (e *env) ratings(t *testing.T) []backend.Rating {
 	t.Helper()
 	r := e.doT(t, "GET", "/api/v1/ratings?limit=200", e.login("admin"), "", nil)
 	var got struct{ Items []backend.Rating }
-	r.json(t, &got)
+	r.JSON(t, &got)
 	return got.Items
 }
 

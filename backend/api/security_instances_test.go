@@ -273,7 +273,7 @@ func TestSecurityTwoInstances(t *testing.T) {
 	}
 	manager := b.loginFrom(t, "192.0.2.10", "scjg.manager", demo.DemoPassword("scjg.manager"))
 	var tok tokens
-	manager.json(t, &tok)
+	manager.JSON(t, &tok)
 	if r := a.do("GET", "/api/v1/tasks/"+task.ID, tok.AccessToken, "", nil); r.Status != 200 {
 		t.Fatalf("a task drawn on A, with a token of B, read on A: %d %s", r.Status, r.Body)
 	}
@@ -434,7 +434,7 @@ func TestSecurityTwoInstances(t *testing.T) {
 			t.Helper()
 			r := e.loginFrom(t, "192.0.2.11", "scjg.manager", demo.DemoPassword("scjg.manager"))
 			var tok tokens
-			r.json(t, &tok)
+			r.JSON(t, &tok)
 			if r.Status != 200 {
 				t.Fatalf("login: %d %s", r.Status, r.Body)
 			}

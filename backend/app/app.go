@@ -22,6 +22,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/keyring"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -87,7 +88,10 @@ type Main struct {
 	Auth      *auth.Service
 	Mobile    *auth.Service
 	TokenKeys *auth.Keyring
-	HTTP      *api.Server
+	// AuditKeys signs the audit log's published heads and checkpoints.
+	AuditKeys  *keyring.Ring
+	AuditHeads *backend.AuditHeads
+	HTTP       *api.Server
 	// Hashes and Pushes admit this process's password hashes and sync
 	// pushes (backend.Gate): per instance, as they protect its cores.
 	Hashes *backend.Gate
@@ -315,6 +319,9 @@ func (m *Main) build(ctx context.Context) error {
 	if err := m.Codes.Load(ctx); err != nil {
 		return err
 	}
+	if err := newAuditHeads(ctx, m, base); err != nil {
+		return err
+	}
 	m.Visit = &visit.Service{
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
@@ -340,7 +347,7 @@ func (m *Main) build(ctx context.Context) error {
 		Codes:     m.Codes,
 		Visit:     m.Visit,
 		Extra: []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices),
-			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil)},
+			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys)},
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,
@@ -426,6 +433,13 @@ func (m *Main) Serve(ctx context.Context) error {
 	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries that a stopped write left behind", func(ctx context.Context) (int64, error) {
 		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
 		return int64(n), err
+	})
+	go m.every(ctx, CheckpointInterval, true, "make the day's audit checkpoint", "made the day's audit checkpoint", func(ctx context.Context) (int64, error) {
+		_, made, err := m.AuditHeads.Checkpoint(ctx)
+		if made {
+			return 1, err
+		}
+		return 0, err
 	})
 	if err := m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second); err != nil {
 		return err

@@ -11,15 +11,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4 // bcrypt.MinCost: the tests check logic, not hashing cost
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // start is a Monday morning in Beijing, in the middle of a throttle window.
 var start = time.Date(2026, 3, 2, 9, 7, 30, 0, backend.China)

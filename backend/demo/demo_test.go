@@ -9,14 +9,11 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4 // bcrypt.MinCost: seeding hashes two dozen passwords
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // county is generated once: every test only reads it.
 var county = demo.Generate(demo.DefaultSeed, demo.DefaultTargets)

@@ -1,10 +1,12 @@
 // Package keyring is fieldcheck's one Ed25519 key ring, used for the keys
-// that sign access tokens (backend/auth) and for those that sign printed
-// licence codes and inspection codes (qr). The two rings live in separate
-// collections and rotate on different schedules (minutes against years);
-// what they share is here: keys stored for every instance
+// that sign access tokens (backend/auth), for those that sign printed
+// licence codes and inspection codes (qr) and for those that sign the audit
+// log's published heads (backend/app, docs/audit.md). The rings live in
+// separate collections and rotate on different schedules (minutes against
+// years); what they share is here: keys stored for every instance
 // (backend.SigningKeyStore), a cached snapshot per instance, rotation with
-// strictly increasing activations, retirement, and the rules for reloading.
+// strictly increasing activations, retirement, the rules for reloading, and
+// the published form of the public keys (PublicKey).
 //
 // # Caching and how fast a change spreads
 //
@@ -35,6 +37,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"slices"
@@ -171,6 +174,36 @@ func (s *Set) Status(kid string, activatedAt time.Time, retiredAt *time.Time, no
 		return StatusCurrent
 	}
 	return StatusValid
+}
+
+// PublicKey is one key of a published key set: what verifies a signature
+// without the secret. qr's key set and the audit ring's are lists of them.
+type PublicKey struct {
+	ID        string `json:"kid"`
+	Algorithm string `json:"alg"`
+	Key       string `json:"key"` // base64url, no padding, of the 32-byte public key
+	Status    Status `json:"status"`
+	// ActivatedAt is when the key starts (or started) signing.
+	ActivatedAt time.Time `json:"activatedAt"`
+	// NotAfter is when the key was (or will be) retired: what it signed is
+	// refused from then on, whatever the status says.
+	NotAfter *time.Time `json:"notAfter,omitempty"`
+}
+
+// PublicKeys lists the snapshot's keys, newest activation first, as
+// published at now under the algorithm name alg.
+func (s *Set) PublicKeys(alg string, now time.Time) []PublicKey {
+	out := make([]PublicKey, 0, len(s.keys))
+	for _, e := range s.keys {
+		pk := PublicKey{ID: e.ID, Algorithm: alg, Key: base64.RawURLEncoding.EncodeToString(e.Public), ActivatedAt: e.ActivatedAt}
+		if !e.RetiredAt.IsZero() {
+			t := e.RetiredAt
+			pk.NotAfter = &t
+		}
+		pk.Status = s.Status(e.ID, e.ActivatedAt, pk.NotAfter, now)
+		out = append(out, pk)
+	}
+	return out
 }
 
 // Load reads the ring from the store, creating the first key when none

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
@@ -17,10 +18,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 var today = time.Date(2026, 3, 2, 10, 0, 0, 0, backend.China)
 

@@ -11,9 +11,9 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
-// runKeys lists, rotates and retires the signing keys of the two rings:
-// "tokens" (access tokens, minutes) and "codes" (printed licence codes and
-// inspection codes, years).
+// runKeys lists, rotates and retires the signing keys of the three rings:
+// "tokens" (access tokens, minutes), "codes" (printed licence codes and
+// inspection codes, years) and "audit" (signed audit heads, years).
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError("keys needs a subcommand: list, rotate or retire KID")
@@ -22,14 +22,14 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
-	ring := fs.String("ring", "codes", "tokens (access tokens) or codes (licence and inspection codes)")
+	ring := fs.String("ring", "codes", "tokens (access tokens), codes (licence and inspection codes) or audit (signed audit heads)")
 	activateIn := fs.Duration("activate-in", 0, "rotate codes: publish the new key now, sign with it after this long (e.g. 720h), so offline apps learn it first")
 	pos, err := parse(fs, args[1:], stderr)
 	if err != nil {
 		return err
 	}
-	if *ring != "tokens" && *ring != "codes" {
-		return usageError("--ring must be tokens or codes")
+	if *ring != "tokens" && *ring != "codes" && *ring != "audit" {
+		return usageError("--ring must be tokens, codes or audit")
 	}
 	switch {
 	case sub == "list" || sub == "rotate":
@@ -56,8 +56,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	keys := m.TokenKeys
-	if *ring == "codes" {
+	switch *ring {
+	case "codes":
 		keys = m.Codes.Ring
+	case "audit":
+		keys = m.AuditKeys
 	}
 	switch sub {
 	case "rotate":

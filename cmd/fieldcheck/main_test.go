@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
@@ -25,8 +26,7 @@ func TestMain(m *testing.M) {
 		main() // this test binary, run again as the fieldcheck command by a test
 		return
 	}
-	backend.PasswordCost = 4
-	mongotest.Main(m)
+	apptest.Main(m)
 }
 
 // asCommand returns this test binary run as `fieldcheck args...` in
@@ -102,6 +102,17 @@ func (c *cli) open() *app.Main {
 	}
 	c.t.Cleanup(func() { m.Close() })
 	return m
+}
+
+// addDepartments creates departments named after ids: an audit entry each.
+func addDepartments(t *testing.T, m *app.Main, ids ...string) {
+	t.Helper()
+	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	for _, id := range ids {
+		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -240,12 +251,7 @@ func TestUserEndSessionsCommand(t *testing.T) {
 func TestAuditVerifyCommand(t *testing.T) {
 	c := newCLI(t)
 	m := c.open()
-	sys := backend.WithActor(context.Background(), backend.SystemActor("test"))
-	for _, id := range []string{"a1", "a2", "a3"} {
-		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addDepartments(t, m, "a1", "a2", "a3")
 	out, _, code := c.run("", "audit", "verify")
 	if code != 0 || !strings.Contains(out, "intact: 3 entries") {
 		t.Fatalf("verify: exit %d out %q", code, out)
@@ -270,12 +276,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 	ctx := context.Background()
 	c := newCLI(t)
 	m := c.open()
-	sys := backend.WithActor(ctx, backend.SystemActor("test"))
-	for _, id := range []string{"a1", "a2", "a3", "a4", "a5"} {
-		if err := m.Directory.CreateDepartment(sys, &backend.Department{ID: id, Name: "部门" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addDepartments(t, m, "a1", "a2", "a3", "a4", "a5")
 	out, _, code := c.run("", "audit", "verify")
 	i := strings.Index(out, "--expect ")
 	if code != 0 || !strings.Contains(out, "head: entry 5, hash ") || i < 0 {
@@ -291,7 +292,6 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		}
 	}
 	audit := m.DB.Database.Collection("audit")
-	head := m.DB.Database.Collection("audit_head")
 	entry := func(seq int64) *backend.AuditEntry {
 		e, err := m.Stores.Audit.FindAuditEntry(ctx, seq)
 		if err != nil {
@@ -299,29 +299,9 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		}
 		return e
 	}
-	setHead := func(e *backend.AuditEntry) {
-		if _, err := head.UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: e.Seq}, {Key: "hash", Value: e.Hash}}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	t.Run("ErrRewrittenAndRechained", func(t *testing.T) {
-		prev := entry(1).Hash
-		for seq := int64(2); seq <= 5; seq++ {
-			e := entry(seq)
-			if seq == 2 {
-				e.Actor = "somebody-else"
-			}
-			e.PrevHash = prev
-			e.Hash = e.ComputeHash()
-			prev = e.Hash
-			if _, err := audit.UpdateOne(ctx, bson.D{{Key: "seq", Value: seq}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: e.Actor}, {Key: "prevHash", Value: e.PrevHash}, {Key: "hash", Value: e.Hash}}}}); err != nil {
-				t.Fatal(err)
-			}
-			if seq == 5 {
-				setHead(e)
-			}
-		}
+		apptest.RechainAudit(t, m.DB, 2, func(e *backend.AuditEntry) { e.Actor = "somebody-else" })
 		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || strings.Contains(out, expect) {
 			t.Fatalf("rechained log: exit %d out %q err %q; want it intact in itself with another head", code, out, stderr)
 		}
@@ -333,7 +313,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 		if _, err := audit.DeleteMany(ctx, bson.D{{Key: "seq", Value: bson.D{{Key: "$gte", Value: int64(4)}}}}); err != nil {
 			t.Fatal(err)
 		}
-		setHead(entry(3))
+		apptest.SetAuditHead(t, m.DB, entry(3))
 		if out, stderr, code := c.run("", "audit", "verify"); code != 0 || !strings.Contains(out, "head: entry 3") {
 			t.Fatalf("cut log: exit %d out %q err %q; want it intact in itself, head 3", code, out, stderr)
 		}

@@ -30,13 +30,17 @@ Usage:
   fieldcheck user    reset-password USERNAME [flags]
   fieldcheck user    end-sessions USERNAME [flags]
                                              end every session of the user (back office and phones)
-  fieldcheck audit   verify [flags]          check the audit log's hash chain
+  fieldcheck audit   verify [--expect SEQ:HASH] [--head FILE_OR_URL [--keys FILE_OR_URL]] [flags]
+                                             check the audit log's hash chain, its stored daily
+                                             checkpoints and a signed head saved earlier
   fieldcheck migrate [flags]                 upgrade the store to this version's layout (serve
                                              does it when it starts; other commands refuse an
                                              older layout); resumes where a stopped one stopped
-  fieldcheck draw    verify FILE_OR_URL      recompute a public draw record; exit 0 iff it matches
-  fieldcheck keys    list|rotate|retire KID [--ring codes|tokens] [--activate-in 720h]
-                                             the signing keys of printed codes or access tokens
+  fieldcheck draw    verify FILE_OR_URL      recompute a public draw record (fc-draw-1) or round
+                                             record (fc-draw-2); exit 0 iff it matches
+  fieldcheck keys    list|rotate|retire KID [--ring codes|tokens|audit] [--activate-in 720h]
+                                             the signing keys of printed codes, access tokens
+                                             or audit heads
   fieldcheck workdays DATE N                 the date N working days after DATE (DATE not
                                              counted), with the holiday notices it relies on
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,33 +13,23 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
-	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
-func TestMain(m *testing.M) {
-	backend.PasswordCost = 4
-	mongotest.Main(m)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // startServer runs a real server on a loopback port, with the demo county
 // seeded and its first plan drawn.
 func startServer(t *testing.T, targets int) (*app.Main, string) {
 	t.Helper()
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
+	ln, url := apptest.Listen(t)
 	m := apptest.Open(t, url)
 	apptest.SeedDemo(t, m, targets, time.Now())
 	if _, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	srv := m.HTTP.App()
-	go func() { _ = srv.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.ShutdownWithTimeout(5 * time.Second) })
+	apptest.ServeOn(t, m, ln)
 	return m, url
 }
 

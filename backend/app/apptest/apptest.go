@@ -1,6 +1,24 @@
-// Package apptest starts a whole fieldcheck for tests: the app on a fresh
-// database of the test store (a real MongoDB wire server, see mongotest),
-// optionally with the demo county seeded.
+// Package apptest is the test toolkit of fieldcheck: it starts a whole
+// fieldcheck on a fresh database of the test store (a real MongoDB wire
+// server, see mongotest), optionally with the demo county seeded, and
+// talks to it as the tests' clients do.
+//
+//   - Main is the TestMain of a package that uses the test store.
+//   - Open, OpenInstances and SeedDemo build the app (one or several
+//     instances on one database).
+//   - Send and NewRequest run one request in process; every answer is
+//     checked against the OpenAPI documents. Scenario and Run are the
+//     table-driven form (PocketBase's tests.ApiScenario): name, request,
+//     user, expected status, error code and body contents, before and
+//     after hooks.
+//   - PhoneLogin, MustPhoneLogin and TestPhone log a phone in on the
+//     mobile API with its device.
+//   - Listen, ServeOn and Serve serve the app on a loopback port, for
+//     clients that need a real connection.
+//   - RechainAudit and SetAuditHead rewrite the audit log as someone with
+//     database access can, for the tests that must catch it.
+//
+// Clocks are backend/clocktest's.
 package apptest
 
 import (
