@@ -127,12 +127,10 @@ func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[
 			prop = map[string]any{"type": "string", "enum": strings.Split(values, ",")}
 		}
 		omitempty := strings.Contains(opts, "omitempty")
-		switch f.Type.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Map:
-			if !omitempty {
-				// encoding/json writes a nil pointer, slice or map as null.
-				prop = nullable(prop)
-			}
+		if f.Type.Kind() == reflect.Pointer && !omitempty {
+			// A nil pointer is written as null. A nil slice or map is not:
+			// the answers are encoded with apijson, which writes [] and {}.
+			prop = nullable(prop)
 		}
 		if doc := f.Tag.Get("doc"); doc != "" {
 			// doc:"..." describes a field whose meaning its name and type do not tell.

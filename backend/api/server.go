@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/apijson"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -102,6 +103,10 @@ func (s *Server) App() *fiber.App {
 		// index and changed under it. Measured on an authenticated target
 		// read (BenchmarkTargetGet, docs/benchmarks.md): within the noise.
 		Immutable: true,
+
+		// No list in an answer is ever null: a nil slice is [] and a nil
+		// map {} (package apijson says why there).
+		JSONEncoder: apijson.Marshal,
 	}
 	// Fiber's own proxy support (c.IP()) returns the client's first
 	// X-Forwarded-For hop as it was written: withClientAddr replaces it.
