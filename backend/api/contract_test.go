@@ -41,7 +41,9 @@ func TestFreshTaskListsAreEmpty(t *testing.T) {
 			return nil
 		},
 		"pull": func(t *testing.T, body []byte) map[string]any {
-			var v struct{ Tasks []struct{ Task map[string]any } }
+			var v struct {
+				Tasks []struct{ Task map[string]any }
+			}
 			mustUnmarshal(t, body, &v)
 			for _, tv := range v.Tasks {
 				if tv.Task["id"] == task.ID {
