@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/apijson"
 )
 
 // Client is a phone: it logs in for one device, pulls the tasks of its
@@ -166,7 +167,7 @@ func NewHTTPClient() *http.Client {
 // NewMutation builds a mutation with payload encoded as JSON; Enqueue gives
 // it its op id.
 func NewMutation(entity, taskID string, baseVersion int64, payload any) (Mutation, error) {
-	p, err := json.Marshal(payload)
+	p, err := apijson.Marshal(payload) // the server's encoding: a nil list is [], as the schema says
 	if err != nil {
 		return Mutation{}, &backend.Error{Code: backend.EINVALID, Op: "fcsync.NewMutation", Err: err}
 	}
@@ -368,7 +369,7 @@ func nextBatch(ms []Mutation) (int, []byte, error) {
 		if n == MaxPushBatch {
 			break
 		}
-		j, err := json.Marshal(m)
+		j, err := apijson.Marshal(m)
 		if err != nil {
 			return 0, nil, &backend.Error{Code: backend.EINVALID, Op: "fcsync.Client.Push", Err: err}
 		}

@@ -37,8 +37,8 @@ func TestMobileLoginDevice(t *testing.T) {
 		return `{"username":"inspector","password":"` + testPassword + `"` + device + `}`
 	}
 	e.run(t, []scenario{
-		{Name: "ErrNoDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(""), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
-		{Name: "ErrNullDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":null`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
+		{Name: "ErrNoDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(""), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"device\" is required`}},
+		{Name: "ErrNullDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":null`), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"device\" must not be null`}},
 		{Name: "ErrEmptyDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{}`), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrShortID", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abc","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},
 		{Name: "ErrBadIDCharacter", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abcd efgh","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},

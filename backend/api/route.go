@@ -70,6 +70,9 @@ func (s *Server) Add(r Route) {
 		}
 		handlers = append(handlers, r.Authenticate)
 	}
+	if r.Request != nil {
+		handlers = append(handlers, s.bodyRule(r).handler) // after authentication: a stranger learns nothing of the schema
+	}
 	handlers = append(handlers, r.Handler)
 	s.app.Add(r.Method, r.Path, handlers...)
 	s.routes = append(s.routes, r)

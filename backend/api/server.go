@@ -9,9 +9,11 @@ package api
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +65,8 @@ type Server struct {
 	// constants of the same names; tests shorten them to see a timeout
 	// happen.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// TLS, when set, makes Listen serve HTTPS with this certificate.
+	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*Server)
@@ -73,6 +77,9 @@ type Server struct {
 
 	app    *fiber.App
 	routes []Route
+	// requests builds the schemas that request bodies are held to
+	// (bodyRule).
+	requests *schemaBuilder
 }
 
 // App builds the Fiber application once and returns it.
@@ -267,12 +274,20 @@ func securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// Listen serves on addr until ctx is cancelled, then shuts down gracefully,
-// letting requests in flight finish for up to grace.
+// Listen serves on addr (HTTPS when s.TLS is set) until ctx is cancelled,
+// then shuts down gracefully, letting requests in flight finish for up to
+// grace.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
 	app := s.App()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	if s.TLS != nil {
+		ln = tls.NewListener(ln, s.TLS.TLSConfig())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(addr) }()
+	go func() { errc <- app.Listener(ln) }()
 	select {
 	case err := <-errc:
 		return err
