@@ -448,6 +448,7 @@ var codeOfStatus = map[int]string{
 	http.StatusNotFound:              backend.ENOTFOUND,
 	http.StatusConflict:              backend.ECONFLICT,
 	http.StatusRequestEntityTooLarge: backend.ETOOLARGE,
+	http.StatusRequestTimeout:        backend.ETIMEOUT,
 	http.StatusTooManyRequests:       backend.ETOOMANY,
 	http.StatusServiceUnavailable:    backend.EUNAVAILABLE,
 }
@@ -558,7 +559,9 @@ func (c *Client) call(ctx context.Context, kind, method, path string, body []byt
 			}
 			attempt--
 			continue
-		case status == http.StatusTooManyRequests || status >= 500:
+		case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:
+			// 408: the body did not reach the server in time (a slow
+			// network); sent again, it may.
 			last = errorOf(op, status, data)
 			wait = retryAfter(header.Get("Retry-After"), c.now())
 		default:

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -143,6 +144,7 @@ var statusOf = map[string]int{
 	backend.ECONFLICT:        fiber.StatusConflict,
 	backend.ETOOMANY:         fiber.StatusTooManyRequests,
 	backend.ETOOLARGE:        fiber.StatusRequestEntityTooLarge,
+	backend.ETIMEOUT:         fiber.StatusRequestTimeout,
 	backend.EUNAVAILABLE:     fiber.StatusServiceUnavailable,
 	backend.EINTERNAL:        fiber.StatusInternalServerError,
 }
@@ -155,7 +157,7 @@ var fiberCodes = map[int]string{
 	fiber.StatusMethodNotAllowed:      backend.EINVALID,
 	fiber.StatusRequestEntityTooLarge: backend.ETOOLARGE,
 	fiber.StatusUnsupportedMediaType:  backend.EINVALID,
-	fiber.StatusRequestTimeout:        backend.EUNAVAILABLE,
+	fiber.StatusRequestTimeout:        backend.ETIMEOUT, // the body did not arrive within ReadTimeout
 	fiber.StatusTooManyRequests:       backend.ETOOMANY,
 }
 
@@ -177,8 +179,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			}
 		}
 		body = ErrorBody{Code: code, Message: fe.Message}
-		if fe.Code == fiber.StatusRequestEntityTooLarge {
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
 			body.Message = "request body is over the limit of 1 MiB"
+		case fiber.StatusRequestTimeout:
+			body.Message = "the request did not arrive within " + s.App().Config().ReadTimeout.String()
 		}
 	}
 	status := statusOf[body.Code]
@@ -258,6 +263,9 @@ func (s *Server) boundBody(c *fiber.Ctx) error {
 	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), MaxBodyBytes+1))
 	if err != nil {
 		c.Context().SetConnectionClose()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return backend.Errorf(backend.ETIMEOUT, "the request body did not arrive within %s", s.App().Config().ReadTimeout)
+		}
 		return backend.Errorf(backend.EINVALID, "the request body could not be read")
 	}
 	if len(body) > MaxBodyBytes {
