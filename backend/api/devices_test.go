@@ -9,7 +9,7 @@ import (
 
 // mobileLogin logs user in on the phones' API from device id and returns
 // the response.
-func (e *env) mobileLogin(t *testing.T, user, deviceID string) *response {
+func (e *env) mobileLogin(t testing.TB, user, deviceID string) *response {
 	t.Helper()
 	body := `{"username":"` + user + `","password":"` + testPassword + `","device":{"id":"` + deviceID + `","name":"华为 Mate 60","platform":"harmonyos"}}`
 	return e.doT(t, "POST", "/mobile/v1/auth/login", "", "application/json", strings.NewReader(body))
@@ -20,7 +20,7 @@ type tokens struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-func (e *env) mustMobileLogin(t *testing.T, user, deviceID string) tokens {
+func (e *env) mustMobileLogin(t testing.TB, user, deviceID string) tokens {
 	t.Helper()
 	r := e.mobileLogin(t, user, deviceID)
 	if r.Status != 200 {

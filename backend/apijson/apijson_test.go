@@ -84,3 +84,28 @@ func TestMarshalAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMarshalTask: a task as the APIs answer it, with apijson and
+// with encoding/json (Fiber's encoder before).
+func BenchmarkMarshalTask(b *testing.B) {
+	at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	task := &backend.Task{
+		ID: "2026-scjg-1a2b3c4d5e-v1-d1-00001", PlanID: "2026-scjg-1a2b3c4d5e", Random: true, TargetID: "91350404MA2YH5CA0R", TargetName: "三明市三元区列东示例商贸有限公司",
+		Items: []string{"SCJG-03", "YJGL-01"}, Departments: []string{"scjg", "yjgl"}, Team: []string{"ins-1", "ins-2"}, TeamUsers: []string{"u1", "u2"},
+		Checklist: []backend.ChecklistRef{{Item: "SCJG-03", Version: 1}, {Item: "YJGL-01", Version: 2}}, Status: backend.TaskAssigned,
+		Version: 1, CreatedAt: at, UpdatedAt: at,
+	}
+	for _, c := range []struct {
+		name    string
+		marshal func(any) ([]byte, error)
+	}{{"apijson", apijson.Marshal}, {"encoding-json", json.Marshal}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.marshal(task); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
