@@ -362,20 +362,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	var out, errb bytes.Buffer
 	go func() { done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", addr}, &out, &errb) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v; stderr %s", err, errb.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitReady(t, http.DefaultClient, "http://"+addr+"/readyz", &errb)
 	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"first-admin-password"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -467,20 +454,7 @@ func TestServeHTTPS(t *testing.T) {
 		}
 	}()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlstest.Client(first, 0, 0)}, Timeout: 10 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := client.Get("https://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready over HTTPS: %v; stderr %s", err, errb.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitReady(t, client, "https://"+addr+"/readyz", &errb)
 	for _, want := range []string{"listening on https://" + addr, "API description: https://" + addr, `subject "first"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("stdout %q does not contain %q", out.String(), want)
@@ -504,6 +478,27 @@ func TestServeHTTPS(t *testing.T) {
 	}
 	if got := tlstest.Served(t, addr); !got.Equal(second) {
 		t.Fatalf("served %q after a failed reload, want %q", got.Subject.CommonName, "second")
+	}
+}
+
+// waitReady polls url with client until it answers 200, for at most a
+// minute (a server starting on the embedded store); stderr is the
+// server's, shown when it never does.
+func waitReady(t *testing.T, client *http.Client, url string, stderr fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready at %s: %v; stderr %s", url, err, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
