@@ -27,7 +27,7 @@ type Question struct {
 	Type          QuestionType `json:"type" bson:"type"`
 	Options       []string     `json:"options,omitempty" bson:"options,omitempty"`
 	Required      bool         `json:"required" bson:"required"`
-	PhotoRequired bool         `json:"photoRequired" bson:"photoRequired"`
+	PhotoRequired bool         `json:"photoRequired" bson:"photoRequired" api:"optional"`
 	Basis         string       `json:"basis,omitempty" bson:"basis,omitempty"`
 }
 

@@ -11,9 +11,9 @@ import (
 type Department struct {
 	ID        string    `json:"id" bson:"_id"`
 	Name      string    `json:"name" bson:"name"`
-	Version   int64     `json:"version" bson:"version"`
-	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+	Version   int64     `json:"version" bson:"version" api:"replace"`
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)

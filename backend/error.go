@@ -15,6 +15,7 @@ const (
 	ECONFLICT        = "conflict"          // version mismatch or duplicate key
 	ETOOMANY         = "too_many_requests" // rate or throttle limit reached
 	ETOOLARGE        = "payload_too_large" // body, page or upload over its limit
+	ETIMEOUT         = "timeout"           // the client did not send its request in time
 	EUNAVAILABLE     = "unavailable"       // a dependency (the store) is down
 	EINTERNAL        = "internal"          // a bug or an unexpected failure
 )

@@ -31,15 +31,15 @@ type Inspector struct {
 	CertNo       string     `json:"certNo" bson:"certNo"`
 	CertExpiry   Date       `json:"certExpiry" bson:"certExpiry"`
 	Specialties  []string   `json:"specialties" bson:"specialties"`
-	RegionCode   string     `json:"regionCode" bson:"regionCode"`
+	RegionCode   string     `json:"regionCode" bson:"regionCode" api:"optional"`
 	Conflicts    []Conflict `json:"conflicts" bson:"conflicts"`
 	Leave        []Period   `json:"leave" bson:"leave"`
-	TaskCap      int        `json:"taskCap" bson:"taskCap"` // most open tasks at once; 0 = no cap
+	TaskCap      int        `json:"taskCap" bson:"taskCap" api:"optional"` // most open tasks at once; 0 = no cap
 	UserID       string     `json:"userId,omitempty" bson:"userId,omitempty"`
 	Active       bool       `json:"active" bson:"active"`
-	Version      int64      `json:"version" bson:"version"`
-	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
-	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+	Version      int64      `json:"version" bson:"version" api:"replace"`
+	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 var certPattern = regexp.MustCompile(`^[A-Za-z0-9-]{4,32}$`)
@@ -154,9 +154,9 @@ type Expert struct {
 	Specialties  []string   `json:"specialties" bson:"specialties"`
 	Conflicts    []Conflict `json:"conflicts" bson:"conflicts"`
 	Active       bool       `json:"active" bson:"active"`
-	Version      int64      `json:"version" bson:"version"`
-	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
-	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+	Version      int64      `json:"version" bson:"version" api:"replace"`
+	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 // Validate checks the expert's fields.

@@ -50,10 +50,10 @@ type Item struct {
 	Category               ItemCategory `json:"category" bson:"category"`
 	RatioCapBp             int          `json:"ratioCapBp,omitempty" bson:"ratioCapBp,omitempty"` // general items: most of the population sampled, in basis points
 	Frequency              string       `json:"frequency,omitempty" bson:"frequency,omitempty"`
-	TemplateVersion        int          `json:"templateVersion" bson:"templateVersion"` // current checklist template; 0 = none yet
-	Version                int64        `json:"version" bson:"version"`
-	CreatedAt              time.Time    `json:"createdAt" bson:"createdAt"`
-	UpdatedAt              time.Time    `json:"updatedAt" bson:"updatedAt"`
+	TemplateVersion        int          `json:"templateVersion" bson:"templateVersion" api:"server"` // current checklist template; 0 = none yet
+	Version                int64        `json:"version" bson:"version" api:"replace"`
+	CreatedAt              time.Time    `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt              time.Time    `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 var itemCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$`)

@@ -61,23 +61,23 @@ type OperatorExclusion struct {
 // Plan is an annual spot-check plan. A joint plan (部门联合抽查) has more than
 // one department: one visit covers every item of every department.
 type Plan struct {
-	ID             string              `json:"id" bson:"_id"`
+	ID             string              `json:"id" bson:"_id" api:"replace"` // given by the server
 	Year           int                 `json:"year" bson:"year"`
 	Name           string              `json:"name" bson:"name"`
 	Items          []string            `json:"items" bson:"items"`
 	LeadDepartment string              `json:"leadDepartment" bson:"leadDepartment"`
-	Departments    []string            `json:"departments" bson:"departments"` // participating, the lead included
-	Filter         PlanFilter          `json:"filter" bson:"filter"`
-	StratumKey     string              `json:"stratumKey" bson:"stratumKey"`
+	Departments    []string            `json:"departments" bson:"departments"`      // participating, the lead included
+	Filter         PlanFilter          `json:"filter" bson:"filter" api:"optional"` // none: every target
+	StratumKey     string              `json:"stratumKey" bson:"stratumKey" api:"optional"`
 	Strata         []StratumRule       `json:"strata" bson:"strata"`
 	Default        *StratumRule        `json:"default,omitempty" bson:"default,omitempty"`
 	TeamSize       int                 `json:"teamSize" bson:"teamSize"`
 	Batches        []Batch             `json:"batches" bson:"batches"`
-	Method         CheckMethod         `json:"method" bson:"method"`
+	Method         CheckMethod         `json:"method" bson:"method" api:"optional"`
 	Exclusions     []OperatorExclusion `json:"exclusions,omitempty" bson:"exclusions"`
 
-	State         PlanState  `json:"state" bson:"state"`
-	PublicVersion int        `json:"publicVersion" bson:"publicVersion"` // 0 until published
+	State         PlanState  `json:"state" bson:"state" api:"server"`
+	PublicVersion int        `json:"publicVersion" bson:"publicVersion" api:"server"` // 0 until published
 	Commitment    string     `json:"commitment,omitempty" bson:"commitment,omitempty"`
 	PublishedAt   *time.Time `json:"publishedAt,omitempty" bson:"publishedAt,omitempty"`
 	// EntropySource is the public random event declared with the current
@@ -89,9 +89,9 @@ type Plan struct {
 	EntropyResultAt *time.Time     `json:"entropyResultAt,omitempty" bson:"entropyResultAt,omitempty"`
 	Draws           []string       `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
 	CreatedBy       string         `json:"createdBy,omitempty" bson:"createdBy"`
-	Version         int64          `json:"version" bson:"version"`
-	CreatedAt       time.Time      `json:"createdAt" bson:"createdAt"`
-	UpdatedAt       time.Time      `json:"updatedAt" bson:"updatedAt"`
+	Version         int64          `json:"version" bson:"version" api:"replace"`
+	CreatedAt       time.Time      `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt       time.Time      `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 // Joint reports whether the plan spans several departments.

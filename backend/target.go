@@ -105,9 +105,9 @@ type Target struct {
 	Status         TargetStatus `json:"status" bson:"status"`
 	KeySupervision bool         `json:"keySupervision" bson:"keySupervision"`
 	LegalRep       string       `json:"legalRep,omitempty" bson:"legalRep,omitempty"`
-	Version        int64        `json:"version" bson:"version"`
-	CreatedAt      time.Time    `json:"createdAt" bson:"createdAt"`
-	UpdatedAt      time.Time    `json:"updatedAt" bson:"updatedAt"`
+	Version        int64        `json:"version" bson:"version" api:"replace"`
+	CreatedAt      time.Time    `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt      time.Time    `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 var (

@@ -45,6 +45,9 @@ func (m *Routes) registerSync(s *api.Server) {
 		Auth: true, Authenticate: authn,
 		Query:   []api.Param{versionParam},
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},
+		// The push gate before the body is decoded: under overload the
+		// refusal costs no decoding (docs/benchmarks.md, "refused pushes").
+		Admit: func(c *fiber.Ctx) (func(), error) { return m.Sync.Admit(c.UserContext()) },
 		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
 			if err := fcsync.CheckVersion(c.Query(fcsync.VersionParam)); err != nil {
 				return nil, err
@@ -56,6 +59,6 @@ func (m *Routes) registerSync(s *api.Server) {
 			if err != nil {
 				return nil, err
 			}
-			return m.Sync.Push(c.UserContext(), req)
+			return m.Sync.PushAdmitted(c.UserContext(), req)
 		})})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/apijson"
 )
 
 // Client is a phone: it logs in for one device, pulls the tasks of its
@@ -166,7 +167,7 @@ func NewHTTPClient() *http.Client {
 // NewMutation builds a mutation with payload encoded as JSON; Enqueue gives
 // it its op id.
 func NewMutation(entity, taskID string, baseVersion int64, payload any) (Mutation, error) {
-	p, err := json.Marshal(payload)
+	p, err := apijson.Marshal(payload) // the server's encoding: a nil list is [], as the schema says
 	if err != nil {
 		return Mutation{}, &backend.Error{Code: backend.EINVALID, Op: "fcsync.NewMutation", Err: err}
 	}
@@ -368,7 +369,7 @@ func nextBatch(ms []Mutation) (int, []byte, error) {
 		if n == MaxPushBatch {
 			break
 		}
-		j, err := json.Marshal(m)
+		j, err := apijson.Marshal(m)
 		if err != nil {
 			return 0, nil, &backend.Error{Code: backend.EINVALID, Op: "fcsync.Client.Push", Err: err}
 		}
@@ -447,6 +448,7 @@ var codeOfStatus = map[int]string{
 	http.StatusNotFound:              backend.ENOTFOUND,
 	http.StatusConflict:              backend.ECONFLICT,
 	http.StatusRequestEntityTooLarge: backend.ETOOLARGE,
+	http.StatusRequestTimeout:        backend.ETIMEOUT,
 	http.StatusTooManyRequests:       backend.ETOOMANY,
 	http.StatusServiceUnavailable:    backend.EUNAVAILABLE,
 }
@@ -557,7 +559,9 @@ func (c *Client) call(ctx context.Context, kind, method, path string, body []byt
 			}
 			attempt--
 			continue
-		case status == http.StatusTooManyRequests || status >= 500:
+		case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:
+			// 408: the body did not reach the server in time (a slow
+			// network); sent again, it may.
 			last = errorOf(op, status, data)
 			wait = retryAfter(header.Get("Retry-After"), c.now())
 		default:

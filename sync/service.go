@@ -263,6 +263,19 @@ func (s *Service) views(ctx context.Context, tasks []*backend.Task) ([]*TaskView
 // each still answered on its own: a day's batch costs a write per task
 // visited, not per tap.
 func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, error) {
+	release, err := s.Admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.PushAdmitted(ctx, req)
+}
+
+// Admit takes a slot of the push gate for the caller's push, or refuses it
+// (429 or 503 with a time to come back); release gives the slot back. The
+// HTTP route takes it before it decodes the body, so that a busy server
+// spends no CPU on a push it refuses.
+func (s *Service) Admit(ctx context.Context) (release func(), err error) {
 	a, err := inspector(ctx, true)
 	if err != nil {
 		return nil, err
@@ -270,11 +283,16 @@ func (s *Service) Push(ctx context.Context, req *PushRequest) (*PushResponse, er
 	if a.DeviceID == "" {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "this session is not bound to a device: log in on the phone again")
 	}
-	release, err := s.Pushes.Enter(ctx)
+	return s.Pushes.Enter(ctx)
+}
+
+// PushAdmitted is Push for a caller that holds a slot of the push gate
+// (Admit).
+func (s *Service) PushAdmitted(ctx context.Context, req *PushRequest) (*PushResponse, error) {
+	a, err := inspector(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
 	ms := req.Mutations
 	resp := &PushResponse{Protocol: Version, Results: make([]MutationResult, len(ms))}
 	for i := 0; i < len(ms); {

@@ -3,13 +3,16 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
 // BenchmarkAuthenticatedGet: one authenticated read of a target by id
@@ -59,6 +62,52 @@ func BenchmarkAuthenticatedGet(b *testing.B) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			b.Fatalf("status=%d, want 200", resp.StatusCode)
+		}
+	}
+}
+
+// BenchmarkPushRefusedWhenBusy: what a push costs a server whose push gate
+// is full — the refusal of a push of MaxPushBatch mutations (about 60 KiB)
+// through the whole application in process.
+func BenchmarkPushRefusedWhenBusy(b *testing.B) {
+	e := newEnv(b)
+	phone := e.mustMobileLogin(b, "inspector", "phone-bench")
+	var sb strings.Builder
+	sb.WriteString(`{"mutations":[`)
+	for i := range fcsync.MaxPushBatch {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `{"opId":"bench-%d","entity":"answer","taskId":"task-%d","baseVersion":3,"payload":{"answers":{"SCJG-03/q1":{"value":"yes","note":"现场核查营业执照与经营范围一致"}}}}`, i, i%20)
+	}
+	sb.WriteString(`]}`)
+	body := sb.String()
+	// A gate of one slot, held, and no queue: every push is refused at
+	// once, however long the benchmark runs (parked waiters would leave
+	// the queue after MaxWait).
+	g := backend.NewGate(backend.GateConfig{Name: "pushes", Slots: 1, Queue: 0, MaxWait: fcsync.MaxPushWait, Typical: time.Second})
+	e.m.Sync.Pushes = g
+	release, err := g.Enter(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer release()
+	app := e.m.HTTP.App()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/mobile/v1/sync?v=2", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+phone.AccessToken)
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 429 {
+			b.Fatalf("status=%d, want 429", resp.StatusCode)
 		}
 	}
 }

@@ -17,14 +17,14 @@ func phoneDevice(id string) backend.DeviceInfo {
 
 // mobileLogin logs user in on the phones' API from device id and returns
 // the response.
-func (e *env) mobileLogin(t *testing.T, user, deviceID string) *response {
+func (e *env) mobileLogin(t testing.TB, user, deviceID string) *response {
 	t.Helper()
 	return apptest.PhoneLogin(t, e.m, user, testPassword, phoneDevice(deviceID))
 }
 
 type tokens = apptest.Tokens
 
-func (e *env) mustMobileLogin(t *testing.T, user, deviceID string) tokens {
+func (e *env) mustMobileLogin(t testing.TB, user, deviceID string) tokens {
 	t.Helper()
 	return apptest.MustPhoneLogin(t, e.m, user, testPassword, phoneDevice(deviceID))
 }
@@ -35,8 +35,8 @@ func TestMobileLoginDevice(t *testing.T) {
 		return `{"username":"inspector","password":"` + testPassword + `"` + device + `}`
 	}
 	e.run(t, []scenario{
-		{Name: "ErrNoDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(""), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
-		{Name: "ErrNullDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":null`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device is required"}},
+		{Name: "ErrNoDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(""), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"device\" is required`}},
+		{Name: "ErrNullDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":null`), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"device\" must not be null`}},
 		{Name: "ErrEmptyDevice", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{}`), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrShortID", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abc","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},
 		{Name: "ErrBadIDCharacter", Method: "POST", URL: "/mobile/v1/auth/login", Body: login(`,"device":{"id":"abcd efgh","platform":"android"}`), WantStatus: 400, WantCode: "invalid", WantContent: []string{"device id"}},

@@ -26,12 +26,43 @@ func OpenAPIPath(p string) string { return fiberParam.ReplaceAllString(p, "{$1}"
 
 type schemaBuilder struct {
 	defs  map[string]any
-	names map[reflect.Type]string // the name of each struct type in defs
+	names map[typeUse]string // the name of each struct type in defs, per use
 	types map[string]reflect.Type
+	use   use // of the schema being built
 }
 
+// use is what a schema describes: an answer, or the body of a request
+// that creates (POST) or replaces (PUT) an object. A request's schema
+// differs from an answer's in what it requires (api tags, fieldRequired);
+// a type whose request schema is its answer's has one component.
+type use int
+
+const (
+	answer use = iota
+	create
+	replace
+)
+
+type typeUse struct {
+	t reflect.Type
+	u use
+}
+
+// useSuffix names the request variants of a component.
+var useSuffix = map[use]string{create: "Create", replace: "Replace"}
+
 func newSchemaBuilder() *schemaBuilder {
-	return &schemaBuilder{defs: map[string]any{}, names: map[reflect.Type]string{}, types: map[string]reflect.Type{}}
+	return &schemaBuilder{defs: map[string]any{}, names: map[typeUse]string{}, types: map[string]reflect.Type{}}
+}
+
+// requestSchema is the schema of a request body of type t sent with method.
+func (b *schemaBuilder) requestSchema(t reflect.Type, method string) map[string]any {
+	b.use = create
+	if method == fiber.MethodPut {
+		b.use = replace
+	}
+	defer func() { b.use = answer }()
+	return b.schema(t)
 }
 
 var timeType = reflect.TypeOf(time.Time{})
@@ -76,15 +107,39 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
-		name, ok := b.names[t]
-		if !ok {
-			name = b.name(t)
-			b.names[t], b.types[name] = name, t // first: types may refer to themselves
-			b.defs[name] = b.object(t)
-		}
-		return map[string]any{"$ref": "#/components/schemas/" + name}
+		return map[string]any{"$ref": "#/components/schemas/" + b.component(t)}
 	}
 	return map[string]any{}
+}
+
+// component names the schema of struct type t for the current use, adding
+// it to defs. A request's variant that would be the same as the answer's
+// schema is not added: the answer's is used.
+func (b *schemaBuilder) component(t reflect.Type) string {
+	key := typeUse{t, b.use}
+	if name, ok := b.names[key]; ok {
+		return name
+	}
+	if b.use == answer {
+		name := b.name(t, "")
+		b.names[key], b.types[name] = name, t // first: types may refer to themselves
+		b.defs[name] = b.object(t)
+		return name
+	}
+	u := b.use
+	b.use = answer
+	plain := b.component(t)
+	b.use = u
+	name := b.name(t, useSuffix[u])
+	b.names[key], b.types[name] = name, t
+	o := b.object(t)
+	if reflect.DeepEqual(o, b.defs[plain]) {
+		delete(b.types, name)
+		b.names[key] = plain
+		return plain
+	}
+	b.defs[name] = o
+	return name
 }
 
 func (b *schemaBuilder) object(t reflect.Type) map[string]any {
@@ -128,9 +183,14 @@ func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[
 		}
 		omitempty := strings.Contains(opts, "omitempty")
 		switch f.Type.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Map:
+		case reflect.Pointer:
 			if !omitempty {
-				// encoding/json writes a nil pointer, slice or map as null.
+				prop = nullable(prop) // a nil pointer is written as null
+			}
+		case reflect.Slice, reflect.Map:
+			if b.use != answer && f.Type.Elem().Kind() != reflect.Uint8 {
+				// An answer writes a nil list as [] (apijson); a request may
+				// send null for an empty one, as encoding/json writes it.
 				prop = nullable(prop)
 			}
 		}
@@ -139,7 +199,7 @@ func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[
 			prop["description"] = doc
 		}
 		props[name] = prop
-		if !omitempty && f.Type.Kind() != reflect.Pointer {
+		if !omitempty && f.Type.Kind() != reflect.Pointer && b.fieldRequired(f) {
 			*required = append(*required, name)
 		}
 	}
@@ -156,6 +216,30 @@ func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[
 			}
 		}
 	}
+}
+
+// fieldRequired reports whether a field that an answer always has (no
+// omitempty, not a pointer) is required in the schema being built. In an
+// answer it is. In a request, an api tag may say otherwise:
+//
+//	api:"server"   the server sets it (createdAt): optional, ignored
+//	api:"replace"  required to replace the object (PUT: its version, for
+//	               the stale-version check), set by the server on create
+//	api:"optional" its zero value is the documented default
+//
+// and a list or map is optional, an absent (or null) one being empty.
+func (b *schemaBuilder) fieldRequired(f reflect.StructField) bool {
+	if b.use == answer {
+		return true
+	}
+	switch f.Tag.Get("api") {
+	case "server", "optional":
+		return false
+	case "replace":
+		return b.use == replace
+	}
+	k := f.Type.Kind()
+	return k != reflect.Slice && k != reflect.Map
 }
 
 func derefType(t reflect.Type) reflect.Type {
@@ -191,14 +275,14 @@ func nullable(s map[string]any) map[string]any {
 // such as Page[*backend.Target] become PageTarget; a type whose name
 // another package's type has taken is prefixed with its package's
 // (draw.Inspector beside backend.Inspector: DrawInspector).
-func (b *schemaBuilder) name(t reflect.Type) string {
+func (b *schemaBuilder) name(t reflect.Type, suffix string) string {
 	n := t.Name()
 	if i := strings.IndexByte(n, '['); i >= 0 {
 		arg := n[i+1 : len(n)-1]
 		arg = arg[strings.LastIndexAny(arg, ".*")+1:]
 		n = n[:i] + arg
 	}
-	n = upperFirst(n)
+	n = upperFirst(n) + suffix
 	taken := func(n string) bool { _, ok := b.types[n]; return ok }
 	if taken(n) {
 		n = upperFirst(path.Base(t.PkgPath())) + n
@@ -267,7 +351,7 @@ func (s *Server) OpenAPIOf(d Document) map[string]any {
 		if r.Request != nil {
 			op["requestBody"] = map[string]any{
 				"required": true,
-				"content":  map[string]any{fiber.MIMEApplicationJSON: map[string]any{"schema": b.schema(reflect.TypeOf(r.Request))}},
+				"content":  map[string]any{fiber.MIMEApplicationJSON: map[string]any{"schema": b.requestSchema(reflect.TypeOf(r.Request), r.Method)}},
 			}
 		}
 		errContent := map[string]any{fiber.MIMEApplicationJSON: map[string]any{"schema": errRef}}

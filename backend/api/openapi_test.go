@@ -226,7 +226,8 @@ func TestOpenAPIContractCatches(t *testing.T) {
 		{"OK/NoBody", "POST", "/api/v1/auth/logout", 204, http.Header{}, "", true},
 		{"ErrUnknownField", "GET", url, 200, jsonType, strings.Replace(target, `"name"`, `"owner":"x","name"`, 1), false},
 		{"ErrNullString", "GET", url, 200, jsonType, strings.Replace(target, `"name":"华为技术有限公司"`, `"name":null`, 1), false},
-		{"ErrWrongTypeOfNullableList", "GET", url, 200, jsonType, strings.Replace(target, `"tags":["特种设备使用"]`, `"tags":5`, 1), false},
+		{"ErrWrongTypeOfList", "GET", url, 200, jsonType, strings.Replace(target, `"tags":["特种设备使用"]`, `"tags":5`, 1), false},
+		{"ErrNullList", "GET", url, 200, jsonType, strings.Replace(target, `"tags":["特种设备使用"]`, `"tags":null`, 1), false},
 		{"ErrMissingRequiredField", "GET", url, 200, jsonType, strings.Replace(target, `"name":"华为技术有限公司",`, ``, 1), false},
 		{"ErrUndeclaredStatus", "GET", url, 201, jsonType, target, false},
 		{"ErrWrongContentType", "GET", url, 200, http.Header{"Content-Type": {"text/html"}}, target, false},
@@ -292,10 +293,11 @@ func TestOpenAPIAnswersOfTheDirectoryAndUsers(t *testing.T) {
 	}
 }
 
-// TestOpenAPISchemasAsEncoded: the schemas say what encoding/json writes —
-// a nil list, map or pointer without omitempty as null, the fields of an
-// embedded struct as the outer one's — and two types of one name from two
-// packages get two schemas.
+// TestOpenAPISchemasAsEncoded: the schemas say what the answers' encoder
+// (apijson) writes — a nil pointer without omitempty as null, a nil list
+// or map as [] or {}, never null; the fields of an embedded struct as the
+// outer one's — and two types of one name from two packages get two
+// schemas.
 func TestOpenAPISchemasAsEncoded(t *testing.T) {
 	e := newEnv(t)
 	var doc struct {
@@ -309,12 +311,13 @@ func TestOpenAPISchemasAsEncoded(t *testing.T) {
 	e.do("GET", "/api/v1/openapi.json", "", "", nil).JSON(t, &doc)
 	s := doc.Components.Schemas
 	for _, c := range []struct{ schema, field, want string }{
-		{"Task", "answers", `"type":["object","null"]`},
-		{"Task", "evidence", `"type":["array","null"]`},
-		{"Task", "checklist", `"items":{"$ref":"#/components/schemas/ChecklistRef"},"type":["array","null"]`},
+		{"Task", "answers", `"type":"object"`},
+		{"Task", "evidence", `"type":"array"`},
+		{"Task", "checklist", `"items":{"$ref":"#/components/schemas/ChecklistRef"},"type":"array"`},
 		{"Task", "result", `"$ref":"#/components/schemas/Result"`}, // omitempty: absent, never null
-		{"Task", "items", `"type":["array","null"]`},
-		{"Selection", "team", `"type":["array","null"]`}, // from the embedded draw.Assignment
+		{"Task", "items", `"type":"array"`},
+		{"Selection", "team", `"type":"array"`},
+		{"PublicPlan", "current", `{"anyOf":[{"$ref":"#/components/schemas/PlanVersion"},{"type":"null"}]}`}, // a nil pointer: null // from the embedded draw.Assignment
 		{"Selection", "id", `"type":"string"`},
 		{"Record", "inspectors", `"$ref":"#/components/schemas/DrawInspector"`},
 		{"DrawInspector", "openTasks", `"type":"integer"`},

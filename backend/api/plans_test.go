@@ -53,7 +53,7 @@ const planJSON = `{"year":2026,"name":"食品经营抽查","items":["SCJG-03"],"
 // The plans of these tests declare an issue of 福彩3D drawn on the evening
 // of 2026-03-01: they are published that morning (beforeResult) and drawn
 // the next day (afterResult), on the planning service's clock.
-const publishJSON = `{"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}}`
+const publishJSON = `{"version":1,"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}}` // of a plan just created
 
 var (
 	beforeResult = time.Date(2026, 3, 1, 9, 0, 0, 0, backend.China)
@@ -81,7 +81,14 @@ func TestPlanAndDrawAPI(t *testing.T) {
 		{Name: "ErrTeamSizeOne", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"teamSize":2`, `"teamSize":1`, 1), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrRatioOutOfRange", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"ratioBp":2500}`, `"ratioBp":20000}`, 1), WantStatus: 400, WantCode: "invalid"},
 		{Name: "ErrUnknownField", Method: "POST", URL: "/api/v1/plans", User: "manager", Body: strings.Replace(planJSON, `"year"`, `"secret":"x","year"`, 1), WantStatus: 400, WantCode: "invalid"},
-		{Name: "ErrPublishWithoutSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"declares the entropy source"}},
+		{Name: "ErrPublishWithoutSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{"version":1}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"declares the entropy source"}},
+		// The stale-version check cannot be skipped: no version, version 0
+		// and an old version are refused, and the plan stays a draft.
+		{Name: "ErrPublishWithoutVersion", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: strings.Replace(publishJSON, `"version":1,`, ``, 1), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"version\" is required`}},
+		{Name: "ErrPublishNullVersion", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: strings.Replace(publishJSON, `"version":1`, `"version":null`, 1), WantStatus: 400, WantCode: "invalid", WantContent: []string{`field \"version\" must not be null`}},
+		{Name: "ErrPublishVersionZero", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: strings.Replace(publishJSON, `"version":1`, `"version":0`, 1), WantStatus: 400, WantCode: "invalid", WantContent: []string{"version"}},
+		{Name: "ErrPublishStaleVersion", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: strings.Replace(publishJSON, `"version":1`, `"version":2`, 1), WantStatus: 409, WantCode: "conflict"},
+		{Name: "OK/StillDraft", Method: "GET", URL: "/api/v1/plans/" + id, User: "manager", WantStatus: 200, WantContent: []string{`"state":"draft"`, `"version":1`}},
 		{Name: "OK/Publish", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: publishJSON, WantStatus: 200, WantContent: []string{`"state":"published"`, `"commitment":"`, `"entropySource":{"source":"fc-3d"`}},
 		{Name: "OK/ListPublished", Method: "GET", URL: "/api/v1/plans?state=published", User: "manager", WantStatus: 200, WantContent: []string{id}},
 		{Name: "OK/ListDraftsOnly", Method: "GET", URL: "/api/v1/plans?state=draft,closed", User: "manager", WantStatus: 200, WantContent: []string{`"items":[]`}},

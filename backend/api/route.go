@@ -37,7 +37,12 @@ type Route struct {
 	Page bool
 	// Also lists the success answers besides Status (206 for a byte range,
 	// 304 for a file the client has).
-	Also    []Answer
+	Also []Answer
+	// Admit, when set, takes a slot of admission control after
+	// authentication and before the body is checked or decoded, and holds
+	// it until the handler returns: a busy server refuses at once, without
+	// spending CPU on a body it will not use.
+	Admit   func(c *fiber.Ctx) (release func(), err error)
 	Handler fiber.Handler
 }
 
@@ -69,6 +74,20 @@ func (s *Server) Add(r Route) {
 			r.Authenticate = BearerAuth(s.Auth)
 		}
 		handlers = append(handlers, r.Authenticate)
+	}
+	if r.Admit != nil {
+		admit := r.Admit
+		handlers = append(handlers, func(c *fiber.Ctx) error {
+			release, err := admit(c)
+			if err != nil {
+				return err
+			}
+			defer release()
+			return c.Next()
+		})
+	}
+	if r.Request != nil {
+		handlers = append(handlers, s.bodyRule(r).handler) // after authentication: a stranger learns nothing of the schema
 	}
 	handlers = append(handlers, r.Handler)
 	s.app.Add(r.Method, r.Path, handlers...)

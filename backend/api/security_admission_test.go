@@ -22,7 +22,7 @@ import (
 
 // fillGate holds every slot of g and parks callers in its queue until it
 // is full; the returned function lets everything go.
-func fillGate(t *testing.T, g *backend.Gate) func() {
+func fillGate(t testing.TB, g *backend.Gate) func() {
 	t.Helper()
 	c := g.Config()
 	var held []func()
@@ -122,6 +122,13 @@ func TestSecurityPushAdmission(t *testing.T) {
 	defer release()
 	r := e.doT(t, "POST", "/mobile/v1/sync?v=2", phone.AccessToken, "application/json", strings.NewReader(push))
 	wantRefused(t, "push with the gate full", r, g, 429, backend.ETOOMANY)
+	// The gate comes before the body is read as JSON: a full gate refuses
+	// a push it has not decoded, so a broken one too is told to come back
+	// (not that it is broken: that costs the decoding).
+	for _, bad := range []string{`{"mutations":[{"opId":`, `{"mutations":[{"opId":"x"}]}`} {
+		r := e.doT(t, "POST", "/mobile/v1/sync?v=2", phone.AccessToken, "application/json", strings.NewReader(bad))
+		wantRefused(t, "undecoded push with the gate full", r, g, 429, backend.ETOOMANY)
+	}
 	release()
 	if r := e.doT(t, "POST", "/mobile/v1/sync?v=2", phone.AccessToken, "application/json", strings.NewReader(push)); r.Status != 200 {
 		t.Fatalf("push once admitted: %d %s, want 200", r.Status, r.Body)

@@ -116,12 +116,12 @@ func TestSecurityDrawTakesOnlyTheDeclaredSourcesValue(t *testing.T) {
 	url := "/api/v1/plans/" + id + "/draws"
 	e.planningAt(beforeResult)
 	e.run(t, []scenario{
-		{Name: "ErrPublishWithoutSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{"version":0}`,
+		{Name: "ErrPublishWithoutSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: `{"version":1}`,
 			WantStatus: 400, WantCode: "invalid", WantContent: []string{"declares the entropy source"}},
 		{Name: "ErrPublishFreeTextSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager",
-			Body: `{"entropySource":{"source":"福彩3D 2026330 1 2 3"}}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"not supported"}},
+			Body: `{"version":1,"entropySource":{"source":"福彩3D 2026330 1 2 3"}}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"not supported"}},
 		{Name: "ErrPublishPastSource", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager",
-			Body: `{"entropySource":{"source":"fc-3d","issue":"2026059","date":"2026-02-28"}}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"public since 2026-02-28 21:15:00"}},
+			Body: `{"version":1,"entropySource":{"source":"fc-3d","issue":"2026059","date":"2026-02-28"}}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"public since 2026-02-28 21:15:00"}},
 		{Name: "OK/Publish", Method: "POST", URL: "/api/v1/plans/" + id + "/publish", User: "manager", Body: publishJSON, WantStatus: 200,
 			WantContent: []string{`"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}`}},
 		{Name: "ErrBeforeResultTime", Method: "POST", URL: url, User: "manager", Body: `{"value":"1 2 3"}`,

@@ -9,9 +9,12 @@ package api
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/apijson"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -62,6 +66,8 @@ type Server struct {
 	// constants of the same names; tests shorten them to see a timeout
 	// happen.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// TLS, when set, makes Listen serve HTTPS with this certificate.
+	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*Server)
@@ -72,6 +78,9 @@ type Server struct {
 
 	app    *fiber.App
 	routes []Route
+	// requests builds the schemas that request bodies are held to
+	// (bodyRule).
+	requests *schemaBuilder
 }
 
 // App builds the Fiber application once and returns it.
@@ -102,6 +111,10 @@ func (s *Server) App() *fiber.App {
 		// index and changed under it. Measured on an authenticated target
 		// read (BenchmarkTargetGet, docs/benchmarks.md): within the noise.
 		Immutable: true,
+
+		// No list in an answer is ever null: a nil slice is [] and a nil
+		// map {} (package apijson says why there).
+		JSONEncoder: apijson.Marshal,
 	}
 	// Fiber's own proxy support (c.IP()) returns the client's first
 	// X-Forwarded-For hop as it was written: withClientAddr replaces it.
@@ -131,6 +144,7 @@ var statusOf = map[string]int{
 	backend.ECONFLICT:        fiber.StatusConflict,
 	backend.ETOOMANY:         fiber.StatusTooManyRequests,
 	backend.ETOOLARGE:        fiber.StatusRequestEntityTooLarge,
+	backend.ETIMEOUT:         fiber.StatusRequestTimeout,
 	backend.EUNAVAILABLE:     fiber.StatusServiceUnavailable,
 	backend.EINTERNAL:        fiber.StatusInternalServerError,
 }
@@ -143,7 +157,7 @@ var fiberCodes = map[int]string{
 	fiber.StatusMethodNotAllowed:      backend.EINVALID,
 	fiber.StatusRequestEntityTooLarge: backend.ETOOLARGE,
 	fiber.StatusUnsupportedMediaType:  backend.EINVALID,
-	fiber.StatusRequestTimeout:        backend.EUNAVAILABLE,
+	fiber.StatusRequestTimeout:        backend.ETIMEOUT, // the body did not arrive within ReadTimeout
 	fiber.StatusTooManyRequests:       backend.ETOOMANY,
 }
 
@@ -165,8 +179,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			}
 		}
 		body = ErrorBody{Code: code, Message: fe.Message}
-		if fe.Code == fiber.StatusRequestEntityTooLarge {
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
 			body.Message = "request body is over the limit of 1 MiB"
+		case fiber.StatusRequestTimeout:
+			body.Message = "the request did not arrive within " + s.App().Config().ReadTimeout.String()
 		}
 	}
 	status := statusOf[body.Code]
@@ -246,6 +263,9 @@ func (s *Server) boundBody(c *fiber.Ctx) error {
 	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), MaxBodyBytes+1))
 	if err != nil {
 		c.Context().SetConnectionClose()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return backend.Errorf(backend.ETIMEOUT, "the request body did not arrive within %s", s.App().Config().ReadTimeout)
+		}
 		return backend.Errorf(backend.EINVALID, "the request body could not be read")
 	}
 	if len(body) > MaxBodyBytes {
@@ -262,12 +282,20 @@ func securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// Listen serves on addr until ctx is cancelled, then shuts down gracefully,
-// letting requests in flight finish for up to grace.
+// Listen serves on addr (HTTPS when s.TLS is set) until ctx is cancelled,
+// then shuts down gracefully, letting requests in flight finish for up to
+// grace.
 func (s *Server) Listen(ctx context.Context, addr string, grace time.Duration) error {
 	app := s.App()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	if s.TLS != nil {
+		ln = tls.NewListener(ln, s.TLS.TLSConfig())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(addr) }()
+	go func() { errc <- app.Listener(ln) }()
 	select {
 	case err := <-errc:
 		return err

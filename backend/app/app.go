@@ -45,6 +45,11 @@ type Config struct {
 	// printed enterprise codes and inspection codes ("http://" + Addr when
 	// empty). Codes keep verifying if it changes: it is not signed.
 	BaseURL string
+	// TLSCert and TLSKey, both or neither, are the PEM files of the
+	// certificate (chain, leaf first) and key the server answers HTTPS
+	// with; neither: plain HTTP (behind a reverse proxy that terminates
+	// HTTPS, or on localhost). ReloadTLS reads them again.
+	TLSCert, TLSKey string
 	// AdminPassword is the first administrator's password on an empty store;
 	// generated and printed once when empty.
 	AdminPassword string
@@ -303,11 +308,22 @@ func (m *Main) build(ctx context.Context) error {
 		return err
 	}
 	m.Mobile.Devices = m.Stores.Devices
+	var cert *api.Certificate
+	if m.Config.TLSCert != "" || m.Config.TLSKey != "" {
+		if m.Config.TLSCert == "" || m.Config.TLSKey == "" {
+			return fmt.Errorf("HTTPS needs both a certificate and its key (--tls-cert and --tls-key)")
+		}
+		c, err := api.LoadCertificate(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("%s", backend.ErrorMessage(err))
+		}
+		cert = c
+	}
 	base := strings.TrimRight(m.Config.BaseURL, "/")
 	if base == "" {
-		base = "http://" + m.Config.Addr
+		base = m.Scheme() + "://" + m.Config.Addr
 		if m.Config.Addr == "" {
-			base = "http://localhost"
+			base = m.Scheme() + "://localhost"
 		}
 	}
 	if err := qr.CheckBase(base); err != nil {
@@ -353,6 +369,7 @@ func (m *Main) build(ctx context.Context) error {
 		Store:          db,
 		Logger:         m.Config.Logger,
 		TrustedProxies: m.Config.TrustedProxies,
+		TLS:            cert,
 	}
 	return nil
 }
@@ -406,6 +423,32 @@ const SweepInterval = time.Minute
 // UploadSweepInterval is how often the server drops uploads that expired
 // (and their staged bytes).
 const UploadSweepInterval = 10 * time.Minute
+
+// Scheme is how the server is reached at Config.Addr: https with a
+// certificate, else http.
+func (m *Main) Scheme() string {
+	if m.Config.TLSCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// ReloadTLS reads the certificate and key files again (on SIGHUP: a
+// renewed certificate is served from the next handshake on). A bad pair
+// keeps the certificate served so far; the error says why, and both
+// outcomes are logged.
+func (m *Main) ReloadTLS() error {
+	cert := m.HTTP.TLS
+	if cert == nil {
+		return nil
+	}
+	if err := cert.Reload(); err != nil {
+		m.Config.Logger.Error("TLS certificate not reloaded; keeping the one served", "err", backend.ErrorMessage(err), "serving", cert.Describe())
+		return err
+	}
+	m.Config.Logger.Info("TLS certificate reloaded", "serving", cert.Describe())
+	return nil
+}
 
 // Serve listens on Config.Addr until ctx is cancelled, then shuts down
 // gracefully. Meanwhile it purges expired records every PurgeInterval; with

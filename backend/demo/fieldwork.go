@@ -94,7 +94,7 @@ func PublishPlan(ctx context.Context, svc *planning.Service, p *backend.Plan, no
 	if err := publisher.CreatePlan(manager, p); err != nil {
 		return nil, err
 	}
-	return publisher.PublishPlan(manager, p.ID, 0, src)
+	return publisher.PublishPlan(manager, p.ID, p.Version, src)
 }
 
 // DrawPlan publishes p (PublishPlan) and draws it at now with DemoValue as

@@ -92,7 +92,7 @@ func mustPublish(t *testing.T, f *fixture, p *backend.Plan) *backend.Plan {
 	}
 	f.now = publishedAt
 	defer func() { f.now = today }()
-	got, err := f.svc.PublishPlan(manager, p.ID, 0, source(testSource))
+	got, err := f.svc.PublishPlan(manager, p.ID, p.Version, source(testSource))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -608,7 +608,7 @@ func TestPublicationDeclaresASource(t *testing.T) {
 			}
 			f.now = tt.now
 			defer func() { f.now = today }()
-			got, err := f.svc.PublishPlan(manager, p.ID, 0, tt.src)
+			got, err := f.svc.PublishPlan(manager, p.ID, p.Version, tt.src)
 			if tt.msg != "" {
 				if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
 					t.Fatalf("PublishPlan: %v, want invalid containing %q", err, tt.msg)

@@ -285,8 +285,12 @@ func checkReason(r string) error {
 }
 
 // PublishPlan makes a draft public: version 1 with its commitment and the
-// entropy source src its draw will take.
+// entropy source src its draw will take. version is the draft's version
+// the caller read; there is no way around the stale-version check.
 func (s *Service) PublishPlan(ctx context.Context, id string, version int64, src *backend.EntropySource) (*backend.Plan, error) {
+	if version < 1 {
+		return nil, backend.Errorf(backend.EINVALID, "version must be the plan's version as read (from 1)")
+	}
 	p, err := s.Plans.FindPlanByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -297,7 +301,7 @@ func (s *Service) PublishPlan(ctx context.Context, id string, version int64, src
 	if p.State != backend.PlanDraft {
 		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is already %s", id, p.State)
 	}
-	if version != 0 && version != p.Version {
+	if version != p.Version {
 		return nil, backend.Errorf(backend.ECONFLICT, "plan %s was changed by someone else; reload and try again", id)
 	}
 	if _, err := s.checkRules(ctx, p); err != nil {

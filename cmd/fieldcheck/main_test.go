@@ -10,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api/tlstest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -132,6 +135,8 @@ func TestUsage(t *testing.T) {
 		{"ErrBadFlag", []string{"serve", "--no-such-flag"}, 2, "no-such-flag"},
 		{"ErrMissingFile", []string{"import", "items", "/no/such/file.csv"}, 1, "no/such/file.csv"},
 		{"ErrBaseURL", []string{"serve", "--base-url", "ftp://fc.example.gov.cn"}, 1, "base URL"},
+		{"ErrTLSCertWithoutKey", []string{"serve", "--tls-cert", "cert.pem"}, 2, "--tls-key"},
+		{"ErrTLSCertMissing", []string{"serve", "--tls-cert", "no-such-cert.pem", "--tls-key", "no-such-key.pem"}, 1, "no-such-cert.pem"},
 		{"ErrEvidenceLimits", []string{"serve", "--evidence-limits", "selfie=1MiB"}, 2, "--evidence-limits"},
 		{"ErrUploadExpiry", []string{"serve", "--upload-expiry", "10s"}, 2, "--upload-expiry"},
 		{"ErrRatingWindowShort", []string{"serve", "--rating-window", "10m"}, 2, "--rating-window"},
@@ -337,20 +342,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	var out, errb bytes.Buffer
 	go func() { done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", addr}, &out, &errb) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v; stderr %s", err, errb.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitReady(t, http.DefaultClient, "http://"+addr+"/readyz", &errb)
 	resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"first-admin-password"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -413,4 +405,98 @@ func TestKeysCommand(t *testing.T) {
 	if out, _, code := c.run("", "keys", "rotate", "--ring", "tokens"); code != 0 || !strings.HasPrefix(out, "new tokens key ") {
 		t.Fatalf("rotate tokens: exit %d %q", code, out)
 	}
+}
+
+// TestServeHTTPS starts serve with --tls-cert/--tls-key: it answers HTTPS
+// with the certificate and says so, and after the files are replaced a
+// SIGHUP makes it present the new certificate; a broken pair keeps the one
+// served.
+func TestServeHTTPS(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	certFile, keyFile, first := tlstest.WriteCertificate(t, dir, "first")
+	t.Setenv("FIELDCHECK_ADMIN_PASSWORD", "first-admin-password")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out, errb syncBuffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", addr, "--tls-cert", certFile, "--tls-key", keyFile}, &out, &errb)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v after shutdown", err)
+		}
+	}()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlstest.Client(first, 0, 0)}, Timeout: 10 * time.Second}
+	waitReady(t, client, "https://"+addr+"/readyz", &errb)
+	for _, want := range []string{"listening on https://" + addr, "API description: https://" + addr, `subject "first"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("stdout %q does not contain %q", out.String(), want)
+		}
+	}
+	// serve has registered for SIGHUP before it listens: the signal reloads.
+	_, _, second := tlstest.WriteCertificate(t, dir, "second")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	tlstest.WaitServed(t, addr, second, 20*time.Second)
+	tlstest.WriteFile(t, certFile, []byte("not a certificate"))
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(errb.String(), "not reloaded"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the failed reload; stderr %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := tlstest.Served(t, addr); !got.Equal(second) {
+		t.Fatalf("served %q after a failed reload, want %q", got.Subject.CommonName, "second")
+	}
+}
+
+// waitReady polls url with client until it answers 200, for at most a
+// minute (a server starting on the embedded store); stderr is the
+// server's, shown when it never does.
+func waitReady(t *testing.T, client *http.Client, url string, stderr fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready at %s: %v; stderr %s", url, err, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a server's goroutines write while the
+// test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -52,7 +52,10 @@ Common flags:
 Server flags:
   --addr HOST:PORT   listen address (default 127.0.0.1:8080)
   --base-url URL     public URL printed in QR codes, e.g. https://fc.example.gov.cn
-                     (or FIELDCHECK_BASE_URL; default http://ADDR)
+                     (or FIELDCHECK_BASE_URL; default http://ADDR, https:// with --tls-cert)
+  --tls-cert FILE    serve HTTPS (TLS 1.2 and later) with this PEM certificate chain
+                     (or FIELDCHECK_TLS_CERT); SIGHUP reads it again (docs/https.md)
+  --tls-key FILE     its PEM private key (or FIELDCHECK_TLS_KEY)
   --trusted-proxy IP reverse proxy (address or prefix) whose X-Forwarded-For is trusted (repeatable)
   --evidence-limits L
                      size caps per kind of evidence and the quota per task, e.g.
@@ -64,6 +67,8 @@ Server flags:
 
 Environment:
   FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)
+  FIELDCHECK_TLS_CERT, FIELDCHECK_TLS_KEY
+                             certificate and key files (same as --tls-cert, --tls-key)
   FIELDCHECK_ADMIN_PASSWORD  password of the first administrator on an empty store
   FIELDCHECK_PASSWORD        password for "user add" / "user reset-password"
                              (otherwise read from standard input, or generated)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -36,6 +38,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		fs.IntVar(&targets, "targets", 5000, "number of market entities in the demo county (only when seeding)")
 		fs.IntVar(&tasks, "tasks", 0, "field work at scale: draw plans until this many tasks exist and work a share of them as phones do (only when seeding)")
 	}
+	tlsCert := fs.String("tls-cert", os.Getenv("FIELDCHECK_TLS_CERT"), "serve HTTPS with this PEM certificate (chain, leaf first); reloaded on SIGHUP")
+	tlsKey := fs.String("tls-key", os.Getenv("FIELDCHECK_TLS_KEY"), "the PEM private key of --tls-cert")
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
 	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
@@ -51,6 +55,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	cfg := sf.config()
 	cfg.Addr = *addr
 	cfg.BaseURL = *baseURL
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError("--tls-cert and --tls-key go together")
+	}
+	cfg.TLSCert, cfg.TLSKey = *tlsCert, *tlsKey
 	if _, err := api.ParseTrustedProxies(proxies); err != nil {
 		return usageError("--trusted-proxy: %s", err)
 	}
@@ -95,7 +103,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	case cfg.MongoURI != "":
 		where = "MongoDB"
 	}
-	fmt.Fprintf(stdout, "fieldcheck listening on http://%s (%s)\n", cfg.Addr, where)
-	fmt.Fprintf(stdout, "  API description: http://%s/api/v1/openapi.json\n", cfg.Addr)
+	scheme := m.Scheme()
+	fmt.Fprintf(stdout, "fieldcheck listening on %s://%s (%s)\n", scheme, cfg.Addr, where)
+	fmt.Fprintf(stdout, "  API description: %s://%s/api/v1/openapi.json\n", scheme, cfg.Addr)
+	if scheme == "https" {
+		fmt.Fprintf(stdout, "  TLS certificate: %s (kill -HUP %d reloads it)\n", m.HTTP.TLS.Describe(), os.Getpid())
+		stop := reloadOnHangup(m)
+		defer stop()
+	}
 	return m.Serve(ctx)
+}
+
+// reloadOnHangup reads the TLS certificate again on each SIGHUP, until
+// stop is called.
+func reloadOnHangup(m *app.Main) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = m.ReloadTLS() // logged; a bad pair keeps the served certificate
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
 }
