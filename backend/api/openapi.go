@@ -361,6 +361,7 @@ func (s *Server) registerRoutes() {
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
 	s.registerCookieSessionRoutes()
+	s.registerDashboardRoutes()
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
