@@ -113,17 +113,7 @@ func (s *Service) LogoutBrowser(ctx context.Context, secret string) error {
 	case fam.Audience != BrowserAudience || fam.RevokedAt != nil:
 		return nil
 	}
-	if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, s.now(), "logout"); err != nil {
-		return &backend.Error{Op: op, Err: err}
-	}
-	actor := backend.ActorFrom(ctx)
-	if actor == nil || actor.UserID != fam.UserID {
-		actor = &backend.Actor{UserID: fam.UserID, ClientAddr: ClientAddrFrom(ctx)}
-	}
-	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: fam.UserID, Detail: "browser session " + fam.ID}); err != nil {
-		return &backend.Error{Op: op, Err: err}
-	}
-	return nil
+	return s.endSession(ctx, op, fam, s.now(), "browser session "+fam.ID)
 }
 
 // CheckCSRF tells whether token is the CSRF token of the browser session

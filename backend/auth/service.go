@@ -530,14 +530,19 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	if fam.RevokedAt != nil {
 		return nil
 	}
+	return s.endSession(ctx, op, fam, now, "session "+fam.ID)
+}
+
+// endSession revokes the session fam at logout and audits it (detail).
+func (s *Service) endSession(ctx context.Context, op string, fam *backend.TokenFamily, now time.Time, detail string) error {
 	if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, now, "logout"); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
 	actor := backend.ActorFrom(ctx)
-	if actor == nil || actor.UserID != rt.UserID {
-		actor = &backend.Actor{UserID: rt.UserID, ClientAddr: ClientAddrFrom(ctx)}
+	if actor == nil || actor.UserID != fam.UserID {
+		actor = &backend.Actor{UserID: fam.UserID, ClientAddr: ClientAddrFrom(ctx)}
 	}
-	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: rt.UserID, Detail: "session " + fam.ID}); err != nil {
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: fam.UserID, Detail: detail}); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
 	return nil
