@@ -109,6 +109,10 @@ type TokenFamily struct {
 	ExpiresAt time.Time  `bson:"expiresAt"`
 	RevokedAt *time.Time `bson:"revokedAt,omitempty"`
 	Reason    string     `bson:"reason,omitempty"`
+	// LastSeenAt is when a browser session (a cookie, without refresh
+	// tokens) was last used, moved at most once per auth.BrowserTouch:
+	// its idle timeout counts from it. Nil for token sessions.
+	LastSeenAt *time.Time `bson:"lastSeenAt,omitempty"`
 }
 
 // TokenStore persists refresh tokens and their families.
@@ -116,6 +120,9 @@ type TokenStore interface {
 	CreateTokenFamily(ctx context.Context, f *TokenFamily) error
 	FindTokenFamily(ctx context.Context, id string) (*TokenFamily, error)
 	RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error
+	// TouchTokenFamily sets the session's LastSeenAt to at if it is still
+	// open (a no-op otherwise): one update by _id.
+	TouchTokenFamily(ctx context.Context, id string, at time.Time) error
 	// RevokeDeviceTokenFamilies revokes every session of the user opened
 	// from the device that is not revoked yet, and returns how many it
 	// revoked.

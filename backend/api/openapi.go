@@ -376,6 +376,10 @@ func (s *Server) OpenAPIOf(d Document) map[string]any {
 		op["responses"] = responses
 		if r.Auth {
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			if !strings.HasPrefix(r.Path, "/mobile/") {
+				// The console's cookie, with X-CSRF-Token on changes.
+				op["security"] = append(op["security"].([]any), map[string]any{"session": []string{}})
+			}
 		}
 		item[strings.ToLower(r.Method)] = op
 	}
@@ -388,8 +392,11 @@ func (s *Server) OpenAPIOf(d Document) map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas":         b.defs,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas": b.defs,
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie, "description": "the console's session (" + SecureSessionCookie + " over TLS), from POST /api/v1/auth/session; requests other than GET, HEAD and OPTIONS also send its CSRF token in the " + CSRFHeader + " header"},
+			},
 		},
 	}
 }
@@ -437,6 +444,8 @@ func (s *Server) registerRoutes() {
 	s.registerHealthRoutes()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
+	s.registerCookieSessionRoutes()
+	s.registerDashboardRoutes()
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()

@@ -21,9 +21,10 @@ type Route struct {
 	Path    string // Fiber syntax, e.g. /api/v1/targets/:id
 	Summary string
 	Tag     string
-	Auth    bool // requires a bearer token
-	// Authenticate checks the bearer token when Auth is set; the
-	// back-office authenticator when nil. The mobile API brings its own.
+	Auth    bool // requires a bearer token, or the console's session cookie
+	// Authenticate checks the caller when Auth is set; when nil, the
+	// back office's: a bearer token or the console's session cookie with
+	// its CSRF token (cookiesession.go). The mobile API brings its own.
 	Authenticate fiber.Handler
 	Query        []Param // query parameters
 	Request      any     // zero value of the body type, or nil
@@ -71,7 +72,7 @@ func (s *Server) Add(r Route) {
 	}}
 	if r.Auth {
 		if r.Authenticate == nil {
-			r.Authenticate = BearerAuth(s.Auth)
+			r.Authenticate = s.sessionOrBearer()
 		}
 		handlers = append(handlers, r.Authenticate)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/blobfs"
+	"github.com/fieldcheck/fieldcheck/backend/console"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
@@ -302,7 +303,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Audit: m.Audit, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Audit: m.Audit, Now: m.Config.Now,
 	}
 	if err := newAuth(ctx, m); err != nil {
 		return err
@@ -363,7 +364,7 @@ func (m *Main) build(ctx context.Context) error {
 		Codes:     m.Codes,
 		Visit:     m.Visit,
 		Extra: []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices),
-			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys)},
+			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
 		Auth:           m.Auth,
 		Audit:          m.Audit,
 		Store:          db,

@@ -53,6 +53,21 @@
 // the family. A refresh token lives RefreshTTL (30 days) from its issue; a
 // session ends SessionTTL (90 days) after login whatever its refreshes.
 //
+// # Browser sessions
+//
+// The console logs in with LoginBrowser: the same password check,
+// throttling and audit as Login, but the session is a token family of
+// BrowserAudience without refresh tokens. The browser keeps a random
+// secret (32 bytes, base64url) in an HttpOnly cookie; the family's id is
+// its hex SHA-256, so AuthenticateBrowser finds the session by _id and the
+// store never holds the secret. The session ends at LogoutBrowser,
+// Config.BrowserIdle (30 minutes) after its last use (TokenFamily.LastSeenAt,
+// written at most once per BrowserTouch, a minute), Config.BrowserTTL (12
+// hours) after the login, and with the user's session epoch like every
+// other session. Its CSRF token is HMAC-SHA256(secret, "fieldcheck csrf
+// 1\n"), base64url: derived, not stored; the HTTP layer requires it on every
+// request of the cookie that changes something.
+//
 // # Sessions ended by an administrator
 //
 // A password reset, a disable (or enable) and "end all sessions"

@@ -32,6 +32,12 @@ type Config struct {
 	SessionTTL time.Duration // absolute lifetime of a login, however often it is refreshed; 90 days
 	Leeway     time.Duration // clock skew allowed on exp, nbf and iat; 30 seconds
 
+	// A browser session (LoginBrowser: the console's cookie) ends
+	// BrowserIdle after its last use, and BrowserTTL after the login
+	// however busy it is.
+	BrowserIdle time.Duration // 30 minutes
+	BrowserTTL  time.Duration // 12 hours
+
 	// RequireDevice binds every session to the device it was opened from
 	// (the mobile API): only LoginDevice logs in, Login is refused, and
 	// tokens of a session without a device are refused. Service.Devices
@@ -83,6 +89,8 @@ const (
 	DefaultRefreshTTL          = 30 * 24 * time.Hour
 	DefaultSessionTTL          = 90 * 24 * time.Hour
 	DefaultLeeway              = 30 * time.Second
+	DefaultBrowserIdle         = 30 * time.Minute
+	DefaultBrowserTTL          = 12 * time.Hour
 	DefaultPairFreeFailures    = 5
 	DefaultPairBaseDelay       = 2 * time.Second
 	DefaultPairMaxDelay        = 15 * time.Minute
@@ -122,6 +130,8 @@ func (c Config) withDefaults() (Config, error) {
 	defDur(&c.RefreshTTL, DefaultRefreshTTL)
 	defDur(&c.SessionTTL, DefaultSessionTTL)
 	defDur(&c.Leeway, DefaultLeeway)
+	defDur(&c.BrowserIdle, DefaultBrowserIdle)
+	defDur(&c.BrowserTTL, DefaultBrowserTTL)
 	th := &c.Throttle
 	defInt(&th.PairFreeFailures, DefaultPairFreeFailures)
 	defDur(&th.PairBaseDelay, DefaultPairBaseDelay)
@@ -135,6 +145,8 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.AccessTTL < time.Second || c.RefreshTTL < time.Second || c.SessionTTL < time.Second:
 		return c, fmt.Errorf("auth: token lifetimes must be at least a second")
+	case c.BrowserIdle < 2*BrowserTouch || c.BrowserTTL < c.BrowserIdle:
+		return c, fmt.Errorf("auth: a browser session's idle timeout must be at least %s, and its lifetime no shorter", 2*BrowserTouch)
 	case c.Leeway < 0:
 		return c, fmt.Errorf("auth: leeway must not be negative")
 	case th.Window < time.Second || th.AccountWindow < time.Second || th.PairMemory < time.Second || th.AccountLockDuration < time.Second:
@@ -239,7 +251,11 @@ func (s *Service) Login(ctx context.Context, username, password string) (*Tokens
 	if s.cfg.RequireDevice {
 		return nil, &backend.Error{Code: backend.EINVALID, Op: "Login", Message: msgNoDevice}
 	}
-	return s.login(ctx, username, password, nil)
+	o, err := s.login(ctx, username, password, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.issueOpened(ctx, o)
 }
 
 // LoginDevice is Login from a device, which binds the session to it: the
@@ -254,10 +270,53 @@ func (s *Service) LoginDevice(ctx context.Context, username, password string, d 
 	if s.Devices == nil {
 		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "LoginDevice", Message: "no device store configured"}
 	}
-	return s.login(ctx, username, password, &d)
+	o, err := s.login(ctx, username, password, &d, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.issueOpened(ctx, o)
 }
 
-func (s *Service) login(ctx context.Context, username, password string, d *backend.DeviceInfo) (*Tokens, error) {
+// opened is a session that login has just stored: what is handed to the
+// client (tokens, or a browser's cookie) is made from it, after which the
+// login is audited (opened.audit).
+type opened struct {
+	user   *backend.User
+	family *backend.TokenFamily
+	detail string // of the audit entry
+	// secret is the browser session's cookie value (only for a browser
+	// session; the family's id is its hash).
+	secret string
+	now    time.Time
+}
+
+// issueOpened gives a token session its first tokens, then audits the login.
+func (s *Service) issueOpened(ctx context.Context, o *opened) (*Tokens, error) {
+	tokens, err := s.issue(ctx, o.user, o.family, o.now)
+	if err != nil {
+		return nil, &backend.Error{Op: "Login", Err: err}
+	}
+	if err := s.auditLogin(ctx, o); err != nil {
+		return nil, err
+	}
+	return tokens, nil
+}
+
+// auditLogin records a login. No trace, no session: the caller hands out
+// nothing when it fails.
+func (s *Service) auditLogin(ctx context.Context, o *opened) error {
+	u, fam := o.user, o.family
+	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: ClientAddrFrom(ctx), DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: o.detail}); err != nil {
+		return &backend.Error{Op: "Login", Err: err}
+	}
+	return nil
+}
+
+// login checks the password, within the throttle's limits, and stores a new
+// session: a token session, from the device d if given, or a browser
+// session (browser).
+func (s *Service) login(ctx context.Context, username, password string, d *backend.DeviceInfo, browser bool) (*opened, error) {
 	const op = "Login"
 	// Admission comes first, before anything is charged: a login refused
 	// here (429 or 503, with Retry-After) counts as no attempt. The slot is
@@ -340,12 +399,22 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	}
 	s.succeeded(ctx, res, now)
 
-	sid, err := s.random(16)
-	if err != nil {
-		return nil, err
+	var id, secret string
+	if browser {
+		// The cookie holds the secret; the store only its hash, the
+		// session's id (as it does for refresh tokens).
+		if secret, id, err = s.newRefreshToken(); err != nil {
+			return nil, err
+		}
+	} else {
+		sid, err := s.random(16)
+		if err != nil {
+			return nil, err
+		}
+		id = hex.EncodeToString(sid)
 	}
 	fam := &backend.TokenFamily{
-		ID:       hex.EncodeToString(sid),
+		ID:       id,
 		UserID:   u.ID,
 		Audience: s.cfg.Audience,
 		// The epoch of the record whose password was checked: an
@@ -357,6 +426,11 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 	}
 	if dev != nil {
 		fam.DeviceID = dev.DeviceID
+	}
+	if browser {
+		fam.Audience = BrowserAudience
+		fam.ExpiresAt = now.Add(s.cfg.BrowserTTL)
+		fam.LastSeenAt = &now
 	}
 	if err := s.Tokens.CreateTokenFamily(ctx, fam); err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
@@ -381,16 +455,10 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 			detail += ", first login from it"
 		}
 	}
-	tokens, err := s.issue(ctx, u, fam, now)
-	if err != nil {
-		return nil, &backend.Error{Op: op, Err: err}
+	if browser {
+		detail = "browser session"
 	}
-	actor := &backend.Actor{UserID: u.ID, Role: u.Role, Departments: u.Departments, ClientAddr: addr, DeviceID: fam.DeviceID, SessionID: fam.ID, Fresh: true}
-	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.login", ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
-		// No trace, no session: the tokens just made are never handed out.
-		return nil, &backend.Error{Op: op, Err: err}
-	}
-	return tokens, nil
+	return &opened{user: u, family: fam, detail: detail, secret: secret, now: now}, nil
 }
 
 // deviceRevoked records and returns the refusal of a login from a revoked
@@ -462,14 +530,19 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	if fam.RevokedAt != nil {
 		return nil
 	}
+	return s.endSession(ctx, op, fam, now, "session "+fam.ID)
+}
+
+// endSession revokes the session fam at logout and audits it (detail).
+func (s *Service) endSession(ctx context.Context, op string, fam *backend.TokenFamily, now time.Time, detail string) error {
 	if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, now, "logout"); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
 	actor := backend.ActorFrom(ctx)
-	if actor == nil || actor.UserID != rt.UserID {
-		actor = &backend.Actor{UserID: rt.UserID, ClientAddr: ClientAddrFrom(ctx)}
+	if actor == nil || actor.UserID != fam.UserID {
+		actor = &backend.Actor{UserID: fam.UserID, ClientAddr: ClientAddrFrom(ctx)}
 	}
-	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: rt.UserID, Detail: "session " + fam.ID}); err != nil {
+	if _, err := s.Audit.Append(backend.WithActor(ctx, actor), backend.AuditRecord{Action: "auth.logout", ObjectType: "user", ObjectID: fam.UserID, Detail: detail}); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
 	return nil

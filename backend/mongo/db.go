@@ -153,6 +153,7 @@ var indexes = []index{
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "status", Value: 1}, {Key: "leadDepartment", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "_id", Value: 1}}, false, false}, // the review queue
 	{colTaskKeys, bson.D{{Key: "pending", Value: 1}}, false, true},
+	{colTasks, bson.D{{Key: "leadDepartment", Value: 1}, {Key: "status", Value: 1}}, false, false}, // the dashboard's counts
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},

@@ -30,6 +30,12 @@ func (s *TokenStore) RevokeTokenFamily(ctx context.Context, id string, at time.T
 	return translate("RevokeTokenFamily", err)
 }
 
+func (s *TokenStore) TouchTokenFamily(ctx context.Context, id string, at time.Time) error {
+	_, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "lastSeenAt", Value: at.UTC()}}}}, false)
+	return translate("TouchTokenFamily", err)
+}
+
 func (s *TokenStore) CreateRefreshToken(ctx context.Context, t *backend.RefreshToken) error {
 	_, err := s.DB.c(colRefreshTokens).InsertOne(ctx, t)
 	return translate("CreateRefreshToken", err)

@@ -24,6 +24,7 @@ type Service struct {
 	Departments backend.DepartmentStore
 	CheckIns    backend.CheckInStore
 	Results     backend.PublishedResultStore // published results by target; optional
+	Counts      backend.TaskCounter          // the dashboard's task counts
 	Audit       *backend.AuditLog
 	Now         func() time.Time
 	Rand        io.Reader // plan ids and secrets; crypto/rand when nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -67,7 +69,8 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	} else {
 		fmt.Fprintln(stdout, "the demo county was seeded earlier; serving it")
 	}
-	fmt.Fprintln(stdout, "\nDemo logins (POST /api/v1/auth/login):")
+	fmt.Fprintf(stdout, "\nThe back-office console: %s (log in with a login below that is not an inspector's)\n", consoleURL(m.Config))
+	fmt.Fprintln(stdout, "\nDemo logins (the console's form, or POST /api/v1/auth/login):")
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  username\tpassword\trole\tdepartment")
 	inspectors := map[string]int{}
@@ -89,4 +92,19 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	fmt.Fprintln(stdout, "Inspectors log in on phones at POST /mobile/v1/auth/login (with a device) and sync at /mobile/v1/sync.")
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// consoleURL is where a browser on this machine opens the console.
+func consoleURL(cfg app.Config) string {
+	if cfg.BaseURL != "" {
+		return strings.TrimRight(cfg.BaseURL, "/") + "/console/"
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "http://" + cfg.Addr + "/console/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/console/"
 }

@@ -1,0 +1,1 @@
+import"./index-CyY0z6dt.js";

@@ -1,0 +1,42 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { loadSession, session } from './stores/session'
+
+// One page component per route; each is its own chunk, so the login page
+// does not load the tables and charts.
+export const router = createRouter({
+  history: createWebHistory('/console/'),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+    {
+      path: '/',
+      component: () => import('./components/AppLayout.vue'),
+      children: [
+        { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { title: '工作台' } },
+        { path: 'targets', name: 'targets', component: () => import('./pages/TargetsPage.vue'), meta: { title: '名录库' } },
+        { path: 'targets/:id', name: 'target', component: () => import('./pages/TargetPage.vue'), meta: { title: '检查对象' } },
+        { path: 'plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { title: '抽查计划' } },
+        { path: 'plans/:id', name: 'plan', component: () => import('./pages/PlanPage.vue'), meta: { title: '抽查计划' } },
+        { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },
+      ],
+    },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (!session.checked) {
+    try {
+      await loadSession()
+    } catch {
+      // The server did not answer: the page shows its own error.
+    }
+  }
+  if (!to.meta.public && !session.info) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  if (to.name === 'login' && session.info) return { name: 'dashboard' }
+})
+
+router.afterEach((to) => {
+  const title = (to.meta.title as string | undefined) ?? '登录'
+  document.title = `${title} · 双随机监管后台`
+})

@@ -1,0 +1,55 @@
+package backend
+
+import "context"
+
+// Dashboard is what needs a back-office user now (the console's 工作台),
+// for the caller's departments (every department for an administrator).
+// Every figure comes with bounded work: task counts from an index, plans
+// and inspectors from lists capped at DashboardScanLimit.
+type Dashboard struct {
+	// ReviewQueue is how many tasks led by the departments are submitted
+	// and wait for review.
+	ReviewQueue int `json:"reviewQueue"`
+	// PlansAwaitingDraw is how many of the departments' plans are
+	// published and not drawn yet.
+	PlansAwaitingDraw int `json:"plansAwaitingDraw"`
+	// ExpiringCertificates is how many active inspectors of the
+	// departments hold an enforcement certificate that has expired or
+	// expires within CertificateWarningDays: they cannot be drawn then.
+	ExpiringCertificates   int `json:"expiringCertificates"`
+	CertificateWarningDays int `json:"certificateWarningDays"`
+	// Capped says a list behind a figure was longer than
+	// DashboardScanLimit: the figure is a lower bound.
+	Capped bool `json:"capped"`
+	// TasksByDepartment counts the tasks each department leads, by status.
+	TasksByDepartment []DepartmentTaskCounts `json:"tasksByDepartment"`
+}
+
+// DepartmentTaskCounts is one department's tasks by status.
+type DepartmentTaskCounts struct {
+	Department     string             `json:"department"`
+	DepartmentName string             `json:"departmentName"`
+	Counts         map[TaskStatus]int `json:"counts"`
+}
+
+// CertificateWarningDays is how long before its expiry a certificate is
+// shown on the dashboard.
+const CertificateWarningDays = 30
+
+// DashboardScanLimit bounds the plans and inspectors the dashboard reads
+// for one answer.
+const DashboardScanLimit = 1000
+
+// TaskCount is the number of tasks of one lead department in one status.
+type TaskCount struct {
+	LeadDepartment string
+	Status         TaskStatus
+	Count          int
+}
+
+// TaskCounter counts tasks without reading them.
+type TaskCounter interface {
+	// CountTasks counts the tasks led by the departments (every task when
+	// departments is nil) by lead department and status.
+	CountTasks(ctx context.Context, departments []string) ([]TaskCount, error)
+}

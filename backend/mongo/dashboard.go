@@ -1,0 +1,82 @@
+package mongo
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+var _ backend.TaskCounter = (*TaskStore)(nil)
+
+// CountTasks counts tasks by lead department and status. On MongoDB it is
+// a group over the index (leadDepartment, status), which the query planner
+// covers without reading the tasks; on the embedded store, a pass over the
+// in-memory index's entries (the status of each task's last committed
+// write), without a read.
+func (s *TaskStore) CountTasks(ctx context.Context, departments []string) ([]backend.TaskCount, error) {
+	const op = "CountTasks"
+	if s.DB.indexed() {
+		x := &s.DB.tasks
+		if err := x.ensure(ctx, s.DB); err != nil {
+			return nil, err
+		}
+		type key struct {
+			lead   string
+			status backend.TaskStatus
+		}
+		counts := map[key]int{}
+		x.mu.RLock()
+		for _, e := range x.byID {
+			if departments == nil || slices.Contains(departments, e.lead) {
+				counts[key{e.lead, e.status}]++
+			}
+		}
+		x.mu.RUnlock()
+		out := make([]backend.TaskCount, 0, len(counts))
+		for k, n := range counts {
+			out = append(out, backend.TaskCount{LeadDepartment: k.lead, Status: k.status, Count: n})
+		}
+		sortTaskCounts(out)
+		return out, nil
+	}
+	var pipeline mongo.Pipeline
+	if departments != nil {
+		pipeline = append(pipeline, bson.D{{Key: "$match", Value: bson.D{{Key: "leadDepartment", Value: in(departments)}}}})
+	}
+	pipeline = append(pipeline, bson.D{{Key: "$group", Value: bson.D{
+		{Key: "_id", Value: bson.D{{Key: "lead", Value: "$leadDepartment"}, {Key: "status", Value: "$status"}}},
+		{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+	}}})
+	cur, err := s.DB.c(colTasks).Aggregate(ctx, pipeline)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	var rows []struct {
+		ID struct {
+			Lead   string             `bson:"lead"`
+			Status backend.TaskStatus `bson:"status"`
+		} `bson:"_id"`
+		N int `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, translate(op, err)
+	}
+	out := make([]backend.TaskCount, len(rows))
+	for i, r := range rows {
+		out[i] = backend.TaskCount{LeadDepartment: r.ID.Lead, Status: r.ID.Status, Count: r.N}
+	}
+	sortTaskCounts(out)
+	return out, nil
+}
+
+func sortTaskCounts(c []backend.TaskCount) {
+	slices.SortFunc(c, func(a, b backend.TaskCount) int {
+		return cmp.Or(strings.Compare(a.LeadDepartment, b.LeadDepartment), strings.Compare(string(a.Status), string(b.Status)))
+	})
+}

@@ -1,0 +1,118 @@
+package planning
+
+import (
+	"context"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// Dashboard returns what needs the caller now, for their departments (an
+// administrator: every department). Inspectors have the phone app and are
+// refused. The task figures are counted by the store's index
+// (Service.Counts), never by reading tasks; plans and inspectors are read
+// in pages, at most backend.DashboardScanLimit of each (Capped says when
+// there were more).
+func (s *Service) Dashboard(ctx context.Context) (*backend.Dashboard, error) {
+	const op = "Dashboard"
+	a := actorOf(ctx)
+	switch {
+	case a == nil:
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	case a.Role == backend.RoleInspector:
+		return nil, backend.Errorf(backend.EFORBIDDEN, "inspectors see their tasks in the phone app")
+	case s.Counts == nil:
+		return nil, &backend.Error{Code: backend.EINTERNAL, Op: op, Message: "no task counter configured"}
+	}
+	var deps []string
+	if a.Role != backend.RoleAdmin {
+		deps = a.Departments
+		if deps == nil {
+			deps = []string{}
+		}
+	}
+	d := &backend.Dashboard{CertificateWarningDays: backend.CertificateWarningDays, TasksByDepartment: []backend.DepartmentTaskCounts{}}
+
+	counts, err := s.Counts.CountTasks(ctx, deps)
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	names := map[string]string{}
+	all, err := s.Departments.FindDepartments(ctx)
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	for _, dep := range all {
+		names[dep.ID] = dep.Name
+	}
+	row := map[string]int{}
+	for _, c := range counts {
+		i, ok := row[c.LeadDepartment]
+		if !ok {
+			i = len(d.TasksByDepartment)
+			row[c.LeadDepartment] = i
+			d.TasksByDepartment = append(d.TasksByDepartment, backend.DepartmentTaskCounts{
+				Department: c.LeadDepartment, DepartmentName: names[c.LeadDepartment], Counts: map[backend.TaskStatus]int{}})
+		}
+		d.TasksByDepartment[i].Counts[c.Status] += c.Count
+		if c.Status == backend.TaskSubmitted {
+			d.ReviewQueue += c.Count
+		}
+	}
+
+	plans := backend.PlanFilterQuery{States: []backend.PlanState{backend.PlanPublished}, Departments: deps}
+	n, capped, err := countPages(ctx, func(p backend.PageRequest) (int, string, error) {
+		page, err := s.Plans.FindPlans(ctx, plans, p)
+		if err != nil {
+			return 0, "", err
+		}
+		return len(page.Items), page.NextCursor, nil
+	})
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	d.PlansAwaitingDraw, d.Capped = n, capped
+
+	active := true
+	horizon := backend.DateOf(s.Now().AddDate(0, 0, backend.CertificateWarningDays))
+	n, capped, err = countPages(ctx, func(p backend.PageRequest) (int, string, error) {
+		page, err := s.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: deps, Active: &active}, p)
+		if err != nil {
+			return 0, "", err
+		}
+		k := 0
+		for _, in := range page.Items {
+			if in.CertExpiry <= horizon {
+				k++
+			}
+		}
+		return k, page.NextCursor, nil
+	})
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	d.ExpiringCertificates, d.Capped = n, d.Capped || capped
+	return d, nil
+}
+
+// countPages adds up what count finds in each page, for at most
+// backend.DashboardScanLimit entries; capped says there were more.
+func countPages(ctx context.Context, count func(backend.PageRequest) (int, string, error)) (n int, capped bool, err error) {
+	p := backend.PageRequest{Limit: backend.MaxPageLimit}
+	for read := 0; ; read += p.Limit {
+		if read >= backend.DashboardScanLimit {
+			return n, true, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+		k, next, err := count(p)
+		if err != nil {
+			return 0, false, err
+		}
+		n += k
+		if next == "" {
+			return n, false, nil
+		}
+		p.After = next
+	}
+}
