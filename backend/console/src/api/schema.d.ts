@@ -1107,6 +1107,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily checkpoints of the audit log (the first signed head of each day, Asia/Shanghai), newest first */
+        get: operations["getPublicAuditCheckpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/audit/checkpoints/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit checkpoint of one day (YYYY-MM-DD, Asia/Shanghai); it never changes */
+        get: operations["getPublicAuditCheckpointsDate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/audit/head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log's current head (entry number and hash), signed now with the audit key (fc-audit-head-1); save it to check later that the log was not rewritten */
+        get: operations["getPublicAuditHead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/audit/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public keys that verify signed audit heads and checkpoints, retired ones included */
+        get: operations["getPublicAuditKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/draws/{id}": {
         parameters: {
             query?: never;
@@ -1215,9 +1283,16 @@ export interface components {
     schemas: {
         AdHocRequest: {
             due: string;
-            items: string[] | null;
+            items: string[];
             targetId: string;
-            team: string[] | null;
+            team: string[];
+            trigger?: components["schemas"]["Trigger"] | null;
+        };
+        AdHocRequestCreate: {
+            due: string;
+            items?: string[] | null;
+            targetId: string;
+            team?: string[] | null;
             trigger?: components["schemas"]["Trigger"] | null;
         };
         Answer: {
@@ -1231,6 +1306,20 @@ export interface components {
         ApproveRequest: {
             comment?: string;
             version: number;
+        };
+        AuditCheckpoint: {
+            date: string;
+            hash: string;
+            kid: string;
+            log: string;
+            seq: number;
+            signature: string;
+            /** Format: date-time */
+            time: string;
+            version: string;
+        };
+        AuditCheckpointList: {
+            items: components["schemas"]["AuditCheckpoint"][];
         };
         AuditEntry: {
             action: string;
@@ -1248,8 +1337,11 @@ export interface components {
             /** Format: date-time */
             time: string;
         };
+        AuditKeySet: {
+            keys: components["schemas"]["PublicKey"][];
+        };
         AuditListResponse: {
-            items: components["schemas"]["AuditEntry"][] | null;
+            items: components["schemas"]["AuditEntry"][];
         };
         BackfillRequest: {
             taskId: string;
@@ -1278,7 +1370,7 @@ export interface components {
             /** Format: date-time */
             deviceTime: string;
             distanceM?: number;
-            flags: string[] | null;
+            flags: string[];
             id: string;
             inspectorId: string;
             note?: string;
@@ -1296,13 +1388,13 @@ export interface components {
             /** Format: date-time */
             deviceTime: string;
             distanceM?: number;
-            flags: string[] | null;
+            flags: string[];
             id: string;
             inspectorId: string;
             userId: string;
         };
         Checklist: {
-            sections: components["schemas"]["ChecklistSection"][] | null;
+            sections: components["schemas"]["ChecklistSection"][];
         };
         ChecklistRef: {
             item: string;
@@ -1312,7 +1404,7 @@ export interface components {
             departmentId: string;
             itemCode: string;
             itemName: string;
-            questions: components["schemas"]["Question"][] | null;
+            questions: components["schemas"]["Question"][];
             templateVersion: number;
         };
         ChecklistTemplate: {
@@ -1321,7 +1413,7 @@ export interface components {
             createdBy: string;
             id: string;
             itemCode: string;
-            questions: components["schemas"]["Question"][] | null;
+            questions: components["schemas"]["Question"][];
             version: number;
         };
         Complaint: {
@@ -1345,8 +1437,8 @@ export interface components {
             decidedAt?: string;
             decidedBy?: string;
             departmentId: string;
-            items: string[] | null;
-            officers: string[] | null;
+            items: string[];
+            officers: string[];
             reason?: string;
             /** Format: date-time */
             requestedAt: string;
@@ -1355,7 +1447,14 @@ export interface components {
             state: "requested" | "accepted" | "declined";
         };
         CreateUserRequest: {
-            departments: string[] | null;
+            departments: string[];
+            displayName: string;
+            id: string;
+            password: string;
+            role: string;
+        };
+        CreateUserRequestCreate: {
+            departments?: string[] | null;
             displayName: string;
             id: string;
             password: string;
@@ -1367,7 +1466,7 @@ export interface components {
             expiringCertificates: number;
             plansAwaitingDraw: number;
             reviewQueue: number;
-            tasksByDepartment: components["schemas"]["DepartmentTaskCounts"][] | null;
+            tasksByDepartment: components["schemas"]["DepartmentTaskCounts"][];
         };
         Department: {
             /** Format: date-time */
@@ -1378,10 +1477,28 @@ export interface components {
             updatedAt: string;
             version: number;
         };
+        DepartmentCreate: {
+            /** Format: date-time */
+            createdAt?: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            version?: number;
+        };
+        DepartmentReplace: {
+            /** Format: date-time */
+            createdAt?: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            version: number;
+        };
         DepartmentTaskCounts: {
             counts: {
                 [key: string]: number;
-            } | null;
+            };
             department: string;
             departmentName: string;
         };
@@ -1401,7 +1518,7 @@ export interface components {
             userId: string;
         };
         DeviceListResponse: {
-            items: components["schemas"]["Device"][] | null;
+            items: components["schemas"]["Device"][];
         };
         Draw: {
             /** Format: date-time */
@@ -1442,7 +1559,7 @@ export interface components {
         };
         DrawResult: {
             draw?: components["schemas"]["Draw"] | null;
-            tasks: components["schemas"]["Task"][] | null;
+            tasks: components["schemas"]["Task"][];
         };
         EntropySource: {
             /** @description lotteries: the day the issue is drawn, YYYY-MM-DD */
@@ -1488,15 +1605,41 @@ export interface components {
         };
         Expert: {
             active: boolean;
-            conflicts: components["schemas"]["Conflict"][] | null;
+            conflicts: components["schemas"]["Conflict"][];
             /** Format: date-time */
             createdAt: string;
             id: string;
             name: string;
             organisation: string;
-            specialties: string[] | null;
+            specialties: string[];
             /** Format: date-time */
             updatedAt: string;
+            version: number;
+        };
+        ExpertCreate: {
+            active: boolean;
+            conflicts?: components["schemas"]["Conflict"][] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            id: string;
+            name: string;
+            organisation: string;
+            specialties?: string[] | null;
+            /** Format: date-time */
+            updatedAt?: string;
+            version?: number;
+        };
+        ExpertReplace: {
+            active: boolean;
+            conflicts?: components["schemas"]["Conflict"][] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            id: string;
+            name: string;
+            organisation: string;
+            specialties?: string[] | null;
+            /** Format: date-time */
+            updatedAt?: string;
             version: number;
         };
         GeoPoint: {
@@ -1510,18 +1653,56 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
-            conflicts: components["schemas"]["Conflict"][] | null;
+            conflicts: components["schemas"]["Conflict"][];
             /** Format: date-time */
             createdAt: string;
             departmentId: string;
             id: string;
-            leave: components["schemas"]["Period"][] | null;
+            leave: components["schemas"]["Period"][];
             name: string;
             regionCode: string;
-            specialties: string[] | null;
+            specialties: string[];
             taskCap: number;
             /** Format: date-time */
             updatedAt: string;
+            userId?: string;
+            version: number;
+        };
+        InspectorCreate: {
+            active: boolean;
+            certExpiry: string;
+            certNo: string;
+            conflicts?: components["schemas"]["Conflict"][] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            departmentId: string;
+            id: string;
+            leave?: components["schemas"]["Period"][] | null;
+            name: string;
+            regionCode?: string;
+            specialties?: string[] | null;
+            taskCap?: number;
+            /** Format: date-time */
+            updatedAt?: string;
+            userId?: string;
+            version?: number;
+        };
+        InspectorReplace: {
+            active: boolean;
+            certExpiry: string;
+            certNo: string;
+            conflicts?: components["schemas"]["Conflict"][] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            departmentId: string;
+            id: string;
+            leave?: components["schemas"]["Period"][] | null;
+            name: string;
+            regionCode?: string;
+            specialties?: string[] | null;
+            taskCap?: number;
+            /** Format: date-time */
+            updatedAt?: string;
             userId?: string;
             version: number;
         };
@@ -1530,11 +1711,16 @@ export interface components {
             issues?: components["schemas"]["ReviewIssue"][];
             version: number;
         };
+        IssuesRequestCreate: {
+            comment: string;
+            issues?: components["schemas"]["ReviewIssue"][] | null;
+            version: number;
+        };
         Item: {
             category: string;
             code: string;
             content: string;
-            cooperatingDepartments: string[] | null;
+            cooperatingDepartments: string[];
             /** Format: date-time */
             createdAt: string;
             departmentId: string;
@@ -1548,6 +1734,46 @@ export interface components {
             templateVersion: number;
             /** Format: date-time */
             updatedAt: string;
+            version: number;
+        };
+        ItemCreate: {
+            category: string;
+            code: string;
+            content: string;
+            cooperatingDepartments?: string[] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            departmentId: string;
+            frequency?: string;
+            legalBasis: string;
+            method: string;
+            name: string;
+            ratioCapBp?: number;
+            standard?: string;
+            targetKind: string;
+            templateVersion?: number;
+            /** Format: date-time */
+            updatedAt?: string;
+            version?: number;
+        };
+        ItemReplace: {
+            category: string;
+            code: string;
+            content: string;
+            cooperatingDepartments?: string[] | null;
+            /** Format: date-time */
+            createdAt?: string;
+            departmentId: string;
+            frequency?: string;
+            legalBasis: string;
+            method: string;
+            name: string;
+            ratioCapBp?: number;
+            standard?: string;
+            targetKind: string;
+            templateVersion?: number;
+            /** Format: date-time */
+            updatedAt?: string;
             version: number;
         };
         LoginLock: {
@@ -1567,51 +1793,51 @@ export interface components {
             targetId: string;
         };
         PageComplaint: {
-            items: components["schemas"]["Complaint"][] | null;
+            items: components["schemas"]["Complaint"][];
             nextCursor?: string;
         };
         PageExpert: {
-            items: components["schemas"]["Expert"][] | null;
+            items: components["schemas"]["Expert"][];
             nextCursor?: string;
         };
         PageInspector: {
-            items: components["schemas"]["Inspector"][] | null;
+            items: components["schemas"]["Inspector"][];
             nextCursor?: string;
         };
         PageItem: {
-            items: components["schemas"]["Item"][] | null;
+            items: components["schemas"]["Item"][];
             nextCursor?: string;
         };
         PageLoginLock: {
-            items: components["schemas"]["LoginLock"][] | null;
+            items: components["schemas"]["LoginLock"][];
             nextCursor?: string;
         };
         PagePlan: {
-            items: components["schemas"]["Plan"][] | null;
+            items: components["schemas"]["Plan"][];
             nextCursor?: string;
         };
         PagePlanVersion: {
-            items: components["schemas"]["PlanVersion"][] | null;
+            items: components["schemas"]["PlanVersion"][];
             nextCursor?: string;
         };
         PageRating: {
-            items: components["schemas"]["Rating"][] | null;
+            items: components["schemas"]["Rating"][];
             nextCursor?: string;
         };
         PageReviewQueueEntry: {
-            items: components["schemas"]["ReviewQueueEntry"][] | null;
+            items: components["schemas"]["ReviewQueueEntry"][];
             nextCursor?: string;
         };
         PageTarget: {
-            items: components["schemas"]["Target"][] | null;
+            items: components["schemas"]["Target"][];
             nextCursor?: string;
         };
         PageTask: {
-            items: components["schemas"]["Task"][] | null;
+            items: components["schemas"]["Task"][];
             nextCursor?: string;
         };
         PageUser: {
-            items: components["schemas"]["User"][] | null;
+            items: components["schemas"]["User"][];
             nextCursor?: string;
         };
         Period: {
@@ -1619,13 +1845,13 @@ export interface components {
             to: string;
         };
         Plan: {
-            batches: components["schemas"]["Batch"][] | null;
+            batches: components["schemas"]["Batch"][];
             commitment?: string;
             /** Format: date-time */
             createdAt: string;
             createdBy?: string;
             default?: components["schemas"]["StratumRule"];
-            departments: string[] | null;
+            departments: string[];
             draws?: string[];
             /** Format: date-time */
             entropyResultAt?: string;
@@ -1633,7 +1859,7 @@ export interface components {
             exclusions?: components["schemas"]["OperatorExclusion"][];
             filter: components["schemas"]["PlanFilter"];
             id: string;
-            items: string[] | null;
+            items: string[];
             leadDepartment: string;
             method: string;
             name: string;
@@ -1641,7 +1867,7 @@ export interface components {
             /** Format: date-time */
             publishedAt?: string;
             state: string;
-            strata: components["schemas"]["StratumRule"][] | null;
+            strata: components["schemas"]["StratumRule"][];
             stratumKey: string;
             teamSize: number;
             /** Format: date-time */
@@ -1649,17 +1875,100 @@ export interface components {
             version: number;
             year: number;
         };
+        PlanCreate: {
+            batches?: components["schemas"]["Batch"][] | null;
+            commitment?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            createdBy?: string;
+            default?: components["schemas"]["StratumRule"];
+            departments?: string[] | null;
+            draws?: string[] | null;
+            /** Format: date-time */
+            entropyResultAt?: string;
+            entropySource?: components["schemas"]["EntropySource"];
+            exclusions?: components["schemas"]["OperatorExclusion"][] | null;
+            filter?: components["schemas"]["PlanFilterCreate"];
+            id?: string;
+            items?: string[] | null;
+            leadDepartment: string;
+            method?: string;
+            name: string;
+            publicVersion?: number;
+            /** Format: date-time */
+            publishedAt?: string;
+            state?: string;
+            strata?: components["schemas"]["StratumRule"][] | null;
+            stratumKey?: string;
+            teamSize: number;
+            /** Format: date-time */
+            updatedAt?: string;
+            version?: number;
+            year: number;
+        };
         PlanFilter: {
-            industries: string[] | null;
+            industries: string[];
             keySupervision?: boolean;
-            kinds: string[] | null;
-            regionPrefixes: string[] | null;
-            tags: string[] | null;
+            kinds: string[];
+            regionPrefixes: string[];
+            tags: string[];
+        };
+        PlanFilterCreate: {
+            industries?: string[] | null;
+            keySupervision?: boolean;
+            kinds?: string[] | null;
+            regionPrefixes?: string[] | null;
+            tags?: string[] | null;
+        };
+        PlanFilterReplace: {
+            industries?: string[] | null;
+            keySupervision?: boolean;
+            kinds?: string[] | null;
+            regionPrefixes?: string[] | null;
+            tags?: string[] | null;
+        };
+        PlanReplace: {
+            batches?: components["schemas"]["Batch"][] | null;
+            commitment?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            createdBy?: string;
+            default?: components["schemas"]["StratumRule"];
+            departments?: string[] | null;
+            draws?: string[] | null;
+            /** Format: date-time */
+            entropyResultAt?: string;
+            entropySource?: components["schemas"]["EntropySource"];
+            exclusions?: components["schemas"]["OperatorExclusion"][] | null;
+            filter?: components["schemas"]["PlanFilterReplace"];
+            id: string;
+            items?: string[] | null;
+            leadDepartment: string;
+            method?: string;
+            name: string;
+            publicVersion?: number;
+            /** Format: date-time */
+            publishedAt?: string;
+            state?: string;
+            strata?: components["schemas"]["StratumRule"][] | null;
+            stratumKey?: string;
+            teamSize: number;
+            /** Format: date-time */
+            updatedAt?: string;
+            version: number;
+            year: number;
         };
         PlanUpdateRequest: {
             /** @description required once the plan is public (refused for a draft): the future public random event whose result the new version's draw takes; its result must come after this request */
             entropySource?: components["schemas"]["EntropySource"];
             plan: components["schemas"]["Plan"];
+            /** @description required once the plan is public: published with the new version */
+            reason: string;
+        };
+        PlanUpdateRequestReplace: {
+            /** @description required once the plan is public (refused for a draft): the future public random event whose result the new version's draw takes; its result must come after this request */
+            entropySource?: components["schemas"]["EntropySource"];
+            plan: components["schemas"]["PlanReplace"];
             /** @description required once the plan is public: published with the new version */
             reason: string;
         };
@@ -1687,12 +1996,12 @@ export interface components {
             status: string;
         };
         PublicKeySet: {
-            keys: components["schemas"]["PublicKey"][] | null;
+            keys: components["schemas"]["PublicKey"][];
         };
         PublicPlan: {
             current?: components["schemas"]["PlanVersion"] | null;
-            draws: components["schemas"]["Draw"][] | null;
-            versions: components["schemas"]["PlanVersion"][] | null;
+            draws: components["schemas"]["Draw"][];
+            versions: components["schemas"]["PlanVersion"][];
         };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
@@ -1709,6 +2018,15 @@ export interface components {
             text: string;
             type: string;
         };
+        QuestionCreate: {
+            basis?: string;
+            id: string;
+            options?: string[] | null;
+            photoRequired?: boolean;
+            required: boolean;
+            text: string;
+            type: string;
+        };
         Rating: {
             burden: number;
             /** @enum {string} */
@@ -1721,7 +2039,7 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             deviceId?: string;
-            flags: string[] | null;
+            flags: string[];
             happened: boolean;
             id: string;
             professionalism: number;
@@ -1735,25 +2053,30 @@ export interface components {
         };
         ReassignRequest: {
             reason: string;
-            unavailable: string[] | null;
+            unavailable: string[];
+            version: number;
+        };
+        ReassignRequestCreate: {
+            reason: string;
+            unavailable?: string[] | null;
             version: number;
         };
         Record: {
             algorithm: string;
             commitment: string;
-            departments: string[] | null;
+            departments: string[];
             drawDate: string;
             entropySource?: components["schemas"]["EntropySource"];
-            inspectors: components["schemas"]["DrawInspector"][] | null;
+            inspectors: components["schemas"]["DrawInspector"][];
             planId: string;
             planVersion: number;
-            population: components["schemas"]["Candidate"][] | null;
+            population: components["schemas"]["Candidate"][];
             publicEntropy: string;
-            replacements: components["schemas"]["Replacement"][] | null;
+            replacements: components["schemas"]["Replacement"][];
             secret: string;
             seed: string;
-            selected: components["schemas"]["Selection"][] | null;
-            strata: components["schemas"]["Stratum"][] | null;
+            selected: components["schemas"]["Selection"][];
+            strata: components["schemas"]["Stratum"][];
             teamSize: number;
         };
         RefreshRequest: {
@@ -1771,7 +2094,7 @@ export interface components {
             replacement: string;
             short?: boolean;
             stratum: string;
-            team: string[] | null;
+            team: string[];
             unassigned?: boolean;
             unassignedReason?: string;
         };
@@ -1798,13 +2121,18 @@ export interface components {
             issues?: components["schemas"]["ReviewIssue"][];
             version: number;
         };
+        ReturnRequestCreate: {
+            comment: string;
+            issues?: components["schemas"]["ReviewIssue"][] | null;
+            version: number;
+        };
         ReviewCheckIn: {
             accuracyM: number;
             certNo: string;
             /** Format: date-time */
             deviceTime: string;
             distanceM?: number;
-            flags: string[] | null;
+            flags: string[];
             id: string;
             inspectorId: string;
             note?: string;
@@ -1860,7 +2188,7 @@ export interface components {
         ReviewQuestion: {
             answer?: components["schemas"]["Answer"];
             basis?: string;
-            evidence: string[] | null;
+            evidence: string[];
             id: string;
             key: string;
             options?: string[];
@@ -1887,14 +2215,14 @@ export interface components {
             targetId: string;
             targetName: string;
             taskId: string;
-            team: string[] | null;
+            team: string[];
             version: number;
         };
         ReviewSection: {
             departmentId: string;
             itemCode: string;
             itemName: string;
-            questions: components["schemas"]["ReviewQuestion"][] | null;
+            questions: components["schemas"]["ReviewQuestion"][];
         };
         ReviewTarget: {
             address?: string;
@@ -1906,16 +2234,16 @@ export interface components {
         ReviewView: {
             batch: string;
             canReview: boolean;
-            checkIns: components["schemas"]["ReviewCheckIn"][] | null;
-            checklist: components["schemas"]["ReviewSection"][] | null;
-            departments: string[] | null;
+            checkIns: components["schemas"]["ReviewCheckIn"][];
+            checklist: components["schemas"]["ReviewSection"][];
+            departments: string[];
             due: string;
-            evidence: components["schemas"]["ReviewEvidence"][] | null;
+            evidence: components["schemas"]["ReviewEvidence"][];
             evidenceArrived: number;
             evidenceDeclared: number;
-            history: components["schemas"]["ReviewNote"][] | null;
-            issues: components["schemas"]["ReviewIssue"][] | null;
-            items: string[] | null;
+            history: components["schemas"]["ReviewNote"][];
+            issues: components["schemas"]["ReviewIssue"][];
+            items: string[];
             leadDepartment: string;
             method: string;
             planId?: string;
@@ -1928,7 +2256,7 @@ export interface components {
             submittedAt?: string;
             target: components["schemas"]["ReviewTarget"];
             taskId: string;
-            team: components["schemas"]["ReviewOfficer"][] | null;
+            team: components["schemas"]["ReviewOfficer"][];
             trigger?: components["schemas"]["Trigger"];
             version: number;
         };
@@ -1942,7 +2270,7 @@ export interface components {
             prn: string;
             short?: boolean;
             stratum: string;
-            team: string[] | null;
+            team: string[];
             unassigned?: boolean;
             unassignedReason?: string;
         };
@@ -1955,10 +2283,20 @@ export interface components {
             user: components["schemas"]["SessionUser"];
         };
         SessionUser: {
-            departments: string[] | null;
+            departments: string[];
             displayName: string;
             id: string;
             role: string;
+        };
+        SignedAuditHead: {
+            hash: string;
+            kid: string;
+            log: string;
+            seq: number;
+            signature: string;
+            /** Format: date-time */
+            time: string;
+            version: string;
         };
         Stratum: {
             count?: number;
@@ -1987,29 +2325,69 @@ export interface components {
             name: string;
             regionCode: string;
             status: string;
-            tags: string[] | null;
+            tags: string[];
             /** Format: date-time */
             updatedAt: string;
+            version: number;
+            whitelisted: boolean;
+        };
+        TargetCreate: {
+            address?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            creditClass?: string;
+            id: string;
+            industry?: string;
+            keySupervision: boolean;
+            kind: string;
+            legalRep?: string;
+            location?: components["schemas"]["GeoPoint"];
+            name: string;
+            regionCode: string;
+            status: string;
+            tags?: string[] | null;
+            /** Format: date-time */
+            updatedAt?: string;
+            version?: number;
+            whitelisted: boolean;
+        };
+        TargetReplace: {
+            address?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            creditClass?: string;
+            id: string;
+            industry?: string;
+            keySupervision: boolean;
+            kind: string;
+            legalRep?: string;
+            location?: components["schemas"]["GeoPoint"];
+            name: string;
+            regionCode: string;
+            status: string;
+            tags?: string[] | null;
+            /** Format: date-time */
+            updatedAt?: string;
             version: number;
             whitelisted: boolean;
         };
         Task: {
             answers: {
                 [key: string]: components["schemas"]["Answer"];
-            } | null;
+            };
             batch: string;
-            checkIns: components["schemas"]["CheckInSummary"][] | null;
-            checklist: components["schemas"]["ChecklistRef"][] | null;
+            checkIns: components["schemas"]["CheckInSummary"][];
+            checklist: components["schemas"]["ChecklistRef"][];
             consents?: components["schemas"]["Consent"][];
             /** Format: date-time */
             createdAt: string;
-            departments: string[] | null;
+            departments: string[];
             drawId?: string;
             due: string;
             end: string;
-            evidence: components["schemas"]["EvidenceSlot"][] | null;
+            evidence: components["schemas"]["EvidenceSlot"][];
             id: string;
-            items: string[] | null;
+            items: string[];
             leadDepartment: string;
             method: string;
             order?: number;
@@ -2021,7 +2399,7 @@ export interface components {
             replaces?: string;
             result?: components["schemas"]["Result"];
             review?: string;
-            reviews: components["schemas"]["ReviewNote"][] | null;
+            reviews: components["schemas"]["ReviewNote"][];
             start: string;
             status: string;
             stratum?: string;
@@ -2029,8 +2407,8 @@ export interface components {
             submittedAt?: string;
             targetId: string;
             targetName: string;
-            team: string[] | null;
-            teamUsers: string[] | null;
+            team: string[];
+            teamUsers: string[];
             trigger?: components["schemas"]["Trigger"];
             unassigned?: boolean;
             /** Format: date-time */
@@ -2042,7 +2420,10 @@ export interface components {
             version: number;
         };
         TemplateRequest: {
-            questions: components["schemas"]["Question"][] | null;
+            questions: components["schemas"]["Question"][];
+        };
+        TemplateRequestCreate: {
+            questions?: components["schemas"]["QuestionCreate"][] | null;
         };
         Tokens: {
             accessToken: string;
@@ -2062,7 +2443,7 @@ export interface components {
         User: {
             /** Format: date-time */
             createdAt: string;
-            departments: string[] | null;
+            departments: string[];
             disabled: boolean;
             displayName: string;
             id: string;
@@ -2498,7 +2879,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Department"];
+                "application/json": components["schemas"]["DepartmentCreate"];
             };
         };
         responses: {
@@ -2533,7 +2914,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Department"];
+                "application/json": components["schemas"]["DepartmentReplace"];
             };
         };
         responses: {
@@ -2741,7 +3122,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Expert"];
+                "application/json": components["schemas"]["ExpertCreate"];
             };
         };
         responses: {
@@ -2807,7 +3188,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Expert"];
+                "application/json": components["schemas"]["ExpertReplace"];
             };
         };
         responses: {
@@ -2880,7 +3261,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Inspector"];
+                "application/json": components["schemas"]["InspectorCreate"];
             };
         };
         responses: {
@@ -2946,7 +3327,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Inspector"];
+                "application/json": components["schemas"]["InspectorReplace"];
             };
         };
         responses: {
@@ -3018,7 +3399,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Item"];
+                "application/json": components["schemas"]["ItemCreate"];
             };
         };
         responses: {
@@ -3084,7 +3465,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Item"];
+                "application/json": components["schemas"]["ItemReplace"];
             };
         };
         responses: {
@@ -3119,7 +3500,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TemplateRequest"];
+                "application/json": components["schemas"]["TemplateRequestCreate"];
             };
         };
         responses: {
@@ -3344,7 +3725,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Plan"];
+                "application/json": components["schemas"]["PlanCreate"];
             };
         };
         responses: {
@@ -3410,7 +3791,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PlanUpdateRequest"];
+                "application/json": components["schemas"]["PlanUpdateRequestReplace"];
             };
         };
         responses: {
@@ -3684,7 +4065,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IssuesRequest"];
+                "application/json": components["schemas"]["IssuesRequestCreate"];
             };
         };
         responses: {
@@ -3719,7 +4100,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReturnRequest"];
+                "application/json": components["schemas"]["ReturnRequestCreate"];
             };
         };
         responses: {
@@ -3802,7 +4183,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Target"];
+                "application/json": components["schemas"]["TargetCreate"];
             };
         };
         responses: {
@@ -3868,7 +4249,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Target"];
+                "application/json": components["schemas"]["TargetReplace"];
             };
         };
         responses: {
@@ -4043,7 +4424,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AdHocRequest"];
+                "application/json": components["schemas"]["AdHocRequestCreate"];
             };
         };
         responses: {
@@ -4281,7 +4662,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReassignRequest"];
+                "application/json": components["schemas"]["ReassignRequestCreate"];
             };
         };
         responses: {
@@ -4418,7 +4799,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateUserRequest"];
+                "application/json": components["schemas"]["CreateUserRequestCreate"];
             };
         };
         responses: {
@@ -4795,6 +5176,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicAuditCheckpoints: {
+        parameters: {
+            query?: {
+                /** @description 1-366 (default 31) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpointList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicAuditCheckpointsDate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCheckpoint"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicAuditHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedAuditHead"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicAuditKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditKeySet"];
                 };
             };
             /** @description error */
