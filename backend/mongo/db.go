@@ -147,6 +147,10 @@ var indexes = []index{
 	{colItems, bson.D{{Key: "departmentId", Value: 1}}, false, false},
 	{colTemplates, bson.D{{Key: "itemCode", Value: 1}, {Key: "version", Value: 1}}, true, false},
 	{colAudit, bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}, false, false},
+	// A keyed record is chained once (backend.AuditEntry.Key). Sparse:
+	// most entries have none (FerretDB ignores the option, and its SQLite
+	// index holds any number of documents without the field).
+	{colAudit, bson.D{{Key: "key", Value: 1}}, true, true},
 	{colRefreshTokens, bson.D{{Key: "family", Value: 1}}, false, false},
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
