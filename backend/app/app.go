@@ -277,6 +277,7 @@ func (m *Main) build(ctx context.Context) error {
 		m.Stores.Blobs = &blobfs.Store{Dir: filepath.Join(m.Config.DataDir, "evidence")}
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
+	db.Audit = m.Audit // the stores' outbox appends through the one log (group commit)
 	m.Directory = &backend.Directory{
 		Departments: m.Stores.Departments,
 		Targets:     m.Stores.Targets,

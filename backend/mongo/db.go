@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -66,6 +67,10 @@ type DB struct {
 	// reads a few fields of every document of a collection much faster
 	// than a query does: the in-memory indexes start with it.
 	ScanJSON func(ctx context.Context, collection string, fields []string, fn func([]byte) error) error
+	// Audit appends the audit entries that task writes carry (outbox.go):
+	// the process's audit log. Unset, the DB makes a log of its own.
+	Audit     backend.AuditAppender
+	auditOnce sync.Once
 
 	ferret bool
 	// store is what the DBs of this process on the same FerretDB database

@@ -201,19 +201,32 @@ func (s *Service) transition(ctx context.Context, t *backend.Task, req Transitio
 	}
 	from := t.Status
 	t.Status = req.To
+	// The record travels with the write (backend/outbox.go).
+	t.Audit = []backend.AuditRecord{{Action: "task." + string(req.To), ObjectType: "task", ObjectID: t.ID, Change: t,
+		Detail: fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment)}}
 	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 		return nil, err
 	}
-	if req.To == backend.TaskPublished && t.Result != nil && s.Results != nil {
-		r := backend.PublishedResult{
-			TaskID: t.ID, PlanID: t.PlanID, Random: t.Random, Code: t.Result.Code, Label: t.Result.Label,
-			Items: t.Items, Departments: t.Departments, PublishedAt: t.UpdatedAt,
-		}
-		if err := s.Results.AddPublishedResult(ctx, t.TargetID, r); err != nil {
+	if req.To == backend.TaskPublished {
+		if err := s.publishResult(ctx, t); err != nil {
 			return nil, err
 		}
 	}
-	return t, s.record(ctx, "task."+string(req.To), "task", t.ID, t, fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment))
+	return t, nil
+}
+
+// publishResult makes a published task's result public on its target's
+// page. Doing it again changes nothing: the roll-forward of publications
+// (PublishStranded) calls it for a published task left without it.
+func (s *Service) publishResult(ctx context.Context, t *backend.Task) error {
+	if t.Result == nil || s.Results == nil {
+		return nil
+	}
+	r := backend.PublishedResult{
+		TaskID: t.ID, PlanID: t.PlanID, Random: t.Random, Code: t.Result.Code, Label: t.Result.Label,
+		Items: t.Items, Departments: t.Departments, PublishedAt: t.UpdatedAt,
+	}
+	return s.Results.AddPublishedResult(ctx, t.TargetID, r)
 }
 
 // maxComment bounds a transition's comment.

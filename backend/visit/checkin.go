@@ -213,22 +213,19 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 // if it was not on site yet. Repeating it changes nothing, so a replayed
 // check-in whose first attempt stopped half-way completes here.
 func (s *Service) noteOnTask(ctx context.Context, taskID string, c *backend.CheckIn) error {
-	var from backend.TaskStatus
-	t, err := backend.UpdateTaskWith(ctx, s.Tasks, taskID, func(t *backend.Task) (bool, error) {
-		from = t.Status
+	_, err := backend.UpdateTaskWith(ctx, s.Tasks, taskID, func(t *backend.Task) (bool, error) {
+		from := t.Status
 		added := t.AddCheckIn(c)
 		if t.Status == backend.TaskAssigned || t.Status == backend.TaskAccepted {
 			t.Status = backend.TaskCheckedIn
 		}
+		t.Audit = nil
+		if from != t.Status { // the record travels with the write (backend/outbox.go)
+			t.Audit = []backend.AuditRecord{{Action: "task.checked_in", ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)}}
+		}
 		return added || t.Status != from, nil
 	})
-	if err != nil {
-		return err
-	}
-	if from != t.Status {
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
-	}
-	return nil
+	return err
 }
 
 func distance(c *backend.CheckIn) any {
