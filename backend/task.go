@@ -393,6 +393,9 @@ type DrawStore interface {
 	// SelectedTargets returns the targets selected in year for any of the
 	// items by any draw but those in except.
 	SelectedTargets(ctx context.Context, year int, items []string, except map[string]bool) (map[string]bool, error)
+	// DeleteDraw removes a draw and the pieces of its record: only the
+	// roll-forward of a draw whose record was never stored whole uses it.
+	DeleteDraw(ctx context.Context, id string) error
 }
 
 // maxTaskRetries bounds how often UpdateTaskWith re-reads a task that

@@ -25,7 +25,10 @@ type Service struct {
 	CheckIns    backend.CheckInStore
 	Results     backend.PublishedResultStore // published results by target; optional
 	Audit       *backend.AuditLog
-	Now         func() time.Time
+	// Intents make draws and publications complete after a crash
+	// (intents.go); optional in tests.
+	Intents *backend.Intents
+	Now     func() time.Time
 	Rand        io.Reader // plan ids and secrets; crypto/rand when nil
 }
 

@@ -204,14 +204,32 @@ func (s *Service) transition(ctx context.Context, t *backend.Task, req Transitio
 	// The record travels with the write (backend/outbox.go).
 	t.Audit = []backend.AuditRecord{{Action: "task." + string(req.To), ObjectType: "task", ObjectID: t.ID, Change: t,
 		Detail: fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment)}}
-	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
-		return nil, err
-	}
-	if req.To == backend.TaskPublished {
-		if err := s.publishResult(ctx, t); err != nil {
+	if req.To != backend.TaskPublished {
+		if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 			return nil, err
 		}
+		return t, nil
 	}
+	// A publication is two writes, the task and its public result: its
+	// intent comes first, so that a crash between them never strands the
+	// result (rollPublish).
+	in, err := s.Intents.Begin(ctx, intentPublish, t.ID, "task", t.ID, "")
+	if backend.IsCode(err, backend.ECONFLICT) {
+		return nil, backend.Errorf(backend.ECONFLICT, "task %s is being published by someone else", t.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			s.Intents.Done(ctx, in) // refused: nothing to complete
+		}
+		return nil, err
+	}
+	if err := s.publishResult(ctx, t); err != nil {
+		return nil, err
+	}
+	s.Intents.Done(ctx, in)
 	return t, nil
 }
 
