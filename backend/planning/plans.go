@@ -29,7 +29,7 @@ type Service struct {
 	// (intents.go); optional in tests.
 	Intents *backend.Intents
 	Now     func() time.Time
-	Rand        io.Reader // plan ids and secrets; crypto/rand when nil
+	Rand    io.Reader // plan ids and secrets; crypto/rand when nil
 }
 
 func (s *Service) random(n int) ([]byte, error) {
