@@ -35,6 +35,9 @@ type Intent struct {
 	Actor      string    `json:"actor" bson:"actor"`
 	At         time.Time `json:"at" bson:"at"`
 	Detail     string    `json:"detail,omitempty" bson:"detail,omitempty"`
+	// Objects are the ids the operation writes, when its roll-forward
+	// needs them (an import batch: the targets it creates).
+	Objects []string `json:"objects,omitempty" bson:"objects,omitempty"`
 }
 
 // IntentStore keeps the intents of operations under way.
@@ -78,6 +81,12 @@ func (x *Intents) Handle(kind string, h IntentHandler) {
 // operation is under way, or stopped and not rolled forward yet) fails
 // with ECONFLICT.
 func (x *Intents) Begin(ctx context.Context, kind, opID, objectType, objectID, detail string) (*Intent, error) {
+	return x.BeginWith(ctx, kind, opID, objectType, objectID, detail, nil)
+}
+
+// BeginWith is Begin for an operation whose roll-forward needs the ids of
+// the objects it writes.
+func (x *Intents) BeginWith(ctx context.Context, kind, opID, objectType, objectID, detail string, objects []string) (*Intent, error) {
 	if x == nil {
 		return nil, nil
 	}
@@ -85,7 +94,7 @@ func (x *Intents) Begin(ctx context.Context, kind, opID, objectType, objectID, d
 	if x.Now != nil {
 		now = x.Now
 	}
-	in := &Intent{ID: kind + "/" + opID, Kind: kind, ObjectType: objectType, ObjectID: objectID, At: now().UTC().Truncate(time.Millisecond), Detail: detail}
+	in := &Intent{ID: kind + "/" + opID, Kind: kind, ObjectType: objectType, ObjectID: objectID, At: now().UTC().Truncate(time.Millisecond), Detail: detail, Objects: objects}
 	if a := ActorFrom(ctx); a != nil {
 		in.Actor = a.UserID
 	}
@@ -93,13 +102,16 @@ func (x *Intents) Begin(ctx context.Context, kind, opID, objectType, objectID, d
 		return nil, err
 	}
 	if _, err := x.Audit.Append(ctx, AuditRecord{Action: "intent." + kind, ObjectType: objectType, ObjectID: objectID,
-		Change: in, Detail: detail, Key: "intent/" + in.ID}); err != nil {
+		Change: in, Detail: detail, Key: IntentKey(in)}); err != nil {
 		// Nothing was done yet: give the operation up.
 		_ = x.Store.DeleteIntent(context.WithoutCancel(ctx), in.ID)
 		return nil, err
 	}
 	return in, nil
 }
+
+// IntentKey is the audit key of an intent's own entry.
+func IntentKey(in *Intent) string { return "intent/" + in.ID }
 
 // Done removes the intent of a completed operation. Failing to is
 // harmless: the roll-forward finds the operation complete.

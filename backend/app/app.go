@@ -22,6 +22,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -309,6 +310,7 @@ func (m *Main) build(ctx context.Context) error {
 		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()
+	importer.RegisterIntents(m.Intents, m.Stores.Targets)
 	if err := newAuth(ctx, m); err != nil {
 		return err
 	}

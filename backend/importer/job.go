@@ -136,10 +136,11 @@ type job struct {
 	audit   *backend.AuditLog
 
 	batchNo int
-	written int           // records written in the current batch
-	changes []auditChange // what the current batch wrote
-	newRows int           // creations in the current batch
-	updRows int           // updates in the current batch
+	intent  *backend.Intent // of the current batch's creations, until flushed
+	written int             // records written in the current batch
+	changes []auditChange   // what the current batch wrote
+	newRows int             // creations in the current batch
+	updRows int             // updates in the current batch
 }
 
 type auditChange struct {
@@ -180,6 +181,8 @@ func (j *job) auditUpdate(objectType, id string, row int, content any, version i
 // flush audits the current batch.
 func (j *job) flush() error {
 	if j.written == 0 {
+		// An intent still open (its batch's entry failed, or every row of
+		// it was refused) is the roll-forward's: it records what is stored.
 		return nil
 	}
 	j.batchNo++
@@ -187,14 +190,22 @@ func (j *job) flush() error {
 	if j.in.name != "" {
 		detail = j.in.name + " " + detail
 	}
-	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
+	rec := backend.AuditRecord{
 		Action:     j.action(),
 		ObjectType: "import",
 		ObjectID:   j.in.source,
 		Change:     j.changes,
 		Detail:     detail,
-	})
+	}
+	if j.intent != nil {
+		rec.Key = batchKey(j.intent) // the roll-forward's record of this batch, if it comes first
+	}
+	_, err := j.audit.Append(j.ctx, rec)
 	j.changes, j.written, j.newRows, j.updRows = nil, 0, 0, 0
+	if err == nil {
+		j.im.Intents.Done(j.ctx, j.intent)
+		j.intent = nil
+	}
 	return err
 }
 

@@ -287,6 +287,9 @@ func (j *job) importTargets(src source) error {
 		if len(pending) == 0 {
 			return nil
 		}
+		if err := j.beginBatch(pending); err != nil {
+			return err
+		}
 		err := j.im.Targets.CreateTargets(j.ctx, pending)
 		if backend.IsCode(err, backend.ECONFLICT) {
 			// Someone created one of these targets since we looked; the
