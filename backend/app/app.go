@@ -439,8 +439,18 @@ func (m *Main) Serve(ctx context.Context) error {
 		n, err := m.Evidence.Sweep(ctx)
 		return int64(n), err
 	})
-	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries that a stopped write left behind", func(ctx context.Context) (int64, error) {
-		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
+	// On the embedded store, whose one writer is this process, the marks
+	// found by the first sweep are all of writes that stopped with the
+	// last process: it takes them at once (their feed entries and audit
+	// records, backend/outbox.go). Later sweeps, and every sweep on
+	// MongoDB, leave marks younger than the feed's lease to their writers.
+	grace := backend.FeedLease
+	if m.embedded != nil {
+		grace = 0
+	}
+	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries and audit records that a stopped write left behind", func(ctx context.Context) (int64, error) {
+		n, err := m.Stores.Tasks.SweepFeed(ctx, grace)
+		grace = backend.FeedLease
 		return int64(n), err
 	})
 	go m.every(ctx, SweepInterval, true, "roll forward operations that stopped", "completed operations that stopped", func(ctx context.Context) (int64, error) {
