@@ -71,13 +71,15 @@ func TestKillLoop(t *testing.T) {
 	s.start("demo", "--targets", "300")
 	s.stop()
 	k.setUp()
-	importFile := k.writeImport(1500)
+	var imports []string // a file of new enterprises per import round
 
 	for round := 1; round <= kills; round++ {
 		if rng.IntN(2) == 0 {
 			// An import, killed after a random moment (or finished).
-			d := time.Duration(rng.IntN(1500)) * time.Millisecond
-			finished := k.importKilledAfter(importFile, d)
+			file := k.writeImport(len(imports), importRows)
+			imports = append(imports, file)
+			d := time.Duration(rng.IntN(900)) * time.Millisecond
+			finished := k.importKilledAfter(file, d)
 			t.Logf("round %d: import %s", round, map[bool]string{true: "finished", false: "killed after " + d.String()}[finished])
 		}
 		s.start("serve")
@@ -87,17 +89,19 @@ func TestKillLoop(t *testing.T) {
 		_ = s.cmd.Wait()
 		t.Logf("round %d: serve killed after %v of work (%d changes acknowledged so far, draw answered %d)", round, d, k.ackCount(), k.drawn)
 	}
-	// The import once more to its end, and a last start, which completes
-	// what the last kill cut short.
-	if !k.importKilledAfter(importFile, time.Hour) {
-		t.Fatal("the last import did not finish")
+	// Each import once more to its end, and a last start, which
+	// completes what the last kill cut short.
+	for _, file := range imports {
+		if !k.importKilledAfter(file, time.Hour) {
+			t.Fatal("the last import did not finish")
+		}
 	}
 	s.start("serve")
 	s.stop()
 	if k.pushed == 0 {
 		t.Fatal("no push was acknowledged: the loop tested nothing of the phones")
 	}
-	k.check(importFile)
+	k.check(imports)
 	if out, err := exec.Command(s.bin, "audit", "verify", "--data", dir).CombinedOutput(); err != nil {
 		t.Fatalf("fieldcheck audit verify: %v\n%s", err, out)
 	}
@@ -188,21 +192,24 @@ func (k *killLoop) setUp() {
 	}
 }
 
-// writeImport writes a file of n new enterprises.
-func (k *killLoop) writeImport(n int) string {
+// importRows is the size of one import file: two batches.
+const importRows = 1200
+
+// writeImport writes file number i, of n new enterprises.
+func (k *killLoop) writeImport(i, n int) string {
 	var b strings.Builder
 	b.WriteString("统一社会信用代码,名称,类型,行政区划,地址,行业,信用风险分类,登记状态\n")
 	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	r := rand.New(rand.NewPCG(7, 7))
-	for i := 0; i < n; i++ {
+	r := rand.New(rand.NewPCG(7, uint64(i)))
+	for row := 0; row < n; row++ {
 		code := []byte("91350403")
 		for len(code) < 17 {
 			code = append(code, alphabet[r.IntN(len(alphabet))])
 		}
 		c, _ := backend.USCCCheckChar(string(code))
-		fmt.Fprintf(&b, "%s%c,三元区测试企业%04d有限公司,企业,350403,三明市三元区测试路%d号,F5211,B,存续\n", code, c, i, i)
+		fmt.Fprintf(&b, "%s%c,三元区测试企业%d-%04d有限公司,企业,350403,三明市三元区测试路%d号,F5211,B,存续\n", code, c, i, row, row)
 	}
-	path := filepath.Join(k.t.TempDir(), "enterprises.csv")
+	path := filepath.Join(k.t.TempDir(), fmt.Sprintf("enterprises-%d.csv", i))
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		k.t.Fatal(err)
 	}
@@ -412,29 +419,23 @@ var newRows = regexp.MustCompile(`(\d+) (?:of \d+ )?new`)
 
 // check opens the store as the next process would and checks what the
 // test promises.
-func (k *killLoop) check(importFile string) {
+func (k *killLoop) check(imports []string) {
 	t := k.t
 	ctx := context.Background()
 	m := k.open()
 	defer m.Close()
 
 	keys := map[string]int{}
-	imported := 0
-	data, err := os.ReadFile(importFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	source := "sha256:" + hex.EncodeToString(sum[:])
+	imported := map[string]int{} // by file source: rows the batches' entries count
 	drawRuns := 0
 	if err := m.Audit.Store.ScanAudit(ctx, func(e *backend.AuditEntry) error {
 		if e.Key != "" {
 			keys[e.Key]++
 		}
-		if e.Action == "import.targets" && e.ObjectType == "import" && e.ObjectID == source {
+		if e.Action == "import.targets" && e.ObjectType == "import" {
 			for _, g := range newRows.FindAllStringSubmatch(e.Detail, -1) {
 				n, _ := strconv.Atoi(g[1])
-				imported += n
+				imported[e.ObjectID] += n
 			}
 		}
 		if e.Action == "draw.run" && e.ObjectID == k.plan {
@@ -522,16 +523,24 @@ func (k *killLoop) check(importFile string) {
 		}
 	}
 	// Every imported target is audited: the batches' counts add up.
-	stored := 0
-	for _, line := range strings.Split(string(data), "\n")[1:] {
-		if id, _, ok := strings.Cut(line, ","); ok {
-			if _, err := m.Stores.Targets.FindTargetByID(ctx, id); err == nil {
-				stored++
+	for _, file := range imports {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		source := "sha256:" + hex.EncodeToString(sum[:])
+		stored := 0
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			if id, _, ok := strings.Cut(line, ","); ok {
+				if _, err := m.Stores.Targets.FindTargetByID(ctx, id); err == nil {
+					stored++
+				}
 			}
 		}
-	}
-	if stored != 1500 || imported != stored {
-		t.Errorf("%d imported targets stored, %d recorded by the batches' entries; want 1500 each", stored, imported)
+		if stored != importRows || imported[source] != stored {
+			t.Errorf("%s: %d targets stored, %d recorded by the batches' entries; want %d each", filepath.Base(file), stored, imported[source], importRows)
+		}
 	}
 	intents, err := m.Intents.Store.FindIntents(ctx)
 	if err != nil {
@@ -547,7 +556,7 @@ func (k *killLoop) check(importFile string) {
 	if p.State == backend.PlanDrawn && drawRuns != 1 {
 		t.Errorf("plan %s is drawn with %d draw.run entries, want 1", k.plan, drawRuns)
 	}
-	t.Logf("checked: %d acknowledged changes of %d tasks, %d published tasks, plan %s %s, %d audit keys", k.ackCountLocked(), len(k.touched), published, k.plan, p.State, len(keys))
+	t.Logf("checked: %d acknowledged changes of %d tasks, %d published tasks, plan %s %s, %d import files, %d audit keys", k.ackCountLocked(), len(k.touched), published, k.plan, p.State, len(imports), len(keys))
 }
 
 func (k *killLoop) ackCountLocked() int {
