@@ -56,6 +56,13 @@ func (c *crashTasks) CreateTasks(ctx context.Context, ts []*backend.Task) error 
 	return c.TaskStore.CreateTasks(ctx, ts)
 }
 
+func (c *crashTasks) UpdateTask(ctx context.Context, t *backend.Task) error {
+	if c.at == "UpdateTask" {
+		return errKilled
+	}
+	return c.TaskStore.UpdateTask(ctx, t)
+}
+
 type crashPlans struct {
 	backend.PlanStore
 	at string
@@ -234,5 +241,57 @@ func TestPublicationSurvivesACrash(t *testing.T) {
 	}
 	if n := auditActions(t, svc.Audit)["task.published"]; n != 1 {
 		t.Fatalf("%d task.published entries, want 1", n)
+	}
+}
+
+// TestReplacementSurvivesACrash: a replacement killed at any of its writes
+// is completed by the roll-forward: the record replaces the target (and
+// matches the draw's digest), the replacement has its task and its annual
+// selection, the old task is replaced, and task.replace is recorded once.
+func TestReplacementSurvivesACrash(t *testing.T) {
+	for _, at := range []string{"SaveDrawRecord", "AddSelections", "CreateTasks", "UpdateTask"} {
+		t.Run("OK/KilledAt"+at, func(t *testing.T) {
+			f := newFixture(t, 300)
+			p := mustPublish(t, f, basePlan())
+			svc, crashing := withIntents(f, at)
+			res, err := svc.Draw(manager, p.ID, planning.DrawRequest{Value: testValue})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := res.Tasks[0]
+			if _, err := crashing.Replace(manager, old.ID, planning.ReplaceRequest{Reason: "已注销，无法检查", Version: old.Version}); err != errKilled {
+				t.Fatalf("replace: %v, want it killed", err)
+			}
+			ctx := context.Background()
+			if n, err := svc.Intents.RollForward(ctx, 0); err != nil || n != 1 {
+				t.Fatalf("roll forward: %d, %v; want 1", n, err)
+			}
+			tasks := &mongo.TaskStore{DB: f.db}
+			got, err := tasks.FindTaskByID(ctx, old.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != backend.TaskReplaced || got.ReplacedBy == "" {
+				t.Fatalf("old task %s, replaced by %q; want replaced", got.Status, got.ReplacedBy)
+			}
+			nt, err := tasks.FindTaskByID(ctx, got.ReplacedBy)
+			if err != nil {
+				t.Fatalf("the replacement's task: %v", err)
+			}
+			selected, err := svc.Draws.SelectedTargets(ctx, p.Year, p.Items, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !selected[nt.TargetID] {
+				t.Fatalf("replacement %s has no annual selection", nt.TargetID)
+			}
+			// The public record verifies against the draw's digest.
+			if _, err := svc.Replace(manager, nt.ID, planning.ReplaceRequest{Reason: "再次替换以验证记录", Version: nt.Version}); err != nil {
+				t.Fatalf("the record after the roll-forward does not verify: %v", err)
+			}
+			if n := auditActions(t, svc.Audit)["task.replace"]; n != 2 {
+				t.Fatalf("%d task.replace entries, want 2 (the rolled-forward one and the check's)", n)
+			}
+		})
 	}
 }
