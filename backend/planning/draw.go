@@ -242,8 +242,13 @@ func (s *Service) completeDraw(ctx context.Context, p *backend.Plan, items []*ba
 }
 
 // createMissingTasks creates those of a draw's tasks that are not stored
-// yet (all of them, but in a roll-forward).
+// yet: all of them, but in a roll-forward, where the insert stops at the
+// first stored one and the others are looked up.
 func (s *Service) createMissingTasks(ctx context.Context, tasks []*backend.Task) error {
+	err := s.Tasks.CreateTasks(ctx, tasks)
+	if !backend.IsCode(err, backend.ECONFLICT) {
+		return err
+	}
 	var missing []*backend.Task
 	for _, t := range tasks {
 		_, err := s.Tasks.FindTaskByID(ctx, t.ID)

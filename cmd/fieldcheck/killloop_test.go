@@ -250,11 +250,7 @@ func (k *killLoop) ack(task string, version int64) {
 func (k *killLoop) ackCount() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	n := 0
-	for _, vs := range k.acked {
-		n += len(vs)
-	}
-	return n
+	return k.ackCountLocked()
 }
 
 // work runs the phones, the publications and (from drawAfter on) the draw
