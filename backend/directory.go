@@ -140,13 +140,15 @@ func (s *Directory) CreateTarget(ctx context.Context, t *Target) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	// The record travels with the write (outbox.go).
+	t.Audit = []AuditRecord{{Action: "target.create", ObjectType: "target", ObjectID: t.ID, Change: t}}
 	if err := s.Targets.CreateTarget(ctx, t); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "target %s already exists", t.ID)
 		}
 		return err
 	}
-	return s.record(ctx, "target.create", "target", t.ID, t)
+	return nil
 }
 
 // UpdateTarget replaces a target; t.Version must be the version read.
@@ -165,11 +167,9 @@ func (s *Directory) UpdateTarget(ctx context.Context, t *Target) error {
 	if old.Kind != t.Kind {
 		return Errorf(EINVALID, "the kind of target %s cannot change", t.ID)
 	}
-	t.CreatedAt = old.CreatedAt
-	if err := s.Targets.UpdateTarget(ctx, t); err != nil {
-		return err
-	}
-	return s.record(ctx, "target.update", "target", t.ID, t)
+	t.CreatedAt, t.AuditPending = old.CreatedAt, old.AuditPending
+	t.Audit = []AuditRecord{{Action: "target.update", ObjectType: "target", ObjectID: t.ID, Change: t}}
+	return s.Targets.UpdateTarget(ctx, t)
 }
 
 func normalizeTarget(t *Target) {

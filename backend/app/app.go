@@ -450,6 +450,11 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries and audit records that a stopped write left behind", func(ctx context.Context) (int64, error) {
 		n, err := m.Stores.Tasks.SweepFeed(ctx, grace)
+		if err == nil {
+			var more int
+			more, err = m.DB.SweepOutbox(ctx, grace)
+			n += more
+		}
 		grace = backend.FeedLease
 		return int64(n), err
 	})

@@ -164,18 +164,17 @@ func (j *job) recordWrite(id string, content any, created bool) {
 // auditUpdate records an update on the record itself, so that its history
 // can be found by object id.
 func (j *job) auditUpdate(objectType, id string, row int, content any, version int64) error {
+	_, err := j.audit.Append(j.ctx, j.updateRecord(objectType, id, row, content, version))
+	return err
+}
+
+// updateRecord is the record of an update to version of a record.
+func (j *job) updateRecord(objectType, id string, row int, content any, version int64) backend.AuditRecord {
 	detail := fmt.Sprintf("row %d: updated to version %d", row, version)
 	if j.in.name != "" {
 		detail = j.in.name + " " + detail
 	}
-	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
-		Action:     j.action(),
-		ObjectType: objectType,
-		ObjectID:   id,
-		Change:     content,
-		Detail:     detail,
-	})
-	return err
+	return backend.AuditRecord{Action: j.action(), ObjectType: objectType, ObjectID: id, Change: content, Detail: detail}
 }
 
 // flush audits the current batch.

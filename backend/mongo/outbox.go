@@ -58,23 +58,34 @@ func carriedAudit(pending []backend.AuditEntry, old *taskKey, version int64) []b
 // by the version. It refuses a task that would carry more than
 // backend.MaxAuditPending.
 func stageAudit(ctx context.Context, t *backend.Task, carried []backend.AuditEntry, now time.Time) error {
-	if len(carried)+len(t.Audit) > backend.MaxAuditPending {
-		return backend.Errorf(backend.EUNAVAILABLE, "task %s holds %d audit records not yet in the audit log: it changes again once the log is written", t.ID, len(carried))
+	out, err := stageEntries(ctx, "task", t.ID, t.Version, carried, t.Audit, now)
+	if err != nil {
+		return err
 	}
-	out := make([]backend.AuditEntry, 0, len(carried)+len(t.Audit))
+	t.AuditPending = out
+	return nil
+}
+
+// stageEntries returns what a document of objectType, about to be written
+// as version, carries: the carried entries, then those of recs keyed by
+// the version; at most backend.MaxAuditPending.
+func stageEntries(ctx context.Context, objectType, id string, version int64, carried []backend.AuditEntry, recs []backend.AuditRecord, now time.Time) ([]backend.AuditEntry, error) {
+	if len(carried)+len(recs) > backend.MaxAuditPending {
+		return nil, backend.Errorf(backend.EUNAVAILABLE, "%s %s holds %d audit records not yet in the audit log: it changes again once the log is written", objectType, id, len(carried))
+	}
+	out := make([]backend.AuditEntry, 0, len(carried)+len(recs))
 	out = append(out, carried...)
-	for i, r := range t.Audit {
-		r.Key = backend.AuditKey("task", t.ID, t.Version)
+	for i, r := range recs {
+		r.Key = backend.AuditKey(objectType, id, version)
 		if i > 0 {
 			r.Key += fmt.Sprintf("/%d", i)
 		}
 		out = append(out, backend.NewAuditEntry(ctx, now, r))
 	}
 	if len(out) == 0 {
-		out = nil
+		return nil, nil
 	}
-	t.AuditPending = out
-	return nil
+	return out, nil
 }
 
 // appendAudit appends the entries the tasks just written carry.
@@ -87,4 +98,112 @@ func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
 		return nil
 	}
 	return s.DB.auditLog().AppendEntries(ctx, es)
+}
+
+// Documents other than tasks (targets) have no key to mark: their writes
+// are marked in the outbox collection, one small document per write under
+// way (its _id a nonce), put before the write and removed once the
+// entries the document carries are appended. The collection holds only
+// writes under way or cut short, so reading it whole is cheap on both
+// engines. A write starting while another mark of its document is there
+// carries the entries the document holds (they may not be in the log);
+// otherwise they are, and are dropped.
+
+const colOutbox = "outbox"
+
+type outboxMark struct {
+	ID     string    `bson:"_id"`
+	Kind   string    `bson:"kind"` // the document's collection
+	Object string    `bson:"object"`
+	At     time.Time `bson:"at"`
+}
+
+// markWrite puts the mark of a write of document id of collection kind
+// and reports whether a mark of an earlier write of it is still there.
+func (db *DB) markWrite(ctx context.Context, kind, id string) (string, bool, error) {
+	m := outboxMark{ID: newNonce(), Kind: kind, Object: id, At: db.now()}
+	if _, err := db.c(colOutbox).InsertOne(ctx, m); err != nil {
+		return "", false, translate("markWrite", err)
+	}
+	earlier := false
+	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: kind}, {Key: "object", Value: id}}, func(o *outboxMark) error {
+		earlier = earlier || o.ID != m.ID
+		return nil
+	})
+	return m.ID, earlier, err
+}
+
+// settleWrite appends the entries a written document carries and removes
+// the write's mark. A failure leaves the mark for SweepOutbox.
+func (db *DB) settleWrite(ctx context.Context, mark string, entries []backend.AuditEntry) error {
+	if len(entries) > 0 {
+		if err := db.auditLog().AppendEntries(ctx, entries); err != nil {
+			return err
+		}
+	}
+	_, err := db.c(colOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: mark}})
+	return translate("settleWrite", err)
+}
+
+// pendingOf is what SweepOutbox reads of a marked document.
+type pendingOf struct {
+	AuditPending []backend.AuditEntry `bson:"auditPending"`
+}
+
+// SweepOutbox appends the entries of the documents whose write marks are
+// at least grace old (the write was cut short, or its entries could not
+// be appended) and removes the marks. It returns how many it settled.
+func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error) {
+	cutoff := db.now().Add(-grace)
+	var stale []*outboxMark
+	if err := scan(ctx, db.c(colOutbox), "SweepOutbox", bson.D{}, func(m *outboxMark) error {
+		if !m.At.After(cutoff) {
+			stale = append(stale, m)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range stale {
+		doc, err := findByID[pendingOf](ctx, db.c(m.Kind), "SweepOutbox", m.Kind, m.Object)
+		switch {
+		case backend.IsCode(err, backend.ENOTFOUND):
+			doc = &pendingOf{} // a create cut short before its document
+		case err != nil:
+			return n, err
+		}
+		if err := db.settleWrite(ctx, m.ID, doc.AuditPending); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// outboxWrite runs write, the single-document write of document id of
+// collection kind, as an outbox write when the document states records:
+// stage sets what it carries (given those to carry), then write, then its
+// entries are appended. Without records it is write alone.
+func (db *DB) outboxWrite(ctx context.Context, kind, id string, recs int, stage func(carry bool) ([]backend.AuditEntry, error), write func() error) error {
+	if recs == 0 {
+		return write()
+	}
+	mark, earlier, err := db.markWrite(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	entries, err := stage(earlier)
+	if err != nil {
+		_ = db.settleWrite(ctx, mark, nil)
+		return err
+	}
+	if err := write(); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
+			_ = db.settleWrite(ctx, mark, nil) // refused: it wrote nothing
+		}
+		return err // otherwise the mark stays: the sweep finds out what was written
+	}
+	_ = db.settleWrite(ctx, mark, entries) // the change stands; a mark left is the sweep's
+	return nil
 }

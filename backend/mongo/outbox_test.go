@@ -157,3 +157,52 @@ func TestTaskOutboxBound(t *testing.T) {
 		t.Fatalf("%d records in the log, want %d", len(got), backend.MaxAuditPending+1)
 	}
 }
+
+// TestTargetOutbox: a target's write carries its record; one that could
+// not be appended (the log down, the process stopped) is appended by the
+// sweep, once, and the next write carries only its own.
+func TestTargetOutbox(t *testing.T) {
+	db := mongotest.Open(t)
+	clk := clocktest.New(time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC))
+	db.Now = clk.Now
+	db.Audit = &downAudit{}
+	ctx := backend.WithActor(context.Background(), &backend.Actor{UserID: "mgr", Role: backend.RoleManager})
+	s := &mongo.TargetStore{DB: db}
+	tg := &backend.Target{ID: "91350403MA2Y0A1B3X", Kind: backend.KindEnterprise, Name: "甲公司", RegionCode: "350403", Status: backend.StatusActive, Tags: []string{}}
+	tg.Audit = []backend.AuditRecord{{Action: "target.create", ObjectType: "target", ObjectID: tg.ID, Change: tg}}
+	if err := s.CreateTarget(ctx, tg); err != nil {
+		t.Fatalf("create with the audit log down: %v, want the change made", err)
+	}
+	stored, err := s.FindTargetByID(ctx, tg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.AuditPending) != 1 || stored.AuditPending[0].Key != "target/"+tg.ID+"/1" {
+		t.Fatalf("stored target carries %+v, want the record of version 1", stored.AuditPending)
+	}
+	log := &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: clk.Now}
+	db.Audit = log
+	if n, err := db.SweepOutbox(context.Background(), time.Minute); err != nil || n != 0 {
+		t.Fatalf("sweep within the grace: %d, %v; want 0", n, err)
+	}
+	clk.Advance(time.Minute)
+	for want := 1; want >= 0; want-- {
+		if n, err := db.SweepOutbox(context.Background(), time.Minute); err != nil || n != want {
+			t.Fatalf("sweep: %d, %v; want %d", n, err, want)
+		}
+	}
+	stored.Name = "甲公司（更名）"
+	stored.Audit = []backend.AuditRecord{{Action: "target.update", ObjectType: "target", ObjectID: tg.ID, Change: stored}}
+	if err := s.UpdateTarget(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.AuditPending) != 1 || stored.AuditPending[0].Key != "target/"+tg.ID+"/2" {
+		t.Fatalf("the next write carries %+v, want only its own record", stored.AuditPending)
+	}
+	if got := keysOf(t, log); got["target/"+tg.ID+"/1"] != 1 || got["target/"+tg.ID+"/2"] != 1 {
+		t.Fatalf("audit keys %v, want versions 1 and 2 once each", got)
+	}
+	if n, err := db.SweepOutbox(context.Background(), 0); err != nil || n != 0 {
+		t.Fatalf("a mark left after a settled write: %d, %v", n, err)
+	}
+}

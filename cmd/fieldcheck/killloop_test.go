@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,9 +73,15 @@ func TestKillLoop(t *testing.T) {
 
 	for round := 1; round <= kills; round++ {
 		if rng.IntN(2) == 0 {
-			// An import, killed after a random moment (or finished).
-			file := k.writeImport(len(imports), importRows)
-			imports = append(imports, file)
+			// An import, killed after a random moment (or finished): of
+			// new enterprises, or (every other time) of the last file's
+			// enterprises renamed, which updates them.
+			file := k.writeImport(len(imports), importRows, 0)
+			if len(imports) > 0 && rng.IntN(2) == 0 {
+				file = k.writeImport(len(imports)-1, importRows, round)
+			} else {
+				imports = append(imports, file)
+			}
 			d := time.Duration(rng.IntN(900)) * time.Millisecond
 			finished := k.importKilledAfter(file, d)
 			t.Logf("round %d: import %s", round, map[bool]string{true: "finished", false: "killed after " + d.String()}[finished])
@@ -195,8 +199,9 @@ func (k *killLoop) setUp() {
 // importRows is the size of one import file: two batches.
 const importRows = 1200
 
-// writeImport writes file number i, of n new enterprises.
-func (k *killLoop) writeImport(i, n int) string {
+// writeImport writes file number i, of n new enterprises; with edit > 0,
+// the same enterprises renamed (edit names the edit).
+func (k *killLoop) writeImport(i, n, edit int) string {
 	var b strings.Builder
 	b.WriteString("统一社会信用代码,名称,类型,行政区划,地址,行业,信用风险分类,登记状态\n")
 	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -207,9 +212,9 @@ func (k *killLoop) writeImport(i, n int) string {
 			code = append(code, alphabet[r.IntN(len(alphabet))])
 		}
 		c, _ := backend.USCCCheckChar(string(code))
-		fmt.Fprintf(&b, "%s%c,三元区测试企业%d-%04d有限公司,企业,350403,三明市三元区测试路%d号,F5211,B,存续\n", code, c, i, row, row)
+		fmt.Fprintf(&b, "%s%c,三元区测试企业%d-%04d有限公司%s,企业,350403,三明市三元区测试路%d号,F5211,B,存续\n", code, c, i, row, strings.Repeat("新", edit), row)
 	}
-	path := filepath.Join(k.t.TempDir(), fmt.Sprintf("enterprises-%d.csv", i))
+	path := filepath.Join(k.t.TempDir(), fmt.Sprintf("enterprises-%d-%d.csv", i, edit))
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		k.t.Fatal(err)
 	}
@@ -422,7 +427,7 @@ func (k *killLoop) check(imports []string) {
 	defer m.Close()
 
 	keys := map[string]int{}
-	imported := map[string]int{} // by file source: rows the batches' entries count
+	imported := 0 // new rows the batches' entries count
 	drawRuns := 0
 	if err := m.Audit.Store.ScanAudit(ctx, func(e *backend.AuditEntry) error {
 		if e.Key != "" {
@@ -431,7 +436,7 @@ func (k *killLoop) check(imports []string) {
 		if e.Action == "import.targets" && e.ObjectType == "import" {
 			for _, g := range newRows.FindAllStringSubmatch(e.Detail, -1) {
 				n, _ := strconv.Atoi(g[1])
-				imported[e.ObjectID] += n
+				imported += n
 			}
 		}
 		if e.Action == "draw.run" && e.ObjectID == k.plan {
@@ -518,25 +523,34 @@ func (k *killLoop) check(imports []string) {
 			seen[key] = x.ID
 		}
 	}
-	// Every imported target is audited: the batches' counts add up.
+	// Every imported target is audited: the batches' counts of new rows
+	// add up, and every update (a renaming import) has its entry.
+	stored, updated := 0, 0
 	for _, file := range imports {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := sha256.Sum256(data)
-		source := "sha256:" + hex.EncodeToString(sum[:])
-		stored := 0
 		for _, line := range strings.Split(string(data), "\n")[1:] {
-			if id, _, ok := strings.Cut(line, ","); ok {
-				if _, err := m.Stores.Targets.FindTargetByID(ctx, id); err == nil {
-					stored++
+			id, _, ok := strings.Cut(line, ",")
+			if !ok {
+				continue
+			}
+			tg, err := m.Stores.Targets.FindTargetByID(ctx, id)
+			if err != nil {
+				continue
+			}
+			stored++
+			if tg.Version > 1 {
+				updated++
+				if keys[backend.AuditKey("target", id, tg.Version)] == 0 {
+					t.Errorf("target %s is stored at version %d, which is not audited", id, tg.Version)
 				}
 			}
 		}
-		if stored != importRows || imported[source] != stored {
-			t.Errorf("%s: %d targets stored, %d recorded by the batches' entries; want %d each", filepath.Base(file), stored, imported[source], importRows)
-		}
+	}
+	if stored != importRows*len(imports) || imported != stored {
+		t.Errorf("%d imported targets stored, %d recorded as new by the batches' entries; want %d each", stored, imported, importRows*len(imports))
 	}
 	intents, err := m.Intents.Store.FindIntents(ctx)
 	if err != nil {
@@ -552,7 +566,7 @@ func (k *killLoop) check(imports []string) {
 	if p.State == backend.PlanDrawn && drawRuns != 1 {
 		t.Errorf("plan %s is drawn with %d draw.run entries, want 1", k.plan, drawRuns)
 	}
-	t.Logf("checked: %d acknowledged changes of %d tasks, %d published tasks, plan %s %s, %d import files, %d audit keys", k.ackCountLocked(), len(k.touched), published, k.plan, p.State, len(imports), len(keys))
+	t.Logf("checked: %d acknowledged changes of %d tasks, %d published tasks, plan %s %s, %d import files, %d targets updated by imports, %d audit keys", k.ackCountLocked(), len(k.touched), published, k.plan, p.State, len(imports), updated, len(keys))
 }
 
 func (k *killLoop) ackCountLocked() int {
