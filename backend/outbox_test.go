@@ -7,25 +7,12 @@ import (
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/audittest"
 )
 
 // countKeys counts the stored entries of each key and checks the chain.
 func countKeys(t *testing.T, l *backend.AuditLog) map[string]int {
-	t.Helper()
-	ctx := context.Background()
-	out := map[string]int{}
-	if err := l.Store.ScanAudit(ctx, func(e *backend.AuditEntry) error {
-		if e.Key != "" {
-			out[e.Key]++
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, problem, err := l.Verify(ctx); err != nil || problem != nil {
-		t.Fatalf("verify: problem=%v err=%v, want an intact chain", problem, err)
-	}
-	return out
+	return audittest.Count(t, l, audittest.ByKey)
 }
 
 func TestAuditKeyedAppend(t *testing.T) {

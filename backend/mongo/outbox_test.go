@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/audittest"
 	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -22,18 +23,7 @@ func (d *downAudit) AppendEntries(context.Context, []backend.AuditEntry) error {
 
 // keysOf counts the stored entries of each key.
 func keysOf(t *testing.T, l *backend.AuditLog) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	if err := l.Store.ScanAudit(context.Background(), func(e *backend.AuditEntry) error {
-		out[e.Key]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, problem, err := l.Verify(context.Background()); err != nil || problem != nil {
-		t.Fatalf("verify: %v %v", problem, err)
-	}
-	return out
+	return audittest.Count(t, l, audittest.ByKey)
 }
 
 func outboxTask(id string) *backend.Task {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/audittest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
@@ -104,18 +105,7 @@ func withIntents(f *fixture, at string) (restarted, crashing *planning.Service) 
 
 // auditActions counts the entries of each action, checking the chain.
 func auditActions(t *testing.T, l *backend.AuditLog) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	if err := l.Store.ScanAudit(context.Background(), func(e *backend.AuditEntry) error {
-		out[e.Action]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, problem, err := l.Verify(context.Background()); err != nil || problem != nil {
-		t.Fatalf("verify: %v %v", problem, err)
-	}
-	return out
+	return audittest.Count(t, l, audittest.ByAction)
 }
 
 // TestDrawSurvivesACrash: a draw that dies at any of its writes is, after

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/audittest"
 )
 
 // killedTasks is a task store whose next kills writes die before they
@@ -45,13 +46,7 @@ func TestCheckInCutShortIsRecordedOnce(t *testing.T) {
 	if task.Status != backend.TaskCheckedIn || len(task.CheckIns) != 1 {
 		t.Fatalf("task %s with %d check-ins, want checked_in with 1", task.Status, len(task.CheckIns))
 	}
-	got := map[string]int{}
-	if err := svc.Audit.Store.ScanAudit(context.Background(), func(e *backend.AuditEntry) error {
-		got[e.Action]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := audittest.Count(t, svc.Audit, audittest.ByAction)
 	if got["checkin.create"] != 1 || got["task.checked_in"] != 1 {
 		t.Fatalf("audit actions %v, want one checkin.create and one task.checked_in", got)
 	}

@@ -148,13 +148,7 @@ func (k *killLoop) setUp() {
 	ctx := context.Background()
 	m := k.open()
 	defer m.Close()
-	var tasks []*backend.Task
-	if err := m.Stores.Tasks.ScanTasks(ctx, backend.TaskFilter{}, func(x *backend.Task) error {
-		tasks = append(tasks, x)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tasks := allTasks(t, m)
 	users := map[string]bool{}
 	for _, x := range tasks {
 		switch {
@@ -475,14 +469,7 @@ func (k *killLoop) check(imports []string) {
 	years := map[string]int{}
 	seen := map[string]string{}
 	published := 0
-	var tasks []*backend.Task
-	if err := m.Stores.Tasks.ScanTasks(ctx, backend.TaskFilter{}, func(x *backend.Task) error {
-		tasks = append(tasks, x)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range tasks {
+	for _, x := range allTasks(t, m) {
 		if x.Status == backend.TaskPublished {
 			published++
 			rs, err := m.Stores.Results.PublishedResults(ctx, x.TargetID)
@@ -567,6 +554,19 @@ func (k *killLoop) check(imports []string) {
 		t.Errorf("plan %s is drawn with %d draw.run entries, want 1", k.plan, drawRuns)
 	}
 	t.Logf("checked: %d acknowledged changes of %d tasks, %d published tasks, plan %s %s, %d import files, %d targets updated by imports, %d audit keys", k.ackCountLocked(), len(k.touched), published, k.plan, p.State, len(imports), updated, len(keys))
+}
+
+// allTasks reads every stored task.
+func allTasks(t *testing.T, m *app.Main) []*backend.Task {
+	t.Helper()
+	var out []*backend.Task
+	if err := m.Stores.Tasks.ScanTasks(context.Background(), backend.TaskFilter{}, func(x *backend.Task) error {
+		out = append(out, x)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func (k *killLoop) ackCountLocked() int {
