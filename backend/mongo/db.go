@@ -18,6 +18,12 @@
 // read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
 // once decoded are kept (taskcache.go). The store's layout has a version
 // and Migrate upgrades an older one (migrate.go).
+//
+// The audit outbox (outbox.go): a task's key is also the mark of its audit
+// entries, which the task carries and the store appends before it settles
+// the key; targets' writes put a mark of their own in the outbox
+// collection. Intents of operations of several writes are in intents
+// (intent.go).
 package mongo
 
 import (
