@@ -280,13 +280,15 @@ func (s *Directory) CreateInspector(ctx context.Context, in *Inspector) error {
 	if err := s.checkInspector(ctx, "inspector.create", in); err != nil {
 		return err
 	}
+	// The record travels with the write (outbox.go).
+	in.Audit = []AuditRecord{{Action: "inspector.create", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
 	if err := s.Inspectors.CreateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "an inspector with id %s or certificate %s already exists", in.ID, in.CertNo)
 		}
 		return err
 	}
-	return s.record(ctx, "inspector.create", "inspector", in.ID, in)
+	return nil
 }
 
 // UpdateInspector replaces an inspector; in.Version must be the version read.
@@ -302,14 +304,15 @@ func (s *Directory) UpdateInspector(ctx context.Context, in *Inspector) error {
 	if a := ActorFrom(ctx); !canManageDepartment(a, old.DepartmentID) {
 		return s.deny(ctx, "inspector.update", "inspector", in.ID, Errorf(EFORBIDDEN, "you may only manage inspectors of your own department"))
 	}
-	in.CreatedAt = old.CreatedAt
+	in.CreatedAt, in.AuditPending = old.CreatedAt, old.AuditPending
+	in.Audit = []AuditRecord{{Action: "inspector.update", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
 	if err := s.Inspectors.UpdateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) && old.CertNo != in.CertNo {
 			return Errorf(ECONFLICT, "certificate %s belongs to another inspector, or the record changed; reload and try again", in.CertNo)
 		}
 		return err
 	}
-	return s.record(ctx, "inspector.update", "inspector", in.ID, in)
+	return nil
 }
 
 // GetExpert returns one expert.

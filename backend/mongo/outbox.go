@@ -182,22 +182,28 @@ func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error)
 }
 
 // outboxWrite runs write, the single-document write of document id of
-// collection kind, as an outbox write when the document states records:
-// stage sets what it carries (given those to carry), then write, then its
-// entries are appended. Without records it is write alone.
-func (db *DB) outboxWrite(ctx context.Context, kind, id string, recs int, stage func(carry bool) ([]backend.AuditEntry, error), write func() error) error {
-	if recs == 0 {
+// collection kind (of objectType, being written as version), as an outbox
+// write when it states records (recs): set stores in the document what it
+// carries (its records' entries, after those it held, pending, when an
+// earlier write of it is unsettled); write; then the entries are appended.
+// Without records it is write alone.
+func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, pending []backend.AuditEntry, set func([]backend.AuditEntry), write func() error) error {
+	if len(recs) == 0 {
 		return write()
 	}
 	mark, earlier, err := db.markWrite(ctx, kind, id)
 	if err != nil {
 		return err
 	}
-	entries, err := stage(earlier)
+	if !earlier {
+		pending = nil
+	}
+	entries, err := stageEntries(ctx, objectType, id, version, pending, recs, db.now())
 	if err != nil {
 		_ = db.settleWrite(ctx, mark, nil)
 		return err
 	}
+	set(entries)
 	if err := write(); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
 			_ = db.settleWrite(ctx, mark, nil) // refused: it wrote nothing

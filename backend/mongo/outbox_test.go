@@ -196,3 +196,37 @@ func TestTargetOutbox(t *testing.T) {
 		t.Fatalf("a mark left after a settled write: %d, %v", n, err)
 	}
 }
+
+// TestInspectorOutbox: an inspector's write carries its record through
+// the same outbox as a target's.
+func TestInspectorOutbox(t *testing.T) {
+	db := mongotest.Open(t)
+	clk := clocktest.New(time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC))
+	db.Now = clk.Now
+	db.Audit = &downAudit{}
+	ctx := backend.WithActor(context.Background(), &backend.Actor{UserID: "mgr", Role: backend.RoleManager})
+	s := &mongo.InspectorStore{DB: db}
+	in := &backend.Inspector{ID: "ins-1", Name: "甲", DepartmentID: "scjg", CertNo: "SC0001", CertExpiry: "2030-01-01", Active: true}
+	in.Audit = []backend.AuditRecord{{Action: "inspector.create", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
+	if err := s.CreateInspector(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	log := &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: clk.Now}
+	db.Audit = log
+	in.Name = "甲（更名）"
+	in.Audit = []backend.AuditRecord{{Action: "inspector.update", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
+	if err := s.UpdateInspector(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// The update found the create's mark: it carried the create's entry.
+	if got := keysOf(t, log); got["inspector/ins-1/1"] != 1 || got["inspector/ins-1/2"] != 1 {
+		t.Fatalf("audit keys %v, want versions 1 and 2 once each", got)
+	}
+	clk.Advance(time.Minute)
+	if n, err := db.SweepOutbox(context.Background(), time.Minute); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v; want the create's mark", n, err)
+	}
+	if got := keysOf(t, log); len(got) != 2 {
+		t.Fatalf("audit keys %v after the sweep, want the same two", got)
+	}
+}

@@ -98,18 +98,9 @@ func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error
 }
 
 // audited runs write, a write of t, through the audit outbox (outbox.go)
-// when t states records: t then carries their entries (and, when an
-// earlier write of it is unsettled, those it held: pending).
+// when t states records; pending is what t held before.
 func (s *TargetStore) audited(ctx context.Context, t *backend.Target, pending []backend.AuditEntry, write func() error) error {
-	recs := t.Audit
-	err := s.DB.outboxWrite(ctx, colTargets, t.ID, len(recs), func(carry bool) ([]backend.AuditEntry, error) {
-		if !carry {
-			pending = nil
-		}
-		out, err := stageEntries(ctx, "target", t.ID, t.Version, pending, recs, s.DB.now())
-		t.AuditPending = out
-		return out, err
-	}, write)
+	err := s.DB.outboxWrite(ctx, colTargets, "target", t.ID, t.Version, t.Audit, pending, func(es []backend.AuditEntry) { t.AuditPending = es }, write)
 	if err == nil {
 		t.Audit = nil
 	}
