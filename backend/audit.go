@@ -35,6 +35,10 @@ type AuditEntry struct {
 	Detail     string    `json:"detail,omitempty" bson:"detail,omitempty"`
 	PrevHash   string    `json:"prevHash" bson:"prevHash"`
 	Hash       string    `json:"hash" bson:"hash"`
+	// Key, when set, names the record (AuditKey): the log holds at most
+	// one entry of a key, however often it is appended (outbox.go). It is
+	// not part of the hash: it only keeps a record from being chained twice.
+	Key string `json:"key,omitempty" bson:"key,omitempty"`
 }
 
 // ComputeHash returns the hash the entry must carry: hex SHA-256 over the
@@ -74,8 +78,8 @@ type AuditStore interface {
 	// InsertAuditEntry stores e; an entry with the same Seq fails with ECONFLICT.
 	InsertAuditEntry(ctx context.Context, e *AuditEntry) error
 	// InsertAuditEntries stores entries in order in one command, stopping
-	// at the first that fails (ECONFLICT when its Seq is taken), and says
-	// how many it stored. A count of 0 with an error other than ECONFLICT
+	// at the first that fails (ECONFLICT when its Seq is taken, or its Key
+	// is stored already), and says how many it stored. A count of 0 with an error other than ECONFLICT
 	// may hide stored ones: the appender reads the chain to find out.
 	InsertAuditEntries(ctx context.Context, entries []*AuditEntry) (int, error)
 	FindAuditEntry(ctx context.Context, seq int64) (*AuditEntry, error)
@@ -120,6 +124,12 @@ type auditResult struct {
 	lead bool // write the next batch, then wait for the result
 }
 
+// AuditKey names the record of one version of an object: the idempotency
+// key of its audit entry (AuditRecord.Key).
+func AuditKey(objectType, objectID string, version int64) string {
+	return objectType + "/" + objectID + "/" + strconv.FormatInt(version, 10)
+}
+
 // AuditRecord is what a service states about a change.
 type AuditRecord struct {
 	Action     string // e.g. "target.create"
@@ -128,6 +138,9 @@ type AuditRecord struct {
 	Outcome    string // OutcomeOK when empty
 	Change     any    // digested, not stored
 	Detail     string // short human-readable note
+	// Key, when set, makes the record idempotent (AuditKey): appending it
+	// again, by a retried request or a sweeper, stores nothing.
+	Key string
 }
 
 const maxAuditRetries = 64
@@ -152,24 +165,61 @@ func (l *AuditLog) Append(ctx context.Context, r AuditRecord) (*AuditEntry, erro
 // another in the chain (up to maxAuditBatch of them go into one insert).
 // On an error, the records before the failed one may be stored.
 func (l *AuditLog) AppendAll(ctx context.Context, rs []AuditRecord) ([]*AuditEntry, error) {
-	const op = "AuditLog.Append"
-	now := l.now().UTC().Truncate(time.Millisecond)
+	now := l.now()
+	entries := make([]*AuditEntry, len(rs))
+	for i, r := range rs {
+		e := NewAuditEntry(ctx, now, r)
+		entries[i] = &e
+	}
+	if err := l.append(ctx, entries); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// Prepare builds the entry r will be, for the actor in ctx and now, without
+// appending it: what an outbox stores beside a change (outbox.go).
+func (l *AuditLog) Prepare(ctx context.Context, r AuditRecord) AuditEntry {
+	return NewAuditEntry(ctx, l.now(), r)
+}
+
+// NewAuditEntry is the entry of r for the actor in ctx at time now, not
+// yet chained (no Seq, no hashes).
+func NewAuditEntry(ctx context.Context, now time.Time, r AuditRecord) AuditEntry {
 	actor, role, addr := "anonymous", Role(""), ""
 	if a := ActorFrom(ctx); a != nil {
 		actor, role, addr = a.UserID, a.Role, a.ClientAddr
 	}
-	waiters := make([]*auditWaiter, len(rs))
-	entries := make([]*AuditEntry, len(rs))
-	for i, r := range rs {
-		e := &AuditEntry{Time: now, Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
-			Outcome: r.Outcome, Detail: r.Detail, Actor: actor, Role: role, ClientAddr: addr}
-		if e.Outcome == "" {
-			e.Outcome = OutcomeOK
-		}
-		if r.Change != nil {
-			e.Digest = Digest(r.Change)
-		}
-		entries[i] = e
+	e := AuditEntry{Time: now.UTC().Truncate(time.Millisecond), Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
+		Outcome: r.Outcome, Detail: r.Detail, Actor: actor, Role: role, ClientAddr: addr, Key: r.Key}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeOK
+	}
+	if r.Change != nil {
+		e.Digest = Digest(r.Change)
+	}
+	return e
+}
+
+// AppendEntries chains prepared entries (Prepare, NewAuditEntry) as they
+// are: their time and actor are the change's, whoever appends them. An
+// entry whose Key the log holds already is not chained again.
+func (l *AuditLog) AppendEntries(ctx context.Context, es []AuditEntry) error {
+	entries := make([]*AuditEntry, len(es))
+	for i := range es {
+		e := es[i]
+		e.Seq, e.PrevHash, e.Hash = 0, "", ""
+		entries[i] = &e
+	}
+	return l.append(ctx, entries)
+}
+
+// append queues entries for the group commit and waits for their results.
+// An entry found stored already by its key comes back with Seq 0.
+func (l *AuditLog) append(ctx context.Context, entries []*AuditEntry) error {
+	const op = "AuditLog.Append"
+	waiters := make([]*auditWaiter, len(entries))
+	for i, e := range entries {
 		waiters[i] = &auditWaiter{e: e, done: make(chan auditResult, 1)}
 	}
 	l.qmu.Lock()
@@ -197,10 +247,7 @@ func (l *AuditLog) AppendAll(ctx context.Context, rs []AuditRecord) ([]*AuditEnt
 			break
 		}
 	}
-	if first != nil {
-		return nil, first
-	}
-	return entries, nil
+	return first
 }
 
 // commitNext writes the next batch of waiting records, tells each its
@@ -237,12 +284,13 @@ func (l *AuditLog) commitNext(ctx context.Context) {
 }
 
 // commit chains entries after the head and stores them, retrying after the
-// entries of other instances, and returns how many it stored (in order).
+// entries of other instances, and returns how many it settled (in order):
+// stored, or dropped because their key is in the log already.
 func (l *AuditLog) commit(ctx context.Context, entries []*AuditEntry) (int, error) {
 	done := 0
-	for attempt := 0; attempt < maxAuditRetries; attempt++ {
-		if attempt > 0 { // another instance got there first: let it finish
-			time.Sleep(time.Duration(rand.IntN(attempt*int(time.Millisecond) + 1)))
+	for conflicts := 0; conflicts < maxAuditRetries; {
+		if conflicts > 0 { // another instance got there first: let it finish
+			time.Sleep(time.Duration(rand.IntN(conflicts*int(time.Millisecond) + 1)))
 		}
 		head := l.head
 		var err error
@@ -285,13 +333,36 @@ func (l *AuditLog) commit(ctx context.Context, entries []*AuditEntry) (int, erro
 		if err != nil && !IsCode(err, ECONFLICT) {
 			return done, err
 		}
-		// Another instance appended the next seq but has not advanced the
-		// head yet (or died before it could): help it along, then retry.
-		other, ferr := l.Store.FindAuditEntry(ctx, entries[done].Seq)
-		if ferr != nil {
+		// entries[done] was refused: its Seq is taken (another instance
+		// appended it but has not advanced the head yet, or died before it
+		// could), or its key is. What holds the Seq tells which.
+		e := entries[done]
+		other, ferr := l.Store.FindAuditEntry(ctx, e.Seq)
+		switch {
+		case IsCode(ferr, ENOTFOUND) && e.Key != "":
+			// Nothing holds the Seq: the record is in the log already
+			// (appended by a sweeper, a retry, or earlier in this batch).
+			// Drop it and chain the rest after the head as it is.
+			e.Seq, e.PrevHash, e.Hash = 0, "", ""
+			done++
+			if done == len(entries) {
+				return done, nil
+			}
+			continue
+		case ferr != nil:
 			return done, ferr
+		case e.Key != "" && other.Key == e.Key:
+			// Another appender chained this very record at this Seq.
+			*e = *other
+			done++
+		default:
+			conflicts++
 		}
+		// Help the appender of other along, then go on after it.
 		_ = l.Store.AdvanceAuditHead(ctx, version, other.Seq, other.Hash)
+		if done == len(entries) {
+			return done, nil
+		}
 	}
 	return done, &Error{Code: EUNAVAILABLE, Message: "audit log is too busy, try again"}
 }

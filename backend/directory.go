@@ -140,13 +140,15 @@ func (s *Directory) CreateTarget(ctx context.Context, t *Target) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	// The record travels with the write (outbox.go).
+	t.Audit = []AuditRecord{{Action: "target.create", ObjectType: "target", ObjectID: t.ID, Change: t}}
 	if err := s.Targets.CreateTarget(ctx, t); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "target %s already exists", t.ID)
 		}
 		return err
 	}
-	return s.record(ctx, "target.create", "target", t.ID, t)
+	return nil
 }
 
 // UpdateTarget replaces a target; t.Version must be the version read.
@@ -165,11 +167,9 @@ func (s *Directory) UpdateTarget(ctx context.Context, t *Target) error {
 	if old.Kind != t.Kind {
 		return Errorf(EINVALID, "the kind of target %s cannot change", t.ID)
 	}
-	t.CreatedAt = old.CreatedAt
-	if err := s.Targets.UpdateTarget(ctx, t); err != nil {
-		return err
-	}
-	return s.record(ctx, "target.update", "target", t.ID, t)
+	t.CreatedAt, t.AuditPending = old.CreatedAt, old.AuditPending
+	t.Audit = []AuditRecord{{Action: "target.update", ObjectType: "target", ObjectID: t.ID, Change: t}}
+	return s.Targets.UpdateTarget(ctx, t)
 }
 
 func normalizeTarget(t *Target) {
@@ -280,13 +280,15 @@ func (s *Directory) CreateInspector(ctx context.Context, in *Inspector) error {
 	if err := s.checkInspector(ctx, "inspector.create", in); err != nil {
 		return err
 	}
+	// The record travels with the write (outbox.go).
+	in.Audit = []AuditRecord{{Action: "inspector.create", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
 	if err := s.Inspectors.CreateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "an inspector with id %s or certificate %s already exists", in.ID, in.CertNo)
 		}
 		return err
 	}
-	return s.record(ctx, "inspector.create", "inspector", in.ID, in)
+	return nil
 }
 
 // UpdateInspector replaces an inspector; in.Version must be the version read.
@@ -302,14 +304,15 @@ func (s *Directory) UpdateInspector(ctx context.Context, in *Inspector) error {
 	if a := ActorFrom(ctx); !canManageDepartment(a, old.DepartmentID) {
 		return s.deny(ctx, "inspector.update", "inspector", in.ID, Errorf(EFORBIDDEN, "you may only manage inspectors of your own department"))
 	}
-	in.CreatedAt = old.CreatedAt
+	in.CreatedAt, in.AuditPending = old.CreatedAt, old.AuditPending
+	in.Audit = []AuditRecord{{Action: "inspector.update", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
 	if err := s.Inspectors.UpdateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) && old.CertNo != in.CertNo {
 			return Errorf(ECONFLICT, "certificate %s belongs to another inspector, or the record changed; reload and try again", in.CertNo)
 		}
 		return err
 	}
-	return s.record(ctx, "inspector.update", "inspector", in.ID, in)
+	return nil
 }
 
 // GetExpert returns one expert.

@@ -6,4 +6,10 @@
 // It imports no web framework and no database driver. HTTP adapters call the
 // services; the services talk to storage only through the store interfaces
 // declared here, which backend/mongo implements.
+//
+// Every change is recorded in the hash-chained audit log (audit.go), and a
+// record survives a crash between the change and its entry: the record
+// travels in the change's own write and is appended once by its key
+// (outbox.go), and an operation of several writes stores an intent first
+// and is completed from it (intent.go). docs/audit.md tells the whole.
 package backend

@@ -40,6 +40,11 @@ type Inspector struct {
 	Version      int64      `json:"version" bson:"version" api:"replace"`
 	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
+
+	// Audit and AuditPending are the audit outbox of an inspector's writes,
+	// as of a task's (outbox.go).
+	Audit        []AuditRecord `json:"-" bson:"-"`
+	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
 }
 
 var certPattern = regexp.MustCompile(`^[A-Za-z0-9-]{4,32}$`)

@@ -163,6 +163,13 @@ type Task struct {
 	FeedUsers []string `json:"-" bson:"feedUsers"`
 	// Schema is the layout of the stored document (TaskSchema).
 	Schema int `json:"-" bson:"schema"`
+
+	// Audit are the records of the write under way, stated by the service
+	// that changes the task; the TaskStore keys them and moves them into
+	// AuditPending, the entries the stored task carries until they are in
+	// the audit log (outbox.go).
+	Audit        []AuditRecord `json:"-" bson:"-"`
+	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
 }
 
 // TaskSchema is the layout of task documents this code writes: 2 since
@@ -386,6 +393,9 @@ type DrawStore interface {
 	// SelectedTargets returns the targets selected in year for any of the
 	// items by any draw but those in except.
 	SelectedTargets(ctx context.Context, year int, items []string, except map[string]bool) (map[string]bool, error)
+	// DeleteDraw removes a draw and the pieces of its record: only the
+	// roll-forward of a draw whose record was never stored whole uses it.
+	DeleteDraw(ctx context.Context, id string) error
 }
 
 // maxTaskRetries bounds how often UpdateTaskWith re-reads a task that

@@ -283,6 +283,7 @@ func (t *Task) Clone() *Task {
 		at := *t.SubmittedAt
 		c.SubmittedAt = &at
 	}
+	c.Audit, c.AuditPending = slices.Clone(t.Audit), slices.Clone(t.AuditPending)
 	c.Consents = slices.Clone(t.Consents)
 	for i := range c.Consents {
 		x := &c.Consents[i]

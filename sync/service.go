@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -365,6 +364,10 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 				details = append(details, p.m.OpID+" "+detail)
 			}
 		}
+		// The record travels with the write (backend/outbox.go): a resend,
+		// answered as a duplicate, finds the change recorded or on its way.
+		t.Audit = []backend.AuditRecord{{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
+			Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))}}
 		return write, nil
 	})
 	if err != nil {
@@ -389,26 +392,7 @@ func (s *Service) applyRun(ctx context.Context, a *backend.Actor, ms []Mutation,
 	// Where the team works from, for the oversight of ratings: a hint, so
 	// a failure to note it does not undo the push's answer.
 	_ = s.Visit.NoteTeam(ctx, a, t.ID)
-	rec := backend.AuditRecord{Action: "sync.push", ObjectType: "task", ObjectID: t.ID, Change: t,
-		Detail: fmt.Sprintf("device %s: %s", a.DeviceID, strings.Join(details, "; "))}
-	if _, err := s.Audit.Append(ctx, rec); err != nil {
-		// The change is made and its answer must say so (a resend would be
-		// a duplicate, never audited): keep trying to record it, past the
-		// end of this request.
-		go s.auditLater(context.WithoutCancel(ctx), rec)
-	}
 	return nil
-}
-
-// auditLater retries an audit entry that could not be written at once.
-func (s *Service) auditLater(ctx context.Context, rec backend.AuditRecord) {
-	for wait := time.Second; wait <= time.Minute; wait *= 2 {
-		time.Sleep(wait)
-		if _, err := s.Audit.Append(ctx, rec); err == nil {
-			return
-		}
-	}
-	slog.Error("an applied sync change could not be audited", "task", rec.ObjectID, "detail", rec.Detail)
 }
 
 // onSite ranks the statuses a phone moves a task through.

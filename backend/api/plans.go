@@ -68,7 +68,7 @@ func (s *Server) registerPlanRoutes() {
 		})})
 	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after); drawing a new version supersedes the earlier draws", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
 		Handler: WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)
@@ -95,7 +95,7 @@ func (s *Server) registerPlanRoutes() {
 		})})
 	s.Add(Route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
 		Response: backend.Task{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle", Tag: "tasks", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle. A publication also makes the result public on the target's page, completed after a crash; 409 while the task is being published by someone else, 503 while the audit log cannot record the task's changes", Tag: "tasks", Auth: true,
 		Request: planning.TransitionRequest{}, Response: backend.Task{},
 		Handler: WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return pl.Transition(c.UserContext(), c.Params("id"), *r)

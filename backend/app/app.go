@@ -23,6 +23,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/keyring"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
@@ -83,6 +84,7 @@ type Main struct {
 	DB        *mongo.DB
 	Stores    Stores
 	Audit     *backend.AuditLog
+	Intents   *backend.Intents // operations of several writes under way (backend/intent.go)
 	Directory *backend.Directory
 	Users     *backend.Users
 	Devices   *backend.Devices
@@ -209,6 +211,16 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		m.Close()
 		return nil, err
 	}
+	if m.embedded != nil {
+		// This process is the store's one writer: every intent stored is
+		// of an operation that stopped with the process before it. Complete
+		// them before anyone is served (a failure is retried by Serve).
+		if n, err := m.Intents.RollForward(ctx, 0); err != nil {
+			m.Config.Logger.Warn("roll forward operations that stopped", "err", err)
+		} else if n > 0 {
+			m.Config.Logger.Info("completed operations that stopped with the last process", "count", n)
+		}
+	}
 	if mg := m.Migration; mg.From != mg.To {
 		rec := backend.AuditRecord{Action: "store.migrate", ObjectType: "store", ObjectID: "layout", Change: mg, Detail: mg.String()}
 		if _, err := m.Audit.Append(backend.WithActor(ctx, backend.SystemActor("migrate")), rec); err != nil {
@@ -287,6 +299,8 @@ func (m *Main) build(ctx context.Context) error {
 		m.Stores.Blobs = &blobfs.Store{Dir: filepath.Join(m.Config.DataDir, "evidence")}
 	}
 	m.Audit = &backend.AuditLog{Store: m.Stores.Audit, Now: m.Config.Now}
+	db.Audit = m.Audit // the stores' outbox appends through the one log (group commit)
+	m.Intents = &backend.Intents{Store: &mongo.IntentStore{DB: db}, Audit: m.Audit, Now: m.Config.Now}
 	m.Directory = &backend.Directory{
 		Departments: m.Stores.Departments,
 		Targets:     m.Stores.Targets,
@@ -303,8 +317,10 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Audit: m.Audit, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
+	m.Planning.RegisterIntents()
+	importer.RegisterIntents(m.Intents, m.Stores.Targets)
 	if err := newAuth(ctx, m); err != nil {
 		return err
 	}
@@ -474,8 +490,27 @@ func (m *Main) Serve(ctx context.Context) error {
 		n, err := m.Evidence.Sweep(ctx)
 		return int64(n), err
 	})
-	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries that a stopped write left behind", func(ctx context.Context) (int64, error) {
-		n, err := m.Stores.Tasks.SweepFeed(ctx, backend.FeedLease)
+	// On the embedded store, whose one writer is this process, the marks
+	// found by the first sweep are all of writes that stopped with the
+	// last process: it takes them at once (their feed entries and audit
+	// records, backend/outbox.go). Later sweeps, and every sweep on
+	// MongoDB, leave marks younger than the feed's lease to their writers.
+	grace := backend.FeedLease
+	if m.embedded != nil {
+		grace = 0
+	}
+	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries and audit records that a stopped write left behind", func(ctx context.Context) (int64, error) {
+		n, err := m.Stores.Tasks.SweepFeed(ctx, grace)
+		if err == nil {
+			var more int
+			more, err = m.DB.SweepOutbox(ctx, grace)
+			n += more
+		}
+		grace = backend.FeedLease
+		return int64(n), err
+	})
+	go m.every(ctx, SweepInterval, true, "roll forward operations that stopped", "completed operations that stopped", func(ctx context.Context) (int64, error) {
+		n, err := m.Intents.RollForward(ctx, backend.IntentGrace)
 		return int64(n), err
 	})
 	go m.every(ctx, CheckpointInterval, true, "make the day's audit checkpoint", "made the day's audit checkpoint", func(ctx context.Context) (int64, error) {

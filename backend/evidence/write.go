@@ -408,7 +408,7 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 	}
 	w.savedOff = w.off // committed: the staging is gone, nothing left to sync
 	receipt.By, receipt.DeviceID, receipt.At, receipt.UploadID = u.UserID, u.DeviceID, s.now(), u.ID
-	t, err := backend.UpdateTaskWith(ctx, s.Tasks, u.TaskID, func(t *backend.Task) (bool, error) {
+	_, err = backend.UpdateTaskWith(ctx, s.Tasks, u.TaskID, func(t *backend.Task) (bool, error) {
 		slot, ok := t.FindEvidence(u.SlotID)
 		if !ok || slot.SHA256 != u.SHA256 {
 			return false, backend.Errorf(backend.ECONFLICT, "evidence %q of task %s is no longer declared as this file", u.SlotID, u.TaskID)
@@ -417,21 +417,21 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 			return false, nil // another upload of the same file finished first
 		}
 		slot.Uploaded, slot.Received = true, &receipt
+		// The record travels with the write (backend/outbox.go).
+		t.Audit = []backend.AuditRecord{{
+			Action: "evidence.receive", ObjectType: "task", ObjectID: u.TaskID,
+			Change: struct {
+				Slot, SHA256, ContentType, Upload, Device string
+				Size                                      int64
+			}{u.SlotID, sum, receipt.ContentType, u.ID, u.DeviceID, u.Size},
+			Detail: fmt.Sprintf("slot %s sha256 %s size %d type %s device %s upload %s", u.SlotID, sum, u.Size, receipt.ContentType, u.DeviceID, u.ID),
+		}}
 		return true, nil
 	})
 	if err != nil {
 		w.save(context.WithoutCancel(ctx), false)
 		return nil, err
 	}
-	slot, _ := t.FindEvidence(u.SlotID)
-	_, _ = s.Audit.Append(ctx, backend.AuditRecord{
-		Action: "evidence.receive", ObjectType: "task", ObjectID: u.TaskID,
-		Change: struct {
-			Slot, SHA256, ContentType, Upload, Device string
-			Size                                      int64
-		}{u.SlotID, sum, receipt.ContentType, u.ID, u.DeviceID, u.Size},
-		Detail: fmt.Sprintf("slot %s sha256 %s size %d type %s device %s upload %s", u.SlotID, sum, u.Size, slot.Received.ContentType, u.DeviceID, u.ID),
-	})
 	u.Done, u.ContentType = true, receipt.ContentType
 	if err := w.save(ctx, false); err != nil {
 		return u, nil // the evidence is in; the record expires on its own

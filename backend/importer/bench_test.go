@@ -172,3 +172,23 @@ func watchHeap(t *testing.T) func() uint64 {
 		return peak
 	}
 }
+
+// BenchmarkImportTargetUpdates imports 2,000 generated enterprises, then
+// measures importing them again renamed: 2,000 updates of one target
+// each, each with its audit entry.
+func BenchmarkImportTargetUpdates(b *testing.B) {
+	const n = 2000
+	e := newEnv(b)
+	e.MustImportFile(b, importer.Targets, genFile(b, n, ""))
+	files := make([]string, b.N)
+	for i := range files {
+		files[i] = genFile(b, n, fmt.Sprint("改", i))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if s := e.MustImportFile(b, importer.Targets, files[i]); s.Updated != n {
+			b.Fatalf("summary %q", s)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -128,7 +128,10 @@ type Importer struct {
 	Items       backend.ItemStore
 	Departments backend.DepartmentStore
 	Audit       *backend.AuditLog
-	BatchSize   int
+	// Intents, when set, make a batch of created targets audited even
+	// when the import dies between the write and its entry (intent.go).
+	Intents   *backend.Intents
+	BatchSize int
 }
 
 // ImportTargets imports the target directory from r. The context must carry

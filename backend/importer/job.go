@@ -136,10 +136,11 @@ type job struct {
 	audit   *backend.AuditLog
 
 	batchNo int
-	written int           // records written in the current batch
-	changes []auditChange // what the current batch wrote
-	newRows int           // creations in the current batch
-	updRows int           // updates in the current batch
+	intent  *backend.Intent // of the current batch's creations, until flushed
+	written int             // records written in the current batch
+	changes []auditChange   // what the current batch wrote
+	newRows int             // creations in the current batch
+	updRows int             // updates in the current batch
 }
 
 type auditChange struct {
@@ -163,23 +164,24 @@ func (j *job) recordWrite(id string, content any, created bool) {
 // auditUpdate records an update on the record itself, so that its history
 // can be found by object id.
 func (j *job) auditUpdate(objectType, id string, row int, content any, version int64) error {
+	_, err := j.audit.Append(j.ctx, j.updateRecord(objectType, id, row, content, version))
+	return err
+}
+
+// updateRecord is the record of an update to version of a record.
+func (j *job) updateRecord(objectType, id string, row int, content any, version int64) backend.AuditRecord {
 	detail := fmt.Sprintf("row %d: updated to version %d", row, version)
 	if j.in.name != "" {
 		detail = j.in.name + " " + detail
 	}
-	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
-		Action:     j.action(),
-		ObjectType: objectType,
-		ObjectID:   id,
-		Change:     content,
-		Detail:     detail,
-	})
-	return err
+	return backend.AuditRecord{Action: j.action(), ObjectType: objectType, ObjectID: id, Change: content, Detail: detail}
 }
 
 // flush audits the current batch.
 func (j *job) flush() error {
 	if j.written == 0 {
+		// An intent still open (its batch's entry failed, or every row of
+		// it was refused) is the roll-forward's: it records what is stored.
 		return nil
 	}
 	j.batchNo++
@@ -187,14 +189,22 @@ func (j *job) flush() error {
 	if j.in.name != "" {
 		detail = j.in.name + " " + detail
 	}
-	_, err := j.audit.Append(j.ctx, backend.AuditRecord{
+	rec := backend.AuditRecord{
 		Action:     j.action(),
 		ObjectType: "import",
 		ObjectID:   j.in.source,
 		Change:     j.changes,
 		Detail:     detail,
-	})
+	}
+	if j.intent != nil {
+		rec.Key = batchKey(j.intent) // the roll-forward's record of this batch, if it comes first
+	}
+	_, err := j.audit.Append(j.ctx, rec)
 	j.changes, j.written, j.newRows, j.updRows = nil, 0, 0, 0
+	if err == nil {
+		j.im.Intents.Done(j.ctx, j.intent)
+		j.intent = nil
+	}
 	return err
 }
 

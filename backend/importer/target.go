@@ -287,6 +287,9 @@ func (j *job) importTargets(src source) error {
 		if len(pending) == 0 {
 			return nil
 		}
+		if err := j.beginBatch(pending); err != nil {
+			return err
+		}
 		err := j.im.Targets.CreateTargets(j.ctx, pending)
 		if backend.IsCode(err, backend.ECONFLICT) {
 			// Someone created one of these targets since we looked; the
@@ -406,6 +409,9 @@ func (j *job) updateTarget(rec *record, t *backend.Target) error {
 		j.summary.Unchanged++
 		return nil
 	}
+	// The update's record travels with the write (backend/outbox.go).
+	content := targetAuditContent(m)
+	m.Audit = []backend.AuditRecord{j.updateRecord("target", m.ID, rec.row, content, m.Version+1)}
 	if err := j.im.Targets.UpdateTarget(j.ctx, m); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(tID), Reason: fmt.Sprintf("target %s was changed by someone else during the import; import the file again", t.ID)}})
@@ -413,12 +419,8 @@ func (j *job) updateTarget(rec *record, t *backend.Target) error {
 		}
 		return err
 	}
-	content := targetAuditContent(m)
 	j.summary.Updated++
 	j.recordWrite(m.ID, content, false)
-	if err := j.auditUpdate("target", m.ID, rec.row, content, m.Version); err != nil {
-		return err
-	}
 	return j.maybeFlush()
 }
 

@@ -18,6 +18,12 @@
 // read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
 // once decoded are kept (taskcache.go). The store's layout has a version
 // and Migrate upgrades an older one (migrate.go).
+//
+// The audit outbox (outbox.go): a task's key is also the mark of its audit
+// entries, which the task carries and the store appends before it settles
+// the key; targets' writes put a mark of their own in the outbox
+// collection. Intents of operations of several writes are in intents
+// (intent.go).
 package mongo
 
 import (
@@ -25,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -66,6 +73,10 @@ type DB struct {
 	// reads a few fields of every document of a collection much faster
 	// than a query does: the in-memory indexes start with it.
 	ScanJSON func(ctx context.Context, collection string, fields []string, fn func([]byte) error) error
+	// Audit appends the audit entries that task writes carry (outbox.go):
+	// the process's audit log. Unset, the DB makes a log of its own.
+	Audit     backend.AuditAppender
+	auditOnce sync.Once
 
 	ferret bool
 	// store is what the DBs of this process on the same FerretDB database
@@ -147,6 +158,10 @@ var indexes = []index{
 	{colItems, bson.D{{Key: "departmentId", Value: 1}}, false, false},
 	{colTemplates, bson.D{{Key: "itemCode", Value: 1}, {Key: "version", Value: 1}}, true, false},
 	{colAudit, bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}, false, false},
+	// A keyed record is chained once (backend.AuditEntry.Key). Sparse:
+	// most entries have none (FerretDB ignores the option, and its SQLite
+	// index holds any number of documents without the field).
+	{colAudit, bson.D{{Key: "key", Value: 1}}, true, true},
 	{colRefreshTokens, bson.D{{Key: "family", Value: 1}}, false, false},
 	{colPlans, bson.D{{Key: "year", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "teamUsers", Value: 1}}, false, false},
@@ -196,7 +211,7 @@ var collections = []string{
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
-	colAuditKeys, colAuditCheckpoints,
+	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

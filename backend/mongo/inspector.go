@@ -45,6 +45,7 @@ func (c *officerCache) forget(id string) {
 func cloneInspector(in *backend.Inspector) *backend.Inspector {
 	c := *in
 	c.Specialties, c.Conflicts, c.Leave = slices.Clone(in.Specialties), slices.Clone(in.Conflicts), slices.Clone(in.Leave)
+	c.Audit, c.AuditPending = slices.Clone(in.Audit), slices.Clone(in.AuditPending)
 	return &c
 }
 
@@ -103,20 +104,35 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 
 func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspector) error {
 	in.Version, in.CreatedAt, in.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colInspectors).InsertOne(ctx, in)
-	return translate("CreateInspector", err)
+	return s.audited(ctx, in, nil, func() error {
+		_, err := s.DB.c(colInspectors).InsertOne(ctx, in)
+		return translate("CreateInspector", err)
+	})
 }
 
 func (s *InspectorStore) UpdateInspector(ctx context.Context, in *backend.Inspector) error {
-	expected := in.Version
+	expected, pending := in.Version, in.AuditPending
 	in.Version, in.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in); err != nil {
-		in.Version = expected
+	err := s.audited(ctx, in, pending, func() error {
+		return replaceVersioned(ctx, s.DB, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in)
+	})
+	if err != nil {
+		in.Version, in.AuditPending = expected, pending
 		s.DB.officers.forget(in.ID) // read it from the store next time
 		return err
 	}
 	s.DB.officers.put(s.DB, in)
 	return nil
+}
+
+// audited runs write, a write of in, through the audit outbox (outbox.go)
+// when in states records; pending is what in held before.
+func (s *InspectorStore) audited(ctx context.Context, in *backend.Inspector, pending []backend.AuditEntry, write func() error) error {
+	err := s.DB.outboxWrite(ctx, colInspectors, "inspector", in.ID, in.Version, in.Audit, pending, func(es []backend.AuditEntry) { in.AuditPending = es }, write)
+	if err == nil {
+		in.Audit = nil
+	}
+	return err
 }
 
 func (s *InspectorStore) FindExpertByID(ctx context.Context, id string) (*backend.Expert, error) {

@@ -104,6 +104,10 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 		t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
 		t.FeedUsers, t.Schema = feedUsers(nil, t.TeamUsers), backend.TaskSchema
 		t.SetDerived()
+		if err := stageAudit(ctx, t, nil, now); err != nil {
+			return err
+		}
+		t.Audit = nil
 		keys[i] = keyOf(t, nonce, now)
 	}
 	// The keys first, marked as writes under way: a task is never stored
@@ -132,8 +136,16 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 	t.Version, t.UpdatedAt, t.Schema = expected+1, now, backend.TaskSchema
 	t.FeedUsers = feedUsers(t.FeedUsers, t.TeamUsers)
 	t.SetDerived()
-	restore := func() { t.Version, t.FeedUsers, t.UpdatedAt = expected, users, updated }
-	if err := s.putKey(ctx, keyOf(t, nonce, now)); err != nil {
+	pending := t.AuditPending
+	restore := func() { t.Version, t.FeedUsers, t.UpdatedAt, t.AuditPending = expected, users, updated, pending }
+	old, err := s.swapKey(ctx, keyOf(t, nonce, now))
+	if err != nil {
+		restore()
+		return err
+	}
+	// The write carries its audit entries (outbox.go); the key's mark
+	// stays until they are appended.
+	if err := stageAudit(ctx, t, carriedAudit(pending, old, expected), now); err != nil {
 		restore()
 		return err
 	}
@@ -152,7 +164,7 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 		restore()
 		return err
 	}
-	t.Spilled = nil
+	t.Spilled, t.Audit = nil, nil
 	s.DB.tasks.done(true, t)
 	s.DB.cacheTask(t)
 	_ = s.notify(ctx, nonce, t)
@@ -173,8 +185,8 @@ func feedUsers(had, has []string) []string {
 	return out
 }
 
-// notify writes the feed entries of tasks just written under nonce, then
-// settles their keys where no later write marked them again (that write
+// notify writes the feed entries of tasks just written under nonce and
+// appends the audit entries they carry, then settles their keys where no later write marked them again (that write
 // notifies for itself). The writers ignore its error: the write itself
 // stands, and a mark left behind is SweepFeed's.
 func (s *TaskStore) notify(ctx context.Context, nonce string, ts ...*backend.Task) error {
@@ -185,6 +197,10 @@ func (s *TaskStore) notify(ctx context.Context, nonce string, ts ...*backend.Tas
 		}
 	}
 	if err := (&FeedStore{DB: s.DB}).Notify(ctx, byUser); err != nil {
+		s.DB.sweep.unswept(ts...)
+		return err
+	}
+	if err := s.appendAudit(ctx, ts); err != nil {
 		s.DB.sweep.unswept(ts...)
 		return err
 	}

@@ -148,10 +148,19 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 			d.Unassigned++
 		}
 	}
+	// A draw is several writes: its intent comes first (rollDraw).
+	intent, err := s.Intents.Begin(ctx, intentDraw, d.ID, "draw", d.ID, fmt.Sprintf("plan %s version %d", p.ID, p.PublicVersion))
+	if backend.IsCode(err, backend.ECONFLICT) {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is being drawn by someone else", p.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
 	// The draw's id is unique per plan version: of two concurrent draws
 	// exactly one gets past this point.
 	if err := s.Draws.CreateDraw(ctx, d); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
+			s.Intents.Done(ctx, intent)
 			return nil, backend.Errorf(backend.ECONFLICT, "plan %s is being drawn by someone else", p.ID)
 		}
 		return nil, err
@@ -159,12 +168,48 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	if err := s.Draws.SaveDrawRecord(ctx, d.ID, data); err != nil {
 		return nil, err
 	}
-	tasks, err := s.tasksFor(ctx, p, items, d, rec.Selected, targets, now)
+	tasks, err := s.completeDraw(ctx, p, items, d, rec, targets, earlier, toCancel)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Tasks.CreateTasks(ctx, tasks); err != nil {
+	s.Intents.Done(ctx, intent)
+	return &DrawResult{Draw: d, Tasks: tasks}, nil
+}
+
+// completeDraw makes the writes of a draw whose record is stored: the
+// annual selections (first, so that no task of the draw exists without
+// them: the cap holds after any crash), the tasks, the cancellation of the
+// superseded draws' tasks, the plan, and the draw.run entry. Each step can
+// be made again: the roll-forward of a stopped draw (rollDraw) runs it
+// from the stored record. toCancel nil means: find the superseded draws'
+// open tasks now.
+func (s *Service) completeDraw(ctx context.Context, p *backend.Plan, items []*backend.Item, d *backend.Draw, rec *draw.Record, targets map[string]*backend.Target, earlier []string, toCancel []*backend.Task) ([]*backend.Task, error) {
+	live := d.Supersedes
+	for _, id := range live {
+		if err := s.Draws.RemoveSelections(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	var sel []*backend.Selection
+	for _, x := range rec.Selected {
+		for _, it := range p.Items {
+			sel = append(sel, &backend.Selection{Year: p.Year, ItemCode: it, TargetID: x.ID, DrawID: d.ID, At: d.DrawnAt})
+		}
+	}
+	if err := s.Draws.AddSelections(ctx, sel); err != nil {
 		return nil, err
+	}
+	tasks, err := s.tasksFor(ctx, p, items, d, rec.Selected, targets, d.DrawnAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.createMissingTasks(ctx, tasks); err != nil {
+		return nil, err
+	}
+	if toCancel == nil {
+		if toCancel, err = s.openTasksOf(ctx, live); err != nil {
+			return nil, err
+		}
 	}
 	for _, t := range toCancel {
 		t.Status = backend.TaskCancelled
@@ -172,39 +217,69 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 			return nil, err
 		}
 	}
-	for _, id := range live {
-		if err := s.Draws.RemoveSelections(ctx, id); err != nil {
+	changed := p.State != backend.PlanDrawn
+	p.State = backend.PlanDrawn
+	for _, id := range append(slices.Clone(earlier), d.ID) {
+		if !slices.Contains(p.Draws, id) { // an interrupted draw the plan never listed
+			p.Draws, changed = append(p.Draws, id), true
+		}
+	}
+	if changed {
+		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 			return nil, err
 		}
 	}
-	year := p.Year
-	var sel []*backend.Selection
-	for _, x := range rec.Selected {
-		for _, it := range p.Items {
-			sel = append(sel, &backend.Selection{Year: year, ItemCode: it, TargetID: x.ID, DrawID: d.ID, At: d.DrawnAt})
-		}
-	}
-	if err := s.Draws.AddSelections(ctx, sel); err != nil {
-		return nil, err
-	}
-	p.State = backend.PlanDrawn
-	for _, id := range earlier {
-		if !slices.Contains(p.Draws, id) { // an interrupted draw the plan never listed
-			p.Draws = append(p.Draws, id)
-		}
-	}
-	p.Draws = append(p.Draws, d.ID)
-	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
-		return nil, err
-	}
-	detail := fmt.Sprintf("version %d: %d selected, %d unassigned, %d in population; entropy %q", p.PublicVersion, d.Selected, d.Unassigned, len(rec.Population), entropy)
+	detail := fmt.Sprintf("version %d: %d selected, %d unassigned, %d in population; entropy %q", d.PlanVersion, d.Selected, d.Unassigned, len(rec.Population), rec.PublicEntropy)
 	if len(live) > 0 {
-		detail += fmt.Sprintf("; supersedes %s: %s", strings.Join(live, ", "), reason)
+		detail += fmt.Sprintf("; supersedes %s: %s", strings.Join(live, ", "), d.Reason)
 	}
-	if err := s.record(ctx, "draw.run", "plan", p.ID, d, detail); err != nil {
+	// Keyed by the draw: the roll-forward of a draw that recorded itself
+	// before stopping records nothing again.
+	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "draw.run", ObjectType: "plan", ObjectID: p.ID, Change: d, Detail: detail, Key: "draw/" + d.ID}); err != nil {
 		return nil, err
 	}
-	return &DrawResult{Draw: d, Tasks: tasks}, nil
+	return tasks, nil
+}
+
+// createMissingTasks creates those of a draw's tasks that are not stored
+// yet: all of them, but in a roll-forward, where the insert stops at the
+// first stored one and the others are looked up.
+func (s *Service) createMissingTasks(ctx context.Context, tasks []*backend.Task) error {
+	err := s.Tasks.CreateTasks(ctx, tasks)
+	if !backend.IsCode(err, backend.ECONFLICT) {
+		return err
+	}
+	var missing []*backend.Task
+	for _, t := range tasks {
+		_, err := s.Tasks.FindTaskByID(ctx, t.ID)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			missing = append(missing, t)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return s.Tasks.CreateTasks(ctx, missing)
+}
+
+// openTasksOf returns the tasks of draws that a roll-forward still has to
+// cancel: those not yet begun (the draw checked that none had begun when
+// it ran; one begun since is left alone).
+func (s *Service) openTasksOf(ctx context.Context, draws []string) ([]*backend.Task, error) {
+	var out []*backend.Task
+	for _, id := range draws {
+		err := s.Tasks.ScanTasks(ctx, backend.TaskFilter{DrawID: id}, func(t *backend.Task) error {
+			if t.Status == backend.TaskAssigned || t.Status == backend.TaskAccepted {
+				out = append(out, t)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // drawsOfVersion returns the ids of the stored draws of a plan version, in

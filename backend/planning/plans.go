@@ -26,8 +26,11 @@ type Service struct {
 	Results     backend.PublishedResultStore // published results by target; optional
 	Counts      backend.TaskCounter          // the dashboard's task counts
 	Audit       *backend.AuditLog
-	Now         func() time.Time
-	Rand        io.Reader // plan ids and secrets; crypto/rand when nil
+	// Intents make draws and publications complete after a crash
+	// (intents.go); optional in tests.
+	Intents *backend.Intents
+	Now     func() time.Time
+	Rand    io.Reader // plan ids and secrets; crypto/rand when nil
 }
 
 func (s *Service) random(n int) ([]byte, error) {

@@ -36,31 +36,46 @@ func (s *Service) Replace(ctx context.Context, taskID string, req ReplaceRequest
 	if !old.Status.CanMove(backend.TaskReplaced) {
 		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: only a task not yet checked in can be replaced", taskID, old.Status)
 	}
-	r, err := draw.Replace(rec, old.TargetID, req.Reason)
+	if _, err := draw.Replace(rec, old.TargetID, req.Reason); err != nil {
+		return nil, err
+	}
+	// The record, the new task, the old one and the selection are four
+	// writes: the intent comes first (rollReplace).
+	intent, err := s.Intents.Begin(ctx, intentReplace, old.ID, "task", old.ID, req.Reason)
+	if backend.IsCode(err, backend.ECONFLICT) {
+		return nil, backend.Errorf(backend.ECONFLICT, "task %s is being replaced by someone else", old.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
+	if err := s.updateRecord(ctx, d, rec); err != nil {
+		return nil, err
+	}
+	nt, err := s.completeReplace(ctx, old, p, d, rec)
+	if err != nil {
+		return nil, err
+	}
+	s.Intents.Done(ctx, intent)
+	return nt, nil
+}
+
+// completeReplace makes the writes of a replacement whose record is
+// stored: the replacement's annual selection (before its task, so that
+// the cap holds at every moment), its task, and the old task replaced,
+// carrying the task.replace record. Each can be made again: the
+// roll-forward of a replacement cut short runs it (rollReplace).
+func (s *Service) completeReplace(ctx context.Context, old *backend.Task, p *backend.Plan, d *backend.Draw, rec *draw.Record) (*backend.Task, error) {
+	n := slices.IndexFunc(rec.Replacements, func(r draw.Replacement) bool { return r.Replaced == old.TargetID })
+	if n < 0 {
+		return nil, backend.Errorf(backend.EINTERNAL, "the record of draw %s does not replace %s", d.ID, old.TargetID)
+	}
+	r := rec.Replacements[n]
 	target, err := s.Targets.FindTargetByID(ctx, r.Replacement)
 	if err != nil {
 		return nil, err
 	}
 	users, err := s.teamLogins(ctx, []draw.Selection{{Assignment: r.Assignment}})
 	if err != nil {
-		return nil, err
-	}
-	nt := *old
-	nt.ID = fmt.Sprintf("%s-r%03d", d.ID, len(rec.Replacements))
-	nt.TargetID, nt.TargetName, nt.PRN, nt.Stratum = r.Replacement, target.Name, r.PRN, r.Stratum
-	nt.Replaces, nt.ReplacedBy, nt.Status = old.ID, "", backend.TaskAssigned
-	setTeam(&nt, r.Assignment, users)
-	if err := s.updateRecord(ctx, d, rec); err != nil {
-		return nil, err
-	}
-	if err := s.Tasks.CreateTasks(ctx, []*backend.Task{&nt}); err != nil {
-		return nil, err
-	}
-	old.Status, old.ReplacedBy = backend.TaskReplaced, nt.ID
-	if err := s.Tasks.UpdateTask(ctx, old); err != nil {
 		return nil, err
 	}
 	var sel []*backend.Selection
@@ -70,7 +85,23 @@ func (s *Service) Replace(ctx context.Context, taskID string, req ReplaceRequest
 	if err := s.Draws.AddSelections(ctx, sel); err != nil {
 		return nil, err
 	}
-	return &nt, s.record(ctx, "task.replace", "task", old.ID, r, fmt.Sprintf("replaced %s by %s: %s", old.TargetID, r.Replacement, req.Reason))
+	nt := *old
+	nt.ID = fmt.Sprintf("%s-r%03d", d.ID, n+1)
+	nt.TargetID, nt.TargetName, nt.PRN, nt.Stratum = r.Replacement, target.Name, r.PRN, r.Stratum
+	nt.Replaces, nt.ReplacedBy, nt.Status = old.ID, "", backend.TaskAssigned
+	setTeam(&nt, r.Assignment, users)
+	if err := s.createMissingTasks(ctx, []*backend.Task{&nt}); err != nil {
+		return nil, err
+	}
+	if old.Status != backend.TaskReplaced {
+		old.Status, old.ReplacedBy = backend.TaskReplaced, nt.ID
+		old.Audit = []backend.AuditRecord{{Action: "task.replace", ObjectType: "task", ObjectID: old.ID, Change: r,
+			Detail: fmt.Sprintf("replaced %s by %s: %s", old.TargetID, r.Replacement, r.Reason)}}
+		if err := s.Tasks.UpdateTask(ctx, old); err != nil {
+			return nil, err
+		}
+	}
+	return &nt, nil
 }
 
 // ReassignRequest re-matches a task's team without some members.

@@ -201,19 +201,50 @@ func (s *Service) transition(ctx context.Context, t *backend.Task, req Transitio
 	}
 	from := t.Status
 	t.Status = req.To
-	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
-		return nil, err
-	}
-	if req.To == backend.TaskPublished && t.Result != nil && s.Results != nil {
-		r := backend.PublishedResult{
-			TaskID: t.ID, PlanID: t.PlanID, Random: t.Random, Code: t.Result.Code, Label: t.Result.Label,
-			Items: t.Items, Departments: t.Departments, PublishedAt: t.UpdatedAt,
-		}
-		if err := s.Results.AddPublishedResult(ctx, t.TargetID, r); err != nil {
+	// The record travels with the write (backend/outbox.go).
+	t.Audit = []backend.AuditRecord{{Action: "task." + string(req.To), ObjectType: "task", ObjectID: t.ID, Change: t,
+		Detail: fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment)}}
+	if req.To != backend.TaskPublished {
+		if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 			return nil, err
 		}
+		return t, nil
 	}
-	return t, s.record(ctx, "task."+string(req.To), "task", t.ID, t, fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment))
+	// A publication is two writes, the task and its public result: its
+	// intent comes first, so that a crash between them never strands the
+	// result (rollPublish).
+	in, err := s.Intents.Begin(ctx, intentPublish, t.ID, "task", t.ID, "")
+	if backend.IsCode(err, backend.ECONFLICT) {
+		return nil, backend.Errorf(backend.ECONFLICT, "task %s is being published by someone else", t.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			s.Intents.Done(ctx, in) // refused: nothing to complete
+		}
+		return nil, err
+	}
+	if err := s.publishResult(ctx, t); err != nil {
+		return nil, err
+	}
+	s.Intents.Done(ctx, in)
+	return t, nil
+}
+
+// publishResult makes a published task's result public on its target's
+// page. Doing it again changes nothing: the roll-forward of publications
+// (PublishStranded) calls it for a published task left without it.
+func (s *Service) publishResult(ctx context.Context, t *backend.Task) error {
+	if t.Result == nil || s.Results == nil {
+		return nil
+	}
+	r := backend.PublishedResult{
+		TaskID: t.ID, PlanID: t.PlanID, Random: t.Random, Code: t.Result.Code, Label: t.Result.Label,
+		Items: t.Items, Departments: t.Departments, PublishedAt: t.UpdatedAt,
+	}
+	return s.Results.AddPublishedResult(ctx, t.TargetID, r)
 }
 
 // maxComment bounds a transition's comment.

@@ -119,7 +119,7 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 			return nil, backend.Errorf(backend.ECONFLICT, "check-in id %s is taken", req.ID)
 		}
 		if prev.TaskID != "" {
-			if err := s.noteOnTask(ctx, prev.TaskID, prev); err != nil {
+			if err := s.noteOnTask(ctx, prev.TaskID, prev, checkInDetail(prev)); err != nil {
 				return nil, err
 			}
 		}
@@ -192,43 +192,61 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 		c.Flags = append(c.Flags, backend.FlagFrequentVisit)
 	}
 	if err := s.CheckIns.CreateCheckIn(ctx, c); err != nil {
-		if backend.IsCode(err, backend.ECONFLICT) { // the same id raced in
-			return s.CheckIns.FindCheckIn(ctx, req.ID)
-		}
-		return nil, err
-	}
-	if task != nil {
-		if err := s.noteOnTask(ctx, task.ID, c); err != nil {
+		if !backend.IsCode(err, backend.ECONFLICT) {
 			return nil, err
 		}
+		// The same id is stored: a replay, or a race. Its first attempt
+		// may have stopped before its task's note (and record): complete it.
+		prev, err := s.CheckIns.FindCheckIn(ctx, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		if prev.TaskID != "" {
+			if err := s.noteOnTask(ctx, prev.TaskID, prev, checkInDetail(prev)); err != nil {
+				return nil, err
+			}
+		}
+		return prev, nil
 	}
-	detail := fmt.Sprintf("%s at %s, %v m, flags %v", officer.CertNo, target.ID, distance(c), c.Flags)
-	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: detail}); err != nil {
+	if task != nil {
+		// The check-in's record travels with its task's write
+		// (backend/outbox.go).
+		if err := s.noteOnTask(ctx, task.ID, c, checkInDetail(c)); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: checkInDetail(c)}); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+func checkInDetail(c *backend.CheckIn) string {
+	return fmt.Sprintf("%s at %s, %v m, flags %v", c.CertNo, c.TargetID, distance(c), c.Flags)
+}
+
 // noteOnTask records the check-in on its task, which moves to checked_in
-// if it was not on site yet. Repeating it changes nothing, so a replayed
-// check-in whose first attempt stopped half-way completes here.
-func (s *Service) noteOnTask(ctx context.Context, taskID string, c *backend.CheckIn) error {
-	var from backend.TaskStatus
-	t, err := backend.UpdateTaskWith(ctx, s.Tasks, taskID, func(t *backend.Task) (bool, error) {
-		from = t.Status
+// if it was not on site yet; the write carries the check-in's record
+// (detail) and the task's move. Repeating it changes nothing, so a
+// replayed check-in whose first attempt stopped half-way completes here.
+func (s *Service) noteOnTask(ctx context.Context, taskID string, c *backend.CheckIn, detail string) error {
+	_, err := backend.UpdateTaskWith(ctx, s.Tasks, taskID, func(t *backend.Task) (bool, error) {
+		from := t.Status
 		added := t.AddCheckIn(c)
 		if t.Status == backend.TaskAssigned || t.Status == backend.TaskAccepted {
 			t.Status = backend.TaskCheckedIn
 		}
+		t.Audit = nil
+		if added {
+			t.Audit = append(t.Audit, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: c.TargetID, Change: c, Detail: detail})
+		}
+		if from != t.Status {
+			t.Audit = append(t.Audit, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
+		}
 		return added || t.Status != from, nil
 	})
-	if err != nil {
-		return err
-	}
-	if from != t.Status {
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "task.checked_in", ObjectType: "task", ObjectID: t.ID, Change: t, Detail: fmt.Sprintf("%s -> checked_in by check-in %s", from, c.ID)})
-	}
-	return nil
+	return err
 }
 
 func distance(c *backend.CheckIn) any {

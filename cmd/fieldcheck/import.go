@@ -35,6 +35,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Items:       m.Stores.Items,
 		Departments: m.Stores.Departments,
 		Audit:       m.Audit,
+		Intents:     m.Intents,
 	}
 	sum, err := im.ImportFile(ctx, kind, pos[1])
 	if sum != nil {

@@ -1,0 +1,215 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// The audit outbox of tasks (backend/outbox.go): a task write carries its
+// audit entries (Task.AuditPending) and the write is settled (its key's
+// mark cleared) only once they are appended, by the writer or by SweepFeed.
+
+// auditLog is what empties the outbox: DB.Audit, or a log of this DB's own
+// (tests that build stores by hand; it races for the chain's head as
+// another instance would).
+func (db *DB) auditLog() backend.AuditAppender {
+	db.auditOnce.Do(func() {
+		if db.Audit == nil {
+			db.Audit = &backend.AuditLog{Store: &AuditStore{DB: db}, Now: db.Now}
+		}
+	})
+	return db.Audit
+}
+
+// swapKey stores a key, replacing the task's key of before, and returns
+// that one (nil when there was none).
+func (s *TaskStore) swapKey(ctx context.Context, k *taskKey) (*taskKey, error) {
+	var old taskKey
+	err := s.DB.c(colTaskKeys).FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: k.ID}}, k,
+		options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&old)
+	if err == mongo.ErrNoDocuments {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("TaskStore.putKey", err)
+	}
+	return &old, nil
+}
+
+// carriedAudit is what a write starting from version of a task must carry
+// of the entries the task holds: none when the key says that version's
+// write was settled (its entries are in the log), all of them otherwise.
+func carriedAudit(pending []backend.AuditEntry, old *taskKey, version int64) []backend.AuditEntry {
+	if old != nil && old.Pending == "" && old.Version == version {
+		return nil
+	}
+	return pending
+}
+
+// stageAudit sets what task t, about to be written as t.Version, carries:
+// the carried entries, then those of the write's records (t.Audit), keyed
+// by the version. It refuses a task that would carry more than
+// backend.MaxAuditPending.
+func stageAudit(ctx context.Context, t *backend.Task, carried []backend.AuditEntry, now time.Time) error {
+	out, err := stageEntries(ctx, "task", t.ID, t.Version, carried, t.Audit, now)
+	if err != nil {
+		return err
+	}
+	t.AuditPending = out
+	return nil
+}
+
+// stageEntries returns what a document of objectType, about to be written
+// as version, carries: the carried entries, then those of recs keyed by
+// the version; at most backend.MaxAuditPending.
+func stageEntries(ctx context.Context, objectType, id string, version int64, carried []backend.AuditEntry, recs []backend.AuditRecord, now time.Time) ([]backend.AuditEntry, error) {
+	if len(carried)+len(recs) > backend.MaxAuditPending {
+		return nil, backend.Errorf(backend.EUNAVAILABLE, "%s %s holds %d audit records not yet in the audit log: it changes again once the log is written", objectType, id, len(carried))
+	}
+	out := make([]backend.AuditEntry, 0, len(carried)+len(recs))
+	out = append(out, carried...)
+	for i, r := range recs {
+		r.Key = backend.AuditKey(objectType, id, version)
+		if i > 0 {
+			r.Key += fmt.Sprintf("/%d", i)
+		}
+		out = append(out, backend.NewAuditEntry(ctx, now, r))
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// appendAudit appends the entries the tasks just written carry.
+func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
+	var es []backend.AuditEntry
+	for _, t := range ts {
+		es = append(es, t.AuditPending...)
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return s.DB.auditLog().AppendEntries(ctx, es)
+}
+
+// Documents other than tasks (targets) have no key to mark: their writes
+// are marked in the outbox collection, one small document per write under
+// way (its _id a nonce), put before the write and removed once the
+// entries the document carries are appended. The collection holds only
+// writes under way or cut short, so reading it whole is cheap on both
+// engines. A write starting while another mark of its document is there
+// carries the entries the document holds (they may not be in the log);
+// otherwise they are, and are dropped.
+
+const colOutbox = "outbox"
+
+type outboxMark struct {
+	ID     string    `bson:"_id"`
+	Kind   string    `bson:"kind"` // the document's collection
+	Object string    `bson:"object"`
+	At     time.Time `bson:"at"`
+}
+
+// markWrite puts the mark of a write of document id of collection kind
+// and reports whether a mark of an earlier write of it is still there.
+func (db *DB) markWrite(ctx context.Context, kind, id string) (string, bool, error) {
+	m := outboxMark{ID: newNonce(), Kind: kind, Object: id, At: db.now()}
+	if _, err := db.c(colOutbox).InsertOne(ctx, m); err != nil {
+		return "", false, translate("markWrite", err)
+	}
+	earlier := false
+	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: kind}, {Key: "object", Value: id}}, func(o *outboxMark) error {
+		earlier = earlier || o.ID != m.ID
+		return nil
+	})
+	return m.ID, earlier, err
+}
+
+// settleWrite appends the entries a written document carries and removes
+// the write's mark. A failure leaves the mark for SweepOutbox.
+func (db *DB) settleWrite(ctx context.Context, mark string, entries []backend.AuditEntry) error {
+	if len(entries) > 0 {
+		if err := db.auditLog().AppendEntries(ctx, entries); err != nil {
+			return err
+		}
+	}
+	_, err := db.c(colOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: mark}})
+	return translate("settleWrite", err)
+}
+
+// pendingOf is what SweepOutbox reads of a marked document.
+type pendingOf struct {
+	AuditPending []backend.AuditEntry `bson:"auditPending"`
+}
+
+// SweepOutbox appends the entries of the documents whose write marks are
+// at least grace old (the write was cut short, or its entries could not
+// be appended) and removes the marks. It returns how many it settled.
+func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error) {
+	cutoff := db.now().Add(-grace)
+	var stale []*outboxMark
+	if err := scan(ctx, db.c(colOutbox), "SweepOutbox", bson.D{}, func(m *outboxMark) error {
+		if !m.At.After(cutoff) {
+			stale = append(stale, m)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range stale {
+		doc, err := findByID[pendingOf](ctx, db.c(m.Kind), "SweepOutbox", m.Kind, m.Object)
+		switch {
+		case backend.IsCode(err, backend.ENOTFOUND):
+			doc = &pendingOf{} // a create cut short before its document
+		case err != nil:
+			return n, err
+		}
+		if err := db.settleWrite(ctx, m.ID, doc.AuditPending); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// outboxWrite runs write, the single-document write of document id of
+// collection kind (of objectType, being written as version), as an outbox
+// write when it states records (recs): set stores in the document what it
+// carries (its records' entries, after those it held, pending, when an
+// earlier write of it is unsettled); write; then the entries are appended.
+// Without records it is write alone.
+func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, pending []backend.AuditEntry, set func([]backend.AuditEntry), write func() error) error {
+	if len(recs) == 0 {
+		return write()
+	}
+	mark, earlier, err := db.markWrite(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	if !earlier {
+		pending = nil
+	}
+	entries, err := stageEntries(ctx, objectType, id, version, pending, recs, db.now())
+	if err != nil {
+		_ = db.settleWrite(ctx, mark, nil)
+		return err
+	}
+	set(entries)
+	if err := write(); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
+			_ = db.settleWrite(ctx, mark, nil) // refused: it wrote nothing
+		}
+		return err // otherwise the mark stays: the sweep finds out what was written
+	}
+	_ = db.settleWrite(ctx, mark, entries) // the change stands; a mark left is the sweep's
+	return nil
+}
