@@ -22,6 +22,8 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/evidenceapi"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -136,7 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if _, err := api.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+	if _, err := httpkit.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	m := &Main{Config: cfg}
@@ -339,13 +341,12 @@ func (m *Main) build(ctx context.Context) error {
 		Planning:  m.Planning,
 		Codes:     m.Codes,
 		Visit:     m.Visit,
-		Extra: []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices),
-			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil)},
-		Auth:           m.Auth,
-		Audit:          m.Audit,
-		Store:          db,
-		Logger:         m.Config.Logger,
-		TrustedProxies: m.Config.TrustedProxies,
+		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
+			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil)},
+		Auth:   m.Auth,
+		Audit:  m.Audit,
+		Store:  db,
+		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
 	}
 	return nil
 }

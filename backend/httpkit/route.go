@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"bytes"
@@ -23,7 +23,8 @@ type Route struct {
 	Tag     string
 	Auth    bool // requires a bearer token
 	// Authenticate checks the bearer token when Auth is set; the
-	// back-office authenticator when nil. The mobile API brings its own.
+	// Router's Authenticate when nil (the back office's). The mobile API
+	// brings its own.
 	Authenticate fiber.Handler
 	Query        []Param // query parameters
 	Request      any     // zero value of the body type, or nil
@@ -55,7 +56,7 @@ type Param struct {
 
 // Add registers a route: its handler behind authentication when r.Auth, and
 // its description in the OpenAPI documents.
-func (s *Server) Add(r Route) {
+func (rt *Router) Add(r Route) {
 	if r.Status == 0 {
 		r.Status = fiber.StatusOK
 	}
@@ -66,13 +67,13 @@ func (s *Server) Add(r Route) {
 	}}
 	if r.Auth {
 		if r.Authenticate == nil {
-			r.Authenticate = BearerAuth(s.Auth)
+			r.Authenticate = rt.Authenticate
 		}
 		handlers = append(handlers, r.Authenticate)
 	}
 	handlers = append(handlers, r.Handler)
-	s.app.Add(r.Method, r.Path, handlers...)
-	s.routes = append(s.routes, r)
+	rt.app.Add(r.Method, r.Path, handlers...)
+	rt.routes = append(rt.routes, r)
 }
 
 // TokenVerifier checks an access token; *auth.Service is one.
@@ -163,31 +164,10 @@ func PageRequest(c *fiber.Ctx) (backend.PageRequest, error) {
 	return p, p.Normalize()
 }
 
-// queryList splits a comma-separated query parameter.
-func queryList(c *fiber.Ctx, name string) []string {
-	v := c.Query(name)
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
-// queryBool reads an optional true/false parameter.
-func queryBool(c *fiber.Ctx, name string) (*bool, error) {
-	v := c.Query(name)
-	if v == "" {
-		return nil, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return nil, backend.Errorf(backend.EINVALID, "%s must be true or false", name)
-	}
-	return &b, nil
-}
-
+// PageParams are the query parameters PageRequest reads.
 var PageParams = []Param{
-	{"after", "string", "cursor: nextCursor of the previous page"},
-	{"limit", "integer", "page size, 1-200 (default 50)"},
+	{Name: "after", Type: "string", Description: "cursor: nextCursor of the previous page"},
+	{Name: "limit", Type: "integer", Description: "page size, 1-200 (default 50)"},
 }
 
 type statusKey struct{}
@@ -215,17 +195,6 @@ func WithBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler
 		}
 		return respond(c, v)
 	}
-}
-
-// WithPathBody is WithBody for replacing an object named by the path: the
-// object's id comes from the path, and a body naming another is refused.
-func WithPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
-	return WithBody(func(c *fiber.Ctx, r *Req) (any, error) {
-		if err := pathID(c, id(r)); err != nil {
-			return nil, err
-		}
-		return fn(c, r)
-	})
 }
 
 // Result is the handler of a route without a body: fn's result is the answer.
