@@ -132,3 +132,7 @@ func OpenCounting(ctx context.Context, uri, name string) (*DB, *Commands, error)
 	}
 	return db, c, nil
 }
+
+// ForgetCachedTask drops db's decoded copy of task id, so that the next
+// read decodes it again (a first read, in benchmarks).
+func ForgetCachedTask(db *DB, id string) { db.engine.forgetTask(id) }

@@ -28,7 +28,7 @@ import (
 // atomic against another client), and one process writes a FerretDB
 // database: backend/embedded locks its data directory, a writer lease in
 // the database refuses a second process on it, and the DBs of one process
-// on it share their locks (lease.go). Several server instances must share
+// on it share their locks (ferret_lease.go). Several server instances must share
 // a MongoDB, where the condition goes into the update's filter and the
 // server applies it atomically.
 
