@@ -186,6 +186,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		// The data directory is locked to this process: it is the only writer.
 		db.SingleProcess = true
 		db.ScanJSON = scanJSON(m.embedded, cfg.Database)
+		db.FindJSON = findJSON(m.embedded, cfg.Database)
 	}
 	if m.embedded != nil && cfg.Warm {
 		if err := db.WarmTargetIndex(ctx); err != nil {
@@ -216,6 +217,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 func scanJSON(srv *embedded.Server, name string) func(context.Context, string, []string, func([]byte) error) error {
 	return func(ctx context.Context, coll string, fields []string, fn func([]byte) error) error {
 		return srv.ScanJSON(ctx, name, coll, fields, fn)
+	}
+}
+
+// findJSON is the embedded store's direct read of one document, for the
+// database name.
+func findJSON(srv *embedded.Server, name string) func(context.Context, string, string) ([]byte, error) {
+	return func(ctx context.Context, coll, id string) ([]byte, error) {
+		return srv.FindJSON(ctx, name, coll, id)
 	}
 }
 

@@ -16,7 +16,8 @@
 // process, in-memory indexes of targets, tasks (the review queue's order
 // included) and check-ins answer filters, built at start from a direct
 // read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
-// once decoded are kept (ferret_taskcache.go). The store's layout has a
+// once decoded are kept (ferret_taskcache.go); a task not kept is read
+// straight from SQLite (DB.FindJSON, ferret_sjson.go). The store's layout has a
 // version and Migrate upgrades an older one (migrate.go).
 //
 // What the stores do differently on the two engines is one interface,
@@ -73,6 +74,10 @@ type DB struct {
 	// reads a few fields of every document of a collection much faster
 	// than a query does: the in-memory indexes start with it.
 	ScanJSON func(ctx context.Context, collection string, fields []string, fn func([]byte) error) error
+	// FindJSON, when set (the embedded store: embedded.Server.FindJSON),
+	// reads the stored form of one document by its string _id, nil when
+	// there is none: tasks are read with it (ferret_sjson.go).
+	FindJSON func(ctx context.Context, collection, id string) ([]byte, error)
 
 	// engine is what the stores do differently on MongoDB and on
 	// FerretDB (engine.go), chosen in Open.

@@ -54,6 +54,8 @@ type engine interface {
 // taskEngine is how the task store finds tasks: by query, or (the embedded
 // store) from its in-memory index and cache, which learn of every write.
 type taskEngine interface {
+	// readTask reads task id from the store.
+	readTask(ctx context.Context, db *DB, id string) (*backend.Task, error)
 	// cachedTask returns a copy of task id as last committed, or nil.
 	cachedTask(id string) *backend.Task
 	// cacheTask keeps a copy of t, just read or written.
@@ -167,6 +169,10 @@ func (mongoEngine) writingCheckIn(*backend.CheckIn)           {}
 func (mongoEngine) cachedInspector(string) *backend.Inspector { return nil }
 func (mongoEngine) cacheInspector(*backend.Inspector)         {}
 func (mongoEngine) forgetInspector(string)                    {}
+
+func (mongoEngine) readTask(ctx context.Context, db *DB, id string) (*backend.Task, error) {
+	return findByID[backend.Task](ctx, db.c(colTasks), "FindTaskByID", "task", id)
+}
 
 func (mongoEngine) findTasks(ctx context.Context, s *TaskStore, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
 	return s.queryTasks(ctx, f, p)

@@ -7,6 +7,8 @@ import (
 	"go.mongodb.org/mongo-driver/event"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
 )
 
 // UseMongoDBPath makes db take the code paths written for MongoDB (conditions
@@ -136,3 +138,12 @@ func OpenCounting(ctx context.Context, uri, name string) (*DB, *Commands, error)
 // ForgetCachedTask drops db's decoded copy of task id, so that the next
 // read decodes it again (a first read, in benchmarks).
 func ForgetCachedTask(db *DB, id string) { db.engine.forgetTask(id) }
+
+// ReadTaskThroughFerretDB reads task id through the wire protocol, as
+// every engine can, bypassing the embedded store's direct read.
+func ReadTaskThroughFerretDB(ctx context.Context, db *DB, id string) (*backend.Task, error) {
+	return findByID[backend.Task](ctx, db.c(colTasks), "FindTaskByID", "task", id)
+}
+
+// SJSONToBSON is the conversion of the direct read.
+func SJSONToBSON(b []byte) ([]byte, error) { return sjsonToBSON(b) }

@@ -31,7 +31,7 @@ func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task,
 	if t := s.DB.engine.cachedTask(id); t != nil {
 		return t, nil
 	}
-	t, err := findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	t, err := s.DB.engine.readTask(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
 	}
