@@ -2,7 +2,6 @@ package backend
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -133,53 +132,6 @@ func FormatBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// EvidenceVisibleTo reports whether actor a may see the task's evidence
-// files: whoever sees the task but managers (they plan and publish without
-// reading evidence) — the team, the reviewers of the task's departments,
-// and administrators. Evidence is never public.
-func (t *Task) EvidenceVisibleTo(a *Actor) bool {
-	return a != nil && a.Role != RoleManager && t.VisibleTo(a)
-}
-
-// FindEvidence returns the manifest slot with that id.
-func (t *Task) FindEvidence(id string) (*EvidenceSlot, bool) {
-	i := slices.IndexFunc(t.Evidence, func(e EvidenceSlot) bool { return e.ID == id })
-	if i < 0 {
-		return nil, false
-	}
-	return &t.Evidence[i], true
-}
-
-// MissingEvidence counts the declared slots whose bytes have not arrived.
-func (t *Task) MissingEvidence() int {
-	n := 0
-	for _, e := range t.Evidence {
-		if !e.Uploaded {
-			n++
-		}
-	}
-	return n
-}
-
-// PhotosMissing lists, as <itemCode>/<questionId>, the photoRequired
-// questions of the task's checklist that no photo supports: a question
-// has its photo when the evidence manifest declares a slot of type photo
-// for it (the slot's question). Whether the bytes have arrived is not
-// asked here: a phone on a poor network submits and uploads afterwards,
-// and the approval waits for every declared file (MissingEvidence).
-func (t *Task) PhotosMissing() []string {
-	var missing []string
-	for _, s := range t.Form.sections() {
-		for _, q := range s.Questions {
-			key := AnswerKey(s.ItemCode, q.ID)
-			if q.PhotoRequired && !slices.ContainsFunc(t.Evidence, func(e EvidenceSlot) bool { return e.Type == EvidencePhoto && e.Question == key }) {
-				missing = append(missing, key)
-			}
-		}
-	}
-	return missing
-}
-
 // MissingPhotos is the cause of a refusal for want of required photos: the
 // questions that lack one, for the phone to point at.
 type MissingPhotos struct {
@@ -188,16 +140,4 @@ type MissingPhotos struct {
 
 func (e *MissingPhotos) Error() string {
 	return "no photo declared for " + strings.Join(e.Questions, ", ")
-}
-
-// CheckPhotos refuses a result that lacks a required photo, naming every
-// question without one; errors.As finds the list as *MissingPhotos.
-func (t *Task) CheckPhotos() error {
-	missing := t.PhotosMissing()
-	if len(missing) == 0 {
-		return nil
-	}
-	return &Error{Code: EINVALID, Err: &MissingPhotos{Questions: missing}, Message: fmt.Sprintf(
-		"%d checklist questions need a photo and have none: %s — declare a photo slot for each (evidence with its \"question\") before submitting",
-		len(missing), strings.Join(missing, ", "))}
 }

@@ -1,8 +1,6 @@
 package backend
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -46,65 +44,6 @@ type ReviewIssue struct {
 	Question string `json:"question,omitempty" bson:"question,omitempty"` // <itemCode>/<questionId>
 	Evidence string `json:"evidence,omitempty" bson:"evidence,omitempty"` // evidence slot id
 	Comment  string `json:"comment" bson:"comment"`
-}
-
-// ReviewState returns the task's review state, or "" for a task that was
-// never submitted (or is on its way to its first submission).
-func (t *Task) ReviewState() ReviewState {
-	switch t.Status {
-	case TaskSubmitted:
-		if n := len(t.Reviews); n > 0 && t.Reviews[n-1].Status == NoteHasIssues {
-			return ReviewHasIssues
-		}
-		return ReviewReceived
-	case TaskReturned:
-		return ReviewReturned
-	case TaskApproved, TaskPublished:
-		return ReviewApproved
-	}
-	return ""
-}
-
-// RecordedIssues returns the issues recorded on the task in its current
-// round of review: those of its last note while it has issues, none
-// otherwise.
-func (t *Task) RecordedIssues() []ReviewIssue {
-	if t.ReviewState() != ReviewHasIssues {
-		return []ReviewIssue{}
-	}
-	return slices.Clone(t.Reviews[len(t.Reviews)-1].Issues)
-}
-
-// HasQuestion reports whether k (<itemCode>/<questionId>) names a question
-// of the task's checklist.
-func (t *Task) HasQuestion(k string) bool { return t.hasQuestion(k) }
-
-// CheckIssues checks issues a reviewer records on t: at most
-// MaxReviewIssues, each about one question of its checklist or one of its
-// evidence slots, with a comment.
-func (t *Task) CheckIssues(issues []ReviewIssue) error {
-	if len(issues) > MaxReviewIssues {
-		return Errorf(EINVALID, "at most %d issues may be recorded at a time; this has %d", MaxReviewIssues, len(issues))
-	}
-	for i, x := range issues {
-		n := i + 1
-		switch {
-		case x.Question == "" && x.Evidence == "":
-			return Errorf(EINVALID, "issue %d names neither a question (%s) nor an evidence slot", n, questionKeyDescribed)
-		case x.Question != "" && x.Evidence != "":
-			return Errorf(EINVALID, "issue %d names a question and an evidence slot: record one issue for each", n)
-		case x.Question != "" && !t.hasQuestion(x.Question):
-			return Errorf(EINVALID, "issue %d: %q is not a question of this task's checklist (%s)", n, x.Question, questionKeyDescribed)
-		case x.Evidence != "":
-			if _, ok := t.FindEvidence(x.Evidence); !ok {
-				return Errorf(EINVALID, "issue %d: %q is not an evidence slot of this task", n, x.Evidence)
-			}
-		}
-		if err := CheckReviewComment(fmt.Sprintf("the comment of issue %d", n), x.Comment, true); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // CheckReviewComment checks a reviewer's comment: UTF-8 text of at most

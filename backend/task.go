@@ -3,9 +3,11 @@ package backend
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TaskStatus is where an inspection task stands.
@@ -422,4 +424,392 @@ func UpdateTaskWith(ctx context.Context, store TaskStore, id string, change func
 		}
 	}
 	return nil, Errorf(EUNAVAILABLE, "task %s is changing too often; try again", id)
+}
+
+// ChangedByOthers reports whether a version of the task after base was
+// written by anyone but the device whose operation keys start with
+// prefix (OpKey(user, device, "")), check-in notes aside. Versions written
+// by a device's own earlier operations are no conflict for its next one:
+// a phone offline decides on the version it last saw and goes on. A base
+// below OpsFloor counts as changed: the records that would tell have left
+// the task (more than MaxRecentOps operations since).
+func (t *Task) ChangedByOthers(base int64, prefix string) bool {
+	if base < t.OpsFloor {
+		return true
+	}
+	for v := base + 1; v <= t.Version; v++ {
+		own := slices.ContainsFunc(t.Ops, func(o OpRecord) bool {
+			return o.Version == v && (o.Kind == OpCheckIn || strings.HasPrefix(o.Key, prefix))
+		})
+		if !own {
+			return true
+		}
+	}
+	return false
+}
+
+// CloneWork copies the task deeply enough that changing the copy's work
+// (answers, result, evidence, check-ins, reviews, operations, status)
+// leaves the original as it was.
+func (t *Task) CloneWork() *Task {
+	c := *t
+	if t.Answers != nil {
+		c.Answers = make(map[string]Answer, len(t.Answers))
+		for k, v := range t.Answers {
+			c.Answers[k] = v
+		}
+	}
+	c.Evidence, c.CheckIns, c.Reviews, c.Ops = slices.Clone(t.Evidence), slices.Clone(t.CheckIns), slices.Clone(t.Reviews), slices.Clone(t.Ops)
+	c.Spilled = slices.Clone(t.Spilled)
+	return &c
+}
+
+// Clone copies the task deeply: nothing the copy holds is shared with
+// the original but its Form, which nobody changes.
+func (t *Task) Clone() *Task {
+	c := t.CloneWork()
+	c.Items, c.Departments, c.Team, c.TeamUsers, c.FeedUsers = slices.Clone(t.Items), slices.Clone(t.Departments), slices.Clone(t.Team), slices.Clone(t.TeamUsers), slices.Clone(t.FeedUsers)
+	c.Checklist = slices.Clone(t.Checklist)
+	if t.Trigger != nil {
+		tr := *t.Trigger
+		c.Trigger = &tr
+	}
+	if t.Result != nil {
+		r := *t.Result
+		c.Result = &r
+	}
+	if t.SubmittedAt != nil {
+		at := *t.SubmittedAt
+		c.SubmittedAt = &at
+	}
+	c.Audit, c.AuditPending = slices.Clone(t.Audit), slices.Clone(t.AuditPending)
+	c.Consents = slices.Clone(t.Consents)
+	for i := range c.Consents {
+		x := &c.Consents[i]
+		x.Officers, x.Items = slices.Clone(x.Officers), slices.Clone(x.Items)
+		if x.DecidedAt != nil {
+			at := *x.DecidedAt
+			x.DecidedAt = &at
+		}
+	}
+	for i := range c.Evidence {
+		e := &c.Evidence[i]
+		if e.Position != nil {
+			p := *e.Position
+			e.Position = &p
+		}
+		if e.Received != nil {
+			r := *e.Received
+			e.Received = &r
+		}
+	}
+	for i := range c.CheckIns {
+		x := &c.CheckIns[i]
+		x.Flags = slices.Clone(x.Flags)
+		if x.DistanceM != nil {
+			d := *x.DistanceM
+			x.DistanceM = &d
+		}
+	}
+	for i := range c.Reviews {
+		c.Reviews[i].Issues = slices.Clone(c.Reviews[i].Issues)
+	}
+	return c
+}
+
+// FindOp returns the recorded operation with key k.
+func (t *Task) FindOp(k string) (OpRecord, bool) {
+	i := slices.IndexFunc(t.Ops, func(o OpRecord) bool { return o.Key == k })
+	if i < 0 {
+		return OpRecord{}, false
+	}
+	return t.Ops[i], true
+}
+
+// AddOp records that the write about to be made applies operation k with
+// body hash h. The version is the one the write will produce.
+func (t *Task) AddOp(k, h string) error {
+	if t.OpCount >= MaxOpsPerTask {
+		return Errorf(EINVALID, "task %s has recorded %d operations, the most it takes", t.ID, MaxOpsPerTask)
+	}
+	if len(k) > maxOpKeyLength {
+		return Errorf(EINVALID, "an operation key is limited to %d bytes", maxOpKeyLength)
+	}
+	t.addOp(OpRecord{Key: k, Hash: h, Version: t.Version + 1})
+	return nil
+}
+
+// addOp records an operation (TrimOps).
+func (t *Task) addOp(r OpRecord) {
+	t.Ops = append(t.Ops, r)
+	t.OpCount++
+	t.TrimOps()
+}
+
+// TrimOps moves the records of the oldest versions out of the task
+// (Spilled, raising OpsFloor) while it holds more than MaxRecentOps; those
+// of its newest version always stay. Ops are in version order.
+func (t *Task) TrimOps() {
+	for len(t.Ops) > MaxRecentOps && t.Ops[0].Version < t.Ops[len(t.Ops)-1].Version {
+		oldest := t.Ops[0].Version
+		n := 0
+		for n < len(t.Ops) && t.Ops[n].Version == oldest {
+			n++
+		}
+		for _, o := range t.Ops[:n] {
+			o.TaskID = t.ID
+			t.Spilled = append(t.Spilled, o)
+		}
+		t.Ops = slices.Delete(t.Ops, 0, n)
+		t.OpsFloor = max(t.OpsFloor, oldest)
+	}
+}
+
+// hasQuestion checks k names a question of the task's checklist.
+func (t *Task) hasQuestion(k string) bool { return t.Form.HasQuestion(k) }
+
+// MergeAnswers merges a phone's edits into the task's answers, field by
+// field; an edit stamped later than received is taken as made when
+// received. It reports how many fields changed.
+func (t *Task) MergeAnswers(in []AnswerInput, user, device string, received time.Time) (int, error) {
+	if !t.Status.Editable() {
+		return 0, Errorf(EINVALID, "task %s is %s: its answers can no longer change", t.ID, t.Status)
+	}
+	if len(in) == 0 || len(in) > MaxAnswersPerChange {
+		return 0, Errorf(EINVALID, "send 1 to %d answers at a time", MaxAnswersPerChange)
+	}
+	for _, a := range in {
+		switch {
+		case !t.hasQuestion(a.Question):
+			return 0, Errorf(EINVALID, "%q is not a question of this task's checklist (%s)", a.Question, questionKeyDescribed)
+		case len(a.Value) > MaxAnswerLength || len(a.Note) > MaxAnswerLength:
+			return 0, Errorf(EINVALID, "answer to %s: value and note are limited to %d bytes each", a.Question, MaxAnswerLength)
+		case !utf8.ValidString(a.Value) || !utf8.ValidString(a.Note):
+			return 0, Errorf(EINVALID, "answer to %s is not valid UTF-8", a.Question)
+		case a.EditedAt.IsZero():
+			return 0, Errorf(EINVALID, "answer to %s has no edit time", a.Question)
+		}
+	}
+	if t.Answers == nil {
+		t.Answers = map[string]Answer{}
+	}
+	changed := 0
+	for _, a := range in {
+		at := a.EditedAt.UTC().Truncate(time.Millisecond)
+		if at.After(received) {
+			at = received
+		}
+		next := Answer{Value: a.Value, Note: a.Note, EditedAt: at, EditedBy: user, DeviceID: device}
+		if cur, ok := t.Answers[a.Question]; ok && !next.newer(cur) {
+			continue
+		}
+		t.Answers[a.Question] = next
+		changed++
+	}
+	return changed, nil
+}
+
+// SetResult validates and records the result entered by user; the task's
+// status is the caller's business.
+func (t *Task) SetResult(in ResultInput, user string, now time.Time) error {
+	switch {
+	case !in.Code.Valid():
+		return Errorf(EINVALID, "result code %q is not one of: %s", in.Code, resultCodesList)
+	case len(in.Findings) > MaxFindingsLength:
+		return Errorf(EINVALID, "findings are limited to %d bytes", MaxFindingsLength)
+	case len(in.FollowUp) > MaxFollowUpLength:
+		return Errorf(EINVALID, "the follow-up action is limited to %d bytes", MaxFollowUpLength)
+	case !utf8.ValidString(in.Findings) || !utf8.ValidString(in.FollowUp):
+		return Errorf(EINVALID, "findings and follow-up must be UTF-8")
+	case in.DeviceTime.IsZero():
+		return Errorf(EINVALID, "the result needs the phone's time")
+	}
+	for _, s := range t.Form.sections() {
+		for _, q := range s.Questions {
+			if q.Required {
+				if _, ok := t.Answers[s.ItemCode+answerKeySeparator+q.ID]; !ok {
+					return Errorf(EINVALID, "question %s/%s (%s) is required and has no answer", s.ItemCode, q.ID, q.Text)
+				}
+			}
+		}
+	}
+	t.Result = &Result{
+		Code: in.Code, Label: in.Code.Label(), LabelsVersion: ResultLabelsVersion,
+		Findings: in.Findings, FollowUp: in.FollowUp, EnteredBy: user,
+		EnteredAt: now.UTC().Truncate(time.Millisecond), DeviceTime: in.DeviceTime.UTC().Truncate(time.Millisecond),
+	}
+	return nil
+}
+
+// DeclareEvidence adds manifest slots. A slot declared again with the same
+// file is accepted once; with a different file it is a conflict: a slot is
+// immutable. It reports how many slots are new.
+func (t *Task) DeclareEvidence(in []EvidenceInput, lim EvidenceLimits, user, device string, now time.Time) (int, error) {
+	if !t.Status.Editable() {
+		return 0, Errorf(EINVALID, "task %s is %s: its evidence manifest can no longer change", t.ID, t.Status)
+	}
+	if len(in) == 0 || len(in) > MaxEvidencePerChange {
+		return 0, Errorf(EINVALID, "declare 1 to %d files at a time", MaxEvidencePerChange)
+	}
+	added := 0
+	for _, e := range in {
+		if err := e.validate(t); err != nil {
+			return 0, err
+		}
+		if err := lim.CheckSize(e.ID, e.Type, e.Size); err != nil {
+			return 0, err
+		}
+		slot := EvidenceSlot{
+			ID: e.ID, Type: e.Type, SHA256: e.SHA256, Size: e.Size, ContentType: e.ContentType,
+			Question: e.Question, Caption: e.Caption, CapturedAt: e.CapturedAt.UTC().Truncate(time.Millisecond), Position: e.Position,
+			DeclaredBy: user, DeviceID: device, DeclaredAt: now.UTC().Truncate(time.Millisecond),
+		}
+		if i := slices.IndexFunc(t.Evidence, func(x EvidenceSlot) bool { return x.ID == e.ID }); i >= 0 {
+			if !t.Evidence[i].sameDeclaration(slot) {
+				return 0, Errorf(ECONFLICT, "evidence slot %s is already declared with another file", e.ID)
+			}
+			continue
+		}
+		if len(t.Evidence) >= MaxEvidencePerTask {
+			return 0, Errorf(EINVALID, "a task takes at most %d pieces of evidence", MaxEvidencePerTask)
+		}
+		if err := lim.CheckQuota(t, e.Size); err != nil {
+			return 0, err
+		}
+		t.Evidence = append(t.Evidence, slot)
+		added++
+	}
+	return added, nil
+}
+
+// AddCheckIn records a check-in's summary on the task once, with an
+// operation record that marks the version it makes as a check-in's.
+func (t *Task) AddCheckIn(c *CheckIn) bool {
+	if slices.ContainsFunc(t.CheckIns, func(x CheckInSummary) bool { return x.ID == c.ID }) {
+		return false
+	}
+	t.addOp(OpRecord{Key: OpCheckIn + "/" + c.ID, Version: t.Version + 1, Kind: OpCheckIn})
+	t.CheckIns = append(t.CheckIns, CheckInSummary{
+		ID: c.ID, UserID: c.UserID, InspectorID: c.InspectorID, CertNo: c.CertNo,
+		DeviceTime: c.DeviceTime, DistanceM: c.DistanceM, Flags: slices.Clone(c.Flags),
+	})
+	return true
+}
+
+// EvidenceVisibleTo reports whether actor a may see the task's evidence
+// files: whoever sees the task but managers (they plan and publish without
+// reading evidence) — the team, the reviewers of the task's departments,
+// and administrators. Evidence is never public.
+func (t *Task) EvidenceVisibleTo(a *Actor) bool {
+	return a != nil && a.Role != RoleManager && t.VisibleTo(a)
+}
+
+// FindEvidence returns the manifest slot with that id.
+func (t *Task) FindEvidence(id string) (*EvidenceSlot, bool) {
+	i := slices.IndexFunc(t.Evidence, func(e EvidenceSlot) bool { return e.ID == id })
+	if i < 0 {
+		return nil, false
+	}
+	return &t.Evidence[i], true
+}
+
+// MissingEvidence counts the declared slots whose bytes have not arrived.
+func (t *Task) MissingEvidence() int {
+	n := 0
+	for _, e := range t.Evidence {
+		if !e.Uploaded {
+			n++
+		}
+	}
+	return n
+}
+
+// PhotosMissing lists, as <itemCode>/<questionId>, the photoRequired
+// questions of the task's checklist that no photo supports: a question
+// has its photo when the evidence manifest declares a slot of type photo
+// for it (the slot's question). Whether the bytes have arrived is not
+// asked here: a phone on a poor network submits and uploads afterwards,
+// and the approval waits for every declared file (MissingEvidence).
+func (t *Task) PhotosMissing() []string {
+	var missing []string
+	for _, s := range t.Form.sections() {
+		for _, q := range s.Questions {
+			key := AnswerKey(s.ItemCode, q.ID)
+			if q.PhotoRequired && !slices.ContainsFunc(t.Evidence, func(e EvidenceSlot) bool { return e.Type == EvidencePhoto && e.Question == key }) {
+				missing = append(missing, key)
+			}
+		}
+	}
+	return missing
+}
+
+// CheckPhotos refuses a result that lacks a required photo, naming every
+// question without one; errors.As finds the list as *MissingPhotos.
+func (t *Task) CheckPhotos() error {
+	missing := t.PhotosMissing()
+	if len(missing) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Err: &MissingPhotos{Questions: missing}, Message: fmt.Sprintf(
+		"%d checklist questions need a photo and have none: %s — declare a photo slot for each (evidence with its \"question\") before submitting",
+		len(missing), strings.Join(missing, ", "))}
+}
+
+// ReviewState returns the task's review state, or "" for a task that was
+// never submitted (or is on its way to its first submission).
+func (t *Task) ReviewState() ReviewState {
+	switch t.Status {
+	case TaskSubmitted:
+		if n := len(t.Reviews); n > 0 && t.Reviews[n-1].Status == NoteHasIssues {
+			return ReviewHasIssues
+		}
+		return ReviewReceived
+	case TaskReturned:
+		return ReviewReturned
+	case TaskApproved, TaskPublished:
+		return ReviewApproved
+	}
+	return ""
+}
+
+// RecordedIssues returns the issues recorded on the task in its current
+// round of review: those of its last note while it has issues, none
+// otherwise.
+func (t *Task) RecordedIssues() []ReviewIssue {
+	if t.ReviewState() != ReviewHasIssues {
+		return []ReviewIssue{}
+	}
+	return slices.Clone(t.Reviews[len(t.Reviews)-1].Issues)
+}
+
+// HasQuestion reports whether k (<itemCode>/<questionId>) names a question
+// of the task's checklist.
+func (t *Task) HasQuestion(k string) bool { return t.hasQuestion(k) }
+
+// CheckIssues checks issues a reviewer records on t: at most
+// MaxReviewIssues, each about one question of its checklist or one of its
+// evidence slots, with a comment.
+func (t *Task) CheckIssues(issues []ReviewIssue) error {
+	if len(issues) > MaxReviewIssues {
+		return Errorf(EINVALID, "at most %d issues may be recorded at a time; this has %d", MaxReviewIssues, len(issues))
+	}
+	for i, x := range issues {
+		n := i + 1
+		switch {
+		case x.Question == "" && x.Evidence == "":
+			return Errorf(EINVALID, "issue %d names neither a question (%s) nor an evidence slot", n, questionKeyDescribed)
+		case x.Question != "" && x.Evidence != "":
+			return Errorf(EINVALID, "issue %d names a question and an evidence slot: record one issue for each", n)
+		case x.Question != "" && !t.hasQuestion(x.Question):
+			return Errorf(EINVALID, "issue %d: %q is not a question of this task's checklist (%s)", n, x.Question, questionKeyDescribed)
+		case x.Evidence != "":
+			if _, ok := t.FindEvidence(x.Evidence); !ok {
+				return Errorf(EINVALID, "issue %d: %q is not an evidence slot of this task", n, x.Evidence)
+			}
+		}
+		if err := CheckReviewComment(fmt.Sprintf("the comment of issue %d", n), x.Comment, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -227,145 +226,6 @@ const MaxRecentOps = 16
 // fact and changes no decision, so it is nobody's conflict.
 const OpCheckIn = "checkin"
 
-// ChangedByOthers reports whether a version of the task after base was
-// written by anyone but the device whose operation keys start with
-// prefix (OpKey(user, device, "")), check-in notes aside. Versions written
-// by a device's own earlier operations are no conflict for its next one:
-// a phone offline decides on the version it last saw and goes on. A base
-// below OpsFloor counts as changed: the records that would tell have left
-// the task (more than MaxRecentOps operations since).
-func (t *Task) ChangedByOthers(base int64, prefix string) bool {
-	if base < t.OpsFloor {
-		return true
-	}
-	for v := base + 1; v <= t.Version; v++ {
-		own := slices.ContainsFunc(t.Ops, func(o OpRecord) bool {
-			return o.Version == v && (o.Kind == OpCheckIn || strings.HasPrefix(o.Key, prefix))
-		})
-		if !own {
-			return true
-		}
-	}
-	return false
-}
-
-// CloneWork copies the task deeply enough that changing the copy's work
-// (answers, result, evidence, check-ins, reviews, operations, status)
-// leaves the original as it was.
-func (t *Task) CloneWork() *Task {
-	c := *t
-	if t.Answers != nil {
-		c.Answers = make(map[string]Answer, len(t.Answers))
-		for k, v := range t.Answers {
-			c.Answers[k] = v
-		}
-	}
-	c.Evidence, c.CheckIns, c.Reviews, c.Ops = slices.Clone(t.Evidence), slices.Clone(t.CheckIns), slices.Clone(t.Reviews), slices.Clone(t.Ops)
-	c.Spilled = slices.Clone(t.Spilled)
-	return &c
-}
-
-// Clone copies the task deeply: nothing the copy holds is shared with
-// the original but its Form, which nobody changes.
-func (t *Task) Clone() *Task {
-	c := t.CloneWork()
-	c.Items, c.Departments, c.Team, c.TeamUsers, c.FeedUsers = slices.Clone(t.Items), slices.Clone(t.Departments), slices.Clone(t.Team), slices.Clone(t.TeamUsers), slices.Clone(t.FeedUsers)
-	c.Checklist = slices.Clone(t.Checklist)
-	if t.Trigger != nil {
-		tr := *t.Trigger
-		c.Trigger = &tr
-	}
-	if t.Result != nil {
-		r := *t.Result
-		c.Result = &r
-	}
-	if t.SubmittedAt != nil {
-		at := *t.SubmittedAt
-		c.SubmittedAt = &at
-	}
-	c.Audit, c.AuditPending = slices.Clone(t.Audit), slices.Clone(t.AuditPending)
-	c.Consents = slices.Clone(t.Consents)
-	for i := range c.Consents {
-		x := &c.Consents[i]
-		x.Officers, x.Items = slices.Clone(x.Officers), slices.Clone(x.Items)
-		if x.DecidedAt != nil {
-			at := *x.DecidedAt
-			x.DecidedAt = &at
-		}
-	}
-	for i := range c.Evidence {
-		e := &c.Evidence[i]
-		if e.Position != nil {
-			p := *e.Position
-			e.Position = &p
-		}
-		if e.Received != nil {
-			r := *e.Received
-			e.Received = &r
-		}
-	}
-	for i := range c.CheckIns {
-		x := &c.CheckIns[i]
-		x.Flags = slices.Clone(x.Flags)
-		if x.DistanceM != nil {
-			d := *x.DistanceM
-			x.DistanceM = &d
-		}
-	}
-	for i := range c.Reviews {
-		c.Reviews[i].Issues = slices.Clone(c.Reviews[i].Issues)
-	}
-	return c
-}
-
-// FindOp returns the recorded operation with key k.
-func (t *Task) FindOp(k string) (OpRecord, bool) {
-	i := slices.IndexFunc(t.Ops, func(o OpRecord) bool { return o.Key == k })
-	if i < 0 {
-		return OpRecord{}, false
-	}
-	return t.Ops[i], true
-}
-
-// AddOp records that the write about to be made applies operation k with
-// body hash h. The version is the one the write will produce.
-func (t *Task) AddOp(k, h string) error {
-	if t.OpCount >= MaxOpsPerTask {
-		return Errorf(EINVALID, "task %s has recorded %d operations, the most it takes", t.ID, MaxOpsPerTask)
-	}
-	if len(k) > maxOpKeyLength {
-		return Errorf(EINVALID, "an operation key is limited to %d bytes", maxOpKeyLength)
-	}
-	t.addOp(OpRecord{Key: k, Hash: h, Version: t.Version + 1})
-	return nil
-}
-
-// addOp records an operation (TrimOps).
-func (t *Task) addOp(r OpRecord) {
-	t.Ops = append(t.Ops, r)
-	t.OpCount++
-	t.TrimOps()
-}
-
-// TrimOps moves the records of the oldest versions out of the task
-// (Spilled, raising OpsFloor) while it holds more than MaxRecentOps; those
-// of its newest version always stay. Ops are in version order.
-func (t *Task) TrimOps() {
-	for len(t.Ops) > MaxRecentOps && t.Ops[0].Version < t.Ops[len(t.Ops)-1].Version {
-		oldest := t.Ops[0].Version
-		n := 0
-		for n < len(t.Ops) && t.Ops[n].Version == oldest {
-			n++
-		}
-		for _, o := range t.Ops[:n] {
-			o.TaskID = t.ID
-			t.Spilled = append(t.Spilled, o)
-		}
-		t.Ops = slices.Delete(t.Ops, 0, n)
-		t.OpsFloor = max(t.OpsFloor, oldest)
-	}
-}
-
 // Editable reports whether the team may still change answers, evidence
 // and the result: a submitted result is immutable unless a reviewer
 // returns it.
@@ -377,9 +237,6 @@ func (s TaskStatus) Editable() bool {
 	return false
 }
 
-// hasQuestion checks k names a question of the task's checklist.
-func (t *Task) hasQuestion(k string) bool { return t.Form.HasQuestion(k) }
-
 // AnswerInput is one answered field as a phone sends it.
 type AnswerInput struct {
 	Question string    `json:"question"` // <itemCode>/<questionId>
@@ -388,85 +245,12 @@ type AnswerInput struct {
 	EditedAt time.Time `json:"editedAt"` // device time of the edit
 }
 
-// MergeAnswers merges a phone's edits into the task's answers, field by
-// field; an edit stamped later than received is taken as made when
-// received. It reports how many fields changed.
-func (t *Task) MergeAnswers(in []AnswerInput, user, device string, received time.Time) (int, error) {
-	if !t.Status.Editable() {
-		return 0, Errorf(EINVALID, "task %s is %s: its answers can no longer change", t.ID, t.Status)
-	}
-	if len(in) == 0 || len(in) > MaxAnswersPerChange {
-		return 0, Errorf(EINVALID, "send 1 to %d answers at a time", MaxAnswersPerChange)
-	}
-	for _, a := range in {
-		switch {
-		case !t.hasQuestion(a.Question):
-			return 0, Errorf(EINVALID, "%q is not a question of this task's checklist (%s)", a.Question, questionKeyDescribed)
-		case len(a.Value) > MaxAnswerLength || len(a.Note) > MaxAnswerLength:
-			return 0, Errorf(EINVALID, "answer to %s: value and note are limited to %d bytes each", a.Question, MaxAnswerLength)
-		case !utf8.ValidString(a.Value) || !utf8.ValidString(a.Note):
-			return 0, Errorf(EINVALID, "answer to %s is not valid UTF-8", a.Question)
-		case a.EditedAt.IsZero():
-			return 0, Errorf(EINVALID, "answer to %s has no edit time", a.Question)
-		}
-	}
-	if t.Answers == nil {
-		t.Answers = map[string]Answer{}
-	}
-	changed := 0
-	for _, a := range in {
-		at := a.EditedAt.UTC().Truncate(time.Millisecond)
-		if at.After(received) {
-			at = received
-		}
-		next := Answer{Value: a.Value, Note: a.Note, EditedAt: at, EditedBy: user, DeviceID: device}
-		if cur, ok := t.Answers[a.Question]; ok && !next.newer(cur) {
-			continue
-		}
-		t.Answers[a.Question] = next
-		changed++
-	}
-	return changed, nil
-}
-
 // ResultInput is the result as a phone submits it.
 type ResultInput struct {
 	Code       ResultCode `json:"code" enum:"no-problem,corrected,follow-up,not-disclosed,unreachable,obstructed,no-activity,closed,deregistered"`
 	Findings   string     `json:"findings,omitempty"`
 	FollowUp   string     `json:"followUp,omitempty"`
 	DeviceTime time.Time  `json:"deviceTime"`
-}
-
-// SetResult validates and records the result entered by user; the task's
-// status is the caller's business.
-func (t *Task) SetResult(in ResultInput, user string, now time.Time) error {
-	switch {
-	case !in.Code.Valid():
-		return Errorf(EINVALID, "result code %q is not one of: %s", in.Code, resultCodesList)
-	case len(in.Findings) > MaxFindingsLength:
-		return Errorf(EINVALID, "findings are limited to %d bytes", MaxFindingsLength)
-	case len(in.FollowUp) > MaxFollowUpLength:
-		return Errorf(EINVALID, "the follow-up action is limited to %d bytes", MaxFollowUpLength)
-	case !utf8.ValidString(in.Findings) || !utf8.ValidString(in.FollowUp):
-		return Errorf(EINVALID, "findings and follow-up must be UTF-8")
-	case in.DeviceTime.IsZero():
-		return Errorf(EINVALID, "the result needs the phone's time")
-	}
-	for _, s := range t.Form.sections() {
-		for _, q := range s.Questions {
-			if q.Required {
-				if _, ok := t.Answers[s.ItemCode+answerKeySeparator+q.ID]; !ok {
-					return Errorf(EINVALID, "question %s/%s (%s) is required and has no answer", s.ItemCode, q.ID, q.Text)
-				}
-			}
-		}
-	}
-	t.Result = &Result{
-		Code: in.Code, Label: in.Code.Label(), LabelsVersion: ResultLabelsVersion,
-		Findings: in.Findings, FollowUp: in.FollowUp, EnteredBy: user,
-		EnteredAt: now.UTC().Truncate(time.Millisecond), DeviceTime: in.DeviceTime.UTC().Truncate(time.Millisecond),
-	}
-	return nil
 }
 
 func (c *Checklist) sections() []ChecklistSection {
@@ -487,47 +271,6 @@ type EvidenceInput struct {
 	Caption     string       `json:"caption,omitempty"`
 	CapturedAt  time.Time    `json:"capturedAt"`
 	Position    *GeoPoint    `json:"position,omitempty"`
-}
-
-// DeclareEvidence adds manifest slots. A slot declared again with the same
-// file is accepted once; with a different file it is a conflict: a slot is
-// immutable. It reports how many slots are new.
-func (t *Task) DeclareEvidence(in []EvidenceInput, lim EvidenceLimits, user, device string, now time.Time) (int, error) {
-	if !t.Status.Editable() {
-		return 0, Errorf(EINVALID, "task %s is %s: its evidence manifest can no longer change", t.ID, t.Status)
-	}
-	if len(in) == 0 || len(in) > MaxEvidencePerChange {
-		return 0, Errorf(EINVALID, "declare 1 to %d files at a time", MaxEvidencePerChange)
-	}
-	added := 0
-	for _, e := range in {
-		if err := e.validate(t); err != nil {
-			return 0, err
-		}
-		if err := lim.CheckSize(e.ID, e.Type, e.Size); err != nil {
-			return 0, err
-		}
-		slot := EvidenceSlot{
-			ID: e.ID, Type: e.Type, SHA256: e.SHA256, Size: e.Size, ContentType: e.ContentType,
-			Question: e.Question, Caption: e.Caption, CapturedAt: e.CapturedAt.UTC().Truncate(time.Millisecond), Position: e.Position,
-			DeclaredBy: user, DeviceID: device, DeclaredAt: now.UTC().Truncate(time.Millisecond),
-		}
-		if i := slices.IndexFunc(t.Evidence, func(x EvidenceSlot) bool { return x.ID == e.ID }); i >= 0 {
-			if !t.Evidence[i].sameDeclaration(slot) {
-				return 0, Errorf(ECONFLICT, "evidence slot %s is already declared with another file", e.ID)
-			}
-			continue
-		}
-		if len(t.Evidence) >= MaxEvidencePerTask {
-			return 0, Errorf(EINVALID, "a task takes at most %d pieces of evidence", MaxEvidencePerTask)
-		}
-		if err := lim.CheckQuota(t, e.Size); err != nil {
-			return 0, err
-		}
-		t.Evidence = append(t.Evidence, slot)
-		added++
-	}
-	return added, nil
 }
 
 func (e EvidenceInput) validate(t *Task) error {
@@ -578,20 +321,6 @@ func isLowerHex(s string, n int) bool {
 			return false
 		}
 	}
-	return true
-}
-
-// AddCheckIn records a check-in's summary on the task once, with an
-// operation record that marks the version it makes as a check-in's.
-func (t *Task) AddCheckIn(c *CheckIn) bool {
-	if slices.ContainsFunc(t.CheckIns, func(x CheckInSummary) bool { return x.ID == c.ID }) {
-		return false
-	}
-	t.addOp(OpRecord{Key: OpCheckIn + "/" + c.ID, Version: t.Version + 1, Kind: OpCheckIn})
-	t.CheckIns = append(t.CheckIns, CheckInSummary{
-		ID: c.ID, UserID: c.UserID, InspectorID: c.InspectorID, CertNo: c.CertNo,
-		DeviceTime: c.DeviceTime, DistanceM: c.DistanceM, Flags: slices.Clone(c.Flags),
-	})
 	return true
 }
 

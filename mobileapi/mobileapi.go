@@ -1,6 +1,8 @@
 // Package mobileapi is the HTTP adapter for inspectors' phones, under
 // /mobile/v1. It shares the back office's Fiber application, error handler
-// and limits (it registers its routes on backend/api's server), but has its
+// and limits (it registers its routes on the httpkit.Router that the
+// composition root, backend/app, builds; it never imports backend/api, nor
+// backend/api it), but has its
 // own token audience, fieldcheck-mobile: a phone's session is no key to the
 // back office, and the other way round. Its OpenAPI 3.1 document is served
 // at /mobile/v1/openapi.json so that app teams can generate clients.
@@ -12,9 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
@@ -48,35 +50,36 @@ type refreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
-var document = api.Document{
+var document = httpkit.Document{
 	Title:       "fieldcheck mobile API",
 	Description: "For inspectors' phones: tasks, check-in by scanning the enterprise's licence code. Errors are {\"code\",\"message\"}.",
 	Includes:    func(path string) bool { return strings.HasPrefix(path, "/mobile/") },
 }
 
-// Register adds the routes to the server; pass it in api.Server.Extra.
-func (m *Routes) Register(s *api.Server) {
-	authn := api.BearerAuth(m.Auth)
-	add := func(r api.Route) {
+// Register adds the routes to the shared Router; the composition root
+// passes it in api.Server.Extra.
+func (m *Routes) Register(s *httpkit.Router) {
+	authn := httpkit.BearerAuth(m.Auth)
+	add := func(r httpkit.Route) {
 		if r.Auth {
 			r.Authenticate = authn
 		}
 		s.Add(r)
 	}
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone (inspectors only: other roles get 403), naming the device (required; a revoked device is refused with 403); failures slow down retries per account and address; a server busy checking passwords answers 429 or 503 with Retry-After at once", Tag: "auth",
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/auth/login", Summary: "Log in on a phone (inspectors only: other roles get 403), naming the device (required; a revoked device is refused with 403); failures slow down retries per account and address; a server busy checking passwords answers 429 or 503 with Retry-After at once", Tag: "auth",
 		Request: loginRequest{}, Response: auth.Tokens{},
-		Handler: api.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			return m.Auth.LoginDevice(c.UserContext(), r.Username, r.Password, r.Device)
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token. Refused once the session was ended (logout, device revoked, password reset, account disabled, sessions ended by an administrator)", Tag: "auth",
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/auth/refresh", Summary: "Exchange a refresh token (single use) for new tokens; never send two refreshes with one token. Refused once the session was ended (logout, device revoked, password reset, account disabled, sessions ended by an administrator)", Tag: "auth",
 		Request: refreshRequest{}, Response: auth.Tokens{},
-		Handler: api.WithBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *refreshRequest) (any, error) {
 			return m.Auth.Refresh(c.UserContext(), r.RefreshToken)
 		})})
-	add(api.Route{Method: "GET", Path: "/mobile/v1/tasks", Summary: "The tasks of the inspector's teams", Tag: "tasks", Auth: true,
-		Query: append([]api.Param{{Name: "status", Type: "string", Description: "comma-separated statuses"}}, api.PageParams...), Response: backend.Page[*backend.Task]{},
-		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
-			p, err := api.PageRequest(c)
+	add(httpkit.Route{Method: "GET", Path: "/mobile/v1/tasks", Summary: "The tasks of the inspector's teams", Tag: "tasks", Auth: true,
+		Query: append([]httpkit.Param{{Name: "status", Type: "string", Description: "comma-separated statuses"}}, httpkit.PageParams...), Response: backend.Page[*backend.Task]{},
+		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
@@ -88,31 +91,31 @@ func (m *Routes) Register(s *api.Server) {
 			}
 			return m.Planning.ListTasks(c.UserContext(), q, p)
 		})})
-	add(api.Route{Method: "GET", Path: "/mobile/v1/tasks/:id", Summary: "One task of the inspector's teams", Tag: "tasks", Auth: true,
-		Response: backend.Task{}, Handler: api.Result(func(c *fiber.Ctx) (any, error) { return m.Planning.GetTask(c.UserContext(), c.Params("id")) })})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/transitions", Summary: "Accept, check in or submit a task", Tag: "tasks", Auth: true,
+	add(httpkit.Route{Method: "GET", Path: "/mobile/v1/tasks/:id", Summary: "One task of the inspector's teams", Tag: "tasks", Auth: true,
+		Response: backend.Task{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return m.Planning.GetTask(c.UserContext(), c.Params("id")) })})
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/transitions", Summary: "Accept, check in or submit a task", Tag: "tasks", Auth: true,
 		Request: planning.TransitionRequest{}, Response: backend.Task{},
-		Handler: api.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return m.Planning.Transition(c.UserContext(), c.Params("id"), *r)
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code. The answer sets the cookie " + api.DeviceCookie + " naming the device, so that a rating from the same browser is recognised as the team's", Tag: "tasks", Auth: true,
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code. The answer sets the cookie " + httpkit.DeviceCookie + " naming the device, so that a rating from the same browser is recognised as the team's", Tag: "tasks", Auth: true,
 		Response: visit.IssuedCode{}, Status: fiber.StatusCreated,
-		Handler: api.Result(func(c *fiber.Ctx) (any, error) {
+		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			code, err := m.Visit.IssueCode(c.UserContext(), c.Params("id"))
 			if err == nil {
-				api.SetDeviceCookie(c)
+				httpkit.SetDeviceCookie(c)
 			}
 			return code, err
 		})})
-	add(api.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
 		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
-		Handler: api.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {
 		m.registerSync(s)
 	}
 	if m.Evidence != nil {
 		m.registerUploads(s)
 	}
-	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
-		Response: api.OpenAPIDocument{}, Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
+	add(httpkit.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
+		Response: httpkit.OpenAPIDocument{}, Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
 }

@@ -15,8 +15,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/evidenceapi"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // The tus 1.0 protocol (core, creation, expiration, termination) for
@@ -35,29 +36,29 @@ const (
 	offsetStream = "application/offset+octet-stream"
 )
 
-func (m *Routes) registerUploads(s *api.Server) {
-	authn := api.BearerAuth(m.Auth)
+func (m *Routes) registerUploads(s *httpkit.Router) {
+	authn := httpkit.BearerAuth(m.Auth)
 	s.StreamBody(fiber.MethodPatch, UploadsPath+"/")
 	maxSize := int64(0)
 	for _, n := range m.Evidence.Limits.OrDefault().MaxSize {
 		maxSize = max(maxSize, n)
 	}
-	s.Add(api.Route{Method: "OPTIONS", Path: UploadsPath, Summary: "tus: the protocol versions, extensions and largest upload this server takes", Tag: "evidence", Status: fiber.StatusNoContent,
+	s.Add(httpkit.Route{Method: "OPTIONS", Path: UploadsPath, Summary: "tus: the protocol versions, extensions and largest upload this server takes", Tag: "evidence", Status: fiber.StatusNoContent,
 		Handler: func(c *fiber.Ctx) error {
 			c.Set("Tus-Version", tusVersion)
 			c.Set("Tus-Extension", tusExtension)
 			c.Set("Tus-Max-Size", strconv.FormatInt(maxSize, 10))
 			return c.SendStatus(fiber.StatusNoContent)
 		}})
-	s.Add(api.Route{Method: "POST", Path: UploadsPath, Summary: "tus creation: start uploading a declared evidence slot (Upload-Length = its size; Upload-Metadata taskId, slotId, optional filename)", Tag: "evidence",
+	s.Add(httpkit.Route{Method: "POST", Path: UploadsPath, Summary: "tus creation: start uploading a declared evidence slot (Upload-Length = its size; Upload-Metadata taskId, slotId, optional filename)", Tag: "evidence",
 		Auth: true, Authenticate: authn, Status: fiber.StatusCreated, Handler: tus(m.handleCreate)})
-	s.Add(api.Route{Method: "HEAD", Path: UploadsPath + "/:id", Summary: "tus: where an upload stands (Upload-Offset, Upload-Length, Upload-Expires)", Tag: "evidence",
+	s.Add(httpkit.Route{Method: "HEAD", Path: UploadsPath + "/:id", Summary: "tus: where an upload stands (Upload-Offset, Upload-Length, Upload-Expires)", Tag: "evidence",
 		Auth: true, Authenticate: authn, Handler: tus(m.handleHead)})
-	s.Add(api.Route{Method: "PATCH", Path: UploadsPath + "/:id", Summary: "tus: append bytes at Upload-Offset (Content-Type application/offset+octet-stream); the last byte checks the SHA-256 and type and files the evidence. At most 4 uploads of one login are written at once, on all instances (429 with Retry-After); a PATCH of an upload another request is writing makes that one let go, on any instance", Tag: "evidence",
+	s.Add(httpkit.Route{Method: "PATCH", Path: UploadsPath + "/:id", Summary: "tus: append bytes at Upload-Offset (Content-Type application/offset+octet-stream); the last byte checks the SHA-256 and type and files the evidence. At most 4 uploads of one login are written at once, on all instances (429 with Retry-After); a PATCH of an upload another request is writing makes that one let go, on any instance", Tag: "evidence",
 		Auth: true, Authenticate: authn, Status: fiber.StatusNoContent, Handler: tus(m.handlePatch)})
-	s.Add(api.Route{Method: "DELETE", Path: UploadsPath + "/:id", Summary: "tus termination: abandon an upload and its bytes", Tag: "evidence",
+	s.Add(httpkit.Route{Method: "DELETE", Path: UploadsPath + "/:id", Summary: "tus termination: abandon an upload and its bytes", Tag: "evidence",
 		Auth: true, Authenticate: authn, Status: fiber.StatusNoContent, Handler: tus(m.handleDelete)})
-	api.EvidenceRoutes(m.Evidence, "/mobile/v1/tasks", authn)(s)
+	evidenceapi.Routes(m.Evidence, "/mobile/v1/tasks", authn)(s)
 }
 
 // tus checks the protocol version a request speaks; every answer says ours.
@@ -77,7 +78,7 @@ func tus(h fiber.Handler) fiber.Handler {
 // table has no code for.
 func tusRefusal(c *fiber.Ctx, status int, msg string) error {
 	c.Context().SetConnectionClose() // a body may be left unread
-	return c.Status(status).JSON(api.ErrorBody{Code: backend.EINVALID, Message: msg})
+	return c.Status(status).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: msg})
 }
 
 func expires(c *fiber.Ctx, u *backend.Upload) {

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 type auditListResponse struct {
@@ -11,14 +12,14 @@ type auditListResponse struct {
 }
 
 func (s *Server) registerAuditRoutes() {
-	s.Add(Route{Method: "GET", Path: "/api/v1/audit", Summary: "Audit entries of one object, newest first (admin)", Tag: "audit", Auth: true,
-		Query: []Param{
-			{"objectType", "string", "e.g. target, inspector, item, user"},
-			{"objectId", "string", ""},
-			{"limit", "integer", "1-200 (default 50)"},
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/audit", Summary: "Audit entries of one object, newest first (admin)", Tag: "audit", Auth: true,
+		Query: []httpkit.Param{
+			{Name: "objectType", Type: "string", Description: "e.g. target, inspector, item, user"},
+			{Name: "objectId", Type: "string", Description: ""},
+			{Name: "limit", Type: "integer", Description: "1-200 (default 50)"},
 		},
 		Response: auditListResponse{}, Handler: func(c *fiber.Ctx) error {
-			p, err := PageRequest(c)
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return err
 			}

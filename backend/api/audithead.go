@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/keyring"
 )
 
@@ -23,19 +24,19 @@ type auditCheckpointList struct {
 // signed audit head, its daily checkpoints and the keys that verify them;
 // pass it in Server.Extra. Reading a head or the list makes today's
 // checkpoint when no instance has yet.
-func AuditHeadRoutes(h *backend.AuditHeads, keys *keyring.Ring) func(*Server) {
-	return func(s *Server) {
-		s.Add(Route{Method: "GET", Path: "/public/audit/head", Summary: "The audit log's current head (entry number and hash), signed now with the audit key (fc-audit-head-1); save it to check later that the log was not rewritten", Tag: "public",
-			Response: backend.SignedAuditHead{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+func AuditHeadRoutes(h *backend.AuditHeads, keys *keyring.Ring) func(*httpkit.Router) {
+	return func(s *httpkit.Router) {
+		s.Add(httpkit.Route{Method: "GET", Path: "/public/audit/head", Summary: "The audit log's current head (entry number and hash), signed now with the audit key (fc-audit-head-1); save it to check later that the log was not rewritten", Tag: "public",
+			Response: backend.SignedAuditHead{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				if err := h.EnsureCheckpoint(c.UserContext()); err != nil {
 					return nil, err
 				}
 				c.Set(fiber.HeaderCacheControl, "public, max-age=10")
 				return h.Head(c.UserContext())
 			})})
-		s.Add(Route{Method: "GET", Path: "/public/audit/checkpoints", Summary: "The daily checkpoints of the audit log (the first signed head of each day, Asia/Shanghai), newest first", Tag: "public",
-			Query:    []Param{{"limit", "integer", "1-366 (default 31)"}},
-			Response: auditCheckpointList{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+		s.Add(httpkit.Route{Method: "GET", Path: "/public/audit/checkpoints", Summary: "The daily checkpoints of the audit log (the first signed head of each day, Asia/Shanghai), newest first", Tag: "public",
+			Query:    []httpkit.Param{{"limit", "integer", "1-366 (default 31)"}},
+			Response: auditCheckpointList{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				limit := 0
 				if v := c.Query("limit"); v != "" {
 					n, err := strconv.Atoi(v)
@@ -54,8 +55,8 @@ func AuditHeadRoutes(h *backend.AuditHeads, keys *keyring.Ring) func(*Server) {
 				c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 				return auditCheckpointList{Items: list}, nil
 			})})
-		s.Add(Route{Method: "GET", Path: "/public/audit/checkpoints/:date", Summary: "The audit checkpoint of one day (YYYY-MM-DD, Asia/Shanghai); it never changes", Tag: "public",
-			Response: backend.AuditCheckpoint{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+		s.Add(httpkit.Route{Method: "GET", Path: "/public/audit/checkpoints/:date", Summary: "The audit checkpoint of one day (YYYY-MM-DD, Asia/Shanghai); it never changes", Tag: "public",
+			Response: backend.AuditCheckpoint{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				cp, err := h.FindCheckpoint(c.UserContext(), c.Params("date"))
 				if err != nil {
 					return nil, err
@@ -63,8 +64,8 @@ func AuditHeadRoutes(h *backend.AuditHeads, keys *keyring.Ring) func(*Server) {
 				c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 				return cp, nil
 			})})
-		s.Add(Route{Method: "GET", Path: "/public/audit/keys", Summary: "Public keys that verify signed audit heads and checkpoints, retired ones included", Tag: "public",
-			Response: AuditKeySet{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+		s.Add(httpkit.Route{Method: "GET", Path: "/public/audit/keys", Summary: "Public keys that verify signed audit heads and checkpoints, retired ones included", Tag: "public",
+			Response: AuditKeySet{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				set, err := keys.Current(c.UserContext())
 				if err != nil {
 					return nil, err

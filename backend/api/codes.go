@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/qr"
 )
 
@@ -93,7 +94,7 @@ func (s *Server) signed(ctx context.Context, targets iter.Seq2[*backend.Target, 
 var codeMediaTypes = map[string]string{"png": "image/png", "svg": "image/svg+xml"}
 
 func (s *Server) registerCodeRoutes() {
-	s.Add(Route{Method: "GET", Path: "/.well-known/fieldcheck-keys.json", Summary: "Public keys that verify enterprise and inspection codes (for phones, offline)", Tag: "public",
+	s.Add(httpkit.Route{Method: "GET", Path: "/.well-known/fieldcheck-keys.json", Summary: "Public keys that verify enterprise and inspection codes (for phones, offline)", Tag: "public",
 		Response: qr.PublicKeySet{}, Handler: func(c *fiber.Ctx) error {
 			set, err := s.Codes.PublicKeySet(c.UserContext())
 			if err != nil {
@@ -104,8 +105,8 @@ func (s *Server) registerCodeRoutes() {
 		}})
 	for _, format := range []string{"png", "svg"} {
 		format := format
-		s.Add(Route{Method: "GET", Path: "/api/v1/enterprises/:uscc/qr." + format, Summary: "The enterprise's signed licence code as " + format, Tag: "codes", Auth: true,
-			Query:    []Param{{"size", "integer", "pixels, 128-1024 (default 256)"}},
+		s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/enterprises/:uscc/qr." + format, Summary: "The enterprise's signed licence code as " + format, Tag: "codes", Auth: true,
+			Query:    []httpkit.Param{{Name: "size", Type: "integer", Description: "pixels, 128-1024 (default 256)"}},
 			Produces: []string{codeMediaTypes[format]},
 			Handler: func(c *fiber.Ctx) error {
 				size := qr.DefaultSize
@@ -135,8 +136,8 @@ func (s *Server) registerCodeRoutes() {
 				return code.WriteSVG(w, size)
 			}})
 	}
-	s.Add(Route{Method: "GET", Path: "/api/v1/enterprise-codes/sheet", Summary: "A print-ready A4 sheet (HTML) of licence codes with names and USCCs", Tag: "codes", Auth: true,
-		Query:    []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"kind", "string", ""}, {"credit", "string", ""}, {"status", "string", ""}},
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/enterprise-codes/sheet", Summary: "A print-ready A4 sheet (HTML) of licence codes with names and USCCs", Tag: "codes", Auth: true,
+		Query:    []httpkit.Param{{Name: "ids", Type: "string", Description: "comma-separated USCCs"}, {Name: "region", Type: "string", Description: "division code prefix"}, {Name: "kind", Type: "string", Description: ""}, {Name: "credit", Type: "string", Description: ""}, {Name: "status", Type: "string", Description: ""}},
 		Produces: []string{fiber.MIMETextHTML},
 		Handler: func(c *fiber.Ctx) error {
 			targets, err := s.codeTargets(c, MaxSheetCodes)
@@ -153,8 +154,8 @@ func (s *Server) registerCodeRoutes() {
 			c.Set(fiber.HeaderContentSecurityPolicy, PageCSP)
 			return c.Send(buf.Bytes())
 		}})
-	s.Add(Route{Method: "GET", Path: "/api/v1/enterprise-codes/zip", Summary: "A streamed ZIP of licence codes (one PNG per enterprise) for batch printing", Tag: "codes", Auth: true,
-		Query:    []Param{{"ids", "string", "comma-separated USCCs"}, {"region", "string", "division code prefix"}, {"size", "integer", "pixels"}},
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/enterprise-codes/zip", Summary: "A streamed ZIP of licence codes (one PNG per enterprise) for batch printing", Tag: "codes", Auth: true,
+		Query:    []httpkit.Param{{Name: "ids", Type: "string", Description: "comma-separated USCCs"}, {Name: "region", Type: "string", Description: "division code prefix"}, {Name: "size", Type: "integer", Description: "pixels"}},
 		Produces: []string{"application/zip"},
 		Handler: func(c *fiber.Ctx) error {
 			targets, err := s.codeTargets(c, MaxZIPCodes)

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // ConsoleCSP is the Content-Security-Policy of the console: scripts,
@@ -32,13 +33,13 @@ const (
 // /console/: its files, and index.html for every other path below it, so
 // that the page's router finds its routes on a reload (history fallback).
 // "/" sends browsers there.
-func ConsoleRoutes(files fs.FS) func(*Server) {
-	return func(s *Server) {
+func ConsoleRoutes(files fs.FS) func(*httpkit.Router) {
+	return func(s *httpkit.Router) {
 		// The console's files are not API operations: like middleware,
 		// they are outside the OpenAPI document (its coverage test skips
 		// "/" and wildcards).
-		s.app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusFound) })
-		s.app.Get("/console/*", func(c *fiber.Ctx) error {
+		s.Handle(fiber.MethodGet, "/", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusFound) })
+		s.Handle(fiber.MethodGet, "/console/*", func(c *fiber.Ctx) error {
 			if !strings.HasPrefix(c.Path(), "/console/") {
 				return c.Redirect("/console/", fiber.StatusMovedPermanently)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // The console's session cookie. Over TLS it is Secure and takes the
@@ -58,8 +59,8 @@ func newSessionInfo(b *auth.BrowserSession) *sessionInfo {
 type browserSessionKey struct{}
 
 func (s *Server) registerCookieSessionRoutes() {
-	s.Add(Route{Method: "POST", Path: "/api/v1/auth/session", Summary: "Log a browser in (the console's login form): with the same throttling as /auth/login, sets an HttpOnly, SameSite=Strict session cookie (Secure with the __Host- prefix over TLS) and returns the session's CSRF token, to be sent in the X-CSRF-Token header of every request that changes something. The session ends after 30 minutes without use, 12 hours after the login, at logout, and when an administrator ends the user's sessions", Tag: "auth",
-		Request: loginRequest{}, Response: sessionInfo{}, Handler: WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/auth/session", Summary: "Log a browser in (the console's login form): with the same throttling as /auth/login, sets an HttpOnly, SameSite=Strict session cookie (Secure with the __Host- prefix over TLS) and returns the session's CSRF token, to be sent in the X-CSRF-Token header of every request that changes something. The session ends after 30 minutes without use, 12 hours after the login, at logout, and when an administrator ends the user's sessions", Tag: "auth",
+		Request: loginRequest{}, Response: sessionInfo{}, Handler: httpkit.WithBody(func(c *fiber.Ctx, r *loginRequest) (any, error) {
 			b, err := s.Auth.LoginBrowser(c.UserContext(), r.Username, r.Password)
 			if err != nil {
 				return nil, err
@@ -67,15 +68,15 @@ func (s *Server) registerCookieSessionRoutes() {
 			s.setSessionCookie(c, b.Secret, b.ExpiresAt)
 			return newSessionInfo(b), nil
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/auth/session", Summary: "The browser session of the cookie: its user, CSRF token and ends (401 when there is none or it has ended)", Tag: "auth",
-		Response: sessionInfo{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/auth/session", Summary: "The browser session of the cookie: its user, CSRF token and ends (401 when there is none or it has ended)", Tag: "auth",
+		Response: sessionInfo{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			b, err := s.cookieSession(c)
 			if err != nil {
 				return nil, err
 			}
 			return newSessionInfo(b), nil
 		})})
-	s.Add(Route{Method: "DELETE", Path: "/api/v1/auth/session", Summary: "Log the browser out: ends the cookie's session (X-CSRF-Token required) and clears the cookie; without an open session it only clears the cookie", Tag: "auth",
+	s.Add(httpkit.Route{Method: "DELETE", Path: "/api/v1/auth/session", Summary: "Log the browser out: ends the cookie's session (X-CSRF-Token required) and clears the cookie; without an open session it only clears the cookie", Tag: "auth",
 		Status: fiber.StatusNoContent, Handler: func(c *fiber.Ctx) error {
 			b, err := s.cookieSession(c)
 			if err == nil {
@@ -101,7 +102,7 @@ var errCSRF = backend.Errorf(backend.EFORBIDDEN, "this request changes something
 // otherwise with the console's session cookie, in which case a request
 // that is not GET, HEAD or OPTIONS must carry the session's CSRF token.
 func (s *Server) sessionOrBearer() fiber.Handler {
-	bearer := BearerAuth(s.Auth)
+	bearer := httpkit.BearerAuth(s.Auth)
 	return func(c *fiber.Ctx) error {
 		if len(c.Request().Header.Peek(fiber.HeaderAuthorization)) > 0 || c.Cookies(s.sessionCookieName(c)) == "" {
 			return bearer(c)
@@ -144,7 +145,7 @@ func (s *Server) overTLS(c *fiber.Ctx) bool {
 	if c.Context().IsTLS() {
 		return true
 	}
-	return s.proxies.Contains(peerAddr(c)) && strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderXForwardedProto)), "https")
+	return s.FromTrustedProxy(c) && strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderXForwardedProto)), "https")
 }
 
 func (s *Server) sessionCookieName(c *fiber.Ctx) string {

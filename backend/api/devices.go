@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 type deviceListResponse struct {
@@ -17,19 +18,19 @@ type revokeDeviceRequest struct {
 
 // DeviceRoutes returns the registration of the routes that administer the
 // phones users log in from; pass it in Server.Extra.
-func DeviceRoutes(d *backend.Devices) func(*Server) {
-	return func(s *Server) {
-		s.Add(Route{Method: "GET", Path: "/api/v1/users/:id/devices", Summary: "The phones a user has logged in from, most recently seen first (admin)", Tag: "users", Auth: true,
-			Response: deviceListResponse{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+func DeviceRoutes(d *backend.Devices) func(*httpkit.Router) {
+	return func(s *httpkit.Router) {
+		s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/users/:id/devices", Summary: "The phones a user has logged in from, most recently seen first (admin)", Tag: "users", Auth: true,
+			Response: deviceListResponse{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				list, err := d.ListDevices(c.UserContext(), c.Params("id"))
 				if err != nil {
 					return nil, err
 				}
 				return deviceListResponse{Items: list}, nil
 			})})
-		s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/devices/:deviceId/revoke", Summary: "Revoke a phone (admin): its sessions end at once (every request and refresh refused), the inspection codes it was given are withdrawn, and it cannot log in again", Tag: "users", Auth: true,
+		s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/users/:id/devices/:deviceId/revoke", Summary: "Revoke a phone (admin): its sessions end at once (every request and refresh refused), the inspection codes it was given are withdrawn, and it cannot log in again", Tag: "users", Auth: true,
 			Request: revokeDeviceRequest{}, Response: backend.Device{},
-			Handler: WithBody(func(c *fiber.Ctx, r *revokeDeviceRequest) (any, error) {
+			Handler: httpkit.WithBody(func(c *fiber.Ctx, r *revokeDeviceRequest) (any, error) {
 				return d.RevokeDevice(c.UserContext(), c.Params("id"), c.Params("deviceId"), r.Reason)
 			})})
 	}

@@ -6,20 +6,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 func (s *Server) registerDirectoryRoutes() {
 	d := s.Directory
-	s.Add(Route{Method: "GET", Path: "/api/v1/departments", Summary: "List departments", Tag: "departments", Auth: true,
-		Response: []*backend.Department{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/departments", Summary: "List departments", Tag: "departments", Auth: true,
+		Response: []*backend.Department{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			return d.ListDepartments(c.UserContext())
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department (admin)", Tag: "departments", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department (admin)", Tag: "departments", Auth: true,
 		Request: backend.Department{}, Response: backend.Department{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Department) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Department) (any, error) {
 			return v, d.CreateDepartment(c.UserContext(), v)
 		})})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/departments/:id", Summary: "Update a department (admin); version must be the one read", Tag: "departments", Auth: true,
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/departments/:id", Summary: "Update a department (admin); version must be the one read", Tag: "departments", Auth: true,
 		Request: backend.Department{}, Response: backend.Department{},
 		Handler: WithPathBody(func(v *backend.Department) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Department) (any, error) {
@@ -27,39 +28,39 @@ func (s *Server) registerDirectoryRoutes() {
 			})})
 
 	// Target directory.
-	s.Add(Route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
-		Query: append([]Param{
-			{"kind", "string", "comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour"},
-			{"region", "string", "administrative division code prefix, e.g. 3504"},
-			{"industry", "string", "comma-separated GB/T 4754 codes"},
-			{"tag", "string", "one tag"},
-			{"credit", "string", "comma-separated credit classes A-D"},
-			{"status", "string", "comma-separated statuses"},
-			{"whitelisted", "boolean", ""},
-			{"keySupervision", "boolean", ""},
-			{"q", "string", "part of the name"},
-		}, PageParams...),
-		Response: backend.Page[*backend.Target]{}, Handler: Result(s.handleTargetList)})
-	s.Add(Route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
-		Response: backend.Target{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/targets", Summary: "Add a target", Tag: "targets", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "kind", Type: "string", Description: "comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour"},
+			{Name: "region", Type: "string", Description: "administrative division code prefix, e.g. 3504"},
+			{Name: "industry", Type: "string", Description: "comma-separated GB/T 4754 codes"},
+			{Name: "tag", Type: "string", Description: "one tag"},
+			{Name: "credit", Type: "string", Description: "comma-separated credit classes A-D"},
+			{Name: "status", Type: "string", Description: "comma-separated statuses"},
+			{Name: "whitelisted", Type: "boolean", Description: ""},
+			{Name: "keySupervision", Type: "boolean", Description: ""},
+			{Name: "q", Type: "string", Description: "part of the name"},
+		}, httpkit.PageParams...),
+		Response: backend.Page[*backend.Target]{}, Handler: httpkit.Result(s.handleTargetList)})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
+		Response: backend.Target{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/targets", Summary: "Add a target", Tag: "targets", Auth: true,
 		Request: backend.Target{}, Response: backend.Target{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.CreateTarget(c.UserContext(), v) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/targets/:id", Summary: "Replace a target; version must be the one read", Tag: "targets", Auth: true,
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.CreateTarget(c.UserContext(), v) })})
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/targets/:id", Summary: "Replace a target; version must be the one read", Tag: "targets", Auth: true,
 		Request: backend.Target{}, Response: backend.Target{},
 		Handler: WithPathBody(func(v *backend.Target) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Target) (any, error) { return v, d.UpdateTarget(c.UserContext(), v) })})
 
 	// Inspector and expert directories.
-	s.Add(Route{Method: "GET", Path: "/api/v1/inspectors", Summary: "List the inspector directory", Tag: "inspectors", Auth: true,
-		Query: append([]Param{
-			{"department", "string", "comma-separated department ids"},
-			{"specialty", "string", ""},
-			{"active", "boolean", ""},
-			{"certNo", "string", "enforcement certificate number"},
-		}, PageParams...),
-		Response: backend.Page[*backend.Inspector]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors", Summary: "List the inspector directory", Tag: "inspectors", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "department", Type: "string", Description: "comma-separated department ids"},
+			{Name: "specialty", Type: "string", Description: ""},
+			{Name: "active", Type: "boolean", Description: ""},
+			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
+		}, httpkit.PageParams...),
+		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
@@ -70,32 +71,32 @@ func (s *Server) registerDirectoryRoutes() {
 			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo")}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
-		Response: backend.Inspector{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetInspector(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/inspectors", Summary: "Add an inspector (admin, or manager of the inspector's department)", Tag: "inspectors", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
+		Response: backend.Inspector{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetInspector(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/inspectors", Summary: "Add an inspector (admin, or manager of the inspector's department)", Tag: "inspectors", Auth: true,
 		Request: backend.Inspector{}, Response: backend.Inspector{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.CreateInspector(c.UserContext(), v) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/inspectors/:id", Summary: "Replace an inspector; version must be the one read", Tag: "inspectors", Auth: true,
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.CreateInspector(c.UserContext(), v) })})
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/inspectors/:id", Summary: "Replace an inspector; version must be the one read", Tag: "inspectors", Auth: true,
 		Request: backend.Inspector{}, Response: backend.Inspector{},
 		Handler: WithPathBody(func(v *backend.Inspector) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.UpdateInspector(c.UserContext(), v) })})
-	s.Add(Route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
-		Query: PageParams, Response: backend.Page[*backend.Expert]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
+		Query: httpkit.PageParams, Response: backend.Page[*backend.Expert]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return d.ListExperts(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
-		Response: backend.Expert{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/experts", Summary: "Add an expert", Tag: "inspectors", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
+		Response: backend.Expert{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/experts", Summary: "Add an expert", Tag: "inspectors", Auth: true,
 		Request: backend.Expert{}, Response: backend.Expert{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Expert) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			v.Version = 0
 			return v, d.SaveExpert(c.UserContext(), v)
 		})})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/experts/:id", Summary: "Replace an expert; version must be the one read", Tag: "inspectors", Auth: true,
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/experts/:id", Summary: "Replace an expert; version must be the one read", Tag: "inspectors", Auth: true,
 		Request: backend.Expert{}, Response: backend.Expert{},
 		Handler: WithPathBody(func(v *backend.Expert) *string { return &v.ID }, func(c *fiber.Ctx, v *backend.Expert) (any, error) {
 			if v.Version < 1 {
@@ -105,36 +106,36 @@ func (s *Server) registerDirectoryRoutes() {
 		})})
 
 	// Item list and checklist templates.
-	s.Add(Route{Method: "GET", Path: "/api/v1/items", Summary: "List the spot-check item list", Tag: "items", Auth: true,
-		Query: append([]Param{
-			{"department", "string", "lead or cooperating department"},
-			{"category", "string", "key or general"},
-			{"targetKind", "string", ""},
-		}, PageParams...),
-		Response: backend.Page[*backend.Item]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items", Summary: "List the spot-check item list", Tag: "items", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "department", Type: "string", Description: "lead or cooperating department"},
+			{Name: "category", Type: "string", Description: "key or general"},
+			{Name: "targetKind", Type: "string", Description: ""},
+		}, httpkit.PageParams...),
+		Response: backend.Page[*backend.Item]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			f := backend.ItemFilter{DepartmentID: c.Query("department"), Category: backend.ItemCategory(c.Query("category")), TargetKind: backend.TargetKind(c.Query("targetKind"))}
 			return d.ListItems(c.UserContext(), f, p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
-		Response: backend.Item{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return d.GetItem(c.UserContext(), c.Params("code")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/items", Summary: "Add an item (admin, or manager of its lead department)", Tag: "items", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
+		Response: backend.Item{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetItem(c.UserContext(), c.Params("code")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/items", Summary: "Add an item (admin, or manager of its lead department)", Tag: "items", Auth: true,
 		Request: backend.Item{}, Response: backend.Item{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.CreateItem(c.UserContext(), v) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/items/:code", Summary: "Replace an item; version must be the one read", Tag: "items", Auth: true,
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.CreateItem(c.UserContext(), v) })})
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/items/:code", Summary: "Replace an item; version must be the one read", Tag: "items", Auth: true,
 		Request: backend.Item{}, Response: backend.Item{},
 		Handler: WithPathBody(func(v *backend.Item) *string { return &v.Code },
 			func(c *fiber.Ctx, v *backend.Item) (any, error) { return v, d.UpdateItem(c.UserContext(), v) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/items/:code/templates", Summary: "Store a new version of the item's checklist", Tag: "items", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/items/:code/templates", Summary: "Store a new version of the item's checklist", Tag: "items", Auth: true,
 		Request: templateRequest{}, Response: backend.ChecklistTemplate{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
 			return d.CreateTemplate(c.UserContext(), c.Params("code"), v.Questions)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
-		Response: backend.ChecklistTemplate{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
+		Response: backend.ChecklistTemplate{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			v := 0
 			if p := c.Params("version"); p != "current" {
 				n, err := strconv.Atoi(p)
@@ -145,9 +146,9 @@ func (s *Server) registerDirectoryRoutes() {
 			}
 			return d.GetTemplate(c.UserContext(), c.Params("code"), v)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/checklists", Summary: "The merged form (一表通查) for a visit covering several items", Tag: "items", Auth: true,
-		Query:    []Param{{"items", "string", "comma-separated item codes, at most 20"}},
-		Response: backend.Checklist{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/checklists", Summary: "The merged form (一表通查) for a visit covering several items", Tag: "items", Auth: true,
+		Query:    []httpkit.Param{{Name: "items", Type: "string", Description: "comma-separated item codes, at most 20"}},
+		Response: backend.Checklist{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			return d.MergedChecklist(c.UserContext(), queryList(c, "items"))
 		})})
 }
@@ -157,7 +158,7 @@ type templateRequest struct {
 }
 
 func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
-	p, err := PageRequest(c)
+	p, err := httpkit.PageRequest(c)
 	if err != nil {
 		return nil, err
 	}

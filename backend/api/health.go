@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 type healthResponse struct {
@@ -14,11 +15,11 @@ type healthResponse struct {
 }
 
 func (s *Server) registerHealthRoutes() {
-	s.Add(Route{Method: "GET", Path: "/healthz", Summary: "The process is up", Tag: "health",
+	s.Add(httpkit.Route{Method: "GET", Path: "/healthz", Summary: "The process is up", Tag: "health",
 		Response: healthResponse{}, Handler: func(c *fiber.Ctx) error {
 			return c.JSON(healthResponse{Status: "ok"})
 		}})
-	s.Add(Route{Method: "GET", Path: "/readyz", Summary: "The store is reachable (503 when not)", Tag: "health",
+	s.Add(httpkit.Route{Method: "GET", Path: "/readyz", Summary: "The store is reachable (503 when not)", Tag: "health",
 		Response: healthResponse{}, Handler: func(c *fiber.Ctx) error {
 			ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 			defer cancel()

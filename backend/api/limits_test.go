@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // serve runs the app on a real loopback listener, as in production, and
@@ -33,12 +33,12 @@ func TestBodyLimit(t *testing.T) {
 		chunked bool // no declared length: the server must count (bodies are streamed)
 		want    int
 	}{
-		{"OK/UnderLimit", api.MaxBodyBytes - 100, false, 400}, // reaches the handler: invalid target, not too large
-		{"ErrOverLimit", api.MaxBodyBytes + 1, false, 413},
-		{"ErrFarOverLimit", 64 * api.MaxBodyBytes, false, 413},
-		{"OK/ChunkedUnderLimit", api.MaxBodyBytes - 100, true, 400},
-		{"ErrChunkedOverLimit", api.MaxBodyBytes + 1, true, 413},
-		{"ErrChunkedFarOverLimit", 64 * api.MaxBodyBytes, true, 413},
+		{"OK/UnderLimit", httpkit.MaxBodyBytes - 100, false, 400}, // reaches the handler: invalid target, not too large
+		{"ErrOverLimit", httpkit.MaxBodyBytes + 1, false, 413},
+		{"ErrFarOverLimit", 64 * httpkit.MaxBodyBytes, false, 413},
+		{"OK/ChunkedUnderLimit", httpkit.MaxBodyBytes - 100, true, 400},
+		{"ErrChunkedOverLimit", httpkit.MaxBodyBytes + 1, true, 413},
+		{"ErrChunkedFarOverLimit", 64 * httpkit.MaxBodyBytes, true, 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +87,7 @@ func TestServerTimeouts(t *testing.T) {
 		read, write, idle   time.Duration // set on the server
 		wantR, wantW, wantI time.Duration
 	}{
-		{"OK/Defaults", 0, 0, 0, api.ReadTimeout, api.WriteTimeout, api.IdleTimeout},
+		{"OK/Defaults", 0, 0, 0, httpkit.ReadTimeout, httpkit.WriteTimeout, httpkit.IdleTimeout},
 		{"OK/Configured", 300 * time.Millisecond, time.Second, 2 * time.Second, 300 * time.Millisecond, time.Second, 2 * time.Second},
 	}
 	for _, tt := range tests {
@@ -95,12 +95,12 @@ func TestServerTimeouts(t *testing.T) {
 			e := newEnv(t)
 			e.m.HTTP.ReadTimeout, e.m.HTTP.WriteTimeout, e.m.HTTP.IdleTimeout = tt.read, tt.write, tt.idle
 			cfg := e.m.HTTP.App().Config()
-			if cfg.ReadTimeout != tt.wantR || cfg.WriteTimeout != tt.wantW || cfg.IdleTimeout != tt.wantI || cfg.BodyLimit != api.MaxBodyBytes {
-				t.Fatalf("config read=%v write=%v idle=%v body=%d, want %v %v %v %d", cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout, cfg.BodyLimit, tt.wantR, tt.wantW, tt.wantI, api.MaxBodyBytes)
+			if cfg.ReadTimeout != tt.wantR || cfg.WriteTimeout != tt.wantW || cfg.IdleTimeout != tt.wantI || cfg.BodyLimit != httpkit.MaxBodyBytes {
+				t.Fatalf("config read=%v write=%v idle=%v body=%d, want %v %v %v %d", cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout, cfg.BodyLimit, tt.wantR, tt.wantW, tt.wantI, httpkit.MaxBodyBytes)
 			}
 		})
 	}
-	if api.ReadTimeout <= 0 || api.WriteTimeout <= 0 || api.IdleTimeout <= 0 {
+	if httpkit.ReadTimeout <= 0 || httpkit.WriteTimeout <= 0 || httpkit.IdleTimeout <= 0 {
 		t.Fatal("a default timeout is not set")
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // TestOpenAPICoversRoutes compares the document served at
@@ -55,7 +55,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		if rt.Method == "HEAD" && gets[rt.Path] || rt.Path == "/" || strings.HasSuffix(rt.Path, "*") {
 			continue // Fiber adds HEAD for each GET; "/" and "*" are middleware
 		}
-		registered[rt.Method+" "+api.OpenAPIPath(rt.Path)] = true
+		registered[rt.Method+" "+httpkit.OpenAPIPath(rt.Path)] = true
 	}
 	var missing, extra []string
 	for k := range registered {

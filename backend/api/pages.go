@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 )
 
@@ -67,32 +68,6 @@ func readForm(c *fiber.Ctx, fields map[string]*string) error {
 		seen[key] = true
 	})
 	return bad
-}
-
-// DeviceCookie names the phone a browser's inspector app runs on. It is
-// set with each inspection code issued to the phone, and a rating sent
-// from a browser that carries it is compared with the devices the team
-// worked from: an inspector rating their own visit from their phone's
-// browser is flagged, whatever network it is on. It is a hint for
-// oversight, not a credential.
-const DeviceCookie = "fc_device"
-
-// SetDeviceCookie gives the browser the caller's device (see DeviceCookie).
-func SetDeviceCookie(c *fiber.Ctx) {
-	a := backend.ActorFrom(c.UserContext())
-	if a == nil || a.DeviceID == "" {
-		return
-	}
-	c.Cookie(&fiber.Cookie{Name: DeviceCookie, Value: a.DeviceID, Path: "/", MaxAge: 400 * 24 * 3600,
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https"})
-}
-
-// deviceOf returns the device the browser's cookie names, if well-formed.
-func deviceOf(c *fiber.Ctx) string {
-	if d := c.Cookies(DeviceCookie); backend.ValidDeviceID(d) {
-		return d
-	}
-	return ""
 }
 
 // scoresForm reads a rating form: the scores and the given other fields.
@@ -181,7 +156,7 @@ func pageError(c *fiber.Ctx, p *page, err error) error {
 		return err
 	}
 	p.Message = backend.ErrorMessage(err)
-	c.Status(statusOf[backend.ErrorCode(err)])
+	c.Status(httpkit.Status(err))
 	return nil
 }
 
@@ -247,7 +222,7 @@ func render(c *fiber.Ctx, name string, p page) error {
 }
 
 func (s *Server) registerPageRoutes() {
-	s.Add(Route{Method: "GET", Path: "/v/:token", Summary: "Page for an enterprise that scanned an inspection code: is the check genuine, who inspects what", Tag: "pages",
+	s.Add(httpkit.Route{Method: "GET", Path: "/v/:token", Summary: "Page for an enterprise that scanned an inspection code: is the check genuine, who inspects what", Tag: "pages",
 		Page: true, Handler: func(c *fiber.Ctx) error {
 			v, err := s.Visit.ViewCode(c.UserContext(), c.Params("token"))
 			if err != nil {
@@ -255,12 +230,12 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "visit.html", page{Title: "检查码核验", View: v, Token: c.Params("token")})
 		}})
-	s.Add(Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit and rate it, once the team has checked in and within the rating window; once per visit with the code, and only with a code issued to someone on the team", Tag: "pages",
+	s.Add(httpkit.Route{Method: "POST", Path: "/v/:token/rating", Summary: "The rating form of the inspection-code page (form-encoded): confirm or dispute the visit and rate it, once the team has checked in and within the rating window; once per visit with the code, and only with a code issued to someone on the team", Tag: "pages",
 		Page: true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
 			sc, err := scoresForm(c, nil)
 			if err == nil {
-				_, err = s.Visit.Rate(c.UserContext(), visit.RatingRequest{Code: c.Params("token"), Scores: sc, ClientAddr: clientAddr(c), DeviceID: deviceOf(c)})
+				_, err = s.Visit.Rate(c.UserContext(), visit.RatingRequest{Code: c.Params("token"), Scores: sc, ClientAddr: httpkit.ClientAddr(c), DeviceID: httpkit.CookieDevice(c)})
 			}
 			if err == nil {
 				p.Rated = true
@@ -269,11 +244,11 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "rated.html", p)
 		}})
-	s.Add(Route{Method: "POST", Path: "/e/:uscc/rating", Summary: "The rating form of the enterprise page (form-encoded, with the visit's task; the licence code's k and s in the query): rate a visit within its window, or replace the rating made in the enterprise's name (kept for oversight)", Tag: "pages",
-		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
+	s.Add(httpkit.Route{Method: "POST", Path: "/e/:uscc/rating", Summary: "The rating form of the enterprise page (form-encoded, with the visit's task; the licence code's k and s in the query): rate a visit within its window, or replace the rating made in the enterprise's name (kept for oversight)", Tag: "pages",
+		Query: []httpkit.Param{{Name: "k", Type: "string", Description: "key id"}, {Name: "s", Type: "string", Description: "signature"}},
 		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "评价检查"}
-			req := visit.LicenceRatingRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c), DeviceID: deviceOf(c)}
+			req := visit.LicenceRatingRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: httpkit.ClientAddr(c), DeviceID: httpkit.CookieDevice(c)}
 			sc, err := scoresForm(c, map[string]*string{"task": &req.TaskID})
 			if err == nil {
 				req.Scores = sc
@@ -286,19 +261,19 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "rated.html", p)
 		}})
-	s.Add(Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion", Tag: "oversight", Auth: true,
-		Query: PageParams, Response: backend.Page[*backend.Rating]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion", Tag: "oversight", Auth: true,
+		Query: httpkit.PageParams, Response: backend.Page[*backend.Rating]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return s.Visit.Ratings(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
-		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
+	s.Add(httpkit.Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
+		Query: []httpkit.Param{{Name: "k", Type: "string", Description: "key id"}, {Name: "s", Type: "string", Description: "signature"}},
 		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "投诉"}
-			req := visit.ComplaintRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: clientAddr(c)}
+			req := visit.ComplaintRequest{Code: licenceCodeOf(c, "/e/"+c.Params("uscc")), ClientAddr: httpkit.ClientAddr(c)}
 			var category string
 			err := readForm(c, map[string]*string{"category": &category, "text": &req.Text, "contact": &req.Contact})
 			req.Category = backend.ComplaintCategory(category)
@@ -315,16 +290,16 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "complained.html", p)
 		}})
-	s.Add(Route{Method: "GET", Path: "/api/v1/complaints", Summary: "Complaints by enterprises about inspections (oversight: administrators only)", Tag: "oversight", Auth: true,
-		Query: PageParams, Response: backend.Page[*backend.Complaint]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/complaints", Summary: "Complaints by enterprises about inspections (oversight: administrators only)", Tag: "oversight", Auth: true,
+		Query: httpkit.PageParams, Response: backend.Page[*backend.Complaint]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return s.Visit.ListComplaints(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
-		Query: []Param{{"k", "string", "key id"}, {"s", "string", "signature"}},
+	s.Add(httpkit.Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
+		Query: []httpkit.Param{{Name: "k", Type: "string", Description: "key id"}, {Name: "s", Type: "string", Description: "signature"}},
 		Page:  true, Handler: func(c *fiber.Ctx) error {
 			p := page{Title: "企业信息"}
 			raw := c.Path()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
@@ -37,10 +38,10 @@ func queryYear(c *fiber.Ctx) (int, error) {
 
 func (s *Server) registerPlanRoutes() {
 	pl := s.Planning
-	s.Add(Route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
-		Query:    append([]Param{{"year", "integer", ""}, {"state", "string", "comma-separated states: draft, published, drawn, closed"}}, PageParams...),
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
+		Query:    append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}, {Name: "state", Type: "string", Description: "comma-separated states: draft, published, drawn, closed"}}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Plan]{},
-		Handler: Result(func(c *fiber.Ctx) (any, error) {
+		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
@@ -51,34 +52,34 @@ func (s *Server) registerPlanRoutes() {
 			}
 			return pl.ListPlans(c.UserContext(), planning.PlanQuery{Year: y, States: states}, p)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans", Summary: "Create a draft plan (manager of the lead department)", Tag: "plans", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans", Summary: "Create a draft plan (manager of the lead department)", Tag: "plans", Auth: true,
 		Request: backend.Plan{}, Response: backend.Plan{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
-	s.Add(Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
-		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn)", Tag: "plans", Auth: true,
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
+		Response: backend.Plan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn)", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
 		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
 			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason, r.EntropySource)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1, its commitment and its declared future entropy source become public", Tag: "plans", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/publish", Summary: "Publish a draft: version 1, its commitment and its declared future entropy source become public", Tag: "plans", Auth: true,
 		Request: publishRequest{}, Response: backend.Plan{},
-		Handler: WithBody(func(c *fiber.Ctx, r *publishRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *publishRequest) (any, error) {
 			return pl.PublishPlan(c.UserContext(), c.Params("id"), r.Version, r.EntropySource)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
-		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored", Tag: "plans", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
+		Response: backend.Plan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)
 		})})
 
 	// Tasks.
-	s.Add(Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin)", Tag: "tasks", Auth: true,
-		Query:    append([]Param{{"plan", "string", ""}, {"draw", "string", ""}, {"status", "string", "comma-separated statuses"}}, PageParams...),
-		Response: backend.Page[*backend.Task]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin)", Tag: "tasks", Auth: true,
+		Query:    append([]httpkit.Param{{Name: "plan", Type: "string", Description: ""}, {Name: "draw", Type: "string", Description: ""}, {Name: "status", Type: "string", Description: "comma-separated statuses"}}, httpkit.PageParams...),
+		Response: backend.Page[*backend.Task]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
@@ -88,42 +89,42 @@ func (s *Server) registerPlanRoutes() {
 			}
 			return pl.ListTasks(c.UserContext(), q, p)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests)", Tag: "tasks", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/tasks", Summary: "Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests)", Tag: "tasks", Auth: true,
 		Request: planning.AdHocRequest{}, Response: backend.Task{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.AdHocRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.AdHocRequest) (any, error) {
 			return pl.CreateAdHocTask(c.UserContext(), *r)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
-		Response: backend.Task{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle. A publication also makes the result public on the target's page, completed after a crash; 409 while the task is being published by someone else, 503 while the audit log cannot record the task's changes", Tag: "tasks", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
+		Response: backend.Task{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle. A publication also makes the result public on the target's page, completed after a crash; 409 while the task is being published by someone else, 503 while the audit log cannot record the task's changes", Tag: "tasks", Auth: true,
 		Request: planning.TransitionRequest{}, Response: backend.Task{},
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return pl.Transition(c.UserContext(), c.Params("id"), *r)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/replace", Summary: "Replace a closed or unreachable target by the next of its stratum", Tag: "tasks", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/tasks/:id/replace", Summary: "Replace a closed or unreachable target by the next of its stratum", Tag: "tasks", Auth: true,
 		Request: planning.ReplaceRequest{}, Response: backend.Task{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.ReplaceRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.ReplaceRequest) (any, error) {
 			return pl.Replace(c.UserContext(), c.Params("id"), *r)
 		})})
-	s.Add(Route{Method: "POST", Path: "/api/v1/tasks/:id/reassign", Summary: "Re-match the team without unavailable members", Tag: "tasks", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/tasks/:id/reassign", Summary: "Re-match the team without unavailable members", Tag: "tasks", Auth: true,
 		Request: planning.ReassignRequest{}, Response: backend.Task{},
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.ReassignRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.ReassignRequest) (any, error) {
 			return pl.Reassign(c.UserContext(), c.Params("id"), *r)
 		})})
 
 	// Public (一公开): no login.
-	s.Add(Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
-		Query: append([]Param{{"year", "integer", ""}}, PageParams...), Response: backend.Page[*backend.PlanVersion]{},
-		Handler: Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
+		Query: append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}}, httpkit.PageParams...), Response: backend.Page[*backend.PlanVersion]{},
+		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.PublicPlans(c.UserContext(), y, p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
-		Response: planning.PublicPlan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
+		Response: planning.PublicPlan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
 		Response: draw.Record{}, Handler: func(c *fiber.Ctx) error {
 			data, err := pl.PublicDrawRecord(c.UserContext(), c.Params("id"))
 			if err != nil {
@@ -141,6 +142,6 @@ func yearPage(c *fiber.Ctx) (int, backend.PageRequest, error) {
 	if err != nil {
 		return 0, backend.PageRequest{}, err
 	}
-	p, err := PageRequest(c)
+	p, err := httpkit.PageRequest(c)
 	return y, p, err
 }

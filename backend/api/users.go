@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 type createUserRequest struct {
@@ -26,21 +27,21 @@ type resetPasswordResponse struct {
 
 func (s *Server) registerUserRoutes() {
 	u := s.Users
-	s.Add(Route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.Me(c.UserContext()) })})
-	s.Add(Route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
-		Query: PageParams, Response: backend.Page[*backend.User]{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
-			p, err := PageRequest(c)
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/me", Summary: "The caller's own account", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return u.Me(c.UserContext()) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/users", Summary: "List accounts (admin)", Tag: "users", Auth: true,
+		Query: httpkit.PageParams, Response: backend.Page[*backend.User]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
 			return u.ListUsers(c.UserContext(), p)
 		})})
-	s.Add(Route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.GetUser(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/users/:id", Summary: "Get an account (admin)", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return u.GetUser(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/users", Summary: "Create an account (admin)", Tag: "users", Auth: true,
 		Request: createUserRequest{}, Response: backend.User{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
 			v := &backend.User{ID: r.ID, DisplayName: r.DisplayName, Role: r.Role, Departments: r.Departments}
 			return v, u.CreateUser(c.UserContext(), v, r.Password)
 		})})
@@ -52,16 +53,16 @@ func (s *Server) registerUserRoutes() {
 		{"/api/v1/users/:id/enable", "Re-enable an account (admin); sessions ended by the disable stay ended", false},
 	} {
 		disabled := st.disabled
-		s.Add(Route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
-			Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) {
+		s.Add(httpkit.Route{Method: "POST", Path: st.path, Summary: st.summary, Tag: "users", Auth: true,
+			Response: backend.User{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				return u.SetDisabled(c.UserContext(), c.Params("id"), disabled)
 			})})
 	}
-	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/end-sessions", Summary: "End every session of an account at once (admin): back office and phones, reads and refreshes refused from the next request; its valid inspection codes are withdrawn", Tag: "users", Auth: true,
-		Response: backend.User{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return u.EndSessions(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin); every session of the account ends at once", Tag: "users", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/users/:id/end-sessions", Summary: "End every session of an account at once (admin): back office and phones, reads and refreshes refused from the next request; its valid inspection codes are withdrawn", Tag: "users", Auth: true,
+		Response: backend.User{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return u.EndSessions(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/users/:id/reset-password", Summary: "Set or generate a new password (admin); every session of the account ends at once", Tag: "users", Auth: true,
 		Request: resetPasswordRequest{}, Response: resetPasswordResponse{},
-		Handler: WithBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *resetPasswordRequest) (any, error) {
 			pw, err := u.ResetPassword(c.UserContext(), c.Params("id"), r.Password)
 			if err != nil {
 				return nil, err

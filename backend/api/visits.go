@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 type backfillRequest struct {
@@ -11,9 +12,9 @@ type backfillRequest struct {
 }
 
 func (s *Server) registerVisitRoutes() {
-	s.Add(Route{Method: "POST", Path: "/api/v1/checkins/:id/backfill", Summary: "Attach the task to an emergency check-in made without one (within 10 days; manager of the task's lead department)", Tag: "tasks", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/checkins/:id/backfill", Summary: "Attach the task to an emergency check-in made without one (within 10 days; manager of the task's lead department)", Tag: "tasks", Auth: true,
 		Request: backfillRequest{}, Response: backend.CheckIn{},
-		Handler: WithBody(func(c *fiber.Ctx, r *backfillRequest) (any, error) {
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *backfillRequest) (any, error) {
 			return s.Visit.Backfill(c.UserContext(), c.Params("id"), r.TaskID)
 		})})
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/embedded"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/evidenceapi"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/keyring"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
@@ -148,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if _, err := api.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+	if _, err := httpkit.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	m := &Main{Config: cfg}
@@ -196,6 +198,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		// The data directory is locked to this process: it is the only writer.
 		db.SingleProcess = true
 		db.ScanJSON = scanJSON(m.embedded, cfg.Database)
+		db.FindJSON = findJSON(m.embedded, cfg.Database)
 	}
 	if m.embedded != nil && cfg.Warm {
 		if err := db.WarmTargetIndex(ctx); err != nil {
@@ -236,6 +239,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 func scanJSON(srv *embedded.Server, name string) func(context.Context, string, []string, func([]byte) error) error {
 	return func(ctx context.Context, coll string, fields []string, fn func([]byte) error) error {
 		return srv.ScanJSON(ctx, name, coll, fields, fn)
+	}
+}
+
+// findJSON is the embedded store's direct read of one document, for the
+// database name.
+func findJSON(srv *embedded.Server, name string) func(context.Context, string, string) ([]byte, error) {
+	return func(ctx context.Context, coll, id string) ([]byte, error) {
+		return srv.FindJSON(ctx, name, coll, id)
 	}
 }
 
@@ -379,14 +390,13 @@ func (m *Main) build(ctx context.Context) error {
 		Planning:  m.Planning,
 		Codes:     m.Codes,
 		Visit:     m.Visit,
-		Extra: []func(*api.Server){mobile.Register, api.DeviceRoutes(m.Devices),
-			api.EvidenceRoutes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
-		Auth:           m.Auth,
-		Audit:          m.Audit,
-		Store:          db,
-		Logger:         m.Config.Logger,
-		TrustedProxies: m.Config.TrustedProxies,
-		TLS:            cert,
+		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
+			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
+		Auth:   m.Auth,
+		Audit:  m.Audit,
+		Store:  db,
+		TLS:    cert,
+		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ type Server struct {
 	done   chan struct{}
 	lock   *os.File
 	dir    string
+	// readers serve FindJSON.
+	readers readers
 }
 
 // Start opens (creating if needed) the SQLite databases under dir and starts
@@ -68,6 +70,7 @@ func (s *Server) URI() string { return s.uri }
 
 // Close stops the server and waits until its databases are closed.
 func (s *Server) Close() error {
+	s.closeReaders()
 	s.cancel()
 	<-s.done
 	return s.lock.Close() // releases the directory lock

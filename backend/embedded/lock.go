@@ -14,7 +14,7 @@ import (
 var ErrLocked = errors.New("data directory is in use by another fieldcheck process")
 
 // lockDir takes an exclusive lock on dir for the life of this process. The
-// embedded store has one writer by design (see backend/mongo/engine.go), and
+// embedded store has one writer by design (see backend/mongo/ferret_engine.go), and
 // two processes on the same SQLite files would each cache FerretDB's
 // metadata and corrupt each other's view. The lock is released when the
 // file is closed or the process dies.

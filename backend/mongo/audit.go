@@ -40,7 +40,7 @@ func (s *AuditStore) AdvanceAuditHead(ctx context.Context, version, seq int64, h
 		_, err := s.DB.c(colAuditHead).InsertOne(ctx, doc)
 		return translate(op, err)
 	}
-	ok, err := s.DB.updateIf(ctx, s.DB.c(colAuditHead), auditHeadID, bson.D{{Key: "version", Value: version}}, doc, true)
+	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colAuditHead), auditHeadID, bson.D{{Key: "version", Value: version}}, doc, true)
 	if err != nil {
 		return translate(op, err)
 	}

@@ -18,15 +18,17 @@ var _ backend.CheckInStore = (*CheckInStore)(nil)
 
 func (s *CheckInStore) CreateCheckIn(ctx context.Context, c *backend.CheckIn) error {
 	c.CreatedAt = s.DB.now()
-	s.DB.checkIns.put(c) // before the write: the index may hold more, never less
+	s.DB.engine.writingCheckIn(c) // before the write: the index may hold more, never less
 	_, err := s.DB.c(colCheckIns).InsertOne(ctx, c)
 	return translate("CreateCheckIn", err)
 }
 
 func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
-	if s.DB.indexed() {
-		return s.ofTaskIndexed(ctx, taskID)
-	}
+	return s.DB.engine.checkInsOfTask(ctx, s, taskID)
+}
+
+// queryOfTask answers FindCheckInsOfTask with a query.
+func (s *CheckInStore) queryOfTask(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
 	var out []*backend.CheckIn
 	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTask", bson.D{{Key: "taskId", Value: taskID}},
 		func(c *backend.CheckIn) error { out = append(out, c); return nil })
@@ -34,9 +36,11 @@ func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([
 }
 
 func (s *CheckInStore) FindCheckInsOfTarget(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
-	if s.DB.indexed() {
-		return s.ofTargetIndexed(ctx, targetID, since)
-	}
+	return s.DB.engine.checkInsOfTarget(ctx, s, targetID, since)
+}
+
+// queryOfTarget answers FindCheckInsOfTarget with a query.
+func (s *CheckInStore) queryOfTarget(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
 	var out []*backend.CheckIn
 	err := scan(ctx, s.DB.c(colCheckIns), "FindCheckInsOfTarget",
 		bson.D{{Key: "targetId", Value: targetID}, {Key: "deviceTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},

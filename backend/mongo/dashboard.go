@@ -20,31 +20,45 @@ var _ backend.TaskCounter = (*TaskStore)(nil)
 // in-memory index's entries (the status of each task's last committed
 // write), without a read.
 func (s *TaskStore) CountTasks(ctx context.Context, departments []string) ([]backend.TaskCount, error) {
-	const op = "CountTasks"
-	if s.DB.indexed() {
-		x := &s.DB.tasks
-		if err := x.ensure(ctx, s.DB); err != nil {
-			return nil, err
-		}
-		type key struct {
-			lead   string
-			status backend.TaskStatus
-		}
-		counts := map[key]int{}
-		x.mu.RLock()
-		for _, e := range x.byID {
-			if departments == nil || slices.Contains(departments, e.lead) {
-				counts[key{e.lead, e.status}]++
-			}
-		}
-		x.mu.RUnlock()
-		out := make([]backend.TaskCount, 0, len(counts))
-		for k, n := range counts {
-			out = append(out, backend.TaskCount{LeadDepartment: k.lead, Status: k.status, Count: n})
-		}
-		sortTaskCounts(out)
-		return out, nil
+	return s.DB.engine.countTasks(ctx, s, departments)
+}
+
+// countTasks counts from the in-memory index on the embedded store.
+func (e *ferretEngine) countTasks(ctx context.Context, s *TaskStore, departments []string) ([]backend.TaskCount, error) {
+	if !e.indexed() {
+		return s.queryCountTasks(ctx, departments)
 	}
+	x := &e.tasks
+	if err := x.ensure(ctx, e.db); err != nil {
+		return nil, err
+	}
+	type key struct {
+		lead   string
+		status backend.TaskStatus
+	}
+	counts := map[key]int{}
+	x.mu.RLock()
+	for _, e := range x.byID {
+		if departments == nil || slices.Contains(departments, e.lead) {
+			counts[key{e.lead, e.status}]++
+		}
+	}
+	x.mu.RUnlock()
+	out := make([]backend.TaskCount, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, backend.TaskCount{LeadDepartment: k.lead, Status: k.status, Count: n})
+	}
+	sortTaskCounts(out)
+	return out, nil
+}
+
+func (mongoEngine) countTasks(ctx context.Context, s *TaskStore, departments []string) ([]backend.TaskCount, error) {
+	return s.queryCountTasks(ctx, departments)
+}
+
+// queryCountTasks groups over the index (leadDepartment, status).
+func (s *TaskStore) queryCountTasks(ctx context.Context, departments []string) ([]backend.TaskCount, error) {
+	const op = "CountTasks"
 	var pipeline mongo.Pipeline
 	if departments != nil {
 		pipeline = append(pipeline, bson.D{{Key: "$match", Value: bson.D{{Key: "leadDepartment", Value: in(departments)}}}})

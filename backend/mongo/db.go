@@ -16,8 +16,16 @@
 // process, in-memory indexes of targets, tasks (the review queue's order
 // included) and check-ins answer filters, built at start from a direct
 // read of a few fields in SQLite (DB.ScanJSON), and tasks and inspectors
-// once decoded are kept (taskcache.go). The store's layout has a version
-// and Migrate upgrades an older one (migrate.go).
+// once decoded are kept (ferret_taskcache.go); a task not kept is read
+// straight from SQLite (DB.FindJSON, ferret_sjson.go). The store's layout has a
+// version and Migrate upgrades an older one (migrate.go).
+//
+// What the stores do differently on the two engines is one interface,
+// engine (engine.go), chosen when the DB is opened: the MongoDB engine
+// puts conditions into the filters of updates and answers every read with
+// a query; the FerretDB engine and its workarounds (locks, offset
+// cursors, the in-memory indexes and caches, the writer lease) are in the
+// ferret_*.go files. The stores call their engine and read as one path.
 //
 // The audit outbox (outbox.go): a task's key is also the mark of its audit
 // entries, which the task carries and the store appends before it settles
@@ -77,19 +85,17 @@ type DB struct {
 	// the process's audit log. Unset, the DB makes a log of its own.
 	Audit     backend.AuditAppender
 	auditOnce sync.Once
+	// FindJSON, when set (the embedded store: embedded.Server.FindJSON),
+	// reads the stored form of one document by its string _id, nil when
+	// there is none: tasks are read with it (ferret_sjson.go).
+	FindJSON func(ctx context.Context, collection, id string) ([]byte, error)
 
-	ferret bool
-	// store is what the DBs of this process on the same FerretDB database
-	// share (lease.go); nil on MongoDB.
-	store      *storeState
+	// engine is what the stores do differently on MongoDB and on
+	// FerretDB (engine.go), chosen in Open.
+	engine     engine
 	holdsLease bool
-	targets    targetIndex
-	tasks      taskIndex
-	checkIns   checkInIndex
 	sweep      sweepState
 	forms      formCache
-	cache      taskCache
-	officers   officerCache
 }
 
 // Open connects to uri and selects database name. It does not create
@@ -106,16 +112,27 @@ func Open(ctx context.Context, uri, name string) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "store is not reachable", Err: err}
 	}
-	db := &DB{Client: client, Database: client.Database(name), Now: time.Now}
-	if db.ferret, err = detectEngine(ctx, db.Database); err != nil {
+	db, err := newDB(ctx, client, name)
+	if err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
 	}
-	if db.ferret {
-		if err := db.shareStore(ctx); err != nil {
-			_ = client.Disconnect(context.Background())
-			return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
+	return db, nil
+}
+
+// newDB is database name on client, with the engine of the server.
+func newDB(ctx context.Context, client *mongo.Client, name string) (*DB, error) {
+	db := &DB{Client: client, Database: client.Database(name), Now: time.Now, engine: mongoEngine{}}
+	ferret, err := detectEngine(ctx, db.Database)
+	if err != nil {
+		return nil, err
+	}
+	if ferret {
+		st, err := db.sharedStore(ctx)
+		if err != nil {
+			return nil, err
 		}
+		db.engine = &ferretEngine{db: db, store: st}
 	}
 	return db, nil
 }
@@ -180,17 +197,13 @@ var indexes = []index{
 
 // EnsureIndexes creates every index the stores rely on. Creating an index
 // that exists is a no-op on both engines, so it runs at every start.
-//
-// On FerretDB only unique indexes are created: they enforce constraints,
-// while its query planner never uses a secondary index, and each one made
-// every update of a 20,000-document collection take ~250 ms instead of ~1 ms
-// (measured; see docs/benchmarks.md).
+// On FerretDB only unique indexes are created (ferretEngine.secondaryIndexes).
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	if err := db.ensureCollections(ctx); err != nil {
 		return err
 	}
 	for _, ix := range indexes {
-		if db.ferret && !ix.unique {
+		if !ix.unique && !db.engine.secondaryIndexes() {
 			continue
 		}
 		opts := options.Index().SetUnique(ix.unique)

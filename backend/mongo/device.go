@@ -21,11 +21,9 @@ var _ backend.DeviceStore = (*DeviceStore)(nil)
 
 func (s *DeviceStore) UpsertDevice(ctx context.Context, d *backend.Device) (*backend.Device, error) {
 	const op = "UpsertDevice"
-	if s.DB.ferret {
-		// FerretDB's findAndModify reads, then writes: the lock orders it
-		// with RevokeDevice (updateIf takes the same lock).
-		defer s.DB.lockFor(colDevices, d.ID)()
-	}
+	// FerretDB's findAndModify reads, then writes: the lock orders it
+	// with RevokeDevice (updateIf takes the same lock).
+	defer s.DB.engine.exclusive(colDevices, d.ID)()
 	update := bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "userId", Value: d.UserID},
@@ -72,7 +70,7 @@ func (s *DeviceStore) FindDevicesOfUser(ctx context.Context, userID string) ([]*
 
 func (s *DeviceStore) RevokeDevice(ctx context.Context, id string, at time.Time, by, reason string) error {
 	const op = "RevokeDevice"
-	ok, err := s.DB.updateIf(ctx, s.DB.c(colDevices), id, bson.D{{Key: "revokedAt", Value: nil}},
+	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), id, bson.D{{Key: "revokedAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "revokedBy", Value: by}, {Key: "reason", Value: reason}}}}, false)
 	if err != nil {
 		return translate(op, err)

@@ -3,29 +3,39 @@ package mongo
 import (
 	"context"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/event"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/fieldcheck/fieldcheck/backend"
 )
 
 // UseMongoDBPath makes db take the code paths written for MongoDB (conditions
 // in update filters, pages sorted by _id) even on FerretDB, where they are
 // slower but correct, so that the tests exercise them without a MongoDB.
 func UseMongoDBPath(db *DB) {
-	db.ferret = false
+	db.engine = mongoEngine{}
 	db.SingleProcess = false
 }
 
 // LimitTaskCache bounds db's task cache to n tasks; CachedTasks says how
 // many it holds.
-func LimitTaskCache(db *DB, n int) { db.cache.max = n }
+func LimitTaskCache(db *DB, n int) {
+	if e, ok := db.engine.(*ferretEngine); ok {
+		e.cache.max = n
+	}
+}
 
 func CachedTasks(db *DB) int {
-	db.cache.mu.Lock()
-	defer db.cache.mu.Unlock()
-	return len(db.cache.byID)
+	e, ok := db.engine.(*ferretEngine)
+	if !ok {
+		return 0 // MongoDB keeps nothing
+	}
+	c := &e.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.byID)
 }
 
 // SlowFeedWriter makes s call f after taking numbers and before writing
@@ -37,7 +47,9 @@ func SlowFeedWriter(s *FeedStore, f func(user string, first int64)) { s.beforeIn
 func RenewLeaseNow(db *DB) bool { return db.renewLeaseOnce() }
 
 // SameLocks reports whether a and b share their striped locks.
-func SameLocks(a, b *DB) bool { return a.store != nil && a.store == b.store }
+func SameLocks(a, b *DB) bool {
+	return a.engine.shared() != nil && a.engine.shared() == b.engine.shared()
+}
 
 // LeaseHolder is this process's name in writer leases.
 func LeaseHolder() string { return processID }
@@ -115,16 +127,23 @@ func OpenCounting(ctx context.Context, uri, name string) (*DB, *Commands, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	db := &DB{Client: client, Database: client.Database(name), Now: time.Now}
-	if db.ferret, err = detectEngine(ctx, db.Database); err != nil {
+	db, err := newDB(ctx, client, name)
+	if err != nil {
 		_ = client.Disconnect(ctx)
 		return nil, nil, err
 	}
-	if db.ferret {
-		if err := db.shareStore(ctx); err != nil {
-			_ = client.Disconnect(ctx)
-			return nil, nil, err
-		}
-	}
 	return db, c, nil
 }
+
+// ForgetCachedTask drops db's decoded copy of task id, so that the next
+// read decodes it again (a first read, in benchmarks).
+func ForgetCachedTask(db *DB, id string) { db.engine.forgetTask(id) }
+
+// ReadTaskThroughFerretDB reads task id through the wire protocol, as
+// every engine can, bypassing the embedded store's direct read.
+func ReadTaskThroughFerretDB(ctx context.Context, db *DB, id string) (*backend.Task, error) {
+	return findByID[backend.Task](ctx, db.c(colTasks), "FindTaskByID", "task", id)
+}
+
+// SJSONToBSON is the conversion of the direct read.
+func SJSONToBSON(b []byte) ([]byte, error) { return sjsonToBSON(b) }

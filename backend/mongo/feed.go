@@ -59,11 +59,9 @@ func (s *FeedStore) lease() time.Duration {
 
 // take reserves n consecutive numbers of user's feed and returns the first.
 func (s *FeedStore) take(ctx context.Context, user string, n int) (int64, time.Time, error) {
-	if s.DB.ferret {
-		// FerretDB's findAndModify reads then writes; one process owns the
-		// embedded store, so a lock makes it atomic.
-		defer s.DB.lockFor(colFeedHeads, user)()
-	}
+	// FerretDB's findAndModify reads then writes; one process owns the
+	// embedded store, so a lock makes it atomic.
+	defer s.DB.engine.exclusive(colFeedHeads, user)()
 	now := s.DB.now()
 	var h feedHead
 	var err error
@@ -239,21 +237,12 @@ func (s *FeedStore) void(ctx context.Context, user string, seq int64, now time.T
 
 // fetch reads the entries from..to of user's feed that exist.
 func (s *FeedStore) fetch(ctx context.Context, user string, from, to int64) (map[int64]*feedDoc, error) {
+	return s.DB.engine.fetchFeed(ctx, s, user, from, to)
+}
+
+// queryFeed reads the entries from..to of user's feed in one range of _id.
+func (s *FeedStore) queryFeed(ctx context.Context, user string, from, to int64) (map[int64]*feedDoc, error) {
 	out := make(map[int64]*feedDoc, to-from+1)
-	if s.DB.ferret {
-		for seq := from; seq <= to; seq++ {
-			d := &feedDoc{}
-			err := s.DB.c(colFeed).FindOne(ctx, bson.D{{Key: "_id", Value: feedKey(user, seq)}}).Decode(d)
-			if err == mongo.ErrNoDocuments {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			out[seq] = d
-		}
-		return out, nil
-	}
 	cur, err := s.DB.c(colFeed).Find(ctx, bson.D{{Key: "_id", Value: bson.D{
 		{Key: "$gte", Value: feedKey(user, from)}, {Key: "$lte", Value: feedKey(user, to)},
 	}}})

@@ -3,8 +3,6 @@ package mongo
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -33,14 +31,8 @@ func findByID[T any](ctx context.Context, c *mongo.Collection, op, what string, 
 	return findOneBy[T](ctx, c, op, what, "_id", id)
 }
 
-// findPage returns one page of documents matching filter.
-//
-// On MongoDB pages are in _id order and the cursor is the last _id: an
-// index range scan, whatever the page. On FerretDB a sort reads and sorts
-// the whole collection before the first document comes back, so pages come
-// in the store's insertion order (stable: targets are never deleted and an
-// update keeps a document's place) and the cursor is an offset; the scan
-// stops as soon as the page is full.
+// findPage returns one page of documents matching filter, in the order
+// and with the cursor of the engine (pageQuery).
 func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string, filter bson.D, p backend.PageRequest, idOf func(*T) string) (*backend.Page[*T], error) {
 	if err := p.Normalize(); err != nil {
 		return nil, err
@@ -48,22 +40,9 @@ func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string
 	if filter == nil {
 		filter = bson.D{}
 	}
-	opts := options.Find().SetLimit(int64(p.Limit + 1))
-	var offset int64
-	if db.ferret {
-		if p.After != "" {
-			n, err := strconv.ParseInt(strings.TrimPrefix(p.After, "@"), 10, 64)
-			if err != nil || !strings.HasPrefix(p.After, "@") || n < 0 {
-				return nil, backend.Errorf(backend.EINVALID, "malformed cursor %q", p.After)
-			}
-			offset = n
-			opts.SetSkip(n)
-		}
-	} else {
-		if p.After != "" {
-			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}})
-		}
-		opts.SetSort(bson.D{{Key: "_id", Value: 1}})
+	filter, opts, next, err := db.engine.pageQuery(filter, p)
+	if err != nil {
+		return nil, err
 	}
 	cur, err := c.Find(ctx, filter, opts)
 	if err != nil {
@@ -76,11 +55,7 @@ func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string
 	page := &backend.Page[*T]{Items: items}
 	if len(items) > p.Limit {
 		page.Items = items[:p.Limit]
-		if db.ferret {
-			page.NextCursor = "@" + strconv.FormatInt(offset+int64(p.Limit), 10)
-		} else {
-			page.NextCursor = idOf(page.Items[p.Limit-1])
-		}
+		page.NextCursor = next(idOf(page.Items[p.Limit-1]))
 	}
 	return page, nil
 }
@@ -89,7 +64,7 @@ func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string
 // expected; the stored version becomes expected+1. A missing document gives
 // ENOTFOUND, a different version ECONFLICT.
 func replaceVersioned(ctx context.Context, db *DB, c *mongo.Collection, op, what, id string, expected int64, doc any) error {
-	ok, err := db.updateIf(ctx, c, id, bson.D{{Key: "version", Value: expected}}, doc, true)
+	ok, err := db.engine.updateIf(ctx, c, id, bson.D{{Key: "version", Value: expected}}, doc, true)
 	if err != nil {
 		return translate(op, err)
 	}

@@ -2,8 +2,6 @@ package mongo
 
 import (
 	"context"
-	"slices"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -16,65 +14,14 @@ type InspectorStore struct{ DB *DB }
 var _ backend.InspectorStore = (*InspectorStore)(nil)
 
 func (s *InspectorStore) FindInspectorByID(ctx context.Context, id string) (*backend.Inspector, error) {
-	if in := s.DB.officers.get(s.DB, id); in != nil {
+	if in := s.DB.engine.cachedInspector(id); in != nil {
 		return in, nil
 	}
 	in, err := findByID[backend.Inspector](ctx, s.DB.c(colInspectors), "FindInspectorByID", "inspector", id)
 	if err == nil {
-		s.DB.officers.put(s.DB, in)
+		s.DB.engine.cacheInspector(in)
 	}
 	return in, err
-}
-
-// officerCache keeps, on the embedded store with its one writer
-// (DB.SingleProcess), the inspectors read by id: a page of the review
-// queue names every officer of its teams, and the directory changes only
-// through this store, which keeps the cache right. Every read hands out a
-// copy.
-type officerCache struct {
-	mu   sync.Mutex
-	byID map[string]*backend.Inspector
-}
-
-func (c *officerCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.byID, id)
-}
-
-func cloneInspector(in *backend.Inspector) *backend.Inspector {
-	c := *in
-	c.Specialties, c.Conflicts, c.Leave = slices.Clone(in.Specialties), slices.Clone(in.Conflicts), slices.Clone(in.Leave)
-	c.Audit, c.AuditPending = slices.Clone(in.Audit), slices.Clone(in.AuditPending)
-	return &c
-}
-
-func (c *officerCache) get(db *DB, id string) *backend.Inspector {
-	if !db.indexed() {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if in := c.byID[id]; in != nil {
-		return cloneInspector(in)
-	}
-	return nil
-}
-
-// put keeps in as stored, unless a later version is kept already (a
-// read that raced with a write brings the older one).
-func (c *officerCache) put(db *DB, in *backend.Inspector) {
-	if !db.indexed() {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byID == nil {
-		c.byID = map[string]*backend.Inspector{}
-	}
-	if old := c.byID[in.ID]; old == nil || old.Version <= in.Version {
-		c.byID[in.ID] = cloneInspector(in)
-	}
 }
 
 func (s *InspectorStore) FindInspectorByCertNo(ctx context.Context, certNo string) (*backend.Inspector, error) {
@@ -118,10 +65,10 @@ func (s *InspectorStore) UpdateInspector(ctx context.Context, in *backend.Inspec
 	})
 	if err != nil {
 		in.Version, in.AuditPending = expected, pending
-		s.DB.officers.forget(in.ID) // read it from the store next time
+		s.DB.engine.forgetInspector(in.ID) // read it from the store next time
 		return err
 	}
-	s.DB.officers.put(s.DB, in)
+	s.DB.engine.cacheInspector(in)
 	return nil
 }
 

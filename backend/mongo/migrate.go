@@ -118,7 +118,7 @@ func (db *DB) Migrate(ctx context.Context, progress func(n int) error) (*Migrati
 			}
 		}
 	}
-	if !db.ferret {
+	if db.engine.secondaryIndexes() {
 		// The feed mark's index of layout 1.
 		_, _ = db.c(colTasks).Indexes().DropOne(ctx, "feedPending_1")
 	}

@@ -39,7 +39,7 @@ func (s keyStore) create(ctx context.Context, op string, k *backend.SigningKey) 
 }
 
 func (s keyStore) retire(ctx context.Context, op, kid string, at time.Time) error {
-	ok, err := s.db.updateIf(ctx, s.db.c(s.col), kid, bson.D{{Key: "retiredAt", Value: nil}},
+	ok, err := s.db.engine.updateIf(ctx, s.db.c(s.col), kid, bson.D{{Key: "retiredAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "retiredAt", Value: at.UTC()}}}}, false)
 	if err != nil {
 		return translate(op, err)

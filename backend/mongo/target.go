@@ -54,9 +54,11 @@ func targetFilter(f backend.TargetFilter) bson.D {
 }
 
 func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
-	if s.DB.indexed() {
-		return s.findTargetsIndexed(ctx, f, p)
-	}
+	return s.DB.engine.findTargets(ctx, s, f, p)
+}
+
+// queryTargets answers FindTargets with a query.
+func (s *TargetStore) queryTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
 	return findPage(ctx, s.DB, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
 }
 
@@ -64,33 +66,10 @@ func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, f
 	return scan(ctx, s.DB.c(colTargets), "ScanTargets", targetFilter(f), fn)
 }
 
-// indexWrite runs a write of the directory and records what it stored in
-// the in-memory index, holding the index's lock so that no list sees the
-// store and the index disagree.
-func (s *TargetStore) indexWrite(bulk bool, write func() error, stored ...*backend.Target) error {
-	if !s.DB.indexed() {
-		return write()
-	}
-	x := &s.DB.targets
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	err := write()
-	if err != nil && bulk && x.loaded {
-		// A bulk insert may have stored part of its batch: read the truth again.
-		x.loaded = false
-	}
-	if err == nil {
-		for _, t := range stored {
-			x.put(t)
-		}
-	}
-	return err
-}
-
 func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error {
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, s.DB.now(), s.DB.now()
 	return s.audited(ctx, t, nil, func() error {
-		return s.indexWrite(false, func() error {
+		return s.DB.engine.writeTargets(false, func() error {
 			_, err := s.DB.c(colTargets).InsertOne(ctx, t)
 			return translate("CreateTarget", err)
 		}, t)
@@ -117,7 +96,7 @@ func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) e
 	}
 	// Ordered: a duplicate stops the insert at that document, and the error
 	// (a conflict) tells the caller to look again.
-	return s.indexWrite(true, func() error {
+	return s.DB.engine.writeTargets(true, func() error {
 		return insertAll(ctx, s.DB.c(colTargets), "CreateTargets", ts, false)
 	}, ts...)
 }
@@ -126,7 +105,7 @@ func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error
 	expected, pending := t.Version, t.AuditPending
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
 	err := s.audited(ctx, t, pending, func() error {
-		return s.indexWrite(false, func() error {
+		return s.DB.engine.writeTargets(false, func() error {
 			return replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t)
 		}, t)
 	})

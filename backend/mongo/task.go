@@ -28,17 +28,17 @@ type TaskStore struct{ DB *DB }
 var _ backend.TaskStore = (*TaskStore)(nil)
 
 func (s *TaskStore) FindTaskByID(ctx context.Context, id string) (*backend.Task, error) {
-	if t := s.DB.cachedTask(id); t != nil {
+	if t := s.DB.engine.cachedTask(id); t != nil {
 		return t, nil
 	}
-	t, err := findByID[backend.Task](ctx, s.DB.c(colTasks), "FindTaskByID", "task", id)
+	t, err := s.DB.engine.readTask(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.DB.withForms(ctx, t); err != nil {
 		return nil, err
 	}
-	s.DB.cacheTask(t)
+	s.DB.engine.cacheTask(t)
 	return t, nil
 }
 
@@ -69,9 +69,11 @@ func taskFilter(f backend.TaskFilter) bson.D {
 }
 
 func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
-	if s.DB.indexed() {
-		return s.findTasksIndexed(ctx, f, p)
-	}
+	return s.DB.engine.findTasks(ctx, s, f, p)
+}
+
+// queryTasks answers FindTasks with a query.
+func (s *TaskStore) queryTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
 	page, err := findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
 	if err != nil {
 		return nil, err
@@ -80,9 +82,11 @@ func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backe
 }
 
 func (s *TaskStore) ScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
-	if s.DB.indexed() {
-		return s.scanTasksIndexed(ctx, f, fn)
-	}
+	return s.DB.engine.scanTasks(ctx, s, f, fn)
+}
+
+// queryScanTasks answers ScanTasks with a query.
+func (s *TaskStore) queryScanTasks(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
 	return scan(ctx, s.DB.c(colTasks), "ScanTasks", taskFilter(f), func(t *backend.Task) error {
 		if err := s.DB.withForms(ctx, t); err != nil {
 			return err
@@ -117,14 +121,14 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	if err := insertAll(ctx, s.DB.c(colTaskKeys), "CreateTasks", keys, true); err != nil {
 		return err
 	}
-	s.DB.tasks.put(ts...) // before the write: the index may hold more, never less
+	s.DB.engine.writingTasks(ts...) // before the write: the index may hold more, never less
 	if err := insertAll(ctx, s.DB.c(colTasks), "CreateTasks", ts, false); err != nil {
 		// Some may be in: they keep their status as a write under way.
 		return err
 	}
-	s.DB.tasks.done(true, ts...)
+	s.DB.engine.wroteTasks(true, ts...)
 	for _, t := range ts {
-		s.DB.cacheTask(t)
+		s.DB.engine.cacheTask(t)
 	}
 	_ = s.notify(ctx, nonce, ts...)
 	return nil
@@ -153,20 +157,20 @@ func (s *TaskStore) UpdateTask(ctx context.Context, t *backend.Task) error {
 		restore()
 		return err
 	}
-	s.DB.tasks.put(t) // before the write: the index may hold more, never less
+	s.DB.engine.writingTasks(t) // before the write: the index may hold more, never less
 	if err := replaceVersioned(ctx, s.DB, s.DB.c(colTasks), "UpdateTask", "task", t.ID, expected, t); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
-			s.DB.tasks.done(false, t) // refused: it wrote nothing
+			s.DB.engine.wroteTasks(false, t) // refused: it wrote nothing
 		}
 		// Read the task from the store next time: the one cached may be
 		// what the write was refused for.
-		s.DB.cache.forget(t.ID)
+		s.DB.engine.forgetTask(t.ID)
 		restore()
 		return err
 	}
 	t.Spilled, t.Audit = nil, nil
-	s.DB.tasks.done(true, t)
-	s.DB.cacheTask(t)
+	s.DB.engine.wroteTasks(true, t)
+	s.DB.engine.cacheTask(t)
 	_ = s.notify(ctx, nonce, t)
 	return nil
 }

@@ -103,7 +103,7 @@ func (s *TaskStore) settleKeys(ctx context.Context, nonce string, ts []*backend.
 		return translate("TaskStore.settleKeys", err)
 	}
 	for _, t := range ts {
-		if _, err := s.DB.updateIf(ctx, s.DB.c(colTaskKeys), t.ID, bson.D{{Key: "pending", Value: nonce}}, clear, false); err != nil {
+		if _, err := s.DB.engine.updateIf(ctx, s.DB.c(colTaskKeys), t.ID, bson.D{{Key: "pending", Value: nonce}}, clear, false); err != nil {
 			return translate("TaskStore.settleKeys", err)
 		}
 	}
@@ -165,7 +165,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 		return nil
 	}
 	var err error
-	if ids, ok := s.DB.sweep.takeUnswept(s.DB.indexed()); ok {
+	if ids, ok := s.DB.sweep.takeUnswept(s.DB.engine.oneWriter()); ok {
 		for _, id := range ids {
 			k, ferr := findByID[taskKey](ctx, s.DB.c(colTaskKeys), "SweepFeed", "task key", id)
 			if ferr == nil {
@@ -201,15 +201,15 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 		// sweep's, unless another write came meanwhile.
 		nonce := newNonce()
 		fresh := keyOf(t, nonce, s.DB.now())
-		ok, err := s.DB.updateIf(ctx, s.DB.c(colTaskKeys), k.ID, bson.D{{Key: "pending", Value: k.Pending}}, fresh, true)
+		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colTaskKeys), k.ID, bson.D{{Key: "pending", Value: k.Pending}}, fresh, true)
 		if err != nil {
 			return n, translate("SweepFeed", err)
 		}
 		if !ok {
 			continue // a later write put the key: it notifies for itself
 		}
-		s.DB.tasks.put(t)
-		s.DB.tasks.done(true, t)
+		s.DB.engine.writingTasks(t)
+		s.DB.engine.wroteTasks(true, t)
 		if err := s.notify(ctx, nonce, t); err != nil {
 			return n, err
 		}
@@ -226,9 +226,11 @@ func (s *TaskStore) FindQueue(ctx context.Context, f backend.QueueFilter, after 
 	if limit <= 0 {
 		return []*backend.QueuedTask{}, nil
 	}
-	if s.DB.indexed() {
-		return s.findQueueIndexed(ctx, f, after, limit)
-	}
+	return s.DB.engine.findQueue(ctx, s, f, after, limit)
+}
+
+// queryQueue answers FindQueue with a query.
+func (s *TaskStore) queryQueue(ctx context.Context, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
 	q := bson.D{{Key: "status", Value: backend.TaskSubmitted}}
 	if len(f.LeadDepartments) > 0 {
 		q = append(q, bson.E{Key: "leadDepartment", Value: in(f.LeadDepartments)})
@@ -272,9 +274,12 @@ var queueOrder = bson.D{{Key: "leadDepartment", Value: 1}, {Key: "submittedAt", 
 
 // findQueueIndexed reads the queue from the in-memory index: candidates in
 // queue order, each confirmed by the task.
-func (s *TaskStore) findQueueIndexed(ctx context.Context, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
-	x := &s.DB.tasks
-	if err := x.ensure(ctx, s.DB); err != nil {
+func (e *ferretEngine) findQueue(ctx context.Context, s *TaskStore, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
+	if !e.indexed() {
+		return s.queryQueue(ctx, f, after, limit)
+	}
+	x := &e.tasks
+	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
 	out := []*backend.QueuedTask{}

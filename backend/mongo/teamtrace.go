@@ -37,7 +37,7 @@ func (s *TeamTraceStore) SaveTeamTrace(ctx context.Context, t *backend.TeamTrace
 		err = translate(op, err) // a duplicate: another writer came first
 	} else {
 		var ok bool
-		ok, err = s.DB.updateIf(ctx, s.DB.c(colTeamTraces), t.TaskID, bson.D{{Key: "version", Value: expected}}, t, true)
+		ok, err = s.DB.engine.updateIf(ctx, s.DB.c(colTeamTraces), t.TaskID, bson.D{{Key: "version", Value: expected}}, t, true)
 		if err == nil && !ok {
 			err = versionConflict(op, "team trace", t.TaskID)
 		}

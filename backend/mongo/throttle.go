@@ -40,11 +40,9 @@ func (s *ThrottleStore) AddThrottle(ctx context.Context, key string, window time
 		}
 		return doc2.Count, nil
 	}
-	if s.DB.ferret {
-		// FerretDB's findAndModify reads, then writes: serialise it here so
-		// that concurrent failures all count.
-		defer s.DB.lockFor(colThrottle, id)()
-	}
+	// FerretDB's findAndModify reads, then writes: serialise it here so
+	// that concurrent failures all count.
+	defer s.DB.engine.exclusive(colThrottle, id)()
 	err := s.DB.c(colThrottle).FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: id}},
 		bson.D{
@@ -102,7 +100,7 @@ func (s *ThrottleStore) TakeBackoff(ctx context.Context, key string, now time.Ti
 			}
 			return &next, true, nil
 		}
-		ok, err := s.DB.updateIf(ctx, c, key, bson.D{{Key: "version", Value: stored.Version}}, next, true)
+		ok, err := s.DB.engine.updateIf(ctx, c, key, bson.D{{Key: "version", Value: stored.Version}}, next, true)
 		if err != nil {
 			return nil, false, translate(op, err)
 		}

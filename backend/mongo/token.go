@@ -25,13 +25,13 @@ func (s *TokenStore) FindTokenFamily(ctx context.Context, id string) (*backend.T
 }
 
 func (s *TokenStore) RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error {
-	_, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+	_, err := s.DB.engine.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}}, false)
 	return translate("RevokeTokenFamily", err)
 }
 
 func (s *TokenStore) TouchTokenFamily(ctx context.Context, id string, at time.Time) error {
-	_, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+	_, err := s.DB.engine.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "lastSeenAt", Value: at.UTC()}}}}, false)
 	return translate("TouchTokenFamily", err)
 }
@@ -46,7 +46,7 @@ func (s *TokenStore) FindRefreshToken(ctx context.Context, id string) (*backend.
 }
 
 func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Time) error {
-	ok, err := s.DB.updateIf(ctx, s.DB.c(colRefreshTokens), id, bson.D{{Key: "usedAt", Value: nil}},
+	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colRefreshTokens), id, bson.D{{Key: "usedAt", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}}}}, false)
 	if err != nil {
 		return translate("UseRefreshToken", err)
@@ -88,7 +88,7 @@ func (s *TokenStore) RevokeDeviceTokenFamilies(ctx context.Context, userID, devi
 	_ = cur.Close(ctx)
 	n := 0
 	for _, id := range open {
-		ok, err := s.DB.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
+		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colTokenFamilies), id, bson.D{{Key: "revokedAt", Value: nil}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "reason", Value: reason}}}}, false)
 		if err != nil {
 			return n, translate(op, err)

@@ -62,7 +62,7 @@ func (s *UploadStore) LockUpload(ctx context.Context, id, holder string, now, un
 func (s *UploadStore) save(ctx context.Context, u *backend.Upload) (bool, error) {
 	expected := u.Version
 	u.Version++
-	ok, err := s.DB.updateIf(ctx, s.DB.c(colUploads), u.ID, bson.D{{Key: "version", Value: expected}}, u, true)
+	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colUploads), u.ID, bson.D{{Key: "version", Value: expected}}, u, true)
 	if !ok || err != nil {
 		u.Version = expected
 	}
@@ -126,7 +126,7 @@ func (s *UploadStore) SaveUploadWriters(ctx context.Context, w *backend.UploadWr
 		}
 		return translate(op, err)
 	}
-	ok, err := s.DB.updateIf(ctx, s.DB.c(colUploadWriters), w.UserID, bson.D{{Key: "version", Value: expected}}, w, true)
+	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colUploadWriters), w.UserID, bson.D{{Key: "version", Value: expected}}, w, true)
 	if err != nil || !ok {
 		w.Version = expected
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 
-	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // MaxRatingWindow bounds --rating-window: a rating is about a visit the
@@ -59,7 +59,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--tls-cert and --tls-key go together")
 	}
 	cfg.TLSCert, cfg.TLSKey = *tlsCert, *tlsKey
-	if _, err := api.ParseTrustedProxies(proxies); err != nil {
+	if _, err := httpkit.ParseTrustedProxies(proxies); err != nil {
 		return usageError("--trusted-proxy: %s", err)
 	}
 	cfg.TrustedProxies = proxies

@@ -90,6 +90,7 @@ func Open(tb testing.TB) *mongo.DB {
 		// As in production: the embedded store has one writer, this process.
 		db.SingleProcess = true
 		db.ScanJSON = scanJSON(db.Database.Name())
+		db.FindJSON = findJSON(db.Database.Name())
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -124,6 +125,7 @@ func Adopt(tb testing.TB, db *mongo.DB) {
 	IndexIDs(tb)
 	db.SingleProcess = true
 	db.ScanJSON = scanJSON(db.Database.Name())
+	db.FindJSON = findJSON(db.Database.Name())
 	if err := db.WarmTargetIndex(ctx); err != nil {
 		tb.Fatalf("warm the target index: %v", err)
 	}
@@ -153,5 +155,11 @@ func IndexIDs(tb testing.TB) {
 func scanJSON(name string) func(context.Context, string, []string, func([]byte) error) error {
 	return func(ctx context.Context, coll string, fields []string, fn func([]byte) error) error {
 		return server.ScanJSON(ctx, name, coll, fields, fn)
+	}
+}
+
+func findJSON(name string) func(context.Context, string, string) ([]byte, error) {
+	return func(ctx context.Context, coll, id string) ([]byte, error) {
+		return server.FindJSON(ctx, name, coll, id)
 	}
 }

@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"bytes"
@@ -113,11 +113,16 @@ func peerAddr(c *fiber.Ctx) netip.Addr {
 // withClientAddr records the client's address for throttling and the audit
 // log, for every request, authenticated or not. It is a validated IP
 // address, never what a client wrote.
-func (s *Server) withClientAddr(c *fiber.Ctx) error {
-	ip := s.proxies.ClientIP(peerAddr(c), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor))
+func (r *Router) withClientAddr(c *fiber.Ctx) error {
+	ip := r.proxies.ClientIP(peerAddr(c), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor))
 	c.SetUserContext(auth.WithClientAddr(c.UserContext(), ip.String()))
 	return c.Next()
 }
 
-// clientAddr is the address withClientAddr recorded.
-func clientAddr(c *fiber.Ctx) string { return auth.ClientAddrFrom(c.UserContext()) }
+// ClientAddr is the address of the request's client that the Router
+// recorded: a validated IP address.
+func ClientAddr(c *fiber.Ctx) string { return auth.ClientAddrFrom(c.UserContext()) }
+
+// FromTrustedProxy reports whether the request came through one of the
+// trusted reverse proxies, whose X-Forwarded-* headers are believed.
+func (r *Router) FromTrustedProxy(c *fiber.Ctx) bool { return r.proxies.Contains(peerAddr(c)) }

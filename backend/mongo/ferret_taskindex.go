@@ -303,10 +303,13 @@ func matches(f *backend.TaskFilter, t *backend.Task) bool {
 	return true
 }
 
-// scanTasksIndexed answers ScanTasks from the index, in id order.
-func (s *TaskStore) scanTasksIndexed(ctx context.Context, f backend.TaskFilter, fn func(*backend.Task) error) error {
-	x := &s.DB.tasks
-	if err := x.ensure(ctx, s.DB); err != nil {
+// scanTasks answers ScanTasks from the index, in id order.
+func (e *ferretEngine) scanTasks(ctx context.Context, s *TaskStore, f backend.TaskFilter, fn func(*backend.Task) error) error {
+	if !e.indexed() {
+		return s.queryScanTasks(ctx, f, fn)
+	}
+	x := &e.tasks
+	if err := x.ensure(ctx, e.db); err != nil {
 		return err
 	}
 	for _, id := range x.candidates(&f) {
@@ -326,14 +329,17 @@ func (s *TaskStore) scanTasksIndexed(ctx context.Context, f backend.TaskFilter, 
 	return nil
 }
 
-// findTasksIndexed answers FindTasks from the index: pages in id order,
-// the cursor being the last id of the page.
-func (s *TaskStore) findTasksIndexed(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+// findTasks answers FindTasks from the index: pages in id order, the
+// cursor being the last id of the page.
+func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	if !e.indexed() {
+		return s.queryTasks(ctx, f, p)
+	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	x := &s.DB.tasks
-	if err := x.ensure(ctx, s.DB); err != nil {
+	x := &e.tasks
+	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
 	ids := x.candidates(&f)
@@ -364,12 +370,24 @@ func (s *TaskStore) findTasksIndexed(ctx context.Context, f backend.TaskFilter, 
 
 // WarmTaskIndex builds the indexes of the logins' tasks and of the
 // check-ins now rather than on first use. It does nothing on MongoDB.
-func (db *DB) WarmTaskIndex(ctx context.Context) error {
-	if !db.indexed() {
+func (db *DB) WarmTaskIndex(ctx context.Context) error { return db.engine.warmTasks(ctx) }
+
+func (e *ferretEngine) warmTasks(ctx context.Context) error {
+	if !e.indexed() {
 		return nil
 	}
-	if err := db.tasks.ensure(ctx, db); err != nil {
+	if err := e.tasks.ensure(ctx, e.db); err != nil {
 		return err
 	}
-	return db.checkIns.ensure(ctx, db)
+	return e.checkIns.ensure(ctx, e.db)
 }
+
+func (e *ferretEngine) writingTasks(ts ...*backend.Task) { e.tasks.put(ts...) }
+
+func (e *ferretEngine) wroteTasks(committed bool, ts ...*backend.Task) {
+	e.tasks.done(committed, ts...)
+}
+
+// oneWriter: the embedded store's data directory is locked to this
+// process.
+func (e *ferretEngine) oneWriter() bool { return e.indexed() }

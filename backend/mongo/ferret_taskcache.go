@@ -69,24 +69,27 @@ func (c *taskCache) forget(id string) {
 
 // cachedTask returns the cached copy of task id when the index says it is
 // current.
-func (db *DB) cachedTask(id string) *backend.Task {
-	if !db.indexed() {
+func (e *ferretEngine) cachedTask(id string) *backend.Task {
+	if !e.indexed() {
 		return nil
 	}
-	v, ok := db.tasks.settled(id)
+	v, ok := e.tasks.settled(id)
 	if !ok {
 		return nil
 	}
-	return db.cache.get(id, v)
+	return e.cache.get(id, v)
 }
 
 // cacheTask keeps t if the index says its version is the one committed
 // and nothing else is being written to it.
-func (db *DB) cacheTask(t *backend.Task) {
-	if !db.indexed() {
+func (e *ferretEngine) cacheTask(t *backend.Task) {
+	if !e.indexed() {
 		return
 	}
-	if v, ok := db.tasks.settled(t.ID); ok && v == t.Version {
-		db.cache.put(t)
+	if v, ok := e.tasks.settled(t.ID); ok && v == t.Version {
+		e.cache.put(t)
 	}
 }
+
+// forgetTask drops the cached copy of task id.
+func (e *ferretEngine) forgetTask(id string) { e.cache.forget(id) }

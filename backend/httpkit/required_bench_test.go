@@ -1,4 +1,4 @@
-package api_test
+package httpkit_test
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
-	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // BenchmarkRequestSchemaCheck: what holding a body to its request schema
@@ -29,7 +29,7 @@ func BenchmarkRequestSchemaCheck(b *testing.B) {
 		{"Plan200Exclusions", "POST", backend.Plan{}, plan},
 	} {
 		b.Run(c.name+"/Check", func(b *testing.B) {
-			check := api.BodyCheck(c.method, c.req)
+			check := httpkit.BodyCheck(c.method, c.req)
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -56,3 +56,14 @@ func BenchmarkRequestSchemaCheck(b *testing.B) {
 		})
 	}
 }
+
+// The bodies of the back office's tests (backend/api: targetJSON,
+// planJSON), as a target and a plan are created.
+const (
+	targetJSON = `{"id":"91440300708461136T","kind":"enterprise","name":"华为技术有限公司","regionCode":"440307",
+ "address":"深圳市龙岗区坂田","location":{"lat":22.65,"lng":114.06},"industry":"C3922","tags":["特种设备使用"],
+ "creditClass":"A","whitelisted":false,"status":"active","keySupervision":false}`
+	planJSON = `{"year":2026,"name":"食品经营抽查","items":["SCJG-03"],"leadDepartment":"scjg",
+ "strata":[{"key":"A","ratioBp":2500},{"key":"B","ratioBp":2500},{"key":"C","count":3},{"key":"D","count":5}],
+ "teamSize":2,"batches":[{"name":"第一批","start":"2026-01-01","end":"2099-12-31","dueDays":30}]}`
+)

@@ -1,4 +1,10 @@
-package api
+// Package evidenceapi serves evidence files over HTTP: the originals with
+// Range and an ETag that is their SHA-256, and the derivatives of images.
+// Both HTTP adapters mount the same routes, each under its own prefix and
+// with its own authenticator: the back office under /api/v1/tasks (mounted
+// by the composition root), the phones under /mobile/v1/tasks (mobileapi).
+// Who may see a file is the evidence service's decision.
+package evidenceapi
 
 import (
 	"fmt"
@@ -14,6 +20,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
+	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 )
 
 // SendIdleTimeout cuts a download's connection after this long without the
@@ -21,12 +28,12 @@ import (
 // longer than it, and Range lets a client go on where it stopped.
 const SendIdleTimeout = 60 * time.Second
 
-// EvidenceRoutes serves evidence files to the back office under prefix
-// (/api/v1/tasks): originals with HTTP Range, and image derivatives. The
-// mobile API mounts the same under its own prefix and authenticator.
-func EvidenceRoutes(ev *evidence.Service, prefix string, authn fiber.Handler) func(*Server) {
-	return func(s *Server) {
-		s.Add(Route{Method: "GET", Path: prefix + "/:id/evidence/:slot", Summary: "An evidence file as uploaded, byte for byte (HTTP Range supported; ETag is the SHA-256); for the team, the reviewers of the task's departments and administrators", Tag: "evidence",
+// Routes serves evidence files under prefix (/api/v1/tasks): originals
+// with HTTP Range, and image derivatives, checked by authn (the Router's
+// authenticator when nil).
+func Routes(ev *evidence.Service, prefix string, authn fiber.Handler) func(*httpkit.Router) {
+	return func(r *httpkit.Router) {
+		r.Add(httpkit.Route{Method: "GET", Path: prefix + "/:id/evidence/:slot", Summary: "An evidence file as uploaded, byte for byte (HTTP Range supported; ETag is the SHA-256); for the team, the reviewers of the task's departments and administrators", Tag: "evidence",
 			Auth: true, Authenticate: authn, Produces: evidenceMediaTypes(), Also: fileAnswers, Handler: func(c *fiber.Ctx) error {
 				f, err := ev.Open(c.UserContext(), c.Params("id"), c.Params("slot"))
 				if err != nil {
@@ -37,7 +44,7 @@ func EvidenceRoutes(ev *evidence.Service, prefix string, authn fiber.Handler) fu
 				return SendFile(c, f)
 			}})
 		for _, kind := range []string{evidence.Thumbnail, evidence.Preview} {
-			s.Add(Route{Method: "GET", Path: prefix + "/:id/evidence/:slot/" + kind, Summary: "An image evidence file's " + kind + ": a JPEG turned upright, without EXIF or GPS", Tag: "evidence",
+			r.Add(httpkit.Route{Method: "GET", Path: prefix + "/:id/evidence/:slot/" + kind, Summary: "An image evidence file's " + kind + ": a JPEG turned upright, without EXIF or GPS", Tag: "evidence",
 				Auth: true, Authenticate: authn, Produces: []string{"image/jpeg"}, Also: fileAnswers, Handler: func(c *fiber.Ctx) error {
 					f, err := ev.OpenDerived(c.UserContext(), c.Params("id"), c.Params("slot"), kind)
 					if err != nil {
@@ -63,7 +70,7 @@ func extension(contentType string) string { return extensions[contentType] }
 func evidenceMediaTypes() []string { return slices.Sorted(maps.Keys(extensions)) }
 
 // fileAnswers are the answers SendFile gives besides 200.
-var fileAnswers = []Answer{
+var fileAnswers = []httpkit.Answer{
 	{Status: fiber.StatusPartialContent, Description: "the byte range asked for (Range)"},
 	{Status: fiber.StatusNotModified, Description: "the client has the file (If-None-Match)", NoBody: true},
 }
@@ -90,7 +97,7 @@ func SendFile(c *fiber.Ctx, f *evidence.File) error {
 		if err != nil {
 			_ = f.Close()
 			c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
-			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(ErrorBody{Code: backend.EINVALID, Message: backend.ErrorMessage(err)})
+			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: backend.ErrorMessage(err)})
 		}
 		if ok {
 			start, end, status = s, e, fiber.StatusPartialContent

@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"encoding/json"
@@ -40,12 +40,12 @@ type bodyRule struct {
 }
 
 // bodyRule returns the rule of r's request body.
-func (s *Server) bodyRule(r Route) *bodyRule {
-	if s.requests == nil {
-		s.requests = newSchemaBuilder()
+func (rt *Router) bodyRule(r Route) *bodyRule {
+	if rt.requests == nil {
+		rt.requests = newSchemaBuilder()
 	}
-	root := s.requests.requestSchema(reflect.TypeOf(r.Request), r.Method)
-	return &bodyRule{root: root, defs: s.requests.defs}
+	root := rt.requests.requestSchema(reflect.TypeOf(r.Request), r.Method)
+	return &bodyRule{root: root, defs: rt.requests.defs}
 }
 
 // handler checks a JSON body against the rule; a body that is not JSON

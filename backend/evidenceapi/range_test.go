@@ -1,9 +1,9 @@
-package api_test
+package evidenceapi_test
 
 import (
 	"testing"
 
-	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/evidenceapi"
 )
 
 func TestParseRange(t *testing.T) {
@@ -31,7 +31,7 @@ func TestParseRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, e, ok, err := api.ParseRange(tt.h, tt.size)
+			s, e, ok, err := evidenceapi.ParseRange(tt.h, tt.size)
 			if (err != nil) != tt.err || ok != tt.ok || ok && (s != tt.start || e != tt.end) {
 				t.Fatalf("ParseRange(%q, %d) = %d %d %v %v", tt.h, tt.size, s, e, ok, err)
 			}
@@ -48,7 +48,7 @@ func FuzzParseRange(f *testing.F) {
 		if size < 0 {
 			return
 		}
-		s, e, ok, err := api.ParseRange(h, size)
+		s, e, ok, err := evidenceapi.ParseRange(h, size)
 		if ok && (err != nil || s < 0 || s > e || e >= size) {
 			t.Fatalf("ParseRange(%q, %d) = %d-%d, outside the file", h, size, s, e)
 		}

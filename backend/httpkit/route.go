@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"bytes"
@@ -21,10 +21,11 @@ type Route struct {
 	Path    string // Fiber syntax, e.g. /api/v1/targets/:id
 	Summary string
 	Tag     string
-	Auth    bool // requires a bearer token, or the console's session cookie
-	// Authenticate checks the caller when Auth is set; when nil, the
-	// back office's: a bearer token or the console's session cookie with
-	// its CSRF token (cookiesession.go). The mobile API brings its own.
+	Auth    bool // requires a bearer token (or, on the back office, the console's session cookie)
+	// Authenticate checks the caller when Auth is set; the Router's
+	// Authenticate when nil (the back office's: a bearer token or the
+	// console's session cookie with its CSRF token). The mobile API brings
+	// its own.
 	Authenticate fiber.Handler
 	Query        []Param // query parameters
 	Request      any     // zero value of the body type, or nil
@@ -61,7 +62,7 @@ type Param struct {
 
 // Add registers a route: its handler behind authentication when r.Auth, and
 // its description in the OpenAPI documents.
-func (s *Server) Add(r Route) {
+func (rt *Router) Add(r Route) {
 	if r.Status == 0 {
 		r.Status = fiber.StatusOK
 	}
@@ -72,7 +73,7 @@ func (s *Server) Add(r Route) {
 	}}
 	if r.Auth {
 		if r.Authenticate == nil {
-			r.Authenticate = s.sessionOrBearer()
+			r.Authenticate = rt.Authenticate
 		}
 		handlers = append(handlers, r.Authenticate)
 	}
@@ -88,11 +89,11 @@ func (s *Server) Add(r Route) {
 		})
 	}
 	if r.Request != nil {
-		handlers = append(handlers, s.bodyRule(r).handler) // after authentication: a stranger learns nothing of the schema
+		handlers = append(handlers, rt.bodyRule(r).handler) // after authentication: a stranger learns nothing of the schema
 	}
 	handlers = append(handlers, r.Handler)
-	s.app.Add(r.Method, r.Path, handlers...)
-	s.routes = append(s.routes, r)
+	rt.app.Add(r.Method, r.Path, handlers...)
+	rt.routes = append(rt.routes, r)
 }
 
 // TokenVerifier checks an access token; *auth.Service is one.
@@ -183,31 +184,10 @@ func PageRequest(c *fiber.Ctx) (backend.PageRequest, error) {
 	return p, p.Normalize()
 }
 
-// queryList splits a comma-separated query parameter.
-func queryList(c *fiber.Ctx, name string) []string {
-	v := c.Query(name)
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
-// queryBool reads an optional true/false parameter.
-func queryBool(c *fiber.Ctx, name string) (*bool, error) {
-	v := c.Query(name)
-	if v == "" {
-		return nil, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return nil, backend.Errorf(backend.EINVALID, "%s must be true or false", name)
-	}
-	return &b, nil
-}
-
+// PageParams are the query parameters PageRequest reads.
 var PageParams = []Param{
-	{"after", "string", "cursor: nextCursor of the previous page"},
-	{"limit", "integer", "page size, 1-200 (default 50)"},
+	{Name: "after", Type: "string", Description: "cursor: nextCursor of the previous page"},
+	{Name: "limit", Type: "integer", Description: "page size, 1-200 (default 50)"},
 }
 
 type statusKey struct{}
@@ -237,17 +217,6 @@ func WithBody[Req any](fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler
 	}
 }
 
-// WithPathBody is WithBody for replacing an object named by the path: the
-// object's id comes from the path, and a body naming another is refused.
-func WithPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) (any, error)) fiber.Handler {
-	return WithBody(func(c *fiber.Ctx, r *Req) (any, error) {
-		if err := pathID(c, id(r)); err != nil {
-			return nil, err
-		}
-		return fn(c, r)
-	})
-}
-
 // Result is the handler of a route without a body: fn's result is the answer.
 func Result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -257,4 +226,13 @@ func Result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
 		}
 		return respond(c, v)
 	}
+}
+
+// Handle registers handler for method and path outside the route table:
+// files such as the console's and the inspector app's, which are not API
+// operations and so are not in the OpenAPI document (its coverage test
+// skips "/" and wildcards). The Router's middleware, limits and error
+// handler apply as to routes.
+func (rt *Router) Handle(method, path string, handler fiber.Handler) {
+	rt.app.Add(method, path, handler)
 }

@@ -197,13 +197,16 @@ func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]st
 	return out, ""
 }
 
-// findTargetsIndexed answers FindTargets from the index.
-func (s *TargetStore) findTargetsIndexed(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+// findTargets answers FindTargets from the index.
+func (e *ferretEngine) findTargets(ctx context.Context, s *TargetStore, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+	if !e.indexed() {
+		return s.queryTargets(ctx, f, p)
+	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	x := &s.DB.targets
-	if err := x.ensure(ctx, s.DB); err != nil {
+	x := &e.targets
+	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
 	ids, next := x.page(&f, p)
@@ -218,14 +221,36 @@ func (s *TargetStore) findTargetsIndexed(ctx context.Context, f backend.TargetFi
 	return page, nil
 }
 
-// indexed reports whether target lists are answered from the index.
-func (db *DB) indexed() bool { return db.ferret && db.SingleProcess }
-
 // WarmTargetIndex builds the index now rather than on the first list, so
 // that the first user does not wait for it. It does nothing on MongoDB.
-func (db *DB) WarmTargetIndex(ctx context.Context) error {
-	if !db.indexed() {
+func (db *DB) WarmTargetIndex(ctx context.Context) error { return db.engine.warmTargets(ctx) }
+
+func (e *ferretEngine) warmTargets(ctx context.Context) error {
+	if !e.indexed() {
 		return nil
 	}
-	return db.targets.ensure(ctx, db)
+	return e.targets.ensure(ctx, e.db)
+}
+
+// writeTargets runs a write of the directory and records what it stored in
+// the in-memory index, holding the index's lock so that no list sees the
+// store and the index disagree.
+func (e *ferretEngine) writeTargets(bulk bool, write func() error, stored ...*backend.Target) error {
+	if !e.indexed() {
+		return write()
+	}
+	x := &e.targets
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	err := write()
+	if err != nil && bulk && x.loaded {
+		// A bulk insert may have stored part of its batch: read the truth again.
+		x.loaded = false
+	}
+	if err == nil {
+		for _, t := range stored {
+			x.put(t)
+		}
+	}
+	return err
 }

@@ -83,10 +83,12 @@ func (x *checkInIndex) put(c *backend.CheckIn) {
 	}
 }
 
+func (e *ferretEngine) writingCheckIn(c *backend.CheckIn) { e.checkIns.put(c) }
+
 // findIndexed reads the check-ins the index lists and keeps those keep accepts.
-func (s *CheckInStore) findIndexed(ctx context.Context, list func(x *checkInIndex) []string, keep func(*backend.CheckIn) bool) ([]*backend.CheckIn, error) {
-	x := &s.DB.checkIns
-	if err := x.ensure(ctx, s.DB); err != nil {
+func (e *ferretEngine) findIndexed(ctx context.Context, s *CheckInStore, list func(x *checkInIndex) []string, keep func(*backend.CheckIn) bool) ([]*backend.CheckIn, error) {
+	x := &e.checkIns
+	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
 	x.mu.RLock()
@@ -108,12 +110,18 @@ func (s *CheckInStore) findIndexed(ctx context.Context, list func(x *checkInInde
 	return out, nil
 }
 
-func (s *CheckInStore) ofTaskIndexed(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
-	return s.findIndexed(ctx, func(x *checkInIndex) []string { return x.byTask[taskID] },
+func (e *ferretEngine) checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error) {
+	if !e.indexed() {
+		return s.queryOfTask(ctx, taskID)
+	}
+	return e.findIndexed(ctx, s, func(x *checkInIndex) []string { return x.byTask[taskID] },
 		func(c *backend.CheckIn) bool { return c.TaskID == taskID })
 }
 
-func (s *CheckInStore) ofTargetIndexed(ctx context.Context, targetID string, since time.Time) ([]*backend.CheckIn, error) {
-	return s.findIndexed(ctx, func(x *checkInIndex) []string { return x.byTarget[targetID] },
+func (e *ferretEngine) checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error) {
+	if !e.indexed() {
+		return s.queryOfTarget(ctx, targetID, since)
+	}
+	return e.findIndexed(ctx, s, func(x *checkInIndex) []string { return x.byTarget[targetID] },
 		func(c *backend.CheckIn) bool { return c.TargetID == targetID && !c.DeviceTime.Before(since) })
 }

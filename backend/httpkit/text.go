@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"strings"
@@ -92,7 +92,7 @@ func hex4(b []byte) (rune, bool) {
 // checkText refuses a request whose query or JSON body is not UTF-8 text
 // (after percent-decoding), before any handler sees it. Streamed bodies
 // (uploads) are bytes, not text.
-func (s *Server) checkText(c *fiber.Ctx) error {
+func (r *Router) checkText(c *fiber.Ctx) error {
 	var bad string
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
 		if bad == "" && (!utf8.Valid(k) || !utf8.Valid(v)) {
@@ -105,7 +105,7 @@ func (s *Server) checkText(c *fiber.Ctx) error {
 		}
 		return backend.Errorf(backend.EINVALID, "query parameter %q is not valid UTF-8", bad)
 	}
-	if s.isStreamed(c) {
+	if r.isStreamed(c) {
 		return c.Next()
 	}
 	if ct := string(c.Request().Header.ContentType()); strings.Contains(strings.ToLower(ct), "json") {

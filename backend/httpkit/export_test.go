@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import "encoding/json"
 
@@ -6,7 +6,7 @@ import "encoding/json"
 // bodies of type req (bodyRule), as the route runs it before its handler:
 // for benchmarks.
 func BodyCheck(method string, req any) func(body []byte) error {
-	s := &Server{}
+	s := &Router{}
 	br := s.bodyRule(Route{Method: method, Request: req})
 	return func(body []byte) error {
 		var v any

@@ -100,9 +100,9 @@ var (
 	stores   = map[string]*storeState{} // by store id
 )
 
-// shareStore attaches db to its database's state in this process,
+// sharedStore returns the state of db's database in this process,
 // creating the database's id on first use.
-func (db *DB) shareStore(ctx context.Context) error {
+func (db *DB) sharedStore(ctx context.Context) (*storeState, error) {
 	c := db.c(colLeases)
 	var doc storeDoc
 	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: storeDocID}}).Decode(&doc)
@@ -115,7 +115,7 @@ func (db *DB) shareStore(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("identify the store: %w", err)
+		return nil, fmt.Errorf("identify the store: %w", err)
 	}
 	storesMu.Lock()
 	defer storesMu.Unlock()
@@ -124,8 +124,7 @@ func (db *DB) shareStore(ctx context.Context) error {
 		st = &storeState{}
 		stores[doc.Store] = st
 	}
-	db.store = st
-	return nil
+	return st, nil
 }
 
 // HoldWriterLease makes this process the one writer of the FerretDB
@@ -134,10 +133,10 @@ func (db *DB) shareStore(ctx context.Context) error {
 // store's owner). It is a no-op on MongoDB. The lease is renewed until
 // Close; LeaseLost tells when another process took it meanwhile.
 func (db *DB) HoldWriterLease(ctx context.Context, takeOver bool) error {
-	if !db.ferret {
+	st := db.engine.shared()
+	if st == nil {
 		return nil
 	}
-	st := db.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.holders > 0 {
@@ -160,9 +159,10 @@ func (db *DB) LeaseLost() <-chan struct{} {
 	if !db.holdsLease {
 		return nil
 	}
-	db.store.mu.Lock()
-	defer db.store.mu.Unlock()
-	return db.store.lost
+	st := db.engine.shared()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lost
 }
 
 // releaseLease ends db's hold; the last DB of the process gives the lease
@@ -172,7 +172,7 @@ func (db *DB) releaseLease() {
 		return
 	}
 	db.holdsLease = false
-	st := db.store
+	st := db.engine.shared()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.holders--; st.holders > 0 {
@@ -253,7 +253,8 @@ func (db *DB) renewLeaseOnce() bool {
 	err := c.FindOne(ctx, byID).Decode(&held)
 	if errors.Is(err, mongo.ErrNoDocuments) || err == nil && held.Holder != processID {
 		slog.Error("another process took the FerretDB writer lease of this database: stopping", "database", db.Database.Name(), "pid", held.PID, "host", held.Host)
-		db.store.loseOnce.Do(func() { close(db.store.lost) })
+		st := db.engine.shared()
+		st.loseOnce.Do(func() { close(st.lost) })
 		return true
 	}
 	if err == nil {

@@ -1,0 +1,185 @@
+package mongo
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/bson/primitive"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+)
+
+// FerretDB v1 keeps a document in SQLite as JSON beside its type schema
+// ("$s": {"p": {field: {"t": type, ...}}, "$k": [field order]}). Decoding
+// that through the wire protocol costs FerretDB a fresh JSON decoder for
+// every value and a conversion to BSON: about a millisecond for a
+// submitted task (docs/benchmarks.md, "The house"). On the embedded store
+// the task store reads a task's stored JSON straight from SQLite
+// (DB.FindJSON) and turns it into BSON here, once, for the driver's own
+// decoder: the same task, a fraction of the time.
+
+// errSJSONType is a type this conversion does not know (regex,
+// timestamp: no task field has one); the caller reads through FerretDB.
+var errSJSONType = fmt.Errorf("sjson: a type the direct read does not convert")
+
+// sjsonToBSON converts a stored FerretDB document to BSON.
+func sjsonToBSON(b []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	schema, ok := doc["$s"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("sjson: no schema")
+	}
+	d, err := sjsonDocument(doc, schema)
+	if err != nil {
+		return nil, err
+	}
+	return bson.Marshal(d)
+}
+
+func sjsonDocument(m map[string]any, schema map[string]any) (bson.D, error) {
+	keys, _ := schema["$k"].([]any)
+	props, _ := schema["p"].(map[string]any)
+	d := make(bson.D, 0, len(keys))
+	for _, k := range keys {
+		key, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("sjson: a key is not a string")
+		}
+		elem, ok := props[key].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("sjson: no schema for %q", key)
+		}
+		v, err := sjsonValue(m[key], elem)
+		if err != nil {
+			return nil, err
+		}
+		d = append(d, bson.E{Key: key, Value: v})
+	}
+	return d, nil
+}
+
+func sjsonValue(v any, elem map[string]any) (any, error) {
+	bad := func() (any, error) { return nil, fmt.Errorf("sjson: %v is not a %v", v, elem["t"]) }
+	switch elem["t"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		schema, ok2 := elem["$s"].(map[string]any)
+		if !ok || !ok2 {
+			return bad()
+		}
+		return sjsonDocument(m, schema)
+	case "array":
+		list, ok := v.([]any)
+		items, _ := elem["i"].([]any)
+		if !ok || len(items) != len(list) {
+			return bad()
+		}
+		out := make(bson.A, len(list))
+		for i := range list {
+			ie, ok := items[i].(map[string]any)
+			if !ok {
+				return bad()
+			}
+			x, err := sjsonValue(list[i], ie)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case "string":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case "bool":
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case "null":
+		if v == nil {
+			return nil, nil
+		}
+	case "double":
+		if n, ok := v.(json.Number); ok {
+			f, err := n.Float64()
+			if err == nil {
+				return f, nil
+			}
+		}
+	case "int":
+		if n, ok := v.(json.Number); ok {
+			i, err := n.Int64()
+			if err == nil && int64(int32(i)) == i {
+				return int32(i), nil
+			}
+		}
+	case "long":
+		if n, ok := v.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				return i, nil
+			}
+		}
+	case "date":
+		if n, ok := v.(json.Number); ok {
+			if ms, err := n.Int64(); err == nil {
+				return primitive.DateTime(ms), nil
+			}
+		}
+	case "objectId":
+		if s, ok := v.(string); ok {
+			if id, err := primitive.ObjectIDFromHex(s); err == nil {
+				return id, nil
+			}
+		}
+	case "binData":
+		s, ok := v.(string)
+		sub, ok2 := elem["s"].(json.Number)
+		if ok && ok2 {
+			data, err := base64.StdEncoding.DecodeString(s)
+			st, err2 := sub.Int64()
+			if err == nil && err2 == nil && st >= 0 && st < 256 {
+				return primitive.Binary{Subtype: byte(st), Data: data}, nil
+			}
+		}
+	default:
+		return nil, errSJSONType
+	}
+	return bad()
+}
+
+// readTask reads task id from SQLite when the store offers it (FindJSON),
+// through FerretDB otherwise, and when the direct read fails or the
+// document holds what the conversion does not know.
+func (e *ferretEngine) readTask(ctx context.Context, db *DB, id string) (*backend.Task, error) {
+	wire := func() (*backend.Task, error) {
+		return findByID[backend.Task](ctx, db.c(colTasks), "FindTaskByID", "task", id)
+	}
+	if db.FindJSON == nil || !e.indexed() {
+		return wire()
+	}
+	b, err := db.FindJSON(ctx, colTasks, id)
+	if err != nil {
+		return wire()
+	}
+	if b == nil {
+		return nil, notFound("FindTaskByID", "task", id)
+	}
+	raw, err := sjsonToBSON(b)
+	if err != nil {
+		return wire()
+	}
+	var t backend.Task
+	if err := bson.Unmarshal(raw, &t); err != nil {
+		return nil, translate("FindTaskByID", err)
+	}
+	return &t, nil
+}
