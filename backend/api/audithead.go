@@ -35,7 +35,7 @@ func AuditHeadRoutes(h *backend.AuditHeads, keys *keyring.Ring) func(*httpkit.Ro
 				return h.Head(c.UserContext())
 			})})
 		s.Add(httpkit.Route{Method: "GET", Path: "/public/audit/checkpoints", Summary: "The daily checkpoints of the audit log (the first signed head of each day, Asia/Shanghai), newest first", Tag: "public",
-			Query:    []httpkit.Param{{"limit", "integer", "1-366 (default 31)"}},
+			Query:    []httpkit.Param{{Name: "limit", Type: "integer", Description: "1-366 (default 31)"}},
 			Response: auditCheckpointList{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 				limit := 0
 				if v := c.Query("limit"); v != "" {

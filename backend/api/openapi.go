@@ -14,6 +14,10 @@ var backOffice = httpkit.Document{
 	Title:       "fieldcheck back-office API",
 	Description: "双随机、一公开 supervision: directories, item list, plans, draws, tasks, users, audit. Errors are {\"code\",\"message\"}.",
 	Includes:    func(path string) bool { return !strings.HasPrefix(path, "/mobile/") },
+	// The console's cookie, with X-CSRF-Token on changes.
+	Schemes: map[string]any{
+		"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie, "description": "the console's session (" + SecureSessionCookie + " over TLS), from POST /api/v1/auth/session; requests other than GET, HEAD and OPTIONS also send its CSRF token in the " + CSRFHeader + " header"},
+	},
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of the back office.
@@ -33,6 +37,8 @@ func (s *Server) registerRoutes() {
 	s.registerHealthRoutes()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
+	s.registerCookieSessionRoutes()
+	s.registerDashboardRoutes()
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()

@@ -500,25 +500,34 @@ func (m *Main) Serve(ctx context.Context) error {
 		n, err := m.Evidence.Sweep(ctx)
 		return int64(n), err
 	})
-	// On the embedded store, whose one writer is this process, the marks
-	// found by the first sweep are all of writes that stopped with the
-	// last process: it takes them at once (their feed entries and audit
-	// records, backend/outbox.go). Later sweeps, and every sweep on
-	// MongoDB, leave marks younger than the feed's lease to their writers.
-	grace := backend.FeedLease
-	if m.embedded != nil {
-		grace = 0
-	}
-	go m.every(ctx, SweepInterval, true, "sweep the change feeds", "wrote change-feed entries and audit records that a stopped write left behind", func(ctx context.Context) (int64, error) {
-		n, err := m.Stores.Tasks.SweepFeed(ctx, grace)
-		if err == nil {
-			var more int
-			more, err = m.DB.SweepOutbox(ctx, grace)
-			n += more
+	// The feed sweep writes the change-feed entries and audit records that
+	// a stopped write left behind (backend/outbox.go). On MongoDB it
+	// leaves marks younger than the feed's lease to their writers, which
+	// may be other instances. On the embedded store, whose one writer is
+	// this process, every mark found at start is of a write that stopped
+	// with the last process: they are all settled before the server
+	// answers, so that a restart (or a start then a stop) always completes
+	// what a crash cut short.
+	const sweepWhat, sweepDone = "sweep the change feeds", "wrote change-feed entries and audit records that a stopped write left behind"
+	sweep := func(grace time.Duration) func(context.Context) (int64, error) {
+		return func(ctx context.Context) (int64, error) {
+			n, err := m.Stores.Tasks.SweepFeed(ctx, grace)
+			if err == nil {
+				var more int
+				more, err = m.DB.SweepOutbox(ctx, grace)
+				n += more
+			}
+			return int64(n), err
 		}
-		grace = backend.FeedLease
-		return int64(n), err
-	})
+	}
+	if m.embedded != nil {
+		if n, err := sweep(0)(ctx); err != nil {
+			m.Config.Logger.Warn(sweepWhat, "err", err)
+		} else if n > 0 {
+			m.Config.Logger.Info(sweepDone, "count", n)
+		}
+	}
+	go m.every(ctx, SweepInterval, m.embedded == nil, sweepWhat, sweepDone, sweep(backend.FeedLease))
 	go m.every(ctx, SweepInterval, true, "roll forward operations that stopped", "completed operations that stopped", func(ctx context.Context) (int64, error) {
 		n, err := m.Intents.RollForward(ctx, backend.IntentGrace)
 		return int64(n), err

@@ -305,6 +305,10 @@ type Document struct {
 	Title       string
 	Description string
 	Includes    func(path string) bool
+	// Schemes are security schemes of the document's authenticated
+	// routes besides the bearer token (the back office's session cookie),
+	// by name.
+	Schemes map[string]any
 }
 
 // OpenAPIOf returns the OpenAPI 3.1 document of the routes d includes.
@@ -364,7 +368,11 @@ func (rt *Router) OpenAPIOf(d Document) map[string]any {
 		}
 		op["responses"] = responses
 		if r.Auth {
-			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			security := []any{map[string]any{"bearer": []string{}}}
+			for _, name := range slices.Sorted(maps.Keys(d.Schemes)) {
+				security = append(security, map[string]any{name: []string{}})
+			}
+			op["security"] = security
 		}
 		item[strings.ToLower(r.Method)] = op
 	}
@@ -378,9 +386,15 @@ func (rt *Router) OpenAPIOf(d Document) map[string]any {
 		"paths": paths,
 		"components": map[string]any{
 			"schemas":         b.defs,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"securitySchemes": securitySchemes(d),
 		},
 	}
+}
+
+func securitySchemes(d Document) map[string]any {
+	out := map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+	maps.Copy(out, d.Schemes)
+	return out
 }
 
 // content describes the success body of r: JSON of its Response type, or

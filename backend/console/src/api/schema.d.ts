@@ -551,7 +551,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after); drawing a new version supersedes the earlier draws */
+        /** Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored */
         post: operations["postPlansIdDraws"];
         delete?: never;
         options?: never;
@@ -894,7 +894,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a task along its life cycle */
+        /** Move a task along its life cycle. A publication also makes the result public on the target's page, completed after a crash; 409 while the task is being published by someone else, 503 while the audit log cannot record the task's changes */
         post: operations["postTasksIdTransitions"];
         delete?: never;
         options?: never;
@@ -1328,6 +1328,7 @@ export interface components {
             detail?: string;
             digest: string;
             hash: string;
+            key?: string;
             objectId: string;
             objectType: string;
             outcome: string;
