@@ -7,6 +7,7 @@
 package mobileapi
 
 import (
+	"io/fs"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,6 +35,9 @@ type Routes struct {
 	Visit    *visit.Service
 	Sync     *fcsync.Service
 	Evidence *evidence.Service
+	// App is the inspector app's built files (inspectorapp.FS), served
+	// at AppPath when set.
+	App fs.FS
 }
 
 type loginRequest struct {
@@ -112,6 +116,9 @@ func (m *Routes) Register(s *api.Server) {
 	}
 	if m.Evidence != nil {
 		m.registerUploads(s)
+	}
+	if m.App != nil {
+		m.registerApp(s)
 	}
 	add(api.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
 		Response: api.OpenAPIDocument{}, Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})
