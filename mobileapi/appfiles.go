@@ -120,7 +120,6 @@ func AppHandler(files fs.FS) (fiber.Handler, error) {
 	}, nil
 }
 
-
 // registerApp serves the app's files at AppPath. They are pages for
 // people, not operations of the API: the wildcard route stays out of the
 // OpenAPI documents, as Fiber's middleware does.
