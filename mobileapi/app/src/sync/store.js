@@ -103,12 +103,12 @@ export class LocalStore {
   /**
    * Queues mutations with fresh op ids, in order, in one transaction.
    * @param {{entity: string, taskId: string, baseVersion: number, payload: any}[]} ms
-   * @param {(tx: any) => Promise<void>} [also] more writes in the same transaction (drafts)
+   * @param {(tx: any) => Promise<void>} [also] more writes in the same transaction (drafts, blobs)
    * @returns {Promise<import('./db.js').OutboxEntry[]>}
    */
   async enqueue(ms, also) {
     const db = this.db;
-    return db.transaction('rw', [db.meta, db.outbox, db.drafts], async () => {
+    return db.transaction('rw', [db.meta, db.outbox, db.drafts, db.blobs], async () => {
       let prefix = await db.meta.get('opPrefix');
       if (!prefix) {
         prefix = randomPrefix();

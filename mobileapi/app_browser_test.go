@@ -1,0 +1,330 @@
+package mobileapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api/openapitest"
+	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+// server is a fieldcheck listening on a fixed loopback address, which a
+// test can stop and start again on the same data and port (the phone's
+// service worker and IndexedDB belong to that origin).
+type server struct {
+	t    *testing.T
+	m    *app.Main
+	addr string
+	done chan error
+}
+
+func startServer(t *testing.T, m *app.Main, addr string) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, m: m, addr: ln.Addr().String(), done: make(chan error, 1)}
+	go func() { s.done <- m.HTTP.App().Listener(ln) }()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) stop() {
+	if s.done == nil {
+		return
+	}
+	_ = s.m.HTTP.App().ShutdownWithTimeout(5 * time.Second)
+	<-s.done
+	s.done = nil
+}
+
+func (s *server) url(path string) string { return "http://" + s.addr + path }
+
+// freeAddr is a loopback address with a port free now.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// phoneWork is a demo task drawn for the browser's inspector, its teammate
+// and the form to fill.
+type phoneWork struct {
+	task     *backend.Task
+	user     string
+	teammate string
+}
+
+// drawForPhone seeds the demo county, draws its first plan and checks both
+// officers of the first on-site task in with the Go client (the app's own
+// scanning comes later): the task is checked_in when the app downloads it.
+func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	apptest.SeedDemo(t, m, 60, now)
+	res, err := demo.DrawFirstPlan(ctx, m.Planning, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var task *backend.Task
+	for _, tk := range res.Tasks {
+		if tk.Method == backend.MethodOnSite && len(tk.TeamUsers) >= 2 {
+			task = tk
+			break
+		}
+	}
+	if task == nil {
+		t.Fatal("the demo draw has no on-site task with two officers")
+	}
+	code, err := m.Codes.SignEnterpriseCode(ctx, task.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, user := range task.TeamUsers[:2] {
+		q, err := fcsync.OpenQueue(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &fcsync.Client{BaseURL: base, Username: user, Password: demo.DemoPassword(user), Queue: q,
+			Device: backend.DeviceInfo{ID: fmt.Sprintf("go-phone-%d", i), Platform: backend.PlatformAndroid}}
+		if _, err := c.Pull(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := c.Task(task.ID)
+		where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+		if v.Target.Location != nil {
+			where = *v.Target.Location
+		}
+		mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Enqueue(mu); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Push(ctx)
+		if err != nil || len(res) != 1 || res[0].Status != fcsync.Applied {
+			t.Fatalf("check-in of %s: %+v %v", user, res, err)
+		}
+		q.Close()
+	}
+	got, err := m.Stores.Tasks.FindTaskByID(ctx, task.ID)
+	if err != nil || got.Status != backend.TaskCheckedIn {
+		t.Fatalf("task after the check-ins: %v %v", got, err)
+	}
+	return phoneWork{task: got, user: task.TeamUsers[0], teammate: task.TeamUsers[1]}
+}
+
+// photoFile writes a small PNG, as a phone's camera would give a file.
+func photoFile(t *testing.T) (string, string) {
+	img := image.NewRGBA(image.Rect(0, 0, 96, 64))
+	for y := range 64 {
+		for x := range 96 {
+			img.Set(x, y, color.RGBA{uint8(x * 2), uint8(y * 3), 120, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "现场照片.png")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return path, hex.EncodeToString(sum[:])
+}
+
+// checkAnswers holds every JSON answer the page received to the OpenAPI
+// documents of the server.
+func checkAnswers(t *testing.T, m *app.Main, b *browsertest.Browser) int {
+	t.Helper()
+	n := 0
+	for _, a := range b.Answers() {
+		if !strings.Contains(a.URL, "/mobile/") && !strings.Contains(a.URL, "/api/") {
+			continue
+		}
+		req := httptest.NewRequest(a.Method, a.URL, nil)
+		h := map[string][]string{}
+		for k, v := range a.Header {
+			h[k] = []string{v}
+		}
+		openapitest.CheckAnswer(t, m.HTTP.App(), req, a.Status, h, a.Body)
+		n++
+	}
+	return n
+}
+
+// answerFor is what the test enters for a question in the app.
+func answerFor(q backend.Question) string {
+	switch q.Type {
+	case backend.QYesNo:
+		return "是"
+	case backend.QSingle, backend.QMultiple:
+		return q.Options[0]
+	case backend.QNumber:
+		return "12"
+	case backend.QPhoto:
+		return "已拍照 1 张"
+	}
+	return "现场检查记录"
+}
+
+// TestAppOfflineVisit is a whole visit on the phone without network: log in
+// as a demo inspector, download the tasks, stop the server, reload (the
+// service worker serves the app), answer the checklist with a photo and
+// submit, all offline; start the server again on the same data and port:
+// everything arrives, and the task is submitted on the server with the
+// same answers and the photo's SHA-256 in its manifest.
+func TestAppOfflineVisit(t *testing.T) {
+	m := apptest.Open(t, "")
+	addr := freeAddr(t)
+	m.Config.BaseURL = "http://" + addr
+	srv := startServer(t, m, addr)
+	work := drawForPhone(t, m, srv.url(""))
+	photo, photoSHA := photoFile(t)
+
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Do(chromedp.Navigate(srv.url("/app/")))
+	b.WaitFor(`!!document.querySelector("#login")`)
+	b.Shot("app-login")
+	b.Do(chromedp.SendKeys(`input[name=username]`, work.user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(work.user)),
+		chromedp.Click(`#login`))
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+	// The shell is precached and the worker controls the page: it opens offline.
+	b.WaitFor(`navigator.serviceWorker.controller !== null`)
+	b.Eval(`navigator.serviceWorker.ready.then(() => caches.keys()).then((k) => k.length > 0)`, nil)
+	b.WaitFor(`document.querySelector("#sync-last").innerText.includes("上次同步")`)
+	b.Shot("app-tasks")
+
+	srv.stop()
+	b.Do(chromedp.Reload())
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+	b.WaitFor(`document.querySelector("#sync-bar").innerText.includes("离线")`)
+	b.Shot("app-tasks-offline")
+	b.Do(chromedp.Click(fmt.Sprintf(`[data-task=%q]`, work.task.ID)))
+	b.WaitFor(`!!document.querySelector("#open-checklist")`)
+	b.Shot("app-task")
+	b.Do(chromedp.Click(`#open-checklist`))
+	b.WaitFor(`!!document.querySelector("#submit")`)
+	b.Do(chromedp.Click(`#submit`))
+	b.WaitFor(`!!document.querySelector("#gaps li")`)
+	b.Shot("app-checklist-missing")
+
+	// Answer every question as answerFor says, with a photo where one is
+	// asked. A tap is a click in the page: a toast may lie over the spot a
+	// mouse would hit.
+	tap := func(css string) { b.Eval(fmt.Sprintf(`document.querySelector(%q).click(), true`, css), nil) }
+	total := 0
+	for _, s := range work.task.Form.Sections {
+		for _, q := range s.Questions {
+			total++
+			key := backend.AnswerKey(s.ItemCode, q.ID)
+			sel := fmt.Sprintf(`[data-question=%q]`, key)
+			switch q.Type {
+			case backend.QYesNo:
+				tap(sel + ` button[data-value="是"]`)
+			case backend.QSingle:
+				tap(sel + ` .van-radio`)
+			case backend.QMultiple:
+				tap(sel + ` .van-checkbox`)
+			case backend.QNumber, backend.QText:
+				field := sel + ` .box input, ` + sel + ` .box textarea`
+				b.Do(chromedp.SendKeys(field, answerFor(q)))
+				b.Eval(fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("blur")), true`, field), nil)
+			}
+			if q.Type == backend.QPhoto || q.PhotoRequired {
+				b.Do(chromedp.SetUploadFiles(sel+` input[type=file]`, []string{photo}))
+				b.WaitFor(fmt.Sprintf(`document.querySelectorAll('%s img.thumb').length === 1`, sel))
+			}
+		}
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelector("#checklist-progress").innerText.includes("已答 %d / %d")`, total, total))
+	tap(`[data-result="no-problem"]`)
+	b.Shot("app-checklist")
+	tap(`#submit`)
+	b.WaitFor(`!!document.querySelector(".van-dialog__confirm")`)
+	b.Do(chromedp.Click(`.van-dialog__confirm`))
+	b.WaitFor(`!!document.querySelector("#task-status") && document.querySelector("#task-status").innerText.includes("已提交")`)
+	b.Shot("app-submitted-offline")
+	if got, _ := m.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID); got.Status != backend.TaskCheckedIn {
+		t.Fatalf("the server saw the task %s while it was stopped", got.Status)
+	}
+
+	// The server comes back on the same data and port; the app syncs.
+	m2 := apptest.Reopen(t, m)
+	startServer(t, m2, addr)
+	b.Do(chromedp.Navigate(srv.url("/app/tasks")))
+	b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")`)
+	b.Shot("app-synced")
+
+	got, err := m2.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != backend.TaskSubmitted || got.Result == nil || got.Result.Code != backend.ResultNoProblem {
+		t.Fatalf("task on the server: status %s result %+v, want submitted with no-problem", got.Status, got.Result)
+	}
+	for _, s := range got.Form.Sections {
+		for _, q := range s.Questions {
+			key := backend.AnswerKey(s.ItemCode, q.ID)
+			if a := got.Answers[key]; a.Value != answerFor(q) {
+				t.Errorf("answer to %s is %q, want %q", key, a.Value, answerFor(q))
+			}
+			if q.Type != backend.QPhoto && !q.PhotoRequired {
+				continue
+			}
+			found := false
+			for _, e := range got.Evidence {
+				found = found || e.Question == key && e.Type == backend.EvidencePhoto && e.SHA256 == photoSHA
+			}
+			if !found {
+				t.Errorf("no photo with SHA-256 %s declared for %s: %+v", photoSHA, key, got.Evidence)
+			}
+		}
+	}
+	if n := checkAnswers(t, m2, b); n < 3 {
+		t.Fatalf("only %d JSON answers seen", n)
+	}
+}
+
+// TestAppInsecureOrigin: opened over plain HTTP from another host (here a
+// name mapped to loopback), the app says in Chinese what is wrong.
+func TestAppInsecureOrigin(t *testing.T) {
+	m := apptest.Open(t, "")
+	addr := freeAddr(t)
+	srv := startServer(t, m, addr)
+	_, port, _ := net.SplitHostPort(srv.addr)
+	b := browsertest.Start(t, browsertest.Options{Flags: map[string]any{"host-resolver-rules": "MAP phone.test 127.0.0.1"}})
+	b.Do(chromedp.Navigate("http://phone.test:" + port + "/app/"))
+	b.WaitFor(`!!document.querySelector("#insecure")`)
+	if text := b.Text(); !strings.Contains(text, "HTTPS") || !strings.Contains(text, "无法在此连接上使用") {
+		t.Fatalf("insecure page says %q", text)
+	}
+	b.Shot("app-insecure-http")
+}
