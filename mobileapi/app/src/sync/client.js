@@ -174,6 +174,7 @@ export class SyncClient {
         const { n, body } = nextBatch(pending);
         const batch = pending.slice(0, n);
         const resp = await this.call('POST', pushPath(), body);
+        /** @type {{opId: string, status: string}[]} */
         const results = resp?.results ?? [];
         if (results.length !== batch.length) {
           throw new SyncError(200, 'internal', `the server answered ${results.length} of ${batch.length} mutations`);

@@ -130,9 +130,12 @@ export class LocalStore {
     });
   }
 
-  /** Adds entries exactly as given (vectors, migrations). @param {import('./db.js').OutboxEntry[]} es */
+  /**
+   * Adds entries exactly as given (the vectors' queues).
+   * @param {Omit<import('./db.js').OutboxEntry, 'queuedAt'>[]} es
+   */
   async restoreQueue(es) {
-    await this.db.outbox.bulkAdd(es.map((e) => ({ queuedAt: new Date(0).toISOString(), ...e })));
+    await this.db.outbox.bulkAdd(es.map((e) => ({ ...e, queuedAt: new Date(0).toISOString() })));
   }
 
   /** The queued mutations, in order. @returns {Promise<import('./db.js').OutboxEntry[]>} */
