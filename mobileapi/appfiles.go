@@ -2,6 +2,7 @@ package mobileapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
@@ -53,14 +54,29 @@ var appTypes = map[string]string{
 
 type appFile struct {
 	body  []byte
+	gzip  []byte // the body gzipped, when that is smaller
 	ctype string
 	etag  string
 	cache string
 }
 
+// gzipped is the body compressed once, at start, for the browsers that
+// accept it (all of them): the app's first load is mostly text.
+func gzipped(body []byte) []byte {
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression) // a valid level: no error
+	_, _ = w.Write(body)
+	_ = w.Close()
+	if b.Len() >= len(body) {
+		return nil
+	}
+	return b.Bytes()
+}
+
 // AppHandler serves the built app of files under AppPath: a file by its
 // path, and index.html for every other path without an extension (the
-// app's own routes: history fallback). It reads every file once, here.
+// app's own routes: history fallback). It reads (and gzips) every file
+// once, here.
 func AppHandler(files fs.FS) (fiber.Handler, error) {
 	byPath := map[string]*appFile{}
 	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
@@ -76,7 +92,7 @@ func AppHandler(files fs.FS) (fiber.Handler, error) {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		f := &appFile{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, cache: cacheRevalidate}
+		f := &appFile{body: body, gzip: gzipped(body), ctype: ctype, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, cache: cacheRevalidate}
 		if strings.HasPrefix(p, "assets/") {
 			f.cache = cacheImmutable
 		}
@@ -115,6 +131,11 @@ func AppHandler(files fs.FS) (fiber.Handler, error) {
 		}
 		if p == "sw.js" {
 			c.Set("Service-Worker-Allowed", AppPath+"/")
+		}
+		c.Vary(fiber.HeaderAcceptEncoding)
+		if f.gzip != nil && strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+			return c.Send(f.gzip)
 		}
 		return c.Send(f.body)
 	}, nil

@@ -2,9 +2,11 @@ package mobileapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"io"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/mobileapi"
+	inspectorapp "github.com/fieldcheck/fieldcheck/mobileapi/app"
 )
 
 var update = flag.Bool("update", false, "rewrite app/openapi.json from the served document")
@@ -132,5 +135,69 @@ func TestAppCSP(t *testing.T) {
 		if !strings.Contains(mobileapi.AppCSP, need) {
 			t.Errorf("AppCSP lacks %s", need)
 		}
+	}
+}
+
+// FirstLoadBudget is the most the app's first load may transfer, gzipped,
+// the QR decoder's .wasm aside (issue 14: loaded only when scanning).
+const FirstLoadBudget = 350 << 10
+
+// TestAppFirstLoadBudget: everything a first visit can download — the
+// page, its scripts and styles, the service worker and all it precaches —
+// gzipped as the server sends it, within FirstLoadBudget. An upper bound:
+// each file counted once, as the HTTP cache keeps the immutable ones.
+func TestAppFirstLoadBudget(t *testing.T) {
+	a := (&api.Server{Extra: []func(*api.Server){(&mobileapi.Routes{App: inspectorapp.FS()}).Register}}).App()
+	total, files := 0, 0
+	err := fs.WalkDir(inspectorapp.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".wasm") {
+			return err
+		}
+		req := httptest.NewRequest("GET", mobileapi.AppPath+"/"+p, nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		resp, err := a.Test(req, -1)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", p, resp.StatusCode)
+		}
+		total += len(body)
+		files++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first load: %d files, %d bytes gzipped (budget %d)", files, total, FirstLoadBudget)
+	if total > FirstLoadBudget {
+		t.Fatalf("first load transfers %d bytes gzipped, over the budget of %d", total, FirstLoadBudget)
+	}
+}
+
+// TestAppGzip: a browser that accepts gzip gets the same file compressed.
+func TestAppGzip(t *testing.T) {
+	a := (&api.Server{Extra: []func(*api.Server){(&mobileapi.Routes{App: inspectorapp.FS()}).Register}}).App()
+	plain, _ := fs.ReadFile(inspectorapp.FS(), "index.html")
+	req := httptest.NewRequest("GET", "/app/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := a.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+		t.Fatalf("Content-Encoding=%q, want gzip", got)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(zr)
+	if !bytes.Equal(body, plain) {
+		t.Fatalf("gunzipped body differs from index.html")
+	}
+	if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
+		t.Fatalf("Vary=%q, want Accept-Encoding", v)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -87,6 +88,36 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "Inspectors log in on phones at POST /mobile/v1/auth/login (with a device) and sync at /mobile/v1/sync.")
+	if user, n, err := appInspector(ctx, m); err != nil {
+		return err
+	} else if user != "" {
+		fmt.Fprintf(stdout, "\nInspector app (phones): %s/app/\n  log in as %s / %s (%d tasks); phones outside this machine need HTTPS (docs/app.md)\n",
+			appBase(m), user, demo.DemoPassword(user), n)
+	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// appInspector finds an inspector with open tasks for the app's demo
+// login: the first team member of the first task assigned.
+func appInspector(ctx context.Context, m *app.Main) (string, int, error) {
+	page, err := m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{Statuses: []backend.TaskStatus{backend.TaskAssigned}}, backend.PageRequest{Limit: 1})
+	if err != nil || len(page.Items) == 0 || len(page.Items[0].TeamUsers) == 0 {
+		return "", 0, err
+	}
+	user := page.Items[0].TeamUsers[0]
+	mine, err := m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{TeamUser: user}, backend.PageRequest{Limit: 200})
+	if err != nil {
+		return "", 0, err
+	}
+	return user, len(mine.Items), nil
+}
+
+// appBase is the address the server is reached at, as the printed codes
+// name it.
+func appBase(m *app.Main) string {
+	if m.Config.BaseURL != "" {
+		return strings.TrimRight(m.Config.BaseURL, "/")
+	}
+	return "http://" + m.Config.Addr
 }

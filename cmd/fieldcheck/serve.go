@@ -97,5 +97,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	fmt.Fprintf(stdout, "fieldcheck listening on http://%s (%s)\n", cfg.Addr, where)
 	fmt.Fprintf(stdout, "  API description: http://%s/api/v1/openapi.json\n", cfg.Addr)
+	fmt.Fprintf(stdout, "  Inspector app: http://%s/app/\n", cfg.Addr)
 	return m.Serve(ctx)
 }
