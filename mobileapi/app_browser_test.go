@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -200,7 +201,8 @@ func answerFor(q backend.Question) string {
 // service worker serves the app), answer the checklist with a photo and
 // submit, all offline; start the server again on the same data and port:
 // everything arrives, and the task is submitted on the server with the
-// same answers and the photo's SHA-256 in its manifest.
+// same answers, and the photos are uploaded (tus) with the SHA-256
+// computed on the phone at capture.
 func TestAppOfflineVisit(t *testing.T) {
 	m := apptest.Open(t, "")
 	addr := freeAddr(t)
@@ -280,7 +282,8 @@ func TestAppOfflineVisit(t *testing.T) {
 	m2 := apptest.Reopen(t, m)
 	startServer(t, m2, addr)
 	b.Do(chromedp.Navigate(srv.url("/app/tasks")))
-	b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")`)
+	b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")
+		&& !document.querySelector("#sync-pending").innerText.includes("文件")`)
 	b.Shot("app-synced")
 
 	got, err := m2.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID)
@@ -301,12 +304,25 @@ func TestAppOfflineVisit(t *testing.T) {
 			}
 			found := false
 			for _, e := range got.Evidence {
-				found = found || e.Question == key && e.Type == backend.EvidencePhoto && e.SHA256 == photoSHA
+				found = found || e.Question == key && e.Type == backend.EvidencePhoto && e.SHA256 == photoSHA && e.Uploaded
 			}
 			if !found {
-				t.Errorf("no photo with SHA-256 %s declared for %s: %+v", photoSHA, key, got.Evidence)
+				t.Errorf("no photo with SHA-256 %s uploaded for %s: %+v", photoSHA, key, got.Evidence)
 			}
 		}
+	}
+	// The bytes themselves, hashed again as stored.
+	blob, err := m2.Stores.Blobs.Open(context.Background(), photoSHA)
+	if err != nil {
+		t.Fatalf("the photo's bytes on the server: %v", err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, blob); err != nil {
+		t.Fatal(err)
+	}
+	blob.Close()
+	if got := hex.EncodeToString(h.Sum(nil)); got != photoSHA {
+		t.Fatalf("stored photo hashes %s, want %s", got, photoSHA)
 	}
 	if n := checkAnswers(t, m2, b); n < 3 {
 		t.Fatalf("only %d JSON answers seen", n)

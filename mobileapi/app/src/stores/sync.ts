@@ -4,6 +4,7 @@
 // and on a timer.
 import { reactive } from 'vue';
 import { SyncClient, SyncError } from '../sync/client.js';
+import { uploadFile, urlStorage } from '../sync/uploads.js';
 import { store } from './db';
 import { auth, session, wipe, REVOKED } from '../session';
 import { ApiError } from '../api/client';
@@ -20,9 +21,11 @@ export const sync = reactive({
   syncing: false,
   /** Mutations waiting in the outbox. */
   pending: 0,
-  /** Evidence files not yet uploaded, and their bytes. */
+  /** Evidence files not yet uploaded, and their bytes left. */
   uploads: 0,
   uploadBytes: 0,
+  /** Bytes sent of each file under way, by slot id. */
+  sent: {} as Record<string, number>,
   lastSync: '' as string,
   /** The last failure, in Chinese; "" after a success. */
   error: '',
@@ -34,7 +37,7 @@ export async function refreshCounts(): Promise<void> {
   sync.pending = await store.pendingCount();
   const blobs = await store.db.blobs.filter((b: { uploaded?: boolean }) => !b.uploaded).toArray();
   sync.uploads = blobs.length;
-  sync.uploadBytes = blobs.reduce((n: number, b: { size: number }) => n + b.size, 0);
+  sync.uploadBytes = blobs.reduce((n: number, b: { id: string; size: number }) => n + b.size - (sync.sent[b.id] ?? 0), 0);
   sync.lastSync = (await store.getMeta('lastSync')) ?? '';
 }
 
@@ -45,6 +48,7 @@ function describe(e: unknown): string {
     if (e.status === 401) return '登录已失效，请重新登录';
     return `同步失败（${e.status} ${e.code}）`;
   }
+  if (e instanceof Error && e.message.startsWith('tus:')) return '文件上传中断，稍后自动从断点续传';
   return `同步失败：${String(e)}`;
 }
 
@@ -65,6 +69,8 @@ export function syncNow(): Promise<void> {
       try {
         if ((await store.pendingCount()) > 0) await client.push();
         await client.pull();
+        if (await uploadDeclared()) await client.pull(); // the slots now say received
+        await dropConfirmed();
         const now = new Date().toISOString();
         await store.setMeta('lastSync', now);
         sync.error = '';
@@ -85,6 +91,57 @@ export function syncNow(): Promise<void> {
     running = null;
   });
   return running;
+}
+
+interface Blobbed {
+  id: string;
+  taskId: string;
+  blob: Blob | null;
+  size: number;
+  sha256: string;
+  uploaded: boolean;
+}
+
+async function slotOf(b: Blobbed) {
+  const v = await store.task(b.taskId);
+  return ((v?.task?.evidence ?? []) as { id: string; sha256: string; uploaded: boolean }[]).find((e) => e.id === b.id && e.sha256 === b.sha256);
+}
+
+/**
+ * Uploads the files whose slots the server holds, one at a time; returns
+ * whether any arrived. An interrupted upload resumes at the next sync.
+ */
+async function uploadDeclared(): Promise<boolean> {
+  const storage = urlStorage(store.db.uploads);
+  let any = false;
+  for (const b of (await store.db.blobs.filter((x: Blobbed) => !x.uploaded && !!x.blob).toArray()) as Blobbed[]) {
+    const slot = await slotOf(b);
+    if (!slot) continue; // not declared yet (or refused: its outcome says so)
+    if (!slot.uploaded) {
+      await uploadFile({
+        file: { id: b.id, taskId: b.taskId, blob: b.blob!, size: b.size },
+        storage,
+        token: () => auth.accessToken(),
+        progress: (sent: number) => {
+          const before = sync.sent[b.id] ?? 0;
+          sync.sent[b.id] = sent;
+          sync.uploadBytes = Math.max(0, sync.uploadBytes - (sent - before));
+        },
+      });
+    }
+    await store.db.blobs.update(b.id, { uploaded: true });
+    delete sync.sent[b.id];
+    any = true;
+    await refreshCounts();
+  }
+  return any;
+}
+
+/** Drops the bytes of files the server confirmed (received, hash checked). */
+async function dropConfirmed(): Promise<void> {
+  for (const b of (await store.db.blobs.filter((x: Blobbed) => x.uploaded && !!x.blob).toArray()) as Blobbed[]) {
+    if ((await slotOf(b))?.uploaded) await store.db.blobs.update(b.id, { blob: null });
+  }
 }
 
 let changeTimer: ReturnType<typeof setTimeout> | undefined;

@@ -26,7 +26,7 @@ export interface Photo {
   taskId: string;
   type: string;
   question?: string;
-  blob: Blob;
+  blob: Blob | null; // null once the server confirmed the upload
   sha256: string;
   size: number;
   contentType: string;

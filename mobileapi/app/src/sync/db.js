@@ -56,6 +56,9 @@ export function openDB(name = DB_NAME) {
     // capture: {id (slot id), taskId, type, question, blob, sha256, size,
     // contentType, capturedAt, uploaded}
     blobs: 'id, taskId',
+    // tus upload URLs by fingerprint (tus-js-client's URL storage: an
+    // upload resumes from the server's offset after a reload or a kill)
+    uploads: '++key, fingerprint',
   });
   return db;
 }
@@ -68,4 +71,4 @@ export function openDeviceDB(name = DEVICE_DB_NAME) {
 }
 
 /** The tables that hold a login's data: all of them. */
-export const DATA_TABLES = ['meta', 'tasks', 'templates', 'outbox', 'outcomes', 'drafts', 'blobs'];
+export const DATA_TABLES = ['meta', 'tasks', 'templates', 'outbox', 'outcomes', 'drafts', 'blobs', 'uploads'];
