@@ -68,7 +68,12 @@ async function setTokens(t: Tokens): Promise<void> {
 
 export async function login(username: string, password: string): Promise<void> {
   const held = await store.getMeta('username');
-  if (held && held !== username) await store.wipe(); // another inspector's phone now
+  if (held && held !== username) {
+    // Another inspector's phone now: their unsent work is never dropped silently.
+    const unsent = (await store.pendingCount()) + (await store.db.blobs.filter((b: { uploaded?: boolean }) => !b.uploaded).count());
+    if (unsent > 0) throw new Error(`本机还有 ${held} 的 ${unsent} 项记录未上传。请先由 ${held} 登录并完成同步，或由其退出登录后再使用。`);
+    await store.wipe();
+  }
   try {
     const tokens = await api.login({ username, password, device: { id: await deviceId(), name: '现场检查应用', platform: platform() } });
     await store.setMeta('username', username);
