@@ -26,6 +26,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/qr"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -72,17 +73,20 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// phoneWork is a demo task drawn for the browser's inspector, its teammate
-// and the form to fill.
+// phoneWork is a demo task drawn for the browser's inspector and its
+// teammate, with the enterprise's licence code and where it is.
 type phoneWork struct {
 	task     *backend.Task
 	user     string
 	teammate string
+	code     *qr.EnterpriseCode
+	where    backend.GeoPoint
 }
 
-// drawForPhone seeds the demo county, draws its first plan and checks both
-// officers of the first on-site task in with the Go client (the app's own
-// scanning comes later): the task is checked_in when the app downloads it.
+// drawForPhone seeds the demo county, draws its first plan and checks the
+// teammate of the first on-site task in with the Go client (another
+// phone): the task is checked_in when the app downloads it, and the app's
+// inspector still has to check in.
 func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
 	t.Helper()
 	ctx := context.Background()
@@ -106,39 +110,59 @@ func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, user := range task.TeamUsers[:2] {
-		q, err := fcsync.OpenQueue(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &fcsync.Client{BaseURL: base, Username: user, Password: demo.DemoPassword(user), Queue: q,
-			Device: backend.DeviceInfo{ID: fmt.Sprintf("go-phone-%d", i), Platform: backend.PlatformAndroid}}
-		if _, err := c.Pull(ctx); err != nil {
-			t.Fatal(err)
-		}
-		v := c.Task(task.ID)
-		where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-		if v.Target.Location != nil {
-			where = *v.Target.Location
-		}
-		mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Enqueue(mu); err != nil {
-			t.Fatal(err)
-		}
-		res, err := c.Push(ctx)
-		if err != nil || len(res) != 1 || res[0].Status != fcsync.Applied {
-			t.Fatalf("check-in of %s: %+v %v", user, res, err)
-		}
-		q.Close()
+	teammate := task.TeamUsers[1]
+	q, err := fcsync.OpenQueue(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	c := &fcsync.Client{BaseURL: base, Username: teammate, Password: demo.DemoPassword(teammate), Queue: q,
+		Device: backend.DeviceInfo{ID: "go-phone-teammate", Platform: backend.PlatformAndroid}}
+	if _, err := c.Pull(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := c.Task(task.ID)
+	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if v.Target.Location != nil {
+		where = *v.Target.Location
+	}
+	mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Enqueue(mu); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Push(ctx); err != nil || len(res) != 1 || res[0].Status != fcsync.Applied {
+		t.Fatalf("check-in of %s: %+v %v", teammate, res, err)
 	}
 	got, err := m.Stores.Tasks.FindTaskByID(ctx, task.ID)
 	if err != nil || got.Status != backend.TaskCheckedIn {
-		t.Fatalf("task after the check-ins: %v %v", got, err)
+		t.Fatalf("task after the teammate's check-in: %v %v", got, err)
 	}
-	return phoneWork{task: got, user: task.TeamUsers[0], teammate: task.TeamUsers[1]}
+	return phoneWork{task: got, user: task.TeamUsers[0], teammate: teammate, code: code, where: where}
+}
+
+// showCode makes the fake camera show text's QR code (rendered by the
+// server's own renderer) from the next time the page opens the camera.
+func showCode(t *testing.T, path string, code *qr.EnterpriseCode) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := code.WritePNG(&buf, 360); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := browsertest.WriteY4M(f, img, 640, 480); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // photoFile writes a small PNG, as a phone's camera would give a file.
@@ -198,8 +222,9 @@ func answerFor(q backend.Question) string {
 
 // TestAppOfflineVisit is a whole visit on the phone without network: log in
 // as a demo inspector, download the tasks, stop the server, reload (the
-// service worker serves the app), answer the checklist with a photo and
-// submit, all offline; start the server again on the same data and port:
+// service worker serves the app), check in by scanning the licence code
+// through the fake camera (a forged code and another enterprise's are
+// refused), answer the checklist with photos and submit, all offline; start the server again on the same data and port:
 // everything arrives, and the task is submitted on the server with the
 // same answers, and the photos are uploaded (tus) with the SHA-256
 // computed on the phone at capture.
@@ -210,8 +235,24 @@ func TestAppOfflineVisit(t *testing.T) {
 	srv := startServer(t, m, addr)
 	work := drawForPhone(t, m, srv.url(""))
 	photo, photoSHA := photoFile(t)
+	camera := filepath.Join(t.TempDir(), "camera.y4m")
+	// A forged code first: the genuine signature over another enterprise's USCC.
+	other, err := m.Stores.Targets.FindTargets(context.Background(), backend.TargetFilter{}, backend.PageRequest{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherID := other.Items[0].ID
+	if otherID == work.task.TargetID {
+		otherID = other.Items[1].ID
+	}
+	forged := *work.code
+	forged.USCC = otherID
+	showCode(t, camera, &forged)
 
-	b := browsertest.Start(t, browsertest.Options{})
+	b := browsertest.Start(t, browsertest.Options{Camera: camera})
+	b.Geolocate(work.where.Lat+0.0001, work.where.Lng, 8)
+	// A tap is a click in the page: a toast may lie over the spot a mouse would hit.
+	tap := func(css string) { b.Eval(fmt.Sprintf(`document.querySelector(%q).click(), true`, css), nil) }
 	b.Do(chromedp.Navigate(srv.url("/app/")))
 	b.WaitFor(`!!document.querySelector("#login")`)
 	b.Shot("app-login")
@@ -230,8 +271,28 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.WaitFor(`document.querySelector("#sync-bar").innerText.includes("离线")`)
 	b.Shot("app-tasks-offline")
 	b.Do(chromedp.Click(fmt.Sprintf(`[data-task=%q]`, work.task.ID)))
-	b.WaitFor(`!!document.querySelector("#open-checklist")`)
+	b.WaitFor(`!!document.querySelector("#checkin")`)
 	b.Shot("app-task")
+
+	// Check in by scanning, offline: a forged code and a genuine code of
+	// another enterprise are refused on the phone; the task's own code is
+	// taken, with the position.
+	b.Do(chromedp.Click(`#checkin`))
+	b.WaitFor(`!!document.querySelector("#code-refused") && document.querySelector("#code-refused").innerText.includes("伪造")`)
+	b.Shot("app-checkin-forged")
+	otherCode, err := m.Codes.SignEnterpriseCode(context.Background(), otherID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	showCode(t, camera, otherCode)
+	tap(`.bottom-bar .van-button`)
+	b.WaitFor(`!!document.querySelector("#code-refused") && document.querySelector("#code-refused").innerText.includes("另一家企业")`)
+	showCode(t, camera, work.code)
+	tap(`.bottom-bar .van-button`)
+	b.WaitFor(`!!document.querySelector("#code-ok") && !!document.querySelector("#distance")`)
+	b.Shot("app-checkin")
+	b.Do(chromedp.Click(`#confirm-checkin`))
+	b.WaitFor(`!!document.querySelector("#two-officers") && document.querySelector("#two-officers").innerText.includes("已满足")`)
 	b.Do(chromedp.Click(`#open-checklist`))
 	b.WaitFor(`!!document.querySelector("#submit")`)
 	b.Do(chromedp.Click(`#submit`))
@@ -239,9 +300,7 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.Shot("app-checklist-missing")
 
 	// Answer every question as answerFor says, with a photo where one is
-	// asked. A tap is a click in the page: a toast may lie over the spot a
-	// mouse would hit.
-	tap := func(css string) { b.Eval(fmt.Sprintf(`document.querySelector(%q).click(), true`, css), nil) }
+	// asked.
 	total := 0
 	for _, s := range work.task.Form.Sections {
 		for _, q := range s.Questions {
@@ -310,6 +369,13 @@ func TestAppOfflineVisit(t *testing.T) {
 				t.Errorf("no photo with SHA-256 %s uploaded for %s: %+v", photoSHA, key, got.Evidence)
 			}
 		}
+	}
+	mine := false
+	for _, c := range got.CheckIns {
+		mine = mine || c.UserID == work.user && c.DistanceM != nil && *c.DistanceM < 50
+	}
+	if !mine {
+		t.Errorf("no check-in of %s near the enterprise: %+v", work.user, got.CheckIns)
 	}
 	// The bytes themselves, hashed again as stored.
 	blob, err := m2.Stores.Blobs.Open(context.Background(), photoSHA)

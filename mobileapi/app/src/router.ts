@@ -13,6 +13,8 @@ export const router = createRouter({
     { path: '/tasks', component: Tasks },
     { path: '/tasks/:id', component: TaskPage, props: true },
     { path: '/tasks/:id/checklist', component: Checklist, props: true },
+    // The scanner and its decoder load only when a check-in needs them.
+    { path: '/tasks/:id/checkin', component: () => import('./pages/CheckIn.vue'), props: true },
     { path: '/:rest(.*)*', redirect: '/tasks' },
   ],
   scrollBehavior: () => ({ top: 0 }),

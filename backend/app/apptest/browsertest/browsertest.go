@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -63,6 +65,9 @@ type Options struct {
 	// Flags are more command-line switches (name → value, true for a bare
 	// switch).
 	Flags map[string]any
+	// Camera, when set, is a Y4M video (see WriteY4M) that the page's
+	// camera shows, allowed without asking.
+	Camera string
 }
 
 // Start launches chromium; the test fails at once when it is missing,
@@ -84,6 +89,10 @@ func Start(tb testing.TB, o Options) *Browser {
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(profile),
 		chromedp.WindowSize(int(Phone.Width), int(Phone.Height)))
+	if o.Camera != "" {
+		opts = append(opts, chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", o.Camera))
+	}
 	for k, v := range o.Flags {
 		opts = append(opts, chromedp.Flag(k, v))
 	}
@@ -105,6 +114,19 @@ func Start(tb testing.TB, o Options) *Browser {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// Geolocate grants geolocation to every origin and makes the page's
+// position (lat, lng) with accuracy metres.
+func (b *Browser) Geolocate(lat, lng, accuracy float64) {
+	b.tb.Helper()
+	if _, err := chromedp.CallBrowser(b.Ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted}); err != nil {
+		b.tb.Fatalf("grant geolocation: %v", err)
+	}
+	if _, err := chromedp.Call(b.Ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lng, Accuracy: &accuracy}); err != nil {
+		b.tb.Fatalf("geolocation: %v", err)
+	}
 }
 
 // Close stops the browser (and its helper processes); a test may call it

@@ -39,6 +39,7 @@ export interface Work {
   form: Section[];
   status: string; // as the phone sees it
   queued: number; // mutations of this task in the outbox
+  checkInQueued: boolean; // this phone's check-in waits in the outbox
   answers: Record<string, LocalAnswer>;
   result?: Draft['result'];
   photos: Photo[];
@@ -78,6 +79,7 @@ export async function loadWork(taskId: string): Promise<Work | null> {
     form: formOf(view.task, templates),
     status: statusOf(view.task.status, queue),
     queued: queue.length,
+    checkInQueued: queue.some((m: { entity: string }) => m.entity === 'checkin'),
     answers: mergeAnswers(view.task.answers, draft.answers),
     result: queue.some((m: { entity: string }) => m.entity === 'result') ? draft.result : undefined,
     photos,
@@ -121,6 +123,11 @@ async function enqueue(view: TaskView, ms: { entity: string; payload: unknown }[
     await db.drafts.put(d);
   });
   await changed();
+}
+
+/** Queues a check-in with the scanned (and verified) code and the position. */
+export function checkIn(view: TaskView, p: { code: string; position: { lat: number; lng: number }; accuracyM: number; deviceTime: string }): Promise<void> {
+  return enqueue(view, [{ entity: 'checkin', payload: p }]);
 }
 
 export function accept(view: TaskView): Promise<void> {
