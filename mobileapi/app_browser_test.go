@@ -3,6 +3,7 @@ package mobileapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -265,6 +267,31 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.WaitFor(`document.querySelector("#sync-last").innerText.includes("上次同步")`)
 	b.Shot("app-tasks")
 
+	// The inspection code: fetched online, shown as a QR that decodes to a
+	// code the server accepts for the task (and kept for offline).
+	b.Do(chromedp.Navigate(srv.url("/app/tasks/" + work.task.ID)))
+	b.WaitFor(`!!document.querySelector("#show-code")`)
+	b.Do(chromedp.Click(`#show-code`))
+	b.WaitFor(`!!document.querySelector("#code-expiry") && document.querySelector("#inspection-code").width > 0`)
+	var dataURL string
+	b.Eval(`document.querySelector("#inspection-code").toDataURL("image/png")`, &dataURL)
+	pngBytes, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(dataURL, "data:image/png;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := browsertest.DecodeQR(t, pngBytes)
+	u, err := url.Parse(shown)
+	if err != nil || !strings.HasPrefix(u.Path, "/v/") {
+		t.Fatalf("the inspection code reads %q", shown)
+	}
+	view, err := m.Visit.ViewCode(context.Background(), strings.TrimPrefix(u.Path, "/v/"))
+	if err != nil || !view.Genuine || view.TargetID != work.task.TargetID {
+		t.Fatalf("the shown code is refused or of another enterprise: %+v %v", view, err)
+	}
+	b.Shot("app-code")
+	b.Do(chromedp.Navigate(srv.url("/app/tasks")))
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+
 	srv.stop()
 	b.Do(chromedp.Reload())
 	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
@@ -293,6 +320,11 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.Shot("app-checkin")
 	b.Do(chromedp.Click(`#confirm-checkin`))
 	b.WaitFor(`!!document.querySelector("#two-officers") && document.querySelector("#two-officers").innerText.includes("已满足")`)
+	b.Do(chromedp.Click(`#show-code`))
+	b.WaitFor(`!!document.querySelector("#code-expiry") && document.querySelector("#code-expiry").innerText.includes("有效期至") && document.querySelector("#inspection-code").width > 0`)
+	b.Shot("app-code-offline")
+	b.Do(chromedp.Click(`.van-nav-bar__left`))
+	b.WaitFor(`!!document.querySelector("#open-checklist")`)
 	b.Do(chromedp.Click(`#open-checklist`))
 	b.WaitFor(`!!document.querySelector("#submit")`)
 	b.Do(chromedp.Click(`#submit`))
@@ -350,7 +382,12 @@ func TestAppOfflineVisit(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Status != backend.TaskSubmitted || got.Result == nil || got.Result.Code != backend.ResultNoProblem {
-		t.Fatalf("task on the server: status %s result %+v, want submitted with no-problem", got.Status, got.Result)
+		var outcomes string
+		b.Eval(`new Promise(r => { const q = indexedDB.open('fieldcheck'); q.onsuccess = () => { const g = q.result.transaction('outcomes').objectStore('outcomes').getAll(); g.onsuccess = () => r(JSON.stringify(g.result)); }; })`, &outcomes)
+		var outbox string
+		b.Eval(`new Promise(r => { const q = indexedDB.open('fieldcheck'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').getAll(); g.onsuccess = () => r(JSON.stringify(g.result)); }; })`, &outbox)
+		t.Fatalf("task on the server: status %s result %+v (version %d, %d answers, %d check-ins), want submitted with no-problem; the phone's refusals: %s; outbox %s; console %s",
+			got.Status, got.Result, got.Version, len(got.Answers), len(got.CheckIns), outcomes, outbox, strings.Join(b.Console(), "\n"))
 	}
 	for _, s := range got.Form.Sections {
 		for _, q := range s.Questions {

@@ -15,6 +15,7 @@ export const router = createRouter({
     { path: '/tasks/:id/checklist', component: Checklist, props: true },
     // The scanner and its decoder load only when a check-in needs them.
     { path: '/tasks/:id/checkin', component: () => import('./pages/CheckIn.vue'), props: true },
+    { path: '/tasks/:id/code', component: () => import('./pages/Code.vue'), props: true },
     { path: '/:rest(.*)*', redirect: '/tasks' },
   ],
   scrollBehavior: () => ({ top: 0 }),

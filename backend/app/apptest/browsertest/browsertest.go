@@ -280,3 +280,25 @@ func (b *Browser) Shot(name string) {
 		b.tb.Fatal(err)
 	}
 }
+
+// DecodeQR reads the one QR code in a PNG with zbarimg, as a phone camera
+// would: a missing zbarimg fails the test (FIELDCHECK_SKIP_ZBAR=1 skips).
+func DecodeQR(tb testing.TB, png []byte) string {
+	tb.Helper()
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("FIELDCHECK_SKIP_ZBAR") == "1" {
+			tb.Skip("zbarimg not installed and FIELDCHECK_SKIP_ZBAR=1")
+		}
+		tb.Fatal("zbarimg is missing: install zbar-tools (bash .ci/run does)")
+	}
+	file := filepath.Join(tb.TempDir(), "qr.png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	out, err := exec.Command(zbar, "--raw", "-q", file).Output()
+	if err != nil {
+		tb.Fatalf("zbarimg: %v", err)
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}

@@ -29,6 +29,8 @@ export const sync = reactive({
   lastSync: '' as string,
   /** The last failure, in Chinese; "" after a success. */
   error: '',
+  /** Whether the counts below were read from IndexedDB yet (until then the bar says nothing of them). */
+  counted: false,
   /** Bumped whenever the local data changed: pages reload. */
   version: 0,
 });
@@ -39,6 +41,7 @@ export async function refreshCounts(): Promise<void> {
   sync.uploads = blobs.length;
   sync.uploadBytes = blobs.reduce((n: number, b: { id: string; size: number }) => n + b.size - (sync.sent[b.id] ?? 0), 0);
   sync.lastSync = (await store.getMeta('lastSync')) ?? '';
+  sync.counted = true;
 }
 
 function describe(e: unknown): string {
