@@ -447,3 +447,49 @@ func TestAppInsecureOrigin(t *testing.T) {
 	}
 	b.Shot("app-insecure-http")
 }
+
+// TestAppRevokedDeviceWiped: an administrator revokes the phone. Its next
+// sync finds the session ended (401: the data stays, the login page says
+// so); logging in again is refused with 403 "revoked", and the app then
+// wipes every local store and says why.
+func TestAppRevokedDeviceWiped(t *testing.T) {
+	m := apptest.Open(t, "")
+	addr := freeAddr(t)
+	m.Config.BaseURL = "http://" + addr
+	srv := startServer(t, m, addr)
+	work := drawForPhone(t, m, srv.url(""))
+
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Do(chromedp.Navigate(srv.url("/app/")))
+	b.WaitFor(`!!document.querySelector("#login")`)
+	login := func() {
+		b.Do(chromedp.SendKeys(`input[name=username]`, work.user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(work.user)),
+			chromedp.Click(`#login`))
+	}
+	login()
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+	var device string
+	b.Eval(`new Promise(r => { const q = indexedDB.open('fieldcheck-device'); q.onsuccess = () => { const g = q.result.transaction('device').objectStore('device').get('id'); g.onsuccess = () => r(g.result); }; })`, &device)
+	admin := backend.WithActor(context.Background(), &backend.Actor{UserID: "admin", Role: backend.RoleAdmin, Fresh: true})
+	if _, err := m.Devices.RevokeDevice(admin, work.user, device, "手机丢失"); err != nil {
+		t.Fatalf("revoke %s: %v", device, err)
+	}
+
+	b.Do(chromedp.Click(`#sync-bar .van-button`))
+	b.WaitFor(`!!document.querySelector("#session-message") && document.querySelector("#session-message").innerText.includes("登录已失效")`)
+	tasks := func() int {
+		var n int
+		b.Eval(`new Promise(r => { const q = indexedDB.open('fieldcheck'); q.onsuccess = () => { const g = q.result.transaction('tasks').objectStore('tasks').count(); g.onsuccess = () => r(g.result); }; })`, &n)
+		return n
+	}
+	if n := tasks(); n == 0 {
+		t.Fatal("the phone dropped its tasks at a 401: only a revoked device is wiped")
+	}
+	b.Eval(`document.querySelector("input[name=password]").value = ""; document.querySelector("input[name=username]").value = ""; true`, nil)
+	login()
+	b.WaitFor(`!!document.querySelector("#session-message") && document.querySelector("#session-message").innerText.includes("已被管理员停用")`)
+	if n := tasks(); n != 0 {
+		t.Fatalf("the revoked phone still holds %d tasks", n)
+	}
+	b.Shot("app-revoked")
+}
