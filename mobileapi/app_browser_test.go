@@ -324,7 +324,26 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.WaitFor(`!!document.querySelector("#code-expiry") && document.querySelector("#code-expiry").innerText.includes("有效期至") && document.querySelector("#inspection-code").width > 0`)
 	b.Shot("app-code-offline")
 	b.Do(chromedp.Click(`.van-nav-bar__left`))
-	b.WaitFor(`!!document.querySelector("#open-checklist")`)
+	b.WaitFor(`!!document.querySelector("#sign")`)
+
+	// The enterprise's representative signs on the phone.
+	b.Do(chromedp.Click(`#sign`))
+	b.WaitFor(`!!document.querySelector("#signature-pad")`)
+	// A stroke of pointer events at a hand's pace (the pad keeps one point per 16 ms).
+	b.Eval(`(async () => {
+		const c = document.querySelector("#signature-pad"), r = c.getBoundingClientRect();
+		const at = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {clientX: r.left + x, clientY: r.top + y, pointerId: 1,
+			pointerType: "pen", isPrimary: true, button: 0, buttons: type === "pointerup" ? 0 : 1, pressure: 0.5, bubbles: true}));
+		const pace = () => new Promise((ok) => setTimeout(ok, 20));
+		at("pointerdown", 40, 150);
+		for (let i = 1; i <= 30; i++) { await pace(); at("pointermove", 40 + i * 9, 150 + Math.sin(i / 3) * 60); }
+		at("pointerup", 310, 150);
+		return true;
+	})()`, nil)
+	b.WaitFor(`!document.querySelector("#save-signature").disabled`)
+	b.Shot("app-signature")
+	b.Do(chromedp.Click(`#save-signature`))
+	b.WaitFor(`!!document.querySelector("#sign") && document.querySelector("#sign").innerText.includes("已签 1 份")`)
 	b.Do(chromedp.Click(`#open-checklist`))
 	b.WaitFor(`!!document.querySelector("#submit")`)
 	b.Do(chromedp.Click(`#submit`))
@@ -413,6 +432,24 @@ func TestAppOfflineVisit(t *testing.T) {
 	}
 	if !mine {
 		t.Errorf("no check-in of %s near the enterprise: %+v", work.user, got.CheckIns)
+	}
+	// The signature arrived, its bytes hashing as the phone said at capture.
+	signed := false
+	for _, e := range got.Evidence {
+		if e.Type != backend.EvidenceSignature || !e.Uploaded {
+			continue
+		}
+		blob, err := m2.Stores.Blobs.Open(context.Background(), e.SHA256)
+		if err != nil {
+			t.Fatalf("the signature's bytes: %v", err)
+		}
+		h := sha256.New()
+		_, _ = io.Copy(h, blob)
+		blob.Close()
+		signed = hex.EncodeToString(h.Sum(nil)) == e.SHA256 && e.ContentType == "image/png"
+	}
+	if !signed {
+		t.Errorf("no uploaded PNG signature whose bytes match its SHA-256: %+v", got.Evidence)
 	}
 	// The bytes themselves, hashed again as stored.
 	blob, err := m2.Stores.Blobs.Open(context.Background(), photoSHA)

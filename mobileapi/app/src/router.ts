@@ -16,6 +16,7 @@ export const router = createRouter({
     // The scanner and its decoder load only when a check-in needs them.
     { path: '/tasks/:id/checkin', component: () => import('./pages/CheckIn.vue'), props: true },
     { path: '/tasks/:id/code', component: () => import('./pages/Code.vue'), props: true },
+    { path: '/tasks/:id/signature', component: () => import('./pages/Signature.vue'), props: true },
     { path: '/:rest(.*)*', redirect: '/tasks' },
   ],
   scrollBehavior: () => ({ top: 0 }),

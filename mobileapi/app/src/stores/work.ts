@@ -155,33 +155,37 @@ export async function sha256Of(blob: Blob): Promise<string> {
 }
 
 /**
- * Keeps a photo for a question: hashed at capture, stored as a Blob, and
- * declared in the evidence manifest (a queued mutation) at once.
+ * Keeps an evidence file (a photo for a question, the signature): hashed at
+ * capture, stored as a Blob, and declared in the evidence manifest (a
+ * queued mutation) in the same transaction.
  */
-export async function addPhoto(view: TaskView, question: string, file: File): Promise<Photo> {
+export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 'document', question: string, file: File, caption = ''): Promise<Photo> {
   const sha256 = await sha256Of(file);
   const t = view.task!;
   const n = (await store.db.blobs.where('taskId').equals(t.id).count()) + 1;
-  const photo: Photo = {
-    id: `photo-${Date.now().toString(36)}-${n}`,
+  const ev: Photo = {
+    id: `${type}-${Date.now().toString(36)}-${n}`,
     taskId: t.id,
-    type: 'photo',
-    question,
+    type,
+    question: question || undefined,
     blob: file,
     sha256,
     size: file.size,
-    contentType: file.type || 'image/jpeg',
+    contentType: file.type || 'application/octet-stream',
     capturedAt: new Date().toISOString(),
     uploaded: false,
   };
-  await store.enqueue(
-    [{ entity: 'evidence', taskId: t.id, baseVersion: t.version, payload: { files: [{ id: photo.id, type: 'photo', sha256, size: photo.size, contentType: photo.contentType, question, capturedAt: photo.capturedAt }] } }],
-    async (db: typeof store.db) => {
-      await db.blobs.put(photo);
-    },
-  );
+  const slot = { id: ev.id, type, sha256, size: ev.size, contentType: ev.contentType, capturedAt: ev.capturedAt, ...(question ? { question } : {}), ...(caption ? { caption } : {}) };
+  await store.enqueue([{ entity: 'evidence', taskId: t.id, baseVersion: t.version, payload: { files: [slot] } }], async (db: typeof store.db) => {
+    await db.blobs.put(ev);
+  });
   await changed();
-  return photo;
+  return ev;
+}
+
+/** A photo for a question. */
+export function addPhoto(view: TaskView, question: string, file: File): Promise<Photo> {
+  return addEvidence(view, 'photo', question, file.type ? file : new File([file], file.name, { type: 'image/jpeg' }));
 }
 
 export interface Missing {
