@@ -252,9 +252,16 @@ func (b *Browser) Text() string {
 // page, polled: the page gives no callback for it).
 func (b *Browser) WaitFor(cond string) {
 	b.tb.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, Timeout)
+	b.WaitUpTo(cond, Timeout)
+}
+
+// WaitUpTo is WaitFor with a bound of its own, for what takes long by
+// nature (a large upload on a loaded machine).
+func (b *Browser) WaitUpTo(cond string, bound time.Duration) {
+	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, bound)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(bound))); err != nil {
 		b.tb.Fatalf("waiting for %s: %v\npage: %s\nconsole: %s", cond, err, b.Text(), strings.Join(b.Console(), "\n"))
 	}
 }
