@@ -94,6 +94,12 @@ type phoneWork struct {
 // inspector still has to check in.
 func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
 	t.Helper()
+	return drawTask(t, m, base, true)
+}
+
+// drawTask is drawForPhone; teammateIn says whether the teammate checks in.
+func drawTask(t *testing.T, m *app.Main, base string, teammateIn bool) phoneWork {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
 	apptest.SeedDemo(t, m, 60, now)
@@ -116,6 +122,13 @@ func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
 		t.Fatal(err)
 	}
 	teammate := task.TeamUsers[1]
+	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if tg, err := m.Stores.Targets.FindTargetByID(ctx, task.TargetID); err == nil && tg.Location != nil {
+		where = *tg.Location
+	}
+	if !teammateIn {
+		return phoneWork{task: task, user: task.TeamUsers[0], teammate: teammate, code: code, where: where}
+	}
 	q, err := fcsync.OpenQueue(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -127,10 +140,6 @@ func drawForPhone(t *testing.T, m *app.Main, base string) phoneWork {
 		t.Fatal(err)
 	}
 	v := c.Task(task.ID)
-	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-	if v.Target.Location != nil {
-		where = *v.Target.Location
-	}
 	mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -736,5 +745,54 @@ func TestAppUploadResumesAfterKill(t *testing.T) {
 	blob.Close()
 	if got := hex.EncodeToString(h.Sum(nil)); got != photoSHA {
 		t.Fatalf("stored bytes hash %s, want %s", got, photoSHA)
+	}
+}
+
+// TestAppTeammatesSeeCheckIns: the two officers of a task check in by
+// scanning, each on a phone of their own (two browsers); after syncing,
+// each sees the other's check-in and the two-officer rule met.
+func TestAppTeammatesSeeCheckIns(t *testing.T) {
+	m := apptest.Open(t, "")
+	addr := freeAddr(t)
+	srv := startServer(t, m, addr)
+	work := drawTask(t, m, srv.url(""), false)
+	camera := filepath.Join(t.TempDir(), "camera.y4m")
+	showCode(t, camera, work.code)
+
+	phone := func(user string) *browsertest.Browser {
+		b := browsertest.Start(t, browsertest.Options{Camera: camera})
+		b.Geolocate(work.where.Lat, work.where.Lng+0.0001, 6)
+		b.Do(chromedp.Navigate(srv.url("/app/")))
+		b.WaitFor(`!!document.querySelector("#login")`)
+		b.Do(chromedp.SendKeys(`input[name=username]`, user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(user)), chromedp.Click(`#login`))
+		b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+		b.Do(chromedp.Navigate(srv.url("/app/tasks/" + work.task.ID + "/checkin")))
+		b.WaitFor(`!!document.querySelector("#code-ok") && !!document.querySelector("#distance")`)
+		b.Do(chromedp.Click(`#confirm-checkin`))
+		b.WaitFor(`!!document.querySelector("#two-officers")`)
+		return b
+	}
+	syncAndLook := func(b *browsertest.Browser) {
+		b.Do(chromedp.Navigate(srv.url("/app/tasks")))
+		b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")`)
+		b.Do(chromedp.Navigate(srv.url("/app/tasks/" + work.task.ID)))
+		b.WaitFor(`!!document.querySelector("#two-officers") && document.querySelector("#two-officers").innerText.includes("已满足")
+			&& !document.body.innerText.includes("待同步")`)
+	}
+	a := phone(work.user)
+	b := phone(work.teammate)
+	syncAndLook(b) // the teammate's pull brings the first check-in
+	b.Shot("app-teammates")
+	syncAndLook(a) // and the first phone's next pull the teammate's
+	got, err := m.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]bool{}
+	for _, c := range got.CheckIns {
+		users[c.UserID] = true
+	}
+	if !users[work.user] || !users[work.teammate] {
+		t.Fatalf("check-ins on the server: %+v", got.CheckIns)
 	}
 }
