@@ -219,6 +219,16 @@ func checkAnswers(t *testing.T, m *app.Main, b *browsertest.Browser) int {
 	return n
 }
 
+// appLogin opens the app at base, logs user in and waits for taskID in
+// the list.
+func appLogin(b *browsertest.Browser, base, user, taskID string) {
+	b.Do(chromedp.Navigate(base + "/app/"))
+	b.WaitFor(`!!document.querySelector("#login")`)
+	b.Do(chromedp.SendKeys(`input[name=username]`, user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(user)),
+		chromedp.Click(`#login`))
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, taskID))
+}
+
 // answerFor is what the test enters for a question in the app.
 func answerFor(q backend.Question) string {
 	switch q.Type {
@@ -675,11 +685,7 @@ func TestAppUploadResumesAfterKill(t *testing.T) {
 	profile := t.TempDir()
 
 	b := browsertest.Start(t, browsertest.Options{Profile: profile})
-	b.Do(chromedp.Navigate(base + "/app/"))
-	b.WaitFor(`!!document.querySelector("#login")`)
-	b.Do(chromedp.SendKeys(`input[name=username]`, work.user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(work.user)),
-		chromedp.Click(`#login`))
-	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+	appLogin(b, base, work.user, work.task.ID)
 	b.Do(chromedp.Navigate(base + "/app/tasks/" + work.task.ID + "/checklist"))
 	b.WaitFor(`!!document.querySelector("#submit")`)
 	var key string
@@ -762,10 +768,7 @@ func TestAppTeammatesSeeCheckIns(t *testing.T) {
 	phone := func(user string) *browsertest.Browser {
 		b := browsertest.Start(t, browsertest.Options{Camera: camera})
 		b.Geolocate(work.where.Lat, work.where.Lng+0.0001, 6)
-		b.Do(chromedp.Navigate(srv.url("/app/")))
-		b.WaitFor(`!!document.querySelector("#login")`)
-		b.Do(chromedp.SendKeys(`input[name=username]`, user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(user)), chromedp.Click(`#login`))
-		b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+		appLogin(b, srv.url(""), user, work.task.ID)
 		b.Do(chromedp.Navigate(srv.url("/app/tasks/" + work.task.ID + "/checkin")))
 		b.WaitFor(`!!document.querySelector("#code-ok") && !!document.querySelector("#distance")`)
 		b.Do(chromedp.Click(`#confirm-checkin`))
