@@ -9,6 +9,7 @@
 package mobileapi
 
 import (
+	"io/fs"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,6 +37,9 @@ type Routes struct {
 	Visit    *visit.Service
 	Sync     *fcsync.Service
 	Evidence *evidence.Service
+	// App is the inspector app's built files (inspectorapp.FS), served
+	// at AppPath when set.
+	App fs.FS
 }
 
 type loginRequest struct {
@@ -57,7 +61,7 @@ var document = httpkit.Document{
 }
 
 // Register adds the routes to the shared Router; the composition root
-// passes it in api.Server.Extra.
+// passes it in the back office server's Extra.
 func (m *Routes) Register(s *httpkit.Router) {
 	authn := httpkit.BearerAuth(m.Auth)
 	add := func(r httpkit.Route) {
@@ -115,6 +119,9 @@ func (m *Routes) Register(s *httpkit.Router) {
 	}
 	if m.Evidence != nil {
 		m.registerUploads(s)
+	}
+	if m.App != nil {
+		m.registerApp(s)
 	}
 	add(httpkit.Route{Method: "GET", Path: "/mobile/v1/openapi.json", Summary: "This document", Tag: "meta",
 		Response: httpkit.OpenAPIDocument{}, Handler: func(c *fiber.Ctx) error { return c.JSON(s.OpenAPIOf(document)) }})

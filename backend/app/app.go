@@ -31,6 +31,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/mobileapi"
+	inspectorapp "github.com/fieldcheck/fieldcheck/mobileapi/app"
 	"github.com/fieldcheck/fieldcheck/qr"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
@@ -383,7 +384,7 @@ func (m *Main) build(ctx context.Context) error {
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
 		Exclusive: m.embedded != nil,
 	}
-	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence}
+	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
 		Users:     m.Users,

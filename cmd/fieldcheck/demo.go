@@ -69,7 +69,7 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	} else {
 		fmt.Fprintln(stdout, "the demo county was seeded earlier; serving it")
 	}
-	fmt.Fprintf(stdout, "\nThe back-office console: %s (log in with a login below that is not an inspector's)\n", consoleURL(m.Config))
+	fmt.Fprintf(stdout, "\nThe back-office console: %s (log in with a login below that is not an inspector's)\n", browserBase(m.Config)+"/console/")
 	fmt.Fprintln(stdout, "\nDemo logins (the console's form, or POST /api/v1/auth/login):")
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  username\tpassword\trole\tdepartment")
@@ -90,21 +90,44 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "Inspectors log in on phones at POST /mobile/v1/auth/login (with a device) and sync at /mobile/v1/sync.")
+	if user, n, err := appInspector(ctx, m); err != nil {
+		return err
+	} else if user != "" {
+		fmt.Fprintf(stdout, "\nInspector app (phones): %s/app/\n  log in as %s / %s (%d tasks); phones outside this machine need HTTPS (docs/app.md)\n",
+			browserBase(m.Config), user, demo.DemoPassword(user), n)
+	}
 	fmt.Fprintln(stdout)
 	return nil
 }
 
-// consoleURL is where a browser on this machine opens the console.
-func consoleURL(cfg app.Config) string {
+// appInspector finds an inspector with open tasks for the app's demo
+// login: the first team member of the first task assigned.
+func appInspector(ctx context.Context, m *app.Main) (string, int, error) {
+	page, err := m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{Statuses: []backend.TaskStatus{backend.TaskAssigned}}, backend.PageRequest{Limit: 1})
+	if err != nil || len(page.Items) == 0 || len(page.Items[0].TeamUsers) == 0 {
+		return "", 0, err
+	}
+	user := page.Items[0].TeamUsers[0]
+	mine, err := m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{TeamUser: user}, backend.PageRequest{Limit: 200})
+	if err != nil {
+		return "", 0, err
+	}
+	return user, len(mine.Items), nil
+}
+
+// browserBase is where a browser on this machine reaches the server: the
+// base URL that printed codes name, or else the listening address (a
+// wildcard host read as 127.0.0.1).
+func browserBase(cfg app.Config) string {
 	if cfg.BaseURL != "" {
-		return strings.TrimRight(cfg.BaseURL, "/") + "/console/"
+		return strings.TrimRight(cfg.BaseURL, "/")
 	}
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return "http://" + cfg.Addr + "/console/"
+		return "http://" + cfg.Addr
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/console/"
+	return "http://" + net.JoinHostPort(host, port)
 }

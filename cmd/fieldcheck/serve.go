@@ -106,6 +106,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	scheme := m.Scheme()
 	fmt.Fprintf(stdout, "fieldcheck listening on %s://%s (%s)\n", scheme, cfg.Addr, where)
 	fmt.Fprintf(stdout, "  API description: %s://%s/api/v1/openapi.json\n", scheme, cfg.Addr)
+	fmt.Fprintf(stdout, "  Inspector app: %s://%s/app/\n", scheme, cfg.Addr)
 	if scheme == "https" {
 		fmt.Fprintf(stdout, "  TLS certificate: %s (kill -HUP %d reloads it)\n", m.HTTP.TLS.Describe(), os.Getpid())
 		stop := reloadOnHangup(m)

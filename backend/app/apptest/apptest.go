@@ -84,3 +84,15 @@ func SeedDemo(tb testing.TB, m *app.Main, targets int, now time.Time) {
 		tb.Fatal(err)
 	}
 }
+
+// Reopen builds another fieldcheck on m's database, as a server restarted
+// on the same data does; it is closed when the test ends.
+func Reopen(tb testing.TB, m *app.Main) *app.Main {
+	tb.Helper()
+	again, err := app.Open(context.Background(), app.Config{MongoURI: m.Config.MongoURI, Database: m.Config.Database, BaseURL: m.Config.BaseURL})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { again.Close() })
+	return again
+}

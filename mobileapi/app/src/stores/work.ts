@@ -1,0 +1,223 @@
+// The inspector's work on a task, as the phone shows it: the server's task
+// as last pulled with the local edits not yet seen back on top (drafts),
+// and every change queued in the outbox in the same IndexedDB transaction
+// as its draft.
+import { createSHA256 } from 'hash-wasm';
+import { store } from './db';
+import { changed } from './sync';
+import { formOf, answerKey, type Section } from '../sync/form.js';
+import type { TaskView, Question } from '../api/types';
+
+export interface LocalAnswer {
+  value: string;
+  note?: string;
+  editedAt: string;
+}
+
+export interface Draft {
+  taskId: string;
+  status?: string; // a status move queued (accepted)
+  answers: Record<string, LocalAnswer>;
+  result?: { code: string; findings?: string; followUp?: string; deviceTime: string };
+}
+
+export interface Photo {
+  id: string;
+  taskId: string;
+  type: string;
+  question?: string;
+  blob: Blob | null; // null once the server confirmed the upload
+  sha256: string;
+  size: number;
+  contentType: string;
+  capturedAt: string;
+  uploaded: boolean;
+}
+
+export interface Work {
+  view: TaskView;
+  form: Section[];
+  status: string; // as the phone sees it
+  queued: number; // mutations of this task in the outbox
+  checkInQueued: boolean; // this phone's check-in waits in the outbox
+  answers: Record<string, LocalAnswer>;
+  result?: Draft['result'];
+  photos: Photo[];
+  outcomes: { opId: string; entity: string; status: string; code?: string; message?: string; missingPhotos?: string[]; serverStatus?: string; at: string }[];
+}
+
+/** Bytes hashed at a time: a large video never sits whole in memory. */
+export const HASH_CHUNK = 4 << 20;
+
+/** The answers as the phone sees them: per question, the later edit wins. */
+function mergeAnswers(server: Record<string, { value: string; note?: string; editedAt: string }> | null | undefined, local: Record<string, LocalAnswer>): Record<string, LocalAnswer> {
+  const out: Record<string, LocalAnswer> = {};
+  for (const [k, a] of Object.entries(server ?? {})) out[k] = { value: a.value, note: a.note, editedAt: a.editedAt };
+  for (const [k, a] of Object.entries(local)) {
+    const s = out[k];
+    if (!s || Date.parse(a.editedAt) >= Date.parse(s.editedAt)) out[k] = a;
+  }
+  return out;
+}
+
+async function draftOf(taskId: string): Promise<Draft> {
+  return ((await store.db.drafts.get(taskId)) as Draft | undefined) ?? { taskId, answers: {} };
+}
+
+export async function loadWork(taskId: string): Promise<Work | null> {
+  const view = (await store.task(taskId)) as TaskView | undefined;
+  if (!view?.task) return null;
+  const [templates, draft, queue, outcomes, photos] = await Promise.all([
+    store.templates(),
+    draftOf(taskId),
+    store.db.outbox.where('taskId').equals(taskId).toArray(),
+    store.outcomes(taskId),
+    store.db.blobs.where('taskId').equals(taskId).toArray() as Promise<Photo[]>,
+  ]);
+  return {
+    view,
+    form: formOf(view.task, templates),
+    status: statusOf(view.task.status, queue),
+    queued: queue.length,
+    checkInQueued: queue.some((m: { entity: string }) => m.entity === 'checkin'),
+    answers: mergeAnswers(view.task.answers, draft.answers),
+    result: queue.some((m: { entity: string }) => m.entity === 'result') ? draft.result : undefined,
+    photos,
+    outcomes,
+  };
+}
+
+/** The status the phone shows: a queued move or submission counts. */
+function statusOf(server: string, queue: { entity: string; payload: { to?: string } }[]): string {
+  if (queue.some((m) => m.entity === 'result')) return 'submitted';
+  const move = queue.filter((m) => m.entity === 'task').at(-1);
+  if (move?.payload.to) return move.payload.to;
+  if (queue.some((m) => m.entity === 'checkin') && ['assigned', 'accepted'].includes(server)) return 'checked_in';
+  return server;
+}
+
+export interface ListItem {
+  view: TaskView;
+  status: string;
+  queued: number;
+  refused: number;
+}
+
+/** Every task held, with what the phone adds to it. */
+export async function loadList(): Promise<ListItem[]> {
+  const [views, queue, outcomes] = await Promise.all([store.tasks(), store.pending(), store.db.outcomes.toArray()]);
+  const byTask = new Map<string, { entity: string; payload: { to?: string } }[]>();
+  for (const m of queue) byTask.set(m.taskId, [...(byTask.get(m.taskId) ?? []), m]);
+  return (views as TaskView[]).filter((v) => v.task).map((v) => {
+    const q = byTask.get(v.task!.id) ?? [];
+    return { view: v, status: statusOf(v.task!.status, q), queued: q.length, refused: outcomes.filter((o: { taskId: string }) => o.taskId === v.task!.id).length };
+  });
+}
+
+async function enqueue(view: TaskView, ms: { entity: string; payload: unknown }[], edit?: (d: Draft) => void): Promise<void> {
+  const t = view.task!;
+  await store.enqueue(ms.map((m) => ({ ...m, taskId: t.id, baseVersion: t.version })), async (db: typeof store.db) => {
+    if (!edit) return;
+    const d = ((await db.drafts.get(t.id)) as Draft | undefined) ?? { taskId: t.id, answers: {} };
+    edit(d);
+    await db.drafts.put(d);
+  });
+  await changed();
+}
+
+/** Queues a check-in with the scanned (and verified) code and the position. */
+export function checkIn(view: TaskView, p: { code: string; position: { lat: number; lng: number }; accuracyM: number; deviceTime: string }): Promise<void> {
+  return enqueue(view, [{ entity: 'checkin', payload: p }]);
+}
+
+export function accept(view: TaskView): Promise<void> {
+  return enqueue(view, [{ entity: 'task', payload: { to: 'accepted' } }], (d) => {
+    d.status = 'accepted';
+  });
+}
+
+/** Saves one answer: a draft and a queued mutation, in one transaction. */
+export function saveAnswer(view: TaskView, key: string, value: string, note: string): Promise<void> {
+  const editedAt = new Date().toISOString();
+  return enqueue(view, [{ entity: 'answers', payload: { answers: [{ question: key, value, ...(note ? { note } : {}), editedAt }] } }], (d) => {
+    d.answers[key] = { value, note, editedAt };
+  });
+}
+
+/** SHA-256 of a file, read in HASH_CHUNK slices. */
+export async function sha256Of(blob: Blob): Promise<string> {
+  const h = await createSHA256();
+  h.init();
+  for (let off = 0; off < blob.size; off += HASH_CHUNK) {
+    h.update(new Uint8Array(await blob.slice(off, off + HASH_CHUNK).arrayBuffer()));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Keeps an evidence file (a photo for a question, the signature): hashed at
+ * capture, stored as a Blob, and declared in the evidence manifest (a
+ * queued mutation) in the same transaction.
+ */
+export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 'document', question: string, file: File, caption = ''): Promise<Photo> {
+  const sha256 = await sha256Of(file);
+  const t = view.task!;
+  const n = (await store.db.blobs.where('taskId').equals(t.id).count()) + 1;
+  const ev: Photo = {
+    id: `${type}-${Date.now().toString(36)}-${n}`,
+    taskId: t.id,
+    type,
+    question: question || undefined,
+    blob: file,
+    sha256,
+    size: file.size,
+    contentType: file.type || 'application/octet-stream',
+    capturedAt: new Date().toISOString(),
+    uploaded: false,
+  };
+  const slot = { id: ev.id, type, sha256, size: ev.size, contentType: ev.contentType, capturedAt: ev.capturedAt, ...(question ? { question } : {}), ...(caption ? { caption } : {}) };
+  await store.enqueue([{ entity: 'evidence', taskId: t.id, baseVersion: t.version, payload: { files: [slot] } }], async (db: typeof store.db) => {
+    await db.blobs.put(ev);
+  });
+  await changed();
+  return ev;
+}
+
+/** A photo for a question. */
+export function addPhoto(view: TaskView, question: string, file: File): Promise<Photo> {
+  return addEvidence(view, 'photo', question, file.type ? file : new File([file], file.name, { type: 'image/jpeg' }));
+}
+
+export interface Missing {
+  key: string;
+  text: string;
+  why: 'answer' | 'photo';
+}
+
+/** What a submission still lacks: required answers and required photos. */
+export function missing(work: Pick<Work, 'form' | 'answers' | 'photos'>, serverSlots: { type: string; question?: string }[] = []): Missing[] {
+  const out: Missing[] = [];
+  for (const s of work.form) {
+    for (const q of s.questions as Question[]) {
+      const key = answerKey(s.itemCode, q.id);
+      const a = work.answers[key];
+      if (q.required && (!a || a.value.trim() === '')) out.push({ key, text: q.text, why: 'answer' });
+      const hasPhoto = work.photos.some((p) => p.type === 'photo' && p.question === key) || serverSlots.some((e) => e.type === 'photo' && e.question === key);
+      if (q.photoRequired && !hasPhoto) out.push({ key, text: q.text, why: 'photo' });
+    }
+  }
+  return out;
+}
+
+/** Submits: the result, queued after every answer and photo of the task. */
+export function submit(view: TaskView, result: { code: string; findings?: string; followUp?: string }): Promise<void> {
+  const r = { code: result.code, ...(result.findings ? { findings: result.findings } : {}), ...(result.followUp ? { followUp: result.followUp } : {}), deviceTime: new Date().toISOString() };
+  return enqueue(view, [{ entity: 'result', payload: r }], (d) => {
+    d.result = r;
+  });
+}
+
+export async function dismissOutcome(opId: string): Promise<void> {
+  await store.dismissOutcome(opId);
+  await changed();
+}
