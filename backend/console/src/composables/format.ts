@@ -53,3 +53,44 @@ export const planStateNames: Record<string, string> = {
   drawn: '已抽取',
   closed: '已关闭',
 }
+
+export const reviewStateNames: Record<string, string> = {
+  received: '待审核',
+  has_issues: '已记录问题',
+  approved: '已通过',
+  returned: '已退回',
+}
+
+export const evidenceTypeNames: Record<string, string> = {
+  photo: '照片',
+  video: '视频',
+  audio: '录音',
+  document: '文件',
+  signature: '签名',
+}
+
+export const checkInFlagNames: Record<string, string> = {
+  'no-task': '无任务签到',
+  'far-away': '距登记地址较远',
+  'no-location': '对象无登记位置',
+  'clock-skew': '设备时间偏差',
+  'late-sync': '离线后迟传',
+  'backfill-due': '待补录任务',
+  'frequent-visit': '近期多次入企',
+}
+
+// formatBytes writes a file size as people read it.
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
+// formatDuration writes the time between two instants in hours and minutes.
+export function formatDuration(fromIso?: string | null, toIso?: string | null): string {
+  if (!fromIso || !toIso) return '—'
+  const min = Math.round((new Date(toIso).getTime() - new Date(fromIso).getTime()) / 60000)
+  if (min < 0) return '—'
+  if (min < 60) return `${min} 分钟`
+  return `${Math.floor(min / 60)} 小时 ${min % 60} 分钟`
+}
