@@ -37,7 +37,7 @@ func (e *env) browserLogin(t *testing.T, user string, header map[string]string) 
 		CSRFToken string `json:"csrfToken"`
 		User      struct{ ID string }
 	}
-	r.json(t, &info)
+	r.JSON(t, &info)
 	cookies := (&http.Response{Header: r.Header}).Cookies()
 	if len(cookies) != 1 || info.CSRFToken == "" || info.User.ID != user {
 		t.Fatalf("browser login: cookies %v, body %s; want one cookie, a CSRF token and the user", cookies, r.Body)

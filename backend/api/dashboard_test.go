@@ -31,7 +31,7 @@ func TestDashboardAPI(t *testing.T) {
 			t.Fatalf("status=%d %s, want 200", r.Status, r.Body)
 		}
 		var d dashboard
-		r.json(t, &d)
+		r.JSON(t, &d)
 		return d
 	}
 	t.Run("OK/LeadDepartment", func(t *testing.T) {

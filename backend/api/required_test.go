@@ -27,7 +27,7 @@ func TestRequiredFieldsAreRequired(t *testing.T) {
 				Schemas map[string]schema `json:"schemas"`
 			} `json:"components"`
 		}
-		e.do("GET", docPath, "", "", nil).json(t, &doc)
+		e.do("GET", docPath, "", "", nil).JSON(t, &doc)
 		g := &bodyGen{defs: doc.Components.Schemas}
 		for _, path := range slices.Sorted(maps.Keys(doc.Paths)) {
 			for _, method := range slices.Sorted(maps.Keys(doc.Paths[path])) {
@@ -54,7 +54,7 @@ func TestRequiredFieldsAreRequired(t *testing.T) {
 						body := mustJSON(t, without(full, strings.Split(field, ".")))
 						r := e.doT(t, strings.ToUpper(method), url, token, "application/json", strings.NewReader(body))
 						var eb struct{ Code, Message string }
-						r.json(t, &eb)
+						r.JSON(t, &eb)
 						want := fmt.Sprintf("field %q is required", field)
 						if r.Status != 400 || eb.Code != "invalid" || eb.Message != want {
 							t.Fatalf("without %s: %d %s, want 400 invalid %q", field, r.Status, r.Body, want)
