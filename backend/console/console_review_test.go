@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -239,4 +240,39 @@ func photo(t testing.TB, i int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestConsoleReviewTimings measures, with the browser's own timings, how
+// soon a review page with 20 photos shows its first thumbnails: opened by
+// URL (a full load of the console), once with the thumbnails still to be
+// made and once when they have been. Figures go to the log (and
+// docs/benchmarks.md); set FIELDCHECK_MEASURE_BROWSER=1 to run it.
+func TestConsoleReviewTimings(t *testing.T) {
+	if os.Getenv("FIELDCHECK_MEASURE_BROWSER") != "1" {
+		t.Skip("set FIELDCHECK_MEASURE_BROWSER=1 to measure")
+	}
+	m, tasks := submittedTasks(t, []int{20})
+	base := serve(t, m)
+	p := newPage(t)
+	p.login(base, "scjg.reviewer")
+	const firstThumbnails = `(() => {
+		const shown = Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length;
+		if (shown < 6) return -1;
+		const ends = performance.getEntriesByType('resource').filter(e => e.name.endsWith('/thumbnail')).map(e => e.responseEnd).sort((a, b) => a - b);
+		return ends.length >= 6 ? Math.round(ends[5]) : -1;
+	})()`
+	for _, run := range []string{"cold", "warm"} {
+		p.do("open the review of 20 photos ("+run+")",
+			chromedp.Navigate(base+"/console/reviews/"+tasks[0].ID),
+			void(chromedp.Poll[bool](firstThumbnails+` >= 0`)),
+		)
+		ms := value(p, "read the timings", chromedp.Evaluate[int](firstThumbnails))
+		detail := value(p, "read the navigation", chromedp.Evaluate[string](`(() => {
+			const r = performance.getEntriesByType('resource'), at = (f) => Math.round(Math.min(...r.filter(f).map(e => e.responseEnd)));
+			const rev = r.find(e => /\/api\/v1\/reviews\/[^/]+$/.test(e.name));
+			return 'DOM interactive ' + Math.round(performance.getEntriesByType('navigation')[0].domInteractive) + ' ms, review JSON ' +
+				Math.round(rev.startTime) + '–' + Math.round(rev.responseEnd) + ' ms, first thumbnail ' + at(e => e.name.endsWith('/thumbnail')) + ' ms';
+		})()`))
+		t.Logf("%s: 6 of 20 thumbnails shown %d ms after navigation start; %s", run, ms, detail)
+	}
 }
