@@ -92,6 +92,7 @@ func TestConsolePlanDraw(t *testing.T) {
 	}
 
 	pg.do("verify the draw in the browser",
+		chromedp.WaitNotPresent(`.el-loading-mask`), // it would take the click
 		chromedp.Click(`//button[normalize-space()="验证抽取"]`),
 		chromedp.WaitVisible(`//*[contains(@class,"el-alert__title")][normalize-space()="验证通过"]`),
 	)
