@@ -42,6 +42,7 @@ func (s *Server) registerRoutes() {
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
+	s.registerDrawResultRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerCodeRoutes()

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
 // browserTimeout bounds one step of a browser test: its pages are
@@ -165,4 +166,18 @@ func header(t *testing.T, url, name string) string {
 	}
 	resp.Body.Close()
 	return resp.Header.Get(name)
+}
+
+// login opens the console at base and logs user in with the form (the
+// demo's password), waiting for the dashboard.
+func (p *page) login(base, user string) {
+	p.t.Helper()
+	p.do("log in as "+user,
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.WaitVisible(`input[name="username"]`),
+		chromedp.SendKeys(`input[name="username"]`, user),
+		chromedp.SendKeys(`input[name="password"]`, demo.DemoPassword(user)),
+		chromedp.Click(`button[type="submit"]`),
+		chromedp.WaitVisible(`[data-figure="待审核任务"]`),
+	)
 }

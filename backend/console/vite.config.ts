@@ -28,8 +28,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
   },
   server: {
+    // The plan page bundles the portal's draw verifier from outside this
+    // project (backend/portal/verify/fcdraw1.js).
+    fs: { allow: ['.', '../portal/verify'] },
     proxy: {
       '/api': 'http://127.0.0.1:8080',
+      '/public': 'http://127.0.0.1:8080',
     },
   },
 })

@@ -255,10 +255,14 @@ func (s *Scale) accept(ctx context.Context, t *backend.Task) error {
 	return s.push(ctx, t.TeamUsers[0], mutation(fcsync.EntityTask, t, fcsync.TaskPayload{To: backend.TaskAccepted}))
 }
 
-// submit works a task as its team's phones do: the second officer checks
-// in; the first accepts, checks in, answers, declares the required photos
-// and enters the result, in one batch made offline on the version pulled.
-func (s *Scale) submit(ctx context.Context, t *backend.Task) error {
+func (s *Scale) submit(ctx context.Context, t *backend.Task) error { return s.Submit(ctx, t, nil) }
+
+// Submit works a task as its team's phones do: the second officer checks
+// in; the first accepts, checks in, answers, declares the evidence and
+// enters the result, in one batch made offline on the version pulled. The
+// evidence is files when given (their bytes are the caller's to upload),
+// else one made-up photo per question that requires one, never uploaded.
+func (s *Scale) Submit(ctx context.Context, t *backend.Task, files []backend.EvidenceInput) error {
 	code, err := s.Code(ctx, t.TargetID)
 	if err != nil {
 		return err
@@ -279,15 +283,15 @@ func (s *Scale) submit(ctx context.Context, t *backend.Task) error {
 		return err
 	}
 	var answers fcsync.AnswersPayload
-	var files fcsync.EvidencePayload
+	declared := fcsync.EvidencePayload{Files: files}
 	for _, sec := range t.Form.Sections {
 		for _, q := range sec.Questions {
 			key := backend.AnswerKey(sec.ItemCode, q.ID)
 			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: key, Value: answerFor(r, q), EditedAt: now})
-			if q.PhotoRequired {
+			if q.PhotoRequired && files == nil {
 				sha := fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
-				files.Files = append(files.Files, backend.EvidenceInput{
-					ID: fmt.Sprintf("photo-%d", len(files.Files)+1), Type: backend.EvidencePhoto, SHA256: sha,
+				declared.Files = append(declared.Files, backend.EvidenceInput{
+					ID: fmt.Sprintf("photo-%d", len(declared.Files)+1), Type: backend.EvidencePhoto, SHA256: sha,
 					Size: int64(200_000 + r.IntN(3_000_000)), ContentType: "image/jpeg", Question: key,
 					Caption: "现场照片", CapturedAt: now, Position: &where,
 				})
@@ -306,8 +310,8 @@ func (s *Scale) submit(ctx context.Context, t *backend.Task) error {
 		checkIn(),
 		mutation(fcsync.EntityAnswers, t, answers),
 	}
-	if len(files.Files) > 0 {
-		ms = append(ms, mutation(fcsync.EntityEvidence, t, files))
+	if len(declared.Files) > 0 {
+		ms = append(ms, mutation(fcsync.EntityEvidence, t, declared))
 	}
 	return s.push(ctx, t.TeamUsers[0], append(ms, mutation(fcsync.EntityResult, t, result))...)
 }

@@ -16,6 +16,8 @@ export const router = createRouter({
         { path: 'targets/:id', name: 'target', component: () => import('./pages/TargetPage.vue'), meta: { title: '检查对象' } },
         { path: 'plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { title: '抽查计划' } },
         { path: 'plans/:id', name: 'plan', component: () => import('./pages/PlanPage.vue'), meta: { title: '抽查计划' } },
+        { path: 'reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { title: '审核' } },
+        { path: 'reviews/:taskId', name: 'review', component: () => import('./pages/ReviewPage.vue'), meta: { title: '审核' } },
         { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },
       ],
     },

@@ -211,6 +211,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/draws/{id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A draw's outcome: the selected targets in visit order with PRN, team by name or why none, and their tasks (those who may see the plan) */
+        get: operations["getDrawsIdResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/draws/{id}/result.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A draw's outcome as a spreadsheet (csv): the columns of /result, headers in Chinese */
+        get: operations["getDrawsIdResultcsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/draws/{id}/result.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A draw's outcome as a spreadsheet (xlsx): the columns of /result, headers in Chinese */
+        get: operations["getDrawsIdResultxlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enterprise-codes/sheet": {
         parameters: {
             query?: never;
@@ -553,6 +604,23 @@ export interface paths {
         put?: never;
         /** Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored */
         post: operations["postPlansIdDraws"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a draw of the plan would take if it ran now, without drawing and without the secret: population, exclusions by reason, each stratum's N and n, the inspector pool, and what would make the draw refuse (managers of the lead department, admin). Changes nothing */
+        post: operations["postPlansIdPreview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1562,6 +1630,24 @@ export interface components {
             draw?: components["schemas"]["Draw"] | null;
             tasks: components["schemas"]["Task"][];
         };
+        DrawResultRow: {
+            eligibleInspectors: number;
+            order: number;
+            prn: string;
+            short: boolean;
+            stratum: string;
+            targetId: string;
+            targetName: string;
+            taskId?: string;
+            taskStatus?: string;
+            team: string[];
+            unassigned: boolean;
+            unassignedReason?: string;
+        };
+        DrawResultView: {
+            draw?: components["schemas"]["Draw"] | null;
+            rows: components["schemas"]["DrawResultRow"][];
+        };
         EntropySource: {
             /** @description lotteries: the day the issue is drawn, YYYY-MM-DD */
             date?: string;
@@ -1928,6 +2014,17 @@ export interface components {
             regionPrefixes?: string[] | null;
             tags?: string[] | null;
         };
+        PlanPreview: {
+            eligible: number;
+            exclusions: components["schemas"]["PreviewExclusion"][];
+            inspectors: components["schemas"]["PreviewDepartment"][];
+            planId: string;
+            population: number;
+            problems: string[];
+            selected: number;
+            strata: components["schemas"]["Stratum"][];
+            version: number;
+        };
         PlanReplace: {
             batches?: components["schemas"]["Batch"][] | null;
             commitment?: string;
@@ -1985,6 +2082,16 @@ export interface components {
             publishedBy: string;
             reason?: string;
             version: number;
+        };
+        PreviewDepartment: {
+            available: number;
+            departmentId: string;
+            pool: number;
+        };
+        PreviewExclusion: {
+            count: number;
+            /** @enum {string} */
+            reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
         PublicKey: {
             /** Format: date-time */
@@ -2939,6 +3046,99 @@ export interface operations {
             };
         };
     };
+    getDrawsIdResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawResultView"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDrawsIdResultcsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDrawsIdResultxlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getEnterprisecodesSheet: {
         parameters: {
             query?: {
@@ -3869,6 +4069,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DrawResult"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postPlansIdPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanPreview"];
                 };
             };
             /** @description error */

@@ -53,3 +53,75 @@ export const planStateNames: Record<string, string> = {
   drawn: '已抽取',
   closed: '已关闭',
 }
+
+export const reviewStateNames: Record<string, string> = {
+  received: '待审核',
+  has_issues: '已记录问题',
+  approved: '已通过',
+  returned: '已退回',
+}
+
+export const evidenceTypeNames: Record<string, string> = {
+  photo: '照片',
+  video: '视频',
+  audio: '录音',
+  document: '文件',
+  signature: '签名',
+}
+
+export const checkInFlagNames: Record<string, string> = {
+  'no-task': '无任务签到',
+  'far-away': '距登记地址较远',
+  'no-location': '对象无登记位置',
+  'clock-skew': '设备时间偏差',
+  'late-sync': '离线后迟传',
+  'backfill-due': '待补录任务',
+  'frequent-visit': '近期多次入企',
+}
+
+// formatBytes writes a file size as people read it.
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
+// formatDuration writes the time between two instants in hours and minutes.
+export function formatDuration(fromIso?: string | null, toIso?: string | null): string {
+  if (!fromIso || !toIso) return '—'
+  const min = Math.round((new Date(toIso).getTime() - new Date(fromIso).getTime()) / 60000)
+  if (min < 0) return '—'
+  if (min < 60) return `${min} 分钟`
+  return `${Math.floor(min / 60)} 小时 ${min % 60} 分钟`
+}
+
+export const exclusionNames: Record<string, string> = {
+  inactive: '非存续状态',
+  whitelist: '白名单',
+  'annual-cap': '本年度已抽中同一事项',
+  operator: '人工排除（有理由）',
+  'visit-cap': '本年度入企次数已满',
+}
+
+// The entropy sources a plan may declare (backend.EntropyKinds), with the
+// form of their result.
+export const entropyKinds: { code: string; name: string; beacon: boolean; example: string }[] = [
+  { code: 'fc-3d', name: '福彩3D', beacon: false, example: '5 8 2' },
+  { code: 'tc-pl5', name: '体彩排列五', beacon: false, example: '3 0 7 1 9' },
+  { code: 'fc-ssq', name: '福彩双色球', beacon: false, example: '03 09 15 22 28 31 + 07' },
+  { code: 'tc-dlt', name: '体彩超级大乐透', beacon: false, example: '05 12 19 27 33 + 02 11' },
+  { code: 'drand-quicknet', name: 'drand quicknet 随机信标', beacon: true, example: '64 位小写十六进制数' },
+]
+
+export function entropySourceText(s?: { source: string; issue?: string; date?: string; round?: number } | null): string {
+  if (!s) return '—'
+  const k = entropyKinds.find((x) => x.code === s.source)
+  const name = k?.name ?? s.source
+  return k?.beacon ? `${name} 第 ${s.round} 轮` : `${name} 第 ${s.issue} 期（${s.date} 开奖）`
+}
+
+export function ruleText(r: { count?: number; ratioBp?: number }): string {
+  if (r.count != null) return `固定 ${r.count} 户`
+  if (r.ratioBp != null) return `比例 ${(r.ratioBp / 100).toFixed(2).replace(/\.?0+$/, '')}%`
+  return '—'
+}

@@ -1,1 +1,0 @@
-import"./index-CyY0z6dt.js";
