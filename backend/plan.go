@@ -88,10 +88,13 @@ type Plan struct {
 	EntropySource   *EntropySource `json:"entropySource,omitempty" bson:"entropySource,omitempty"`
 	EntropyResultAt *time.Time     `json:"entropyResultAt,omitempty" bson:"entropyResultAt,omitempty"`
 	Draws           []string       `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
-	CreatedBy       string         `json:"createdBy,omitempty" bson:"createdBy"`
-	Version         int64          `json:"version" bson:"version"`
-	CreatedAt       time.Time      `json:"createdAt" bson:"createdAt"`
-	UpdatedAt       time.Time      `json:"updatedAt" bson:"updatedAt"`
+	// Round is the coordination round the plan is registered in: the
+	// round draws it (fc-draw-2), it is never drawn alone.
+	Round     string    `json:"round,omitempty" bson:"round,omitempty"`
+	CreatedBy string    `json:"createdBy,omitempty" bson:"createdBy"`
+	Version   int64     `json:"version" bson:"version"`
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
 }
 
 // Joint reports whether the plan spans several departments.

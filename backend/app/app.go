@@ -59,6 +59,10 @@ type Config struct {
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
+	// VisitCaps bounds each enterprise's on-site random visits a year
+	// across departments, by credit class, in coordination rounds
+	// (backend.DefaultVisitCaps when nil: one for class A).
+	VisitCaps backend.VisitCaps
 	// Migrate upgrades a store of an older layout when it opens (serve,
 	// migrate); without it Open refuses such a store.
 	Migrate bool
@@ -113,6 +117,7 @@ type Stores struct {
 	Tokens      *mongo.TokenStore
 	Throttle    *mongo.ThrottleStore
 	Plans       *mongo.PlanStore
+	Rounds      *mongo.RoundStore
 	Draws       *mongo.DrawStore
 	Tasks       *mongo.TaskStore
 	CheckIns    *mongo.CheckInStore
@@ -141,6 +146,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		cfg.Now = time.Now
 	}
 	if _, err := api.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if err := cfg.VisitCaps.Validate(); err != nil {
 		return nil, err
 	}
 	m := &Main{Config: cfg}
@@ -267,6 +275,7 @@ func (m *Main) build(ctx context.Context) error {
 		Tokens:      &mongo.TokenStore{DB: db},
 		Throttle:    &mongo.ThrottleStore{DB: db},
 		Plans:       &mongo.PlanStore{DB: db},
+		Rounds:      &mongo.RoundStore{DB: db},
 		Draws:       &mongo.DrawStore{DB: db},
 		Tasks:       &mongo.TaskStore{DB: db},
 		CheckIns:    &mongo.CheckInStore{DB: db},
@@ -297,7 +306,8 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Audit: m.Audit, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
+		Audit: m.Audit, Now: m.Config.Now,
 	}
 	if err := newAuth(ctx, m); err != nil {
 		return err

@@ -24,9 +24,14 @@ type Service struct {
 	Departments backend.DepartmentStore
 	CheckIns    backend.CheckInStore
 	Results     backend.PublishedResultStore // published results by target; optional
-	Audit       *backend.AuditLog
-	Now         func() time.Time
-	Rand        io.Reader // plan ids and secrets; crypto/rand when nil
+	Rounds      backend.RoundStore           // coordination rounds (rounds.go)
+	// VisitCaps bounds each enterprise's on-site random visits a year
+	// across departments, enforced by rounds (visit-cap); nil is
+	// backend.DefaultVisitCaps, an empty map no cap.
+	VisitCaps backend.VisitCaps
+	Audit     *backend.AuditLog
+	Now       func() time.Time
+	Rand      io.Reader // plan ids and secrets; crypto/rand when nil
 }
 
 func (s *Service) random(n int) ([]byte, error) {
@@ -259,6 +264,10 @@ func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string
 	if old.State == backend.PlanClosed {
 		return backend.Errorf(backend.ECONFLICT, "plan %s is closed", p.ID)
 	}
+	if err := s.frozenByRound(ctx, old); err != nil {
+		return err
+	}
+	p.Round = old.Round
 	p.State, p.PublicVersion, p.Commitment, p.PublishedAt = old.State, old.PublicVersion, old.Commitment, old.PublishedAt
 	p.EntropySource, p.EntropyResultAt = old.EntropySource, old.EntropyResultAt
 	p.Draws, p.CreatedBy, p.CreatedAt = old.Draws, old.CreatedBy, old.CreatedAt
@@ -361,6 +370,9 @@ func (s *Service) ClosePlan(ctx context.Context, id string) (*backend.Plan, erro
 	}
 	if p.State == backend.PlanClosed {
 		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is already closed", id)
+	}
+	if p.Round != "" && p.State != backend.PlanDrawn {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is registered in round %s: withdraw it before closing it", id, p.Round)
 	}
 	p.State = backend.PlanClosed
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {

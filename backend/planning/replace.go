@@ -44,7 +44,7 @@ func (s *Service) Replace(ctx context.Context, taskID string, req ReplaceRequest
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.teamLogins(ctx, []draw.Selection{{Assignment: r.Assignment}})
+	users, err := s.teamLogins(ctx, [][]string{r.Assignment.Team})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) Reassign(ctx context.Context, taskID string, req ReassignReque
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.teamLogins(ctx, []draw.Selection{{Assignment: *asg}})
+	users, err := s.teamLogins(ctx, [][]string{asg.Team})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +135,10 @@ func (s *Service) drawnTask(ctx context.Context, action, taskID string) (*backen
 	}
 	if _, err := s.requireManager(ctx, action, p, false); err != nil {
 		return nil, nil, nil, nil, err
+	}
+	if len(t.Parts) > 0 {
+		// fc-draw-2 has no replacement step yet: a round's record stays as drawn.
+		return nil, nil, nil, nil, backend.Errorf(backend.EINVALID, "task %s is a visit of coordination round %s: its target and team cannot be replaced or re-matched yet", taskID, t.DrawID)
 	}
 	d, err := s.Draws.FindDrawByID(ctx, t.DrawID)
 	if err != nil {
