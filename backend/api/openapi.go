@@ -356,6 +356,7 @@ func (s *Server) registerRoutes() {
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
+	s.registerRoundRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerCodeRoutes()
