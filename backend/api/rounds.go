@@ -25,7 +25,9 @@ func (s *Server) registerRoundRoutes() {
 		})})
 	s.Add(Route{Method: "POST", Path: "/api/v1/rounds", Summary: "Open a coordination round (admin): its commitment and its declared future entropy source become public; departments register plans until the source's result", Tag: "rounds", Auth: true,
 		Request: planning.OpenRoundRequest{}, Response: backend.Round{}, Status: fiber.StatusCreated,
-		Handler: WithBody(func(c *fiber.Ctx, r *planning.OpenRoundRequest) (any, error) { return pl.OpenRound(c.UserContext(), *r) })})
+		Handler: WithBody(func(c *fiber.Ctx, r *planning.OpenRoundRequest) (any, error) {
+			return pl.OpenRound(c.UserContext(), *r)
+		})})
 	s.Add(Route{Method: "GET", Path: "/api/v1/rounds/:id", Summary: "A round; once drawn with its burden: visits made, the floor Σ max π and the independent draws' Σ 1−Π(1−π)", Tag: "rounds", Auth: true,
 		Response: backend.Round{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetRound(c.UserContext(), c.Params("id")) })})
 	s.Add(Route{Method: "POST", Path: "/api/v1/rounds/:id/plans", Summary: "Register a published plan into an open round before its entropy result (manager of the plan's lead department): it is then drawn with the round, never alone", Tag: "rounds", Auth: true,

@@ -37,7 +37,9 @@ func newRoundEnv(t *testing.T) (*env, []*backend.Plan) {
 	return e, plans
 }
 
-func (e *env) demoLogin(_ testing.TB, user string) string { return e.loginWith(user, demo.DemoPassword(user)) }
+func (e *env) demoLogin(_ testing.TB, user string) string {
+	return e.loginWith(user, demo.DemoPassword(user))
+}
 
 func TestRoundAPI(t *testing.T) {
 	e, plans := newRoundEnv(t)
