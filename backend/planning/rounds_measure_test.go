@@ -41,10 +41,12 @@ func TestMeasureDemoRound(t *testing.T) {
 	if _, err := demo.DrawFirstPlan(ctx, f.svc, f.now); err != nil {
 		t.Fatal(err)
 	}
+	began := time.Now()
 	res, err := demo.DrawRound(ctx, f.svc, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("demo.DrawRound (open, 5 plans created, published and registered, drawn with %d tasks created): %v", len(res.Tasks), time.Since(began).Round(time.Millisecond))
 	rec := loadRoundRecord(t, f, res.Round.ID)
 	b := rec.Burden()
 	t.Logf("demo round: %d plans, %d visits (%d joint); floor %.2f, independent %.2f; visits/floor %.3f", len(rec.Plans), b.Visits, res.Round.JointVisits, b.Floor, b.Independent, float64(b.Visits)/b.Floor)
