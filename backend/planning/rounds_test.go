@@ -442,3 +442,77 @@ func TestVisitCapsValidate(t *testing.T) {
 		t.Fatalf("default caps %v: want one visit a year for class A, none for B", caps)
 	}
 }
+
+func TestRoundLimits(t *testing.T) {
+	f := newFixture(t, 100)
+	f.now = publishedAt
+	defer func() { f.now = today }()
+	open := func(mutate func(*planning.OpenRoundRequest)) error {
+		req := planning.OpenRoundRequest{Year: 2026, Name: "综合查一次", Period: "2026年第一季度", EntropySource: source(testSource)}
+		mutate(&req)
+		_, err := f.svc.OpenRound(administrator, req)
+		return err
+	}
+	tests := []struct {
+		name   string
+		mutate func(*planning.OpenRoundRequest)
+		msg    string
+	}{
+		{"OK/LongestName", func(r *planning.OpenRoundRequest) { r.Name = strings.Repeat("查", backend.MaxRoundName) }, ""},
+		{"ErrNameTooLong", func(r *planning.OpenRoundRequest) { r.Name = strings.Repeat("查", backend.MaxRoundName+1) }, "name"},
+		{"OK/LongestPeriod", func(r *planning.OpenRoundRequest) { r.Period = strings.Repeat("季", backend.MaxRoundPeriod) }, ""},
+		{"ErrPeriodTooLong", func(r *planning.OpenRoundRequest) { r.Period = strings.Repeat("季", backend.MaxRoundPeriod+1) }, "period"},
+		{"ErrNoPeriod", func(r *planning.OpenRoundRequest) { r.Period = "" }, "period"},
+		{"ErrYear", func(r *planning.OpenRoundRequest) { r.Year = 1999 }, "out of range"},
+		{"ErrNoSource", func(r *planning.OpenRoundRequest) { r.EntropySource = nil }, "entropy source"},
+		{"ErrSourcePast", func(r *planning.OpenRoundRequest) {
+			r.EntropySource = source(backend.EntropySource{Source: "fc-3d", Issue: "2026050", Date: "2026-02-19"})
+		}, "result"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := open(tt.mutate)
+			if tt.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, "OpenRound", err, backend.EINVALID, tt.msg)
+		})
+	}
+
+	t.Run("ErrItemsOverOneForm", func(t *testing.T) {
+		r := mustOpenRound(t, f)
+		f.now = today
+		market := basePlan()
+		market.Items = []string{"SCJG-01", "SCJG-02", "SCJG-03", "SCJG-04", "SCJG-05", "SCJG-06", "SCJG-07", "SCJG-08", "SCJG-09", "SCJG-10"}
+		market.Strata, market.Default = nil, &backend.StratumRule{Count: ptr(1)}
+		mustRegister(t, f, r, market)
+		joint := basePlan()
+		joint.LeadDepartment, joint.Departments, joint.TeamSize = "wsjk", []string{"wsjk", "yjgl", "sthj"}, 3
+		joint.Items = []string{"WSJK-01", "WSJK-02", "WSJK-03", "WSJK-04", "YJGL-01", "YJGL-02", "YJGL-03", "YJGL-04", "YJGL-05", "STHJ-01", "STHJ-02"}
+		joint.Strata, joint.Default = nil, &backend.StratumRule{Count: ptr(1)}
+		ctx := managerOf("wsjk")
+		if err := f.svc.CreatePlan(ctx, joint); err != nil {
+			t.Fatal(err)
+		}
+		f.now = publishedAt
+		if _, err := f.svc.PublishPlan(ctx, joint.ID, 0, source(testSource)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.RegisterPlan(ctx, r.ID, joint.ID)
+		wantCode(t, "RegisterPlan", err, backend.EINVALID, "21 items, more than the 20")
+		joint, err = f.svc.Plans.FindPlanByID(context.Background(), joint.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joint.Items = joint.Items[:10] // 20 together: one form
+		if err := f.svc.UpdatePlan(ctx, joint, "少一个事项", source(testSource)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.RegisterPlan(ctx, r.ID, joint.ID); err != nil {
+			t.Fatalf("20 items together: %v", err)
+		}
+	})
+}
