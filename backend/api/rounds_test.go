@@ -3,14 +3,17 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
 // newRoundEnv is a fieldcheck with the demo county as of beforeResult
@@ -129,4 +132,97 @@ func TestRoundAPI(t *testing.T) {
 		scenario{Name: "ErrPublicRecordUnknown", Method: "GET", URL: "/public/rounds/2026-round-nope", WantStatus: 404, WantCode: "not_found"},
 	)
 	apptest.Run(t, e.m, e.demoLogin, scenarios)
+}
+
+// TestRoundJointVisitSyncs draws the demo round with a login for every
+// officer of its departments: a joint visit's one task reaches the phone
+// of every member of its team, of every department involved, through the
+// Go sync client, with the items and parts of all its plans.
+func TestRoundJointVisitSyncs(t *testing.T) {
+	e, plans := newRoundEnv(t)
+	m := e.m
+	ctx := context.Background()
+	sys := backend.WithActor(ctx, backend.SystemActor("test"))
+	var depts []string
+	for _, p := range plans {
+		depts = append(depts, p.Departments...)
+	}
+	res, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: depts}, backend.PageRequest{Limit: backend.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range res.Items {
+		if in.UserID != "" {
+			continue
+		}
+		u := &backend.User{ID: in.ID, DisplayName: in.Name, Role: backend.RoleInspector, Departments: []string{in.DepartmentID}}
+		if err := m.Users.CreateUser(sys, u, demo.DemoPassword(u.ID)); err != nil {
+			t.Fatal(err)
+		}
+		in.UserID = u.ID
+		if err := m.Directory.UpdateInspector(sys, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := backend.WithActor(ctx, &backend.Actor{UserID: "admin", Role: backend.RoleAdmin, ClientAddr: "127.0.0.1", Fresh: true})
+	r, err := m.Planning.OpenRound(admin, planning.OpenRoundRequest{Year: 2026, Name: "综合查一次", Period: "2026年第一季度",
+		EntropySource: &backend.EntropySource{Source: "fc-3d", Issue: "2026060", Date: "2026-03-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plans {
+		mgr := backend.WithActor(ctx, &backend.Actor{UserID: p.LeadDepartment + ".manager", Role: backend.RoleManager,
+			Departments: []string{p.LeadDepartment}, ClientAddr: "127.0.0.1", Fresh: true})
+		if _, err := m.Planning.RegisterPlan(mgr, r.ID, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.planningAt(afterResult)
+	drawn, err := m.Planning.DrawRound(admin, r.ID, planning.RoundDrawRequest{Value: "5 8 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joint *backend.Task
+	for _, tk := range drawn.Tasks {
+		if len(tk.Parts) > 1 && len(tk.Departments) > 1 && !tk.Unassigned {
+			joint = tk
+			break
+		}
+	}
+	if joint == nil {
+		t.Fatalf("no joint visit with a team among %d tasks", len(drawn.Tasks))
+	}
+	if len(joint.TeamUsers) != len(joint.Team) {
+		t.Fatalf("task %s: team %v, logins %v: every officer has one", joint.ID, joint.Team, joint.TeamUsers)
+	}
+	base := apptest.Serve(t, m)
+	seen := map[string]bool{}
+	for i, user := range joint.TeamUsers {
+		q, err := fcsync.OpenQueue(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = q.Close() })
+		c := &fcsync.Client{BaseURL: base, Username: user, Password: demo.DemoPassword(user), Queue: q,
+			Device: backend.DeviceInfo{ID: fmt.Sprintf("round-phone-%d", i), Name: "test phone", Platform: backend.PlatformAndroid},
+			Retry:  fcsync.Retry{Attempts: 5, Base: time.Millisecond, Max: 10 * time.Millisecond, Budget: time.Minute}, PendingWait: 10 * time.Millisecond}
+		if _, err := c.Pull(ctx); err != nil {
+			t.Fatalf("%s pulls: %v", user, err)
+		}
+		v := c.Task(joint.ID)
+		if v == nil {
+			t.Fatalf("%s (%s) has not got the joint visit %s on the phone", user, joint.Team[i], joint.ID)
+		}
+		if !slices.Equal(v.Task.Items, joint.Items) || len(v.Task.Parts) != len(joint.Parts) || len(v.Team) != len(joint.Team) {
+			t.Fatalf("%s's phone: items %v, %d parts, %d members; want %v, %d, %d", user, v.Task.Items, len(v.Task.Parts), len(v.Team), joint.Items, len(joint.Parts), len(joint.Team))
+		}
+		in, err := m.Stores.Inspectors.FindInspectorByID(ctx, joint.Team[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[in.DepartmentID] = true
+	}
+	if len(seen) != len(joint.Departments) {
+		t.Fatalf("the phones are of departments %v, the visit's are %v", seen, joint.Departments)
+	}
 }
