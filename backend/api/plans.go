@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -124,15 +125,21 @@ func (s *Server) registerPlanRoutes() {
 	s.Add(Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
 		Response: planning.PublicPlan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
 	s.Add(Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
-		Response: draw.Record{}, Handler: func(c *fiber.Ctx) error {
-			data, err := pl.PublicDrawRecord(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-			c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-			return c.Send(data)
-		}})
+		Response: draw.Record{}, Handler: publicRecord(pl.PublicDrawRecord)})
+}
+
+// publicRecord serves the stored JSON of a public record by the id in the
+// path, as it was stored.
+func publicRecord(load func(ctx context.Context, id string) ([]byte, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		data, err := load(c.UserContext(), c.Params("id"))
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+		return c.Send(data)
+	}
 }
 
 // yearPage reads the year and page parameters of a plan list.

@@ -56,13 +56,5 @@ func (s *Server) registerRoundRoutes() {
 			return pl.PublicRounds(c.UserContext(), y, p)
 		})})
 	s.Add(Route{Method: "GET", Path: "/public/rounds/:id", Summary: "The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`)", Tag: "public",
-		Response: draw.RoundRecord{}, Handler: func(c *fiber.Ctx) error {
-			data, err := pl.PublicRoundRecord(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-			c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-			return c.Send(data)
-		}})
+		Response: draw.RoundRecord{}, Handler: publicRecord(pl.PublicRoundRecord)})
 }

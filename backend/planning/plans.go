@@ -51,6 +51,20 @@ func actorOf(ctx context.Context) *backend.Actor { return backend.ActorFrom(ctx)
 // requireManager allows the managers of the plan's lead department (and,
 // with admin true, administrators) to change it.
 func (s *Service) requireManager(ctx context.Context, action string, p *backend.Plan, admin bool) (*backend.Actor, error) {
+	return s.require(ctx, action, "plan", p.ID, func(a *backend.Actor) error {
+		switch {
+		case a.Role == backend.RoleAdmin && admin:
+		case a.Role == backend.RoleManager && a.InDepartment(p.LeadDepartment):
+		default:
+			return backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department %s may do this", p.LeadDepartment)
+		}
+		return nil
+	})
+}
+
+// require returns the caller when they are logged in with a fresh
+// session and allowed says yes; a refusal is audited as denied.
+func (s *Service) require(ctx context.Context, action, typ, id string, allowed func(*backend.Actor) error) (*backend.Actor, error) {
 	a := actorOf(ctx)
 	var err error
 	switch {
@@ -58,13 +72,11 @@ func (s *Service) requireManager(ctx context.Context, action string, p *backend.
 		err = backend.Errorf(backend.EUNAUTHENTICATED, "login required")
 	case !a.Fresh:
 		err = backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
-	case a.Role == backend.RoleAdmin && admin:
-	case a.Role == backend.RoleManager && a.InDepartment(p.LeadDepartment):
 	default:
-		err = backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department %s may do this", p.LeadDepartment)
+		err = allowed(a)
 	}
 	if err != nil {
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "plan", ObjectID: p.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: typ, ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
 		return nil, err
 	}
 	return a, nil

@@ -55,21 +55,12 @@ func (s *Service) visitCaps() backend.VisitCaps {
 // requireCoordinator allows administrators, who coordinate the county's
 // departments, to open and draw rounds.
 func (s *Service) requireCoordinator(ctx context.Context, action, id string) (*backend.Actor, error) {
-	a := actorOf(ctx)
-	var err error
-	switch {
-	case a == nil:
-		err = backend.Errorf(backend.EUNAUTHENTICATED, "login required")
-	case !a.Fresh:
-		err = backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
-	case a.Role != backend.RoleAdmin:
-		err = backend.Errorf(backend.EFORBIDDEN, "only administrators open and draw coordination rounds")
-	}
-	if err != nil {
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "round", ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
-		return nil, err
-	}
-	return a, nil
+	return s.require(ctx, action, "round", id, func(a *backend.Actor) error {
+		if a.Role != backend.RoleAdmin {
+			return backend.Errorf(backend.EFORBIDDEN, "only administrators open and draw coordination rounds")
+		}
+		return nil
+	})
 }
 
 // OpenRound opens a round: its secret is stored first, then the round
