@@ -57,7 +57,7 @@ func (s *Server) registerPlanRoutes() {
 		Handler: WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
 	s.Add(Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn)", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn). A plan registered in a coordination round is fixed once the round's entropy result is out (409)", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
 		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
 			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason, r.EntropySource)
@@ -69,7 +69,7 @@ func (s *Server) registerPlanRoutes() {
 		})})
 	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after); drawing a new version supersedes the earlier draws", Tag: "plans", Auth: true,
+	s.Add(Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after); drawing a new version supersedes the earlier draws. A plan registered in a coordination round is drawn with the round, not here (400)", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
 		Handler: WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)
