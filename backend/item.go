@@ -35,6 +35,10 @@ func (m CheckMethod) valid() bool {
 	return false
 }
 
+// Remote reports whether a check of this method needs no visit to the
+// premises (by documents or online): it does not count toward VisitCaps.
+func (m CheckMethod) Remote() bool { return m == MethodDocument || m == MethodOnline }
+
 // Item is an entry of the spot-check item list (抽查事项清单). Its code is
 // its id. Nothing may be inspected that is not on the list (清单之外无检查).
 type Item struct {

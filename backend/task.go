@@ -98,8 +98,8 @@ type Task struct {
 	ID             string      `json:"id" bson:"_id"`
 	PlanID         string      `json:"planId,omitempty" bson:"planId,omitempty"`
 	PlanVersion    int         `json:"planVersion,omitempty" bson:"planVersion,omitempty"`
-	DrawID         string      `json:"drawId,omitempty" bson:"drawId,omitempty"`
-	Random         bool        `json:"random" bson:"random"` // drawn by fc-draw-1; false for ad-hoc tasks
+	DrawID         string      `json:"drawId,omitempty" bson:"drawId,omitempty"` // the plan's draw, or the round of a round's visit
+	Random         bool        `json:"random" bson:"random"`                     // drawn by fc-draw-1 or a round (fc-draw-2); false for ad-hoc tasks
 	Trigger        *Trigger    `json:"trigger,omitempty" bson:"trigger,omitempty"`
 	TargetID       string      `json:"targetId" bson:"targetId"`
 	TargetName     string      `json:"targetName" bson:"targetName"`
@@ -134,6 +134,11 @@ type Task struct {
 	SubmittedAt *time.Time  `json:"submittedAt,omitempty" bson:"submittedAt,omitempty"`
 	ReplacedBy  string      `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"`
 	Replaces    string      `json:"replaces,omitempty" bson:"replaces,omitempty"`
+	// Parts are the plans a round's visit serves (fc-draw-2), in the
+	// round's order, the first leading: the items and departments of each,
+	// so that the one result of the visit splits back per plan and
+	// department for publication. Empty for the task of a single plan.
+	Parts []TaskPart `json:"parts,omitempty" bson:"parts,omitempty"`
 	// Consents are the other departments' answers to an ad-hoc task that
 	// uses their officers or items; while one is requested the task is
 	// pending and its team's logins (TeamUsers) are empty.
@@ -172,6 +177,16 @@ type Task struct {
 	// the audit log (outbox.go).
 	Audit        []AuditRecord `json:"-" bson:"-"`
 	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+}
+
+// TaskPart is one plan's share of a round's joint visit.
+type TaskPart struct {
+	PlanID         string   `json:"planId" bson:"planId"`
+	PlanVersion    int      `json:"planVersion" bson:"planVersion"`
+	LeadDepartment string   `json:"leadDepartment" bson:"leadDepartment"`
+	Departments    []string `json:"departments" bson:"departments"`
+	Items          []string `json:"items" bson:"items"`
+	Stratum        string   `json:"stratum" bson:"stratum"`
 }
 
 // TaskSchema is the layout of task documents this code writes: 2 since
@@ -371,8 +386,11 @@ type Selection struct {
 	Year     int       `bson:"year"`
 	ItemCode string    `bson:"itemCode"`
 	TargetID string    `bson:"targetId"`
-	DrawID   string    `bson:"drawId"`
+	DrawID   string    `bson:"drawId"` // a plan's draw, or a round
 	At       time.Time `bson:"at"`
+	// Remote marks a selection for a check made without a visit (by
+	// documents or online): it does not count toward the VisitCaps.
+	Remote bool `bson:"remote,omitempty"`
 }
 
 // DrawStore persists draws, their public records and the annual selections.
@@ -398,6 +416,10 @@ type DrawStore interface {
 	// DeleteDraw removes a draw and the pieces of its record: only the
 	// roll-forward of a draw whose record was never stored whole uses it.
 	DeleteDraw(ctx context.Context, id string) error
+	// VisitCounts returns, per target, how many draws (a plan's or a
+	// round's) selected it in year for a visit, not counting remote
+	// selections or those of the draws in except.
+	VisitCounts(ctx context.Context, year int, except map[string]bool) (map[string]int, error)
 }
 
 // maxTaskRetries bounds how often UpdateTaskWith re-reads a task that

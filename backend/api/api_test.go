@@ -71,7 +71,13 @@ func (e *env) send(t testing.TB, req *http.Request) *response {
 
 func (e *env) login(user string) string {
 	e.t.Helper()
-	r := e.do("POST", "/api/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"`+user+`","password":"`+testPassword+`"}`))
+	return e.loginWith(user, testPassword)
+}
+
+// loginWith logs user in with password and returns the access token.
+func (e *env) loginWith(user, password string) string {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/auth/login", "", "application/json", strings.NewReader(`{"username":"`+user+`","password":"`+password+`"}`))
 	if r.Status != 200 {
 		e.t.Fatalf("login %s: %d %s", user, r.Status, r.Body)
 	}

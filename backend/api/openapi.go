@@ -43,6 +43,7 @@ func (s *Server) registerRoutes() {
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
+	s.registerRoundRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerCodeRoutes()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,7 +58,7 @@ func (s *Server) registerPlanRoutes() {
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn)", Tag: "plans", Auth: true,
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn). A plan registered in a coordination round is fixed once the round's entropy result is out (409)", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
 		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
 			return &r.Plan, pl.UpdatePlan(c.UserContext(), &r.Plan, r.Reason, r.EntropySource)
@@ -69,7 +70,7 @@ func (s *Server) registerPlanRoutes() {
 		})})
 	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/close", Summary: "Close a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.ClosePlan(c.UserContext(), c.Params("id")) })})
-	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored", Tag: "plans", Auth: true,
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/plans/:id/draws", Summary: "Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored. A plan registered in a coordination round is drawn with the round, not here (400)", Tag: "plans", Auth: true,
 		Request: planning.DrawRequest{}, Response: planning.DrawResult{}, Status: fiber.StatusCreated,
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.DrawRequest) (any, error) {
 			return pl.Draw(c.UserContext(), c.Params("id"), *r)
@@ -125,15 +126,21 @@ func (s *Server) registerPlanRoutes() {
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
 		Response: planning.PublicPlan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
-		Response: draw.Record{}, Handler: func(c *fiber.Ctx) error {
-			data, err := pl.PublicDrawRecord(c.UserContext(), c.Params("id"))
-			if err != nil {
-				return err
-			}
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-			c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-			return c.Send(data)
-		}})
+		Response: draw.Record{}, Handler: publicRecord(pl.PublicDrawRecord)})
+}
+
+// publicRecord serves the stored JSON of a public record by the id in the
+// path, as it was stored.
+func publicRecord(load func(ctx context.Context, id string) ([]byte, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		data, err := load(c.UserContext(), c.Params("id"))
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+		return c.Send(data)
+	}
 }
 
 // yearPage reads the year and page parameters of a plan list.

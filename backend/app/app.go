@@ -69,6 +69,10 @@ type Config struct {
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
+	// VisitCaps bounds each enterprise's on-site random visits a year
+	// across departments, by credit class, in coordination rounds
+	// (backend.DefaultVisitCaps when nil: one for class A).
+	VisitCaps backend.VisitCaps
 	// Migrate upgrades a store of an older layout when it opens (serve,
 	// migrate); without it Open refuses such a store.
 	Migrate bool
@@ -124,6 +128,7 @@ type Stores struct {
 	Tokens      *mongo.TokenStore
 	Throttle    *mongo.ThrottleStore
 	Plans       *mongo.PlanStore
+	Rounds      *mongo.RoundStore
 	Draws       *mongo.DrawStore
 	Tasks       *mongo.TaskStore
 	CheckIns    *mongo.CheckInStore
@@ -152,6 +157,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		cfg.Now = time.Now
 	}
 	if _, err := httpkit.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if err := cfg.VisitCaps.Validate(); err != nil {
 		return nil, err
 	}
 	m := &Main{Config: cfg}
@@ -297,6 +305,7 @@ func (m *Main) build(ctx context.Context) error {
 		Tokens:      &mongo.TokenStore{DB: db},
 		Throttle:    &mongo.ThrottleStore{DB: db},
 		Plans:       &mongo.PlanStore{DB: db},
+		Rounds:      &mongo.RoundStore{DB: db},
 		Draws:       &mongo.DrawStore{DB: db},
 		Tasks:       &mongo.TaskStore{DB: db},
 		CheckIns:    &mongo.CheckInStore{DB: db},
@@ -329,7 +338,8 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
+		Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()
 	importer.RegisterIntents(m.Intents, m.Stores.Targets)

@@ -68,6 +68,14 @@
 // A seed that fails half-way leaves a partial county behind, which a second
 // Seed also refuses: start again from an empty data directory.
 //
+// # The coordination round
+//
+// The demo command also draws a coordination round (DrawRound, fc-draw-2)
+// of RoundPlans, five plans of five departments (scjg, wsjk, yjgl, zjj,
+// sthj) whose tag filters overlap, opened and registered before the
+// synthetic source's result, as the administrator and the managers would:
+// its record is public at /public/rounds/{id} on first start.
+//
 // # At scale
 //
 // Scale (fieldcheck demo --tasks N) gives the county field work of a size

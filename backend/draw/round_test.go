@@ -326,6 +326,7 @@ func TestRoundInclusionFrequencies(t *testing.T) {
 	}
 	counts := map[string]map[string]int{"a": {}, "b": {}, "c": {}}
 	visits := 0
+	var last *draw.RoundRecord
 	for r := range rounds {
 		secret := sha256.Sum256([]byte(fmt.Sprintf("inclusion round %d", r)))
 		in := draw.RoundInput{
@@ -343,6 +344,7 @@ func TestRoundInclusionFrequencies(t *testing.T) {
 			}
 		}
 		visits += len(rec.Visits)
+		last = rec
 	}
 	for plan, probs := range pi {
 		for id, p := range probs {
@@ -353,16 +355,9 @@ func TestRoundInclusionFrequencies(t *testing.T) {
 			}
 		}
 	}
-	floor, independent := 0.0, 0.0
-	for _, id := range ids {
-		most, none := 0.0, 1.0
-		for _, probs := range pi {
-			most = math.Max(most, probs[id])
-			none *= 1 - probs[id]
-		}
-		floor += most
-		independent += 1 - none
-	}
+	// The round's strata do not change with the seed: nor do its figures.
+	b := last.Burden()
+	floor, independent := b.Floor, b.Independent
 	mean := float64(visits) / rounds
 	t.Logf("distinct visits per round: %.2f; floor Σ max π = %.2f; independent draws Σ 1−Π(1−π) = %.2f", mean, floor, independent)
 	if mean > 1.05*floor {
@@ -371,4 +366,36 @@ func TestRoundInclusionFrequencies(t *testing.T) {
 	if mean >= independent {
 		t.Errorf("%.2f visits per round, no fewer than independent draws (%.2f)", mean, independent)
 	}
+}
+
+// TestRoundBurden works the figures of the round by hand out on paper:
+// plan-scjg takes each of its four targets with π = 2/4, plan-wjw each of
+// its four with 1/4, three targets being in both.
+func TestRoundBurden(t *testing.T) {
+	in := mustRoundInput(t, roundVectors(t)["round-by-hand"])
+	rec, err := draw.RunRound(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rec.Burden()
+	// floor: 4 × 1/2 (…11 … …44) + 1/4 (…55); independent: 1/2 (…11) +
+	// 3 × (1 − 1/2 × 3/4) (…22 … …44) + 1/4 (…55).
+	want := backend.RoundBurden{Visits: 2, Floor: 2.25, Independent: 2.625}
+	if got != want {
+		t.Fatalf("Burden() = %+v, want %+v", got, want)
+	}
+
+	t.Run("ExcludedCountsZero", func(t *testing.T) {
+		in := mustRoundInput(t, roundVectors(t)["round-by-hand"])
+		in.Plans[1].Population[3].Excluded = draw.ExcludedVisitCap // …55 leaves plan-wjw: 1 of 3 eligible
+		rec, err := draw.RunRound(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rec.Burden()
+		// floor: 4 × 1/2; independent: 1/2 + 3 × (1 − 1/2 × 2/3).
+		if math.Abs(got.Floor-2) > 1e-12 || math.Abs(got.Independent-2.5) > 1e-12 {
+			t.Fatalf("Burden() = %+v, want floor 2 and independent 2.5", got)
+		}
+	})
 }

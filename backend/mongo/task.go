@@ -360,6 +360,24 @@ func (s *DrawStore) SelectedTargets(ctx context.Context, year int, items []strin
 	return out, err
 }
 
+func (s *DrawStore) VisitCounts(ctx context.Context, year int, except map[string]bool) (map[string]int, error) {
+	// A draw selects a target once for each of its items: its visits are
+	// the distinct draws.
+	seen := map[[2]string]bool{}
+	out := map[string]int{}
+	err := scan(ctx, s.DB.c(colSelections), "VisitCounts", bson.D{{Key: "year", Value: year}},
+		func(x *backend.Selection) error {
+			key := [2]string{x.TargetID, x.DrawID}
+			if x.Remote || except[x.DrawID] || seen[key] {
+				return nil
+			}
+			seen[key] = true
+			out[x.TargetID]++
+			return nil
+		})
+	return out, err
+}
+
 // sweepState is what SweepFeed remembers between sweeps in this process.
 type sweepState struct {
 	mu      sync.Mutex

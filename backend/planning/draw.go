@@ -65,6 +65,9 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	case backend.PlanClosed:
 		return nil, backend.Errorf(backend.EINVALID, "plan %s is closed", planID)
 	}
+	if p.Round != "" {
+		return nil, backend.Errorf(backend.EINVALID, "plan %s is registered in coordination round %s and is drawn with it, not alone: withdraw it from the round first to draw it alone", planID, p.Round)
+	}
 	src := p.EntropySource
 	if src == nil {
 		return nil, backend.Errorf(backend.EINVALID, "version %d of plan %s was published without an entropy source and cannot be drawn: publish a new version declaring one (PUT /api/v1/plans/%s with a reason and an entropySource), then draw it", p.PublicVersion, planID, planID)
@@ -126,7 +129,7 @@ func (s *Service) Draw(ctx context.Context, planID string, req DrawRequest) (*Dr
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCountCaps(rec, items); err != nil {
+	if err := checkCountCaps(rec.Strata, items); err != nil {
 		return nil, err
 	}
 	if len(rec.Selected) == 0 {
@@ -193,7 +196,7 @@ func (s *Service) completeDraw(ctx context.Context, p *backend.Plan, items []*ba
 	var sel []*backend.Selection
 	for _, x := range rec.Selected {
 		for _, it := range p.Items {
-			sel = append(sel, &backend.Selection{Year: p.Year, ItemCode: it, TargetID: x.ID, DrawID: d.ID, At: d.DrawnAt})
+			sel = append(sel, &backend.Selection{Year: p.Year, ItemCode: it, TargetID: x.ID, DrawID: d.ID, At: d.DrawnAt, Remote: p.Method.Remote()})
 		}
 	}
 	if err := s.Draws.AddSelections(ctx, sel); err != nil {
@@ -360,26 +363,58 @@ func (s *Service) supersededTasks(ctx context.Context, draws []string) ([]*backe
 
 // buildInput snapshots the population and the inspector pool.
 func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret string, src *backend.EntropySource, entropy string, now time.Time, except map[string]bool) (*draw.Input, map[string]*backend.Target, error) {
+	in := &draw.Input{
+		Algorithm: draw.Algorithm, PlanID: p.ID, PlanVersion: p.PublicVersion, Commitment: p.Commitment,
+		Secret: secret, PublicEntropy: entropy, EntropySource: src, DrawDate: string(backend.DateOf(now)), TeamSize: p.TeamSize,
+		Departments: slices.Clone(p.Departments),
+	}
+	in.Strata, in.Default = strataOf(p)
+	targets := map[string]*backend.Target{}
+	var err error
+	if in.Population, err = s.population(ctx, p, except, nil, targets); err != nil {
+		return nil, nil, err
+	}
+	if in.Inspectors, err = s.inspectorPool(ctx, p.Departments, in.DrawDate, targets); err != nil {
+		return nil, nil, err
+	}
+	return in, targets, nil
+}
+
+// strataOf returns the plan's stratum rules as the draw takes them.
+func strataOf(p *backend.Plan) (map[string]draw.Rule, *draw.Rule) {
+	strata := map[string]draw.Rule{}
+	for _, r := range p.Strata {
+		strata[r.Key] = draw.Rule{Count: r.Count, RatioBp: r.RatioBp}
+	}
+	var def *draw.Rule
+	if p.Default != nil {
+		def = &draw.Rule{Count: p.Default.Count, RatioBp: p.Default.RatioBp}
+	}
+	return strata, def
+}
+
+// visitCap is what a round excludes for the caps of visits across
+// departments: the caps, and the visits of each target this year.
+type visitCap struct {
+	caps   backend.VisitCaps
+	visits map[string]int
+}
+
+// population is the plan's population from the directory as it is now,
+// in id order, each target eligible or excluded with its reason; the
+// targets are added to targets. Targets selected this year for one of the
+// plan's items by a draw not in except are excluded (annual-cap), and,
+// when vc is given, those that reached their cap of visits (visit-cap).
+func (s *Service) population(ctx context.Context, p *backend.Plan, except map[string]bool, vc *visitCap, targets map[string]*backend.Target) ([]draw.Candidate, error) {
 	selected, err := s.Draws.SelectedTargets(ctx, p.Year, p.Items, except)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	excluded := map[string]string{}
 	for _, e := range p.Exclusions {
 		excluded[e.TargetID] = e.Reason
 	}
-	in := &draw.Input{
-		Algorithm: draw.Algorithm, PlanID: p.ID, PlanVersion: p.PublicVersion, Commitment: p.Commitment,
-		Secret: secret, PublicEntropy: entropy, EntropySource: src, DrawDate: string(backend.DateOf(now)), TeamSize: p.TeamSize,
-		Departments: slices.Clone(p.Departments), Strata: map[string]draw.Rule{},
-	}
-	for _, r := range p.Strata {
-		in.Strata[r.Key] = draw.Rule{Count: r.Count, RatioBp: r.RatioBp}
-	}
-	if p.Default != nil {
-		in.Default = &draw.Rule{Count: p.Default.Count, RatioBp: p.Default.RatioBp}
-	}
-	targets := map[string]*backend.Target{}
+	var out []draw.Candidate
 	f := backend.TargetFilter{Kinds: p.Filter.Kinds}
 	err = s.Targets.ScanTargets(ctx, f, func(t *backend.Target) error {
 		if !p.Filter.Matches(t) {
@@ -393,34 +428,43 @@ func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret string
 			c.Excluded = draw.ExcludedWhitelist
 		case selected[t.ID]:
 			c.Excluded = draw.ExcludedAnnualCap
+		case vc != nil && vc.caps.Reached(t.CreditClass, vc.visits[t.ID]):
+			c.Excluded = draw.ExcludedVisitCap
 		case excluded[t.ID] != "":
 			c.Excluded, c.Note = draw.ExcludedOperator, excluded[t.ID]
 		}
-		in.Population = append(in.Population, c)
+		out = append(out, c)
 		targets[t.ID] = t
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(in.Population) == 0 {
-		return nil, nil, backend.Errorf(backend.EINVALID, "no target of the directory matches the plan's filter")
+	if len(out) == 0 {
+		return nil, backend.Errorf(backend.EINVALID, "no target of the directory matches the filter of plan %s", p.ID)
 	}
 	// The record lists the population in id order, whatever order the
 	// store returned it in.
-	slices.SortFunc(in.Population, func(a, b draw.Candidate) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b draw.Candidate) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
 
+// inspectorPool snapshots the active inspectors of depts as the draw of
+// drawDate sees them: their open tasks, a leave that covers the day and
+// their conflicts with the targets, in id order.
+func (s *Service) inspectorPool(ctx context.Context, depts []string, drawDate string, targets map[string]*backend.Target) ([]draw.Inspector, error) {
 	open, err := s.openTaskCounts(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	var out []draw.Inspector
 	active := true
-	err = s.eachInspector(ctx, backend.InspectorFilter{DepartmentIDs: p.Departments, Active: &active}, func(x *backend.Inspector) {
+	err = s.eachInspector(ctx, backend.InspectorFilter{DepartmentIDs: depts, Active: &active}, func(x *backend.Inspector) {
 		di := draw.Inspector{ID: x.ID, DepartmentID: x.DepartmentID, CertExpiry: string(x.CertExpiry), OpenTasks: open[x.ID], TaskCap: x.TaskCap}
 		// The record is public: of a person's leave it shows only a period
 		// that covers the draw day, the one fact the draw depends on.
 		for _, l := range x.Leave {
-			if l.Contains(backend.Date(in.DrawDate)) {
+			if l.Contains(backend.Date(drawDate)) {
 				di.Leave = append(di.Leave, draw.Period{From: string(l.From), To: string(l.To)})
 			}
 		}
@@ -429,13 +473,13 @@ func (s *Service) buildInput(ctx context.Context, p *backend.Plan, secret string
 				di.Conflicts = append(di.Conflicts, c.TargetID)
 			}
 		}
-		in.Inspectors = append(in.Inspectors, di)
+		out = append(out, di)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	slices.SortFunc(in.Inspectors, func(a, b draw.Inspector) int { return strings.Compare(a.ID, b.ID) })
-	return in, targets, nil
+	slices.SortFunc(out, func(a, b draw.Inspector) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 func (s *Service) eachInspector(ctx context.Context, f backend.InspectorFilter, fn func(*backend.Inspector)) error {
@@ -473,12 +517,12 @@ func (s *Service) openTaskCounts(ctx context.Context) (map[string]int, error) {
 
 // checkCountCaps refuses a draw in which a stratum drawn by count takes a
 // larger share than a general item allows: ceil(cap × N / 10000).
-func checkCountCaps(rec *draw.Record, items []*backend.Item) error {
+func checkCountCaps(strata []draw.Stratum, items []*backend.Item) error {
 	cap, code := ratioCap(items)
 	if cap < 0 {
 		return nil
 	}
-	for _, st := range rec.Strata {
+	for _, st := range strata {
 		if st.Count == nil {
 			continue
 		}

@@ -56,7 +56,7 @@ func newFixture(t *testing.T, targets int) *fixture {
 	f.svc = &planning.Service{
 		Plans: &mongo.PlanStore{DB: db}, Draws: &mongo.DrawStore{DB: db}, Tasks: &mongo.TaskStore{DB: db},
 		Targets: st.Targets, Inspectors: st.Inspectors, Items: st.Items, Departments: st.Departments,
-		CheckIns: &mongo.CheckInStore{DB: db}, Audit: audit, Now: func() time.Time { return f.now },
+		CheckIns: &mongo.CheckInStore{DB: db}, Rounds: &mongo.RoundStore{DB: db}, Audit: audit, Now: func() time.Time { return f.now },
 	}
 	return f
 }

@@ -25,7 +25,12 @@ type Service struct {
 	CheckIns    backend.CheckInStore
 	Results     backend.PublishedResultStore // published results by target; optional
 	Counts      backend.TaskCounter          // the dashboard's task counts
-	Audit       *backend.AuditLog
+	Rounds      backend.RoundStore           // coordination rounds (rounds.go)
+	// VisitCaps bounds each enterprise's on-site random visits a year
+	// across departments, enforced by rounds (visit-cap); nil is
+	// backend.DefaultVisitCaps, an empty map no cap.
+	VisitCaps backend.VisitCaps
+	Audit     *backend.AuditLog
 	// Intents make draws and publications complete after a crash
 	// (intents.go); optional in tests.
 	Intents *backend.Intents
@@ -50,6 +55,20 @@ func actorOf(ctx context.Context) *backend.Actor { return backend.ActorFrom(ctx)
 // requireManager allows the managers of the plan's lead department (and,
 // with admin true, administrators) to change it.
 func (s *Service) requireManager(ctx context.Context, action string, p *backend.Plan, admin bool) (*backend.Actor, error) {
+	return s.require(ctx, action, "plan", p.ID, func(a *backend.Actor) error {
+		switch {
+		case a.Role == backend.RoleAdmin && admin:
+		case a.Role == backend.RoleManager && a.InDepartment(p.LeadDepartment):
+		default:
+			return backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department %s may do this", p.LeadDepartment)
+		}
+		return nil
+	})
+}
+
+// require returns the caller when they are logged in with a fresh
+// session and allowed says yes; a refusal is audited as denied.
+func (s *Service) require(ctx context.Context, action, typ, id string, allowed func(*backend.Actor) error) (*backend.Actor, error) {
 	a := actorOf(ctx)
 	var err error
 	switch {
@@ -57,13 +76,11 @@ func (s *Service) requireManager(ctx context.Context, action string, p *backend.
 		err = backend.Errorf(backend.EUNAUTHENTICATED, "login required")
 	case !a.Fresh:
 		err = backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
-	case a.Role == backend.RoleAdmin && admin:
-	case a.Role == backend.RoleManager && a.InDepartment(p.LeadDepartment):
 	default:
-		err = backend.Errorf(backend.EFORBIDDEN, "only managers of the lead department %s may do this", p.LeadDepartment)
+		err = allowed(a)
 	}
 	if err != nil {
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "plan", ObjectID: p.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: typ, ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
 		return nil, err
 	}
 	return a, nil
@@ -263,6 +280,10 @@ func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string
 	if old.State == backend.PlanClosed {
 		return backend.Errorf(backend.ECONFLICT, "plan %s is closed", p.ID)
 	}
+	if err := s.frozenByRound(ctx, old); err != nil {
+		return err
+	}
+	p.Round = old.Round
 	p.State, p.PublicVersion, p.Commitment, p.PublishedAt = old.State, old.PublicVersion, old.Commitment, old.PublishedAt
 	p.EntropySource, p.EntropyResultAt = old.EntropySource, old.EntropyResultAt
 	p.Draws, p.CreatedBy, p.CreatedAt = old.Draws, old.CreatedBy, old.CreatedAt
@@ -369,6 +390,9 @@ func (s *Service) ClosePlan(ctx context.Context, id string) (*backend.Plan, erro
 	}
 	if p.State == backend.PlanClosed {
 		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is already closed", id)
+	}
+	if p.Round != "" && p.State != backend.PlanDrawn {
+		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is registered in round %s: withdraw it before closing it", id, p.Round)
 	}
 	p.State = backend.PlanClosed
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {

@@ -115,7 +115,7 @@ func (s *Service) PreviewPlan(ctx context.Context, id string) (*PlanPreview, err
 		}
 		out.Inspectors = append(out.Inspectors, pd)
 	}
-	if err := checkCountCaps(&draw.Record{Strata: strata}, items); err != nil {
+	if err := checkCountCaps(strata, items); err != nil {
 		out.Problems = append(out.Problems, backend.ErrorMessage(err))
 	}
 	if out.Selected == 0 {

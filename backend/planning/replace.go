@@ -74,13 +74,13 @@ func (s *Service) completeReplace(ctx context.Context, old *backend.Task, p *bac
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.teamLogins(ctx, []draw.Selection{{Assignment: r.Assignment}})
+	users, err := s.teamLogins(ctx, [][]string{r.Assignment.Team})
 	if err != nil {
 		return nil, err
 	}
 	var sel []*backend.Selection
 	for _, it := range p.Items {
-		sel = append(sel, &backend.Selection{Year: p.Year, ItemCode: it, TargetID: r.Replacement, DrawID: d.ID, At: s.Now().UTC()})
+		sel = append(sel, &backend.Selection{Year: p.Year, ItemCode: it, TargetID: r.Replacement, DrawID: d.ID, At: s.Now().UTC(), Remote: p.Method.Remote()})
 	}
 	if err := s.Draws.AddSelections(ctx, sel); err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (s *Service) Reassign(ctx context.Context, taskID string, req ReassignReque
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.teamLogins(ctx, []draw.Selection{{Assignment: *asg}})
+	users, err := s.teamLogins(ctx, [][]string{asg.Team})
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +166,10 @@ func (s *Service) drawnTask(ctx context.Context, action, taskID string) (*backen
 	}
 	if _, err := s.requireManager(ctx, action, p, false); err != nil {
 		return nil, nil, nil, nil, err
+	}
+	if len(t.Parts) > 0 {
+		// fc-draw-2 has no replacement step yet: a round's record stays as drawn.
+		return nil, nil, nil, nil, backend.Errorf(backend.EINVALID, "task %s is a visit of coordination round %s: its target and team cannot be replaced or re-matched yet", taskID, t.DrawID)
 	}
 	d, err := s.Draws.FindDrawByID(ctx, t.DrawID)
 	if err != nil {

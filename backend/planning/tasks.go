@@ -18,7 +18,11 @@ func (s *Service) tasksFor(ctx context.Context, p *backend.Plan, items []*backen
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.teamLogins(ctx, sel)
+	teams := make([][]string, len(sel))
+	for i, x := range sel {
+		teams[i] = x.Team
+	}
+	users, err := s.teamLogins(ctx, teams)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +89,11 @@ func (s *Service) checklist(ctx context.Context, items []*backend.Item) ([]backe
 	return cl.Refs(), nil
 }
 
-// teamLogins maps the inspectors on the selections' teams to their logins.
-func (s *Service) teamLogins(ctx context.Context, sel []draw.Selection) (map[string]string, error) {
+// teamLogins maps the inspectors on the teams to their logins.
+func (s *Service) teamLogins(ctx context.Context, teams [][]string) (map[string]string, error) {
 	users := map[string]string{}
-	for _, x := range sel {
-		for _, id := range x.Team {
+	for _, team := range teams {
+		for _, id := range team {
 			if _, done := users[id]; done {
 				continue
 			}

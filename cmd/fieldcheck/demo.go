@@ -52,6 +52,14 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 		}
 		fmt.Fprintf(stdout, "published plan %s, awaiting its draw: its entropy source %s (synthetic) has its result out since %s\n",
 			second.ID, second.EntropySource, backend.FormatChinaTime(*second.EntropyResultAt))
+		round, err := demo.DrawRound(ctx, m.Planning, now)
+		if err != nil {
+			return err
+		}
+		if b := round.Round.Burden; b != nil {
+			fmt.Fprintf(stdout, "drew coordination round %s of %d plans, one per department: %d visits, %d of them joint (floor %.1f, independent draws %.1f; record /public/rounds/%s)\n",
+				round.Round.ID, len(round.Round.Plans), b.Visits, round.Round.JointVisits, b.Floor, b.Independent, round.Round.ID)
+		}
 		if tasks > 0 {
 			start := time.Now()
 			sum, err := scale.ScaleUp(ctx, tasks, len(res.Tasks))

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
@@ -123,5 +126,66 @@ func TestDrawVerifyCommand(t *testing.T) {
 				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, msg, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// TestDemoRoundVerifies starts the demo: on first start it has drawn a
+// coordination round of plans of at least four departments, public at
+// /public/rounds, whose record verifies with draw verify URL, and fails to
+// when a byte of it changes.
+func TestDemoRoundVerifies(t *testing.T) {
+	s := &server{t: t, bin: buildBinary(t), addr: freeAddr(t), dir: t.TempDir()}
+	s.start("demo", "--targets", "300")
+	var list struct{ Items []backend.Round }
+	if st := s.api("GET", "/public/rounds", "", nil, &list); st != 200 || len(list.Items) != 1 {
+		t.Fatalf("public rounds: %d, %d rounds; want one\n%s", st, len(list.Items), s.out)
+	}
+	r := list.Items[0]
+	depts := map[string]bool{}
+	for _, e := range r.Plans {
+		depts[e.LeadDepartment] = true
+	}
+	if r.State != backend.RoundDrawn || len(depts) < 4 || r.JointVisits == 0 {
+		t.Fatalf("demo round %s: state %s, %d departments, %d joint visits", r.ID, r.State, len(depts), r.JointVisits)
+	}
+	url := "http://" + s.addr + "/public/rounds/" + r.ID
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"draw", "verify", url}, &out, &errb); err != nil {
+		t.Fatalf("draw verify %s: %v\n%s", url, err, out.String())
+	}
+	want := fmt.Sprintf("round record verifies: fc-draw-2 round %s, %d plans, %d visits of which %d joint", r.ID, len(r.Plans), r.Visits, r.JointVisits)
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("draw verify said %q, want %q", out.String(), want)
+	}
+
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One byte of the first visit's PRN changed.
+	i := bytes.Index(data, []byte(`"visits":[{"id":`))
+	j := i + bytes.Index(data[i:], []byte(`"prn":"`)) + len(`"prn":"`)
+	if i < 0 || j < i {
+		t.Fatalf("no visit in the record")
+	}
+	tampered := bytes.Clone(data)
+	if tampered[j] == '0' {
+		tampered[j] = '1'
+	} else {
+		tampered[j] = '0'
+	}
+	file := filepath.Join(t.TempDir(), "round.json")
+	if err := os.WriteFile(file, tampered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"draw", "verify", file}, &out, &errb)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), "visits[0].prn") {
+		t.Fatalf("tampered record: exit %d, %q; want exit 1 naming visits[0].prn", exitCode(err), out.String())
 	}
 }

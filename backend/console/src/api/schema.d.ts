@@ -567,7 +567,7 @@ export interface paths {
         };
         /** Get a plan */
         get: operations["getPlansId"];
-        /** Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn) */
+        /** Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn). A plan registered in a coordination round is fixed once the round's entropy result is out (409) */
         put: operations["putPlansId"];
         post?: never;
         delete?: never;
@@ -602,7 +602,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored */
+        /** Draw the plan's current version (fc-draw-1) with the result of its declared entropy source, once that result is out: reveals the secret, creates the tasks. A version is drawn once (409 after, and while it is being drawn); drawing a new version supersedes the earlier draws. A draw cut short by a crash is completed from its stored record, or removed when its record was not stored. A plan registered in a coordination round is drawn with the round, not here (400) */
         post: operations["postPlansIdDraws"];
         delete?: never;
         options?: never;
@@ -741,6 +741,92 @@ export interface paths {
         /** Return a submitted task to its team with a comment and the issues (by default those recorded) */
         post: operations["postReviewsTaskIdReturn"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coordination rounds (综合查一次, fc-draw-2) */
+        get: operations["getRounds"];
+        put?: never;
+        /** Open a coordination round (admin): its commitment and its declared future entropy source become public; departments register plans until the source's result */
+        post: operations["postRounds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A round; once drawn with its burden: visits made, the floor Σ max π and the independent draws' Σ 1−Π(1−π) */
+        get: operations["getRoundsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draw the round (admin, fc-draw-2) with the result of its declared entropy source, once out: every registered plan with one seed, one task per visit (a joint visit for a target several plans select). Drawn once (409 after); a draw interrupted half-way is completed by the same request */
+        post: operations["postRoundsIdDraws"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a published plan into an open round before its entropy result (manager of the plan's lead department): it is then drawn with the round, never alone */
+        post: operations["postRoundsIdPlans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/plans/{plan}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw a plan from an open round before its entropy result (manager of the plan's lead department): it may then be drawn alone */
+        delete: operations["deleteRoundsIdPlansPlan"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1286,6 +1372,40 @@ export interface paths {
         };
         /** A public plan: current version, history with reasons, draws */
         get: operations["getPublicPlansId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn */
+        get: operations["getPublicRounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/rounds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`) */
+        get: operations["getPublicRoundsId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1875,6 +1995,14 @@ export interface components {
             password: string;
             username: string;
         };
+        OpenRoundRequest: {
+            /** @description required: the future public random event whose result the round's draw takes (RFC 3797); its result must come after this request, within a year. Plans register until that result is out */
+            entropySource?: components["schemas"]["EntropySource"] | null;
+            name: string;
+            /** @description the period the round covers, e.g. 2026年第二季度 */
+            period: string;
+            year: number;
+        };
         OperatorExclusion: {
             reason: string;
             targetId: string;
@@ -1915,6 +2043,10 @@ export interface components {
             items: components["schemas"]["ReviewQueueEntry"][];
             nextCursor?: string;
         };
+        PageRound: {
+            items: components["schemas"]["Round"][];
+            nextCursor?: string;
+        };
         PageTarget: {
             items: components["schemas"]["Target"][];
             nextCursor?: string;
@@ -1930,6 +2062,11 @@ export interface components {
         Period: {
             from: string;
             to: string;
+        };
+        Pick: {
+            id: string;
+            prn: string;
+            stratum: string;
         };
         Plan: {
             batches: components["schemas"]["Batch"][];
@@ -1953,6 +2090,7 @@ export interface components {
             publicVersion: number;
             /** Format: date-time */
             publishedAt?: string;
+            round?: string;
             state: string;
             strata: components["schemas"]["StratumRule"][];
             stratumKey: string;
@@ -1984,6 +2122,7 @@ export interface components {
             publicVersion?: number;
             /** Format: date-time */
             publishedAt?: string;
+            round?: string;
             state?: string;
             strata?: components["schemas"]["StratumRule"][] | null;
             stratumKey?: string;
@@ -1992,6 +2131,15 @@ export interface components {
             updatedAt?: string;
             version?: number;
             year: number;
+        };
+        PlanDraw: {
+            departments: string[];
+            planId: string;
+            planVersion: number;
+            population: components["schemas"]["Candidate"][];
+            selected: components["schemas"]["Pick"][];
+            strata: components["schemas"]["Stratum"][];
+            teamSize: number;
         };
         PlanFilter: {
             industries: string[];
@@ -2047,6 +2195,7 @@ export interface components {
             publicVersion?: number;
             /** Format: date-time */
             publishedAt?: string;
+            round?: string;
             state?: string;
             strata?: components["schemas"]["StratumRule"][] | null;
             stratumKey?: string;
@@ -2371,6 +2520,76 @@ export interface components {
         RevokeDeviceRequest: {
             reason: string;
         };
+        Round: {
+            burden?: components["schemas"]["RoundBurden"];
+            commitment: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            drawnAt?: string;
+            drawnBy?: string;
+            /** Format: date-time */
+            entropyResultAt: string;
+            entropySource?: components["schemas"]["EntropySource"] | null;
+            id: string;
+            jointVisits?: number;
+            name: string;
+            /** Format: date-time */
+            openedAt: string;
+            openedBy?: string;
+            period: string;
+            plans: components["schemas"]["RoundEntry"][];
+            publicEntropy?: string;
+            recordBytes?: number;
+            recordSha256?: string;
+            /** @enum {string} */
+            state: "open" | "drawing" | "drawn";
+            unassigned?: number;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            visits?: number;
+            year: number;
+        };
+        RoundBurden: {
+            floor: number;
+            independent: number;
+            visits: number;
+        };
+        RoundDrawRequest: {
+            /** @description the result of the round's entropy source, in the canonical form of its kind (e.g. "5 8 2" for 福彩3D); the server writes publicEntropy from the source and this value. A draw interrupted half-way is completed by the same request again */
+            value: string;
+        };
+        RoundDrawResult: {
+            round?: components["schemas"]["Round"] | null;
+            tasks: components["schemas"]["Task"][];
+        };
+        RoundEntry: {
+            departments: string[];
+            leadDepartment: string;
+            name: string;
+            planId: string;
+            /** Format: date-time */
+            registeredAt: string;
+            registeredBy?: string;
+        };
+        RoundPlanRequest: {
+            /** @description a published plan of the caller's department as lead, of the round's year, checked on site, never drawn */
+            planId: string;
+        };
+        RoundRecord: {
+            algorithm: string;
+            commitment: string;
+            drawDate: string;
+            entropySource?: components["schemas"]["EntropySource"];
+            inspectors: components["schemas"]["DrawInspector"][];
+            plans: components["schemas"]["PlanDraw"][];
+            publicEntropy: string;
+            roundId: string;
+            secret: string;
+            seed: string;
+            visits: components["schemas"]["Visit"][];
+        };
         Selection: {
             eligibleInspectors: number;
             id: string;
@@ -2499,6 +2718,7 @@ export interface components {
             leadDepartment: string;
             method: string;
             order?: number;
+            parts?: components["schemas"]["TaskPart"][];
             planId?: string;
             planVersion?: number;
             prn?: string;
@@ -2526,6 +2746,14 @@ export interface components {
         TaskDecision: {
             reason: string;
             version: number;
+        };
+        TaskPart: {
+            departments: string[];
+            items: string[];
+            leadDepartment: string;
+            planId: string;
+            planVersion: number;
+            stratum: string;
         };
         TemplateRequest: {
             questions: components["schemas"]["Question"][];
@@ -2559,6 +2787,19 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             version: number;
+        };
+        Visit: {
+            departments: string[];
+            eligibleInspectors: number;
+            id: string;
+            order: number;
+            plans: string[];
+            prn: string;
+            short?: boolean;
+            team: string[];
+            teamSize: number;
+            unassigned?: boolean;
+            unassignedReason?: string;
         };
     };
     responses: never;
@@ -4356,6 +4597,207 @@ export interface operations {
             };
         };
     };
+    getRounds: {
+        parameters: {
+            query?: {
+                year?: number;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageRound"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postRounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenRoundRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getRoundsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postRoundsIdDraws: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundDrawRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundDrawResult"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postRoundsIdPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundPlanRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteRoundsIdPlansPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getTargets: {
         parameters: {
             query?: {
@@ -5626,6 +6068,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicRounds: {
+        parameters: {
+            query?: {
+                year?: number;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageRound"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicRoundsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundRecord"];
                 };
             };
             /** @description error */

@@ -581,6 +581,7 @@ export interface components {
             leadDepartment: string;
             method: string;
             order?: number;
+            parts?: components["schemas"]["TaskPart"][];
             planId?: string;
             planVersion?: number;
             prn?: string;
@@ -604,6 +605,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             version: number;
+        };
+        TaskPart: {
+            departments: string[];
+            items: string[];
+            leadDepartment: string;
+            planId: string;
+            planVersion: number;
+            stratum: string;
         };
         TaskPayload: {
             comment?: string;
