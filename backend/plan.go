@@ -90,11 +90,11 @@ type Plan struct {
 	Draws           []string       `json:"draws,omitempty" bson:"draws"` // draw ids, oldest first
 	// Round is the coordination round the plan is registered in: the
 	// round draws it (fc-draw-2), it is never drawn alone.
-	Round           string         `json:"round,omitempty" bson:"round,omitempty" api:"server"`
-	CreatedBy       string         `json:"createdBy,omitempty" bson:"createdBy"`
-	Version         int64          `json:"version" bson:"version" api:"replace"`
-	CreatedAt       time.Time      `json:"createdAt" bson:"createdAt" api:"server"`
-	UpdatedAt       time.Time      `json:"updatedAt" bson:"updatedAt" api:"server"`
+	Round     string    `json:"round,omitempty" bson:"round,omitempty" api:"server"`
+	CreatedBy string    `json:"createdBy,omitempty" bson:"createdBy"`
+	Version   int64     `json:"version" bson:"version" api:"replace"`
+	CreatedAt time.Time `json:"createdAt" bson:"createdAt" api:"server"`
+	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt" api:"server"`
 }
 
 // Joint reports whether the plan spans several departments.
