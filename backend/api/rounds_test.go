@@ -33,7 +33,7 @@ func newRoundEnv(t *testing.T) (*env, []*backend.Plan) {
 		if err := m.Planning.CreatePlan(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Planning.PublishPlan(ctx, p.ID, 0, src); err != nil {
+		if _, err := m.Planning.PublishPlan(ctx, p.ID, p.Version, src); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,10 +44,13 @@ func (e *env) demoLogin(_ testing.TB, user string) string {
 	return e.loginWith(user, demo.DemoPassword(user))
 }
 
+// sourceJSON declares the entropy source of the plans' tests, for a round.
+const sourceJSON = `{"entropySource":{"source":"fc-3d","issue":"2026060","date":"2026-03-01"}}`
+
 func TestRoundAPI(t *testing.T) {
 	e, plans := newRoundEnv(t)
 	r := e.do("POST", "/api/v1/rounds", e.demoLogin(t, "admin"), "application/json",
-		strings.NewReader(`{"year":2026,"name":"综合查一次","period":"2026年第一季度",`+publishJSON[1:]))
+		strings.NewReader(`{"year":2026,"name":"综合查一次","period":"2026年第一季度",`+sourceJSON[1:]))
 	if r.Status != 201 {
 		t.Fatalf("open a round: %d %s", r.Status, r.Body)
 	}
@@ -60,7 +63,7 @@ func TestRoundAPI(t *testing.T) {
 	}
 	scenarios := []scenario{
 		{Name: "ErrOpenAsManager", Method: "POST", URL: "/api/v1/rounds", User: "scjg.manager",
-			Body: `{"year":2026,"name":"x","period":"y",` + publishJSON[1:], WantStatus: 403, WantCode: "forbidden"},
+			Body: `{"year":2026,"name":"x","period":"y",` + sourceJSON[1:], WantStatus: 403, WantCode: "forbidden"},
 		{Name: "ErrOpenWithoutSource", Method: "POST", URL: "/api/v1/rounds", User: "admin",
 			Body: `{"year":2026,"name":"x","period":"y"}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"entropy source"}},
 		{Name: "ErrOpenUnknownField", Method: "POST", URL: "/api/v1/rounds", User: "admin",

@@ -63,7 +63,7 @@ func DrawRound(ctx context.Context, svc *planning.Service, now time.Time) (*plan
 		if err := before.CreatePlan(manager, p); err != nil {
 			return nil, err
 		}
-		if _, err := before.PublishPlan(manager, p.ID, 0, src); err != nil {
+		if _, err := before.PublishPlan(manager, p.ID, p.Version, src); err != nil {
 			return nil, err
 		}
 		if _, err := before.RegisterPlan(manager, r.ID, p.ID); err != nil {

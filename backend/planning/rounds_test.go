@@ -52,7 +52,7 @@ func mustRegister(t *testing.T, f *fixture, r *backend.Round, p *backend.Plan) {
 	}
 	f.now = publishedAt
 	defer func() { f.now = today }()
-	if _, err := f.svc.PublishPlan(ctx, p.ID, 0, source(testSource)); err != nil {
+	if _, err := f.svc.PublishPlan(ctx, p.ID, p.Version, source(testSource)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.RegisterPlan(ctx, r.ID, p.ID); err != nil {
@@ -498,7 +498,7 @@ func TestRoundLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.now = publishedAt
-		if _, err := f.svc.PublishPlan(ctx, joint.ID, 0, source(testSource)); err != nil {
+		if _, err := f.svc.PublishPlan(ctx, joint.ID, joint.Version, source(testSource)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.RegisterPlan(ctx, r.ID, joint.ID)
