@@ -77,19 +77,8 @@ func BenchmarkRun(b *testing.B) {
 	} {
 		b.Run(size.name, func(b *testing.B) {
 			in := benchInput(size.n, 300, size.departments)
-			b.ReportAllocs()
-			var rec *draw.Record
-			var cpu int64
-			for b.Loop() {
-				c0 := cpuTime()
-				var err error
-				if rec, err = draw.Run(in); err != nil {
-					b.Fatal(err)
-				}
-				cpu += cpuTime() - c0
-			}
+			rec := timed(b, func() (*draw.Record, error) { return draw.Run(in) })
 			b.ReportMetric(float64(len(rec.Selected)), "targets")
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -172,17 +161,7 @@ func BenchmarkRunRound(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			in := benchRound(bc.targets, bc.plans)
-			b.ReportAllocs()
-			var rec *draw.RoundRecord
-			var cpu int64
-			for b.Loop() {
-				c0 := cpuTime()
-				var err error
-				if rec, err = draw.RunRound(in); err != nil {
-					b.Fatal(err)
-				}
-				cpu += cpuTime() - c0
-			}
+			rec := timed(b, func() (*draw.RoundRecord, error) { return draw.RunRound(in) })
 			joint := 0
 			for _, v := range rec.Visits {
 				if v.Joint() {
@@ -191,7 +170,25 @@ func BenchmarkRunRound(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(rec.Visits)), "visits")
 			b.ReportMetric(float64(joint), "joint")
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
+}
+
+// timed runs draw in the benchmark's loop and reports, besides wall time
+// and allocations, the process's CPU time per run (the machine may be
+// shared); it returns the last result.
+func timed[R any](b *testing.B, draw func() (R, error)) R {
+	b.ReportAllocs()
+	var rec R
+	var cpu int64
+	for b.Loop() {
+		c0 := cpuTime()
+		var err error
+		if rec, err = draw(); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	return rec
 }

@@ -329,15 +329,7 @@ func VerifyRound(rec *RoundRecord) []Difference {
 	for i := range rec.Plans {
 		got, w := &rec.Plans[i], &want.Plans[i]
 		f := fmt.Sprintf("plans[%d]", i)
-		d.count(f+".strata", len(got.Strata), len(w.Strata))
-		for j := range min(len(got.Strata), len(w.Strata)) {
-			g, x := &got.Strata[j], &w.Strata[j]
-			sf := fmt.Sprintf("%s.strata[%d]", f, j)
-			d.str(sf+".key", g.Key, x.Key)
-			d.int(sf+".population", g.Population, x.Population)
-			d.int(sf+".eligible", g.Eligible, x.Eligible)
-			d.int(sf+".n", g.N, x.N)
-		}
+		d.strata(f+".strata", got.Strata, w.Strata)
 		d.count(f+".selected", len(got.Selected), len(w.Selected))
 		for j := range min(len(got.Selected), len(w.Selected)) {
 			if got.Selected[j] != w.Selected[j] {

@@ -82,15 +82,7 @@ func replay(rec *Record) (*engine, *Record, []Difference) {
 	d.str("commitment", rec.Commitment, Commitment(secret))
 	d.str("seed", rec.Seed, want.Seed)
 
-	d.count("strata", len(rec.Strata), len(want.Strata))
-	for i := range min(len(rec.Strata), len(want.Strata)) {
-		got, w := &rec.Strata[i], &want.Strata[i]
-		f := fmt.Sprintf("strata[%d]", i)
-		d.str(f+".key", got.Key, w.Key)
-		d.int(f+".population", got.Population, w.Population)
-		d.int(f+".eligible", got.Eligible, w.Eligible)
-		d.int(f+".n", got.N, w.N)
-	}
+	d.strata("strata", rec.Strata, want.Strata)
 
 	d.count("selected", len(rec.Selected), len(want.Selected))
 	for i := range min(len(rec.Selected), len(want.Selected)) {
@@ -146,6 +138,20 @@ func (d *differ) bool(field string, got, want bool) {
 func (d *differ) count(field string, got, want int) {
 	if got != want {
 		d.list = append(d.list, Difference{Field: field, Recorded: fmt.Sprintf("%d entries", got), Recomputed: fmt.Sprintf("%d entries", want)})
+	}
+}
+
+// strata compares the recorded strata with the recomputed ones, field
+// (a path in the record) naming the list.
+func (d *differ) strata(field string, got, want []Stratum) {
+	d.count(field, len(got), len(want))
+	for i := range min(len(got), len(want)) {
+		g, w := &got[i], &want[i]
+		f := fmt.Sprintf("%s[%d]", field, i)
+		d.str(f+".key", g.Key, w.Key)
+		d.int(f+".population", g.Population, w.Population)
+		d.int(f+".eligible", g.Eligible, w.Eligible)
+		d.int(f+".n", g.N, w.N)
 	}
 }
 
