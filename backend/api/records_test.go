@@ -169,6 +169,28 @@ func TestTaskRecordPDF(t *testing.T) {
 	if !bytes.Contains(r.Body, []byte("/Subtype /Image")) {
 		t.Error("the signature image is not in the record")
 	}
+
+	// Renderings are admitted per instance: one more than the gate holds
+	// is refused at once with a time to come back, and served once a
+	// slot is free.
+	t.Run("ErrBusy", func(t *testing.T) {
+		saved := e.m.Planning.Records
+		t.Cleanup(func() { e.m.Planning.Records = saved })
+		gate := backend.NewGate(backend.GateConfig{Name: "inspection records", Slots: 1, Queue: 0, MaxWait: time.Second, Typical: time.Second})
+		e.m.Planning.Records = gate
+		release, err := gate.Enter(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.do("GET", url, lead, "", nil)
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" || !bytes.Contains(r.Body, []byte(`"code":"too_many_requests"`)) {
+			t.Fatalf("with every slot taken: %d Retry-After %q %s, want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"), r.Body)
+		}
+		release()
+		if r := e.do("GET", url, lead, "", nil); r.Status != 200 {
+			t.Fatalf("with a slot free: %d %s", r.Status, r.Body)
+		}
+	})
 }
 
 // flatText is extracted text without the breaks and spaces of the layout.

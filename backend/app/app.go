@@ -339,7 +339,7 @@ func (m *Main) build(ctx context.Context) error {
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
 		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
-		Blobs: m.Stores.Blobs, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
+		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()
 	importer.RegisterIntents(m.Intents, m.Stores.Targets)

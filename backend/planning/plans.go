@@ -33,6 +33,9 @@ type Service struct {
 	// results (the enterprise's public page), for the QR code of an
 	// inspection record; optional.
 	PublicURL func(ctx context.Context, targetID string) (string, error)
+	// Records admits this instance's renderings of inspection records
+	// (NewRecordGate); nil admits all.
+	Records *backend.Gate
 	// VisitCaps bounds each enterprise's on-site random visits a year
 	// across departments, enforced by rounds (visit-cap); nil is
 	// backend.DefaultVisitCaps, an empty map no cap.

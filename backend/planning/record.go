@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/record"
@@ -15,9 +16,24 @@ import (
 // render. The staff of the task's departments (managers and reviewers) and
 // administrators may have it; anyone else is told the task does not exist.
 
-// MaxSignatureBytes bounds the signature image read into a record (the
-// evidence limits allow 5 MiB for a signature by default).
-const MaxSignatureBytes = 5 << 20
+// Limits of the records. A rendering takes about 50 ms of one core and
+// 40 MB of short-lived allocations (fpdf reads the whole embedded font for
+// each document), so each instance renders at most RecordSlots at once
+// and lets at most RecordQueue wait, each at most RecordMaxWait; more are
+// refused at once (429) with a time to come back.
+const (
+	MaxSignatureBytes = 5 << 20 // the signature image read into a record (the evidence limits allow 5 MiB for a signature by default)
+	RecordSlots       = 2
+	RecordQueue       = 16
+	RecordMaxWait     = 15 * time.Second
+	recordTypical     = 100 * time.Millisecond
+)
+
+// NewRecordGate is the admission control of record renderings of one
+// instance (Service.Records).
+func NewRecordGate() *backend.Gate {
+	return backend.NewGate(backend.GateConfig{Name: "inspection records", Slots: RecordSlots, Queue: RecordQueue, MaxWait: RecordMaxWait, Typical: recordTypical})
+}
 
 var evidenceTypeNames = map[backend.EvidenceType]string{
 	backend.EvidencePhoto: "照片", backend.EvidenceVideo: "视频", backend.EvidenceAudio: "录音",
@@ -219,5 +235,10 @@ func (s *Service) WriteTaskRecord(ctx context.Context, id string, w io.Writer) e
 	if err != nil {
 		return err
 	}
+	release, err := s.Records.Enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return record.Write(w, r)
 }

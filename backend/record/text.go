@@ -18,23 +18,28 @@ var fontTTF []byte
 
 var (
 	coverOnce sync.Once
-	coverFont *sfnt.Font
+	coverBMP  []uint64 // bit r set: the font has a glyph for rune r (Basic Multilingual Plane)
 )
 
 // covered reports whether the font has a glyph for r. fpdf refuses a
 // document with a character beyond the font's range, and a missing glyph
-// would print nothing: such a character is written as replacement.
+// would print nothing: such a character is written as replacement. The
+// font has nothing beyond the BMP that a record needs.
 func covered(r rune) bool {
 	coverOnce.Do(func() {
 		f, err := sfnt.Parse(fontTTF)
 		if err != nil {
 			panic("record: the embedded font does not parse: " + err.Error())
 		}
-		coverFont = f
+		coverBMP = make([]uint64, 0x10000/64)
+		var buf sfnt.Buffer
+		for c := rune(0); c < 0x10000; c++ {
+			if g, err := f.GlyphIndex(&buf, c); err == nil && g != 0 {
+				coverBMP[c/64] |= 1 << (c % 64)
+			}
+		}
 	})
-	var buf sfnt.Buffer
-	g, err := coverFont.GlyphIndex(&buf, r)
-	return err == nil && g != 0
+	return r >= 0 && r < 0x10000 && coverBMP[r/64]&(1<<(r%64)) != 0
 }
 
 // sanitize makes text printable with the font: line breaks stay, other
