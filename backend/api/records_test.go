@@ -61,17 +61,7 @@ func TestTaskRecordPDF(t *testing.T) {
 	// check-ins, the result.
 	a, b := e.fieldPhone(task.TeamUsers[0]), e.fieldPhone(task.TeamUsers[1])
 	a.pull()
-	var answers fcsync.AnswersPayload
-	for _, s := range task.Form.Sections {
-		for _, q := range s.Questions {
-			v := "是"
-			if len(q.Options) > 0 {
-				v = q.Options[0]
-			}
-			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: backend.AnswerKey(s.ItemCode, q.ID), Value: v, Note: "现场核查" + q.ID, EditedAt: time.Now()})
-		}
-	}
-	a.push(fcsync.EntityAnswers, task.ID, task.Version, answers)
+	a.answerAll(task, "现场核查")
 	sig := signatureBytes(t)
 	sum := sha256.Sum256(sig)
 	sigSHA := hex.EncodeToString(sum[:])
@@ -81,20 +71,10 @@ func TestTaskRecordPDF(t *testing.T) {
 			Size: 90000, ContentType: "image/jpeg", Question: q, CapturedAt: time.Now()})
 	}
 	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: files})
-	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	code := e.syncCheckIns(task, a, b)
 	target, err := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID)
 	if err != nil {
 		t.Fatal(err)
-	}
-	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-	if target.Location != nil {
-		where = *target.Location
-	}
-	for _, ph := range []*fieldPhone{a, b} {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
 	}
 	a.push(fcsync.EntityResult, task.ID, e.storedTask(task.ID).Version, fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "经营场所整洁，台账齐全", FollowUp: "无需后续处置", DeviceTime: time.Now()})
 	// The files arrive (the upload path is not this test's): the
@@ -160,8 +140,8 @@ func TestTaskRecordPDF(t *testing.T) {
 		}
 	}
 	codes := recordtest.MustQRCodes(t, r.Body)
-	if len(codes) != 1 || codes[0] != code.String() {
-		t.Fatalf("QR codes %q, want the enterprise's public page %q", codes, code.String())
+	if len(codes) != 1 || codes[0] != code {
+		t.Fatalf("QR codes %q, want the enterprise's public page %q", codes, code)
 	}
 	if !strings.HasPrefix(codes[0], "https://fc.example.gov.cn/e/"+target.ID+"?") {
 		t.Fatalf("the QR code %q is not the public page under the configured base URL", codes[0])
