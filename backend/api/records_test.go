@@ -82,15 +82,7 @@ func TestTaskRecordPDF(t *testing.T) {
 	if _, _, err := e.m.Stores.Blobs.Put(ctx, bytes.NewReader(sig), sigSHA); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
-		for i := range tk.Evidence {
-			tk.Evidence[i].Uploaded = true
-			tk.Evidence[i].Received = &backend.EvidenceReceipt{By: tk.TeamUsers[0], At: time.Now(), ContentType: tk.Evidence[i].ContentType}
-		}
-		return true, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.evidenceArrived(task.ID)
 
 	e.run(t, []scenario{
 		{Name: "ErrSubmittedNotApproved", Method: "GET", URL: url, User: "lead.reviewer", WantStatus: 400, WantCode: "invalid", WantContent: []string{"submitted", "approved"}},

@@ -155,6 +155,22 @@ func (e *env) syncCheckIns(task *backend.Task, phones ...*fieldPhone) string {
 	return code.String()
 }
 
+// evidenceArrived marks every declared file of the task as uploaded, as
+// the evidence service does when the bytes arrive (the upload path is
+// not the review's to test).
+func (e *env) evidenceArrived(taskID string) {
+	e.t.Helper()
+	if _, err := backend.UpdateTaskWith(context.Background(), e.m.Stores.Tasks, taskID, func(tk *backend.Task) (bool, error) {
+		for i := range tk.Evidence {
+			tk.Evidence[i].Uploaded = true
+			tk.Evidence[i].Received = &backend.EvidenceReceipt{By: tk.TeamUsers[0], At: time.Now(), ContentType: tk.Evidence[i].ContentType}
+		}
+		return true, nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) storedTask(id string) *backend.Task {
 	e.t.Helper()
 	tk, err := e.m.Stores.Tasks.FindTaskByID(context.Background(), id)
@@ -288,15 +304,7 @@ func TestReviewAPI(t *testing.T) {
 	}
 
 	// The files arrive (the upload path is not this test's): approved.
-	if _, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
-		for i := range tk.Evidence {
-			tk.Evidence[i].Uploaded = true
-			tk.Evidence[i].Received = &backend.EvidenceReceipt{By: tk.TeamUsers[0], At: time.Now(), ContentType: tk.Evidence[i].ContentType}
-		}
-		return true, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.evidenceArrived(task.ID)
 	if r := e.do("POST", base+"/approve", lead, "application/json", strings.NewReader(body(`{"version":%d}`, v.Version))); r.Status != 409 {
 		t.Fatalf("approve on the version read before the upload: %d %s, want 409", r.Status, r.Body)
 	}
