@@ -142,6 +142,20 @@ func TestTaskRecordPDF(t *testing.T) {
 		t.Error("the signature image is not in the record")
 	}
 
+	// Published: the record says so.
+	manager := e.login("test.manager")
+	if r := e.do("POST", "/api/v1/tasks/"+task.ID+"/transitions", manager, "application/json",
+		strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version))); r.Status != 200 {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	r = e.do("GET", url, manager, "", nil)
+	if r.Status != 200 {
+		t.Fatalf("the published task's record: %d %s", r.Status, r.Body)
+	}
+	if text := flatText(recordtest.MustText(t, r.Body)); !strings.Contains(text, "（已公示）") || strings.Contains(text, "（已审核）") {
+		t.Fatalf("the published task's record does not say 已公示:\n%s", text)
+	}
+
 	// Renderings are admitted per instance: one more than the gate holds
 	// is refused at once with a time to come back, and served once a
 	// slot is free.
