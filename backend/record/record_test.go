@@ -157,6 +157,41 @@ func TestWriteLong(t *testing.T) {
 	}
 }
 
+// TestWriteAtLimits: a task at the limits of its work (backend/work.go)
+// still gives a whole record: 200 evidence files, the longest findings
+// and follow-up, and an answer with a note so long that its row runs over
+// a page break.
+func TestWriteAtLimits(t *testing.T) {
+	r := sample(t)
+	chinese := func(n int) string { return strings.Repeat("检", n/len("检")) } // n bytes of Chinese
+	r.Evidence = nil
+	for i := range backend.MaxEvidencePerTask {
+		r.Evidence = append(r.Evidence, record.Evidence{ID: "photo-" + strconv.Itoa(i), Type: "照片", CapturedAt: r.GeneratedAt, Size: 1 << 20, SHA256: strings.Repeat("c", 64)})
+	}
+	r.Result.Findings = chinese(backend.MaxFindingsLength)
+	r.Result.FollowUp = chinese(backend.MaxFollowUpLength)
+	long := record.Question{Text: "最长的回答", Answer: strings.Repeat("答", backend.MaxAnswerLength/3), Note: strings.Repeat("溢", backend.MaxAnswerLength/3)}
+	r.Sections[0].Questions = append(r.Sections[0].Questions, long)
+	pdf := mustWrite(t, r)
+	text := flat(recordtest.MustText(t, pdf))
+	if got := strings.Count(text, strings.Repeat("c", 64)); got != backend.MaxEvidencePerTask {
+		t.Errorf("%d evidence hashes in the text, want %d", got, backend.MaxEvidencePerTask)
+	}
+	for what, want := range map[string]string{"findings": r.Result.Findings, "follow-up": r.Result.FollowUp, "answer": long.Answer} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the %s (%d bytes) is not whole in the text", what, len(want))
+		}
+	}
+	// The note runs over the page break, where the page's footer comes
+	// between its parts in the text: every character is there.
+	if got, want := strings.Count(text, "溢"), len([]rune(long.Note)); got != want {
+		t.Errorf("%d characters of the note in the text, want %d", got, want)
+	}
+	if pages := recordtest.MustPages(t, pdf); pages < 5 {
+		t.Errorf("%d pages for 200 evidence files, want more", pages)
+	}
+}
+
 // TestWriteOddInput: what the font cannot show, control characters, a
 // signature that is no image, and absent parts still give a record.
 func TestWriteOddInput(t *testing.T) {
