@@ -361,13 +361,11 @@ func (d *doc) rows(widths []float64, head []string, rows [][]string, size float6
 		d.row(widths, head, lh, true)
 	}
 	for _, cells := range rows {
-		lines := make([][]string, len(cells))
-		n := 1
-		for i, c := range cells {
-			lines[i] = d.wrap(c, widths[i]-2)
-			n = max(n, len(lines[i]))
-		}
-		if p.GetY()+float64(n)*lh > pageH-margin {
+		lines, n := d.cellLines(widths, cells)
+		// A row that fits on a page is kept whole: it starts the next page
+		// when it does not fit on this one. A longer one starts here and
+		// runs over.
+		if h := float64(n) * lh; p.GetY()+h > pageH-margin && h <= pageH-2*margin-2*lh {
 			p.AddPage()
 			p.SetFont(fontFamily, "", size)
 			if head != nil {
@@ -380,13 +378,18 @@ func (d *doc) rows(widths []float64, head []string, rows [][]string, size float6
 }
 
 func (d *doc) row(widths []float64, cells []string, lh float64, shaded bool) {
-	lines := make([][]string, len(cells))
-	n := 1
+	lines, n := d.cellLines(widths, cells)
+	d.rowLines(widths, lines, n, lh, shaded)
+}
+
+// cellLines wraps each cell to its column; n is the row's height in lines.
+func (d *doc) cellLines(widths []float64, cells []string) (lines [][]string, n int) {
+	lines, n = make([][]string, len(cells)), 1
 	for i, c := range cells {
 		lines[i] = d.wrap(c, widths[i]-2)
 		n = max(n, len(lines[i]))
 	}
-	d.rowLines(widths, lines, n, lh, shaded)
+	return lines, n
 }
 
 // rowLines draws one row of n lines (a row longer than a page is cut at
