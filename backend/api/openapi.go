@@ -50,4 +50,5 @@ func (s *Server) registerRoutes() {
 	s.registerPageRoutes()
 	s.registerVisitRoutes()
 	s.registerAuditRoutes()
+	s.registerOversightRoutes()
 }

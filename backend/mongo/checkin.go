@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -46,6 +47,29 @@ func (s *CheckInStore) queryOfTarget(ctx context.Context, targetID string, since
 		bson.D{{Key: "targetId", Value: targetID}, {Key: "deviceTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
 		func(c *backend.CheckIn) error { out = append(out, c); return nil })
 	return out, err
+}
+
+func (s *CheckInStore) FindUnplannedCheckIns(ctx context.Context, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	return s.DB.engine.unplannedCheckIns(ctx, s, since, until, limit)
+}
+
+// unplannedReasons are the reasons a check-in without a task records.
+var unplannedReasons = bson.A{string(backend.ReasonComplaint), string(backend.ReasonReferral), string(backend.ReasonEmergency)}
+
+// queryUnplanned answers FindUnplannedCheckIns with a query on the
+// (reason, serverTime) index.
+func (s *CheckInStore) queryUnplanned(ctx context.Context, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	cur, err := s.DB.c(colCheckIns).Find(ctx,
+		bson.D{{Key: "reason", Value: bson.D{{Key: "$in", Value: unplannedReasons}}}, {Key: "serverTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}, {Key: "$lt", Value: until.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "serverTime", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, translate("FindUnplannedCheckIns", err)
+	}
+	out := []*backend.CheckIn{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, translate("FindUnplannedCheckIns", err)
+	}
+	return out, nil
 }
 
 // UpdateCheckIn replaces a check-in. Check-ins are written by one request

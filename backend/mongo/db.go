@@ -189,6 +189,7 @@ var indexes = []index{
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
+	{colCheckIns, bson.D{{Key: "reason", Value: 1}, {Key: "serverTime", Value: -1}}, false, false},
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},

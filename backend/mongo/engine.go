@@ -95,6 +95,7 @@ type checkInEngine interface {
 	writingCheckIn(c *backend.CheckIn)
 	checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error)
 	checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error)
+	unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error)
 }
 
 // inspectorEngine keeps the inspectors read by id, or does not.
@@ -199,6 +200,10 @@ func (mongoEngine) writeTargets(_ bool, write func() error, _ ...*backend.Target
 
 func (mongoEngine) checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error) {
 	return s.queryOfTask(ctx, taskID)
+}
+
+func (mongoEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	return s.queryUnplanned(ctx, since, until, limit)
 }
 
 func (mongoEngine) checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error) {

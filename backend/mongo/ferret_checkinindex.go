@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,11 +20,14 @@ import (
 // FerretDB would read the whole check-in collection for each. Like the
 // other in-memory indexes it is add-only, filled before the write, built on
 // first use, and a cache of the store: extra ids are dropped when read.
+// unplanned lists the check-ins made without a task (with a reason), which
+// the oversight office lists: the exception, so a short list.
 type checkInIndex struct {
-	mu       sync.RWMutex
-	loaded   bool
-	byTarget map[string][]string
-	byTask   map[string][]string
+	mu        sync.RWMutex
+	loaded    bool
+	byTarget  map[string][]string
+	byTask    map[string][]string
+	unplanned []string
 }
 
 func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
@@ -32,21 +36,22 @@ func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
 
 // load reads the collection once. The caller holds the write lock.
 func (x *checkInIndex) load(ctx context.Context, db *DB) error {
-	x.byTarget, x.byTask = map[string][]string{}, map[string][]string{}
+	x.byTarget, x.byTask, x.unplanned = map[string][]string{}, map[string][]string{}, nil
 	type fields struct {
 		ID       string `json:"_id"`
 		TargetID string `json:"targetId"`
 		TaskID   string `json:"taskId"`
+		Reason   string `json:"reason"`
 	}
-	fast, err := fastScan(ctx, db, colCheckIns, []string{"_id", "targetId", "taskId"}, func(f *fields) error {
-		x.add(&backend.CheckIn{ID: f.ID, TargetID: f.TargetID, TaskID: f.TaskID})
+	fast, err := fastScan(ctx, db, colCheckIns, []string{"_id", "targetId", "taskId", "reason"}, func(f *fields) error {
+		x.add(&backend.CheckIn{ID: f.ID, TargetID: f.TargetID, TaskID: f.TaskID, Reason: backend.CheckInReason(f.Reason)})
 		return nil
 	})
 	if fast || err != nil {
 		x.loaded = err == nil
 		return err
 	}
-	cur, err := db.c(colCheckIns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "targetId", Value: 1}, {Key: "taskId", Value: 1}}).SetBatchSize(2000))
+	cur, err := db.c(colCheckIns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "targetId", Value: 1}, {Key: "taskId", Value: 1}, {Key: "reason", Value: 1}}).SetBatchSize(2000))
 	if err != nil {
 		return translate("checkInIndex.load", err)
 	}
@@ -72,6 +77,9 @@ func (x *checkInIndex) add(c *backend.CheckIn) {
 	}
 	if c.TaskID != "" && !slices.Contains(x.byTask[c.TaskID], c.ID) {
 		x.byTask[c.TaskID] = append(x.byTask[c.TaskID], c.ID)
+	}
+	if c.Reason != "" && !slices.Contains(x.unplanned, c.ID) {
+		x.unplanned = append(x.unplanned, c.ID)
 	}
 }
 
@@ -124,4 +132,32 @@ func (e *ferretEngine) checkInsOfTarget(ctx context.Context, s *CheckInStore, ta
 	}
 	return e.findIndexed(ctx, s, func(x *checkInIndex) []string { return x.byTarget[targetID] },
 		func(c *backend.CheckIn) bool { return c.TargetID == targetID && !c.DeviceTime.Before(since) })
+}
+
+// unplannedCheckIns reads the check-ins the index lists as made without a
+// task: their number, not the collection's, bounds the work.
+func (e *ferretEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	if !e.indexed() {
+		return s.queryUnplanned(ctx, since, until, limit)
+	}
+	out, err := e.findIndexed(ctx, s, func(x *checkInIndex) []string { return x.unplanned },
+		func(c *backend.CheckIn) bool {
+			return c.Reason != "" && !c.ServerTime.Before(since) && c.ServerTime.Before(until)
+		})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *backend.CheckIn) int {
+		if c := b.ServerTime.Compare(a.ServerTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	if out == nil {
+		out = []*backend.CheckIn{}
+	}
+	return out, nil
 }
