@@ -14,6 +14,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/visit"
 )
 
 // noViolations fails t when the browser logged a CSP violation or an
@@ -46,6 +47,18 @@ func TestConsoleOversight(t *testing.T) {
 	}
 	u, err := url.Parse(code.String())
 	if err != nil {
+		t.Fatal(err)
+	}
+	// What a phone sends for an emergency visit without a task (the phone
+	// app's part, tested with the app): it is listed for oversight.
+	officer := backend.WithActor(ctx, &backend.Actor{UserID: "scjg.inspector1", Role: backend.RoleInspector, Departments: []string{"scjg"}, DeviceID: "phone-oversight-1", Fresh: true})
+	pos := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if target.Location != nil {
+		pos = *target.Location
+	}
+	emergency := visit.CheckInRequest{ID: "ci-oversight-emergency-1", Code: code.String(), Position: pos, AccuracyM: 15, DeviceTime: now.Add(-time.Minute),
+		Reason: backend.ReasonEmergency, Note: "群众报告燃气泄漏，<i>立即</i>到场"}
+	if _, err := m.Visit.CheckIn(officer, emergency); err != nil {
 		t.Fatal(err)
 	}
 	base := serve(t, m)
@@ -85,7 +98,8 @@ func TestConsoleOversight(t *testing.T) {
 	)
 	p.do("the check-ins outside the list",
 		chromedp.Click(`//div[contains(@class,"el-tabs__item")][normalize-space()="清单之外签到"]`),
-		chromedp.WaitVisible(`[data-list="checkins"]`),
+		chromedp.WaitVisible(`//*[@data-list="checkins"]//div[contains(@class,"text")][normalize-space()="群众报告燃气泄漏，<i>立即</i>到场"]`),
+		chromedp.WaitVisible(`//*[@data-list="checkins"]//span[normalize-space()="待补录"]`),
 		chromedp.WaitNotPresent(`.el-loading-mask`),
 	)
 	if loc := value(p, "read the URL", chromedp.Location()); !strings.Contains(loc, "tab=checkins") {
