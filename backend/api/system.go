@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -55,15 +54,27 @@ func (s *Server) registerOversightRoutes() {
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/oversight/checkins", Summary: "Check-ins made without a task (清单之外) in a year, newest first, with their reasons, references, notes and back-fill deadlines, read from an index of such check-ins; at most 500, truncated says when more (oversight office and administrators)", Tag: "oversight", Auth: true,
 		Query:    []httpkit.Param{{Name: "year", Type: "integer", Description: "the year in Asia/Shanghai (default: this year)"}},
 		Response: visit.UnplannedList{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
-			year := 0
-			if q := c.Query("year"); q != "" {
-				n, err := strconv.Atoi(q)
-				if err != nil {
-					return nil, backend.Errorf(backend.EINVALID, "year must be a number")
-				}
-				year = n
+			year, err := queryInt(c, "year")
+			if err != nil {
+				return nil, err
 			}
 			return s.Visit.UnplannedCheckIns(c.UserContext(), year)
+		})})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/oversight/figures", Summary: "A year's figures: the enterprises entered most often (visits: days with a check-in) and the officers with the most check-ins, with those made without a task; from counts kept at each check-in, one indexed read (oversight office and administrators)", Tag: "oversight", Auth: true,
+		Query: []httpkit.Param{
+			{Name: "year", Type: "integer", Description: "the year in Asia/Shanghai (default: this year)"},
+			{Name: "limit", Type: "integer", Description: "1-100 of each (default 20)"},
+		},
+		Response: visit.Figures{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			year, err := queryInt(c, "year")
+			if err != nil {
+				return nil, err
+			}
+			limit, err := queryInt(c, "limit")
+			if err != nil {
+				return nil, err
+			}
+			return s.Visit.Figures(c.UserContext(), year, limit)
 		})})
 	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/audit/verify", Summary: "Walk the whole audit log now, as `fieldcheck audit verify` does, while the server runs (admin; recorded in the log): the number of intact entries and the head's entry and hash, or the first bad entry", Tag: "audit", Auth: true,
 		Response: backend.AuditChainReport{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {

@@ -42,7 +42,7 @@ func TestSystemRoutesRefuseNonAdmins(t *testing.T) {
 		{"GET", "/api/v1/audit?objectType=user&objectId=admin", ""},
 		{"POST", "/api/v1/audit/verify", ""},
 	}
-	oversight := []string{"/api/v1/complaints", "/api/v1/ratings", "/api/v1/oversight/checkins"}
+	oversight := []string{"/api/v1/complaints", "/api/v1/ratings", "/api/v1/oversight/checkins", "/api/v1/oversight/figures"}
 	var sc []scenario
 	for _, user := range []string{"inspector", "manager", "reviewer", "oversight"} {
 		for _, r := range system {
@@ -56,7 +56,11 @@ func TestSystemRoutesRefuseNonAdmins(t *testing.T) {
 	}
 	for _, user := range []string{"oversight", "admin"} {
 		for _, url := range oversight {
-			sc = append(sc, scenario{Name: "OK/" + user + url, Method: "GET", URL: url, User: user, WantStatus: 200, WantContent: []string{`"items":[`}})
+			want := `"items":[`
+			if strings.HasSuffix(url, "/figures") {
+				want = `"enterprises":[`
+			}
+			sc = append(sc, scenario{Name: "OK/" + user + url, Method: "GET", URL: url, User: user, WantStatus: 200, WantContent: []string{want}})
 		}
 	}
 	sc = append(sc,
@@ -64,6 +68,7 @@ func TestSystemRoutesRefuseNonAdmins(t *testing.T) {
 		scenario{Name: "ErrBadCategory", Method: "GET", URL: "/api/v1/complaints?category=%24ne", User: "oversight", WantStatus: 400, WantCode: "invalid"},
 		scenario{Name: "ErrBadTarget", Method: "GET", URL: "/api/v1/complaints?targetId=123", User: "oversight", WantStatus: 400, WantCode: "invalid"},
 		scenario{Name: "ErrBadYear", Method: "GET", URL: "/api/v1/oversight/checkins?year=abc", User: "oversight", WantStatus: 400, WantCode: "invalid"},
+		scenario{Name: "ErrFiguresLimit", Method: "GET", URL: "/api/v1/oversight/figures?limit=101", User: "oversight", WantStatus: 400, WantCode: "invalid"},
 		scenario{Name: "ErrYearOutOfRange", Method: "GET", URL: "/api/v1/oversight/checkins?year=1999", User: "oversight", WantStatus: 400, WantCode: "invalid"},
 		scenario{Name: "ErrUnknownRing", Method: "POST", URL: "/api/v1/keys/nope/rotate", User: "admin", Body: `{}`, WantStatus: 404, WantCode: "not_found"},
 		scenario{Name: "ErrLaterActivationNotCodes", Method: "POST", URL: "/api/v1/keys/tokens/rotate", User: "admin", Body: `{"activateInDays":30}`, WantStatus: 400, WantCode: "invalid"},

@@ -71,3 +71,46 @@ func (s *Service) UnplannedCheckIns(ctx context.Context, year int) (*UnplannedLi
 	}
 	return out, nil
 }
+
+// Figures is the oversight office's figures of a year: the enterprises
+// entered most often and the officers by check-ins.
+type Figures struct {
+	Year        int                   `json:"year"`
+	Enterprises []*backend.VisitCount `json:"enterprises"`
+	Inspectors  []*backend.VisitCount `json:"inspectors"`
+}
+
+// Figures returns the year's most entered enterprises (by visits: days
+// with a check-in) and the officers with the most check-ins, at most
+// limit each (backend.MaxVisitCountList), from the counts kept at each
+// check-in. For the oversight office and the administrators.
+func (s *Service) Figures(ctx context.Context, year, limit int) (*Figures, error) {
+	if err := requireOversight(ctx, "figures"); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if year == 0 {
+		year = now.In(backend.China).Year()
+	}
+	if year < 2000 || year > now.In(backend.China).Year()+1 {
+		return nil, backend.Errorf(backend.EINVALID, "year %d is out of range", year)
+	}
+	if limit == 0 {
+		limit = 20
+	}
+	if limit < 1 || limit > backend.MaxVisitCountList {
+		return nil, backend.Errorf(backend.EINVALID, "limit must be 1 to %d", backend.MaxVisitCountList)
+	}
+	f := &Figures{Year: year, Enterprises: []*backend.VisitCount{}, Inspectors: []*backend.VisitCount{}}
+	if s.Counts == nil {
+		return f, nil
+	}
+	var err error
+	if f.Enterprises, err = s.Counts.TopVisitCounts(ctx, year, backend.CountTarget, limit); err != nil {
+		return nil, err
+	}
+	if f.Inspectors, err = s.Counts.TopVisitCounts(ctx, year, backend.CountInspector, limit); err != nil {
+		return nil, err
+	}
+	return f, nil
+}

@@ -2,6 +2,7 @@ package visit_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,6 +82,78 @@ func TestUnplannedCheckIns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := f.svc.UnplannedCheckIns(tc.ctx, tc.year); !backend.IsCode(err, tc.want) {
+				t.Fatalf("err %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFigures: the counts kept at check-in: two officers at one
+// enterprise on one day make one visit and two check-ins; a second day
+// makes a second visit; officers are counted by check-ins, unplanned ones
+// apart; the most entered enterprise comes first.
+func TestFigures(t *testing.T) {
+	f := newFixture(t)
+	clock := now
+	f.svc.Now = func() time.Time { return clock }
+	checkIn := func(user, id, code string, day int, reason backend.CheckInReason) {
+		t.Helper()
+		clock = now.AddDate(0, 0, day)
+		r := req(id, code)
+		r.DeviceTime = clock.Add(-time.Minute)
+		if reason != "" {
+			r.Reason, r.Reference = reason, "12315-"+id
+		}
+		if _, err := f.svc.CheckIn(officer(user), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkIn("li", "ci-li-a1", "code-a", 0, "")
+	checkIn("wang", "ci-wang-a1", "code-a", 0, "")
+	checkIn("li", "ci-li-b1", "code-b", 1, backend.ReasonComplaint)
+	checkIn("li", "ci-li-b2", "code-b", 2, backend.ReasonComplaint)
+	checkIn("li", "ci-li-b3", "code-b", 3, backend.ReasonComplaint)
+
+	fig, err := f.svc.Figures(oversightOffice(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		ref                         string
+		visits, checkIns, unplanned int
+	}
+	got := func(list []*backend.VisitCount) []row {
+		var out []row
+		for _, c := range list {
+			out = append(out, row{c.Ref, c.Visits, c.CheckIns, c.Unplanned})
+		}
+		return out
+	}
+	if want := []row{{f.b, 3, 3, 3}, {f.a, 1, 2, 0}}; !slices.Equal(got(fig.Enterprises), want) {
+		t.Fatalf("enterprises %+v, want %+v", got(fig.Enterprises), want)
+	}
+	if fig.Enterprises[0].Name != "乙公司" {
+		t.Fatalf("name %q, want 乙公司", fig.Enterprises[0].Name)
+	}
+	if want := []row{{"ins-1", 4, 4, 3}, {"ins-2", 0, 1, 0}}; !slices.Equal(got(fig.Inspectors), want) {
+		t.Fatalf("inspectors %+v, want %+v", got(fig.Inspectors), want)
+	}
+	if fig, err := f.svc.Figures(oversightOffice(), 0, 1); err != nil || len(fig.Enterprises) != 1 || len(fig.Inspectors) != 1 {
+		t.Fatalf("limit 1: %v %v", fig, err)
+	}
+	for _, tc := range []struct {
+		name        string
+		ctx         context.Context
+		year, limit int
+		want        string
+	}{
+		{"ErrInspector", officer("li"), 0, 0, backend.EFORBIDDEN},
+		{"ErrLimit", oversightOffice(), 0, 101, backend.EINVALID},
+		{"ErrNegativeLimit", oversightOffice(), 0, -1, backend.EINVALID},
+		{"ErrYear", oversightOffice(), 3000, 0, backend.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := f.svc.Figures(tc.ctx, tc.year, tc.limit); !backend.IsCode(err, tc.want) {
 				t.Fatalf("err %v, want %s", err, tc.want)
 			}
 		})

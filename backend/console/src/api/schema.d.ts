@@ -625,6 +625,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/oversight/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A year's figures: the enterprises entered most often (visits: days with a check-in) and the officers with the most check-ins, with those made without a task; from counts kept at each check-in, one indexed read (oversight office and administrators) */
+        get: operations["getOversightFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans": {
         parameters: {
             query?: never;
@@ -1952,6 +1969,11 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
+        Figures: {
+            enterprises: components["schemas"]["VisitCount"][];
+            inspectors: components["schemas"]["VisitCount"][];
+            year: number;
+        };
         GeoPoint: {
             lat: number;
             lng: number;
@@ -2957,6 +2979,18 @@ export interface components {
             teamSize: number;
             unassigned?: boolean;
             unassignedReason?: string;
+        };
+        VisitCount: {
+            checkIns: number;
+            /** @enum {string} */
+            kind: "target" | "inspector";
+            name: string;
+            ref: string;
+            unplanned: number;
+            /** Format: date-time */
+            updatedAt: string;
+            visits: number;
+            year: number;
         };
     };
     responses: never;
@@ -4426,6 +4460,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnplannedList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOversightFigures: {
+        parameters: {
+            query?: {
+                /** @description the year in Asia/Shanghai (default: this year) */
+                year?: number;
+                /** @description 1-100 of each (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Figures"];
                 };
             };
             /** @description error */
