@@ -107,9 +107,13 @@ func TestConsoleOversight(t *testing.T) {
 	}
 	p.screenshot("console-oversight-checkins")
 	p.do("the figures",
-		chromedp.Click(`//div[contains(@class,"el-tabs__item")][normalize-space()="部门统计"]`),
+		chromedp.Click(`//div[contains(@class,"el-tabs__item")][normalize-space()="统计"]`),
 		chromedp.WaitVisible(`[data-list="figures"] tbody tr`),
 		void(chromedp.Poll[bool](`(() => { const c = document.querySelector('.chart canvas'); return !!c && c.width > 0 })()`)),
+		// The emergency check-in counts: one day at the enterprise, by
+		// its officer, outside the list.
+		chromedp.WaitVisible(`//*[@data-list="enterprises"]//a[normalize-space()="`+target.Name+`"]`),
+		chromedp.WaitVisible(`//*[@data-list="inspectors"]//tr[td[3][normalize-space()="`+inspectorID(t, m, "scjg.inspector1")+`"]]/td[5][normalize-space()="1"]`),
 	)
 	p.screenshot("console-oversight-figures")
 	p.do("ratings",
@@ -236,6 +240,16 @@ func formatInt(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// inspectorID is the directory id of the officer whose login is user.
+func inspectorID(t *testing.T, m *app.Main, user string) string {
+	t.Helper()
+	in, err := m.Stores.Inspectors.FindInspectorByUserID(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.ID
 }
 
 // firstInspectorLogin is the first inspector login on the users' first
