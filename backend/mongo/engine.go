@@ -96,6 +96,9 @@ type checkInEngine interface {
 	checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error)
 	checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error)
 	unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error)
+	// writingVisitCounts is told of increments about to be written.
+	writingVisitCounts(incs []backend.VisitCountIncrement)
+	topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error)
 }
 
 // inspectorEngine keeps the inspectors read by id, or does not.
@@ -200,6 +203,12 @@ func (mongoEngine) writeTargets(_ bool, write func() error, _ ...*backend.Target
 
 func (mongoEngine) checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error) {
 	return s.queryOfTask(ctx, taskID)
+}
+
+func (mongoEngine) writingVisitCounts([]backend.VisitCountIncrement) {}
+
+func (mongoEngine) topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error) {
+	return s.queryTop(ctx, year, kind, limit)
 }
 
 func (mongoEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error) {

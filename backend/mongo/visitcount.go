@@ -20,6 +20,7 @@ var _ backend.VisitCountStore = (*VisitCountStore)(nil)
 
 func (s *VisitCountStore) AddVisitCounts(ctx context.Context, incs []backend.VisitCountIncrement) error {
 	now := s.DB.now()
+	s.DB.engine.writingVisitCounts(incs) // before the write: the index may hold more, never less
 	for _, in := range incs {
 		id := backend.VisitCountID(in.Year, in.Kind, in.Ref)
 		_, err := s.DB.c(colVisitCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
@@ -35,9 +36,14 @@ func (s *VisitCountStore) AddVisitCounts(ctx context.Context, incs []backend.Vis
 }
 
 // TopVisitCounts reads the (year, kind, visits) or (year, kind, checkIns)
-// index on MongoDB. The embedded store filters in Go: it reads the year's
-// counts, one per enterprise entered and per officer, never the check-ins.
+// index on MongoDB, and the in-memory index of the counts on the embedded
+// store (ferret_visitcountindex.go); never the check-ins.
 func (s *VisitCountStore) TopVisitCounts(ctx context.Context, year int, kind string, limit int) ([]*backend.VisitCount, error) {
+	return s.DB.engine.topVisitCounts(ctx, s, year, kind, limit)
+}
+
+// queryTop answers TopVisitCounts with a sorted query.
+func (s *VisitCountStore) queryTop(ctx context.Context, year int, kind string, limit int) ([]*backend.VisitCount, error) {
 	by := "visits"
 	if kind == backend.CountInspector {
 		by = "checkIns"
