@@ -76,6 +76,7 @@ func (s *CheckInStore) queryUnplanned(ctx context.Context, since, until time.Tim
 // each and changed only by a back-fill, so no version is kept.
 func (s *CheckInStore) UpdateCheckIn(ctx context.Context, c *backend.CheckIn) error {
 	res, err := s.DB.c(colCheckIns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c)
+	s.DB.engine.updatedCheckIn(c.ID) // whether or not it was replaced: read it again
 	if err != nil {
 		return translate("UpdateCheckIn", err)
 	}

@@ -96,8 +96,10 @@ type checkInEngine interface {
 	checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error)
 	checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error)
 	unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error)
-	// writingVisitCounts is told of increments about to be written.
-	writingVisitCounts(incs []backend.VisitCountIncrement)
+	// updatedCheckIn is told of a check-in replaced (a back-fill).
+	updatedCheckIn(id string)
+	// writeVisitCounts runs write, the store's increments incs.
+	writeVisitCounts(incs []backend.VisitCountIncrement, at time.Time, write func() error) error
 	topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error)
 }
 
@@ -205,7 +207,11 @@ func (mongoEngine) checkInsOfTask(ctx context.Context, s *CheckInStore, taskID s
 	return s.queryOfTask(ctx, taskID)
 }
 
-func (mongoEngine) writingVisitCounts([]backend.VisitCountIncrement) {}
+func (mongoEngine) writeVisitCounts(_ []backend.VisitCountIncrement, _ time.Time, write func() error) error {
+	return write()
+}
+
+func (mongoEngine) updatedCheckIn(string) {}
 
 func (mongoEngine) topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error) {
 	return s.queryTop(ctx, year, kind, limit)

@@ -21,13 +21,19 @@ import (
 // other in-memory indexes it is add-only, filled before the write, built on
 // first use, and a cache of the store: extra ids are dropped when read.
 // unplanned lists the check-ins made without a task (with a reason), which
-// the oversight office lists: the exception, so a short list.
+// the oversight office lists: the exception, so a short list, whose
+// documents are kept once read (read from the store, so never one whose
+// write failed; dropped when a back-fill replaces the check-in).
 type checkInIndex struct {
-	mu        sync.RWMutex
-	loaded    bool
-	byTarget  map[string][]string
-	byTask    map[string][]string
-	unplanned []string
+	mu            sync.RWMutex
+	loaded        bool
+	byTarget      map[string][]string
+	byTask        map[string][]string
+	unplanned     []string
+	unplannedDocs map[string]*backend.CheckIn
+	// replaced counts the replacements: a document read while one
+	// happened is used, not kept (it may be the one before).
+	replaced int64
 }
 
 func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
@@ -36,7 +42,7 @@ func (x *checkInIndex) ensure(ctx context.Context, db *DB) error {
 
 // load reads the collection once. The caller holds the write lock.
 func (x *checkInIndex) load(ctx context.Context, db *DB) error {
-	x.byTarget, x.byTask, x.unplanned = map[string][]string{}, map[string][]string{}, nil
+	x.byTarget, x.byTask, x.unplanned, x.unplannedDocs = map[string][]string{}, map[string][]string{}, nil, map[string]*backend.CheckIn{}
 	type fields struct {
 		ID       string `json:"_id"`
 		TargetID string `json:"targetId"`
@@ -93,6 +99,15 @@ func (x *checkInIndex) put(c *backend.CheckIn) {
 
 func (e *ferretEngine) writingCheckIn(c *backend.CheckIn) { e.checkIns.put(c) }
 
+// updatedCheckIn drops the kept document of a replaced check-in.
+func (e *ferretEngine) updatedCheckIn(id string) {
+	x := &e.checkIns
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.unplannedDocs, id)
+	x.replaced++
+}
+
 // findIndexed reads the check-ins the index lists and keeps those keep accepts.
 func (e *ferretEngine) findIndexed(ctx context.Context, s *CheckInStore, list func(x *checkInIndex) []string, keep func(*backend.CheckIn) bool) ([]*backend.CheckIn, error) {
 	x := &e.checkIns
@@ -134,18 +149,47 @@ func (e *ferretEngine) checkInsOfTarget(ctx context.Context, s *CheckInStore, ta
 		func(c *backend.CheckIn) bool { return c.TargetID == targetID && !c.DeviceTime.Before(since) })
 }
 
-// unplannedCheckIns reads the check-ins the index lists as made without a
-// task: their number, not the collection's, bounds the work.
+// unplannedCheckIns answers from the index of check-ins made without a
+// task: their number, not the collection's, bounds the work, and their
+// documents are read from the store once.
 func (e *ferretEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
 	if !e.indexed() {
 		return s.queryUnplanned(ctx, since, until, limit)
 	}
-	out, err := e.findIndexed(ctx, s, func(x *checkInIndex) []string { return x.unplanned },
-		func(c *backend.CheckIn) bool {
-			return c.Reason != "" && !c.ServerTime.Before(since) && c.ServerTime.Before(until)
-		})
-	if err != nil {
+	x := &e.checkIns
+	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
+	}
+	x.mu.RLock()
+	ids := slices.Clone(x.unplanned)
+	replaced := x.replaced
+	docs := make([]*backend.CheckIn, len(ids))
+	for i, id := range ids {
+		docs[i] = x.unplannedDocs[id]
+	}
+	x.mu.RUnlock()
+	out := []*backend.CheckIn{}
+	for i, id := range ids {
+		c := docs[i]
+		if c == nil {
+			var err error
+			c, err = s.FindCheckIn(ctx, id)
+			if backend.IsCode(err, backend.ENOTFOUND) {
+				continue // listed before a write that failed
+			}
+			if err != nil {
+				return nil, err
+			}
+			x.mu.Lock()
+			if x.unplannedDocs != nil && x.replaced == replaced {
+				x.unplannedDocs[id] = c
+			}
+			x.mu.Unlock()
+		}
+		if c.Reason != "" && !c.ServerTime.Before(since) && c.ServerTime.Before(until) {
+			cp := *c // the caller may change it
+			out = append(out, &cp)
+		}
 	}
 	slices.SortFunc(out, func(a, b *backend.CheckIn) int {
 		if c := b.ServerTime.Compare(a.ServerTime); c != 0 {
@@ -155,9 +199,6 @@ func (e *ferretEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, s
 	})
 	if len(out) > limit {
 		out = out[:limit]
-	}
-	if out == nil {
-		out = []*backend.CheckIn{}
 	}
 	return out, nil
 }

@@ -20,23 +20,24 @@ var _ backend.VisitCountStore = (*VisitCountStore)(nil)
 
 func (s *VisitCountStore) AddVisitCounts(ctx context.Context, incs []backend.VisitCountIncrement) error {
 	now := s.DB.now()
-	s.DB.engine.writingVisitCounts(incs) // before the write: the index may hold more, never less
-	for _, in := range incs {
-		id := backend.VisitCountID(in.Year, in.Kind, in.Ref)
-		_, err := s.DB.c(colVisitCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
-			{Key: "$inc", Value: bson.D{{Key: "visits", Value: in.Visits}, {Key: "checkIns", Value: in.CheckIns}, {Key: "unplanned", Value: in.Unplanned}}},
-			{Key: "$set", Value: bson.D{{Key: "name", Value: in.Name}, {Key: "updatedAt", Value: now}}},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "year", Value: in.Year}, {Key: "kind", Value: in.Kind}, {Key: "ref", Value: in.Ref}}},
-		}, options.Update().SetUpsert(true))
-		if err != nil {
-			return translate("AddVisitCounts", err)
+	return s.DB.engine.writeVisitCounts(incs, now, func() error {
+		for _, in := range incs {
+			id := backend.VisitCountID(in.Year, in.Kind, in.Ref)
+			_, err := s.DB.c(colVisitCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "visits", Value: in.Visits}, {Key: "checkIns", Value: in.CheckIns}, {Key: "unplanned", Value: in.Unplanned}}},
+				{Key: "$set", Value: bson.D{{Key: "name", Value: in.Name}, {Key: "updatedAt", Value: now}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "year", Value: in.Year}, {Key: "kind", Value: in.Kind}, {Key: "ref", Value: in.Ref}}},
+			}, options.Update().SetUpsert(true))
+			if err != nil {
+				return translate("AddVisitCounts", err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // TopVisitCounts reads the (year, kind, visits) or (year, kind, checkIns)
-// index on MongoDB, and the in-memory index of the counts on the embedded
+// index on MongoDB, and the in-memory copy of the counts on the embedded
 // store (ferret_visitcountindex.go); never the check-ins.
 func (s *VisitCountStore) TopVisitCounts(ctx context.Context, year int, kind string, limit int) ([]*backend.VisitCount, error) {
 	return s.DB.engine.topVisitCounts(ctx, s, year, kind, limit)

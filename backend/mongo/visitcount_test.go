@@ -62,6 +62,13 @@ func TestVisitCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		all, err := s.TopVisitCounts(ctx, 2026, backend.CountTarget, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := all[1]; a.Ref != "A" || a.Visits != 1 || a.CheckIns != 2 || a.Name != "名A" || a.UpdatedAt.Before(time.Now().Add(-time.Hour)) {
+			t.Fatalf("count of A, read when the index was built: %+v", a)
+		}
 		b := list[0]
 		if b.Visits != 2 || b.CheckIns != 3 || b.Unplanned != 2 || b.Name != "名B" || b.Year != 2026 || b.UpdatedAt.Before(time.Now().Add(-time.Hour)) {
 			t.Fatalf("count of B %+v", b)
