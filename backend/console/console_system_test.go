@@ -17,17 +17,6 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 )
 
-// noViolations fails t when the browser logged a CSP violation or an
-// exception.
-func noViolations(t *testing.T, p *page) {
-	t.Helper()
-	for _, line := range p.logged() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
-		}
-	}
-}
-
 // TestConsoleOversight: an enterprise complains on the page its licence
 // code opens, in the browser; the oversight office logs in and finds the
 // complaint, its text shown as text (markup in it is not rendered), then

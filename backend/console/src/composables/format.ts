@@ -47,6 +47,9 @@ export const taskStatusNames: Record<string, string> = {
   replaced: '已替换',
 }
 
+// The task states the department figures show, in the order of a task's life.
+export const departmentTaskStatuses = ['assigned', 'accepted', 'checked_in', 'submitted', 'returned', 'approved', 'published']
+
 export const planStateNames: Record<string, string> = {
   draft: '草稿',
   published: '已公布',
