@@ -367,12 +367,15 @@ func (s *Service) EnterpriseVisits(ctx context.Context, code string) ([]Enterpri
 // Ratings lists the ratings for the oversight office and the administrators: the
 // teams that were rated never see them. Replaced ratings are listed too,
 // with the rating that replaced them.
-func (s *Service) Ratings(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
+func (s *Service) Ratings(ctx context.Context, f backend.RatingFilter, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
 	if err := requireOversight(ctx, "ratings"); err != nil {
+		return nil, err
+	}
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	return s.RatingStore.FindRatings(ctx, p)
+	return s.RatingStore.FindRatings(ctx, f, p)
 }

@@ -753,7 +753,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion */
+        /** Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion; of one enterprise, only the flagged, or only the disputed */
         get: operations["getRatings"];
         put?: never;
         post?: never;
@@ -4778,6 +4778,12 @@ export interface operations {
     getRatings: {
         parameters: {
             query?: {
+                /** @description one enterprise's USCC */
+                targetId?: string;
+                /** @description only ratings flagged suspected-self-rating */
+                flagged?: boolean;
+                /** @description only ratings where the enterprise says the visit did not happen */
+                disputed?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
