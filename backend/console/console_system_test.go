@@ -148,6 +148,7 @@ func TestConsoleAdministrator(t *testing.T) {
 		p.do("revoke the phone",
 			chromedp.Click(`[data-user="`+inspector+`"] [data-action="devices"]`),
 			chromedp.WaitVisible(`[data-device="`+phone.ID+`"]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`), // it would take the click
 			chromedp.Click(`[data-device="`+phone.ID+`"]`),
 			chromedp.WaitVisible(`input[name="reason"]`),
 			chromedp.SendKeys(`input[name="reason"]`, "手机遗失"),
@@ -169,6 +170,7 @@ func TestConsoleAdministrator(t *testing.T) {
 		p.do("rotate the codes' key",
 			chromedp.Navigate(base+"/console/system?tab=keys"),
 			chromedp.WaitVisible(`[data-ring="codes"] [data-action="rotate"]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
 			chromedp.Click(`[data-ring="codes"] [data-action="rotate"]`),
 			chromedp.WaitVisible(`[data-action="confirm"]`),
 			chromedp.Click(`[data-action="confirm"]`),
@@ -198,6 +200,7 @@ func TestConsoleAdministrator(t *testing.T) {
 		p.do("verify the chain",
 			chromedp.Navigate(base+"/console/system?tab=audit"),
 			chromedp.WaitVisible(`[data-action="verify"]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
 			chromedp.Click(`[data-action="verify"]`),
 			chromedp.WaitVisible(`[data-chain-result]`),
 		)
