@@ -14,12 +14,16 @@ const (
 	RoleManager   Role = "manager"   // department manager: plans, draws, maintains the department's directories
 	RoleReviewer  Role = "reviewer"  // reviews evidence and results of the department
 	RoleInspector Role = "inspector" // enforcement officer working in the field
+	// RoleOversight is the oversight office (监督): it reads the enterprises'
+	// ratings and complaints, the check-ins made outside the list and every
+	// department's figures, and changes nothing.
+	RoleOversight Role = "oversight"
 )
 
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleManager, RoleReviewer, RoleInspector:
+	case RoleAdmin, RoleManager, RoleReviewer, RoleInspector, RoleOversight:
 		return true
 	}
 	return false
@@ -83,6 +87,17 @@ func requireActor(ctx context.Context) (*Actor, error) {
 		return nil, Errorf(EUNAUTHENTICATED, "login required")
 	}
 	return a, nil
+}
+
+// RequireReader returns the caller when their role is one of roles: for
+// services outside this package that only read.
+func RequireReader(ctx context.Context, roles ...Role) (*Actor, error) {
+	return requireReader(ctx, roles...)
+}
+
+// RequireWriter is requireWriter for services outside this package.
+func RequireWriter(ctx context.Context, roles ...Role) (*Actor, error) {
+	return requireWriter(ctx, roles...)
 }
 
 // requireWriter is requireActor for state changes: the user record must have

@@ -200,7 +200,15 @@ type CheckInStore interface {
 	FindCheckInsOfTarget(ctx context.Context, targetID string, since time.Time) ([]*CheckIn, error)
 	// UpdateCheckIn replaces a check-in (a back-filled task, cleared flags).
 	UpdateCheckIn(ctx context.Context, c *CheckIn) error
+	// FindUnplannedCheckIns returns the check-ins made without a task (with
+	// a reason: complaint, referral, emergency; back-filled ones too) that
+	// reached the server from since until before until, newest first, at most limit.
+	FindUnplannedCheckIns(ctx context.Context, since, until time.Time, limit int) ([]*CheckIn, error)
 }
+
+// MaxUnplannedList bounds the oversight list of check-ins outside the list:
+// they are the exception (清单之外无检查), and the list says when it was cut.
+const MaxUnplannedList = 500
 
 // FrequentVisits is how many visits (distinct days with a check-in) in
 // FrequentWindow make an enterprise's inspections "frequent" for oversight.

@@ -44,8 +44,30 @@ func (c *Complaint) Validate() error {
 	return checkText("contact", c.Contact, 0, 50)
 }
 
+// ComplaintFilter narrows the oversight office's list of complaints; the
+// zero value lists all.
+type ComplaintFilter struct {
+	Category ComplaintCategory // one category
+	TargetID string            // one enterprise (its USCC)
+}
+
+// Validate checks the filter's values.
+func (f ComplaintFilter) Validate() error {
+	if _, ok := ComplaintCategories[f.Category]; f.Category != "" && !ok {
+		return Errorf(EINVALID, "category %q is not one of the complaint categories", f.Category)
+	}
+	if f.TargetID != "" {
+		if err := ValidateUSCC(f.TargetID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ComplaintStore persists complaints.
 type ComplaintStore interface {
 	CreateComplaint(ctx context.Context, c *Complaint) error
-	FindComplaints(ctx context.Context, p PageRequest) (*Page[*Complaint], error)
+	// FindComplaints pages through the complaints f selects, by id (which
+	// begins with the day it was made).
+	FindComplaints(ctx context.Context, f ComplaintFilter, p PageRequest) (*Page[*Complaint], error)
 }

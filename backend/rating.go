@@ -94,7 +94,24 @@ type RatingStore interface {
 	FindRating(ctx context.Context, id string) (*Rating, error)
 	// MarkRatingReplaced records that rating id was replaced by another.
 	MarkRatingReplaced(ctx context.Context, id, by string, at time.Time) error
-	FindRatings(ctx context.Context, p PageRequest) (*Page[*Rating], error)
+	// FindRatings pages through the ratings f selects, by id.
+	FindRatings(ctx context.Context, f RatingFilter, p PageRequest) (*Page[*Rating], error)
+}
+
+// RatingFilter narrows the oversight office's list of ratings; the zero
+// value lists all.
+type RatingFilter struct {
+	TargetID string // one enterprise (its USCC)
+	Flagged  bool   // only those flagged suspected-self-rating
+	Disputed bool   // only those where the enterprise says the visit did not happen
+}
+
+// Validate checks the filter's values.
+func (f RatingFilter) Validate() error {
+	if f.TargetID != "" {
+		return ValidateUSCC(f.TargetID)
+	}
+	return nil
 }
 
 // FindVisitRatings returns the ratings of a visit, oldest first: the last

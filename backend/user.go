@@ -56,9 +56,9 @@ func (u *User) Validate() error {
 		return err
 	}
 	if !u.Role.Valid() {
-		return Errorf(EINVALID, "role %q must be admin, manager, reviewer or inspector", u.Role)
+		return Errorf(EINVALID, "role %q must be admin, manager, reviewer, inspector or oversight", u.Role)
 	}
-	if u.Role != RoleAdmin && len(u.Departments) == 0 {
+	if u.Role != RoleAdmin && u.Role != RoleOversight && len(u.Departments) == 0 {
 		return Errorf(EINVALID, "a %s must belong to at least one department", u.Role)
 	}
 	if err := checkList("departments", u.Departments, 16, 64); err != nil {

@@ -51,4 +51,5 @@ func (s *Server) registerRoutes() {
 	s.registerPageRoutes()
 	s.registerVisitRoutes()
 	s.registerAuditRoutes()
+	s.registerOversightRoutes()
 }

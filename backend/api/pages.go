@@ -261,13 +261,28 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "rated.html", p)
 		}})
-	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion", Tag: "oversight", Auth: true,
-		Query: httpkit.PageParams, Response: backend.Page[*backend.Rating]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/ratings", Summary: "Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion; of one enterprise, only the flagged, or only the disputed", Tag: "oversight", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "targetId", Type: "string", Description: "one enterprise's USCC"},
+			{Name: "flagged", Type: "boolean", Description: "only ratings flagged suspected-self-rating"},
+			{Name: "disputed", Type: "boolean", Description: "only ratings where the enterprise says the visit did not happen"},
+		}, httpkit.PageParams...), Response: backend.Page[*backend.Rating]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			return s.Visit.Ratings(c.UserContext(), p)
+			f := backend.RatingFilter{TargetID: c.Query("targetId")}
+			for _, b := range []struct {
+				name string
+				to   *bool
+			}{{"flagged", &f.Flagged}, {"disputed", &f.Disputed}} {
+				v, err := queryBool(c, b.name)
+				if err != nil {
+					return nil, err
+				}
+				*b.to = v != nil && *v
+			}
+			return s.Visit.Ratings(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "POST", Path: "/e/:uscc/complaint", Summary: "The complaint form of the enterprise page (form-encoded; the licence code's k and s in the query); rate-limited", Tag: "pages",
 		Query: []httpkit.Param{{Name: "k", Type: "string", Description: "key id"}, {Name: "s", Type: "string", Description: "signature"}},
@@ -290,13 +305,17 @@ func (s *Server) registerPageRoutes() {
 			}
 			return render(c, "complained.html", p)
 		}})
-	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/complaints", Summary: "Complaints by enterprises about inspections (oversight: administrators only)", Tag: "oversight", Auth: true,
-		Query: httpkit.PageParams, Response: backend.Page[*backend.Complaint]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/complaints", Summary: "Complaints by enterprises about inspections, by id (the day first), of one category or one enterprise (oversight office and administrators)", Tag: "oversight", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "category", Type: "string", Description: "one category: no-certificate, conduct, improper-gain, repeated, burden, other"},
+			{Name: "targetId", Type: "string", Description: "one enterprise's USCC"},
+		}, httpkit.PageParams...), Response: backend.Page[*backend.Complaint]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			return s.Visit.ListComplaints(c.UserContext(), p)
+			f := backend.ComplaintFilter{Category: backend.ComplaintCategory(c.Query("category")), TargetID: c.Query("targetId")}
+			return s.Visit.ListComplaints(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/e/:uscc", Summary: "The page a licence code opens: the enterprise's public record and published results; with a genuine code, its recent visits to rate, or why one cannot be rated", Tag: "pages",
 		Query: []httpkit.Param{{Name: "k", Type: "string", Description: "key id"}, {Name: "s", Type: "string", Description: "signature"}},

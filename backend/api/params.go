@@ -42,3 +42,16 @@ func WithPathBody[Req any](id func(*Req) *string, fn func(c *fiber.Ctx, r *Req) 
 		return fn(c, r)
 	})
 }
+
+// queryInt reads an optional integer query parameter (0 when absent).
+func queryInt(c *fiber.Ctx, name string) (int, error) {
+	q := c.Query(name)
+	if q == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil {
+		return 0, backend.Errorf(backend.EINVALID, "%s must be a number", name)
+	}
+	return n, nil
+}

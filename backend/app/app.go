@@ -393,7 +393,7 @@ func (m *Main) build(ctx context.Context) error {
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
 		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
-		Traces: &mongo.TeamTraceStore{DB: db}, RatingWindow: m.Config.RatingWindow, Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
+		Traces: &mongo.TeamTraceStore{DB: db}, Counts: &mongo.VisitCountStore{DB: db}, RatingWindow: m.Config.RatingWindow, Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
 	}
 	m.Sync = &fcsync.Service{
 		Tasks: m.Stores.Tasks, Feed: m.Stores.Feed, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors,
@@ -414,7 +414,8 @@ func (m *Main) build(ctx context.Context) error {
 		Codes:     m.Codes,
 		Visit:     m.Visit,
 		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
-			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
+			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys),
+			api.KeyRoutes(&keyring.Admin{Rings: map[string]*keyring.Ring{"tokens": m.TokenKeys, "codes": m.Codes.Ring, "audit": m.AuditKeys}, Audit: m.Audit}), api.ConsoleRoutes(console.FS())},
 		Auth:   m.Auth,
 		Audit:  m.Audit,
 		Store:  db,

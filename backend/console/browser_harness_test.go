@@ -181,3 +181,14 @@ func (p *page) login(base, user string) {
 		chromedp.WaitVisible(`[data-figure="待审核任务"]`),
 	)
 }
+
+// noViolations fails t when the browser logged a CSP violation or an
+// exception.
+func noViolations(t *testing.T, p *page) {
+	t.Helper()
+	for _, line := range p.logged() {
+		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
+			t.Errorf("the browser logged: %s", line)
+		}
+	}
+}

@@ -127,11 +127,7 @@ func TestConsoleManager(t *testing.T) {
 		p.screenshot("console-plan-forbidden")
 	})
 
-	for _, line := range p.logged() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
-		}
-	}
+	noViolations(t, p)
 }
 
 // otherDepartmentPlan publishes a plan of the emergency-management

@@ -36,6 +36,7 @@ func users(ins []*backend.Inspector) []DemoUser {
 		out = append(out, DemoUser{User: u, Password: DemoPassword(id)})
 	}
 	add("admin", "系统管理员", backend.RoleAdmin)
+	add("oversight", "监督室", backend.RoleOversight)
 	for _, d := range deptSpecs {
 		add(d.ID+".manager", d.Short+"业务管理员", backend.RoleManager, d.ID)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -48,10 +49,34 @@ func (s *CheckInStore) queryOfTarget(ctx context.Context, targetID string, since
 	return out, err
 }
 
+func (s *CheckInStore) FindUnplannedCheckIns(ctx context.Context, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	return s.DB.engine.unplannedCheckIns(ctx, s, since, until, limit)
+}
+
+// unplannedReasons are the reasons a check-in without a task records.
+var unplannedReasons = bson.A{string(backend.ReasonComplaint), string(backend.ReasonReferral), string(backend.ReasonEmergency)}
+
+// queryUnplanned answers FindUnplannedCheckIns with a query on the
+// (reason, serverTime) index.
+func (s *CheckInStore) queryUnplanned(ctx context.Context, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	cur, err := s.DB.c(colCheckIns).Find(ctx,
+		bson.D{{Key: "reason", Value: bson.D{{Key: "$in", Value: unplannedReasons}}}, {Key: "serverTime", Value: bson.D{{Key: "$gte", Value: since.UTC()}, {Key: "$lt", Value: until.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "serverTime", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, translate("FindUnplannedCheckIns", err)
+	}
+	out := []*backend.CheckIn{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, translate("FindUnplannedCheckIns", err)
+	}
+	return out, nil
+}
+
 // UpdateCheckIn replaces a check-in. Check-ins are written by one request
 // each and changed only by a back-fill, so no version is kept.
 func (s *CheckInStore) UpdateCheckIn(ctx context.Context, c *backend.CheckIn) error {
 	res, err := s.DB.c(colCheckIns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c)
+	s.DB.engine.updatedCheckIn(c.ID) // whether or not it was replaced: read it again
 	if err != nil {
 		return translate("UpdateCheckIn", err)
 	}

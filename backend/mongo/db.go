@@ -189,6 +189,9 @@ var indexes = []index{
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
+	{colCheckIns, bson.D{{Key: "reason", Value: 1}, {Key: "serverTime", Value: -1}}, false, false},
+	{colVisitCounts, bson.D{{Key: "year", Value: 1}, {Key: "kind", Value: 1}, {Key: "visits", Value: -1}}, false, false},
+	{colVisitCounts, bson.D{{Key: "year", Value: 1}, {Key: "kind", Value: 1}, {Key: "checkIns", Value: -1}}, false, false},
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},
@@ -224,7 +227,7 @@ var collections = []string{
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
-	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets,
+	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

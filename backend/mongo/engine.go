@@ -95,6 +95,12 @@ type checkInEngine interface {
 	writingCheckIn(c *backend.CheckIn)
 	checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error)
 	checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error)
+	unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error)
+	// updatedCheckIn is told of a check-in replaced (a back-fill).
+	updatedCheckIn(id string)
+	// writeVisitCounts runs write, the store's increments incs.
+	writeVisitCounts(incs []backend.VisitCountIncrement, at time.Time, write func() error) error
+	topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error)
 }
 
 // inspectorEngine keeps the inspectors read by id, or does not.
@@ -199,6 +205,20 @@ func (mongoEngine) writeTargets(_ bool, write func() error, _ ...*backend.Target
 
 func (mongoEngine) checkInsOfTask(ctx context.Context, s *CheckInStore, taskID string) ([]*backend.CheckIn, error) {
 	return s.queryOfTask(ctx, taskID)
+}
+
+func (mongoEngine) writeVisitCounts(_ []backend.VisitCountIncrement, _ time.Time, write func() error) error {
+	return write()
+}
+
+func (mongoEngine) updatedCheckIn(string) {}
+
+func (mongoEngine) topVisitCounts(ctx context.Context, s *VisitCountStore, year int, kind string, limit int) ([]*backend.VisitCount, error) {
+	return s.queryTop(ctx, year, kind, limit)
+}
+
+func (mongoEngine) unplannedCheckIns(ctx context.Context, s *CheckInStore, since, until time.Time, limit int) ([]*backend.CheckIn, error) {
+	return s.queryUnplanned(ctx, since, until, limit)
 }
 
 func (mongoEngine) checkInsOfTarget(ctx context.Context, s *CheckInStore, targetID string, since time.Time) ([]*backend.CheckIn, error) {

@@ -61,8 +61,10 @@ type ferretEngine struct {
 	targets  targetIndex
 	tasks    taskIndex
 	checkIns checkInIndex
-	cache    taskCache
-	officers officerCache
+	// visitCounts orders the oversight office's counts.
+	visitCounts visitCountIndex
+	cache       taskCache
+	officers    officerCache
 }
 
 // indexed reports whether the in-memory indexes and caches answer.

@@ -45,8 +45,21 @@ func (s *RatingStore) MarkRatingReplaced(ctx context.Context, id, by string, at 
 	return nil
 }
 
-func (s *RatingStore) FindRatings(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
-	page, err := findPage(ctx, s.DB, s.DB.c(colRatings), "FindRatings", bson.D{}, p, func(r *backend.Rating) string { return r.ID })
+// FindRatings pages by _id. A filter is applied by the engine; on the
+// embedded store that reads the ratings collection (one or a few ratings
+// per visit).
+func (s *RatingStore) FindRatings(ctx context.Context, f backend.RatingFilter, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
+	filter := bson.D{}
+	if f.TargetID != "" {
+		filter = append(filter, bson.E{Key: "targetId", Value: f.TargetID})
+	}
+	if f.Flagged {
+		filter = append(filter, bson.E{Key: "flags", Value: backend.FlagSuspectedSelfRating})
+	}
+	if f.Disputed {
+		filter = append(filter, bson.E{Key: "happened", Value: false})
+	}
+	page, err := findPage(ctx, s.DB, s.DB.c(colRatings), "FindRatings", filter, p, func(r *backend.Rating) string { return r.ID })
 	if err != nil {
 		return nil, err
 	}

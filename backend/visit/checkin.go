@@ -46,6 +46,9 @@ type Service struct {
 
 	// Traces keep where each task's team worked from (ratings' oversight).
 	Traces backend.TeamTraceStore
+	// Counts keep the year's figures of each enterprise and officer for
+	// the oversight office; nil when not kept.
+	Counts backend.VisitCountStore
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
@@ -208,6 +211,7 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 		}
 		return prev, nil
 	}
+	s.count(ctx, c, target, officer, recent)
 	if task != nil {
 		// The check-in's record travels with its task's write
 		// (backend/outbox.go).
@@ -277,4 +281,32 @@ func (s *Service) deny(ctx context.Context, code string, err error) {
 		code = code[:80]
 	}
 	_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.refused", ObjectType: "code", ObjectID: code, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+}
+
+// count adds a new check-in to the year's figures: a check-in for its
+// officer (without a task: unplanned too) and for its enterprise, and a
+// visit when it is the first check-in there that day. The figures are
+// derived from the check-ins, which are stored already: a failure here is
+// not the check-in's, and leaves the figures short by one (a retried
+// check-in finds itself stored and is not counted again).
+func (s *Service) count(ctx context.Context, c *backend.CheckIn, target *backend.Target, officer *backend.Inspector, recent []*backend.CheckIn) {
+	if s.Counts == nil {
+		return
+	}
+	year := c.ServerTime.In(backend.China).Year()
+	visit, unplanned := 1, 0
+	day := backend.DateOf(c.DeviceTime)
+	for _, r := range recent {
+		if r.ID != c.ID && backend.DateOf(r.DeviceTime) == day {
+			visit = 0
+			break
+		}
+	}
+	if c.TaskID == "" {
+		unplanned = 1
+	}
+	_ = s.Counts.AddVisitCounts(ctx, []backend.VisitCountIncrement{
+		{Year: year, Kind: backend.CountTarget, Ref: target.ID, Name: target.Name, Visits: visit, CheckIns: 1, Unplanned: unplanned},
+		{Year: year, Kind: backend.CountInspector, Ref: officer.ID, Name: officer.Name, Visits: visit, CheckIns: 1, Unplanned: unplanned},
+	})
 }

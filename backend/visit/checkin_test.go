@@ -71,9 +71,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	return &fixture{a: a, b: b, tasks: tasks, svc: &visit.Service{
 		CheckIns: &mongo.CheckInStore{DB: db}, Tasks: tasks, Targets: targets, Inspectors: inspectors, Traces: &mongo.TeamTraceStore{DB: db},
-		Codes: codes{"code-a": a, "code-b": b, "code-gone": gone, "code-unknown": mkUSCC("0000099")},
-		Audit: &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: func() time.Time { return now }},
-		Now:   func() time.Time { return now },
+		Counts: &mongo.VisitCountStore{DB: db},
+		Codes:  codes{"code-a": a, "code-b": b, "code-gone": gone, "code-unknown": mkUSCC("0000099")},
+		Audit:  &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: func() time.Time { return now }},
+		Now:    func() time.Time { return now },
 	}}
 }
 

@@ -68,17 +68,31 @@ func (s *Service) Complain(ctx context.Context, req ComplaintRequest) (*backend.
 	return c, nil
 }
 
-// ListComplaints lists complaints for the oversight office (administrators).
-func (s *Service) ListComplaints(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Complaint], error) {
-	a := backend.ActorFrom(ctx)
-	if a == nil {
-		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+// ListComplaints lists complaints for the oversight office and the
+// administrators.
+func (s *Service) ListComplaints(ctx context.Context, f backend.ComplaintFilter, p backend.PageRequest) (*backend.Page[*backend.Complaint], error) {
+	if err := requireOversight(ctx, "complaints"); err != nil {
+		return nil, err
 	}
-	if a.Role != backend.RoleAdmin {
-		return nil, backend.Errorf(backend.EFORBIDDEN, "complaints are read by the oversight office only")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	return s.Complaints.FindComplaints(ctx, p)
+	return s.Complaints.FindComplaints(ctx, f, p)
+}
+
+// requireOversight lets the oversight office and the administrators read
+// what enterprises say and what was done outside the list; nobody else,
+// least of all the teams concerned.
+func requireOversight(ctx context.Context, what string) error {
+	a := backend.ActorFrom(ctx)
+	if a == nil {
+		return backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+	}
+	if !a.Is(backend.RoleAdmin, backend.RoleOversight) {
+		return backend.Errorf(backend.EFORBIDDEN, "%s are read by the oversight office only", what)
+	}
+	return nil
 }

@@ -364,19 +364,18 @@ func (s *Service) EnterpriseVisits(ctx context.Context, code string) ([]Enterpri
 	return out, nil
 }
 
-// Ratings lists the ratings for the oversight office (administrators): the
+// Ratings lists the ratings for the oversight office and the administrators: the
 // teams that were rated never see them. Replaced ratings are listed too,
 // with the rating that replaced them.
-func (s *Service) Ratings(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
-	a := backend.ActorFrom(ctx)
-	if a == nil {
-		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+func (s *Service) Ratings(ctx context.Context, f backend.RatingFilter, p backend.PageRequest) (*backend.Page[*backend.Rating], error) {
+	if err := requireOversight(ctx, "ratings"); err != nil {
+		return nil, err
 	}
-	if a.Role != backend.RoleAdmin {
-		return nil, backend.Errorf(backend.EFORBIDDEN, "ratings are read by the oversight office only")
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
 	}
-	return s.RatingStore.FindRatings(ctx, p)
+	return s.RatingStore.FindRatings(ctx, f, p)
 }

@@ -20,7 +20,7 @@ func runUser(ctx context.Context, args []string, in io.Reader, stdout, stderr io
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
-	role := fs.String("role", "", "admin, manager, reviewer or inspector (add)")
+	role := fs.String("role", "", "admin, manager, reviewer, inspector or oversight (add)")
 	depts := fs.String("department", "", "comma-separated department ids (add)")
 	name := fs.String("name", "", "display name (add; default the username)")
 	pos, err := parse(fs, args[1:], stderr)

@@ -18,6 +18,8 @@ export const router = createRouter({
         { path: 'plans/:id', name: 'plan', component: () => import('./pages/PlanPage.vue'), meta: { title: '抽查计划' } },
         { path: 'reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { title: '审核' } },
         { path: 'reviews/:taskId', name: 'review', component: () => import('./pages/ReviewPage.vue'), meta: { title: '审核' } },
+        { path: 'oversight', name: 'oversight', component: () => import('./pages/OversightPage.vue'), meta: { title: '监督' } },
+        { path: 'system', name: 'system', component: () => import('./pages/SystemPage.vue'), meta: { title: '系统管理' } },
         { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },
       ],
     },

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Walk the whole audit log now, as `fieldcheck audit verify` does, while the server runs (admin; recorded in the log): the number of intact entries and the head's entry and hash, or the first bad entry */
+        post: operations["postAuditVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -149,7 +166,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Complaints by enterprises about inspections (oversight: administrators only) */
+        /** Complaints by enterprises about inspections, by id (the day first), of one category or one enterprise (oversight office and administrators) */
         get: operations["getComplaints"];
         put?: never;
         post?: never;
@@ -472,6 +489,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signing key rings — tokens (access tokens), codes (licence and inspection codes), audit (signed audit heads) — with each key's status: next, current, valid, retired (admin) */
+        get: operations["getKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{ring}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate a ring while the server runs (admin; audited): a new key signs from now on (or, for codes, from activateInDays on), on every instance within seconds; older keys keep verifying until retired */
+        post: operations["postKeysRingRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{ring}/{kid}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a key (admin; audited): what it signed is refused from now on. The key that signs now cannot be retired: rotate first */
+        post: operations["postKeysRingKidRetire"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/login-locks": {
         parameters: {
             query?: never;
@@ -532,6 +600,40 @@ export interface paths {
         };
         /** This document */
         get: operations["getOpenapijson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oversight/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check-ins made without a task (清单之外) in a year, newest first, with their reasons, references, notes and back-fill deadlines, read from an index of such check-ins; at most 500, truncated says when more (oversight office and administrators) */
+        get: operations["getOversightCheckins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oversight/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A year's figures: the enterprises entered most often (visits: days with a check-in) and the officers with the most check-ins, with those made without a task; from counts kept at each check-in, one indexed read (oversight office and administrators) */
+        get: operations["getOversightFigures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -651,7 +753,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion */
+        /** Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion; of one enterprise, only the flagged, or only the disputed */
         get: operations["getRatings"];
         put?: never;
         post?: never;
@@ -1512,6 +1614,24 @@ export interface components {
             comment?: string;
             version: number;
         };
+        AuditChainProblem: {
+            reason: string;
+            seq: number;
+        };
+        AuditChainReport: {
+            check: components["schemas"]["AuditCheck"];
+            /** Format: date-time */
+            checkedAt: string;
+            intact: boolean;
+            problem?: components["schemas"]["AuditChainProblem"];
+        };
+        AuditCheck: {
+            entries: number;
+            lastHash: string;
+            lastSeq: number;
+            /** Format: date-time */
+            lastTime: string;
+        };
         AuditCheckpoint: {
             date: string;
             hash: string;
@@ -1866,11 +1986,27 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
+        Figures: {
+            enterprises: components["schemas"]["VisitCount"][];
+            inspectors: components["schemas"]["VisitCount"][];
+            year: number;
+        };
         GeoPoint: {
             lat: number;
             lng: number;
         };
         HealthResponse: {
+            status: string;
+        };
+        Info: {
+            /** Format: date-time */
+            activatedAt: string;
+            algorithm: string;
+            /** Format: date-time */
+            createdAt: string;
+            kid: string;
+            /** Format: date-time */
+            retiredAt?: string;
             status: string;
         };
         Inspector: {
@@ -1999,6 +2135,9 @@ export interface components {
             /** Format: date-time */
             updatedAt?: string;
             version: number;
+        };
+        KeyRingList: {
+            items: components["schemas"]["RingKeys"][];
         };
         LoginLock: {
             failures: number;
@@ -2537,6 +2676,14 @@ export interface components {
         RevokeDeviceRequest: {
             reason: string;
         };
+        RingKeys: {
+            keys: components["schemas"]["Info"][];
+            /** @enum {string} */
+            ring: "tokens" | "codes" | "audit";
+        };
+        RotateKeyRequest: {
+            activateInDays?: number;
+        };
         Round: {
             burden?: components["schemas"]["RoundBurden"];
             commitment: string;
@@ -2793,6 +2940,38 @@ export interface components {
             reason: string;
             reference: string;
         };
+        UnplannedCheckIn: {
+            accuracyM: number;
+            /** Format: date-time */
+            backfillBy?: string;
+            certNo: string;
+            codeKeyId: string;
+            /** Format: date-time */
+            createdAt: string;
+            deviceId?: string;
+            /** Format: date-time */
+            deviceTime: string;
+            distanceM?: number;
+            flags: string[];
+            id: string;
+            inspectorId: string;
+            note?: string;
+            overdue: boolean;
+            position: components["schemas"]["GeoPoint"];
+            reason?: string;
+            reference?: string;
+            /** Format: date-time */
+            serverTime: string;
+            targetId: string;
+            targetName: string;
+            taskId?: string;
+            userId: string;
+        };
+        UnplannedList: {
+            items: components["schemas"]["UnplannedCheckIn"][];
+            truncated: boolean;
+            year: number;
+        };
         User: {
             /** Format: date-time */
             createdAt: string;
@@ -2817,6 +2996,18 @@ export interface components {
             teamSize: number;
             unassigned?: boolean;
             unassignedReason?: string;
+        };
+        VisitCount: {
+            checkIns: number;
+            /** @enum {string} */
+            kind: "target" | "inspector";
+            name: string;
+            ref: string;
+            unplanned: number;
+            /** Format: date-time */
+            updatedAt: string;
+            visits: number;
+            year: number;
         };
     };
     responses: never;
@@ -2878,6 +3069,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditListResponse"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postAuditVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainReport"];
                 };
             };
             /** @description error */
@@ -3147,6 +3367,10 @@ export interface operations {
     getComplaints: {
         parameters: {
             query?: {
+                /** @description one category: no-certificate, conduct, improper-gain, repeated, burden, other */
+                category?: string;
+                /** @description one enterprise's USCC */
+                targetId?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -4015,6 +4239,102 @@ export interface operations {
             };
         };
     };
+    getKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRingList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postKeysRingRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ring: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RingKeys"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postKeysRingKidRetire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ring: string;
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RingKeys"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getLoginlocks: {
         parameters: {
             query?: {
@@ -4125,6 +4445,72 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOversightCheckins: {
+        parameters: {
+            query?: {
+                /** @description the year in Asia/Shanghai (default: this year) */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnplannedList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOversightFigures: {
+        parameters: {
+            query?: {
+                /** @description the year in Asia/Shanghai (default: this year) */
+                year?: number;
+                /** @description 1-100 of each (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Figures"];
                 };
             };
             /** @description error */
@@ -4409,6 +4795,12 @@ export interface operations {
     getRatings: {
         parameters: {
             query?: {
+                /** @description one enterprise's USCC */
+                targetId?: string;
+                /** @description only ratings flagged suspected-self-rating */
+                flagged?: boolean;
+                /** @description only ratings where the enterprise says the visit did not happen */
+                disputed?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */

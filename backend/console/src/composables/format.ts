@@ -47,6 +47,9 @@ export const taskStatusNames: Record<string, string> = {
   replaced: '已替换',
 }
 
+// The task states the department figures show, in the order of a task's life.
+export const departmentTaskStatuses = ['assigned', 'accepted', 'checked_in', 'submitted', 'returned', 'approved', 'published']
+
 export const planStateNames: Record<string, string> = {
   draft: '草稿',
   published: '已公布',
@@ -124,4 +127,40 @@ export function ruleText(r: { count?: number; ratioBp?: number }): string {
   if (r.count != null) return `固定 ${r.count} 户`
   if (r.ratioBp != null) return `比例 ${(r.ratioBp / 100).toFixed(2).replace(/\.?0+$/, '')}%`
   return '—'
+}
+
+// backend.ComplaintCategories, as the enterprise page offers them.
+export const complaintCategoryNames: Record<string, string> = {
+  'no-certificate': '未出示执法证件或检查人员不足两名',
+  conduct: '态度粗暴、不文明执法',
+  'improper-gain': '吃拿卡要、索取财物',
+  repeated: '重复检查、检查过多过频',
+  burden: '影响正常经营',
+  other: '其他',
+}
+
+export const checkInReasonNames: Record<string, string> = {
+  complaint: '投诉举报',
+  referral: '转办交办',
+  emergency: '紧急情况',
+}
+
+export const keyRingNames: Record<string, string> = {
+  tokens: '访问令牌',
+  codes: '营业执照码与检查码',
+  audit: '审计日志签名',
+}
+
+export const keyStatusNames: Record<string, string> = {
+  next: '待启用',
+  current: '当前使用',
+  valid: '已轮换（仍可验证）',
+  retired: '已停用',
+}
+
+export const platformNames: Record<string, string> = {
+  android: 'Android',
+  ios: 'iOS',
+  harmonyos: '鸿蒙',
+  other: '其他',
 }

@@ -35,7 +35,7 @@ export async function logout() {
   }
 }
 
-export type Role = 'admin' | 'manager' | 'reviewer' | 'inspector'
+export type Role = 'admin' | 'manager' | 'reviewer' | 'inspector' | 'oversight'
 
 export function hasRole(...roles: Role[]): boolean {
   return !!session.info && roles.includes(session.info.user.role as Role)
@@ -46,4 +46,5 @@ export const roleNames: Record<string, string> = {
   manager: '业务科室负责人',
   reviewer: '审核人员',
   inspector: '执法检查人员',
+  oversight: '监督人员',
 }
