@@ -308,6 +308,10 @@ type TaskFilter struct {
 	LeadDepartments []string // tasks led by any of these departments
 	Statuses        []TaskStatus
 	TargetID        string
+	Batch           string // tasks of the plan batch of this name
+	Member          string // tasks whose team includes this inspector id
+	Unplanned       bool   // only ad-hoc tasks (not drawn at random)
+	DueBefore       Date   // tasks due before this day (the caller narrows Statuses to open ones for "overdue")
 }
 
 // TaskStore persists tasks.

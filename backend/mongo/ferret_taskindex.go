@@ -297,7 +297,11 @@ func matches(f *backend.TaskFilter, t *backend.Task) bool {
 		len(f.Departments) > 0 && !slices.ContainsFunc(t.Departments, func(d string) bool { return slices.Contains(f.Departments, d) }),
 		len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, t.LeadDepartment),
 		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, t.Status),
-		f.TargetID != "" && t.TargetID != f.TargetID:
+		f.TargetID != "" && t.TargetID != f.TargetID,
+		f.Batch != "" && t.Batch != f.Batch,
+		f.Member != "" && !slices.Contains(t.Team, f.Member),
+		f.Unplanned && t.Random,
+		f.DueBefore != "" && (t.Due == "" || t.Due >= f.DueBefore):
 		return false
 	}
 	return true

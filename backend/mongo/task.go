@@ -65,6 +65,18 @@ func taskFilter(f backend.TaskFilter) bson.D {
 	if f.TargetID != "" {
 		q = append(q, bson.E{Key: "targetId", Value: f.TargetID})
 	}
+	if f.Batch != "" {
+		q = append(q, bson.E{Key: "batch", Value: f.Batch})
+	}
+	if f.Member != "" {
+		q = append(q, bson.E{Key: "team", Value: f.Member})
+	}
+	if f.Unplanned {
+		q = append(q, bson.E{Key: "random", Value: false})
+	}
+	if f.DueBefore != "" {
+		q = append(q, bson.E{Key: "due", Value: bson.D{{Key: "$lt", Value: string(f.DueBefore)}, {Key: "$gt", Value: ""}}})
+	}
 	return q
 }
 

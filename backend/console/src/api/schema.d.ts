@@ -926,7 +926,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks the caller may see: own team's, own departments', or all (admin) */
+        /** Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor) */
         get: operations["getTasks"];
         put?: never;
         /** Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests) */
@@ -1033,6 +1033,23 @@ export interface paths {
         put?: never;
         /** Replace a closed or unreachable target by the next of its stratum */
         post: operations["postTasksIdReplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's audit entries, oldest first (at most 200): who did what, when and from where (those who may see the task) */
+        get: operations["getTasksIdTimeline"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5058,6 +5075,16 @@ export interface operations {
                 draw?: string;
                 /** @description comma-separated statuses */
                 status?: string;
+                /** @description the plan batch's name */
+                batch?: string;
+                /** @description one department's tasks (one of the caller's, unless admin: another's gives an empty list) */
+                department?: string;
+                /** @description an inspector id on the team */
+                member?: string;
+                /** @description true: only ad-hoc tasks, not drawn at random */
+                unplanned?: boolean;
+                /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
+                overdue?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5382,6 +5409,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTasksIdTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListResponse"];
                 };
             };
             /** @description error */
