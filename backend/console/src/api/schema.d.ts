@@ -366,6 +366,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a directory file (admin), as `fieldcheck import` does: the body is the file (CSV or XLSX, at most 64 MiB), checked as a whole before anything is written; valid rows are created or updated in batches, each audited with the file's SHA-256, and rejected rows are listed with their row number and column. kind is targets, inspectors or items */
+        post: operations["postImportsKind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{kind}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run of an import (admin): the body is the file (CSV or XLSX, at most 64 MiB); reads and checks every row as the import would and writes nothing. kind is targets, inspectors or items. Answers the valid rows (imported) and each row error with its row number and column */
+        post: operations["postImportsKindCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspectors": {
         parameters: {
             query?: never;
@@ -2607,6 +2641,11 @@ export interface components {
             seed: string;
             visits: components["schemas"]["Visit"][];
         };
+        RowError: {
+            column?: string;
+            reason: string;
+            row: number;
+        };
         Selection: {
             eligibleInspectors: number;
             id: string;
@@ -2654,6 +2693,14 @@ export interface components {
             count?: number;
             key?: string;
             ratioBp?: number;
+        };
+        Summary: {
+            errors?: components["schemas"]["RowError"][];
+            imported: number;
+            moreErrors?: number;
+            rejected: number;
+            unchanged: number;
+            updated: number;
         };
         Target: {
             address?: string;
@@ -3658,6 +3705,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Expert"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postImportsKind: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postImportsKindCheck: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
                 };
             };
             /** @description error */
