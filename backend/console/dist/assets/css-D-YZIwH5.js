@@ -1,0 +1,1 @@
+import"./index-DQ7ZLfr9.js";import"./css-DKTfIFZ2.js";
