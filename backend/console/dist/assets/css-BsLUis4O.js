@@ -1,1 +1,0 @@
-import"./index-DQ7ZLfr9.js";

@@ -1,0 +1,1 @@
+import"./index-BTUXSMLj.js";import"./css-BVA53qr8.js";
