@@ -1,0 +1,1 @@
+import"./index-CI0pXVmI.js";

@@ -1,1 +1,0 @@
-import"./index-BTUXSMLj.js";import"./css-BVA53qr8.js";
