@@ -13,6 +13,7 @@ export const router = createRouter({
       children: [
         { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { title: '工作台' } },
         { path: 'targets', name: 'targets', component: () => import('./pages/TargetsPage.vue'), meta: { title: '名录库' } },
+        { path: 'targets/import', name: 'import-targets', component: () => import('./pages/ImportPage.vue'), meta: { title: '名录导入' } },
         { path: 'targets/:id', name: 'target', component: () => import('./pages/TargetPage.vue'), meta: { title: '检查对象' } },
         { path: 'plans', name: 'plans', component: () => import('./pages/PlansPage.vue'), meta: { title: '抽查计划' } },
         { path: 'plans/new', name: 'plan-new', component: () => import('./pages/PlanFormPage.vue'), meta: { title: '新建抽查计划' } },
@@ -20,7 +21,6 @@ export const router = createRouter({
         { path: 'plans/:id', name: 'plan', component: () => import('./pages/PlanPage.vue'), meta: { title: '抽查计划' } },
         { path: 'tasks', name: 'tasks', component: () => import('./pages/TasksPage.vue'), meta: { title: '任务' } },
         { path: 'tasks/:id', name: 'task', component: () => import('./pages/TaskPage.vue'), meta: { title: '任务' } },
-        { path: 'imports/targets', name: 'import-targets', component: () => import('./pages/ImportPage.vue'), meta: { title: '名录导入' } },
         { path: 'reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { title: '审核' } },
         { path: 'reviews/:taskId', name: 'review', component: () => import('./pages/ReviewPage.vue'), meta: { title: '审核' } },
         { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },

@@ -1,1 +1,0 @@
-import"./index-CI0pXVmI.js";

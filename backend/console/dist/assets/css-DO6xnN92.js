@@ -1,0 +1,1 @@
+import"./index-DRDmNyBC.js";import"./css-D5G26KQd.js";
