@@ -181,3 +181,16 @@ func (p *page) login(base, user string) {
 		chromedp.WaitVisible(`[data-figure="待审核任务"]`),
 	)
 }
+
+// noBrowserErrors fails the test for every CSP violation or script
+// exception the pages logged.
+func noBrowserErrors(t *testing.T, pages ...*page) {
+	t.Helper()
+	for _, p := range pages {
+		for _, line := range p.logged() {
+			if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
+				t.Errorf("the browser logged: %s", line)
+			}
+		}
+	}
+}

@@ -127,11 +127,7 @@ func TestConsoleImport(t *testing.T) {
 			t.Fatalf("target %s after the import: %v", id, err)
 		}
 	}
-	for _, line := range pg.logged() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
-		}
-	}
+	noBrowserErrors(t, pg)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -156,11 +156,7 @@ func TestConsolePlanDraw(t *testing.T) {
 		t.Fatalf("after the change the plan's public version is %d, want 2", v)
 	}
 
-	for _, line := range pg.logged() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
-		}
-	}
+	noBrowserErrors(t, pg)
 }
 
 func storedPlan(t *testing.T, m *app.Main, id string) *backend.Plan {

@@ -113,9 +113,5 @@ func TestConsoleTasks(t *testing.T) {
 			t.Fatalf("another department's manager gets %s: %d, want 403 or 404", path, st)
 		}
 	}
-	for _, line := range append(pg.logged(), other.logged()...) {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
-		}
-	}
+	noBrowserErrors(t, pg, other)
 }

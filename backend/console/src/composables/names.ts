@@ -5,7 +5,6 @@ import { get, type Schemas } from '../api/client'
 
 type Department = Schemas['Department']
 type Item = Schemas['Item']
-type ItemPage = Schemas['PageItem']
 
 export const names = reactive<{ departments: Department[]; items: Item[]; loaded: boolean }>({
   departments: [],
@@ -31,17 +30,20 @@ export function loadNames(): Promise<void> {
   return loading
 }
 
-async function allItems(): Promise<Item[]> {
-  const out: Item[] = []
+// allPages reads a list by its cursor, up to pages pages of 200.
+async function allPages<T>(path: string, pages: number): Promise<T[]> {
+  const out: T[] = []
   let after = ''
-  for (let i = 0; i < 50; i++) {
-    const page = await get<ItemPage>('/api/v1/items?limit=200' + (after ? '&after=' + encodeURIComponent(after) : ''))
+  for (let i = 0; i < pages; i++) {
+    const page = await get<{ items: T[]; nextCursor?: string }>(path + '?limit=200' + (after ? '&after=' + encodeURIComponent(after) : ''))
     out.push(...(page.items ?? []))
     if (!page.nextCursor) break
     after = page.nextCursor
   }
   return out
 }
+
+const allItems = () => allPages<Item>('/api/v1/items', 50)
 
 export function departmentName(id?: string | null): string {
   if (!id) return '—'
@@ -62,7 +64,6 @@ export function itemNames(codes?: string[] | null): string {
 }
 
 type Inspector = Schemas['Inspector']
-type InspectorPage = Schemas['PageInspector']
 
 export const inspectors = reactive<{ list: Inspector[]; loaded: boolean }>({ list: [], loaded: false })
 let loadingInspectors: Promise<void> | null = null
@@ -72,15 +73,7 @@ let loadingInspectors: Promise<void> | null = null
 export function loadInspectors(): Promise<void> {
   loadingInspectors ??= (async () => {
     try {
-      const out: Inspector[] = []
-      let after = ''
-      for (let i = 0; i < 5; i++) {
-        const page = await get<InspectorPage>('/api/v1/inspectors?limit=200' + (after ? '&after=' + encodeURIComponent(after) : ''))
-        out.push(...(page.items ?? []))
-        if (!page.nextCursor) break
-        after = page.nextCursor
-      }
-      inspectors.list = out
+      inspectors.list = await allPages<Inspector>('/api/v1/inspectors', 5)
       inspectors.loaded = true
     } catch {
       loadingInspectors = null

@@ -1,1 +1,0 @@
-import"./index-DRDmNyBC.js";import"./css-D5G26KQd.js";
