@@ -1,12 +1,18 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/api"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/importer"
 )
 
@@ -102,5 +108,29 @@ func TestImportTargets(t *testing.T) {
 				t.Fatalf("status=%d %s, want %d with a code", r.Status, r.Body, c.want)
 			}
 		})
+	}
+}
+
+// TestImportTooLarge: a file announced larger than MaxImportBytes is
+// refused with 400 at once, without waiting for its body.
+func TestImportTooLarge(t *testing.T) {
+	e := newEnv(t)
+	base := apptest.Serve(t, e.m)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/imports/targets/check?name=big.csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n", e.login("admin"), api.MaxImportBytes+1)
+	// The server reads the start of a streamed body before the handler
+	// runs: send some, never the whole.
+	go func() { _, _ = conn.Write(make([]byte, 256<<10)) }()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "larger than 64 MiB") {
+		t.Fatalf("status=%d %s, want 400 saying the file is too large", resp.StatusCode, body)
 	}
 }
