@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
@@ -163,4 +166,55 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// BenchmarkTaskList lists the first page of tasks as an administrator
+// with each filter of the console's task list, on the embedded store with
+// the tasks of one draw (FIELDCHECK_BENCH_TARGETS targets, 3000 by
+// default, 30 % drawn).
+func BenchmarkTaskList(b *testing.B) {
+	ctx := context.Background()
+	m := apptest.Open(b, "")
+	now := time.Now()
+	targets := 3000
+	if v, err := strconv.Atoi(os.Getenv("FIELDCHECK_BENCH_TARGETS")); err == nil && v > 0 {
+		targets = v
+	}
+	apptest.SeedDemo(b, m, targets, now)
+	sys := backend.WithActor(ctx, backend.SystemActor("bench"))
+	if err := m.Users.CreateUser(sys, &backend.User{ID: "bench.admin", DisplayName: "管理员", Role: backend.RoleAdmin}, testPassword); err != nil {
+		b.Fatal(err)
+	}
+	ratio := 3000
+	p := &backend.Plan{
+		Year: now.In(backend.China).Year(), Name: "基准", Items: []string{"SCJG-03"}, LeadDepartment: "scjg", Departments: []string{"scjg"},
+		StratumKey: backend.StratumCredit, Default: &backend.StratumRule{RatioBp: &ratio}, TeamSize: 2,
+		Batches: []backend.Batch{{Name: "第一批", Start: backend.DateOf(now), End: backend.DateOf(now.AddDate(0, 2, 0)), DueDays: 30}},
+		Method:  backend.MethodOnSite,
+	}
+	res, err := demo.DrawPlan(ctx, m.Planning, p, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d tasks", len(res.Tasks))
+	e := &env{t: b, m: m}
+	tok := e.loginWith("bench.admin", testPassword)
+	for _, c := range []struct{ name, query string }{
+		{"None", ""},
+		{"Plan", "plan=" + p.ID},
+		{"Status", "status=assigned"},
+		{"Batch", "batch=" + url.QueryEscape("第一批")},
+		{"Member", "member=" + res.Tasks[0].Team[0]},
+		{"Department", "department=scjg"},
+		{"UnplannedNone", "unplanned=true"},
+		{"OverdueNone", "overdue=true"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if r := e.do("GET", "/api/v1/tasks?limit=50&"+c.query, tok, "", nil); r.Status != 200 {
+					b.Fatalf("status=%d %s", r.Status, r.Body)
+				}
+			}
+		})
+	}
 }
