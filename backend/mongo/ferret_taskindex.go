@@ -46,12 +46,17 @@ type taskIndex struct {
 type taskEntry struct {
 	plan, draw, target, lead string
 	departments              []string
-	version                  int64              // the last write known to have committed
-	status                   backend.TaskStatus // its status
-	submittedAt              *time.Time         // and submission time
-	review                   backend.ReviewState
-	pending                  []pendingStatus // writes under way
-	queued                   []time.Time     // the submission times it is listed under in queue
+	// random, batch and due are fixed at the task's creation; nil and ""
+	// (keys written before they were kept) may match anything.
+	random      *bool
+	batch       string
+	due         backend.Date
+	version     int64              // the last write known to have committed
+	status      backend.TaskStatus // its status
+	submittedAt *time.Time         // and submission time
+	review      backend.ReviewState
+	pending     []pendingStatus // writes under way
+	queued      []time.Time     // the submission times it is listed under in queue
 }
 
 type pendingStatus struct {
@@ -88,6 +93,7 @@ func (x *taskIndex) load(ctx context.Context, db *DB) error {
 	err := scanKeys(ctx, db, func(k *taskKey) error {
 		t := k.task()
 		x.add(t)
+		x.byID[t.ID].random = k.Random // nil for keys that did not keep it
 		if k.Pending == "" {
 			x.settle(t)
 		} else {
@@ -121,8 +127,10 @@ func (x *taskIndex) add(t *backend.Task) {
 	}
 	e := x.byID[t.ID]
 	if e == nil {
+		random := t.Random
 		e = &taskEntry{plan: t.PlanID, draw: t.DrawID, target: t.TargetID, lead: t.LeadDepartment,
-			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review}
+			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review,
+			random: &random, batch: t.Batch, due: t.Due}
 		x.byID[t.ID] = e
 		x.ids = insertSorted(x.ids, t.ID)
 	}
@@ -280,6 +288,9 @@ func (x *taskIndex) candidates(f *backend.TaskFilter) []string {
 			f.TargetID != "" && e.target != f.TargetID,
 			len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, e.lead),
 			len(f.Departments) > 0 && !slices.ContainsFunc(e.departments, func(d string) bool { return slices.Contains(f.Departments, d) }),
+			f.Unplanned && e.random != nil && *e.random,
+			f.Batch != "" && e.batch != "" && e.batch != f.Batch,
+			f.DueBefore != "" && e.due != "" && e.due >= f.DueBefore,
 			!e.mayHave(f.Statuses):
 			continue
 		}

@@ -1,0 +1,1 @@
+import"./index-BOk9UVe-.js";

@@ -1,1 +1,0 @@
-import"./index-BvfiaCjF.js";import"./css-DzK5ISu-.js";
