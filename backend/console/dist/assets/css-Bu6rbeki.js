@@ -1,1 +1,0 @@
-import"./index-BOk9UVe-.js";

@@ -1,0 +1,1 @@
+import"./index-B7m1vSgw.js";import"./css-BW-vLEUH.js";
