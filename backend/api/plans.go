@@ -87,13 +87,14 @@ func (s *Server) registerPlanRoutes() {
 			{Name: "member", Type: "string", Description: "an inspector id on the team"},
 			{Name: "unplanned", Type: "boolean", Description: "true: only ad-hoc tasks, not drawn at random"},
 			{Name: "overdue", Type: "boolean", Description: "true: open tasks whose due day has passed (Asia/Shanghai)"},
+			{Name: "sort", Type: "string", Description: "due: the earliest due day first (then by id); none: by id"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Task]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw"), Batch: c.Query("batch"), Department: c.Query("department"), Member: c.Query("member")}
+			q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw"), Batch: c.Query("batch"), Department: c.Query("department"), Member: c.Query("member"), Sort: c.Query("sort")}
 			for _, st := range queryList(c, "status") {
 				q.Statuses = append(q.Statuses, backend.TaskStatus(st))
 			}

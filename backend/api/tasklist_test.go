@@ -73,7 +73,18 @@ func TestTaskListFilters(t *testing.T) {
 		})
 	}
 
-	bad := []url.Values{{"status": {"lost"}}, {"overdue": {"maybe"}}, {"unplanned": {"2"}}, {"department": {"Not A Dept"}}, {"batch": {strings.Repeat("批", 40)}}}
+	// Sorted by due day: the ad-hoc task, due tomorrow, comes first of all.
+	r := e.do("GET", "/api/v1/tasks?sort=due&limit=1", e.login("test.admin"), "", nil)
+	var first backend.Page[*backend.Task]
+	r.JSON(t, &first)
+	if r.Status != 200 || len(first.Items) != 1 || first.Items[0].ID != adhoc.ID || !strings.HasPrefix(first.NextCursor, "due/") {
+		t.Fatalf("sort=due: status=%d, first %+v, cursor %q; want the ad-hoc task and a due cursor", r.Status, first.Items, first.NextCursor)
+	}
+	if got := countTasks(t, e, "test.admin", url.Values{"sort": {"due"}}); got != drawn+1 {
+		t.Fatalf("sorted by due the pages hold %d tasks, want %d", got, drawn+1)
+	}
+
+	bad := []url.Values{{"sort": {"name"}}, {"sort": {"due"}, "after": {"not-a-due-cursor"}}, {"status": {"lost"}}, {"overdue": {"maybe"}}, {"unplanned": {"2"}}, {"department": {"Not A Dept"}}, {"batch": {strings.Repeat("批", 40)}}}
 	for _, q := range bad {
 		r := e.do("GET", "/api/v1/tasks?"+q.Encode(), e.login("test.admin"), "", nil)
 		if r.Status != 400 || !strings.Contains(string(r.Body), `"code":"invalid"`) {

@@ -1,6 +1,7 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -299,6 +300,40 @@ func (x *taskIndex) candidates(f *backend.TaskFilter) []string {
 	return out
 }
 
+// byDue orders ids by (due day, id) as the index knows the due days (a
+// key that did not keep it counts as no day), and returns where the page
+// after cursor after starts.
+func (x *taskIndex) byDue(ids []string, after string) ([]string, int, error) {
+	x.mu.RLock()
+	due := make(map[string]backend.Date, len(ids))
+	for _, id := range ids {
+		if e := x.byID[id]; e != nil {
+			due[id] = e.due
+		}
+	}
+	x.mu.RUnlock()
+	sorted := slices.Clone(ids)
+	cmpDue := func(d1 backend.Date, id1 string, d2 backend.Date, id2 string) int {
+		if c := cmp.Compare(d1, d2); c != 0 {
+			return c
+		}
+		return cmp.Compare(id1, id2)
+	}
+	slices.SortFunc(sorted, func(a, b string) int { return cmpDue(due[a], a, due[b], b) })
+	if after == "" {
+		return sorted, 0, nil
+	}
+	d, id, err := backend.ParseDueCursor(after)
+	if err != nil {
+		return nil, 0, err
+	}
+	start, _ := slices.BinarySearchFunc(sorted, id, func(e, _ string) int { return cmpDue(due[e], e, d, id) })
+	for start < len(sorted) && cmpDue(due[sorted[start]], sorted[start], d, id) <= 0 {
+		start++
+	}
+	return sorted, start, nil
+}
+
 // matches applies f the way taskFilter's query does.
 func matches(f *backend.TaskFilter, t *backend.Task) bool {
 	switch {
@@ -362,6 +397,12 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 	if found {
 		start++
 	}
+	if f.OrderByDue {
+		var err error
+		if ids, start, err = x.byDue(ids, p.After); err != nil {
+			return nil, err
+		}
+	}
 	page := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
 	for _, id := range ids[start:] {
 		t, err := s.FindTaskByID(ctx, id)
@@ -376,6 +417,9 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 		}
 		if len(page.Items) == p.Limit {
 			page.NextCursor = page.Items[len(page.Items)-1].ID
+			if f.OrderByDue {
+				page.NextCursor = backend.DueCursor(page.Items[len(page.Items)-1])
+			}
 			break
 		}
 		page.Items = append(page.Items, t)

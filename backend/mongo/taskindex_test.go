@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,56 @@ func TestFindTasksByBatchMemberPlanningDue(t *testing.T) {
 					t.Fatalf("%+v selects %d tasks, want %d", c.f, got, c.want)
 				}
 			})
+		}
+	})
+}
+
+// TestFindTasksByDue: pages in (due day, id) order cover every matching
+// task once, in that order, on both paths; a bad cursor is EINVALID.
+func TestFindTasksByDue(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		var ts []*backend.Task
+		for i := range 23 {
+			ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i), Status: backend.TaskAssigned,
+				Due: backend.Date(fmt.Sprintf("2026-04-%02d", 1+(i*7)%5)), Random: i%2 == 0,
+				TeamUsers: []string{}, Items: []string{}, Departments: []string{"d"}})
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []backend.TaskFilter{{OrderByDue: true}, {OrderByDue: true, Unplanned: true}} {
+			var got []*backend.Task
+			for p := (backend.PageRequest{Limit: 4}); ; {
+				page, err := s.FindTasks(ctx, f, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page.Items...)
+				if page.NextCursor == "" {
+					break
+				}
+				p.After = page.NextCursor
+			}
+			want := 23
+			if f.Unplanned {
+				want = 11
+			}
+			if len(got) != want {
+				t.Fatalf("%+v: %d tasks, want %d", f, len(got), want)
+			}
+			if !slices.IsSortedFunc(got, func(a, b *backend.Task) int {
+				if a.Due != b.Due {
+					return strings.Compare(string(a.Due), string(b.Due))
+				}
+				return strings.Compare(a.ID, b.ID)
+			}) {
+				t.Fatalf("%+v: not in (due, id) order", f)
+			}
+		}
+		if _, err := s.FindTasks(ctx, backend.TaskFilter{OrderByDue: true}, backend.PageRequest{After: "t-03"}); !backend.IsCode(err, backend.EINVALID) {
+			t.Fatalf("an id as the cursor of a due order: %v, want EINVALID", err)
 		}
 	})
 }

@@ -351,15 +351,18 @@ type keyFields struct {
 	Pending     string              `json:"pending"`
 	SubmittedAt *int64              `json:"queued.submittedAt"` // milliseconds
 	Review      backend.ReviewState `json:"queued.review"`
+	Random      *bool               `json:"random"`
+	Batch       string              `json:"batch"`
+	Due         backend.Date        `json:"due"`
 }
 
-var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt", "queued.review"}
+var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt", "queued.review", "random", "batch", "due"}
 
 // scanKeys decodes every key (what the index needs of it).
 func scanKeys(ctx context.Context, db *DB, fn func(*taskKey) error) error {
 	fast, err := fastScan(ctx, db, colTaskKeys, keyFieldNames, func(f *keyFields) error {
 		k := &taskKey{ID: f.ID, Plan: f.Plan, Draw: f.Draw, Target: f.Target, Lead: f.Lead, Departments: f.Departments,
-			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending}
+			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending, Random: f.Random, Batch: f.Batch, Due: f.Due}
 		if f.SubmittedAt != nil {
 			k.Queued = &backend.QueuedTask{SubmittedAt: time.UnixMilli(*f.SubmittedAt).UTC(), Review: f.Review}
 		}

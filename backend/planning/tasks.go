@@ -138,6 +138,8 @@ type TaskQuery struct {
 	Member     string // an inspector id on the team
 	Unplanned  bool   // only ad-hoc tasks, not drawn at random
 	Overdue    bool   // open tasks whose due day has passed (Asia/Shanghai)
+	// Sort is "" (id order) or "due" (the earliest due day first).
+	Sort string
 }
 
 // ListTasks lists the tasks the caller may see: inspectors their own,
@@ -162,6 +164,13 @@ func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageR
 		return nil, err
 	}
 	f := backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses, Batch: q.Batch, Member: q.Member, Unplanned: q.Unplanned}
+	switch q.Sort {
+	case "":
+	case "due":
+		f.OrderByDue = true
+	default:
+		return nil, backend.Errorf(backend.EINVALID, "sort %q must be due (or nothing, for id order)", q.Sort)
+	}
 	empty := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
 	if q.Overdue {
 		f.DueBefore = backend.DateOf(s.Now())

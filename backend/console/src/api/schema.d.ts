@@ -5200,6 +5200,8 @@ export interface operations {
                 unplanned?: boolean;
                 /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
                 overdue?: boolean;
+                /** @description due: the earliest due day first (then by id); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */

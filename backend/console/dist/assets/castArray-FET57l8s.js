@@ -1,1 +1,0 @@
-import{Ht as e}from"./index-B7m1vSgw.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,0 +1,1 @@
+import{Ht as e}from"./index-CklPqtKj.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

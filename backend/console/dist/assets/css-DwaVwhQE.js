@@ -1,0 +1,1 @@
+import"./index-CklPqtKj.js";import"./css-CK3Ak0AT.js";

@@ -1,1 +1,0 @@
-import"./index-B7m1vSgw.js";import"./css-BW-vLEUH.js";
