@@ -219,6 +219,7 @@ func BenchmarkTaskList(b *testing.B) {
 		{"Department", "department=scjg"},
 		{"UnplannedNone", "unplanned=true"},
 		{"OverdueNone", "overdue=true"},
+		{"SortByDue", "sort=due"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {

@@ -70,6 +70,13 @@ func TestConsoleTasks(t *testing.T) {
 		t.Fatalf("the address is %s, want the filters in it", loc)
 	}
 
+	q.Set("sort", "due")
+	pg.do("open the list sorted by due day (the server sorts)",
+		chromedp.Navigate(base+"/console/tasks?"+q.Encode()),
+		chromedp.WaitVisible(rows),
+		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"完成期限")]]`),
+	)
+
 	tk := tasks[0]
 	pg.do("open a task",
 		chromedp.Navigate(base+"/console/tasks/"+tk.ID),
