@@ -70,8 +70,16 @@ func TestConsoleTasks(t *testing.T) {
 		t.Fatalf("the address is %s, want the filters in it", loc)
 	}
 
+	pg.do("sort by due day with the column (the server sorts)",
+		chromedp.WaitNotPresent(`.el-loading-mask`), // it would take the click
+		chromedp.Click(`//th[.//div[contains(.,"完成期限")]]`),
+		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"完成期限")]]`),
+	)
+	if loc := value(pg, "read the address", chromedp.Location()); !strings.Contains(loc, "sort=due") || !strings.Contains(loc, "overdue=true") {
+		t.Fatalf("the address is %s, want sort=due with the filters", loc)
+	}
 	q.Set("sort", "due")
-	pg.do("open the list sorted by due day (the server sorts)",
+	pg.do("open the list sorted by due day from the URL",
 		chromedp.Navigate(base+"/console/tasks?"+q.Encode()),
 		chromedp.WaitVisible(rows),
 		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"完成期限")]]`),
