@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -122,6 +124,56 @@ func TestConsoleImport(t *testing.T) {
 		chromedp.WaitVisible(`//*[@data-figure="新增"][contains(.,"新增 4 条")]`),
 	)
 	pg.screenshot("console-import-done")
+
+	// A larger file over a slow upload: the progress bar shows while it
+	// is sent (Chromium's network emulation throttles the upload).
+	big := filepath.Join(t.TempDir(), "名录-大.csv")
+	var b strings.Builder
+	b.WriteString("统一社会信用代码,名称,行政区划,信用风险分类,地址\n")
+	for i := 1; i <= 2000; i++ {
+		first := fmt.Sprintf("91350403MA%07d", 100000+i)
+		c, _ := backend.USCCCheckChar(first)
+		fmt.Fprintf(&b, "%s%c,进度测试商行%d,350403,B,三明市三元区列东街道进度测试路%d号附属用房\n", first, c, i, i)
+	}
+	if err := os.WriteFile(big, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pg.do("check a larger file over a slow upload",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+				return err
+			}
+			_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+				MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: 40 << 10}},
+			})
+			return err
+		}),
+		chromedp.SetUploadFiles(`input[type="file"]`, []string{big}),
+		chromedp.WaitVisible(`//span[contains(@class,"file-name")][contains(.,"名录-大.csv")]`),
+		chromedp.Click(`//button[contains(.,"试导入")]`),
+		chromedp.WaitVisible(`.progress .el-progress`),
+		chromedp.WaitVisible(`//*[contains(@class,"progress")]//*[contains(.,"正在上传文件")]`),
+	)
+	// The bar moves: some reading between 0 and 100 % while it is sent
+	// (each reading is a round trip to the browser; no sleeping).
+	moved := false
+	for range 2000 {
+		pct := value(pg, "read the progress", chromedp.Evaluate[string](`(document.querySelector('.progress .el-progress__text') || {}).textContent || ''`))
+		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(pct), "%")); err == nil && n > 0 && n < 100 {
+			moved = true
+			break
+		}
+		if pct == "" {
+			break // the upload ended
+		}
+	}
+	if !moved {
+		t.Fatal("the progress bar never showed a reading between 0 and 100 %")
+	}
+	pg.screenshot("console-import-progress")
+	pg.do("see the dry run of the larger file",
+		chromedp.WaitVisible(`//*[@data-figure="可导入"][normalize-space()="2000"]`),
+	)
 	for _, id := range ids {
 		if _, err := m.Stores.Targets.FindTargetByID(ctx, id); err != nil {
 			t.Fatalf("target %s after the import: %v", id, err)
