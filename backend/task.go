@@ -308,6 +308,25 @@ type TaskFilter struct {
 	LeadDepartments []string // tasks led by any of these departments
 	Statuses        []TaskStatus
 	TargetID        string
+	Batch           string // tasks of the plan batch of this name
+	Member          string // tasks whose team includes this inspector id
+	Unplanned       bool   // only ad-hoc tasks (not drawn at random)
+	DueBefore       Date   // tasks due before this day (the caller narrows Statuses to open ones for "overdue")
+	// OrderByDue pages in (due day, id) order instead of id order; the
+	// cursor is then "due/<day>/<id>" (DueCursor).
+	OrderByDue bool
+}
+
+// DueCursor is the cursor after task t in (due day, id) order.
+func DueCursor(t *Task) string { return "due/" + string(t.Due) + "/" + t.ID }
+
+// ParseDueCursor reads a DueCursor.
+func ParseDueCursor(c string) (Date, string, error) {
+	parts := strings.SplitN(c, "/", 3)
+	if len(parts) != 3 || parts[0] != "due" || parts[2] == "" {
+		return "", "", Errorf(EINVALID, "malformed cursor %q", c)
+	}
+	return Date(parts[1]), parts[2], nil
 }
 
 // TaskStore persists tasks.

@@ -41,6 +41,7 @@ func (s *Server) registerRoutes() {
 	s.registerDashboardRoutes()
 	s.registerUserRoutes()
 	s.registerDirectoryRoutes()
+	s.registerImportRoutes()
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
 	s.registerRoundRoutes()

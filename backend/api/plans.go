@@ -77,16 +77,33 @@ func (s *Server) registerPlanRoutes() {
 		})})
 
 	// Tasks.
-	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin)", Tag: "tasks", Auth: true,
-		Query:    append([]httpkit.Param{{Name: "plan", Type: "string", Description: ""}, {Name: "draw", Type: "string", Description: ""}, {Name: "status", Type: "string", Description: "comma-separated statuses"}}, httpkit.PageParams...),
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor)", Tag: "tasks", Auth: true,
+		Query: append([]httpkit.Param{
+			{Name: "plan", Type: "string", Description: ""},
+			{Name: "draw", Type: "string", Description: ""},
+			{Name: "status", Type: "string", Description: "comma-separated statuses"},
+			{Name: "batch", Type: "string", Description: "the plan batch's name"},
+			{Name: "department", Type: "string", Description: "one department's tasks (one of the caller's, unless admin: another's gives an empty list)"},
+			{Name: "member", Type: "string", Description: "an inspector id on the team"},
+			{Name: "unplanned", Type: "boolean", Description: "true: only ad-hoc tasks, not drawn at random"},
+			{Name: "overdue", Type: "boolean", Description: "true: open tasks whose due day has passed (Asia/Shanghai)"},
+			{Name: "sort", Type: "string", Description: "due: the earliest due day first (then by id); none: by id"},
+		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Task]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw")}
+			q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw"), Batch: c.Query("batch"), Department: c.Query("department"), Member: c.Query("member"), Sort: c.Query("sort")}
 			for _, st := range queryList(c, "status") {
 				q.Statuses = append(q.Statuses, backend.TaskStatus(st))
+			}
+			for name, dst := range map[string]*bool{"unplanned": &q.Unplanned, "overdue": &q.Overdue} {
+				b, err := queryBool(c, name)
+				if err != nil {
+					return nil, err
+				}
+				*dst = b != nil && *b
 			}
 			return pl.ListTasks(c.UserContext(), q, p)
 		})})
@@ -97,6 +114,14 @@ func (s *Server) registerPlanRoutes() {
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks/:id", Summary: "Get a task", Tag: "tasks", Auth: true,
 		Response: backend.Task{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetTask(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks/:id/timeline", Summary: "A task's audit entries, oldest first (at most 200): who did what, when and from where (those who may see the task)", Tag: "tasks", Auth: true,
+		Response: auditListResponse{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			list, err := pl.TaskTimeline(c.UserContext(), c.Params("id"))
+			if err != nil {
+				return nil, err
+			}
+			return auditListResponse{Items: list}, nil
+		})})
 	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/tasks/:id/transitions", Summary: "Move a task along its life cycle. A publication also makes the result public on the target's page, completed after a crash; 409 while the task is being published by someone else, 503 while the audit log cannot record the task's changes", Tag: "tasks", Auth: true,
 		Request: planning.TransitionRequest{}, Response: backend.Task{},
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {

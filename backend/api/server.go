@@ -16,6 +16,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/auth"
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
+	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/qr"
@@ -37,7 +38,9 @@ type Server struct {
 	Visit     *visit.Service
 	Auth      *auth.Service
 	Audit     *backend.AuditLog
-	Store     Pinger
+	// Importer, when set, serves the directory imports (/api/v1/imports).
+	Importer *importer.Importer
+	Store    Pinger
 	// TLS, when set, makes Listen serve HTTPS with this certificate.
 	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the

@@ -182,13 +182,15 @@ func (p *page) login(base, user string) {
 	)
 }
 
-// noViolations fails t when the browser logged a CSP violation or an
-// exception.
-func noViolations(t *testing.T, p *page) {
+// noBrowserErrors fails the test for every CSP violation or script
+// exception the pages logged.
+func noBrowserErrors(t *testing.T, pages ...*page) {
 	t.Helper()
-	for _, line := range p.logged() {
-		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
-			t.Errorf("the browser logged: %s", line)
+	for _, p := range pages {
+		for _, line := range p.logged() {
+			if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
+				t.Errorf("the browser logged: %s", line)
+			}
 		}
 	}
 }

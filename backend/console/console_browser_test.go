@@ -127,7 +127,7 @@ func TestConsoleManager(t *testing.T) {
 		p.screenshot("console-plan-forbidden")
 	})
 
-	noViolations(t, p)
+	noBrowserErrors(t, p)
 }
 
 // otherDepartmentPlan publishes a plan of the emergency-management

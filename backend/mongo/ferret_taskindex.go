@@ -1,6 +1,7 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -46,12 +47,17 @@ type taskIndex struct {
 type taskEntry struct {
 	plan, draw, target, lead string
 	departments              []string
-	version                  int64              // the last write known to have committed
-	status                   backend.TaskStatus // its status
-	submittedAt              *time.Time         // and submission time
-	review                   backend.ReviewState
-	pending                  []pendingStatus // writes under way
-	queued                   []time.Time     // the submission times it is listed under in queue
+	// random, batch and due are fixed at the task's creation; nil and ""
+	// (keys written before they were kept) may match anything.
+	random      *bool
+	batch       string
+	due         backend.Date
+	version     int64              // the last write known to have committed
+	status      backend.TaskStatus // its status
+	submittedAt *time.Time         // and submission time
+	review      backend.ReviewState
+	pending     []pendingStatus // writes under way
+	queued      []time.Time     // the submission times it is listed under in queue
 }
 
 type pendingStatus struct {
@@ -88,6 +94,7 @@ func (x *taskIndex) load(ctx context.Context, db *DB) error {
 	err := scanKeys(ctx, db, func(k *taskKey) error {
 		t := k.task()
 		x.add(t)
+		x.byID[t.ID].random = k.Random // nil for keys that did not keep it
 		if k.Pending == "" {
 			x.settle(t)
 		} else {
@@ -121,8 +128,10 @@ func (x *taskIndex) add(t *backend.Task) {
 	}
 	e := x.byID[t.ID]
 	if e == nil {
+		random := t.Random
 		e = &taskEntry{plan: t.PlanID, draw: t.DrawID, target: t.TargetID, lead: t.LeadDepartment,
-			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review}
+			departments: slices.Clone(t.Departments), status: t.Status, submittedAt: t.SubmittedAt, review: t.Review,
+			random: &random, batch: t.Batch, due: t.Due}
 		x.byID[t.ID] = e
 		x.ids = insertSorted(x.ids, t.ID)
 	}
@@ -280,12 +289,49 @@ func (x *taskIndex) candidates(f *backend.TaskFilter) []string {
 			f.TargetID != "" && e.target != f.TargetID,
 			len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, e.lead),
 			len(f.Departments) > 0 && !slices.ContainsFunc(e.departments, func(d string) bool { return slices.Contains(f.Departments, d) }),
+			f.Unplanned && e.random != nil && *e.random,
+			f.Batch != "" && e.batch != "" && e.batch != f.Batch,
+			f.DueBefore != "" && e.due != "" && e.due >= f.DueBefore,
 			!e.mayHave(f.Statuses):
 			continue
 		}
 		out = append(out, id)
 	}
 	return out
+}
+
+// byDue orders ids by (due day, id) as the index knows the due days (a
+// key that did not keep it counts as no day), and returns where the page
+// after cursor after starts.
+func (x *taskIndex) byDue(ids []string, after string) ([]string, int, error) {
+	x.mu.RLock()
+	due := make(map[string]backend.Date, len(ids))
+	for _, id := range ids {
+		if e := x.byID[id]; e != nil {
+			due[id] = e.due
+		}
+	}
+	x.mu.RUnlock()
+	sorted := slices.Clone(ids)
+	cmpDue := func(d1 backend.Date, id1 string, d2 backend.Date, id2 string) int {
+		if c := cmp.Compare(d1, d2); c != 0 {
+			return c
+		}
+		return cmp.Compare(id1, id2)
+	}
+	slices.SortFunc(sorted, func(a, b string) int { return cmpDue(due[a], a, due[b], b) })
+	if after == "" {
+		return sorted, 0, nil
+	}
+	d, id, err := backend.ParseDueCursor(after)
+	if err != nil {
+		return nil, 0, err
+	}
+	start, _ := slices.BinarySearchFunc(sorted, id, func(e, _ string) int { return cmpDue(due[e], e, d, id) })
+	for start < len(sorted) && cmpDue(due[sorted[start]], sorted[start], d, id) <= 0 {
+		start++
+	}
+	return sorted, start, nil
 }
 
 // matches applies f the way taskFilter's query does.
@@ -297,7 +343,11 @@ func matches(f *backend.TaskFilter, t *backend.Task) bool {
 		len(f.Departments) > 0 && !slices.ContainsFunc(t.Departments, func(d string) bool { return slices.Contains(f.Departments, d) }),
 		len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, t.LeadDepartment),
 		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, t.Status),
-		f.TargetID != "" && t.TargetID != f.TargetID:
+		f.TargetID != "" && t.TargetID != f.TargetID,
+		f.Batch != "" && t.Batch != f.Batch,
+		f.Member != "" && !slices.Contains(t.Team, f.Member),
+		f.Unplanned && t.Random,
+		f.DueBefore != "" && (t.Due == "" || t.Due >= f.DueBefore):
 		return false
 	}
 	return true
@@ -347,6 +397,12 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 	if found {
 		start++
 	}
+	if f.OrderByDue {
+		var err error
+		if ids, start, err = x.byDue(ids, p.After); err != nil {
+			return nil, err
+		}
+	}
 	page := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
 	for _, id := range ids[start:] {
 		t, err := s.FindTaskByID(ctx, id)
@@ -361,6 +417,9 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 		}
 		if len(page.Items) == p.Limit {
 			page.NextCursor = page.Items[len(page.Items)-1].ID
+			if f.OrderByDue {
+				page.NextCursor = backend.DueCursor(page.Items[len(page.Items)-1])
+			}
 			break
 		}
 		page.Items = append(page.Items, t)

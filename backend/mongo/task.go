@@ -65,6 +65,18 @@ func taskFilter(f backend.TaskFilter) bson.D {
 	if f.TargetID != "" {
 		q = append(q, bson.E{Key: "targetId", Value: f.TargetID})
 	}
+	if f.Batch != "" {
+		q = append(q, bson.E{Key: "batch", Value: f.Batch})
+	}
+	if f.Member != "" {
+		q = append(q, bson.E{Key: "team", Value: f.Member})
+	}
+	if f.Unplanned {
+		q = append(q, bson.E{Key: "random", Value: false})
+	}
+	if f.DueBefore != "" {
+		q = append(q, bson.E{Key: "due", Value: bson.D{{Key: "$lt", Value: string(f.DueBefore)}, {Key: "$gt", Value: ""}}})
+	}
 	return q
 }
 
@@ -74,9 +86,46 @@ func (s *TaskStore) FindTasks(ctx context.Context, f backend.TaskFilter, p backe
 
 // queryTasks answers FindTasks with a query.
 func (s *TaskStore) queryTasks(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	if f.OrderByDue {
+		return s.queryTasksByDue(ctx, f, p)
+	}
 	page, err := findPage(ctx, s.DB, s.DB.c(colTasks), "FindTasks", taskFilter(f), p, func(t *backend.Task) string { return t.ID })
 	if err != nil {
 		return nil, err
+	}
+	return page, s.DB.withForms(ctx, page.Items...)
+}
+
+// queryTasksByDue answers FindTasks in (due day, id) order, the cursor
+// being the last task's (keyset: the same on MongoDB and FerretDB).
+func (s *TaskStore) queryTasksByDue(ctx context.Context, f backend.TaskFilter, p backend.PageRequest) (*backend.Page[*backend.Task], error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	q := taskFilter(f)
+	if p.After != "" {
+		due, id, err := backend.ParseDueCursor(p.After)
+		if err != nil {
+			return nil, err
+		}
+		q = append(q, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "due", Value: bson.D{{Key: "$gt", Value: string(due)}}}},
+			bson.D{{Key: "due", Value: string(due)}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}}},
+		}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	cur, err := s.DB.c(colTasks).Find(ctx, q, opts)
+	if err != nil {
+		return nil, translate("FindTasks", err)
+	}
+	items := make([]*backend.Task, 0, p.Limit+1)
+	if err := cur.All(ctx, &items); err != nil {
+		return nil, translate("FindTasks", err)
+	}
+	page := &backend.Page[*backend.Task]{Items: items}
+	if len(items) > p.Limit {
+		page.Items = items[:p.Limit]
+		page.NextCursor = backend.DueCursor(page.Items[p.Limit-1])
 	}
 	return page, s.DB.withForms(ctx, page.Items...)
 }

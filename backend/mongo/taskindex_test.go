@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,113 @@ func TestCheckInsOfTaskAndTarget(t *testing.T) {
 		}
 		if none, err := s.FindCheckInsOfTask(ctx, "task9"); err != nil || len(none) != 0 {
 			t.Fatalf("task9: %v %v", none, err)
+		}
+	})
+}
+
+// TestFindTasksByBatchMemberPlanningDue: the task list's filters (batch,
+// team member, unplanned, due before) select the same tasks from the
+// embedded store's index and from a query.
+func TestFindTasksByBatchMemberPlanningDue(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		var ts []*backend.Task
+		for i := range 24 {
+			tk := &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i), Status: backend.TaskAssigned,
+				Random: i%4 != 0, Batch: fmt.Sprint("第", 1+i%2, "批"), Due: backend.Date(fmt.Sprintf("2026-03-%02d", 1+i)),
+				Team: []string{fmt.Sprint("ins-", i%3), "ins-9"}, TeamUsers: []string{}, Items: []string{}, Departments: []string{"d"}}
+			if !tk.Random {
+				tk.Batch = "ad-hoc"
+			}
+			ts = append(ts, tk)
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		count := func(f backend.TaskFilter) int {
+			n := 0
+			for p := (backend.PageRequest{Limit: 5}); ; {
+				page, err := s.FindTasks(ctx, f, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n += len(page.Items)
+				if page.NextCursor == "" {
+					return n
+				}
+				p.After = page.NextCursor
+			}
+		}
+		for _, c := range []struct {
+			name string
+			f    backend.TaskFilter
+			want int
+		}{
+			{"Batch", backend.TaskFilter{Batch: "第2批"}, 12},        // odd i; none of them ad-hoc
+			{"BatchAdHoc", backend.TaskFilter{Batch: "ad-hoc"}, 6}, // i%4 == 0
+			{"Member", backend.TaskFilter{Member: "ins-1"}, 8},
+			{"MemberOfAll", backend.TaskFilter{Member: "ins-9"}, 24},
+			{"Unplanned", backend.TaskFilter{Unplanned: true}, 6},
+			{"DueBefore", backend.TaskFilter{DueBefore: "2026-03-11"}, 10},
+			{"UnplannedDueBefore", backend.TaskFilter{Unplanned: true, DueBefore: "2026-03-11"}, 3}, // i = 0, 4, 8
+			{"None", backend.TaskFilter{Member: "ins-7"}, 0},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				if got := count(c.f); got != c.want {
+					t.Fatalf("%+v selects %d tasks, want %d", c.f, got, c.want)
+				}
+			})
+		}
+	})
+}
+
+// TestFindTasksByDue: pages in (due day, id) order cover every matching
+// task once, in that order, on both paths; a bad cursor is EINVALID.
+func TestFindTasksByDue(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		var ts []*backend.Task
+		for i := range 23 {
+			ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: fmt.Sprint("tg", i), Status: backend.TaskAssigned,
+				Due: backend.Date(fmt.Sprintf("2026-04-%02d", 1+(i*7)%5)), Random: i%2 == 0,
+				TeamUsers: []string{}, Items: []string{}, Departments: []string{"d"}})
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []backend.TaskFilter{{OrderByDue: true}, {OrderByDue: true, Unplanned: true}} {
+			var got []*backend.Task
+			for p := (backend.PageRequest{Limit: 4}); ; {
+				page, err := s.FindTasks(ctx, f, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page.Items...)
+				if page.NextCursor == "" {
+					break
+				}
+				p.After = page.NextCursor
+			}
+			want := 23
+			if f.Unplanned {
+				want = 11
+			}
+			if len(got) != want {
+				t.Fatalf("%+v: %d tasks, want %d", f, len(got), want)
+			}
+			if !slices.IsSortedFunc(got, func(a, b *backend.Task) int {
+				if a.Due != b.Due {
+					return strings.Compare(string(a.Due), string(b.Due))
+				}
+				return strings.Compare(a.ID, b.ID)
+			}) {
+				t.Fatalf("%+v: not in (due, id) order", f)
+			}
+		}
+		if _, err := s.FindTasks(ctx, backend.TaskFilter{OrderByDue: true}, backend.PageRequest{After: "t-03"}); !backend.IsCode(err, backend.EINVALID) {
+			t.Fatalf("an id as the cursor of a due order: %v, want EINVALID", err)
 		}
 	})
 }

@@ -42,6 +42,12 @@ type taskKey struct {
 	Users       []string           `bson:"users"` // every login the task had or has (FeedUsers)
 	Status      backend.TaskStatus `bson:"status"`
 	Version     int64              `bson:"version"`
+	// Random, Batch and Due never change once a task is made; keys
+	// written before they were kept have none (nil, ""), which the index
+	// reads as "may match".
+	Random *bool        `bson:"random,omitempty"`
+	Batch  string       `bson:"batch,omitempty"`
+	Due    backend.Date `bson:"due,omitempty"`
 	// Queued is what the review queue shows of a submitted task.
 	Queued *backend.QueuedTask `bson:"queued,omitempty"`
 	// Pending is the nonce of the write that put the key, until the
@@ -52,7 +58,8 @@ type taskKey struct {
 
 func keyOf(t *backend.Task, nonce string, now time.Time) *taskKey {
 	k := &taskKey{ID: t.ID, Schema: backend.TaskSchema, Plan: t.PlanID, Draw: t.DrawID, Target: t.TargetID, Lead: t.LeadDepartment,
-		Departments: t.Departments, Users: t.FeedUsers, Status: t.Status, Version: t.Version, Pending: nonce}
+		Departments: t.Departments, Users: t.FeedUsers, Status: t.Status, Version: t.Version, Pending: nonce,
+		Random: &t.Random, Batch: t.Batch, Due: t.Due}
 	if k.Departments == nil {
 		k.Departments = []string{}
 	}
@@ -68,7 +75,7 @@ func keyOf(t *backend.Task, nonce string, now time.Time) *taskKey {
 // task is what the key says of its task, for the index.
 func (k *taskKey) task() *backend.Task {
 	t := &backend.Task{ID: k.ID, PlanID: k.Plan, DrawID: k.Draw, TargetID: k.Target, LeadDepartment: k.Lead,
-		Departments: k.Departments, FeedUsers: k.Users, Status: k.Status, Version: k.Version}
+		Departments: k.Departments, FeedUsers: k.Users, Status: k.Status, Version: k.Version, Batch: k.Batch, Due: k.Due}
 	if k.Queued != nil {
 		at := k.Queued.SubmittedAt
 		t.SubmittedAt, t.Review = &at, k.Queued.Review
@@ -344,15 +351,18 @@ type keyFields struct {
 	Pending     string              `json:"pending"`
 	SubmittedAt *int64              `json:"queued.submittedAt"` // milliseconds
 	Review      backend.ReviewState `json:"queued.review"`
+	Random      *bool               `json:"random"`
+	Batch       string              `json:"batch"`
+	Due         backend.Date        `json:"due"`
 }
 
-var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt", "queued.review"}
+var keyFieldNames = []string{"_id", "plan", "draw", "target", "lead", "departments", "users", "status", "version", "pending", "queued.submittedAt", "queued.review", "random", "batch", "due"}
 
 // scanKeys decodes every key (what the index needs of it).
 func scanKeys(ctx context.Context, db *DB, fn func(*taskKey) error) error {
 	fast, err := fastScan(ctx, db, colTaskKeys, keyFieldNames, func(f *keyFields) error {
 		k := &taskKey{ID: f.ID, Plan: f.Plan, Draw: f.Draw, Target: f.Target, Lead: f.Lead, Departments: f.Departments,
-			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending}
+			Users: f.Users, Status: f.Status, Version: f.Version, Pending: f.Pending, Random: f.Random, Batch: f.Batch, Due: f.Due}
 		if f.SubmittedAt != nil {
 			k.Queued = &backend.QueuedTask{SubmittedAt: time.UnixMilli(*f.SubmittedAt).UTC(), Review: f.Review}
 		}

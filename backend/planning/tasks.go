@@ -1,11 +1,13 @@
 package planning
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
@@ -129,6 +131,15 @@ type TaskQuery struct {
 	PlanID   string
 	DrawID   string
 	Statuses []backend.TaskStatus
+	Batch    string // the plan batch's name
+	// Department narrows to the tasks of one department: for anyone but
+	// an administrator, one of the caller's (another gives an empty list).
+	Department string
+	Member     string // an inspector id on the team
+	Unplanned  bool   // only ad-hoc tasks, not drawn at random
+	Overdue    bool   // open tasks whose due day has passed (Asia/Shanghai)
+	// Sort is "" (id order) or "due" (the earliest due day first).
+	Sort string
 }
 
 // ListTasks lists the tasks the caller may see: inspectors their own,
@@ -138,15 +149,106 @@ func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageR
 	if a == nil {
 		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
 	}
-	f := backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses}
+	for _, st := range q.Statuses {
+		if !knownStatus(st) {
+			return nil, backend.Errorf(backend.EINVALID, "task status %q is unknown", st)
+		}
+	}
+	if q.Department != "" && !backend.ValidID(q.Department) {
+		return nil, backend.Errorf(backend.EINVALID, "department %q is malformed", q.Department)
+	}
+	if err := checkFilterText("batch", q.Batch, 50); err != nil {
+		return nil, err
+	}
+	if err := checkFilterText("member", q.Member, 80); err != nil {
+		return nil, err
+	}
+	f := backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses, Batch: q.Batch, Member: q.Member, Unplanned: q.Unplanned}
+	switch q.Sort {
+	case "":
+	case "due":
+		f.OrderByDue = true
+	default:
+		return nil, backend.Errorf(backend.EINVALID, "sort %q must be due (or nothing, for id order)", q.Sort)
+	}
+	empty := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
+	if q.Overdue {
+		f.DueBefore = backend.DateOf(s.Now())
+		f.Statuses = openStatuses(q.Statuses)
+		if len(f.Statuses) == 0 {
+			return empty, nil // no open status asked for: nothing is overdue
+		}
+	}
 	switch a.Role {
 	case backend.RoleAdmin:
+		if q.Department != "" {
+			f.Departments = []string{q.Department}
+		}
 	case backend.RoleInspector:
 		f.TeamUser = a.UserID
+		if q.Department != "" {
+			f.Departments = []string{q.Department}
+		}
 	default:
 		f.Departments = a.Departments
+		if q.Department != "" {
+			if !slices.Contains(a.Departments, q.Department) {
+				return empty, nil
+			}
+			f.Departments = []string{q.Department}
+		}
 	}
 	return s.Tasks.FindTasks(ctx, f, page)
+}
+
+// openStatuses returns the open ones of statuses, or every open status
+// when none is given.
+func openStatuses(statuses []backend.TaskStatus) []backend.TaskStatus {
+	all := []backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted, backend.TaskReturned}
+	if len(statuses) == 0 {
+		return all
+	}
+	var out []backend.TaskStatus
+	for _, st := range statuses {
+		if st.Open() {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func knownStatus(st backend.TaskStatus) bool {
+	switch st {
+	case backend.TaskPending, backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted,
+		backend.TaskApproved, backend.TaskReturned, backend.TaskPublished, backend.TaskCancelled, backend.TaskReplaced:
+		return true
+	}
+	return false
+}
+
+func checkFilterText(name, v string, max int) error {
+	if len(v) > max || !utf8.ValidString(v) {
+		return backend.Errorf(backend.EINVALID, "%s must be valid text of at most %d bytes", name, max)
+	}
+	return nil
+}
+
+// MaxTimeline is the most audit entries TaskTimeline returns.
+const MaxTimeline = 200
+
+// TaskTimeline returns the audit entries of a task the caller may see,
+// oldest first: who did what, when and from where. Anyone who may see
+// the task may see its entries; another's task is not found.
+func (s *Service) TaskTimeline(ctx context.Context, id string) ([]*backend.AuditEntry, error) {
+	if _, err := s.GetTask(ctx, id); err != nil {
+		return nil, err
+	}
+	list, err := s.Audit.Store.FindAuditEntries(ctx, "task", id, MaxTimeline)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(list, func(a, b *backend.AuditEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+	return list, nil
 }
 
 // TransitionRequest moves a task to another status.

@@ -89,3 +89,36 @@ export function query(params: Record<string, string | number | undefined | null>
   const s = q.toString()
   return s ? '?' + s : ''
 }
+
+// upload sends a file as the request body with XMLHttpRequest, whose
+// upload events give the progress (fetch has none); onProgress gets the
+// fraction sent, from 0 to 1.
+export function upload<T>(path: string, file: Blob, onProgress: (sent: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', path)
+    xhr.setRequestHeader('Accept', 'application/json')
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream')
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken)
+    xhr.withCredentials = true
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new ApiError(0, 'network', ''))
+    xhr.onload = () => {
+      let data: unknown = undefined
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        data = undefined
+      }
+      if (xhr.status < 200 || xhr.status >= 300) {
+        const e = (data ?? {}) as { code?: string; message?: string }
+        reject(new ApiError(xhr.status, e.code ?? '', e.message ?? ''))
+        return
+      }
+      resolve(data as T)
+    }
+    xhr.send(file)
+  })
+}

@@ -383,6 +383,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a directory file (admin), as `fieldcheck import` does: the body is the file (CSV or XLSX, at most 64 MiB), checked as a whole before anything is written; valid rows are created or updated in batches, each audited with the file's SHA-256, and rejected rows are listed with their row number and column. kind is targets, inspectors or items */
+        post: operations["postImportsKind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{kind}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run of an import (admin): the body is the file (CSV or XLSX, at most 64 MiB); reads and checks every row as the import would and writes nothing. kind is targets, inspectors or items. Answers the valid rows (imported) and each row error with its row number and column */
+        post: operations["postImportsKindCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspectors": {
         parameters: {
             query?: never;
@@ -1028,7 +1062,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks the caller may see: own team's, own departments', or all (admin) */
+        /** Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor) */
         get: operations["getTasks"];
         put?: never;
         /** Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests) */
@@ -1152,6 +1186,23 @@ export interface paths {
         put?: never;
         /** Replace a closed or unreachable target by the next of its stratum */
         post: operations["postTasksIdReplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's audit entries, oldest first (at most 200): who did what, when and from where (those who may see the task) */
+        get: operations["getTasksIdTimeline"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2754,6 +2805,11 @@ export interface components {
             seed: string;
             visits: components["schemas"]["Visit"][];
         };
+        RowError: {
+            column?: string;
+            reason: string;
+            row: number;
+        };
         Selection: {
             eligibleInspectors: number;
             id: string;
@@ -2801,6 +2857,14 @@ export interface components {
             count?: number;
             key?: string;
             ratioBp?: number;
+        };
+        Summary: {
+            errors?: components["schemas"]["RowError"][];
+            imported: number;
+            moreErrors?: number;
+            rejected: number;
+            unchanged: number;
+            updated: number;
         };
         Target: {
             address?: string;
@@ -3882,6 +3946,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Expert"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postImportsKind: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postImportsKindCheck: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
                 };
             };
             /** @description error */
@@ -5467,6 +5599,18 @@ export interface operations {
                 draw?: string;
                 /** @description comma-separated statuses */
                 status?: string;
+                /** @description the plan batch's name */
+                batch?: string;
+                /** @description one department's tasks (one of the caller's, unless admin: another's gives an empty list) */
+                department?: string;
+                /** @description an inspector id on the team */
+                member?: string;
+                /** @description true: only ad-hoc tasks, not drawn at random */
+                unplanned?: boolean;
+                /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
+                overdue?: boolean;
+                /** @description due: the earliest due day first (then by id); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5822,6 +5966,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTasksIdTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListResponse"];
                 };
             };
             /** @description error */

@@ -164,3 +164,30 @@ export const platformNames: Record<string, string> = {
   harmonyos: '鸿蒙',
   other: '其他',
 }
+
+// What an audit entry of a task says, in Chinese.
+export const taskActionNames: Record<string, string> = {
+  'task.adhoc': '下达临时任务',
+  'task.assigned': '派发',
+  'task.accepted': '检查组接收',
+  'task.checked_in': '现场签到',
+  'task.submitted': '提交检查结果',
+  'task.has_issues': '记录审核问题',
+  'task.approved': '审核通过',
+  'task.returned': '退回检查组',
+  'task.published': '结果公示',
+  'task.cancelled': '取消',
+  'task.replaced': '替换检查对象',
+  'task.replace': '替换检查对象',
+  'task.reassign': '重新派组',
+  'task.note': '备注',
+  'task.update': '更新',
+  'evidence.receive': '收到证据文件',
+  'evidence.refuse': '拒收证据文件',
+}
+
+export function taskActionText(action: string): string {
+  return taskActionNames[action] ?? (action.startsWith('task.request_') ? '跨部门协作' : action)
+}
+
+export const triggerNames: Record<string, string> = { complaint: '投诉举报', referral: '转办交办', campaign: '专项整治' }

@@ -1,0 +1,1 @@
+import"./index-Dcas2MWQ.js";
