@@ -44,3 +44,23 @@ type AuditAppender interface {
 const MaxAuditPending = 64
 
 var _ AuditAppender = (*AuditLog)(nil)
+
+// Outbox is the audit outbox of a stored document other than a task: the
+// records its next write states (Audit; set by the service, never stored)
+// and the entries the stored document carries until they are in the log
+// (AuditPending). Types embed it inline:
+//
+//	Outbox `json:"-" bson:",inline"`
+//
+// and their stores write them with the mongo package's audited helpers.
+type Outbox struct {
+	Audit        []AuditRecord `json:"-" bson:"-"`
+	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+}
+
+// AuditOutbox returns o: what the stores' helpers need of a document.
+func (o *Outbox) AuditOutbox() *Outbox { return o }
+
+// Record states the records of the document's next write, replacing any
+// stated before.
+func (o *Outbox) Record(rs ...AuditRecord) { o.Audit = rs }

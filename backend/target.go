@@ -109,10 +109,8 @@ type Target struct {
 	CreatedAt      time.Time    `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt      time.Time    `json:"updatedAt" bson:"updatedAt" api:"server"`
 
-	// Audit and AuditPending are the audit outbox of a target's writes, as
-	// of a task's (outbox.go).
-	Audit        []AuditRecord `json:"-" bson:"-"`
-	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+	// The audit outbox of its writes, as of a task's (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var (

@@ -23,6 +23,9 @@ type User struct {
 	Version      int64     `json:"version" bson:"version"`
 	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,31}$`)

@@ -227,13 +227,19 @@ func TestRevokeDevice(t *testing.T) {
 		t.Fatalf("second RevokeDevice=%+v, %v; want the first revocation kept", d, err)
 	}
 
+	// The revocation's record travels with its write; the follow-ups'
+	// (sessions, codes) comes after them under an intent (intent.go).
 	revokes := auditEntries(t, e.env, "device.revoke")
-	if len(revokes) != 2 {
-		t.Fatalf("%d device.revoke entries, want 2", len(revokes))
+	if len(revokes) != 1 {
+		t.Fatalf("%d device.revoke entries, want 1", len(revokes))
 	}
 	if r := revokes[0]; r.Actor != "root" || r.ObjectType != "device" || r.ObjectID != "li/phone-0001" || r.Outcome != backend.OutcomeOK ||
-		r.Detail != "reason: lost on site; sessions ended: 2; inspection codes withdrawn: 0" || r.ClientAddr != "192.0.2.5" {
+		r.Detail != "reason: lost on site; its sessions and inspection codes are ended next" || r.ClientAddr != "192.0.2.5" || r.Key != "device/li/phone-0001/1" {
 		t.Fatalf("revoke entry=%+v", r)
+	}
+	ended := auditEntries(t, e.env, "device.sessions_ended")
+	if len(ended) != 2 || ended[0].Detail != "sessions ended: 2; inspection codes withdrawn: 0" || ended[1].Detail != "already revoked; sessions ended: 0; inspection codes withdrawn: 0" {
+		t.Fatalf("device.sessions_ended entries=%+v, want the first revocation's and the second's", ended)
 	}
 	refused := auditEntries(t, e.env, "auth.login_failed")
 	if len(refused) != 1 || refused[0].ObjectID != "li" || refused[0].Outcome != backend.OutcomeDenied || refused[0].Detail != "device phone-0001 was revoked" {

@@ -94,8 +94,18 @@ func TestSessionsEndedByAdministrator(t *testing.T) {
 				}
 			}
 			entries := auditEntries(t, e.env, tt.action)
-			if len(entries) != 1 || entries[0].Actor != "root" || !strings.Contains(entries[0].Detail, "every session ended; inspection codes withdrawn: ") {
+			if len(entries) != 1 || entries[0].Actor != "root" || !strings.Contains(entries[0].Detail, "every session ended") {
 				t.Fatalf("%s entries=%+v, want one by root saying the sessions ended", tt.action, entries)
+			}
+			// The codes withdrawn are the follow-up's record (intent.go).
+			var withdrawn []*backend.AuditEntry
+			for _, w := range auditEntries(t, e.env, "code.withdraw") {
+				if strings.Contains(w.Detail, "("+tt.action+")") {
+					withdrawn = append(withdrawn, w)
+				}
+			}
+			if len(withdrawn) != 1 || withdrawn[0].Actor != "root" || withdrawn[0].Detail != "sessions ended ("+tt.action+"); inspection codes withdrawn: 2" {
+				t.Fatalf("code.withdraw entries=%+v, want one by root counting 2 codes", withdrawn)
 			}
 
 			again := MustLoginDevice(t, e.Mobile, "li", phone("phone-0001"))

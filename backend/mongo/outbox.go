@@ -184,10 +184,10 @@ func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error)
 // outboxWrite runs write, the single-document write of document id of
 // collection kind (of objectType, being written as version), as an outbox
 // write when it states records (recs): set stores in the document what it
-// carries (its records' entries, after those it held, pending, when an
-// earlier write of it is unsettled); write; then the entries are appended.
-// Without records it is write alone.
-func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, pending []backend.AuditEntry, set func([]backend.AuditEntry), write func() error) error {
+// carries (its records' entries, after those the stored document holds
+// when an earlier write of it is unsettled); write; then the entries are
+// appended. Without records it is write alone.
+func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, set func([]backend.AuditEntry), write func() error) error {
 	if len(recs) == 0 {
 		return write()
 	}
@@ -195,8 +195,18 @@ func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, vers
 	if err != nil {
 		return err
 	}
-	if !earlier {
-		pending = nil
+	var pending []backend.AuditEntry
+	if earlier {
+		// Those entries may not be in the log: carry them. The stored
+		// document says what they are, whatever the caller read.
+		doc, err := findByID[pendingOf](ctx, db.c(kind), "outboxWrite", kind, id)
+		switch {
+		case err == nil:
+			pending = doc.AuditPending
+		case !backend.IsCode(err, backend.ENOTFOUND):
+			_ = db.settleWrite(ctx, mark, nil)
+			return err
+		}
 	}
 	entries, err := stageEntries(ctx, objectType, id, version, pending, recs, db.now())
 	if err != nil {
@@ -212,4 +222,42 @@ func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, vers
 	}
 	_ = db.settleWrite(ctx, mark, entries) // the change stands; a mark left is the sweep's
 	return nil
+}
+
+// auditedDoc is a document with an audit outbox (backend.Outbox).
+type auditedDoc interface{ AuditOutbox() *backend.Outbox }
+
+// audited runs write, the single-document write of doc (document id of
+// collection kind, of objectType, written as version), through the
+// outbox with the records doc states. On success the records are spent
+// (doc.Audit is cleared) and doc.AuditPending is what the stored document
+// carries; on failure doc is as it was.
+func (db *DB) audited(ctx context.Context, kind, objectType, id string, version int64, doc auditedDoc, write func() error) error {
+	ob := doc.AuditOutbox()
+	held := ob.AuditPending
+	err := db.outboxWrite(ctx, kind, objectType, id, version, ob.Audit, func(es []backend.AuditEntry) { ob.AuditPending = es }, write)
+	if err != nil {
+		ob.AuditPending = held
+		return err
+	}
+	ob.Audit = nil
+	return nil
+}
+
+// insertAudited inserts doc, the first version of document id of kind,
+// with the records it states (audited).
+func (db *DB) insertAudited(ctx context.Context, kind, objectType, op, id string, doc auditedDoc) error {
+	return db.audited(ctx, kind, objectType, id, 1, doc, func() error {
+		_, err := db.c(kind).InsertOne(ctx, doc)
+		return translate(op, err)
+	})
+}
+
+// replaceAudited replaces document id of kind, stored as version
+// expected, with doc (version expected+1), with the records doc states
+// (audited; replaceVersioned).
+func (db *DB) replaceAudited(ctx context.Context, kind, objectType, op, id string, expected int64, doc auditedDoc) error {
+	return db.audited(ctx, kind, objectType, id, expected+1, doc, func() error {
+		return replaceVersioned(ctx, db, db.c(kind), op, objectType, id, expected, doc)
+	})
 }
