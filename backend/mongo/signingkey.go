@@ -136,8 +136,7 @@ func (s *CodeKeyStore) IsRevoked(ctx context.Context, serial string) (bool, erro
 // RecordCodeIssue stores which login and device a code went to, by its
 // serial; the record is purged once the code has expired.
 func (s *CodeKeyStore) RecordCodeIssue(ctx context.Context, c *backend.CodeIssue) error {
-	_, err := s.DB.c(colIssuedCodes).InsertOne(ctx, c)
-	return translate("RecordCodeIssue", err)
+	return s.DB.insertAudited(ctx, colIssuedCodes, "code", "RecordCodeIssue", c.Serial, c)
 }
 
 func (s *CodeKeyStore) FindCodeIssue(ctx context.Context, serial string) (*backend.CodeIssue, error) {
