@@ -98,10 +98,11 @@ func (s *Service) OpenRound(ctx context.Context, req OpenRoundRequest) (*backend
 	if err := s.Rounds.CreateRoundSecret(ctx, &backend.RoundSecret{ID: r.ID, Secret: hex.EncodeToString(secret), CreatedAt: now}); err != nil {
 		return nil, err
 	}
+	r.Record(change("round.open", "round", r.ID, r, fmt.Sprintf("commitment %s, entropy source %s (result at %s)", r.Commitment, src, backend.FormatChinaTime(r.EntropyResultAt))))
 	if err := s.Rounds.CreateRound(ctx, r); err != nil {
 		return nil, err
 	}
-	return r, s.record(ctx, "round.open", "round", r.ID, r, fmt.Sprintf("commitment %s, entropy source %s (result at %s)", r.Commitment, src, backend.FormatChinaTime(r.EntropyResultAt)))
+	return r, nil
 }
 
 // backOffice allows the back office (not inspectors) to read rounds.
@@ -236,12 +237,13 @@ func (s *Service) RegisterPlan(ctx context.Context, roundID, planID string) (*ba
 			return false, backend.Errorf(backend.EINVALID, "round %s has %d plans, the most a round draws", r.ID, draw.MaxRoundPlans)
 		}
 		r.Plans = append(r.Plans, entry)
+		r.Record(change("round.register", "round", r.ID, entry, fmt.Sprintf("plan %s (%s) registered", p.ID, strings.Join(p.Departments, ", "))))
 		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r, s.record(ctx, "round.register", "round", r.ID, entry, fmt.Sprintf("plan %s (%s) registered", p.ID, strings.Join(p.Departments, ", ")))
+	return r, nil
 }
 
 // checkRoundItems refuses a plan whose items, with those of the plans
@@ -289,6 +291,7 @@ func (s *Service) WithdrawPlan(ctx context.Context, roundID, planID string) (*ba
 		}
 		n := len(r.Plans)
 		r.Plans = slices.DeleteFunc(r.Plans, func(e backend.RoundEntry) bool { return e.PlanID == p.ID })
+		r.Record(change("round.withdraw", "round", r.ID, map[string]string{"planId": p.ID}, fmt.Sprintf("plan %s withdrawn", p.ID)))
 		return len(r.Plans) != n, nil
 	})
 	if err != nil {
@@ -300,7 +303,7 @@ func (s *Service) WithdrawPlan(ctx context.Context, roundID, planID string) (*ba
 			return nil, err
 		}
 	}
-	return r, s.record(ctx, "round.withdraw", "round", r.ID, map[string]string{"planId": p.ID}, fmt.Sprintf("plan %s withdrawn", p.ID))
+	return r, nil
 }
 
 // frozenByRound refuses a change to a plan registered in a round whose
