@@ -112,22 +112,48 @@ func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
 const colOutbox = "outbox"
 
 type outboxMark struct {
-	ID     string    `bson:"_id"`
-	Kind   string    `bson:"kind"` // the document's collection
-	Object string    `bson:"object"`
-	At     time.Time `bson:"at"`
+	ID      string    `bson:"_id"`
+	Kind    string    `bson:"kind"`              // the documents' collection
+	Object  string    `bson:"object,omitempty"`  // the document of one write
+	Objects []string  `bson:"objects,omitempty"` // the documents of a batch (auditedMany)
+	At      time.Time `bson:"at"`
+}
+
+// objects are the documents whose writes m marks.
+func (m *outboxMark) objects() []string {
+	if m.Object != "" {
+		return append([]string{m.Object}, m.Objects...)
+	}
+	return m.Objects
 }
 
 // markWrite puts the mark of a write of document id of collection kind
 // and reports whether a mark of an earlier write of it is still there.
 func (db *DB) markWrite(ctx context.Context, kind, id string) (string, bool, error) {
-	m := outboxMark{ID: newNonce(), Kind: kind, Object: id, At: db.now()}
+	mark, earlier, err := db.markWrites(ctx, outboxMark{Kind: kind, Object: id})
+	return mark, earlier[id], err
+}
+
+// markWrites puts m (its id a new nonce) and returns the documents it
+// names that a mark of an earlier write names too.
+func (db *DB) markWrites(ctx context.Context, m outboxMark) (string, map[string]bool, error) {
+	m.ID, m.At = newNonce(), db.now()
 	if _, err := db.c(colOutbox).InsertOne(ctx, m); err != nil {
-		return "", false, translate("markWrite", err)
+		return "", nil, translate("markWrite", err)
 	}
-	earlier := false
-	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: kind}, {Key: "object", Value: id}}, func(o *outboxMark) error {
-		earlier = earlier || o.ID != m.ID
+	mine := map[string]bool{}
+	for _, o := range m.objects() {
+		mine[o] = true
+	}
+	earlier := map[string]bool{}
+	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: m.Kind}}, func(o *outboxMark) error {
+		if o.ID != m.ID {
+			for _, id := range o.objects() {
+				if mine[id] {
+					earlier[id] = true
+				}
+			}
+		}
 		return nil
 	})
 	return m.ID, earlier, err
@@ -166,19 +192,34 @@ func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error)
 	}
 	n := 0
 	for _, m := range stale {
-		doc, err := findByID[pendingOf](ctx, db.c(m.Kind), "SweepOutbox", m.Kind, m.Object)
-		switch {
-		case backend.IsCode(err, backend.ENOTFOUND):
-			doc = &pendingOf{} // a create cut short before its document
-		case err != nil:
-			return n, err
+		var entries []backend.AuditEntry
+		for _, id := range m.objects() {
+			pending, err := db.storedPending(ctx, m.Kind, id)
+			if err != nil {
+				return n, err
+			}
+			entries = append(entries, pending...)
 		}
-		if err := db.settleWrite(ctx, m.ID, doc.AuditPending); err != nil {
+		if err := db.settleWrite(ctx, m.ID, entries); err != nil {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// storedPending returns the entries document id of collection kind
+// carries: none when there is no such document (a create cut short
+// before it).
+func (db *DB) storedPending(ctx context.Context, kind, id string) ([]backend.AuditEntry, error) {
+	doc, err := findByID[pendingOf](ctx, db.c(kind), "outbox", kind, id)
+	switch {
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return doc.AuditPending, nil
 }
 
 // outboxWrite runs write, the single-document write of document id of
@@ -199,11 +240,7 @@ func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, vers
 	if earlier {
 		// Those entries may not be in the log: carry them. The stored
 		// document says what they are, whatever the caller read.
-		doc, err := findByID[pendingOf](ctx, db.c(kind), "outboxWrite", kind, id)
-		switch {
-		case err == nil:
-			pending = doc.AuditPending
-		case !backend.IsCode(err, backend.ENOTFOUND):
+		if pending, err = db.storedPending(ctx, kind, id); err != nil {
 			_ = db.settleWrite(ctx, mark, nil)
 			return err
 		}
@@ -260,4 +297,65 @@ func (db *DB) replaceAudited(ctx context.Context, kind, objectType, op, id strin
 	return db.audited(ctx, kind, objectType, id, expected+1, doc, func() error {
 		return replaceVersioned(ctx, db, db.c(kind), op, objectType, id, expected, doc)
 	})
+}
+
+// batchWrite is one write of auditedMany: the single-document write of
+// doc, document id written as version.
+type batchWrite struct {
+	id      string
+	version int64
+	doc     auditedDoc
+	write   func() error
+}
+
+// auditedMany runs the writes ws of documents of collection kind (of
+// objectType) as audited runs each, with one mark for all of them, one
+// read of the marks and one append of all their entries: a batch pays for
+// its mark and its append once, not per document. It returns the error of
+// each write that was refused (ECONFLICT, ENOTFOUND: it wrote nothing, and
+// its document is as it was) and stops at any other error, leaving the
+// mark to the sweep.
+func (db *DB) auditedMany(ctx context.Context, kind, objectType string, ws []batchWrite) ([]error, error) {
+	errs := make([]error, len(ws))
+	if len(ws) == 0 {
+		return errs, nil
+	}
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.id
+	}
+	mark, earlier, err := db.markWrites(ctx, outboxMark{Kind: kind, Objects: ids})
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var appended []backend.AuditEntry
+	for i, w := range ws {
+		ob := w.doc.AuditOutbox()
+		var pending []backend.AuditEntry
+		if earlier[w.id] {
+			if pending, err = db.storedPending(ctx, kind, w.id); err != nil {
+				return nil, err
+			}
+		}
+		entries, err := stageEntries(ctx, objectType, w.id, w.version, pending, ob.Audit, now)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		held := ob.AuditPending
+		ob.AuditPending = entries
+		if err := w.write(); err != nil {
+			ob.AuditPending = held
+			if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
+				errs[i] = err
+				continue
+			}
+			return nil, err // the mark stays: the sweep finds out what was written
+		}
+		ob.Audit = nil
+		appended = append(appended, entries...)
+	}
+	_ = db.settleWrite(ctx, mark, appended) // the changes stand; a mark left is the sweep's
+	return errs, nil
 }

@@ -104,3 +104,29 @@ func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error
 	}
 	return err
 }
+
+// UpdateTargets updates ts as UpdateTarget does each, with one mark and
+// one append of the audit outbox for all (auditedMany). errs[i] is the
+// refusal of ts[i] (ECONFLICT, ENOTFOUND), nil when it was stored; err
+// stops the batch.
+func (s *TargetStore) UpdateTargets(ctx context.Context, ts []*backend.Target) (errs []error, err error) {
+	ws := make([]batchWrite, len(ts))
+	expected := make([]int64, len(ts))
+	now := s.DB.now()
+	for i, t := range ts {
+		expected[i] = t.Version
+		t.Version, t.UpdatedAt = t.Version+1, now
+		ws[i] = batchWrite{id: t.ID, version: t.Version, doc: t, write: func() error {
+			return s.DB.engine.writeTargets(false, func() error {
+				return replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTargets", "target", t.ID, expected[i], t)
+			}, t)
+		}}
+	}
+	errs, err = s.DB.auditedMany(ctx, colTargets, "target", ws)
+	for i, t := range ts {
+		if err != nil || errs[i] != nil {
+			t.Version = expected[i]
+		}
+	}
+	return errs, err
+}
