@@ -155,6 +155,10 @@ type SigningKey struct {
 	CreatedAt   time.Time  `bson:"createdAt"`
 	ActivatedAt time.Time  `bson:"activatedAt"` // the key with the latest ActivatedAt signs
 	RetiredAt   *time.Time `bson:"retiredAt,omitempty"`
+
+	// The audit outbox of its writes (outbox.go): a rotation's record
+	// travels with the new key.
+	Outbox `bson:",inline"`
 }
 
 // SigningKeyStore persists the key ring, shared by every server instance.
@@ -164,6 +168,7 @@ type SigningKeyStore interface {
 	// CreateSigningKey stores k; an existing kid fails with ECONFLICT.
 	CreateSigningKey(ctx context.Context, k *SigningKey) error
 	// RetireSigningKey marks the key retired at the given time (a no-op when
-	// it is already retired); an unknown kid fails with ENOTFOUND.
-	RetireSigningKey(ctx context.Context, kid string, at time.Time) error
+	// it is already retired); an unknown kid fails with ENOTFOUND. The
+	// records recs travel with the write (outbox.go).
+	RetireSigningKey(ctx context.Context, kid string, at time.Time, recs ...AuditRecord) error
 }
