@@ -86,13 +86,6 @@ func (s *Service) require(ctx context.Context, action, typ, id string, allowed f
 	return a, nil
 }
 
-// record appends the audit entry of a change stored already: for the
-// writes that do not carry their record yet (rounds; see docs/audit.md).
-func (s *Service) record(ctx context.Context, action, typ, id string, c any, detail string) error {
-	_, err := s.Audit.Append(ctx, change(action, typ, id, c, detail))
-	return err
-}
-
 // change is the audit record of a change that travels with its write
 // (backend/outbox.go): the store appends it, or its sweeper after a crash.
 func change(action, typ, id string, c any, detail string) backend.AuditRecord {

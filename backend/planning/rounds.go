@@ -468,13 +468,11 @@ func (s *Service) DrawRound(ctx context.Context, id string, req RoundDrawRequest
 	if err != nil {
 		return nil, err
 	}
+	r.Record(change("round.drawing", "round", r.ID, r, fmt.Sprintf("entropy %q; %d plans", entropy, len(r.Plans))))
 	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return nil, backend.Errorf(backend.ECONFLICT, "round %s is being drawn or changed by someone else; reload it", id)
 		}
-		return nil, err
-	}
-	if err := s.record(ctx, "round.drawing", "round", r.ID, r, fmt.Sprintf("entropy %q; %d plans", entropy, len(r.Plans))); err != nil {
 		return nil, err
 	}
 	return s.completeRoundDraw(ctx, r, plans, rec, targets)
@@ -567,12 +565,10 @@ func (s *Service) completeRoundDraw(ctx context.Context, r *backend.Round, plans
 			continue
 		}
 		p.State = backend.PlanDrawn
-		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
-			return nil, err
-		}
 		pd := &rec.Plans[i]
-		if err := s.record(ctx, "round.draw", "plan", p.ID, map[string]any{"round": r.ID, "selected": len(pd.Selected)},
-			fmt.Sprintf("drawn in round %s: %d selected, %d in population", r.ID, len(pd.Selected), len(pd.Population))); err != nil {
+		p.Record(change("round.draw", "plan", p.ID, map[string]any{"round": r.ID, "selected": len(pd.Selected)},
+			fmt.Sprintf("drawn in round %s: %d selected, %d in population", r.ID, len(pd.Selected), len(pd.Population))))
+		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -588,11 +584,9 @@ func (s *Service) completeRoundDraw(ctx context.Context, r *backend.Round, plans
 		}
 	}
 	r.Burden, r.RecordSHA, r.RecordBytes = &burden, hex.EncodeToString(sum[:]), len(data)
-	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
-		return nil, err
-	}
 	detail := fmt.Sprintf("%d plans, %d visits of which %d joint, %d unassigned; floor %.2f, independent draws %.2f", len(r.Plans), r.Visits, r.JointVisits, r.Unassigned, burden.Floor, burden.Independent)
-	if err := s.record(ctx, "round.draw", "round", r.ID, r, detail); err != nil {
+	r.Record(change("round.draw", "round", r.ID, r, detail))
+	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
 		return nil, err
 	}
 	return &RoundDrawResult{Round: r, Tasks: tasks}, nil
