@@ -29,8 +29,18 @@ import "context"
 // At most MaxAuditPending: past that, task writes are refused until the
 // log is back.
 //
+// Every other stored change (targets, inspectors, experts, departments,
+// items and templates, users, device revocations, ratings, complaints,
+// check-ins, back-fills, issued codes, plans, rounds, signing keys) embeds
+// Outbox: the service states the write's records (Outbox.Record) before
+// calling the store, and the store writes the document with its entries
+// through the mongo package's helpers, marked in the outbox collection
+// until they are appended. docs/audit.md lists them.
+//
 // Operations of several writes (a draw, a publication) first store an
-// intent (intent.go) and complete or roll forward from it after a crash.
+// intent (intent.go) and complete or roll forward from it after a crash;
+// so do the follow-ups of a change (the codes withdrawn when a user's
+// sessions end, the sessions ended when a device is revoked).
 
 // AuditAppender appends prepared entries, each key once: what stores need
 // of the audit log to empty their outbox (AuditLog implements it).

@@ -100,7 +100,7 @@ func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
 	return s.DB.auditLog().AppendEntries(ctx, es)
 }
 
-// Documents other than tasks (targets) have no key to mark: their writes
+// Documents other than tasks (backend.Outbox) have no key to mark: their writes
 // are marked in the outbox collection, one small document per write under
 // way (its _id a nonce), put before the write and removed once the
 // entries the document carries are appended. The collection holds only
