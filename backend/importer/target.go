@@ -441,6 +441,7 @@ func (j *job) writeUpdates() error {
 		j.updates = j.updates[:0]
 		return err
 	}
+	var first error // a target refused otherwise (its audit records pile up: the log is down) stops the import
 	for i, u := range j.updates {
 		switch {
 		case errs[i] == nil:
@@ -448,13 +449,12 @@ func (j *job) writeUpdates() error {
 			j.recordWrite(u.t.ID, u.content, false)
 		case backend.IsCode(errs[i], backend.ECONFLICT) || backend.IsCode(errs[i], backend.ENOTFOUND):
 			j.summary.reject([]RowError{{Row: u.row, Column: u.column, Reason: fmt.Sprintf("target %s was changed by someone else during the import; import the file again", u.t.ID)}})
-		default:
-			j.updates = j.updates[:0]
-			return errs[i]
+		case first == nil:
+			first = errs[i]
 		}
 	}
 	j.updates = j.updates[:0]
-	return nil
+	return first
 }
 
 func (j *job) createTarget(row int, t *backend.Target) error {
