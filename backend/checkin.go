@@ -57,6 +57,9 @@ type CheckIn struct {
 	Flags       []string      `json:"flags" bson:"flags"`
 	CodeKeyID   string        `json:"codeKeyId" bson:"codeKeyId"` // key that signed the scanned code
 	CreatedAt   time.Time     `json:"createdAt" bson:"createdAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // earthRadius is the mean radius of the earth in metres (IUGG).

@@ -41,6 +41,9 @@ type ChecklistTemplate struct {
 	Questions []Question `json:"questions" bson:"questions"`
 	CreatedBy string     `json:"createdBy" bson:"createdBy"`
 	CreatedAt time.Time  `json:"createdAt" bson:"createdAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // TemplateID returns the id of version v of an item's template.

@@ -31,6 +31,9 @@ type Complaint struct {
 	ClientAddr string            `json:"clientAddr" bson:"clientAddr"`
 	Status     string            `json:"status" bson:"status"` // received
 	CreatedAt  time.Time         `json:"createdAt" bson:"createdAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // Validate checks the complaint's fields.

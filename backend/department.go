@@ -14,6 +14,9 @@ type Department struct {
 	Version   int64     `json:"version" bson:"version" api:"replace"`
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt" api:"server"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)

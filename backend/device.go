@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -93,6 +92,9 @@ type Device struct {
 	RevokedAt *time.Time `json:"revokedAt,omitempty" bson:"revokedAt,omitempty"`
 	RevokedBy string     `json:"revokedBy,omitempty" bson:"revokedBy,omitempty"`
 	Reason    string     `json:"reason,omitempty" bson:"reason,omitempty"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // Revoked reports whether the device was revoked.
@@ -124,7 +126,9 @@ type DeviceStore interface {
 	FindDevicesOfUser(ctx context.Context, userID string) ([]*Device, error)
 	// RevokeDevice marks the device revoked. An unknown device fails with
 	// ENOTFOUND, one that is revoked already with ECONFLICT.
-	RevokeDevice(ctx context.Context, id string, at time.Time, by, reason string) error
+	// d states RevokedAt, RevokedBy, Reason and the records of the write
+	// (outbox.go).
+	RevokeDevice(ctx context.Context, d *Device) error
 }
 
 // Devices is the service administrators use to see and revoke the phones
@@ -138,7 +142,10 @@ type Devices struct {
 	// are withdrawn. nil when codes are not tracked.
 	Codes CodeIssueStore
 	Audit *AuditLog
-	Now   func() time.Time
+	// Intents carry the follow-ups of a revocation across a crash; nil
+	// runs them without one.
+	Intents *Intents
+	Now     func() time.Time
 }
 
 // deviceChange is what the audit log digests of a device.
@@ -204,41 +211,77 @@ func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason str
 	if err != nil {
 		return nil, err
 	}
+	// The follow-ups (sessions, codes) run under an intent begun before
+	// the revocation is stored, whose record travels with its write.
+	in, err := s.Intents.Begin(ctx, intentRevokeDevice, key, "device", key, reason)
+	if IsCode(err, ECONFLICT) {
+		return nil, Errorf(ECONFLICT, "device %s is being revoked already; try again in a few minutes", key)
+	}
+	if err != nil {
+		return nil, err
+	}
 	already := d.Revoked()
 	if !already {
-		err = s.Store.RevokeDevice(ctx, key, now, a.UserID, reason)
+		d.RevokedAt, d.RevokedBy, d.Reason = &now, a.UserID, reason
+		d.Record(AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Change: deviceChange(d), Detail: "reason: " + reason + "; its sessions and inspection codes are ended next"})
+		err = s.Store.RevokeDevice(ctx, d)
 		switch {
 		case IsCode(err, ECONFLICT):
 			already = true // revoked by someone else a moment ago
 		case err != nil:
+			s.Intents.Done(ctx, in) // nothing was stored
 			return nil, err
 		}
 		if d, err = s.Store.FindDeviceByID(ctx, key); err != nil {
-			return nil, err
+			return nil, err // the intent stays: the roll-forward ends the sessions
 		}
 	}
+	if err := s.endDevice(ctx, in, d, now, already); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// intentRevokeDevice is the intent of a device's revocation's follow-ups
+// (its id: the device key).
+const intentRevokeDevice = "device.revoke"
+
+// endDevice ends the sessions of a revoked device, withdraws its valid
+// inspection codes and records both (followUpsDone).
+func (s *Devices) endDevice(ctx context.Context, in *Intent, d *Device, now time.Time, already bool) error {
 	// The device is revoked before its sessions are swept, and a login
 	// re-reads the device after opening its session: whichever comes second
 	// sees the other, so no session of a revoked device survives.
-	n, err := s.Tokens.RevokeDeviceTokenFamilies(ctx, userID, deviceID, now, "device revoked")
+	n, err := s.Tokens.RevokeDeviceTokenFamilies(ctx, d.UserID, d.DeviceID, now, "device revoked")
 	if err != nil {
-		return nil, err
+		return err // the intent stays: the roll-forward ends them
 	}
 	// After the sessions: a code issued meanwhile is either recorded by now
 	// or refused by its session check (visit.Service.IssueCode).
-	codes, withdrawErr := withdrawCodes(ctx, s.Codes, userID, deviceID, now, "device revoked")
-	detail := "reason: " + reason + "; sessions ended: " + strconv.Itoa(n) + "; inspection codes withdrawn: " + strconv.Itoa(codes)
-	if withdrawErr != nil {
-		// The revocation stands and is recorded; revoking again withdraws
-		// the rest.
-		detail += " (withdrawing failed: " + ErrorMessage(withdrawErr) + ")"
+	codes, err := withdrawCodes(ctx, s.Codes, d.UserID, d.DeviceID, now, "device revoked")
+	if err != nil {
+		return err
 	}
+	detail := "sessions ended: " + strconv.Itoa(n) + "; inspection codes withdrawn: " + strconv.Itoa(codes)
 	if already {
 		detail = "already revoked; " + detail
 	}
-	_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Change: deviceChange(d), Detail: detail})
-	if withdrawErr != nil {
-		return nil, errors.Join(withdrawErr, err)
-	}
-	return d, err
+	return followUpsDone(ctx, s.Intents, s.Audit, in, AuditRecord{Action: "device.sessions_ended", ObjectType: "device", ObjectID: d.ID, Detail: detail})
+}
+
+// RegisterIntents registers the roll-forward of revocations: a device
+// stored revoked gets its follow-ups; one never revoked drops the intent.
+func (s *Devices) RegisterIntents() {
+	s.Intents.Handle(intentRevokeDevice, func(ctx context.Context, in *Intent) error {
+		d, err := s.Store.FindDeviceByID(ctx, in.ObjectID)
+		switch {
+		case IsCode(err, ENOTFOUND):
+			return nil
+		case err != nil:
+			return err
+		case !d.Revoked():
+			return nil
+		}
+		return s.endDevice(ctx, in, d, in.At, false)
+	})
 }

@@ -40,12 +40,10 @@ func (s *Directory) deny(ctx context.Context, action, objType, objID string, err
 	return err
 }
 
-// record appends the audit entry of a change that has been stored. If the
-// log cannot be written the caller learns it: the change stands, but an
-// operator must look.
-func (s *Directory) record(ctx context.Context, action, objType, objID string, change any) error {
-	_, err := s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: objType, ObjectID: objID, Change: change})
-	return err
+// change is the audit record of a change, which travels with its write
+// (outbox.go): the store appends it, or its sweeper does after a crash.
+func change(action, objType, objID string, c any) AuditRecord {
+	return AuditRecord{Action: action, ObjectType: objType, ObjectID: objID, Change: c}
 }
 
 func (s *Directory) checkDepartments(ctx context.Context, ids ...string) error {
@@ -78,13 +76,14 @@ func (s *Directory) CreateDepartment(ctx context.Context, d *Department) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
+	d.Record(change("department.create", "department", d.ID, d))
 	if err := s.Departments.CreateDepartment(ctx, d); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "department %q already exists", d.ID)
 		}
 		return err
 	}
-	return s.record(ctx, "department.create", "department", d.ID, d)
+	return nil
 }
 
 // UpdateDepartment renames a department (administrators only).
@@ -100,10 +99,8 @@ func (s *Directory) UpdateDepartment(ctx context.Context, d *Department) error {
 		return err
 	}
 	d.CreatedAt = old.CreatedAt
-	if err := s.Departments.UpdateDepartment(ctx, d); err != nil {
-		return err
-	}
-	return s.record(ctx, "department.update", "department", d.ID, d)
+	d.Record(change("department.update", "department", d.ID, d))
+	return s.Departments.UpdateDepartment(ctx, d)
 }
 
 // ---- targets ----
@@ -141,7 +138,7 @@ func (s *Directory) CreateTarget(ctx context.Context, t *Target) error {
 		return err
 	}
 	// The record travels with the write (outbox.go).
-	t.Audit = []AuditRecord{{Action: "target.create", ObjectType: "target", ObjectID: t.ID, Change: t}}
+	t.Record(change("target.create", "target", t.ID, t))
 	if err := s.Targets.CreateTarget(ctx, t); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "target %s already exists", t.ID)
@@ -167,8 +164,8 @@ func (s *Directory) UpdateTarget(ctx context.Context, t *Target) error {
 	if old.Kind != t.Kind {
 		return Errorf(EINVALID, "the kind of target %s cannot change", t.ID)
 	}
-	t.CreatedAt, t.AuditPending = old.CreatedAt, old.AuditPending
-	t.Audit = []AuditRecord{{Action: "target.update", ObjectType: "target", ObjectID: t.ID, Change: t}}
+	t.CreatedAt = old.CreatedAt
+	t.Record(change("target.update", "target", t.ID, t))
 	return s.Targets.UpdateTarget(ctx, t)
 }
 
@@ -281,7 +278,7 @@ func (s *Directory) CreateInspector(ctx context.Context, in *Inspector) error {
 		return err
 	}
 	// The record travels with the write (outbox.go).
-	in.Audit = []AuditRecord{{Action: "inspector.create", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
+	in.Record(change("inspector.create", "inspector", in.ID, in))
 	if err := s.Inspectors.CreateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "an inspector with id %s or certificate %s already exists", in.ID, in.CertNo)
@@ -304,8 +301,8 @@ func (s *Directory) UpdateInspector(ctx context.Context, in *Inspector) error {
 	if a := ActorFrom(ctx); !canManageDepartment(a, old.DepartmentID) {
 		return s.deny(ctx, "inspector.update", "inspector", in.ID, Errorf(EFORBIDDEN, "you may only manage inspectors of your own department"))
 	}
-	in.CreatedAt, in.AuditPending = old.CreatedAt, old.AuditPending
-	in.Audit = []AuditRecord{{Action: "inspector.update", ObjectType: "inspector", ObjectID: in.ID, Change: in}}
+	in.CreatedAt = old.CreatedAt
+	in.Record(change("inspector.update", "inspector", in.ID, in))
 	if err := s.Inspectors.UpdateInspector(ctx, in); err != nil {
 		if IsCode(err, ECONFLICT) && old.CertNo != in.CertNo {
 			return Errorf(ECONFLICT, "certificate %s belongs to another inspector, or the record changed; reload and try again", in.CertNo)
@@ -350,6 +347,7 @@ func (s *Directory) SaveExpert(ctx context.Context, e *Expert) error {
 		return err
 	}
 	var err error
+	e.Record(change(action, "expert", e.ID, e))
 	if e.Version == 0 {
 		err = s.Inspectors.CreateExpert(ctx, e)
 		if IsCode(err, ECONFLICT) {
@@ -362,10 +360,7 @@ func (s *Directory) SaveExpert(ctx context.Context, e *Expert) error {
 			err = s.Inspectors.UpdateExpert(ctx, e)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	return s.record(ctx, action, "expert", e.ID, e)
+	return err
 }
 
 // ---- items and checklist templates ----
@@ -423,13 +418,14 @@ func (s *Directory) CreateItem(ctx context.Context, it *Item) error {
 	if err := s.checkItem(ctx, "item.create", it); err != nil {
 		return err
 	}
+	it.Record(change("item.create", "item", it.Code, it))
 	if err := s.Items.CreateItem(ctx, it); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "item %s already exists", it.Code)
 		}
 		return err
 	}
-	return s.record(ctx, "item.create", "item", it.Code, it)
+	return nil
 }
 
 // UpdateItem replaces an item; it.Version must be the version read. The
@@ -446,10 +442,8 @@ func (s *Directory) UpdateItem(ctx context.Context, it *Item) error {
 		return s.deny(ctx, "item.update", "item", it.Code, Errorf(EFORBIDDEN, "only the lead department's managers may change item %s", it.Code))
 	}
 	it.CreatedAt, it.TemplateVersion = old.CreatedAt, old.TemplateVersion
-	if err := s.Items.UpdateItem(ctx, it); err != nil {
-		return err
-	}
-	return s.record(ctx, "item.update", "item", it.Code, it)
+	it.Record(change("item.update", "item", it.Code, it))
+	return s.Items.UpdateItem(ctx, it)
 }
 
 // CreateTemplate stores a new version of an item's checklist and makes it
@@ -470,6 +464,7 @@ func (s *Directory) CreateTemplate(ctx context.Context, itemCode string, questio
 		return nil, err
 	}
 	t := &ChecklistTemplate{ItemCode: itemCode, Version: it.TemplateVersion + 1, Questions: questions, CreatedBy: a.UserID}
+	t.Record(change("template.create", "item", itemCode, t)) // with the template's write
 	if err := s.Items.CreateTemplate(ctx, t); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return nil, Errorf(ECONFLICT, "item %s was changed by someone else; reload and try again", itemCode)
@@ -480,7 +475,7 @@ func (s *Directory) CreateTemplate(ctx context.Context, itemCode string, questio
 	if err := s.Items.UpdateItem(ctx, it); err != nil {
 		return nil, err
 	}
-	return t, s.record(ctx, "template.create", "item", itemCode, t)
+	return t, nil
 }
 
 // GetTemplate returns version v of an item's checklist (0 = current).

@@ -41,10 +41,8 @@ type Inspector struct {
 	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
 
-	// Audit and AuditPending are the audit outbox of an inspector's writes,
-	// as of a task's (outbox.go).
-	Audit        []AuditRecord `json:"-" bson:"-"`
-	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+	// The audit outbox of its writes, as of a task's (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var certPattern = regexp.MustCompile(`^[A-Za-z0-9-]{4,32}$`)
@@ -162,6 +160,9 @@ type Expert struct {
 	Version      int64      `json:"version" bson:"version" api:"replace"`
 	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // Validate checks the expert's fields.

@@ -165,3 +165,29 @@ func (x *Intents) RollForward(ctx context.Context, grace time.Duration) (int, er
 	}
 	return n, first
 }
+
+// Follow-ups. Some changes are one document write followed by writes that
+// are its consequences (a user's sessions ended: the user's inspection
+// codes withdrawn; a device revoked: its sessions and codes). The change's
+// record travels with its write (outbox.go); the follow-ups run under an
+// intent begun before the change, and their record, keyed by the intent
+// (FollowUpKey), is appended when they are done. After a crash the intent's
+// handler runs the follow-ups again (each is idempotent) when the change
+// was stored, and appends that record; it drops the intent otherwise.
+
+// FollowUpKey is the audit key of the record of an intent's follow-ups.
+func FollowUpKey(in *Intent) string { return IntentKey(in) + "/done" }
+
+// followUpsDone appends rec, the record of the follow-ups of the
+// operation of in (nil: no intent store), keyed by it, then removes the
+// intent. A failure leaves the intent to the roll-forward.
+func followUpsDone(ctx context.Context, x *Intents, log *AuditLog, in *Intent, rec AuditRecord) error {
+	if in != nil {
+		rec.Key = FollowUpKey(in)
+	}
+	if _, err := log.Append(ctx, rec); err != nil {
+		return err
+	}
+	x.Done(ctx, in)
+	return nil
+}

@@ -58,6 +58,9 @@ type Item struct {
 	Version                int64        `json:"version" bson:"version" api:"replace"`
 	CreatedAt              time.Time    `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt              time.Time    `json:"updatedAt" bson:"updatedAt" api:"server"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var itemCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$`)

@@ -29,8 +29,18 @@ import "context"
 // At most MaxAuditPending: past that, task writes are refused until the
 // log is back.
 //
+// Every other stored change (targets, inspectors, experts, departments,
+// items and templates, users, device revocations, ratings, complaints,
+// check-ins, back-fills, issued codes, plans, rounds, signing keys) embeds
+// Outbox: the service states the write's records (Outbox.Record) before
+// calling the store, and the store writes the document with its entries
+// through the mongo package's helpers, marked in the outbox collection
+// until they are appended. docs/audit.md lists them.
+//
 // Operations of several writes (a draw, a publication) first store an
-// intent (intent.go) and complete or roll forward from it after a crash.
+// intent (intent.go) and complete or roll forward from it after a crash;
+// so do the follow-ups of a change (the codes withdrawn when a user's
+// sessions end, the sessions ended when a device is revoked).
 
 // AuditAppender appends prepared entries, each key once: what stores need
 // of the audit log to empty their outbox (AuditLog implements it).
@@ -44,3 +54,23 @@ type AuditAppender interface {
 const MaxAuditPending = 64
 
 var _ AuditAppender = (*AuditLog)(nil)
+
+// Outbox is the audit outbox of a stored document other than a task: the
+// records its next write states (Audit; set by the service, never stored)
+// and the entries the stored document carries until they are in the log
+// (AuditPending). Types embed it inline:
+//
+//	Outbox `json:"-" bson:",inline"`
+//
+// and their stores write them with the mongo package's audited helpers.
+type Outbox struct {
+	Audit        []AuditRecord `json:"-" bson:"-"`
+	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+}
+
+// AuditOutbox returns o: what the stores' helpers need of a document.
+func (o *Outbox) AuditOutbox() *Outbox { return o }
+
+// Record states the records of the document's next write, replacing any
+// stated before.
+func (o *Outbox) Record(rs ...AuditRecord) { o.Audit = rs }

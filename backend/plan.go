@@ -95,6 +95,9 @@ type Plan struct {
 	Version   int64     `json:"version" bson:"version" api:"replace"`
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt" api:"server"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // Joint reports whether the plan spans several departments.

@@ -63,6 +63,9 @@ type Rating struct {
 	ReplacedBy string     `json:"replacedBy,omitempty" bson:"replacedBy,omitempty"` // the rating that replaced this one
 	ReplacedAt *time.Time `json:"replacedAt,omitempty" bson:"replacedAt,omitempty"`
 	CreatedAt  time.Time  `json:"createdAt" bson:"createdAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // RatingID is the id of a visit's seq-th rating. The first one is named by

@@ -54,6 +54,9 @@ type Round struct {
 	Version   int64     `json:"version" bson:"version"`
 	CreatedAt time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 // RoundEntry is a plan registered in a round.

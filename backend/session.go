@@ -16,6 +16,9 @@ type CodeIssue struct {
 	TaskID    string    `bson:"taskId"`
 	IssuedAt  time.Time `bson:"issuedAt"`
 	ExpiresAt time.Time `bson:"expiresAt"`
+
+	// The audit outbox of its write (outbox.go): code.issue.
+	Outbox `bson:",inline"`
 }
 
 // CodeIssueStore keeps the codes issued and withdraws them. The records

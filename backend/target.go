@@ -109,10 +109,8 @@ type Target struct {
 	CreatedAt      time.Time    `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt      time.Time    `json:"updatedAt" bson:"updatedAt" api:"server"`
 
-	// Audit and AuditPending are the audit outbox of a target's writes, as
-	// of a task's (outbox.go).
-	Audit        []AuditRecord `json:"-" bson:"-"`
-	AuditPending []AuditEntry  `json:"-" bson:"auditPending,omitempty"`
+	// The audit outbox of its writes, as of a task's (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var (
@@ -241,4 +239,8 @@ type TargetStore interface {
 	CreateTarget(ctx context.Context, t *Target) error
 	CreateTargets(ctx context.Context, ts []*Target) error // bulk insert; duplicate ids fail with ECONFLICT
 	UpdateTarget(ctx context.Context, t *Target) error     // t.Version is the expected current version
+	// UpdateTargets updates many as UpdateTarget each, their audit outbox
+	// settled together (an import's batch). errs[i] is ts[i]'s refusal
+	// (ECONFLICT, ENOTFOUND) or nil; err stops the batch.
+	UpdateTargets(ctx context.Context, ts []*Target) (errs []error, err error)
 }

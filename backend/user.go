@@ -23,6 +23,9 @@ type User struct {
 	Version      int64     `json:"version" bson:"version"`
 	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// The audit outbox of its writes (outbox.go).
+	Outbox `json:"-" bson:",inline"`
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,31}$`)
@@ -158,6 +161,10 @@ type SigningKey struct {
 	CreatedAt   time.Time  `bson:"createdAt"`
 	ActivatedAt time.Time  `bson:"activatedAt"` // the key with the latest ActivatedAt signs
 	RetiredAt   *time.Time `bson:"retiredAt,omitempty"`
+
+	// The audit outbox of its writes (outbox.go): a rotation's record
+	// travels with the new key.
+	Outbox `bson:",inline"`
 }
 
 // SigningKeyStore persists the key ring, shared by every server instance.
@@ -167,6 +174,7 @@ type SigningKeyStore interface {
 	// CreateSigningKey stores k; an existing kid fails with ECONFLICT.
 	CreateSigningKey(ctx context.Context, k *SigningKey) error
 	// RetireSigningKey marks the key retired at the given time (a no-op when
-	// it is already retired); an unknown kid fails with ENOTFOUND.
-	RetireSigningKey(ctx context.Context, kid string, at time.Time) error
+	// it is already retired); an unknown kid fails with ENOTFOUND. The
+	// records recs travel with the write (outbox.go).
+	RetireSigningKey(ctx context.Context, kid string, at time.Time, recs ...AuditRecord) error
 }

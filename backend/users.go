@@ -4,9 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
+	"encoding/json"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,9 @@ type Users struct {
 	Store       UserStore
 	Departments DepartmentStore
 	Audit       *AuditLog
+	// Intents carry the follow-ups of ending a user's sessions (the
+	// codes withdrawn) across a crash; nil runs them without one.
+	Intents *Intents
 	// Codes are the inspection codes issued to phones, withdrawn when a
 	// user's sessions are ended; nil when codes are not tracked.
 	Codes CodeIssueStore
@@ -42,16 +46,23 @@ func (s *Users) deny(ctx context.Context, action, id string, err error) error {
 	return err
 }
 
-// userChange is what the audit log digests of a user change: never the hash.
-func userChange(u *User) any {
-	return struct {
+// userChange is what the audit log digests of a user change: never the
+// hash. It reads u when the record is prepared, with the write (the
+// version the store gives it).
+func userChange(u *User) any { return userView{u} }
+
+type userView struct{ u *User }
+
+func (v userView) MarshalJSON() ([]byte, error) {
+	u := v.u
+	return json.Marshal(struct {
 		ID, DisplayName string
 		Role            Role
 		Departments     []string
 		Disabled        bool
 		SessionEpoch    int64
 		Version         int64
-	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.SessionEpoch, u.Version}
+	}{u.ID, u.DisplayName, u.Role, u.Departments, u.Disabled, u.SessionEpoch, u.Version})
 }
 
 // Me returns the caller's own account.
@@ -107,14 +118,14 @@ func (s *Users) CreateUser(ctx context.Context, u *User, password string) error 
 		return err
 	}
 	u.PasswordHash = h
+	u.Record(AuditRecord{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Change: userChange(u)})
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if IsCode(err, ECONFLICT) {
 			return Errorf(ECONFLICT, "user %s already exists", u.ID)
 		}
 		return err
 	}
-	_, err = s.Audit.Append(ctx, AuditRecord{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Change: userChange(u)})
-	return err
+	return nil
 }
 
 // endSessions, applied to a user in an update, ends every session the user
@@ -123,11 +134,13 @@ func (s *Users) CreateUser(ctx context.Context, u *User, password string) error 
 // inspection codes.
 func endSessions(u *User) { u.SessionEpoch++ }
 
-// update reads a user, applies fn and stores the result, retrying once when
-// another change came in between. When fn ended the user's sessions, the
-// user's inspection codes are withdrawn after the store (so that a code
-// issued meanwhile is either seen here or refused by its own session
-// check) and the audit entry says so.
+// update reads a user, applies fn and stores the result with its record
+// (the outbox), retrying once when another change came in between. When fn
+// ended the user's sessions, the user's inspection codes are withdrawn
+// after the store (so that a code issued meanwhile is either seen here or
+// refused by its own session check), under an intent begun before it
+// (intentEndSessions): the withdrawal's record follows, and a crash in
+// between is completed by the roll-forward.
 func (s *Users) update(ctx context.Context, action, id string, fn func(*User) error) (*User, error) {
 	a, err := requireWriter(ctx, RoleAdmin)
 	if err != nil {
@@ -142,26 +155,71 @@ func (s *Users) update(ctx context.Context, action, id string, fn func(*User) er
 		if err := fn(u); err != nil {
 			return nil, err
 		}
+		ended := u.SessionEpoch != epoch
+		detail := "by " + a.UserID
+		var in *Intent
+		if ended {
+			detail += "; every session ended; the inspection codes are withdrawn next"
+			if in, err = s.Intents.Begin(ctx, intentEndSessions, u.ID+"/"+strconv.FormatInt(u.SessionEpoch, 10), "user", u.ID, action); err != nil {
+				return nil, err
+			}
+		}
+		u.Record(AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Change: userChange(u), Detail: detail})
 		err = s.Store.UpdateUser(ctx, u)
+		if err != nil {
+			s.Intents.Done(ctx, in) // nothing was stored
+		}
 		if IsCode(err, ECONFLICT) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		detail := "by " + a.UserID
-		var withdrawErr error
-		if u.SessionEpoch != epoch {
-			var n int
-			n, withdrawErr = withdrawCodes(ctx, s.Codes, u.ID, "", s.now(), "sessions ended ("+action+")")
-			detail += "; every session ended; inspection codes withdrawn: " + strconv.Itoa(n)
-			if withdrawErr != nil {
-				detail += " (withdrawing failed: " + ErrorMessage(withdrawErr) + ")"
+		if ended {
+			if err := s.withdrawUserCodes(ctx, in, u.ID, action); err != nil {
+				return u, err
 			}
 		}
-		_, err = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "user", ObjectID: id, Change: userChange(u), Detail: detail})
-		return u, errors.Join(withdrawErr, err)
+		return u, nil
 	}
+}
+
+// intentEndSessions is the intent of the follow-ups of ending a user's
+// sessions: its id is the user and the epoch the change stores.
+const intentEndSessions = "user.end_sessions"
+
+// withdrawUserCodes withdraws the valid inspection codes of a user whose
+// sessions were ended by action, and records it (followUpsDone).
+func (s *Users) withdrawUserCodes(ctx context.Context, in *Intent, userID, action string) error {
+	n, err := withdrawCodes(ctx, s.Codes, userID, "", s.now(), "sessions ended ("+action+")")
+	if err != nil {
+		return err // the intent stays: the roll-forward withdraws them
+	}
+	return followUpsDone(ctx, s.Intents, s.Audit, in, AuditRecord{Action: "code.withdraw", ObjectType: "user", ObjectID: userID,
+		Detail: "sessions ended (" + action + "); inspection codes withdrawn: " + strconv.Itoa(n)})
+}
+
+// RegisterIntents registers the roll-forward of ending sessions: when the
+// user's stored epoch reached the intent's, the change was stored and the
+// codes are withdrawn; otherwise nothing was, and the intent is dropped.
+func (s *Users) RegisterIntents() {
+	s.Intents.Handle(intentEndSessions, func(ctx context.Context, in *Intent) error {
+		_, e, _ := strings.Cut(strings.TrimPrefix(in.ID, intentEndSessions+"/"), "/")
+		epoch, err := strconv.ParseInt(e, 10, 64)
+		if err != nil {
+			return nil // not one of ours: drop it
+		}
+		u, err := s.Store.FindUserByID(ctx, in.ObjectID)
+		switch {
+		case IsCode(err, ENOTFOUND):
+			return nil
+		case err != nil:
+			return err
+		case u.SessionEpoch < epoch:
+			return nil // the change was never stored
+		}
+		return s.withdrawUserCodes(ctx, in, u.ID, in.Detail)
+	})
 }
 
 func (s *Users) now() time.Time {

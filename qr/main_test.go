@@ -63,7 +63,7 @@ func (s *memStore) CreateSigningKey(ctx context.Context, k *qr.Key) error {
 	return nil
 }
 
-func (s *memStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
+func (s *memStore) RetireSigningKey(ctx context.Context, kid string, at time.Time, _ ...backend.AuditRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {

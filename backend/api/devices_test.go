@@ -106,7 +106,7 @@ func TestDeviceAPI(t *testing.T) {
 		{Name: "OK/ListShowsRevoked", Method: "GET", URL: "/api/v1/users/inspector/devices", User: "admin", WantStatus: 200, WantContent: []string{`"revokedBy":"admin"`}},
 		{Name: "OK/AuditOfDevice", Method: "GET", URL: "/api/v1/audit?objectType=device&objectId=inspector/phone-lost-01", User: "admin", WantStatus: 200,
 			WantContent: []string{`"action":"device.revoke","objectType":"device","objectId":"inspector/phone-lost-01","clientAddr":"0.0.0.0","outcome":"ok"`,
-				`"actor":"manager"`, `"outcome":"denied"`, `reason: 手机丢失; sessions ended: 1`}},
+				`"actor":"manager"`, `"outcome":"denied"`, `reason: 手机丢失; its sessions and inspection codes are ended next`, `"action":"device.sessions_ended"`, `sessions ended: 1; inspection codes withdrawn: 0`}},
 	})
 
 	// The lost phone's session is over: writes and refreshes are refused at

@@ -333,8 +333,10 @@ func (m *Main) build(ctx context.Context) error {
 	// Admission control of this process's CPU: one gate for every password
 	// hash (both logins and the users' administration), one for pushes.
 	m.Hashes, m.Pushes = backend.NewPasswordGate(), fcsync.NewPushGate()
-	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now, Hashes: m.Hashes}
-	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Codes: m.Stores.CodeKeys, Audit: m.Audit, Now: m.Config.Now}
+	m.Users = &backend.Users{Store: m.Stores.Users, Departments: m.Stores.Departments, Codes: m.Stores.CodeKeys, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now, Hashes: m.Hashes}
+	m.Devices = &backend.Devices{Store: m.Stores.Devices, Users: m.Stores.Users, Tokens: m.Stores.Tokens, Codes: m.Stores.CodeKeys, Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now}
+	m.Users.RegisterIntents()
+	m.Devices.RegisterIntents()
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,

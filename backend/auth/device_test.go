@@ -227,13 +227,19 @@ func TestRevokeDevice(t *testing.T) {
 		t.Fatalf("second RevokeDevice=%+v, %v; want the first revocation kept", d, err)
 	}
 
+	// The revocation's record travels with its write; the follow-ups'
+	// (sessions, codes) comes after them under an intent (intent.go).
 	revokes := auditEntries(t, e.env, "device.revoke")
-	if len(revokes) != 2 {
-		t.Fatalf("%d device.revoke entries, want 2", len(revokes))
+	if len(revokes) != 1 {
+		t.Fatalf("%d device.revoke entries, want 1", len(revokes))
 	}
 	if r := revokes[0]; r.Actor != "root" || r.ObjectType != "device" || r.ObjectID != "li/phone-0001" || r.Outcome != backend.OutcomeOK ||
-		r.Detail != "reason: lost on site; sessions ended: 2; inspection codes withdrawn: 0" || r.ClientAddr != "192.0.2.5" {
+		r.Detail != "reason: lost on site; its sessions and inspection codes are ended next" || r.ClientAddr != "192.0.2.5" || r.Key != "device/li/phone-0001/1" {
 		t.Fatalf("revoke entry=%+v", r)
+	}
+	ended := auditEntries(t, e.env, "device.sessions_ended")
+	if len(ended) != 2 || ended[0].Detail != "sessions ended: 2; inspection codes withdrawn: 0" || ended[1].Detail != "already revoked; sessions ended: 0; inspection codes withdrawn: 0" {
+		t.Fatalf("device.sessions_ended entries=%+v, want the first revocation's and the second's", ended)
 	}
 	refused := auditEntries(t, e.env, "auth.login_failed")
 	if len(refused) != 1 || refused[0].ObjectID != "li" || refused[0].Outcome != backend.OutcomeDenied || refused[0].Detail != "device phone-0001 was revoked" {
@@ -347,5 +353,58 @@ func TestLoginDeviceRevokedMeanwhile(t *testing.T) {
 		if f.RevokedAt == nil {
 			t.Fatalf("session %s of the revoked device is still open", f.ID)
 		}
+	}
+}
+
+// TestRevokeDeviceRollForward: a revocation whose process stopped after
+// the device was stored revoked, before its sessions were ended, is
+// completed by the roll-forward of its intent: the sessions end, and the
+// follow-ups' record is chained once under the intent's key, however often
+// the roll-forward runs. An intent whose revocation was never stored is
+// dropped and ends nothing.
+func TestRevokeDeviceRollForward(t *testing.T) {
+	e := newDeviceEnv(t)
+	intents := &backend.Intents{Store: &mongo.IntentStore{DB: e.DB}, Audit: e.AuditLog, Now: e.Clock.Now}
+	e.Admin.Intents = intents
+	e.Admin.RegisterIntents()
+	e.MustCreateUser(t, "li", backend.RoleInspector)
+	ctx := ctxFrom("192.0.2.1")
+	lost := MustLoginDevice(t, e.Mobile, "li", phone("phone-0001"))
+	kept := MustLoginDevice(t, e.Mobile, "li", phone("phone-0002"))
+	admin := backend.WithActor(ctx, &backend.Actor{UserID: "root", Role: backend.RoleAdmin, ClientAddr: "192.0.2.5", Fresh: true})
+
+	// What RevokeDevice stores before the process stops: the intents, the
+	// first device's revocation with its record.
+	for _, key := range []string{"li/phone-0001", "li/phone-0002"} {
+		if _, err := intents.Begin(admin, "device.revoke", key, "device", key, "lost"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := e.Clock.Now()
+	d := &backend.Device{ID: "li/phone-0001", RevokedAt: &at, RevokedBy: "root", Reason: "lost"}
+	d.Record(backend.AuditRecord{Action: "device.revoke", ObjectType: "device", ObjectID: d.ID})
+	if err := e.Devices.RevokeDevice(admin, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Mobile.Authenticate(ctx, lost.AccessToken); err != nil {
+		t.Fatalf("before the roll-forward the session is still open: %v", err)
+	}
+
+	for range 2 {
+		if _, err := intents.RollForward(context.Background(), 0); err != nil {
+			t.Fatalf("roll forward: %v", err)
+		}
+	}
+	_, err := e.Mobile.Authenticate(ctx, lost.AccessToken)
+	wantCode(t, "the revoked device's session after the roll-forward", err, backend.EUNAUTHENTICATED)
+	if _, err := e.Mobile.Authenticate(ctx, kept.AccessToken); err != nil {
+		t.Fatalf("the device never revoked: %v, want its session kept", err)
+	}
+	ended := auditEntries(t, e.env, "device.sessions_ended")
+	if len(ended) != 1 || ended[0].ObjectID != "li/phone-0001" || ended[0].Key != "intent/device.revoke/li/phone-0001/done" || ended[0].Actor != "system:roll-forward" {
+		t.Fatalf("device.sessions_ended entries %+v, want one for phone-0001 keyed by its intent, by the roll-forward", ended)
+	}
+	if left, err := intents.Store.FindIntents(context.Background()); err != nil || len(left) != 0 {
+		t.Fatalf("intents left %v (%v), want none", left, err)
 	}
 }

@@ -94,8 +94,18 @@ func TestSessionsEndedByAdministrator(t *testing.T) {
 				}
 			}
 			entries := auditEntries(t, e.env, tt.action)
-			if len(entries) != 1 || entries[0].Actor != "root" || !strings.Contains(entries[0].Detail, "every session ended; inspection codes withdrawn: ") {
+			if len(entries) != 1 || entries[0].Actor != "root" || !strings.Contains(entries[0].Detail, "every session ended") {
 				t.Fatalf("%s entries=%+v, want one by root saying the sessions ended", tt.action, entries)
+			}
+			// The codes withdrawn are the follow-up's record (intent.go).
+			var withdrawn []*backend.AuditEntry
+			for _, w := range auditEntries(t, e.env, "code.withdraw") {
+				if strings.Contains(w.Detail, "("+tt.action+")") {
+					withdrawn = append(withdrawn, w)
+				}
+			}
+			if len(withdrawn) != 1 || withdrawn[0].Actor != "root" || withdrawn[0].Detail != "sessions ended ("+tt.action+"); inspection codes withdrawn: 2" {
+				t.Fatalf("code.withdraw entries=%+v, want one by root counting 2 codes", withdrawn)
 			}
 
 			again := MustLoginDevice(t, e.Mobile, "li", phone("phone-0001"))
@@ -215,4 +225,63 @@ func TestCheckSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, "CheckSession after logout", e.Svc.CheckSession(ctx, a), backend.EUNAUTHENTICATED)
+}
+
+// TestEndSessionsRollForward: a password reset whose process stopped after
+// the user was stored with the new epoch, before the user's codes were
+// withdrawn, is completed by its intent's roll-forward: the codes are
+// withdrawn and the withdrawal recorded once under the intent's key. An
+// intent whose change never reached the store is dropped.
+func TestEndSessionsRollForward(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	intents := &backend.Intents{Store: &mongo.IntentStore{DB: e.DB}, Audit: e.AuditLog, Now: e.Clock.Now}
+	users := usersService(e)
+	users.Intents = intents
+	users.RegisterIntents()
+	e.MustCreateUser(t, "li", backend.RoleInspector)
+	e.MustCreateUser(t, "wang", backend.RoleInspector)
+	codes := &mongo.CodeKeyStore{DB: e.DB}
+	for _, c := range []*backend.CodeIssue{
+		{Serial: "00000000000000a1", UserID: "li", TaskID: "t1", IssuedAt: start, ExpiresAt: start.Add(10 * time.Minute)},
+		{Serial: "00000000000000b1", UserID: "wang", TaskID: "t1", IssuedAt: start, ExpiresAt: start.Add(10 * time.Minute)},
+	} {
+		if err := codes.RecordCodeIssue(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What update stores before the process stops: li's intent and li
+	// with the next epoch; wang's intent, and nothing of wang.
+	for _, id := range []string{"li/1", "wang/1"} {
+		if _, err := intents.Begin(adminCtx(), "user.end_sessions", id, "user", strings.Split(id, "/")[0], "user.reset_password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	li, err := e.Users.FindUserByID(context.Background(), "li")
+	if err != nil {
+		t.Fatal(err)
+	}
+	li.SessionEpoch++
+	li.Record(backend.AuditRecord{Action: "user.reset_password", ObjectType: "user", ObjectID: "li"})
+	if err := e.Users.UpdateUser(adminCtx(), li); err != nil {
+		t.Fatal(err)
+	}
+
+	for range 2 {
+		if _, err := intents.RollForward(context.Background(), 0); err != nil {
+			t.Fatalf("roll forward: %v", err)
+		}
+	}
+	for serial, want := range map[string]bool{"00000000000000a1": true, "00000000000000b1": false} {
+		if got, err := codes.IsRevoked(context.Background(), serial); err != nil || got != want {
+			t.Fatalf("code %s revoked=%v (%v), want %v", serial, got, err, want)
+		}
+	}
+	withdrawn := auditEntries(t, e, "code.withdraw")
+	if len(withdrawn) != 1 || withdrawn[0].ObjectID != "li" || withdrawn[0].Key != "intent/user.end_sessions/li/1/done" ||
+		withdrawn[0].Detail != "sessions ended (user.reset_password); inspection codes withdrawn: 1" {
+		t.Fatalf("code.withdraw entries %+v, want li's one, keyed by its intent", withdrawn)
+	}
+	if left, err := intents.Store.FindIntents(context.Background()); err != nil || len(left) != 0 {
+		t.Fatalf("intents left %v (%v), want none", left, err)
+	}
 }

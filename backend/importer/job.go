@@ -137,6 +137,7 @@ type job struct {
 
 	batchNo int
 	intent  *backend.Intent // of the current batch's creations, until flushed
+	updates []targetUpdate  // the current batch's target updates, written at its flush
 	written int             // records written in the current batch
 	changes []auditChange   // what the current batch wrote
 	newRows int             // creations in the current batch
@@ -161,11 +162,15 @@ func (j *job) recordWrite(id string, content any, created bool) {
 	}
 }
 
-// auditUpdate records an update on the record itself, so that its history
-// can be found by object id.
-func (j *job) auditUpdate(objectType, id string, row int, content any, version int64) error {
-	_, err := j.audit.Append(j.ctx, j.updateRecord(objectType, id, row, content, version))
-	return err
+// createRecord is the record of a record's creation by the import (on
+// the record itself, so that its history can be found by object id; the
+// batch's entry lists it too).
+func (j *job) createRecord(objectType, id string, row int, content any) backend.AuditRecord {
+	detail := fmt.Sprintf("row %d: created", row)
+	if j.in.name != "" {
+		detail = j.in.name + " " + detail
+	}
+	return backend.AuditRecord{Action: j.action(), ObjectType: objectType, ObjectID: id, Change: content, Detail: detail}
 }
 
 // updateRecord is the record of an update to version of a record.
@@ -177,8 +182,11 @@ func (j *job) updateRecord(objectType, id string, row int, content any, version 
 	return backend.AuditRecord{Action: j.action(), ObjectType: objectType, ObjectID: id, Change: content, Detail: detail}
 }
 
-// flush audits the current batch.
+// flush writes the current batch's target updates and audits the batch.
 func (j *job) flush() error {
+	if err := j.writeUpdates(); err != nil {
+		return err
+	}
 	if j.written == 0 {
 		// An intent still open (its batch's entry failed, or every row of
 		// it was refused) is the roll-forward's: it records what is stored.
@@ -210,7 +218,7 @@ func (j *job) flush() error {
 
 // maybeFlush audits the batch once it is full.
 func (j *job) maybeFlush() error {
-	if j.written >= j.batch {
+	if j.written+len(j.updates) >= j.batch {
 		return j.flush()
 	}
 	return nil

@@ -356,7 +356,8 @@ func (j *job) importTargets(src source) error {
 		return j.updateTarget(rec, t)
 	})
 	if err != nil {
-		// Rows read but not yet inserted are dropped: the import stops here.
+		// Rows read but not yet written are dropped: the import stops here.
+		j.updates = nil
 		return err
 	}
 	return insert()
@@ -409,19 +410,51 @@ func (j *job) updateTarget(rec *record, t *backend.Target) error {
 		j.summary.Unchanged++
 		return nil
 	}
-	// The update's record travels with the write (backend/outbox.go).
+	// The update's record travels with the write (backend/outbox.go); the
+	// batch's updates are written together when it is flushed.
 	content := targetAuditContent(m)
 	m.Audit = []backend.AuditRecord{j.updateRecord("target", m.ID, rec.row, content, m.Version+1)}
-	if err := j.im.Targets.UpdateTarget(j.ctx, m); err != nil {
-		if backend.IsCode(err, backend.ECONFLICT) {
-			j.summary.reject([]RowError{{Row: rec.row, Column: rec.h.column(tID), Reason: fmt.Sprintf("target %s was changed by someone else during the import; import the file again", t.ID)}})
-			return nil
-		}
+	j.updates = append(j.updates, targetUpdate{row: rec.row, column: rec.h.column(tID), t: m, content: content})
+	return j.maybeFlush()
+}
+
+// targetUpdate is a target update of the current batch, not yet written.
+type targetUpdate struct {
+	row     int
+	column  string
+	t       *backend.Target
+	content any
+}
+
+// writeUpdates writes the current batch's target updates at once
+// (TargetStore.UpdateTargets: one mark and one append for all).
+func (j *job) writeUpdates() error {
+	if len(j.updates) == 0 {
+		return nil
+	}
+	ts := make([]*backend.Target, len(j.updates))
+	for i, u := range j.updates {
+		ts[i] = u.t
+	}
+	errs, err := j.im.Targets.UpdateTargets(j.ctx, ts)
+	if err != nil {
+		j.updates = j.updates[:0]
 		return err
 	}
-	j.summary.Updated++
-	j.recordWrite(m.ID, content, false)
-	return j.maybeFlush()
+	var first error // a target refused otherwise (its audit records pile up: the log is down) stops the import
+	for i, u := range j.updates {
+		switch {
+		case errs[i] == nil:
+			j.summary.Updated++
+			j.recordWrite(u.t.ID, u.content, false)
+		case backend.IsCode(errs[i], backend.ECONFLICT) || backend.IsCode(errs[i], backend.ENOTFOUND):
+			j.summary.reject([]RowError{{Row: u.row, Column: u.column, Reason: fmt.Sprintf("target %s was changed by someone else during the import; import the file again", u.t.ID)}})
+		case first == nil:
+			first = errs[i]
+		}
+	}
+	j.updates = j.updates[:0]
+	return first
 }
 
 func (j *job) createTarget(row int, t *backend.Target) error {

@@ -35,6 +35,8 @@ func writeRow[T any](j *job, rec *record, row *T, u upsert[T]) error {
 	}
 	cur, err := u.find()
 	if backend.IsCode(err, backend.ENOTFOUND) {
+		// Each record's entry travels with its write (backend/outbox.go).
+		outboxOf(row).Record(j.createRecord(u.objectType, u.id(row), rec.row, u.content(row)))
 		if err := u.create(row); err != nil {
 			if backend.IsCode(err, backend.ECONFLICT) {
 				return reject(u.keyColumn, fmt.Sprintf(u.createTaken, u.id(row)))
@@ -56,17 +58,20 @@ func writeRow[T any](j *job, rec *record, row *T, u upsert[T]) error {
 		j.summary.Unchanged++
 		return nil
 	}
+	content := u.content(m)
+	outboxOf(m).Record(j.updateRecord(u.objectType, u.id(m), rec.row, content, u.version(m)+1))
 	if err := u.update(m); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return reject(u.keyColumn, fmt.Sprintf("%s %s was changed by someone else during the import; import the file again", u.objectType, u.id(m)))
 		}
 		return err
 	}
-	content := u.content(m)
 	j.summary.Updated++
 	j.recordWrite(u.id(m), content, false)
-	if err := j.auditUpdate(u.objectType, u.id(m), rec.row, content, u.version(m)); err != nil {
-		return err
-	}
 	return j.maybeFlush()
+}
+
+// outboxOf is the audit outbox of a directory record (backend.Outbox).
+func outboxOf(v any) *backend.Outbox {
+	return v.(interface{ AuditOutbox() *backend.Outbox }).AuditOutbox()
 }

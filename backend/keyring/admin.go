@@ -73,11 +73,10 @@ func (a *Admin) Rotate(ctx context.Context, ring string, activateIn time.Duratio
 	if activateIn > 0 {
 		at = r.now().Add(activateIn)
 	}
-	kid, err := r.Rotate(ctx, at)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := a.Audit.Append(ctx, backend.AuditRecord{Action: "keys.rotate", ObjectType: "key-ring", ObjectID: ring, Detail: kid + " by " + actor.UserID}); err != nil {
+	// The record travels with the new key's write (the audit outbox).
+	if _, err := r.RotateAudited(ctx, at, func(kid string) backend.AuditRecord {
+		return backend.AuditRecord{Action: "keys.rotate", ObjectType: "key-ring", ObjectID: ring, Detail: kid + " by " + actor.UserID}
+	}); err != nil {
 		return nil, err
 	}
 	return a.one(ctx, ring, r)
@@ -94,10 +93,7 @@ func (a *Admin) Retire(ctx context.Context, ring, kid string) (*RingKeys, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Retire(ctx, kid); err != nil {
-		return nil, err
-	}
-	if _, err := a.Audit.Append(ctx, backend.AuditRecord{Action: "keys.retire", ObjectType: "key-ring", ObjectID: ring, Detail: kid + " by " + actor.UserID}); err != nil {
+	if err := r.RetireAudited(ctx, kid, backend.AuditRecord{Action: "keys.retire", ObjectType: "key-ring", ObjectID: ring, Detail: kid + " by " + actor.UserID}); err != nil {
 		return nil, err
 	}
 	return a.one(ctx, ring, r)

@@ -224,6 +224,13 @@ func (r *Ring) Load(ctx context.Context) error {
 // later). Older keys keep verifying until they are retired. It returns the
 // new kid.
 func (r *Ring) Rotate(ctx context.Context, activateAt time.Time) (string, error) {
+	return r.RotateAudited(ctx, activateAt, nil)
+}
+
+// RotateAudited is Rotate with the record of the rotation, made by record
+// from the new key's id, travelling with the new key's write (the audit
+// outbox, backend/outbox.go).
+func (r *Ring) RotateAudited(ctx context.Context, activateAt time.Time, record func(kid string) backend.AuditRecord) (string, error) {
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
 	s, err := r.load(ctx, false)
@@ -241,7 +248,7 @@ func (r *Ring) Rotate(ctx context.Context, activateAt time.Time) (string, error)
 			at = e.ActivatedAt.Add(time.Millisecond)
 		}
 	}
-	key, err := r.create(ctx, at)
+	key, err := r.create(ctx, at, record)
 	if err != nil {
 		return "", err
 	}
@@ -256,6 +263,12 @@ func (r *Ring) Rotate(ctx context.Context, activateAt time.Time) (string, error)
 // now cannot be retired (EINVALID): rotate first. An unknown kid is
 // ENOTFOUND; retiring a retired key is no error.
 func (r *Ring) Retire(ctx context.Context, kid string) error {
+	return r.RetireAudited(ctx, kid)
+}
+
+// RetireAudited is Retire with the records of the retirement travelling
+// with its write (the audit outbox, backend/outbox.go).
+func (r *Ring) RetireAudited(ctx context.Context, kid string, recs ...backend.AuditRecord) error {
 	const op = "keyring.Retire"
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
@@ -266,7 +279,7 @@ func (r *Ring) Retire(ctx context.Context, kid string) error {
 	if a := s.Active(r.now()); a != nil && a.ID == kid {
 		return &backend.Error{Code: backend.EINVALID, Op: op, Message: fmt.Sprintf("key %s signs now; rotate before retiring it", kid)}
 	}
-	if err := r.Store.RetireSigningKey(ctx, kid, r.now()); err != nil {
+	if err := r.Store.RetireSigningKey(ctx, kid, r.now(), recs...); err != nil {
 		return &backend.Error{Op: op, Err: err}
 	}
 	_, err = r.load(ctx, false)
@@ -409,7 +422,7 @@ func (r *Ring) load(ctx context.Context, bootstrap bool) (*Set, error) {
 	if bootstrap && s.Active(now) == nil {
 		// Two instances starting together may both create a key here; both
 		// keys verify, and the later one signs. That is harmless.
-		if _, err := r.create(ctx, now); err != nil {
+		if _, err := r.create(ctx, now, nil); err != nil {
 			return nil, err
 		}
 		return r.load(ctx, false)
@@ -426,7 +439,7 @@ func newestFirst(at, bt time.Time, aid, bid string) int {
 }
 
 // create generates and stores a key that activates at the given time.
-func (r *Ring) create(ctx context.Context, activatedAt time.Time) (*Key, error) {
+func (r *Ring) create(ctx context.Context, activatedAt time.Time, record func(kid string) backend.AuditRecord) (*Key, error) {
 	const op = "keyring.create"
 	buf := make([]byte, r.Format.IDBytes+ed25519.SeedSize)
 	var kid string
@@ -445,6 +458,9 @@ func (r *Ring) create(ctx context.Context, activatedAt time.Time) (*Key, error) 
 		Seed:        buf[r.Format.IDBytes:],
 		CreatedAt:   r.now(),
 		ActivatedAt: activatedAt.UTC().Truncate(time.Millisecond),
+	}
+	if record != nil {
+		key.Record(record(kid))
 	}
 	if err := r.Store.CreateSigningKey(ctx, key); err != nil {
 		return nil, &backend.Error{Op: op, Err: err}

@@ -69,6 +69,19 @@ func (s *AuditStore) InsertAuditEntry(ctx context.Context, e *backend.AuditEntry
 // the first that fails, which is ECONFLICT when its Seq is taken, and
 // reports how many were stored before it.
 func (s *AuditStore) InsertAuditEntries(ctx context.Context, entries []*backend.AuditEntry) (int, error) {
+	// In pieces the engine stops at their first failure (orderedBatch).
+	size := s.DB.engine.orderedBatch()
+	for start := 0; start < len(entries); start += size {
+		end := min(start+size, len(entries))
+		n, err := s.insertAuditEntries(ctx, entries[start:end])
+		if err != nil {
+			return start + n, err
+		}
+	}
+	return len(entries), nil
+}
+
+func (s *AuditStore) insertAuditEntries(ctx context.Context, entries []*backend.AuditEntry) (int, error) {
 	const op = "InsertAuditEntries"
 	docs := make([]any, len(entries))
 	for i, e := range entries {

@@ -33,8 +33,8 @@ func (s *AuditKeyStore) CreateSigningKey(ctx context.Context, k *backend.Signing
 	return s.ring().create(ctx, "CreateAuditKey", k)
 }
 
-func (s *AuditKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
-	return s.ring().retire(ctx, "RetireAuditKey", kid, at)
+func (s *AuditKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time, recs ...backend.AuditRecord) error {
+	return s.ring().retire(ctx, "RetireAuditKey", kid, at, recs)
 }
 
 // AuditCheckpointStore implements backend.AuditCheckpointStore. The date

@@ -20,8 +20,7 @@ var _ backend.CheckInStore = (*CheckInStore)(nil)
 func (s *CheckInStore) CreateCheckIn(ctx context.Context, c *backend.CheckIn) error {
 	c.CreatedAt = s.DB.now()
 	s.DB.engine.writingCheckIn(c) // before the write: the index may hold more, never less
-	_, err := s.DB.c(colCheckIns).InsertOne(ctx, c)
-	return translate("CreateCheckIn", err)
+	return s.DB.insertAudited(ctx, colCheckIns, "checkin", "CreateCheckIn", c.ID, c)
 }
 
 func (s *CheckInStore) FindCheckInsOfTask(ctx context.Context, taskID string) ([]*backend.CheckIn, error) {
@@ -74,16 +73,20 @@ func (s *CheckInStore) queryUnplanned(ctx context.Context, since, until time.Tim
 
 // UpdateCheckIn replaces a check-in. Check-ins are written by one request
 // each and changed only by a back-fill, so no version is kept.
+//
+// Its records are keyed as the check-in's version 2: the one back-fill.
 func (s *CheckInStore) UpdateCheckIn(ctx context.Context, c *backend.CheckIn) error {
-	res, err := s.DB.c(colCheckIns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c)
-	s.DB.engine.updatedCheckIn(c.ID) // whether or not it was replaced: read it again
-	if err != nil {
-		return translate("UpdateCheckIn", err)
-	}
-	if res.MatchedCount == 0 {
-		return notFound("UpdateCheckIn", "check-in", c.ID)
-	}
-	return nil
+	return s.DB.audited(ctx, colCheckIns, "checkin", c.ID, 2, c, func() error {
+		res, err := s.DB.c(colCheckIns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c)
+		s.DB.engine.updatedCheckIn(c.ID) // whether or not it was replaced: read it again
+		if err != nil {
+			return translate("UpdateCheckIn", err)
+		}
+		if res.MatchedCount == 0 {
+			return notFound("UpdateCheckIn", "check-in", c.ID)
+		}
+		return nil
+	})
 }
 
 // FindCheckIn returns one check-in by id (the phone's idempotency key).

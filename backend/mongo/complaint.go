@@ -17,8 +17,7 @@ var _ backend.ComplaintStore = (*ComplaintStore)(nil)
 
 func (s *ComplaintStore) CreateComplaint(ctx context.Context, c *backend.Complaint) error {
 	c.CreatedAt = s.DB.now()
-	_, err := s.DB.c(colComplaints).InsertOne(ctx, c)
-	return translate("CreateComplaint", err)
+	return s.DB.insertAudited(ctx, colComplaints, "complaint", "CreateComplaint", c.ID, c)
 }
 
 // FindComplaints pages by _id. A filter is applied by the engine; on the

@@ -32,14 +32,13 @@ func (s *DepartmentStore) FindDepartments(ctx context.Context) ([]*backend.Depar
 
 func (s *DepartmentStore) CreateDepartment(ctx context.Context, d *backend.Department) error {
 	d.Version, d.CreatedAt, d.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colDepartments).InsertOne(ctx, d)
-	return translate("CreateDepartment", err)
+	return s.DB.insertAudited(ctx, colDepartments, "department", "CreateDepartment", d.ID, d)
 }
 
 func (s *DepartmentStore) UpdateDepartment(ctx context.Context, d *backend.Department) error {
 	expected := d.Version
 	d.Version, d.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colDepartments), "UpdateDepartment", "department", d.ID, expected, d); err != nil {
+	if err := s.DB.replaceAudited(ctx, colDepartments, "department", "UpdateDepartment", d.ID, expected, d); err != nil {
 		d.Version = expected
 		return err
 	}

@@ -2,7 +2,6 @@ package mongo
 
 import (
 	"context"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -68,18 +67,22 @@ func (s *DeviceStore) FindDevicesOfUser(ctx context.Context, userID string) ([]*
 	return out, nil
 }
 
-func (s *DeviceStore) RevokeDevice(ctx context.Context, id string, at time.Time, by, reason string) error {
+func (s *DeviceStore) RevokeDevice(ctx context.Context, d *backend.Device) error {
 	const op = "RevokeDevice"
-	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), id, bson.D{{Key: "revokedAt", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: at.UTC()}, {Key: "revokedBy", Value: by}, {Key: "reason", Value: reason}}}}, false)
-	if err != nil {
-		return translate(op, err)
-	}
-	if ok {
-		return nil
-	}
-	if _, err := s.FindDeviceByID(ctx, id); err != nil {
-		return err
-	}
-	return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device was revoked already"}
+	// A device is revoked once: its one audited write (version 1 of its key).
+	return s.DB.audited(ctx, colDevices, "device", d.ID, 1, d, func() error {
+		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), d.ID, bson.D{{Key: "revokedAt", Value: nil}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: d.RevokedAt.UTC()}, {Key: "revokedBy", Value: d.RevokedBy},
+				{Key: "reason", Value: d.Reason}, {Key: "auditPending", Value: d.AuditPending}}}}, false)
+		if err != nil {
+			return translate(op, err)
+		}
+		if ok {
+			return nil
+		}
+		if _, err := s.FindDeviceByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device was revoked already"}
+	})
 }

@@ -53,13 +53,16 @@ func TestDeviceStore(t *testing.T) {
 			t.Fatalf("FindDevicesOfUser(nobody)=%v, %v; want none", list, err)
 		}
 
-		if err := s.RevokeDevice(ctx, "li/phone-0001", t1, "admin", "lost"); err != nil {
+		revoke := func(id, reason string) error {
+			return s.RevokeDevice(ctx, &backend.Device{ID: id, RevokedAt: &t1, RevokedBy: "admin", Reason: reason})
+		}
+		if err := revoke("li/phone-0001", "lost"); err != nil {
 			t.Fatalf("RevokeDevice: %v", err)
 		}
-		if err := s.RevokeDevice(ctx, "li/phone-0001", t1, "admin", "again"); !backend.IsCode(err, backend.ECONFLICT) {
+		if err := revoke("li/phone-0001", "again"); !backend.IsCode(err, backend.ECONFLICT) {
 			t.Fatalf("second RevokeDevice: %v, want conflict", err)
 		}
-		if err := s.RevokeDevice(ctx, "li/phone-9999", t1, "admin", "x"); !backend.IsCode(err, backend.ENOTFOUND) {
+		if err := revoke("li/phone-9999", "x"); !backend.IsCode(err, backend.ENOTFOUND) {
 			t.Fatalf("RevokeDevice(unknown): %v, want not found", err)
 		}
 		// A later login keeps the revocation.

@@ -40,6 +40,9 @@ type engine interface {
 	addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult) error
 	// fetchFeed reads the entries from..to of user's feed that exist.
 	fetchFeed(ctx context.Context, s *FeedStore, user string, from, to int64) (map[int64]*feedDoc, error)
+	// orderedBatch is the most documents one ordered insert may send and
+	// still stop at its first failure.
+	orderedBatch() int
 	// shared is what the DBs of this process on the same database share:
 	// the striped locks and the writer lease (ferret_lease.go); nil where
 	// nothing is (MongoDB).
@@ -115,6 +118,8 @@ type inspectorEngine interface {
 // last _id as the cursor; every read a query, since other instances write
 // too and nothing this process remembers would be the whole truth.
 type mongoEngine struct{}
+
+func (mongoEngine) orderedBatch() int { return insertBatchSize }
 
 func (mongoEngine) updateIf(ctx context.Context, c *mongo.Collection, id any, cond bson.D, update any, replace bool) (bool, error) {
 	filter := append(bson.D{{Key: "_id", Value: id}}, cond...)

@@ -82,6 +82,12 @@ func (e *ferretEngine) exclusive(coll string, id any) func() {
 
 // updateIf locks the document in this process, reads it by _id, checks
 // the condition here and writes it by _id.
+// orderedBatch: FerretDB runs an insert of many documents in batches of
+// 100 and goes on with the next batch after one failed, ordered or not
+// (TestAuditBigBatchAfterAnotherInstance): an ordered insert that must stop at its first
+// duplicate (the audit chain's) sends at most 100.
+func (e *ferretEngine) orderedBatch() int { return 100 }
+
 func (e *ferretEngine) updateIf(ctx context.Context, c *mongo.Collection, id any, cond bson.D, update any, replace bool) (bool, error) {
 	unlock := e.exclusive(c.Name(), id)
 	defer unlock()

@@ -51,35 +51,19 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 
 func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspector) error {
 	in.Version, in.CreatedAt, in.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	return s.audited(ctx, in, nil, func() error {
-		_, err := s.DB.c(colInspectors).InsertOne(ctx, in)
-		return translate("CreateInspector", err)
-	})
+	return s.DB.insertAudited(ctx, colInspectors, "inspector", "CreateInspector", in.ID, in)
 }
 
 func (s *InspectorStore) UpdateInspector(ctx context.Context, in *backend.Inspector) error {
-	expected, pending := in.Version, in.AuditPending
+	expected := in.Version
 	in.Version, in.UpdatedAt = expected+1, s.DB.now()
-	err := s.audited(ctx, in, pending, func() error {
-		return replaceVersioned(ctx, s.DB, s.DB.c(colInspectors), "UpdateInspector", "inspector", in.ID, expected, in)
-	})
-	if err != nil {
-		in.Version, in.AuditPending = expected, pending
+	if err := s.DB.replaceAudited(ctx, colInspectors, "inspector", "UpdateInspector", in.ID, expected, in); err != nil {
+		in.Version = expected
 		s.DB.engine.forgetInspector(in.ID) // read it from the store next time
 		return err
 	}
 	s.DB.engine.cacheInspector(in)
 	return nil
-}
-
-// audited runs write, a write of in, through the audit outbox (outbox.go)
-// when in states records; pending is what in held before.
-func (s *InspectorStore) audited(ctx context.Context, in *backend.Inspector, pending []backend.AuditEntry, write func() error) error {
-	err := s.DB.outboxWrite(ctx, colInspectors, "inspector", in.ID, in.Version, in.Audit, pending, func(es []backend.AuditEntry) { in.AuditPending = es }, write)
-	if err == nil {
-		in.Audit = nil
-	}
-	return err
 }
 
 func (s *InspectorStore) FindExpertByID(ctx context.Context, id string) (*backend.Expert, error) {
@@ -92,14 +76,13 @@ func (s *InspectorStore) FindExperts(ctx context.Context, p backend.PageRequest)
 
 func (s *InspectorStore) CreateExpert(ctx context.Context, e *backend.Expert) error {
 	e.Version, e.CreatedAt, e.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colExperts).InsertOne(ctx, e)
-	return translate("CreateExpert", err)
+	return s.DB.insertAudited(ctx, colExperts, "expert", "CreateExpert", e.ID, e)
 }
 
 func (s *InspectorStore) UpdateExpert(ctx context.Context, e *backend.Expert) error {
 	expected := e.Version
 	e.Version, e.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colExperts), "UpdateExpert", "expert", e.ID, expected, e); err != nil {
+	if err := s.DB.replaceAudited(ctx, colExperts, "expert", "UpdateExpert", e.ID, expected, e); err != nil {
 		e.Version = expected
 		return err
 	}

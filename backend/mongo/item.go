@@ -36,14 +36,13 @@ func (s *ItemStore) FindItems(ctx context.Context, f backend.ItemFilter, p backe
 
 func (s *ItemStore) CreateItem(ctx context.Context, it *backend.Item) error {
 	it.Version, it.CreatedAt, it.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colItems).InsertOne(ctx, it)
-	return translate("CreateItem", err)
+	return s.DB.insertAudited(ctx, colItems, "item", "CreateItem", it.Code, it)
 }
 
 func (s *ItemStore) UpdateItem(ctx context.Context, it *backend.Item) error {
 	expected := it.Version
 	it.Version, it.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colItems), "UpdateItem", "item", it.Code, expected, it); err != nil {
+	if err := s.DB.replaceAudited(ctx, colItems, "item", "UpdateItem", it.Code, expected, it); err != nil {
 		it.Version = expected
 		return err
 	}
@@ -53,8 +52,7 @@ func (s *ItemStore) UpdateItem(ctx context.Context, it *backend.Item) error {
 func (s *ItemStore) CreateTemplate(ctx context.Context, t *backend.ChecklistTemplate) error {
 	t.ID = backend.TemplateID(t.ItemCode, t.Version)
 	t.CreatedAt = s.DB.now()
-	_, err := s.DB.c(colTemplates).InsertOne(ctx, t)
-	return translate("CreateTemplate", err)
+	return s.DB.insertAudited(ctx, colTemplates, "template", "CreateTemplate", t.ID, t)
 }
 
 func (s *ItemStore) FindTemplate(ctx context.Context, itemCode string, version int) (*backend.ChecklistTemplate, error) {

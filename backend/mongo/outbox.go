@@ -100,7 +100,7 @@ func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
 	return s.DB.auditLog().AppendEntries(ctx, es)
 }
 
-// Documents other than tasks (targets) have no key to mark: their writes
+// Documents other than tasks (backend.Outbox) have no key to mark: their writes
 // are marked in the outbox collection, one small document per write under
 // way (its _id a nonce), put before the write and removed once the
 // entries the document carries are appended. The collection holds only
@@ -112,22 +112,48 @@ func (s *TaskStore) appendAudit(ctx context.Context, ts []*backend.Task) error {
 const colOutbox = "outbox"
 
 type outboxMark struct {
-	ID     string    `bson:"_id"`
-	Kind   string    `bson:"kind"` // the document's collection
-	Object string    `bson:"object"`
-	At     time.Time `bson:"at"`
+	ID      string    `bson:"_id"`
+	Kind    string    `bson:"kind"`              // the documents' collection
+	Object  string    `bson:"object,omitempty"`  // the document of one write
+	Objects []string  `bson:"objects,omitempty"` // the documents of a batch (auditedMany)
+	At      time.Time `bson:"at"`
+}
+
+// objects are the documents whose writes m marks.
+func (m *outboxMark) objects() []string {
+	if m.Object != "" {
+		return append([]string{m.Object}, m.Objects...)
+	}
+	return m.Objects
 }
 
 // markWrite puts the mark of a write of document id of collection kind
 // and reports whether a mark of an earlier write of it is still there.
 func (db *DB) markWrite(ctx context.Context, kind, id string) (string, bool, error) {
-	m := outboxMark{ID: newNonce(), Kind: kind, Object: id, At: db.now()}
+	mark, earlier, err := db.markWrites(ctx, outboxMark{Kind: kind, Object: id})
+	return mark, earlier[id], err
+}
+
+// markWrites puts m (its id a new nonce) and returns the documents it
+// names that a mark of an earlier write names too.
+func (db *DB) markWrites(ctx context.Context, m outboxMark) (string, map[string]bool, error) {
+	m.ID, m.At = newNonce(), db.now()
 	if _, err := db.c(colOutbox).InsertOne(ctx, m); err != nil {
-		return "", false, translate("markWrite", err)
+		return "", nil, translate("markWrite", err)
 	}
-	earlier := false
-	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: kind}, {Key: "object", Value: id}}, func(o *outboxMark) error {
-		earlier = earlier || o.ID != m.ID
+	mine := map[string]bool{}
+	for _, o := range m.objects() {
+		mine[o] = true
+	}
+	earlier := map[string]bool{}
+	err := scan(ctx, db.c(colOutbox), "markWrite", bson.D{{Key: "kind", Value: m.Kind}}, func(o *outboxMark) error {
+		if o.ID != m.ID {
+			for _, id := range o.objects() {
+				if mine[id] {
+					earlier[id] = true
+				}
+			}
+		}
 		return nil
 	})
 	return m.ID, earlier, err
@@ -166,14 +192,15 @@ func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error)
 	}
 	n := 0
 	for _, m := range stale {
-		doc, err := findByID[pendingOf](ctx, db.c(m.Kind), "SweepOutbox", m.Kind, m.Object)
-		switch {
-		case backend.IsCode(err, backend.ENOTFOUND):
-			doc = &pendingOf{} // a create cut short before its document
-		case err != nil:
-			return n, err
+		var entries []backend.AuditEntry
+		for _, id := range m.objects() {
+			pending, err := db.storedPending(ctx, m.Kind, id)
+			if err != nil {
+				return n, err
+			}
+			entries = append(entries, pending...)
 		}
-		if err := db.settleWrite(ctx, m.ID, doc.AuditPending); err != nil {
+		if err := db.settleWrite(ctx, m.ID, entries); err != nil {
 			return n, err
 		}
 		n++
@@ -181,13 +208,27 @@ func (db *DB) SweepOutbox(ctx context.Context, grace time.Duration) (int, error)
 	return n, nil
 }
 
+// storedPending returns the entries document id of collection kind
+// carries: none when there is no such document (a create cut short
+// before it).
+func (db *DB) storedPending(ctx context.Context, kind, id string) ([]backend.AuditEntry, error) {
+	doc, err := findByID[pendingOf](ctx, db.c(kind), "outbox", kind, id)
+	switch {
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return doc.AuditPending, nil
+}
+
 // outboxWrite runs write, the single-document write of document id of
 // collection kind (of objectType, being written as version), as an outbox
 // write when it states records (recs): set stores in the document what it
-// carries (its records' entries, after those it held, pending, when an
-// earlier write of it is unsettled); write; then the entries are appended.
-// Without records it is write alone.
-func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, pending []backend.AuditEntry, set func([]backend.AuditEntry), write func() error) error {
+// carries (its records' entries, after those the stored document holds
+// when an earlier write of it is unsettled); write; then the entries are
+// appended. Without records it is write alone.
+func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, version int64, recs []backend.AuditRecord, set func([]backend.AuditEntry), write func() error) error {
 	if len(recs) == 0 {
 		return write()
 	}
@@ -195,8 +236,14 @@ func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, vers
 	if err != nil {
 		return err
 	}
-	if !earlier {
-		pending = nil
+	var pending []backend.AuditEntry
+	if earlier {
+		// Those entries may not be in the log: carry them. The stored
+		// document says what they are, whatever the caller read.
+		if pending, err = db.storedPending(ctx, kind, id); err != nil {
+			_ = db.settleWrite(ctx, mark, nil)
+			return err
+		}
 	}
 	entries, err := stageEntries(ctx, objectType, id, version, pending, recs, db.now())
 	if err != nil {
@@ -212,4 +259,103 @@ func (db *DB) outboxWrite(ctx context.Context, kind, objectType, id string, vers
 	}
 	_ = db.settleWrite(ctx, mark, entries) // the change stands; a mark left is the sweep's
 	return nil
+}
+
+// auditedDoc is a document with an audit outbox (backend.Outbox).
+type auditedDoc interface{ AuditOutbox() *backend.Outbox }
+
+// audited runs write, the single-document write of doc (document id of
+// collection kind, of objectType, written as version), through the
+// outbox with the records doc states. On success the records are spent
+// (doc.Audit is cleared) and doc.AuditPending is what the stored document
+// carries; on failure doc is as it was.
+func (db *DB) audited(ctx context.Context, kind, objectType, id string, version int64, doc auditedDoc, write func() error) error {
+	ob := doc.AuditOutbox()
+	held := ob.AuditPending
+	err := db.outboxWrite(ctx, kind, objectType, id, version, ob.Audit, func(es []backend.AuditEntry) { ob.AuditPending = es }, write)
+	if err != nil {
+		ob.AuditPending = held
+		return err
+	}
+	ob.Audit = nil
+	return nil
+}
+
+// insertAudited inserts doc, the first version of document id of kind,
+// with the records it states (audited).
+func (db *DB) insertAudited(ctx context.Context, kind, objectType, op, id string, doc auditedDoc) error {
+	return db.audited(ctx, kind, objectType, id, 1, doc, func() error {
+		_, err := db.c(kind).InsertOne(ctx, doc)
+		return translate(op, err)
+	})
+}
+
+// replaceAudited replaces document id of kind, stored as version
+// expected, with doc (version expected+1), with the records doc states
+// (audited; replaceVersioned).
+func (db *DB) replaceAudited(ctx context.Context, kind, objectType, op, id string, expected int64, doc auditedDoc) error {
+	return db.audited(ctx, kind, objectType, id, expected+1, doc, func() error {
+		return replaceVersioned(ctx, db, db.c(kind), op, objectType, id, expected, doc)
+	})
+}
+
+// batchWrite is one write of auditedMany: the single-document write of
+// doc, document id written as version.
+type batchWrite struct {
+	id      string
+	version int64
+	doc     auditedDoc
+	write   func() error
+}
+
+// auditedMany runs the writes ws of documents of collection kind (of
+// objectType) as audited runs each, with one mark for all of them, one
+// read of the marks and one append of all their entries: a batch pays for
+// its mark and its append once, not per document. It returns the error of
+// each write that was refused (ECONFLICT, ENOTFOUND: it wrote nothing, and
+// its document is as it was) and stops at any other error, leaving the
+// mark to the sweep.
+func (db *DB) auditedMany(ctx context.Context, kind, objectType string, ws []batchWrite) ([]error, error) {
+	errs := make([]error, len(ws))
+	if len(ws) == 0 {
+		return errs, nil
+	}
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.id
+	}
+	mark, earlier, err := db.markWrites(ctx, outboxMark{Kind: kind, Objects: ids})
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var appended []backend.AuditEntry
+	for i, w := range ws {
+		ob := w.doc.AuditOutbox()
+		var pending []backend.AuditEntry
+		if earlier[w.id] {
+			if pending, err = db.storedPending(ctx, kind, w.id); err != nil {
+				return nil, err
+			}
+		}
+		entries, err := stageEntries(ctx, objectType, w.id, w.version, pending, ob.Audit, now)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		held := ob.AuditPending
+		ob.AuditPending = entries
+		if err := w.write(); err != nil {
+			ob.AuditPending = held
+			if backend.IsCode(err, backend.ECONFLICT) || backend.IsCode(err, backend.ENOTFOUND) {
+				errs[i] = err
+				continue
+			}
+			return nil, err // the mark stays: the sweep finds out what was written
+		}
+		ob.Audit = nil
+		appended = append(appended, entries...)
+	}
+	_ = db.settleWrite(ctx, mark, appended) // the changes stand; a mark left is the sweep's
+	return errs, nil
 }

@@ -46,14 +46,13 @@ func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p 
 
 func (s *PlanStore) CreatePlan(ctx context.Context, p *backend.Plan) error {
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colPlans).InsertOne(ctx, p)
-	return translate("CreatePlan", err)
+	return s.DB.insertAudited(ctx, colPlans, "plan", "CreatePlan", p.ID, p)
 }
 
 func (s *PlanStore) UpdatePlan(ctx context.Context, p *backend.Plan) error {
 	expected := p.Version
 	p.Version, p.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colPlans), "UpdatePlan", "plan", p.ID, expected, p); err != nil {
+	if err := s.DB.replaceAudited(ctx, colPlans, "plan", "UpdatePlan", p.ID, expected, p); err != nil {
 		p.Version = expected
 		return err
 	}

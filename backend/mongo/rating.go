@@ -21,8 +21,7 @@ var _ backend.RatingStore = (*RatingStore)(nil)
 
 func (s *RatingStore) CreateRating(ctx context.Context, r *backend.Rating) error {
 	r.CreatedAt = s.DB.now()
-	_, err := s.DB.c(colRatings).InsertOne(ctx, r)
-	return translate("CreateRating", err)
+	return s.DB.insertAudited(ctx, colRatings, "rating", "CreateRating", r.ID, r)
 }
 
 func (s *RatingStore) FindRating(ctx context.Context, id string) (*backend.Rating, error) {

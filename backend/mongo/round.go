@@ -20,8 +20,7 @@ var _ backend.RoundStore = (*RoundStore)(nil)
 
 func (s *RoundStore) CreateRound(ctx context.Context, r *backend.Round) error {
 	r.Version, r.CreatedAt, r.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colRounds).InsertOne(ctx, r)
-	return translate("CreateRound", err)
+	return s.DB.insertAudited(ctx, colRounds, "round", "CreateRound", r.ID, r)
 }
 
 func (s *RoundStore) FindRoundByID(ctx context.Context, id string) (*backend.Round, error) {
@@ -39,7 +38,7 @@ func (s *RoundStore) FindRounds(ctx context.Context, year int, p backend.PageReq
 func (s *RoundStore) UpdateRound(ctx context.Context, r *backend.Round) error {
 	expected := r.Version
 	r.Version, r.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colRounds), "UpdateRound", "round", r.ID, expected, r); err != nil {
+	if err := s.DB.replaceAudited(ctx, colRounds, "round", "UpdateRound", r.ID, expected, r); err != nil {
 		r.Version = expected
 		return err
 	}

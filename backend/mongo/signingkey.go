@@ -34,18 +34,30 @@ func (s keyStore) find(ctx context.Context, op string) ([]*backend.SigningKey, e
 }
 
 func (s keyStore) create(ctx context.Context, op string, k *backend.SigningKey) error {
-	_, err := s.db.c(s.col).InsertOne(ctx, k)
-	return translate(op, err)
+	return s.db.insertAudited(ctx, s.col, "key", op, k.ID, k)
 }
 
-func (s keyStore) retire(ctx context.Context, op, kid string, at time.Time) error {
-	ok, err := s.db.engine.updateIf(ctx, s.db.c(s.col), kid, bson.D{{Key: "retiredAt", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "retiredAt", Value: at.UTC()}}}}, false)
-	if err != nil {
+// retire marks key kid retired, with the records recs in the write (its
+// version 2: a key is retired once; retiring it again writes nothing and
+// its records are the first retirement's key's, chained once).
+func (s keyStore) retire(ctx context.Context, op, kid string, at time.Time, recs []backend.AuditRecord) error {
+	k := &backend.SigningKey{ID: kid}
+	k.Record(recs...)
+	var ok bool
+	err := s.db.audited(ctx, s.col, "key", kid, 2, k, func() error {
+		var err error
+		ok, err = s.db.engine.updateIf(ctx, s.db.c(s.col), kid, bson.D{{Key: "retiredAt", Value: nil}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "retiredAt", Value: at.UTC()}, {Key: "auditPending", Value: k.AuditPending}}}}, false)
+		if err == nil && !ok {
+			return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "not retired now"} // nothing written
+		}
 		return translate(op, err)
-	}
-	if ok {
+	})
+	if err == nil {
 		return nil
+	}
+	if !backend.IsCode(err, backend.ECONFLICT) {
+		return err
 	}
 	n, err := s.db.c(s.col).CountDocuments(ctx, bson.D{{Key: "_id", Value: kid}})
 	if err != nil {
@@ -72,8 +84,8 @@ func (s *SigningKeyStore) CreateSigningKey(ctx context.Context, k *backend.Signi
 	return s.ring().create(ctx, "CreateSigningKey", k)
 }
 
-func (s *SigningKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
-	return s.ring().retire(ctx, "RetireSigningKey", kid, at)
+func (s *SigningKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time, recs ...backend.AuditRecord) error {
+	return s.ring().retire(ctx, "RetireSigningKey", kid, at, recs)
 }
 
 // CodeKeyStore implements backend.SigningKeyStore for the code-signing
@@ -96,8 +108,8 @@ func (s *CodeKeyStore) CreateSigningKey(ctx context.Context, k *backend.SigningK
 	return s.ring().create(ctx, "CreateCodeKey", k)
 }
 
-func (s *CodeKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time) error {
-	return s.ring().retire(ctx, "RetireCodeKey", kid, at)
+func (s *CodeKeyStore) RetireSigningKey(ctx context.Context, kid string, at time.Time, recs ...backend.AuditRecord) error {
+	return s.ring().retire(ctx, "RetireCodeKey", kid, at, recs)
 }
 
 // revocation is a revoked inspection code, by its serial. It is purged
@@ -136,8 +148,7 @@ func (s *CodeKeyStore) IsRevoked(ctx context.Context, serial string) (bool, erro
 // RecordCodeIssue stores which login and device a code went to, by its
 // serial; the record is purged once the code has expired.
 func (s *CodeKeyStore) RecordCodeIssue(ctx context.Context, c *backend.CodeIssue) error {
-	_, err := s.DB.c(colIssuedCodes).InsertOne(ctx, c)
-	return translate("RecordCodeIssue", err)
+	return s.DB.insertAudited(ctx, colIssuedCodes, "code", "RecordCodeIssue", c.Serial, c)
 }
 
 func (s *CodeKeyStore) FindCodeIssue(ctx context.Context, serial string) (*backend.CodeIssue, error) {

@@ -68,22 +68,12 @@ func (s *TargetStore) ScanTargets(ctx context.Context, f backend.TargetFilter, f
 
 func (s *TargetStore) CreateTarget(ctx context.Context, t *backend.Target) error {
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	return s.audited(ctx, t, nil, func() error {
+	return s.DB.audited(ctx, colTargets, "target", t.ID, 1, t, func() error {
 		return s.DB.engine.writeTargets(false, func() error {
 			_, err := s.DB.c(colTargets).InsertOne(ctx, t)
 			return translate("CreateTarget", err)
 		}, t)
 	})
-}
-
-// audited runs write, a write of t, through the audit outbox (outbox.go)
-// when t states records; pending is what t held before.
-func (s *TargetStore) audited(ctx context.Context, t *backend.Target, pending []backend.AuditEntry, write func() error) error {
-	err := s.DB.outboxWrite(ctx, colTargets, "target", t.ID, t.Version, t.Audit, pending, func(es []backend.AuditEntry) { t.AuditPending = es }, write)
-	if err == nil {
-		t.Audit = nil
-	}
-	return err
 }
 
 func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) error {
@@ -102,15 +92,41 @@ func (s *TargetStore) CreateTargets(ctx context.Context, ts []*backend.Target) e
 }
 
 func (s *TargetStore) UpdateTarget(ctx context.Context, t *backend.Target) error {
-	expected, pending := t.Version, t.AuditPending
+	expected := t.Version
 	t.Version, t.UpdatedAt = expected+1, s.DB.now()
-	err := s.audited(ctx, t, pending, func() error {
+	err := s.DB.audited(ctx, colTargets, "target", t.ID, t.Version, t, func() error {
 		return s.DB.engine.writeTargets(false, func() error {
 			return replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTarget", "target", t.ID, expected, t)
 		}, t)
 	})
 	if err != nil {
-		t.Version, t.AuditPending = expected, pending
+		t.Version = expected
 	}
 	return err
+}
+
+// UpdateTargets updates ts as UpdateTarget does each, with one mark and
+// one append of the audit outbox for all (auditedMany). errs[i] is the
+// refusal of ts[i] (ECONFLICT, ENOTFOUND), nil when it was stored; err
+// stops the batch.
+func (s *TargetStore) UpdateTargets(ctx context.Context, ts []*backend.Target) (errs []error, err error) {
+	ws := make([]batchWrite, len(ts))
+	expected := make([]int64, len(ts))
+	now := s.DB.now()
+	for i, t := range ts {
+		expected[i] = t.Version
+		t.Version, t.UpdatedAt = t.Version+1, now
+		ws[i] = batchWrite{id: t.ID, version: t.Version, doc: t, write: func() error {
+			return s.DB.engine.writeTargets(false, func() error {
+				return replaceVersioned(ctx, s.DB, s.DB.c(colTargets), "UpdateTargets", "target", t.ID, expected[i], t)
+			}, t)
+		}}
+	}
+	errs, err = s.DB.auditedMany(ctx, colTargets, "target", ws)
+	for i, t := range ts {
+		if err != nil || errs[i] != nil {
+			t.Version = expected[i]
+		}
+	}
+	return errs, err
 }

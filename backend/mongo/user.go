@@ -28,14 +28,13 @@ func (s *UserStore) CountUsers(ctx context.Context) (int64, error) {
 
 func (s *UserStore) CreateUser(ctx context.Context, u *backend.User) error {
 	u.Version, u.CreatedAt, u.UpdatedAt = 1, s.DB.now(), s.DB.now()
-	_, err := s.DB.c(colUsers).InsertOne(ctx, u)
-	return translate("CreateUser", err)
+	return s.DB.insertAudited(ctx, colUsers, "user", "CreateUser", u.ID, u)
 }
 
 func (s *UserStore) UpdateUser(ctx context.Context, u *backend.User) error {
 	expected := u.Version
 	u.Version, u.UpdatedAt = expected+1, s.DB.now()
-	if err := replaceVersioned(ctx, s.DB, s.DB.c(colUsers), "UpdateUser", "user", u.ID, expected, u); err != nil {
+	if err := s.DB.replaceAudited(ctx, colUsers, "user", "UpdateUser", u.ID, expected, u); err != nil {
 		u.Version = expected
 		return err
 	}

@@ -119,10 +119,11 @@ func (s *Service) CreateAdHocTask(ctx context.Context, req AdHocRequest) (*backe
 	} else {
 		t.TeamUsers = teamUsers(t.Team, officers)
 	}
+	t.Audit = []backend.AuditRecord{change("task.adhoc", "task", t.ID, t, detail)}
 	if err := s.Tasks.CreateTasks(ctx, []*backend.Task{t}); err != nil {
 		return nil, err
 	}
-	return t, s.record(ctx, "task.adhoc", "task", t.ID, t, detail)
+	return t, nil
 }
 
 // adHocTeam checks the officers of an ad-hoc team, today: each in the
@@ -319,8 +320,9 @@ func (s *Service) decideTaskRequest(ctx context.Context, id string, d TaskDecisi
 		t.Status, t.TeamUsers = backend.TaskAssigned, teamUsers(t.Team, officers)
 		detail += "; every department asked accepted: issued to the team"
 	}
+	t.Audit = []backend.AuditRecord{change(action, "task", t.ID, t, detail)}
 	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 		return nil, err
 	}
-	return t, s.record(ctx, action, "task", t.ID, t, detail)
+	return t, nil
 }

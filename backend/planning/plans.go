@@ -96,9 +96,10 @@ func (s *Service) require(ctx context.Context, action, typ, id string, allowed f
 	return a, nil
 }
 
-func (s *Service) record(ctx context.Context, action, typ, id string, change any, detail string) error {
-	_, err := s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: typ, ObjectID: id, Change: change, Detail: detail})
-	return err
+// change is the audit record of a change that travels with its write
+// (backend/outbox.go): the store appends it, or its sweeper after a crash.
+func change(action, typ, id string, c any, detail string) backend.AuditRecord {
+	return backend.AuditRecord{Action: action, ObjectType: typ, ObjectID: id, Change: c, Detail: detail}
 }
 
 // normalize fills empty lists and sorts the departments, so that stored
@@ -215,10 +216,8 @@ func (s *Service) CreatePlan(ctx context.Context, p *backend.Plan) error {
 	p.State, p.PublicVersion, p.Commitment, p.PublishedAt, p.Draws = backend.PlanDraft, 0, "", nil, []string{}
 	p.EntropySource, p.EntropyResultAt = nil, nil
 	p.CreatedBy = a.UserID
-	if err := s.Plans.CreatePlan(ctx, p); err != nil {
-		return err
-	}
-	return s.record(ctx, "plan.create", "plan", p.ID, p, "")
+	p.Record(change("plan.create", "plan", p.ID, p, ""))
+	return s.Plans.CreatePlan(ctx, p)
 }
 
 // GetPlan returns a plan to the back office: administrators and the
@@ -301,10 +300,8 @@ func (s *Service) UpdatePlan(ctx context.Context, p *backend.Plan, reason string
 		if src != nil {
 			return backend.Errorf(backend.EINVALID, "a draft declares its entropy source when it is published, not before")
 		}
-		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
-			return err
-		}
-		return s.record(ctx, "plan.update", "plan", p.ID, p, "")
+		p.Record(change("plan.update", "plan", p.ID, p, ""))
+		return s.Plans.UpdatePlan(ctx, p)
 	}
 	if err := checkReason(reason); err != nil {
 		return backend.Errorf(backend.EINVALID, "a change to a published plan needs a reason: %s", backend.ErrorMessage(err))
@@ -378,15 +375,15 @@ func (s *Service) publish(ctx context.Context, p *backend.Plan, reason string, s
 		return err
 	}
 	snapshot := *p
+	snapshot.Outbox = backend.Outbox{} // the version's copy carries no records
 	v := &backend.PlanVersion{PlanID: p.ID, Version: p.PublicVersion, Plan: snapshot, Commitment: p.Commitment,
 		EntropySource: p.EntropySource, EntropyResultAt: p.EntropyResultAt, Reason: reason, PublishedBy: a.UserID, PublishedAt: now}
 	if err := s.Plans.CreatePlanVersion(ctx, v); err != nil {
 		return err
 	}
-	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
-		return err
-	}
-	return s.record(ctx, "plan.publish", "plan", p.ID, v, fmt.Sprintf("version %d, commitment %s, entropy source %s (result at %s)", p.PublicVersion, p.Commitment, src, backend.FormatChinaTime(resultAt)))
+	// The record travels with the plan's write, the last of the three.
+	p.Record(change("plan.publish", "plan", p.ID, v, fmt.Sprintf("version %d, commitment %s, entropy source %s (result at %s)", p.PublicVersion, p.Commitment, src, backend.FormatChinaTime(resultAt))))
+	return s.Plans.UpdatePlan(ctx, p)
 }
 
 // ClosePlan ends a plan: no more changes or draws.
@@ -405,8 +402,9 @@ func (s *Service) ClosePlan(ctx context.Context, id string) (*backend.Plan, erro
 		return nil, backend.Errorf(backend.ECONFLICT, "plan %s is registered in round %s: withdraw it before closing it", id, p.Round)
 	}
 	p.State = backend.PlanClosed
+	p.Record(change("plan.close", "plan", p.ID, p, ""))
 	if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 		return nil, err
 	}
-	return p, s.record(ctx, "plan.close", "plan", p.ID, p, "")
+	return p, nil
 }

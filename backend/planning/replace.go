@@ -140,14 +140,16 @@ func (s *Service) Reassign(ctx context.Context, taskID string, req ReassignReque
 	}
 	before := slices.Clone(t.Team)
 	setTeam(t, *asg, users)
-	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
-		return nil, err
-	}
-	change := struct {
+	c := struct {
 		Before, After, Unavailable []string
 		Reason                     string
 	}{before, t.Team, req.Unavailable, req.Reason}
-	return t, s.record(ctx, "task.reassign", "task", t.ID, change, fmt.Sprintf("team %v -> %v: %s", before, t.Team, req.Reason))
+	// The record travels with the task's write (backend/outbox.go).
+	t.Audit = []backend.AuditRecord{change("task.reassign", "task", t.ID, c, fmt.Sprintf("team %v -> %v: %s", before, t.Team, req.Reason))}
+	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // drawnTask loads a randomly drawn task with its plan, draw and record, for

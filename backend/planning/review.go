@@ -367,10 +367,8 @@ func (s *Service) RecordIssues(ctx context.Context, id string, req IssuesRequest
 		Status: backend.NoteHasIssues, Comment: req.Comment, Reviewer: a.UserID,
 		At: s.Now().UTC().Truncate(time.Millisecond), Issues: issues,
 	})
+	t.Audit = []backend.AuditRecord{change(action, "task", t.ID, t, fmt.Sprintf("%d issues: %s", len(issues), req.Comment))}
 	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
-		return nil, err
-	}
-	if err := s.record(ctx, action, "task", t.ID, t, fmt.Sprintf("%d issues: %s", len(issues), req.Comment)); err != nil {
 		return nil, err
 	}
 	return s.reviewView(ctx, a, t)

@@ -98,10 +98,11 @@ func (s *Service) OpenRound(ctx context.Context, req OpenRoundRequest) (*backend
 	if err := s.Rounds.CreateRoundSecret(ctx, &backend.RoundSecret{ID: r.ID, Secret: hex.EncodeToString(secret), CreatedAt: now}); err != nil {
 		return nil, err
 	}
+	r.Record(change("round.open", "round", r.ID, r, fmt.Sprintf("commitment %s, entropy source %s (result at %s)", r.Commitment, src, backend.FormatChinaTime(r.EntropyResultAt))))
 	if err := s.Rounds.CreateRound(ctx, r); err != nil {
 		return nil, err
 	}
-	return r, s.record(ctx, "round.open", "round", r.ID, r, fmt.Sprintf("commitment %s, entropy source %s (result at %s)", r.Commitment, src, backend.FormatChinaTime(r.EntropyResultAt)))
+	return r, nil
 }
 
 // backOffice allows the back office (not inspectors) to read rounds.
@@ -236,12 +237,13 @@ func (s *Service) RegisterPlan(ctx context.Context, roundID, planID string) (*ba
 			return false, backend.Errorf(backend.EINVALID, "round %s has %d plans, the most a round draws", r.ID, draw.MaxRoundPlans)
 		}
 		r.Plans = append(r.Plans, entry)
+		r.Record(change("round.register", "round", r.ID, entry, fmt.Sprintf("plan %s (%s) registered", p.ID, strings.Join(p.Departments, ", "))))
 		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r, s.record(ctx, "round.register", "round", r.ID, entry, fmt.Sprintf("plan %s (%s) registered", p.ID, strings.Join(p.Departments, ", ")))
+	return r, nil
 }
 
 // checkRoundItems refuses a plan whose items, with those of the plans
@@ -289,6 +291,7 @@ func (s *Service) WithdrawPlan(ctx context.Context, roundID, planID string) (*ba
 		}
 		n := len(r.Plans)
 		r.Plans = slices.DeleteFunc(r.Plans, func(e backend.RoundEntry) bool { return e.PlanID == p.ID })
+		r.Record(change("round.withdraw", "round", r.ID, map[string]string{"planId": p.ID}, fmt.Sprintf("plan %s withdrawn", p.ID)))
 		return len(r.Plans) != n, nil
 	})
 	if err != nil {
@@ -300,7 +303,7 @@ func (s *Service) WithdrawPlan(ctx context.Context, roundID, planID string) (*ba
 			return nil, err
 		}
 	}
-	return r, s.record(ctx, "round.withdraw", "round", r.ID, map[string]string{"planId": p.ID}, fmt.Sprintf("plan %s withdrawn", p.ID))
+	return r, nil
 }
 
 // frozenByRound refuses a change to a plan registered in a round whose
@@ -465,13 +468,11 @@ func (s *Service) DrawRound(ctx context.Context, id string, req RoundDrawRequest
 	if err != nil {
 		return nil, err
 	}
+	r.Record(change("round.drawing", "round", r.ID, r, fmt.Sprintf("entropy %q; %d plans", entropy, len(r.Plans))))
 	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return nil, backend.Errorf(backend.ECONFLICT, "round %s is being drawn or changed by someone else; reload it", id)
 		}
-		return nil, err
-	}
-	if err := s.record(ctx, "round.drawing", "round", r.ID, r, fmt.Sprintf("entropy %q; %d plans", entropy, len(r.Plans))); err != nil {
 		return nil, err
 	}
 	return s.completeRoundDraw(ctx, r, plans, rec, targets)
@@ -564,12 +565,10 @@ func (s *Service) completeRoundDraw(ctx context.Context, r *backend.Round, plans
 			continue
 		}
 		p.State = backend.PlanDrawn
-		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
-			return nil, err
-		}
 		pd := &rec.Plans[i]
-		if err := s.record(ctx, "round.draw", "plan", p.ID, map[string]any{"round": r.ID, "selected": len(pd.Selected)},
-			fmt.Sprintf("drawn in round %s: %d selected, %d in population", r.ID, len(pd.Selected), len(pd.Population))); err != nil {
+		p.Record(change("round.draw", "plan", p.ID, map[string]any{"round": r.ID, "selected": len(pd.Selected)},
+			fmt.Sprintf("drawn in round %s: %d selected, %d in population", r.ID, len(pd.Selected), len(pd.Population))))
+		if err := s.Plans.UpdatePlan(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -585,11 +584,9 @@ func (s *Service) completeRoundDraw(ctx context.Context, r *backend.Round, plans
 		}
 	}
 	r.Burden, r.RecordSHA, r.RecordBytes = &burden, hex.EncodeToString(sum[:]), len(data)
-	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
-		return nil, err
-	}
 	detail := fmt.Sprintf("%d plans, %d visits of which %d joint, %d unassigned; floor %.2f, independent draws %.2f", len(r.Plans), r.Visits, r.JointVisits, r.Unassigned, burden.Floor, burden.Independent)
-	if err := s.record(ctx, "round.draw", "round", r.ID, r, detail); err != nil {
+	r.Record(change("round.draw", "round", r.ID, r, detail))
+	if err := s.Rounds.UpdateRound(ctx, r); err != nil {
 		return nil, err
 	}
 	return &RoundDrawResult{Round: r, Tasks: tasks}, nil

@@ -41,9 +41,9 @@ func (s *Service) Backfill(ctx context.Context, checkInID, taskID string) (*back
 	}
 	c.TaskID = taskID
 	c.Flags = slices.DeleteFunc(c.Flags, func(f string) bool { return f == backend.FlagBackfillDue })
+	c.Record(backend.AuditRecord{Action: "checkin.backfill", ObjectType: "checkin", ObjectID: c.ID, Change: c, Detail: "task " + taskID})
 	if err := s.CheckIns.UpdateCheckIn(ctx, c); err != nil {
 		return nil, err
 	}
-	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.backfill", ObjectType: "checkin", ObjectID: c.ID, Change: c, Detail: "task " + taskID})
-	return c, err
+	return c, nil
 }

@@ -194,6 +194,11 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	if backend.VisitDays(append(recent, c)) >= backend.FrequentVisits {
 		c.Flags = append(c.Flags, backend.FlagFrequentVisit)
 	}
+	if task == nil {
+		// Without a task the record travels with the check-in's own write
+		// (backend/outbox.go); with one, with its task's.
+		c.Record(backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: checkInDetail(c)})
+	}
 	if err := s.CheckIns.CreateCheckIn(ctx, c); err != nil {
 		if !backend.IsCode(err, backend.ECONFLICT) {
 			return nil, err
@@ -213,15 +218,9 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	}
 	s.count(ctx, c, target, officer, recent)
 	if task != nil {
-		// The check-in's record travels with its task's write
-		// (backend/outbox.go).
 		if err := s.noteOnTask(ctx, task.ID, c, checkInDetail(c)); err != nil {
 			return nil, err
 		}
-		return c, nil
-	}
-	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "checkin.create", ObjectType: "target", ObjectID: target.ID, Change: c, Detail: checkInDetail(c)}); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

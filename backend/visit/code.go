@@ -73,9 +73,11 @@ func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, er
 	if err != nil {
 		return nil, err
 	}
-	err = s.Issued.RecordCodeIssue(ctx, &backend.CodeIssue{Serial: code.Serial, UserID: a.UserID, DeviceID: a.DeviceID, TaskID: t.ID,
-		IssuedAt: code.IssuedAt, ExpiresAt: code.ExpiresAt})
-	if err != nil {
+	issue := &backend.CodeIssue{Serial: code.Serial, UserID: a.UserID, DeviceID: a.DeviceID, TaskID: t.ID,
+		IssuedAt: code.IssuedAt, ExpiresAt: code.ExpiresAt}
+	// The record travels with the issue's write (backend/outbox.go).
+	issue.Record(backend.AuditRecord{Action: "code.issue", ObjectType: "task", ObjectID: t.ID, Change: code, Detail: "inspection code " + code.Serial})
+	if err = s.Issued.RecordCodeIssue(ctx, issue); err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
 	if err := s.Sessions.CheckSession(ctx, a); err != nil {
@@ -91,8 +93,7 @@ func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, er
 	}); err != nil {
 		return nil, err
 	}
-	_, err = s.Audit.Append(ctx, backend.AuditRecord{Action: "code.issue", ObjectType: "task", ObjectID: t.ID, Change: code, Detail: "inspection code " + code.Serial})
-	return code, err
+	return code, nil
 }
 
 // Officer is a team member as the enterprise sees them: the name and the

@@ -59,10 +59,8 @@ func (s *Service) Complain(ctx context.Context, req ComplaintRequest) (*backend.
 		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "Complain", Err: err}
 	}
 	c.ID = fmt.Sprintf("c-%s-%s", backend.DateOf(now), hex.EncodeToString(id))
+	c.Record(backend.AuditRecord{Action: "complaint.create", ObjectType: "target", ObjectID: uscc, Change: c, Detail: string(c.Category)})
 	if err := s.Complaints.CreateComplaint(ctx, c); err != nil {
-		return nil, err
-	}
-	if _, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "complaint.create", ObjectType: "target", ObjectID: uscc, Change: c, Detail: string(c.Category)}); err != nil {
 		return nil, err
 	}
 	return c, nil

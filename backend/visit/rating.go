@@ -292,18 +292,21 @@ func (s *Service) store(ctx context.Context, r *backend.Rating, tr *backend.Team
 		r.Suspicion = fmt.Sprintf("%s was used by team member %s between %s and %s", what, seen.UserID,
 			seen.First.UTC().Format(time.RFC3339), seen.Last.UTC().Format(time.RFC3339))
 	}
+	detail := fmt.Sprintf("%s: happened=%v conduct=%d professionalism=%d burden=%d flags=%v", r.Channel, r.Happened, r.Conduct, r.Professionalism, r.Burden, r.Flags)
+	if prev != nil {
+		detail += fmt.Sprintf("; replaces %s (%s)", prev.ID, prev.Channel)
+	}
+	// The record travels with the rating's write (backend/outbox.go).
+	r.Record(backend.AuditRecord{Action: "visit.rate", ObjectType: "task", ObjectID: r.TaskID, Change: r, Detail: detail})
 	if err := s.RatingStore.CreateRating(ctx, r); err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("%s: happened=%v conduct=%d professionalism=%d burden=%d flags=%v", r.Channel, r.Happened, r.Conduct, r.Professionalism, r.Burden, r.Flags)
 	if prev != nil {
-		if err := s.RatingStore.MarkRatingReplaced(ctx, prev.ID, r.ID, now); err != nil {
-			return err
-		}
-		detail += fmt.Sprintf("; replaces %s (%s)", prev.ID, prev.Channel)
+		// The replaced rating's mark follows; the new rating's record
+		// says what it replaces.
+		return s.RatingStore.MarkRatingReplaced(ctx, prev.ID, r.ID, now)
 	}
-	_, err := s.Audit.Append(ctx, backend.AuditRecord{Action: "visit.rate", ObjectType: "task", ObjectID: r.TaskID, Change: r, Detail: detail})
-	return err
+	return nil
 }
 
 // EnterpriseVisit is a visit to the enterprise, as its own page lists it

@@ -51,9 +51,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer m.Close()
-	audit := func(action, kid string) error {
-		_, err := m.Audit.Append(ctx, backend.AuditRecord{Action: "keys." + action, ObjectType: "key-ring", ObjectID: *ring, Detail: kid})
-		return err
+	// The record travels with the key's write (the audit outbox).
+	record := func(action, kid string) backend.AuditRecord {
+		return backend.AuditRecord{Action: "keys." + action, ObjectType: "key-ring", ObjectID: *ring, Detail: kid}
 	}
 	keys := m.TokenKeys
 	switch *ring {
@@ -68,18 +68,18 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *activateIn > 0 {
 			at = time.Now().Add(*activateIn)
 		}
-		kid, err := keys.Rotate(ctx, at)
+		kid, err := keys.RotateAudited(ctx, at, func(kid string) backend.AuditRecord { return record("rotate", kid) })
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "new %s key %s\n", *ring, kid)
-		return audit("rotate", kid)
+		return nil
 	case "retire":
-		if err := keys.Retire(ctx, pos[0]); err != nil {
+		if err := keys.RetireAudited(ctx, pos[0], record("retire", pos[0])); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "retired %s key %s\n", *ring, pos[0])
-		return audit("retire", pos[0])
+		return nil
 	}
 	list, err := keys.Keys(ctx)
 	if err != nil {

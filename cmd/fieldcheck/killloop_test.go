@@ -120,10 +120,12 @@ type killLoop struct {
 	token    string   // the manager's
 	drawn    int      // the status of the last draw request
 
-	mu      sync.Mutex
-	acked   map[string][]int64 // task → versions the server acknowledged
-	pushed  int                // of them, pushes
-	touched map[string]bool    // tasks the workload changed
+	mu       sync.Mutex
+	acked    map[string][]int64 // task → versions the server acknowledged
+	pushed   int                // of them, pushes
+	touched  map[string]bool    // tasks the workload changed
+	experts  int                // experts the manager asked to add
+	expertOK []string           // of them, those answered 201
 }
 
 type killPhone struct {
@@ -262,6 +264,7 @@ func (k *killLoop) work(d, drawAfter time.Duration) {
 		go k.pushes(ctx, p)
 	}
 	go k.publish(ctx)
+	go k.addExperts(ctx)
 	go func() {
 		select {
 		case <-time.After(drawAfter):
@@ -393,6 +396,35 @@ func (k *killLoop) publish(ctx context.Context) {
 	}
 }
 
+// addExperts has the manager add experts to the directory, one after
+// another, at most 20 a round (so as not to crowd out the publications):
+// back-office writes of a kind other than tasks, whose records travel in
+// the outbox too.
+func (k *killLoop) addExperts(ctx context.Context) {
+	token := k.login(ctx)
+	if token == "" {
+		return
+	}
+	for range 20 {
+		k.mu.Lock()
+		k.experts++
+		id := fmt.Sprintf("kl-expert-%d", k.experts)
+		k.mu.Unlock()
+		body := map[string]any{"id": id, "name": "专家" + id, "organisation": "市场监管局", "specialties": []string{"食品"}, "conflicts": []any{}, "active": true}
+		switch st := k.call(ctx, "POST", "/api/v1/experts", token, body, nil); st {
+		case 201:
+			k.mu.Lock()
+			k.expertOK = append(k.expertOK, id)
+			k.mu.Unlock()
+		case 0:
+			return
+		default:
+			k.t.Errorf("add expert %s: status %d", id, st)
+			return
+		}
+	}
+}
+
 // draw draws the plan awaiting its draw, until it is drawn.
 func (k *killLoop) draw(ctx context.Context) {
 	token := k.login(ctx)
@@ -465,6 +497,25 @@ func (k *killLoop) check(imports []string) {
 			t.Errorf("task %s is stored at version %d, which is not audited", id, task.Version)
 		}
 	}
+	// Every expert the manager was told was added, and every one stored
+	// (some answers were cut by a kill), has its record.
+	for _, id := range k.expertOK {
+		if keys[backend.AuditKey("expert", id, 1)] == 0 {
+			t.Errorf("expert %s was acknowledged and is not audited", id)
+		}
+	}
+	stored := 0
+	for n := 1; n <= k.experts; n++ {
+		id := fmt.Sprintf("kl-expert-%d", n)
+		if _, err := m.Stores.Inspectors.FindExpertByID(ctx, id); err != nil {
+			continue
+		}
+		stored++
+		if keys[backend.AuditKey("expert", id, 1)] == 0 {
+			t.Errorf("expert %s is stored and is not audited", id)
+		}
+	}
+	t.Logf("experts: %d asked, %d acknowledged, %d stored", k.experts, len(k.expertOK), stored)
 	// No published task without its public result; the annual cap holds.
 	years := map[string]int{}
 	seen := map[string]string{}

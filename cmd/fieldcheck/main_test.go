@@ -396,6 +396,7 @@ func TestKeysCommand(t *testing.T) {
 	if _, err := m.Codes.VerifyEnterpriseCode(ctx, old.String()); err == nil || !strings.Contains(err.Error(), "retired") {
 		t.Fatalf("old code after retirement: %v, want refused as retired", err)
 	}
+	m.Close()
 	if _, _, code := c.run("", "keys", "retire"); code != 2 {
 		t.Fatalf("retire without kid: exit %d, want 2", code)
 	}
@@ -404,6 +405,29 @@ func TestKeysCommand(t *testing.T) {
 	}
 	if out, _, code := c.run("", "keys", "rotate", "--ring", "tokens"); code != 0 || !strings.HasPrefix(out, "new tokens key ") {
 		t.Fatalf("rotate tokens: exit %d %q", code, out)
+	}
+	// Retiring again changes nothing and records nothing more.
+	if _, stderr, code := c.run("", "keys", "retire", old.KeyID); code != 0 {
+		t.Fatalf("retire again: exit %d %s", code, stderr)
+	}
+	// Each change's record travelled with its key's write (the outbox),
+	// keyed by the key's version.
+	m = c.open()
+	defer m.Close()
+	byKey := map[string]string{}
+	if err := m.Audit.Store.ScanAudit(ctx, func(e *backend.AuditEntry) error {
+		if strings.HasPrefix(e.Action, "keys.") {
+			if byKey[e.Key] != "" {
+				t.Errorf("key %q chained twice", e.Key)
+			}
+			byKey[e.Key] = e.Action + " " + e.ObjectID
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(byKey) != 3 || byKey["key/"+old.KeyID+"/2"] != "keys.retire codes" {
+		t.Fatalf("keys entries by audit key %v, want two rotations and one retirement of %s", byKey, old.KeyID)
 	}
 }
 
