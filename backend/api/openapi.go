@@ -43,6 +43,7 @@ func (s *Server) registerRoutes() {
 	s.registerDirectoryRoutes()
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
+	s.registerResultRoutes()
 	s.registerRoundRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
