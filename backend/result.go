@@ -162,11 +162,11 @@ func (in FollowUpInput) Validate(resultDate Date) error {
 		}
 	case FollowUpReferral, FollowUpNotify:
 		if dept == "" {
-			return Errorf(EINVALID, "%s names the department: department is required", in.Action.Label())
+			return Errorf(EINVALID, "%s names the department: give its name in department", in.Action.Label())
 		}
 	case FollowUpOther:
 		if strings.TrimSpace(in.Note) == "" {
-			return Errorf(EINVALID, "其他 is described in the note: note is required")
+			return Errorf(EINVALID, "其他 is described: give the description in note")
 		}
 	}
 	if in.Action != FollowUpRectify && in.Deadline != "" {
@@ -386,7 +386,7 @@ func CheckReason(reason string) error {
 	r := strings.TrimSpace(reason)
 	switch {
 	case r == "":
-		return Errorf(EINVALID, "a reason is required")
+		return Errorf(EINVALID, "a reason must be given")
 	case len(reason) > MaxResultReason || !utf8.ValidString(reason):
 		return Errorf(EINVALID, "the reason is limited to %d bytes of UTF-8", MaxResultReason)
 	}
