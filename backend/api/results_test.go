@@ -16,31 +16,12 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
-// approveForTest makes task id submitted with every answer and the photos
-// it requires (as the team's phone would; that path is tested in the
-// review tests) and has the lead reviewer approve it.
+// approveForTest makes task id submitted (apptest.MustSubmit) and has the
+// lead reviewer approve it.
 func approveForTest(t *testing.T, e *env, id string) {
 	t.Helper()
 	ctx := context.Background()
-	at := time.Now()
-	tk, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, id, func(tk *backend.Task) (bool, error) {
-		tk.Answers = map[string]backend.Answer{}
-		for _, s := range tk.Form.Sections {
-			for _, q := range s.Questions {
-				tk.Answers[backend.AnswerKey(s.ItemCode, q.ID)] = backend.Answer{Value: "是", EditedAt: at, EditedBy: tk.TeamUsers[0], DeviceID: "phone"}
-			}
-		}
-		for i, q := range tk.PhotosMissing() {
-			tk.Evidence = append(tk.Evidence, backend.EvidenceSlot{ID: fmt.Sprint("required-", i), Type: backend.EvidencePhoto, SHA256: strings.Repeat("e", 64),
-				Size: 1000, ContentType: "image/jpeg", Question: q, CapturedAt: at, Uploaded: true})
-		}
-		tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredBy: tk.TeamUsers[0], EnteredAt: at.UTC().Truncate(time.Millisecond), DeviceTime: at}
-		tk.Status = backend.TaskSubmitted
-		return true, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := apptest.MustSubmit(t, e.m.Stores.Tasks, id, time.Now())
 	reviewer := backend.WithActor(ctx, &backend.Actor{UserID: "lead.reviewer", Role: backend.RoleReviewer, Departments: []string{"scjg"}, ClientAddr: "test", Fresh: true})
 	if _, err := e.m.Planning.Transition(reviewer, id, planning.TransitionRequest{To: backend.TaskApproved, Version: tk.Version}); err != nil {
 		t.Fatal(err)

@@ -643,14 +643,19 @@ func (s *Service) CorrectResult(ctx context.Context, id string, c EntryChange) (
 // rollResultPublic writes an entry's current public version to its
 // target's results (a correction that stopped after its entry).
 func (s *Service) rollResultPublic(ctx context.Context, in *backend.Intent) error {
-	e, err := s.Register.FindResultEntry(ctx, in.ObjectID)
+	return s.withEntry(ctx, in.ObjectID, s.putPublic)
+}
+
+// withEntry runs fn on the stored entry id; none stored is nothing to do.
+func (s *Service) withEntry(ctx context.Context, id string, fn func(context.Context, *backend.ResultEntry) error) error {
+	e, err := s.Register.FindResultEntry(ctx, id)
 	if backend.IsCode(err, backend.ENOTFOUND) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return s.putPublic(ctx, e)
+	return fn(ctx, e)
 }
 
 // RecheckID is the id of the re-check task of entry id.
@@ -762,14 +767,7 @@ func (s *Service) completeFollowUp(ctx context.Context, e *backend.ResultEntry) 
 
 // rollRecheck completes a follow-up that stopped after its entry.
 func (s *Service) rollRecheck(ctx context.Context, in *backend.Intent) error {
-	e, err := s.Register.FindResultEntry(ctx, in.ObjectID)
-	if backend.IsCode(err, backend.ENOTFOUND) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.completeFollowUp(ctx, e)
+	return s.withEntry(ctx, in.ObjectID, s.completeFollowUp)
 }
 
 // recheckTask is the re-check (复查) of orig after a 责令改正 with deadline:
