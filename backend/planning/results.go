@@ -790,3 +790,35 @@ func recheckTask(orig *backend.Task, e *backend.ResultEntry, deadline backend.Da
 		Start: start, End: due, Due: due, Checklist: slices.Clone(orig.Checklist), Status: backend.TaskAssigned,
 	}, nil
 }
+
+// RegisterApproved registers the result of an approved or published task
+// that has no register entry: one approved before the register existed,
+// or last year's work brought in (the demo's). Administrators and the
+// system only; an entry already stored is returned as it is.
+func (s *Service) RegisterApproved(ctx context.Context, taskID string) (*backend.ResultEntry, error) {
+	if a := actorOf(ctx); a == nil || a.Role != backend.RoleAdmin {
+		return nil, backend.Errorf(backend.EFORBIDDEN, "results are registered by their approval; only administrators register older ones")
+	}
+	t, err := s.Tasks.FindTaskByID(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status != backend.TaskApproved && t.Status != backend.TaskPublished {
+		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: only an approved result is registered", t.ID, t.Status)
+	}
+	if err := s.registerApproved(ctx, t); err != nil {
+		return nil, err
+	}
+	e, err := s.Register.FindResultEntry(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status == backend.TaskPublished && e.State != backend.ResultPublished {
+		// Published before the register: its public result is the task's.
+		if err := s.publishEntry(ctx, t); err != nil {
+			return nil, err
+		}
+		return s.Register.FindResultEntry(ctx, t.ID)
+	}
+	return e, nil
+}
