@@ -39,7 +39,9 @@ type LastYearSummary struct {
 // the calendar of the year before now.
 func SeedLastYear(ctx context.Context, svc *planning.Service, now time.Time) (*LastYearSummary, error) {
 	year := now.In(backend.China).Year() - 1
-	day := func(month time.Month, d, hour int) time.Time { return time.Date(year, month, d, hour, 0, 0, 0, backend.China) }
+	day := func(month time.Month, d, hour int) time.Time {
+		return time.Date(year, month, d, hour, 0, 0, 0, backend.China)
+	}
 	drawn := day(3, 2, 10)
 	p := demoPlan(fmt.Sprintf("%d年度市场监管部门双随机抽查计划（演示，已完成）", year), drawn)
 	res, err := DrawPlan(ctx, svc, p, drawn)
