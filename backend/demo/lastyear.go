@@ -59,7 +59,7 @@ func SeedLastYear(ctx context.Context, svc *planning.Service, now time.Time) (*L
 	}
 	sum := &LastYearSummary{PlanID: p.ID}
 	codes := []backend.ResultCode{backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultCorrected,
-		backend.ResultFollowUp, backend.ResultNoProblem, backend.ResultNoActivity, backend.ResultNoProblem, backend.ResultUnreachable}
+		backend.ResultFollowUp, backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultUnreachable}
 	for i, t := range tasks {
 		checked := day(3, 10+i, 10)
 		if err := workAsHistory(ctx, svc, t.ID, codes[i], checked, checked.Add(48*time.Hour)); err != nil {

@@ -41,8 +41,13 @@ func TestDemoLastYear(t *testing.T) {
 	labels := map[string]int{}
 	for _, r := range page.Items {
 		labels[r.Label]++
-		if r.ResultDate[:4] != "2025" {
-			t.Fatalf("result %+v dated outside last year", r)
+		if r.ResultDate[:4] != "2025" || r.PublishedAt.In(backend.China).Year() != 2025 {
+			t.Fatalf("result %+v dated or published outside last year", r)
+		}
+		for _, v := range r.History {
+			if v.PublishedAt.In(backend.China).Year() != 2025 || v.Code == r.Code && v.Label == r.Label && v.FollowUp == r.FollowUp {
+				t.Fatalf("version %+v of %+v: published outside last year, or the same as the current one", v, r)
+			}
 		}
 	}
 	if len(page.Items) != 6 || labels["发现问题经责令已改正"] != 1 || labels["未发现开展本次抽查涉及的经营活动"] != 1 {

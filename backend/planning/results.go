@@ -235,7 +235,7 @@ func (s *Service) publishEntry(ctx context.Context, t *backend.Task) error {
 			return s.putPublic(ctx, e)
 		}
 		by := actorName(ctx)
-		if err := addVersion(e, e.Code, "", by, t.UpdatedAt.UTC().Truncate(time.Millisecond)); err != nil {
+		if err := addVersion(e, e.Code, "", by, s.stamp()); err != nil {
 			return err
 		}
 		from := e.State
