@@ -135,3 +135,28 @@ func TestPublishedOf(t *testing.T) {
 		t.Fatalf("the public result names who published: %s", b)
 	}
 }
+
+// FuzzParseResultCursor: a cursor parses only into a valid date and an id,
+// and a parsed cursor prints back to itself.
+func FuzzParseResultCursor(f *testing.F) {
+	f.Add("2026-03-02|2026-scjg-0123456789-v1-d1-00001")
+	f.Add("2026-03-02|")
+	f.Add("|x")
+	f.Add("2026-02-30|x")
+	f.Add("2026-03-02|a|b")
+	f.Fuzz(func(t *testing.T, s string) {
+		d, id, err := backend.ParseResultCursor(s)
+		if err != nil {
+			if !backend.IsCode(err, backend.EINVALID) {
+				t.Fatalf("%q: %v, want invalid", s, err)
+			}
+			return
+		}
+		if !d.Valid() || id == "" {
+			t.Fatalf("%q parsed into %q, %q", s, d, id)
+		}
+		if back := backend.ResultCursor(&backend.ResultEntry{ResultDate: d, ID: id}); back != s {
+			t.Fatalf("%q prints back as %q", s, back)
+		}
+	})
+}
