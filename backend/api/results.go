@@ -3,13 +3,13 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/apijson"
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
@@ -102,7 +102,7 @@ func (s *Server) registerResultRoutes() {
 			if err != nil {
 				return err
 			}
-			body, err := json.Marshal(page)
+			body, err := apijson.Marshal(page)
 			if err != nil {
 				return &backend.Error{Op: "api.publicResults", Err: err}
 			}
