@@ -394,3 +394,63 @@ func TestBulkPublicationSurvivesACrash(t *testing.T) {
 		t.Fatalf("second entry %s, want pending", e.State)
 	}
 }
+
+type crashRegister struct {
+	backend.ResultStore
+	at string
+}
+
+func (c *crashRegister) CreateResultEntry(ctx context.Context, e *backend.ResultEntry) error {
+	if c.at == "CreateResultEntry" {
+		return errKilled
+	}
+	return c.ResultStore.CreateResultEntry(ctx, e)
+}
+
+// TestRegisterSurvivesACrash: an approval killed before its register entry,
+// and a correction killed before its public result, are completed by the
+// roll-forward, each recorded once.
+func TestRegisterSurvivesACrash(t *testing.T) {
+	f := newFixture(t, 300)
+	svc := withRegister(f)
+	tasks := mustDraw(t, f, manager, basePlan())
+	ctx := context.Background()
+
+	crashing := *svc
+	crashing.Register = &crashRegister{ResultStore: svc.Register, at: "CreateResultEntry"}
+	tk := submitAt(t, f, tasks[0].ID, f.now.Add(-time.Hour))
+	if _, err := crashing.Transition(leadReviewer, tk.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: tk.Version}); err != errKilled {
+		t.Fatalf("approve: %v, want it killed", err)
+	}
+	if _, err := svc.Register.FindResultEntry(ctx, tk.ID); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("entry before the roll-forward: %v, want none", err)
+	}
+	if n, err := svc.Intents.RollForward(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("roll forward: %d, %v; want 1", n, err)
+	}
+	e := mustEntry(t, svc, tk.ID)
+	if e.State != backend.ResultPending || e.ResultDate != backend.DateOf(f.now) {
+		t.Fatalf("entry after the roll-forward %+v, want pending, dated by the approval", e)
+	}
+
+	if _, err := svc.PublishResults(manager, planning.PublishRequest{IDs: []string{tk.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	crashing = *svc
+	crashing.Results = &crashResults{PublishedResultStore: svc.Results, at: "PutPublishedResult"}
+	e = mustEntry(t, svc, tk.ID)
+	if _, err := crashing.CorrectResult(manager, tk.ID, planning.EntryChange{Version: e.Version, Code: backend.ResultNoActivity, Reason: "更正"}); err != errKilled {
+		t.Fatalf("correct: %v, want it killed", err)
+	}
+	if n, err := svc.Intents.RollForward(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("roll forward: %d, %v; want 1", n, err)
+	}
+	pub, _ := svc.Results.PublishedResults(ctx, tk.TargetID)
+	if len(pub) != 1 || pub[0].Version != 2 || pub[0].Code != backend.ResultNoActivity {
+		t.Fatalf("public result after the roll-forward %+v, want the correction", pub)
+	}
+	n := auditActions(t, svc.Audit)
+	if n["result.register"] != 1 || n["result.correct"] != 1 || n["task.approved"] != 1 {
+		t.Fatalf("audit %v, want one register, one approval, one correction", n)
+	}
+}
