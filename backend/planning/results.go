@@ -633,7 +633,14 @@ func (s *Service) CorrectResult(ctx context.Context, id string, c EntryChange) (
 		s.Intents.Done(ctx, in)
 		return nil, err
 	}
-	if err := s.putPublic(ctx, e); err != nil {
+	return s.complete(ctx, in, e, s.putPublic)
+}
+
+// complete makes the writes that follow an entry's (rest, idempotent: the
+// roll-forward of in makes them again if this process stops) and ends
+// the intent.
+func (s *Service) complete(ctx context.Context, in *backend.Intent, e *backend.ResultEntry, rest func(context.Context, *backend.ResultEntry) error) (*RegisterEntry, error) {
+	if err := rest(ctx, e); err != nil {
 		return nil, err
 	}
 	s.Intents.Done(ctx, in)
@@ -732,11 +739,7 @@ func (s *Service) SetFollowUp(ctx context.Context, id string, in backend.FollowU
 		s.Intents.Done(ctx, intent)
 		return nil, err
 	}
-	if err := s.completeFollowUp(ctx, e); err != nil {
-		return nil, err
-	}
-	s.Intents.Done(ctx, intent)
-	return registerEntry(e, s.today()), nil
+	return s.complete(ctx, intent, e, s.completeFollowUp)
 }
 
 // completeFollowUp makes the writes after an entry's follow-up: its
