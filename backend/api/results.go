@@ -159,13 +159,25 @@ func sendCacheable(c *fiber.Ctx, contentType string, body []byte) error {
 var publicResultsColumns = []string{"序号", "检查实施机关", "类型", "日期", "统一社会信用代码", "名称", "检查事项", "结果", "后续处置", "公示版本", "更正原因", "公示时间", "参与部门", "计划编号", "结果代码", "任务编号", "对象编号"}
 
 // publicResultsTable is a page as rows of text, the header first; 序号
-// numbers the rows of the page.
+// numbers the rows of the page. Text that people typed (names, reasons,
+// follow-ups) is defused for spreadsheets (csvText).
 func publicResultsTable(items []*planning.PublicResult) [][]string {
 	rows := [][]string{publicResultsColumns}
 	for i, r := range items {
-		rows = append(rows, []string{strconv.Itoa(i + 1), r.Authority, r.Type, string(r.ResultDate), r.USCC, r.TargetName, strings.Join(r.Items, "、"),
-			r.Label, r.FollowUp, strconv.Itoa(r.Version), r.Reason, r.PublishedAt.In(backend.China).Format("2006-01-02 15:04"),
-			strings.Join(r.Departments, "、"), r.PlanID, string(r.Code), r.ID, r.TargetID})
+		rows = append(rows, []string{strconv.Itoa(i + 1), csvText(r.Authority), r.Type, string(r.ResultDate), r.USCC, csvText(r.TargetName),
+			csvText(strings.Join(r.Items, "、")), r.Label, csvText(r.FollowUp), strconv.Itoa(r.Version), csvText(r.Reason),
+			r.PublishedAt.In(backend.China).Format("2006-01-02 15:04"), csvText(strings.Join(r.Departments, "、")), r.PlanID, string(r.Code), r.ID, r.TargetID})
 	}
 	return rows
+}
+
+// csvText keeps a spreadsheet from taking a cell for a formula: text that
+// begins with = + - @ or a tab or carriage return gets a leading
+// apostrophe (OWASP's advice on CSV injection). The JSON has the text as
+// it is.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -91,7 +91,7 @@ func TestResultsAPI(t *testing.T) {
 	})
 	c := entry(ids[0])
 	r = e.do("POST", "/api/v1/results/"+ids[0]+"/corrections", mgr, "application/json",
-		strings.NewReader(fmt.Sprintf(`{"version":%d,"code":"follow-up","reason":"录入有误"}`, c.Version)))
+		strings.NewReader(fmt.Sprintf(`{"version":%d,"code":"follow-up","reason":"=录入有误"}`, c.Version)))
 	if r.Status != 200 {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)
 	}
@@ -134,7 +134,7 @@ func TestResultsAPI(t *testing.T) {
 	for i, it := range page.Items {
 		row := rows[i+1]
 		if row[col["任务编号"]] != it.ID || row[col["名称"]] != it.TargetName || row[col["结果"]] != it.Label || row[col["日期"]] != string(it.ResultDate) ||
-			row[col["统一社会信用代码"]] != it.USCC || row[col["检查实施机关"]] != it.Authority || row[col["公示版本"]] != strconv.Itoa(it.Version) || row[col["更正原因"]] != it.Reason {
+			row[col["统一社会信用代码"]] != it.USCC || row[col["检查实施机关"]] != it.Authority || row[col["公示版本"]] != strconv.Itoa(it.Version) || row[col["更正原因"]] != strings.Replace(it.Reason, "=", "'=", 1) {
 			t.Fatalf("csv row %v does not match %+v", row, it)
 		}
 		if it.Authority == "scjg" || it.Authority == "" || it.Type != "双随机抽查" || len(it.Items) == 0 || it.Items[0] == "SCJG-03" {
@@ -142,7 +142,7 @@ func TestResultsAPI(t *testing.T) {
 		}
 		if it.Version == 2 {
 			corrected++
-			if it.Code != backend.ResultFollowUp || len(it.History) != 1 || it.History[0].Code != backend.ResultNoProblem || it.Reason != "录入有误" {
+			if it.Code != backend.ResultFollowUp || len(it.History) != 1 || it.History[0].Code != backend.ResultNoProblem || it.Reason != "=录入有误" {
 				t.Fatalf("corrected result %+v, want version 2 over version 1", it)
 			}
 		}
