@@ -60,6 +60,11 @@ func (s *Server) registerResultRoutes() {
 			}
 			return out[0], nil
 		})})
+	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/results/register", Summary: "Register the results of approved or published tasks that have no register entry (approved before the register existed): administrators only; 1 to 100 task ids; an entry already there is returned as it is", Tag: "results", Auth: true,
+		Request: planning.PublishRequest{}, Response: []*backend.ResultEntry{},
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.PublishRequest) (any, error) {
+			return pl.RegisterOlder(c.UserContext(), r.IDs)
+		})})
 	change := func(path, summary string, fn func(*planning.Service) func(c *fiber.Ctx, id string, r planning.EntryChange) (*planning.RegisterEntry, error)) {
 		s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/results/:id/" + path, Summary: summary, Tag: "results", Auth: true,
 			Request: planning.EntryChange{}, Response: planning.RegisterEntry{},

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +96,31 @@ func TestResultsAPI(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)
 	}
+
+	// A task approved before the register: an administrator registers it.
+	var legacy string
+	for _, tk := range tasks {
+		if !tk.Unassigned && !slices.Contains(ids, tk.ID) {
+			legacy = tk.ID
+			break
+		}
+	}
+	if _, err := backend.UpdateTaskWith(context.Background(), e.m.Stores.Tasks, legacy, func(tk *backend.Task) (bool, error) {
+		tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredBy: tk.TeamUsers[0]}
+		tk.Reviews = append(tk.Reviews, backend.ReviewNote{Status: backend.TaskApproved, Reviewer: "lead.reviewer", At: time.Date(2026, 3, 2, 9, 0, 0, 0, backend.China)})
+		tk.Status = backend.TaskApproved
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	older := fmt.Sprintf(`{"ids":[%q]}`, legacy)
+	e.run(t, []scenario{
+		{Name: "ErrManagerRegistersOlder", Method: "POST", URL: "/api/v1/results/register", User: "test.manager", Body: older, WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/AdminRegistersOlder", Method: "POST", URL: "/api/v1/results/register", User: "test.admin", Body: older, WantStatus: 200,
+			WantContent: []string{`"resultDate":"2026-03-02"`, `"deadline":"2026-03-30"`, `"state":"pending"`}},
+		{Name: "OK/AgainReturnsIt", Method: "POST", URL: "/api/v1/results/register", User: "test.admin", Body: older, WantStatus: 200, WantContent: []string{legacy}},
+		{Name: "ErrNotApproved", Method: "POST", URL: "/api/v1/results/register", User: "test.admin", Body: fmt.Sprintf(`{"ids":[%q]}`, tasks[len(tasks)-1].ID), WantStatus: 400, WantCode: "invalid"},
+	})
 
 	// The open data.
 	r = e.do("GET", "/public/results.json", "", "", nil)

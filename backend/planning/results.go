@@ -799,7 +799,9 @@ func recheckTask(orig *backend.Task, e *backend.ResultEntry, deadline backend.Da
 // or last year's work brought in (the demo's). Administrators and the
 // system only; an entry already stored is returned as it is.
 func (s *Service) RegisterApproved(ctx context.Context, taskID string) (*backend.ResultEntry, error) {
-	if a := actorOf(ctx); a == nil || a.Role != backend.RoleAdmin {
+	if a := actorOf(ctx); a == nil || !a.Fresh {
+		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change")
+	} else if a.Role != backend.RoleAdmin {
 		return nil, backend.Errorf(backend.EFORBIDDEN, "results are registered by their approval; only administrators register older ones")
 	}
 	t, err := s.Tasks.FindTaskByID(ctx, taskID)
@@ -824,4 +826,21 @@ func (s *Service) RegisterApproved(ctx context.Context, taskID string) (*backend
 		return s.Register.FindResultEntry(ctx, t.ID)
 	}
 	return e, nil
+}
+
+// RegisterOlder registers the results of tasks approved before the
+// register (RegisterApproved), 1 to MaxBulkPublish at a time.
+func (s *Service) RegisterOlder(ctx context.Context, ids []string) ([]*backend.ResultEntry, error) {
+	if len(ids) == 0 || len(ids) > backend.MaxBulkPublish {
+		return nil, backend.Errorf(backend.EINVALID, "registering takes 1 to %d tasks", backend.MaxBulkPublish)
+	}
+	out := make([]*backend.ResultEntry, 0, len(ids))
+	for _, id := range ids {
+		e, err := s.RegisterApproved(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

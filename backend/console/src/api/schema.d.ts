@@ -695,6 +695,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/results/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the results of approved or published tasks that have no register entry (approved before the register existed): administrators only; 1 to 100 task ids; an entry already there is returned as it is */
+        post: operations["postResultsRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/results/{id}": {
         parameters: {
             query?: never;
@@ -2694,6 +2711,33 @@ export interface components {
             published: number;
             withheld: number;
             withholdProposed: number;
+        };
+        ResultEntry: {
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            deadline?: string;
+            deadlineError?: string;
+            departments: string[];
+            followUp?: components["schemas"]["FollowUp"];
+            id: string;
+            items: string[];
+            label: string;
+            labelsVersion: number;
+            leadDepartment: string;
+            planId?: string;
+            random: boolean;
+            recheckOf?: string;
+            resultDate: string;
+            state: string;
+            targetId: string;
+            targetName: string;
+            teamUsers: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            versions: components["schemas"]["ResultVersion"][];
+            withholding?: components["schemas"]["Withholding"];
         };
         ResultVersion: {
             code: string;
@@ -4831,6 +4875,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegisterEntry"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultEntry"][];
                 };
             };
             /** @description error */
