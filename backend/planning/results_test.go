@@ -454,3 +454,26 @@ func TestRegisterSurvivesACrash(t *testing.T) {
 		t.Fatalf("audit %v, want one register, one approval, one correction", n)
 	}
 }
+
+// TestRegisterUncoveredDeadline: a result whose 20 working days run into a
+// year the calendar does not cover is registered without a deadline and
+// with the calendar's sentence, listed as pending without days left, never
+// overdue.
+func TestRegisterUncoveredDeadline(t *testing.T) {
+	f := newFixture(t, 300)
+	svc := withRegister(f)
+	tasks := mustDraw(t, f, manager, basePlan())
+	approveAt(t, f, tasks[0].ID, time.Date(2027, 12, 20, 10, 0, 0, 0, backend.China))
+	f.now = time.Date(2028, 3, 1, 9, 0, 0, 0, backend.China)
+	reg := mustResults(t, svc, manager, planning.RegisterQuery{})
+	if len(reg.Items) != 1 {
+		t.Fatalf("%d entries, want 1", len(reg.Items))
+	}
+	e := reg.Items[0]
+	if e.Deadline != "" || !strings.Contains(e.DeadlineError, "工作日历未收录 2028 年") || e.View != backend.ViewPending || e.DaysLeft != nil {
+		t.Fatalf("entry %+v (view %s), want no deadline, the calendar's error, pending without days left", e.ResultEntry, e.View)
+	}
+	if reg.Counts != (backend.ResultCounts{Pending: 1}) {
+		t.Fatalf("counts %+v, want one pending", reg.Counts)
+	}
+}
