@@ -57,6 +57,9 @@ const (
 	TriggerComplaint TriggerKind = "complaint" // 投诉举报
 	TriggerReferral  TriggerKind = "referral"  // 转办交办
 	TriggerCampaign  TriggerKind = "campaign"  // 专项整治
+	// TriggerRecheck is a re-check (复查) after 责令改正, created by the
+	// system (planning's SetFollowUp); its Reference is the task re-checked.
+	TriggerRecheck TriggerKind = "recheck"
 )
 
 // Trigger is the recorded reason of an ad-hoc task.

@@ -339,6 +339,15 @@ type PublishedResult struct {
 	Items       []string   `json:"items" bson:"items"`
 	Departments []string   `json:"departments" bson:"departments"`
 	PublishedAt time.Time  `json:"publishedAt" bson:"publishedAt"`
+	// Since the results register (result.go): the result date, the public
+	// version in force (1 for the first publication; 0 for a result
+	// published before the register), why it replaced the one before, the
+	// follow-up as published, and the earlier versions, oldest first.
+	ResultDate Date               `json:"resultDate,omitempty" bson:"resultDate,omitempty"`
+	Version    int                `json:"version,omitempty" bson:"version,omitempty"`
+	Reason     string             `json:"reason,omitempty" bson:"reason,omitempty"`
+	FollowUp   string             `json:"followUp,omitempty" bson:"followUp,omitempty"`
+	History    []PublishedVersion `json:"history,omitempty" bson:"history,omitempty"`
 }
 
 // PublishedResultStore keeps each target's published results in one place,
@@ -346,6 +355,9 @@ type PublishedResult struct {
 type PublishedResultStore interface {
 	// AddPublishedResult records r for targetID once (by task id).
 	AddPublishedResult(ctx context.Context, targetID string, r PublishedResult) error
+	// PutPublishedResult records r for targetID, replacing the result of
+	// its task unless that one's version is r's or later.
+	PutPublishedResult(ctx context.Context, targetID string, r PublishedResult) error
 	// PublishedResults returns the target's results, newest first.
 	PublishedResults(ctx context.Context, targetID string) ([]PublishedResult, error)
 }

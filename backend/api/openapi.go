@@ -44,6 +44,7 @@ func (s *Server) registerRoutes() {
 	s.registerImportRoutes()
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
+	s.registerResultRoutes()
 	s.registerRoundRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()

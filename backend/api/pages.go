@@ -176,7 +176,7 @@ var statusNames = map[backend.TargetStatus]string{
 func (page) StatusName(s backend.TargetStatus) string { return statusNames[s] }
 
 func (page) TriggerName(k backend.TriggerKind) string {
-	return map[backend.TriggerKind]string{backend.TriggerComplaint: "投诉举报", backend.TriggerReferral: "转办交办", backend.TriggerCampaign: "专项检查"}[k]
+	return map[backend.TriggerKind]string{backend.TriggerComplaint: "投诉举报", backend.TriggerReferral: "转办交办", backend.TriggerCampaign: "专项检查", backend.TriggerRecheck: "复查"}[k]
 }
 
 // Local shows a time in China Standard Time.

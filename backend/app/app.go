@@ -135,6 +135,7 @@ type Stores struct {
 	Devices     *mongo.DeviceStore
 	Feed        *mongo.FeedStore
 	Results     *mongo.PublishedResultStore
+	Register    *mongo.ResultStore
 	Uploads     *mongo.UploadStore
 	// CodeKeys keeps the code-signing keys, the inspection codes issued and
 	// the list of those revoked.
@@ -312,6 +313,7 @@ func (m *Main) build(ctx context.Context) error {
 		Devices:     &mongo.DeviceStore{DB: db},
 		Feed:        &mongo.FeedStore{DB: db},
 		Results:     &mongo.PublishedResultStore{DB: db},
+		Register:    &mongo.ResultStore{DB: db},
 		Uploads:     &mongo.UploadStore{DB: db},
 		CodeKeys:    &mongo.CodeKeyStore{DB: db},
 		Blobs:       &mongo.GridFSStore{DB: db},
@@ -340,7 +342,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Register: m.Stores.Register, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
 		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()

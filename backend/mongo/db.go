@@ -196,6 +196,12 @@ var indexes = []index{
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},
 	{colIssuedCodes, bson.D{{Key: "userId", Value: 1}, {Key: "deviceId", Value: 1}}, false, false},
+	// The results register: a department's lists in (result date, id)
+	// order, its counts by state and deadline, the public list newest first.
+	{colResults, bson.D{{Key: "departments", Value: 1}, {Key: "state", Value: 1}, {Key: "resultDate", Value: 1}, {Key: "_id", Value: 1}}, false, false},
+	{colResults, bson.D{{Key: "departments", Value: 1}, {Key: "state", Value: 1}, {Key: "deadline", Value: 1}}, false, false},
+	{colResults, bson.D{{Key: "state", Value: 1}, {Key: "resultDate", Value: -1}, {Key: "_id", Value: -1}}, false, false},
+	{colResults, bson.D{{Key: "planId", Value: 1}, {Key: "state", Value: 1}, {Key: "resultDate", Value: -1}}, false, false},
 }
 
 // EnsureIndexes creates every index the stores rely on. Creating an index
@@ -227,7 +233,7 @@ var collections = []string{
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
-	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts,
+	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts, colResults,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

@@ -36,8 +36,9 @@ type engine interface {
 	// query, and gives the cursor of the next page from the page's last id.
 	pageQuery(filter bson.D, p backend.PageRequest) (bson.D, *options.FindOptions, func(lastID string) string, error)
 	// addPublishedResult adds r to the target's published results unless
-	// a result of its task is there.
-	addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult) error
+	// a result of its task is there; with replace, a result of its task
+	// whose version is below r's is replaced by r.
+	addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult, replace bool) error
 	// fetchFeed reads the entries from..to of user's feed that exist.
 	fetchFeed(ctx context.Context, s *FeedStore, user string, from, to int64) (map[int64]*feedDoc, error)
 	// orderedBatch is the most documents one ordered insert may send and
@@ -52,6 +53,16 @@ type engine interface {
 	targetEngine
 	checkInEngine
 	inspectorEngine
+	resultEngine
+}
+
+// resultEngine is how the results register is listed and counted: by
+// query, or (the embedded store) from its in-memory index.
+type resultEngine interface {
+	findResults(ctx context.Context, s *ResultStore, f backend.ResultFilter, p backend.PageRequest) (*backend.Page[*backend.ResultEntry], error)
+	countResults(ctx context.Context, s *ResultStore, departments []string, today backend.Date) (backend.ResultCounts, error)
+	// wroteResult is told of a committed write of the register.
+	wroteResult(e *backend.ResultEntry)
 }
 
 // taskEngine is how the task store finds tasks: by query, or (the embedded
@@ -152,7 +163,20 @@ func (mongoEngine) pageQuery(filter bson.D, p backend.PageRequest) (bson.D, *opt
 	return filter, opts, func(last string) string { return last }, nil
 }
 
-func (mongoEngine) addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult) error {
+func (mongoEngine) addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult, replace bool) error {
+	if replace {
+		// The result of the task, of a lower version (or of none: published
+		// before the register), is replaced in place.
+		older := bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "taskId", Value: r.TaskID}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "version", Value: bson.D{{Key: "$lt", Value: r.Version}}}},
+			bson.D{{Key: "version", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}}}}}
+		res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: targetID}, {Key: "results", Value: older}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "results.$", Value: r}}}})
+		if err != nil || res.MatchedCount == 1 {
+			return err
+		}
+	}
 	// The filter misses a document that has the result already; the
 	// upsert then collides with it on _id, which means done.
 	_, err := c.UpdateOne(ctx,

@@ -64,6 +64,7 @@ type ferretEngine struct {
 	// visitCounts orders the oversight office's counts.
 	visitCounts visitCountIndex
 	cache       taskCache
+	results     resultIndex
 	officers    officerCache
 }
 
@@ -141,17 +142,22 @@ func (e *ferretEngine) pageQuery(filter bson.D, p backend.PageRequest) (bson.D, 
 
 // addPublishedResult reads the target's results and writes them back
 // under the lock of the document.
-func (e *ferretEngine) addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult) error {
+func (e *ferretEngine) addPublishedResult(ctx context.Context, c *mongo.Collection, targetID string, r backend.PublishedResult, replace bool) error {
 	defer e.exclusive(c.Name(), targetID)()
 	var doc targetResults
 	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: targetID}}).Decode(&doc)
 	if err != nil && err != mongo.ErrNoDocuments {
 		return err
 	}
-	if slices.ContainsFunc(doc.Results, func(x backend.PublishedResult) bool { return x.TaskID == r.TaskID }) {
-		return nil
+	if i := slices.IndexFunc(doc.Results, func(x backend.PublishedResult) bool { return x.TaskID == r.TaskID }); i >= 0 {
+		if !replace || doc.Results[i].Version >= r.Version {
+			return nil
+		}
+		doc.Results[i] = r
+	} else {
+		doc.Results = append(doc.Results, r)
 	}
-	doc.ID, doc.Results = targetID, append(doc.Results, r)
+	doc.ID = targetID
 	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: targetID}}, doc, options.Replace().SetUpsert(true))
 	return err
 }

@@ -26,7 +26,11 @@ type targetResults struct {
 func (s *PublishedResultStore) AddPublishedResult(ctx context.Context, targetID string, r backend.PublishedResult) error {
 	const op = "AddPublishedResult"
 	c := s.DB.c(colTargetResults)
-	return translate(op, s.DB.engine.addPublishedResult(ctx, c, targetID, r))
+	return translate(op, s.DB.engine.addPublishedResult(ctx, c, targetID, r, false))
+}
+
+func (s *PublishedResultStore) PutPublishedResult(ctx context.Context, targetID string, r backend.PublishedResult) error {
+	return translate("PutPublishedResult", s.DB.engine.addPublishedResult(ctx, s.DB.c(colTargetResults), targetID, r, true))
 }
 
 func (s *PublishedResultStore) PublishedResults(ctx context.Context, targetID string) ([]backend.PublishedResult, error) {

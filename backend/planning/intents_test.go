@@ -285,3 +285,10 @@ func TestReplacementSurvivesACrash(t *testing.T) {
 		})
 	}
 }
+
+func (c *crashResults) PutPublishedResult(ctx context.Context, target string, r backend.PublishedResult) error {
+	if c.at == "PutPublishedResult" {
+		return errKilled
+	}
+	return c.PublishedResultStore.PutPublishedResult(ctx, target, r)
+}

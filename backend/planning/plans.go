@@ -24,8 +24,12 @@ type Service struct {
 	Departments backend.DepartmentStore
 	CheckIns    backend.CheckInStore
 	Results     backend.PublishedResultStore // published results by target; optional
-	Counts      backend.TaskCounter          // the dashboard's task counts
-	Rounds      backend.RoundStore           // coordination rounds (rounds.go)
+	// Register is the results register (results.go): with it an approval
+	// registers the result and a publication goes through its entry;
+	// optional in tests of other things.
+	Register backend.ResultStore
+	Counts   backend.TaskCounter // the dashboard's task counts
+	Rounds   backend.RoundStore  // coordination rounds (rounds.go)
 	// Blobs holds the evidence bytes: the enterprise's signature in an
 	// inspection record (record.go); optional.
 	Blobs backend.BlobStore

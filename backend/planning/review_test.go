@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
@@ -47,32 +48,11 @@ func mustDraw(t *testing.T, f *fixture, ctx context.Context, p *backend.Plan) []
 	return out
 }
 
-// submitAt makes a task submitted with a result entered at, answers to
-// every question, the given evidence and an arrived photo for each
-// question that requires one and has none, as the team's phone would (the
-// phone's path is sync's, tested there and in the API's review test).
+// submitAt makes a task submitted as its team's phone would
+// (apptest.MustSubmit).
 func submitAt(t *testing.T, f *fixture, id string, at time.Time, evidence ...backend.EvidenceSlot) *backend.Task {
 	t.Helper()
-	tk, err := backend.UpdateTaskWith(context.Background(), f.svc.Tasks, id, func(tk *backend.Task) (bool, error) {
-		tk.Answers = map[string]backend.Answer{}
-		for _, s := range tk.Form.Sections {
-			for _, q := range s.Questions {
-				tk.Answers[backend.AnswerKey(s.ItemCode, q.ID)] = backend.Answer{Value: "是", EditedAt: at, EditedBy: tk.TeamUsers[0], DeviceID: "phone"}
-			}
-		}
-		tk.Evidence = append(tk.Evidence, evidence...)
-		for i, q := range tk.PhotosMissing() { // the photos the checklist requires, arrived
-			tk.Evidence = append(tk.Evidence, backend.EvidenceSlot{ID: fmt.Sprint("required-", i), Type: backend.EvidencePhoto, SHA256: strings.Repeat("e", 64),
-				Size: 1000, ContentType: "image/jpeg", Question: q, CapturedAt: at, Uploaded: true})
-		}
-		tk.Result = &backend.Result{Code: backend.ResultNoProblem, Label: backend.ResultNoProblem.Label(), EnteredBy: tk.TeamUsers[0], EnteredAt: at.UTC().Truncate(time.Millisecond), DeviceTime: at}
-		tk.Status = backend.TaskSubmitted
-		return true, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tk
+	return apptest.MustSubmit(t, f.svc.Tasks, id, at, evidence...)
 }
 
 func queueIDs(t *testing.T, page *backend.Page[*planning.ReviewQueueEntry]) []string {

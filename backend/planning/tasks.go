@@ -310,6 +310,17 @@ func (s *Service) transition(ctx context.Context, t *backend.Task, req Transitio
 	// The record travels with the write (backend/outbox.go).
 	t.Audit = []backend.AuditRecord{{Action: "task." + string(req.To), ObjectType: "task", ObjectID: t.ID, Change: t,
 		Detail: fmt.Sprintf("%s -> %s %s", from, req.To, req.Comment)}}
+	if req.To == backend.TaskApproved && s.Register != nil {
+		if err := s.approve(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	if req.To == backend.TaskPublished {
+		if err := s.checkPublishable(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	if req.To != backend.TaskPublished {
 		if err := s.Tasks.UpdateTask(ctx, t); err != nil {
 			return nil, err
@@ -343,6 +354,9 @@ func (s *Service) transition(ctx context.Context, t *backend.Task, req Transitio
 // page. Doing it again changes nothing: the roll-forward of publications
 // (PublishStranded) calls it for a published task left without it.
 func (s *Service) publishResult(ctx context.Context, t *backend.Task) error {
+	if s.Register != nil {
+		return s.publishEntry(ctx, t)
+	}
 	if t.Result == nil || s.Results == nil {
 		return nil
 	}

@@ -60,6 +60,12 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 			fmt.Fprintf(stdout, "drew coordination round %s of %d plans, one per department: %d visits, %d of them joint (floor %.1f, independent draws %.1f; record /public/rounds/%s)\n",
 				round.Round.ID, len(round.Round.Plans), b.Visits, round.Round.JointVisits, b.Floor, b.Independent, round.Round.ID)
 		}
+		last, err := demo.SeedLastYear(ctx, m.Planning, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "last year's plan %s, closed: %d results published (one corrected, one 责令改正 with its 复查), %d withheld, %d overdue (GET /api/v1/results, /public/results.json)\n",
+			last.PlanID, last.Published, last.Withheld, last.Overdue)
 		if tasks > 0 {
 			start := time.Now()
 			sum, err := scale.ScaleUp(ctx, tasks, len(res.Tasks))

@@ -38,23 +38,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/audit/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Walk the whole audit log now, as `fieldcheck audit verify` does, while the server runs (admin; recorded in the log): the number of intact entries and the head's entry and hash, or the first bad entry */
-        post: operations["postAuditVerify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -166,7 +149,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Complaints by enterprises about inspections, by id (the day first), of one category or one enterprise (oversight office and administrators) */
+        /** Complaints by enterprises about inspections (oversight: administrators only) */
         get: operations["getComplaints"];
         put?: never;
         post?: never;
@@ -383,40 +366,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/imports/{kind}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Import a directory file (admin), as `fieldcheck import` does: the body is the file (CSV or XLSX, at most 64 MiB), checked as a whole before anything is written; valid rows are created or updated in batches, each audited with the file's SHA-256, and rejected rows are listed with their row number and column. kind is targets, inspectors or items */
-        post: operations["postImportsKind"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/imports/{kind}/check": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Dry run of an import (admin): the body is the file (CSV or XLSX, at most 64 MiB); reads and checks every row as the import would and writes nothing. kind is targets, inspectors or items. Answers the valid rows (imported) and each row error with its row number and column */
-        post: operations["postImportsKindCheck"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/inspectors": {
         parameters: {
             query?: never;
@@ -523,57 +472,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The signing key rings — tokens (access tokens), codes (licence and inspection codes), audit (signed audit heads) — with each key's status: next, current, valid, retired (admin) */
-        get: operations["getKeys"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/keys/{ring}/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Rotate a ring while the server runs (admin; audited): a new key signs from now on (or, for codes, from activateInDays on), on every instance within seconds; older keys keep verifying until retired */
-        post: operations["postKeysRingRotate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/keys/{ring}/{kid}/retire": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Retire a key (admin; audited): what it signed is refused from now on. The key that signs now cannot be retired: rotate first */
-        post: operations["postKeysRingKidRetire"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/login-locks": {
         parameters: {
             query?: never;
@@ -634,40 +532,6 @@ export interface paths {
         };
         /** This document */
         get: operations["getOpenapijson"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/oversight/checkins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Check-ins made without a task (清单之外) in a year, newest first, with their reasons, references, notes and back-fill deadlines, read from an index of such check-ins; at most 500, truncated says when more (oversight office and administrators) */
-        get: operations["getOversightCheckins"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/oversight/figures": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A year's figures: the enterprises entered most often (visits: days with a check-in) and the officers with the most check-ins, with those made without a task; from counts kept at each check-in, one indexed read (oversight office and administrators) */
-        get: operations["getOversightFigures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -787,10 +651,180 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion; of one enterprise, only the flagged, or only the disputed */
+        /** Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion */
         get: operations["getRatings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results register of the caller's departments (managers, reviewers; admin: every department): entries in result-date order (the earliest deadline first) with the working days left, and the counts by view (pending, overdue, withhold-proposed, withheld, published) */
+        get: operations["getResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish pending results in bulk (1 to 100, managers of the lead department who did not inspect): each task becomes published, its result's version 1 public; every entry is checked before any is written, and the publication completes after a crash */
+        post: operations["postResultsPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the results of approved or published tasks that have no register entry (approved before the register existed): administrators only; 1 to 100 task ids; an entry already there is returned as it is */
+        post: operations["postResultsRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry of the register (its departments' staff and its team) */
+        get: operations["getResultsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a published result: a new public version with the category and the reason; never an edit of the one before, which stays public in the history */
+        post: operations["postResultsIdCorrections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Enter the follow-up (后续处置) of a result, once: by the team that checked (谁检查、谁录入). 责令改正 needs the rectification deadline and creates the re-check task (复查) for the same team; 发现案件线索 and 抄告相关部门 name the department. On a published result the follow-up is published as a new version */
+        put: operations["putResultsIdFollowup"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish one pending result (as the bulk publication of one) */
+        post: operations["postResultsIdPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose not to publish a pending result (依法不予公开) with the reason (managers of the lead department); a second person confirms */
+        post: operations["postResultsIdWithhold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a proposal to withhold: a manager or reviewer of the lead department other than the one who proposed it (403 for that one) */
+        post: operations["postResultsIdWithholdConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposal to withhold: the result is pending again */
+        post: operations["postResultsIdWithholdReject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1062,7 +1096,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor) */
+        /** Tasks the caller may see: own team's, own departments', or all (admin) */
         get: operations["getTasks"];
         put?: never;
         /** Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests) */
@@ -1158,23 +1192,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/tasks/{id}/record.pdf": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The inspection record (检查记录) of an approved or published task as an A4 PDF in Chinese: enterprise, items, team, check-ins, answers, result and follow-up, evidence with SHA-256, the enterprise's signature, a QR code of its public page. The staff of the task's departments and administrators; 400 before the result is approved */
-        get: operations["getTasksIdRecordpdf"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/tasks/{id}/replace": {
         parameters: {
             query?: never;
@@ -1186,23 +1203,6 @@ export interface paths {
         put?: never;
         /** Replace a closed or unreachable target by the next of its stratum */
         post: operations["postTasksIdReplace"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/tasks/{id}/timeline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A task's audit entries, oldest first (at most 200): who did what, when and from where (those who may see the task) */
-        get: operations["getTasksIdTimeline"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1550,6 +1550,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The page of /public/results.json as CSV (UTF-8 with a byte-order mark, for Excel; headers in Chinese, docs/results.md); the next page's cursor in the Link header (rel=next) */
+        get: operations["getPublicResultscsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/results.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published results across enterprises, newest result date first, keyset-paged (open data; columns in docs/results.md): never who published them nor the team. ETag: If-None-Match answers 304 */
+        get: operations["getPublicResultsjson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/rounds": {
         parameters: {
             query?: never;
@@ -1664,24 +1698,6 @@ export interface components {
         ApproveRequest: {
             comment?: string;
             version: number;
-        };
-        AuditChainProblem: {
-            reason: string;
-            seq: number;
-        };
-        AuditChainReport: {
-            check: components["schemas"]["AuditCheck"];
-            /** Format: date-time */
-            checkedAt: string;
-            intact: boolean;
-            problem?: components["schemas"]["AuditChainProblem"];
-        };
-        AuditCheck: {
-            entries: number;
-            lastHash: string;
-            lastSeq: number;
-            /** Format: date-time */
-            lastTime: string;
         };
         AuditCheckpoint: {
             date: string;
@@ -1966,6 +1982,17 @@ export interface components {
             /** @enum {string} */
             source: "fc-3d" | "tc-pl5" | "fc-ssq" | "tc-dlt" | "drand-quicknet";
         };
+        EntryChange: {
+            /**
+             * @description a correction's new result category
+             * @enum {string}
+             */
+            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
+            /** @description why: required to propose withholding and to correct (at most 1000 bytes) */
+            reason?: string;
+            /** @description the entry's version as read */
+            version: number;
+        };
         ErrorBody: {
             code: string;
             message: string;
@@ -2037,27 +2064,36 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
-        Figures: {
-            enterprises: components["schemas"]["VisitCount"][];
-            inspectors: components["schemas"]["VisitCount"][];
-            year: number;
+        FollowUp: {
+            /** @enum {string} */
+            action: "none" | "rectify" | "referral" | "notify" | "other";
+            /** Format: date-time */
+            closedAt?: string;
+            deadline?: string;
+            department?: string;
+            /** Format: date-time */
+            enteredAt: string;
+            enteredBy: string;
+            label: string;
+            note?: string;
+            outcome?: string;
+            recheckTaskId?: string;
+        };
+        FollowUpInput: {
+            /** @enum {string} */
+            action: "none" | "rectify" | "referral" | "notify" | "other";
+            /** @description required for rectify: the rectification deadline (YYYY-MM-DD), after the result date */
+            deadline?: string;
+            /** @description required for referral and notify: the department's name */
+            department?: string;
+            /** @description required for other */
+            note?: string;
         };
         GeoPoint: {
             lat: number;
             lng: number;
         };
         HealthResponse: {
-            status: string;
-        };
-        Info: {
-            /** Format: date-time */
-            activatedAt: string;
-            algorithm: string;
-            /** Format: date-time */
-            createdAt: string;
-            kid: string;
-            /** Format: date-time */
-            retiredAt?: string;
             status: string;
         };
         Inspector: {
@@ -2187,9 +2223,6 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
-        KeyRingList: {
-            items: components["schemas"]["RingKeys"][];
-        };
         LoginLock: {
             failures: number;
             /** Format: date-time */
@@ -2240,6 +2273,10 @@ export interface components {
         };
         PagePlanVersion: {
             items: components["schemas"]["PlanVersion"][];
+            nextCursor?: string;
+        };
+        PagePublicResult: {
+            items: components["schemas"]["PublicResult"][];
             nextCursor?: string;
         };
         PageRating: {
@@ -2439,6 +2476,10 @@ export interface components {
             reason?: string;
             version: number;
         };
+        PlanningPublishRequest: {
+            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
+            ids: string[];
+        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -2467,11 +2508,59 @@ export interface components {
             draws: components["schemas"]["Draw"][];
             versions: components["schemas"]["PlanVersion"][];
         };
+        PublicResult: {
+            /** @description 检查实施机关: the lead department's name */
+            authority: string;
+            code: string;
+            /** @description names of every department of the check */
+            departments: string[];
+            /** @description 后续处置 as published */
+            followUp?: string;
+            /** @description the earlier versions, oldest first */
+            history: components["schemas"]["PublishedVersion"][];
+            /** @description the inspection task's id */
+            id: string;
+            /** @description names of the items checked */
+            items: string[];
+            /** @description 结果: the official wording of the current version */
+            label: string;
+            planId?: string;
+            /**
+             * Format: date-time
+             * @description when the version in force was published
+             */
+            publishedAt: string;
+            /** @description why the version in force replaced the one before */
+            reason?: string;
+            /** @description 日期: the day the result was produced (approved), Asia/Shanghai */
+            resultDate: string;
+            targetId: string;
+            targetName: string;
+            /** @description 类型: 双随机抽查 (drawn at random) or 其他检查 */
+            type: string;
+            /** @description 统一社会信用代码, for market entities */
+            uscc?: string;
+            /** @description the public version in force, 1 for the first publication */
+            version: number;
+        };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
             entropySource?: components["schemas"]["EntropySource"] | null;
             /** @description the plan's version as read; 0 skips the check */
             version: number;
+        };
+        PublishRequestCreate: {
+            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
+            ids?: string[] | null;
+        };
+        PublishedVersion: {
+            code: string;
+            followUp?: string;
+            label: string;
+            n: number;
+            /** Format: date-time */
+            publishedAt: string;
+            reason?: string;
         };
         Question: {
             basis?: string;
@@ -2546,6 +2635,42 @@ export interface components {
         RefreshRequest: {
             refreshToken: string;
         };
+        Register: {
+            counts: components["schemas"]["ResultCounts"];
+            items: components["schemas"]["RegisterEntry"][];
+            nextCursor?: string;
+            today: string;
+        };
+        RegisterEntry: {
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            daysLeft?: number;
+            deadline?: string;
+            deadlineError?: string;
+            departments: string[];
+            followUp?: components["schemas"]["FollowUp"];
+            id: string;
+            items: string[];
+            label: string;
+            labelsVersion: number;
+            leadDepartment: string;
+            planId?: string;
+            random: boolean;
+            recheckOf?: string;
+            resultDate: string;
+            state: string;
+            targetId: string;
+            targetName: string;
+            teamUsers: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            versions: components["schemas"]["ResultVersion"][];
+            /** @enum {string} */
+            view: "pending" | "overdue" | "withhold-proposed" | "withheld" | "published";
+            withholding?: components["schemas"]["Withholding"];
+        };
         ReplaceRequest: {
             reason: string;
             version: number;
@@ -2579,6 +2704,51 @@ export interface components {
             followUp?: string;
             label: string;
             labelsVersion: number;
+        };
+        ResultCounts: {
+            overdue: number;
+            pending: number;
+            published: number;
+            withheld: number;
+            withholdProposed: number;
+        };
+        ResultEntry: {
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            deadline?: string;
+            deadlineError?: string;
+            departments: string[];
+            followUp?: components["schemas"]["FollowUp"];
+            id: string;
+            items: string[];
+            label: string;
+            labelsVersion: number;
+            leadDepartment: string;
+            planId?: string;
+            random: boolean;
+            recheckOf?: string;
+            resultDate: string;
+            state: string;
+            targetId: string;
+            targetName: string;
+            teamUsers: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            versions: components["schemas"]["ResultVersion"][];
+            withholding?: components["schemas"]["Withholding"];
+        };
+        ResultVersion: {
+            code: string;
+            followUp?: string;
+            label: string;
+            labelsVersion: number;
+            n: number;
+            /** Format: date-time */
+            publishedAt: string;
+            publishedBy: string;
+            reason?: string;
         };
         ReturnRequest: {
             comment: string;
@@ -2727,14 +2897,6 @@ export interface components {
         RevokeDeviceRequest: {
             reason: string;
         };
-        RingKeys: {
-            keys: components["schemas"]["Info"][];
-            /** @enum {string} */
-            ring: "tokens" | "codes" | "audit";
-        };
-        RotateKeyRequest: {
-            activateInDays?: number;
-        };
         Round: {
             burden?: components["schemas"]["RoundBurden"];
             commitment: string;
@@ -2805,11 +2967,6 @@ export interface components {
             seed: string;
             visits: components["schemas"]["Visit"][];
         };
-        RowError: {
-            column?: string;
-            reason: string;
-            row: number;
-        };
         Selection: {
             eligibleInspectors: number;
             id: string;
@@ -2857,14 +3014,6 @@ export interface components {
             count?: number;
             key?: string;
             ratioBp?: number;
-        };
-        Summary: {
-            errors?: components["schemas"]["RowError"][];
-            imported: number;
-            moreErrors?: number;
-            rejected: number;
-            unchanged: number;
-            updated: number;
         };
         Target: {
             address?: string;
@@ -3004,38 +3153,6 @@ export interface components {
             reason: string;
             reference: string;
         };
-        UnplannedCheckIn: {
-            accuracyM: number;
-            /** Format: date-time */
-            backfillBy?: string;
-            certNo: string;
-            codeKeyId: string;
-            /** Format: date-time */
-            createdAt: string;
-            deviceId?: string;
-            /** Format: date-time */
-            deviceTime: string;
-            distanceM?: number;
-            flags: string[];
-            id: string;
-            inspectorId: string;
-            note?: string;
-            overdue: boolean;
-            position: components["schemas"]["GeoPoint"];
-            reason?: string;
-            reference?: string;
-            /** Format: date-time */
-            serverTime: string;
-            targetId: string;
-            targetName: string;
-            taskId?: string;
-            userId: string;
-        };
-        UnplannedList: {
-            items: components["schemas"]["UnplannedCheckIn"][];
-            truncated: boolean;
-            year: number;
-        };
         User: {
             /** Format: date-time */
             createdAt: string;
@@ -3061,17 +3178,14 @@ export interface components {
             unassigned?: boolean;
             unassignedReason?: string;
         };
-        VisitCount: {
-            checkIns: number;
-            /** @enum {string} */
-            kind: "target" | "inspector";
-            name: string;
-            ref: string;
-            unplanned: number;
+        Withholding: {
             /** Format: date-time */
-            updatedAt: string;
-            visits: number;
-            year: number;
+            confirmedAt?: string;
+            confirmedBy?: string;
+            /** Format: date-time */
+            proposedAt: string;
+            proposedBy: string;
+            reason: string;
         };
     };
     responses: never;
@@ -3133,35 +3247,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditListResponse"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postAuditVerify: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditChainReport"];
                 };
             };
             /** @description error */
@@ -3431,10 +3516,6 @@ export interface operations {
     getComplaints: {
         parameters: {
             query?: {
-                /** @description one category: no-certificate, conduct, improper-gain, repeated, burden, other */
-                category?: string;
-                /** @description one enterprise's USCC */
-                targetId?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -3959,74 +4040,6 @@ export interface operations {
             };
         };
     };
-    postImportsKind: {
-        parameters: {
-            query?: {
-                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
-                name?: string;
-            };
-            header?: never;
-            path: {
-                kind: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Summary"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postImportsKindCheck: {
-        parameters: {
-            query?: {
-                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
-                name?: string;
-            };
-            header?: never;
-            path: {
-                kind: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Summary"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getInspectors: {
         parameters: {
             query?: {
@@ -4371,102 +4384,6 @@ export interface operations {
             };
         };
     };
-    getKeys: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["KeyRingList"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postKeysRingRotate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ring: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RotateKeyRequest"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RingKeys"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postKeysRingKidRetire: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                ring: string;
-                kid: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RingKeys"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getLoginlocks: {
         parameters: {
             query?: {
@@ -4577,72 +4494,6 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getOversightCheckins: {
-        parameters: {
-            query?: {
-                /** @description the year in Asia/Shanghai (default: this year) */
-                year?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UnplannedList"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getOversightFigures: {
-        parameters: {
-            query?: {
-                /** @description the year in Asia/Shanghai (default: this year) */
-                year?: number;
-                /** @description 1-100 of each (default 20) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Figures"];
                 };
             };
             /** @description error */
@@ -4927,12 +4778,6 @@ export interface operations {
     getRatings: {
         parameters: {
             query?: {
-                /** @description one enterprise's USCC */
-                targetId?: string;
-                /** @description only ratings flagged suspected-self-rating */
-                flagged?: boolean;
-                /** @description only ratings where the enterprise says the visit did not happen */
-                disputed?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -4951,6 +4796,355 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRating"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getResults: {
+        parameters: {
+            query?: {
+                /** @description pending, overdue, withhold-proposed, withheld or published; empty: all */
+                view?: string;
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Register"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultEntry"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getResultsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdCorrections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putResultsIdFollowup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithhold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithholdConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithholdReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
                 };
             };
             /** @description error */
@@ -5599,18 +5793,6 @@ export interface operations {
                 draw?: string;
                 /** @description comma-separated statuses */
                 status?: string;
-                /** @description the plan batch's name */
-                batch?: string;
-                /** @description one department's tasks (one of the caller's, unless admin: another's gives an empty list) */
-                department?: string;
-                /** @description an inspector id on the team */
-                member?: string;
-                /** @description true: only ad-hoc tasks, not drawn at random */
-                unplanned?: boolean;
-                /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
-                overdue?: boolean;
-                /** @description due: the earliest due day first (then by id); none: by id */
-                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5913,37 +6095,6 @@ export interface operations {
             };
         };
     };
-    getTasksIdRecordpdf: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": unknown;
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     postTasksIdReplace: {
         parameters: {
             query?: never;
@@ -5966,37 +6117,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getTasksIdTimeline: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditListResponse"];
                 };
             };
             /** @description error */
@@ -6684,6 +6804,108 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
                 };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicResultscsv: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicResultsjson: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagePublicResult"];
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description error */
             default: {

@@ -477,13 +477,27 @@ export interface components {
         PublishedResult: {
             code: string;
             departments: string[];
+            followUp?: string;
+            history?: components["schemas"]["PublishedVersion"][];
             items: string[];
             label: string;
             planId?: string;
             /** Format: date-time */
             publishedAt: string;
             random: boolean;
+            reason?: string;
+            resultDate?: string;
             taskId: string;
+            version?: number;
+        };
+        PublishedVersion: {
+            code: string;
+            followUp?: string;
+            label: string;
+            n: number;
+            /** Format: date-time */
+            publishedAt: string;
+            reason?: string;
         };
         PullResponse: {
             cursor: string;
