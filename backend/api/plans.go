@@ -114,19 +114,22 @@ func (s *Server) registerPlanRoutes() {
 		})})
 
 	// Public (一公开): no login.
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
-		Query: append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}}, httpkit.PageParams...), Response: backend.Page[*backend.PlanVersion]{},
-		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+	// Each answers JSON, or the portal's page to a browser (portal.go).
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html)", Tag: "public",
+		Query: append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}}, httpkit.PageParams...), Response: backend.Page[*backend.PlanVersion]{}, Page: true,
+		Handler: negotiated(s.handlePortalPlans, httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.PublicPlans(c.UserContext(), y, p)
-		})})
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
-		Response: planning.PublicPlan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
-		Response: draw.Record{}, Handler: publicRecord(pl.PublicDrawRecord)})
+		}))})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws; a page for browsers", Tag: "public",
+		Response: planning.PublicPlan{}, Page: true,
+		Handler: negotiated(s.handlePortalPlan, httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) }))})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier", Tag: "public",
+		Query:    []httpkit.Param{{Name: "pop", Type: "integer", Description: "page of the population (HTML)"}, {Name: "sel", Type: "integer", Description: "page of the selection (HTML)"}},
+		Response: draw.Record{}, Page: true, Handler: negotiated(s.handlePortalDraw, publicRecord(pl.PublicDrawRecord))})
 }
 
 // publicRecord serves the stored JSON of a public record by the id in the

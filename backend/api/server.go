@@ -38,6 +38,12 @@ type Server struct {
 	Auth      *auth.Service
 	Audit     *backend.AuditLog
 	Store     Pinger
+	// Throttle counts the portal's requests per client address, shared by
+	// every instance (no limit when nil); PortalLimit is the limit
+	// (DefaultPortalLimit when zero), Now the clock (time.Now when nil).
+	Throttle    backend.ThrottleStore
+	PortalLimit PortalLimit
+	Now         func() time.Time
 	// TLS, when set, makes Listen serve HTTPS with this certificate.
 	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the

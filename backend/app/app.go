@@ -379,7 +379,7 @@ func (m *Main) build(ctx context.Context) error {
 	}
 	m.Visit = &visit.Service{
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
-		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
+		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items, Departments: m.Stores.Departments,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
 		Traces: &mongo.TeamTraceStore{DB: db}, RatingWindow: m.Config.RatingWindow, Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
 	}
@@ -403,11 +403,12 @@ func (m *Main) build(ctx context.Context) error {
 		Visit:     m.Visit,
 		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
 			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
-		Auth:   m.Auth,
-		Audit:  m.Audit,
-		Store:  db,
-		TLS:    cert,
-		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
+		Auth:     m.Auth,
+		Audit:    m.Audit,
+		Store:    db,
+		Throttle: m.Stores.Throttle,
+		TLS:      cert,
+		Router:   httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
 	}
 	return nil
 }
