@@ -26,6 +26,7 @@ function show(step) {
 
 async function run() {
   button.disabled = true;
+  delete status.dataset.done;
   list.replaceChildren();
   say('正在下载抽取记录……');
   let record;
