@@ -1261,6 +1261,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public portal's home page (HTML, Chinese): search an enterprise by name or USCC (q; after pages on), this year's plans */
+        get: operations["getPublic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/audit/checkpoints": {
         parameters: {
             query?: never;
@@ -1336,8 +1353,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public draw record (fc-draw-1): everything needed to redo the draw */
+        /** The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier */
         get: operations["getPublicDrawsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/enterprises/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enterprise's public record and its published results (item and department names); a page for browsers */
+        get: operations["getPublicEnterprisesUscc"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1353,7 +1387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public plans with their commitments */
+        /** Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html) */
         get: operations["getPublicPlans"];
         put?: never;
         post?: never;
@@ -1370,7 +1404,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A public plan: current version, history with reasons, draws */
+        /** A public plan: current version, history with reasons, draws; a page for browsers */
         get: operations["getPublicPlansId"];
         put?: never;
         post?: never;
@@ -1387,7 +1421,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn */
+        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn; a page for browsers */
         get: operations["getPublicRounds"];
         put?: never;
         post?: never;
@@ -1404,7 +1438,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`) */
+        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits) */
         get: operations["getPublicRoundsId"];
         put?: never;
         post?: never;
@@ -2242,6 +2276,14 @@ export interface components {
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
+        PublicEnterprise: {
+            address?: string;
+            id: string;
+            name: string;
+            published: components["schemas"]["PublicResult"][];
+            results: string[];
+            status: string;
+        };
         PublicKey: {
             /** Format: date-time */
             activatedAt: string;
@@ -2259,6 +2301,15 @@ export interface components {
             current?: components["schemas"]["PlanVersion"] | null;
             draws: components["schemas"]["Draw"][];
             versions: components["schemas"]["PlanVersion"][];
+        };
+        PublicResult: {
+            code: string;
+            date: string;
+            departments: string[];
+            items: string[];
+            kind: string;
+            label: string;
+            planId?: string;
         };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
@@ -5863,6 +5914,41 @@ export interface operations {
             };
         };
     };
+    getPublic: {
+        parameters: {
+            query?: {
+                /** @description part of the name, or the USCC */
+                q?: string;
+                /** @description cursor of the next page of matches */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
     getPublicAuditCheckpoints: {
         parameters: {
             query?: {
@@ -5986,7 +6072,12 @@ export interface operations {
     };
     getPublicDrawsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the population (HTML) */
+                pop?: number;
+                /** @description page of the selection (HTML) */
+                sel?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6002,6 +6093,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Record"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6011,6 +6103,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicEnterprisesUscc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicEnterprise"];
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6037,6 +6163,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PagePlanVersion"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6046,6 +6173,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6068,6 +6196,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6077,6 +6206,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6103,6 +6233,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRound"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6112,13 +6243,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
     };
     getPublicRoundsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the visits (HTML) */
+                visits?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6134,6 +6269,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoundRecord"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6143,6 +6279,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
