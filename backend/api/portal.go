@@ -52,6 +52,31 @@ type PortalLimit struct {
 // average for a minute) and stops a crawler after 120 requests a minute.
 var DefaultPortalLimit = PortalLimit{Requests: 120, Window: time.Minute}
 
+// Bounds of a configured portal limit.
+const (
+	MaxPortalRequests = 1_000_000
+	MinPortalWindow   = time.Second
+	MaxPortalWindow   = 24 * time.Hour
+)
+
+// ParsePortalLimit reads a limit written N/WINDOW, e.g. 120/1m: at most N
+// requests per address in each WINDOW (a Go duration).
+func ParsePortalLimit(s string) (PortalLimit, error) {
+	n, w, ok := strings.Cut(strings.TrimSpace(s), "/")
+	req, err := strconv.Atoi(n)
+	if !ok || err != nil || req < 1 || req > MaxPortalRequests {
+		return PortalLimit{}, backend.Errorf(backend.EINVALID, "portal limit %q must be N/WINDOW with N from 1 to %d, e.g. 120/1m", s, MaxPortalRequests)
+	}
+	d, err := time.ParseDuration(w)
+	if err != nil || d < MinPortalWindow || d > MaxPortalWindow {
+		return PortalLimit{}, backend.Errorf(backend.EINVALID, "portal limit %q: the window must be a duration from %s to %s, e.g. 1m", s, MinPortalWindow, MaxPortalWindow)
+	}
+	return PortalLimit{Requests: req, Window: d}, nil
+}
+
+// String writes the limit as ParsePortalLimit reads it.
+func (l PortalLimit) String() string { return strconv.Itoa(l.Requests) + "/" + l.Window.String() }
+
 // portalAssetCache: the files change only with the binary; a day is a
 // compromise without hashed names.
 const portalAssetCache = "public, max-age=86400"

@@ -351,3 +351,34 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	}
 	b.Shot("portal-tampered-phone")
 }
+
+// TestParsePortalLimit: the --portal-limit flag's form and bounds.
+func TestParsePortalLimit(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want api.PortalLimit
+		ok   bool
+	}{
+		{"120/1m", api.PortalLimit{Requests: 120, Window: time.Minute}, true},
+		{" 5/1h ", api.PortalLimit{Requests: 5, Window: time.Hour}, true},
+		{"1000000/24h", api.PortalLimit{Requests: 1_000_000, Window: 24 * time.Hour}, true},
+		{"1/1s", api.PortalLimit{Requests: 1, Window: time.Second}, true},
+		{"0/1m", api.PortalLimit{}, false},
+		{"1000001/1m", api.PortalLimit{}, false},
+		{"120", api.PortalLimit{}, false},
+		{"120/", api.PortalLimit{}, false},
+		{"120/500ms", api.PortalLimit{}, false},
+		{"120/25h", api.PortalLimit{}, false},
+		{"x/1m", api.PortalLimit{}, false},
+	} {
+		got, err := api.ParsePortalLimit(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParsePortalLimit(%q) = %v, %v; want %v, ok=%v", c.in, got, err, c.want, c.ok)
+		}
+		if c.ok && got.String() != "" {
+			if again, err := api.ParsePortalLimit(got.String()); err != nil || again != got {
+				t.Errorf("%q does not read back: %v %v", got.String(), again, err)
+			}
+		}
+	}
+}

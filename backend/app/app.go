@@ -66,6 +66,9 @@ type Config struct {
 	// UploadExpiry is how long an upload may go without progress before it
 	// is dropped (evidence.DefaultExpiry when zero).
 	UploadExpiry time.Duration
+	// PortalLimit is how often one client address may ask the public pages
+	// (api.DefaultPortalLimit when zero).
+	PortalLimit api.PortalLimit
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
@@ -403,12 +406,13 @@ func (m *Main) build(ctx context.Context) error {
 		Visit:     m.Visit,
 		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
 			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
-		Auth:     m.Auth,
-		Audit:    m.Audit,
-		Store:    db,
-		Throttle: m.Stores.Throttle,
-		TLS:      cert,
-		Router:   httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
+		Auth:        m.Auth,
+		Audit:       m.Audit,
+		Store:       db,
+		Throttle:    m.Stores.Throttle,
+		PortalLimit: m.Config.PortalLimit,
+		TLS:         cert,
+		Router:      httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
 	}
 	return nil
 }
