@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -129,21 +128,7 @@ func (s *Server) registerPlanRoutes() {
 		Handler: negotiated(s.handlePortalPlan, httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) }))})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier", Tag: "public",
 		Query:    []httpkit.Param{{Name: "pop", Type: "integer", Description: "page of the population (HTML)"}, {Name: "sel", Type: "integer", Description: "page of the selection (HTML)"}},
-		Response: draw.Record{}, Page: true, Handler: negotiated(s.handlePortalDraw, publicRecord(pl.PublicDrawRecord))})
-}
-
-// publicRecord serves the stored JSON of a public record by the id in the
-// path, as it was stored.
-func publicRecord(load func(ctx context.Context, id string) ([]byte, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		data, err := load(c.UserContext(), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-		return c.Send(data)
-	}
+		Response: draw.Record{}, Page: true, Handler: negotiated(s.handlePortalDraw, s.handleDrawJSON)})
 }
 
 // yearPage reads the year and page parameters of a plan list.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // Pages of long lists on the portal: rows per page.
 const (
 	PortalPopulationPage = 100 // population and exclusions of a draw
-	PortalSelectionPage  = 50  // selected targets of a draw, visits of a round
+	PortalSelectionPage  = 20  // selected targets of a draw (each named from the directory), visits of a round
 )
 
 // names turns codes into the names people read, once per page. A code
@@ -316,17 +315,14 @@ type selectedRow struct {
 
 func (s *Server) handlePortalDraw(c *fiber.Ctx) error {
 	id := c.Params("id")
-	data, err := s.Planning.PublicDrawRecord(c.UserContext(), id)
+	e, err := s.drawRecord(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	var r draw.Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return &backend.Error{Code: backend.EINTERNAL, Op: "portal draw", Err: err}
-	}
-	d := drawData{N: s.names(c), ID: id, R: &r}
-	if p, err := s.Planning.PublicPlan(c.UserContext(), r.PlanID); err == nil {
-		d.PlanName = p.Current.Plan.Name
+	r := e.draw
+	d := drawData{N: s.names(c), ID: id, R: r}
+	if v, err := s.Planning.Plans.FindPlanVersion(c.UserContext(), r.PlanID, r.PlanVersion); err == nil {
+		d.PlanName = v.Plan.Name
 	}
 	rows := make([]selectedRow, len(r.Selected))
 	for i, sel := range r.Selected {
@@ -389,15 +385,12 @@ type roundData struct {
 
 func (s *Server) handlePortalRound(c *fiber.Ctx) error {
 	id := c.Params("id")
-	data, err := s.Planning.PublicRoundRecord(c.UserContext(), id)
+	e, err := s.roundRecord(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	var r draw.RoundRecord
-	if err := json.Unmarshal(data, &r); err != nil {
-		return &backend.Error{Code: backend.EINTERNAL, Op: "portal round", Err: err}
-	}
-	d := roundData{N: s.names(c), ID: id, R: &r}
+	r := e.round
+	d := roundData{N: s.names(c), ID: id, R: r}
 	if d.Visits, err = paged(c, r.Visits, PortalSelectionPage, "visits"); err != nil {
 		return err
 	}

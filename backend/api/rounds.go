@@ -58,5 +58,5 @@ func (s *Server) registerRoundRoutes() {
 		}))})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/rounds/:id", Summary: "The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits)", Tag: "public",
 		Query:    []httpkit.Param{{Name: "visits", Type: "integer", Description: "page of the visits (HTML)"}},
-		Response: draw.RoundRecord{}, Page: true, Handler: negotiated(s.handlePortalRound, publicRecord(pl.PublicRoundRecord))})
+		Response: draw.RoundRecord{}, Page: true, Handler: negotiated(s.handlePortalRound, s.handleRoundJSON)})
 }
