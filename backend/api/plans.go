@@ -127,7 +127,7 @@ func (s *Server) registerPlanRoutes() {
 		Response: planning.PublicPlan{}, Page: true,
 		Handler: negotiated(s.handlePortalPlan, httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) }))})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier", Tag: "public",
-		Query:    []httpkit.Param{{Name: "pop", Type: "integer", Description: "page of the population (HTML)"}, {Name: "sel", Type: "integer", Description: "page of the selection (HTML)"}},
+		Query:    []httpkit.Param{{Name: "pop", Type: "integer", Description: "page of the population (HTML)"}, {Name: "sel", Type: "integer", Description: "page of the selection (HTML)"}, {Name: "excl", Type: "integer", Description: "page of the exclusions (HTML)"}},
 		Response: draw.Record{}, Page: true, Handler: negotiated(s.handlePortalDraw, s.handleDrawJSON)})
 }
 

@@ -304,7 +304,7 @@ type drawData struct {
 	R          *draw.Record
 	PlanName   string
 	Selected   *pageOf[selectedRow]
-	Excluded   []draw.Candidate
+	Excluded   *pageOf[draw.Candidate]
 	Population *pageOf[draw.Candidate]
 }
 
@@ -336,10 +336,14 @@ func (s *Server) handlePortalDraw(c *fiber.Ctx) error {
 			d.Selected.Rows[i].Name = t.Name
 		}
 	}
+	var excluded []draw.Candidate
 	for _, c := range r.Population {
 		if c.Excluded != "" {
-			d.Excluded = append(d.Excluded, c)
+			excluded = append(excluded, c)
 		}
+	}
+	if d.Excluded, err = paged(c, excluded, PortalPopulationPage, "excl"); err != nil {
+		return err
 	}
 	if d.Population, err = paged(c, r.Population, PortalPopulationPage, "pop"); err != nil {
 		return err

@@ -165,6 +165,19 @@ func TestPortalNegotiation(t *testing.T) {
 			t.Fatalf("status=%d body=%s, want 404 with code %s", resp.StatusCode, body, backend.ENOTFOUND)
 		}
 	})
+	t.Run("the draw page is paged, within its pages", func(t *testing.T) {
+		html := map[string]string{"Accept": browserAccept}
+		resp, body := get(t, p.base+"/public/draws/"+p.drawID+"?pop=2", html)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "第 2 / 3 页，共 300 条") || !strings.Contains(string(body), "<td data-label=\"序号\">101</td>") {
+			t.Fatalf("population page 2: status=%d", resp.StatusCode)
+		}
+		for _, q := range []string{"pop=4", "pop=0", "sel=x", "excl=-1"} {
+			resp, body := get(t, p.base+"/public/draws/"+p.drawID+"?"+q, html)
+			if resp.StatusCode != 400 || !strings.Contains(string(body), "查询条件不正确") {
+				t.Fatalf("%s: status=%d %.300s", q, resp.StatusCode, body)
+			}
+		}
+	})
 	t.Run("no staff usernames in public plans", func(t *testing.T) {
 		for _, path := range []string{"/public/plans", "/public/plans/" + p.planID} {
 			_, body := get(t, p.base+path, nil)

@@ -6077,6 +6077,8 @@ export interface operations {
                 pop?: number;
                 /** @description page of the selection (HTML) */
                 sel?: number;
+                /** @description page of the exclusions (HTML) */
+                excl?: number;
             };
             header?: never;
             path: {
