@@ -29,10 +29,24 @@ type names struct {
 	pl    *planning.Service
 	items map[string]string
 	depts map[string]string
+	plans map[string]string
 }
 
 func (s *Server) names(c *fiber.Ctx) *names {
-	return &names{ctx: c.UserContext(), pl: s.Planning, items: map[string]string{}}
+	return &names{ctx: c.UserContext(), pl: s.Planning, items: map[string]string{}, plans: map[string]string{}}
+}
+
+// Plan is the name of a public plan.
+func (n *names) Plan(id string) string {
+	if v, ok := n.plans[id]; ok {
+		return v
+	}
+	v := id
+	if p, err := n.pl.Plans.FindPlanByID(n.ctx, id); err == nil && p.State != backend.PlanDraft {
+		v = p.Name
+	}
+	n.plans[id] = v
+	return v
 }
 
 // Item is the name of an item of the list.
@@ -127,8 +141,8 @@ func (n *names) StratumName(key string) string {
 	if v, ok := map[string]string{"A": "A 类（信用风险低）", "B": "B 类（信用风险一般）", "C": "C 类（信用风险较高）", "D": "D 类（信用风险高）"}[key]; ok {
 		return v
 	}
-	if key == "" {
-		return "（不分层）"
+	if key == "" || key == "all" {
+		return "全部（不分层）"
 	}
 	return key
 }
