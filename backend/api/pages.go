@@ -266,13 +266,18 @@ func licenceCodeOf(c *fiber.Ctx, path string) string {
 const EnterprisePageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func render(c *fiber.Ctx, name string, p page) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return renderHTML(c, pages, name, p, EnterprisePageCSP)
+}
+
+// renderHTML answers the page name of set with data, under csp.
+func renderHTML(c *fiber.Ctx, set *template.Template, name string, data any, csp string) error {
 	var b strings.Builder
-	if err := pages.ExecuteTemplate(&b, name, p); err != nil {
+	if err := set.ExecuteTemplate(&b, name, data); err != nil {
 		return &backend.Error{Code: backend.EINTERNAL, Op: "render " + name, Err: err}
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, EnterprisePageCSP)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, csp)
 	return c.SendString(b.String())
 }
 

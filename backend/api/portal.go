@@ -209,16 +209,10 @@ type portalPage struct {
 }
 
 func renderPortal(c *fiber.Ctx, name string, p portalPage) error {
-	var b strings.Builder
-	if err := portalPages.ExecuteTemplate(&b, name, p); err != nil {
-		return &backend.Error{Code: backend.EINTERNAL, Op: "render " + name, Err: err}
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, PortalCSP)
 	if c.GetRespHeader(fiber.HeaderCacheControl) == "" {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	}
-	return c.SendString(b.String())
+	return renderHTML(c, portalPages, name, p, PortalCSP)
 }
 
 // portalAsset serves the portal's stylesheet and scripts, and the fc-draw-1

@@ -107,13 +107,6 @@ func (n *names) LocalP(t *time.Time) string {
 	return n.Local(*t)
 }
 
-var planStates = map[backend.PlanState]string{
-	backend.PlanPublished: "已公布，待抽取", backend.PlanDrawn: "已抽取", backend.PlanClosed: "已结束",
-}
-
-// PlanState names a plan's state.
-func (n *names) PlanState(s backend.PlanState) string { return planStates[s] }
-
 // RoundState names a round's state.
 func (n *names) RoundState(s backend.RoundState) string {
 	return map[backend.RoundState]string{"open": "接受登记", "drawing": "抽取中", "drawn": "已抽取"}[s]
@@ -270,31 +263,43 @@ func (s *Server) handlePortalEnterprise(html bool) fiber.Handler {
 
 // ---- plans ----
 
-type plansData struct {
+// yearList is a page of a year's list (plans, rounds): the year, links to
+// the years around it and to the next page.
+type yearList[T any] struct {
 	N          *names
 	Year       int
-	Plans      []*backend.PlanVersion
+	Items      []T
 	Next       string
 	Prev, Then int
 }
 
-func (s *Server) handlePortalPlans(c *fiber.Ctx) error {
+// portalYearList reads the year (this one by default) and page of c, and
+// lists one page with list.
+func portalYearList[T any](s *Server, c *fiber.Ctx, list func(ctx context.Context, year int, p backend.PageRequest) (*backend.Page[T], error)) (*yearList[T], error) {
 	y, p, err := yearPage(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if y == 0 {
 		y = s.now().In(backend.China).Year()
 	}
-	page, err := s.Planning.PublicPlans(c.UserContext(), y, p)
+	page, err := list(c.UserContext(), y, p)
+	if err != nil {
+		return nil, err
+	}
+	d := &yearList[T]{N: s.names(c), Year: y, Items: page.Items, Prev: y - 1, Then: y + 1}
+	if page.NextCursor != "" {
+		d.Next = c.Path() + "?year=" + strconv.Itoa(y) + "&after=" + urlQuery(page.NextCursor)
+	}
+	return d, nil
+}
+
+func (s *Server) handlePortalPlans(c *fiber.Ctx) error {
+	d, err := portalYearList(s, c, s.Planning.PublicPlans)
 	if err != nil {
 		return err
 	}
-	d := plansData{N: s.names(c), Year: y, Plans: page.Items, Prev: y - 1, Then: y + 1}
-	if page.NextCursor != "" {
-		d.Next = "/public/plans?year=" + strconv.Itoa(y) + "&after=" + urlQuery(page.NextCursor)
-	}
-	return renderPortal(c, "plans.html", portalPage{Title: strconv.Itoa(y) + " 年度抽查计划", Nav: "plans", Data: d})
+	return renderPortal(c, "plans.html", portalPage{Title: strconv.Itoa(d.Year) + " 年度抽查计划", Nav: "plans", Data: d})
 }
 
 type planData struct {
@@ -367,31 +372,12 @@ func (s *Server) handlePortalDraw(c *fiber.Ctx) error {
 
 // ---- rounds ----
 
-type roundsData struct {
-	N          *names
-	Year       int
-	Rounds     []*backend.Round
-	Next       string
-	Prev, Then int
-}
-
 func (s *Server) handlePortalRounds(c *fiber.Ctx) error {
-	y, p, err := yearPage(c)
+	d, err := portalYearList(s, c, s.Planning.PublicRounds)
 	if err != nil {
 		return err
 	}
-	if y == 0 {
-		y = s.now().In(backend.China).Year()
-	}
-	page, err := s.Planning.PublicRounds(c.UserContext(), y, p)
-	if err != nil {
-		return err
-	}
-	d := roundsData{N: s.names(c), Year: y, Rounds: page.Items, Prev: y - 1, Then: y + 1}
-	if page.NextCursor != "" {
-		d.Next = "/public/rounds?year=" + strconv.Itoa(y) + "&after=" + urlQuery(page.NextCursor)
-	}
-	return renderPortal(c, "rounds.html", portalPage{Title: strconv.Itoa(y) + " 年度协同抽取", Nav: "rounds", Data: d})
+	return renderPortal(c, "rounds.html", portalPage{Title: strconv.Itoa(d.Year) + " 年度协同抽取", Nav: "rounds", Data: d})
 }
 
 type roundData struct {
