@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -152,17 +153,62 @@ func (s *Server) limitPortal(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	lim, now := s.portalLimit(), s.now()
-	n, err := s.Throttle.AddThrottle(c.UserContext(), "portal:"+httpkit.ClientAddr(c), lim.Window, now, 1)
-	if err != nil {
-		return err
-	}
-	if n > lim.Requests {
-		end := now.UTC().Truncate(lim.Window).Add(lim.Window)
+	key := "portal:" + httpkit.ClientAddr(c)
+	end := now.UTC().Truncate(lim.Window).Add(lim.Window)
+	refuse := func() error {
 		return &backend.Error{Code: backend.ETOOMANY, Op: "portal",
 			Message: fmt.Sprintf("more than %d requests in %s from this address; try again later", lim.Requests, lim.Window),
 			Err:     &backend.RetryError{After: end.Sub(now)}}
 	}
+	if s.overLimit.has(key, now) {
+		return refuse()
+	}
+	n, err := s.Throttle.AddThrottle(c.UserContext(), key, lim.Window, now, 1)
+	if err != nil {
+		return err
+	}
+	if n > lim.Requests {
+		s.overLimit.add(key, end)
+		return refuse()
+	}
 	return c.Next()
+}
+
+// MaxRefusedAddresses bounds the addresses an instance remembers as over
+// the portal limit.
+const MaxRefusedAddresses = 10_000
+
+// refusedAddrs remembers, until the end of their window, the addresses the
+// store counted over the limit, so that a crawler's further requests are
+// refused without a write to the store each. It never changes an answer:
+// a window's count only grows, so the store would refuse them too, on any
+// instance.
+type refusedAddrs struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (r *refusedAddrs) has(key string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.until[key]
+	if ok && !now.Before(t) {
+		delete(r.until, key)
+		return false
+	}
+	return ok
+}
+
+func (r *refusedAddrs) add(key string, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.until == nil {
+		r.until = map[string]time.Time{}
+	}
+	if len(r.until) >= MaxRefusedAddresses {
+		clear(r.until) // forgetting costs one store write per address, nothing else
+	}
+	r.until[key] = until
 }
 
 // portalErrors shows a refusal to a browser as a page in Chinese (with its

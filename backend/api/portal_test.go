@@ -19,6 +19,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
+	"github.com/fieldcheck/fieldcheck/backend/clocktest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
@@ -228,8 +229,10 @@ func TestPortalRateLimit(t *testing.T) {
 	const limit = 4
 	ms := apptest.OpenInstances(t, 2, "")
 	bases := make([]string, len(ms))
+	clock := clocktest.New(time.Now().Truncate(time.Hour).Add(time.Minute))
 	for i, m := range ms {
 		m.HTTP.PortalLimit = api.PortalLimit{Requests: limit, Window: time.Hour}
+		m.HTTP.Now = clock.Now
 		bases[i] = apptest.Serve(t, m)
 	}
 	for i := 0; i < 3; i++ {
@@ -258,6 +261,16 @@ func TestPortalRateLimit(t *testing.T) {
 		}
 		if resp, _ := get(t, b+"/e/"+"91350402MA2XN31U6C", map[string]string{"Accept": browserAccept}); resp.StatusCode != http.StatusTooManyRequests {
 			t.Fatalf("instance %d: the enterprise page over the limit: status=%d", i, resp.StatusCode)
+		}
+		if ra := resp.Header.Get("Retry-After"); ra != "3540" {
+			t.Fatalf("instance %d: Retry-After=%q, want 3540 (the window's end, 59 minutes on)", i, ra)
+		}
+	}
+	// The next window admits the address again, on both instances.
+	clock.Advance(time.Hour)
+	for i, b := range bases {
+		if resp, body := get(t, b+"/public/plans", nil); resp.StatusCode != 200 {
+			t.Fatalf("instance %d in the next window: status=%d %s", i, resp.StatusCode, body)
 		}
 	}
 }

@@ -44,7 +44,8 @@ type Server struct {
 	Throttle    backend.ThrottleStore
 	PortalLimit PortalLimit
 	Now         func() time.Time
-	records     recordCache // portal_records.go
+	records     recordCache  // portal_records.go
+	overLimit   refusedAddrs // portal.go
 	// TLS, when set, makes Listen serve HTTPS with this certificate.
 	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the
