@@ -293,16 +293,19 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	b.Do(chromedp.SendKeys(`#q`, part), chromedp.Submit(`#q`), chromedp.WaitVisible(`#hits`))
 	b.Shot("portal-search-phone")
 	link := `a[href="/public/enterprises/` + p.uscc + `"]`
-	b.Do(chromedp.Click(link), chromedp.WaitVisible(`#results`))
+	b.Eval(`document.querySelector('`+link+`').click()`, nil) // by the DOM, after the screenshot
+	b.WaitFor(`document.getElementById('results') !== null`)
 	if txt := b.Text(); !strings.Contains(txt, p.itemName) || !strings.Contains(txt, p.deptName) {
 		t.Fatalf("the enterprise page: %s", txt)
 	}
 	b.Shot("portal-enterprise-phone")
+	desktop(b, "portal-enterprise-desktop")
 	b.Do(chromedp.Navigate(p.base+"/public/"), chromedp.WaitVisible(`#q`), chromedp.SendKeys(`#q`, p.uscc), chromedp.Submit(`#q`), chromedp.WaitVisible(link))
 
 	b.Do(chromedp.Navigate(p.base+"/public/plans/"+p.planID), chromedp.WaitVisible(`#draws a`), chromedp.Click(`#draws a`), chromedp.WaitVisible(`#verify-button`))
 	b.Shot("portal-draw-phone")
-	b.Do(chromedp.Click(`#verify-button`))
+	clickVerify := `document.getElementById('verify-button').click()` // by the DOM: no node id to go stale after a screenshot
+	b.Eval(clickVerify, nil)
 	b.WaitFor(`document.getElementById('verify-status').dataset.done !== undefined`)
 	var status string
 	b.Eval(`document.getElementById('verify-status').textContent`, &status)
@@ -319,9 +322,7 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	b.Eval(`document.getElementById('verify-status').dataset.ms`, &ms)
 	t.Logf("in-browser verification of a draw of %s: %s ms", p.drawID, ms)
 	b.Shot("portal-verified-phone")
-	b.Do(chromedp.EmulateViewport(1366, 900))
-	b.Shot("portal-verified-desktop")
-	b.Do(chromedp.EmulateViewport(browsertest.Phone.Width, browsertest.Phone.Height, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	desktop(b, "portal-verified-desktop")
 
 	// Tampered: the record's JSON comes from the test, one PRN changed.
 	_, raw := get(t, p.base+"/public/draws/"+p.drawID, nil)
@@ -361,7 +362,7 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	}
 	b.Do(chromedp.Navigate(p.base+"/public/draws/"+p.drawID+"?sel=1"), chromedp.WaitVisible(`#verify-button`))
 	b.WaitFor(`document.getElementById('verify-status').dataset.done === undefined`)
-	b.Do(chromedp.Click(`#verify-button`))
+	b.Eval(clickVerify, nil)
 	b.WaitFor(`document.getElementById('verify-status').dataset.done !== undefined`)
 	b.Eval(`document.getElementById('verify-status').textContent`, &status)
 	if !strings.Contains(status, "验证未通过") || !strings.Contains(status, "随机数（PRN）") {
@@ -376,6 +377,14 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 		t.Fatalf("a tampered record says 验证通过: %s", b.Text())
 	}
 	b.Shot("portal-tampered-phone")
+}
+
+// desktop takes the screenshot name at a desktop's size (1366×900), then
+// gives the page the phone's size back.
+func desktop(b *browsertest.Browser, name string) {
+	b.Do(chromedp.EmulateViewport(1366, 900))
+	b.Shot(name)
+	b.Do(chromedp.EmulateViewport(browsertest.Phone.Width, browsertest.Phone.Height, chromedp.EmulateMobile, chromedp.EmulateTouch))
 }
 
 // TestParsePortalLimit: the --portal-limit flag's form and bounds.
