@@ -294,7 +294,7 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	b.Shot("portal-search-phone")
 	link := `a[href="/public/enterprises/` + p.uscc + `"]`
 	b.Eval(`document.querySelector('`+link+`').click()`, nil) // by the DOM, after the screenshot
-	b.WaitFor(`document.getElementById('results') !== null`)
+	b.Do(chromedp.WaitVisible(`#results`))
 	if txt := b.Text(); !strings.Contains(txt, p.itemName) || !strings.Contains(txt, p.deptName) {
 		t.Fatalf("the enterprise page: %s", txt)
 	}
