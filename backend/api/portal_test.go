@@ -218,6 +218,16 @@ func TestPortalSearch(t *testing.T) {
 	if strings.Contains(string(body), ">SCJG-03<") {
 		t.Fatal("the enterprise page shows the item's code")
 	}
+	// The licence-code page lists the same result by names too.
+	_, body = get(t, p.base+"/e/"+p.uscc, html)
+	for _, want := range []string{p.itemName, p.deptName, "未发现问题"} {
+		if !strings.Contains(string(body), want) {
+			t.Fatalf("the licence-code page lacks %q: %.3000s", want, body)
+		}
+	}
+	if strings.Contains(string(body), "SCJG-03") {
+		t.Fatal("the licence-code page shows the item's code")
+	}
 }
 
 // TestPortalRateLimit: each client address may make a limited number of
