@@ -3,6 +3,7 @@ module github.com/fieldcheck/fieldcheck
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/6tail/lunar-go v1.4.7
 	github.com/FerretDB/FerretDB v1.24.0
 	github.com/chromedp/cdproto v0.160.1
@@ -16,7 +17,7 @@ require (
 	github.com/xuri/excelize/v2 v2.9.1
 	go.mongodb.org/mongo-driver v1.17.4
 	golang.org/x/crypto v0.58.0
-	golang.org/x/image v0.25.0
+	golang.org/x/image v0.40.0
 	golang.org/x/net v0.62.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/text v0.43.0

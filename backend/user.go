@@ -93,6 +93,11 @@ type RefreshToken struct {
 	CreatedAt time.Time  `bson:"createdAt"`
 	ExpiresAt time.Time  `bson:"expiresAt"`
 	UsedAt    *time.Time `bson:"usedAt,omitempty"`
+	// Successor is the id of the token this one was spent for, set in
+	// the same write as UsedAt: a client whose answer was lost presents
+	// this token again, and the refresh grace (auth.RefreshGrace) finds
+	// the unused successor through it.
+	Successor string `bson:"successor,omitempty"`
 }
 
 // TokenFamily records whether a login session (a family of refresh tokens)
@@ -129,9 +134,10 @@ type TokenStore interface {
 	RevokeDeviceTokenFamilies(ctx context.Context, userID, deviceID string, at time.Time, reason string) (int, error)
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	FindRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
-	// UseRefreshToken marks the token used at the given time. It succeeds for
-	// exactly one caller; every other caller gets ECONFLICT.
-	UseRefreshToken(ctx context.Context, id string, at time.Time) error
+	// UseRefreshToken marks the token used at the given time, spent for the
+	// token successor. It succeeds for exactly one caller; every other
+	// caller gets ECONFLICT.
+	UseRefreshToken(ctx context.Context, id string, at time.Time, successor string) error
 }
 
 // ThrottleStore counts events per key in fixed windows, shared by every

@@ -47,6 +47,7 @@ func (s *Server) registerRoutes() {
 	s.registerRoundRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
+	s.registerRecordRoutes()
 	s.registerCodeRoutes()
 	s.registerPageRoutes()
 	s.registerPortalRoutes()

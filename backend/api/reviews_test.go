@@ -115,6 +115,62 @@ func (p *fieldPhone) push(entity, taskID string, base int64, payload any) fcsync
 	return resp.Results[0]
 }
 
+// answerAll answers every question of the task's form from the phone:
+// the first option, or 是, with note when it is not empty.
+func (p *fieldPhone) answerAll(task *backend.Task, note string) {
+	p.e.t.Helper()
+	var answers fcsync.AnswersPayload
+	for _, s := range task.Form.Sections {
+		for _, q := range s.Questions {
+			v := "是"
+			if len(q.Options) > 0 {
+				v = q.Options[0]
+			}
+			n := ""
+			if note != "" {
+				n = note + q.ID
+			}
+			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: backend.AnswerKey(s.ItemCode, q.ID), Value: v, Note: n, EditedAt: time.Now()})
+		}
+	}
+	p.push(fcsync.EntityAnswers, task.ID, task.Version, answers)
+}
+
+// syncCheckIns has each phone check in through sync at the task's target with its signed
+// licence code, at its registered location; it returns the code.
+func (e *env) syncCheckIns(task *backend.Task, phones ...*fieldPhone) string {
+	e.t.Helper()
+	ctx := context.Background()
+	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if tg, _ := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID); tg.Location != nil {
+		where = *tg.Location
+	}
+	for _, ph := range phones {
+		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+	}
+	return code.String()
+}
+
+// evidenceArrived marks every declared file of the task as uploaded, as
+// the evidence service does when the bytes arrive (the upload path is
+// not the review's to test).
+func (e *env) evidenceArrived(taskID string) {
+	e.t.Helper()
+	if _, err := backend.UpdateTaskWith(context.Background(), e.m.Stores.Tasks, taskID, func(tk *backend.Task) (bool, error) {
+		for i := range tk.Evidence {
+			tk.Evidence[i].Uploaded = true
+			tk.Evidence[i].Received = &backend.EvidenceReceipt{By: tk.TeamUsers[0], At: time.Now(), ContentType: tk.Evidence[i].ContentType}
+		}
+		return true, nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *env) storedTask(id string) *backend.Task {
 	e.t.Helper()
 	tk, err := e.m.Stores.Tasks.FindTaskByID(context.Background(), id)
@@ -152,17 +208,7 @@ func TestReviewAPI(t *testing.T) {
 	// result submits it.
 	a, b := e.fieldPhone(task.TeamUsers[0]), e.fieldPhone(task.TeamUsers[1])
 	a.pull()
-	var answers fcsync.AnswersPayload
-	for _, s := range task.Form.Sections {
-		for _, q := range s.Questions {
-			v := "是"
-			if len(q.Options) > 0 {
-				v = q.Options[0]
-			}
-			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: backend.AnswerKey(s.ItemCode, q.ID), Value: v, EditedAt: time.Now()})
-		}
-	}
-	a.push(fcsync.EntityAnswers, task.ID, task.Version, answers)
+	a.answerAll(task, "")
 	files := []backend.EvidenceInput{
 		{ID: "licence-photo", Type: backend.EvidencePhoto, SHA256: strings.Repeat("a", 64), Size: 120000, ContentType: "image/jpeg", Question: "SCJG-03/licence", Caption: "许可证", CapturedAt: time.Now()},
 		{ID: "signature", Type: backend.EvidenceSignature, SHA256: strings.Repeat("b", 64), Size: 3000, ContentType: "image/png", CapturedAt: time.Now()},
@@ -174,17 +220,7 @@ func TestReviewAPI(t *testing.T) {
 		}
 	}
 	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: files})
-	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-	if tg, _ := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID); tg.Location != nil {
-		where = *tg.Location
-	}
-	for _, ph := range []*fieldPhone{a, b} {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
-	}
+	e.syncCheckIns(task, a, b)
 	a.push(fcsync.EntityResult, task.ID, e.storedTask(task.ID).Version, fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "未发现问题", DeviceTime: time.Now()})
 	submitted := e.storedTask(task.ID)
 	if submitted.Status != backend.TaskSubmitted {
@@ -268,15 +304,7 @@ func TestReviewAPI(t *testing.T) {
 	}
 
 	// The files arrive (the upload path is not this test's): approved.
-	if _, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
-		for i := range tk.Evidence {
-			tk.Evidence[i].Uploaded = true
-			tk.Evidence[i].Received = &backend.EvidenceReceipt{By: tk.TeamUsers[0], At: time.Now(), ContentType: tk.Evidence[i].ContentType}
-		}
-		return true, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.evidenceArrived(task.ID)
 	if r := e.do("POST", base+"/approve", lead, "application/json", strings.NewReader(body(`{"version":%d}`, v.Version))); r.Status != 409 {
 		t.Fatalf("approve on the version read before the upload: %d %s, want 409", r.Status, r.Body)
 	}

@@ -342,7 +342,7 @@ func (m *Main) build(ctx context.Context) error {
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
 		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
-		Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
+		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()
 	importer.RegisterIntents(m.Intents, m.Stores.Targets)
@@ -376,6 +376,18 @@ func (m *Main) build(ctx context.Context) error {
 	m.Codes.Revocations = m.Stores.CodeKeys
 	if err := m.Codes.Load(ctx); err != nil {
 		return err
+	}
+	m.Planning.PublicURL = func(ctx context.Context, targetID string) (string, error) {
+		// The enterprise's public page is opened by its signed licence
+		// code; a target without a USCC has no such page.
+		if backend.ValidateUSCC(targetID) != nil {
+			return "", nil
+		}
+		c, err := m.Codes.SignEnterpriseCode(ctx, targetID)
+		if err != nil {
+			return "", err
+		}
+		return c.String(), nil
 	}
 	if err := newAuditHeads(ctx, m, base); err != nil {
 		return err

@@ -31,7 +31,7 @@ type layer struct {
 // adapters, the composition root, the commands. Every package of the module
 // must be in one of them.
 var layers = []layer{
-	{Name: "domain", Height: 1, Packages: []string{"backend", "backend/draw", "backend/keyring", "backend/media", "backend/clocktest", "backend/audittest", "backend/apijson", "qr"}},
+	{Name: "domain", Height: 1, Packages: []string{"backend", "backend/draw", "backend/record/...", "backend/keyring", "backend/media", "backend/clocktest", "backend/audittest", "backend/apijson", "qr"}},
 	// The built front ends and browser scripts, embedded: files, no Go
 	// imports of the module.
 	{Name: "front ends", Height: 1, Packages: []string{"backend/console", "backend/portal/...", "mobileapi/app"}},

@@ -49,7 +49,11 @@
 // Each refresh spends the token presented (single use, enforced by the store)
 // and issues the next one of the same family. A spent token presented again
 // means two parties hold it, so the whole family is revoked; clients must
-// therefore never refresh the same token twice concurrently. Logout revokes
+// therefore never refresh the same token twice concurrently. One exception
+// (RefreshGrace, 30 seconds): a client that lost the answer to its refresh
+// (a dropped network, a killed app, a reloaded page) presents the spent
+// token again; while the token it was spent for is unused, that one is
+// spent in its stead and a new one issued (audited auth.refresh_retry). Logout revokes
 // the family. A refresh token lives RefreshTTL (30 days) from its issue; a
 // session ends SessionTTL (90 days) after login whatever its refreshes.
 //

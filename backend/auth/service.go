@@ -469,9 +469,26 @@ func (s *Service) deviceRevoked(ctx context.Context, actor *backend.Actor, d *ba
 	return &backend.Error{Code: backend.EFORBIDDEN, Op: "Login", Message: "this device was revoked by an administrator; log in from another device or ask an administrator"}
 }
 
+// RefreshGrace is how long after a refresh token was spent it may be
+// presented once more by a client that never got the answer: a phone whose
+// network dropped after the request left, an app killed or a page reloaded
+// while its refresh was in flight. Without it that inspector's session
+// ended at the next try (the test of two teammates' phones lost its
+// session this way when a page navigation aborted a refresh on a loaded
+// machine), and logging in again needs a network a basement may not have.
+// Within the grace, and only while the token it was spent for is still
+// unused, that successor is spent in its stead and a new one issued, so
+// one token of the session stays alive; otherwise a spent token is reuse.
+// As the reuse intervals of OAuth servers do, this lets someone holding a
+// copy of a token spent less than RefreshGrace ago take over the session
+// from the client that spent it; that client's next refresh is then reuse
+// and ends the session for both.
+const RefreshGrace = 30 * time.Second
+
 // Refresh spends a refresh token and returns a new access token and the
 // next refresh token of the same session. A token that was already spent
-// means it was copied: the whole session is revoked.
+// means it was copied: the whole session is revoked, except within
+// RefreshGrace for a client retrying a refresh whose answer it lost.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
 	const op = "Refresh"
 	now := s.now()
@@ -479,8 +496,20 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if err != nil {
 		return nil, err
 	}
+	var retry *backend.AuditRecord
 	if rt.UsedAt != nil {
-		return nil, s.reuse(ctx, op, rt, now)
+		retried, err := s.retriedRefresh(ctx, rt, now)
+		if err != nil {
+			return nil, &backend.Error{Op: op, Err: err}
+		}
+		if retried == nil {
+			return nil, s.reuse(ctx, op, rt, now)
+		}
+		retry = &backend.AuditRecord{
+			Action: "auth.refresh_retry", ObjectType: "user", ObjectID: rt.UserID,
+			Detail: "a refresh token spent " + now.Sub(*rt.UsedAt).Round(time.Millisecond).String() + " earlier presented again (its answer was lost); the unused token it was spent for was spent instead",
+		}
+		rt = retried
 	}
 	if !now.Before(rt.ExpiresAt) {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
@@ -497,17 +526,44 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, er
 	if s.cfg.RequireDevice && fam.DeviceID == "" {
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: msgNoDevice}
 	}
-	if err := s.Tokens.UseRefreshToken(ctx, rt.ID, now); err != nil {
+	secret, next, err := s.newRefreshToken()
+	if err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	if err := s.Tokens.UseRefreshToken(ctx, rt.ID, now, next); err != nil {
 		if backend.IsCode(err, backend.ECONFLICT) {
 			return nil, s.reuse(ctx, op, rt, now) // spent by someone else a moment ago
 		}
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	tokens, err := s.issue(ctx, u, fam, now)
+	tokens, err := s.issueToken(ctx, u, fam, now, secret, next)
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
+	if retry != nil {
+		s.audit(ctx, &backend.Actor{UserID: u.ID, Role: u.Role, ClientAddr: ClientAddrFrom(ctx), DeviceID: fam.DeviceID, SessionID: fam.ID}, *retry)
+	}
 	return tokens, nil
+}
+
+// retriedRefresh returns the token to spend for a spent token rt presented
+// again within RefreshGrace of its use: the one it was spent for, while
+// that is unused. Nil means the presentation is reuse.
+func (s *Service) retriedRefresh(ctx context.Context, rt *backend.RefreshToken, now time.Time) (*backend.RefreshToken, error) {
+	if rt.Successor == "" || now.Sub(*rt.UsedAt) > RefreshGrace {
+		return nil, nil
+	}
+	next, err := s.Tokens.FindRefreshToken(ctx, rt.Successor)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, nil // the answer's token was never stored: nothing was handed out
+	}
+	if err != nil {
+		return nil, err
+	}
+	if next.UsedAt != nil || next.Family != rt.Family {
+		return nil, nil
+	}
+	return next, nil
 }
 
 // Logout ends the session the refresh token belongs to: its refresh and
@@ -641,6 +697,12 @@ func (s *Service) issue(ctx context.Context, u *backend.User, fam *backend.Token
 	if err != nil {
 		return nil, err
 	}
+	return s.issueToken(ctx, u, fam, now, secret, hash)
+}
+
+// issueToken stores the refresh token of the given secret and hash and
+// returns it with a new access token.
+func (s *Service) issueToken(ctx context.Context, u *backend.User, fam *backend.TokenFamily, now time.Time, secret, hash string) (*Tokens, error) {
 	expires := now.Add(s.cfg.RefreshTTL)
 	if !fam.ExpiresAt.IsZero() && fam.ExpiresAt.Before(expires) {
 		expires = fam.ExpiresAt

@@ -308,6 +308,7 @@ func TestAuditEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets = append(secrets, refreshed.AccessToken, refreshed.RefreshToken)
+	e.Clock.Advance(auth.RefreshGrace + time.Second)
 	_, err = e.Svc.Refresh(ctx, tokens.RefreshToken)
 	wantCode(t, "reuse", err, backend.EUNAUTHENTICATED)
 	e.Clock.Advance(15 * time.Minute)

@@ -114,6 +114,26 @@ func TestConsoleReviewer(t *testing.T) {
 		p.screenshot("console-reviews-empty")
 	})
 
+	t.Run("OK/DownloadRecord", func(t *testing.T) {
+		p := p.on(t)
+		link := `//a[contains(@class,"record-link")][normalize-space()="下载检查记录 (PDF)"]`
+		p.do("open the approved task: its record can be downloaded",
+			chromedp.Navigate(base+"/console/reviews/"+second.ID),
+			chromedp.WaitVisible(`//div[contains(@class,"title")]/strong[normalize-space()="`+second.TargetName+`"]`),
+			chromedp.WaitVisible(link),
+		)
+		p.screenshot("console-review-approved")
+		got := value(p, "fetch the link's PDF with the session cookie", chromedp.Evaluate[string](`(async () => {
+			const a = document.querySelector('a.record-link')
+			const r = await fetch(a.href)
+			const head = new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))
+			return [r.status, r.headers.get('content-type'), head, a.getAttribute('href'), a.hasAttribute('download')].join(' ')
+		})()`, chromedp.EvalAwaitPromise))
+		if want := "200 application/pdf %PDF- /api/v1/tasks/" + second.ID + "/record.pdf true"; got != want {
+			t.Fatalf("the record link gives %q, want %q", got, want)
+		}
+	})
+
 	for _, line := range p.logged() {
 		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused to") || strings.HasPrefix(line, "exception") {
 			t.Errorf("the browser logged: %s", line)

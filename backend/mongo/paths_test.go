@@ -74,10 +74,13 @@ func TestBothPaths(t *testing.T) {
 			if err := tok.CreateRefreshToken(ctx, &backend.RefreshToken{ID: "rt1", Family: "f", UserID: "u"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := tok.UseRefreshToken(ctx, "rt1", db.Now()); err != nil {
+			if err := tok.UseRefreshToken(ctx, "rt1", db.Now(), "rt2"); err != nil {
 				t.Fatal(err)
 			}
-			if err := tok.UseRefreshToken(ctx, "rt1", db.Now()); !backend.IsCode(err, backend.ECONFLICT) {
+			if spent, err := tok.FindRefreshToken(ctx, "rt1"); err != nil || spent.UsedAt == nil || spent.Successor != "rt2" {
+				t.Fatalf("spent token %+v, %v: want used, successor rt2", spent, err)
+			}
+			if err := tok.UseRefreshToken(ctx, "rt1", db.Now(), "rt2"); !backend.IsCode(err, backend.ECONFLICT) {
 				t.Fatalf("second use: %v, want conflict", err)
 			}
 

@@ -45,9 +45,9 @@ func (s *TokenStore) FindRefreshToken(ctx context.Context, id string) (*backend.
 	return findByID[backend.RefreshToken](ctx, s.DB.c(colRefreshTokens), "FindRefreshToken", "refresh token", id)
 }
 
-func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Time) error {
+func (s *TokenStore) UseRefreshToken(ctx context.Context, id string, at time.Time, successor string) error {
 	ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colRefreshTokens), id, bson.D{{Key: "usedAt", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}}}}, false)
+		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: at.UTC()}, {Key: "successor", Value: successor}}}}, false)
 	if err != nil {
 		return translate("UseRefreshToken", err)
 	}

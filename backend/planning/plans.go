@@ -26,6 +26,16 @@ type Service struct {
 	Results     backend.PublishedResultStore // published results by target; optional
 	Counts      backend.TaskCounter          // the dashboard's task counts
 	Rounds      backend.RoundStore           // coordination rounds (rounds.go)
+	// Blobs holds the evidence bytes: the enterprise's signature in an
+	// inspection record (record.go); optional.
+	Blobs backend.BlobStore
+	// PublicURL is the address where anyone reads a target's published
+	// results (the enterprise's public page), for the QR code of an
+	// inspection record; optional.
+	PublicURL func(ctx context.Context, targetID string) (string, error)
+	// Records admits this instance's renderings of inspection records
+	// (NewRecordGate); nil admits all.
+	Records *backend.Gate
 	// VisitCaps bounds each enterprise's on-site random visits a year
 	// across departments, enforced by rounds (visit-cap); nil is
 	// backend.DefaultVisitCaps, an empty map no cap.
