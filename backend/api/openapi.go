@@ -31,6 +31,7 @@ func (s *Server) registerOpenAPIRoute() {
 }
 
 func (s *Server) registerRoutes() {
+	s.registerPortal() // before every public route: the Extra ones too
 	for _, register := range s.Extra {
 		register(&s.Router)
 	}
@@ -51,6 +52,7 @@ func (s *Server) registerRoutes() {
 	s.registerRecordRoutes()
 	s.registerCodeRoutes()
 	s.registerPageRoutes()
+	s.registerPortalRoutes()
 	s.registerVisitRoutes()
 	s.registerAuditRoutes()
 	s.registerOversightRoutes()

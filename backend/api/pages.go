@@ -7,12 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
+	"github.com/fieldcheck/fieldcheck/qr"
 )
 
 //go:embed pages/*.html
@@ -49,7 +51,7 @@ func (page) Stars() []int { return []int{1, 2, 3, 4, 5} }
 func readForm(c *fiber.Ctx, fields map[string]*string) error {
 	ct := strings.ToLower(string(c.Request().Header.ContentType()))
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationForm) {
-		return backend.Errorf(backend.EINVALID, "this is sent by the page's form")
+		return backend.Errorf(backend.EINVALID, "请通过页面上的表单提交。")
 	}
 	seen := map[string]bool{}
 	var bad error
@@ -59,9 +61,9 @@ func readForm(c *fiber.Ctx, fields map[string]*string) error {
 		switch {
 		case bad != nil:
 		case !known:
-			bad = backend.Errorf(backend.EINVALID, "unknown field %s", key)
+			bad = backend.Errorf(backend.EINVALID, "表单中有页面上没有的内容（%s），请从页面重新提交。", key)
 		case seen[key]:
-			bad = backend.Errorf(backend.EINVALID, "field %s is given twice", key)
+			bad = backend.Errorf(backend.EINVALID, "表单中的一项（%s）填写了两次，请从页面重新提交。", key)
 		default:
 			*dst = string(v)
 		}
@@ -83,7 +85,7 @@ func scoresForm(c *fiber.Ctx, other map[string]*string) (visit.Scores, error) {
 		return sc, err
 	}
 	if happened != "yes" && happened != "no" {
-		return sc, backend.Errorf(backend.EINVALID, "say whether the inspection happened")
+		return sc, backend.Errorf(backend.EINVALID, "请说明检查是否确已进行。")
 	}
 	sc.Happened = happened == "yes"
 	for _, x := range []struct {
@@ -93,7 +95,7 @@ func scoresForm(c *fiber.Ctx, other map[string]*string) (visit.Scores, error) {
 	}{{"conduct", conduct, &sc.Conduct}, {"professionalism", professionalism, &sc.Professionalism}, {"burden", burden, &sc.Burden}} {
 		n, err := strconv.Atoi(x.val)
 		if err != nil {
-			return sc, backend.Errorf(backend.EINVALID, "%s must be rated from 1 to 5", x.name)
+			return sc, backend.Errorf(backend.EINVALID, "请为每一项打分（1 至 5 分）。")
 		}
 		*x.dst = n
 	}
@@ -160,6 +162,38 @@ func pageError(c *fiber.Ctx, p *page, err error) error {
 	return nil
 }
 
+// complaintMessage says in Chinese why a complaint was refused: the form's
+// own checks speak Chinese already; the reason words of the domain's
+// English messages pick the sentence for the others.
+func complaintMessage(err error) string {
+	msg := backend.ErrorMessage(err)
+	switch m := strings.ToLower(msg); {
+	case backend.IsCode(err, backend.ETOOMANY):
+		return "短时间内投诉过多，请一小时后再试。"
+	case strings.Contains(m, "choose"):
+		return "请选择投诉的类别。"
+	case strings.Contains(m, "describe"):
+		return "请用 5 至 2000 字描述检查的时间、人员和经过。"
+	case strings.Contains(m, "contact"):
+		return "联系电话最多 50 个字。"
+	case errors.As(err, new(qr.Reason)):
+		return "营业执照二维码无效，或已被篡改。请扫描营业执照上的二维码重新打开本页。"
+	case hasHan(msg):
+		return msg
+	}
+	return "投诉内容不完整，请检查后重新提交。"
+}
+
+// hasHan reports whether s is a message in Chinese (the pages' own).
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // Categories are the complaint form's choices, in a stable order.
 func (page) Categories() [][2]string {
 	var out [][2]string
@@ -194,8 +228,24 @@ func (page) Problem(msg string) string {
 		return "检查码尚未生效，请核对手机时间。"
 	case strings.Contains(m, "forged"), strings.Contains(m, "altered"), strings.Contains(m, "key"):
 		return "检查码不是监管平台签发的，或已被篡改。"
+	case strings.Contains(m, "does not exist"):
+		return "检查码对应的检查任务不存在。"
 	}
 	return "检查码格式不正确。"
+}
+
+// licenceProblem says in Chinese why a licence code is not valid, by the
+// qr package's reason.
+func licenceProblem(err error) string {
+	switch {
+	case errors.Is(err, qr.ReasonRevoked), errors.Is(err, qr.ReasonRetiredKey):
+		return "该二维码的签发密钥已停用，请向登记机关申请换发营业执照二维码。"
+	case errors.Is(err, qr.ReasonForged), errors.Is(err, qr.ReasonAltered), errors.Is(err, qr.ReasonUnknownKey):
+		return "二维码的签名不正确：不是监管平台签发的，或已被篡改。"
+	case errors.Is(err, qr.ReasonUnsigned):
+		return "链接中没有签名：请用手机扫描营业执照上的二维码打开本页。"
+	}
+	return "二维码无法识别：请用手机扫描营业执照上的二维码打开本页。"
 }
 
 // PageCSP is the Content-Security-Policy of every HTML page the server
@@ -210,14 +260,24 @@ func licenceCodeOf(c *fiber.Ctx, path string) string {
 	return path + "?" + string(c.Request().URI().QueryString())
 }
 
+// EnterprisePageCSP is the Content-Security-Policy of the enterprise's
+// pages (licence and inspection codes): no script, the portal's stylesheet
+// only, forms only to the server.
+const EnterprisePageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 func render(c *fiber.Ctx, name string, p page) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return renderHTML(c, pages, name, p, EnterprisePageCSP)
+}
+
+// renderHTML answers the page name of set with data, under csp.
+func renderHTML(c *fiber.Ctx, set *template.Template, name string, data any, csp string) error {
 	var b strings.Builder
-	if err := pages.ExecuteTemplate(&b, name, p); err != nil {
+	if err := set.ExecuteTemplate(&b, name, data); err != nil {
 		return &backend.Error{Code: backend.EINTERNAL, Op: "render " + name, Err: err}
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderContentSecurityPolicy, PageCSP)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, csp)
 	return c.SendString(b.String())
 }
 
@@ -297,8 +357,10 @@ func (s *Server) registerPageRoutes() {
 			}
 			if err == nil {
 				p.Rated = true
-			} else if err := pageError(c, &p, err); err != nil {
-				return err
+			} else if failed := pageError(c, &p, err); failed != nil {
+				return failed
+			} else {
+				p.Message = complaintMessage(err)
 			}
 			if backend.IsCode(err, backend.ETOOMANY) {
 				c.Set(fiber.HeaderRetryAfter, "3600")
@@ -330,7 +392,7 @@ func (s *Server) registerPageRoutes() {
 				if !backend.IsCode(err, backend.EINVALID) {
 					return err
 				}
-				p.CodeProblem = backend.ErrorMessage(err)
+				p.CodeProblem = licenceProblem(err)
 			} else if p.Visits, err = s.Visit.EnterpriseVisits(c.UserContext(), raw); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,9 @@ func TestInspectionCodeAndPages(t *testing.T) {
 	}
 	e.run(t, []scenario{
 		{Name: "ErrOtherTeamsCode", Method: "POST", URL: "/mobile/v1/tasks/nope/code", Token: phone, WantStatus: 404, WantCode: "not_found"},
-		{Name: "OK/GenuinePage", Method: "GET", URL: u.Path, WantStatus: 200, WantContent: []string{"检查真实有效", target.Name, "SC0000", "SC0001", "食品经营许可及经营行为检查", "/public/draws/2026-scjg-x-v1-d1"}},
+		{Name: "OK/GenuinePage", Method: "GET", URL: u.Path, WantStatus: 200, WantContent: []string{"检查真实有效", target.Name, "SC0000", "SC0001", "食品经营许可及经营行为检查", "/public/draws/2026-scjg-x-v1-d1",
+			// Before the team checks in, no rating form, only why.
+			`<p id="no-rating">检查人员尚未在贵单位现场签到`}},
 		{Name: "ErrTamperedPage", Method: "GET", URL: "/v/" + string(flipped), WantStatus: 200, WantContent: []string{"检查码无效"}},
 		{Name: "ErrGarbagePage", Method: "GET", URL: "/v/hello", WantStatus: 200, WantContent: []string{"检查码无效", "格式不正确"}},
 	})
@@ -70,9 +73,22 @@ func TestInspectionCodeAndPages(t *testing.T) {
 	altered := strings.Replace(eu.RequestURI(), "&s=", "&s=x", 1)
 	e.run(t, []scenario{
 		{Name: "OK/EnterprisePage", Method: "GET", URL: eu.RequestURI(), WantStatus: 200, WantContent: []string{"营业执照二维码真实", target.Name, target.ID, "暂无公示"}},
-		{Name: "ErrAlteredLicenceCode", Method: "GET", URL: altered, WantStatus: 200, WantContent: []string{"二维码无效"}},
+		{Name: "ErrAlteredLicenceCode", Method: "GET", URL: altered, WantStatus: 200, WantContent: []string{"二维码无效", "营业执照上的二维码"}},
 		{Name: "ErrUnsignedLicenceLink", Method: "GET", URL: "/e/" + target.ID, WantStatus: 200, WantContent: []string{"二维码无效", target.Name}},
 	})
+	// The pages speak Chinese only and take their styles from the server.
+	for _, path := range []string{u.Path, eu.RequestURI(), "/e/" + target.ID, "/v/hello"} {
+		r := e.do("GET", path, "", "", nil)
+		if strings.Contains(r.Header.Get("Content-Security-Policy"), "unsafe-inline") || !strings.Contains(string(r.Body), "/public/assets/pages.css") {
+			t.Fatalf("%s: CSP %q, body %.300s", path, r.Header.Get("Content-Security-Policy"), r.Body)
+		}
+		if english := regexp.MustCompile(`>[^<]*\b(the|is|not|code|valid|field)\b[^<]*<`).Find(r.Body); english != nil {
+			t.Fatalf("%s shows English: %s", path, english)
+		}
+	}
+	if r := e.do("POST", u.Path+"/rating", "", "application/x-www-form-urlencoded", strings.NewReader("happened=yes&conduct=5&professionalism=5&burden=x")); !strings.Contains(string(r.Body), "尚未在贵单位现场签到") && !strings.Contains(string(r.Body), "1 至 5 分") {
+		t.Fatalf("a rating before the check-in: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestComplaintLimits(t *testing.T) {
@@ -90,9 +106,10 @@ func TestComplaintLimits(t *testing.T) {
 	form := "application/x-www-form-urlencoded"
 	good := "category=conduct&text=" + url.QueryEscape("检查人员态度粗暴")
 	e.run(t, []scenario{
-		{Name: "ErrUnknownField", Method: "POST", URL: action, ContentType: form, Body: good + "&admin=1", WantStatus: 400, WantContent: []string{"unknown field admin"}},
+		{Name: "ErrUnknownField", Method: "POST", URL: action, ContentType: form, Body: good + "&admin=1", WantStatus: 400, WantContent: []string{"页面上没有的内容（admin）"}},
 		{Name: "ErrJSON", Method: "POST", URL: action, ContentType: "application/json", Body: `{"text":"x"}`, WantStatus: 400},
-		{Name: "ErrNoCategory", Method: "POST", URL: action, ContentType: form, Body: "category=bribery&text=" + url.QueryEscape("检查人员态度粗暴"), WantStatus: 400, WantContent: []string{"choose"}},
+		{Name: "ErrNoCategory", Method: "POST", URL: action, ContentType: form, Body: "category=bribery&text=" + url.QueryEscape("检查人员态度粗暴"), WantStatus: 400, WantContent: []string{"请选择投诉的类别"}},
+		{Name: "ErrShortText", Method: "POST", URL: action, ContentType: form, Body: "category=conduct&text=abc", WantStatus: 400, WantContent: []string{"5 至 2000 字"}},
 		{Name: "ErrForgedCode", Method: "POST", URL: "/e/" + id + "/complaint?k=AAAAAAAA&s=" + strings.Repeat("A", 86), ContentType: form, Body: good, WantStatus: 400},
 		{Name: "ErrOversightOnly", Method: "GET", URL: "/api/v1/complaints", User: "manager", WantStatus: 403, WantCode: "forbidden"},
 	})

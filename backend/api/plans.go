@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -139,33 +138,22 @@ func (s *Server) registerPlanRoutes() {
 		})})
 
 	// Public (一公开): no login.
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments", Tag: "public",
-		Query: append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}}, httpkit.PageParams...), Response: backend.Page[*backend.PlanVersion]{},
-		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+	// Each answers JSON, or the portal's page to a browser (portal.go).
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans", Summary: "Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html)", Tag: "public",
+		Query: append([]httpkit.Param{{Name: "year", Type: "integer", Description: ""}}, httpkit.PageParams...), Response: backend.Page[*backend.PlanVersion]{}, Page: true,
+		Handler: negotiated(s.handlePortalPlans, httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.PublicPlans(c.UserContext(), y, p)
-		})})
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws", Tag: "public",
-		Response: planning.PublicPlan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) })})
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw", Tag: "public",
-		Response: draw.Record{}, Handler: publicRecord(pl.PublicDrawRecord)})
-}
-
-// publicRecord serves the stored JSON of a public record by the id in the
-// path, as it was stored.
-func publicRecord(load func(ctx context.Context, id string) ([]byte, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		data, err := load(c.UserContext(), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-		return c.Send(data)
-	}
+		}))})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/plans/:id", Summary: "A public plan: current version, history with reasons, draws; a page for browsers", Tag: "public",
+		Response: planning.PublicPlan{}, Page: true,
+		Handler: negotiated(s.handlePortalPlan, httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PublicPlan(c.UserContext(), c.Params("id")) }))})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/draws/:id", Summary: "The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier", Tag: "public",
+		Query:    []httpkit.Param{{Name: "pop", Type: "integer", Description: "page of the population (HTML)"}, {Name: "sel", Type: "integer", Description: "page of the selection (HTML)"}, {Name: "excl", Type: "integer", Description: "page of the exclusions (HTML)"}},
+		Response: draw.Record{}, Page: true, Handler: negotiated(s.handlePortalDraw, s.handleDrawJSON)})
 }
 
 // yearPage reads the year and page parameters of a plan list.

@@ -47,15 +47,16 @@ func (s *Server) registerRoundRoutes() {
 		})})
 
 	// Public (一公开): no login.
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/rounds", Summary: "Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn", Tag: "public",
-		Query: append([]httpkit.Param{{Name: "year", Type: "integer"}}, httpkit.PageParams...), Response: backend.Page[*backend.Round]{},
-		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/rounds", Summary: "Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn; a page for browsers", Tag: "public",
+		Query: append([]httpkit.Param{{Name: "year", Type: "integer"}}, httpkit.PageParams...), Response: backend.Page[*backend.Round]{}, Page: true,
+		Handler: negotiated(s.handlePortalRounds, httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			y, p, err := yearPage(c)
 			if err != nil {
 				return nil, err
 			}
 			return pl.PublicRounds(c.UserContext(), y, p)
-		})})
-	s.Add(httpkit.Route{Method: "GET", Path: "/public/rounds/:id", Summary: "The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`)", Tag: "public",
-		Response: draw.RoundRecord{}, Handler: publicRecord(pl.PublicRoundRecord)})
+		}))})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/rounds/:id", Summary: "The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits)", Tag: "public",
+		Query:    []httpkit.Param{{Name: "visits", Type: "integer", Description: "page of the visits (HTML)"}},
+		Response: draw.RoundRecord{}, Page: true, Handler: negotiated(s.handlePortalRound, s.handleRoundJSON)})
 }

@@ -41,6 +41,14 @@ type Server struct {
 	// Importer, when set, serves the directory imports (/api/v1/imports).
 	Importer *importer.Importer
 	Store    Pinger
+	// Throttle counts the portal's requests per client address, shared by
+	// every instance (no limit when nil); PortalLimit is the limit
+	// (DefaultPortalLimit when zero), Now the clock (time.Now when nil).
+	Throttle    backend.ThrottleStore
+	PortalLimit PortalLimit
+	Now         func() time.Time
+	records     recordCache  // portal_records.go
+	overLimit   refusedAddrs // portal.go
 	// TLS, when set, makes Listen serve HTTPS with this certificate.
 	TLS *Certificate
 	// Extra registers the routes of other adapters (the mobile API) on the

@@ -66,6 +66,9 @@ type Config struct {
 	// UploadExpiry is how long an upload may go without progress before it
 	// is dropped (evidence.DefaultExpiry when zero).
 	UploadExpiry time.Duration
+	// PortalLimit is how often one client address may ask the public pages
+	// (api.DefaultPortalLimit when zero).
+	PortalLimit api.PortalLimit
 	// RatingWindow is how long after the team's first check-in a visit may
 	// be rated (backend.DefaultRatingWindow when zero).
 	RatingWindow time.Duration
@@ -395,7 +398,7 @@ func (m *Main) build(ctx context.Context) error {
 	}
 	m.Visit = &visit.Service{
 		CheckIns: m.Stores.CheckIns, Tasks: m.Stores.Tasks, Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Results: m.Stores.Results,
-		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items,
+		Codes: enterpriseCodes{m.Codes}, Inspection: inspectionCodes{m.Codes}, Items: m.Stores.Items, Departments: m.Stores.Departments,
 		RatingStore: &mongo.RatingStore{DB: db}, Complaints: &mongo.ComplaintStore{DB: db}, Throttle: m.Stores.Throttle,
 		Traces: &mongo.TeamTraceStore{DB: db}, Counts: &mongo.VisitCountStore{DB: db}, RatingWindow: m.Config.RatingWindow, Audit: m.Audit, Now: m.Config.Now, Issued: m.Stores.CodeKeys, Sessions: m.Mobile,
 	}
@@ -424,9 +427,11 @@ func (m *Main) build(ctx context.Context) error {
 		Audit: m.Audit,
 		Importer: &importer.Importer{Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items,
 			Departments: m.Stores.Departments, Audit: m.Audit, Intents: m.Intents},
-		Store:  db,
-		TLS:    cert,
-		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
+		Store:       db,
+		Throttle:    m.Stores.Throttle,
+		PortalLimit: m.Config.PortalLimit,
+		TLS:         cert,
+		Router:      httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
 	}
 	return nil
 }

@@ -236,3 +236,14 @@ func Result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
 func (rt *Router) Handle(method, path string, handler fiber.Handler) {
 	rt.app.Add(method, path, handler)
 }
+
+// Use runs handlers before the routes under prefix (a path segment: "/public"
+// covers /public and /public/..., not /publications) that are registered
+// after it, as Fiber middleware: each calls c.Next().
+func (rt *Router) Use(prefix string, handlers ...fiber.Handler) {
+	args := []any{prefix}
+	for _, h := range handlers {
+		args = append(args, h)
+	}
+	rt.app.Use(args...)
+}

@@ -22,6 +22,7 @@ func publicVersion(v *backend.PlanVersion) *backend.PlanVersion {
 	c.Plan.Exclusions = nil
 	c.Plan.Draws = nil
 	c.Plan.CreatedBy = ""
+	c.PublishedBy = "" // staff usernames are not public
 	return &c
 }
 
@@ -75,7 +76,9 @@ func (s *Service) PublicPlan(ctx context.Context, id string) (*PublicPlan, error
 		if d.Number > 1 {
 			by[drawID(d.PlanID, d.PlanVersion, d.Number-1)] = d.ID
 		}
-		out.Draws = append(out.Draws, d)
+		pub := *d
+		pub.DrawnBy = "" // staff usernames are not public
+		out.Draws = append(out.Draws, &pub)
 	}
 	for _, d := range out.Draws {
 		d.SupersededBy = by[d.ID]

@@ -36,6 +36,7 @@ type Service struct {
 	Codes       EnterpriseCodes
 	Inspection  InspectionCodes
 	Items       backend.ItemStore
+	Departments backend.DepartmentStore // names departments on public pages; optional
 	RatingStore backend.RatingStore
 	Complaints  backend.ComplaintStore
 	Results     backend.PublishedResultStore

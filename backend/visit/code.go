@@ -133,7 +133,7 @@ func (s *Service) ViewCode(ctx context.Context, raw string) (*VisitView, error) 
 	}
 	t, err := s.Tasks.FindTaskByID(ctx, code.TaskID)
 	if backend.IsCode(err, backend.ENOTFOUND) {
-		return &VisitView{Problem: "the code names a task that does not exist"}, nil
+		return &VisitView{Problem: "the code names a task that does not exist"}, nil // the page says it in Chinese (api.page.Problem)
 	}
 	if err != nil {
 		return nil, err
@@ -174,13 +174,36 @@ func (s *Service) describe(ctx context.Context, t *backend.Task) ([]string, []Of
 }
 
 // PublicEnterprise is what anyone may read about a market entity on the page
-// its licence code opens (一公开).
+// its licence code opens and on the portal (一公开).
 type PublicEnterprise struct {
 	ID      string               `json:"id"`
 	Name    string               `json:"name"`
 	Address string               `json:"address,omitempty"`
 	Status  backend.TargetStatus `json:"status"`
 	Results []string             `json:"results"` // published inspections, one line each
+	// Published are the same results with their parts, newest first.
+	Published []PublicResult `json:"published"`
+}
+
+// PublicResult is one published result as the public reads it: names, not
+// codes, and no staff user.
+type PublicResult struct {
+	Date        string             `json:"date"` // of publication, Asia/Shanghai
+	Kind        string             `json:"kind"` // 双随机抽查 or 专项检查
+	PlanID      string             `json:"planId,omitempty"`
+	Code        backend.ResultCode `json:"code"`
+	Label       string             `json:"label"`
+	Items       []string           `json:"items"`       // item names
+	Departments []string           `json:"departments"` // department names (检查实施机关)
+}
+
+// Line is the result in one line of Chinese.
+func (r PublicResult) Line() string {
+	s := r.Date + " " + r.Kind + "（" + strings.Join(r.Items, "、") + "）：" + r.Label
+	if len(r.Departments) > 0 {
+		s += "（检查实施机关：" + strings.Join(r.Departments, "、") + "）"
+	}
+	return s
 }
 
 // PublicEnterprise returns the public record of a market entity and its
@@ -193,17 +216,121 @@ func (s *Service) PublicEnterprise(ctx context.Context, uscc string) (*PublicEnt
 	if err != nil {
 		return nil, err
 	}
-	e := &PublicEnterprise{ID: t.ID, Name: t.Name, Address: t.Address, Status: t.Status, Results: []string{}}
+	e := &PublicEnterprise{ID: t.ID, Name: t.Name, Address: t.Address, Status: t.Status, Results: []string{}, Published: []PublicResult{}}
 	if s.Results == nil {
 		return e, nil
 	}
 	rs, err := s.Results.PublishedResults(ctx, uscc)
+	if err != nil {
+		return nil, err
+	}
+	names := namer{s: s, items: map[string]string{}, depts: map[string]string{}}
 	for _, r := range rs {
 		kind := "双随机抽查"
 		if !r.Random {
 			kind = "专项检查"
 		}
-		e.Results = append(e.Results, backend.DateOf(r.PublishedAt).String()+" "+kind+"（"+strings.Join(r.Items, "、")+"）："+r.Label)
+		pr := PublicResult{Date: backend.DateOf(r.PublishedAt).String(), Kind: kind, PlanID: r.PlanID, Code: r.Code, Label: r.Label,
+			Items: make([]string, 0, len(r.Items)), Departments: make([]string, 0, len(r.Departments))}
+		for _, c := range r.Items {
+			pr.Items = append(pr.Items, names.item(ctx, c))
+		}
+		for _, d := range r.Departments {
+			pr.Departments = append(pr.Departments, names.department(ctx, d))
+		}
+		e.Published = append(e.Published, pr)
+		e.Results = append(e.Results, pr.Line())
 	}
-	return e, err
+	return e, nil
+}
+
+// namer names items and departments once per answer. An item or a
+// department that can no longer be read keeps its code: a published result
+// is never hidden for it.
+type namer struct {
+	s     *Service
+	items map[string]string
+	depts map[string]string
+}
+
+func (n namer) item(ctx context.Context, code string) string {
+	if name, ok := n.items[code]; ok {
+		return name
+	}
+	name := code
+	if it, err := n.s.Items.FindItemByCode(ctx, code); err == nil {
+		name = it.Name
+	}
+	n.items[code] = name
+	return name
+}
+
+func (n namer) department(ctx context.Context, id string) string {
+	if name, ok := n.depts[id]; ok {
+		return name
+	}
+	name := id
+	if n.s.Departments != nil {
+		if d, err := n.s.Departments.FindDepartmentByID(ctx, id); err == nil {
+			name = d.Name
+		}
+	}
+	n.depts[id] = name
+	return name
+}
+
+// Search limits: the words of a search and the matches shown per page.
+const (
+	MaxSearchRunes = 60
+	SearchPage     = 20
+)
+
+// EnterpriseHit is one search result: enough to choose the enterprise.
+type EnterpriseHit struct {
+	ID     string               `json:"id"`
+	Name   string               `json:"name"`
+	Status backend.TargetStatus `json:"status"`
+}
+
+// SearchEnterprises finds market entities for anyone (一公开): by their
+// USCC when q is one (one lookup by id), else by a part of their name (the
+// directory's index: in memory on the embedded store, a query on MongoDB).
+// after pages on by the last id shown.
+func (s *Service) SearchEnterprises(ctx context.Context, q, after string) (*backend.Page[EnterpriseHit], error) {
+	q = strings.TrimSpace(q)
+	out := &backend.Page[EnterpriseHit]{Items: []EnterpriseHit{}}
+	switch n := len([]rune(q)); {
+	case n == 0:
+		return nil, backend.Errorf(backend.EINVALID, "the search is empty")
+	case n > MaxSearchRunes:
+		return nil, backend.Errorf(backend.EINVALID, "the search is longer than %d characters", MaxSearchRunes)
+	}
+	if u := strings.ToUpper(q); backend.ValidateUSCC(u) == nil {
+		t, err := s.Targets.FindTargetByID(ctx, u)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, EnterpriseHit{ID: t.ID, Name: t.Name, Status: t.Status})
+		return out, nil
+	}
+	f := backend.TargetFilter{NameContains: q}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	p := backend.PageRequest{After: after, Limit: SearchPage}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	page, err := s.Targets.FindTargets(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range page.Items {
+		out.Items = append(out.Items, EnterpriseHit{ID: t.ID, Name: t.Name, Status: t.Status})
+	}
+	out.NextCursor = page.NextCursor
+	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 
+	"github.com/fieldcheck/fieldcheck/backend/api"
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
 	expiry := fs.Duration("upload-expiry", 24*time.Hour, "drop an upload after this long without progress")
 	ratingWindow := fs.Duration("rating-window", backend.DefaultRatingWindow, "how long after the team's check-in the enterprise may rate a visit")
+	portalLimit := fs.String("portal-limit", api.DefaultPortalLimit.String(), "requests one client address may make to the public pages (/public, /e, /v) per window, N/WINDOW")
 	pos, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
@@ -74,6 +76,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--rating-window must be between 1h and %s", MaxRatingWindow)
 	}
 	cfg.RatingWindow = *ratingWindow
+	if cfg.PortalLimit, err = api.ParsePortalLimit(*portalLimit); err != nil {
+		return usageError("--portal-limit: %s", backend.ErrorMessage(err))
+	}
 	if isDemo && (targets < 10 || targets > 1_000_000) {
 		return usageError("--targets must be between 10 and 1000000")
 	}

@@ -661,176 +661,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/results": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The results register of the caller's departments (managers, reviewers; admin: every department): entries in result-date order (the earliest deadline first) with the working days left, and the counts by view (pending, overdue, withhold-proposed, withheld, published) */
-        get: operations["getResults"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/publish": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish pending results in bulk (1 to 100, managers of the lead department who did not inspect): each task becomes published, its result's version 1 public; every entry is checked before any is written, and the publication completes after a crash */
-        post: operations["postResultsPublish"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/register": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Register the results of approved or published tasks that have no register entry (approved before the register existed): administrators only; 1 to 100 task ids; an entry already there is returned as it is */
-        post: operations["postResultsRegister"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One entry of the register (its departments' staff and its team) */
-        get: operations["getResultsId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/corrections": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Correct a published result: a new public version with the category and the reason; never an edit of the one before, which stays public in the history */
-        post: operations["postResultsIdCorrections"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/follow-up": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Enter the follow-up (后续处置) of a result, once: by the team that checked (谁检查、谁录入). 责令改正 needs the rectification deadline and creates the re-check task (复查) for the same team; 发现案件线索 and 抄告相关部门 name the department. On a published result the follow-up is published as a new version */
-        put: operations["putResultsIdFollowup"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/publish": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish one pending result (as the bulk publication of one) */
-        post: operations["postResultsIdPublish"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/withhold": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Propose not to publish a pending result (依法不予公开) with the reason (managers of the lead department); a second person confirms */
-        post: operations["postResultsIdWithhold"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/withhold/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Confirm a proposal to withhold: a manager or reviewer of the lead department other than the one who proposed it (403 for that one) */
-        post: operations["postResultsIdWithholdConfirm"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/results/{id}/withhold/reject": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Reject a proposal to withhold: the result is pending again */
-        post: operations["postResultsIdWithholdReject"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/reviews": {
         parameters: {
             query?: never;
@@ -1192,6 +1022,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{id}/record.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inspection record (检查记录) of an approved or published task as an A4 PDF in Chinese: enterprise, items, team, check-ins, answers, result and follow-up, evidence with SHA-256, the enterprise's signature, a QR code of its public page. The staff of the task's departments and administrators; 400 before the result is approved */
+        get: operations["getTasksIdRecordpdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{id}/replace": {
         parameters: {
             query?: never;
@@ -1431,6 +1278,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public portal's home page (HTML, Chinese): search an enterprise by name or USCC (q; after pages on), this year's plans */
+        get: operations["getPublic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/audit/checkpoints": {
         parameters: {
             query?: never;
@@ -1506,8 +1370,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public draw record (fc-draw-1): everything needed to redo the draw */
+        /** The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier */
         get: operations["getPublicDrawsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/enterprises/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enterprise's public record and its published results (item and department names); a page for browsers */
+        get: operations["getPublicEnterprisesUscc"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1523,7 +1404,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public plans with their commitments */
+        /** Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html) */
         get: operations["getPublicPlans"];
         put?: never;
         post?: never;
@@ -1540,42 +1421,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A public plan: current version, history with reasons, draws */
+        /** A public plan: current version, history with reasons, draws; a page for browsers */
         get: operations["getPublicPlansId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/public/results.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The page of /public/results.json as CSV (UTF-8 with a byte-order mark, for Excel; headers in Chinese, docs/results.md); the next page's cursor in the Link header (rel=next) */
-        get: operations["getPublicResultscsv"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/public/results.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Published results across enterprises, newest result date first, keyset-paged (open data; columns in docs/results.md): never who published them nor the team. ETag: If-None-Match answers 304 */
-        get: operations["getPublicResultsjson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1591,7 +1438,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn */
+        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn; a page for browsers */
         get: operations["getPublicRounds"];
         put?: never;
         post?: never;
@@ -1608,7 +1455,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`) */
+        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits) */
         get: operations["getPublicRoundsId"];
         put?: never;
         post?: never;
@@ -1982,17 +1829,6 @@ export interface components {
             /** @enum {string} */
             source: "fc-3d" | "tc-pl5" | "fc-ssq" | "tc-dlt" | "drand-quicknet";
         };
-        EntryChange: {
-            /**
-             * @description a correction's new result category
-             * @enum {string}
-             */
-            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
-            /** @description why: required to propose withholding and to correct (at most 1000 bytes) */
-            reason?: string;
-            /** @description the entry's version as read */
-            version: number;
-        };
         ErrorBody: {
             code: string;
             message: string;
@@ -2063,31 +1899,6 @@ export interface components {
             /** Format: date-time */
             updatedAt?: string;
             version: number;
-        };
-        FollowUp: {
-            /** @enum {string} */
-            action: "none" | "rectify" | "referral" | "notify" | "other";
-            /** Format: date-time */
-            closedAt?: string;
-            deadline?: string;
-            department?: string;
-            /** Format: date-time */
-            enteredAt: string;
-            enteredBy: string;
-            label: string;
-            note?: string;
-            outcome?: string;
-            recheckTaskId?: string;
-        };
-        FollowUpInput: {
-            /** @enum {string} */
-            action: "none" | "rectify" | "referral" | "notify" | "other";
-            /** @description required for rectify: the rectification deadline (YYYY-MM-DD), after the result date */
-            deadline?: string;
-            /** @description required for referral and notify: the department's name */
-            department?: string;
-            /** @description required for other */
-            note?: string;
         };
         GeoPoint: {
             lat: number;
@@ -2273,10 +2084,6 @@ export interface components {
         };
         PagePlanVersion: {
             items: components["schemas"]["PlanVersion"][];
-            nextCursor?: string;
-        };
-        PagePublicResult: {
-            items: components["schemas"]["PublicResult"][];
             nextCursor?: string;
         };
         PageRating: {
@@ -2476,10 +2283,6 @@ export interface components {
             reason?: string;
             version: number;
         };
-        PlanningPublishRequest: {
-            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
-            ids: string[];
-        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -2489,6 +2292,14 @@ export interface components {
             count: number;
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
+        };
+        PublicEnterprise: {
+            address?: string;
+            id: string;
+            name: string;
+            published: components["schemas"]["PublicResult"][];
+            results: string[];
+            status: string;
         };
         PublicKey: {
             /** Format: date-time */
@@ -2509,58 +2320,19 @@ export interface components {
             versions: components["schemas"]["PlanVersion"][];
         };
         PublicResult: {
-            /** @description 检查实施机关: the lead department's name */
-            authority: string;
             code: string;
-            /** @description names of every department of the check */
+            date: string;
             departments: string[];
-            /** @description 后续处置 as published */
-            followUp?: string;
-            /** @description the earlier versions, oldest first */
-            history: components["schemas"]["PublishedVersion"][];
-            /** @description the inspection task's id */
-            id: string;
-            /** @description names of the items checked */
             items: string[];
-            /** @description 结果: the official wording of the current version */
+            kind: string;
             label: string;
             planId?: string;
-            /**
-             * Format: date-time
-             * @description when the version in force was published
-             */
-            publishedAt: string;
-            /** @description why the version in force replaced the one before */
-            reason?: string;
-            /** @description 日期: the day the result was produced (approved), Asia/Shanghai */
-            resultDate: string;
-            targetId: string;
-            targetName: string;
-            /** @description 类型: 双随机抽查 (drawn at random) or 其他检查 */
-            type: string;
-            /** @description 统一社会信用代码, for market entities */
-            uscc?: string;
-            /** @description the public version in force, 1 for the first publication */
-            version: number;
         };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
             entropySource?: components["schemas"]["EntropySource"] | null;
             /** @description the plan's version as read; 0 skips the check */
             version: number;
-        };
-        PublishRequestCreate: {
-            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
-            ids?: string[] | null;
-        };
-        PublishedVersion: {
-            code: string;
-            followUp?: string;
-            label: string;
-            n: number;
-            /** Format: date-time */
-            publishedAt: string;
-            reason?: string;
         };
         Question: {
             basis?: string;
@@ -2635,42 +2407,6 @@ export interface components {
         RefreshRequest: {
             refreshToken: string;
         };
-        Register: {
-            counts: components["schemas"]["ResultCounts"];
-            items: components["schemas"]["RegisterEntry"][];
-            nextCursor?: string;
-            today: string;
-        };
-        RegisterEntry: {
-            code: string;
-            /** Format: date-time */
-            createdAt: string;
-            daysLeft?: number;
-            deadline?: string;
-            deadlineError?: string;
-            departments: string[];
-            followUp?: components["schemas"]["FollowUp"];
-            id: string;
-            items: string[];
-            label: string;
-            labelsVersion: number;
-            leadDepartment: string;
-            planId?: string;
-            random: boolean;
-            recheckOf?: string;
-            resultDate: string;
-            state: string;
-            targetId: string;
-            targetName: string;
-            teamUsers: string[];
-            /** Format: date-time */
-            updatedAt: string;
-            version: number;
-            versions: components["schemas"]["ResultVersion"][];
-            /** @enum {string} */
-            view: "pending" | "overdue" | "withhold-proposed" | "withheld" | "published";
-            withholding?: components["schemas"]["Withholding"];
-        };
         ReplaceRequest: {
             reason: string;
             version: number;
@@ -2704,51 +2440,6 @@ export interface components {
             followUp?: string;
             label: string;
             labelsVersion: number;
-        };
-        ResultCounts: {
-            overdue: number;
-            pending: number;
-            published: number;
-            withheld: number;
-            withholdProposed: number;
-        };
-        ResultEntry: {
-            code: string;
-            /** Format: date-time */
-            createdAt: string;
-            deadline?: string;
-            deadlineError?: string;
-            departments: string[];
-            followUp?: components["schemas"]["FollowUp"];
-            id: string;
-            items: string[];
-            label: string;
-            labelsVersion: number;
-            leadDepartment: string;
-            planId?: string;
-            random: boolean;
-            recheckOf?: string;
-            resultDate: string;
-            state: string;
-            targetId: string;
-            targetName: string;
-            teamUsers: string[];
-            /** Format: date-time */
-            updatedAt: string;
-            version: number;
-            versions: components["schemas"]["ResultVersion"][];
-            withholding?: components["schemas"]["Withholding"];
-        };
-        ResultVersion: {
-            code: string;
-            followUp?: string;
-            label: string;
-            labelsVersion: number;
-            n: number;
-            /** Format: date-time */
-            publishedAt: string;
-            publishedBy: string;
-            reason?: string;
         };
         ReturnRequest: {
             comment: string;
@@ -3177,15 +2868,6 @@ export interface components {
             teamSize: number;
             unassigned?: boolean;
             unassignedReason?: string;
-        };
-        Withholding: {
-            /** Format: date-time */
-            confirmedAt?: string;
-            confirmedBy?: string;
-            /** Format: date-time */
-            proposedAt: string;
-            proposedBy: string;
-            reason: string;
         };
     };
     responses: never;
@@ -4809,355 +4491,6 @@ export interface operations {
             };
         };
     };
-    getResults: {
-        parameters: {
-            query?: {
-                /** @description pending, overdue, withhold-proposed, withheld or published; empty: all */
-                view?: string;
-                /** @description a department's id: results it took part in */
-                department?: string;
-                /** @description a plan's id */
-                plan?: string;
-                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
-                code?: string;
-                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
-                from?: string;
-                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
-                to?: string;
-                /** @description cursor: nextCursor of the previous page */
-                after?: string;
-                /** @description page size, 1-200 (default 50) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Register"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsPublish: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PublishRequestCreate"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"][];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsRegister: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PublishRequestCreate"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ResultEntry"][];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getResultsId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsIdCorrections: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EntryChange"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    putResultsIdFollowup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["FollowUpInput"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsIdPublish: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsIdWithhold: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EntryChange"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsIdWithholdConfirm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EntryChange"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postResultsIdWithholdReject: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EntryChange"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RegisterEntry"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getReviews: {
         parameters: {
             query?: {
@@ -6095,6 +5428,37 @@ export interface operations {
             };
         };
     };
+    getTasksIdRecordpdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postTasksIdReplace: {
         parameters: {
             query?: never;
@@ -6598,6 +5962,41 @@ export interface operations {
             };
         };
     };
+    getPublic: {
+        parameters: {
+            query?: {
+                /** @description part of the name, or the USCC */
+                q?: string;
+                /** @description cursor of the next page of matches */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
     getPublicAuditCheckpoints: {
         parameters: {
             query?: {
@@ -6721,7 +6120,14 @@ export interface operations {
     };
     getPublicDrawsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the population (HTML) */
+                pop?: number;
+                /** @description page of the selection (HTML) */
+                sel?: number;
+                /** @description page of the exclusions (HTML) */
+                excl?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6737,6 +6143,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Record"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6746,6 +6153,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicEnterprisesUscc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicEnterprise"];
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6772,6 +6213,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PagePlanVersion"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6781,6 +6223,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6803,6 +6246,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6812,108 +6256,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getPublicResultscsv: {
-        parameters: {
-            query?: {
-                /** @description a department's id: results it took part in */
-                department?: string;
-                /** @description a plan's id */
-                plan?: string;
-                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
-                code?: string;
-                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
-                from?: string;
-                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
-                to?: string;
-                /** @description cursor: nextCursor of the previous page */
-                after?: string;
-                /** @description page size, 1-200 (default 50) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": unknown;
-                };
-            };
-            /** @description the client has this page */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getPublicResultsjson: {
-        parameters: {
-            query?: {
-                /** @description a department's id: results it took part in */
-                department?: string;
-                /** @description a plan's id */
-                plan?: string;
-                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
-                code?: string;
-                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
-                from?: string;
-                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
-                to?: string;
-                /** @description cursor: nextCursor of the previous page */
-                after?: string;
-                /** @description page size, 1-200 (default 50) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PagePublicResult"];
-                };
-            };
-            /** @description the client has this page */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6940,6 +6283,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRound"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6949,13 +6293,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
     };
     getPublicRoundsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the visits (HTML) */
+                visits?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6971,6 +6319,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoundRecord"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6980,6 +6329,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
