@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -83,7 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
 	cfg.Migrate = true // an older store is upgraded before it is served
 	cfg.Warm = true
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg.Logger = serverLogger(stderr)
 	m, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err

@@ -1521,6 +1521,7 @@ export interface components {
             objectType: string;
             outcome: string;
             prevHash: string;
+            requestId?: string;
             role: string;
             seq: number;
             /** Format: date-time */
@@ -1781,6 +1782,7 @@ export interface components {
         ErrorBody: {
             code: string;
             message: string;
+            requestId?: string;
         };
         EvidenceReceipt: {
             /** Format: date-time */
