@@ -35,6 +35,7 @@ func (s *Server) registerRoutes() {
 		register(&s.Router)
 	}
 	s.registerHealthRoutes()
+	s.registerMetricsRoute()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
 	s.registerCookieSessionRoutes()

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
@@ -27,6 +30,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/keyring"
+	"github.com/fieldcheck/fieldcheck/backend/metrics"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -73,6 +77,12 @@ type Config struct {
 	// across departments, by credit class, in coordination rounds
 	// (backend.DefaultVisitCaps when nil: one for class A).
 	VisitCaps backend.VisitCaps
+	// MetricsToken, when set, is the bearer token a Prometheus server
+	// scrapes GET /metrics with; administrators need none.
+	MetricsToken string
+	// ShutdownGrace bounds how long Serve, once told to stop, waits for
+	// the requests in flight (DefaultShutdownGrace when zero).
+	ShutdownGrace time.Duration
 	// Migrate upgrades a store of an older layout when it opens (serve,
 	// migrate); without it Open refuses such a store.
 	Migrate bool
@@ -107,6 +117,8 @@ type Main struct {
 	AuditKeys  *keyring.Ring
 	AuditHeads *backend.AuditHeads
 	HTTP       *api.Server
+	// Metrics are this process's Prometheus collectors (GET /metrics).
+	Metrics *metrics.Metrics
 	// Hashes and Pushes admit this process's password hashes and sync
 	// pushes (backend.Gate): per instance, as they protect its cores.
 	Hashes *backend.Gate
@@ -394,6 +406,21 @@ func (m *Main) build(ctx context.Context) error {
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
 		Exclusive: m.embedded != nil,
 	}
+	m.Metrics = metrics.New(metrics.Sources{
+		AuditLength: func(ctx context.Context) (int64, error) {
+			h, err := m.Stores.Audit.FindAuditHead(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return h.Seq, nil
+		},
+		SweepBacklog:  db.SweepBacklog,
+		StoreFailures: db.CommandFailures,
+		Refusals: func() map[string]int64 {
+			return map[string]int64{"password_checks": m.Hashes.Refused(), "sync_pushes": m.Pushes.Refused()}
+		},
+	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
+	m.Sync.Observe = m.Metrics.ObserveMutation
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
@@ -403,11 +430,16 @@ func (m *Main) build(ctx context.Context) error {
 		Visit:     m.Visit,
 		Extra: []func(*httpkit.Router){mobile.Register, api.DeviceRoutes(m.Devices),
 			evidenceapi.Routes(m.Evidence, "/api/v1/tasks", nil), api.AuditHeadRoutes(m.AuditHeads, m.AuditKeys), api.ConsoleRoutes(console.FS())},
-		Auth:   m.Auth,
-		Audit:  m.Audit,
-		Store:  db,
-		TLS:    cert,
-		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
+		Auth:         m.Auth,
+		Audit:        m.Audit,
+		Store:        db,
+		TLS:          cert,
+		Metrics:      m.Metrics,
+		MetricsToken: m.Config.MetricsToken,
+		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies, HSTS: cert != nil,
+			Observe: func(c *fiber.Ctx, route string, status int, took time.Duration) {
+				m.Metrics.ObserveRequest(c.Method(), route, status, took, c.Request().Header.ContentLength())
+			}},
 	}
 	return nil
 }
@@ -448,6 +480,11 @@ func (m *Main) Bootstrap(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DefaultShutdownGrace is how long a server told to stop (SIGTERM,
+// SIGINT) waits for the requests in flight before it closes their
+// connections.
+const DefaultShutdownGrace = 10 * time.Second
 
 // PurgeInterval is how often the server deletes expired throttle counters
 // and sessions.
@@ -550,7 +587,7 @@ func (m *Main) Serve(ctx context.Context) error {
 		}
 		return 0, err
 	})
-	if err := m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second); err != nil {
+	if err := m.HTTP.Listen(ctx, m.Config.Addr, cmp.Or(m.Config.ShutdownGrace, DefaultShutdownGrace)); err != nil {
 		return err
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -22,6 +22,13 @@ import (
 // the window.
 const MaxRatingWindow = 90 * 24 * time.Hour
 
+// MinMetricsToken is the shortest --metrics-token: 128 bits in hex.
+const MinMetricsToken = 32
+
+// MaxShutdownGrace bounds --shutdown-grace: a service manager kills a
+// process that takes longer to stop anyway (systemd's default is 90 s).
+const MaxShutdownGrace = 5 * time.Minute
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
 	name := "serve"
 	if isDemo {
@@ -39,6 +46,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	tlsCert := fs.String("tls-cert", os.Getenv("FIELDCHECK_TLS_CERT"), "serve HTTPS with this PEM certificate (chain, leaf first); reloaded on SIGHUP")
 	tlsKey := fs.String("tls-key", os.Getenv("FIELDCHECK_TLS_KEY"), "the PEM private key of --tls-cert")
+	metricsToken := fs.String("metrics-token", os.Getenv("FIELDCHECK_METRICS_TOKEN"), "bearer token a Prometheus server scrapes /metrics with (administrators need none)")
+	grace := fs.Duration("shutdown-grace", app.DefaultShutdownGrace, "on SIGTERM or SIGINT, how long requests in flight may take to finish")
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
 	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
@@ -58,6 +67,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--tls-cert and --tls-key go together")
 	}
 	cfg.TLSCert, cfg.TLSKey = *tlsCert, *tlsKey
+	if *metricsToken != "" && len(*metricsToken) < MinMetricsToken {
+		return usageError("--metrics-token must be at least %d characters (e.g. openssl rand -hex 32)", MinMetricsToken)
+	}
+	cfg.MetricsToken = *metricsToken
+	if *grace < time.Second || *grace > MaxShutdownGrace {
+		return usageError("--shutdown-grace must be between 1s and %s", MaxShutdownGrace)
+	}
+	cfg.ShutdownGrace = *grace
 	if _, err := httpkit.ParseTrustedProxies(proxies); err != nil {
 		return usageError("--trusted-proxy: %s", err)
 	}
