@@ -436,7 +436,7 @@ func (m *Main) build(ctx context.Context) error {
 		TLS:          cert,
 		Metrics:      m.Metrics,
 		MetricsToken: m.Config.MetricsToken,
-		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies, HSTS: cert != nil,
+		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies,
 			Observe: func(c *fiber.Ctx, route string, status int, took time.Duration) {
 				m.Metrics.ObserveRequest(c.Method(), route, status, took, c.Request().Header.ContentLength())
 			}},

@@ -51,9 +51,6 @@ type Router struct {
 	// Observe, when set, hears of every request once it is answered
 	// (metrics).
 	Observe RequestObserver
-	// HSTS, when set, sends Strict-Transport-Security on every answer:
-	// the server speaks TLS itself.
-	HSTS bool
 	// streamed lists the requests (method and path prefix) whose handlers
 	// read their bodies as streams, beyond MaxBodyBytes (uploads).
 	streamed []streamedRoute
@@ -272,7 +269,9 @@ func (r *Router) boundBody(c *fiber.Ctx) error {
 const HSTSValue = "max-age=63072000; includeSubDomains"
 
 func (r *Router) securityHeaders(c *fiber.Ctx) error {
-	if r.HSTS {
+	if c.Context().IsTLS() {
+		// Only over TLS (RFC 6797 §7.2: a browser ignores it over HTTP).
+		// Behind a proxy that terminates TLS, the proxy sends it.
 		c.Set(fiber.HeaderStrictTransportSecurity, HSTSValue)
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
