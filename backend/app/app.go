@@ -587,8 +587,19 @@ func (m *Main) Serve(ctx context.Context) error {
 		}
 		return 0, err
 	})
-	if err := m.HTTP.Listen(ctx, m.Config.Addr, cmp.Or(m.Config.ShutdownGrace, DefaultShutdownGrace)); err != nil {
-		return err
+	// Once told to stop, uploads under way record their progress and
+	// end at once (evidence.Service.Stop); other requests in flight have
+	// the grace to finish.
+	go func() {
+		<-ctx.Done()
+		m.Evidence.Stop()
+	}()
+	grace := cmp.Or(m.Config.ShutdownGrace, DefaultShutdownGrace)
+	if err := m.HTTP.Listen(ctx, m.Config.Addr, grace); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		m.Config.Logger.Warn("requests still in flight after the shutdown grace: their connections are closed", "grace", grace.String())
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

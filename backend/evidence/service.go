@@ -85,6 +85,9 @@ type Service struct {
 
 	mu     sync.Mutex
 	active map[string]*active // upload → the write under way here
+	// stopping: Stop was called (the server shuts down); writes are
+	// refused and those that start anyway are interrupted at once.
+	stopping bool
 	derive chan struct{}      // bounds image decodes at once
 	once   sync.Once
 }
