@@ -88,8 +88,8 @@ type Service struct {
 	// stopping: Stop was called (the server shuts down); writes are
 	// refused and those that start anyway are interrupted at once.
 	stopping bool
-	derive chan struct{}      // bounds image decodes at once
-	once   sync.Once
+	derive   chan struct{} // bounds image decodes at once
+	once     sync.Once
 }
 
 func (s *Service) init() {
