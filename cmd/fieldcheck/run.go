@@ -41,6 +41,11 @@ Usage:
   fieldcheck keys    list|rotate|retire KID [--ring codes|tokens|audit] [--activate-in 720h]
                                              the signing keys of printed codes, access tokens
                                              or audit heads
+  fieldcheck doctor  [--tls-cert F --tls-key K] [--min-free-disk 1GiB] [--max-skew 1m] [flags]
+                                             check a deployment: store, layout, indexes, signing
+                                             keys, TLS certificate, disk, clock; one line per
+                                             check (OK/WARN/FAIL), exit 1 on a failure (the
+                                             embedded store: with the server stopped)
   fieldcheck workdays DATE N                 the date N working days after DATE (DATE not
                                              counted), with the holiday notices it relies on
 
@@ -120,6 +125,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runKeys(ctx, rest, stdout, stderr)
 	case "workdays":
 		return runWorkdays(ctx, rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
