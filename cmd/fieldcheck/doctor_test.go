@@ -37,8 +37,8 @@ func TestDoctor(t *testing.T) {
 	tests := []struct {
 		name    string
 		provoke func(t *testing.T, c *cli, m *app.Main) []string // more arguments
-		check   string                                             // the line that must say FAIL
-		want    string                                             // in its detail
+		check   string                                           // the line that must say FAIL
+		want    string                                           // in its detail
 	}{
 		{"OK", nil, "", ""},
 		{"ErrIndexMissing", func(t *testing.T, c *cli, m *app.Main) []string {
