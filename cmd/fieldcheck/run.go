@@ -46,6 +46,11 @@ Usage:
                                              keys, TLS certificate, disk, clock; one line per
                                              check (OK/WARN/FAIL), exit 1 on a failure (the
                                              embedded store: with the server stopped)
+  fieldcheck backup  --data DIR --to BACKUP  copy the embedded store and its evidence, while the
+                                             server runs, with a manifest of SHA-256 hashes
+  fieldcheck restore --from BACKUP --data NEWDIR
+                                             check a backup's hashes and restore it into a new
+                                             data directory (MongoDB: mongodump, docs/operations.md)
   fieldcheck workdays DATE N                 the date N working days after DATE (DATE not
                                              counted), with the holiday notices it relies on
 
@@ -127,6 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runWorkdays(ctx, rest, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +40,18 @@ func (s *server) tus(method, url, token string, headers map[string]string, body 
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp, nil
+}
+
+// stopGracefully sends SIGTERM and waits for the server to exit with
+// status 0.
+func (s *server) stopGracefully() {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		s.t.Fatalf("the server stopped with %v, want status 0\n%s", err, s.out)
+	}
 }
 
 // TestUploadResumesAfterGracefulShutdown: a PATCH is under way when the
@@ -99,14 +110,7 @@ func TestUploadResumesAfterGracefulShutdown(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	err = s.cmd.Wait()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) || err != nil {
-		t.Fatalf("the server stopped with %v, want status 0\n%s", err, s.out)
-	}
+	s.stopGracefully()
 	feed.CloseWithError(errors.New("the server went away"))
 	<-patched
 	if strings.Contains(s.out.String(), "still in flight after the shutdown grace") {
