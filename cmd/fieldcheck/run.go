@@ -74,11 +74,16 @@ Server flags:
   --upload-expiry D  drop an upload after this long without progress (default 24h)
   --rating-window D  how long after the team's check-in a visit may be rated
                      (default 168h, at most 2160h)
+  --metrics-token T  bearer token a Prometheus server scrapes /metrics with (or
+                     FIELDCHECK_METRICS_TOKEN; administrators need none)
+  --shutdown-grace D on SIGTERM/SIGINT, how long requests in flight may finish (default 10s);
+                     uploads record their offset and stop at once
 
 Environment:
   FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)
   FIELDCHECK_TLS_CERT, FIELDCHECK_TLS_KEY
                              certificate and key files (same as --tls-cert, --tls-key)
+  FIELDCHECK_METRICS_TOKEN   scrape token of /metrics (same as --metrics-token)
   FIELDCHECK_ADMIN_PASSWORD  password of the first administrator on an empty store
   FIELDCHECK_PASSWORD        password for "user add" / "user reset-password"
                              (otherwise read from standard input, or generated)
