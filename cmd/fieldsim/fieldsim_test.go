@@ -190,7 +190,7 @@ func TestSoakReports(t *testing.T) {
 		t.Fatal("no soak line")
 	}
 	last := lines[len(lines)-1]
-	for _, want := range []string{" requests (+", " failed (+", "pull ", " p99 ", "server rss ", "open files ", "goroutines "} {
+	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "open files ", "goroutines "} {
 		if !strings.Contains(last, want) {
 			t.Fatalf("the last soak line %q lacks %q", last, want)
 		}

@@ -15,8 +15,10 @@ import (
 )
 
 // reporter prints the run's figures every --report-every: what a soak of
-// many minutes is judged by. Each line has the requests and the failed ones
-// (no answer, or not 2xx) since the start and in the last window, the
+// many minutes is judged by. Each line has the requests, those a busy
+// server refused with 429 or 503 (and Retry-After: the phone comes back),
+// and the failed ones (no answer, or another status than 2xx) since the
+// start and in the last window, the
 // p50/p99 of each kind of request in the window, and, with
 // --metrics-token, the server's resident memory, open files and
 // goroutines from its GET /metrics.
@@ -25,8 +27,8 @@ type reporter struct {
 	start time.Time
 	hc    *http.Client
 	// seen is how many latencies of each kind earlier lines covered.
-	seen                 map[string]int
-	lastTotal, lastFails int
+	seen                              map[string]int
+	lastTotal, lastFails, lastRefused int
 }
 
 func (s *sim) newReporter(start time.Time) *reporter {
@@ -51,14 +53,18 @@ func (r *reporter) every(ctx context.Context, d time.Duration) {
 func (r *reporter) line(ctx context.Context) {
 	m := r.s.metrics
 	m.mu.Lock()
-	total, fails := 0, 0
+	total, fails, refused := 0, 0, 0
 	var kinds []string
 	window := map[string][]time.Duration{}
 	for name, k := range m.kinds {
 		total += k.requests
 		fails += k.network
-		for _, n := range k.statuses {
-			fails += n
+		for status, n := range k.statuses {
+			if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+				refused += n // a busy server's "come back in N s": back-pressure, retried
+			} else {
+				fails += n
+			}
 		}
 		kinds = append(kinds, name)
 		window[name] = slices.Clone(k.latencies[min(r.seen[name], len(k.latencies)):])
@@ -67,8 +73,9 @@ func (r *reporter) line(ctx context.Context) {
 	m.mu.Unlock()
 	sort.Strings(kinds)
 	var b strings.Builder
-	fmt.Fprintf(&b, "soak %s: %d requests (+%d), %d failed (+%d)", time.Since(r.start).Round(time.Second), total, total-r.lastTotal, fails, fails-r.lastFails)
-	r.lastTotal, r.lastFails = total, fails
+	fmt.Fprintf(&b, "soak %s: %d requests (+%d), %d refused busy (+%d), %d failed (+%d)", time.Since(r.start).Round(time.Second),
+		total, total-r.lastTotal, refused, refused-r.lastRefused, fails, fails-r.lastFails)
+	r.lastTotal, r.lastFails, r.lastRefused = total, fails, refused
 	for _, name := range kinds {
 		lat := window[name]
 		if len(lat) == 0 {
