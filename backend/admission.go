@@ -32,6 +32,7 @@ type Gate struct {
 	cfg     GateConfig
 	sem     *semaphore.Weighted
 	waiting atomic.Int64
+	refused atomic.Int64
 
 	mu  sync.Mutex
 	avg time.Duration // moving average of the time a slot is held
@@ -63,6 +64,15 @@ func NewGate(c GateConfig) *Gate {
 
 // Config returns the gate's sizes.
 func (g *Gate) Config() GateConfig { return g.cfg }
+
+// Refused reports how many requests the gate refused since it was made
+// (the metrics' admission-control refusals).
+func (g *Gate) Refused() int64 {
+	if g == nil {
+		return 0
+	}
+	return g.refused.Load()
+}
 
 // Waiting reports how many wait for a slot now.
 func (g *Gate) Waiting() int { return int(g.waiting.Load()) }
@@ -116,6 +126,7 @@ func (g *Gate) RetryIn() time.Duration {
 }
 
 func (g *Gate) refuse(code, format string) error {
+	g.refused.Add(1)
 	d := g.RetryIn()
 	return &Error{Code: code, Op: "Gate.Enter",
 		Message: fmt.Sprintf(format+"; try again in %d s", g.cfg.Name, int(d/time.Second)),

@@ -33,8 +33,12 @@ type AuditEntry struct {
 	Outcome    string    `json:"outcome" bson:"outcome"`
 	Digest     string    `json:"digest" bson:"digest"`
 	Detail     string    `json:"detail,omitempty" bson:"detail,omitempty"`
-	PrevHash   string    `json:"prevHash" bson:"prevHash"`
-	Hash       string    `json:"hash" bson:"hash"`
+	// RequestID is the HTTP request the entry was written for (empty
+	// for tools and sweepers, and in entries older than the field). It
+	// is hashed only when set, so that older entries keep their hashes.
+	RequestID string `json:"requestId,omitempty" bson:"requestId,omitempty"`
+	PrevHash  string `json:"prevHash" bson:"prevHash"`
+	Hash      string `json:"hash" bson:"hash"`
 	// Key, when set, names the record (AuditKey): the log holds at most
 	// one entry of a key, however often it is appended (outbox.go). It is
 	// not part of the hash: it only keeps a record from being chained twice.
@@ -56,6 +60,11 @@ func (e *AuditEntry) ComputeHash() string {
 	field(e.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
 	for _, s := range []string{e.Actor, string(e.Role), e.Action, e.ObjectType, e.ObjectID, e.ClientAddr, e.Outcome, e.Digest, e.Detail, e.PrevHash} {
 		field(s)
+	}
+	if e.RequestID != "" {
+		// After prevHash, as a fifteenth field: an entry without it
+		// encodes exactly as before the field existed.
+		field(e.RequestID)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -191,7 +200,7 @@ func NewAuditEntry(ctx context.Context, now time.Time, r AuditRecord) AuditEntry
 		actor, role, addr = a.UserID, a.Role, a.ClientAddr
 	}
 	e := AuditEntry{Time: now.UTC().Truncate(time.Millisecond), Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
-		Outcome: r.Outcome, Detail: r.Detail, Actor: actor, Role: role, ClientAddr: addr, Key: r.Key}
+		Outcome: r.Outcome, Detail: r.Detail, Actor: actor, Role: role, ClientAddr: addr, Key: r.Key, RequestID: RequestIDFrom(ctx)}
 	if e.Outcome == "" {
 		e.Outcome = OutcomeOK
 	}

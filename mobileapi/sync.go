@@ -14,12 +14,15 @@ import (
 var versionParam = httpkit.Param{Name: fcsync.VersionParam, Type: "integer",
 	Description: "the sync protocol version the phone speaks: " + strconv.Itoa(fcsync.Version) + " (required; another is refused with 400 naming the versions this server speaks)"}
 
+// SyncPath is the sync protocol's route: GET pulls, POST pushes.
+const SyncPath = "/mobile/v1/sync"
+
 // registerSync adds the sync protocol's two routes (sync/doc.go,
 // docs/sync.md). Like every route, both re-read the session: a revoked
 // device gets nothing more, not even a read.
 func (m *Routes) registerSync(s *httpkit.Router) {
 	authn := httpkit.BearerAuth(m.Auth)
-	s.Add(httpkit.Route{Method: "GET", Path: "/mobile/v1/sync", Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download), protocol v=2: tasks name their checklist templates, and each template comes once on a cursor's way; pull again at once while more is set", Tag: "sync",
+	s.Add(httpkit.Route{Method: "GET", Path: SyncPath, Summary: "Pull the changes in this phone's scope since the cursor (empty: a full download), protocol v=2: tasks name their checklist templates, and each template comes once on a cursor's way; pull again at once while more is set", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Query: []httpkit.Param{
 			versionParam,
@@ -41,7 +44,7 @@ func (m *Routes) registerSync(s *httpkit.Router) {
 			}
 			return m.Sync.Pull(c.UserContext(), c.Query("cursor"), limit)
 		})})
-	s.Add(httpkit.Route{Method: "POST", Path: "/mobile/v1/sync", Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline, protocol v=2; each gets its own result (applied, duplicate, conflict, rejected). A busy server applies nothing and answers 429 or 503 with Retry-After: send the batch again then", Tag: "sync",
+	s.Add(httpkit.Route{Method: "POST", Path: SyncPath, Summary: "Push up to " + strconv.Itoa(fcsync.MaxPushBatch) + " mutations made offline, protocol v=2; each gets its own result (applied, duplicate, conflict, rejected). A busy server applies nothing and answers 429 or 503 with Retry-After: send the batch again then", Tag: "sync",
 		Auth: true, Authenticate: authn,
 		Query:   []httpkit.Param{versionParam},
 		Request: fcsync.PushRequest{}, Response: fcsync.PushResponse{},

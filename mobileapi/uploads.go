@@ -78,7 +78,7 @@ func tus(h fiber.Handler) fiber.Handler {
 // table has no code for.
 func tusRefusal(c *fiber.Ctx, status int, msg string) error {
 	c.Context().SetConnectionClose() // a body may be left unread
-	return c.Status(status).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: msg})
+	return c.Status(status).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: msg, RequestID: httpkit.RequestID(c)})
 }
 
 func expires(c *fiber.Ctx, u *backend.Upload) {

@@ -36,6 +36,10 @@ type Service struct {
 	Evidence backend.EvidenceLimits
 	// Pushes admits pushes (NewPushGate); nil admits every one.
 	Pushes *backend.Gate
+	// Observe, when set, hears the status of every mutation a push
+	// applied or refused (applied, duplicate, conflict, rejected): the
+	// metrics.
+	Observe func(status string)
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -307,6 +311,11 @@ func (s *Service) PushAdmitted(ctx context.Context, req *PushRequest) (*PushResp
 			return nil, err
 		}
 		i = j
+	}
+	if s.Observe != nil {
+		for _, r := range resp.Results {
+			s.Observe(r.Status)
+		}
 	}
 	return resp, nil
 }

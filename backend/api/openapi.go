@@ -36,6 +36,7 @@ func (s *Server) registerRoutes() {
 		register(&s.Router)
 	}
 	s.registerHealthRoutes()
+	s.registerMetricsRoute()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
 	s.registerCookieSessionRoutes()

@@ -51,6 +51,10 @@ type Server struct {
 	overLimit   refusedAddrs // portal.go
 	// TLS, when set, makes Listen serve HTTPS with this certificate.
 	TLS *Certificate
+	// Metrics, when set, answers GET /metrics (metrics.go), to
+	// administrators and to the bearer of MetricsToken when it is set.
+	Metrics      MetricsEncoder
+	MetricsToken string
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*httpkit.Router)

@@ -14,6 +14,20 @@ import (
 // are deprecated, RFC 8996).
 const MinTLSVersion = tls.VersionTLS12
 
+// CipherSuites are the TLS 1.2 suites the server accepts: ECDHE key
+// exchange (forward secrecy) with an AEAD cipher only — no CBC, no RSA key
+// exchange, no 3DES or RC4 (Mozilla's "intermediate" profile). TLS 1.3
+// chooses among its own suites, all AEAD, which Go does not let anyone
+// configure.
+var CipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
 // Certificate is the server's TLS certificate, read from a PEM certificate
 // file (the chain, leaf first) and a PEM key file, and read again on
 // Reload: a renewed certificate is served from the next handshake on,
@@ -63,7 +77,8 @@ func (c *Certificate) Describe() string {
 // HTTP/2.
 func (c *Certificate) TLSConfig() *tls.Config {
 	return &tls.Config{
-		MinVersion: MinTLSVersion,
+		MinVersion:   MinTLSVersion,
+		CipherSuites: CipherSuites,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return c.cert.Load(), nil
 		},

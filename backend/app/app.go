@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api"
@@ -27,6 +30,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
 	"github.com/fieldcheck/fieldcheck/backend/importer"
 	"github.com/fieldcheck/fieldcheck/backend/keyring"
+	"github.com/fieldcheck/fieldcheck/backend/metrics"
 	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
@@ -76,6 +80,12 @@ type Config struct {
 	// across departments, by credit class, in coordination rounds
 	// (backend.DefaultVisitCaps when nil: one for class A).
 	VisitCaps backend.VisitCaps
+	// MetricsToken, when set, is the bearer token a Prometheus server
+	// scrapes GET /metrics with; administrators need none.
+	MetricsToken string
+	// ShutdownGrace bounds how long Serve, once told to stop, waits for
+	// the requests in flight (DefaultShutdownGrace when zero).
+	ShutdownGrace time.Duration
 	// Migrate upgrades a store of an older layout when it opens (serve,
 	// migrate); without it Open refuses such a store.
 	Migrate bool
@@ -110,6 +120,8 @@ type Main struct {
 	AuditKeys  *keyring.Ring
 	AuditHeads *backend.AuditHeads
 	HTTP       *api.Server
+	// Metrics are this process's Prometheus collectors (GET /metrics).
+	Metrics *metrics.Metrics
 	// Hashes and Pushes admit this process's password hashes and sync
 	// pushes (backend.Gate): per instance, as they protect its cores.
 	Hashes *backend.Gate
@@ -413,6 +425,21 @@ func (m *Main) build(ctx context.Context) error {
 		Audit: m.Audit, Limits: m.Config.Evidence, Expiry: m.Config.UploadExpiry, Now: m.Config.Now,
 		Exclusive: m.embedded != nil,
 	}
+	m.Metrics = metrics.New(metrics.Sources{
+		AuditLength: func(ctx context.Context) (int64, error) {
+			h, err := m.Stores.Audit.FindAuditHead(ctx)
+			if err != nil {
+				return 0, err
+			}
+			return h.Seq, nil
+		},
+		SweepBacklog:  db.SweepBacklog,
+		StoreFailures: db.CommandFailures,
+		Refusals: func() map[string]int64 {
+			return map[string]int64{"password_checks": m.Hashes.Refused(), "sync_pushes": m.Pushes.Refused()}
+		},
+	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
+	m.Sync.Observe = m.Metrics.ObserveMutation
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
@@ -427,11 +454,16 @@ func (m *Main) build(ctx context.Context) error {
 		Audit: m.Audit,
 		Importer: &importer.Importer{Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items,
 			Departments: m.Stores.Departments, Audit: m.Audit, Intents: m.Intents},
-		Store:       db,
-		Throttle:    m.Stores.Throttle,
-		PortalLimit: m.Config.PortalLimit,
-		TLS:         cert,
-		Router:      httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies},
+		Store:        db,
+		Throttle:     m.Stores.Throttle,
+		PortalLimit:  m.Config.PortalLimit,
+		TLS:          cert,
+		Metrics:      m.Metrics,
+		MetricsToken: m.Config.MetricsToken,
+		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies,
+			Observe: func(c *fiber.Ctx, route string, status int, took time.Duration) {
+				m.Metrics.ObserveRequest(c.Method(), route, status, took, c.Request().Header.ContentLength())
+			}},
 	}
 	return nil
 }
@@ -472,6 +504,11 @@ func (m *Main) Bootstrap(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DefaultShutdownGrace is how long a server told to stop (SIGTERM,
+// SIGINT) waits for the requests in flight before it closes their
+// connections.
+const DefaultShutdownGrace = 10 * time.Second
 
 // PurgeInterval is how often the server deletes expired throttle counters
 // and sessions.
@@ -574,8 +611,19 @@ func (m *Main) Serve(ctx context.Context) error {
 		}
 		return 0, err
 	})
-	if err := m.HTTP.Listen(ctx, m.Config.Addr, 10*time.Second); err != nil {
-		return err
+	// Once told to stop, uploads under way record their progress and
+	// end at once (evidence.Service.Stop); other requests in flight have
+	// the grace to finish.
+	go func() {
+		<-ctx.Done()
+		m.Evidence.Stop()
+	}()
+	grace := cmp.Or(m.Config.ShutdownGrace, DefaultShutdownGrace)
+	if err := m.HTTP.Listen(ctx, m.Config.Addr, grace); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		m.Config.Logger.Warn("requests still in flight after the shutdown grace: their connections are closed", "grace", grace.String())
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -36,8 +36,8 @@ var layers = []layer{
 	// imports of the module.
 	{Name: "front ends", Height: 1, Packages: []string{"backend/console", "backend/portal/...", "mobileapi/app"}},
 	{Name: "services", Height: 2, Packages: []string{"backend/auth", "backend/planning", "backend/visit", "backend/evidence", "backend/importer", "backend/demo", "sync"}},
-	{Name: "stores", Height: 2, Packages: []string{"backend/mongo/...", "backend/blobfs", "backend/blobtest", "backend/embedded"}},
-	{Name: "http toolkit", Height: 3, Packages: []string{"backend/httpkit", "backend/evidenceapi", "backend/api/openapitest", "backend/api/tlstest"}},
+	{Name: "stores", Height: 2, Packages: []string{"backend/mongo/...", "backend/blobfs", "backend/blobtest", "backend/embedded", "backend/backup"}},
+	{Name: "http toolkit", Height: 3, Packages: []string{"backend/httpkit", "backend/evidenceapi", "backend/api/openapitest", "backend/api/tlstest", "backend/metrics"}},
 	{Name: "adapters", Height: 4, Packages: []string{"backend/api", "mobileapi/..."}, Apart: true},
 	{Name: "composition", Height: 5, Packages: []string{"backend/app/..."}},
 	{Name: "commands", Height: 6, Packages: []string{"cmd/..."}},

@@ -85,8 +85,11 @@ type Service struct {
 
 	mu     sync.Mutex
 	active map[string]*active // upload → the write under way here
-	derive chan struct{}      // bounds image decodes at once
-	once   sync.Once
+	// stopping: Stop was called (the server shuts down); writes are
+	// refused and those that start anyway are interrupted at once.
+	stopping bool
+	derive   chan struct{} // bounds image decodes at once
+	once     sync.Once
 }
 
 func (s *Service) init() {

@@ -106,6 +106,39 @@ func (s *Service) watch(ctx context.Context, id, holder string, interrupt func()
 	}
 }
 
+// errStopping refuses a write on a server that shuts down: the phone
+// resumes it in a moment, on the restarted server or another instance.
+var errStopping = &backend.Error{Code: backend.EUNAVAILABLE, Op: "evidence.Write",
+	Message: "the server is shutting down; resume the upload in a moment", Err: &backend.RetryError{After: 2 * time.Second}}
+
+// Stop is called when the server shuts down: it interrupts this process's
+// writes under way, each of which records how far it got (the upload's
+// offset, hash state and staged bytes) before its request ends, so that
+// the phone resumes from there; and it refuses writes from then on.
+// Requests of other kinds finish within the shutdown's grace; an upload
+// can take longer than any grace, so it is cut where it stands.
+func (s *Service) Stop() {
+	s.init()
+	s.mu.Lock()
+	s.stopping = true
+	var interrupts []func()
+	for _, a := range s.active {
+		if a.interrupt != nil {
+			interrupts = append(interrupts, a.interrupt)
+		}
+	}
+	s.mu.Unlock()
+	for _, interrupt := range interrupts {
+		interrupt()
+	}
+}
+
+func (s *Service) isStopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
 // active is a write under way in this process.
 type active struct {
 	interrupt func()
@@ -121,7 +154,11 @@ func (s *Service) takeOver(ctx context.Context, id string, req WriteRequest) (re
 		old := s.active[id]
 		if old == nil {
 			s.active[id] = me
+			stopping := s.stopping
 			s.mu.Unlock()
+			if stopping && me.interrupt != nil {
+				me.interrupt() // Stop ran since Write looked: record and let go
+			}
 			return func() {
 				s.mu.Lock()
 				delete(s.active, id)
@@ -175,6 +212,9 @@ type writer struct {
 // the upload as recorded: its Offset is what the client resumes from.
 func (s *Service) Write(ctx context.Context, req WriteRequest) (*backend.Upload, error) {
 	s.init()
+	if s.isStopping() {
+		return nil, errStopping
+	}
 	a, err := uploader(ctx)
 	if err != nil {
 		return nil, err

@@ -97,7 +97,7 @@ func SendFile(c *fiber.Ctx, f *evidence.File) error {
 		if err != nil {
 			_ = f.Close()
 			c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(size, 10))
-			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: backend.ErrorMessage(err)})
+			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(httpkit.ErrorBody{Code: backend.EINVALID, Message: backend.ErrorMessage(err), RequestID: httpkit.RequestID(c)})
 		}
 		if ok {
 			start, end, status = s, e, fiber.StatusPartialContent

@@ -66,9 +66,10 @@ func (rt *Router) Add(r Route) {
 	if r.Status == 0 {
 		r.Status = fiber.StatusOK
 	}
-	status := r.Status
+	status, pattern := r.Status, r.Path
 	handlers := []fiber.Handler{func(c *fiber.Ctx) error {
 		c.Locals(statusKey{}, status)
+		c.Locals(routeKey{}, pattern)
 		return c.Next()
 	}}
 	if r.Auth {
@@ -234,7 +235,10 @@ func Result(fn func(c *fiber.Ctx) (any, error)) fiber.Handler {
 // skips "/" and wildcards). The Router's middleware, limits and error
 // handler apply as to routes.
 func (rt *Router) Handle(method, path string, handler fiber.Handler) {
-	rt.app.Add(method, path, handler)
+	rt.app.Add(method, path, func(c *fiber.Ctx) error {
+		c.Locals(routeKey{}, path)
+		return c.Next()
+	}, handler)
 }
 
 // Use runs handlers before the routes under prefix (a path segment: "/public"

@@ -94,6 +94,7 @@ type DB struct {
 	// FerretDB (engine.go), chosen in Open.
 	engine     engine
 	holdsLease bool
+	failures   *commandFailures
 	sweep      sweepState
 	forms      formCache
 }
@@ -101,9 +102,11 @@ type DB struct {
 // Open connects to uri and selects database name. It does not create
 // indexes; call EnsureIndexes once at start.
 func Open(ctx context.Context, uri, name string) (*DB, error) {
+	failures := &commandFailures{}
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(10 * time.Second).
-		SetTimeout(30 * time.Second)
+		SetTimeout(30 * time.Second).
+		SetMonitor(failures.monitor())
 	client, err := mongo.Connect(ctx, opts)
 	if err != nil {
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot connect to the store", Err: err}
@@ -117,6 +120,7 @@ func Open(ctx context.Context, uri, name string) (*DB, error) {
 		_ = client.Disconnect(context.Background())
 		return nil, &backend.Error{Code: backend.EUNAVAILABLE, Op: "mongo.Open", Message: "cannot identify the store", Err: err}
 	}
+	db.failures = failures
 	return db, nil
 }
 

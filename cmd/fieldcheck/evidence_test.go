@@ -249,42 +249,11 @@ func TestEvidenceWithTusJSAcrossKill(t *testing.T) {
 	s := &server{t: t, bin: buildBinary(t), addr: freeAddr(t), dir: t.TempDir()}
 	s.start("demo", "--targets", "200")
 
-	// A task and a login of its team, as the back office lists them.
-	var mgr struct{ AccessToken string }
-	if st := s.api("POST", "/api/v1/auth/login", "", map[string]string{"username": "scjg.manager", "password": "demo-scjg.manager"}, &mgr); st != 200 {
-		t.Fatalf("manager login: %d", st)
-	}
-	var list struct{ Items []backend.Task }
-	if st := s.api("GET", "/api/v1/tasks?limit=50", mgr.AccessToken, nil, &list); st != 200 || len(list.Items) == 0 {
-		t.Fatalf("tasks: %d %d", st, len(list.Items))
-	}
-	task := list.Items[0]
-	user := task.TeamUsers[0]
-	var ph struct{ AccessToken string }
-	if st := s.api("POST", "/mobile/v1/auth/login", "", map[string]any{"username": user, "password": "demo-" + user,
-		"device": map[string]string{"id": "tusjs-phone", "name": "test", "platform": "android"}}, &ph); st != 200 {
-		t.Fatalf("phone login: %d", st)
-	}
+	task, token := s.teamPhone("tusjs-phone")
+	ph := struct{ AccessToken string }{token}
 	declare := func(slot string, data []byte, declared string) {
 		t.Helper()
-		var pull fcsync.PullResponse
-		if st := s.api("GET", fcsync.PullPath("", 200), ph.AccessToken, nil, &pull); st != 200 {
-			t.Fatalf("pull: %d", st)
-		}
-		var version int64
-		for _, v := range pull.Tasks {
-			if v.Task.ID == task.ID {
-				version = v.Task.Version
-			}
-		}
-		payload, _ := json.Marshal(fcsync.EvidencePayload{Files: []backend.EvidenceInput{{ID: slot, Type: backend.EvidencePhoto,
-			SHA256: declared, Size: int64(len(data)), ContentType: "image/jpeg", CapturedAt: time.Now()}}})
-		var res fcsync.PushResponse
-		st := s.api("POST", fcsync.PushPath(), ph.AccessToken, fcsync.PushRequest{Mutations: []fcsync.Mutation{{
-			OpID: "declare-" + slot, Entity: fcsync.EntityEvidence, TaskID: task.ID, BaseVersion: version, Payload: payload}}}, &res)
-		if st != 200 || res.Results[0].Status != fcsync.Applied {
-			t.Fatalf("declare %s: %d %+v", slot, st, res)
-		}
+		s.declareEvidence(ph.AccessToken, task.ID, slot, data, declared)
 	}
 	evidenceURL := "/mobile/v1/tasks/" + task.ID + "/evidence/"
 	download := func(slot string) (int, []byte) {
@@ -379,4 +348,52 @@ func TestEvidenceWithTusJSAcrossKill(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "intact") {
 		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
+}
+
+// declareEvidence declares an evidence photo slot of task with a sync
+// push, as the phone of token does before it uploads the bytes.
+func (s *server) declareEvidence(token, taskID, slot string, data []byte, declared string) {
+	t := s.t
+	t.Helper()
+	var pull fcsync.PullResponse
+	if st := s.api("GET", fcsync.PullPath("", 200), token, nil, &pull); st != 200 {
+		t.Fatalf("pull: %d", st)
+	}
+	var version int64
+	for _, v := range pull.Tasks {
+		if v.Task.ID == taskID {
+			version = v.Task.Version
+		}
+	}
+	payload, _ := json.Marshal(fcsync.EvidencePayload{Files: []backend.EvidenceInput{{ID: slot, Type: backend.EvidencePhoto,
+		SHA256: declared, Size: int64(len(data)), ContentType: "image/jpeg", CapturedAt: time.Now()}}})
+	var res fcsync.PushResponse
+	st := s.api("POST", fcsync.PushPath(), token, fcsync.PushRequest{Mutations: []fcsync.Mutation{{
+		OpID: "declare-" + slot, Entity: fcsync.EntityEvidence, TaskID: taskID, BaseVersion: version, Payload: payload}}}, &res)
+	if st != 200 || res.Results[0].Status != fcsync.Applied {
+		t.Fatalf("declare %s: %d %+v", slot, st, res)
+	}
+}
+
+// teamPhone logs the first member of the demo's first task's team in on
+// a phone named deviceID, and returns the task and the phone's token.
+func (s *server) teamPhone(deviceID string) (backend.Task, string) {
+	t := s.t
+	t.Helper()
+	var mgr struct{ AccessToken string }
+	if st := s.api("POST", "/api/v1/auth/login", "", map[string]string{"username": "scjg.manager", "password": "demo-scjg.manager"}, &mgr); st != 200 {
+		t.Fatalf("manager login: %d", st)
+	}
+	var list struct{ Items []backend.Task }
+	if st := s.api("GET", "/api/v1/tasks?limit=50", mgr.AccessToken, nil, &list); st != 200 || len(list.Items) == 0 {
+		t.Fatalf("tasks: %d %d", st, len(list.Items))
+	}
+	task := list.Items[0]
+	user := task.TeamUsers[0]
+	var ph struct{ AccessToken string }
+	if st := s.api("POST", "/mobile/v1/auth/login", "", map[string]any{"username": user, "password": "demo-" + user,
+		"device": map[string]string{"id": deviceID, "name": "test", "platform": "android"}}, &ph); st != 200 {
+		t.Fatalf("phone login: %d", st)
+	}
+	return task, ph.AccessToken
 }

@@ -41,6 +41,16 @@ Usage:
   fieldcheck keys    list|rotate|retire KID [--ring codes|tokens|audit] [--activate-in 720h]
                                              the signing keys of printed codes, access tokens
                                              or audit heads
+  fieldcheck doctor  [--tls-cert F --tls-key K] [--min-free-disk 1GiB] [--max-skew 1m] [flags]
+                                             check a deployment: store, layout, indexes, signing
+                                             keys, TLS certificate, disk, clock; one line per
+                                             check (OK/WARN/FAIL), exit 1 on a failure (the
+                                             embedded store: with the server stopped)
+  fieldcheck backup  --data DIR --to BACKUP  copy the embedded store and its evidence, while the
+                                             server runs, with a manifest of SHA-256 hashes
+  fieldcheck restore --from BACKUP --data NEWDIR
+                                             check a backup's hashes and restore it into a new
+                                             data directory (MongoDB: mongodump, docs/operations.md)
   fieldcheck workdays DATE N                 the date N working days after DATE (DATE not
                                              counted), with the holiday notices it relies on
 
@@ -64,11 +74,16 @@ Server flags:
   --upload-expiry D  drop an upload after this long without progress (default 24h)
   --rating-window D  how long after the team's check-in a visit may be rated
                      (default 168h, at most 2160h)
+  --metrics-token T  bearer token a Prometheus server scrapes /metrics with (or
+                     FIELDCHECK_METRICS_TOKEN; administrators need none)
+  --shutdown-grace D on SIGTERM/SIGINT, how long requests in flight may finish (default 10s);
+                     uploads record their offset and stop at once
 
 Environment:
   FIELDCHECK_MONGODB_URI     MongoDB URI (same as --mongo-uri)
   FIELDCHECK_TLS_CERT, FIELDCHECK_TLS_KEY
                              certificate and key files (same as --tls-cert, --tls-key)
+  FIELDCHECK_METRICS_TOKEN   scrape token of /metrics (same as --metrics-token)
   FIELDCHECK_ADMIN_PASSWORD  password of the first administrator on an empty store
   FIELDCHECK_PASSWORD        password for "user add" / "user reset-password"
                              (otherwise read from standard input, or generated)
@@ -120,6 +135,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runKeys(ctx, rest, stdout, stderr)
 	case "workdays":
 		return runWorkdays(ctx, rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

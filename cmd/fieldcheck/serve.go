@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,6 +23,13 @@ import (
 // the window.
 const MaxRatingWindow = 90 * 24 * time.Hour
 
+// MinMetricsToken is the shortest --metrics-token: 128 bits in hex.
+const MinMetricsToken = 32
+
+// MaxShutdownGrace bounds --shutdown-grace: a service manager kills a
+// process that takes longer to stop anyway (systemd's default is 90 s).
+const MaxShutdownGrace = 5 * time.Minute
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
 	name := "serve"
 	if isDemo {
@@ -41,6 +47,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	tlsCert := fs.String("tls-cert", os.Getenv("FIELDCHECK_TLS_CERT"), "serve HTTPS with this PEM certificate (chain, leaf first); reloaded on SIGHUP")
 	tlsKey := fs.String("tls-key", os.Getenv("FIELDCHECK_TLS_KEY"), "the PEM private key of --tls-cert")
+	metricsToken := fs.String("metrics-token", os.Getenv("FIELDCHECK_METRICS_TOKEN"), "bearer token a Prometheus server scrapes /metrics with (administrators need none)")
+	grace := fs.Duration("shutdown-grace", app.DefaultShutdownGrace, "on SIGTERM or SIGINT, how long requests in flight may take to finish")
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
 	limits := fs.String("evidence-limits", "", "size caps per kind of evidence and the task quota, e.g. photo=25MiB,video=500MiB,task=2GiB")
@@ -61,6 +69,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--tls-cert and --tls-key go together")
 	}
 	cfg.TLSCert, cfg.TLSKey = *tlsCert, *tlsKey
+	if *metricsToken != "" && len(*metricsToken) < MinMetricsToken {
+		return usageError("--metrics-token must be at least %d characters (e.g. openssl rand -hex 32)", MinMetricsToken)
+	}
+	cfg.MetricsToken = *metricsToken
+	if *grace < time.Second || *grace > MaxShutdownGrace {
+		return usageError("--shutdown-grace must be between 1s and %s", MaxShutdownGrace)
+	}
+	cfg.ShutdownGrace = *grace
 	if _, err := httpkit.ParseTrustedProxies(proxies); err != nil {
 		return usageError("--trusted-proxy: %s", err)
 	}
@@ -88,7 +104,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	cfg.AdminPassword = os.Getenv("FIELDCHECK_ADMIN_PASSWORD")
 	cfg.Migrate = true // an older store is upgraded before it is served
 	cfg.Warm = true
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg.Logger = serverLogger(stderr)
 	m, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err

@@ -157,3 +157,45 @@ func TestCheckTaskFindsDifferences(t *testing.T) {
 		})
 	}
 }
+
+// TestSoakReports is the short soak CI runs: phones over a network that
+// drops a tenth of the connections, every batch replayed, with figures
+// every second read from the phones and from the server's /metrics; the
+// verdict is PASS (nothing lost, nothing applied twice).
+func TestSoakReports(t *testing.T) {
+	const token = "soak-token-0123456789abcdef012345"
+	ctx := context.Background()
+	ln, url := apptest.Listen(t)
+	m := apptest.Open(t, url)
+	m.HTTP.MetricsToken = token
+	apptest.SeedDemo(t, m, 1000, time.Now())
+	if _, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	apptest.ServeOn(t, m, ln)
+	var out bytes.Buffer
+	err := run(ctx, []string{"--url", url, "--inspectors", "8", "--tasks-per-inspector", "3", "--offline-tasks", "2",
+		"--drop-rate", "0.1", "--replay", "--seed", "11", "--state", t.TempDir(), "--report-every", "1s", "--metrics-token", token}, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "soak ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatal("no soak line")
+	}
+	last := lines[len(lines)-1]
+	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "open files ", "goroutines "} {
+		if !strings.Contains(last, want) {
+			t.Fatalf("the last soak line %q lacks %q", last, want)
+		}
+	}
+	if !strings.Contains(out.String(), "PASS: ") {
+		t.Fatal("the soak did not PASS")
+	}
+}

@@ -7,6 +7,7 @@
 //	         [--drop-rate 0.1] [--replay] [--seed 1] [--state DIR]
 //	         [--kill-server-cmd 'CMD' --kill-after 20s]
 //	         [--provision 80 [--provision-tasks 3] [--provision-item SCJG-03] [--run-id ID]]
+//	         [--report-every 30s [--metrics-token TOKEN]]
 //
 // Against `fieldcheck demo` (or any server whose inspectors have the
 // password demo-<username>; see --password-format): fieldsim logs in to the
@@ -50,6 +51,14 @@
 // restart-server.sh stops the process named in the pid file (SIGTERM, or
 // SIGKILL with KILL_SIGNAL=KILL), waits for it to exit, starts the rest of
 // its arguments in the background and writes the new pid back.
+//
+// --report-every prints a line of figures that often during the run (a
+// soak is judged by their trend): requests, those a busy server refused
+// (429/503 with Retry-After) and failed ones (no answer, or another status
+// than 2xx) in total and since the last line, the p50/p99 of each kind
+// of request in that window, and with --metrics-token (the server's
+// scrape token) the server's resident memory, open files and goroutines
+// read from its GET /metrics.
 //
 // Afterwards fieldsim checks every enqueued operation got a final answer,
 // and for every task worked that the back office's view (GET

@@ -49,6 +49,8 @@ type config struct {
 	provisionTasks int
 	runID          string
 	admin          string
+	reportEvery    time.Duration
+	metricsToken   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -76,6 +78,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.provisionTasks, "provision-tasks", 3, "tasks --provision draws per inspector it adds")
 	fs.StringVar(&c.runID, "run-id", strconv.FormatInt(time.Now().Unix(), 36), "names what --provision adds (with --seed); the same seed and run id find what an earlier run added")
 	fs.StringVar(&c.admin, "admin", "admin", "administrator login that --provision adds users and inspectors with")
+	fs.DurationVar(&c.reportEvery, "report-every", 0, "print the figures so far (requests, failures, p50/p99 per kind in the window, the server's memory and open files) this often; 0: only at the end")
+	fs.StringVar(&c.metricsToken, "metrics-token", "", "the server's --metrics-token, to read its memory, open files and goroutines from GET /metrics in the reports")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
@@ -94,6 +98,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errUsage
 	case c.provision < 0 || c.provision > 999 || c.provisionTasks < 1 || c.provisionTasks > 100:
 		fmt.Fprintln(stderr, "fieldsim: --provision must be from 0 to 999, --provision-tasks from 1 to 100")
+		return c, errUsage
+	case c.reportEvery != 0 && c.reportEvery < time.Second:
+		fmt.Fprintln(stderr, "fieldsim: --report-every must be at least 1s")
 		return c, errUsage
 	case !runIDPattern.MatchString(c.runID):
 		fmt.Fprintln(stderr, "fieldsim: --run-id must be 1-8 lower-case letters or digits")
@@ -189,6 +196,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.killCmd != "" {
 		wg.Go(func() { restart = s.restartServer(workCtx) })
 	}
+	rep := s.newReporter(start)
+	if cfg.reportEvery > 0 {
+		wg.Go(func() { rep.every(workCtx, cfg.reportEvery) })
+	}
 	var iwg sync.WaitGroup
 	for _, in := range s.inspectors {
 		iwg.Go(func() { in.run(workCtx) })
@@ -196,6 +207,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	iwg.Wait()
 	stopWork()
 	wg.Wait()
+	if cfg.reportEvery > 0 {
+		rep.line(ctx) // the last window
+	}
 	worked := time.Since(start)
 	if err := ctx.Err(); err != nil {
 		fmt.Fprintf(stdout, "fieldsim: stopped after %s: %v\n", worked.Round(time.Millisecond), err)

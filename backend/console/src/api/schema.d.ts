@@ -1022,23 +1022,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/tasks/{id}/record.pdf": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The inspection record (检查记录) of an approved or published task as an A4 PDF in Chinese: enterprise, items, team, check-ins, answers, result and follow-up, evidence with SHA-256, the enterprise's signature, a QR code of its public page. The staff of the task's departments and administrators; 400 before the result is approved */
-        get: operations["getTasksIdRecordpdf"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/tasks/{id}/replace": {
         parameters: {
             query?: never;
@@ -1278,15 +1261,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/public": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The public portal's home page (HTML, Chinese): search an enterprise by name or USCC (q; after pages on), this year's plans */
-        get: operations["getPublic"];
+        /** This instance's metrics in the Prometheus text format: requests and latency by route pattern, sync pulls and pushes and their outcomes, uploads and their bytes, store errors, admission-control refusals, and, read from the store, the audit chain's length and the sweeper's backlog. For administrators, or with the scrape token (--metrics-token) as the bearer */
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1370,25 +1353,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier */
+        /** The public draw record (fc-draw-1): everything needed to redo the draw */
         get: operations["getPublicDrawsId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/public/enterprises/{uscc}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An enterprise's public record and its published results (item and department names); a page for browsers */
-        get: operations["getPublicEnterprisesUscc"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1404,7 +1370,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html) */
+        /** Public plans with their commitments */
         get: operations["getPublicPlans"];
         put?: never;
         post?: never;
@@ -1421,7 +1387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A public plan: current version, history with reasons, draws; a page for browsers */
+        /** A public plan: current version, history with reasons, draws */
         get: operations["getPublicPlansId"];
         put?: never;
         post?: never;
@@ -1438,7 +1404,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn; a page for browsers */
+        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn */
         get: operations["getPublicRounds"];
         put?: never;
         post?: never;
@@ -1455,7 +1421,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits) */
+        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`) */
         get: operations["getPublicRoundsId"];
         put?: never;
         post?: never;
@@ -1572,6 +1538,7 @@ export interface components {
             objectType: string;
             outcome: string;
             prevHash: string;
+            requestId?: string;
             role: string;
             seq: number;
             /** Format: date-time */
@@ -1832,6 +1799,7 @@ export interface components {
         ErrorBody: {
             code: string;
             message: string;
+            requestId?: string;
         };
         EvidenceReceipt: {
             /** Format: date-time */
@@ -2293,14 +2261,6 @@ export interface components {
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
-        PublicEnterprise: {
-            address?: string;
-            id: string;
-            name: string;
-            published: components["schemas"]["PublicResult"][];
-            results: string[];
-            status: string;
-        };
         PublicKey: {
             /** Format: date-time */
             activatedAt: string;
@@ -2318,15 +2278,6 @@ export interface components {
             current?: components["schemas"]["PlanVersion"] | null;
             draws: components["schemas"]["Draw"][];
             versions: components["schemas"]["PlanVersion"][];
-        };
-        PublicResult: {
-            code: string;
-            date: string;
-            departments: string[];
-            items: string[];
-            kind: string;
-            label: string;
-            planId?: string;
         };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
@@ -5428,37 +5379,6 @@ export interface operations {
             };
         };
     };
-    getTasksIdRecordpdf: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": unknown;
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     postTasksIdReplace: {
         parameters: {
             query?: never;
@@ -5962,14 +5882,9 @@ export interface operations {
             };
         };
     };
-    getPublic: {
+    getMetrics: {
         parameters: {
-            query?: {
-                /** @description part of the name, or the USCC */
-                q?: string;
-                /** @description cursor of the next page of matches */
-                after?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -5982,7 +5897,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "text/plain; version=0.0.4; charset=utf-8": unknown;
                 };
             };
             /** @description error */
@@ -5992,7 +5907,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
@@ -6120,14 +6034,7 @@ export interface operations {
     };
     getPublicDrawsId: {
         parameters: {
-            query?: {
-                /** @description page of the population (HTML) */
-                pop?: number;
-                /** @description page of the selection (HTML) */
-                sel?: number;
-                /** @description page of the exclusions (HTML) */
-                excl?: number;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -6143,7 +6050,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Record"];
-                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6153,40 +6059,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
-                };
-            };
-        };
-    };
-    getPublicEnterprisesUscc: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                uscc: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublicEnterprise"];
-                    "text/html": unknown;
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
@@ -6213,7 +6085,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PagePlanVersion"];
-                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6223,7 +6094,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
@@ -6246,7 +6116,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
-                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6256,7 +6125,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
@@ -6283,7 +6151,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRound"];
-                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6293,17 +6160,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
     };
     getPublicRoundsId: {
         parameters: {
-            query?: {
-                /** @description page of the visits (HTML) */
-                visits?: number;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -6319,7 +6182,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoundRecord"];
-                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6329,7 +6191,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };

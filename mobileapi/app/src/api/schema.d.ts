@@ -354,6 +354,7 @@ export interface components {
         ErrorBody: {
             code: string;
             message: string;
+            requestId?: string;
         };
         EvidenceInput: {
             caption?: string;

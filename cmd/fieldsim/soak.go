@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+)
+
+// reporter prints the run's figures every --report-every: what a soak of
+// many minutes is judged by. Each line has the requests, those a busy
+// server refused with 429 or 503 (and Retry-After: the phone comes back),
+// and the failed ones (no answer, or another status than 2xx) since the
+// start and in the last window, the
+// p50/p99 of each kind of request in the window, and, with
+// --metrics-token, the server's resident memory, open files and
+// goroutines from its GET /metrics.
+type reporter struct {
+	s     *sim
+	start time.Time
+	hc    *http.Client
+	// seen is how many latencies of each kind earlier lines covered.
+	seen                              map[string]int
+	lastTotal, lastFails, lastRefused int
+}
+
+func (s *sim) newReporter(start time.Time) *reporter {
+	return &reporter{s: s, start: start, hc: &http.Client{Timeout: 10 * time.Second}, seen: map[string]int{}}
+}
+
+// every prints a line every d until ctx ends.
+func (r *reporter) every(ctx context.Context, d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.line(ctx)
+		}
+	}
+}
+
+// line prints one line of figures.
+func (r *reporter) line(ctx context.Context) {
+	m := r.s.metrics
+	m.mu.Lock()
+	total, fails, refused := 0, 0, 0
+	var kinds []string
+	window := map[string][]time.Duration{}
+	for name, k := range m.kinds {
+		total += k.requests
+		fails += k.network
+		for status, n := range k.statuses {
+			if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+				refused += n // a busy server's "come back in N s": back-pressure, retried
+			} else {
+				fails += n
+			}
+		}
+		kinds = append(kinds, name)
+		window[name] = slices.Clone(k.latencies[min(r.seen[name], len(k.latencies)):])
+		r.seen[name] = len(k.latencies)
+	}
+	m.mu.Unlock()
+	sort.Strings(kinds)
+	var b strings.Builder
+	fmt.Fprintf(&b, "soak %s: %d requests (+%d), %d refused busy (+%d), %d failed (+%d)", time.Since(r.start).Round(time.Second),
+		total, total-r.lastTotal, refused, refused-r.lastRefused, fails, fails-r.lastFails)
+	r.lastTotal, r.lastFails, r.lastRefused = total, fails, refused
+	for _, name := range kinds {
+		lat := window[name]
+		if len(lat) == 0 {
+			continue
+		}
+		slices.Sort(lat)
+		fmt.Fprintf(&b, "; %s %d p50 %s p99 %s", name, len(lat), ms(percentile(lat, 0.50)), ms(percentile(lat, 0.99)))
+	}
+	if r.s.cfg.metricsToken != "" {
+		if srv, err := r.server(ctx); err != nil {
+			fmt.Fprintf(&b, "; server metrics: %v", err)
+		} else {
+			fmt.Fprintf(&b, "; server rss %.1f MiB, open files %.0f, goroutines %.0f", srv["process_resident_memory_bytes"]/(1<<20), srv["process_open_fds"], srv["go_goroutines"])
+		}
+	}
+	r.s.logMu.Lock()
+	fmt.Fprintln(r.s.out, b.String())
+	r.s.logMu.Unlock()
+}
+
+// server reads the server's process figures from GET /metrics.
+func (r *reporter) server(ctx context.Context) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", r.s.cfg.url+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+r.s.cfg.metricsToken)
+	resp, err := r.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	var p expfmt.TextParser
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, name := range []string{"process_resident_memory_bytes", "process_open_fds", "go_goroutines"} {
+		if f := fams[name]; f != nil && len(f.Metric) > 0 && f.Metric[0].Gauge != nil {
+			out[name] = f.Metric[0].Gauge.GetValue()
+		}
+	}
+	return out, nil
+}
