@@ -140,6 +140,12 @@ func (p *fieldPhone) answerAll(task *backend.Task, note string) {
 // licence code, at its registered location; it returns the code.
 func (e *env) syncCheckIns(task *backend.Task, phones ...*fieldPhone) string {
 	e.t.Helper()
+	return e.syncCheckInsAt(task, time.Now(), phones...)
+}
+
+// syncCheckInsAt is syncCheckIns with the phones' clocks at at.
+func (e *env) syncCheckInsAt(task *backend.Task, at time.Time, phones ...*fieldPhone) string {
+	e.t.Helper()
 	ctx := context.Background()
 	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
 	if err != nil {
@@ -150,7 +156,7 @@ func (e *env) syncCheckIns(task *backend.Task, phones ...*fieldPhone) string {
 		where = *tg.Location
 	}
 	for _, ph := range phones {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: at})
 	}
 	return code.String()
 }
