@@ -832,6 +832,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview an open round on the directories as they are (back office): per plan its tags, population, eligible and n; the targets eligible in both plans of each pair; targets by the number of plans they are in; the expected visits (floor Σ max π, independent Σ 1−Π(1−π)). No secret is read, nothing changes */
+        get: operations["getRoundsIdPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets": {
         parameters: {
             query?: never;
@@ -1563,6 +1580,7 @@ export interface components {
             id: string;
             note?: string;
             stratum: string;
+            tags?: string[];
         };
         CheckIn: {
             accuracyM: number;
@@ -2156,6 +2174,7 @@ export interface components {
             population: components["schemas"]["Candidate"][];
             selected: components["schemas"]["Pick"][];
             strata: components["schemas"]["Stratum"][];
+            tags?: string[];
             teamSize: number;
         };
         PlanFilter: {
@@ -2178,6 +2197,19 @@ export interface components {
             kinds?: string[] | null;
             regionPrefixes?: string[] | null;
             tags?: string[] | null;
+        };
+        PlanOverlap: {
+            eligible: number;
+            planId: string;
+            population: number;
+            selected: number;
+            strata: components["schemas"]["Stratum"][];
+            tags?: string[];
+        };
+        PlanPair: {
+            a: string;
+            b: string;
+            both: number;
         };
         PlanPreview: {
             eligible: number;
@@ -2590,9 +2622,24 @@ export interface components {
             registeredAt: string;
             registeredBy?: string;
         };
+        RoundOverlap: {
+            floor: number;
+            inPlans: number[];
+            independent: number;
+            pairs: components["schemas"]["PlanPair"][];
+            plans: components["schemas"]["PlanOverlap"][];
+            several: number;
+        };
         RoundPlanRequest: {
             /** @description a published plan of the caller's department as lead, of the round's year, checked on site, never drawn */
             planId: string;
+        };
+        RoundPreview: {
+            overlap?: components["schemas"]["RoundOverlap"] | null;
+            roundId: string;
+            /** @enum {string} */
+            state: "open" | "drawing" | "drawn";
+            version: number;
         };
         RoundRecord: {
             algorithm: string;
@@ -4802,6 +4849,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getRoundsIdPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundPreview"];
                 };
             };
             /** @description error */
