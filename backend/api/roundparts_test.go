@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -87,13 +88,29 @@ func TestRoundJointResultParts(t *testing.T) {
 		}
 	}
 	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: files})
-	e.syncCheckInsAt(task, afterResult.Add(time.Hour), a, b)
+	code := e.syncCheckInsAt(task, afterResult.Add(time.Hour), a, b)
 	const findings = "燃气管道老化，已责令改正"
 	a.push(fcsync.EntityResult, task.ID, e.storedTask(task.ID).Version, fcsync.ResultPayload{Code: backend.ResultCorrected, Findings: findings, FollowUp: "责令改正", DeviceTime: afterResult.Add(time.Hour)})
 	e.evidenceArrived(task.ID)
 	if st := e.storedTask(task.ID).Status; st != backend.TaskSubmitted {
 		t.Fatalf("after the phone's result: %s", st)
 	}
+
+	// The licence-code page counts the visit once, as joint.
+	page := func(want ...string) {
+		t.Helper()
+		u, err := url.Parse(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.do("GET", u.Path+"?"+u.RawQuery, "", "", nil)
+		for _, w := range want {
+			if r.Status != 200 || !strings.Contains(string(r.Body), w) {
+				t.Fatalf("licence page: %d, want %q in %s", r.Status, w, r.Body)
+			}
+		}
+	}
+	page("本年度已接受检查 1 次", "部门联合检查 1 次")
 
 	// whole and partial check a task as read by one who reads it whole
 	// and by one of the other department.
@@ -193,6 +210,30 @@ func TestRoundJointResultParts(t *testing.T) {
 	if _, ok := stored.FindEvidence("lead-photo"); !ok || stored.Result.Findings != findings || len(stored.Answers) != len(e.storedTask(task.ID).Answers) {
 		t.Fatal("reading parts changed the stored task")
 	}
+
+	// An officer off the team checks in without a task (a complaint): a
+	// second visit, unplanned; a second check-in of it the same day is the
+	// same visit.
+	ins, err := e.m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: []string{other}}, backend.PageRequest{Limit: backend.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oi := slices.IndexFunc(ins.Items, func(in *backend.Inspector) bool {
+		return in.UserID != "" && !slices.Contains(task.TeamUsers, in.UserID) && in.CertValidOn(backend.DateOf(afterResult))
+	})
+	if oi < 0 {
+		t.Fatalf("no officer of %s off the team", other)
+	}
+	off := e.fieldPhone(ins.Items[oi].UserID)
+	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	if tg, _ := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID); tg.Location != nil {
+		where = *tg.Location
+	}
+	for i := range 2 {
+		off.push(fcsync.EntityCheckIn, "", 0, fcsync.CheckInPayload{Code: code, Position: where, AccuracyM: 8,
+			DeviceTime: afterResult.Add(time.Duration(30+i) * time.Minute), Reason: backend.ReasonComplaint, Reference: "TS-2026-0001"})
+	}
+	page("本年度已接受检查 2 次", "部门联合检查 1 次", "未列入检查任务的到场检查 1 次")
 
 	// Approved by the lead reviewer, published by the lead manager: the
 	// other department then reads the whole visit.
