@@ -44,6 +44,7 @@ func (s *Server) registerRoutes() {
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
 	s.registerRoundRoutes()
+	s.registerCheckRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerRecordRoutes()

@@ -26,6 +26,7 @@ type Service struct {
 	Results     backend.PublishedResultStore // published results by target; optional
 	Counts      backend.TaskCounter          // the dashboard's task counts
 	Rounds      backend.RoundStore           // coordination rounds (rounds.go)
+	Checks      backend.CheckBookStore       // registered checks and their matches (checkmatch.go)
 	// Blobs holds the evidence bytes: the enterprise's signature in an
 	// inspection record (record.go); optional.
 	Blobs backend.BlobStore
