@@ -225,10 +225,7 @@ func TestRoundJointResultParts(t *testing.T) {
 		t.Fatalf("no officer of %s off the team", other)
 	}
 	off := e.fieldPhone(ins.Items[oi].UserID)
-	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-	if tg, _ := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID); tg.Location != nil {
-		where = *tg.Location
-	}
+	where := e.locationOf(task.TargetID)
 	for i := range 2 {
 		off.push(fcsync.EntityCheckIn, "", 0, fcsync.CheckInPayload{Code: code, Position: where, AccuracyM: 8,
 			DeviceTime: afterResult.Add(time.Duration(30+i) * time.Minute), Reason: backend.ReasonComplaint, Reference: "TS-2026-0001"})
