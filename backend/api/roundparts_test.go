@@ -12,7 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
@@ -97,13 +101,13 @@ func TestRoundJointResultParts(t *testing.T) {
 	}
 
 	// The licence-code page counts the visit once, as joint.
+	link, err := url.Parse(code)
+	if err != nil {
+		t.Fatal(err)
+	}
 	page := func(want ...string) {
 		t.Helper()
-		u, err := url.Parse(code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := e.do("GET", u.Path+"?"+u.RawQuery, "", "", nil)
+		r := e.do("GET", link.Path+"?"+link.RawQuery, "", "", nil)
 		for _, w := range want {
 			if r.Status != 200 || !strings.Contains(string(r.Body), w) {
 				t.Fatalf("licence page: %d, want %q in %s", r.Status, w, r.Body)
@@ -231,6 +235,14 @@ func TestRoundJointResultParts(t *testing.T) {
 			DeviceTime: afterResult.Add(time.Duration(30+i) * time.Minute), Reason: backend.ReasonComplaint, Reference: "TS-2026-0001"})
 	}
 	page("本年度已接受检查 2 次", "部门联合检查 1 次", "未列入检查任务的到场检查 1 次")
+	// As the enterprise sees it, on a phone.
+	br := browsertest.Start(t, browsertest.Options{})
+	br.Do(chromedp.Navigate(apptest.Serve(t, e.m) + link.Path + "?" + link.RawQuery))
+	br.WaitFor(`document.querySelector("#burden h2") !== null`)
+	if text := br.Text(); !strings.Contains(text, "本年度已接受检查 2 次") || !strings.Contains(text, "部门联合检查 1 次") {
+		t.Fatalf("the licence page in the browser: %s", text)
+	}
+	br.Shot("licence-page-burden")
 
 	// Approved by the lead reviewer, published by the lead manager: the
 	// other department then reads the whole visit.
