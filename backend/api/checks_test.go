@@ -165,3 +165,47 @@ func runDemo(t *testing.T, e *env, scenarios []scenario) {
 	t.Helper()
 	apptest.Run(t, e.m, e.demoLogin, scenarios)
 }
+
+// TestAutoMatchConcurrentRegistrations registers two overlapping checks of
+// two departments on one enterprise at the same time, each through its own
+// instance on one store: both are kept, and they are proposed together
+// once — whichever came second matched the first.
+func TestAutoMatchConcurrentRegistrations(t *testing.T) {
+	ms := apptest.OpenInstances(t, 2, "")
+	apptest.SeedDemo(t, ms[0], 50, beforeResult)
+	ctx := context.Background()
+	targets, err := ms[0].Stores.Targets.FindTargets(ctx, backend.TargetFilter{Kinds: []backend.TargetKind{backend.KindEnterprise}}, backend.PageRequest{Limit: 1})
+	if err != nil || len(targets.Items) == 0 {
+		t.Fatalf("no enterprise: %v", err)
+	}
+	target := targets.Items[0].ID
+	reqs := []planning.RegisterCheckRequest{
+		{Department: "scjg", TargetID: target, Kind: backend.CheckCampaign, Reference: "专项-1", Reason: "专项整治", Items: []string{"SCJG-01"}, From: "2026-06-01", To: "2026-06-30"},
+		{Department: "wsjk", TargetID: target, Kind: backend.CheckComplaint, Reference: "TS-1", Reason: "投诉核查", Items: []string{"WSJK-02"}, From: "2026-06-15", To: "2026-07-15"},
+	}
+	errs := make(chan error, len(reqs))
+	for i, req := range reqs {
+		go func() {
+			mgr := backend.WithActor(ctx, &backend.Actor{UserID: req.Department + ".manager", Role: backend.RoleManager, Departments: []string{req.Department}, ClientAddr: "127.0.0.1", Fresh: true})
+			_, err := ms[i].Planning.RegisterCheck(mgr, req)
+			errs <- err
+		}()
+	}
+	for range reqs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := ms[1].Stores.Checks.FindCheckBook(ctx, 2026, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Checks) != 2 || len(b.Proposals) != 1 || len(b.Proposals[0].Checks) != 2 || b.Proposals[0].From != "2026-06-15" || b.Proposals[0].To != "2026-06-30" {
+		t.Fatalf("book: %d checks, proposals %+v; want both checks in one proposal for 2026-06-15..30", len(b.Checks), b.Proposals)
+	}
+	for _, c := range b.Checks {
+		if c.State != backend.CheckProposed || c.Proposal != b.Proposals[0].ID {
+			t.Fatalf("check %s: %s in %q", c.ID, c.State, c.Proposal)
+		}
+	}
+}
