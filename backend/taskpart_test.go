@@ -20,9 +20,9 @@ func TestTaskViewFor(t *testing.T) {
 			},
 			Checklist: []backend.ChecklistRef{{Item: "SCJG-04", Version: 1}, {Item: "WSJK-01", Version: 1}, {Item: "YJGL-05", Version: 1}},
 			Answers:   map[string]backend.Answer{"SCJG-04/a": {Value: "是"}, "WSJK-01/a": {Value: "否"}, "YJGL-05/a": {Value: "是"}},
-			Evidence: []backend.EvidenceSlot{{ID: "sig"}, {ID: "w", Question: "WSJK-01/a"}, {ID: "y", Question: "YJGL-05/a"}},
-			Result:   &backend.Result{Code: backend.ResultCorrected, Findings: "消防通道堵塞", FollowUp: "责令改正"},
-			Reviews:  []backend.ReviewNote{{Issues: []backend.ReviewIssue{{Question: "YJGL-05/a", Comment: "x"}, {Evidence: "w", Comment: "y"}, {Comment: "z"}}}},
+			Evidence:  []backend.EvidenceSlot{{ID: "sig"}, {ID: "w", Question: "WSJK-01/a"}, {ID: "y", Question: "YJGL-05/a"}},
+			Result:    &backend.Result{Code: backend.ResultCorrected, Findings: "消防通道堵塞", FollowUp: "责令改正"},
+			Reviews:   []backend.ReviewNote{{Issues: []backend.ReviewIssue{{Question: "YJGL-05/a", Comment: "x"}, {Evidence: "w", Comment: "y"}, {Comment: "z"}}}},
 		}
 	}
 	staff := func(role backend.Role, dept string) *backend.Actor {
