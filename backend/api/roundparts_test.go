@@ -18,6 +18,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/record/recordtest"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -249,6 +250,17 @@ func TestRoundJointResultParts(t *testing.T) {
 	rev := e.login("lead.rev")
 	v := reviewOf(t, e.do("GET", "/api/v1/reviews/"+task.ID, rev, "", nil))
 	reviewOf(t, e.do("POST", "/api/v1/reviews/"+task.ID+"/approve", rev, "application/json", strings.NewReader(fmt.Sprintf(`{"version":%d,"comment":"同意"}`, v.Version))))
+	// The inspection record of the approved visit: the lead's has the
+	// findings, the other department's has not.
+	for user, want := range map[string]bool{"lead.rev": true, "part.rev": false} {
+		r := e.do("GET", url+"/record.pdf", e.login(user), "", nil)
+		if r.Status != 200 {
+			t.Fatalf("%s's record: %d %s", user, r.Status, r.Body)
+		}
+		if got := strings.Contains(flatText(recordtest.MustText(t, r.Body)), findings); got != want {
+			t.Fatalf("%s's record has the findings: %v, want %v", user, got, want)
+		}
+	}
 	r := e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
 	if r.Status != 200 {
 		t.Fatalf("publish: %d %s", r.Status, r.Body)
