@@ -56,8 +56,8 @@ func Overlap(in RoundInput) (*RoundOverlap, error) {
 	}
 	out := &RoundOverlap{Plans: make([]PlanOverlap, len(in.Plans)), Pairs: []PlanPair{}, InPlans: make([]int, len(in.Plans))}
 	rec := &RoundRecord{Plans: make([]PlanDraw, len(in.Plans))}
-	where := map[string][]int{} // target → the plans it is eligible in, in order
-	var ids []string
+	// The plans a target is eligible in, as bits (a round has at most 64).
+	where := make(map[string]uint64, len(in.Plans[0].Population))
 	for i := range in.Plans {
 		p := &in.Plans[i]
 		if d := checkPlanTags(i, p); d != nil {
@@ -76,12 +76,7 @@ func Overlap(in RoundInput) (*RoundOverlap, error) {
 				continue
 			}
 			po.Eligible++
-			if _, ok := where[c.ID]; !ok {
-				ids = append(ids, c.ID)
-			}
-			if w := where[c.ID]; len(w) == 0 || w[len(w)-1] != i { // a plan lists a target once
-				where[c.ID] = append(w, i)
-			}
+			where[c.ID] |= 1 << i // once per plan, however often it lists the target
 		}
 		out.Plans[i] = po
 		rec.Plans[i] = PlanDraw{Strata: strata, Population: p.Population}
@@ -90,15 +85,21 @@ func Overlap(in RoundInput) (*RoundOverlap, error) {
 	for i := range both {
 		both[i] = make([]int, len(in.Plans))
 	}
-	for _, id := range ids {
-		w := where[id]
-		out.InPlans[len(w)-1]++
-		if len(w) > 1 {
+	var plans []int
+	for _, w := range where { // counts: the order of the map does not matter
+		plans = plans[:0]
+		for i := range in.Plans {
+			if w&(1<<i) != 0 {
+				plans = append(plans, i)
+			}
+		}
+		out.InPlans[len(plans)-1]++
+		if len(plans) > 1 {
 			out.Several++
 		}
-		for x := range w {
-			for y := x + 1; y < len(w); y++ {
-				both[w[x]][w[y]]++
+		for x := range plans {
+			for y := x + 1; y < len(plans); y++ {
+				both[plans[x]][plans[y]]++
 			}
 		}
 	}
