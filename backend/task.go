@@ -184,7 +184,10 @@ type Task struct {
 
 // TaskPart is one plan's share of a round's joint visit.
 type TaskPart struct {
-	PlanID         string   `json:"planId" bson:"planId"`
+	PlanID string `json:"planId" bson:"planId"`
+	// CheckID names the registered check merged into the visit
+	// (checkmatch.go) that the part serves instead of a plan.
+	CheckID        string   `json:"checkId,omitempty" bson:"checkId,omitempty"`
 	PlanVersion    int      `json:"planVersion" bson:"planVersion"`
 	LeadDepartment string   `json:"leadDepartment" bson:"leadDepartment"`
 	Departments    []string `json:"departments" bson:"departments"`

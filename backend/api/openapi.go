@@ -48,6 +48,7 @@ func (s *Server) registerRoutes() {
 	s.registerDrawResultRoutes()
 	s.registerResultRoutes()
 	s.registerRoundRoutes()
+	s.registerCheckRoutes()
 	s.registerTaskRequestRoutes()
 	s.registerReviewRoutes()
 	s.registerRecordRoutes()

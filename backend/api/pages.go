@@ -32,6 +32,7 @@ type page struct {
 	Token       string
 	K, S        string // the licence code's key id and signature, for the complaint and rating forms
 	Visits      []visit.EnterpriseVisit
+	Burden      *backend.EnterpriseBurden // this year's visits by source, with a genuine code
 	Rated       bool
 	Message     string
 }
@@ -403,6 +404,11 @@ func (s *Server) registerPageRoutes() {
 			p.Enterprise = e
 			if e != nil {
 				p.Results = e.Results
+				if p.CodeProblem == "" {
+					if p.Burden, err = s.Visit.EnterpriseBurden(c.UserContext(), e.ID); err != nil {
+						return err
+					}
+				}
 			}
 			return render(c, "enterprise.html", p)
 		}})

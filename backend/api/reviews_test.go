@@ -140,19 +140,32 @@ func (p *fieldPhone) answerAll(task *backend.Task, note string) {
 // licence code, at its registered location; it returns the code.
 func (e *env) syncCheckIns(task *backend.Task, phones ...*fieldPhone) string {
 	e.t.Helper()
+	return e.syncCheckInsAt(task, time.Now(), phones...)
+}
+
+// syncCheckInsAt is syncCheckIns with the phones' clocks at at.
+func (e *env) syncCheckInsAt(task *backend.Task, at time.Time, phones ...*fieldPhone) string {
+	e.t.Helper()
 	ctx := context.Background()
 	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	where := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
-	if tg, _ := e.m.Stores.Targets.FindTargetByID(ctx, task.TargetID); tg.Location != nil {
-		where = *tg.Location
-	}
+	where := e.locationOf(task.TargetID)
 	for _, ph := range phones {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: at})
 	}
 	return code.String()
+}
+
+// locationOf is a target's registered location (a point of the county
+// when it has none).
+func (e *env) locationOf(targetID string) backend.GeoPoint {
+	e.t.Helper()
+	if tg, _ := e.m.Stores.Targets.FindTargetByID(context.Background(), targetID); tg != nil && tg.Location != nil {
+		return *tg.Location
+	}
+	return backend.GeoPoint{Lat: 26.26, Lng: 117.63}
 }
 
 // evidenceArrived marks every declared file of the task as uploaded, as

@@ -89,6 +89,29 @@ func TestRoundAPI(t *testing.T) {
 		scenario{Name: "ErrWithdrawAgain", Method: "DELETE", URL: "/api/v1/rounds/" + id + "/plans/" + plans[4].ID, User: "sthj.manager",
 			WantStatus: 404, WantCode: "not_found"},
 		register("OK/RegisterAgain", "sthj.manager", plans[4], 200, ""),
+		scenario{Name: "OK/Preview", Method: "GET", URL: "/api/v1/rounds/" + id + "/preview", User: "wsjk.manager", WantStatus: 200,
+			After: func(t *testing.T, r *response) {
+				var pv planning.RoundPreview
+				r.JSON(t, &pv)
+				o := pv.Overlap
+				if len(o.Plans) != len(plans) || len(o.Pairs) != len(plans)*(len(plans)-1)/2 || o.Several == 0 || o.Floor <= 0 || o.Floor > o.Independent {
+					t.Fatalf("preview: %d plans, %d pairs, %d in several, floor %.2f, independent %.2f", len(o.Plans), len(o.Pairs), o.Several, o.Floor, o.Independent)
+				}
+				for i, po := range o.Plans {
+					if po.PlanID != plans[i].ID || len(po.Tags) == 0 || po.Eligible == 0 {
+						t.Fatalf("plan %d of the preview: %+v; want %s targeting its tags", i, po, plans[i].ID)
+					}
+				}
+				shared := 0
+				for _, pr := range o.Pairs {
+					shared += pr.Both
+				}
+				if shared < o.Several {
+					t.Fatalf("pairs share %d targets, %d are in several plans", shared, o.Several)
+				}
+			}},
+		scenario{Name: "ErrPreviewAsInspector", Method: "GET", URL: "/api/v1/rounds/" + id + "/preview", User: "scjg.inspector1", WantStatus: 403, WantCode: "forbidden"},
+		scenario{Name: "ErrPreviewUnknown", Method: "GET", URL: "/api/v1/rounds/2026-round-nope/preview", User: "admin", WantStatus: 404, WantCode: "not_found"},
 		scenario{Name: "ErrDrawBeforeResult", Method: "POST", URL: "/api/v1/rounds/" + id + "/draws", User: "admin",
 			Body: `{"value":"5 8 2"}`, WantStatus: 400, WantCode: "invalid", WantContent: []string{"draw after that time"}},
 		scenario{Name: "ErrRecordBeforeDraw", Method: "GET", URL: "/public/rounds/" + id, WantStatus: 404, WantCode: "not_found"},
@@ -108,6 +131,7 @@ func TestRoundAPI(t *testing.T) {
 					t.Fatalf("%d tasks for %d visits (%d joint)", len(res.Tasks), res.Round.Visits, res.Round.JointVisits)
 				}
 			}},
+		scenario{Name: "ErrPreviewDrawn", Method: "GET", URL: "/api/v1/rounds/" + id + "/preview", User: "admin", WantStatus: 400, WantCode: "invalid"},
 		scenario{Name: "ErrDrawAgain", Method: "POST", URL: "/api/v1/rounds/" + id + "/draws", User: "admin",
 			Body: `{"value":"5 8 2"}`, WantStatus: 409, WantCode: "conflict"},
 		scenario{Name: "OK/GetWithBurden", Method: "GET", URL: "/api/v1/rounds/" + id, User: "wsjk.manager", WantStatus: 200,
@@ -131,19 +155,28 @@ func TestRoundAPI(t *testing.T) {
 				if len(rec.Plans) != len(plans) {
 					t.Fatalf("record of %d plans, want %d", len(rec.Plans), len(plans))
 				}
+				for i, pd := range rec.Plans { // the demo's plans target tags: the record says which each target has
+					if len(pd.Tags) != len(plans[i].Filter.Tags) {
+						t.Fatalf("plan %s: tags %v in the record, the plan's %v", pd.PlanID, pd.Tags, plans[i].Filter.Tags)
+					}
+					for _, c := range pd.Population {
+						if len(c.Tags) == 0 {
+							t.Fatalf("plan %s: target %s has none of the plan's tags in the record", pd.PlanID, c.ID)
+						}
+					}
+				}
 			}},
 		scenario{Name: "ErrPublicRecordUnknown", Method: "GET", URL: "/public/rounds/2026-round-nope", WantStatus: 404, WantCode: "not_found"},
 	)
 	apptest.Run(t, e.m, e.demoLogin, scenarios)
 }
 
-// TestRoundJointVisitSyncs draws the demo round with a login for every
-// officer of its departments: a joint visit's one task reaches the phone
-// of every member of its team, of every department involved, through the
-// Go sync client, with the items and parts of all its plans.
-func TestRoundJointVisitSyncs(t *testing.T) {
-	e, plans := newRoundEnv(t)
-	m := e.m
+// drawJointRound gives every officer of the plans' departments a login
+// (with the demo password), registers the plans in a round, draws it and
+// returns a joint visit with a team of several departments.
+func (e *env) drawJointRound(plans []*backend.Plan) *backend.Task {
+	t, m := e.t, e.m
+	t.Helper()
 	ctx := context.Background()
 	sys := backend.WithActor(ctx, backend.SystemActor("test"))
 	var depts []string
@@ -185,19 +218,27 @@ func TestRoundJointVisitSyncs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var joint *backend.Task
 	for _, tk := range drawn.Tasks {
-		if len(tk.Parts) > 1 && len(tk.Departments) > 1 && !tk.Unassigned {
-			joint = tk
-			break
+		if len(tk.Parts) > 1 && len(tk.Departments) > 1 && !tk.Unassigned && len(tk.TeamUsers) >= 2 {
+			if len(tk.TeamUsers) != len(tk.Team) {
+				t.Fatalf("task %s: team %v, logins %v: every officer has one", tk.ID, tk.Team, tk.TeamUsers)
+			}
+			return tk
 		}
 	}
-	if joint == nil {
-		t.Fatalf("no joint visit with a team among %d tasks", len(drawn.Tasks))
-	}
-	if len(joint.TeamUsers) != len(joint.Team) {
-		t.Fatalf("task %s: team %v, logins %v: every officer has one", joint.ID, joint.Team, joint.TeamUsers)
-	}
+	t.Fatalf("no joint visit with a team among %d tasks", len(drawn.Tasks))
+	return nil
+}
+
+// TestRoundJointVisitSyncs draws the demo round with a login for every
+// officer of its departments: a joint visit's one task reaches the phone
+// of every member of its team, of every department involved, through the
+// Go sync client, with the items and parts of all its plans.
+func TestRoundJointVisitSyncs(t *testing.T) {
+	e, plans := newRoundEnv(t)
+	m := e.m
+	ctx := context.Background()
+	joint := e.drawJointRound(plans)
 	base := apptest.Serve(t, m)
 	seen := map[string]bool{}
 	for i, user := range joint.TeamUsers {

@@ -144,6 +144,7 @@ type Stores struct {
 	Throttle    *mongo.ThrottleStore
 	Plans       *mongo.PlanStore
 	Rounds      *mongo.RoundStore
+	Checks      *mongo.CheckBookStore
 	Draws       *mongo.DrawStore
 	Tasks       *mongo.TaskStore
 	CheckIns    *mongo.CheckInStore
@@ -322,6 +323,7 @@ func (m *Main) build(ctx context.Context) error {
 		Throttle:    &mongo.ThrottleStore{DB: db},
 		Plans:       &mongo.PlanStore{DB: db},
 		Rounds:      &mongo.RoundStore{DB: db},
+		Checks:      &mongo.CheckBookStore{DB: db},
 		Draws:       &mongo.DrawStore{DB: db},
 		Tasks:       &mongo.TaskStore{DB: db},
 		CheckIns:    &mongo.CheckInStore{DB: db},
@@ -357,7 +359,7 @@ func (m *Main) build(ctx context.Context) error {
 	m.Planning = &planning.Service{
 		Plans: m.Stores.Plans, Draws: m.Stores.Draws, Tasks: m.Stores.Tasks,
 		Targets: m.Stores.Targets, Inspectors: m.Stores.Inspectors, Items: m.Stores.Items, Departments: m.Stores.Departments,
-		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Register: m.Stores.Register, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, VisitCaps: m.Config.VisitCaps,
+		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Register: m.Stores.Register, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, Checks: m.Stores.Checks, VisitCaps: m.Config.VisitCaps,
 		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.RegisterIntents()

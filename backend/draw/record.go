@@ -36,6 +36,9 @@ type Candidate struct {
 	Stratum  string `json:"stratum"`
 	Excluded string `json:"excluded,omitempty"`
 	Note     string `json:"note,omitempty"`
+	// Tags, in a round's record (fc-draw-2) only, are the target's tags
+	// among those its plan targets (RoundPlan.Tags), in byte order.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Period is an inclusive range of calendar days (YYYY-MM-DD).

@@ -36,7 +36,12 @@ type RoundPlan struct {
 	Departments []string        `json:"departments"`
 	Strata      map[string]Rule `json:"strata"`
 	Default     *Rule           `json:"default,omitempty"`
-	Population  []Candidate     `json:"population"`
+	// Tags are the tags the plan targets (any of them), in byte order:
+	// then each candidate of its population carries those of them it has
+	// (Candidate.Tags), at least one, so that the record shows why a
+	// target is in the population. Empty for a plan that targets none.
+	Tags       []string    `json:"tags,omitempty"`
+	Population []Candidate `json:"population"`
 }
 
 // RoundInput is everything a round's draw depends on.
@@ -74,6 +79,7 @@ type PlanDraw struct {
 	PlanVersion int         `json:"planVersion"`
 	TeamSize    int         `json:"teamSize"`
 	Departments []string    `json:"departments"`
+	Tags        []string    `json:"tags,omitempty"` // as RoundPlan.Tags
 	Strata      []Stratum   `json:"strata"`
 	Population  []Candidate `json:"population"`
 	Selected    []Pick      `json:"selected"` // in (PRN, id) order
@@ -158,6 +164,9 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		if p.PlanVersion < 1 {
 			return nil, invalid(op, "plan %q: version %d must be at least 1", p.PlanID, p.PlanVersion)
 		}
+		if d := checkPlanTags(i, p); d != nil {
+			return nil, invalid(op, "%s: %s", d.Field, d.Problem)
+		}
 		e, err := prepare(&Input{
 			PlanID: p.PlanID, PlanVersion: p.PlanVersion, DrawDate: in.DrawDate, TeamSize: p.TeamSize,
 			Departments: p.Departments, Strata: p.Strata, Default: p.Default, Population: p.Population,
@@ -176,6 +185,56 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// MaxPlanTags bounds the tags a plan targets (the plan's filter allows as many).
+const MaxPlanTags = 32
+
+// checkPlanTags checks plan i's tags (step 4 of docs/draw2.md): the
+// plan's, sorted, unique, non-empty and at most MaxPlanTags; each
+// candidate's, when the plan has tags, a non-empty sorted unique subset of
+// them; when it has none, none.
+func checkPlanTags(i int, p *RoundPlan) *Difference {
+	f := fmt.Sprintf("plans[%d]", i)
+	if len(p.Tags) > MaxPlanTags {
+		return &Difference{Field: f + ".tags", Problem: fmt.Sprintf("%d tags: at most %d", len(p.Tags), MaxPlanTags)}
+	}
+	if problem := sortedTags(p.Tags); problem != "" {
+		return &Difference{Field: f + ".tags", Problem: problem}
+	}
+	for j := range p.Population {
+		c := &p.Population[j]
+		cf := fmt.Sprintf("%s.population[%d].tags", f, j)
+		switch {
+		case len(p.Tags) == 0 && len(c.Tags) > 0:
+			return &Difference{Field: cf, Problem: fmt.Sprintf("target %q carries tags but the plan targets none", c.ID)}
+		case len(p.Tags) > 0 && len(c.Tags) == 0:
+			return &Difference{Field: cf, Problem: fmt.Sprintf("target %q carries none of the tags the plan targets: it is not in its population", c.ID)}
+		}
+		if problem := sortedTags(c.Tags); problem != "" {
+			return &Difference{Field: cf, Problem: problem}
+		}
+		for _, tag := range c.Tags {
+			if _, ok := slices.BinarySearch(p.Tags, tag); !ok {
+				return &Difference{Field: cf, Problem: fmt.Sprintf("target %q: tag %q is not one the plan targets", c.ID, tag)}
+			}
+		}
+	}
+	return nil
+}
+
+// sortedTags says what is wrong with a list of tags that must be
+// non-empty strings in strictly increasing byte order.
+func sortedTags(tags []string) string {
+	for k, tag := range tags {
+		switch {
+		case tag == "":
+			return "a tag is empty"
+		case k > 0 && tags[k-1] >= tag:
+			return fmt.Sprintf("tags %q, %q are not in increasing byte order", tags[k-1], tag)
+		}
+	}
+	return ""
 }
 
 // checkSecret checks the secret's form and, when asked, that it is the
@@ -220,7 +279,7 @@ func (r *round) draw() *RoundRecord {
 		picked := e.selection()
 		pd := PlanDraw{
 			PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
-			Departments: slices.Clone(p.Departments), Strata: slices.Clone(e.strata),
+			Departments: slices.Clone(p.Departments), Tags: slices.Clone(p.Tags), Strata: slices.Clone(e.strata),
 			Population: p.Population, Selected: make([]Pick, len(picked)),
 		}
 		for i, x := range picked {
@@ -308,7 +367,10 @@ func VerifyRound(rec *RoundRecord) []Difference {
 	}
 	for i, p := range rec.Plans {
 		rp := RoundPlan{PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize, Departments: p.Departments,
-			Strata: make(map[string]Rule, len(p.Strata)), Population: p.Population}
+			Tags: p.Tags, Strata: make(map[string]Rule, len(p.Strata)), Population: p.Population}
+		if d := checkPlanTags(i, &rp); d != nil {
+			return []Difference{*d}
+		}
 		for j, s := range p.Strata {
 			if _, dup := rp.Strata[s.Key]; dup {
 				return []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}

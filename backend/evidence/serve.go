@@ -27,7 +27,7 @@ func (s *Service) slot(ctx context.Context, taskID, slotID string) (*backend.Evi
 		return nil, backend.Errorf(backend.ENOTFOUND, "task %q not found", taskID)
 	}
 	e, ok := t.FindEvidence(slotID)
-	if !ok {
+	if !ok || !t.EvidencePartVisible(a, e) {
 		return nil, backend.Errorf(backend.ENOTFOUND, "task %s has no evidence %q", taskID, slotID)
 	}
 	if !e.Uploaded {

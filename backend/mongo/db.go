@@ -237,7 +237,7 @@ var collections = []string{
 	colPlans, colPlanVersions, colPlanSecrets, colTasks, colTaskKeys, colTaskOps, colDraws, colDrawRecords, colSelections,
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
-	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts, colResults,
+	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts, colResults, colCheckBooks,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

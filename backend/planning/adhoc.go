@@ -279,7 +279,7 @@ func (s *Service) decideTaskRequest(ctx context.Context, id string, d TaskDecisi
 		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "task", ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
 		return nil, err
 	}
-	t, err := s.GetTask(ctx, id)
+	t, err := s.visibleTask(ctx, id)
 	if err != nil {
 		return nil, err
 	}

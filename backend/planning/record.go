@@ -74,6 +74,7 @@ func (s *Service) TaskRecord(ctx context.Context, id string) (*record.Record, er
 	if t.Status != backend.TaskApproved && t.Status != backend.TaskPublished {
 		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: its inspection record is made once its result is approved", t.ID, t.Status)
 	}
+	t = t.ViewFor(a) // a department's record of a joint visit holds its parts until published
 	v, err := s.reviewView(ctx, a, t)
 	if err != nil {
 		return nil, err

@@ -155,7 +155,7 @@ func (s *Service) Reassign(ctx context.Context, taskID string, req ReassignReque
 // drawnTask loads a randomly drawn task with its plan, draw and record, for
 // a manager of the plan's lead department.
 func (s *Service) drawnTask(ctx context.Context, action, taskID string) (*backend.Task, *backend.Plan, *backend.Draw, *draw.Record, error) {
-	t, err := s.GetTask(ctx, taskID)
+	t, err := s.visibleTask(ctx, taskID)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -418,6 +418,7 @@ func (s *Service) ReturnTask(ctx context.Context, id string, req ReturnRequest) 
 // reviewView assembles the review of t for a: the target, the team, the
 // check-ins and the evidence are read here.
 func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.Task) (*ReviewView, error) {
+	t = t.ViewFor(a) // a department reviews only its parts of a joint visit
 	v := &ReviewView{
 		TaskID: t.ID, Version: t.Version, Status: t.Status, State: t.ReviewState(),
 		CanReview: t.Status == backend.TaskSubmitted && mayReview(a, t) == nil,

@@ -386,8 +386,9 @@ func (s *Service) roundInput(ctx context.Context, r *backend.Round, plans []roun
 			return nil, nil, err
 		}
 		strata, def := strataOf(p)
+		tags := tagPopulation(pop, p.Filter.Tags, targets)
 		in.Plans = append(in.Plans, draw.RoundPlan{PlanID: p.ID, PlanVersion: p.PublicVersion, TeamSize: p.TeamSize,
-			Departments: slices.Clone(p.Departments), Strata: strata, Default: def, Population: pop})
+			Departments: slices.Clone(p.Departments), Tags: tags, Strata: strata, Default: def, Population: pop})
 		depts = append(depts, p.Departments...)
 	}
 	slices.Sort(depts)

@@ -109,9 +109,21 @@ func (s *Service) teamLogins(ctx context.Context, teams [][]string) (map[string]
 	return users, nil
 }
 
-// GetTask returns a task to someone allowed to see it. Others are told it
-// does not exist, so that task ids cannot be probed.
+// GetTask returns a task to someone allowed to see it, as they may read
+// it (a department reads only its parts of a round's joint visit until it
+// is published: Task.ViewFor). Others are told it does not exist, so that
+// task ids cannot be probed.
 func (s *Service) GetTask(ctx context.Context, id string) (*backend.Task, error) {
+	t, err := s.visibleTask(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return t.ViewFor(actorOf(ctx)), nil
+}
+
+// visibleTask reads a task whole for a change by someone allowed to see
+// it; what it returns is never to be sent (GetTask sends).
+func (s *Service) visibleTask(ctx context.Context, id string) (*backend.Task, error) {
 	a := actorOf(ctx)
 	if a == nil {
 		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
@@ -198,7 +210,14 @@ func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageR
 			f.Departments = []string{q.Department}
 		}
 	}
-	return s.Tasks.FindTasks(ctx, f, page)
+	ts, err := s.Tasks.FindTasks(ctx, f, page)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range ts.Items {
+		ts.Items[i] = t.ViewFor(a)
+	}
+	return ts, nil
 }
 
 // openStatuses returns the open ones of statuses, or every open status
@@ -262,11 +281,14 @@ type TransitionRequest struct {
 // in and submit; reviewers of the lead department approve or return;
 // managers of the lead department publish and cancel.
 func (s *Service) Transition(ctx context.Context, id string, req TransitionRequest) (*backend.Task, error) {
-	t, err := s.GetTask(ctx, id)
+	t, err := s.visibleTask(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, t, req, nil)
+	if t, err = s.transition(ctx, t, req, nil); err != nil {
+		return nil, err
+	}
+	return t.ViewFor(actorOf(ctx)), nil
 }
 
 // transition moves t, just read for the caller. review, when not nil,

@@ -93,6 +93,11 @@ func verifyRound(data []byte, src string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "round record verifies: %s round %s, %d plans, %d visits of which %d joint\n",
 		rec.Algorithm, rec.RoundID, len(rec.Plans), len(rec.Visits), joint)
+	for _, p := range rec.Plans {
+		if len(p.Tags) > 0 {
+			fmt.Fprintf(stdout, "plan %s targets the tags %s: each of its %d targets carries one\n", p.PlanID, strings.Join(p.Tags, ", "), len(p.Population))
+		}
+	}
 	if src := rec.EntropySource; src != nil {
 		fmt.Fprintf(stdout, "public entropy %q is the result of the declared source %s, published %s: check it against the source\n",
 			rec.PublicEntropy, src, backend.FormatChinaTime(src.ResultAt()))

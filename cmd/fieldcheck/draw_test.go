@@ -63,17 +63,20 @@ func TestDrawVerifyCommand(t *testing.T) {
 		return b
 	}
 	tamper := func(f func(*draw.Record)) []byte { return tamperOf(good, f) }
-	var roundVector struct {
-		Expected json.RawMessage `json:"expected"`
+	roundOf := func(name string) []byte {
+		var v struct {
+			Expected json.RawMessage `json:"expected"`
+		}
+		raw, err := os.ReadFile("../../testdata/draw/rounds/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		return []byte(v.Expected)
 	}
-	raw, err := os.ReadFile("../../testdata/draw/rounds/round-four-plans.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &roundVector); err != nil {
-		t.Fatal(err)
-	}
-	round := []byte(roundVector.Expected)
+	round, tagged := roundOf("round-four-plans"), roundOf("round-tags")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/public/draws/x" {
 			w.Write(good)
@@ -108,6 +111,8 @@ func TestDrawVerifyCommand(t *testing.T) {
 		{"OK/Round", write("round.json", round), 0, "round record verifies: fc-draw-2 round round-2026-q1, 4 plans, 19 visits of which 10 joint"},
 		{"OK/RoundDeclaredSource", write("round2.json", round), 0, "declared source 福彩3D 第2026096期 2026-04-06"},
 		{"ErrRoundTeamChanged", write("round-team.json", bytes.Replace(round, []byte(`"team": [`), []byte(`"team": ["x", `), 1)), 1, "round record does NOT verify"},
+		{"OK/RoundTags", write("round-tags.json", tagged), 0, "plan plan-2026-jyj-tags targets the tags 校园周边: each of its 14 targets carries one"},
+		{"ErrRoundTagChanged", write("round-tag.json", bytes.Replace(tagged, []byte(`"校园周边"`), []byte(`"校园"`), 2)), 1, "plans[1].population[1].tags"},
 		{"ErrRoundNotARecord", write("round-junk.json", []byte(`{"algorithm":"fc-draw-2","visits":7}`)), 1, "not a round record"},
 		{"ErrMissingFile", filepath.Join(dir, "none.json"), 1, "no such file"},
 		{"ErrURL404", srv.URL + "/public/draws/y", 1, "404"},

@@ -221,6 +221,8 @@ def candidate_json(c):
         out["excluded"] = c["excluded"]
     if c.get("note"):
         out["note"] = c["note"]
+    if c.get("tags"):
+        out["tags"] = list(c["tags"])
     return out
 
 
@@ -638,14 +640,29 @@ def visit_team(seed, inp, target, depts, size, used):
     return out
 
 
+def check_tags(plan):
+    """Step 4's tags: the plan's sorted, unique; each candidate's a non-empty
+    sorted subset of them when the plan has tags, none when it has none."""
+    tags = plan.get("tags", [])
+    assert [b(t) for t in tags] == sorted({b(t) for t in tags}), "plan tags not sorted and unique"
+    for c in plan["population"]:
+        ct = c.get("tags", [])
+        assert bool(ct) == bool(tags), "candidate %s: tags %r, plan's %r" % (c["id"], ct, tags)
+        assert [b(t) for t in ct] == sorted({b(t) for t in ct}) and set(ct) <= set(tags)
+
+
 def run_round(inp):
     seed = round_seed(inp)
     plans, chosen = [], {}
     for plan in inp["plans"]:
+        check_tags(plan)
         strata, picks = plan_strata(seed, plan)
-        plans.append({"planId": plan["planId"], "planVersion": plan["planVersion"], "teamSize": plan["teamSize"],
-                      "departments": list(plan["departments"]), "strata": strata,
-                      "population": [candidate_json(c) for c in plan["population"]], "selected": picks})
+        pd = {"planId": plan["planId"], "planVersion": plan["planVersion"], "teamSize": plan["teamSize"],
+              "departments": list(plan["departments"])}
+        if plan.get("tags"):
+            pd["tags"] = list(plan["tags"])
+        pd.update({"strata": strata, "population": [candidate_json(c) for c in plan["population"]], "selected": picks})
+        plans.append(pd)
         for p in picks:
             chosen.setdefault(p["id"], []).append(plan)
     order = sorted(chosen, key=lambda t: (prn(seed, t), b(t)))
@@ -678,9 +695,11 @@ def round_input(name, round_id, entropy, draw_date, plans, inspectors, source=No
     return inp
 
 
-def round_plan(plan_id, depts, team_size, strata, population, default=None):
-    p = {"planId": plan_id, "planVersion": 1, "teamSize": team_size, "departments": depts, "strata": strata,
-         "population": [candidate_json(c) for c in population]}
+def round_plan(plan_id, depts, team_size, strata, population, default=None, tags=None):
+    p = {"planId": plan_id, "planVersion": 1, "teamSize": team_size, "departments": depts, "strata": strata}
+    if tags:
+        p["tags"] = sorted(tags, key=b)
+    p["population"] = [candidate_json(c) for c in population]
     if default is not None:
         p["default"] = default
     return p
@@ -741,6 +760,38 @@ def vector_round_by_hand():
     return "round-by-hand", __doc_of(vector_round_by_hand), inp, run_round(inp)
 
 
+def vector_round_tags():
+    """A round of three plans that target tags instead of a filter: each
+    target of a plan's population carries the plan's tags it has, so that
+    the record shows why it is in the population; targets with tags of
+    several plans may be one visit."""
+    ids = [uscc(5000 + i) for i in range(1, 31)]
+    kinds = ["危险化学品", "校园周边", "餐饮", "燃气"]
+    has = {t: sorted({kinds[i % 4], kinds[(i // 4) % 4]}, key=b) for i, t in enumerate(ids)}
+
+    def pop(tags, stratum):
+        out = []
+        for t in ids:
+            mine = sorted(set(has[t]) & set(tags), key=b)
+            if mine:
+                out.append({"id": t, "stratum": stratum(t), "tags": mine})
+        return out
+    credit = lambda t: "AB"[int(t[-3]) % 2]
+    plans = [
+        round_plan("plan-2026-yjgl-tags", ["yjgl"], 2, {"A": {"count": 2}, "B": {"ratioBp": 3000}},
+                   pop(["危险化学品", "燃气"], credit), tags=["危险化学品", "燃气"]),
+        round_plan("plan-2026-jyj-tags", ["jyj"], 2, {"全部": {"count": 4}}, pop(["校园周边"], lambda t: "全部"), tags=["校园周边"]),
+        round_plan("plan-2026-scjg-tags", ["scjg"], 2, {"全部": {"ratioBp": 2500}}, pop(["校园周边", "餐饮"], lambda t: "全部"),
+                   tags=["餐饮", "校园周边"]),
+    ]
+    inspectors = [insp("yjgl-%d" % i, "yjgl") for i in (1, 2, 3)] + [insp("jyj-%d" % i, "jyj") for i in (1, 2)]
+    inspectors += [insp("scjg-%d" % i, "scjg") for i in (1, 2, 3)]
+    inp = round_input("round-tags", "round-2026-tags", "tags", "2026-05-06", plans, inspectors)
+    rec = run_round(inp)
+    assert any(len(v["plans"]) > 1 for v in rec["visits"]), "no joint visit"
+    return "round-tags", __doc_of(vector_round_tags), inp, rec
+
+
 def __doc_of(f):
     return " ".join(f.__doc__.split())
 
@@ -755,7 +806,7 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=1)
             f.write("\n")
         print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
-    for make in (vector_round_four, vector_round_by_hand):
+    for make in (vector_round_four, vector_round_by_hand, vector_round_tags):
         name, description, inp, rec = make()
         doc = {"name": name, "description": description, "input": inp, "expected": rec}
         os.makedirs(os.path.join(HERE, "rounds"), exist_ok=True)

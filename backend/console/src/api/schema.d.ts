@@ -142,6 +142,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a non-random check ahead (complaint follow-up, campaign, re-check) with a window (manager of the department): matched at once with the enterprise's open drawn visits whose batch overlaps and its registered checks whose windows overlap; a match is proposed to every department involved (auto-match) */
+        post: operations["postChecks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/complaints": {
         parameters: {
             query?: never;
@@ -506,6 +523,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/matches/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a match proposal for one of the caller's departments (manager): when every department asked has accepted, the checks are merged into one visit (the drawn visit takes their items, a part per check); accepting a merged proposal again completes a merge stopped half-way */
+        post: operations["postMatchesIdAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/matches/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a match proposal with a reason (manager of a department asked): the proposal ends and its checks are on their own again */
+        post: operations["postMatchesIdDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -832,6 +883,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview an open round on the directories as they are (back office): per plan its tags, population, eligible and n; the targets eligible in both plans of each pair; targets by the number of plans they are in; the expected visits (floor Σ max π, independent Σ 1−Π(1−π)). No secret is read, nothing changes */
+        get: operations["getRoundsIdPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets": {
         parameters: {
             query?: never;
@@ -861,6 +929,23 @@ export interface paths {
         get: operations["getTargetsId"];
         /** Replace a target; version must be the one read */
         put: operations["putTargetsId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets/{id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enterprise's registered checks and match proposals of a year that the caller's departments take part in (all for admins) */
+        get: operations["getTargetsIdChecks"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1564,6 +1649,19 @@ export interface components {
             id: string;
             note?: string;
             stratum: string;
+            tags?: string[];
+        };
+        CheckBook: {
+            checks: components["schemas"]["RegisteredCheck"][];
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            proposals: components["schemas"]["MatchProposal"][];
+            targetId: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            year: number;
         };
         CheckIn: {
             accuracyM: number;
@@ -1599,6 +1697,10 @@ export interface components {
             id: string;
             inspectorId: string;
             userId: string;
+        };
+        CheckRegistration: {
+            check?: components["schemas"]["RegisteredCheck"] | null;
+            proposal?: components["schemas"]["MatchProposal"];
         };
         Checklist: {
             sections: components["schemas"]["ChecklistSection"][];
@@ -2014,6 +2116,33 @@ export interface components {
             password: string;
             username: string;
         };
+        MatchAnswer: {
+            /** Format: date-time */
+            at?: string;
+            by?: string;
+            department: string;
+            reason?: string;
+            /** @enum {string} */
+            state: "requested" | "accepted" | "declined";
+        };
+        MatchDecision: {
+            /** @description the department answering, when the caller is of several */
+            department?: string;
+            /** @description required when declining (1-500 bytes) */
+            reason?: string;
+        };
+        MatchProposal: {
+            answers: components["schemas"]["MatchAnswer"][];
+            /** Format: date-time */
+            at: string;
+            checks: string[];
+            from: string;
+            id: string;
+            /** @enum {string} */
+            state: "proposed" | "merged" | "declined";
+            taskId?: string;
+            to: string;
+        };
         OpenRoundRequest: {
             /** @description required: the future public random event whose result the round's draw takes (RFC 3797); its result must come after this request, within a year. Plans register until that result is out */
             entropySource?: components["schemas"]["EntropySource"] | null;
@@ -2158,6 +2287,7 @@ export interface components {
             population: components["schemas"]["Candidate"][];
             selected: components["schemas"]["Pick"][];
             strata: components["schemas"]["Stratum"][];
+            tags?: string[];
             teamSize: number;
         };
         PlanFilter: {
@@ -2180,6 +2310,19 @@ export interface components {
             kinds?: string[] | null;
             regionPrefixes?: string[] | null;
             tags?: string[] | null;
+        };
+        PlanOverlap: {
+            eligible: number;
+            planId: string;
+            population: number;
+            selected: number;
+            strata: components["schemas"]["Stratum"][];
+            tags?: string[];
+        };
+        PlanPair: {
+            a: string;
+            b: string;
+            both: number;
         };
         PlanPreview: {
             eligible: number;
@@ -2357,6 +2500,60 @@ export interface components {
         };
         RefreshRequest: {
             refreshToken: string;
+        };
+        RegisterCheckRequest: {
+            /** @description one of the caller's departments (managers) */
+            department: string;
+            /** @description first day of the window (YYYY-MM-DD) */
+            from: string;
+            /** @description 1-10 items of the department's list */
+            items: string[];
+            /** @enum {string} */
+            kind: "complaint" | "campaign" | "recheck";
+            /** @description why (1-500 bytes) */
+            reason: string;
+            /** @description complaint number, campaign document, task re-checked (1-100 bytes) */
+            reference: string;
+            /** @description the enterprise's USCC */
+            targetId: string;
+            /** @description last day of the window, at most 366 days after from, of the same year */
+            to: string;
+        };
+        RegisterCheckRequestCreate: {
+            /** @description one of the caller's departments (managers) */
+            department: string;
+            /** @description first day of the window (YYYY-MM-DD) */
+            from: string;
+            /** @description 1-10 items of the department's list */
+            items?: string[] | null;
+            /** @enum {string} */
+            kind: "complaint" | "campaign" | "recheck";
+            /** @description why (1-500 bytes) */
+            reason: string;
+            /** @description complaint number, campaign document, task re-checked (1-100 bytes) */
+            reference: string;
+            /** @description the enterprise's USCC */
+            targetId: string;
+            /** @description last day of the window, at most 366 days after from, of the same year */
+            to: string;
+        };
+        RegisteredCheck: {
+            department: string;
+            from: string;
+            id: string;
+            items: string[];
+            /** @enum {string} */
+            kind: "complaint" | "campaign" | "recheck";
+            proposal?: string;
+            reason: string;
+            reference: string;
+            /** Format: date-time */
+            registeredAt: string;
+            registeredBy: string;
+            /** @enum {string} */
+            state: "registered" | "proposed" | "merged";
+            taskId?: string;
+            to: string;
         };
         ReplaceRequest: {
             reason: string;
@@ -2592,9 +2789,24 @@ export interface components {
             registeredAt: string;
             registeredBy?: string;
         };
+        RoundOverlap: {
+            floor: number;
+            inPlans: number[];
+            independent: number;
+            pairs: components["schemas"]["PlanPair"][];
+            plans: components["schemas"]["PlanOverlap"][];
+            several: number;
+        };
         RoundPlanRequest: {
             /** @description a published plan of the caller's department as lead, of the round's year, checked on site, never drawn */
             planId: string;
+        };
+        RoundPreview: {
+            overlap?: components["schemas"]["RoundOverlap"] | null;
+            roundId: string;
+            /** @enum {string} */
+            state: "open" | "drawing" | "drawn";
+            version: number;
         };
         RoundRecord: {
             algorithm: string;
@@ -2767,6 +2979,7 @@ export interface components {
             version: number;
         };
         TaskPart: {
+            checkId?: string;
             departments: string[];
             items: string[];
             leadDepartment: string;
@@ -3133,6 +3346,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Checklist"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postChecks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCheckRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckRegistration"];
                 };
             };
             /** @description error */
@@ -4080,6 +4326,76 @@ export interface operations {
             };
         };
     };
+    postMatchesIdAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchProposal"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMatchesIdDecline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchProposal"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -4817,6 +5133,37 @@ export interface operations {
             };
         };
     };
+    getRoundsIdPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundPreview"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getTargets: {
         parameters: {
             query?: {
@@ -4953,6 +5300,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Target"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTargetsIdChecks: {
+        parameters: {
+            query?: {
+                /** @description the calendar year (required) */
+                year?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckBook"];
                 };
             };
             /** @description error */

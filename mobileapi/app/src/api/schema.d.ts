@@ -622,6 +622,7 @@ export interface components {
             version: number;
         };
         TaskPart: {
+            checkId?: string;
             departments: string[];
             items: string[];
             leadDepartment: string;

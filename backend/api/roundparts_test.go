@@ -1,0 +1,271 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
+	"github.com/fieldcheck/fieldcheck/backend/record/recordtest"
+	fcsync "github.com/fieldcheck/fieldcheck/sync"
+)
+
+// TestRoundJointResultParts works a joint visit of the demo round on the
+// team's phones (answers to every plan's items, a photo on a question of
+// each of two plans, the result with findings) and reads it over the API
+// as the staff of two departments: until it is published, the department
+// that does not lead reads only its plan's part (items, answers, checklist,
+// evidence, no findings) in the task, the task list, the review and the
+// evidence files; the lead department, the administrator and the team
+// read it whole; once published, everyone of its departments does.
+func TestRoundJointResultParts(t *testing.T) {
+	e, plans := newRoundEnv(t)
+	ctx := context.Background()
+	joint := e.drawJointRound(plans)
+	task := e.storedTask(joint.ID)
+	lead := task.LeadDepartment
+	pi := slices.IndexFunc(task.Parts, func(p backend.TaskPart) bool { return p.LeadDepartment != lead })
+	if pi < 0 {
+		t.Fatalf("task %s: every part is of %s", task.ID, lead)
+	}
+	part := task.Parts[pi]
+	other := part.LeadDepartment
+	sys := backend.WithActor(ctx, backend.SystemActor("test"))
+	for _, u := range []*backend.User{
+		{ID: "lead.rev", DisplayName: "牵头审核", Role: backend.RoleReviewer, Departments: []string{lead}},
+		{ID: "lead.mgr", DisplayName: "牵头经理", Role: backend.RoleManager, Departments: []string{lead}},
+		{ID: "part.rev", DisplayName: "参与审核", Role: backend.RoleReviewer, Departments: []string{other}},
+		{ID: "part.mgr", DisplayName: "参与经理", Role: backend.RoleManager, Departments: []string{other}},
+		{ID: "test.admin", DisplayName: "管理员", Role: backend.RoleAdmin},
+	} {
+		if err := e.m.Users.CreateUser(sys, u, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leadItem, partItem := task.Parts[0].Items[0], part.Items[0]
+	question := func(item string) string {
+		for _, s := range task.Form.Sections {
+			if s.ItemCode == item && len(s.Questions) > 0 {
+				return backend.AnswerKey(item, s.Questions[0].ID)
+			}
+		}
+		t.Fatalf("task %s: no question of item %s", task.ID, item)
+		return ""
+	}
+	leadQ, partQ := question(leadItem), question(partItem)
+
+	// The team's work: answers, a photo on a question of each part, two
+	// check-ins, the result; the files arrive.
+	e.m.Visit.Now = func() time.Time { return afterResult.Add(time.Hour) } // the officers' certificates are valid then
+	a, b := e.fieldPhone(task.TeamUsers[0]), e.fieldPhone(task.TeamUsers[1])
+	a.pull()
+	a.answerAll(task, "现场")
+	photo := func(id, q string) (backend.EvidenceInput, []byte) {
+		data := []byte("photo of " + id)
+		sum := sha256.Sum256(data)
+		return backend.EvidenceInput{ID: id, Type: backend.EvidencePhoto, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
+			ContentType: "image/jpeg", Question: q, CapturedAt: afterResult.Add(time.Hour)}, data
+	}
+	var files []backend.EvidenceInput
+	for id, q := range map[string]string{"lead-photo": leadQ, "part-photo": partQ} {
+		f, data := photo(id, q)
+		files = append(files, f)
+		if _, _, err := e.m.Stores.Blobs.Put(ctx, bytes.NewReader(data), f.SHA256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, q := range task.PhotosMissing() {
+		if q != leadQ && q != partQ {
+			f, _ := photo(fmt.Sprint("site-photo-", i), q)
+			files = append(files, f)
+		}
+	}
+	a.push(fcsync.EntityEvidence, task.ID, task.Version, fcsync.EvidencePayload{Files: files})
+	code := e.syncCheckInsAt(task, afterResult.Add(time.Hour), a, b)
+	const findings = "燃气管道老化，已责令改正"
+	a.push(fcsync.EntityResult, task.ID, e.storedTask(task.ID).Version, fcsync.ResultPayload{Code: backend.ResultCorrected, Findings: findings, FollowUp: "责令改正", DeviceTime: afterResult.Add(time.Hour)})
+	e.evidenceArrived(task.ID)
+	if st := e.storedTask(task.ID).Status; st != backend.TaskSubmitted {
+		t.Fatalf("after the phone's result: %s", st)
+	}
+
+	// The licence-code page counts the visit once, as joint.
+	link, err := url.Parse(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(want ...string) {
+		t.Helper()
+		r := e.do("GET", link.Path+"?"+link.RawQuery, "", "", nil)
+		for _, w := range want {
+			if r.Status != 200 || !strings.Contains(string(r.Body), w) {
+				t.Fatalf("licence page: %d, want %q in %s", r.Status, w, r.Body)
+			}
+		}
+	}
+	page("本年度已接受检查 1 次", "部门联合检查 1 次")
+
+	// whole and partial check a task as read by one who reads it whole
+	// and by one of the other department.
+	whole := func(t *testing.T, tk *backend.Task) {
+		t.Helper()
+		if !slices.Equal(tk.Items, task.Items) || len(tk.Parts) != len(task.Parts) || tk.Result == nil || tk.Result.Findings != findings {
+			t.Fatalf("items %v, %d parts, result %+v; want %v, %d, findings %q", tk.Items, len(tk.Parts), tk.Result, task.Items, len(task.Parts), findings)
+		}
+		if _, ok := tk.Answers[leadQ]; !ok {
+			t.Fatalf("the lead part's answer %s is missing", leadQ)
+		}
+	}
+	partial := func(t *testing.T, tk *backend.Task) {
+		t.Helper()
+		if !slices.Equal(tk.Items, part.Items) || len(tk.Parts) != 1 || tk.Parts[0].PlanID != part.PlanID {
+			t.Fatalf("items %v, parts %+v; want only part %s's items %v", tk.Items, tk.Parts, part.PlanID, part.Items)
+		}
+		for k := range tk.Answers {
+			if !slices.Contains(part.Items, strings.SplitN(k, "/", 2)[0]) {
+				t.Fatalf("answer %s of another plan's item", k)
+			}
+		}
+		if _, ok := tk.Answers[partQ]; !ok {
+			t.Fatalf("the part's own answer %s is missing", partQ)
+		}
+		if _, ok := tk.FindEvidence("lead-photo"); ok {
+			t.Fatal("the lead part's photo is shown")
+		}
+		if _, ok := tk.FindEvidence("part-photo"); !ok {
+			t.Fatal("the part's own photo is missing")
+		}
+		if tk.Result == nil || tk.Result.Code != backend.ResultCorrected || tk.Result.Findings != "" || tk.Result.FollowUp != "" {
+			t.Fatalf("result %+v: want its code without findings nor follow-up", tk.Result)
+		}
+		for _, c := range tk.Checklist {
+			if !slices.Contains(part.Items, c.Item) {
+				t.Fatalf("checklist of item %s", c.Item)
+			}
+		}
+	}
+	asTask := func(check func(*testing.T, *backend.Task)) func(*testing.T, *response) {
+		return func(t *testing.T, r *response) {
+			var tk backend.Task
+			r.JSON(t, &tk)
+			check(t, &tk)
+		}
+	}
+	asList := func(check func(*testing.T, *backend.Task)) func(*testing.T, *response) {
+		return func(t *testing.T, r *response) {
+			var pg backend.Page[*backend.Task]
+			r.JSON(t, &pg)
+			i := slices.IndexFunc(pg.Items, func(tk *backend.Task) bool { return tk.ID == task.ID })
+			if i < 0 {
+				t.Fatalf("task %s not in the list of %d", task.ID, len(pg.Items))
+			}
+			check(t, pg.Items[i])
+		}
+	}
+	asReview := func(wantWhole bool) func(*testing.T, *response) {
+		return func(t *testing.T, r *response) {
+			v := reviewOf(t, r)
+			var items []string
+			for _, s := range v.Checklist {
+				items = append(items, s.ItemCode)
+			}
+			ev := slices.IndexFunc(v.Evidence, func(x planning.ReviewEvidence) bool { return x.ID == "lead-photo" })
+			switch {
+			case wantWhole && (!slices.Equal(items, task.Items) || ev < 0 || v.Result.Findings != findings):
+				t.Fatalf("checklist of %v, lead photo at %d, findings %q: want the whole visit", items, ev, v.Result.Findings)
+			case !wantWhole && (!slices.Equal(items, part.Items) || ev >= 0 || v.Result.Findings != "" || !slices.Equal(v.Items, part.Items)):
+				t.Fatalf("checklist of %v, items %v, lead photo at %d, findings %q: want only part %s", items, v.Items, ev, v.Result.Findings, part.PlanID)
+			}
+		}
+	}
+	url := "/api/v1/tasks/" + task.ID
+	list := "/api/v1/tasks?drawId=" + task.DrawID + "&limit=200"
+	evidence := url + "/evidence/"
+	e.run(t, []scenario{
+		{Name: "OK/TaskOfLeadManager", Method: "GET", URL: url, User: "lead.mgr", WantStatus: 200, After: asTask(whole)},
+		{Name: "OK/TaskOfAdmin", Method: "GET", URL: url, User: "test.admin", WantStatus: 200, After: asTask(whole)},
+		{Name: "OK/TaskOfOtherManagerIsItsPart", Method: "GET", URL: url, User: "part.mgr", WantStatus: 200, After: asTask(partial)},
+		{Name: "OK/TaskOfOtherReviewerIsItsPart", Method: "GET", URL: url, User: "part.rev", WantStatus: 200, After: asTask(partial)},
+		{Name: "OK/ListOfLeadManager", Method: "GET", URL: list, User: "lead.mgr", WantStatus: 200, After: asList(whole)},
+		{Name: "OK/ListOfOtherManagerIsItsPart", Method: "GET", URL: list, User: "part.mgr", WantStatus: 200, After: asList(partial)},
+		{Name: "OK/ReviewOfLeadReviewer", Method: "GET", URL: "/api/v1/reviews/" + task.ID, User: "lead.rev", WantStatus: 200, After: asReview(true)},
+		{Name: "OK/ReviewOfOtherReviewerIsItsPart", Method: "GET", URL: "/api/v1/reviews/" + task.ID, User: "part.rev", WantStatus: 200, After: asReview(false)},
+		{Name: "OK/OwnPartsPhoto", Method: "GET", URL: evidence + "part-photo", User: "part.rev", WantStatus: 200},
+		{Name: "ErrOtherPartsPhoto", Method: "GET", URL: evidence + "lead-photo", User: "part.rev", WantStatus: 404, WantCode: "not_found"},
+		{Name: "OK/LeadReadsEveryPhoto", Method: "GET", URL: evidence + "part-photo", User: "lead.rev", WantStatus: 200},
+	})
+	// The team's phone still has the whole visit.
+	a.pull()
+	if v := a.tasks[task.ID]; v == nil || !slices.Equal(v.Task.Items, task.Items) || v.Task.Result == nil || v.Task.Result.Findings != findings {
+		t.Fatalf("the team's phone: %+v; want the whole visit", v)
+	}
+	stored := e.storedTask(task.ID)
+	if _, ok := stored.FindEvidence("lead-photo"); !ok || stored.Result.Findings != findings || len(stored.Answers) != len(e.storedTask(task.ID).Answers) {
+		t.Fatal("reading parts changed the stored task")
+	}
+
+	// An officer off the team checks in without a task (a complaint): a
+	// second visit, unplanned; a second check-in of it the same day is the
+	// same visit.
+	ins, err := e.m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: []string{other}}, backend.PageRequest{Limit: backend.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oi := slices.IndexFunc(ins.Items, func(in *backend.Inspector) bool {
+		return in.UserID != "" && !slices.Contains(task.TeamUsers, in.UserID) && in.CertValidOn(backend.DateOf(afterResult))
+	})
+	if oi < 0 {
+		t.Fatalf("no officer of %s off the team", other)
+	}
+	off := e.fieldPhone(ins.Items[oi].UserID)
+	where := e.locationOf(task.TargetID)
+	for i := range 2 {
+		off.push(fcsync.EntityCheckIn, "", 0, fcsync.CheckInPayload{Code: code, Position: where, AccuracyM: 8,
+			DeviceTime: afterResult.Add(time.Duration(30+i) * time.Minute), Reason: backend.ReasonComplaint, Reference: "TS-2026-0001"})
+	}
+	page("本年度已接受检查 2 次", "部门联合检查 1 次", "未列入检查任务的到场检查 1 次")
+	// As the enterprise sees it, on a phone.
+	br := browsertest.Start(t, browsertest.Options{})
+	br.Do(chromedp.Navigate(apptest.Serve(t, e.m) + link.Path + "?" + link.RawQuery))
+	br.WaitFor(`document.querySelector("#burden h2") !== null`)
+	if text := br.Text(); !strings.Contains(text, "本年度已接受检查 2 次") || !strings.Contains(text, "部门联合检查 1 次") {
+		t.Fatalf("the licence page in the browser: %s", text)
+	}
+	br.Shot("licence-page-burden")
+
+	// Approved by the lead reviewer, published by the lead manager: the
+	// other department then reads the whole visit.
+	rev := e.login("lead.rev")
+	v := reviewOf(t, e.do("GET", "/api/v1/reviews/"+task.ID, rev, "", nil))
+	reviewOf(t, e.do("POST", "/api/v1/reviews/"+task.ID+"/approve", rev, "application/json", strings.NewReader(fmt.Sprintf(`{"version":%d,"comment":"同意"}`, v.Version))))
+	// The inspection record of the approved visit: the lead's has the
+	// findings, the other department's has not.
+	for user, want := range map[string]bool{"lead.rev": true, "part.rev": false} {
+		r := e.do("GET", url+"/record.pdf", e.login(user), "", nil)
+		if r.Status != 200 {
+			t.Fatalf("%s's record: %d %s", user, r.Status, r.Body)
+		}
+		if got := strings.Contains(flatText(recordtest.MustText(t, r.Body)), findings); got != want {
+			t.Fatalf("%s's record has the findings: %v, want %v", user, got, want)
+		}
+	}
+	r := e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
+	if r.Status != 200 {
+		t.Fatalf("publish: %d %s", r.Status, r.Body)
+	}
+	e.run(t, []scenario{
+		{Name: "OK/PublishedTaskOfOtherManagerIsWhole", Method: "GET", URL: url, User: "part.mgr", WantStatus: 200, After: asTask(whole)},
+	})
+}
