@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Walk the whole audit log now, as `fieldcheck audit verify` does, while the server runs (admin; recorded in the log): the number of intact entries and the head's entry and hash, or the first bad entry */
+        post: operations["postAuditVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -166,7 +183,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Complaints by enterprises about inspections (oversight: administrators only) */
+        /** Complaints by enterprises about inspections, by id (the day first), of one category or one enterprise (oversight office and administrators) */
         get: operations["getComplaints"];
         put?: never;
         post?: never;
@@ -383,6 +400,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a directory file (admin), as `fieldcheck import` does: the body is the file (CSV or XLSX, at most 64 MiB), checked as a whole before anything is written; valid rows are created or updated in batches, each audited with the file's SHA-256, and rejected rows are listed with their row number and column. kind is targets, inspectors or items */
+        post: operations["postImportsKind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{kind}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run of an import (admin): the body is the file (CSV or XLSX, at most 64 MiB); reads and checks every row as the import would and writes nothing. kind is targets, inspectors or items. Answers the valid rows (imported) and each row error with its row number and column */
+        post: operations["postImportsKindCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspectors": {
         parameters: {
             query?: never;
@@ -489,6 +540,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signing key rings — tokens (access tokens), codes (licence and inspection codes), audit (signed audit heads) — with each key's status: next, current, valid, retired (admin) */
+        get: operations["getKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{ring}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate a ring while the server runs (admin; audited): a new key signs from now on (or, for codes, from activateInDays on), on every instance within seconds; older keys keep verifying until retired */
+        post: operations["postKeysRingRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{ring}/{kid}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a key (admin; audited): what it signed is refused from now on. The key that signs now cannot be retired: rotate first */
+        post: operations["postKeysRingKidRetire"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/login-locks": {
         parameters: {
             query?: never;
@@ -583,6 +685,40 @@ export interface paths {
         };
         /** This document */
         get: operations["getOpenapijson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oversight/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check-ins made without a task (清单之外) in a year, newest first, with their reasons, references, notes and back-fill deadlines, read from an index of such check-ins; at most 500, truncated says when more (oversight office and administrators) */
+        get: operations["getOversightCheckins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/oversight/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A year's figures: the enterprises entered most often (visits: days with a check-in) and the officers with the most check-ins, with those made without a task; from counts kept at each check-in, one indexed read (oversight office and administrators) */
+        get: operations["getOversightFigures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -702,10 +838,180 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ratings of visits by the enterprises (oversight: administrators only), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion */
+        /** Ratings of visits by the enterprises (oversight office and administrators), replaced ones too (replacedBy); flags suspected-self-rating with the suspicion; of one enterprise, only the flagged, or only the disputed */
         get: operations["getRatings"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results register of the caller's departments (managers, reviewers; admin: every department): entries in result-date order (the earliest deadline first) with the working days left, and the counts by view (pending, overdue, withhold-proposed, withheld, published) */
+        get: operations["getResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish pending results in bulk (1 to 100, managers of the lead department who did not inspect): each task becomes published, its result's version 1 public; every entry is checked before any is written, and the publication completes after a crash */
+        post: operations["postResultsPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register the results of approved or published tasks that have no register entry (approved before the register existed): administrators only; 1 to 100 task ids; an entry already there is returned as it is */
+        post: operations["postResultsRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry of the register (its departments' staff and its team) */
+        get: operations["getResultsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a published result: a new public version with the category and the reason; never an edit of the one before, which stays public in the history */
+        post: operations["postResultsIdCorrections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Enter the follow-up (后续处置) of a result, once: by the team that checked (谁检查、谁录入). 责令改正 needs the rectification deadline and creates the re-check task (复查) for the same team; 发现案件线索 and 抄告相关部门 name the department. On a published result the follow-up is published as a new version */
+        put: operations["putResultsIdFollowup"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish one pending result (as the bulk publication of one) */
+        post: operations["postResultsIdPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose not to publish a pending result (依法不予公开) with the reason (managers of the lead department); a second person confirms */
+        post: operations["postResultsIdWithhold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a proposal to withhold: a manager or reviewer of the lead department other than the one who proposed it (403 for that one) */
+        post: operations["postResultsIdWithholdConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/results/{id}/withhold/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a proposal to withhold: the result is pending again */
+        post: operations["postResultsIdWithholdReject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1011,7 +1317,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks the caller may see: own team's, own departments', or all (admin) */
+        /** Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor) */
         get: operations["getTasks"];
         put?: never;
         /** Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests) */
@@ -1107,6 +1413,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{id}/record.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inspection record (检查记录) of an approved or published task as an A4 PDF in Chinese: enterprise, items, team, check-ins, answers, result and follow-up, evidence with SHA-256, the enterprise's signature, a QR code of its public page. The staff of the task's departments and administrators; 400 before the result is approved */
+        get: operations["getTasksIdRecordpdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{id}/replace": {
         parameters: {
             query?: never;
@@ -1118,6 +1441,23 @@ export interface paths {
         put?: never;
         /** Replace a closed or unreachable target by the next of its stratum */
         post: operations["postTasksIdReplace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's audit entries, oldest first (at most 200): who did what, when and from where (those who may see the task) */
+        get: operations["getTasksIdTimeline"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1363,6 +1703,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public portal's home page (HTML, Chinese): search an enterprise by name or USCC (q; after pages on), this year's plans */
+        get: operations["getPublic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/audit/checkpoints": {
         parameters: {
             query?: never;
@@ -1438,8 +1795,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public draw record (fc-draw-1): everything needed to redo the draw */
+        /** The public draw record (fc-draw-1): everything needed to redo the draw; for browsers a page with population, exclusions, strata and selection (paged: pop, sel) and an in-browser verifier */
         get: operations["getPublicDrawsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/enterprises/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enterprise's public record and its published results (item and department names); a page for browsers */
+        get: operations["getPublicEnterprisesUscc"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1455,7 +1829,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public plans with their commitments */
+        /** Public plans with their commitments; a page of the year's plans for browsers (Accept: text/html) */
         get: operations["getPublicPlans"];
         put?: never;
         post?: never;
@@ -1472,8 +1846,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A public plan: current version, history with reasons, draws */
+        /** A public plan: current version, history with reasons, draws; a page for browsers */
         get: operations["getPublicPlansId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The page of /public/results.json as CSV (UTF-8 with a byte-order mark, for Excel; headers in Chinese, docs/results.md); the next page's cursor in the Link header (rel=next) */
+        get: operations["getPublicResultscsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/results.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published results across enterprises, newest result date first, keyset-paged (open data; columns in docs/results.md): never who published them nor the team. ETag: If-None-Match answers 304 */
+        get: operations["getPublicResultsjson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1489,7 +1897,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn */
+        /** Coordination rounds: commitments and entropy sources from their opening, registered plans, figures once drawn; a page for browsers */
         get: operations["getPublicRounds"];
         put?: never;
         post?: never;
@@ -1506,7 +1914,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`) */
+        /** The public record of a drawn round (fc-draw-2, docs/draw2.md): everything needed to redo it — per plan its strata with N and n, its population with stratum and exclusion reason, its selection; the visits with their teams (`fieldcheck draw verify URL`); for browsers a page (visits paged: visits) */
         get: operations["getPublicRoundsId"];
         put?: never;
         post?: never;
@@ -1596,6 +2004,24 @@ export interface components {
         ApproveRequest: {
             comment?: string;
             version: number;
+        };
+        AuditChainProblem: {
+            reason: string;
+            seq: number;
+        };
+        AuditChainReport: {
+            check: components["schemas"]["AuditCheck"];
+            /** Format: date-time */
+            checkedAt: string;
+            intact: boolean;
+            problem?: components["schemas"]["AuditChainProblem"];
+        };
+        AuditCheck: {
+            entries: number;
+            lastHash: string;
+            lastSeq: number;
+            /** Format: date-time */
+            lastTime: string;
         };
         AuditCheckpoint: {
             date: string;
@@ -1898,6 +2324,17 @@ export interface components {
             /** @enum {string} */
             source: "fc-3d" | "tc-pl5" | "fc-ssq" | "tc-dlt" | "drand-quicknet";
         };
+        EntryChange: {
+            /**
+             * @description a correction's new result category
+             * @enum {string}
+             */
+            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
+            /** @description why: required to propose withholding and to correct (at most 1000 bytes) */
+            reason?: string;
+            /** @description the entry's version as read */
+            version: number;
+        };
         ErrorBody: {
             code: string;
             message: string;
@@ -1970,11 +2407,52 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
+        Figures: {
+            enterprises: components["schemas"]["VisitCount"][];
+            inspectors: components["schemas"]["VisitCount"][];
+            year: number;
+        };
+        FollowUp: {
+            /** @enum {string} */
+            action: "none" | "rectify" | "referral" | "notify" | "other";
+            /** Format: date-time */
+            closedAt?: string;
+            deadline?: string;
+            department?: string;
+            /** Format: date-time */
+            enteredAt: string;
+            enteredBy: string;
+            label: string;
+            note?: string;
+            outcome?: string;
+            recheckTaskId?: string;
+        };
+        FollowUpInput: {
+            /** @enum {string} */
+            action: "none" | "rectify" | "referral" | "notify" | "other";
+            /** @description required for rectify: the rectification deadline (YYYY-MM-DD), after the result date */
+            deadline?: string;
+            /** @description required for referral and notify: the department's name */
+            department?: string;
+            /** @description required for other */
+            note?: string;
+        };
         GeoPoint: {
             lat: number;
             lng: number;
         };
         HealthResponse: {
+            status: string;
+        };
+        Info: {
+            /** Format: date-time */
+            activatedAt: string;
+            algorithm: string;
+            /** Format: date-time */
+            createdAt: string;
+            kid: string;
+            /** Format: date-time */
+            retiredAt?: string;
             status: string;
         };
         Inspector: {
@@ -2104,6 +2582,9 @@ export interface components {
             updatedAt?: string;
             version: number;
         };
+        KeyRingList: {
+            items: components["schemas"]["RingKeys"][];
+        };
         LoginLock: {
             failures: number;
             /** Format: date-time */
@@ -2181,6 +2662,10 @@ export interface components {
         };
         PagePlanVersion: {
             items: components["schemas"]["PlanVersion"][];
+            nextCursor?: string;
+        };
+        PagePublicResult: {
+            items: components["schemas"]["PublicResult"][];
             nextCursor?: string;
         };
         PageRating: {
@@ -2394,6 +2879,10 @@ export interface components {
             reason?: string;
             version: number;
         };
+        PlanningPublishRequest: {
+            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
+            ids: string[];
+        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -2403,6 +2892,14 @@ export interface components {
             count: number;
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
+        };
+        PublicEnterprise: {
+            address?: string;
+            id: string;
+            name: string;
+            published: components["schemas"]["VisitPublicResult"][];
+            results: string[];
+            status: string;
         };
         PublicKey: {
             /** Format: date-time */
@@ -2422,11 +2919,59 @@ export interface components {
             draws: components["schemas"]["Draw"][];
             versions: components["schemas"]["PlanVersion"][];
         };
+        PublicResult: {
+            /** @description 检查实施机关: the lead department's name */
+            authority: string;
+            code: string;
+            /** @description names of every department of the check */
+            departments: string[];
+            /** @description 后续处置 as published */
+            followUp?: string;
+            /** @description the earlier versions, oldest first */
+            history: components["schemas"]["PublishedVersion"][];
+            /** @description the inspection task's id */
+            id: string;
+            /** @description names of the items checked */
+            items: string[];
+            /** @description 结果: the official wording of the current version */
+            label: string;
+            planId?: string;
+            /**
+             * Format: date-time
+             * @description when the version in force was published
+             */
+            publishedAt: string;
+            /** @description why the version in force replaced the one before */
+            reason?: string;
+            /** @description 日期: the day the result was produced (approved), Asia/Shanghai */
+            resultDate: string;
+            targetId: string;
+            targetName: string;
+            /** @description 类型: 双随机抽查 (drawn at random) or 其他检查 */
+            type: string;
+            /** @description 统一社会信用代码, for market entities */
+            uscc?: string;
+            /** @description the public version in force, 1 for the first publication */
+            version: number;
+        };
         PublishRequest: {
             /** @description required: the future public random event whose result the draw takes (RFC 3797); its result must come after this request, within a year */
             entropySource?: components["schemas"]["EntropySource"] | null;
             /** @description the plan's version as read; 0 skips the check */
             version: number;
+        };
+        PublishRequestCreate: {
+            /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
+            ids?: string[] | null;
+        };
+        PublishedVersion: {
+            code: string;
+            followUp?: string;
+            label: string;
+            n: number;
+            /** Format: date-time */
+            publishedAt: string;
+            reason?: string;
         };
         Question: {
             basis?: string;
@@ -2501,6 +3046,12 @@ export interface components {
         RefreshRequest: {
             refreshToken: string;
         };
+        Register: {
+            counts: components["schemas"]["ResultCounts"];
+            items: components["schemas"]["RegisterEntry"][];
+            nextCursor?: string;
+            today: string;
+        };
         RegisterCheckRequest: {
             /** @description one of the caller's departments (managers) */
             department: string;
@@ -2536,6 +3087,36 @@ export interface components {
             targetId: string;
             /** @description last day of the window, at most 366 days after from, of the same year */
             to: string;
+        };
+        RegisterEntry: {
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            daysLeft?: number;
+            deadline?: string;
+            deadlineError?: string;
+            departments: string[];
+            followUp?: components["schemas"]["FollowUp"];
+            id: string;
+            items: string[];
+            label: string;
+            labelsVersion: number;
+            leadDepartment: string;
+            planId?: string;
+            random: boolean;
+            recheckOf?: string;
+            resultDate: string;
+            state: string;
+            targetId: string;
+            targetName: string;
+            teamUsers: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            versions: components["schemas"]["ResultVersion"][];
+            /** @enum {string} */
+            view: "pending" | "overdue" | "withhold-proposed" | "withheld" | "published";
+            withholding?: components["schemas"]["Withholding"];
         };
         RegisteredCheck: {
             department: string;
@@ -2588,6 +3169,51 @@ export interface components {
             followUp?: string;
             label: string;
             labelsVersion: number;
+        };
+        ResultCounts: {
+            overdue: number;
+            pending: number;
+            published: number;
+            withheld: number;
+            withholdProposed: number;
+        };
+        ResultEntry: {
+            code: string;
+            /** Format: date-time */
+            createdAt: string;
+            deadline?: string;
+            deadlineError?: string;
+            departments: string[];
+            followUp?: components["schemas"]["FollowUp"];
+            id: string;
+            items: string[];
+            label: string;
+            labelsVersion: number;
+            leadDepartment: string;
+            planId?: string;
+            random: boolean;
+            recheckOf?: string;
+            resultDate: string;
+            state: string;
+            targetId: string;
+            targetName: string;
+            teamUsers: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+            versions: components["schemas"]["ResultVersion"][];
+            withholding?: components["schemas"]["Withholding"];
+        };
+        ResultVersion: {
+            code: string;
+            followUp?: string;
+            label: string;
+            labelsVersion: number;
+            n: number;
+            /** Format: date-time */
+            publishedAt: string;
+            publishedBy: string;
+            reason?: string;
         };
         ReturnRequest: {
             comment: string;
@@ -2736,6 +3362,14 @@ export interface components {
         RevokeDeviceRequest: {
             reason: string;
         };
+        RingKeys: {
+            keys: components["schemas"]["Info"][];
+            /** @enum {string} */
+            ring: "tokens" | "codes" | "audit";
+        };
+        RotateKeyRequest: {
+            activateInDays?: number;
+        };
         Round: {
             burden?: components["schemas"]["RoundBurden"];
             commitment: string;
@@ -2821,6 +3455,11 @@ export interface components {
             seed: string;
             visits: components["schemas"]["Visit"][];
         };
+        RowError: {
+            column?: string;
+            reason: string;
+            row: number;
+        };
         Selection: {
             eligibleInspectors: number;
             id: string;
@@ -2868,6 +3507,14 @@ export interface components {
             count?: number;
             key?: string;
             ratioBp?: number;
+        };
+        Summary: {
+            errors?: components["schemas"]["RowError"][];
+            imported: number;
+            moreErrors?: number;
+            rejected: number;
+            unchanged: number;
+            updated: number;
         };
         Target: {
             address?: string;
@@ -3008,6 +3655,38 @@ export interface components {
             reason: string;
             reference: string;
         };
+        UnplannedCheckIn: {
+            accuracyM: number;
+            /** Format: date-time */
+            backfillBy?: string;
+            certNo: string;
+            codeKeyId: string;
+            /** Format: date-time */
+            createdAt: string;
+            deviceId?: string;
+            /** Format: date-time */
+            deviceTime: string;
+            distanceM?: number;
+            flags: string[];
+            id: string;
+            inspectorId: string;
+            note?: string;
+            overdue: boolean;
+            position: components["schemas"]["GeoPoint"];
+            reason?: string;
+            reference?: string;
+            /** Format: date-time */
+            serverTime: string;
+            targetId: string;
+            targetName: string;
+            taskId?: string;
+            userId: string;
+        };
+        UnplannedList: {
+            items: components["schemas"]["UnplannedCheckIn"][];
+            truncated: boolean;
+            year: number;
+        };
         User: {
             /** Format: date-time */
             createdAt: string;
@@ -3032,6 +3711,36 @@ export interface components {
             teamSize: number;
             unassigned?: boolean;
             unassignedReason?: string;
+        };
+        VisitCount: {
+            checkIns: number;
+            /** @enum {string} */
+            kind: "target" | "inspector";
+            name: string;
+            ref: string;
+            unplanned: number;
+            /** Format: date-time */
+            updatedAt: string;
+            visits: number;
+            year: number;
+        };
+        VisitPublicResult: {
+            code: string;
+            date: string;
+            departments: string[];
+            items: string[];
+            kind: string;
+            label: string;
+            planId?: string;
+        };
+        Withholding: {
+            /** Format: date-time */
+            confirmedAt?: string;
+            confirmedBy?: string;
+            /** Format: date-time */
+            proposedAt: string;
+            proposedBy: string;
+            reason: string;
         };
     };
     responses: never;
@@ -3093,6 +3802,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditListResponse"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postAuditVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainReport"];
                 };
             };
             /** @description error */
@@ -3395,6 +4133,10 @@ export interface operations {
     getComplaints: {
         parameters: {
             query?: {
+                /** @description one category: no-certificate, conduct, improper-gain, repeated, burden, other */
+                category?: string;
+                /** @description one enterprise's USCC */
+                targetId?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -3919,6 +4661,74 @@ export interface operations {
             };
         };
     };
+    postImportsKind: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postImportsKindCheck: {
+        parameters: {
+            query?: {
+                /** @description the file's name: its extension (.csv .tsv .txt, .xlsx .xlsm) gives the format; any other, the content */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getInspectors: {
         parameters: {
             query?: {
@@ -4263,6 +5073,102 @@ export interface operations {
             };
         };
     };
+    getKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRingList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postKeysRingRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ring: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RingKeys"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postKeysRingKidRetire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ring: string;
+                kid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RingKeys"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getLoginlocks: {
         parameters: {
             query?: {
@@ -4443,6 +5349,72 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOversightCheckins: {
+        parameters: {
+            query?: {
+                /** @description the year in Asia/Shanghai (default: this year) */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnplannedList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOversightFigures: {
+        parameters: {
+            query?: {
+                /** @description the year in Asia/Shanghai (default: this year) */
+                year?: number;
+                /** @description 1-100 of each (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Figures"];
                 };
             };
             /** @description error */
@@ -4727,6 +5699,12 @@ export interface operations {
     getRatings: {
         parameters: {
             query?: {
+                /** @description one enterprise's USCC */
+                targetId?: string;
+                /** @description only ratings flagged suspected-self-rating */
+                flagged?: boolean;
+                /** @description only ratings where the enterprise says the visit did not happen */
+                disputed?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -4745,6 +5723,355 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRating"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getResults: {
+        parameters: {
+            query?: {
+                /** @description pending, overdue, withhold-proposed, withheld or published; empty: all */
+                view?: string;
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Register"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultEntry"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getResultsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdCorrections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putResultsIdFollowup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithhold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithholdConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postResultsIdWithholdReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryChange"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterEntry"];
                 };
             };
             /** @description error */
@@ -5458,6 +6785,18 @@ export interface operations {
                 draw?: string;
                 /** @description comma-separated statuses */
                 status?: string;
+                /** @description the plan batch's name */
+                batch?: string;
+                /** @description one department's tasks (one of the caller's, unless admin: another's gives an empty list) */
+                department?: string;
+                /** @description an inspector id on the team */
+                member?: string;
+                /** @description true: only ad-hoc tasks, not drawn at random */
+                unplanned?: boolean;
+                /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
+                overdue?: boolean;
+                /** @description due: the earliest due day first (then by id); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5760,6 +7099,37 @@ export interface operations {
             };
         };
     };
+    getTasksIdRecordpdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postTasksIdReplace: {
         parameters: {
             query?: never;
@@ -5782,6 +7152,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTasksIdTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListResponse"];
                 };
             };
             /** @description error */
@@ -6292,6 +7693,41 @@ export interface operations {
             };
         };
     };
+    getPublic: {
+        parameters: {
+            query?: {
+                /** @description part of the name, or the USCC */
+                q?: string;
+                /** @description cursor of the next page of matches */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
     getPublicAuditCheckpoints: {
         parameters: {
             query?: {
@@ -6415,7 +7851,14 @@ export interface operations {
     };
     getPublicDrawsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the population (HTML) */
+                pop?: number;
+                /** @description page of the selection (HTML) */
+                sel?: number;
+                /** @description page of the exclusions (HTML) */
+                excl?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6431,6 +7874,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Record"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6440,6 +7884,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicEnterprisesUscc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicEnterprise"];
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6466,6 +7944,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PagePlanVersion"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6475,6 +7954,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
@@ -6497,7 +7977,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicPlan"];
+                    "text/html": unknown;
                 };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicResultscsv: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPublicResultsjson: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagePublicResult"];
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description error */
             default: {
@@ -6532,6 +8116,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageRound"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6541,13 +8126,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };
     };
     getPublicRoundsId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page of the visits (HTML) */
+                visits?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6563,6 +8152,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoundRecord"];
+                    "text/html": unknown;
                 };
             };
             /** @description error */
@@ -6572,6 +8162,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
                 };
             };
         };

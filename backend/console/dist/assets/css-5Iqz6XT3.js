@@ -1,1 +1,0 @@
-import"./index-Dcas2MWQ.js";import"./css-BsQYXrfp.js";

@@ -1,0 +1,1 @@
+import"./index-7ZLl8w2K.js";
