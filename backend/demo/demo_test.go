@@ -375,12 +375,14 @@ func TestGenerateReferences(t *testing.T) {
 			if l.Password != demo.DemoPassword(l.Username) {
 				t.Errorf("%s: password %q, want the documented %q", l.Username, l.Password, demo.DemoPassword(l.Username))
 			}
-			if l.Role != backend.RoleAdmin && !depts[l.Department] {
+			// Administrators and the oversight office (监督) belong to no
+			// department; everyone else to one that exists.
+			if l.Role != backend.RoleAdmin && l.Role != backend.RoleOversight && !depts[l.Department] {
 				t.Errorf("%s: department %q", l.Username, l.Department)
 			}
 		}
-		if roles[backend.RoleAdmin] != 1 || roles[backend.RoleManager] != 6 || roles[backend.RoleReviewer] < 1 || roles[backend.RoleInspector] < 6 {
-			t.Errorf("roles=%v, want one admin, a manager per department, reviewers and inspectors", roles)
+		if roles[backend.RoleAdmin] != 1 || roles[backend.RoleOversight] != 1 || roles[backend.RoleManager] != 6 || roles[backend.RoleReviewer] < 1 || roles[backend.RoleInspector] < 6 {
+			t.Errorf("roles=%v, want one admin, one oversight login, a manager per department, reviewers and inspectors", roles)
 		}
 	})
 }
