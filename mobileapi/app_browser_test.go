@@ -140,7 +140,7 @@ func drawTask(t *testing.T, m *app.Main, base string, teammateIn bool) phoneWork
 		t.Fatal(err)
 	}
 	v := c.Task(task.ID)
-	mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()})
+	mu, err := fcsync.NewMutation(fcsync.EntityCheckIn, task.ID, v.Task.Version, fcsync.CheckInPayload{Code: code.String(), Position: &where, AccuracyM: 5, DeviceTime: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

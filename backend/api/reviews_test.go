@@ -183,7 +183,7 @@ func TestReviewAPI(t *testing.T) {
 		where = *tg.Location
 	}
 	for _, ph := range []*fieldPhone{a, b} {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: &where, AccuracyM: 8, DeviceTime: time.Now()})
 	}
 	a.push(fcsync.EntityResult, task.ID, e.storedTask(task.ID).Version, fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "未发现问题", DeviceTime: time.Now()})
 	submitted := e.storedTask(task.ID)
