@@ -32,6 +32,7 @@ export interface Photo {
   contentType: string;
   capturedAt: string;
   uploaded: boolean;
+  name?: string; // the file's name as captured or chosen
 }
 
 export interface Work {
@@ -125,9 +126,31 @@ async function enqueue(view: TaskView, ms: { entity: string; payload: unknown }[
   await changed();
 }
 
-/** Queues a check-in with the scanned (and verified) code and the position. */
-export function checkIn(view: TaskView, p: { code: string; position: { lat: number; lng: number }; accuracyM: number; deviceTime: string }): Promise<void> {
+/**
+ * What a check-in sends: the scanned (and verified) code or the USCC typed
+ * in by hand; the position and its accuracy, or neither when the phone
+ * has no fix (accuracy 0).
+ */
+export type CheckInFields = ({ code: string; uscc?: never } | { uscc: string; code?: never }) & {
+  position?: { lat: number; lng: number };
+  accuracyM: number;
+  deviceTime: string;
+};
+
+/** Queues a check-in for the task. */
+export function checkIn(view: TaskView, p: CheckInFields): Promise<void> {
   return enqueue(view, [{ entity: 'checkin', payload: p }]);
+}
+
+/**
+ * Queues a check-in without a task, with its reason (complaint or referral
+ * with its number, emergency with a note): the server records it flagged
+ * for oversight, or against a task of the team for that enterprise if it
+ * has one the phone does not hold yet.
+ */
+export async function checkInUnplanned(p: CheckInFields & { reason: string; reference?: string; note?: string }): Promise<void> {
+  await store.enqueue([{ entity: 'checkin', taskId: '', baseVersion: 0, payload: p }]);
+  await changed();
 }
 
 export function accept(view: TaskView): Promise<void> {
@@ -142,6 +165,23 @@ export function saveAnswer(view: TaskView, key: string, value: string, note: str
   return enqueue(view, [{ entity: 'answers', payload: { answers: [{ question: key, value, ...(note ? { note } : {}), editedAt }] } }], (d) => {
     d.answers[key] = { value, note, editedAt };
   });
+}
+
+export type EvidenceKind = 'photo' | 'video' | 'document' | 'signature';
+
+/**
+ * The server's default caps per kind (backend.DefaultEvidenceLimits): a
+ * file over one is refused here, before it is hashed and kept; the
+ * server's answer to the manifest stays the authority.
+ */
+export const EVIDENCE_MAX: Record<EvidenceKind, number> = { photo: 25 << 20, video: 500 << 20, document: 50 << 20, signature: 5 << 20 };
+export const kindLabels: Record<EvidenceKind, string> = { photo: '照片', video: '视频', document: '文件', signature: '签名' };
+
+/** The kind of evidence a captured or chosen file is, by its type. */
+export function kindOf(file: Blob): EvidenceKind {
+  if (file.type.startsWith('image/')) return 'photo';
+  if (file.type.startsWith('video/')) return 'video';
+  return 'document';
 }
 
 /** SHA-256 of a file, read in HASH_CHUNK slices. */
@@ -159,7 +199,10 @@ export async function sha256Of(blob: Blob): Promise<string> {
  * capture, stored as a Blob, and declared in the evidence manifest (a
  * queued mutation) in the same transaction.
  */
-export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 'document', question: string, file: File, caption = ''): Promise<Photo> {
+export async function addEvidence(view: TaskView, type: EvidenceKind, question: string, file: File, caption = ''): Promise<Photo> {
+  const limit = EVIDENCE_MAX[type];
+  if (file.size > limit) throw new Error(`${kindLabels[type]}不能超过 ${Math.round(limit / (1 << 20))} MB，此文件 ${(file.size / (1 << 20)).toFixed(1)} MB`);
+  if (file.size === 0) throw new Error('文件是空的');
   const sha256 = await sha256Of(file);
   const t = view.task!;
   const n = (await store.db.blobs.where('taskId').equals(t.id).count()) + 1;
@@ -174,6 +217,7 @@ export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 
     contentType: file.type || 'application/octet-stream',
     capturedAt: new Date().toISOString(),
     uploaded: false,
+    name: file.name || undefined,
   };
   const slot = { id: ev.id, type, sha256, size: ev.size, contentType: ev.contentType, capturedAt: ev.capturedAt, ...(question ? { question } : {}), ...(caption ? { caption } : {}) };
   await store.enqueue([{ entity: 'evidence', taskId: t.id, baseVersion: t.version, payload: { files: [slot] } }], async (db: typeof store.db) => {
