@@ -33,6 +33,8 @@ export interface Photo {
   capturedAt: string;
   uploaded: boolean;
   name?: string; // the file's name as captured or chosen
+  /** The server refused the bytes (type, hash): why, in its words; kept, never dropped. */
+  refused?: string;
 }
 
 export interface Work {
@@ -177,6 +179,19 @@ export type EvidenceKind = 'photo' | 'video' | 'document' | 'signature';
 export const EVIDENCE_MAX: Record<EvidenceKind, number> = { photo: 25 << 20, video: 500 << 20, document: 50 << 20, signature: 5 << 20 };
 export const kindLabels: Record<EvidenceKind, string> = { photo: '照片', video: '视频', document: '文件', signature: '签名' };
 
+/**
+ * The media types the server takes per kind (backend/media: it sniffs the
+ * bytes and refuses others); the phone refuses by the browser's type
+ * before hashing.
+ */
+const EVIDENCE_TYPES: Record<EvidenceKind, RegExp> = {
+  photo: /^image\/(jpeg|png|webp|heic)$/,
+  video: /^video\/(mp4|quicktime|3gpp|webm)$/,
+  document: /^(application\/pdf|image\/(jpeg|png))$/,
+  signature: /^image\/(png|jpeg)$/,
+};
+const typeHints: Record<EvidenceKind, string> = { photo: 'JPEG、PNG、WebP 或 HEIC 图片', video: 'MP4、MOV、3GP 或 WebM 视频', document: 'PDF 或 JPEG、PNG 扫描件', signature: 'PNG 或 JPEG 图片' };
+
 /** The kind of evidence a captured or chosen file is, by its type. */
 export function kindOf(file: Blob): EvidenceKind {
   if (file.type.startsWith('image/')) return 'photo';
@@ -203,6 +218,7 @@ export async function addEvidence(view: TaskView, type: EvidenceKind, question: 
   const limit = EVIDENCE_MAX[type];
   if (file.size > limit) throw new Error(`${kindLabels[type]}不能超过 ${Math.round(limit / (1 << 20))} MB，此文件 ${(file.size / (1 << 20)).toFixed(1)} MB`);
   if (file.size === 0) throw new Error('文件是空的');
+  if (!EVIDENCE_TYPES[type].test((file.type || '').split(';')[0])) throw new Error(`${kindLabels[type]}须为${typeHints[type]}（${file.name || file.type || '未知类型'}）`);
   const sha256 = await sha256Of(file);
   const t = view.task!;
   const n = (await store.db.blobs.where('taskId').equals(t.id).count()) + 1;
