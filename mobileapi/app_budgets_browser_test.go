@@ -120,7 +120,7 @@ func TestAppBudgets(t *testing.T) {
 		const frames = [];
 		let last = performance.now(), maxRows = 0;
 		const H = document.documentElement.scrollHeight;
-		for (let y = 0; y < H; y += 240) {
+		for (let y = 0; y < H; y += Math.ceil(H / 120)) {
 			window.scrollTo(0, y);
 			await new Promise((r) => requestAnimationFrame(r));
 			const now = performance.now();
