@@ -334,10 +334,10 @@ func TestAppOfflineVisit(t *testing.T) {
 		t.Fatal(err)
 	}
 	showCode(t, camera, otherCode)
-	tap(`.bottom-bar .van-button`)
+	tap(`#rescan`)
 	b.WaitFor(`!!document.querySelector("#code-refused") && document.querySelector("#code-refused").innerText.includes("另一家企业")`)
 	showCode(t, camera, work.code)
-	tap(`.bottom-bar .van-button`)
+	tap(`#rescan`)
 	b.WaitFor(`!!document.querySelector("#code-ok") && !!document.querySelector("#distance")`)
 	b.Shot("app-checkin")
 	b.Do(chromedp.Click(`#confirm-checkin`))
