@@ -1562,6 +1562,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             position: components["schemas"]["GeoPoint"];
             reason?: string;
@@ -2392,6 +2394,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             officer: string;
             position: components["schemas"]["GeoPoint"];
