@@ -204,8 +204,29 @@ export async function sha256Of(blob: Blob): Promise<string> {
   const start = performance.now();
   const h = await createSHA256();
   h.init();
-  for (let off = 0; off < blob.size; off += HASH_CHUNK) {
-    h.update(new Uint8Array(await blob.slice(off, off + HASH_CHUNK).arrayBuffer()));
+  // One buffer of HASH_CHUNK bytes, reused for every read (a byte
+  // stream's BYOB reader): a fresh ArrayBuffer per slice is garbage at
+  // once but freed only when V8 collects, and a 500 MB video would pile
+  // them up (docs/benchmarks.md). Where the browser's Blob stream takes no
+  // BYOB reader, slices as before.
+  let reader: ReadableStreamBYOBReader | null = null;
+  try {
+    reader = blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    reader = null;
+  }
+  if (reader) {
+    let buf = new ArrayBuffer(HASH_CHUNK);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buf));
+      if (done || !value) break;
+      h.update(value);
+      buf = value.buffer as ArrayBuffer;
+    }
+  } else {
+    for (let off = 0; off < blob.size; off += HASH_CHUNK) {
+      h.update(new Uint8Array(await blob.slice(off, off + HASH_CHUNK).arrayBuffer()));
+    }
   }
   const hex = h.digest('hex');
   // How long hashing took, with the size (TestAppBudgets reads it).
