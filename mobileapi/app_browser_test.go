@@ -777,6 +777,11 @@ func TestAppTeammatesSeeCheckIns(t *testing.T) {
 		b.WaitFor(`!!document.querySelector("#code-ok") && !!document.querySelector("#distance")`)
 		b.Do(chromedp.Click(`#confirm-checkin`))
 		b.WaitFor(`!!document.querySelector("#two-officers")`)
+		// The check-in is pushed before the test leaves the page: a page
+		// unloaded while its token refresh is under way loses the new
+		// refresh token, and the next page's refresh with the spent one ends
+		// the session (docs/app.md, "Not yet").
+		b.WaitFor(`!document.body.innerText.includes("待同步")`)
 		return b
 	}
 	syncAndLook := func(b *browsertest.Browser) {
