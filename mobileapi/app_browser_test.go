@@ -786,7 +786,10 @@ func TestAppTeammatesSeeCheckIns(t *testing.T) {
 	}
 	syncAndLook := func(b *browsertest.Browser) {
 		b.Do(chromedp.Navigate(srv.url("/app/tasks")))
-		b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")`)
+		// A pull of this page completed (so its token refresh is stored)
+		// before the test leaves it, and nothing waits to be sent.
+		b.WaitFor(`performance.getEntriesByType("resource").some((e) => e.name.includes("/mobile/v1/sync"))
+			&& !!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")`)
 		b.Do(chromedp.Navigate(srv.url("/app/tasks/" + work.task.ID)))
 		b.WaitFor(`!!document.querySelector("#two-officers") && document.querySelector("#two-officers").innerText.includes("已满足")
 			&& !document.body.innerText.includes("待同步")`)
