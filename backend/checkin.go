@@ -33,30 +33,39 @@ const (
 	FlagLateSync      = "late-sync"      // recorded offline, arrived much later
 	FlagBackfillDue   = "backfill-due"   // emergency check-in whose task is still missing
 	FlagFrequentVisit = "frequent-visit" // several visits to the same enterprise in a month
+	FlagNoPosition    = "no-position"    // the phone had no position fix (geolocation failed or was refused)
+	FlagManualUSCC    = "manual-uscc"    // no code could be read: the USCC was typed in by hand
 )
 
 // CheckIn is one officer's arrival at a target, recorded from the scanned
 // enterprise code and the phone's position.
 type CheckIn struct {
-	ID          string        `json:"id" bson:"_id"`
-	TaskID      string        `json:"taskId,omitempty" bson:"taskId,omitempty"`
-	TargetID    string        `json:"targetId" bson:"targetId"`
-	InspectorID string        `json:"inspectorId" bson:"inspectorId"`
-	CertNo      string        `json:"certNo" bson:"certNo"`
-	UserID      string        `json:"userId" bson:"userId"`
-	DeviceID    string        `json:"deviceId,omitempty" bson:"deviceId,omitempty"`
-	DeviceTime  time.Time     `json:"deviceTime" bson:"deviceTime"`
-	ServerTime  time.Time     `json:"serverTime" bson:"serverTime"`
-	Position    GeoPoint      `json:"position" bson:"position"`
-	AccuracyM   float64       `json:"accuracyM" bson:"accuracyM"`
-	DistanceM   *float64      `json:"distanceM,omitempty" bson:"distanceM,omitempty"` // from the registered location
-	Reason      CheckInReason `json:"reason,omitempty" bson:"reason,omitempty"`
-	Reference   string        `json:"reference,omitempty" bson:"reference,omitempty"`
-	Note        string        `json:"note,omitempty" bson:"note,omitempty"`
-	BackfillBy  *time.Time    `json:"backfillBy,omitempty" bson:"backfillBy,omitempty"`
-	Flags       []string      `json:"flags" bson:"flags"`
-	CodeKeyID   string        `json:"codeKeyId" bson:"codeKeyId"` // key that signed the scanned code
-	CreatedAt   time.Time     `json:"createdAt" bson:"createdAt"`
+	ID          string    `json:"id" bson:"_id"`
+	TaskID      string    `json:"taskId,omitempty" bson:"taskId,omitempty"`
+	TargetID    string    `json:"targetId" bson:"targetId"`
+	InspectorID string    `json:"inspectorId" bson:"inspectorId"`
+	CertNo      string    `json:"certNo" bson:"certNo"`
+	UserID      string    `json:"userId" bson:"userId"`
+	DeviceID    string    `json:"deviceId,omitempty" bson:"deviceId,omitempty"`
+	DeviceTime  time.Time `json:"deviceTime" bson:"deviceTime"`
+	ServerTime  time.Time `json:"serverTime" bson:"serverTime"`
+	Position    GeoPoint  `json:"position" bson:"position"` // (0, 0) with NoPosition
+	AccuracyM   float64   `json:"accuracyM" bson:"accuracyM"`
+	// NoPosition marks a check-in queued without a position fix: it has no
+	// distance, and the flag no-position tells reviewers so.
+	NoPosition bool `json:"noPosition,omitempty" bson:"noPosition,omitempty"`
+	// ManualUSCC marks a check-in whose USCC was typed in by hand (no code
+	// could be read): nothing signed proves the officer stood at the
+	// enterprise's door, so it is flagged manual-uscc for oversight.
+	ManualUSCC bool          `json:"manualUscc,omitempty" bson:"manualUscc,omitempty"`
+	DistanceM  *float64      `json:"distanceM,omitempty" bson:"distanceM,omitempty"` // from the registered location
+	Reason     CheckInReason `json:"reason,omitempty" bson:"reason,omitempty"`
+	Reference  string        `json:"reference,omitempty" bson:"reference,omitempty"`
+	Note       string        `json:"note,omitempty" bson:"note,omitempty"`
+	BackfillBy *time.Time    `json:"backfillBy,omitempty" bson:"backfillBy,omitempty"`
+	Flags      []string      `json:"flags" bson:"flags"`
+	CodeKeyID  string        `json:"codeKeyId" bson:"codeKeyId"` // key that signed the scanned code
+	CreatedAt  time.Time     `json:"createdAt" bson:"createdAt"`
 
 	// The audit outbox of its writes (outbox.go).
 	Outbox `json:"-" bson:",inline"`
@@ -98,17 +107,25 @@ func (p CheckInPolicy) withDefaults() CheckInPolicy {
 // OfflineAge is how old an offline check-in may be when it arrives.
 func (p CheckInPolicy) OfflineAge() time.Duration { return p.withDefaults().MaxOfflineAge }
 
-// ValidateCheckInInput checks what a phone sends, before anything is looked up.
-func ValidateCheckInInput(pos GeoPoint, accuracyM float64, deviceTime, now time.Time, p CheckInPolicy) error {
+// ValidateCheckInInput checks what a phone sends, before anything is looked
+// up. A nil position is a check-in without a fix (geolocation failed): it
+// is accepted with no accuracy, and Judge flags it.
+func ValidateCheckInInput(pos *GeoPoint, accuracyM float64, deviceTime, now time.Time, p CheckInPolicy) error {
 	p = p.withDefaults()
-	if err := pos.Validate(); err != nil {
-		return err
-	}
-	if pos.Lat == 0 && pos.Lng == 0 {
-		return Errorf(EINVALID, "the position (0, 0) is not a real fix")
-	}
-	if math.IsNaN(accuracyM) || accuracyM < 0 || accuracyM > 10000 {
-		return Errorf(EINVALID, "accuracy must be between 0 and 10000 metres")
+	if pos == nil {
+		if accuracyM != 0 {
+			return Errorf(EINVALID, "an accuracy without a position: send both, or neither when the phone has no fix")
+		}
+	} else {
+		if err := pos.Validate(); err != nil {
+			return err
+		}
+		if pos.Lat == 0 && pos.Lng == 0 {
+			return Errorf(EINVALID, "the position (0, 0) is not a real fix: leave the position out when the phone has none")
+		}
+		if math.IsNaN(accuracyM) || accuracyM < 0 || accuracyM > 10000 {
+			return Errorf(EINVALID, "accuracy must be between 0 and 10000 metres")
+		}
 	}
 	if deviceTime.IsZero() {
 		return Errorf(EINVALID, "device time is required")
@@ -127,9 +144,13 @@ func ValidateCheckInInput(pos GeoPoint, accuracyM float64, deviceTime, now time.
 func (c *CheckIn) Judge(target *Target, p CheckInPolicy) {
 	p = p.withDefaults()
 	c.Flags = []string{}
-	if target.Location == nil {
+	c.DistanceM = nil
+	switch {
+	case c.NoPosition:
+		c.Flags = append(c.Flags, FlagNoPosition)
+	case target.Location == nil:
 		c.Flags = append(c.Flags, FlagNoLocation)
-	} else {
+	default:
 		d := math.Round(Distance(c.Position, *target.Location))
 		c.DistanceM = &d
 		// The phone's own uncertainty is given the benefit of the doubt, up
@@ -137,6 +158,9 @@ func (c *CheckIn) Judge(target *Target, p CheckInPolicy) {
 		if d-math.Min(c.AccuracyM, p.RadiusM) > p.RadiusM {
 			c.Flags = append(c.Flags, FlagFarAway)
 		}
+	}
+	if c.ManualUSCC {
+		c.Flags = append(c.Flags, FlagManualUSCC)
 	}
 	if c.TaskID == "" {
 		c.Flags = append(c.Flags, FlagNoTask)

@@ -50,6 +50,8 @@ func TestCheckInJudge(t *testing.T) {
 		{"NoTask", backend.CheckIn{Position: at(0), Reason: backend.ReasonComplaint, DeviceTime: now, ServerTime: now}, site, []string{backend.FlagNoTask}},
 		{"Emergency", backend.CheckIn{Position: at(0), Reason: backend.ReasonEmergency, DeviceTime: now, ServerTime: now}, site, []string{backend.FlagNoTask, backend.FlagBackfillDue}},
 		{"NoLocation", backend.CheckIn{TaskID: "t", Position: at(0), DeviceTime: now, ServerTime: now}, &backend.Target{}, []string{backend.FlagNoLocation}},
+		{"NoPosition", backend.CheckIn{TaskID: "t", NoPosition: true, DeviceTime: now, ServerTime: now}, site, []string{backend.FlagNoPosition}},
+		{"ManualUSCC", backend.CheckIn{TaskID: "t", Position: at(0.001), ManualUSCC: true, DeviceTime: now, ServerTime: now}, site, []string{backend.FlagManualUSCC}},
 		{"LateSync", backend.CheckIn{TaskID: "t", Position: at(0), DeviceTime: now.Add(-5 * time.Hour), ServerTime: now}, site, []string{backend.FlagLateSync}},
 		{"ClockAhead", backend.CheckIn{TaskID: "t", Position: at(0), DeviceTime: now.Add(20 * time.Minute), ServerTime: now}, site, []string{backend.FlagClockSkew}},
 	}
@@ -69,18 +71,20 @@ func TestCheckInJudge(t *testing.T) {
 
 func TestValidateCheckInInput(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	pos := backend.GeoPoint{Lat: 26.26, Lng: 117.63}
+	pos := &backend.GeoPoint{Lat: 26.26, Lng: 117.63}
 	tests := []struct {
 		name string
-		pos  backend.GeoPoint
+		pos  *backend.GeoPoint
 		acc  float64
 		dev  time.Time
 		want string
 	}{
 		{"OK", pos, 10, now, ""},
+		{"OK/NoFix", nil, 0, now, ""},
+		{"ErrAccuracyWithoutFix", nil, 10, now, "accuracy without a position"},
 		{"OK/OfflineHoursAgo", pos, 10, now.Add(-30 * time.Hour), ""},
-		{"ErrNullIsland", backend.GeoPoint{}, 10, now, "not a real fix"},
-		{"ErrLatitude", backend.GeoPoint{Lat: 91, Lng: 1}, 10, now, "out of range"},
+		{"ErrNullIsland", &backend.GeoPoint{}, 10, now, "not a real fix"},
+		{"ErrLatitude", &backend.GeoPoint{Lat: 91, Lng: 1}, 10, now, "out of range"},
 		{"ErrAccuracy", pos, -1, now, "accuracy"},
 		{"ErrAccuracyNaN", pos, math.NaN(), now, "accuracy"},
 		{"ErrFuture", pos, 10, now.Add(time.Hour), "future"},

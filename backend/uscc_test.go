@@ -1,38 +1,35 @@
 package backend_test
 
 import (
+	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
+// TestValidateUSCC runs the cases of testdata/uscc/vectors.json, which the
+// phone app's check runs too (mobileapi/app/src/sync/uscc.test.js).
 func TestValidateUSCC(t *testing.T) {
-	tests := []struct {
-		name string
-		code string
-		ok   bool
-	}{
-		// Codes published on real business licences.
-		{"OK/Huawei", "91440300708461136T", true},
-		{"OK/Fuzhou sample", "91350100M000100Y43", true},
-		{"OK/PetroChina", "91110000802100433B", true},
-		{"OK/digit check", "911100001000044477", true},
-		{"ErrCheckChar", "91440300708461136U", false},
-		{"ErrCheckCharDigit", "911100001000044478", false},
-		{"ErrShort", "9144030070846113", false},
-		{"ErrLong", "91440300708461136TX", false},
-		{"ErrLowerCase", "91440300708461136t", false},
-		{"ErrLetterI", "91440300708461I36T", false},
-		{"ErrLetterO", "9144030070846O136T", false},
-		{"ErrRegionNotDigits", "914A0300708461136T", false},
-		{"ErrEmpty", "", false},
-		{"ErrUnicode", "91440300708461136Ｔ", false},
+	raw, err := os.ReadFile("../testdata/uscc/vectors.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := backend.ValidateUSCC(tt.code)
-			if (err == nil) != tt.ok {
-				t.Fatalf("ValidateUSCC(%q) = %v, want ok=%v", tt.code, err, tt.ok)
+	var file struct {
+		Cases []struct {
+			Name string `json:"name"`
+			Code string `json:"code"`
+			OK   bool   `json:"ok"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil || len(file.Cases) == 0 {
+		t.Fatalf("vectors: %v (%d cases)", err, len(file.Cases))
+	}
+	for _, tt := range file.Cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			err := backend.ValidateUSCC(tt.Code)
+			if (err == nil) != tt.OK {
+				t.Fatalf("ValidateUSCC(%q) = %v, want ok=%v", tt.Code, err, tt.OK)
 			}
 			if err != nil && backend.ErrorCode(err) != backend.EINVALID {
 				t.Fatalf("code=%q, want %q", backend.ErrorCode(err), backend.EINVALID)

@@ -92,3 +92,10 @@ var China = time.FixedZone("CST", 8*3600)
 
 // DateOf returns the calendar day of t in China.
 func DateOf(t time.Time) Date { return Date(t.In(China).Format(time.DateOnly)) }
+
+// DayEnd returns the end of t's calendar day in China: the midnight that
+// starts the next day.
+func DayEnd(t time.Time) time.Time {
+	c := t.In(China)
+	return time.Date(c.Year(), c.Month(), c.Day()+1, 0, 0, 0, 0, China)
+}

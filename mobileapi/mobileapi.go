@@ -102,7 +102,7 @@ func (m *Routes) Register(s *httpkit.Router) {
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *planning.TransitionRequest) (any, error) {
 			return m.Planning.Transition(c.UserContext(), c.Params("id"), *r)
 		})})
-	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code. The answer sets the cookie " + httpkit.DeviceCookie + " naming the device, so that a rating from the same browser is recognised as the team's", Tag: "tasks", Auth: true,
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/tasks/:id/code", Summary: "A fresh inspection code (检查码) for the task, valid for the rest of the day in Asia/Shanghai (at least 10 minutes; expiresAt says until when), so that the phone can show it offline: show its URL as a QR code. Withdrawn when the session ends or the device is revoked. The answer sets the cookie " + httpkit.DeviceCookie + " naming the device, so that a rating from the same browser is recognised as the team's", Tag: "tasks", Auth: true,
 		Response: visit.IssuedCode{}, Status: fiber.StatusCreated,
 		Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			code, err := m.Visit.IssueCode(c.UserContext(), c.Params("id"))
@@ -111,7 +111,7 @@ func (m *Routes) Register(s *httpkit.Router) {
 			}
 			return code, err
 		})})
-	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
+	add(httpkit.Route{Method: "POST", Path: "/mobile/v1/checkins", Summary: "Check in at an enterprise with its scanned licence code, or with its USCC typed in by hand when no code can be read (flagged manual-uscc); without a position when the phone has no fix (flagged no-position). Idempotent by id; accepted hours later from an offline queue; recorded for the session's device, a deviceId in the body is refused", Tag: "checkins", Auth: true,
 		Request: visit.CheckInRequest{}, Response: backend.CheckIn{}, Status: fiber.StatusCreated,
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {

@@ -314,7 +314,7 @@ func (e *env) workOn(c *fcsync.Client, task *backend.Task, accept bool) []string
 		ms = append(ms, mutation(e.t, fcsync.EntityTask, task.ID, v.Task.Version, fcsync.TaskPayload{To: backend.TaskAccepted}))
 	}
 	ms = append(ms,
-		mutation(e.t, fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 5, DeviceTime: time.Now()}),
+		mutation(e.t, fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: &where, AccuracyM: 5, DeviceTime: time.Now()}),
 		mutation(e.t, fcsync.EntityAnswers, task.ID, v.Task.Version, answersFor(task, c.Username, time.Now())),
 		mutation(e.t, fcsync.EntityEvidence, task.ID, v.Task.Version, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
 			ID: "ev-" + c.Device.ID, Type: backend.EvidencePhoto, SHA256: strings.Repeat("ab", 32), Size: 1234, ContentType: "image/jpeg", CapturedAt: time.Now(),

@@ -204,8 +204,13 @@ type (
 		Comment string             `json:"comment,omitempty"`
 	}
 	CheckInPayload struct {
-		Code       string                `json:"code"`
-		Position   backend.GeoPoint      `json:"position"`
+		// Code as scanned, or USCC typed in by hand (exactly one; see
+		// visit.CheckInRequest).
+		Code string `json:"code,omitempty"`
+		USCC string `json:"uscc,omitempty"`
+		// Position is left out without a fix (the check-in is flagged
+		// no-position).
+		Position   *backend.GeoPoint     `json:"position,omitempty"`
 		AccuracyM  float64               `json:"accuracyM"`
 		DeviceTime time.Time             `json:"deviceTime"`
 		Reason     backend.CheckInReason `json:"reason,omitempty"`

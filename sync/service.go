@@ -587,13 +587,13 @@ func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (Mu
 	}
 	id := checkInID(a, m.OpID)
 	req := visit.CheckInRequest{
-		ID: id, Code: p.Code, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,
+		ID: id, Code: p.Code, USCC: p.USCC, Position: p.Position, AccuracyM: p.AccuracyM, DeviceTime: p.DeviceTime,
 		TaskID: m.TaskID, Reason: p.Reason, Reference: p.Reference, Note: p.Note,
 	}
 	prev, err := s.Visit.CheckIns.FindCheckIn(ctx, id)
 	switch {
 	case err == nil:
-		if prev.UserID != a.UserID || prev.DeviceTime.Compare(p.DeviceTime.UTC().Truncate(time.Millisecond)) != 0 || prev.Position != p.Position {
+		if prev.UserID != a.UserID || prev.DeviceTime.Compare(p.DeviceTime.UTC().Truncate(time.Millisecond)) != 0 || !samePosition(prev, p.Position) {
 			return MutationResult{}, backend.Errorf(backend.ECONFLICT, "operation %s was sent before with a different body; it was not applied again", m.OpID)
 		}
 		c, err := s.Visit.CheckIn(ctx, req) // completes a first attempt that stopped half-way
@@ -614,6 +614,15 @@ func (s *Service) checkIn(ctx context.Context, a *backend.Actor, m Mutation) (Mu
 		return MutationResult{OpID: m.OpID, Status: Applied, CheckIn: c, Message: "recorded for task " + c.TaskID}, nil
 	}
 	return MutationResult{OpID: m.OpID, Status: Applied, CheckIn: c}, nil
+}
+
+// samePosition reports whether a recorded check-in has the position a
+// replayed payload names (none, or the same point).
+func samePosition(c *backend.CheckIn, p *backend.GeoPoint) bool {
+	if p == nil {
+		return c.NoPosition
+	}
+	return !c.NoPosition && c.Position == *p
 }
 
 // checkInID derives the check-in's id from the device's operation: unique

@@ -491,7 +491,7 @@ func TestPushLifecycle(t *testing.T) {
 		where = *tg.Location
 	}
 	for _, ph := range []*phone{a, b} {
-		ci := ph.mutation(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: time.Now()})
+		ci := ph.mutation(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: &where, AccuracyM: 8, DeviceTime: time.Now()})
 		r := ph.push(ci)[0]
 		wantStatus(t, "check-in", r, fcsync.Applied, "")
 		if r.CheckIn == nil || r.CheckIn.TaskID != task.ID {
@@ -672,8 +672,21 @@ func TestOfflineVisitInOneBatch(t *testing.T) {
 	if tg, _ := e.m.Stores.Targets.FindTargetByID(context.Background(), task.TargetID); tg.Location != nil {
 		here = *tg.Location
 	}
-	checkIn := fcsync.CheckInPayload{Code: code.String(), Position: here, AccuracyM: 5, DeviceTime: time.Now()}
-	wantStatus(t, "teammate's check-in", b.push(b.mutation(fcsync.EntityCheckIn, task.ID, 0, checkIn))[0], fcsync.Applied, "")
+	checkIn := fcsync.CheckInPayload{Code: code.String(), Position: &here, AccuracyM: 5, DeviceTime: time.Now()}
+	// The teammate's phone had no position fix: recorded all the same,
+	// flagged, and its replay is the same check-in; the same operation
+	// with a position is another body.
+	when := time.Now()
+	blind := b.mutation(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), DeviceTime: when})
+	r := b.push(blind)[0]
+	wantStatus(t, "teammate's check-in without a position", r, fcsync.Applied, "")
+	if r.CheckIn == nil || !r.CheckIn.NoPosition || r.CheckIn.DistanceM != nil || !slices.Contains(r.CheckIn.Flags, backend.FlagNoPosition) {
+		t.Fatalf("check-in without a position recorded as %+v", r.CheckIn)
+	}
+	wantStatus(t, "its replay", b.push(blind)[0], fcsync.Duplicate, "")
+	located := blind
+	located.Payload, _ = json.Marshal(fcsync.CheckInPayload{Code: code.String(), Position: &here, AccuracyM: 5, DeviceTime: when})
+	wantStatus(t, "the same operation with a position", b.push(located)[0], fcsync.Conflict, backend.ECONFLICT)
 
 	batch := []fcsync.Mutation{
 		a.mutation(fcsync.EntityTask, task.ID, v, fcsync.TaskPayload{To: backend.TaskAccepted}),

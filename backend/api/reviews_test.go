@@ -153,7 +153,7 @@ func (e *env) syncCheckInsAt(task *backend.Task, at time.Time, phones ...*fieldP
 	}
 	where := e.locationOf(task.TargetID)
 	for _, ph := range phones {
-		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: where, AccuracyM: 8, DeviceTime: at})
+		ph.push(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), Position: &where, AccuracyM: 8, DeviceTime: at})
 	}
 	return code.String()
 }

@@ -232,7 +232,7 @@ func TestRoundJointResultParts(t *testing.T) {
 	off := e.fieldPhone(ins.Items[oi].UserID)
 	where := e.locationOf(task.TargetID)
 	for i := range 2 {
-		off.push(fcsync.EntityCheckIn, "", 0, fcsync.CheckInPayload{Code: code, Position: where, AccuracyM: 8,
+		off.push(fcsync.EntityCheckIn, "", 0, fcsync.CheckInPayload{Code: code, Position: &where, AccuracyM: 8,
 			DeviceTime: afterResult.Add(time.Duration(30+i) * time.Minute), Reason: backend.ReasonComplaint, Reference: "TS-2026-0001"})
 	}
 	page("本年度已接受检查 2 次", "部门联合检查 1 次", "未列入检查任务的到场检查 1 次")

@@ -201,10 +201,20 @@ func TestRevokeDevice(t *testing.T) {
 
 	for _, tok := range []*auth.Tokens{lost, lost2} {
 		_, err = e.Mobile.Authenticate(ctx, tok.AccessToken)
-		wantCode(t, "write from the revoked device", err, backend.EUNAUTHENTICATED)
+		wantCode(t, "write from the revoked device", err, backend.EFORBIDDEN)
 		_, err = e.Mobile.Refresh(ctx, tok.RefreshToken)
-		wantCode(t, "refresh from the revoked device", err, backend.EUNAUTHENTICATED)
+		wantCode(t, "refresh from the revoked device", err, backend.EFORBIDDEN)
+		if msg := backend.ErrorMessage(err); !strings.Contains(msg, "revoked") {
+			t.Fatalf("refresh refused with %q, want it to say the device was revoked (the phone wipes on it)", msg)
+		}
 	}
+	// A session ended otherwise stays a 401: the phone keeps its data.
+	loggedOut := MustLoginDevice(t, e.Mobile, "li", phone("phone-0002"))
+	if err := e.Mobile.Logout(ctx, loggedOut.RefreshToken); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	_, err = e.Mobile.Refresh(ctx, loggedOut.RefreshToken)
+	wantCode(t, "refresh of a logged-out session of a device in use", err, backend.EUNAUTHENTICATED)
 	_, err = e.Mobile.LoginDevice(ctx, "li", testPassword, phone("phone-0001"))
 	wantCode(t, "login from the revoked device", err, backend.EFORBIDDEN)
 	if msg := backend.ErrorMessage(err); !strings.Contains(msg, "revoked") {

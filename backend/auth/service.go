@@ -466,7 +466,7 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 func (s *Service) deviceRevoked(ctx context.Context, actor *backend.Actor, d *backend.Device) error {
 	s.audit(ctx, actor, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: d.UserID, Outcome: backend.OutcomeDenied,
 		Detail: "device " + d.DeviceID + " was revoked"})
-	return &backend.Error{Code: backend.EFORBIDDEN, Op: "Login", Message: "this device was revoked by an administrator; log in from another device or ask an administrator"}
+	return &backend.Error{Code: backend.EFORBIDDEN, Op: "Login", Message: msgDeviceRevoked}
 }
 
 // RefreshGrace is how long after a refresh token was spent it may be
@@ -764,11 +764,39 @@ func (s *Service) findFamily(ctx context.Context, op, id string, now time.Time) 
 	case err != nil:
 		return nil, &backend.Error{Op: op, Err: err}
 	case fam.RevokedAt != nil:
+		if err := s.deviceOfEndedSession(ctx, op, fam); err != nil {
+			return nil, err
+		}
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session was ended; log in again"}
 	case !fam.ExpiresAt.IsZero() && !now.Before(fam.ExpiresAt):
 		return nil, &backend.Error{Code: backend.EUNAUTHENTICATED, Op: op, Message: "session expired; log in again"}
 	}
 	return fam, nil
+}
+
+// msgDeviceRevoked is the refusal of a revoked device's login, refresh
+// and requests (403): the phone wipes what it holds when it reads it.
+const msgDeviceRevoked = "this device was revoked by an administrator; log in from another device or ask an administrator"
+
+// deviceOfEndedSession tells an ended session of a revoked device (403,
+// EFORBIDDEN) from one ended otherwise (nil: the caller answers 401): the
+// phone keeps its data after a logout elsewhere or a password reset, and
+// wipes it once it learns that the device itself was barred. Only ended
+// sessions pay for the lookup.
+func (s *Service) deviceOfEndedSession(ctx context.Context, op string, fam *backend.TokenFamily) error {
+	if fam.DeviceID == "" || s.Devices == nil {
+		return nil
+	}
+	d, err := s.Devices.FindDeviceByID(ctx, backend.DeviceKey(fam.UserID, fam.DeviceID))
+	switch {
+	case backend.IsCode(err, backend.ENOTFOUND):
+		return nil
+	case err != nil:
+		return &backend.Error{Op: op, Err: err}
+	case d.Revoked():
+		return &backend.Error{Code: backend.EFORBIDDEN, Op: op, Message: msgDeviceRevoked}
+	}
+	return nil
 }
 
 // findActiveUser returns the user if it exists and is enabled.

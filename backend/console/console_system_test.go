@@ -45,7 +45,7 @@ func TestConsoleOversight(t *testing.T) {
 	if target.Location != nil {
 		pos = *target.Location
 	}
-	emergency := visit.CheckInRequest{ID: "ci-oversight-emergency-1", Code: code.String(), Position: pos, AccuracyM: 15, DeviceTime: now.Add(-time.Minute),
+	emergency := visit.CheckInRequest{ID: "ci-oversight-emergency-1", Code: code.String(), Position: &pos, AccuracyM: 15, DeviceTime: now.Add(-time.Minute),
 		Reason: backend.ReasonEmergency, Note: "群众报告燃气泄漏，<i>立即</i>到场"}
 	if _, err := m.Visit.CheckIn(officer, emergency); err != nil {
 		t.Fatal(err)

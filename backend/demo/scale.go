@@ -277,7 +277,7 @@ func (s *Scale) Submit(ctx context.Context, t *backend.Task, files []backend.Evi
 		p := where
 		p.Lat += (r.Float64() - 0.5) * 0.0002
 		p.Lng += (r.Float64() - 0.5) * 0.0002
-		return mutation(fcsync.EntityCheckIn, t, fcsync.CheckInPayload{Code: code, Position: p, AccuracyM: float64(3 + r.IntN(15)), DeviceTime: now})
+		return mutation(fcsync.EntityCheckIn, t, fcsync.CheckInPayload{Code: code, Position: &p, AccuracyM: float64(3 + r.IntN(15)), DeviceTime: now})
 	}
 	if err := s.push(ctx, t.TeamUsers[1], checkIn()); err != nil {
 		return err

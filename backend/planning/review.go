@@ -229,8 +229,12 @@ type ReviewCheckIn struct {
 	UserID      string           `json:"userId"`
 	DeviceTime  time.Time        `json:"deviceTime"` // as the phone stated
 	ServerTime  time.Time        `json:"serverTime"`
-	Position    backend.GeoPoint `json:"position"`
+	Position    backend.GeoPoint `json:"position"` // (0, 0) with NoPosition
 	AccuracyM   float64          `json:"accuracyM"`
+	// NoPosition: the phone had no fix; the check-in has no distance (and
+	// the flag no-position). ManualUSCC: the USCC was typed in by hand.
+	NoPosition bool `json:"noPosition,omitempty"`
+	ManualUSCC bool `json:"manualUscc,omitempty"`
 	// DistanceM is from the target's registered location (as it is now;
 	// as it was at the check-in when it has none any more).
 	DistanceM *float64              `json:"distanceM,omitempty"`
@@ -469,7 +473,7 @@ func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.T
 			return nil, err
 		}
 		d := c.DistanceM
-		if v.Target.Location != nil {
+		if v.Target.Location != nil && !c.NoPosition {
 			m := math.Round(backend.Distance(c.Position, *v.Target.Location))
 			d = &m
 		}
@@ -480,7 +484,7 @@ func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.T
 		v.CheckIns = append(v.CheckIns, ReviewCheckIn{
 			ID: c.ID, InspectorID: c.InspectorID, Officer: officer, CertNo: c.CertNo, UserID: c.UserID,
 			DeviceTime: c.DeviceTime, ServerTime: c.ServerTime, Position: c.Position, AccuracyM: c.AccuracyM,
-			DistanceM: d, Flags: flags, Reason: c.Reason, Note: c.Note,
+			NoPosition: c.NoPosition, ManualUSCC: c.ManualUSCC, DistanceM: d, Flags: flags, Reason: c.Reason, Note: c.Note,
 		})
 	}
 	support := map[string][]string{}

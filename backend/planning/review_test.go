@@ -205,6 +205,9 @@ func TestReviewActions(t *testing.T) {
 		in, _ := f.svc.Inspectors.FindInspectorByID(ctx, id)
 		c := &backend.CheckIn{ID: fmt.Sprintf("ci-%d", i), TaskID: task.ID, TargetID: task.TargetID, InspectorID: id, CertNo: in.CertNo, UserID: in.UserID,
 			DeviceTime: today.Add(time.Duration(i) * time.Minute), Position: backend.GeoPoint{Lat: 26.2, Lng: 117.6}, Flags: []string{backend.FlagFarAway}}
+		if i == 1 { // the second officer's phone had no fix
+			c.Position, c.NoPosition, c.Flags = backend.GeoPoint{}, true, []string{backend.FlagNoPosition}
+		}
 		if err := f.svc.CheckIns.CreateCheckIn(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -263,6 +266,9 @@ func TestReviewActions(t *testing.T) {
 		if len(v.CheckIns) != 2 || v.Target.Location == nil || v.CheckIns[0].DistanceM == nil || v.CheckIns[0].Officer == "" || v.CheckIns[0].Officer == task.Team[0] ||
 			v.CheckIns[0].Flags[0] != backend.FlagFarAway {
 			t.Fatalf("check-ins %+v, target %+v", v.CheckIns, v.Target)
+		}
+		if c := v.CheckIns[1]; !c.NoPosition || c.DistanceM != nil || !slices.Equal(c.Flags, []string{backend.FlagNoPosition}) {
+			t.Fatalf("check-in without a position shown to the reviewer as %+v", c)
 		}
 		want := backend.Distance(v.CheckIns[0].Position, *tg.Location)
 		if d := *v.CheckIns[0].DistanceM; d < want-1 || d > want+1 {

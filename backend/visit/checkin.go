@@ -73,11 +73,19 @@ type SessionChecker interface {
 type CheckInRequest struct {
 	// ID is chosen by the phone when the check-in happens, so that a retry
 	// or a replayed offline batch records it once.
-	ID         string           `json:"id"`
-	Code       string           `json:"code"` // the scanned enterprise code, as scanned
-	Position   backend.GeoPoint `json:"position"`
-	AccuracyM  float64          `json:"accuracyM"`
-	DeviceTime time.Time        `json:"deviceTime"`
+	ID string `json:"id"`
+	// Code is the scanned enterprise code, as scanned. Without one (the
+	// code could not be read) USCC is the code typed in by hand: checked
+	// for its check character and flagged manual-uscc. Exactly one of the
+	// two.
+	Code string `json:"code,omitempty"`
+	USCC string `json:"uscc,omitempty"`
+	// Position is left out when the phone had no fix (geolocation failed
+	// or was refused): the check-in is recorded without it, flagged
+	// no-position, and AccuracyM is then 0.
+	Position   *backend.GeoPoint `json:"position,omitempty"`
+	AccuracyM  float64           `json:"accuracyM"`
+	DeviceTime time.Time         `json:"deviceTime"`
 	// There is no device field: the check-in is recorded for the device
 	// of the session (Actor.DeviceID), and a body naming one is refused as
 	// an unknown field.
@@ -114,8 +122,15 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	if !checkInIDPattern.MatchString(req.ID) {
 		return nil, backend.Errorf(backend.EINVALID, "id must be 8-64 letters, digits, '-' or '_' chosen by the phone")
 	}
-	if len(req.Code) == 0 || len(req.Code) > MaxCodeLength {
-		return nil, backend.Errorf(backend.EINVALID, "the scanned code must be 1-%d bytes", MaxCodeLength)
+	switch {
+	case req.Code != "" && req.USCC != "":
+		return nil, backend.Errorf(backend.EINVALID, "send the scanned code or the USCC typed in by hand, not both")
+	case req.USCC != "":
+		if err := backend.ValidateUSCC(req.USCC); err != nil {
+			return nil, err
+		}
+	case len(req.Code) == 0 || len(req.Code) > MaxCodeLength:
+		return nil, backend.Errorf(backend.EINVALID, "the scanned code must be 1-%d bytes (or give the USCC typed in by hand)", MaxCodeLength)
 	}
 	// A replay of a recorded check-in answers what was recorded.
 	if prev, err := s.CheckIns.FindCheckIn(ctx, req.ID); err == nil {
@@ -135,10 +150,13 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	if err := backend.ValidateCheckInInput(req.Position, req.AccuracyM, req.DeviceTime, now, s.Policy); err != nil {
 		return nil, err
 	}
-	uscc, kid, err := s.Codes.VerifyEnterpriseCode(ctx, req.Code)
-	if err != nil {
-		s.deny(ctx, req.Code, err)
-		return nil, err
+	uscc, kid := req.USCC, ""
+	if req.Code != "" {
+		var err error
+		if uscc, kid, err = s.Codes.VerifyEnterpriseCode(ctx, req.Code); err != nil {
+			s.deny(ctx, req.Code, err)
+			return nil, err
+		}
 	}
 	target, err := s.Targets.FindTargetByID(ctx, uscc)
 	if backend.IsCode(err, backend.ENOTFOUND) {
@@ -167,7 +185,12 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (*backend.Che
 	c := &backend.CheckIn{
 		ID: req.ID, TargetID: target.ID, InspectorID: officer.ID, CertNo: officer.CertNo, UserID: a.UserID,
 		DeviceID: a.DeviceID, DeviceTime: req.DeviceTime.UTC().Truncate(time.Millisecond), ServerTime: now.UTC().Truncate(time.Millisecond),
-		Position: req.Position, AccuracyM: req.AccuracyM, CodeKeyID: kid,
+		AccuracyM: req.AccuracyM, CodeKeyID: kid, ManualUSCC: req.Code == "",
+	}
+	if req.Position != nil {
+		c.Position = *req.Position
+	} else {
+		c.NoPosition = true
 	}
 	if task != nil {
 		c.TaskID = task.ID

@@ -85,7 +85,7 @@ func officer(user string) context.Context {
 }
 
 func req(id, code string) visit.CheckInRequest {
-	return visit.CheckInRequest{ID: id, Code: code, Position: backend.GeoPoint{Lat: 26.2605, Lng: 117.6301}, AccuracyM: 12, DeviceTime: now.Add(-2 * time.Minute)}
+	return visit.CheckInRequest{ID: id, Code: code, Position: &backend.GeoPoint{Lat: 26.2605, Lng: 117.6301}, AccuracyM: 12, DeviceTime: now.Add(-2 * time.Minute)}
 }
 
 func TestCheckIn(t *testing.T) {
@@ -116,7 +116,7 @@ func TestCheckIn(t *testing.T) {
 	}
 
 	far := req("ci-wang-0001", "code-a")
-	far.Position = backend.GeoPoint{Lat: 26.30, Lng: 117.63}
+	far.Position = &backend.GeoPoint{Lat: 26.30, Lng: 117.63}
 	c2, err := f.svc.CheckIn(officer("wang"), far)
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +176,98 @@ func TestCheckInRefused(t *testing.T) {
 	// Nothing refused was stored.
 	if _, err := f.svc.CheckIns.FindCheckIn(context.Background(), "ci-li-1003"); !backend.IsCode(err, backend.ENOTFOUND) {
 		t.Fatalf("refused check-in stored: %v", err)
+	}
+}
+
+// TestCheckInFallbacks records the check-ins a phone makes when it has no
+// position fix or could not read the code (the USCC typed in by hand), each
+// flagged for the reviewers, and refuses what does not fit.
+func TestCheckInFallbacks(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	noFix := func(id, code string) visit.CheckInRequest {
+		r := req(id, code)
+		r.Position, r.AccuracyM = nil, 0
+		return r
+	}
+	typed := func(id, uscc string) visit.CheckInRequest {
+		r := req(id, "")
+		r.USCC = uscc
+		return r
+	}
+	both := typed("ci-li-2003", f.a)
+	both.Code = "code-a"
+	accuracyOnly := noFix("ci-li-2004", "code-a")
+	accuracyOnly.AccuracyM = 20
+	badDigit := f.a[:17] + "0"
+	if badDigit == f.a {
+		badDigit = f.a[:17] + "1"
+	}
+	refused := []struct {
+		name string
+		r    visit.CheckInRequest
+		msg  string
+	}{
+		{"ErrCodeAndUSCC", both, "not both"},
+		{"ErrNeither", req("ci-li-2005", ""), "bytes"},
+		{"ErrCheckCharacter", typed("ci-li-2006", badDigit), "check character"},
+		{"ErrShortUSCC", typed("ci-li-2007", "91350404MA"), "18 characters"},
+		{"ErrAccuracyWithoutPosition", accuracyOnly, "accuracy without a position"},
+		{"ErrUnknownUSCC", typed("ci-li-2008", mkUSCC("0000099")), "not in the target directory"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.CheckIn(officer("li"), tt.r)
+			if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.msg) {
+				t.Fatalf("err %v, want invalid containing %q", err, tt.msg)
+			}
+			if _, err := f.svc.CheckIns.FindCheckIn(ctx, tt.r.ID); !backend.IsCode(err, backend.ENOTFOUND) {
+				t.Fatalf("refused check-in stored: %v", err)
+			}
+		})
+	}
+
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		r         visit.CheckInRequest
+		wantFlags []string
+		distance  bool
+	}{
+		{"NoPosition", officer("li"), noFix("ci-li-2001", "code-a"), []string{backend.FlagNoPosition}, false},
+		{"TypedUSCC", officer("wang"), typed("ci-wang-2002", f.a), []string{backend.FlagManualUSCC}, true},
+		{"TypedUSCCNoPositionNoTask", officer("li"), func() visit.CheckInRequest {
+			r := typed("ci-li-2009", f.b)
+			r.Position, r.AccuracyM = nil, 0
+			r.Reason, r.Reference = backend.ReasonComplaint, "12315-2026-0101"
+			return r
+		}(), []string{backend.FlagNoPosition, backend.FlagManualUSCC, backend.FlagNoTask}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := f.svc.CheckIn(tt.ctx, tt.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := f.svc.CheckIns.FindCheckIn(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(stored.Flags, tt.wantFlags) || (stored.DistanceM != nil) != tt.distance ||
+				stored.NoPosition != (tt.r.Position == nil) || stored.ManualUSCC != (tt.r.USCC != "") {
+				t.Fatalf("stored %+v, want flags %v, distance %v", stored, tt.wantFlags, tt.distance)
+			}
+			if tt.r.USCC != "" && stored.CodeKeyID != "" {
+				t.Fatalf("a typed USCC recorded key %q", stored.CodeKeyID)
+			}
+		})
+	}
+	// The task keeps the flags: reviewers read them there, and the two
+	// officers count.
+	task, _ := f.tasks.FindTaskByID(ctx, "task-1")
+	if task.Status != backend.TaskCheckedIn || len(task.CheckIns) != 2 || !slices.Contains(task.CheckIns[0].Flags, backend.FlagNoPosition) ||
+		task.CheckIns[0].DistanceM != nil || !slices.Contains(task.CheckIns[1].Flags, backend.FlagManualUSCC) {
+		t.Fatalf("task %s check-ins %+v", task.Status, task.CheckIns)
 	}
 }
 

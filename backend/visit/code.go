@@ -9,9 +9,20 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
-// CodeValidity is how long an inspection code (检查码) shown on a phone
-// stays valid; the app asks for a new one when it runs out.
+// CodeValidity is the shortest an inspection code (检查码) lives: one
+// issued late in the evening still lasts this long.
 const CodeValidity = 10 * time.Minute
+
+// CodeValidityAt is how long a code issued at now stays valid: for the rest
+// of the day in China (Asia/Shanghai), in whole minutes, so that a phone
+// that fetched one before going down into a basement can show it offline
+// all day, with its expiry; at least CodeValidity. A phone online fetches
+// fresh ones, and ending the session (or revoking the device) withdraws
+// every code it was given.
+func CodeValidityAt(now time.Time) time.Duration {
+	left := backend.DayEnd(now).Sub(now).Truncate(time.Minute)
+	return max(left, CodeValidity)
+}
 
 // IssuedCode is an inspection code: the URL the QR symbol encodes and what
 // it says.
@@ -69,7 +80,7 @@ func (s *Service) IssueCode(ctx context.Context, taskID string) (*IssuedCode, er
 	default:
 		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: it has no inspection code", taskID, t.Status)
 	}
-	code, err := s.Inspection.SignInspectionCode(ctx, t.ID, CodeValidity)
+	code, err := s.Inspection.SignInspectionCode(ctx, t.ID, CodeValidityAt(s.Now()))
 	if err != nil {
 		return nil, err
 	}

@@ -218,7 +218,7 @@ func (in *inspector) work(t *simTask) {
 	}
 	where.Lat += (in.rng.Float64() - 0.5) * 0.0002 // within about 10 m
 	where.Lng += (in.rng.Float64() - 0.5) * 0.0002
-	in.enqueue(t, fcsync.EntityCheckIn, 0, fcsync.CheckInPayload{Code: t.code, Position: where, AccuracyM: float64(3 + in.rng.IntN(15)), DeviceTime: now})
+	in.enqueue(t, fcsync.EntityCheckIn, 0, fcsync.CheckInPayload{Code: t.code, Position: &where, AccuracyM: float64(3 + in.rng.IntN(15)), DeviceTime: now})
 
 	me := indexOf(t.team, in.user)
 	var answers fcsync.AnswersPayload

@@ -45,6 +45,21 @@ export const removedReasons: Record<string, string> = {
   removed: '任务已移出您的范围',
 };
 
+/** The reasons of a check-in without a task (backend CheckInReason). */
+export const checkInReasons: { code: string; label: string; hint: string }[] = [
+  { code: 'complaint', label: '投诉举报', hint: '依投诉举报到场，填写投诉举报编号' },
+  { code: 'referral', label: '转办交办', hint: '其他部门转办或上级交办，填写转办单编号' },
+  { code: 'emergency', label: '紧急情况', hint: '来不及建任务：说明情况，10 日内补建任务' },
+];
+
+/** Check-in flags the phone learns back (backend checkin.go). */
+export const checkInFlags: Record<string, string> = {
+  'no-position': '无定位',
+  'manual-uscc': '手工输入代码',
+  'far-away': '距登记地址较远',
+  'no-task': '无任务',
+};
+
 export const entityLabels: Record<string, string> = {
   task: '任务状态',
   checkin: '签到',

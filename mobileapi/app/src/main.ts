@@ -4,7 +4,7 @@
 import { createApp } from 'vue';
 import {
   Button, Cell, CellGroup, Field, Form, NavBar, Tag, Search, Empty, Loading, Icon, NoticeBar,
-  Radio, RadioGroup, Checkbox, CheckboxGroup, Stepper, Dialog, Toast, Uploader, Divider, Popup, Sticky,
+  Radio, RadioGroup, Checkbox, CheckboxGroup, Stepper, Dialog, Toast, Uploader, Divider, Popup, Sticky, Progress,
 } from 'vant';
 import 'vant/lib/index.css';
 import './theme.css';
@@ -29,7 +29,7 @@ async function start() {
   await restore();
   const app = createApp(App);
   for (const c of [Button, Cell, CellGroup, Field, Form, NavBar, Tag, Search, Empty, Loading, Icon, NoticeBar, Radio, RadioGroup,
-    Checkbox, CheckboxGroup, Stepper, Dialog, Toast, Uploader, Divider, Popup, Sticky]) {
+    Checkbox, CheckboxGroup, Stepper, Dialog, Toast, Uploader, Divider, Popup, Sticky, Progress]) {
     app.use(c);
   }
   app.use(router);

@@ -14,6 +14,7 @@ export const router = createRouter({
     { path: '/tasks/:id', component: TaskPage, props: true },
     { path: '/tasks/:id/checklist', component: Checklist, props: true },
     // The scanner and its decoder load only when a check-in needs them.
+    { path: '/checkin', component: () => import('./pages/CheckIn.vue') },
     { path: '/tasks/:id/checkin', component: () => import('./pages/CheckIn.vue'), props: true },
     { path: '/tasks/:id/code', component: () => import('./pages/Code.vue'), props: true },
     { path: '/tasks/:id/signature', component: () => import('./pages/Signature.vue'), props: true },

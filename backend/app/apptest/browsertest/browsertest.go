@@ -129,6 +129,19 @@ func (b *Browser) Geolocate(lat, lng, accuracy float64) {
 	}
 }
 
+// NoFix grants geolocation and makes every position request fail as a
+// phone without a fix does (POSITION_UNAVAILABLE).
+func (b *Browser) NoFix() {
+	b.tb.Helper()
+	if _, err := chromedp.CallBrowser(b.Ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted}); err != nil {
+		b.tb.Fatalf("grant geolocation: %v", err)
+	}
+	if _, err := chromedp.Call(b.Ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{}); err != nil {
+		b.tb.Fatalf("geolocation: %v", err)
+	}
+}
+
 // Close stops the browser (and its helper processes); a test may call it
 // early to kill the phone.
 func (b *Browser) Close() {

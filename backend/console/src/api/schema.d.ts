@@ -2104,6 +2104,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             position: components["schemas"]["GeoPoint"];
             reason?: string;
@@ -3234,6 +3236,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             officer: string;
             position: components["schemas"]["GeoPoint"];

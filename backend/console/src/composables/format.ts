@@ -80,6 +80,8 @@ export const checkInFlagNames: Record<string, string> = {
   'late-sync': '离线后迟传',
   'backfill-due': '待补录任务',
   'frequent-visit': '近期多次入企',
+  'no-position': '无定位（手机未取得位置）',
+  'manual-uscc': '手工输入信用代码（未扫码）',
 }
 
 // formatBytes writes a file size as people read it.

@@ -47,7 +47,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check in at an enterprise with its scanned licence code (idempotent by id; accepted hours later from an offline queue); recorded for the session's device, a deviceId in the body is refused */
+        /** Check in at an enterprise with its scanned licence code, or with its USCC typed in by hand when no code can be read (flagged manual-uscc); without a position when the phone has no fix (flagged no-position). Idempotent by id; accepted hours later from an offline queue; recorded for the session's device, a deviceId in the body is refused */
         post: operations["postMobileCheckins"];
         delete?: never;
         options?: never;
@@ -133,7 +133,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A fresh inspection code (检查码) for the task, valid 10 minutes: show its URL as a QR code. The answer sets the cookie fc_device naming the device, so that a rating from the same browser is recognised as the team's */
+        /** A fresh inspection code (检查码) for the task, valid for the rest of the day in Asia/Shanghai (at least 10 minutes; expiresAt says until when), so that the phone can show it offline: show its URL as a QR code. Withdrawn when the session ends or the device is revoked. The answer sets the cookie fc_device naming the device, so that a rating from the same browser is recognised as the team's */
         post: operations["postMobileTasksIdCode"];
         delete?: never;
         options?: never;
@@ -286,6 +286,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             position: components["schemas"]["GeoPoint"];
             reason?: string;
@@ -298,25 +300,27 @@ export interface components {
         };
         CheckInPayload: {
             accuracyM: number;
-            code: string;
+            code?: string;
             /** Format: date-time */
             deviceTime: string;
             note?: string;
-            position: components["schemas"]["GeoPoint"];
+            position?: components["schemas"]["GeoPoint"];
             reason?: string;
             reference?: string;
+            uscc?: string;
         };
         CheckInRequest: {
             accuracyM: number;
-            code: string;
+            code?: string;
             /** Format: date-time */
             deviceTime: string;
             id: string;
             note?: string;
-            position: components["schemas"]["GeoPoint"];
+            position?: components["schemas"]["GeoPoint"];
             reason?: string;
             reference?: string;
             taskId?: string;
+            uscc?: string;
         };
         CheckInSummary: {
             certNo: string;

@@ -103,6 +103,7 @@ interface Blobbed {
   size: number;
   sha256: string;
   uploaded: boolean;
+  refused?: string;
 }
 
 async function slotOf(b: Blobbed) {
@@ -117,20 +118,21 @@ async function slotOf(b: Blobbed) {
 async function uploadDeclared(): Promise<boolean> {
   const storage = urlStorage(store.db.uploads);
   let any = false;
-  for (const b of (await store.db.blobs.filter((x: Blobbed) => !x.uploaded && !!x.blob).toArray()) as Blobbed[]) {
+  for (const b of (await store.db.blobs.filter((x: Blobbed) => !x.uploaded && !!x.blob && !x.refused).toArray()) as Blobbed[]) {
     const slot = await slotOf(b);
     if (!slot) continue; // not declared yet (or refused: its outcome says so)
     if (!slot.uploaded) {
-      await uploadFile({
-        file: { id: b.id, taskId: b.taskId, blob: b.blob!, size: b.size },
-        storage,
-        token: () => auth.accessToken(),
-        progress: (sent: number) => {
-          const before = sync.sent[b.id] ?? 0;
-          sync.sent[b.id] = sent;
-          sync.uploadBytes = Math.max(0, sync.uploadBytes - (sent - before));
-        },
-      });
+      try {
+        await sendFile(b, storage);
+      } catch (e) {
+        const why = refusal(e);
+        if (!why) throw e; // the network or a busy server: the next sync resumes
+        // The server will not take these bytes (their type, their hash):
+        // kept on the phone and shown on the file, never sent again as is.
+        await store.db.blobs.update(b.id, { refused: why });
+        delete sync.sent[b.id];
+        continue;
+      }
     }
     await store.db.blobs.update(b.id, { uploaded: true });
     delete sync.sent[b.id];
@@ -138,6 +140,35 @@ async function uploadDeclared(): Promise<boolean> {
     await refreshCounts();
   }
   return any;
+}
+
+/**
+ * Why the server refused an upload for good (4xx but for a conflict of
+ * offsets, a lock, a throttle or an ended session): its message; "" for a
+ * failure worth retrying.
+ */
+function refusal(e: unknown): string {
+  const res = (e as { originalResponse?: { getStatus(): number; getBody(): string } | null }).originalResponse;
+  const status = res?.getStatus() ?? 0;
+  if (status < 400 || status >= 500 || [401, 403, 408, 409, 423, 429].includes(status)) return '';
+  try {
+    return (JSON.parse(res!.getBody()) as { message?: string }).message || `HTTP ${status}`;
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
+function sendFile(b: Blobbed, storage: ReturnType<typeof urlStorage>): Promise<void> {
+  return uploadFile({
+    file: { id: b.id, taskId: b.taskId, blob: b.blob!, size: b.size },
+    storage,
+    token: () => auth.accessToken(),
+    progress: (sent: number) => {
+      const before = sync.sent[b.id] ?? 0;
+      sync.sent[b.id] = sent;
+      sync.uploadBytes = Math.max(0, sync.uploadBytes - (sent - before));
+    },
+  });
 }
 
 /** Drops the bytes of files the server confirmed (received, hash checked). */

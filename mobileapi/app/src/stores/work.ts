@@ -32,6 +32,9 @@ export interface Photo {
   contentType: string;
   capturedAt: string;
   uploaded: boolean;
+  name?: string; // the file's name as captured or chosen
+  /** The server refused the bytes (type, hash): why, in its words; kept, never dropped. */
+  refused?: string;
 }
 
 export interface Work {
@@ -125,9 +128,31 @@ async function enqueue(view: TaskView, ms: { entity: string; payload: unknown }[
   await changed();
 }
 
-/** Queues a check-in with the scanned (and verified) code and the position. */
-export function checkIn(view: TaskView, p: { code: string; position: { lat: number; lng: number }; accuracyM: number; deviceTime: string }): Promise<void> {
+/**
+ * What a check-in sends: the scanned (and verified) code or the USCC typed
+ * in by hand; the position and its accuracy, or neither when the phone
+ * has no fix (accuracy 0).
+ */
+export type CheckInFields = ({ code: string; uscc?: never } | { uscc: string; code?: never }) & {
+  position?: { lat: number; lng: number };
+  accuracyM: number;
+  deviceTime: string;
+};
+
+/** Queues a check-in for the task. */
+export function checkIn(view: TaskView, p: CheckInFields): Promise<void> {
   return enqueue(view, [{ entity: 'checkin', payload: p }]);
+}
+
+/**
+ * Queues a check-in without a task, with its reason (complaint or referral
+ * with its number, emergency with a note): the server records it flagged
+ * for oversight, or against a task of the team for that enterprise if it
+ * has one the phone does not hold yet.
+ */
+export async function checkInUnplanned(p: CheckInFields & { reason: string; reference?: string; note?: string }): Promise<void> {
+  await store.enqueue([{ entity: 'checkin', taskId: '', baseVersion: 0, payload: p }]);
+  await changed();
 }
 
 export function accept(view: TaskView): Promise<void> {
@@ -144,14 +169,69 @@ export function saveAnswer(view: TaskView, key: string, value: string, note: str
   });
 }
 
+export type EvidenceKind = 'photo' | 'video' | 'document' | 'signature';
+
+/**
+ * The server's default caps per kind (backend.DefaultEvidenceLimits): a
+ * file over one is refused here, before it is hashed and kept; the
+ * server's answer to the manifest stays the authority.
+ */
+export const EVIDENCE_MAX: Record<EvidenceKind, number> = { photo: 25 << 20, video: 500 << 20, document: 50 << 20, signature: 5 << 20 };
+export const kindLabels: Record<EvidenceKind, string> = { photo: '照片', video: '视频', document: '文件', signature: '签名' };
+
+/**
+ * The media types the server takes per kind (backend/media: it sniffs the
+ * bytes and refuses others); the phone refuses by the browser's type
+ * before hashing.
+ */
+const EVIDENCE_TYPES: Record<EvidenceKind, RegExp> = {
+  photo: /^image\/(jpeg|png|webp|heic)$/,
+  video: /^video\/(mp4|quicktime|3gpp|webm)$/,
+  document: /^(application\/pdf|image\/(jpeg|png))$/,
+  signature: /^image\/(png|jpeg)$/,
+};
+const typeHints: Record<EvidenceKind, string> = { photo: 'JPEG、PNG、WebP 或 HEIC 图片', video: 'MP4、MOV、3GP 或 WebM 视频', document: 'PDF 或 JPEG、PNG 扫描件', signature: 'PNG 或 JPEG 图片' };
+
+/** The kind of evidence a captured or chosen file is, by its type. */
+export function kindOf(file: Blob): EvidenceKind {
+  if (file.type.startsWith('image/')) return 'photo';
+  if (file.type.startsWith('video/')) return 'video';
+  return 'document';
+}
+
 /** SHA-256 of a file, read in HASH_CHUNK slices. */
 export async function sha256Of(blob: Blob): Promise<string> {
+  const start = performance.now();
   const h = await createSHA256();
   h.init();
-  for (let off = 0; off < blob.size; off += HASH_CHUNK) {
-    h.update(new Uint8Array(await blob.slice(off, off + HASH_CHUNK).arrayBuffer()));
+  // One buffer of HASH_CHUNK bytes, reused for every read (a byte
+  // stream's BYOB reader): a fresh ArrayBuffer per slice is garbage at
+  // once but freed only when V8 collects, and a 500 MB video would pile
+  // them up (docs/benchmarks.md). Where the browser's Blob stream takes no
+  // BYOB reader, slices as before.
+  let reader: ReadableStreamBYOBReader | null = null;
+  try {
+    reader = blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    reader = null;
   }
-  return h.digest('hex');
+  if (reader) {
+    let buf = new ArrayBuffer(HASH_CHUNK);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buf));
+      if (done || !value) break;
+      h.update(value);
+      buf = value.buffer as ArrayBuffer;
+    }
+  } else {
+    for (let off = 0; off < blob.size; off += HASH_CHUNK) {
+      h.update(new Uint8Array(await blob.slice(off, off + HASH_CHUNK).arrayBuffer()));
+    }
+  }
+  const hex = h.digest('hex');
+  // How long hashing took, with the size (TestAppBudgets reads it).
+  performance.measure('fc:hash', { start, end: performance.now(), detail: { size: blob.size } });
+  return hex;
 }
 
 /**
@@ -159,7 +239,11 @@ export async function sha256Of(blob: Blob): Promise<string> {
  * capture, stored as a Blob, and declared in the evidence manifest (a
  * queued mutation) in the same transaction.
  */
-export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 'document', question: string, file: File, caption = ''): Promise<Photo> {
+export async function addEvidence(view: TaskView, type: EvidenceKind, question: string, file: File, caption = ''): Promise<Photo> {
+  const limit = EVIDENCE_MAX[type];
+  if (file.size > limit) throw new Error(`${kindLabels[type]}不能超过 ${Math.round(limit / (1 << 20))} MB，此文件 ${(file.size / (1 << 20)).toFixed(1)} MB`);
+  if (file.size === 0) throw new Error('文件是空的');
+  if (!EVIDENCE_TYPES[type].test((file.type || '').split(';')[0])) throw new Error(`${kindLabels[type]}须为${typeHints[type]}（${file.name || file.type || '未知类型'}）`);
   const sha256 = await sha256Of(file);
   const t = view.task!;
   const n = (await store.db.blobs.where('taskId').equals(t.id).count()) + 1;
@@ -174,6 +258,7 @@ export async function addEvidence(view: TaskView, type: 'photo' | 'signature' | 
     contentType: file.type || 'application/octet-stream',
     capturedAt: new Date().toISOString(),
     uploaded: false,
+    name: file.name || undefined,
   };
   const slot = { id: ev.id, type, sha256, size: ev.size, contentType: ev.contentType, capturedAt: ev.capturedAt, ...(question ? { question } : {}), ...(caption ? { caption } : {}) };
   await store.enqueue([{ entity: 'evidence', taskId: t.id, baseVersion: t.version, payload: { files: [slot] } }], async (db: typeof store.db) => {

@@ -34,6 +34,15 @@ export function validUSCC(code) {
   return code[17] === USCC_ALPHABET[(31 - (sum % 31)) % 31];
 }
 
+/**
+ * A USCC as typed in by hand: spaces dropped, letters upper-cased (the
+ * licence prints capitals; nothing else is changed, so that validUSCC
+ * judges what was typed). @param {string} typed
+ */
+export function normalizeUSCC(typed) {
+  return typed.replace(/\s+/g, '').toUpperCase();
+}
+
 /** base64url without padding, canonical. @param {string} s @returns {Uint8Array | null} */
 export function decodeB64url(s) {
   if (!B64URL.test(s) || s.length % 4 === 1) return null;
