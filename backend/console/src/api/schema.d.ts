@@ -3674,6 +3674,8 @@ export interface components {
             flags: string[];
             id: string;
             inspectorId: string;
+            manualUscc?: boolean;
+            noPosition?: boolean;
             note?: string;
             overdue: boolean;
             position: components["schemas"]["GeoPoint"];

@@ -1,0 +1,1 @@
+import"./index-Cz9ZsC3V.js";

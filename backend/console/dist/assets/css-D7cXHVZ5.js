@@ -1,1 +1,0 @@
-import"./index-7ZLl8w2K.js";
