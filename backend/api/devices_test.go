@@ -111,12 +111,12 @@ func TestDeviceAPI(t *testing.T) {
 
 	// The lost phone's session is over: writes and refreshes are refused at
 	// once, and it cannot log in again.
-	if got := write(t, lost.AccessToken); got != 401 {
-		t.Fatalf("write from the revoked phone: status=%d, want 401", got)
+	if got := write(t, lost.AccessToken); got != 403 {
+		t.Fatalf("write from the revoked phone: status=%d, want 403 (revoked: the phone wipes)", got)
 	}
 	r := e.do("POST", "/mobile/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+lost.RefreshToken+`"}`))
-	if r.Status != 401 {
-		t.Fatalf("refresh from the revoked phone: %d %s, want 401", r.Status, r.Body)
+	if r.Status != 403 || !strings.Contains(string(r.Body), "revoked") {
+		t.Fatalf("refresh from the revoked phone: %d %s, want 403 saying it was revoked (the phone wipes)", r.Status, r.Body)
 	}
 	if r := e.mobileLogin(t, "inspector", "phone-lost-01"); r.Status != 403 || !strings.Contains(string(r.Body), "revoked") {
 		t.Fatalf("login from the revoked phone: %d %s, want 403 saying it was revoked", r.Status, r.Body)

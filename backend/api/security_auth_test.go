@@ -187,8 +187,8 @@ func TestSecurityEndedSessionRefusedOnReads(t *testing.T) {
 	if r := e.do("POST", "/api/v1/users/inspector/devices/phone-lost-02/revoke", admin, "application/json", strings.NewReader(`{"reason":"丢失"}`)); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	if r := e.doT(t, "GET", "/mobile/v1/tasks", phone.AccessToken, "", nil); r.Status != 401 {
-		t.Fatalf("phone read after the device was revoked: status=%d, want 401", r.Status)
+	if r := e.doT(t, "GET", "/mobile/v1/tasks", phone.AccessToken, "", nil); r.Status != 403 {
+		t.Fatalf("phone read after the device was revoked: status=%d, want 403 (revoked: the phone wipes)", r.Status)
 	}
 }
 

@@ -406,7 +406,7 @@ func TestRevokeDeviceRollForward(t *testing.T) {
 		}
 	}
 	_, err := e.Mobile.Authenticate(ctx, lost.AccessToken)
-	wantCode(t, "the revoked device's session after the roll-forward", err, backend.EUNAUTHENTICATED)
+	wantCode(t, "the revoked device's session after the roll-forward", err, backend.EFORBIDDEN)
 	if _, err := e.Mobile.Authenticate(ctx, kept.AccessToken); err != nil {
 		t.Fatalf("the device never revoked: %v, want its session kept", err)
 	}
