@@ -184,7 +184,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 			}
 		}
 	} else {
-		err = scan(ctx, s.DB.c(colTaskKeys), "SweepFeed", bson.D{{Key: "pending", Value: bson.D{{Key: "$exists", Value: true}}}}, keep)
+		err = s.scanMarkedKeys(ctx, keep)
 	}
 	if err != nil {
 		s.DB.sweep.resweep() // the next sweep reads every key
@@ -333,6 +333,44 @@ func queuedIfAt(t *backend.Task, p backend.QueuePosition) *backend.QueuedTask {
 	}
 	if q := t.Queued(); q.Position().Compare(p) == 0 {
 		return q
+	}
+	return nil
+}
+
+// scanMarkedKeys calls fn with every key that holds a mark. On the
+// embedded store the marks are found by a direct read of two fields of
+// every key in SQLite (DB.ScanJSON) and only the marked keys are read
+// through FerretDB: the filter on "pending" made FerretDB decode every
+// key, 1.15–1.38 s of the 4.0–4.4 s start-up of `serve` at 10,000 tasks
+// (TestMeasureScale; the first sweep runs before the server answers).
+func (s *TaskStore) scanMarkedKeys(ctx context.Context, fn func(*taskKey) error) error {
+	var marked []string
+	fast, err := fastScan(ctx, s.DB, colTaskKeys, []string{"_id", "pending"}, func(f *struct {
+		ID      string `json:"_id"`
+		Pending string `json:"pending"`
+	}) error {
+		if f.Pending != "" {
+			marked = append(marked, f.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !fast {
+		return scan(ctx, s.DB.c(colTaskKeys), "SweepFeed", bson.D{{Key: "pending", Value: bson.D{{Key: "$exists", Value: true}}}}, fn)
+	}
+	for _, id := range marked {
+		k, err := findByID[taskKey](ctx, s.DB.c(colTaskKeys), "SweepFeed", "task key", id)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			continue // settled and gone since
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
 	}
 	return nil
 }
