@@ -44,14 +44,22 @@ func SeedLastYear(ctx context.Context, svc *planning.Service, now time.Time) (*L
 	}
 	drawn := day(3, 2, 10)
 	p := demoPlan(fmt.Sprintf("%d年度市场监管部门双随机抽查计划（演示，已完成）", year), drawn)
+	// A small draw by counts (14 targets), so that the tasks the demo does
+	// not work are few: they are cancelled before the plan closes, and no
+	// phone holds last year's work.
+	count := func(n int) *int { return &n }
+	p.Strata = []backend.StratumRule{{Key: "A", Count: count(2)}, {Key: "B", Count: count(4)}, {Key: "C", Count: count(4)}, {Key: "D", Count: count(4)}}
+	p.Default = &backend.StratumRule{Count: count(0)}
 	res, err := DrawPlan(ctx, svc, p, drawn)
 	if err != nil {
 		return nil, fmt.Errorf("last year's plan: %w", err)
 	}
-	var tasks []*backend.Task
+	var tasks, rest []*backend.Task
 	for _, t := range res.Tasks {
 		if !t.Unassigned && len(t.TeamUsers) >= backend.MinOfficers && len(tasks) < LastYearTasks {
 			tasks = append(tasks, t)
+		} else {
+			rest = append(rest, t)
 		}
 	}
 	if len(tasks) < LastYearTasks {
@@ -119,6 +127,18 @@ func SeedLastYear(ctx context.Context, svc *planning.Service, now time.Time) (*L
 	}
 	sum.Published++
 	sum.Overdue = len(tasks) - len(publish) - 1
+	// The tasks the demo does not work are cancelled, as a plan's leftovers
+	// are at the year's end (audited like any cancellation).
+	for _, t := range rest {
+		cur, err := svc.Tasks.FindTaskByID(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := at(svc, day(12, 30, 17)).Transition(manager, t.ID, planning.TransitionRequest{To: backend.TaskCancelled, Version: cur.Version,
+			Comment: "年度计划结束，未开展检查的任务取消（演示数据）"}); err != nil {
+			return nil, fmt.Errorf("cancel last year's task %s: %w", t.ID, err)
+		}
+	}
 	if _, err := at(svc, day(12, 31, 17)).ClosePlan(manager, p.ID); err != nil {
 		return nil, fmt.Errorf("close last year's plan: %w", err)
 	}

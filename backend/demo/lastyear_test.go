@@ -61,4 +61,15 @@ func TestDemoLastYear(t *testing.T) {
 	if err != nil || p.State != backend.PlanClosed || p.Year != 2025 {
 		t.Fatalf("last year's plan %+v, %v: want 2025, closed", p, err)
 	}
+	// Nothing of last year is left to work: no phone downloads it.
+	err = m.Stores.Tasks.ScanTasks(ctx, backend.TaskFilter{PlanID: sum.PlanID}, func(task *backend.Task) error {
+		switch task.Status {
+		case backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted, backend.TaskReturned:
+			t.Errorf("last year's task %s is %s, want it worked or cancelled", task.ID, task.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
