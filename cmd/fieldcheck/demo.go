@@ -110,6 +110,7 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 		fmt.Fprintf(stdout, "\nInspector app (phones): %s/app/\n  log in as %s / %s (%d tasks); phones outside this machine need HTTPS (docs/app.md)\n",
 			browserBase(m.Config), user, demo.DemoPassword(user), n)
 	}
+	fmt.Fprintf(stdout, "\nThe public portal (no login): %s/public/ — published results, plans, draws to verify in the browser, rounds\n", browserBase(m.Config))
 	fmt.Fprintln(stdout)
 	return nil
 }
