@@ -314,7 +314,9 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 
 	b.Do(chromedp.Navigate(p.base+"/public/plans/"+p.planID), chromedp.WaitVisible(`#draws a`), chromedp.Click(`#draws a`), chromedp.WaitVisible(`#verify-button`))
 	b.Shot("portal-draw-phone")
-	clickVerify := `document.getElementById('verify-button').click()` // by the DOM: no node id to go stale after a screenshot
+	clickVerify := `document.getElementById('verify-button').click()`   // by the DOM: no node id to go stale after a screenshot
+	verifyReady := `!document.getElementById('verify-button').disabled` // the script has loaded and listens
+	b.WaitFor(verifyReady)
 	b.Eval(clickVerify, nil)
 	b.WaitFor(`document.getElementById('verify-status').dataset.done !== undefined`)
 	var status string
@@ -372,6 +374,7 @@ func TestPortalVerifyInBrowser(t *testing.T) {
 	}
 	b.Do(chromedp.Navigate(p.base+"/public/draws/"+p.drawID+"?sel=1"), chromedp.WaitVisible(`#verify-button`))
 	b.WaitFor(`document.getElementById('verify-status').dataset.done === undefined`)
+	b.WaitFor(verifyReady)
 	b.Eval(clickVerify, nil)
 	b.WaitFor(`document.getElementById('verify-status').dataset.done !== undefined`)
 	b.Eval(`document.getElementById('verify-status').textContent`, &status)

@@ -54,4 +54,9 @@ async function run() {
   button.disabled = false;
 }
 
-if (button) button.addEventListener('click', run);
+// The button is disabled in the page until this script has loaded: a click
+// before that would do nothing.
+if (button) {
+  button.addEventListener('click', run);
+  button.disabled = false;
+}
