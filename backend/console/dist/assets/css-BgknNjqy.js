@@ -1,1 +1,0 @@
-import"./index-Cz9ZsC3V.js";

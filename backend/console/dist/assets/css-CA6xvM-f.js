@@ -1,0 +1,1 @@
+import"./index-CG4JA70z.js";import"./css-CRasKQB3.js";
