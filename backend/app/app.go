@@ -362,6 +362,7 @@ func (m *Main) build(ctx context.Context) error {
 		CheckIns: m.Stores.CheckIns, Results: m.Stores.Results, Register: m.Stores.Register, Counts: m.Stores.Tasks, Rounds: m.Stores.Rounds, Checks: m.Stores.Checks, VisitCaps: m.Config.VisitCaps,
 		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
+	m.Planning.Credit, m.Planning.Throttle = &mongo.CreditStore{DB: db}, m.Stores.Throttle
 	m.Planning.RegisterIntents()
 	importer.RegisterIntents(m.Intents, m.Stores.Targets)
 	if err := newAuth(ctx, m); err != nil {
@@ -395,6 +396,7 @@ func (m *Main) build(ctx context.Context) error {
 	if err := m.Codes.Load(ctx); err != nil {
 		return err
 	}
+	m.Planning.LicenceCodes = enterpriseCodes{m.Codes}
 	m.Planning.PublicURL = func(ctx context.Context, targetID string) (string, error) {
 		// The enterprise's public page is opened by its signed licence
 		// code; a target without a USCC has no such page.

@@ -238,6 +238,7 @@ var collections = []string{
 	colCheckIns, colCodeKeys, colRevoked, colRatings, colComplaints, colFeed, colFeedHeads, colDevices, colTargetResults,
 	colUploads, colDerivatives, colIssuedCodes, colLoginLocks, colTeamTraces, colUploadWriters, colUploadTakeovers, colLeases, colMeta,
 	colAuditKeys, colAuditCheckpoints, colIntents, colOutbox, colRounds, colRoundSecrets, colVisitCounts, colResults, colCheckBooks,
+	colListings, colCreditApplications,
 }
 
 // ensureCollections creates the collections that do not exist yet, so that

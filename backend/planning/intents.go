@@ -25,6 +25,7 @@ func (s *Service) RegisterIntents() {
 	s.Intents.Handle(intentDraw, s.rollDraw)
 	s.Intents.Handle(intentReplace, s.rollReplace)
 	s.registerResultIntents()
+	s.registerCreditIntents()
 }
 
 // rollReplace completes a replacement that stopped. Its record is stored

@@ -45,6 +45,11 @@ type Service struct {
 	// across departments, enforced by rounds (visit-cap); nil is
 	// backend.DefaultVisitCaps, an empty map no cap.
 	VisitCaps backend.VisitCaps
+	// Credit keeps the 经营异常名录 and the enterprises' filings
+	// (credit.go), which LicenceCodes verify and Throttle limits.
+	Credit       backend.CreditStore
+	LicenceCodes LicenceCodeVerifier
+	Throttle     backend.ThrottleStore
 	Audit     *backend.AuditLog
 	// Intents make draws and publications complete after a crash
 	// (intents.go); optional in tests.
