@@ -207,10 +207,10 @@ func TestCreditLinkage(t *testing.T) {
 		t.Fatalf("another department answers: %v, want forbidden", err)
 	}
 	for _, d := range []planning.CreditDecision{
-		{Version: a.Version, Outcome: backend.OutcomeGranted, Reason: "x"},                                     // not an objection's answer
-		{Version: a.Version, Outcome: backend.OutcomeUpheld},                                                   // no reason
-		{Version: a.Version, Outcome: backend.OutcomeCorrected, Reason: "x"},                                   // no code
-		{Version: a.Version, Outcome: backend.OutcomeCorrected, Reason: "x", Code: backend.ResultFollowUp},     // the same code
+		{Version: a.Version, Outcome: backend.OutcomeGranted, Reason: "x"},                                           // not an objection's answer
+		{Version: a.Version, Outcome: backend.OutcomeUpheld},                                                         // no reason
+		{Version: a.Version, Outcome: backend.OutcomeCorrected, Reason: "x"},                                         // no code
+		{Version: a.Version, Outcome: backend.OutcomeCorrected, Reason: "x", Code: backend.ResultFollowUp},           // the same code
 		{Version: a.Version, Outcome: backend.OutcomeUpheld, Reason: strings.Repeat("理", backend.MaxCreditReason+1)}, // too long
 	} {
 		if _, err := svc.DecideCreditApplication(manager, a.ID, d); !backend.IsCode(err, backend.EINVALID) {

@@ -50,7 +50,7 @@ type Service struct {
 	Credit       backend.CreditStore
 	LicenceCodes LicenceCodeVerifier
 	Throttle     backend.ThrottleStore
-	Audit     *backend.AuditLog
+	Audit        *backend.AuditLog
 	// Intents make draws and publications complete after a crash
 	// (intents.go); optional in tests.
 	Intents *backend.Intents
