@@ -320,9 +320,8 @@ func (s *Service) FileCreditApplication(ctx context.Context, f CreditFiling) (*b
 // readFiling reads the form's parts into a.
 func (s *Service) readFiling(ctx context.Context, a *backend.CreditApplication, next func() (*FormPart, error)) error {
 	seen := map[string]bool{}
-	fields := map[string]*string{"result": &a.ResultID, "listing": &a.ListingID, "text": &a.Text, "contact": &a.Contact}
-	var kind string
-	fields["kind"] = &kind
+	var subject string
+	fields := map[string]*string{"subject": &subject, "text": &a.Text, "contact": &a.Contact}
 	for {
 		p, err := next()
 		if err == io.EOF {
@@ -364,8 +363,53 @@ func (s *Service) readFiling(ctx context.Context, a *backend.CreditApplication, 
 		}
 		*dst = strings.TrimSpace(string(b))
 	}
+	kind, id, _ := strings.Cut(subject, ":")
 	a.Kind = backend.CreditKind(kind)
+	if a.Kind == backend.CreditRemoval {
+		a.ListingID = id
+	} else {
+		a.ResultID = id
+	}
 	return nil
+}
+
+// CreditSubject is one thing an enterprise may file about, as the
+// licence-code page offers it: Value is "<kind>:<result or listing id>".
+type CreditSubject struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// CreditSubjects are what the enterprise may file about: an objection to
+// each published result, a repair of each one with a problem, the removal
+// of each listing in force. Anyone reads them (all of it is public).
+func (s *Service) CreditSubjects(ctx context.Context, targetID string) ([]CreditSubject, error) {
+	out := []CreditSubject{}
+	if s.Credit == nil || s.Results == nil {
+		return out, nil
+	}
+	rs, err := s.Results.PublishedResults(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		when := r.ResultDate
+		if when == "" {
+			when = backend.DateOf(r.PublishedAt)
+		}
+		out = append(out, CreditSubject{Value: string(backend.CreditObjection) + ":" + r.TaskID, Label: fmt.Sprintf("对 %s 的检查结果“%s”提出异议", when, r.Label)})
+		if r.Code != backend.ResultNoProblem {
+			out = append(out, CreditSubject{Value: string(backend.CreditRepair) + ":" + r.TaskID, Label: fmt.Sprintf("对 %s 的检查结果“%s”申请信用修复", when, r.Label)})
+		}
+	}
+	ls, err := s.Credit.FindListings(ctx, backend.ListingFilter{TargetID: targetID, State: backend.ListingListed}, backend.PageRequest{Limit: backend.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls.Items {
+		out = append(out, CreditSubject{Value: string(backend.CreditRemoval) + ":" + l.ID, Label: fmt.Sprintf("申请移出经营异常名录（%s 列入）", l.DecidedOn)})
+	}
+	return out, nil
 }
 
 // putAttachment streams one file to the blob store after checking its

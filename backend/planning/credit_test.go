@@ -87,8 +87,8 @@ func (fm form) next() func() (*planning.FormPart, error) {
 	}
 }
 
-func filing(kind, subjectField, subject string) form {
-	return form{fields: [][2]string{{"kind", kind}, {subjectField, subject}, {"text", "检查当天我单位正常营业，结果有误。"}, {"contact", "13912345678"}}}
+func filing(kind, id string) form {
+	return form{fields: [][2]string{{"subject", kind + ":" + id}, {"text", "检查当天我单位正常营业，结果有误。"}, {"contact", "13912345678"}}}
 }
 
 const pdf = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -185,9 +185,14 @@ func TestCreditLinkage(t *testing.T) {
 		t.Fatalf("queue after the decision: %+v", q)
 	}
 
+	subjects, err := svc.CreditSubjects(context.Background(), listed.TargetID)
+	if err != nil || len(subjects) != 3 || subjects[0].Value != "objection:"+listed.ID || subjects[1].Value != "repair:"+listed.ID || subjects[2].Value != "removal:"+l.ID {
+		t.Fatalf("subjects of the listed enterprise %+v, %v; want objection, repair, removal", subjects, err)
+	}
+
 	// The objection, with a PDF.
 	code := "/e/" + objected.TargetID + "?k=ok"
-	obj := filing("objection", "result", objected.ID)
+	obj := filing("objection", objected.ID)
 	obj.files = [][2]string{{"说明.pdf", pdf}}
 	a, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.1", Next: obj.next()})
 	if err != nil {
@@ -196,7 +201,7 @@ func TestCreditLinkage(t *testing.T) {
 	if want, _ := backend.AddWorkingDays("2026-04-02", backend.CreditWorkingDays); a.Deadline != want || a.Department != "scjg" || len(a.Attachments) != 1 || a.Attachments[0].ContentType != "application/pdf" {
 		t.Fatalf("filing %+v, want deadline %s, scjg, one PDF", a, want)
 	}
-	if _, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.1", Next: filing("objection", "result", objected.ID).next()}); !backend.IsCode(err, backend.ECONFLICT) {
+	if _, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.1", Next: filing("objection", objected.ID).next()}); !backend.IsCode(err, backend.ECONFLICT) {
 		t.Fatalf("the same objection again: %v, want conflict", err)
 	}
 	q, _ = svc.CreditQueue(manager)
@@ -252,7 +257,7 @@ func TestCreditLinkage(t *testing.T) {
 
 	// Removal: the enterprise applies, the department grants it.
 	rcode := "/e/" + listed.TargetID + "?k=ok"
-	r, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: rcode, ClientAddr: "10.0.0.2", Next: filing("removal", "listing", l.ID).next()})
+	r, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: rcode, ClientAddr: "10.0.0.2", Next: filing("removal", l.ID).next()})
 	if err != nil || r.Department != "scjg" {
 		t.Fatalf("removal: %+v, %v", r, err)
 	}
@@ -281,7 +286,7 @@ func TestCreditFilingRefused(t *testing.T) {
 	e := publishWith(t, f, tasks[0].ID, backend.ResultNoProblem, at)
 	other := publishWith(t, f, tasks[1].ID, backend.ResultFollowUp, at)
 	code := "/e/" + e.TargetID + "?k=ok"
-	ok := func() form { return filing("objection", "result", e.ID) }
+	ok := func() form { return filing("objection", e.ID) }
 	with := func(field, value string) form {
 		fm := ok()
 		for i := range fm.fields {
@@ -306,10 +311,11 @@ func TestCreditFilingRefused(t *testing.T) {
 		want string // in the message
 	}{
 		{"ErrForgedCode", "/e/" + e.TargetID + "?k=bad", ok(), backend.EINVALID, ""},
-		{"ErrKind", code, with("kind", "appeal"), backend.EINVALID, "类别"},
-		{"ErrNoSubject", code, with("result", ""), backend.EINVALID, "针对"},
-		{"ErrOtherEnterprisesResult", code, with("result", other.ID), backend.EINVALID, "没有找到"},
-		{"ErrRepairNoProblem", code, filing("repair", "result", e.ID), backend.EINVALID, "无需信用修复"},
+		{"ErrKind", code, with("subject", "appeal:"+e.ID), backend.EINVALID, "类别"},
+		{"ErrNoSubject", code, with("subject", "objection:"), backend.EINVALID, "针对"},
+		{"ErrOtherEnterprisesResult", code, with("subject", "objection:"+other.ID), backend.EINVALID, "没有找到"},
+		{"ErrRemovalOfAResult", code, with("subject", "removal:"+e.ID), backend.EINVALID, "没有找到"},
+		{"ErrRepairNoProblem", code, filing("repair", e.ID), backend.EINVALID, "无需信用修复"},
 		{"ErrTextShort", code, with("text", "有误"), backend.EINVALID, "5 至 2000"},
 		{"ErrTextLong", code, with("text", strings.Repeat("字", backend.MaxCreditText+1)), backend.EINVALID, "2000"},
 		{"ErrPhone", code, with("contact", "12345"), backend.EINVALID, "联系电话"},
