@@ -47,6 +47,7 @@ func (s *Server) registerRoutes() {
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
 	s.registerResultRoutes()
+	s.registerCreditRoutes()
 	s.registerRoundRoutes()
 	s.registerCheckRoutes()
 	s.registerTaskRequestRoutes()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/httpkit"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
 	"github.com/fieldcheck/fieldcheck/backend/visit"
 	"github.com/fieldcheck/fieldcheck/qr"
 )
@@ -35,6 +36,10 @@ type page struct {
 	Burden      *backend.EnterpriseBurden // this year's visits by source, with a genuine code
 	Rated       bool
 	Message     string
+	// The enterprise's credit record as the public reads it, and what it
+	// may file about with a genuine code (credit.go).
+	Credit   *planning.PublicCredit
+	Subjects []planning.CreditSubject
 }
 
 type score struct{ Field, Label string }
@@ -43,6 +48,11 @@ type score struct{ Field, Label string }
 func (page) Scores() []score {
 	return []score{{"conduct", "执法人员文明规范"}, {"professionalism", "检查专业程度"}, {"burden", "对经营的影响（5 为无影响）"}}
 }
+
+// CreditDays, MaxFiles and MaxFileMB are the limits the filing form states.
+func (page) CreditDays() int { return backend.CreditWorkingDays }
+func (page) MaxFiles() int   { return backend.MaxCreditAttachments }
+func (page) MaxFileMB() int  { return backend.MaxCreditAttachment >> 20 }
 
 // Stars are the possible answers.
 func (page) Stars() []int { return []int{1, 2, 3, 4, 5} }
@@ -404,8 +414,14 @@ func (s *Server) registerPageRoutes() {
 			p.Enterprise = e
 			if e != nil {
 				p.Results = e.Results
+				if p.Credit, err = s.Planning.PublicCredit(c.UserContext(), e.ID); err != nil {
+					return err
+				}
 				if p.CodeProblem == "" {
 					if p.Burden, err = s.Visit.EnterpriseBurden(c.UserContext(), e.ID); err != nil {
+						return err
+					}
+					if p.Subjects, err = s.Planning.CreditSubjects(c.UserContext(), e.ID); err != nil {
 						return err
 					}
 				}

@@ -245,6 +245,14 @@ func (s *Server) handlePortalHome(c *fiber.Ctx) error {
 type enterpriseData struct {
 	N *names
 	E *visit.PublicEnterprise
+	C *planning.PublicCredit
+}
+
+// PortalEnterprise is an enterprise's public record with the public part
+// of its credit record.
+type PortalEnterprise struct {
+	*visit.PublicEnterprise
+	Credit *planning.PublicCredit `json:"credit"`
 }
 
 func (s *Server) handlePortalEnterprise(html bool) fiber.Handler {
@@ -253,11 +261,15 @@ func (s *Server) handlePortalEnterprise(html bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		cr, err := s.Planning.PublicCredit(c.UserContext(), e.ID)
+		if err != nil {
+			return err
+		}
 		if !html {
 			c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-			return c.JSON(e)
+			return c.JSON(PortalEnterprise{PublicEnterprise: e, Credit: cr})
 		}
-		return renderPortal(c, "enterprise.html", portalPage{Title: e.Name, Nav: "home", Data: enterpriseData{N: s.names(c), E: e}})
+		return renderPortal(c, "enterprise.html", portalPage{Title: e.Name, Nav: "home", Data: enterpriseData{N: s.names(c), E: e, C: cr}})
 	}
 }
 
@@ -408,7 +420,7 @@ func (s *Server) registerPortalRoutes() {
 		Query: []httpkit.Param{{Name: "q", Type: "string", Description: "part of the name, or the USCC"}, {Name: "after", Type: "string", Description: "cursor of the next page of matches"}},
 		Page:  true, Handler: s.handlePortalHome})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/enterprises/:uscc", Summary: "An enterprise's public record and its published results (item and department names); a page for browsers", Tag: "public",
-		Page: true, Response: visit.PublicEnterprise{}, Handler: negotiated(s.handlePortalEnterprise(true), s.handlePortalEnterprise(false))})
+		Page: true, Response: PortalEnterprise{}, Handler: negotiated(s.handlePortalEnterprise(true), s.handlePortalEnterprise(false))})
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
