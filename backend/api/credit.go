@@ -49,6 +49,7 @@ func (s *Server) registerCreditRoutes() {
 			return pl.DecideCreditApplication(c.UserContext(), c.Params("id"), *r)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/credit/applications/:id/attachments/:n", Summary: "One attachment of a filing (n from 0), for the managers of the department that answers it", Tag: "credit", Auth: true,
+		Produces: []string{"application/pdf", "image/jpeg", "image/png"},
 		Handler: func(c *fiber.Ctx) error {
 			n, err := strconv.Atoi(c.Params("n"))
 			if err != nil {
