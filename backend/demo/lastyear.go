@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -33,6 +34,10 @@ type LastYearSummary struct {
 	Withheld  int
 	Overdue   int
 	RecheckID string
+	// The credit demo (credit.go): the task whose enterprise is listed,
+	// the one proposed for listing, the pending objections.
+	Listed, Proposed string
+	Objections       int
 }
 
 // SeedLastYear draws and works last year's plan (see above) with svc, on
@@ -127,6 +132,16 @@ func SeedLastYear(ctx context.Context, svc *planning.Service, now time.Time) (*L
 	}
 	sum.Published++
 	sum.Overdue = len(tasks) - len(publish) - 1
+	// Credit linkage: a listed enterprise, a listing proposal, an objection.
+	if svc.Credit != nil {
+		used, err := seedCredit(ctx, svc, day, rest, tasks[0].ID, now)
+		if err != nil {
+			return nil, err
+		}
+		sum.Published += len(used)
+		sum.Listed, sum.Proposed, sum.Objections = used[0], used[1], 1
+		rest = slices.DeleteFunc(rest, func(t *backend.Task) bool { return slices.Contains(used, t.ID) })
+	}
 	// The tasks the demo does not work are cancelled, as a plan's leftovers
 	// are at the year's end (audited like any cancellation).
 	for _, t := range rest {

@@ -31,7 +31,7 @@ func TestDemoLastYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := backend.ResultCounts{Published: sum.Published, Withheld: 1, Overdue: sum.Overdue}
-	if reg.Counts != want || sum.Published != 7 || sum.Overdue != 2 {
+	if reg.Counts != want || sum.Published != 9 || sum.Overdue != 2 {
 		t.Fatalf("register counts %+v (summary %+v), want %+v", reg.Counts, sum, want)
 	}
 	page, err := svc.PublicResults(ctx, planning.PublicResultQuery{PlanID: sum.PlanID}, backend.PageRequest{})
@@ -50,8 +50,18 @@ func TestDemoLastYear(t *testing.T) {
 			}
 		}
 	}
-	if len(page.Items) != 6 || labels["发现问题经责令已改正"] != 1 || labels["未发现开展本次抽查涉及的经营活动"] != 1 {
-		t.Fatalf("public results of the plan %v, want 6 with one rectified and one corrected", labels)
+	if len(page.Items) != 8 || labels["发现问题经责令已改正"] != 1 || labels["未发现开展本次抽查涉及的经营活动"] != 1 || labels[backend.ResultUnreachable.Label()] != 2 {
+		t.Fatalf("public results of the plan %v, want 8 with one rectified, one corrected and two 无法联系 (the credit demo)", labels)
+	}
+	// The credit demo: one listed (class D), one proposal, one objection
+	// pending with its 15 working days.
+	q, err := svc.CreditQueue(managerCtx(ctx))
+	if err != nil || len(q.Proposals) != 1 || q.Proposals[0].ResultID != sum.Proposed || len(q.Listed) != 1 || q.Listed[0].ResultID != sum.Listed ||
+		len(q.Applications) != 1 || q.Applications[0].DaysLeft == nil || *q.Applications[0].DaysLeft != backend.CreditWorkingDays {
+		t.Fatalf("credit queue %+v, %v; want one proposal, one listed, one objection with %d days left", q, err, backend.CreditWorkingDays)
+	}
+	if tg, err := m.Stores.Targets.FindTargetByID(ctx, q.Listed[0].TargetID); err != nil || tg.CreditClass != backend.CreditD {
+		t.Fatalf("the listed enterprise %+v, %v: want class D", tg, err)
 	}
 	rc, err := svc.Register.FindResultEntry(ctx, sum.RecheckID)
 	if err != nil || rc.State != backend.ResultPublished || rc.RecheckOf == "" {
@@ -72,4 +82,8 @@ func TestDemoLastYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func managerCtx(ctx context.Context) context.Context {
+	return backend.WithActor(ctx, &backend.Actor{UserID: "scjg.manager", Role: backend.RoleManager, Departments: []string{"scjg"}, Fresh: true})
 }

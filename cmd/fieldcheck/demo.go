@@ -66,6 +66,9 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 		}
 		fmt.Fprintf(stdout, "last year's plan %s, closed: %d results published (one corrected, one 责令改正 with its 复查), %d withheld, %d overdue (GET /api/v1/results, /public/results.json)\n",
 			last.PlanID, last.Published, last.Withheld, last.Overdue)
+		if last.Listed != "" {
+			fmt.Fprintf(stdout, "credit: one enterprise listed in the 经营异常名录 (class D), one listing proposal, %d objection pending (console 信用管理, GET /api/v1/credit/queue)\n", last.Objections)
+		}
 		if tasks > 0 {
 			start := time.Now()
 			sum, err := scale.ScaleUp(ctx, tasks, len(res.Tasks))

@@ -193,3 +193,27 @@ export function taskActionText(action: string): string {
 }
 
 export const triggerNames: Record<string, string> = { complaint: '投诉举报', referral: '转办交办', campaign: '专项整治' }
+
+// The official result categories (抽查结果), for a correction's choice.
+export const resultCodeNames: Record<string, string> = {
+  'no-problem': '未发现问题',
+  corrected: '发现问题已责令改正',
+  'follow-up': '发现问题待后续处理',
+  'not-disclosed': '未按规定公示应当公示的信息',
+  unreachable: '通过登记的住所（经营场所）无法联系',
+  obstructed: '不配合检查情节严重',
+  'no-activity': '未发现开展本次抽查涉及的经营活动',
+  closed: '已关闭停业或正在组织清算',
+  deregistered: '已注销/已吊销',
+  rectified: '发现问题经责令已改正',
+}
+
+// The answers to an enterprise's filing (异议, 信用修复, 移出), by kind.
+export const creditOutcomeNames: Record<string, string> = {
+  corrected: '更正',
+  annotated: '加注',
+  upheld: '维持',
+  granted: '准予',
+  refused: '不予准许',
+}
+export const creditOutcomesOf = (kind: string) => (kind === 'objection' ? ['corrected', 'annotated', 'upheld'] : ['granted', 'refused'])
