@@ -193,6 +193,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit/applications/{id}/attachments/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment of a filing (n from 0), for the managers of the department that answers it */
+        get: operations["getCreditApplicationsIdAttachmentsN"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit/applications/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer an enterprise's filing (managers of the department that answers): an objection is corrected (a new public version of the result, code the new category), annotated or upheld; a repair or removal granted or refused; with the reason, which is published */
+        post: operations["postCreditApplicationsIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credit queue of the caller's departments (managers; admin: every department): listing proposals (published results 通过登记的住所（经营场所）无法联系 not decided yet), pending objections, repair and removal applications with the working days left (overdue flagged), and the enterprises listed */
+        get: operations["getCreditQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -950,6 +1001,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/results/{id}/listing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide the listing proposal of a published result (managers of its lead department): list the enterprise in the 经营异常名录 (its credit class becomes D) or reject the proposal, with the reason; once */
+        post: operations["postResultsIdListing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/results/{id}/publish": {
         parameters: {
             query?: never;
@@ -1251,6 +1319,23 @@ export interface paths {
         };
         /** An enterprise's registered checks and match proposals of a year that the caller's departments take part in (all for admins) */
         get: operations["getTargetsIdChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A target's credit record (staff but inspectors): its credit class, published results, 经营异常名录 listings with their history, and filings (the applicant's phone only for the managers of the department that answers) */
+        get: operations["getTargetsIdCredit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1612,6 +1697,23 @@ export interface paths {
         put?: never;
         /** Set or generate a new password (admin); every session of the account ends at once */
         post: operations["postUsersIdResetpassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e/credit/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The filing form of the licence-code page (multipart/form-data; the licence code's k and s in the query): subject (objection:<result>, repair:<result> or removal:<listing>), text, contact (phone), up to 5 attachments (PDF, JPEG, PNG, 10 MB each); rate-limited per address and per enterprise */
+        post: operations["postECreditUscc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2197,6 +2299,71 @@ export interface components {
             password: string;
             role: string;
         };
+        CreditApplication: {
+            attachments: components["schemas"]["CreditAttachment"][];
+            contact: string;
+            /** Format: date-time */
+            createdAt: string;
+            deadline?: string;
+            deadlineError?: string;
+            decidedBy?: string;
+            decidedOn?: string;
+            department: string;
+            filedOn: string;
+            id: string;
+            /** @enum {string} */
+            kind: "objection" | "repair" | "removal";
+            listingId?: string;
+            /** @enum {string} */
+            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            reason?: string;
+            resultId?: string;
+            resultVersion?: number;
+            /** @enum {string} */
+            state: "pending" | "decided";
+            targetId: string;
+            targetName: string;
+            text: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        CreditAttachment: {
+            contentType: string;
+            name: string;
+            sha256: string;
+            size: number;
+        };
+        CreditDecision: {
+            /**
+             * @description corrected: the result's new category
+             * @enum {string}
+             */
+            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
+            /**
+             * @description objection: corrected (更正), annotated (加注), upheld (维持); repair and removal: granted, refused
+             * @enum {string}
+             */
+            outcome: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            /** @description the answer's reason, published with the outcome (1-1000 characters; no personal data) */
+            reason: string;
+            /** @description the filing's version as read */
+            version: number;
+        };
+        CreditQueue: {
+            applications: components["schemas"]["QueuedApplication"][];
+            listed: components["schemas"]["Listing"][];
+            proposals: components["schemas"]["ListingProposal"][];
+            today: string;
+        };
+        CreditRecord: {
+            applications: components["schemas"]["CreditApplication"][];
+            creditClass?: string;
+            listings: components["schemas"]["Listing"][];
+            name: string;
+            results: components["schemas"]["PublishedResult"][];
+            targetId: string;
+        };
         Dashboard: {
             capped: boolean;
             certificateWarningDays: number;
@@ -2587,6 +2754,53 @@ export interface components {
         KeyRingList: {
             items: components["schemas"]["RingKeys"][];
         };
+        Listing: {
+            cause: string;
+            causeLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            decidedBy: string;
+            decidedOn: string;
+            department: string;
+            history: components["schemas"]["ListingEvent"][];
+            id: string;
+            previousClass?: string;
+            proposedOn: string;
+            reason?: string;
+            removalApplication?: string;
+            removalReason?: string;
+            removedOn?: string;
+            resultId: string;
+            /** @enum {string} */
+            state: "listed" | "rejected" | "removed";
+            targetId: string;
+            targetName: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        ListingDecision: {
+            /** @description true: list the enterprise (列入经营异常名录); false: reject the proposal */
+            list: boolean;
+            /** @description the decision's reason, 1-1000 characters */
+            reason: string;
+        };
+        ListingEvent: {
+            action: string;
+            /** Format: date-time */
+            at: string;
+            by?: string;
+            reason?: string;
+            source?: string;
+        };
+        ListingProposal: {
+            department: string;
+            label: string;
+            resultDate: string;
+            resultId: string;
+            targetId: string;
+            targetName: string;
+        };
         LoginLock: {
             failures: number;
             /** Format: date-time */
@@ -2885,6 +3099,15 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids: string[];
         };
+        PortalEnterprise: {
+            address?: string;
+            credit?: components["schemas"]["PublicCredit"] | null;
+            id: string;
+            name: string;
+            published: components["schemas"]["VisitPublicResult"][];
+            results: string[];
+            status: string;
+        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -2895,13 +3118,19 @@ export interface components {
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
-        PublicEnterprise: {
-            address?: string;
-            id: string;
-            name: string;
-            published: components["schemas"]["VisitPublicResult"][];
-            results: string[];
-            status: string;
+        PublicAnswer: {
+            authority: string;
+            decidedOn: string;
+            filedOn: string;
+            kind: string;
+            outcome: string;
+            reason: string;
+            resultId?: string;
+            resultVersion?: number;
+        };
+        PublicCredit: {
+            answers: components["schemas"]["PublicAnswer"][];
+            listings: components["schemas"]["PublicListing"][];
         };
         PublicKey: {
             /** Format: date-time */
@@ -2915,6 +3144,17 @@ export interface components {
         };
         PublicKeySet: {
             keys: components["schemas"]["PublicKey"][];
+        };
+        PublicListing: {
+            authority: string;
+            cause: string;
+            id: string;
+            listedOn: string;
+            removalReason?: string;
+            removedOn?: string;
+            /** @enum {string} */
+            state: "listed" | "removed";
+            stateLabel: string;
         };
         PublicPlan: {
             current?: components["schemas"]["PlanVersion"] | null;
@@ -2966,6 +3206,22 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids?: string[] | null;
         };
+        PublishedResult: {
+            code: string;
+            departments: string[];
+            followUp?: string;
+            history?: components["schemas"]["PublishedVersion"][];
+            items: string[];
+            label: string;
+            planId?: string;
+            /** Format: date-time */
+            publishedAt: string;
+            random: boolean;
+            reason?: string;
+            resultDate?: string;
+            taskId: string;
+            version?: number;
+        };
         PublishedVersion: {
             code: string;
             followUp?: string;
@@ -2992,6 +3248,38 @@ export interface components {
             required: boolean;
             text: string;
             type: string;
+        };
+        QueuedApplication: {
+            attachments: components["schemas"]["CreditAttachment"][];
+            contact: string;
+            /** Format: date-time */
+            createdAt: string;
+            daysLeft?: number;
+            deadline?: string;
+            deadlineError?: string;
+            decidedBy?: string;
+            decidedOn?: string;
+            department: string;
+            filedOn: string;
+            id: string;
+            /** @enum {string} */
+            kind: "objection" | "repair" | "removal";
+            kindLabel: string;
+            listingId?: string;
+            /** @enum {string} */
+            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            overdue: boolean;
+            reason?: string;
+            resultId?: string;
+            resultVersion?: number;
+            /** @enum {string} */
+            state: "pending" | "decided";
+            targetId: string;
+            targetName: string;
+            text: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
         };
         Rating: {
             burden: number;
@@ -4161,6 +4449,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageComplaint"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCreditApplicationsIdAttachmentsN: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postCreditApplicationsIdDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedApplication"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCreditQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditQueue"];
                 };
             };
             /** @description error */
@@ -5955,6 +6341,41 @@ export interface operations {
             };
         };
     };
+    postResultsIdListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postResultsIdPublish: {
         parameters: {
             query?: never;
@@ -6667,6 +7088,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckBook"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTargetsIdCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditRecord"];
                 };
             };
             /** @description error */
@@ -7530,6 +7982,43 @@ export interface operations {
             };
         };
     };
+    postECreditUscc: {
+        parameters: {
+            query?: {
+                /** @description key id */
+                k?: string;
+                /** @description signature */
+                s?: string;
+            };
+            header?: never;
+            path: {
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
     getEUscc: {
         parameters: {
             query?: {
@@ -7912,7 +8401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicEnterprise"];
+                    "application/json": components["schemas"]["PortalEnterprise"];
                     "text/html": unknown;
                 };
             };

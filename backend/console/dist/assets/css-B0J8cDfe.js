@@ -1,0 +1,1 @@
+import"./index-D2fS8nhT.js";import"./css-BACMNC97.js";

@@ -1,0 +1,1 @@
+import"./index-D2fS8nhT.js";
