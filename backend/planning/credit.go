@@ -393,13 +393,11 @@ func (s *Service) CreditSubjects(ctx context.Context, targetID string) ([]Credit
 		return nil, err
 	}
 	for _, r := range rs {
-		when := r.ResultDate
-		if when == "" {
-			when = backend.DateOf(r.PublishedAt)
-		}
-		out = append(out, CreditSubject{Value: string(backend.CreditObjection) + ":" + r.TaskID, Label: fmt.Sprintf("对 %s 的检查结果“%s”提出异议", when, r.Label)})
+		// Dated as the page lists the results: by the day of publication.
+		when := backend.DateOf(r.PublishedAt)
+		out = append(out, CreditSubject{Value: string(backend.CreditObjection) + ":" + r.TaskID, Label: fmt.Sprintf("异议：%s 公示的检查结果", when)})
 		if r.Code != backend.ResultNoProblem {
-			out = append(out, CreditSubject{Value: string(backend.CreditRepair) + ":" + r.TaskID, Label: fmt.Sprintf("对 %s 的检查结果“%s”申请信用修复", when, r.Label)})
+			out = append(out, CreditSubject{Value: string(backend.CreditRepair) + ":" + r.TaskID, Label: fmt.Sprintf("信用修复：%s 公示的检查结果", when)})
 		}
 	}
 	ls, err := s.Credit.FindListings(ctx, backend.ListingFilter{TargetID: targetID, State: backend.ListingListed}, backend.PageRequest{Limit: backend.MaxPageLimit})

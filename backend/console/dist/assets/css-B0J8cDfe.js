@@ -1,1 +1,0 @@
-import"./index-D2fS8nhT.js";import"./css-BACMNC97.js";

@@ -1,1 +1,0 @@
-import"./index-D2fS8nhT.js";
