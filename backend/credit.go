@@ -39,7 +39,7 @@ const (
 	MaxCreditAttachments = 5                 // files of one filing
 	MaxCreditAttachment  = 10 << 20          // bytes of one file
 	MaxCreditReason      = 1000              // characters of a decision's reason
-	maxCreditField       = 4 * MaxCreditText // bytes of any text field of the form (UTF-8 takes up to 4 a character)
+	MaxCreditField       = 4 * MaxCreditText // bytes of any text field of the form (UTF-8 takes up to 4 a character)
 	maxAttachmentName    = 200               // characters of a file's name (longer ones are cut)
 )
 
@@ -257,7 +257,7 @@ func (a *CreditApplication) Validate() error {
 		return Errorf(EINVALID, "申请说明中有不能显示的字符，请删除后重新提交。")
 	}
 	if !ValidPhone(a.Contact) {
-		return Errorf(EINVALID, "请填写正确的联系电话：11 位手机号，或带区号的固定电话（如 010-12345678）。")
+		return Errorf(EINVALID, "请填写正确的联系电话：11 位手机号，或带区号的固定电话（如 0598-8123456）。")
 	}
 	if len(a.Attachments) > MaxCreditAttachments {
 		return Errorf(EINVALID, "附件最多 %d 个。", MaxCreditAttachments)
@@ -302,9 +302,6 @@ func AttachmentName(name string) string {
 	}
 	return name
 }
-
-// MaxCreditField is the largest text field a filing's form takes.
-const MaxCreditField = maxCreditField
 
 // CheckDecision checks a decision's outcome for the kind, and its reason.
 func CheckDecision(k CreditKind, o CreditOutcome, reason string) error {
