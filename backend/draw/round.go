@@ -211,7 +211,9 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		r.plans = append(r.plans, e)
 		depts = append(depts, p.Departments...)
 	}
-	r.targets.finish()
+	if err := r.targets.finish(op); err != nil {
+		return nil, err
+	}
 	slices.Sort(depts)
 	depts = slices.Compact(depts)
 	r.pool = &engine{in: &Input{DrawDate: in.DrawDate, Inspectors: in.Inspectors}, seed: r.seed, hashers: r.plans[0].hashers}
@@ -324,9 +326,17 @@ func (r *round) draw() *RoundRecord {
 	t := r.targets
 	draftOf := make([]int32, len(t.ids)) // global index → 1 + index in drafts, 0 for none
 	var drafts []visitDraft
+	// The plans select independently of one another (in parallel); their
+	// picks become visits in the plans' order.
+	picks := make([][]ranked, len(r.plans))
+	r.plans[0].parallel(len(r.plans), len(t.order), func(_ *hasher, lo, hi int) {
+		for pi := lo; pi < hi; pi++ {
+			picks[pi] = t.selection(pi, r.plans[pi])
+		}
+	})
 	for pi, e := range r.plans {
 		p := &in.Plans[pi]
-		picked := t.selection(pi, e)
+		picked := picks[pi]
 		pd := PlanDraw{
 			PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
 			Departments: slices.Clone(p.Departments), Tags: slices.Clone(p.Tags), Strata: slices.Clone(e.strata),

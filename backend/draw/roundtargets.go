@@ -2,6 +2,7 @@ package draw
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -99,41 +100,45 @@ func (t *roundTargets) lookUp(e *engine, op string) error {
 }
 
 // merge finds the targets of plans whose populations are all in strictly
-// increasing id order: global indices in id order too.
+// increasing id order: global indices in id order too. The id range is cut
+// at ids of the largest population, one piece per worker.
 func (t *roundTargets) merge() {
-	pos := make([]int, len(t.plans))
-	most := 0
+	largest := t.plans[0].in.Population
 	for _, e := range t.plans {
-		most = max(most, len(e.in.Population))
+		if len(e.in.Population) > len(largest) {
+			largest = e.in.Population
+		}
 	}
-	t.ids = make([]string, 0, most)
-	var heads []int // the plans whose next candidate is the smallest id
-	for {
-		heads = heads[:0]
-		var low string
+	pieces := 1
+	if len(largest) >= 1<<14 {
+		pieces = len(t.plans[0].hashers)
+	}
+	// bounds[k][p]: where piece k starts in plan p's population.
+	bounds := make([][]int, pieces+1)
+	for k := range bounds {
+		bounds[k] = make([]int, len(t.plans))
 		for p, e := range t.plans {
 			pop := e.in.Population
-			if pos[p] == len(pop) {
-				continue
+			switch k {
+			case 0:
+			case pieces:
+				bounds[k][p] = len(pop)
+			default:
+				cut := largest[k*len(largest)/pieces].ID
+				bounds[k][p], _ = slices.BinarySearchFunc(pop, cut, func(c Candidate, id string) int { return strings.Compare(c.ID, id) })
 			}
-			switch c := strings.Compare(pop[pos[p]].ID, low); {
-			case len(heads) == 0 || c < 0:
-				heads = append(heads[:0], p)
-				low = pop[pos[p]].ID
-			case c == 0:
-				heads = append(heads, p)
-			}
-		}
-		if len(heads) == 0 {
-			break
-		}
-		t.ids = append(t.ids, low)
-		for _, p := range heads {
-			pos[p]++
 		}
 	}
+	parts := make([][]string, pieces)
+	t.plans[0].parallel(pieces, len(largest), func(_ *hasher, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			parts[k] = t.mergePiece(bounds[k], bounds[k+1])
+		}
+	})
+	t.ids = slices.Concat(parts...)
 	t.member = make([][]int32, len(t.plans))
 	t.global = make([][]int32, len(t.plans))
+
 	t.plans[0].parallel(len(t.plans), len(t.plans)*len(t.ids), func(_ *hasher, lo, hi int) {
 		for p := lo; p < hi; p++ {
 			pop := t.plans[p].in.Population
@@ -155,10 +160,47 @@ func (t *roundTargets) merge() {
 	})
 }
 
+// mergePiece merges the plans' populations from from[p] to to[p].
+func (t *roundTargets) mergePiece(from, to []int) []string {
+	pos := slices.Clone(from)
+	size := 0
+	for p := range pos {
+		size = max(size, to[p]-from[p])
+	}
+	ids := make([]string, 0, size)
+	var heads []int // the plans whose next candidate is the smallest id
+	for {
+		heads = heads[:0]
+		var low string
+		for p, e := range t.plans {
+			if pos[p] == to[p] {
+				continue
+			}
+			id := e.in.Population[pos[p]].ID
+			switch c := strings.Compare(id, low); {
+			case len(heads) == 0 || c < 0:
+				heads = append(heads[:0], p)
+				low = id
+			case c == 0:
+				heads = append(heads, p)
+			}
+		}
+		if len(heads) == 0 {
+			return ids
+		}
+		ids = append(ids, low)
+		for _, p := range heads {
+			pos[p]++
+		}
+	}
+}
+
 // finish computes the PRN of every target and orders them.
-func (t *roundTargets) finish() {
+func (t *roundTargets) finish(op string) error {
 	if t.index == nil {
-		t.merge()
+		if t.merge(); len(t.ids) > math.MaxInt32 {
+			return invalid(op, "the round's plans list too many targets")
+		}
 	}
 	t.index = nil
 	e := t.plans[0]
@@ -169,6 +211,7 @@ func (t *roundTargets) finish() {
 		}
 	})
 	t.order = sortRanked(t.order, func(g int32) string { return t.ids[g] }, len(e.hashers))
+	return nil
 }
 
 // selection is step 6 for plan p: its candidates met in the round's
