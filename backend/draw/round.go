@@ -73,6 +73,9 @@ type RoundRecord struct {
 	Plans         []PlanDraw             `json:"plans"`
 	Inspectors    []Inspector            `json:"inspectors"`
 	Visits        []Visit                `json:"visits"`
+	// Replacements of plans' parts of visits, in the order they were
+	// made (roundreplace.go); absent until the first.
+	Replacements []RoundReplacement `json:"replacements,omitempty"`
 }
 
 // PlanDraw is one plan's part of a round record.
@@ -419,9 +422,17 @@ func (r *round) teamOf(depts []string, size int) team {
 // recorded value that differs from the recomputed one. An empty list
 // means the record is a faithful fc-draw-2 round.
 func VerifyRound(rec *RoundRecord) []Difference {
+	_, _, diffs := replayRound(rec)
+	return diffs
+}
+
+// redoRound redoes a round's draw from its record's inputs and lists the
+// recorded values of the draw (not its replacements) that differ; the
+// round is nil when the record's inputs are invalid.
+func redoRound(rec *RoundRecord) (*round, *RoundRecord, []Difference) {
 	const op = "draw.VerifyRound"
 	if rec == nil {
-		return []Difference{{Field: "record", Problem: "no record"}}
+		return nil, nil, []Difference{{Field: "record", Problem: "no record"}}
 	}
 	in := &RoundInput{
 		Algorithm: rec.Algorithm, RoundID: rec.RoundID, Commitment: rec.Commitment, Secret: rec.Secret,
@@ -432,11 +443,11 @@ func VerifyRound(rec *RoundRecord) []Difference {
 		rp := RoundPlan{PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize, Departments: p.Departments,
 			Tags: p.Tags, Strata: make(map[string]Rule, len(p.Strata)), Population: p.Population}
 		if d := checkPlanTags(i, &rp); d != nil {
-			return []Difference{*d}
+			return nil, nil, []Difference{*d}
 		}
 		for j, s := range p.Strata {
 			if _, dup := rp.Strata[s.Key]; dup {
-				return []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}
+				return nil, nil, []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}
 			}
 			rp.Strata[s.Key] = s.Rule
 		}
@@ -444,7 +455,7 @@ func VerifyRound(rec *RoundRecord) []Difference {
 	}
 	r, err := newRound(in, op, false)
 	if err != nil {
-		return []Difference{{Field: "input", Problem: backend.ErrorMessage(err)}}
+		return nil, nil, []Difference{{Field: "input", Problem: backend.ErrorMessage(err)}}
 	}
 	want := r.draw()
 	var d differ
@@ -485,5 +496,5 @@ func VerifyRound(rec *RoundRecord) []Difference {
 		d.int(f+".teamSize", got.TeamSize, w.TeamSize)
 		d.assignment(f, &got.Assignment, &w.Assignment)
 	}
-	return d.list
+	return r, want, d.list
 }
