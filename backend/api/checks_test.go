@@ -223,7 +223,9 @@ func TestMergedChecksVisit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(entries, func(x *backend.AuditEntry) bool { return x.Action == "task.merge" && strings.Contains(x.Detail, "fc-draw-1") }) {
+	if !slices.ContainsFunc(entries, func(x *backend.AuditEntry) bool {
+		return x.Action == "task.merge" && strings.Contains(x.Detail, "fc-draw-1")
+	}) {
 		t.Fatalf("no task.merge entry with the team's ranking for %s", taskID)
 	}
 	runDemo(t, e, []scenario{
