@@ -40,24 +40,7 @@ func TestAutoMatch(t *testing.T) {
 			dept, target, dept, items[dept], from, to)
 	}
 	// An enterprise without a visit, for two checks of two other departments.
-	var quiet string
-	targets, err := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{Kinds: []backend.TargetKind{backend.KindEnterprise}}, backend.PageRequest{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tg := range targets.Items {
-		ts, err := e.m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{TargetID: tg.ID}, backend.PageRequest{Limit: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ts.Items) == 0 {
-			quiet = tg.ID
-			break
-		}
-	}
-	if quiet == "" {
-		t.Fatal("every enterprise of the first page has a task")
-	}
+	quiet := e.quietTarget()
 
 	var prop backend.MatchProposal
 	var pair backend.MatchProposal
@@ -157,6 +140,107 @@ func TestAutoMatch(t *testing.T) {
 		if !slices.ContainsFunc(entries, func(x *backend.AuditEntry) bool { return x.Action == want.action }) {
 			t.Fatalf("no %s entry for %s %s", want.action, want.typ, want.id)
 		}
+	}
+}
+
+// quietTarget is an enterprise without any task.
+func (e *env) quietTarget() string {
+	t, ctx := e.t, context.Background()
+	t.Helper()
+	targets, err := e.m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{Kinds: []backend.TargetKind{backend.KindEnterprise}}, backend.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets.Items {
+		ts, err := e.m.Stores.Tasks.FindTasks(ctx, backend.TaskFilter{TargetID: tg.ID}, backend.PageRequest{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts.Items) == 0 {
+			return tg.ID
+		}
+	}
+	t.Fatal("every enterprise of the first page has a task")
+	return ""
+}
+
+// TestMergedChecksVisit: two registered checks of two departments on an
+// enterprise without a drawn visit, accepted by both, become one task
+// with the items of both, a part per check, and a team with an officer of
+// each department (fc-draw-1's rules, its ranking kept in the audit
+// record); accepting again issues nothing more; a department outside
+// the visit does not see it, and each department reads its own part.
+func TestMergedChecksVisit(t *testing.T) {
+	e, _ := newRoundEnv(t)
+	ctx := context.Background()
+	quiet := e.quietTarget()
+	var prop backend.MatchProposal
+	runDemo(t, e, []scenario{
+		{Name: "OK/First", Method: "POST", URL: "/api/v1/checks", User: "wsjk.manager", WantStatus: 201,
+			Body: fmt.Sprintf(`{"department":"wsjk","targetId":%q,"kind":"complaint","reference":"TS-2026-88","reason":"群众投诉卫生问题","items":["WSJK-02"],"from":"2026-06-01","to":"2026-06-30"}`, quiet)},
+		{Name: "OK/Second", Method: "POST", URL: "/api/v1/checks", User: "sthj.manager", WantStatus: 201,
+			Body: fmt.Sprintf(`{"department":"sthj","targetId":%q,"kind":"campaign","reference":"环专〔2026〕3号","reason":"专项整治","items":["STHJ-01"],"from":"2026-06-10","to":"2026-07-10"}`, quiet),
+			After: func(t *testing.T, r *response) {
+				var reg planning.CheckRegistration
+				r.JSON(t, &reg)
+				if reg.Proposal == nil || reg.Proposal.TaskID != "" {
+					t.Fatalf("proposal %+v: want one without a drawn visit", reg.Proposal)
+				}
+				prop = *reg.Proposal
+			}},
+	})
+	runDemo(t, e, []scenario{
+		{Name: "OK/AcceptWSJK", Method: "POST", URL: "/api/v1/matches/" + prop.ID + "/accept", User: "wsjk.manager", Body: `{}`, WantStatus: 200, WantContent: []string{`"state":"proposed"`}},
+		{Name: "OK/AcceptSTHJ", Method: "POST", URL: "/api/v1/matches/" + prop.ID + "/accept", User: "sthj.manager", Body: `{}`, WantStatus: 200, WantContent: []string{`"state":"merged"`}},
+	})
+	b, err := e.m.Stores.Checks.FindCheckBook(ctx, 2026, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taskID := b.Checks[0].TaskID
+	if taskID == "" || b.Checks[1].TaskID != taskID {
+		t.Fatalf("merged checks name tasks %q and %q", b.Checks[0].TaskID, b.Checks[1].TaskID)
+	}
+	tk := e.storedTask(taskID)
+	if tk.Random || tk.TargetID != quiet || tk.Status != backend.TaskAssigned || tk.LeadDepartment != "wsjk" ||
+		!slices.Equal(tk.Items, []string{"WSJK-02", "STHJ-01"}) || !slices.Equal(tk.Departments, []string{"sthj", "wsjk"}) ||
+		len(tk.Parts) != 2 || tk.Parts[0].CheckID != prop.Checks[0] || tk.Parts[1].CheckID != prop.Checks[1] ||
+		tk.Trigger == nil || tk.Trigger.Kind != backend.TriggerComplaint || tk.Start != "2026-06-10" || tk.Due != "2026-06-30" {
+		t.Fatalf("the merged checks' task: %+v", tk)
+	}
+	var depts []string
+	for _, id := range tk.Team {
+		in, err := e.m.Stores.Inspectors.FindInspectorByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts = append(depts, in.DepartmentID)
+	}
+	if len(tk.Team) < 2 || !slices.Contains(depts, "wsjk") || !slices.Contains(depts, "sthj") || len(tk.TeamUsers) != len(tk.Team) {
+		t.Fatalf("team %v of departments %v (logins %v): want an officer of each department", tk.Team, depts, tk.TeamUsers)
+	}
+	entries, err := e.m.Stores.Audit.FindAuditEntries(ctx, "task", taskID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(entries, func(x *backend.AuditEntry) bool {
+		return x.Action == "task.merge" && strings.Contains(x.Detail, "fc-draw-1")
+	}) {
+		t.Fatalf("no task.merge entry with the team's ranking for %s", taskID)
+	}
+	runDemo(t, e, []scenario{
+		{Name: "OK/AcceptAgain", Method: "POST", URL: "/api/v1/matches/" + prop.ID + "/accept", User: "sthj.manager", Body: `{}`, WantStatus: 200},
+		{Name: "ErrOutsider", Method: "GET", URL: "/api/v1/tasks/" + taskID, User: "nync.manager", WantStatus: 404, WantCode: "not_found"},
+		{Name: "OK/OwnPart", Method: "GET", URL: "/api/v1/tasks/" + taskID, User: "sthj.manager", WantStatus: 200,
+			WantContent: []string{`"STHJ-01"`},
+			After: func(t *testing.T, r *response) {
+				if strings.Contains(string(r.Body), `"WSJK-02"`) {
+					t.Fatalf("sthj reads wsjk's part: %s", r.Body)
+				}
+			}},
+	})
+	if again := e.storedTask(taskID); again.Version != tk.Version {
+		t.Fatalf("accepting again wrote the task: version %d, was %d", again.Version, tk.Version)
 	}
 }
 

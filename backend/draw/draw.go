@@ -68,6 +68,7 @@ type engine struct {
 
 	strata    []Stratum // by key; Rule set, counts filled in
 	stratumOf []int32   // candidate index → index in strata
+	excluded  []bool    // candidate index → excluded (Candidate.Excluded set)
 	order     []ranked  // every candidate by (PRN, id)
 
 	// Inspectors are handled by rank, their position in id byte order, so
@@ -99,13 +100,21 @@ func newEngine(in *Input, op string, checkCommitment bool) (*engine, error) {
 	if !validDate(in.DrawDate) {
 		return nil, invalid(op, "draw date %q must be YYYY-MM-DD", in.DrawDate)
 	}
-	return prepare(in, Seed(in.Secret, in.PublicEntropy, in.PlanID), op)
+	e, err := prepare(in, Seed(in.Secret, in.PublicEntropy, in.PlanID), op)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.preparePopulation(op); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // prepare checks a plan's own inputs (team, departments, strata,
-// population, inspectors) and derives what its draw needs, with seed as
-// the key of every PRN: fc-draw-1's seed of the plan, or fc-draw-2's of
-// the round the plan is drawn in.
+// population, inspectors) and derives what its draw needs but the PRN
+// order, with seed as the key of every PRN: fc-draw-1's seed of the plan
+// (newEngine then orders the population), or fc-draw-2's of the round the
+// plan is drawn in (the round orders the targets of all its plans at once).
 func prepare(in *Input, seed [32]byte, op string) (*engine, error) {
 	if in.TeamSize < 2 {
 		return nil, invalid(op, "team size %d: an on-site check needs at least two officers", in.TeamSize)
@@ -136,9 +145,6 @@ func prepare(in *Input, seed [32]byte, op string) (*engine, error) {
 		e.hashers = append(e.hashers, newHasher(e.seed))
 	}
 	if err := e.prepareStrata(op); err != nil {
-		return nil, err
-	}
-	if err := e.preparePopulation(op); err != nil {
 		return nil, err
 	}
 	if err := e.prepareInspectors(op, depts); err != nil {
@@ -177,6 +183,7 @@ func (e *engine) prepareStrata(op string) error {
 	var keys []string
 	var population, eligible []int
 	e.stratumOf = make([]int32, len(in.Population))
+	e.excluded = make([]bool, len(in.Population))
 	last, lastIdx := "", int32(-1)
 	for i := range in.Population {
 		c := &in.Population[i]
@@ -202,6 +209,8 @@ func (e *engine) prepareStrata(op string) error {
 		population[s]++
 		if c.Excluded == "" {
 			eligible[s]++
+		} else {
+			e.excluded[i] = true
 		}
 	}
 	for _, k := range ruleKeys {
@@ -274,26 +283,33 @@ func (e *engine) preparePopulation(op string) error {
 	return nil
 }
 
-func (e *engine) compareRanked(a, b ranked) int {
-	if c := cmp.Compare(a.prn, b.prn); c != 0 {
-		return c
-	}
-	return strings.Compare(e.in.Population[a.idx].ID, e.in.Population[b.idx].ID)
+// sortOrder sorts e.order by (PRN, id).
+func (e *engine) sortOrder() {
+	pop := e.in.Population
+	e.order = sortRanked(e.order, func(i int32) string { return pop[i].ID }, len(e.hashers))
 }
 
-// sortOrder sorts e.order. PRNs are uniform, so a counting pass on their
-// top bits splits the work into small buckets that are already in order
-// among themselves; the workers then sort the buckets.
-func (e *engine) sortOrder() {
-	n := len(e.order)
+// sortRanked sorts order by (PRN, id(idx)) with up to workers goroutines
+// and returns the sorted slice (order itself when it is small). PRNs are
+// uniform, so a counting pass on their top bits splits the work into small
+// buckets that are already in order among themselves; the workers then
+// sort the buckets.
+func sortRanked(order []ranked, id func(int32) string, workers int) []ranked {
+	compare := func(a, b ranked) int {
+		if c := cmp.Compare(a.prn, b.prn); c != 0 {
+			return c
+		}
+		return strings.Compare(id(a.idx), id(b.idx))
+	}
+	n := len(order)
 	if n < 1<<14 {
-		slices.SortFunc(e.order, e.compareRanked)
-		return
+		slices.SortFunc(order, compare)
+		return order
 	}
 	bits := min(16, bitsLen(n/256))
 	shift := 64 - bits
 	start := make([]int, 1<<bits+1)
-	for _, r := range e.order {
+	for _, r := range order {
 		start[r.prn>>shift+1]++
 	}
 	for b := 1; b < len(start); b++ {
@@ -301,24 +317,24 @@ func (e *engine) sortOrder() {
 	}
 	next := slices.Clone(start[:len(start)-1])
 	sorted := make([]ranked, n)
-	for _, r := range e.order {
+	for _, r := range order {
 		b := r.prn >> shift
 		sorted[next[b]] = r
 		next[b]++
 	}
-	e.order = sorted
 	buckets := 1 << bits
-	w := len(e.hashers)
+	w := max(1, workers)
 	var wg sync.WaitGroup
 	for p := range w {
 		lo, hi := p*buckets/w, (p+1)*buckets/w
 		wg.Go(func() {
 			for b := lo; b < hi; b++ {
-				slices.SortFunc(sorted[start[b]:start[b+1]], e.compareRanked)
+				slices.SortFunc(sorted[start[b]:start[b+1]], compare)
 			}
 		})
 	}
 	wg.Wait()
+	return sorted
 }
 
 // bitsLen returns the number of bits needed to represent n (0 for 0).
@@ -386,18 +402,33 @@ func (e *engine) parallel(n, work int, fn func(h *hasher, lo, hi int)) {
 // selection is step 6: the first n eligible candidates of each stratum in
 // (PRN, id) order, listed in that order, which is the visit order.
 func (e *engine) selection() []ranked {
+	k := 0
+	return e.selectionOf(func() (ranked, bool) {
+		if k == len(e.order) {
+			return ranked{}, false
+		}
+		k++
+		return e.order[k-1], true
+	})
+}
+
+// selectionOf is step 6 over the population in (PRN, id) order as next
+// gives it (ok false at its end): next is called only until every stratum
+// has its n.
+func (e *engine) selectionOf(next func() (r ranked, ok bool)) []ranked {
 	total := 0
 	for _, s := range e.strata {
 		total += s.N
 	}
 	selected := make([]ranked, 0, total)
 	taken := make([]int, len(e.strata))
-	for _, r := range e.order {
-		if len(selected) == total {
+	for len(selected) < total {
+		r, ok := next()
+		if !ok {
 			break
 		}
 		s := e.stratumOf[r.idx]
-		if e.in.Population[r.idx].Excluded != "" || taken[s] == e.strata[s].N {
+		if e.excluded[r.idx] || taken[s] == e.strata[s].N {
 			continue
 		}
 		taken[s]++

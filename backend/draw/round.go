@@ -3,8 +3,10 @@ package draw
 import (
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 )
@@ -71,6 +73,9 @@ type RoundRecord struct {
 	Plans         []PlanDraw             `json:"plans"`
 	Inspectors    []Inspector            `json:"inspectors"`
 	Visits        []Visit                `json:"visits"`
+	// Replacements of plans' parts of visits, in the order they were
+	// made (roundreplace.go); absent until the first.
+	Replacements []RoundReplacement `json:"replacements,omitempty"`
 }
 
 // PlanDraw is one plan's part of a round record.
@@ -125,6 +130,10 @@ type round struct {
 	seed  [32]byte
 	plans []*engine
 	pool  *engine // the inspectors, their departments being every plan's
+
+	// The targets of all plans, each once, by global index: a target has
+	// one PRN in the round, computed once however many plans list it.
+	targets *roundTargets
 }
 
 func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
@@ -150,6 +159,34 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		return nil, invalid(op, "a round has 1 to %d plans, not %d", MaxRoundPlans, len(in.Plans))
 	}
 	r := &round{in: in, seed: RoundSeed(in.Secret, in.PublicEntropy, in.RoundID)}
+	r.targets = &roundTargets{}
+	// The plans' own checks and strata are independent of one another:
+	// they run in parallel; errors are then reported in the plans' order,
+	// as one pass would meet them.
+	type prepared struct {
+		tags *Difference
+		e    *engine
+		err  error
+	}
+	ready := make([]prepared, len(in.Plans))
+	var wg sync.WaitGroup
+	workers := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for i := range in.Plans {
+		wg.Go(func() {
+			workers <- struct{}{}
+			defer func() { <-workers }()
+			p := &in.Plans[i]
+			if ready[i].tags = checkPlanTags(i, p); ready[i].tags != nil {
+				return
+			}
+			ready[i].e, ready[i].err = prepare(&Input{
+				PlanID: p.PlanID, PlanVersion: p.PlanVersion, DrawDate: in.DrawDate, TeamSize: p.TeamSize,
+				Departments: p.Departments, Strata: p.Strata, Default: p.Default, Population: p.Population,
+				Inspectors: in.Inspectors,
+			}, r.seed, op)
+		})
+	}
+	wg.Wait()
 	seen := map[string]bool{}
 	var depts []string
 	for i := range in.Plans {
@@ -164,19 +201,21 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		if p.PlanVersion < 1 {
 			return nil, invalid(op, "plan %q: version %d must be at least 1", p.PlanID, p.PlanVersion)
 		}
-		if d := checkPlanTags(i, p); d != nil {
+		if d := ready[i].tags; d != nil {
 			return nil, invalid(op, "%s: %s", d.Field, d.Problem)
 		}
-		e, err := prepare(&Input{
-			PlanID: p.PlanID, PlanVersion: p.PlanVersion, DrawDate: in.DrawDate, TeamSize: p.TeamSize,
-			Departments: p.Departments, Strata: p.Strata, Default: p.Default, Population: p.Population,
-			Inspectors: in.Inspectors,
-		}, r.seed, op)
+		e, err := ready[i].e, ready[i].err
+		if err == nil {
+			err = r.targets.add(e, op)
+		}
 		if err != nil {
 			return nil, invalid(op, "plan %q: %s", p.PlanID, backend.ErrorMessage(err))
 		}
 		r.plans = append(r.plans, e)
 		depts = append(depts, p.Departments...)
+	}
+	if err := r.targets.finish(op); err != nil {
+		return nil, err
 	}
 	slices.Sort(depts)
 	depts = slices.Compact(depts)
@@ -202,22 +241,29 @@ func checkPlanTags(i int, p *RoundPlan) *Difference {
 	if problem := sortedTags(p.Tags); problem != "" {
 		return &Difference{Field: f + ".tags", Problem: problem}
 	}
+	// Runs once per candidate of every plan: the field's name is built
+	// only for a candidate at fault.
 	for j := range p.Population {
 		c := &p.Population[j]
-		cf := fmt.Sprintf("%s.population[%d].tags", f, j)
+		var problem string
 		switch {
 		case len(p.Tags) == 0 && len(c.Tags) > 0:
-			return &Difference{Field: cf, Problem: fmt.Sprintf("target %q carries tags but the plan targets none", c.ID)}
+			problem = fmt.Sprintf("target %q carries tags but the plan targets none", c.ID)
 		case len(p.Tags) > 0 && len(c.Tags) == 0:
-			return &Difference{Field: cf, Problem: fmt.Sprintf("target %q carries none of the tags the plan targets: it is not in its population", c.ID)}
-		}
-		if problem := sortedTags(c.Tags); problem != "" {
-			return &Difference{Field: cf, Problem: problem}
+			problem = fmt.Sprintf("target %q carries none of the tags the plan targets: it is not in its population", c.ID)
+		default:
+			problem = sortedTags(c.Tags)
 		}
 		for _, tag := range c.Tags {
-			if _, ok := slices.BinarySearch(p.Tags, tag); !ok {
-				return &Difference{Field: cf, Problem: fmt.Sprintf("target %q: tag %q is not one the plan targets", c.ID, tag)}
+			if problem != "" {
+				break
 			}
+			if _, ok := slices.BinarySearch(p.Tags, tag); !ok {
+				problem = fmt.Sprintf("target %q: tag %q is not one the plan targets", c.ID, tag)
+			}
+		}
+		if problem != "" {
+			return &Difference{Field: fmt.Sprintf("%s.population[%d].tags", f, j), Problem: problem}
 		}
 	}
 	return nil
@@ -257,11 +303,19 @@ func checkSecret(op, secretHex, commitment string, checkCommitment bool) error {
 }
 
 // visitDraft is a visit before its team: its target and the plans (by
-// index in the round) that selected it.
+// index in the round) that selected it, as bits (a round has at most 64).
 type visitDraft struct {
 	prn   uint64
+	hex   string // FormatPRN(prn), for the visit and every plan's pick
 	id    string
-	plans []int
+	plans uint64
+}
+
+// visitShape is what the visits of one set of plans share.
+type visitShape struct {
+	plans, depts []string
+	size         int
+	team         team
 }
 
 func (r *round) draw() *RoundRecord {
@@ -272,11 +326,20 @@ func (r *round) draw() *RoundRecord {
 		Seed: hex.EncodeToString(r.seed[:]), DrawDate: in.DrawDate,
 		Inspectors: cloneInspectors(in.Inspectors),
 	}
-	byID := map[string]*visitDraft{}
-	var drafts []*visitDraft
+	t := r.targets
+	draftOf := make([]int32, len(t.ids)) // global index → 1 + index in drafts, 0 for none
+	var drafts []visitDraft
+	// The plans select independently of one another (in parallel); their
+	// picks become visits in the plans' order.
+	picks := make([][]ranked, len(r.plans))
+	r.plans[0].parallel(len(r.plans), len(t.order), func(_ *hasher, lo, hi int) {
+		for pi := lo; pi < hi; pi++ {
+			picks[pi] = t.selection(pi, r.plans[pi])
+		}
+	})
 	for pi, e := range r.plans {
 		p := &in.Plans[pi]
-		picked := e.selection()
+		picked := picks[pi]
 		pd := PlanDraw{
 			PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
 			Departments: slices.Clone(p.Departments), Tags: slices.Clone(p.Tags), Strata: slices.Clone(e.strata),
@@ -284,18 +347,18 @@ func (r *round) draw() *RoundRecord {
 		}
 		for i, x := range picked {
 			c := &p.Population[x.idx]
-			pd.Selected[i] = Pick{ID: c.ID, Stratum: c.Stratum, PRN: FormatPRN(x.prn)}
-			v := byID[c.ID]
-			if v == nil {
-				v = &visitDraft{prn: x.prn, id: c.ID}
-				byID[c.ID] = v
-				drafts = append(drafts, v)
+			g := t.global[pi][x.idx]
+			if draftOf[g] == 0 {
+				drafts = append(drafts, visitDraft{prn: x.prn, hex: FormatPRN(x.prn), id: c.ID})
+				draftOf[g] = int32(len(drafts))
 			}
-			v.plans = append(v.plans, pi)
+			v := &drafts[draftOf[g]-1]
+			v.plans |= 1 << pi
+			pd.Selected[i] = Pick{ID: c.ID, Stratum: c.Stratum, PRN: v.hex}
 		}
 		rec.Plans = append(rec.Plans, pd)
 	}
-	slices.SortFunc(drafts, func(a, b *visitDraft) int {
+	slices.SortFunc(drafts, func(a, b visitDraft) int {
 		if a.prn != b.prn {
 			if a.prn < b.prn {
 				return -1
@@ -305,29 +368,32 @@ func (r *round) draw() *RoundRecord {
 		return strings.Compare(a.id, b.id)
 	})
 
-	// One team shape per set of plans: visits of the same plans share it.
-	shapes := map[string]team{}
+	// Visits of the same plans share their team shape and their lists of
+	// plans and departments (one slice each, not one per visit).
+	shapes := map[uint64]*visitShape{}
 	visits := make([]Visit, len(drafts))
 	teams := make([]team, len(drafts))
-	for i, v := range drafts {
-		var names, depts []string
-		size := 0
-		for _, pi := range v.plans {
-			p := &in.Plans[pi]
-			names = append(names, p.PlanID)
-			depts = append(depts, p.Departments...)
-			size = max(size, p.TeamSize)
+	for i := range drafts {
+		v := &drafts[i]
+		sh := shapes[v.plans]
+		if sh == nil {
+			sh = &visitShape{}
+			for pi := range in.Plans {
+				if v.plans&(1<<pi) == 0 {
+					continue
+				}
+				p := &in.Plans[pi]
+				sh.plans = append(sh.plans, p.PlanID)
+				sh.depts = append(sh.depts, p.Departments...)
+				sh.size = max(sh.size, p.TeamSize)
+			}
+			slices.Sort(sh.depts)
+			sh.depts = slices.Compact(sh.depts)
+			sh.team = r.teamOf(sh.depts, sh.size)
+			shapes[v.plans] = sh
 		}
-		slices.Sort(depts)
-		depts = slices.Compact(depts)
-		key := strings.Join(names, "\n")
-		t, ok := shapes[key]
-		if !ok {
-			t = r.teamOf(depts, size)
-			shapes[key] = t
-		}
-		teams[i] = t
-		visits[i] = Visit{ID: v.id, PRN: FormatPRN(v.prn), Order: i + 1, Plans: names, Departments: depts, TeamSize: size}
+		teams[i] = sh.team
+		visits[i] = Visit{ID: v.id, PRN: v.hex, Order: i + 1, Plans: sh.plans, Departments: sh.depts, TeamSize: sh.size}
 	}
 	r.pool.assignEach(len(visits), func(i int) (string, team) { return visits[i].ID, teams[i] },
 		func(i int, a Assignment) { visits[i].Assignment = a })
@@ -356,9 +422,17 @@ func (r *round) teamOf(depts []string, size int) team {
 // recorded value that differs from the recomputed one. An empty list
 // means the record is a faithful fc-draw-2 round.
 func VerifyRound(rec *RoundRecord) []Difference {
+	_, _, diffs := replayRound(rec)
+	return diffs
+}
+
+// redoRound redoes a round's draw from its record's inputs and lists the
+// recorded values of the draw (not its replacements) that differ; the
+// round is nil when the record's inputs are invalid.
+func redoRound(rec *RoundRecord) (*round, *RoundRecord, []Difference) {
 	const op = "draw.VerifyRound"
 	if rec == nil {
-		return []Difference{{Field: "record", Problem: "no record"}}
+		return nil, nil, []Difference{{Field: "record", Problem: "no record"}}
 	}
 	in := &RoundInput{
 		Algorithm: rec.Algorithm, RoundID: rec.RoundID, Commitment: rec.Commitment, Secret: rec.Secret,
@@ -369,11 +443,11 @@ func VerifyRound(rec *RoundRecord) []Difference {
 		rp := RoundPlan{PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize, Departments: p.Departments,
 			Tags: p.Tags, Strata: make(map[string]Rule, len(p.Strata)), Population: p.Population}
 		if d := checkPlanTags(i, &rp); d != nil {
-			return []Difference{*d}
+			return nil, nil, []Difference{*d}
 		}
 		for j, s := range p.Strata {
 			if _, dup := rp.Strata[s.Key]; dup {
-				return []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}
+				return nil, nil, []Difference{{Field: fmt.Sprintf("plans[%d].strata[%d].key", i, j), Problem: fmt.Sprintf("stratum %q is listed twice", s.Key)}}
 			}
 			rp.Strata[s.Key] = s.Rule
 		}
@@ -381,7 +455,7 @@ func VerifyRound(rec *RoundRecord) []Difference {
 	}
 	r, err := newRound(in, op, false)
 	if err != nil {
-		return []Difference{{Field: "input", Problem: backend.ErrorMessage(err)}}
+		return nil, nil, []Difference{{Field: "input", Problem: backend.ErrorMessage(err)}}
 	}
 	want := r.draw()
 	var d differ
@@ -422,5 +496,5 @@ func VerifyRound(rec *RoundRecord) []Difference {
 		d.int(f+".teamSize", got.TeamSize, w.TeamSize)
 		d.assignment(f, &got.Assignment, &w.Assignment)
 	}
-	return d.list
+	return r, want, d.list
 }

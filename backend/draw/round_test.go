@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,6 +251,10 @@ func TestRoundRefusesBadInput(t *testing.T) {
 		{"DuplicateCandidate", func(in *draw.RoundInput) {
 			in.Plans[1].Population = append(in.Plans[1].Population, in.Plans[1].Population[0])
 		}, "appears twice in the population"},
+		{"DuplicateAdjacent", func(in *draw.RoundInput) {
+			pop := in.Plans[2].Population
+			in.Plans[2].Population = append([]draw.Candidate{pop[0]}, pop...)
+		}, fmt.Sprintf("candidate %q appears twice", mustRoundInput(t, v).Plans[2].Population[0].ID)},
 		{"UnknownExclusion", func(in *draw.RoundInput) { in.Plans[0].Population[0].Excluded = "tired" }, `unknown exclusion code "tired"`},
 		{"BadCommitment", func(in *draw.RoundInput) { in.Commitment = flipHex(in.Commitment) }, "does not match the published commitment"},
 		{"BadRoundID", func(in *draw.RoundInput) { in.RoundID = "a\nb" }, "roundId"},
@@ -262,6 +267,52 @@ func TestRoundRefusesBadInput(t *testing.T) {
 			_, err := draw.RunRound(in)
 			if backend.ErrorCode(err) != backend.EINVALID || !strings.Contains(backend.ErrorMessage(err), tt.want) {
 				t.Fatalf("RunRound: %v; want EINVALID saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRoundPopulationOrder: the draw does not depend on the order in
+// which a plan lists its population, whether every plan lists it in id
+// order (the targets are merged), none does, or only a later one (the
+// round then looks targets up by id).
+func TestRoundPopulationOrder(t *testing.T) {
+	v := roundVectors(t)["round-four-plans"]
+	want := mustRoundRecord(t, v)
+	sorted := func(pop []draw.Candidate) {
+		slices.SortFunc(pop, func(a, b draw.Candidate) int { return strings.Compare(a.ID, b.ID) })
+	}
+	reversed := func(pop []draw.Candidate) { sorted(pop); slices.Reverse(pop) }
+	tests := []struct {
+		name  string
+		order func(plan int, pop []draw.Candidate)
+	}{
+		{"AllInIDOrder", func(_ int, pop []draw.Candidate) { sorted(pop) }},
+		{"NoneInIDOrder", func(_ int, pop []draw.Candidate) { reversed(pop) }},
+		{"LastNotInIDOrder", func(plan int, pop []draw.Candidate) {
+			if sorted(pop); plan == len(want.Plans)-1 {
+				reversed(pop)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := mustRoundInput(t, v)
+			for i := range in.Plans {
+				in.Plans[i].Population = slices.Clone(in.Plans[i].Population)
+				tt.order(i, in.Plans[i].Population)
+			}
+			rec, err := draw.RunRound(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want.Plans {
+				if diffs := jsonDiff(t, rec.Plans[i].Selected, mustJSON(t, want.Plans[i].Selected)); len(diffs) > 0 {
+					t.Errorf("plan %s selects differently: %v", want.Plans[i].PlanID, diffs)
+				}
+			}
+			if diffs := jsonDiff(t, rec.Visits, mustJSON(t, want.Visits)); len(diffs) > 0 {
+				t.Errorf("visits differ: %v", diffs)
 			}
 		})
 	}

@@ -308,12 +308,16 @@ func (s *Service) DecideMatch(ctx context.Context, id string, accept bool, d Mat
 			}
 		case !slices.ContainsFunc(p.Answers, func(x backend.MatchAnswer) bool { return x.State != backend.ConsentAccepted }):
 			p.State = backend.ProposalMerged
+			task := p.TaskID
+			if task == "" {
+				task = mergedVisitID(p) // the task issued for them (issueMergedVisit)
+			}
 			for _, cid := range p.Checks {
 				c := b.Check(cid)
-				c.State, c.TaskID = backend.CheckMerged, p.TaskID
+				c.State, c.TaskID = backend.CheckMerged, task
 			}
 			b.Audit = append(b.Audit, backend.AuditRecord{Action: "match.merge", ObjectType: "match", ObjectID: p.ID, Change: p,
-				Detail: fmt.Sprintf("checks %v merged into one visit %q, %s to %s", p.Checks, p.TaskID, p.From, p.To)})
+				Detail: fmt.Sprintf("checks %v merged into one visit %q, %s to %s", p.Checks, task, p.From, p.To)})
 		}
 		err = s.Checks.UpdateCheckBook(ctx, b)
 		if backend.IsCode(err, backend.ECONFLICT) {
@@ -332,10 +336,11 @@ func (s *Service) DecideMatch(ctx context.Context, id string, accept bool, d Mat
 }
 
 // mergeIntoTask gives a merged proposal's drawn visit the items of its
-// checks, a part per check, once (a check with its part is skipped).
+// checks, a part per check, once (a check with its part is skipped); for
+// checks merged without a drawn visit it issues their one task.
 func (s *Service) mergeIntoTask(ctx context.Context, b *backend.CheckBook, p *backend.MatchProposal) error {
 	if p.TaskID == "" {
-		return nil
+		return s.issueMergedVisit(ctx, b, p)
 	}
 	var docs []*backend.Item
 	for _, cid := range p.Checks {

@@ -24,6 +24,7 @@ func (s *Service) RegisterIntents() {
 	s.Intents.Handle(intentPublish, s.rollPublish)
 	s.Intents.Handle(intentDraw, s.rollDraw)
 	s.Intents.Handle(intentReplace, s.rollReplace)
+	s.Intents.Handle(intentRoundReplace, s.rollRoundReplace)
 	s.registerResultIntents()
 	s.registerCreditIntents()
 }

@@ -17,12 +17,20 @@ import (
 type ReplaceRequest struct {
 	Reason  string `json:"reason"`
 	Version int64  `json:"version"` // the task's version as read
+	// PlanID names, for a round's joint visit, the plan whose part is
+	// replaced (optional when the visit serves one plan).
+	PlanID string `json:"planId,omitempty"`
 }
 
 // Replace marks a drawn task replaced and issues a task for the next
 // eligible target of the same stratum by (PRN, id), as fc-draw-1 defines;
 // the public record lists the replacement with its reason.
 func (s *Service) Replace(ctx context.Context, taskID string, req ReplaceRequest) (*backend.Task, error) {
+	if t, err := s.visibleTask(ctx, taskID); err != nil {
+		return nil, err
+	} else if t.Random && len(t.Parts) > 0 {
+		return s.replaceRoundPart(ctx, t, req)
+	}
 	old, p, d, rec, err := s.drawnTask(ctx, "task.replace", taskID)
 	if err != nil {
 		return nil, err
@@ -170,8 +178,8 @@ func (s *Service) drawnTask(ctx context.Context, action, taskID string) (*backen
 		return nil, nil, nil, nil, err
 	}
 	if len(t.Parts) > 0 {
-		// fc-draw-2 has no replacement step yet: a round's record stays as drawn.
-		return nil, nil, nil, nil, backend.Errorf(backend.EINVALID, "task %s is a visit of coordination round %s: its target and team cannot be replaced or re-matched yet", taskID, t.DrawID)
+		// Replace handles a round's visit (replaceRoundPart); its team is not re-matched yet.
+		return nil, nil, nil, nil, backend.Errorf(backend.EINVALID, "task %s is a visit of coordination round %s: its team cannot be re-matched yet", taskID, t.DrawID)
 	}
 	d, err := s.Draws.FindDrawByID(ctx, t.DrawID)
 	if err != nil {

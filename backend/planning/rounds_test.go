@@ -10,7 +10,6 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
-	"github.com/fieldcheck/fieldcheck/backend/mongo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
@@ -179,16 +178,7 @@ func TestRoundDraw(t *testing.T) {
 	_, err = f.svc.DrawRound(administrator, r.ID, planning.RoundDrawRequest{Value: testValue})
 	wantCode(t, "second draw", err, backend.ECONFLICT, "drawn once")
 
-	entries, err := (&mongo.AuditStore{DB: f.db}).FindAuditEntries(context.Background(), "round", r.ID, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, e := range entries {
-		if e.Outcome != backend.OutcomeDenied {
-			actions = append(actions, e.Action)
-		}
-	}
+	actions := objectAudit(t, f, "round", r.ID)
 	slices.Reverse(actions)
 	want := []string{"round.open", "round.register", "round.register", "round.register", "round.register", "round.register", "round.drawing", "round.draw"}
 	if !slices.Equal(actions, want) {

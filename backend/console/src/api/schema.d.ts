@@ -3427,6 +3427,7 @@ export interface components {
             to: string;
         };
         ReplaceRequest: {
+            planId?: string;
             reason: string;
             version: number;
         };
@@ -3742,10 +3743,25 @@ export interface components {
             inspectors: components["schemas"]["DrawInspector"][];
             plans: components["schemas"]["PlanDraw"][];
             publicEntropy: string;
+            replacements?: components["schemas"]["RoundReplacement"][];
             roundId: string;
             secret: string;
             seed: string;
             visits: components["schemas"]["Visit"][];
+        };
+        RoundReplacement: {
+            eligibleInspectors: number;
+            joins?: boolean;
+            plan: string;
+            prn: string;
+            reason: string;
+            replaced: string;
+            replacement: string;
+            short?: boolean;
+            stratum: string;
+            team: string[];
+            unassigned?: boolean;
+            unassignedReason?: string;
         };
         RowError: {
             column?: string;
