@@ -190,7 +190,7 @@ func TestSoakReports(t *testing.T) {
 		t.Fatal("no soak line")
 	}
 	last := lines[len(lines)-1]
-	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "open files ", "goroutines "} {
+	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "go heap ", "open files ", "goroutines ", "mutations applied ", "admission refusals ", "store errors "} {
 		if !strings.Contains(last, want) {
 			t.Fatalf("the last soak line %q lacks %q", last, want)
 		}
