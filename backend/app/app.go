@@ -458,6 +458,7 @@ func (m *Main) build(ctx context.Context) error {
 		},
 	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
 	m.Sync.Observe = m.Metrics.ObserveMutation
+	m.Evidence.Finished = m.Metrics.ObserveUpload
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
