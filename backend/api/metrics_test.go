@@ -66,6 +66,8 @@ next:
 	return 0, false
 }
 
+// TestMetricsAccess: GET /metrics and GET /api/v1/doctor answer an
+// administrator and the scrape token, nobody else.
 func TestMetricsAccess(t *testing.T) {
 	e := newEnv(t)
 	e.m.HTTP.MetricsToken = scrapeToken
@@ -82,12 +84,15 @@ func TestMetricsAccess(t *testing.T) {
 		{"ErrUnauthenticated/ScrapeTokenPrefix", scrapeToken[:16], 401},
 		{"ErrForbidden/Inspector", inspector, 403},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if r := e.do("GET", "/metrics", tt.token, "", nil); r.Status != tt.status {
-				t.Fatalf("status=%d, want %d: %s", r.Status, tt.status, r.Body)
-			}
-		})
+	// The deployment check answers the same callers.
+	for _, path := range []string{"/metrics", "/api/v1/doctor"} {
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				if r := e.do("GET", path, tt.token, "", nil); r.Status != tt.status {
+					t.Fatalf("status=%d, want %d: %s", r.Status, tt.status, r.Body)
+				}
+			})
+		}
 	}
 }
 

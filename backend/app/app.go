@@ -479,6 +479,13 @@ func (m *Main) build(ctx context.Context) error {
 		TLS:          cert,
 		Metrics:      m.Metrics,
 		MetricsToken: m.Config.MetricsToken,
+		Doctor: func(ctx context.Context) []api.DoctorCheck {
+			var out []api.DoctorCheck
+			for _, c := range m.Doctor(ctx) {
+				out = append(out, api.DoctorCheck{Name: c.Name, Status: c.Status, Detail: c.Detail})
+			}
+			return out
+		},
 		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies,
 			Observe: func(c *fiber.Ctx, route string, status int, took time.Duration) {
 				m.Metrics.ObserveRequest(c.Method(), route, status, took, c.Request().Header.ContentLength())
