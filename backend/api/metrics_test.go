@@ -5,11 +5,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
 const scrapeToken = "0123456789abcdef0123456789abcdef"
@@ -63,6 +66,8 @@ next:
 	return 0, false
 }
 
+// TestMetricsAccess: GET /metrics and GET /api/v1/doctor answer an
+// administrator and the scrape token, nobody else.
 func TestMetricsAccess(t *testing.T) {
 	e := newEnv(t)
 	e.m.HTTP.MetricsToken = scrapeToken
@@ -79,12 +84,15 @@ func TestMetricsAccess(t *testing.T) {
 		{"ErrUnauthenticated/ScrapeTokenPrefix", scrapeToken[:16], 401},
 		{"ErrForbidden/Inspector", inspector, 403},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if r := e.do("GET", "/metrics", tt.token, "", nil); r.Status != tt.status {
-				t.Fatalf("status=%d, want %d: %s", r.Status, tt.status, r.Body)
-			}
-		})
+	// The deployment check answers the same callers.
+	for _, path := range []string{"/metrics", "/api/v1/doctor"} {
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				if r := e.do("GET", path, tt.token, "", nil); r.Status != tt.status {
+					t.Fatalf("status=%d, want %d: %s", r.Status, tt.status, r.Body)
+				}
+			})
+		}
 	}
 }
 
@@ -162,5 +170,71 @@ func TestMetricsCounts(t *testing.T) {
 		if fams[name] == nil {
 			t.Errorf("no %s", name)
 		}
+	}
+}
+
+// TestMetricsUploads uploads evidence over tus as a phone does, in three
+// PATCHes, and a file that is not the one declared, then scrapes: two
+// uploads started, one filed with its bytes, one refused, and the bytes
+// of the accepted PATCHes.
+func TestMetricsUploads(t *testing.T) {
+	ctx := context.Background()
+	e := &env{t: t, m: apptest.Open(t, "")}
+	e.m.HTTP.MetricsToken = scrapeToken
+	apptest.SeedDemo(t, e.m, 200, time.Now())
+	res, err := demo.DrawFirstPlan(ctx, e.m.Planning, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var task *backend.Task
+	for _, tk := range res.Tasks {
+		if len(tk.TeamUsers) >= 1 && backend.ValidateUSCC(tk.TargetID) == nil {
+			task = tk
+			break
+		}
+	}
+	if task == nil {
+		t.Fatal("no drawn task with a team")
+	}
+	base := e.serve(t)
+	phone := instancePhone(t, base, task.TeamUsers[0])
+	good, other := noisyJPEG(t, 21), noisyJPEG(t, 22)
+	declare(t, phone, task.ID, map[string][]byte{"good": good, "wrong": good})
+	loc := ""
+	if err := phone.UploadFile(ctx, task.ID, "good", bytes.NewReader(good), int64(len(good)), &loc, int64(len(good)/3+1)); err != nil {
+		t.Fatal(err)
+	}
+	// "wrong" was declared as the good photo; another one of the same
+	// size is sent, in one PATCH, refused at its last byte.
+	wrong := other
+	if len(wrong) != len(good) {
+		wrong = append(bytes.Clone(other[:min(len(other), len(good))]), make([]byte, max(0, len(good)-len(other)))...)
+	}
+	at := createUpload(t, phone, base, task.ID, "wrong", len(wrong))
+	if resp, body := tus(t, phone, "PATCH", base+at, map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
+		bytes.NewReader(wrong), int64(len(wrong))); resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		t.Fatalf("the wrong file's PATCH: %d %s, want a 4xx", resp.StatusCode, body)
+	}
+
+	fams := scrape(t, e, scrapeToken)
+	for _, tt := range []struct {
+		name   string
+		metric string
+		labels map[string]string
+		want   float64
+	}{
+		{"Started", "fieldcheck_uploads_started_total", nil, 2},
+		{"Filed", "fieldcheck_uploads_completed_total", map[string]string{"result": "filed"}, 1},
+		{"Refused", "fieldcheck_uploads_completed_total", map[string]string{"result": "refused"}, 1},
+		{"FiledBytes", "fieldcheck_upload_filed_bytes_total", nil, float64(len(good))},
+		{"PatchBytes", "fieldcheck_upload_bytes_total", nil, float64(len(good))}, // the refused PATCH is not counted
+		{"Patches", "fieldcheck_http_requests_total", map[string]string{"method": "PATCH", "status": "204"}, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := value(fams, tt.metric, tt.labels)
+			if !ok || got != tt.want {
+				t.Fatalf("%s%v=%v (present %v), want %v", tt.metric, tt.labels, got, ok, tt.want)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ func (s *Server) registerRoutes() {
 	}
 	s.registerHealthRoutes()
 	s.registerMetricsRoute()
+	s.registerDoctorRoute()
 	s.registerOpenAPIRoute()
 	s.registerAuthRoutes()
 	s.registerCookieSessionRoutes()

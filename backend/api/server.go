@@ -55,6 +55,9 @@ type Server struct {
 	// administrators and to the bearer of MetricsToken when it is set.
 	Metrics      MetricsEncoder
 	MetricsToken string
+	// Doctor, when set, answers GET /api/v1/doctor (doctor.go) to the same
+	// callers as the metrics: the running server's deployment check.
+	Doctor func(context.Context) []DoctorCheck
 	// Extra registers the routes of other adapters (the mobile API) on the
 	// same application, error handler and limits.
 	Extra []func(*httpkit.Router)

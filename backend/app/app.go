@@ -48,6 +48,12 @@ type Config struct {
 	MongoURI string
 	// Database is the MongoDB database name.
 	Database string
+	// StoreProxy, when set, is given the store's URI once the store is
+	// started or named, and returns the URI the driver connects to instead
+	// and a function that stops what it started (called by Close). Only
+	// measurement builds set it (cmd/fieldcheck/faults.go, build tag
+	// fieldcheck_faults: a slow store for soaks); no flag does.
+	StoreProxy func(uri string) (string, func(), error)
 	// Addr is the HTTP listen address.
 	Addr string
 	// BaseURL is the public address of the server, the prefix of the URLs in
@@ -130,6 +136,8 @@ type Main struct {
 	Migration *mongo.Migration
 
 	embedded *embedded.Server
+	// stopProxy stops Config.StoreProxy's proxy.
+	stopProxy func()
 }
 
 // Stores are the MongoDB implementations of the store interfaces.
@@ -191,6 +199,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 		m.embedded = srv
 		uri = srv.URI()
+	}
+	if cfg.StoreProxy != nil {
+		proxied, stop, err := cfg.StoreProxy(uri)
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		uri, m.stopProxy = proxied, stop
 	}
 	db, err := mongo.Open(ctx, uri, cfg.Database)
 	if err != nil {
@@ -444,6 +460,7 @@ func (m *Main) build(ctx context.Context) error {
 		},
 	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
 	m.Sync.Observe = m.Metrics.ObserveMutation
+	m.Evidence.Finished = m.Metrics.ObserveUpload
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
@@ -464,6 +481,13 @@ func (m *Main) build(ctx context.Context) error {
 		TLS:          cert,
 		Metrics:      m.Metrics,
 		MetricsToken: m.Config.MetricsToken,
+		Doctor: func(ctx context.Context) []api.DoctorCheck {
+			var out []api.DoctorCheck
+			for _, c := range m.Doctor(ctx) {
+				out = append(out, api.DoctorCheck{Name: c.Name, Status: c.Status, Detail: c.Detail})
+			}
+			return out
+		},
 		Router: httpkit.Router{Logger: m.Config.Logger, TrustedProxies: m.Config.TrustedProxies,
 			Observe: func(c *fiber.Ctx, route string, status int, took time.Duration) {
 				m.Metrics.ObserveRequest(c.Method(), route, status, took, c.Request().Header.ContentLength())
@@ -661,6 +685,9 @@ func (m *Main) every(ctx context.Context, interval time.Duration, now bool, what
 func (m *Main) Close() error {
 	if m.DB != nil {
 		_ = m.DB.Close()
+	}
+	if m.stopProxy != nil {
+		m.stopProxy()
 	}
 	if m.embedded != nil {
 		_ = m.embedded.Close()

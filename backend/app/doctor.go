@@ -96,7 +96,58 @@ func Doctor(ctx context.Context, cfg Config, lim DoctorLimits) []Check {
 	}
 	defer db.Close()
 	add("store", CheckOK, "%s answers, database %q", where, name)
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://localhost"
+	}
+	rings := []namedRing{
+		{"tokens", auth.NewKeyring(&mongo.SigningKeyStore{DB: db})},
+		{"codes", qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, base).Ring},
+		{"audit", keyring.New(&mongo.AuditKeyStore{DB: db}, auditKeyFormat)},
+	}
+	evidenceDir := ""
+	if cfg.MongoURI == "" {
+		evidenceDir = cfg.DataDir
+	}
+	return append(out, storeChecks(ctx, db, cfg, evidenceDir, rings, lim)...)
+}
 
+// Doctor is the deployment check of the running server, on its own store,
+// key rings, certificate and data directory, with the limits' defaults
+// and its clock (Config.Now): what `fieldcheck doctor --url` asks for
+// (GET /api/v1/doctor), since the embedded store is locked to the server.
+func (m *Main) Doctor(ctx context.Context) []Check {
+	lim := DoctorLimits{Now: m.Config.Now}.withDefaults()
+	where := "MongoDB"
+	if m.embedded != nil {
+		where = "embedded store in " + m.Config.DataDir
+	}
+	var out []Check
+	if err := m.DB.Client.Ping(ctx, nil); err != nil {
+		return append(out, Check{"store", CheckFail, fmt.Sprintf("%s of this server does not answer: %v", where, err)})
+	}
+	out = append(out, Check{"store", CheckOK, fmt.Sprintf("%s of this server answers, database %q", where, m.DB.Database.Name())})
+	evidenceDir := ""
+	if m.embedded != nil {
+		evidenceDir = m.Config.DataDir
+	}
+	rings := []namedRing{{"tokens", m.TokenKeys}, {"codes", m.Codes.Ring}, {"audit", m.AuditKeys}}
+	return append(out, storeChecks(ctx, m.DB, m.Config, evidenceDir, rings, lim)...)
+}
+
+type namedRing struct {
+	name string
+	ring *keyring.Ring
+}
+
+// storeChecks are the checks after the store's: its layout and indexes,
+// the key rings, the certificate (cfg.TLSCert), the disk where evidence
+// is kept (evidenceDir; "" for GridFS), the clock.
+func storeChecks(ctx context.Context, db *mongo.DB, cfg Config, evidenceDir string, rings []namedRing, lim DoctorLimits) []Check {
+	var out []Check
+	add := func(name, status, format string, args ...any) {
+		out = append(out, Check{name, status, fmt.Sprintf(format, args...)})
+	}
 	switch v, err := db.Layout(ctx); {
 	case err != nil:
 		add("schema", CheckFail, "the layout cannot be read: %s", backend.ErrorMessage(err))
@@ -117,18 +168,6 @@ func Doctor(ctx context.Context, cfg Config, lim DoctorLimits) []Check {
 		add("indexes", CheckOK, "every index present")
 	}
 
-	base := cfg.BaseURL
-	if base == "" {
-		base = "http://localhost"
-	}
-	rings := []struct {
-		name string
-		ring *keyring.Ring
-	}{
-		{"tokens", auth.NewKeyring(&mongo.SigningKeyStore{DB: db})},
-		{"codes", qr.NewKeyring(&mongo.CodeKeyStore{DB: db}, base).Ring},
-		{"audit", keyring.New(&mongo.AuditKeyStore{DB: db}, auditKeyFormat)},
-	}
 	for _, r := range rings {
 		out = append(out, ringCheck(ctx, r.name, r.ring))
 	}
@@ -136,10 +175,10 @@ func Doctor(ctx context.Context, cfg Config, lim DoctorLimits) []Check {
 		out = append(out, certCheck(cfg.TLSCert, cfg.TLSKey, lim.Now(), lim.CertWarn))
 	}
 
-	if cfg.MongoURI != "" {
+	if evidenceDir == "" {
 		add("disk", CheckOK, "evidence is in GridFS: watch the MongoDB servers' disks")
 	} else {
-		out = append(out, diskCheck(cfg.DataDir, lim))
+		out = append(out, diskCheck(evidenceDir, lim))
 	}
 
 	before := lim.Now()

@@ -59,6 +59,12 @@ const (
 	maxFilename = 255
 )
 
+// The results Service.Finished hears.
+const (
+	UploadFiled   = "filed"
+	UploadRefused = "refused"
+)
+
 // Service is the evidence service.
 type Service struct {
 	Uploads     backend.UploadStore
@@ -80,6 +86,12 @@ type Service struct {
 	// zero).
 	TakeoverPoll time.Duration
 	TakeoverWait time.Duration
+	// Finished, when set, hears of every upload whose last byte arrived:
+	// UploadFiled with its size when it became the slot's evidence (or
+	// another upload of the same file did first), UploadRefused when the
+	// file did not match its declaration (SHA-256, type, image header).
+	// The metrics count them.
+	Finished func(result string, size int64)
 
 	instance string // names this process in the locks it takes
 

@@ -435,10 +435,14 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 	if sum != u.SHA256 {
 		err := refused("the file's SHA-256 is %s, but evidence %q was declared as %s: nothing was kept; upload the declared file", sum, u.SlotID, u.SHA256)
 		s.refuse(ctx, u, err)
+		s.finished(UploadRefused, u.Size)
 		return nil, err
 	}
 	receipt, err := s.inspect(ctx, u)
 	if err != nil {
+		if backend.IsCode(err, backend.EINVALID) {
+			s.finished(UploadRefused, u.Size)
+		}
 		s.refuse(ctx, u, err)
 		return nil, err
 	}
@@ -473,10 +477,17 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 		return nil, err
 	}
 	u.Done, u.ContentType = true, receipt.ContentType
+	s.finished(UploadFiled, u.Size)
 	if err := w.save(ctx, false); err != nil {
 		return u, nil // the evidence is in; the record expires on its own
 	}
 	return u, nil
+}
+
+func (s *Service) finished(result string, size int64) {
+	if s.Finished != nil {
+		s.Finished(result, size)
+	}
 }
 
 // inspect checks the staged bytes: their type by sniffing, and for images

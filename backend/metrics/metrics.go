@@ -52,6 +52,8 @@ type Metrics struct {
 	mutations      *prometheus.CounterVec
 	uploadsStarted prometheus.Counter
 	uploadBytes    prometheus.Counter
+	uploadsDone    *prometheus.CounterVec
+	filedBytes     prometheus.Counter
 	syncRoutes     map[string]string
 }
 
@@ -87,6 +89,12 @@ func New(src Sources, routes Routes) *Metrics {
 		uploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fieldcheck_upload_bytes_total", Help: "Evidence bytes received in tus PATCH requests that were accepted.",
 		}),
+		uploadsDone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fieldcheck_uploads_completed_total", Help: "Evidence uploads whose last byte arrived, by result: filed (the slot's evidence), refused (not the declared file).",
+		}, []string{"result"}),
+		filedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fieldcheck_upload_filed_bytes_total", Help: "Bytes of the evidence files filed by completed uploads.",
+		}),
 	}
 	m.syncRoutes = map[string]string{}
 	if routes.Sync != "" {
@@ -99,7 +107,10 @@ func New(src Sources, routes Routes) *Metrics {
 	if routes.UploadPatches != "" {
 		m.syncRoutes["PATCH "+routes.UploadPatches] = "patch"
 	}
-	m.Registry.MustRegister(m.requests, m.latency, m.syncRequests, m.mutations, m.uploadsStarted, m.uploadBytes,
+	// Both results are reported from the start, at 0.
+	m.uploadsDone.WithLabelValues("filed")
+	m.uploadsDone.WithLabelValues("refused")
+	m.Registry.MustRegister(m.requests, m.latency, m.syncRequests, m.mutations, m.uploadsStarted, m.uploadBytes, m.uploadsDone, m.filedBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{src: src})
 	return m
@@ -121,6 +132,16 @@ func (m *Metrics) ObserveRequest(method, route string, status int, took time.Dur
 		if status == 204 && bodyBytes > 0 {
 			m.uploadBytes.Add(float64(bodyBytes))
 		}
+	}
+}
+
+// ObserveUpload counts an upload whose last byte arrived: result is
+// "filed" or "refused" (evidence.UploadFiled, UploadRefused); size is the
+// file's.
+func (m *Metrics) ObserveUpload(result string, size int64) {
+	m.uploadsDone.WithLabelValues(result).Inc()
+	if result == "filed" {
+		m.filedBytes.Add(float64(size))
 	}
 }
 

@@ -96,6 +96,7 @@ type DB struct {
 	holdsLease bool
 	failures   *commandFailures
 	sweep      sweepState
+	marks      markSet // the task keys marked pending (backlog.go)
 	forms      formCache
 }
 

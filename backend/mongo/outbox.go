@@ -32,12 +32,16 @@ func (db *DB) auditLog() backend.AuditAppender {
 // that one (nil when there was none).
 func (s *TaskStore) swapKey(ctx context.Context, k *taskKey) (*taskKey, error) {
 	var old taskKey
+	s.DB.marks.mark(k.Pending, k.ID)
 	err := s.DB.c(colTaskKeys).FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: k.ID}}, k,
 		options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&old)
 	if err == mongo.ErrNoDocuments {
 		return nil, nil
 	}
 	if err != nil {
+		// Replaced or not: the sweeper reads the key and the mark set
+		// follows what it finds.
+		s.DB.sweep.unswept(&backend.Task{ID: k.ID})
 		return nil, translate("TaskStore.putKey", err)
 	}
 	return &old, nil

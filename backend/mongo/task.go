@@ -167,7 +167,13 @@ func (s *TaskStore) CreateTasks(ctx context.Context, ts []*backend.Task) error {
 	// without its key (the embedded index is built from the keys), and the
 	// mark is the feed's outbox. A key left by a create that stopped before
 	// its task is kept; the sweeper puts it right.
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	s.DB.marks.mark(nonce, ids...)
 	if err := insertAll(ctx, s.DB.c(colTaskKeys), "CreateTasks", keys, true); err != nil {
+		s.DB.sweep.unswept(ts...) // the sweeper reads what is in, and forgets what is not
 		return err
 	}
 	s.DB.engine.writingTasks(ts...) // before the write: the index may hold more, never less

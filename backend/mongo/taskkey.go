@@ -92,7 +92,13 @@ func newNonce() string {
 
 // putKey stores a key, replacing the task's key of before.
 func (s *TaskStore) putKey(ctx context.Context, k *taskKey) error {
+	if k.Pending != "" {
+		s.DB.marks.mark(k.Pending, k.ID)
+	}
 	_, err := s.DB.c(colTaskKeys).ReplaceOne(ctx, bson.D{{Key: "_id", Value: k.ID}}, k, options.Replace().SetUpsert(true))
+	if err == nil && k.Pending == "" {
+		s.DB.marks.gone(k.ID) // unmarked now, whatever it was
+	}
 	return translate("TaskStore.putKey", err)
 }
 
@@ -107,12 +113,19 @@ func (s *TaskStore) settleKeys(ctx context.Context, nonce string, ts []*backend.
 	clear := bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "pendingAt", Value: ""}}}}
 	if len(ts) >= settleBatch {
 		_, err := s.DB.c(colTaskKeys).UpdateMany(ctx, bson.D{{Key: "pending", Value: nonce}}, clear)
+		if err == nil {
+			for _, t := range ts {
+				s.DB.marks.settle(nonce, t.ID)
+			}
+		}
 		return translate("TaskStore.settleKeys", err)
 	}
 	for _, t := range ts {
 		if _, err := s.DB.engine.updateIf(ctx, s.DB.c(colTaskKeys), t.ID, bson.D{{Key: "pending", Value: nonce}}, clear, false); err != nil {
 			return translate("TaskStore.settleKeys", err)
 		}
+		// Cleared, or marked by a later write (whose nonce the set holds).
+		s.DB.marks.settle(nonce, t.ID)
 	}
 	return nil
 }
@@ -164,6 +177,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 	keep := func(k *taskKey) error {
 		switch {
 		case k.Pending == "":
+			s.DB.marks.gone(k.ID) // a write whose outcome was not known did not mark it
 		case !k.PendingAt.After(cutoff):
 			stale = append(stale, k)
 		default:
@@ -177,6 +191,8 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 			k, ferr := findByID[taskKey](ctx, s.DB.c(colTaskKeys), "SweepFeed", "task key", id)
 			if ferr == nil {
 				ferr = keep(k)
+			} else if backend.IsCode(ferr, backend.ENOTFOUND) {
+				s.DB.marks.gone(id) // a create that failed before its key
 			}
 			if ferr != nil && !backend.IsCode(ferr, backend.ENOTFOUND) {
 				err = ferr
@@ -199,6 +215,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 			if err != nil {
 				return n, translate("SweepFeed", err)
 			}
+			s.DB.marks.settle(k.Pending, k.ID)
 			continue
 		}
 		if err != nil {
@@ -208,6 +225,7 @@ func (s *TaskStore) SweepFeed(ctx context.Context, grace time.Duration) (int, er
 		// sweep's, unless another write came meanwhile.
 		nonce := newNonce()
 		fresh := keyOf(t, nonce, s.DB.now())
+		s.DB.marks.mark(nonce, k.ID) // if the update is refused, a later write holds the key
 		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colTaskKeys), k.ID, bson.D{{Key: "pending", Value: k.Pending}}, fresh, true)
 		if err != nil {
 			return n, translate("SweepFeed", err)
@@ -345,12 +363,14 @@ func queuedIfAt(t *backend.Task, p backend.QueuePosition) *backend.QueuedTask {
 // (TestMeasureScale; the first sweep runs before the server answers).
 func (s *TaskStore) scanMarkedKeys(ctx context.Context, fn func(*taskKey) error) error {
 	var marked []string
+	found := map[string]string{}
 	fast, err := fastScan(ctx, s.DB, colTaskKeys, []string{"_id", "pending"}, func(f *struct {
 		ID      string `json:"_id"`
 		Pending string `json:"pending"`
 	}) error {
 		if f.Pending != "" {
 			marked = append(marked, f.ID)
+			found[f.ID] = f.Pending
 		}
 		return nil
 	})
@@ -358,7 +378,17 @@ func (s *TaskStore) scanMarkedKeys(ctx context.Context, fn func(*taskKey) error)
 		return err
 	}
 	if !fast {
-		return scan(ctx, s.DB.c(colTaskKeys), "SweepFeed", bson.D{{Key: "pending", Value: bson.D{{Key: "$exists", Value: true}}}}, fn)
+		err := scan(ctx, s.DB.c(colTaskKeys), "SweepFeed", bson.D{{Key: "pending", Value: bson.D{{Key: "$exists", Value: true}}}}, func(k *taskKey) error {
+			found[k.ID] = k.Pending
+			return fn(k)
+		})
+		if err == nil && s.DB.engine.oneWriter() {
+			s.DB.marks.learn(found)
+		}
+		return err
+	}
+	if s.DB.engine.oneWriter() {
+		s.DB.marks.learn(found)
 	}
 	for _, id := range marked {
 		k, err := findByID[taskKey](ctx, s.DB.c(colTaskKeys), "SweepFeed", "task key", id)

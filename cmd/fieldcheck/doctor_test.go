@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/api/tlstest"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
 )
 
@@ -192,4 +198,136 @@ func TestDoctorLimits(t *testing.T) {
 			t.Fatalf("the stopped embedded store: %+v, want OK", ch)
 		}
 	})
+}
+
+// TestDoctorURL: `doctor --url` while a server holds its embedded store
+// (doctor on the directory is refused then): the server checks itself and
+// doctor prints its lines. Each failure is provoked on the running server
+// or in the asking: an index dropped, its clock off, a certificate that is
+// not its key's, a wrong token, no server; and the flags that do not go
+// with --url are refused.
+func TestDoctorURL(t *testing.T) {
+	ctx := context.Background()
+	const token = "doctor-token-0123456789abcdef0123"
+	dir := t.TempDir()
+	m, err := app.Open(ctx, app.Config{DataDir: dir, MetricsToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	base := apptest.Serve(t, m)
+	t.Setenv("FIELDCHECK_METRICS_TOKEN", token)
+	doctor := func(t *testing.T, args ...string) (string, string, int) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		err := run(ctx, append([]string{"doctor"}, args...), &out, &errb)
+		code := 0
+		if err != nil {
+			code = exitCode(err)
+			fmt.Fprintln(&errb, err)
+		}
+		return out.String(), errb.String(), code
+	}
+	if _, _, code := doctor(t, "--data", dir); code != 1 {
+		t.Fatalf("doctor on the directory of a running server: exit %d, want 1 (locked)", code)
+	}
+	wrongToken := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(wrongToken, []byte("not-the-token-0123456789abcdefabcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	realNow := m.Config.Now
+	tests := []struct {
+		name    string
+		provoke func(t *testing.T) (args []string, undo func())
+		check   string // the line that must say FAIL
+		want    string // in its detail
+	}{
+		{"OK", nil, "", ""},
+		{"ErrIndexMissing", func(t *testing.T) ([]string, func()) {
+			if _, err := m.DB.Database.Collection("inspectors").Indexes().DropOne(ctx, "certNo_1"); err != nil {
+				t.Fatal(err)
+			}
+			return nil, func() {
+				if err := m.DB.EnsureIndexes(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, "indexes", "inspectors [certNo]"},
+		{"ErrClockSkew", func(t *testing.T) ([]string, func()) {
+			m.Config.Now = func() time.Time { return time.Now().Add(5 * time.Minute) }
+			return nil, func() { m.Config.Now = realNow }
+		}, "clock", "NTP"},
+		{"ErrCertificateKeyMismatch", func(t *testing.T) ([]string, func()) {
+			cert, _, _ := tlstest.WriteCertificate(t, t.TempDir(), "one")
+			_, otherKey, _ := tlstest.WriteCertificate(t, t.TempDir(), "two")
+			m.Config.TLSCert, m.Config.TLSKey = cert, otherKey
+			return nil, func() { m.Config.TLSCert, m.Config.TLSKey = "", "" }
+		}, "tls", "private key does not match"},
+		{"ErrWrongToken", func(t *testing.T) ([]string, func()) {
+			return []string{"--token-file", wrongToken}, nil
+		}, "server", "answered 401"},
+		{"ErrNoServer", func(t *testing.T) ([]string, func()) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone := "http://" + ln.Addr().String()
+			ln.Close()
+			return []string{"--url", gone}, nil
+		}, "server", "cannot be asked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"--url", base}
+			if tt.provoke != nil {
+				extra, undo := tt.provoke(t)
+				if undo != nil {
+					defer undo()
+				}
+				args = append(args, extra...) // a later --url wins
+			}
+			out, stderr, code := doctor(t, args...)
+			lines := doctorLines(t, out)
+			if tt.check == "" {
+				for _, name := range []string{"store", "schema", "indexes", "keys tokens", "keys codes", "keys audit", "disk", "clock"} {
+					if l, ok := lines[name]; !ok || l[0] != app.CheckOK {
+						t.Errorf("%s: %q, want OK\n%s", name, l, out)
+					}
+				}
+				if !strings.Contains(lines["store"][1], "embedded store in "+dir) || !strings.Contains(lines["disk"][1], dir) {
+					t.Errorf("the lines do not name the server's embedded store and its disk:\n%s", out)
+				}
+				if code != 0 {
+					t.Fatalf("exit %d, want 0\n%s%s", code, out, stderr)
+				}
+				return
+			}
+			if l := lines[tt.check]; l[0] != app.CheckFail || !strings.Contains(l[1], tt.want) {
+				t.Fatalf("%s: %q, want FAIL saying %q\n%s", tt.check, l, tt.want, out)
+			}
+			for name, l := range lines {
+				if name != tt.check && l[0] == app.CheckFail {
+					t.Errorf("%s failed too: %s", name, l[1])
+				}
+			}
+			if code != 1 || !strings.Contains(stderr, "1 of") {
+				t.Fatalf("exit %d (%q), want 1 saying how many failed", code, stderr)
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"--url", base, "--data", dir},
+		{"--url", base, "--max-skew", "5s"},
+		{"--url", base, "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+		{"--token-file", wrongToken},
+		{"--url", "ftp://example.org"},
+	} {
+		if _, _, code := doctor(t, args...); code != 2 {
+			t.Errorf("doctor %v: exit %d, want 2 (usage)", args, code)
+		}
+	}
+	t.Setenv("FIELDCHECK_METRICS_TOKEN", "")
+	if _, _, code := doctor(t, "--url", base); code != 2 {
+		t.Errorf("doctor --url without a token: exit %d, want 2", code)
+	}
 }

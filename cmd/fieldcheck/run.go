@@ -163,8 +163,11 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *storeFlags) config() app.Config {
-	return app.Config{DataDir: f.data, MongoURI: f.mongoURI, Database: f.db}
+	return app.Config{DataDir: f.data, MongoURI: f.mongoURI, Database: f.db, StoreProxy: storeProxy}
 }
+
+// storeProxy is nil but in measurement builds (faults.go).
+var storeProxy func(uri string) (string, func(), error)
 
 // parse parses flags that may come before or after positional arguments.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/mongo/storefault"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -190,12 +194,67 @@ func TestSoakReports(t *testing.T) {
 		t.Fatal("no soak line")
 	}
 	last := lines[len(lines)-1]
-	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "open files ", "goroutines "} {
+	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "go heap ", "open files ", "goroutines ", "mutations applied ", "admission refusals ", "store errors "} {
 		if !strings.Contains(last, want) {
 			t.Fatalf("the last soak line %q lacks %q", last, want)
 		}
 	}
 	if !strings.Contains(out.String(), "PASS: ") {
 		t.Fatal("the soak did not PASS")
+	}
+}
+
+// TestSoakSlowStore is the slow-store fault in short: a server whose
+// every store reply passes a proxy that holds it while --slow-store-file
+// says so (as a measurement build's FIELDCHECK_FAULT_SLOW_STORE does),
+// phones over a dropping network with every batch replayed, the store
+// slowed from 1 s into the run for 3 s. The proxy held replies, the file is
+// gone afterwards, and the verdict is PASS: nothing lost, nothing applied
+// twice.
+func TestSoakSlowStore(t *testing.T) {
+	ctx := context.Background()
+	control := filepath.Join(t.TempDir(), "slow")
+	var proxy *storefault.Proxy
+	ln, url := apptest.Listen(t)
+	m, err := app.Open(ctx, app.Config{MongoURI: mongotest.URI(t), Database: mongotest.DatabaseName(), BaseURL: url,
+		StoreProxy: func(uri string) (string, func(), error) {
+			p, proxied, err := storefault.StartURI(uri)
+			if err != nil {
+				return "", nil, err
+			}
+			proxy = p
+			wctx, cancel := context.WithCancel(context.Background())
+			go p.Watch(wctx, control, 50*time.Millisecond, nil, nil)
+			return proxied, func() { cancel(); p.Close() }, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = m.DB.Database.Drop(context.Background())
+		m.Close()
+	})
+	mongotest.Adopt(t, m.DB)
+	apptest.SeedDemo(t, m, 1000, time.Now())
+	if _, err := demo.DrawFirstPlan(ctx, m.Planning, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	apptest.ServeOn(t, m, ln)
+	var out bytes.Buffer
+	err = run(ctx, []string{"--url", url, "--inspectors", "6", "--tasks-per-inspector", "3", "--offline-tasks", "2",
+		"--drop-rate", "0.1", "--replay", "--seed", "12", "--state", t.TempDir(),
+		"--slow-store-file", control, "--slow-store-delay", "20ms", "--slow-store-after", "1s", "--slow-store-for", "3s"}, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(out.String(), "PASS: ") || !strings.Contains(out.String(), "slow store: replies held 20ms") {
+		t.Fatal("no PASS with the slow store's line")
+	}
+	if proxy.Delayed() == 0 {
+		t.Fatal("the proxy held no reply while the store was slow")
+	}
+	if _, err := os.Stat(control); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the control file is left behind: %v", err)
 	}
 }

@@ -50,6 +50,14 @@ import (
 // new login costs the server a password hash.
 const provisionWorkers = 4
 
+// provisionRequestTimeout bounds one request of provisioning: a draw of
+// 8,000 tasks took 157 s on a loaded 2-core machine. A draw whose answer
+// is lost (or late) is waited for (drawnDraw) up to provisionDrawWait.
+const (
+	provisionRequestTimeout = 10 * time.Minute
+	provisionDrawWait       = 10 * time.Minute
+)
+
 // provisionSpecialties are given to the new officers in turn.
 var provisionSpecialties = []string{"食品安全", "特种设备", "产品质量", "计量", "广告监管"}
 
@@ -77,7 +85,7 @@ type provisionReport struct {
 func (s *sim) provision(ctx context.Context) error {
 	began := time.Now()
 	cfg := s.cfg
-	hc := &http.Client{Timeout: 2 * time.Minute}
+	hc := &http.Client{Timeout: provisionRequestTimeout}
 	admin := &office{base: cfg.url, user: cfg.admin, password: fmt.Sprintf(cfg.passwordFormat, cfg.admin), hc: hc}
 	manager := &office{base: cfg.url, user: cfg.office, password: fmt.Sprintf(cfg.passwordFormat, cfg.office), hc: hc}
 	if err := admin.login(ctx); err != nil {
@@ -294,12 +302,12 @@ func (r *provisionReport) drawPlan(ctx context.Context, manager *office, cfg con
 	}
 	if err := drawWhenOut(ctx, manager, path, src, syntheticBeaconValue(r.tag), &res); err != nil {
 		// A draw whose answer was lost is refused when retried: take it
-		// from the plan.
-		var cur backend.Plan
-		if gerr := getJSON(ctx, manager, path, &cur); gerr != nil || len(cur.Draws) == 0 {
-			return fmt.Errorf("draw plan %s: %w", created.ID, err)
+		// from the plan, once the first attempt has finished.
+		id, derr := drawnDraw(ctx, manager, path)
+		if derr != nil {
+			return fmt.Errorf("draw plan %s: %w (and %v)", created.ID, err, derr)
 		}
-		res.Draw.ID = cur.Draws[0]
+		res.Draw.ID = id
 		if res.Tasks, err = listTasks(ctx, manager, url.Values{"draw": {res.Draw.ID}}); err != nil {
 			return err
 		}
@@ -320,6 +328,29 @@ func (r *provisionReport) drawPlan(ctx context.Context, manager *office, cfg con
 		}
 	}
 	return nil
+}
+
+// drawnDraw waits until the plan at path names its draw: a draw whose
+// answer was lost may still be under way (a retry was refused 409 while
+// the first attempt was drawing).
+func drawnDraw(ctx context.Context, manager *office, path string) (string, error) {
+	until := time.Now().Add(provisionDrawWait)
+	for {
+		var cur backend.Plan
+		err := getJSON(ctx, manager, path, &cur)
+		if err == nil && len(cur.Draws) > 0 {
+			return cur.Draws[0], nil
+		}
+		if time.Now().After(until) {
+			if err == nil {
+				err = fmt.Errorf("no draw after %s", provisionDrawWait)
+			}
+			return "", err
+		}
+		if err := sleepCtx(ctx, 2*time.Second); err != nil {
+			return "", err
+		}
+	}
 }
 
 func (r *provisionReport) print(s *sim) {

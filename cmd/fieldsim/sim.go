@@ -51,6 +51,10 @@ type config struct {
 	admin          string
 	reportEvery    time.Duration
 	metricsToken   string
+	slowFile       string
+	slowDelay      time.Duration
+	slowAfter      time.Duration
+	slowFor        time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -80,6 +84,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.admin, "admin", "admin", "administrator login that --provision adds users and inspectors with")
 	fs.DurationVar(&c.reportEvery, "report-every", 0, "print the figures so far (requests, failures, p50/p99 per kind in the window, the server's memory and open files) this often; 0: only at the end")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "the server's --metrics-token, to read its memory, open files and goroutines from GET /metrics in the reports")
+	fs.StringVar(&c.slowFile, "slow-store-file", "", "the control file of a server built with -tags fieldcheck_faults and run with FIELDCHECK_FAULT_SLOW_STORE=FILE: fieldsim writes --slow-store-delay into it --slow-store-after into the run and removes it --slow-store-for later")
+	fs.DurationVar(&c.slowDelay, "slow-store-delay", 200*time.Millisecond, "how long the server's store holds each reply while slowed (1ms-30s)")
+	fs.DurationVar(&c.slowAfter, "slow-store-after", time.Minute, "when to slow the store")
+	fs.DurationVar(&c.slowFor, "slow-store-for", time.Minute, "how long the store stays slow")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
@@ -101,6 +109,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errUsage
 	case c.reportEvery != 0 && c.reportEvery < time.Second:
 		fmt.Fprintln(stderr, "fieldsim: --report-every must be at least 1s")
+		return c, errUsage
+	case c.slowFile != "" && (c.slowDelay < time.Millisecond || c.slowDelay > 30*time.Second || c.slowAfter < 0 || c.slowFor <= 0):
+		fmt.Fprintln(stderr, "fieldsim: --slow-store-delay must be from 1ms to 30s, --slow-store-after at least 0, --slow-store-for more than 0")
 		return c, errUsage
 	case !runIDPattern.MatchString(c.runID):
 		fmt.Fprintln(stderr, "fieldsim: --run-id must be 1-8 lower-case letters or digits")
@@ -196,6 +207,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.killCmd != "" {
 		wg.Go(func() { restart = s.restartServer(workCtx) })
 	}
+	var slow slowReport
+	if cfg.slowFile != "" {
+		wg.Go(func() { slow = s.slowStore(workCtx) })
+	}
 	rep := s.newReporter(start)
 	if cfg.reportEvery > 0 {
 		wg.Go(func() { rep.every(workCtx, cfg.reportEvery) })
@@ -230,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	v := s.verify(vctx)
-	s.report(worked, proxy, restart, v)
+	s.report(worked, proxy, restart, slow, v)
 	if !v.pass() {
 		return errFailed
 	}

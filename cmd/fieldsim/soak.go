@@ -20,8 +20,11 @@ import (
 // and the failed ones (no answer, or another status than 2xx) since the
 // start and in the last window, the
 // p50/p99 of each kind of request in the window, and, with
-// --metrics-token, the server's resident memory, open files and
-// goroutines from its GET /metrics.
+// --metrics-token, from the server's GET /metrics: its resident memory,
+// the Go heap in use and the memory the Go runtime holds from the OS (RSS
+// beyond that is memory outside Go's), open files and goroutines, and the
+// counters of the process since it started: pushed mutations by result,
+// admission-control refusals, failed store commands.
 type reporter struct {
 	s     *sim
 	start time.Time
@@ -88,7 +91,11 @@ func (r *reporter) line(ctx context.Context) {
 		if srv, err := r.server(ctx); err != nil {
 			fmt.Fprintf(&b, "; server metrics: %v", err)
 		} else {
-			fmt.Fprintf(&b, "; server rss %.1f MiB, open files %.0f, goroutines %.0f", srv["process_resident_memory_bytes"]/(1<<20), srv["process_open_fds"], srv["go_goroutines"])
+			fmt.Fprintf(&b, "; server rss %.1f MiB, go heap %.1f MiB of %.1f MiB from the OS, open files %.0f, goroutines %.0f",
+				srv["process_resident_memory_bytes"]/(1<<20), srv["go_memstats_heap_inuse_bytes"]/(1<<20), srv["go_memstats_sys_bytes"]/(1<<20),
+				srv["process_open_fds"], srv["go_goroutines"])
+			fmt.Fprintf(&b, "; server since its start: mutations applied %.0f duplicate %.0f conflict %.0f rejected %.0f, admission refusals %.0f, store errors %.0f",
+				srv["applied"], srv["duplicate"], srv["conflict"], srv["rejected"], srv["fieldcheck_admission_refusals_total"], srv["fieldcheck_store_errors_total"])
 		}
 	}
 	r.s.logMu.Lock()
@@ -121,9 +128,29 @@ func (r *reporter) server(ctx context.Context) (map[string]float64, error) {
 		return nil, err
 	}
 	out := map[string]float64{}
-	for _, name := range []string{"process_resident_memory_bytes", "process_open_fds", "go_goroutines"} {
+	for _, name := range []string{"process_resident_memory_bytes", "process_open_fds", "go_goroutines", "go_memstats_heap_inuse_bytes", "go_memstats_sys_bytes"} {
 		if f := fams[name]; f != nil && len(f.Metric) > 0 && f.Metric[0].Gauge != nil {
 			out[name] = f.Metric[0].Gauge.GetValue()
+		}
+	}
+	// Counters summed over their labels; the mutations by result.
+	for _, name := range []string{"fieldcheck_admission_refusals_total", "fieldcheck_store_errors_total", "fieldcheck_sync_mutations_total"} {
+		f := fams[name]
+		if f == nil {
+			continue
+		}
+		for _, m := range f.Metric {
+			if m.Counter == nil {
+				continue
+			}
+			out[name] += m.Counter.GetValue()
+			if name == "fieldcheck_sync_mutations_total" {
+				for _, l := range m.Label {
+					if l.GetName() == "result" {
+						out[l.GetValue()] += m.Counter.GetValue()
+					}
+				}
+			}
 		}
 	}
 	return out, nil

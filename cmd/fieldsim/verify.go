@@ -151,7 +151,7 @@ func (s *sim) checkTask(v *verdict, t *simTask, got *backend.Task) {
 	}
 }
 
-func (s *sim) report(worked time.Duration, proxy *dropProxy, restart restartReport, v *verdict) {
+func (s *sim) report(worked time.Duration, proxy *dropProxy, restart restartReport, slow slowReport, v *verdict) {
 	w := s.out
 	fmt.Fprintln(w)
 	s.metrics.print(w, worked)
@@ -175,6 +175,14 @@ func (s *sim) report(worked time.Duration, proxy *dropProxy, restart restartRepo
 			v.fail("server restart: %v", restart.err)
 		}
 		fmt.Fprintf(w, "server restart: back after %s (%s)\n", restart.downtime.Round(time.Millisecond), status)
+	}
+	if slow.ran {
+		status := "ok"
+		if slow.err != nil {
+			status = slow.err.Error()
+			v.fail("slow store: %v", slow.err)
+		}
+		fmt.Fprintf(w, "slow store: replies held %s for %s, from %s into the run (%s)\n", s.cfg.slowDelay, slow.lasted.Round(time.Second), s.cfg.slowAfter, status)
 	}
 	secs := worked.Seconds()
 	fmt.Fprintf(w, "throughput: %d tasks submitted, %d operations in %.1f s: %.1f operations/s, %.1f tasks/min, %.1f requests/s\n",

@@ -296,6 +296,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deployment check of this server (fieldcheck doctor --url): its store, layout, indexes, key rings, TLS certificate, disk for evidence and clock against the store, one entry per check; answered 200 whatever the checks say (failed counts the FAIL ones). For administrators, or with the scrape token (--metrics-token) as the bearer */
+        get: operations["getDoctor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/draws/{id}/result": {
         parameters: {
             query?: never;
@@ -2423,6 +2440,16 @@ export interface components {
         };
         DeviceListResponse: {
             items: components["schemas"]["Device"][];
+        };
+        DoctorCheck: {
+            detail: string;
+            name: string;
+            /** @enum {string} */
+            status: "OK" | "WARN" | "FAIL";
+        };
+        DoctorResponse: {
+            checks: components["schemas"]["DoctorCheck"][];
+            failed: number;
         };
         Draw: {
             /** Format: date-time */
@@ -4689,6 +4716,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDoctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorResponse"];
                 };
             };
             /** @description error */
