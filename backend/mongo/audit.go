@@ -110,7 +110,7 @@ func (s *AuditStore) insertAuditEntries(ctx context.Context, entries []*backend.
 }
 
 func (s *AuditStore) FindAuditEntry(ctx context.Context, seq int64) (*backend.AuditEntry, error) {
-	d, err := findByID[auditDoc](ctx, s.DB.c(colAudit), "FindAuditEntry", "audit entry", auditID(seq))
+	d, err := readByID[auditDoc](ctx, s.DB, colAudit, "FindAuditEntry", "audit entry", auditID(seq))
 	if err != nil {
 		return nil, err
 	}

@@ -158,3 +158,18 @@ func InsertResultEntries(ctx context.Context, db *DB, es []*backend.ResultEntry)
 	_, err := db.c(colResults).InsertMany(ctx, docs)
 	return err
 }
+
+// ReadTargetThroughFerretDB reads target id through the wire protocol.
+func ReadTargetThroughFerretDB(ctx context.Context, db *DB, id string) (*backend.Target, error) {
+	return findByID[backend.Target](ctx, db.c(colTargets), "FindTargetByID", "target", id)
+}
+
+// ReadAuditEntryThroughFerretDB reads audit entry seq through the wire
+// protocol.
+func ReadAuditEntryThroughFerretDB(ctx context.Context, db *DB, seq int64) (*backend.AuditEntry, error) {
+	d, err := findByID[auditDoc](ctx, db.c(colAudit), "FindAuditEntry", "audit entry", auditID(seq))
+	if err != nil {
+		return nil, err
+	}
+	return &d.AuditEntry, nil
+}

@@ -72,6 +72,64 @@ func TestDirectTaskRead(t *testing.T) {
 	})
 }
 
+// TestDirectTargetAndAuditRead: a target and an audit entry read
+// straight from SQLite are what FerretDB gives through the wire protocol:
+// a target with every optional field and one with none, an entry with a
+// change (nested values) and one without.
+func TestDirectTargetAndAuditRead(t *testing.T) {
+	db := mongotest.Open(t)
+	if db.FindJSON == nil {
+		t.Skip("no direct read on this store:", mongotest.String())
+	}
+	ctx := context.Background()
+	ts := &mongo.TargetStore{DB: db}
+	full := makeTarget(1)
+	full.Whitelisted, full.KeySupervision, full.LegalRep, full.Tags = true, true, "张三", []string{"食品经营", "重点"}
+	bare := &backend.Target{ID: makeUSCC(2), Kind: backend.KindEnterprise, Name: "某某", RegionCode: "350404", Tags: []string{}, Status: backend.StatusActive}
+	if err := ts.CreateTargets(ctx, []*backend.Target{full, bare}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range []*backend.Target{full, bare} {
+		got, err := ts.FindTargetByID(ctx, tg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadTargetThroughFerretDB(ctx, db, tg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("direct read\n%+v\nwant (through FerretDB)\n%+v", got, want)
+		}
+	}
+	if _, err := ts.FindTargetByID(ctx, makeUSCC(3)); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("missing target: err=%v, want ENOTFOUND", err)
+	}
+
+	as := &mongo.AuditStore{DB: db}
+	log := &backend.AuditLog{Store: as}
+	for _, r := range []backend.AuditRecord{
+		{Action: "task.reassign", ObjectType: "task", ObjectID: "t1", Change: map[string]any{"team": []string{"a", "b"}, "n": 3, "at": time.Date(2026, 5, 1, 2, 3, 4, 0, time.UTC)}, Detail: "重新派组"},
+		{Action: "target.create", ObjectType: "target", ObjectID: full.ID},
+	} {
+		e, err := log.Append(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := as.FindAuditEntry(ctx, e.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadAuditEntryThroughFerretDB(ctx, db, e.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("direct read\n%+v\nwant (through FerretDB)\n%+v", got, want)
+		}
+	}
+}
+
 // TestSJSONToBSON: what the conversion does not know (a regex), or a
 // value that is not its schema's type, is an error, so that the store
 // reads through FerretDB instead.
