@@ -173,3 +173,9 @@ func ReadAuditEntryThroughFerretDB(ctx context.Context, db *DB, seq int64) (*bac
 	}
 	return &d.AuditEntry, nil
 }
+
+// ReadThroughFerretDB reads document id of collection through the wire
+// protocol.
+func ReadThroughFerretDB[T any](ctx context.Context, db *DB, collection, id string) (*T, error) {
+	return findByID[T](ctx, db.c(collection), "read", collection, id)
+}

@@ -2,6 +2,7 @@ package mongo_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -72,7 +73,7 @@ func TestDirectTaskRead(t *testing.T) {
 	})
 }
 
-// TestDirectTargetAndAuditRead: a target and an audit entry read
+// TestDirectTargetAndAuditRead: a target, a user, a session and an audit entry read
 // straight from SQLite are what FerretDB gives through the wire protocol:
 // a target with every optional field and one with none, an entry with a
 // change (nested values) and one without.
@@ -104,6 +105,40 @@ func TestDirectTargetAndAuditRead(t *testing.T) {
 	}
 	if _, err := ts.FindTargetByID(ctx, makeUSCC(3)); !backend.IsCode(err, backend.ENOTFOUND) {
 		t.Fatalf("missing target: err=%v, want ENOTFOUND", err)
+	}
+
+	// What every request's session check reads: the user and the session.
+	us := &mongo.UserStore{DB: db}
+	if err := us.CreateUser(ctx, &backend.User{ID: "reviewer1", DisplayName: "审核员", Role: backend.RoleReviewer, Departments: []string{"scjg", "yjgl"}, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA"}); err != nil {
+		t.Fatal(err)
+	}
+	gotUser, err := us.FindUserByID(ctx, "reviewer1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantUser, err := mongo.ReadThroughFerretDB[backend.User](ctx, db, "users", "reviewer1"); err != nil || !reflect.DeepEqual(gotUser, wantUser) {
+		t.Fatalf("user: direct read\n%+v\nwant (through FerretDB, %v)\n%+v", gotUser, err, wantUser)
+	}
+	tks := &mongo.TokenStore{DB: db}
+	at := time.Date(2026, 5, 12, 9, 30, 0, 123_000_000, time.UTC)
+	for i, revoke := range []bool{false, true} {
+		f := &backend.TokenFamily{ID: fmt.Sprint("fam-", i), UserID: "reviewer1", Audience: "api", DeviceID: "phone-1", UserEpoch: 2, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+		if err := tks.CreateTokenFamily(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if revoke {
+			if err := tks.RevokeTokenFamily(ctx, f.ID, at.Add(time.Minute), "logout"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := tks.FindTokenFamily(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadThroughFerretDB[backend.TokenFamily](ctx, db, "token_families", f.ID)
+		if err != nil || !reflect.DeepEqual(got, want) || (got.RevokedAt != nil) != revoke {
+			t.Fatalf("session (revoked %v): direct read\n%+v\nwant (through FerretDB, %v)\n%+v", revoke, got, err, want)
+		}
 	}
 
 	as := &mongo.AuditStore{DB: db}
