@@ -86,7 +86,10 @@ func (s *Scale) AddScaleOfficers(ctx context.Context, n int) (int, error) {
 	expiry := backend.DateOf(s.Now().AddDate(3, 0, 0))
 	errs := make([]error, count)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2) // each login costs a password hash
+	// Each login costs a password hash, and the process's password gate
+	// refuses a hash that waits over a second for its slot: as many at once
+	// as it has slots, so that none waits on a loaded machine.
+	sem := make(chan struct{}, backend.PasswordSlots())
 	for i := range count {
 		wg.Go(func() {
 			sem <- struct{}{}

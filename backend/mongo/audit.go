@@ -61,6 +61,7 @@ type auditDoc struct {
 func auditID(seq int64) string { return fmt.Sprintf("%019d", seq) }
 
 func (s *AuditStore) InsertAuditEntry(ctx context.Context, e *backend.AuditEntry) error {
+	s.DB.engine.writingAudit([]*backend.AuditEntry{e})
 	_, err := s.DB.c(colAudit).InsertOne(ctx, auditDoc{ID: auditID(e.Seq), AuditEntry: *e})
 	return translate("InsertAuditEntry", err)
 }
@@ -83,6 +84,7 @@ func (s *AuditStore) InsertAuditEntries(ctx context.Context, entries []*backend.
 
 func (s *AuditStore) insertAuditEntries(ctx context.Context, entries []*backend.AuditEntry) (int, error) {
 	const op = "InsertAuditEntries"
+	s.DB.engine.writingAudit(entries)
 	docs := make([]any, len(entries))
 	for i, e := range entries {
 		docs[i] = auditDoc{ID: auditID(e.Seq), AuditEntry: *e}
@@ -108,7 +110,7 @@ func (s *AuditStore) insertAuditEntries(ctx context.Context, entries []*backend.
 }
 
 func (s *AuditStore) FindAuditEntry(ctx context.Context, seq int64) (*backend.AuditEntry, error) {
-	d, err := findByID[auditDoc](ctx, s.DB.c(colAudit), "FindAuditEntry", "audit entry", auditID(seq))
+	d, err := readByID[auditDoc](ctx, s.DB, colAudit, "FindAuditEntry", "audit entry", auditID(seq))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +135,14 @@ func (s *AuditStore) ScanAudit(ctx context.Context, fn func(*backend.AuditEntry)
 	return translate("ScanAudit", cur.Err())
 }
 
+// FindAuditEntries returns the newest limit entries about one object: a
+// query on the (objectType, objectId) index, or the embedded store's
+// in-memory index of them (ferret_auditindex.go).
 func (s *AuditStore) FindAuditEntries(ctx context.Context, objectType, objectID string, limit int) ([]*backend.AuditEntry, error) {
+	return s.DB.engine.findAuditEntries(ctx, s, objectType, objectID, limit)
+}
+
+func (s *AuditStore) queryAuditEntries(ctx context.Context, objectType, objectID string, limit int) ([]*backend.AuditEntry, error) {
 	cur, err := s.DB.c(colAudit).Find(ctx,
 		bson.D{{Key: "objectType", Value: objectType}, {Key: "objectId", Value: objectID}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit)))
@@ -149,4 +158,28 @@ func (s *AuditStore) FindAuditEntries(ctx context.Context, objectType, objectID 
 		out[i] = &docs[i].AuditEntry
 	}
 	return out, nil
+}
+
+// scanFields calls fn with the _id, objectType and objectId of every
+// entry (the audit index's build where the store has no ScanJSON).
+func (s *AuditStore) scanFields(ctx context.Context, fn func(id, objectType, objectID string) error) error {
+	cur, err := s.DB.c(colAudit).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}).SetBatchSize(2000))
+	if err != nil {
+		return translate("auditIndex.load", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d struct {
+			ID         string `bson:"_id"`
+			ObjectType string `bson:"objectType"`
+			ObjectID   string `bson:"objectId"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return translate("auditIndex.load", err)
+		}
+		if err := fn(d.ID, d.ObjectType, d.ObjectID); err != nil {
+			return err
+		}
+	}
+	return translate("auditIndex.load", cur.Err())
 }

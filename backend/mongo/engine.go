@@ -54,6 +54,15 @@ type engine interface {
 	checkInEngine
 	inspectorEngine
 	resultEngine
+	auditEngine
+}
+
+// auditEngine is how the audit of one object is found: by query, or (the
+// embedded store) from its in-memory index, which learns of every entry
+// before it is written.
+type auditEngine interface {
+	writingAudit(entries []*backend.AuditEntry)
+	findAuditEntries(ctx context.Context, s *AuditStore, objectType, objectID string, limit int) ([]*backend.AuditEntry, error)
 }
 
 // resultEngine is how the results register is listed and counted: by
@@ -195,15 +204,19 @@ func (mongoEngine) fetchFeed(ctx context.Context, s *FeedStore, user string, fro
 
 func (mongoEngine) shared() *storeState { return nil }
 
-func (mongoEngine) cachedTask(string) *backend.Task           { return nil }
-func (mongoEngine) cacheTask(*backend.Task)                   {}
-func (mongoEngine) forgetTask(string)                         {}
-func (mongoEngine) writingTasks(...*backend.Task)             {}
-func (mongoEngine) wroteTasks(bool, ...*backend.Task)         {}
-func (mongoEngine) oneWriter() bool                           { return false }
-func (mongoEngine) warmTasks(context.Context) error           { return nil }
-func (mongoEngine) warmTargets(context.Context) error         { return nil }
-func (mongoEngine) writingCheckIn(*backend.CheckIn)           {}
+func (mongoEngine) cachedTask(string) *backend.Task    { return nil }
+func (mongoEngine) cacheTask(*backend.Task)            {}
+func (mongoEngine) forgetTask(string)                  {}
+func (mongoEngine) writingTasks(...*backend.Task)      {}
+func (mongoEngine) wroteTasks(bool, ...*backend.Task)  {}
+func (mongoEngine) oneWriter() bool                    { return false }
+func (mongoEngine) warmTasks(context.Context) error    { return nil }
+func (mongoEngine) warmTargets(context.Context) error  { return nil }
+func (mongoEngine) writingCheckIn(*backend.CheckIn)    {}
+func (mongoEngine) writingAudit([]*backend.AuditEntry) {}
+func (mongoEngine) findAuditEntries(ctx context.Context, s *AuditStore, objectType, objectID string, limit int) ([]*backend.AuditEntry, error) {
+	return s.queryAuditEntries(ctx, objectType, objectID, limit)
+}
 func (mongoEngine) cachedInspector(string) *backend.Inspector { return nil }
 func (mongoEngine) cacheInspector(*backend.Inspector)         {}
 func (mongoEngine) forgetInspector(string)                    {}

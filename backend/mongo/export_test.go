@@ -158,3 +158,24 @@ func InsertResultEntries(ctx context.Context, db *DB, es []*backend.ResultEntry)
 	_, err := db.c(colResults).InsertMany(ctx, docs)
 	return err
 }
+
+// ReadTargetThroughFerretDB reads target id through the wire protocol.
+func ReadTargetThroughFerretDB(ctx context.Context, db *DB, id string) (*backend.Target, error) {
+	return findByID[backend.Target](ctx, db.c(colTargets), "FindTargetByID", "target", id)
+}
+
+// ReadAuditEntryThroughFerretDB reads audit entry seq through the wire
+// protocol.
+func ReadAuditEntryThroughFerretDB(ctx context.Context, db *DB, seq int64) (*backend.AuditEntry, error) {
+	d, err := findByID[auditDoc](ctx, db.c(colAudit), "FindAuditEntry", "audit entry", auditID(seq))
+	if err != nil {
+		return nil, err
+	}
+	return &d.AuditEntry, nil
+}
+
+// ReadThroughFerretDB reads document id of collection through the wire
+// protocol.
+func ReadThroughFerretDB[T any](ctx context.Context, db *DB, collection, id string) (*T, error) {
+	return findByID[T](ctx, db.c(collection), "read", collection, id)
+}

@@ -66,6 +66,7 @@ type ferretEngine struct {
 	cache       taskCache
 	results     resultIndex
 	officers    officerCache
+	audit       auditIndex
 }
 
 // indexed reports whether the in-memory indexes and caches answer.

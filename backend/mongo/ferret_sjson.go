@@ -156,30 +156,38 @@ func sjsonValue(v any, elem map[string]any) (any, error) {
 	return bad()
 }
 
-// readTask reads task id from SQLite when the store offers it (FindJSON),
-// through FerretDB otherwise, and when the direct read fails or the
-// document holds what the conversion does not know.
+// readTask reads task id from SQLite when the store offers it (readByID).
 func (e *ferretEngine) readTask(ctx context.Context, db *DB, id string) (*backend.Task, error) {
-	wire := func() (*backend.Task, error) {
-		return findByID[backend.Task](ctx, db.c(colTasks), "FindTaskByID", "task", id)
+	return readByID[backend.Task](ctx, db, colTasks, "FindTaskByID", "task", id)
+}
+
+// readByID reads the document of collection with the string _id id
+// straight from SQLite when the store offers it (FindJSON: the embedded
+// store, whose one writer is this process), through FerretDB otherwise,
+// and when the direct read fails or the document holds what the
+// conversion does not know. A page of 50 targets or audit entries read
+// by _id pays FerretDB's conversion of every value 50 times otherwise.
+func readByID[T any](ctx context.Context, db *DB, collection, op, what, id string) (*T, error) {
+	wire := func() (*T, error) {
+		return findByID[T](ctx, db.c(collection), op, what, id)
 	}
-	if db.FindJSON == nil || !e.indexed() {
+	if db.FindJSON == nil || !db.SingleProcess {
 		return wire()
 	}
-	b, err := db.FindJSON(ctx, colTasks, id)
+	b, err := db.FindJSON(ctx, collection, id)
 	if err != nil {
 		return wire()
 	}
 	if b == nil {
-		return nil, notFound("FindTaskByID", "task", id)
+		return nil, notFound(op, what, id)
 	}
 	raw, err := sjsonToBSON(b)
 	if err != nil {
 		return wire()
 	}
-	var t backend.Task
-	if err := bson.Unmarshal(raw, &t); err != nil {
-		return nil, translate("FindTaskByID", err)
+	var v T
+	if err := bson.Unmarshal(raw, &v); err != nil {
+		return nil, translate(op, err)
 	}
-	return &t, nil
+	return &v, nil
 }

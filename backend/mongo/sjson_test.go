@@ -2,6 +2,7 @@ package mongo_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -70,6 +71,98 @@ func TestDirectTaskRead(t *testing.T) {
 			t.Fatalf("err=%v, want ENOTFOUND", err)
 		}
 	})
+}
+
+// TestDirectTargetAndAuditRead: a target, a user, a session and an audit entry read
+// straight from SQLite are what FerretDB gives through the wire protocol:
+// a target with every optional field and one with none, an entry with a
+// change (nested values) and one without.
+func TestDirectTargetAndAuditRead(t *testing.T) {
+	db := mongotest.Open(t)
+	if db.FindJSON == nil {
+		t.Skip("no direct read on this store:", mongotest.String())
+	}
+	ctx := context.Background()
+	ts := &mongo.TargetStore{DB: db}
+	full := makeTarget(1)
+	full.Whitelisted, full.KeySupervision, full.LegalRep, full.Tags = true, true, "张三", []string{"食品经营", "重点"}
+	bare := &backend.Target{ID: makeUSCC(2), Kind: backend.KindEnterprise, Name: "某某", RegionCode: "350404", Tags: []string{}, Status: backend.StatusActive}
+	if err := ts.CreateTargets(ctx, []*backend.Target{full, bare}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range []*backend.Target{full, bare} {
+		got, err := ts.FindTargetByID(ctx, tg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadTargetThroughFerretDB(ctx, db, tg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("direct read\n%+v\nwant (through FerretDB)\n%+v", got, want)
+		}
+	}
+	if _, err := ts.FindTargetByID(ctx, makeUSCC(3)); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("missing target: err=%v, want ENOTFOUND", err)
+	}
+
+	// What every request's session check reads: the user and the session.
+	us := &mongo.UserStore{DB: db}
+	if err := us.CreateUser(ctx, &backend.User{ID: "reviewer1", DisplayName: "审核员", Role: backend.RoleReviewer, Departments: []string{"scjg", "yjgl"}, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA"}); err != nil {
+		t.Fatal(err)
+	}
+	gotUser, err := us.FindUserByID(ctx, "reviewer1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantUser, err := mongo.ReadThroughFerretDB[backend.User](ctx, db, "users", "reviewer1"); err != nil || !reflect.DeepEqual(gotUser, wantUser) {
+		t.Fatalf("user: direct read\n%+v\nwant (through FerretDB, %v)\n%+v", gotUser, err, wantUser)
+	}
+	tks := &mongo.TokenStore{DB: db}
+	at := time.Date(2026, 5, 12, 9, 30, 0, 123_000_000, time.UTC)
+	for i, revoke := range []bool{false, true} {
+		f := &backend.TokenFamily{ID: fmt.Sprint("fam-", i), UserID: "reviewer1", Audience: "api", DeviceID: "phone-1", UserEpoch: 2, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+		if err := tks.CreateTokenFamily(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if revoke {
+			if err := tks.RevokeTokenFamily(ctx, f.ID, at.Add(time.Minute), "logout"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := tks.FindTokenFamily(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadThroughFerretDB[backend.TokenFamily](ctx, db, "token_families", f.ID)
+		if err != nil || !reflect.DeepEqual(got, want) || (got.RevokedAt != nil) != revoke {
+			t.Fatalf("session (revoked %v): direct read\n%+v\nwant (through FerretDB, %v)\n%+v", revoke, got, err, want)
+		}
+	}
+
+	as := &mongo.AuditStore{DB: db}
+	log := &backend.AuditLog{Store: as}
+	for _, r := range []backend.AuditRecord{
+		{Action: "task.reassign", ObjectType: "task", ObjectID: "t1", Change: map[string]any{"team": []string{"a", "b"}, "n": 3, "at": time.Date(2026, 5, 1, 2, 3, 4, 0, time.UTC)}, Detail: "重新派组"},
+		{Action: "target.create", ObjectType: "target", ObjectID: full.ID},
+	} {
+		e, err := log.Append(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := as.FindAuditEntry(ctx, e.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := mongo.ReadAuditEntryThroughFerretDB(ctx, db, e.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("direct read\n%+v\nwant (through FerretDB)\n%+v", got, want)
+		}
+	}
 }
 
 // TestSJSONToBSON: what the conversion does not know (a regex), or a

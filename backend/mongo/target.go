@@ -15,7 +15,7 @@ type TargetStore struct{ DB *DB }
 var _ backend.TargetStore = (*TargetStore)(nil)
 
 func (s *TargetStore) FindTargetByID(ctx context.Context, id string) (*backend.Target, error) {
-	return findByID[backend.Target](ctx, s.DB.c(colTargets), "FindTargetByID", "target", id)
+	return readByID[backend.Target](ctx, s.DB, colTargets, "FindTargetByID", "target", id)
 }
 
 // targetFilter translates a typed filter into a query. Every value comes

@@ -21,7 +21,7 @@ func (s *TokenStore) CreateTokenFamily(ctx context.Context, f *backend.TokenFami
 }
 
 func (s *TokenStore) FindTokenFamily(ctx context.Context, id string) (*backend.TokenFamily, error) {
-	return findByID[backend.TokenFamily](ctx, s.DB.c(colTokenFamilies), "FindTokenFamily", "session", id)
+	return readByID[backend.TokenFamily](ctx, s.DB, colTokenFamilies, "FindTokenFamily", "session", id)
 }
 
 func (s *TokenStore) RevokeTokenFamily(ctx context.Context, id string, at time.Time, reason string) error {

@@ -174,7 +174,7 @@ type derivative struct {
 }
 
 func (s *DerivativeStore) FindDerivative(ctx context.Context, key string) (string, error) {
-	d, err := findByID[derivative](ctx, s.DB.c(colDerivatives), "FindDerivative", "derivative", key)
+	d, err := readByID[derivative](ctx, s.DB, colDerivatives, "FindDerivative", "derivative", key)
 	if err != nil {
 		return "", err
 	}

@@ -14,7 +14,7 @@ type UserStore struct{ DB *DB }
 var _ backend.UserStore = (*UserStore)(nil)
 
 func (s *UserStore) FindUserByID(ctx context.Context, id string) (*backend.User, error) {
-	return findByID[backend.User](ctx, s.DB.c(colUsers), "FindUserByID", "user", id)
+	return readByID[backend.User](ctx, s.DB, colUsers, "FindUserByID", "user", id)
 }
 
 func (s *UserStore) FindUsers(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.User], error) {
