@@ -12,8 +12,12 @@ export function useCamera(o: { width?: number } = {}) {
   let devices: Device[] = [];
   let deviceId = '';
 
-  /** Opens the camera chosen last (the rear one at first) into video; throws when it cannot. */
-  async function start(video: HTMLVideoElement): Promise<MediaStream> {
+  /**
+   * Opens the camera chosen last (the rear one at first) into the video
+   * element (asked for once the camera is open: a popup renders it only
+   * when shown); throws when it cannot.
+   */
+  async function start(videoOf: () => HTMLVideoElement | null): Promise<MediaStream> {
     const s = await navigator.mediaDevices.getUserMedia(constraintsOf(deviceId, o));
     stream = s;
     const track = s.getVideoTracks()[0];
@@ -24,6 +28,11 @@ export function useCamera(o: { width?: number } = {}) {
     torchable.value = c.torch;
     switchable.value = c.switchable;
     torchOn.value = false;
+    const video = videoOf();
+    if (!video) {
+      stop();
+      throw new Error('no video element');
+    }
     video.srcObject = s;
     await video.play().catch(() => {});
     return s;
@@ -48,17 +57,17 @@ export function useCamera(o: { width?: number } = {}) {
   }
 
   /** Switches to the next camera; back to the one before when the next cannot be opened. */
-  async function switchCamera(video: HTMLVideoElement): Promise<void> {
+  async function switchCamera(videoOf: () => HTMLVideoElement | null): Promise<void> {
     const next = nextCamera(devices, deviceId);
     if (!next) return;
     const was = deviceId;
     stop();
     deviceId = next;
     try {
-      await start(video);
+      await start(videoOf);
     } catch {
       deviceId = was;
-      await start(video);
+      await start(videoOf);
     }
   }
 
