@@ -116,6 +116,7 @@ func (m *Routes) Register(s *httpkit.Router) {
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *visit.CheckInRequest) (any, error) { return m.Visit.CheckIn(c.UserContext(), *r) })})
 	if m.Sync != nil {
 		m.registerSync(s)
+		m.registerLimits(s)
 	}
 	if m.Evidence != nil {
 		m.registerUploads(s)

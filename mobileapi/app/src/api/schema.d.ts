@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mobile/v1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The limits this server enforces on evidence files and on pushes, so that the phone refuses at once what the server would refuse (the server remains the authority) */
+        get: operations["getMobileLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mobile/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -373,6 +390,12 @@ export interface components {
             /** @enum {string} */
             type: "photo" | "video" | "audio" | "document" | "signature";
         };
+        EvidenceLimits: {
+            maxSize: {
+                [key: string]: number;
+            };
+            taskQuota: number;
+        };
         EvidencePayload: {
             files: components["schemas"]["EvidenceInput"][];
         };
@@ -419,6 +442,11 @@ export interface components {
             serial: string;
             taskId: string;
             url: string;
+        };
+        Limits: {
+            /** @description size cap per kind of evidence file (bytes, by type: photo, video, audio, document, signature) and the quota of one task's declared files (bytes); checked when a slot is declared and when its upload begins */
+            evidence: components["schemas"]["EvidenceLimits"];
+            push: components["schemas"]["PushLimits"];
         };
         LoginRequest: {
             device: components["schemas"]["DeviceInfo"];
@@ -515,6 +543,14 @@ export interface components {
             serverTime: string;
             tasks: components["schemas"]["TaskView"][];
             templates: components["schemas"]["Template"][];
+        };
+        PushLimits: {
+            /** @description bytes of one push body */
+            maxBytes: number;
+            /** @description mutations in one push */
+            maxMutations: number;
+            /** @description bytes of one mutation's payload */
+            maxPayloadBytes: number;
         };
         PushRequest: {
             mutations: components["schemas"]["Mutation"][];
@@ -766,6 +802,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckIn"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMobileLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
                 };
             };
             /** @description error */

@@ -8,6 +8,7 @@ import { uploadFile, urlStorage } from '../sync/uploads.js';
 import { store } from './db';
 import { auth, session, wipe, REVOKED } from '../session';
 import { ApiError } from '../api/client';
+import { refusalText } from '../sync/refusals.js';
 
 /** Sync this often while the app is open. */
 export const SYNC_INTERVAL_MS = 60_000;
@@ -57,6 +58,8 @@ function describe(e: unknown): string {
 
 let running: Promise<void> | null = null;
 let again = false;
+/** Whether this run of the app asked the server for its limits yet. */
+let limitsAsked = false;
 
 /** Pushes the outbox, then pulls; one at a time (a call meanwhile runs once more after). */
 export function syncNow(): Promise<void> {
@@ -70,6 +73,12 @@ export function syncNow(): Promise<void> {
       if (!session.loggedIn) break;
       sync.syncing = true;
       try {
+        // The server's limits, once a run (and after a wipe): a push and
+        // the files kept from now on honour them.
+        if (!limitsAsked || !(await store.getMeta('limits'))) {
+          await client.fetchLimits();
+          limitsAsked = true;
+        }
         if ((await store.pendingCount()) > 0) await client.push();
         await client.pull();
         if (await uploadDeclared()) await client.pull(); // the slots now say received
@@ -128,8 +137,9 @@ async function uploadDeclared(): Promise<boolean> {
         const why = refusal(e);
         if (!why) throw e; // the network or a busy server: the next sync resumes
         // The server will not take these bytes (their type, their hash):
-        // kept on the phone and shown on the file, never sent again as is.
-        await store.db.blobs.update(b.id, { refused: why });
+        // kept on the phone and shown on the file, never sent again as is;
+        // the inspector deletes it or chooses another (Evidence.vue).
+        await store.db.blobs.update(b.id, why);
         delete sync.sent[b.id];
         continue;
       }
@@ -144,18 +154,20 @@ async function uploadDeclared(): Promise<boolean> {
 
 /**
  * Why the server refused an upload for good (4xx but for a conflict of
- * offsets, a lock, a throttle or an ended session): its message; "" for a
- * failure worth retrying.
+ * offsets, a lock, a throttle or an ended session): in Chinese, with the
+ * server's own message; null for a failure worth retrying.
  */
-function refusal(e: unknown): string {
+function refusal(e: unknown): { refused: string; refusedDetail: string } | null {
   const res = (e as { originalResponse?: { getStatus(): number; getBody(): string } | null }).originalResponse;
   const status = res?.getStatus() ?? 0;
-  if (status < 400 || status >= 500 || [401, 403, 408, 409, 423, 429].includes(status)) return '';
+  if (status < 400 || status >= 500 || [401, 403, 408, 409, 423, 429].includes(status)) return null;
+  let body: { code?: string; message?: string } = {};
   try {
-    return (JSON.parse(res!.getBody()) as { message?: string }).message || `HTTP ${status}`;
+    body = JSON.parse(res!.getBody()) as typeof body;
   } catch {
-    return `HTTP ${status}`;
+    // not our JSON: a proxy's page
   }
+  return { refused: refusalText(status, body.code ?? '', body.message ?? ''), refusedDetail: body.message || `HTTP ${status}` };
 }
 
 function sendFile(b: Blobbed, storage: ReturnType<typeof urlStorage>): Promise<void> {

@@ -6,6 +6,7 @@ import { createSHA256 } from 'hash-wasm';
 import { store } from './db';
 import { changed } from './sync';
 import { formOf, answerKey, type Section } from '../sync/form.js';
+import { limitsOf, sizeRefusal } from '../sync/limits.js';
 import type { TaskView, Question } from '../api/types';
 
 export interface LocalAnswer {
@@ -33,8 +34,10 @@ export interface Photo {
   capturedAt: string;
   uploaded: boolean;
   name?: string; // the file's name as captured or chosen
-  /** The server refused the bytes (type, hash): why, in its words; kept, never dropped. */
+  /** The server refused the file (its size, type, hash): why, in Chinese; kept until the inspector deletes or replaces it. */
   refused?: string;
+  /** The server's own words. */
+  refusedDetail?: string;
 }
 
 export interface Work {
@@ -171,12 +174,6 @@ export function saveAnswer(view: TaskView, key: string, value: string, note: str
 
 export type EvidenceKind = 'photo' | 'video' | 'document' | 'signature';
 
-/**
- * The server's default caps per kind (backend.DefaultEvidenceLimits): a
- * file over one is refused here, before it is hashed and kept; the
- * server's answer to the manifest stays the authority.
- */
-export const EVIDENCE_MAX: Record<EvidenceKind, number> = { photo: 25 << 20, video: 500 << 20, document: 50 << 20, signature: 5 << 20 };
 export const kindLabels: Record<EvidenceKind, string> = { photo: '照片', video: '视频', document: '文件', signature: '签名' };
 
 /**
@@ -240,9 +237,11 @@ export async function sha256Of(blob: Blob): Promise<string> {
  * queued mutation) in the same transaction.
  */
 export async function addEvidence(view: TaskView, type: EvidenceKind, question: string, file: File, caption = ''): Promise<Photo> {
-  const limit = EVIDENCE_MAX[type];
-  if (file.size > limit) throw new Error(`${kindLabels[type]}不能超过 ${Math.round(limit / (1 << 20))} MB，此文件 ${(file.size / (1 << 20)).toFixed(1)} MB`);
-  if (file.size === 0) throw new Error('文件是空的');
+  // The caps the server said it enforces (GET /mobile/v1/limits), its
+  // defaults before it did: a file over one is refused here, before it is
+  // hashed and kept; the server's answer to the manifest stays the authority.
+  const tooLarge = sizeRefusal(limitsOf(await store.getMeta('limits')), type, kindLabels[type], file.size);
+  if (tooLarge) throw new Error(tooLarge);
   if (!EVIDENCE_TYPES[type].test((file.type || '').split(';')[0])) throw new Error(`${kindLabels[type]}须为${typeHints[type]}（${file.name || file.type || '未知类型'}）`);
   const sha256 = await sha256Of(file);
   const t = view.task!;
@@ -266,6 +265,15 @@ export async function addEvidence(view: TaskView, type: EvidenceKind, question: 
   });
   await changed();
   return ev;
+}
+
+/**
+ * Takes an evidence file back from the phone (a refused one): its Blob,
+ * its queued declaration, its upload URL, in one transaction (store.js).
+ */
+export async function withdrawEvidence(id: string): Promise<void> {
+  await store.withdrawEvidence(id);
+  await changed();
 }
 
 /** A photo for a question. */

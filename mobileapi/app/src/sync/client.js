@@ -5,13 +5,17 @@
 // no timers of its own: the app decides when to call (scheduler.js). The
 // Go client in sync/ implements the same protocol, and both run the shared
 // vectors of testdata/sync/v2.json.
+import { DEFAULT_LIMITS, LIMITS_PATH, limitsOf } from './limits.js';
 
 /** The protocol version this client speaks. */
 export const PROTOCOL = 2;
 export const SYNC_PATH = '/mobile/v1/sync';
-/** Mutations in one push, and bytes of its body (the server's limits). */
-export const MAX_PUSH_BATCH = 500;
-export const MAX_PUSH_BYTES = 1 << 20;
+/**
+ * Mutations in one push, and bytes of its body: the fallback before the
+ * server said its own (GET /mobile/v1/limits, kept in meta "limits").
+ */
+export const MAX_PUSH_BATCH = DEFAULT_LIMITS.push.maxMutations;
+export const MAX_PUSH_BYTES = DEFAULT_LIMITS.push.maxBytes;
 /** How often a pull asks again while the server says pending, and after how long. */
 export const PENDING_TRIES = 10;
 export const PENDING_WAIT_MS = 1000;
@@ -161,17 +165,32 @@ export class SyncClient {
   }
 
   /**
-   * Sends the outbox in order, in batches within the server's limits; each
-   * answered batch leaves the queue. On an error the rest stays queued.
+   * Asks the server for the limits it enforces and keeps them (meta
+   * "limits"), so that pushes and files kept honour them from now on.
+   * @returns {Promise<import('./limits.js').Limits>}
+   */
+  fetchLimits() {
+    return this.serial(async () => {
+      const served = await this.call('GET', LIMITS_PATH);
+      await this.store.setMeta('limits', served);
+      return limitsOf(served);
+    });
+  }
+
+  /**
+   * Sends the outbox in order, in batches within the server's limits (as
+   * served, else the fallback); each answered batch leaves the queue. On
+   * an error the rest stays queued.
    * @returns {Promise<any[]>} the answers, in order
    */
   push() {
     return this.serial(async () => {
       let pending = await this.store.pending();
+      const { push: limits } = limitsOf(await this.store.getMeta('limits'));
       /** @type {any[]} */
       const out = [];
       while (pending.length > 0) {
-        const { n, body } = nextBatch(pending);
+        const { n, body } = nextBatch(pending, limits);
         const batch = pending.slice(0, n);
         const resp = await this.call('POST', pushPath(), body);
         /** @type {{opId: string, status: string}[]} */
@@ -199,19 +218,21 @@ export function wireMutation(e) {
 const encoder = new TextEncoder();
 
 /**
- * How many of ms fit in one push, and its body.
+ * How many of ms fit in one push, and its body. A mutation larger than
+ * maxBytes on its own goes alone: the server's answer (400) says why.
  * @param {import('./db.js').OutboxEntry[]} ms
+ * @param {{maxMutations: number, maxBytes: number}} [limits]
  */
-export function nextBatch(ms) {
+export function nextBatch(ms, limits = DEFAULT_LIMITS.push) {
   const open = '{"mutations":[';
   const close = ']}';
   let size = open.length + close.length;
   const parts = [];
   for (const m of ms) {
-    if (parts.length === MAX_PUSH_BATCH) break;
+    if (parts.length === limits.maxMutations) break;
     const j = JSON.stringify(wireMutation(m));
     const add = encoder.encode(j).length + (parts.length > 0 ? 1 : 0);
-    if (parts.length > 0 && size + add > MAX_PUSH_BYTES) break;
+    if (parts.length > 0 && size + add > limits.maxBytes) break;
     parts.push(j);
     size += add;
   }

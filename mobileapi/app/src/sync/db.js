@@ -35,6 +35,7 @@ export const DEVICE_DB_NAME = 'fieldcheck-device';
  * @property {string} [message]
  * @property {string[]} [missingPhotos]
  * @property {string} [serverStatus] the task's status on the server, when the answer carried it
+ * @property {string[]} [slots] the evidence slots a refused declaration named
  * @property {string} at ISO time of the answer
  */
 
@@ -72,3 +73,12 @@ export function openDeviceDB(name = DEVICE_DB_NAME) {
 
 /** The tables that hold a login's data: all of them. */
 export const DATA_TABLES = ['meta', 'tasks', 'templates', 'outbox', 'outcomes', 'drafts', 'blobs', 'uploads'];
+
+/**
+ * The fingerprint of a slot's tus upload (the key of its URL in "uploads"):
+ * its task and slot id.
+ * @param {{taskId: string, id: string}} b
+ */
+export function fingerprintOf(b) {
+  return `fc:${b.taskId}:${b.id}`;
+}

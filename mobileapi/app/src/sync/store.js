@@ -5,8 +5,9 @@
 // operation is one IndexedDB transaction, so a page and its cursor are
 // stored together or not at all, and an answer takes its mutation off the
 // queue together with what it says.
-import { openDB, DATA_TABLES } from './db.js';
+import { openDB, DATA_TABLES, fingerprintOf } from './db.js';
 import { templateId, formOf } from './form.js';
+import { refusalText } from './refusals.js';
 
 /** Final statuses of a pushed mutation: each takes it off the queue. */
 export const FINAL = ['applied', 'duplicate', 'conflict', 'rejected'];
@@ -150,26 +151,70 @@ export class LocalStore {
   /**
    * Takes answered mutations off the queue, in one transaction: a refusal
    * (conflict, rejected) is kept as an outcome on its task, and a
-   * conflict's server task replaces the copy held when it is newer.
+   * conflict's server task replaces the copy held when it is newer. A
+   * refused declaration (a file over its cap, say) marks its files refused
+   * with the server's reason: they are kept, shown, and never uploaded.
    * @param {any[]} results the server's answers, one per mutation
    */
   async complete(results) {
     const db = this.db;
-    await db.transaction('rw', [db.outbox, db.outcomes, db.tasks], async () => {
+    await db.transaction('rw', [db.outbox, db.outcomes, db.tasks, db.blobs], async () => {
       const at = new Date().toISOString();
       for (const r of results) {
         if (!FINAL.includes(r.status)) continue;
         const e = await db.outbox.where('opId').equals(r.opId).first();
         await db.outbox.where('opId').equals(r.opId).delete();
         if (r.status === 'conflict' || r.status === 'rejected') {
+          const slots = e?.entity === 'evidence' ? slotIdsOf(e) : undefined;
           await db.outcomes.put({ opId: r.opId, taskId: e?.taskId ?? r.task?.id ?? '', entity: e?.entity ?? '', status: r.status,
-            code: r.code, message: r.message, missingPhotos: r.missingPhotos ?? undefined, serverStatus: r.task?.status, at });
+            code: r.code, message: r.message, missingPhotos: r.missingPhotos ?? undefined, serverStatus: r.task?.status, slots, at });
+          for (const id of slots ?? []) {
+            if (await db.blobs.get(id)) await db.blobs.update(id, { refused: refusalText(0, r.code ?? '', r.message ?? ''), refusedDetail: r.message });
+          }
         }
         if (r.task) {
           const old = await db.tasks.get(r.task.id);
           if (old && old.task.version < r.task.version) await db.tasks.put({ ...old, task: r.task });
         }
       }
+    });
+  }
+
+  /**
+   * Takes an evidence file back from the phone, in one transaction: its
+   * Blob, its tus upload URL, its slot in a declaration still queued (the
+   * mutation goes when it declared nothing else), and its slot in a kept
+   * refusal (the refusal goes when it named nothing else). The server is
+   * not asked: a slot it holds stays declared there (slots are immutable,
+   * docs/sync.md), without bytes.
+   * @param {string} id the slot id
+   * @returns {Promise<{found: boolean, queued: boolean, declared: boolean}>} whether the file was held; whether its
+   *   declaration was still queued (the server never learnt of it); whether the task as last pulled holds its slot
+   */
+  async withdrawEvidence(id) {
+    const db = this.db;
+    return db.transaction('rw', [db.blobs, db.outbox, db.uploads, db.outcomes, db.tasks], async () => {
+      const b = await db.blobs.get(id);
+      if (!b) return { found: false, queued: false, declared: false };
+      let queued = false;
+      for (const e of await db.outbox.where('taskId').equals(b.taskId).toArray()) {
+        if (e.entity !== 'evidence' || !slotIdsOf(e).includes(id)) continue;
+        queued = true;
+        const files = e.payload.files.filter((/** @type {{id: string}} */ f) => f.id !== id);
+        if (files.length === 0) await db.outbox.delete(e.seq);
+        else await db.outbox.update(e.seq, { payload: { ...e.payload, files } });
+      }
+      for (const o of await db.outcomes.where('taskId').equals(b.taskId).toArray()) {
+        if (!o.slots?.includes(id)) continue;
+        const slots = o.slots.filter((/** @type {string} */ s) => s !== id);
+        if (slots.length === 0) await db.outcomes.delete(o.opId);
+        else await db.outcomes.update(o.opId, { slots });
+      }
+      await db.uploads.where('fingerprint').equals(fingerprintOf(b)).delete();
+      await db.blobs.delete(id);
+      const v = await db.tasks.get(b.taskId);
+      const declared = !!v?.task?.evidence?.some((/** @type {{id: string}} */ s) => s.id === id);
+      return { found: true, queued, declared };
     });
   }
 
@@ -190,6 +235,11 @@ export class LocalStore {
       for (const t of DATA_TABLES) await db.table(t).clear();
     });
   }
+}
+
+/** The slot ids an evidence mutation declares. @param {{payload?: any}} e @returns {string[]} */
+function slotIdsOf(e) {
+  return (e.payload?.files ?? []).map((/** @type {{id: string}} */ f) => f.id);
 }
 
 /** A random op-id prefix: letters and digits. */

@@ -57,3 +57,48 @@ test('OK: a tombstone says why the task went', async () => {
   assert.deepEqual(await s.getMeta('removedTasks'), { t1: { reason: 'reassigned', name: 'x', at: '2026-12-04T08:00:00Z' } });
   assert.equal(await s.cursor(), 'C2');
 });
+
+const file = (id, taskId = 't1') => ({ id, taskId, type: 'photo', blob: new Blob(['x']), sha256: 'ab', size: 1, contentType: 'image/jpeg', uploaded: false });
+const slot = (id) => ({ id, type: 'photo', sha256: 'ab', size: 1, contentType: 'image/jpeg', capturedAt: '2026-05-06T01:00:00Z' });
+
+test('OK: a refused declaration marks its files refused, with the reason', async () => {
+  const s = fresh();
+  await s.db.blobs.bulkPut([file('p1'), file('p2')]);
+  const [m] = await s.enqueue([{ entity: 'evidence', taskId: 't1', baseVersion: 1, payload: { files: [slot('p1')] } }]);
+  await s.complete([{ opId: m.opId, status: 'rejected', code: 'payload_too_large', message: 'evidence "p1": a photo may have at most 25 MiB' }]);
+  assert.equal((await s.db.blobs.get('p1')).refused, '文件超过服务器允许的大小');
+  assert.equal((await s.db.blobs.get('p1')).refusedDetail, 'evidence "p1": a photo may have at most 25 MiB');
+  assert.equal((await s.db.blobs.get('p2')).refused, undefined, 'a file the declaration did not name is untouched');
+  assert.deepEqual((await s.outcomes('t1'))[0].slots, ['p1']);
+});
+
+test('OK: withdrawing a file leaves nothing of it: blob, queued slot, upload URL, refusal', async () => {
+  const s = fresh();
+  await s.db.tasks.put({ ...view('t1', 1), task: { ...view('t1', 1).task, evidence: [slot('p3')] } });
+  await s.db.blobs.bulkPut([file('p1'), file('p2'), file('p3'), file('p4')]);
+  // p1 and p2 declared together, still queued; p3 declared on the server; p4's declaration refused.
+  await s.enqueue([{ entity: 'evidence', taskId: 't1', baseVersion: 1, payload: { files: [slot('p1'), slot('p2')] } }, { entity: 'answers', taskId: 't1', baseVersion: 1, payload: {} }]);
+  const [r] = await s.enqueue([{ entity: 'evidence', taskId: 't1', baseVersion: 1, payload: { files: [slot('p4')] } }]);
+  await s.complete([{ opId: r.opId, status: 'rejected', code: 'invalid', message: 'no' }]);
+  await s.db.uploads.bulkAdd([{ fingerprint: 'fc:t1:p3', uploadUrl: '/u/1' }, { fingerprint: 'fc:t1:p2', uploadUrl: '/u/2' }]);
+
+  assert.deepEqual(await s.withdrawEvidence('p1'), { found: true, queued: true, declared: false });
+  let q = await s.pending();
+  assert.deepEqual(q.map((e) => e.entity), ['evidence', 'answers']);
+  assert.deepEqual(q[0].payload.files.map((f) => f.id), ['p2'], 'the other file of the declaration stays queued');
+
+  assert.deepEqual(await s.withdrawEvidence('p2'), { found: true, queued: true, declared: false });
+  q = await s.pending();
+  assert.deepEqual(q.map((e) => e.entity), ['answers'], 'a declaration left empty goes');
+  assert.deepEqual((await s.db.uploads.toArray()).map((u) => u.fingerprint), ['fc:t1:p3']);
+
+  assert.deepEqual(await s.withdrawEvidence('p3'), { found: true, queued: false, declared: true });
+  assert.equal(await s.db.uploads.count(), 0, 'its upload URL goes with it');
+
+  assert.equal((await s.outcomes('t1')).length, 1);
+  assert.deepEqual(await s.withdrawEvidence('p4'), { found: true, queued: false, declared: false });
+  assert.equal((await s.outcomes('t1')).length, 0, 'the refusal of its declaration goes with it');
+
+  assert.equal(await s.db.blobs.count(), 0);
+  assert.deepEqual(await s.withdrawEvidence('p4'), { found: false, queued: false, declared: false });
+});

@@ -7,6 +7,7 @@
 // offset. The server checks the SHA-256 on the last byte; the Blob is
 // dropped from the phone only once a pull shows the slot received.
 import { Upload } from 'tus-js-client';
+import { fingerprintOf } from './db.js';
 
 export const UPLOADS_PATH = '/mobile/v1/uploads';
 /** Bytes per PATCH: a cut connection loses at most one. */
@@ -44,10 +45,6 @@ function toPrevious(r) {
   return { ...r, urlStorageKey: String(r.key) };
 }
 
-/** The fingerprint of a slot's upload: its task and slot id. @param {{taskId: string, id: string}} b */
-export function fingerprintOf(b) {
-  return `fc:${b.taskId}:${b.id}`;
-}
 
 /**
  * Uploads one evidence file, resuming a previous upload of the same slot.
