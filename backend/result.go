@@ -285,8 +285,11 @@ type ResultFilter struct {
 	// a deadline before (overdue), or from (not overdue, or not known).
 	DeadlineBefore Date
 	DeadlineFrom   Date
-	PlanID         string
-	Code           ResultCode
+	// NoDeadline: only the entries whose deadline the calendar could not
+	// compute (RecomputeDeadlines looks for them).
+	NoDeadline bool
+	PlanID     string
+	Code       ResultCode
 	// From and To bound the result date (inclusive).
 	From, To Date
 	// Newest lists newest result date first (the public list); otherwise
@@ -305,6 +308,7 @@ func (f *ResultFilter) Matches(e *ResultEntry) bool {
 	switch {
 	case f.DeadlineBefore != "" && (e.Deadline == "" || e.Deadline >= f.DeadlineBefore),
 		f.DeadlineFrom != "" && e.Deadline != "" && e.Deadline < f.DeadlineFrom,
+		f.NoDeadline && e.Deadline != "",
 		f.PlanID != "" && e.PlanID != f.PlanID,
 		f.Code != "" && e.Code != f.Code,
 		f.From != "" && e.ResultDate < f.From,

@@ -193,3 +193,36 @@ export function taskActionText(action: string): string {
 }
 
 export const triggerNames: Record<string, string> = { complaint: '投诉举报', referral: '转办交办', campaign: '专项整治' }
+
+// The official result categories (backend/work.go), with 发现问题经责令已改正,
+// the category a re-check gives a 责令改正 result.
+export const resultCodeNames: Record<string, string> = {
+  'no-problem': '未发现问题',
+  corrected: '发现问题已责令改正',
+  'follow-up': '发现问题待后续处理',
+  'not-disclosed': '未按规定公示应当公示的信息',
+  unreachable: '通过登记的住所（经营场所）无法联系',
+  obstructed: '不配合检查情节严重',
+  'no-activity': '未发现开展本次抽查涉及的经营活动',
+  closed: '已关闭停业或正在组织清算',
+  deregistered: '已注销/已吊销',
+  rectified: '发现问题经责令已改正',
+}
+
+// The official follow-up actions (后续处置).
+export const followUpActionNames: Record<string, string> = {
+  none: '无需后续处置',
+  rectify: '责令改正',
+  referral: '发现案件线索',
+  notify: '抄告相关部门',
+  other: '其他',
+}
+
+// The views of the results register (GET /api/v1/results?view=).
+export const registerViewNames: Record<string, string> = {
+  pending: '待公示',
+  overdue: '已逾期',
+  'withhold-proposed': '拟不予公开',
+  withheld: '不予公开',
+  published: '已公示',
+}

@@ -1,0 +1,1 @@
+import"./index-ok4ncTSN.js";

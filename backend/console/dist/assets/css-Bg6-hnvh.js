@@ -1,0 +1,1 @@
+import"./index-ok4ncTSN.js";import"./css-C92_1eDL.js";
