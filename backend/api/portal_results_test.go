@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
-	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
 // TestPortalResultsInBrowser: on the demo's last year (seven results
@@ -25,14 +23,7 @@ import (
 // and its CSV and JSON links carry the page's filters and cursor and give
 // exactly the rows the page shows.
 func TestPortalResultsInBrowser(t *testing.T) {
-	ctx := context.Background()
-	m := apptest.Open(t, "")
-	now := time.Now()
-	apptest.SeedDemo(t, m, 300, now)
-	sum, err := demo.SeedLastYear(ctx, m.Planning, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, sum := apptest.OpenLastYear(t, time.Now())
 	base := apptest.Serve(t, m)
 	b := browsertest.Start(t, browsertest.Options{})
 	rows := func() []string {

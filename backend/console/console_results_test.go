@@ -11,7 +11,6 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
-	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
@@ -25,13 +24,7 @@ import (
 // offers the button and says the server's refusal in Chinese.)
 func TestConsoleResults(t *testing.T) {
 	ctx := context.Background()
-	m := apptest.Open(t, "")
-	now := time.Now()
-	apptest.SeedDemo(t, m, 300, now)
-	sum, err := demo.SeedLastYear(ctx, m.Planning, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, sum := apptest.OpenLastYear(t, time.Now())
 	admin := backend.WithActor(ctx, backend.SystemActor("test"))
 	reg, err := m.Planning.ListRegister(admin, planning.RegisterQuery{Department: "scjg", View: backend.ViewOverdue}, backend.PageRequest{})
 	if err != nil {
