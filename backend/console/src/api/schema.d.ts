@@ -3121,6 +3121,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3209,6 +3210,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;

@@ -1,1 +1,0 @@
-import"./index-ok4ncTSN.js";import"./css-C92_1eDL.js";
