@@ -18,10 +18,9 @@ import (
 // the lead manager opens 结果公示, sees the overdue view in red, narrows it
 // by result category through the URL, publishes one result with its row's
 // button and finds it on the enterprise's public page; then proposes to
-// withhold the other, and the department's reviewer, in another browser,
-// sees who proposed it and confirms. (That the proposer cannot confirm is
-// the service's rule, tested in planning's TestResultRegister; the page
-// offers the button and says the server's refusal in Chinese.)
+// withhold the other, is refused (by the server, said in Chinese) when he
+// confirms it himself, and the department's reviewer, in another browser,
+// sees who proposed it and confirms.
 func TestConsoleResults(t *testing.T) {
 	ctx := context.Background()
 	m, sum := apptest.OpenLastYear(t, time.Now())
@@ -112,12 +111,22 @@ func TestConsoleResults(t *testing.T) {
 			chromedp.Click(`[data-action="withhold-submit"]`),
 			chromedp.WaitVisible(`//span[@data-proposed-by][normalize-space()="scjg.manager"]`),
 			chromedp.WaitVisible(`[data-action="confirm"]`),
+			chromedp.WaitNotVisible(`textarea[name="withhold-reason"]`), // the dialog and its overlay are gone
 		)
+		p.do("confirm it himself: refused",
+			chromedp.Click(`[data-action="confirm"]`),
+			chromedp.WaitVisible(`//div[contains(@class,"el-message--error")][contains(.,"须由本部门另一位负责人或审核人员确认")]`),
+		)
+		if got, err := m.Planning.Register.FindResultEntry(ctx, withheld.ID); err != nil || got.State != backend.ResultWithholdProposed {
+			t.Fatalf("after the proposer's confirmation the entry is %v (%v), want still withhold-proposed", got.State, err)
+		}
+
 		r := newPage(t).on(t)
 		r.login(base, "scjg.reviewer")
 		r.do("the reviewer finds the proposal and confirms it",
 			chromedp.Navigate(base+"/console/results?tab=withhold-proposed"),
 			chromedp.WaitVisible(`//tbody//a[normalize-space()="`+withheld.TargetName+`"]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
 			chromedp.Click(`//tbody//a[normalize-space()="`+withheld.TargetName+`"]`),
 			chromedp.WaitVisible(`//span[@data-proposed-by][normalize-space()="scjg.manager"]`),
 			chromedp.Click(`[data-action="confirm"]`),
@@ -153,6 +162,7 @@ func TestConsoleResults(t *testing.T) {
 		p.do("open the corrected result from the published view: its versions are listed",
 			chromedp.Navigate(base+"/console/results?tab=published"),
 			chromedp.WaitVisible(`//tbody/tr[.//a[normalize-space()="`+corrected.TargetName+`"]]//span[@data-version][contains(normalize-space(),"第 2 版")]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
 			chromedp.Click(`//tbody/tr[.//a[normalize-space()="`+corrected.TargetName+`"]]//button[normalize-space()="详情"]`),
 			chromedp.WaitVisible(`//table//td[contains(.,"原录入结果类别有误")]`),
 			chromedp.WaitVisible(`//table//td[contains(.,"首次公示")]`),

@@ -318,11 +318,17 @@ func (s *Service) checkPublishable(ctx context.Context, t *backend.Task) error {
 	if err != nil {
 		return err
 	}
+	return notWithheld(e)
+}
+
+// notWithheld refuses to publish an entry withheld or proposed for
+// withholding.
+func notWithheld(e *backend.ResultEntry) error {
 	switch e.State {
 	case backend.ResultWithheld:
-		return backend.Errorf(backend.EINVALID, "the result of task %s is withheld (依法不予公开): it is not published", t.ID)
+		return backend.Errorf(backend.EINVALID, "the result of task %s is withheld (依法不予公开): it is not published", e.ID)
 	case backend.ResultWithholdProposed:
-		return backend.Errorf(backend.EINVALID, "withholding the result of task %s is proposed: confirm or reject that first", t.ID)
+		return backend.Errorf(backend.EINVALID, "withholding the result of task %s is proposed: confirm or reject that first", e.ID)
 	}
 	return nil
 }
@@ -550,15 +556,10 @@ func (s *Service) checkPartPublishable(ctx context.Context, a *backend.Actor, e 
 	if err := s.mayChange(ctx, a, e, "result.publish", false); err != nil {
 		return err
 	}
-	switch e.State {
-	case backend.ResultWithheld:
-		return backend.Errorf(backend.EINVALID, "the result of task %s is withheld (依法不予公开): it is not published", e.ID)
-	case backend.ResultWithholdProposed:
-		return backend.Errorf(backend.EINVALID, "withholding the result of task %s is proposed: confirm or reject that first", e.ID)
-	case backend.ResultPublished:
+	if e.State == backend.ResultPublished {
 		return backend.Errorf(backend.EINVALID, "result %s is published", e.ID)
 	}
-	return nil
+	return notWithheld(e)
 }
 
 // publishPart makes a joint visit's part entry public (version 1) and
