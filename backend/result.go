@@ -202,12 +202,17 @@ type ResultVersion struct {
 // id. It is written by the planning service only, each change audited
 // through the outbox (Audit, AuditPending) in the same write.
 type ResultEntry struct {
-	ID             string     `json:"id" bson:"_id"`
-	TargetID       string     `json:"targetId" bson:"targetId"`
-	TargetName     string     `json:"targetName" bson:"targetName"`
-	PlanID         string     `json:"planId,omitempty" bson:"planId,omitempty"`
-	Random         bool       `json:"random" bson:"random"`
-	RecheckOf      string     `json:"recheckOf,omitempty" bson:"recheckOf,omitempty"` // the entry whose 复查 this task is
+	ID         string `json:"id" bson:"_id"`
+	TargetID   string `json:"targetId" bson:"targetId"`
+	TargetName string `json:"targetName" bson:"targetName"`
+	PlanID     string `json:"planId,omitempty" bson:"planId,omitempty"`
+	Random     bool   `json:"random" bson:"random"`
+	RecheckOf  string `json:"recheckOf,omitempty" bson:"recheckOf,omitempty"` // the entry whose 复查 this task is
+	// PartOf is the joint visit (a round's task with parts of several
+	// departments) whose part this entry is: a department other than the
+	// visit's lead publishes its own parts' result under its own entry,
+	// PartEntryID(task, department).
+	PartOf         string     `json:"partOf,omitempty" bson:"partOf,omitempty"`
 	LeadDepartment string     `json:"leadDepartment" bson:"leadDepartment"`
 	Departments    []string   `json:"departments" bson:"departments"`
 	Items          []string   `json:"items" bson:"items"`
@@ -236,6 +241,11 @@ type ResultEntry struct {
 	// (backend/outbox.go).
 	Outbox `json:"-" bson:",inline"`
 }
+
+// PartEntryID is the id of department dept's entry of the joint visit
+// taskID: the task's id and the department's, joined by "~" (a character
+// neither has).
+func PartEntryID(taskID, dept string) string { return taskID + "~" + dept }
 
 // Current is the public version in force, nil before publication.
 func (e *ResultEntry) Current() *ResultVersion {
@@ -285,8 +295,11 @@ type ResultFilter struct {
 	// a deadline before (overdue), or from (not overdue, or not known).
 	DeadlineBefore Date
 	DeadlineFrom   Date
-	PlanID         string
-	Code           ResultCode
+	// NoDeadline: only the entries whose deadline the calendar could not
+	// compute (RecomputeDeadlines looks for them).
+	NoDeadline bool
+	PlanID     string
+	Code       ResultCode
 	// From and To bound the result date (inclusive).
 	From, To Date
 	// Newest lists newest result date first (the public list); otherwise
@@ -305,6 +318,7 @@ func (f *ResultFilter) Matches(e *ResultEntry) bool {
 	switch {
 	case f.DeadlineBefore != "" && (e.Deadline == "" || e.Deadline >= f.DeadlineBefore),
 		f.DeadlineFrom != "" && e.Deadline != "" && e.Deadline < f.DeadlineFrom,
+		f.NoDeadline && e.Deadline != "",
 		f.PlanID != "" && e.PlanID != f.PlanID,
 		f.Code != "" && e.Code != f.Code,
 		f.From != "" && e.ResultDate < f.From,

@@ -94,7 +94,7 @@ func get(t *testing.T, u string, header map[string]string) (*http.Response, []by
 // has the representation's ETag.
 func TestPortalNegotiation(t *testing.T) {
 	p := newPortal(t, nil)
-	urls := []string{"/public/plans", "/public/plans/" + p.planID, "/public/draws/" + p.drawID, "/public/rounds", "/public/enterprises/" + p.uscc}
+	urls := []string{"/public/plans", "/public/plans/" + p.planID, "/public/draws/" + p.drawID, "/public/rounds", "/public/enterprises/" + p.uscc, "/public/results"}
 	accepts := []struct {
 		name, accept, want string
 	}{

@@ -101,18 +101,12 @@ func (s *Server) registerResultRoutes() {
 	// Open data (一公开): no login.
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/results.json", Summary: "Published results across enterprises, newest result date first, keyset-paged (open data; columns in docs/results.md): never who published them nor the team. ETag: If-None-Match answers 304", Tag: "public",
 		Query: append(append([]httpkit.Param{}, resultFilterParams...), httpkit.PageParams...), Response: backend.Page[*planning.PublicResult]{},
-		Also: []httpkit.Answer{{Status: fiber.StatusNotModified, Description: "the client has this page", NoBody: true}},
-		Handler: func(c *fiber.Ctx) error {
-			page, err := publicResultsPage(c, pl)
-			if err != nil {
-				return err
-			}
-			body, err := apijson.Marshal(page)
-			if err != nil {
-				return &backend.Error{Op: "api.publicResults", Err: err}
-			}
-			return sendCacheable(c, fiber.MIMEApplicationJSONCharsetUTF8, body)
-		}})
+		Also:    []httpkit.Answer{{Status: fiber.StatusNotModified, Description: "the client has this page", NoBody: true}},
+		Handler: publicResultsJSON(pl)})
+	s.Add(httpkit.Route{Method: "GET", Path: "/public/results", Summary: "The results list of the portal: to a browser a page in Chinese with the filters as a form (no script), pages and links to the CSV and JSON of the same page; to API clients the JSON of /public/results.json", Tag: "public",
+		Query: append(append([]httpkit.Param{}, resultFilterParams...), httpkit.PageParams...), Response: backend.Page[*planning.PublicResult]{},
+		Page: true, Also: []httpkit.Answer{{Status: fiber.StatusNotModified, Description: "the client has this page", NoBody: true}},
+		Handler: negotiated(s.handlePortalResults, publicResultsJSON(pl))})
 	s.Add(httpkit.Route{Method: "GET", Path: "/public/results.csv", Summary: "The page of /public/results.json as CSV (UTF-8 with a byte-order mark, for Excel; headers in Chinese, docs/results.md); the next page's cursor in the Link header (rel=next)", Tag: "public",
 		Query: append(append([]httpkit.Param{}, resultFilterParams...), httpkit.PageParams...), Produces: []string{"text/csv"},
 		Also: []httpkit.Answer{{Status: fiber.StatusNotModified, Description: "the client has this page", NoBody: true}},
@@ -135,6 +129,21 @@ func (s *Server) registerResultRoutes() {
 		}})
 }
 
+// publicResultsJSON answers a page of the open data as JSON.
+func publicResultsJSON(pl *planning.Service) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		page, err := publicResultsPage(c, pl)
+		if err != nil {
+			return err
+		}
+		body, err := apijson.Marshal(page)
+		if err != nil {
+			return &backend.Error{Op: "api.publicResults", Err: err}
+		}
+		return sendCacheable(c, fiber.MIMEApplicationJSONCharsetUTF8, body)
+	}
+}
+
 func publicResultsPage(c *fiber.Ctx, pl *planning.Service) (*backend.Page[*planning.PublicResult], error) {
 	p, err := httpkit.PageRequest(c)
 	if err != nil {
@@ -150,7 +159,7 @@ func sendCacheable(c *fiber.Ctx, contentType string, body []byte) error {
 	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	c.Set(fiber.HeaderETag, tag)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	c.Set(fiber.HeaderVary, "Accept-Encoding")
+	c.Vary(fiber.HeaderAcceptEncoding)
 	for _, t := range strings.Split(c.Get(fiber.HeaderIfNoneMatch), ",") {
 		if t = strings.TrimSpace(t); t == tag || t == "W/"+tag || t == "*" {
 			return c.SendStatus(fiber.StatusNotModified)

@@ -29,7 +29,9 @@ import (
 // that does not lead reads only its plan's part (items, answers, checklist,
 // evidence, no findings) in the task, the task list, the review and the
 // evidence files; the lead department, the administrator and the team
-// read it whole; once published, everyone of its departments does.
+// read it whole; once published, everyone of its departments does. The
+// approved result splits into an entry per leading department, each in
+// its own register, published by its own managers.
 func TestRoundJointResultParts(t *testing.T) {
 	e, plans := newRoundEnv(t)
 	ctx := context.Background()
@@ -260,6 +262,56 @@ func TestRoundJointResultParts(t *testing.T) {
 		if got := strings.Contains(flatText(recordtest.MustText(t, r.Body)), findings); got != want {
 			t.Fatalf("%s's record has the findings: %v, want %v", user, got, want)
 		}
+	}
+	// The approved visit's result is split per leading department: the
+	// lead's entry (the task's id) and the other's part entry, each in its
+	// own department's register only, with its parts' items; the other
+	// department publishes its part itself, and the lead's stays pending.
+	partID := backend.PartEntryID(task.ID, other)
+	var partItems []string
+	for _, p := range task.Parts {
+		if p.LeadDepartment == other {
+			partItems = append(partItems, p.Items...)
+		}
+	}
+	registerIDs := func(t *testing.T, r *apptest.Response) []string {
+		var reg planning.Register
+		r.JSON(t, &reg)
+		var ids []string
+		for _, it := range reg.Items {
+			ids = append(ids, it.ID)
+			if it.ID == partID && (it.PartOf != task.ID || it.LeadDepartment != other || !slices.Equal(it.Items, partItems) || slices.Contains(it.Items, leadItem)) {
+				t.Fatalf("the part entry %+v: want part of %s, led by %s, items %v", it.ResultEntry, task.ID, other, partItems)
+			}
+		}
+		return ids
+	}
+	e.run(t, []scenario{
+		{Name: "OK/LeadRegisterHasTheLeadEntry", Method: "GET", URL: "/api/v1/results", User: "lead.mgr", WantStatus: 200, After: func(t *testing.T, r *apptest.Response) {
+			if ids := registerIDs(t, r); !slices.Contains(ids, task.ID) || slices.Contains(ids, partID) {
+				t.Fatalf("the lead's register %v: want %s and not %s", ids, task.ID, partID)
+			}
+		}},
+		{Name: "OK/PartRegisterHasOnlyItsPart", Method: "GET", URL: "/api/v1/results", User: "part.mgr", WantStatus: 200, After: func(t *testing.T, r *apptest.Response) {
+			if ids := registerIDs(t, r); !slices.Contains(ids, partID) || slices.Contains(ids, task.ID) {
+				t.Fatalf("the other department's register %v: want %s and not %s", ids, partID, task.ID)
+			}
+		}},
+		{Name: "ErrLeadEntryOfOtherDepartment", Method: "GET", URL: "/api/v1/results/" + task.ID, User: "part.mgr", WantStatus: 404, WantCode: "not_found"},
+		{Name: "ErrPartPublishedByTheLead", Method: "POST", URL: "/api/v1/results/" + partID + "/publish", User: "lead.mgr", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/PartPublishedByItsDepartment", Method: "POST", URL: "/api/v1/results/" + partID + "/publish", User: "part.mgr", WantStatus: 200, WantContent: []string{`"state":"published"`, `"partOf":"` + task.ID + `"`}},
+		{Name: "OK/PartIsPublicAlone", Method: "GET", URL: "/public/results.json?department=" + other, WantStatus: 200, WantContent: []string{`"id":"` + partID + `"`}, After: func(t *testing.T, r *apptest.Response) {
+			if strings.Contains(string(r.Body), `"id":"`+task.ID+`"`) {
+				t.Fatalf("the lead's entry is public before its publication: %s", r.Body)
+			}
+		}},
+	})
+	inspector := backend.WithActor(ctx, &backend.Actor{UserID: task.TeamUsers[0], Role: backend.RoleInspector, ClientAddr: "test", Fresh: true})
+	if _, err := e.m.Planning.SetFollowUp(inspector, partID, backend.FollowUpInput{Action: backend.FollowUpRectify, Deadline: "2099-01-01"}); !backend.IsCode(err, backend.EINVALID) {
+		t.Fatalf("责令改正 on a part entry: %v, want invalid (entered on the lead's entry)", err)
+	}
+	if got, err := e.m.Planning.SetFollowUp(inspector, partID, backend.FollowUpInput{Action: backend.FollowUpNotify, Department: "县应急管理局"}); err != nil || got.FollowUp == nil || got.FollowUp.Action != backend.FollowUpNotify {
+		t.Fatalf("抄告 on a part entry: %+v, %v", got, err)
 	}
 	r := e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
 	if r.Status != 200 {

@@ -266,6 +266,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 			m.Config.Logger.Info("completed operations that stopped with the last process", "count", n)
 		}
 	}
+	// Results stored without a deadline, because the calendar of the
+	// binary that approved them lacked a year, get it once this one's
+	// calendar covers it (docs/results.md); a stored deadline never changes.
+	if n, err := m.Planning.RecomputeDeadlines(backend.WithActor(ctx, backend.SystemActor("calendar"))); err != nil {
+		m.Config.Logger.Warn("compute the publication deadlines the calendar could not", "err", err)
+	} else if n > 0 {
+		m.Config.Logger.Info("computed publication deadlines now that the calendar covers them", "count", n)
+	}
 	if mg := m.Migration; mg.From != mg.To {
 		rec := backend.AuditRecord{Action: "store.migrate", ObjectType: "store", ObjectID: "layout", Change: mg, Detail: mg.String()}
 		if _, err := m.Audit.Append(backend.WithActor(ctx, backend.SystemActor("migrate")), rec); err != nil {

@@ -83,6 +83,9 @@ func resultFilter(f backend.ResultFilter, after string) bson.D {
 			bson.D{{Key: "deadline", Value: bson.D{{Key: "$exists", Value: false}}}},
 		}}})
 	}
+	if f.NoDeadline {
+		and = append(and, bson.D{{Key: "deadline", Value: bson.D{{Key: "$exists", Value: false}}}})
+	}
 	if f.PlanID != "" {
 		and = append(and, bson.D{{Key: "planId", Value: f.PlanID}})
 	}

@@ -72,12 +72,16 @@ func TestResultStoreQueriesAgree(t *testing.T) {
 		"Published":  {States: []backend.ResultState{backend.ResultPublished}, Newest: true},
 		"Plan":       {PlanID: "p2", Code: backend.ResultCorrected},
 		"Period":     {From: "2026-03-03", To: "2026-03-05", Newest: true},
+		"NoDeadline": {NoDeadline: true},
 	}
 	for name, f := range filters {
 		t.Run("OK/"+name, func(t *testing.T) {
 			a, b := pages(t, indexed, f), pages(t, queried, f)
 			if !slices.Equal(a, b) {
 				t.Fatalf("indexed %v\nqueried %v", a, b)
+			}
+			if name == "NoDeadline" && len(a) != 6 { // i%7 == 0 of 40
+				t.Fatalf("%d entries without a deadline, want 6", len(a))
 			}
 		})
 	}

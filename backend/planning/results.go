@@ -70,21 +70,72 @@ func entryOf(t *backend.Task) *backend.ResultEntry {
 	return e
 }
 
+// entriesOf are the register entries of an approved task: one, or for a
+// round's joint visit whose parts are led by several departments one per
+// leading department, each with its parts' plan, items and departments
+// (docs/results.md, "Joint checks"). The first is the visit's lead's, with
+// the task's id; the others have PartEntryID ids.
+func entriesOf(t *backend.Task) []*backend.ResultEntry {
+	e := entryOf(t)
+	if len(t.Parts) == 0 {
+		return []*backend.ResultEntry{e}
+	}
+	var out []*backend.ResultEntry
+	byDept := map[string]*backend.ResultEntry{}
+	for _, p := range t.Parts {
+		pe, ok := byDept[p.LeadDepartment]
+		if !ok {
+			pe = entryOf(t)
+			pe.LeadDepartment, pe.PlanID, pe.Items, pe.Departments = p.LeadDepartment, p.PlanID, []string{}, []string{p.LeadDepartment}
+			if len(out) > 0 {
+				pe.ID, pe.PartOf = backend.PartEntryID(t.ID, p.LeadDepartment), t.ID
+			}
+			byDept[p.LeadDepartment] = pe
+			out = append(out, pe)
+		}
+		for _, it := range p.Items {
+			if !slices.Contains(pe.Items, it) {
+				pe.Items = append(pe.Items, it)
+			}
+		}
+		for _, d := range p.Departments {
+			if !slices.Contains(pe.Departments, d) {
+				pe.Departments = append(pe.Departments, d)
+			}
+		}
+	}
+	if len(out) == 1 {
+		return []*backend.ResultEntry{e} // one department leads every part: one entry, as for any task
+	}
+	return out
+}
+
 // ensureEntry returns t's entry, storing it first when the approval that
 // should have did not (a crash, or a task approved before the register).
 func (s *Service) ensureEntry(ctx context.Context, t *backend.Task) (*backend.ResultEntry, error) {
-	e, err := s.Register.FindResultEntry(ctx, t.ID)
-	if !backend.IsCode(err, backend.ENOTFOUND) {
-		return e, err
+	entries := entriesOf(t)
+	for _, pe := range entries[1:] {
+		if _, err := s.storeEntry(ctx, pe); err != nil {
+			return nil, err
+		}
 	}
-	e = entryOf(t)
+	return s.storeEntry(ctx, entries[0])
+}
+
+// storeEntry stores the new entry e unless an entry with its id is stored,
+// and returns the stored one.
+func (s *Service) storeEntry(ctx context.Context, e *backend.ResultEntry) (*backend.ResultEntry, error) {
+	stored, err := s.Register.FindResultEntry(ctx, e.ID)
+	if !backend.IsCode(err, backend.ENOTFOUND) {
+		return stored, err
+	}
 	detail := fmt.Sprintf("result date %s, publication due %s", e.ResultDate, e.Deadline)
 	if e.DeadlineError != "" {
 		detail = fmt.Sprintf("result date %s, publication deadline unknown: %s", e.ResultDate, e.DeadlineError)
 	}
 	e.Audit = []backend.AuditRecord{{Action: "result.register", ObjectType: "result", ObjectID: e.ID, Change: e, Detail: detail}}
 	if err := s.Register.CreateResultEntry(ctx, e); backend.IsCode(err, backend.ECONFLICT) {
-		return s.Register.FindResultEntry(ctx, t.ID) // stored meanwhile
+		return s.Register.FindResultEntry(ctx, e.ID) // stored meanwhile
 	} else if err != nil {
 		return nil, err
 	}
@@ -267,11 +318,17 @@ func (s *Service) checkPublishable(ctx context.Context, t *backend.Task) error {
 	if err != nil {
 		return err
 	}
+	return notWithheld(e)
+}
+
+// notWithheld refuses to publish an entry withheld or proposed for
+// withholding.
+func notWithheld(e *backend.ResultEntry) error {
 	switch e.State {
 	case backend.ResultWithheld:
-		return backend.Errorf(backend.EINVALID, "the result of task %s is withheld (依法不予公开): it is not published", t.ID)
+		return backend.Errorf(backend.EINVALID, "the result of task %s is withheld (依法不予公开): it is not published", e.ID)
 	case backend.ResultWithholdProposed:
-		return backend.Errorf(backend.EINVALID, "withholding the result of task %s is proposed: confirm or reject that first", t.ID)
+		return backend.Errorf(backend.EINVALID, "withholding the result of task %s is proposed: confirm or reject that first", e.ID)
 	}
 	return nil
 }
@@ -423,11 +480,19 @@ func (s *Service) PublishResults(ctx context.Context, req PublishRequest) ([]*Re
 	}
 	seen := map[string]bool{}
 	tasks := make([]*backend.Task, 0, len(req.IDs))
+	var parts []*backend.ResultEntry // entries of joint visits' parts: no task of their own
 	for _, id := range req.IDs {
 		if seen[id] {
 			return nil, backend.Errorf(backend.EINVALID, "result %s is listed twice", id)
 		}
 		seen[id] = true
+		if part, err := s.Register.FindResultEntry(ctx, id); err == nil && part.PartOf != "" {
+			if err := s.checkPartPublishable(ctx, a, part); err != nil {
+				return nil, err
+			}
+			parts = append(parts, part)
+			continue
+		}
 		t, err := s.Tasks.FindTaskByID(ctx, id)
 		if err != nil {
 			return nil, err
@@ -451,7 +516,14 @@ func (s *Service) PublishResults(ctx context.Context, req PublishRequest) ([]*Re
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*RegisterEntry, 0, len(tasks))
+	out := make([]*RegisterEntry, 0, len(req.IDs))
+	for _, e := range parts {
+		pub, err := s.publishPart(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, registerEntry(pub, s.today()))
+	}
 	for _, t := range tasks {
 		t.Status = backend.TaskPublished
 		t.Audit = []backend.AuditRecord{{Action: "task." + string(backend.TaskPublished), ObjectType: "task", ObjectID: t.ID, Change: t,
@@ -477,10 +549,50 @@ func (s *Service) PublishResults(ctx context.Context, req PublishRequest) ([]*Re
 	return out, nil
 }
 
+// checkPartPublishable refuses the publication of a joint visit's part
+// entry by anyone but a manager of its lead department who did not
+// inspect, and of an entry that is not pending.
+func (s *Service) checkPartPublishable(ctx context.Context, a *backend.Actor, e *backend.ResultEntry) error {
+	if err := s.mayChange(ctx, a, e, "result.publish", false); err != nil {
+		return err
+	}
+	if e.State == backend.ResultPublished {
+		return backend.Errorf(backend.EINVALID, "result %s is published", e.ID)
+	}
+	return notWithheld(e)
+}
+
+// publishPart makes a joint visit's part entry public (version 1) and
+// writes its public result; the visit's task is published with its lead's
+// entry, not here.
+func (s *Service) publishPart(ctx context.Context, e *backend.ResultEntry) (*backend.ResultEntry, error) {
+	if err := addVersion(e, e.Code, "", actorName(ctx), s.stamp()); err != nil {
+		return nil, err
+	}
+	from := e.State
+	e.State, e.Withholding = backend.ResultPublished, nil
+	e.Audit = []backend.AuditRecord{{Action: "result.publish", ObjectType: "result", ObjectID: e.ID, Change: e,
+		Detail: fmt.Sprintf("%s -> published, version 1 (part of %s): %s", from, e.PartOf, e.Label)}}
+	if err := s.Register.UpdateResultEntry(ctx, e); err != nil {
+		if backend.IsCode(err, backend.ECONFLICT) {
+			return nil, backend.Errorf(backend.ECONFLICT, "result %s was changed by someone else while publishing; the results before it are published, publish again the rest", e.ID)
+		}
+		return nil, err
+	}
+	return e, s.putPublic(ctx, e)
+}
+
 // rollBulkPublish completes a bulk publication that stopped: each of its
-// tasks already published gets its entry and public result.
+// tasks already published gets its entry and public result, each part
+// entry published its public result.
 func (s *Service) rollBulkPublish(ctx context.Context, in *backend.Intent) error {
 	for _, id := range in.Objects {
+		if e, err := s.Register.FindResultEntry(ctx, id); err == nil && e.PartOf != "" {
+			if err := s.putPublic(ctx, e); err != nil {
+				return err
+			}
+			continue
+		}
 		t, err := s.Tasks.FindTaskByID(ctx, id)
 		if backend.IsCode(err, backend.ENOTFOUND) {
 			continue
@@ -505,6 +617,25 @@ type EntryChange struct {
 	Code    backend.ResultCode `json:"code,omitempty" doc:"a correction's new result category" enum:"no-problem,corrected,follow-up,not-disclosed,unreachable,obstructed,no-activity,closed,deregistered,rectified"`
 }
 
+// mayChange checks that a may change entry e (action): a manager of its
+// lead department, or with reviewer also a reviewer, who did not inspect.
+// A refusal is audited.
+func (s *Service) mayChange(ctx context.Context, a *backend.Actor, e *backend.ResultEntry, action string, reviewer bool) error {
+	deny := func(format string, args ...any) error {
+		err := backend.Errorf(backend.EFORBIDDEN, format, args...)
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "result", ObjectID: e.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return err
+	}
+	roleOK := a.Role == backend.RoleManager || reviewer && a.Role == backend.RoleReviewer
+	if !roleOK || !a.InDepartment(e.LeadDepartment) {
+		return deny("only managers of the lead department %s may do this", e.LeadDepartment)
+	}
+	if slices.Contains(e.TeamUsers, a.UserID) {
+		return deny("you are on the team of task %s: its publication is decided by someone who did not inspect", e.ID)
+	}
+	return nil
+}
+
 // changeEntry reads entry id, checks that a may make the change (a
 // manager of the lead department, or with reviewer also a reviewer, who
 // did not inspect), applies it and writes it with its record.
@@ -517,17 +648,8 @@ func (s *Service) changeEntry(ctx context.Context, id, action string, version in
 	if err != nil {
 		return nil, err
 	}
-	deny := func(format string, args ...any) (*backend.ResultEntry, error) {
-		err := backend.Errorf(backend.EFORBIDDEN, format, args...)
-		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "result", ObjectID: id, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+	if err := s.mayChange(ctx, a, e, action, reviewer); err != nil {
 		return nil, err
-	}
-	roleOK := a.Role == backend.RoleManager || reviewer && a.Role == backend.RoleReviewer
-	if !roleOK || !a.InDepartment(e.LeadDepartment) {
-		return deny("only managers of the lead department %s may do this", e.LeadDepartment)
-	}
-	if slices.Contains(e.TeamUsers, a.UserID) {
-		return deny("you are on the team of task %s: its publication is decided by someone who did not inspect", id)
 	}
 	if version != e.Version {
 		return nil, backend.Errorf(backend.ECONFLICT, "result %s was changed by someone else; reload and try again", id)
@@ -698,6 +820,9 @@ func (s *Service) SetFollowUp(ctx context.Context, id string, in backend.FollowU
 		return nil, err
 	}
 	var rc *backend.Task
+	if in.Action == backend.FollowUpRectify && e.PartOf != "" {
+		return nil, backend.Errorf(backend.EINVALID, "责令改正 with a re-check is entered on the joint visit's lead entry %s, not on a department's part", e.PartOf)
+	}
 	if in.Action == backend.FollowUpRectify {
 		orig, err := s.Tasks.FindTaskByID(ctx, id)
 		if err != nil {

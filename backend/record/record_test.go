@@ -206,6 +206,10 @@ func TestWriteOddInput(t *testing.T) {
 		{"OK/NoSignature", func(r *record.Record) { r.Signature, r.SignatureNote = nil, "企业拒绝签名" }, []string{"（签名：企业拒绝签名）"}},
 		{"OK/BrokenSignature", func(r *record.Record) { r.Signature = []byte("not an image") }, []string{"签名图像无法显示"}},
 		{"OK/NoCheckInsNoEvidence", func(r *record.Record) { r.CheckIns, r.Evidence = nil, nil }, []string{"（无签到记录）", "（无证据文件）"}},
+		// The embedded font keeps every Han character of GBK (U+4E00–U+9FA5),
+		// rare ones of names included; Hangul was cut out of it (font/README.md).
+		{"OK/RareHanOfGBK", func(r *record.Record) { r.Enterprise.Name = "一堃燊昇珺彧龥商行" }, []string{"一堃燊昇珺彧龥商行"}},
+		{"OK/HangulNotInFont", func(r *record.Record) { r.Result.Findings = "招牌한국料理" }, []string{"招牌??料理"}},
 		{"OK/LongUnbrokenText", func(r *record.Record) { r.Enterprise.Address = strings.Repeat("x", 300) }, []string{strings.Repeat("x", 300)}},
 	}
 	for _, tt := range tests {

@@ -85,6 +85,20 @@ func SeedDemo(tb testing.TB, m *app.Main, targets int, now time.Time) {
 	}
 }
 
+// OpenLastYear is a fieldcheck with the demo county (300 targets, as of
+// now) and the demo's last year: its plan closed, its results published,
+// withheld and left overdue (demo.SeedLastYear).
+func OpenLastYear(tb testing.TB, now time.Time) (*app.Main, *demo.LastYearSummary) {
+	tb.Helper()
+	m := Open(tb, "")
+	SeedDemo(tb, m, 300, now)
+	sum, err := demo.SeedLastYear(context.Background(), m.Planning, now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, sum
+}
+
 // Reopen builds another fieldcheck on m's database, as a server restarted
 // on the same data does; it is closed when the test ends.
 func Reopen(tb testing.TB, m *app.Main) *app.Main {

@@ -1975,6 +1975,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results list of the portal: to a browser a page in Chinese with the filters as a form (no script), pages and links to the CSV and JSON of the same page; to API clients the JSON of /public/results.json */
+        get: operations["getPublicResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/public/results.csv": {
         parameters: {
             query?: never;
@@ -3419,6 +3436,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3508,6 +3526,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -8546,6 +8565,59 @@ export interface operations {
                     "application/json": components["schemas"]["PublicPlan"];
                     "text/html": unknown;
                 };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicResults: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagePublicResult"];
+                    "text/html": unknown;
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description error */
             default: {

@@ -194,7 +194,8 @@ export function taskActionText(action: string): string {
 
 export const triggerNames: Record<string, string> = { complaint: '投诉举报', referral: '转办交办', campaign: '专项整治' }
 
-// The official result categories (抽查结果), for a correction's choice.
+// The official result categories (backend/work.go), with 发现问题经责令已改正,
+// the category a re-check gives a 责令改正 result.
 export const resultCodeNames: Record<string, string> = {
   'no-problem': '未发现问题',
   corrected: '发现问题已责令改正',
@@ -217,3 +218,20 @@ export const creditOutcomeNames: Record<string, string> = {
   refused: '不予准许',
 }
 export const creditOutcomesOf = (kind: string) => (kind === 'objection' ? ['corrected', 'annotated', 'upheld'] : ['granted', 'refused'])
+// The official follow-up actions (后续处置).
+export const followUpActionNames: Record<string, string> = {
+  none: '无需后续处置',
+  rectify: '责令改正',
+  referral: '发现案件线索',
+  notify: '抄告相关部门',
+  other: '其他',
+}
+
+// The views of the results register (GET /api/v1/results?view=).
+export const registerViewNames: Record<string, string> = {
+  pending: '待公示',
+  overdue: '已逾期',
+  'withhold-proposed': '拟不予公开',
+  withheld: '不予公开',
+  published: '已公示',
+}

@@ -1,0 +1,1 @@
+import"./index-B4058J6X.js";import"./css-ClgNpfFt.js";
