@@ -1,0 +1,1 @@
+import"./index-9VPBAtmO.js";
