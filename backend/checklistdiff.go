@@ -1,6 +1,9 @@
 package backend
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // QuestionChangeKind says what became of a question between two versions
 // of a checklist template.
@@ -116,4 +119,17 @@ func DiffTemplates(from, to *ChecklistTemplate) *TemplateDiff {
 	}
 	removedUpTo(len(from.Questions))
 	return d
+}
+
+// String writes the diff as one word per question, "change:id" with the
+// changed fields in brackets: "changed:licence[text] added:storage".
+func (d *TemplateDiff) String() string {
+	words := make([]string, len(d.Questions))
+	for i, c := range d.Questions {
+		words[i] = string(c.Change) + ":" + c.ID
+		if len(c.Fields) > 0 {
+			words[i] += "[" + strings.Join(c.Fields, ",") + "]"
+		}
+	}
+	return strings.Join(words, " ")
 }

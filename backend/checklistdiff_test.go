@@ -2,7 +2,6 @@ package backend_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,19 +10,6 @@ import (
 
 func q(id, text string) backend.Question {
 	return backend.Question{ID: id, Text: text, Type: backend.QYesNo, Required: true}
-}
-
-// diffLines writes a diff as "kind:id[fields]" lines, for comparison.
-func diffLines(d *backend.TemplateDiff) string {
-	var out []string
-	for _, c := range d.Questions {
-		s := string(c.Change) + ":" + c.ID
-		if len(c.Fields) > 0 {
-			s += "[" + strings.Join(c.Fields, ",") + "]"
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
 }
 
 func TestDiffTemplates(t *testing.T) {
@@ -63,7 +49,7 @@ func TestDiffTemplates(t *testing.T) {
 			from := &backend.ChecklistTemplate{ItemCode: "I", Version: 1, Questions: tc.from, CreatedAt: time.Now()}
 			to := &backend.ChecklistTemplate{ItemCode: "I", Version: 2, Questions: tc.to}
 			d := backend.DiffTemplates(from, to)
-			if got := diffLines(d); got != tc.want {
+			if got := d.String(); got != tc.want {
 				t.Fatalf("diff %q, want %q", got, tc.want)
 			}
 			if got := [4]int{d.Added, d.Removed, d.Changed, d.Unchanged}; got != tc.counts {

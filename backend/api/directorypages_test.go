@@ -97,7 +97,7 @@ func TestTemplateVersionsAPI(t *testing.T) {
 		{Name: "OK/Diff", Method: "GET", URL: diff + "?from=1&to=2", User: "reviewer", WantStatus: 200, After: func(t *testing.T, r *response) {
 			var d backend.TemplateDiff
 			r.JSON(t, &d)
-			if got := diffLines(&d); got != "changed:licence[text,photoRequired] added:storage removed:staff" {
+			if got := d.String(); got != "changed:licence[text,photoRequired] added:storage removed:staff" {
 				t.Fatalf("diff %q", got)
 			}
 			if d.Added != 1 || d.Removed != 1 || d.Changed != 1 || d.Unchanged != 0 {
@@ -124,19 +124,6 @@ func TestTemplateVersionsAPI(t *testing.T) {
 	if it.TemplateVersion != 2 {
 		t.Fatalf("item's current template %d, want 2 (the refused versions stored nothing)", it.TemplateVersion)
 	}
-}
-
-// diffLines writes a diff as "kind:id[fields]" words.
-func diffLines(d *backend.TemplateDiff) string {
-	var out []string
-	for _, c := range d.Questions {
-		s := string(c.Change) + ":" + c.ID
-		if len(c.Fields) > 0 {
-			s += "[" + strings.Join(c.Fields, ",") + "]"
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
 }
 
 // wantIDs checks that a page of inspectors holds exactly ids (sorted).

@@ -15,7 +15,9 @@ import (
 )
 
 // TestConsoleDirectory: an administrator finds an inspector by name in
-// 检查人员, sets the certificate's last valid day to ten days from today
+// 检查人员, is refused a malformed certificate number (the server's
+// message, in Chinese next to the field), sets the certificate's last
+// valid day to ten days from today
 // and sees the expiry warning (the store has the new day, and the list
 // narrowed to certificates expiring within 30 days shows the inspector);
 // then opens an item from 检查事项, reads its legal basis, makes a new
@@ -56,6 +58,17 @@ func TestConsoleDirectory(t *testing.T) {
 		if got := value(p, "the expiry shown", chromedp.Value(`input[name="certExpiry"]`)); got != string(in.CertExpiry) {
 			t.Fatalf("the form shows expiry %q, want %s", got, in.CertExpiry)
 		}
+		p.do("a certificate number the server refuses",
+			chromedp.Click(`input[name="certNo"]`),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.SendKeys(`input[name="certNo"]`, "证-1"),
+			chromedp.Click(`[data-action="save"]`),
+			chromedp.WaitVisible(`//*[contains(@class,"el-form-item__error")][starts-with(normalize-space(),"执法证号应为 4 至 32 位")]`),
+			chromedp.Click(`input[name="certNo"]`),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+			chromedp.SendKeys(`input[name="certNo"]`, in.CertNo),
+		)
+		p.screenshot("console-inspector-refused")
 		p.do("change the expiry and save",
 			chromedp.Click(`input[name="certExpiry"]`),
 			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),

@@ -3,6 +3,7 @@
 // that the page shows each next to its field. The server's messages are
 // English and for developers; anything not matched here keeps the
 // client's general sentence and the original text.
+import { reactive, ref } from 'vue'
 import { ApiError } from '../api/client'
 
 type Pattern = [RegExp, string, (m: RegExpMatchArray) => string]
@@ -66,3 +67,20 @@ function translate(patterns: Pattern[], e: unknown): FieldMessage {
 export const inspectorMessage = (e: unknown) => translate(inspector, e)
 export const expertMessage = (e: unknown) => translate(expert, e)
 export const templateMessage = (e: unknown) => translate(template, e)
+
+// useFieldErrors keeps a form's messages: one per field (errors[field])
+// and one for the whole form.
+export function useFieldErrors() {
+  const errors = reactive<Record<string, string>>({})
+  const formError = ref('')
+  function clear() {
+    for (const k of Object.keys(errors)) delete errors[k]
+    formError.value = ''
+  }
+  // show puts a translated refusal next to its field, or on the form.
+  function show(m: FieldMessage) {
+    if (m.field) errors[m.field] = m.text
+    else formError.value = m.text
+  }
+  return { errors, formError, clear, show }
+}

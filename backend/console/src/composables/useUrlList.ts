@@ -16,6 +16,8 @@ export function useUrlList<T, K extends string>(keys: readonly K[], fetch: (filt
   const fromUrl = () => Object.fromEntries(keys.map((k) => [k, str(route.query[k]).trim()])) as Record<K, string>
   const form = reactive(fromUrl()) as Record<K, string>
   const after = computed(() => str(route.query.after))
+  // filtered says the URL narrows the list (for the empty text).
+  const filtered = computed(() => keys.some((k) => str(route.query[k]) !== ''))
   const list = useLoad<ListPage<T>>(() => fetch(fromUrl(), after.value))
   watch(() => route.query, list.run, { immediate: true })
 
@@ -37,7 +39,7 @@ export function useUrlList<T, K extends string>(keys: readonly K[], fetch: (filt
     const { after: _, ...rest } = route.query
     router.push({ query: rest })
   }
-  return { route, router, form, after, list, search, reset, nextPage, firstPage }
+  return { route, router, form, after, filtered, list, search, reset, nextPage, firstPage }
 }
 
-export type UrlList<T> = Pick<ReturnType<typeof useUrlList<T, string>>, 'list' | 'after' | 'nextPage' | 'firstPage'>
+export type UrlList<T> = Pick<ReturnType<typeof useUrlList<T, string>>, 'list' | 'after' | 'search' | 'reset' | 'nextPage' | 'firstPage'>

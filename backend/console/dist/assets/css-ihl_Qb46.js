@@ -1,1 +1,0 @@
-import"./index-9VPBAtmO.js";
