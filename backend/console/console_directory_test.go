@@ -24,7 +24,9 @@ import (
 // version of its checklist from the current one (one question changed,
 // one added), finds it listed as current while the old one stays, and
 // compares the two versions: the changed and the added question. Last,
-// an expert is added (an empty form is refused next to its field).
+// an expert is added (an empty form is refused next to its field). A
+// manager of another department sees both read-only, and the server
+// refuses the version the page does not offer.
 func TestConsoleDirectory(t *testing.T) {
 	ctx := context.Background()
 	m := apptest.Open(t, "")
@@ -188,6 +190,27 @@ func TestConsoleDirectory(t *testing.T) {
 		if err != nil || e.Name != "林检测" || !e.Active {
 			t.Fatalf("stored expert %+v, %v; want 林检测, active", e, err)
 		}
+	})
+	t.Run("ErrOtherDepartmentsManager", func(t *testing.T) {
+		other := newPage(t)
+		other.login(base, "yjgl.manager")
+		other.do("open a market-supervision inspector and item by URL",
+			chromedp.Navigate(base+"/console/inspectors/"+in.ID),
+			chromedp.WaitVisible(`//p[normalize-space()="只有该人员所属部门的负责人和系统管理员可以修改。"]`),
+			chromedp.WaitNotPresent(`[data-action="save"]`),
+			chromedp.Navigate(base+"/console/items/"+it.Code),
+			chromedp.WaitVisible(`[data-list="versions"]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
+			chromedp.WaitNotPresent(`[data-action="new-version"]`),
+		)
+		// The hidden buttons are no permission withheld: the server refuses.
+		status := value(other, "a new version sent anyway", chromedp.Evaluate[int](`fetch('/api/v1/auth/session').then(r => r.json()).then(s =>
+			fetch('/api/v1/items/`+it.Code+`/templates', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrfToken},
+				body: JSON.stringify({questions: [{id: 'x', text: '越权', type: 'yesno', required: true}]})})).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		if status != 403 {
+			t.Fatalf("another department's manager posting a version: status=%d, want 403", status)
+		}
+		noBrowserErrors(t, other)
 	})
 	noBrowserErrors(t, p)
 }
