@@ -1,1 +1,0 @@
-import"./index-hPqzfL37.js";
