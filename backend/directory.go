@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Directory is the service behind the two directories (targets, inspectors
@@ -17,6 +18,14 @@ type Directory struct {
 	Items       ItemStore
 	Users       UserStore // the logins inspector records are linked to
 	Audit       *AuditLog
+	Now         func() time.Time // today's certificate states; nil = time.Now
+}
+
+func (s *Directory) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
 }
 
 // Back-office roles may read the directories; inspectors see targets only
@@ -185,12 +194,45 @@ func canManageDepartment(a *Actor, dept string) bool {
 	return a.Role == RoleAdmin || (a.Role == RoleManager && a.InDepartment(dept))
 }
 
-// GetInspector returns one inspector.
+// GetInspector returns one inspector, with its certificate's state today.
 func (s *Directory) GetInspector(ctx context.Context, id string) (*Inspector, error) {
 	if _, err := requireReader(ctx, backOffice...); err != nil {
 		return nil, err
 	}
-	return s.Inspectors.FindInspectorByID(ctx, id)
+	in, err := s.Inspectors.FindInspectorByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.certStates(in)
+	return in, nil
+}
+
+// certStates sets the certificate states of inspectors read for today.
+func (s *Directory) certStates(ins ...*Inspector) {
+	now := s.now()
+	day, horizon := DateOf(now), CertHorizon(now)
+	for _, in := range ins {
+		in.CertState = in.CertStateOn(day, horizon)
+	}
+}
+
+// certBounds narrows f to the inspectors whose certificate is in state
+// st on the day of now (expired: last valid day before today; expiring:
+// from today to CertHorizon; valid: after it).
+func certBounds(f *InspectorFilter, st CertState, now time.Time) error {
+	day, horizon := DateOf(now), CertHorizon(now)
+	switch st {
+	case "":
+	case CertExpired:
+		f.CertExpiryTo = DateOf(now.AddDate(0, 0, -1))
+	case CertExpiring:
+		f.CertExpiryFrom, f.CertExpiryTo = day, horizon
+	case CertValid:
+		f.CertExpiryFrom = DateOf(now.AddDate(0, 0, CertificateWarningDays+1))
+	default:
+		return Errorf(EINVALID, "certificate state %q must be expired, expiring or valid", st)
+	}
+	return nil
 }
 
 // ListInspectors returns one page of inspectors. The whole directory is
@@ -210,7 +252,23 @@ func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p Pag
 	if err := checkText("specialty", f.Specialty, 0, 40); err != nil {
 		return nil, err
 	}
-	return s.Inspectors.FindInspectors(ctx, f, p)
+	if err := checkText("search", f.Q, 0, 50); err != nil {
+		return nil, err
+	}
+	if err := certBounds(&f, f.CertState, s.now()); err != nil {
+		return nil, err
+	}
+	for _, d := range []Date{f.CertExpiryFrom, f.CertExpiryTo} {
+		if d != "" && !d.Valid() {
+			return nil, Errorf(EINVALID, "certificate expiry bound %q must be YYYY-MM-DD", d)
+		}
+	}
+	page, err := s.Inspectors.FindInspectors(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	s.certStates(page.Items...)
+	return page, nil
 }
 
 func (s *Directory) checkInspector(ctx context.Context, action string, in *Inspector) error {
@@ -230,6 +288,7 @@ func (s *Directory) checkInspector(ctx context.Context, action string, in *Inspe
 	if in.Leave == nil {
 		in.Leave = []Period{}
 	}
+	in.CertState = "" // the server's answer, never the client's
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -285,6 +344,7 @@ func (s *Directory) CreateInspector(ctx context.Context, in *Inspector) error {
 		}
 		return err
 	}
+	s.certStates(in)
 	return nil
 }
 
@@ -309,6 +369,7 @@ func (s *Directory) UpdateInspector(ctx context.Context, in *Inspector) error {
 		}
 		return err
 	}
+	s.certStates(in)
 	return nil
 }
 
@@ -321,11 +382,17 @@ func (s *Directory) GetExpert(ctx context.Context, id string) (*Expert, error) {
 }
 
 // ListExperts returns one page of the expert directory.
-func (s *Directory) ListExperts(ctx context.Context, p PageRequest) (*Page[*Expert], error) {
+func (s *Directory) ListExperts(ctx context.Context, f ExpertFilter, p PageRequest) (*Page[*Expert], error) {
 	if _, err := requireReader(ctx, backOffice...); err != nil {
 		return nil, err
 	}
-	return s.Inspectors.FindExperts(ctx, p)
+	if err := checkText("search", f.Q, 0, 50); err != nil {
+		return nil, err
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	return s.Inspectors.FindExperts(ctx, f, p)
 }
 
 // SaveExpert creates (version 0) or replaces an expert.
@@ -387,6 +454,9 @@ func (s *Directory) ListItems(ctx context.Context, f ItemFilter, p PageRequest) 
 	}
 	if f.TargetKind != "" && !f.TargetKind.Valid() {
 		return nil, Errorf(EINVALID, "unknown target kind %q", f.TargetKind)
+	}
+	if err := checkText("search", f.Q, 0, 50); err != nil {
+		return nil, err
 	}
 	if err := p.Normalize(); err != nil {
 		return nil, err
@@ -494,6 +564,64 @@ func (s *Directory) GetTemplate(ctx context.Context, itemCode string, v int) (*C
 		v = it.TemplateVersion
 	}
 	return s.Items.FindTemplate(ctx, itemCode, v)
+}
+
+// MaxTemplateVersionsListed bounds how many versions of an item's
+// checklist ListTemplates returns (the newest ones).
+const MaxTemplateVersionsListed = 50
+
+// TemplateVersion is one stored version of an item's checklist, without
+// its questions.
+type TemplateVersion struct {
+	Version   int       `json:"version"`
+	Questions int       `json:"questions"` // how many
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	Current   bool      `json:"current"`
+}
+
+// ListTemplates returns the versions of an item's checklist, newest first,
+// at most MaxTemplateVersionsListed. Each is read by its id (item@version),
+// which both engines find without a scan.
+func (s *Directory) ListTemplates(ctx context.Context, itemCode string) ([]TemplateVersion, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	it, err := s.Items.FindItemByCode(ctx, itemCode)
+	if err != nil {
+		return nil, err
+	}
+	out := []TemplateVersion{}
+	for v := it.TemplateVersion; v >= 1 && len(out) < MaxTemplateVersionsListed; v-- {
+		t, err := s.Items.FindTemplate(ctx, itemCode, v)
+		if err != nil {
+			return nil, fmt.Errorf("item %s version %d: %w", itemCode, v, err)
+		}
+		out = append(out, TemplateVersion{Version: v, Questions: len(t.Questions), CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, Current: v == it.TemplateVersion})
+	}
+	return out, nil
+}
+
+// DiffTemplate compares two stored versions of an item's checklist.
+func (s *Directory) DiffTemplate(ctx context.Context, itemCode string, from, to int) (*TemplateDiff, error) {
+	if _, err := requireActor(ctx); err != nil {
+		return nil, err
+	}
+	if from < 1 || to < 1 {
+		return nil, Errorf(EINVALID, "from and to must be template versions (positive numbers)")
+	}
+	if from == to {
+		return nil, Errorf(EINVALID, "from and to must be two different versions")
+	}
+	a, err := s.GetTemplate(ctx, itemCode, from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.GetTemplate(ctx, itemCode, to)
+	if err != nil {
+		return nil, err
+	}
+	return DiffTemplates(a, b), nil
 }
 
 // MaxMergedItems bounds how many items one merged form may have.

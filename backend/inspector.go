@@ -41,6 +41,10 @@ type Inspector struct {
 	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt" api:"server"`
 	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt" api:"server"`
 
+	// CertState is the certificate's state today, as the Directory
+	// answers it (CertStateOn); never stored, ignored in requests.
+	CertState CertState `json:"certState,omitempty" bson:"-" api:"server"`
+
 	// The audit outbox of its writes, as of a task's (outbox.go).
 	Outbox `json:"-" bson:",inline"`
 }
@@ -111,6 +115,38 @@ func validateConflicts(cs []Conflict) error {
 	return nil
 }
 
+// CertState is where an enforcement certificate stands on a day: expired
+// (the day is after its last valid day), expiring (valid, but its last
+// day is within CertificateWarningDays), or valid beyond that.
+type CertState string
+
+const (
+	CertExpired  CertState = "expired"
+	CertExpiring CertState = "expiring"
+	CertValid    CertState = "valid"
+)
+
+// Valid reports whether s is one of the three states.
+func (s CertState) Valid() bool { return s == CertExpired || s == CertExpiring || s == CertValid }
+
+// CertStateOn returns the certificate's state on day; horizon is the last
+// day of the warning window (day + CertificateWarningDays, CertHorizon).
+func (in *Inspector) CertStateOn(day, horizon Date) CertState {
+	switch {
+	case in.CertExpiry < day:
+		return CertExpired
+	case in.CertExpiry <= horizon:
+		return CertExpiring
+	}
+	return CertValid
+}
+
+// CertHorizon is the last day of the warning window that starts at now:
+// a certificate whose last valid day is on or before it is expiring.
+func CertHorizon(now time.Time) Date {
+	return DateOf(now.AddDate(0, 0, CertificateWarningDays))
+}
+
 // CertValidOn reports whether the certificate is valid on day d.
 func (in *Inspector) CertValidOn(d Date) bool { return d <= in.CertExpiry }
 
@@ -145,6 +181,21 @@ type InspectorFilter struct {
 	Specialty     string
 	Active        *bool
 	CertNo        string
+	// Q is part of the name or of the certificate number.
+	Q string
+	// CertState keeps the inspectors whose certificate is in that state
+	// today; the Directory turns it into the bounds below.
+	CertState CertState
+	// CertExpiryFrom and CertExpiryTo bound the certificate's last valid
+	// day, inclusive; empty = no bound.
+	CertExpiryFrom, CertExpiryTo Date
+}
+
+// ExpertFilter selects experts.
+type ExpertFilter struct {
+	// Q is part of the name or of the organisation.
+	Q      string
+	Active *bool
 }
 
 // Expert is an entry of the expert directory (专家名录库): a specialist who may
@@ -193,7 +244,7 @@ type InspectorStore interface {
 	UpdateInspector(ctx context.Context, in *Inspector) error // in.Version is the expected current version
 
 	FindExpertByID(ctx context.Context, id string) (*Expert, error)
-	FindExperts(ctx context.Context, p PageRequest) (*Page[*Expert], error)
+	FindExperts(ctx context.Context, f ExpertFilter, p PageRequest) (*Page[*Expert], error)
 	CreateExpert(ctx context.Context, e *Expert) error
 	UpdateExpert(ctx context.Context, e *Expert) error
 }

@@ -139,6 +139,7 @@ type ItemFilter struct {
 	DepartmentID string // lead or cooperating
 	Category     ItemCategory
 	TargetKind   TargetKind
+	Q            string // part of the name or of the code
 }
 
 // ItemStore persists the item list and the checklist templates.

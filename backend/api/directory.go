@@ -58,6 +58,8 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "specialty", Type: "string", Description: ""},
 			{Name: "active", Type: "boolean", Description: ""},
 			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
+			{Name: "q", Type: "string", Description: "part of the name or of the certificate number"},
+			{Name: "cert", Type: "string", Description: "certificate state today: expired, expiring (within certificateWarningDays, 30) or valid"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
@@ -68,7 +70,8 @@ func (s *Server) registerDirectoryRoutes() {
 			if err != nil {
 				return nil, err
 			}
-			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo")}
+			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo"),
+				Q: c.Query("q"), CertState: backend.CertState(c.Query("cert"))}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
@@ -81,12 +84,20 @@ func (s *Server) registerDirectoryRoutes() {
 		Handler: WithPathBody(func(v *backend.Inspector) *string { return &v.ID },
 			func(c *fiber.Ctx, v *backend.Inspector) (any, error) { return v, d.UpdateInspector(c.UserContext(), v) })})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/experts", Summary: "List the expert directory", Tag: "inspectors", Auth: true,
-		Query: httpkit.PageParams, Response: backend.Page[*backend.Expert]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+		Query: append([]httpkit.Param{
+			{Name: "q", Type: "string", Description: "part of the name or of the organisation"},
+			{Name: "active", Type: "boolean", Description: ""},
+		}, httpkit.PageParams...),
+		Response: backend.Page[*backend.Expert]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			return d.ListExperts(c.UserContext(), p)
+			active, err := queryBool(c, "active")
+			if err != nil {
+				return nil, err
+			}
+			return d.ListExperts(c.UserContext(), backend.ExpertFilter{Q: c.Query("q"), Active: active}, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/experts/:id", Summary: "Get an expert", Tag: "inspectors", Auth: true,
 		Response: backend.Expert{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetExpert(c.UserContext(), c.Params("id")) })})
@@ -111,13 +122,14 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "department", Type: "string", Description: "lead or cooperating department"},
 			{Name: "category", Type: "string", Description: "key or general"},
 			{Name: "targetKind", Type: "string", Description: ""},
+			{Name: "q", Type: "string", Description: "part of the name or of the code"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Item]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			f := backend.ItemFilter{DepartmentID: c.Query("department"), Category: backend.ItemCategory(c.Query("category")), TargetKind: backend.TargetKind(c.Query("targetKind"))}
+			f := backend.ItemFilter{DepartmentID: c.Query("department"), Category: backend.ItemCategory(c.Query("category")), TargetKind: backend.TargetKind(c.Query("targetKind")), Q: c.Query("q")}
 			return d.ListItems(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code", Summary: "Get an item", Tag: "items", Auth: true,
@@ -133,6 +145,27 @@ func (s *Server) registerDirectoryRoutes() {
 		Request: templateRequest{}, Response: backend.ChecklistTemplate{}, Status: fiber.StatusCreated,
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *templateRequest) (any, error) {
 			return d.CreateTemplate(c.UserContext(), c.Params("code"), v.Questions)
+		})})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code/templates", Summary: "The versions of the item's checklist, newest first (at most 50)", Tag: "items", Auth: true,
+		Response: []backend.TemplateVersion{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			return d.ListTemplates(c.UserContext(), c.Params("code"))
+		})})
+	// Before .../:version, which would take "diff" for a version.
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code/templates/diff", Summary: "What changed between two versions of the item's checklist", Tag: "items", Auth: true,
+		Query: []httpkit.Param{
+			{Name: "from", Type: "integer", Description: "the older version (required)"},
+			{Name: "to", Type: "integer", Description: "the newer version (required)"},
+		},
+		Response: backend.TemplateDiff{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
+			from, err := templateVersionParam(c, "from")
+			if err != nil {
+				return nil, err
+			}
+			to, err := templateVersionParam(c, "to")
+			if err != nil {
+				return nil, err
+			}
+			return d.DiffTemplate(c.UserContext(), c.Params("code"), from, to)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/items/:code/templates/:version", Summary: "Get a version of the item's checklist (\"current\" for the current one)", Tag: "items", Auth: true,
 		Response: backend.ChecklistTemplate{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
@@ -151,6 +184,15 @@ func (s *Server) registerDirectoryRoutes() {
 		Response: backend.Checklist{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			return d.MergedChecklist(c.UserContext(), queryList(c, "items"))
 		})})
+}
+
+// templateVersionParam reads a required positive version from the query.
+func templateVersionParam(c *fiber.Ctx, name string) (int, error) {
+	n, err := strconv.Atoi(c.Query(name))
+	if err != nil || n < 1 {
+		return 0, backend.Errorf(backend.EINVALID, "%s must be a template version (a positive number)", name)
+	}
+	return n, nil
 }
 
 type templateRequest struct {

@@ -372,6 +372,7 @@ func (m *Main) build(ctx context.Context) error {
 		Items:       m.Stores.Items,
 		Users:       m.Stores.Users,
 		Audit:       m.Audit,
+		Now:         m.Config.Now,
 	}
 	// Admission control of this process's CPU: one gate for every password
 	// hash (both logins and the users' administration), one for pushes.

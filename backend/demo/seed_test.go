@@ -123,7 +123,7 @@ func TestSeed(t *testing.T) {
 		if err != nil || in.ID != county.Inspectors[0].ID {
 			t.Errorf("FindInspectorByCertNo=%v, %v; want %s", in, err, county.Inspectors[0].ID)
 		}
-		experts, err := s.Inspectors.FindExperts(ctx, backend.PageRequest{Limit: backend.MaxPageLimit})
+		experts, err := s.Inspectors.FindExperts(ctx, backend.ExpertFilter{}, backend.PageRequest{Limit: backend.MaxPageLimit})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"regexp"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -46,6 +47,12 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 	if f.CertNo != "" {
 		q = append(q, bson.E{Key: "certNo", Value: f.CertNo})
 	}
+	if f.Q != "" {
+		q = append(q, containsAny(f.Q, "name", "certNo"))
+	}
+	if r := dateRange(f.CertExpiryFrom, f.CertExpiryTo); r != nil {
+		q = append(q, bson.E{Key: "certExpiry", Value: r})
+	}
 	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
 }
 
@@ -70,8 +77,38 @@ func (s *InspectorStore) FindExpertByID(ctx context.Context, id string) (*backen
 	return findByID[backend.Expert](ctx, s.DB.c(colExperts), "FindExpertByID", "expert", id)
 }
 
-func (s *InspectorStore) FindExperts(ctx context.Context, p backend.PageRequest) (*backend.Page[*backend.Expert], error) {
-	return findPage(ctx, s.DB, s.DB.c(colExperts), "FindExperts", bson.D{}, p, func(e *backend.Expert) string { return e.ID })
+func (s *InspectorStore) FindExperts(ctx context.Context, f backend.ExpertFilter, p backend.PageRequest) (*backend.Page[*backend.Expert], error) {
+	q := bson.D{}
+	if f.Q != "" {
+		q = append(q, containsAny(f.Q, "name", "organisation"))
+	}
+	if f.Active != nil {
+		q = append(q, bson.E{Key: "active", Value: *f.Active})
+	}
+	return findPage(ctx, s.DB, s.DB.c(colExperts), "FindExperts", q, p, func(e *backend.Expert) string { return e.ID })
+}
+
+// containsAny matches documents one of whose fields contains s (as
+// text, never as a pattern; letters in either case).
+func containsAny(s string, fields ...string) bson.E {
+	or := bson.A{}
+	for _, f := range fields {
+		or = append(or, bson.D{{Key: f, Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(s)}, {Key: "$options", Value: "i"}}}})
+	}
+	return bson.E{Key: "$or", Value: or}
+}
+
+// dateRange is the condition on a YYYY-MM-DD field between from and to,
+// inclusive (nil when both are empty): such dates sort as strings.
+func dateRange(from, to backend.Date) bson.D {
+	var r bson.D
+	if from != "" {
+		r = append(r, bson.E{Key: "$gte", Value: string(from)})
+	}
+	if to != "" {
+		r = append(r, bson.E{Key: "$lte", Value: string(to)})
+	}
+	return r
 }
 
 func (s *InspectorStore) CreateExpert(ctx context.Context, e *backend.Expert) error {

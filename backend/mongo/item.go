@@ -19,11 +19,18 @@ func (s *ItemStore) FindItemByCode(ctx context.Context, code string) (*backend.I
 
 func (s *ItemStore) FindItems(ctx context.Context, f backend.ItemFilter, p backend.PageRequest) (*backend.Page[*backend.Item], error) {
 	q := bson.D{}
+	and := bson.A{} // each an $or
 	if f.DepartmentID != "" {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "departmentId", Value: f.DepartmentID}},
 			bson.D{{Key: "cooperatingDepartments", Value: f.DepartmentID}},
-		}})
+		}}})
+	}
+	if f.Q != "" {
+		and = append(and, bson.D{containsAny(f.Q, "name", "_id")})
+	}
+	if len(and) > 0 {
+		q = append(q, bson.E{Key: "$and", Value: and})
 	}
 	if f.Category != "" {
 		q = append(q, bson.E{Key: "category", Value: f.Category})

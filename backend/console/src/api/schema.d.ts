@@ -581,10 +581,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The versions of the item's checklist, newest first (at most 50) */
+        get: operations["getItemsCodeTemplates"];
         put?: never;
         /** Store a new version of the item's checklist */
         post: operations["postItemsCodeTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{code}/templates/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions of the item's checklist */
+        get: operations["getItemsCodeTemplatesDiff"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2672,6 +2690,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts: components["schemas"]["Conflict"][];
             /** Format: date-time */
             createdAt: string;
@@ -2691,6 +2710,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -2710,6 +2730,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -3283,6 +3304,13 @@ export interface components {
             required: boolean;
             text: string;
             type: string;
+        };
+        QuestionChange: {
+            change: string;
+            fields: string[];
+            from?: components["schemas"]["Question"];
+            id: string;
+            to?: components["schemas"]["Question"];
         };
         QuestionCreate: {
             basis?: string;
@@ -3988,11 +4016,29 @@ export interface components {
             planVersion: number;
             stratum: string;
         };
+        TemplateDiff: {
+            added: number;
+            changed: number;
+            from: number;
+            itemCode: string;
+            questions: components["schemas"]["QuestionChange"][];
+            removed: number;
+            to: number;
+            unchanged: number;
+        };
         TemplateRequest: {
             questions: components["schemas"]["Question"][];
         };
         TemplateRequestCreate: {
             questions?: components["schemas"]["QuestionCreate"][] | null;
+        };
+        TemplateVersion: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            current: boolean;
+            questions: number;
+            version: number;
         };
         Tokens: {
             accessToken: string;
@@ -5014,6 +5060,9 @@ export interface operations {
     getExperts: {
         parameters: {
             query?: {
+                /** @description part of the name or of the organisation */
+                q?: string;
+                active?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5221,6 +5270,10 @@ export interface operations {
                 active?: boolean;
                 /** @description enforcement certificate number */
                 certNo?: string;
+                /** @description part of the name or of the certificate number */
+                q?: string;
+                /** @description certificate state today: expired, expiring (within certificateWarningDays, 30) or valid */
+                cert?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5359,6 +5412,8 @@ export interface operations {
                 /** @description key or general */
                 category?: string;
                 targetKind?: string;
+                /** @description part of the name or of the code */
+                q?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5489,6 +5544,37 @@ export interface operations {
             };
         };
     };
+    getItemsCodeTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersion"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postItemsCodeTemplates: {
         parameters: {
             query?: never;
@@ -5511,6 +5597,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getItemsCodeTemplatesDiff: {
+        parameters: {
+            query?: {
+                /** @description the older version (required) */
+                from?: number;
+                /** @description the newer version (required) */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDiff"];
                 };
             };
             /** @description error */

@@ -235,3 +235,38 @@ export const registerViewNames: Record<string, string> = {
   withheld: '不予公开',
   published: '已公示',
 }
+
+// The certificate states the server answers (backend.CertState): expired
+// once its last valid day has passed, expiring within the warning window
+// (backend.CertificateWarningDays, 30 days), valid beyond it.
+export const certificateWarningDays = 30
+export const certStateNames: Record<string, string> = {
+  expired: '已过期',
+  expiring: `${certificateWarningDays} 天内到期`,
+  valid: '有效',
+}
+export const certStateTags: Record<string, 'danger' | 'warning' | 'success'> = { expired: 'danger', expiring: 'warning', valid: 'success' }
+
+export const itemCategoryNames: Record<string, string> = { key: '重点检查事项', general: '一般检查事项' }
+
+export const checkMethodNames: Record<string, string> = {
+  onsite: '现场检查',
+  document: '书面检查',
+  online: '网络监测',
+  sampling: '抽样检测',
+  other: '其他',
+}
+
+export const questionTypeNames: Record<string, string> = {
+  yesno: '是 / 否',
+  single: '单选',
+  multiple: '多选',
+  number: '数值',
+  text: '文字',
+  photo: '拍照',
+}
+
+// A day range as people read it ("2026-03-01 至 2026-03-05").
+export function periodText(p: { from: string; to: string }): string {
+  return p.from === p.to ? p.from : `${p.from} 至 ${p.to}`
+}

@@ -1,0 +1,1 @@
+import"./index-gaSw3LV-.js";
