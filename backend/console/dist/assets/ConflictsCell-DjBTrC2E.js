@@ -1,2 +1,0 @@
-import{Fn as e,Tr as t,dn as n,mn as r,pn as i,yn as a}from"./index-gaSw3LV-.js";var o=[`title`],s={class:`mono`},c={key:0,class:`muted`},l={key:1,class:`muted`},u=a({__name:`ConflictsCell`,props:{conflicts:{}},setup(a){return(u,d)=>a.conflicts.length?(e(),r(`span`,{key:0,class:`small`,title:a.conflicts.map(e=>`${e.targetId}：${e.reason}`).join(`
-`)},[n(`span`,s,t(a.conflicts[0].targetId),1),a.conflicts.length>1?(e(),r(`span`,c,` 等 `+t(a.conflicts.length)+` 家`,1)):i(``,!0)],8,o)):(e(),r(`span`,l,`—`))}});export{u as t};

@@ -1,1 +1,0 @@
-import"./index-B4058J6X.js";import"./css-ClgNpfFt.js";

@@ -1,1 +1,0 @@
-import"./index-gaSw3LV-.js";

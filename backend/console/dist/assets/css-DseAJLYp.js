@@ -1,0 +1,1 @@
+import"./index-DJx6go4n.js";import"./css-DWxkm7UE.js";

@@ -1,1 +1,0 @@
-import{f as e,p as t,un as n}from"./index-gaSw3LV-.js";var r=e=>typeof e==`string`?e:``;function i(i,a){let o=e(),s=t(),c=n(()=>i.includes(r(o.query.tab))?r(o.query.tab):a);function l(e){let t={};for(let[n,r]of Object.entries(e))r&&(t[n]=r);s.push({query:t})}return{route:o,tab:c,go:l}}export{i as n,r as t};
