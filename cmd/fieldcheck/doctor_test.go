@@ -36,6 +36,23 @@ func doctorLines(t *testing.T, out string) map[string][2]string {
 	return got
 }
 
+// wantOneFailure: check is the one line that says FAIL, naming want, and
+// doctor exited 1 saying how many failed.
+func wantOneFailure(t *testing.T, lines map[string][2]string, check, want, out, stderr string, code int) {
+	t.Helper()
+	if l := lines[check]; l[0] != app.CheckFail || !strings.Contains(l[1], want) {
+		t.Fatalf("%s: %q, want FAIL saying %q\n%s", check, l, want, out)
+	}
+	for name, l := range lines {
+		if name != check && l[0] == app.CheckFail {
+			t.Errorf("%s failed too: %s", name, l[1])
+		}
+	}
+	if code != 1 || !strings.Contains(stderr, "1 of") {
+		t.Fatalf("exit %d (%q), want 1 saying how many failed", code, stderr)
+	}
+}
+
 // TestDoctor provokes each failure of `fieldcheck doctor` on a store that
 // passes, and checks the one line that says so and the exit status.
 func TestDoctor(t *testing.T) {
@@ -104,17 +121,7 @@ func TestDoctor(t *testing.T) {
 				}
 				return
 			}
-			if l := lines[tt.check]; l[0] != app.CheckFail || !strings.Contains(l[1], tt.want) {
-				t.Fatalf("%s: %q, want FAIL saying %q\n%s", tt.check, l, tt.want, out)
-			}
-			for name, l := range lines {
-				if name != tt.check && l[0] == app.CheckFail {
-					t.Errorf("%s failed too: %s", name, l[1])
-				}
-			}
-			if code != 1 || !strings.Contains(stderr, "1 of") {
-				t.Fatalf("exit %d (%q), want 1 saying how many failed", code, stderr)
-			}
+			wantOneFailure(t, lines, tt.check, tt.want, out, stderr, code)
 		})
 	}
 }
@@ -302,17 +309,7 @@ func TestDoctorURL(t *testing.T) {
 				}
 				return
 			}
-			if l := lines[tt.check]; l[0] != app.CheckFail || !strings.Contains(l[1], tt.want) {
-				t.Fatalf("%s: %q, want FAIL saying %q\n%s", tt.check, l, tt.want, out)
-			}
-			for name, l := range lines {
-				if name != tt.check && l[0] == app.CheckFail {
-					t.Errorf("%s failed too: %s", name, l[1])
-				}
-			}
-			if code != 1 || !strings.Contains(stderr, "1 of") {
-				t.Fatalf("exit %d (%q), want 1 saying how many failed", code, stderr)
-			}
+			wantOneFailure(t, lines, tt.check, tt.want, out, stderr, code)
 		})
 	}
 	for _, args := range [][]string{

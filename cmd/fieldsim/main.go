@@ -7,7 +7,8 @@
 //	         [--drop-rate 0.1] [--replay] [--seed 1] [--state DIR]
 //	         [--kill-server-cmd 'CMD' --kill-after 20s]
 //	         [--provision 80 [--provision-tasks 3] [--provision-item SCJG-03] [--run-id ID]]
-//	         [--report-every 30s [--metrics-token TOKEN]]
+//	         [--report-every 30s [--metrics-token TOKEN]] [--prefer-draw DRAW]
+//	         [--slow-store-file FILE [--slow-store-delay 200ms --slow-store-after 1m --slow-store-for 1m]]
 //
 // Against `fieldcheck demo` (or any server whose inspectors have the
 // password demo-<username>; see --password-format): fieldsim logs in to the
@@ -51,6 +52,15 @@
 // restart-server.sh stops the process named in the pid file (SIGTERM, or
 // SIGKILL with KILL_SIGNAL=KILL), waits for it to exit, starts the rest of
 // its arguments in the background and writes the new pid back.
+//
+// --slow-store-file slows the server's store for a while: it writes
+// --slow-store-delay into FILE --slow-store-after into the run and removes it
+// --slow-store-for later. The server must be a measurement build (go build
+// -tags fieldcheck_faults ./cmd/fieldcheck) started with
+// FIELDCHECK_FAULT_SLOW_STORE=FILE, which holds every reply of its store for
+// the delay the file says (backend/mongo/storefault). --prefer-draw takes
+// the open tasks of that draw first, as --provision does with its own (for a
+// second run on the tasks an earlier --provision drew).
 //
 // --report-every prints a line of figures that often during the run (a
 // soak is judged by their trend): requests, those a busy server refused

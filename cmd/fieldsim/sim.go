@@ -55,6 +55,7 @@ type config struct {
 	slowDelay      time.Duration
 	slowAfter      time.Duration
 	slowFor        time.Duration
+	preferDraw     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -88,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.slowDelay, "slow-store-delay", 200*time.Millisecond, "how long the server's store holds each reply while slowed (1ms-30s)")
 	fs.DurationVar(&c.slowAfter, "slow-store-after", time.Minute, "when to slow the store")
 	fs.DurationVar(&c.slowFor, "slow-store-for", time.Minute, "how long the store stays slow")
+	fs.StringVar(&c.preferDraw, "prefer-draw", "", "take the open tasks of this draw first (as --provision does with the draw it makes), e.g. the provisioned draw of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
@@ -156,7 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	s := &sim{cfg: cfg, out: stdout, log: stderr, metrics: newMetrics(), gate: newGate()}
+	s := &sim{cfg: cfg, out: stdout, log: stderr, metrics: newMetrics(), gate: newGate(), preferDraw: cfg.preferDraw}
 	s.office = &office{base: cfg.url, user: cfg.office, password: fmt.Sprintf(cfg.passwordFormat, cfg.office),
 		hc: &http.Client{Timeout: time.Minute}, observe: s.metrics.observe}
 	if err := s.office.login(ctx); err != nil {
