@@ -69,6 +69,7 @@ func TestMeasureLists(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "db")); err != nil {
 		seedScale(t, s)
 	}
+	resumeFieldWork(t, dir)
 	seedPublishedResults(t, dir, 20000)
 
 	d := s.startTimed(10*time.Minute, "serve", "--portal-limit", "100000000/1s")
@@ -314,6 +315,38 @@ func loadAverage() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:3], " ")
+}
+
+// resumeFieldWork completes a seed whose field work was cut short (a demo
+// that stopped after its draws, before the phones' work: none submitted),
+// in process, with the demo's own scale-up over the tasks drawn.
+func resumeFieldWork(t *testing.T, dir string) {
+	ctx := context.Background()
+	m, err := app.Open(ctx, app.Config{DataDir: dir, Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	counts, err := m.Stores.Tasks.CountTasks(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, submitted := 0, 0
+	for _, c := range counts {
+		total += c.Count
+		if c.Status == backend.TaskSubmitted {
+			submitted += c.Count
+		}
+	}
+	if submitted > 0 {
+		return
+	}
+	start := time.Now()
+	sum, err := m.DemoScale(io.Discard).ScaleUp(ctx, total, total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("field work resumed over %d tasks: %d submitted, %d accepted in %v", total, sum.Submitted, sum.Accepted, time.Since(start).Round(time.Second))
 }
 
 // seedPublishedResults fills the register of the store in dir up to n
