@@ -21,6 +21,7 @@ import (
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 )
 
 // The goals of issues 15 and 16 at the demo scale, server-side under 4
@@ -338,11 +339,15 @@ func resumeFieldWork(t *testing.T, dir string) {
 			submitted += c.Count
 		}
 	}
-	if submitted > 0 {
+	// The demo submits ScaleSubmittedPercent of its tasks: the rest of
+	// them, with accepted ones in the same proportion.
+	deficit := total*demo.ScaleSubmittedPercent/100 - submitted
+	t.Logf("store: %d tasks, %d submitted", total, submitted)
+	if deficit <= total/100 {
 		return
 	}
 	start := time.Now()
-	sum, err := m.DemoScale(io.Discard).ScaleUp(ctx, total, total)
+	sum, err := m.DemoScale(io.Discard).ScaleUp(ctx, deficit*100/demo.ScaleSubmittedPercent, total)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,16 +378,22 @@ func seedPublishedResults(t *testing.T, dir string, n int) {
 		return
 	}
 	start := time.Now()
-	cur, err := db.Collection("targets").Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "name", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(n)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ts []struct {
-		ID   string `bson:"_id"`
-		Name string `bson:"name"`
-	}
-	if err := cur.All(ctx, &ts); err != nil {
-		t.Fatal(err)
+	// The directory's first n targets by id, from its index (a sorted
+	// query is a sort of the whole collection on FerretDB).
+	type named struct{ ID, Name string }
+	var ts []named
+	for p := (backend.PageRequest{Limit: backend.MaxPageLimit}); len(ts) < n; {
+		page, err := m.Stores.Targets.FindTargets(ctx, backend.TargetFilter{}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range page.Items {
+			ts = append(ts, named{tg.ID, tg.Name})
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		p.After = page.NextCursor
 	}
 	depts := []string{"scjg", "yjgl", "wsjk", "sthj", "zjj", "nync"}
 	at := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
