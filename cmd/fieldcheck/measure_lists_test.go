@@ -156,7 +156,7 @@ func TestMeasureLists(t *testing.T) {
 		{"名录库, industry", manager, []string{"/api/v1/targets?limit=50&industry=" + q(target.Industry)}, false},
 		{"名录库, status+keySupervision", manager, []string{"/api/v1/targets?limit=50&status=active&keySupervision=true"}, false},
 		{"名录库, target page", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID)}, false},
-		{"名录库, target's checks", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID) + "/checks"}, false},
+		{"名录库, target's checks", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID) + "/checks?year=2026"}, false},
 		{"inspectors", manager, []string{"/api/v1/inspectors?limit=50"}, false},
 		{"items", manager, []string{"/api/v1/items?limit=50"}, false},
 		{"抽查计划, plans", manager, []string{"/api/v1/plans?limit=50"}, false},
