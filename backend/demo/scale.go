@@ -218,6 +218,10 @@ func spread(id string) string {
 	return fmt.Sprintf("%016x%s", h.Sum64(), id)
 }
 
+// maxBusyRetries bounds how often a push the server was too busy for is
+// sent again.
+const maxBusyRetries = 100
+
 // phone is an officer's session on their phone.
 func phone(ctx context.Context, user string) context.Context {
 	return backend.WithActor(ctx, &backend.Actor{
@@ -234,7 +238,19 @@ func (s *Scale) push(ctx context.Context, user string, ms ...fcsync.Mutation) er
 			ms[i].OpID += "-checkin"
 		}
 	}
+	// A push refused because the server is busy (its admission gate, on
+	// a loaded machine) is sent again when it says: the operation ids make
+	// the second send apply what the first did not.
 	res, err := s.Sync.Push(phone(ctx, user), &fcsync.PushRequest{Mutations: ms})
+	for try := 0; try < maxBusyRetries && backend.IsCode(err, backend.EUNAVAILABLE); try++ {
+		wait, _ := backend.RetryAfter(err)
+		select {
+		case <-time.After(max(wait, 100*time.Millisecond)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		res, err = s.Sync.Push(phone(ctx, user), &fcsync.PushRequest{Mutations: ms})
+	}
 	if err != nil {
 		return err
 	}
