@@ -274,6 +274,43 @@ func TestCreditLinkage(t *testing.T) {
 	if pub, _ := svc.PublicCredit(context.Background(), listed.TargetID); len(pub.Listings) != 1 || pub.Listings[0].State != backend.ListingRemoved {
 		t.Fatalf("public listings after removal: %+v", pub.Listings)
 	}
+
+	// A repair granted, and an objection annotated: each a new public
+	// version of the same category, made once even when answered again
+	// after a stop (the version carries the filing's marker).
+	for _, tt := range []struct {
+		kind    string
+		outcome backend.CreditOutcome
+		prefix  string
+	}{{"repair", backend.OutcomeGranted, "信用修复："}, {"objection", backend.OutcomeAnnotated, "异议答复（加注）："}} {
+		before := mustEntry(t, svc, listed.ID)
+		a, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: rcode, ClientAddr: "10.0.0.3", Next: filing(tt.kind, listed.ID).next()})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.kind, err)
+		}
+		d, err := svc.DecideCreditApplication(manager, a.ID, planning.CreditDecision{Version: a.Version, Outcome: tt.outcome, Reason: "已于次月整改完毕"})
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.kind, tt.outcome, err)
+		}
+		e := mustEntry(t, svc, listed.ID)
+		cur := e.Current()
+		if len(e.Versions) != len(before.Versions)+1 || cur.Code != before.Code || !strings.HasPrefix(cur.Reason, tt.prefix) || d.ResultVersion != cur.N {
+			t.Fatalf("%s %s: versions %+v, want one more of %s with %q", tt.kind, tt.outcome, e.Versions, before.Code, tt.prefix)
+		}
+		// The filing stored as if its own write had not happened: answering
+		// again makes no second version.
+		a.Record(backend.AuditRecord{Action: "test.reset", ObjectType: "credit-application", ObjectID: a.ID})
+		a.State, a.Version = backend.ApplicationPending, d.Version
+		if err := svc.Credit.UpdateCreditApplication(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideCreditApplication(manager, a.ID, planning.CreditDecision{Version: a.Version, Outcome: tt.outcome, Reason: "已于次月整改完毕"}); err != nil {
+			t.Fatal(err)
+		}
+		if again := mustEntry(t, svc, listed.ID); len(again.Versions) != len(e.Versions) {
+			t.Fatalf("%s answered again: %d versions, want %d", tt.kind, len(again.Versions), len(e.Versions))
+		}
+	}
 }
 
 // TestCreditFilingRefused: each limit of a filing, in Chinese, and the
