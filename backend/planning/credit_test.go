@@ -311,6 +311,16 @@ func TestCreditLinkage(t *testing.T) {
 			t.Fatalf("%s answered again: %d versions, want %d", tt.kind, len(again.Versions), len(e.Versions))
 		}
 	}
+
+	// Every change is in the audit chain, with the refusals: three
+	// listing decisions refused (listing.decide), six answers and one
+	// refused (credit.decide), the class set at the listing and back.
+	acts := auditActions(t, svc.Audit)
+	for action, want := range map[string]int{"listing.list": 1, "listing.remove": 1, "listing.decide": 3, "target.credit-class": 2, "credit.file": 4, "credit.decide": 7, "result.correct": 3} {
+		if acts[action] != want {
+			t.Errorf("audit %s: %d entries, want %d (all: %v)", action, acts[action], want, acts)
+		}
+	}
 }
 
 // TestCreditFilingRefused: each limit of a filing, in Chinese, and the
