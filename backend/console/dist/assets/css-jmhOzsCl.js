@@ -1,1 +1,0 @@
-import"./index-BzCBJCL8.js";
