@@ -427,3 +427,47 @@ func TestCreditDeadlineOutsideCalendar(t *testing.T) {
 		t.Fatalf("deadline %q, want 2026-10-15 (15 working days across 中秋 and 国庆, 09-20 and 10-10 worked)", a.Deadline)
 	}
 }
+
+// TestListingRollsForward: a listing stored by a process that stopped
+// before the target's class changed is completed by the roll-forward of
+// its intent: the class becomes D, once.
+func TestListingRollsForward(t *testing.T) {
+	f := newFixture(t, 300)
+	svc := withCredit(t, f)
+	tasks := mustDraw(t, f, manager, basePlan())
+	e := publishWith(t, f, tasks[0].ID, backend.ResultUnreachable, time.Date(2026, 4, 1, 10, 0, 0, 0, backend.China))
+	ctx := context.Background()
+	tg, err := svc.Targets.FindTargetByID(ctx, e.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.CreditClass == backend.CreditD {
+		tg.CreditClass = backend.CreditA
+		if err := svc.Targets.UpdateTarget(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What DecideListing writes before the class: the intent, the listing.
+	l := &backend.Listing{ID: backend.ListingID(e.ID), TargetID: e.TargetID, Department: "scjg", ResultID: e.ID, State: backend.ListingListed, PreviousClass: tg.CreditClass, History: []backend.ListingEvent{}}
+	if _, err := svc.Intents.Begin(ctx, "credit-class", l.ID, "listing", l.ID, "listing.list"); err != nil {
+		t.Fatal(err)
+	}
+	l.Record(backend.AuditRecord{Action: "listing.list", ObjectType: "listing", ObjectID: l.ID})
+	if err := svc.Credit.CreateListing(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if n, err := svc.Intents.RollForward(ctx, time.Minute); err != nil || n != 1 {
+		t.Fatalf("roll-forward: %d, %v; want 1 completed", n, err)
+	}
+	if got, _ := svc.Targets.FindTargetByID(ctx, e.TargetID); got.CreditClass != backend.CreditD {
+		t.Fatalf("class after the roll-forward %q, want D", got.CreditClass)
+	}
+	if n, err := svc.Intents.RollForward(ctx, time.Minute); err != nil || n != 0 {
+		t.Fatalf("second roll-forward: %d, %v; want nothing left", n, err)
+	}
+	// The decision itself is not made again: it is stored.
+	if _, err := svc.DecideListing(manager, e.ID, planning.ListingDecision{List: true, Reason: "再次"}); !backend.IsCode(err, backend.ECONFLICT) {
+		t.Fatalf("decide after the roll-forward: %v, want conflict", err)
+	}
+}
