@@ -312,6 +312,12 @@ func CheckDecision(k CreditKind, o CreditOutcome, reason string) error {
 	if !ok {
 		return Errorf(EINVALID, "outcome %q does not answer a %s filing", o, k)
 	}
+	return CheckCreditReason(reason)
+}
+
+// CheckCreditReason checks the reason of a decision (a listing, an
+// answer), which is published.
+func CheckCreditReason(reason string) error {
 	r := strings.TrimSpace(reason)
 	if r == "" || !utf8.ValidString(reason) || utf8.RuneCountInString(r) > MaxCreditReason {
 		return Errorf(EINVALID, "a decision gives its reason, 1 to %d characters", MaxCreditReason)

@@ -107,23 +107,15 @@ func TestCreditAPI(t *testing.T) {
 	if r := e.do("POST", action, "", ct, body); r.Status != 200 || !strings.Contains(string(r.Body), "申请已受理") {
 		t.Fatalf("filing: %d %s", r.Status, r.Body)
 	}
-	bad := []struct {
-		name   string
-		url    string
-		ct     string
-		body   *bytes.Buffer
-		status int
-		want   string
-	}{}
+	type badFiling struct {
+		name, url, ct string
+		body          *bytes.Buffer
+		status        int
+		want          string
+	}
+	var bad []badFiling
 	add := func(name, url string, status int, want string, ct string, body *bytes.Buffer) {
-		bad = append(bad, struct {
-			name   string
-			url    string
-			ct     string
-			body   *bytes.Buffer
-			status int
-			want   string
-		}{name, url, ct, body, status, want})
+		bad = append(bad, badFiling{name, url, ct, body, status, want})
 	}
 	ct, body = creditForm(t, subject, text, "13912345678", pdf)
 	add("ErrTwice", action, 409, "已有一份同样的申请", ct, body)

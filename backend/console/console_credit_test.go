@@ -122,6 +122,13 @@ func TestConsoleCredit(t *testing.T) {
 			chromedp.WaitVisible(`//table[@id="listings"]//td[contains(.,"准予移出")]`),
 		)
 		e.screenshot("credit-removed-phone")
+		s.do("the target's page shows its credit record",
+			chromedp.Navigate(base+"/console/targets/"+listing.TargetID),
+			chromedp.WaitVisible(`//div[@id="credit-record"]//div[normalize-space()="已移出"]`),
+			chromedp.WaitVisible(`//div[@id="credit-record"]//div[starts-with(normalize-space(),"准予")]`),
+			chromedp.WaitNotPresent(`.el-loading-mask`),
+		)
+		s.screenshot("credit-target")
 		tg, err := m.Stores.Targets.FindTargetByID(ctx, listing.TargetID)
 		if err != nil || tg.CreditClass != listing.PreviousClass {
 			t.Fatalf("class after the removal %q, %v; want %q back", tg.CreditClass, err, listing.PreviousClass)

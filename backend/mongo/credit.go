@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -23,14 +24,59 @@ type CreditStore struct{ DB *DB }
 
 var _ backend.CreditStore = (*CreditStore)(nil)
 
-func (s *CreditStore) CreateListing(ctx context.Context, l *backend.Listing) error {
+// stamps are the version and times of a stored document, as its store
+// sets them.
+type stamps struct {
+	version           *int64
+	created, updated  *time.Time
+	col, kind, op, id string
+}
+
+func (s *CreditStore) create(ctx context.Context, st stamps, doc auditedDoc) error {
 	now := s.DB.now()
-	l.Version, l.CreatedAt, l.UpdatedAt = 1, now, now
-	if err := s.DB.insertAudited(ctx, colListings, "listing", "CreateListing", l.ID, l); err != nil {
-		l.Version = 0
+	*st.version, *st.created, *st.updated = 1, now, now
+	if err := s.DB.insertAudited(ctx, st.col, st.kind, st.op, st.id, doc); err != nil {
+		*st.version = 0
 		return err
 	}
 	return nil
+}
+
+func (s *CreditStore) update(ctx context.Context, st stamps, doc auditedDoc) error {
+	expected := *st.version
+	*st.version, *st.updated = expected+1, s.DB.now()
+	err := s.DB.replaceAudited(ctx, st.col, st.kind, st.op, st.id, expected, doc)
+	if err != nil {
+		*st.version = expected
+	}
+	return err
+}
+
+// creditFilter selects by department, target and state, each when set.
+func creditFilter(departments []string, targetID, state string) bson.D {
+	filter := bson.D{}
+	if len(departments) > 0 {
+		filter = append(filter, bson.E{Key: "department", Value: in(departments)})
+	}
+	if targetID != "" {
+		filter = append(filter, bson.E{Key: "targetId", Value: targetID})
+	}
+	if state != "" {
+		filter = append(filter, bson.E{Key: "state", Value: state})
+	}
+	return filter
+}
+
+func listingStamps(l *backend.Listing, op string) stamps {
+	return stamps{&l.Version, &l.CreatedAt, &l.UpdatedAt, colListings, "listing", op, l.ID}
+}
+
+func applicationStamps(a *backend.CreditApplication, op string) stamps {
+	return stamps{&a.Version, &a.CreatedAt, &a.UpdatedAt, colCreditApplications, "credit-application", op, a.ID}
+}
+
+func (s *CreditStore) CreateListing(ctx context.Context, l *backend.Listing) error {
+	return s.create(ctx, listingStamps(l, "CreateListing"), l)
 }
 
 func (s *CreditStore) FindListing(ctx context.Context, id string) (*backend.Listing, error) {
@@ -38,37 +84,16 @@ func (s *CreditStore) FindListing(ctx context.Context, id string) (*backend.List
 }
 
 func (s *CreditStore) UpdateListing(ctx context.Context, l *backend.Listing) error {
-	expected := l.Version
-	l.Version, l.UpdatedAt = expected+1, s.DB.now()
-	err := s.DB.replaceAudited(ctx, colListings, "listing", "UpdateListing", l.ID, expected, l)
-	if err != nil {
-		l.Version = expected
-	}
-	return err
+	return s.update(ctx, listingStamps(l, "UpdateListing"), l)
 }
 
 func (s *CreditStore) FindListings(ctx context.Context, f backend.ListingFilter, p backend.PageRequest) (*backend.Page[*backend.Listing], error) {
-	filter := bson.D{}
-	if len(f.Departments) > 0 {
-		filter = append(filter, bson.E{Key: "department", Value: in(f.Departments)})
-	}
-	if f.TargetID != "" {
-		filter = append(filter, bson.E{Key: "targetId", Value: f.TargetID})
-	}
-	if f.State != "" {
-		filter = append(filter, bson.E{Key: "state", Value: string(f.State)})
-	}
-	return findPage(ctx, s.DB, s.DB.c(colListings), "FindListings", filter, p, func(l *backend.Listing) string { return l.ID })
+	return findPage(ctx, s.DB, s.DB.c(colListings), "FindListings", creditFilter(f.Departments, f.TargetID, string(f.State)), p,
+		func(l *backend.Listing) string { return l.ID })
 }
 
 func (s *CreditStore) CreateCreditApplication(ctx context.Context, a *backend.CreditApplication) error {
-	now := s.DB.now()
-	a.Version, a.CreatedAt, a.UpdatedAt = 1, now, now
-	if err := s.DB.insertAudited(ctx, colCreditApplications, "credit-application", "CreateCreditApplication", a.ID, a); err != nil {
-		a.Version = 0
-		return err
-	}
-	return nil
+	return s.create(ctx, applicationStamps(a, "CreateCreditApplication"), a)
 }
 
 func (s *CreditStore) FindCreditApplication(ctx context.Context, id string) (*backend.CreditApplication, error) {
@@ -76,25 +101,10 @@ func (s *CreditStore) FindCreditApplication(ctx context.Context, id string) (*ba
 }
 
 func (s *CreditStore) UpdateCreditApplication(ctx context.Context, a *backend.CreditApplication) error {
-	expected := a.Version
-	a.Version, a.UpdatedAt = expected+1, s.DB.now()
-	err := s.DB.replaceAudited(ctx, colCreditApplications, "credit-application", "UpdateCreditApplication", a.ID, expected, a)
-	if err != nil {
-		a.Version = expected
-	}
-	return err
+	return s.update(ctx, applicationStamps(a, "UpdateCreditApplication"), a)
 }
 
 func (s *CreditStore) FindCreditApplications(ctx context.Context, f backend.CreditFilter, p backend.PageRequest) (*backend.Page[*backend.CreditApplication], error) {
-	filter := bson.D{}
-	if len(f.Departments) > 0 {
-		filter = append(filter, bson.E{Key: "department", Value: in(f.Departments)})
-	}
-	if f.TargetID != "" {
-		filter = append(filter, bson.E{Key: "targetId", Value: f.TargetID})
-	}
-	if f.State != "" {
-		filter = append(filter, bson.E{Key: "state", Value: string(f.State)})
-	}
-	return findPage(ctx, s.DB, s.DB.c(colCreditApplications), "FindCreditApplications", filter, p, func(a *backend.CreditApplication) string { return a.ID })
+	return findPage(ctx, s.DB, s.DB.c(colCreditApplications), "FindCreditApplications", creditFilter(f.Departments, f.TargetID, string(f.State)), p,
+		func(a *backend.CreditApplication) string { return a.ID })
 }

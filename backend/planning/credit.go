@@ -172,7 +172,7 @@ type ListingDecision struct {
 // becomes D) or rejects the listing proposal of a published result; by a
 // manager of the result's lead department, once.
 func (s *Service) DecideListing(ctx context.Context, resultID string, d ListingDecision) (*backend.Listing, error) {
-	if err := backend.CheckDecision(backend.CreditRemoval, backend.OutcomeGranted, d.Reason); err != nil {
+	if err := backend.CheckCreditReason(d.Reason); err != nil {
 		return nil, err
 	}
 	e, err := s.Register.FindResultEntry(ctx, resultID)

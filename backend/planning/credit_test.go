@@ -274,6 +274,53 @@ func TestCreditLinkage(t *testing.T) {
 	if pub, _ := svc.PublicCredit(context.Background(), listed.TargetID); len(pub.Listings) != 1 || pub.Listings[0].State != backend.ListingRemoved {
 		t.Fatalf("public listings after removal: %+v", pub.Listings)
 	}
+
+	// A repair granted, and an objection annotated: each a new public
+	// version of the same category, made once even when answered again
+	// after a stop (the version carries the filing's marker).
+	for _, tt := range []struct {
+		kind    string
+		outcome backend.CreditOutcome
+		prefix  string
+	}{{"repair", backend.OutcomeGranted, "信用修复："}, {"objection", backend.OutcomeAnnotated, "异议答复（加注）："}} {
+		before := mustEntry(t, svc, listed.ID)
+		a, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: rcode, ClientAddr: "10.0.0.3", Next: filing(tt.kind, listed.ID).next()})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.kind, err)
+		}
+		d, err := svc.DecideCreditApplication(manager, a.ID, planning.CreditDecision{Version: a.Version, Outcome: tt.outcome, Reason: "已于次月整改完毕"})
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.kind, tt.outcome, err)
+		}
+		e := mustEntry(t, svc, listed.ID)
+		cur := e.Current()
+		if len(e.Versions) != len(before.Versions)+1 || cur.Code != before.Code || !strings.HasPrefix(cur.Reason, tt.prefix) || d.ResultVersion != cur.N {
+			t.Fatalf("%s %s: versions %+v, want one more of %s with %q", tt.kind, tt.outcome, e.Versions, before.Code, tt.prefix)
+		}
+		// The filing stored as if its own write had not happened: answering
+		// again makes no second version.
+		a.Record(backend.AuditRecord{Action: "test.reset", ObjectType: "credit-application", ObjectID: a.ID})
+		a.State, a.Version = backend.ApplicationPending, d.Version
+		if err := svc.Credit.UpdateCreditApplication(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideCreditApplication(manager, a.ID, planning.CreditDecision{Version: a.Version, Outcome: tt.outcome, Reason: "已于次月整改完毕"}); err != nil {
+			t.Fatal(err)
+		}
+		if again := mustEntry(t, svc, listed.ID); len(again.Versions) != len(e.Versions) {
+			t.Fatalf("%s answered again: %d versions, want %d", tt.kind, len(again.Versions), len(e.Versions))
+		}
+	}
+
+	// Every change is in the audit chain, with the refusals: three
+	// listing decisions refused (listing.decide), six answers and one
+	// refused (credit.decide), the class set at the listing and back.
+	acts := auditActions(t, svc.Audit)
+	for action, want := range map[string]int{"listing.list": 1, "listing.remove": 1, "listing.decide": 3, "target.credit-class": 2, "credit.file": 4, "credit.decide": 7, "result.correct": 3} {
+		if acts[action] != want {
+			t.Errorf("audit %s: %d entries, want %d (all: %v)", action, acts[action], want, acts)
+		}
+	}
 }
 
 // TestCreditFilingRefused: each limit of a filing, in Chinese, and the
@@ -378,5 +425,49 @@ func TestCreditDeadlineOutsideCalendar(t *testing.T) {
 	a.SetDeadline()
 	if a.Deadline != "2026-10-15" {
 		t.Fatalf("deadline %q, want 2026-10-15 (15 working days across 中秋 and 国庆, 09-20 and 10-10 worked)", a.Deadline)
+	}
+}
+
+// TestListingRollsForward: a listing stored by a process that stopped
+// before the target's class changed is completed by the roll-forward of
+// its intent: the class becomes D, once.
+func TestListingRollsForward(t *testing.T) {
+	f := newFixture(t, 300)
+	svc := withCredit(t, f)
+	tasks := mustDraw(t, f, manager, basePlan())
+	e := publishWith(t, f, tasks[0].ID, backend.ResultUnreachable, time.Date(2026, 4, 1, 10, 0, 0, 0, backend.China))
+	ctx := context.Background()
+	tg, err := svc.Targets.FindTargetByID(ctx, e.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.CreditClass == backend.CreditD {
+		tg.CreditClass = backend.CreditA
+		if err := svc.Targets.UpdateTarget(ctx, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What DecideListing writes before the class: the intent, the listing.
+	l := &backend.Listing{ID: backend.ListingID(e.ID), TargetID: e.TargetID, Department: "scjg", ResultID: e.ID, State: backend.ListingListed, PreviousClass: tg.CreditClass, History: []backend.ListingEvent{}}
+	if _, err := svc.Intents.Begin(ctx, "credit-class", l.ID, "listing", l.ID, "listing.list"); err != nil {
+		t.Fatal(err)
+	}
+	l.Record(backend.AuditRecord{Action: "listing.list", ObjectType: "listing", ObjectID: l.ID})
+	if err := svc.Credit.CreateListing(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if n, err := svc.Intents.RollForward(ctx, time.Minute); err != nil || n != 1 {
+		t.Fatalf("roll-forward: %d, %v; want 1 completed", n, err)
+	}
+	if got, _ := svc.Targets.FindTargetByID(ctx, e.TargetID); got.CreditClass != backend.CreditD {
+		t.Fatalf("class after the roll-forward %q, want D", got.CreditClass)
+	}
+	if n, err := svc.Intents.RollForward(ctx, time.Minute); err != nil || n != 0 {
+		t.Fatalf("second roll-forward: %d, %v; want nothing left", n, err)
+	}
+	// The decision itself is not made again: it is stored.
+	if _, err := svc.DecideListing(manager, e.ID, planning.ListingDecision{List: true, Reason: "再次"}); !backend.IsCode(err, backend.ECONFLICT) {
+		t.Fatalf("decide after the roll-forward: %v, want conflict", err)
 	}
 }

@@ -1,0 +1,1 @@
+import"./index-Dp5kPJNx.js";import"./css-C9kFpvcU.js";
