@@ -23,6 +23,11 @@ func (s *DeviceStore) UpsertDevice(ctx context.Context, d *backend.Device) (*bac
 	// FerretDB's findAndModify reads, then writes: the lock orders it
 	// with RevokeDevice (updateIf takes the same lock).
 	defer s.DB.engine.exclusive(colDevices, d.ID)()
+	onInsert := bson.D{{Key: "firstSeen", Value: d.FirstSeen.UTC()}}
+	if d.Approval != "" {
+		// A new device of a deployment that approves devices is pending.
+		onInsert = append(onInsert, bson.E{Key: "approval", Value: d.Approval})
+	}
 	update := bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "userId", Value: d.UserID},
@@ -31,7 +36,7 @@ func (s *DeviceStore) UpsertDevice(ctx context.Context, d *backend.Device) (*bac
 			{Key: "platform", Value: d.Platform},
 			{Key: "lastSeen", Value: d.LastSeen.UTC()},
 		}},
-		{Key: "$setOnInsert", Value: bson.D{{Key: "firstSeen", Value: d.FirstSeen.UTC()}}},
+		{Key: "$setOnInsert", Value: onInsert},
 	}
 	var stored backend.Device
 	var err error
@@ -85,4 +90,59 @@ func (s *DeviceStore) RevokeDevice(ctx context.Context, d *backend.Device) error
 		}
 		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device was revoked already"}
 	})
+}
+
+// DecideDevice is the device's decision, its one audited write of version
+// 2 (its revocation is version 1): from pending only.
+func (s *DeviceStore) DecideDevice(ctx context.Context, d *backend.Device) error {
+	const op = "DecideDevice"
+	return s.DB.audited(ctx, colDevices, "device", d.ID, 2, d, func() error {
+		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), d.ID, bson.D{{Key: "approval", Value: string(backend.DevicePending)}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "approval", Value: d.Approval}, {Key: "decidedAt", Value: d.DecidedAt.UTC()},
+				{Key: "decidedBy", Value: d.DecidedBy}, {Key: "decisionNote", Value: d.DecisionNote}, {Key: "auditPending", Value: d.AuditPending}}}}, false)
+		if err != nil {
+			return translate(op, err)
+		}
+		if ok {
+			return nil
+		}
+		if _, err := s.FindDeviceByID(ctx, d.ID); err != nil {
+			return err
+		}
+		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device is not waiting for approval"}
+	})
+}
+
+// FindDevices reads the devices of f over the indexes (approval,
+// lastSeen) and (lastSeen) on MongoDB; the embedded store scans the
+// collection, one small document per phone.
+func (s *DeviceStore) FindDevices(ctx context.Context, f backend.DeviceFilter) ([]*backend.Device, bool, error) {
+	const op = "FindDevices"
+	if f.Limit < 1 {
+		return nil, false, &backend.Error{Code: backend.EINTERNAL, Op: op, Message: "no limit"}
+	}
+	filter := bson.D{}
+	if f.Approval != "" {
+		filter = append(filter, bson.E{Key: "approval", Value: string(f.Approval)})
+	}
+	if f.SeenBefore != nil {
+		filter = append(filter,
+			bson.E{Key: "lastSeen", Value: bson.D{{Key: "$lt", Value: f.SeenBefore.UTC()}}},
+			bson.E{Key: "revokedAt", Value: nil},
+			bson.E{Key: "approval", Value: bson.D{{Key: "$nin", Value: bson.A{string(backend.DevicePending), string(backend.DeviceRejected)}}}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "lastSeen", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit + 1))
+	cur, err := s.DB.c(colDevices).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, false, translate(op, err)
+	}
+	out := []*backend.Device{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, false, translate(op, err)
+	}
+	more := len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	return out, more, nil
 }
