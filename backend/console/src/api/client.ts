@@ -78,6 +78,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 export const get = <T>(path: string) => request<T>('GET', path)
 export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body)
+export const put = <T>(path: string, body?: unknown) => request<T>('PUT', path, body)
 export const del = <T>(path: string) => request<T>('DELETE', path)
 
 // query builds a query string from the set values.

@@ -245,6 +245,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Phones across users (admin): view=pending, those waiting for approval (longest waiting first), or view=stale, those that may log in but were not used for 60 days (longest unused first); at most 200, truncated says when more */
+        get: operations["getDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/draws/{id}/result": {
         parameters: {
             query?: never;
@@ -1533,6 +1550,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}/devices/{deviceId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a phone waiting for approval (admin; audited): its next login opens a session */
+        post: operations["postUsersIdDevicesDeviceIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/devices/{deviceId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a phone waiting for approval, with a reason (admin; audited): its logins are refused with 403 device_rejected */
+        post: operations["postUsersIdDevicesDeviceIdReject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}/devices/{deviceId}/revoke": {
         parameters: {
             query?: never;
@@ -1612,6 +1663,23 @@ export interface paths {
         put?: never;
         /** Set or generate a new password (admin); every session of the account ends at once */
         post: operations["postUsersIdResetpassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change an account's role and departments (admin; audited): every session of it ends at once and its inspection codes are withdrawn, so that it logs in again with the new role; an administrator cannot change their own role */
+        put: operations["putUsersIdRole"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2200,7 +2268,11 @@ export interface components {
         Dashboard: {
             capped: boolean;
             certificateWarningDays: number;
+            deviceStaleDays: number;
+            devicesPending: number;
+            devicesStale: number;
             expiringCertificates: number;
+            overdueTasks: number;
             plansAwaitingDraw: number;
             reviewQueue: number;
             tasksByDepartment: components["schemas"]["DepartmentTaskCounts"][];
@@ -2240,6 +2312,11 @@ export interface components {
             departmentName: string;
         };
         Device: {
+            approval: string;
+            /** Format: date-time */
+            decidedAt?: string;
+            decidedBy?: string;
+            decisionNote?: string;
             deviceId: string;
             /** Format: date-time */
             firstSeen: string;
@@ -2253,6 +2330,11 @@ export interface components {
             revokedAt?: string;
             revokedBy?: string;
             userId: string;
+            userName?: string;
+        };
+        DeviceList: {
+            items: components["schemas"]["Device"][];
+            truncated: boolean;
         };
         DeviceListResponse: {
             items: components["schemas"]["Device"][];
@@ -3489,6 +3571,14 @@ export interface components {
             id: string;
             role: string;
         };
+        SetRoleRequest: {
+            departments: string[];
+            role: string;
+        };
+        SetRoleRequestReplace: {
+            departments?: string[] | null;
+            role: string;
+        };
         SignedAuditHead: {
             hash: string;
             kid: string;
@@ -4287,6 +4377,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDevices: {
+        parameters: {
+            query?: {
+                /** @description pending or stale */
+                view?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceList"];
                 };
             };
             /** @description error */
@@ -7366,6 +7488,74 @@ export interface operations {
             };
         };
     };
+    postUsersIdDevicesDeviceIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postUsersIdDevicesDeviceIdReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeDeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postUsersIdDevicesDeviceIdRevoke: {
         parameters: {
             query?: never;
@@ -7517,6 +7707,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResetPasswordResponse"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putUsersIdRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetRoleRequestReplace"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description error */

@@ -1,0 +1,1 @@
+import"./index-DpPMgieC.js";import"./css-DT33JesH.js";
