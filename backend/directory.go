@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Directory is the service behind the two directories (targets, inspectors
@@ -208,6 +209,10 @@ func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p Pag
 		}
 	}
 	if err := checkText("specialty", f.Specialty, 0, 40); err != nil {
+		return nil, err
+	}
+	f.Search = strings.TrimSpace(f.Search)
+	if err := checkText("search", f.Search, 0, MaxInspectorSearch); err != nil {
 		return nil, err
 	}
 	return s.Inspectors.FindInspectors(ctx, f, p)

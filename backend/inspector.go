@@ -145,7 +145,14 @@ type InspectorFilter struct {
 	Specialty     string
 	Active        *bool
 	CertNo        string
+	// Search finds inspectors whose name contains it or whose id starts
+	// with it (at most MaxInspectorSearch characters; the console's
+	// team-member pickers search with it).
+	Search string
 }
+
+// MaxInspectorSearch bounds InspectorFilter.Search.
+const MaxInspectorSearch = 50
 
 // Expert is an entry of the expert directory (专家名录库): a specialist who may
 // join a team but is not an enforcement officer and never counts toward the

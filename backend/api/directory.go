@@ -58,6 +58,7 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "specialty", Type: "string", Description: ""},
 			{Name: "active", Type: "boolean", Description: ""},
 			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
+			{Name: "q", Type: "string", Description: "name contains, or id starts with, this text (at most 50 characters)"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
@@ -68,7 +69,7 @@ func (s *Server) registerDirectoryRoutes() {
 			if err != nil {
 				return nil, err
 			}
-			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo")}
+			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo"), Search: c.Query("q")}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"regexp"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -45,6 +46,14 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 	}
 	if f.CertNo != "" {
 		q = append(q, bson.E{Key: "certNo", Value: f.CertNo})
+	}
+	if f.Search != "" {
+		// User text only as a quoted literal inside $regex.
+		quoted := regexp.QuoteMeta(f.Search)
+		q = append(q, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: quoted}}}},
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + quoted}}}},
+		}})
 	}
 	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
 }

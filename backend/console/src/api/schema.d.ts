@@ -4866,6 +4866,8 @@ export interface operations {
                 active?: boolean;
                 /** @description enforcement certificate number */
                 certNo?: string;
+                /** @description name contains, or id starts with, this text (at most 50 characters) */
+                q?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */

@@ -1,1 +1,0 @@
-import"./index-DpPMgieC.js";import"./css-DT33JesH.js";
