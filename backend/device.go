@@ -258,16 +258,9 @@ func (s *Devices) ListDevices(ctx context.Context, userID string) ([]*Device, er
 func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason string) (*Device, error) {
 	const action = "device.revoke"
 	key := DeviceKey(userID, deviceID)
-	a, err := requireWriter(ctx, RoleAdmin)
+	a, err := s.deviceAdmin(ctx, action, userID, deviceID)
 	if err != nil {
-		_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
 		return nil, err
-	}
-	if !ValidUsername(userID) {
-		return nil, Errorf(ENOTFOUND, "user %q not found", userID)
-	}
-	if !ValidDeviceID(deviceID) {
-		return nil, Errorf(EINVALID, "device id must be 8-64 letters, digits, '_' or '-'")
 	}
 	reason = strings.TrimSpace(reason)
 	if err := checkText("reason", reason, 1, 500); err != nil {

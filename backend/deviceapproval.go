@@ -105,11 +105,12 @@ func (s *Devices) RejectDevice(ctx context.Context, userID, deviceID, reason str
 	return s.decide(ctx, "device.reject", userID, deviceID, DeviceRejected, reason)
 }
 
-func (s *Devices) decide(ctx context.Context, action, userID, deviceID string, to DeviceApproval, reason string) (*Device, error) {
-	key := DeviceKey(userID, deviceID)
+// deviceAdmin checks that the caller is an administrator (recording a
+// refusal of action on the device) and that the ids are well formed.
+func (s *Devices) deviceAdmin(ctx context.Context, action, userID, deviceID string) (*Actor, error) {
 	a, err := requireWriter(ctx, RoleAdmin)
 	if err != nil {
-		_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
+		_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: DeviceKey(userID, deviceID), Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
 		return nil, err
 	}
 	if !ValidUsername(userID) {
@@ -117,6 +118,15 @@ func (s *Devices) decide(ctx context.Context, action, userID, deviceID string, t
 	}
 	if !ValidDeviceID(deviceID) {
 		return nil, Errorf(EINVALID, "device id must be 8-64 letters, digits, '_' or '-'")
+	}
+	return a, nil
+}
+
+func (s *Devices) decide(ctx context.Context, action, userID, deviceID string, to DeviceApproval, reason string) (*Device, error) {
+	key := DeviceKey(userID, deviceID)
+	a, err := s.deviceAdmin(ctx, action, userID, deviceID)
+	if err != nil {
+		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if to == DeviceRejected {

@@ -73,33 +73,27 @@ func (s *DeviceStore) FindDevicesOfUser(ctx context.Context, userID string) ([]*
 }
 
 func (s *DeviceStore) RevokeDevice(ctx context.Context, d *backend.Device) error {
-	const op = "RevokeDevice"
-	// A device is revoked once: its one audited write (version 1 of its key).
-	return s.DB.audited(ctx, colDevices, "device", d.ID, 1, d, func() error {
-		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), d.ID, bson.D{{Key: "revokedAt", Value: nil}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "revokedAt", Value: d.RevokedAt.UTC()}, {Key: "revokedBy", Value: d.RevokedBy},
-				{Key: "reason", Value: d.Reason}, {Key: "auditPending", Value: d.AuditPending}}}}, false)
-		if err != nil {
-			return translate(op, err)
-		}
-		if ok {
-			return nil
-		}
-		if _, err := s.FindDeviceByID(ctx, d.ID); err != nil {
-			return err
-		}
-		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device was revoked already"}
-	})
+	// A device is revoked once: its one audited write of version 1.
+	return s.updateOnce(ctx, "RevokeDevice", d, 1, bson.D{{Key: "revokedAt", Value: nil}},
+		bson.D{{Key: "revokedAt", Value: d.RevokedAt.UTC()}, {Key: "revokedBy", Value: d.RevokedBy}, {Key: "reason", Value: d.Reason}},
+		"device was revoked already")
 }
 
 // DecideDevice is the device's decision, its one audited write of version
 // 2 (its revocation is version 1): from pending only.
 func (s *DeviceStore) DecideDevice(ctx context.Context, d *backend.Device) error {
-	const op = "DecideDevice"
-	return s.DB.audited(ctx, colDevices, "device", d.ID, 2, d, func() error {
-		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), d.ID, bson.D{{Key: "approval", Value: string(backend.DevicePending)}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "approval", Value: d.Approval}, {Key: "decidedAt", Value: d.DecidedAt.UTC()},
-				{Key: "decidedBy", Value: d.DecidedBy}, {Key: "decisionNote", Value: d.DecisionNote}, {Key: "auditPending", Value: d.AuditPending}}}}, false)
+	return s.updateOnce(ctx, "DecideDevice", d, 2, bson.D{{Key: "approval", Value: string(backend.DevicePending)}},
+		bson.D{{Key: "approval", Value: d.Approval}, {Key: "decidedAt", Value: d.DecidedAt.UTC()}, {Key: "decidedBy", Value: d.DecidedBy}, {Key: "decisionNote", Value: d.DecisionNote}},
+		"device is not waiting for approval")
+}
+
+// updateOnce is one of a device's audited writes, made once (version):
+// set, with the entries it carries, if the stored device matches cond;
+// ECONFLICT (conflict) if it does not, ENOTFOUND if there is none.
+func (s *DeviceStore) updateOnce(ctx context.Context, op string, d *backend.Device, version int64, cond, set bson.D, conflict string) error {
+	return s.DB.audited(ctx, colDevices, "device", d.ID, version, d, func() error {
+		set := append(set, bson.E{Key: "auditPending", Value: d.AuditPending})
+		ok, err := s.DB.engine.updateIf(ctx, s.DB.c(colDevices), d.ID, cond, bson.D{{Key: "$set", Value: set}}, false)
 		if err != nil {
 			return translate(op, err)
 		}
@@ -109,7 +103,7 @@ func (s *DeviceStore) DecideDevice(ctx context.Context, d *backend.Device) error
 		if _, err := s.FindDeviceByID(ctx, d.ID); err != nil {
 			return err
 		}
-		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: "device is not waiting for approval"}
+		return &backend.Error{Code: backend.ECONFLICT, Op: op, Message: conflict}
 	})
 }
 
