@@ -23,6 +23,16 @@ type Dashboard struct {
 	Capped bool `json:"capped"`
 	// TasksByDepartment counts the tasks each department leads, by status.
 	TasksByDepartment []DepartmentTaskCounts `json:"tasksByDepartment"`
+	// OverdueTasks is how many open tasks of the departments are past
+	// their due day (Asia/Shanghai), counted from the task index.
+	OverdueTasks int `json:"overdueTasks"`
+	// DevicesPending (administrators only, else 0) is how many phones
+	// wait for approval; DevicesStale how many may log in but were not
+	// used for DeviceStaleDays: to revoke if lost. At most
+	// DashboardScanLimit each (Capped).
+	DevicesPending  int `json:"devicesPending"`
+	DevicesStale    int `json:"devicesStale"`
+	DeviceStaleDays int `json:"deviceStaleDays"`
 }
 
 // DepartmentTaskCounts is one department's tasks by status.
@@ -52,4 +62,7 @@ type TaskCounter interface {
 	// CountTasks counts the tasks led by the departments (every task when
 	// departments is nil) by lead department and status.
 	CountTasks(ctx context.Context, departments []string) ([]TaskCount, error)
+	// CountOverdueTasks counts the open tasks led by the departments (all
+	// when nil) due before the day.
+	CountOverdueTasks(ctx context.Context, departments []string, before Date) (int, error)
 }

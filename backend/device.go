@@ -78,6 +78,23 @@ func checkDeviceName(s string) error {
 	return nil
 }
 
+// DeviceApproval is where a device stands with the administrators. A
+// deployment that requires approval (app.Config.DeviceApproval) records a
+// phone's first login as pending: it opens no session until an
+// administrator approves it, and a rejected one never does. Devices
+// recorded without the requirement (Approval empty) are approved.
+type DeviceApproval string
+
+const (
+	DeviceApproved DeviceApproval = "approved"
+	DevicePending  DeviceApproval = "pending"
+	DeviceRejected DeviceApproval = "rejected"
+)
+
+// DeviceStaleDays is how long a device that may log in can go unused
+// before the dashboard lists it among those to review for revocation.
+const DeviceStaleDays = 60
+
 // Device is a phone an inspector has logged in from. It is recorded at the
 // first login and its LastSeen moved at every login after. A revoked device
 // cannot log in again, and its sessions were ended when it was revoked.
@@ -92,6 +109,17 @@ type Device struct {
 	RevokedAt *time.Time `json:"revokedAt,omitempty" bson:"revokedAt,omitempty"`
 	RevokedBy string     `json:"revokedBy,omitempty" bson:"revokedBy,omitempty"`
 	Reason    string     `json:"reason,omitempty" bson:"reason,omitempty"`
+	// Approval is "approved", "pending" or "rejected" as answered (stored
+	// empty for devices recorded without approval: approved). DecidedAt,
+	// DecidedBy and DecisionNote record the administrator's decision of a
+	// pending device (the note: why it was rejected).
+	Approval     DeviceApproval `json:"approval" bson:"approval,omitempty"`
+	DecidedAt    *time.Time     `json:"decidedAt,omitempty" bson:"decidedAt,omitempty"`
+	DecidedBy    string         `json:"decidedBy,omitempty" bson:"decidedBy,omitempty"`
+	DecisionNote string         `json:"decisionNote,omitempty" bson:"decisionNote,omitempty"`
+	// UserName is the display name of the device's user, filled in by the
+	// lists of devices across users (not stored).
+	UserName string `json:"userName,omitempty" bson:"-"`
 
 	// The audit outbox of its writes (outbox.go).
 	Outbox `json:"-" bson:",inline"`
@@ -99,6 +127,31 @@ type Device struct {
 
 // Revoked reports whether the device was revoked.
 func (d *Device) Revoked() bool { return d.RevokedAt != nil }
+
+// Pending reports whether the device waits for an administrator's approval.
+func (d *Device) Pending() bool { return d.Approval == DevicePending }
+
+// Rejected reports whether an administrator refused the device.
+func (d *Device) Rejected() bool { return d.Approval == DeviceRejected }
+
+// normalize answers an approval stored empty as approved.
+func (d *Device) normalize() *Device {
+	if d.Approval == "" {
+		d.Approval = DeviceApproved
+	}
+	return d
+}
+
+// DeviceFilter selects devices across users for the administrators' lists
+// and the dashboard. Every field narrows; Limit bounds the answer.
+type DeviceFilter struct {
+	// Approval selects devices in this state (DevicePending); empty: any.
+	Approval DeviceApproval
+	// SeenBefore selects devices last seen before it that are neither
+	// revoked nor rejected nor pending: unused phones that may still log in.
+	SeenBefore *time.Time
+	Limit      int
+}
 
 // Validate checks the device's fields.
 func (d *Device) Validate() error {
@@ -129,6 +182,14 @@ type DeviceStore interface {
 	// d states RevokedAt, RevokedBy, Reason and the records of the write
 	// (outbox.go).
 	RevokeDevice(ctx context.Context, d *Device) error
+	// DecideDevice stores the decision on a pending device: d states
+	// Approval (approved or rejected), DecidedAt, DecidedBy, DecisionNote
+	// and the records of the write. An unknown device fails with
+	// ENOTFOUND, one that is not pending with ECONFLICT.
+	DecideDevice(ctx context.Context, d *Device) error
+	// FindDevices returns at most f.Limit devices of every user that match
+	// f, oldest LastSeen first, and whether there were more.
+	FindDevices(ctx context.Context, f DeviceFilter) ([]*Device, bool, error)
 }
 
 // Devices is the service administrators use to see and revoke the phones
@@ -155,7 +216,10 @@ func deviceChange(d *Device) any {
 		Platform                   Platform
 		RevokedAt                  *time.Time
 		RevokedBy, Reason          string
-	}{d.ID, d.UserID, d.DeviceID, d.Name, d.Platform, d.RevokedAt, d.RevokedBy, d.Reason}
+		Approval                   DeviceApproval
+		DecidedAt                  *time.Time
+		DecidedBy, DecisionNote    string
+	}{d.ID, d.UserID, d.DeviceID, d.Name, d.Platform, d.RevokedAt, d.RevokedBy, d.Reason, d.Approval, d.DecidedAt, d.DecidedBy, d.DecisionNote}
 }
 
 // ListDevices returns the devices of a user, most recently seen first
@@ -170,6 +234,9 @@ func (s *Devices) ListDevices(ctx context.Context, userID string) ([]*Device, er
 	list, err := s.Store.FindDevicesOfUser(ctx, userID)
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range list {
+		d.normalize()
 	}
 	slices.SortFunc(list, func(a, b *Device) int {
 		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
@@ -191,16 +258,9 @@ func (s *Devices) ListDevices(ctx context.Context, userID string) ([]*Device, er
 func (s *Devices) RevokeDevice(ctx context.Context, userID, deviceID, reason string) (*Device, error) {
 	const action = "device.revoke"
 	key := DeviceKey(userID, deviceID)
-	a, err := requireWriter(ctx, RoleAdmin)
+	a, err := s.deviceAdmin(ctx, action, userID, deviceID)
 	if err != nil {
-		_, _ = s.Audit.Append(ctx, AuditRecord{Action: action, ObjectType: "device", ObjectID: key, Outcome: OutcomeDenied, Detail: ErrorMessage(err)})
 		return nil, err
-	}
-	if !ValidUsername(userID) {
-		return nil, Errorf(ENOTFOUND, "user %q not found", userID)
-	}
-	if !ValidDeviceID(deviceID) {
-		return nil, Errorf(EINVALID, "device id must be 8-64 letters, digits, '_' or '-'")
 	}
 	reason = strings.TrimSpace(reason)
 	if err := checkText("reason", reason, 1, 500); err != nil {

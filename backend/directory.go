@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"strings"
 )
 
 // Directory is the service behind the two directories (targets, inspectors
@@ -252,7 +253,8 @@ func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p Pag
 	if err := checkText("specialty", f.Specialty, 0, 40); err != nil {
 		return nil, err
 	}
-	if err := checkText("search", f.Q, 0, 50); err != nil {
+	f.Q = strings.TrimSpace(f.Q)
+	if err := checkText("search", f.Q, 0, MaxInspectorSearch); err != nil {
 		return nil, err
 	}
 	if err := certBounds(&f, f.CertState, s.now()); err != nil {

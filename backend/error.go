@@ -11,6 +11,8 @@ const (
 	EINVALID         = "invalid"           // the request is malformed or breaks a rule
 	EUNAUTHENTICATED = "unauthenticated"   // no valid credentials
 	EFORBIDDEN       = "forbidden"         // authenticated, but not allowed
+	EDEVICEPENDING   = "device_pending"    // the phone waits for an administrator's approval (403)
+	EDEVICEREJECTED  = "device_rejected"   // an administrator refused the phone (403)
 	ENOTFOUND        = "not_found"         // no such object (or not visible to the caller)
 	ECONFLICT        = "conflict"          // version mismatch or duplicate key
 	ETOOMANY         = "too_many_requests" // rate or throttle limit reached

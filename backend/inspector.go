@@ -181,7 +181,9 @@ type InspectorFilter struct {
 	Specialty     string
 	Active        *bool
 	CertNo        string
-	// Q is part of the name or of the certificate number.
+	// Q is part of the name or of the certificate number, or the start of
+	// the id (at most MaxInspectorSearch characters; the console's
+	// team-member pickers search with it too).
 	Q string
 	// CertState keeps the inspectors whose certificate is in that state
 	// today; the Directory turns it into the bounds below.
@@ -197,6 +199,9 @@ type ExpertFilter struct {
 	Q      string
 	Active *bool
 }
+
+// MaxInspectorSearch bounds InspectorFilter.Q.
+const MaxInspectorSearch = 50
 
 // Expert is an entry of the expert directory (专家名录库): a specialist who may
 // join a team but is not an enforcement officer and never counts toward the

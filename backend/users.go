@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -256,6 +257,60 @@ func (s *Users) SetDisabled(ctx context.Context, id string, disabled bool) (*Use
 	}
 	return s.update(ctx, action, id, func(u *User) error {
 		u.Disabled = disabled
+		endSessions(u)
+		return nil
+	})
+}
+
+// SetRole changes a user's role and departments (administrators only;
+// audited). Every session of the user ends (EndSessions: the role a
+// session was opened with never outlives the change, on the console nor
+// on a phone) and the user's inspection codes are withdrawn. An
+// administrator cannot change their own role, so that the one making the
+// change always remains an administrator; departments must exist and, but
+// for administrators and the oversight office, be at least one. A change
+// to what is stored already writes nothing.
+func (s *Users) SetRole(ctx context.Context, id string, role Role, departments []string) (*User, error) {
+	const action = "user.set_role"
+	if departments == nil {
+		departments = []string{}
+	}
+	a, err := requireWriter(ctx, RoleAdmin)
+	if err != nil {
+		return nil, s.deny(ctx, action, id, err)
+	}
+	if a.UserID == id {
+		return nil, s.deny(ctx, action, id, Errorf(EINVALID, "you cannot change your own role: another administrator must"))
+	}
+	if !role.Valid() {
+		return nil, Errorf(EINVALID, "role %q must be admin, manager, reviewer, inspector or oversight", role)
+	}
+	if err := checkList("departments", departments, 16, 64); err != nil {
+		return nil, err
+	}
+	for _, d := range departments {
+		if !ValidID(d) {
+			return nil, Errorf(EINVALID, "department %q is malformed", d)
+		}
+		if _, err := s.Departments.FindDepartmentByID(ctx, d); err != nil {
+			if IsCode(err, ENOTFOUND) {
+				return nil, Errorf(EINVALID, "unknown department %q", d)
+			}
+			return nil, err
+		}
+	}
+	u, err := s.Store.FindUserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role == role && slices.Equal(u.Departments, departments) {
+		return u, nil
+	}
+	return s.update(ctx, action, id, func(u *User) error {
+		u.Role, u.Departments = role, departments
+		if err := u.Validate(); err != nil {
+			return err
+		}
 		endSessions(u)
 		return nil
 	})

@@ -811,3 +811,32 @@ func TestAppTeammatesSeeCheckIns(t *testing.T) {
 		t.Fatalf("check-ins on the server: %+v", got.CheckIns)
 	}
 }
+
+// TestAppDevicePending: on a deployment that approves phones, the first
+// login from the app is refused with 403 device_pending and the login page
+// says the device waits for an administrator (nothing is wiped); once an
+// administrator approves it, the same login opens the task list.
+func TestAppDevicePending(t *testing.T) {
+	m := apptest.Open(t, "")
+	addr := freeAddr(t)
+	m.Config.BaseURL = "http://" + addr
+	srv := startServer(t, m, addr)
+	work := drawForPhone(t, m, srv.url(""))
+	m.Mobile.ApproveDevices = true // after the setup's own phone logged in
+
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Do(chromedp.Navigate(srv.url("/app/")))
+	b.WaitFor(`!!document.querySelector("#login")`)
+	b.Do(chromedp.SendKeys(`input[name=username]`, work.user), chromedp.SendKeys(`input[name=password]`, demo.DemoPassword(work.user)),
+		chromedp.Click(`#login`))
+	b.WaitFor(`!!document.querySelector("#login-error") && document.querySelector("#login-error").innerText.includes("此设备等待管理员批准")`)
+	b.Shot("app-device-pending")
+	var device string
+	b.Eval(`new Promise(r => { const q = indexedDB.open('fieldcheck-device'); q.onsuccess = () => { const g = q.result.transaction('device').objectStore('device').get('id'); g.onsuccess = () => r(g.result); }; })`, &device)
+	admin := backend.WithActor(context.Background(), &backend.Actor{UserID: "admin", Role: backend.RoleAdmin, Fresh: true})
+	if _, err := m.Devices.ApproveDevice(admin, work.user, device); err != nil {
+		t.Fatalf("approve %s: %v", device, err)
+	}
+	b.Do(chromedp.Click(`#login`))
+	b.WaitFor(fmt.Sprintf(`!!document.querySelector('[data-task=%q]')`, work.task.ID))
+}

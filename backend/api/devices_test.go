@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
@@ -143,4 +145,75 @@ func TestDeviceAPI(t *testing.T) {
 				`"action":"auth.login_failed"`, `device phone-lost-01 was revoked`,
 			}},
 	})
+}
+
+func TestDeviceApproval(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	known := e.mustMobileLogin(t, "inspector", "phone-known-01") // before the deployment required approval
+	e.m.Mobile.ApproveDevices = true
+
+	login := func(device string) string {
+		return `{"username":"inspector","password":"` + testPassword + `","device":{"id":"` + device + `","name":"小米 14","platform":"android"}}`
+	}
+	// A phone unused for longer than backend.DeviceStaleDays.
+	old := time.Now().UTC().AddDate(0, 0, -backend.DeviceStaleDays-5).Truncate(time.Millisecond)
+	if _, err := e.m.Stores.Devices.UpsertDevice(ctx, &backend.Device{ID: "inspector/phone-drawer-1", UserID: "inspector", DeviceID: "phone-drawer-1",
+		Platform: backend.PlatformIOS, FirstSeen: old, LastSeen: old}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t, []scenario{
+		{Name: "ErrPendingFirstLogin", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-new-0001"), WantStatus: 403, WantCode: "device_pending", WantContent: []string{"approval"}},
+		{Name: "ErrPendingAgain", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-new-0001"), WantStatus: 403, WantCode: "device_pending"},
+		{Name: "ErrWrongPasswordIsNotPending", Method: "POST", URL: "/mobile/v1/auth/login", Body: `{"username":"inspector","password":"wrong-password-x","device":{"id":"phone-new-0009","platform":"ios"}}`, WantStatus: 401, WantCode: "unauthenticated"},
+		{Name: "OK/KnownDeviceUnaffected", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-known-01"), WantStatus: 200, WantContent: []string{`"accessToken"`}},
+		{Name: "ErrPendingSecond", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-new-0002"), WantStatus: 403, WantCode: "device_pending"},
+		{Name: "OK/ListPending", Method: "GET", URL: "/api/v1/devices?view=pending", User: "admin", WantStatus: 200,
+			WantContent: []string{`"id":"inspector/phone-new-0001"`, `"id":"inspector/phone-new-0002"`, `"approval":"pending"`, `"userName":"孙执法"`, `"truncated":false`}},
+		{Name: "OK/ListStale", Method: "GET", URL: "/api/v1/devices?view=stale", User: "admin", WantStatus: 200,
+			WantContent: []string{`"items":[{"id":"inspector/phone-drawer-1"`, `"approval":"approved"`}},
+		{Name: "ErrListView", Method: "GET", URL: "/api/v1/devices?view=all", User: "admin", WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrListNoView", Method: "GET", URL: "/api/v1/devices", User: "admin", WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrListManager", Method: "GET", URL: "/api/v1/devices?view=pending", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/DashboardAdmin", Method: "GET", URL: "/api/v1/dashboard", User: "admin", WantStatus: 200,
+			WantContent: []string{`"devicesPending":2`, `"devicesStale":1`, `"deviceStaleDays":60`}},
+		{Name: "OK/DashboardManagerSeesNoDevices", Method: "GET", URL: "/api/v1/dashboard", User: "manager", WantStatus: 200,
+			WantContent: []string{`"devicesPending":0`, `"devicesStale":0`}},
+		{Name: "ErrApproveManager", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0001/approve", User: "manager", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrApproveInspector", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0001/approve", User: "inspector", WantStatus: 403, WantCode: "forbidden"},
+		{Name: "ErrApproveUnknown", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-none-01/approve", User: "admin", WantStatus: 404, WantCode: "not_found"},
+		{Name: "ErrApproveMalformed", Method: "POST", URL: "/api/v1/users/inspector/devices/x/approve", User: "admin", WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrApproveApproved", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-known-01/approve", User: "admin", WantStatus: 409, WantCode: "conflict"},
+		{Name: "OK/Approve", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0001/approve", User: "admin", WantStatus: 200,
+			WantContent: []string{`"approval":"approved"`, `"decidedBy":"admin"`, `"decidedAt"`}},
+		{Name: "ErrApproveTwice", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0001/approve", User: "admin", WantStatus: 409, WantCode: "conflict"},
+		{Name: "OK/ApprovedLogsIn", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-new-0001"), WantStatus: 200, WantContent: []string{`"accessToken"`}},
+		{Name: "ErrRejectNoReason", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0002/reject", User: "admin", Body: `{"reason":" "}`, WantStatus: 400, WantCode: "invalid"},
+		{Name: "ErrRejectManager", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0002/reject", User: "manager", Body: `{"reason":"x"}`, WantStatus: 403, WantCode: "forbidden"},
+		{Name: "OK/Reject", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0002/reject", User: "admin", Body: `{"reason":"非单位配发手机"}`, WantStatus: 200,
+			WantContent: []string{`"approval":"rejected"`, `"decisionNote":"非单位配发手机"`}},
+		{Name: "ErrRejectedLogin", Method: "POST", URL: "/mobile/v1/auth/login", Body: login("phone-new-0002"), WantStatus: 403, WantCode: "device_rejected"},
+		{Name: "ErrApproveRejected", Method: "POST", URL: "/api/v1/users/inspector/devices/phone-new-0002/approve", User: "admin", WantStatus: 409, WantCode: "conflict"},
+		{Name: "OK/NonePending", Method: "GET", URL: "/api/v1/devices?view=pending", User: "admin", WantStatus: 200, WantContent: []string{`"items":[]`}},
+		{Name: "OK/AuditApproved", Method: "GET", URL: "/api/v1/audit?objectType=device&objectId=inspector/phone-new-0001", User: "admin", WantStatus: 200,
+			WantContent: []string{`"action":"device.approve"`, `"actor":"admin"`, `"outcome":"ok"`, `"actor":"manager"`, `"outcome":"denied"`}},
+		{Name: "OK/AuditRejected", Method: "GET", URL: "/api/v1/audit?objectType=device&objectId=inspector/phone-new-0002", User: "admin", WantStatus: 200,
+			WantContent: []string{`"action":"device.reject"`, `rejected: 非单位配发手机`}},
+		{Name: "OK/AuditOfUser", Method: "GET", URL: "/api/v1/audit?objectType=user&objectId=inspector&limit=200", User: "admin", WantStatus: 200,
+			WantContent: []string{`device phone-new-0001 (android) waits for approval`, `device phone-new-0002 was rejected`}},
+	})
+	// The refusals do not read as a revocation: the phone keeps its data.
+	r := e.mobileLogin(t, "inspector", "phone-new-0002")
+	if strings.Contains(string(r.Body), "revoked") {
+		t.Fatalf("rejected login body %s says revoked: the app would wipe", r.Body)
+	}
+	// The known phone's session was never touched.
+	if r := e.do("POST", "/mobile/v1/auth/refresh", "", "application/json", strings.NewReader(`{"refreshToken":"`+known.RefreshToken+`"}`)); r.Status != 200 {
+		t.Fatalf("refresh of the known phone: %d %s", r.Status, r.Body)
+	}
+	// A pending device has no session: nothing to refresh or revoke.
+	d, err := e.m.Stores.Devices.FindDeviceByID(ctx, "inspector/phone-new-0002")
+	if err != nil || d.Approval != backend.DeviceRejected || d.DecidedBy != "admin" {
+		t.Fatalf("stored device %+v, %v; want rejected by admin", d, err)
+	}
 }

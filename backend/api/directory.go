@@ -58,7 +58,7 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "specialty", Type: "string", Description: ""},
 			{Name: "active", Type: "boolean", Description: ""},
 			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
-			{Name: "q", Type: "string", Description: "part of the name or of the certificate number"},
+			{Name: "q", Type: "string", Description: "part of the name or of the certificate number, or the start of the id (at most 50 characters)"},
 			{Name: "cert", Type: "string", Description: "certificate state today: expired, expiring (within certificateWarningDays, 30) or valid"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {

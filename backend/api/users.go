@@ -15,6 +15,12 @@ type createUserRequest struct {
 	Password    string       `json:"password"`
 }
 
+type setRoleRequest struct {
+	Role backend.Role `json:"role"`
+	// Departments: at least one but for admin and oversight.
+	Departments []string `json:"departments"`
+}
+
 type resetPasswordRequest struct {
 	// Password is the new password; empty to have one generated.
 	Password string `json:"password"`
@@ -44,6 +50,11 @@ func (s *Server) registerUserRoutes() {
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *createUserRequest) (any, error) {
 			v := &backend.User{ID: r.ID, DisplayName: r.DisplayName, Role: r.Role, Departments: r.Departments}
 			return v, u.CreateUser(c.UserContext(), v, r.Password)
+		})})
+	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/users/:id/role", Summary: "Change an account's role and departments (admin; audited): every session of it ends at once and its inspection codes are withdrawn, so that it logs in again with the new role; an administrator cannot change their own role", Tag: "users", Auth: true,
+		Request: setRoleRequest{}, Response: backend.User{},
+		Handler: httpkit.WithBody(func(c *fiber.Ctx, r *setRoleRequest) (any, error) {
+			return u.SetRole(c.UserContext(), c.Params("id"), r.Role, r.Departments)
 		})})
 	for _, st := range []struct {
 		path, summary string

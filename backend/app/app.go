@@ -86,6 +86,12 @@ type Config struct {
 	// across departments, by credit class, in coordination rounds
 	// (backend.DefaultVisitCaps when nil: one for class A).
 	VisitCaps backend.VisitCaps
+	// DeviceApproval makes an inspector's first login from a phone wait
+	// for an administrator's approval (系统 or 工作台 of the console): the
+	// phone is recorded pending and told so (403 device_pending) until an
+	// administrator approves or rejects it. Off, a phone is admitted at its
+	// first login. Every instance must be started with the same value.
+	DeviceApproval bool
 	// MetricsToken, when set, is the bearer token a Prometheus server
 	// scrapes GET /metrics with; administrators need none.
 	MetricsToken string
@@ -388,12 +394,14 @@ func (m *Main) build(ctx context.Context) error {
 		Blobs: m.Stores.Blobs, Records: planning.NewRecordGate(), Audit: m.Audit, Intents: m.Intents, Now: m.Config.Now,
 	}
 	m.Planning.Credit, m.Planning.Throttle = &mongo.CreditStore{DB: db}, m.Stores.Throttle
+	m.Planning.Devices = m.Devices
 	m.Planning.RegisterIntents()
 	importer.RegisterIntents(m.Intents, m.Stores.Targets)
 	if err := newAuth(ctx, m); err != nil {
 		return err
 	}
 	m.Mobile.Devices = m.Stores.Devices
+	m.Mobile.ApproveDevices = m.Config.DeviceApproval
 	var cert *api.Certificate
 	if m.Config.TLSCert != "" || m.Config.TLSKey != "" {
 		if m.Config.TLSCert == "" || m.Config.TLSKey == "" {

@@ -177,6 +177,11 @@ type Service struct {
 	Audit    *backend.AuditLog
 	// Devices records the devices of LoginDevice; required by it.
 	Devices backend.DeviceStore
+	// ApproveDevices makes a device's first login wait for an
+	// administrator: the device is recorded pending and the login refused
+	// with EDEVICEPENDING until it is approved (app.Config.DeviceApproval,
+	// the same on every instance). Devices known already are not affected.
+	ApproveDevices bool
 	// Hashes admits the password checks of logins (backend.NewPasswordGate,
 	// one per process, shared by every service and backend.Users); nil
 	// admits every one.
@@ -395,6 +400,22 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 			err := s.deviceRevoked(ctx, anonymous, stored)
 			s.failed(ctx, res, now)
 			return nil, err
+		case stored.Rejected():
+			err := s.deviceRefused(ctx, anonymous, stored)
+			s.failed(ctx, res, now)
+			return nil, err
+		}
+		if (newDevice && s.ApproveDevices) || (stored != nil && stored.Pending()) {
+			// The password was right: no failure. The device is recorded
+			// (or its LastSeen moved) without a session, for the
+			// administrators to decide on.
+			s.succeeded(ctx, res, now)
+			dev.Approval = backend.DevicePending
+			stored, err := s.Devices.UpsertDevice(ctx, dev)
+			if err != nil {
+				return nil, &backend.Error{Op: op, Err: err}
+			}
+			return nil, s.deviceRefused(ctx, anonymous, stored)
 		}
 	}
 	s.succeeded(ctx, res, now)
@@ -444,11 +465,16 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		if err != nil {
 			return nil, &backend.Error{Op: op, Err: err}
 		}
-		if stored.Revoked() {
+		if stored.Revoked() || stored.Pending() || stored.Rejected() {
+			// Revoked since the check above, or recorded pending by a
+			// first login racing this one: the session ends unused.
 			if err := s.Tokens.RevokeTokenFamily(ctx, fam.ID, now, "device revoked"); err != nil && !backend.IsCode(err, backend.ENOTFOUND) {
 				return nil, &backend.Error{Op: op, Err: err}
 			}
-			return nil, s.deviceRevoked(ctx, anonymous, stored)
+			if stored.Revoked() {
+				return nil, s.deviceRevoked(ctx, anonymous, stored)
+			}
+			return nil, s.deviceRefused(ctx, anonymous, stored)
 		}
 		detail = "device " + dev.DeviceID + " (" + string(dev.Platform) + ")"
 		if newDevice {
@@ -459,6 +485,28 @@ func (s *Service) login(ctx context.Context, username, password string, d *backe
 		detail = "browser session"
 	}
 	return &opened{user: u, family: fam, detail: detail, secret: secret, now: now}, nil
+}
+
+// msgDevicePending and msgDeviceRejected refuse the logins of a device
+// an administrator has not approved (403, EDEVICEPENDING) or refused
+// (EDEVICEREJECTED). Neither says "revoked": the phone keeps what it holds
+// (another user's unsent work, say) and shows the reason.
+const (
+	msgDevicePending  = "this device waits for an administrator's approval; try again once it is approved"
+	msgDeviceRejected = "an administrator did not approve this device; log in from another device or ask an administrator"
+)
+
+// deviceRefused records and returns the refusal of a login from a device
+// that is pending or rejected.
+func (s *Service) deviceRefused(ctx context.Context, actor *backend.Actor, d *backend.Device) error {
+	if d.Rejected() {
+		s.audit(ctx, actor, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: d.UserID, Outcome: backend.OutcomeDenied,
+			Detail: "device " + d.DeviceID + " was rejected"})
+		return &backend.Error{Code: backend.EDEVICEREJECTED, Op: "Login", Message: msgDeviceRejected}
+	}
+	s.audit(ctx, actor, backend.AuditRecord{Action: "auth.login_failed", ObjectType: "user", ObjectID: d.UserID, Outcome: backend.OutcomeDenied,
+		Detail: "device " + d.DeviceID + " (" + string(d.Platform) + ") waits for approval"})
+	return &backend.Error{Code: backend.EDEVICEPENDING, Op: "Login", Message: msgDevicePending}
 }
 
 // deviceRevoked records and returns the refusal of a login from a revoked

@@ -112,6 +112,10 @@ func TestConsoleOversight(t *testing.T) {
 		chromedp.WaitVisible(`//*[@data-list="enterprises"]//a[normalize-space()="`+target.Name+`"]`),
 		chromedp.WaitVisible(`//*[@data-list="inspectors"]//tr[td[3][normalize-space()="`+inspectorID(t, m, "scjg.inspector1")+`"]]/td[5][normalize-space()="1"]`),
 	)
+	// No loading mask is left over the charts once they are drawn.
+	if n := value(p, "loading masks", chromedp.Evaluate[int](`document.querySelectorAll('.el-loading-mask, .el-loading-spinner, [data-loading]').length`)); n != 0 {
+		t.Fatalf("%d loading masks or spinners on the drawn figures, want none", n)
+	}
 	p.screenshot("console-oversight-figures")
 	p.do("ratings",
 		chromedp.Click(`//div[contains(@class,"el-tabs__item")][normalize-space()="企业评价"]`),

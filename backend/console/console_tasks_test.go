@@ -85,6 +85,34 @@ func TestConsoleTasks(t *testing.T) {
 		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"完成期限")]]`),
 	)
 
+	// The team-member filter searches the directory on the server as one
+	// types (remote), and a link with member= shows the name.
+	member, err := m.Stores.Inspectors.FindInspectorByID(ctx, tasks[0].Team[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	option := `//li[contains(@class,"el-select-dropdown__item")][span[1][normalize-space()="` + member.Name + `"]]`
+	pg.do("search a team member by name",
+		chromedp.Navigate(base+"/console/tasks?plan="+url.QueryEscape(p.ID)),
+		chromedp.WaitVisible(rows),
+		chromedp.WaitNotPresent(`.el-loading-mask`),
+		chromedp.Click(`.f-member .el-select__wrapper`),
+		chromedp.SendKeys(`.f-member input`, member.Name),
+		chromedp.WaitVisible(option),
+		// Clicked by script: the dropdown is still moving into place.
+		void(chromedp.Evaluate[bool](`(() => { const li = [...document.querySelectorAll('li.el-select-dropdown__item')].find(e => e.querySelector('span')?.textContent.trim() === `+strconv.Quote(member.Name)+`); li.click(); return true })()`)),
+		chromedp.Click(`//button[normalize-space()="筛选"]`),
+		chromedp.WaitVisible(rows),
+	)
+	if loc := value(pg, "read the address", chromedp.Location()); !strings.Contains(loc, "member="+url.QueryEscape(member.ID)) {
+		t.Fatalf("the address is %s, want member=%s", loc, member.ID)
+	}
+	pg.do("open the member's list by URL",
+		chromedp.Navigate(base+"/console/tasks?member="+url.QueryEscape(member.ID)),
+		chromedp.WaitVisible(rows),
+		chromedp.WaitVisible(`//div[contains(@class,"f-member")]//span[normalize-space()="`+member.Name+`"]`),
+	)
+
 	tk := tasks[0]
 	pg.do("open a task",
 		chromedp.Navigate(base+"/console/tasks/"+tk.ID),

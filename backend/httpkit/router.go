@@ -121,6 +121,8 @@ var statusOf = map[string]int{
 	backend.EINVALID:         fiber.StatusBadRequest,
 	backend.EUNAUTHENTICATED: fiber.StatusUnauthorized,
 	backend.EFORBIDDEN:       fiber.StatusForbidden,
+	backend.EDEVICEPENDING:   fiber.StatusForbidden,
+	backend.EDEVICEREJECTED:  fiber.StatusForbidden,
 	backend.ENOTFOUND:        fiber.StatusNotFound,
 	backend.ECONFLICT:        fiber.StatusConflict,
 	backend.ETOOMANY:         fiber.StatusTooManyRequests,

@@ -94,3 +94,53 @@ func sortTaskCounts(c []backend.TaskCount) {
 		return cmp.Or(strings.Compare(a.LeadDepartment, b.LeadDepartment), strings.Compare(string(a.Status), string(b.Status)))
 	})
 }
+
+// CountOverdueTasks counts open tasks due before the day: on MongoDB a
+// count over the index (status, due, leadDepartment); on the embedded
+// store a pass over the in-memory index (tasks whose key predates the due
+// day being kept there are not counted).
+func (s *TaskStore) CountOverdueTasks(ctx context.Context, departments []string, before backend.Date) (int, error) {
+	return s.DB.engine.countOverdueTasks(ctx, s, departments, before)
+}
+
+func (e *ferretEngine) countOverdueTasks(ctx context.Context, s *TaskStore, departments []string, before backend.Date) (int, error) {
+	if !e.indexed() {
+		return s.queryCountOverdue(ctx, departments, before)
+	}
+	x := &e.tasks
+	if err := x.ensure(ctx, e.db); err != nil {
+		return 0, err
+	}
+	n := 0
+	x.mu.RLock()
+	for _, e := range x.byID {
+		if e.status.Open() && e.due != "" && e.due < before && (departments == nil || slices.Contains(departments, e.lead)) {
+			n++
+		}
+	}
+	x.mu.RUnlock()
+	return n, nil
+}
+
+func (mongoEngine) countOverdueTasks(ctx context.Context, s *TaskStore, departments []string, before backend.Date) (int, error) {
+	return s.queryCountOverdue(ctx, departments, before)
+}
+
+func (s *TaskStore) queryCountOverdue(ctx context.Context, departments []string, before backend.Date) (int, error) {
+	open := bson.A{}
+	for _, st := range []backend.TaskStatus{backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskSubmitted, backend.TaskReturned} {
+		open = append(open, string(st))
+	}
+	filter := bson.D{
+		{Key: "status", Value: bson.D{{Key: "$in", Value: open}}},
+		{Key: "due", Value: bson.D{{Key: "$lt", Value: string(before)}, {Key: "$gt", Value: ""}}},
+	}
+	if departments != nil {
+		filter = append(filter, bson.E{Key: "leadDepartment", Value: in(departments)})
+	}
+	n, err := s.DB.c(colTasks).CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, translate("CountOverdueTasks", err)
+	}
+	return int(n), nil
+}

@@ -67,3 +67,47 @@ func TestCountTasks(t *testing.T) {
 		}
 	})
 }
+
+// TestCountOverdueTasks: open tasks due before the day are counted, on
+// both store paths, per department; closed ones, those due that day or
+// later and those without a due day are not.
+func TestCountOverdueTasks(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		s := &mongo.TaskStore{DB: db}
+		var ts []*backend.Task
+		for i, c := range []struct {
+			lead   string
+			status backend.TaskStatus
+			due    backend.Date
+		}{
+			{"a", backend.TaskAssigned, "2026-03-01"},  // overdue
+			{"a", backend.TaskSubmitted, "2026-03-09"}, // overdue: still open
+			{"a", backend.TaskApproved, "2026-03-01"},  // closed
+			{"a", backend.TaskAssigned, "2026-03-10"},  // due that day
+			{"a", backend.TaskAssigned, ""},            // no due day
+			{"b", backend.TaskReturned, "2026-02-01"},  // overdue, another department
+		} {
+			ts = append(ts, &backend.Task{ID: fmt.Sprintf("t-%02d", i), TargetID: "tg", Status: c.status, LeadDepartment: c.lead, Due: c.due,
+				TeamUsers: []string{}, Items: []string{}, Departments: []string{c.lead}})
+		}
+		if err := s.CreateTasks(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name string
+			deps []string
+			want int
+		}{{"All", nil, 3}, {"A", []string{"a"}, 2}, {"B", []string{"b"}, 1}, {"None", []string{}, 0}} {
+			t.Run(tt.name, func(t *testing.T) {
+				n, err := s.CountOverdueTasks(ctx, tt.deps, "2026-03-10")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != tt.want {
+					t.Fatalf("overdue=%d, want %d", n, tt.want)
+				}
+			})
+		}
+	})
+}

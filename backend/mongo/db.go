@@ -190,7 +190,8 @@ var indexes = []index{
 	{colTasks, bson.D{{Key: "planId", Value: 1}}, false, false},
 	{colTasks, bson.D{{Key: "status", Value: 1}, {Key: "leadDepartment", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "_id", Value: 1}}, false, false}, // the review queue
 	{colTaskKeys, bson.D{{Key: "pending", Value: 1}}, false, true},
-	{colTasks, bson.D{{Key: "leadDepartment", Value: 1}, {Key: "status", Value: 1}}, false, false}, // the dashboard's counts
+	{colTasks, bson.D{{Key: "leadDepartment", Value: 1}, {Key: "status", Value: 1}}, false, false},                         // the dashboard's counts
+	{colTasks, bson.D{{Key: "status", Value: 1}, {Key: "due", Value: 1}, {Key: "leadDepartment", Value: 1}}, false, false}, // the dashboard's overdue count
 	{colTasks, bson.D{{Key: "targetId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "taskId", Value: 1}}, false, false},
 	{colCheckIns, bson.D{{Key: "targetId", Value: 1}, {Key: "deviceTime", Value: 1}}, false, false},
@@ -198,6 +199,8 @@ var indexes = []index{
 	{colVisitCounts, bson.D{{Key: "year", Value: 1}, {Key: "kind", Value: 1}, {Key: "visits", Value: -1}}, false, false},
 	{colVisitCounts, bson.D{{Key: "year", Value: 1}, {Key: "kind", Value: 1}, {Key: "checkIns", Value: -1}}, false, false},
 	{colInspectors, bson.D{{Key: "userId", Value: 1}}, false, false},
+	{colDevices, bson.D{{Key: "approval", Value: 1}, {Key: "lastSeen", Value: 1}}, false, false}, // devices waiting for approval
+	{colDevices, bson.D{{Key: "lastSeen", Value: 1}}, false, false},                              // devices unused for long
 	{colSelections, bson.D{{Key: "year", Value: 1}, {Key: "itemCode", Value: 1}}, false, false},
 	{colUploads, bson.D{{Key: "expiresAt", Value: 1}}, false, false},
 	{colIssuedCodes, bson.D{{Key: "userId", Value: 1}, {Key: "deviceId", Value: 1}}, false, false},

@@ -95,6 +95,9 @@ type taskEngine interface {
 	// countTasks counts tasks by lead department and status
 	// (TaskStore.CountTasks).
 	countTasks(ctx context.Context, s *TaskStore, departments []string) ([]backend.TaskCount, error)
+	// countOverdueTasks counts the open tasks due before a day
+	// (TaskStore.CountOverdueTasks).
+	countOverdueTasks(ctx context.Context, s *TaskStore, departments []string, before backend.Date) (int, error)
 	// oneWriter reports whether this process is the store's one writer,
 	// so that what it remembers of its own writes is all there is.
 	oneWriter() bool

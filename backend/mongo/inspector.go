@@ -48,7 +48,11 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 		q = append(q, bson.E{Key: "certNo", Value: f.CertNo})
 	}
 	if f.Q != "" {
-		q = append(q, containsAny(f.Q, "name", "certNo"))
+		// The console's team-member pickers type the start of an
+		// officer's id as well; user text only as a quoted literal.
+		or := containsAny(f.Q, "name", "certNo")
+		or.Value = append(or.Value.(bson.A), bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(f.Q)}}}})
+		q = append(q, or)
 	}
 	if r := dateRange(f.CertExpiryFrom, f.CertExpiryTo); r != nil {
 		q = append(q, bson.E{Key: "certExpiry", Value: r})

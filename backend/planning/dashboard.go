@@ -93,6 +93,23 @@ func (s *Service) Dashboard(ctx context.Context) (*backend.Dashboard, error) {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
 	d.ExpiringCertificates, d.Capped = n, d.Capped || capped
+
+	if d.OverdueTasks, err = s.Counts.CountOverdueTasks(ctx, deps, backend.DateOf(s.Now())); err != nil {
+		return nil, &backend.Error{Op: op, Err: err}
+	}
+	d.DeviceStaleDays = backend.DeviceStaleDays
+	if s.Devices != nil && a.Role == backend.RoleAdmin {
+		for _, f := range []struct {
+			n    *int
+			view backend.DeviceView
+		}{{&d.DevicesPending, backend.DeviceViewPending}, {&d.DevicesStale, backend.DeviceViewStale}} {
+			k, capped, err := s.Devices.CountDevices(ctx, f.view)
+			if err != nil {
+				return nil, &backend.Error{Op: op, Err: err}
+			}
+			*f.n, d.Capped = k, d.Capped || capped
+		}
+	}
 	return d, nil
 }
 

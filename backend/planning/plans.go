@@ -28,9 +28,12 @@ type Service struct {
 	// registers the result and a publication goes through its entry;
 	// optional in tests of other things.
 	Register backend.ResultStore
-	Counts   backend.TaskCounter    // the dashboard's task counts
-	Rounds   backend.RoundStore     // coordination rounds (rounds.go)
-	Checks   backend.CheckBookStore // registered checks and their matches (checkmatch.go)
+	Counts   backend.TaskCounter // the dashboard's task counts
+	// Devices gives administrators' dashboards the phones to approve and
+	// those long unused; nil leaves those figures 0.
+	Devices *backend.Devices
+	Rounds  backend.RoundStore     // coordination rounds (rounds.go)
+	Checks  backend.CheckBookStore // registered checks and their matches (checkmatch.go)
 	// Blobs holds the evidence bytes: the enterprise's signature in an
 	// inspection record (record.go); optional.
 	Blobs backend.BlobStore

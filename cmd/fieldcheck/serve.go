@@ -48,6 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	tlsCert := fs.String("tls-cert", os.Getenv("FIELDCHECK_TLS_CERT"), "serve HTTPS with this PEM certificate (chain, leaf first); reloaded on SIGHUP")
 	tlsKey := fs.String("tls-key", os.Getenv("FIELDCHECK_TLS_KEY"), "the PEM private key of --tls-cert")
 	metricsToken := fs.String("metrics-token", os.Getenv("FIELDCHECK_METRICS_TOKEN"), "bearer token a Prometheus server scrapes /metrics with (administrators need none)")
+	deviceApproval := fs.Bool("device-approval", os.Getenv("FIELDCHECK_DEVICE_APPROVAL") == "1", "a phone's first login waits for an administrator's approval (FIELDCHECK_DEVICE_APPROVAL=1)")
 	grace := fs.Duration("shutdown-grace", app.DefaultShutdownGrace, "on SIGTERM or SIGINT, how long requests in flight may take to finish")
 	var proxies multiFlag
 	fs.Var(&proxies, "trusted-proxy", "reverse proxy address whose X-Forwarded-For is trusted")
@@ -73,6 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return usageError("--metrics-token must be at least %d characters (e.g. openssl rand -hex 32)", MinMetricsToken)
 	}
 	cfg.MetricsToken = *metricsToken
+	cfg.DeviceApproval = *deviceApproval
 	if *grace < time.Second || *grace > MaxShutdownGrace {
 		return usageError("--shutdown-grace must be between 1s and %s", MaxShutdownGrace)
 	}

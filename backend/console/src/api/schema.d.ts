@@ -193,57 +193,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/credit/applications/{id}/attachments/{n}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One attachment of a filing (n from 0), for the managers of the department that answers it */
-        get: operations["getCreditApplicationsIdAttachmentsN"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/credit/applications/{id}/decision": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Answer an enterprise's filing (managers of the department that answers): an objection is corrected (a new public version of the result, code the new category), annotated or upheld; a repair or removal granted or refused; with the reason, which is published */
-        post: operations["postCreditApplicationsIdDecision"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/credit/queue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The credit queue of the caller's departments (managers; admin: every department): listing proposals (published results 通过登记的住所（经营场所）无法联系 not decided yet), pending objections, repair and removal applications with the working days left (overdue flagged), and the enterprises listed */
-        get: operations["getCreditQueue"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -296,15 +245,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/doctor": {
+    "/api/v1/devices": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The deployment check of this server (fieldcheck doctor --url): its store, layout, indexes, key rings, TLS certificate, disk for evidence and clock against the store, one entry per check; answered 200 whatever the checks say (failed counts the FAIL ones). For administrators, or with the scrape token (--metrics-token) as the bearer */
-        get: operations["getDoctor"];
+        /** Phones across users (admin): view=pending, those waiting for approval (longest waiting first), or view=stale, those that may log in but were not used for 60 days (longest unused first); at most 200, truncated says when more */
+        get: operations["getDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -581,28 +530,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The versions of the item's checklist, newest first (at most 50) */
-        get: operations["getItemsCodeTemplates"];
+        get?: never;
         put?: never;
         /** Store a new version of the item's checklist */
         post: operations["postItemsCodeTemplates"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/items/{code}/templates/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What changed between two versions of the item's checklist */
-        get: operations["getItemsCodeTemplatesDiff"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1036,23 +967,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/results/{id}/listing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Decide the listing proposal of a published result (managers of its lead department): list the enterprise in the 经营异常名录 (its credit class becomes D) or reject the proposal, with the reason; once */
-        post: operations["postResultsIdListing"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/results/{id}/publish": {
         parameters: {
             query?: never;
@@ -1362,23 +1276,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/targets/{id}/credit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A target's credit record (staff but inspectors): its credit class, published results, 经营异常名录 listings with their history, and filings (the applicant's phone only for the managers of the department that answers) */
-        get: operations["getTargetsIdCredit"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/task-requests": {
         parameters: {
             query?: never;
@@ -1653,6 +1550,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}/devices/{deviceId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a phone waiting for approval (admin; audited): its next login opens a session */
+        post: operations["postUsersIdDevicesDeviceIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/devices/{deviceId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a phone waiting for approval, with a reason (admin; audited): its logins are refused with 403 device_rejected */
+        post: operations["postUsersIdDevicesDeviceIdReject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}/devices/{deviceId}/revoke": {
         parameters: {
             query?: never;
@@ -1738,7 +1669,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/e/credit/{uscc}": {
+    "/api/v1/users/{id}/role": {
         parameters: {
             query?: never;
             header?: never;
@@ -1746,9 +1677,9 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
-        /** The filing form of the licence-code page (multipart/form-data; the licence code's k and s in the query): subject (objection:<result>, repair:<result> or removal:<listing>), text, contact (phone), up to 5 attachments (PDF, JPEG, PNG, 10 MB each); rate-limited per address and per enterprise */
-        post: operations["postECreditUscc"];
+        /** Change an account's role and departments (admin; audited): every session of it ends at once and its inspection codes are withdrawn, so that it logs in again with the new role; an administrator cannot change their own role */
+        put: operations["putUsersIdRole"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1985,23 +1916,6 @@ export interface paths {
         };
         /** A public plan: current version, history with reasons, draws; a page for browsers */
         get: operations["getPublicPlansId"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/public/results": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The results list of the portal: to a browser a page in Chinese with the filters as a form (no script), pages and links to the CSV and JSON of the same page; to API clients the JSON of /public/results.json */
-        get: operations["getPublicResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2351,75 +2265,14 @@ export interface components {
             password: string;
             role: string;
         };
-        CreditApplication: {
-            attachments: components["schemas"]["CreditAttachment"][];
-            contact: string;
-            /** Format: date-time */
-            createdAt: string;
-            deadline?: string;
-            deadlineError?: string;
-            decidedBy?: string;
-            decidedOn?: string;
-            department: string;
-            filedOn: string;
-            id: string;
-            /** @enum {string} */
-            kind: "objection" | "repair" | "removal";
-            listingId?: string;
-            /** @enum {string} */
-            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
-            reason?: string;
-            resultId?: string;
-            resultVersion?: number;
-            /** @enum {string} */
-            state: "pending" | "decided";
-            targetId: string;
-            targetName: string;
-            text: string;
-            /** Format: date-time */
-            updatedAt: string;
-            version: number;
-        };
-        CreditAttachment: {
-            contentType: string;
-            name: string;
-            sha256: string;
-            size: number;
-        };
-        CreditDecision: {
-            /**
-             * @description corrected: the result's new category
-             * @enum {string}
-             */
-            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
-            /**
-             * @description objection: corrected (更正), annotated (加注), upheld (维持); repair and removal: granted, refused
-             * @enum {string}
-             */
-            outcome: "corrected" | "annotated" | "upheld" | "granted" | "refused";
-            /** @description the answer's reason, published with the outcome (1-1000 characters; no personal data) */
-            reason: string;
-            /** @description the filing's version as read */
-            version: number;
-        };
-        CreditQueue: {
-            applications: components["schemas"]["QueuedApplication"][];
-            listed: components["schemas"]["Listing"][];
-            proposals: components["schemas"]["ListingProposal"][];
-            today: string;
-        };
-        CreditRecord: {
-            applications: components["schemas"]["CreditApplication"][];
-            creditClass?: string;
-            listings: components["schemas"]["Listing"][];
-            name: string;
-            results: components["schemas"]["PublishedResult"][];
-            targetId: string;
-        };
         Dashboard: {
             capped: boolean;
             certificateWarningDays: number;
+            deviceStaleDays: number;
+            devicesPending: number;
+            devicesStale: number;
             expiringCertificates: number;
+            overdueTasks: number;
             plansAwaitingDraw: number;
             reviewQueue: number;
             tasksByDepartment: components["schemas"]["DepartmentTaskCounts"][];
@@ -2459,6 +2312,11 @@ export interface components {
             departmentName: string;
         };
         Device: {
+            approval: string;
+            /** Format: date-time */
+            decidedAt?: string;
+            decidedBy?: string;
+            decisionNote?: string;
             deviceId: string;
             /** Format: date-time */
             firstSeen: string;
@@ -2472,19 +2330,14 @@ export interface components {
             revokedAt?: string;
             revokedBy?: string;
             userId: string;
+            userName?: string;
+        };
+        DeviceList: {
+            items: components["schemas"]["Device"][];
+            truncated: boolean;
         };
         DeviceListResponse: {
             items: components["schemas"]["Device"][];
-        };
-        DoctorCheck: {
-            detail: string;
-            name: string;
-            /** @enum {string} */
-            status: "OK" | "WARN" | "FAIL";
-        };
-        DoctorResponse: {
-            checks: components["schemas"]["DoctorCheck"][];
-            failed: number;
         };
         Draw: {
             /** Format: date-time */
@@ -2690,7 +2543,6 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
-            certState?: string;
             conflicts: components["schemas"]["Conflict"][];
             /** Format: date-time */
             createdAt: string;
@@ -2710,7 +2562,6 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
-            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -2730,7 +2581,6 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
-            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -2818,53 +2668,6 @@ export interface components {
         };
         KeyRingList: {
             items: components["schemas"]["RingKeys"][];
-        };
-        Listing: {
-            cause: string;
-            causeLabel: string;
-            /** Format: date-time */
-            createdAt: string;
-            decidedBy: string;
-            decidedOn: string;
-            department: string;
-            history: components["schemas"]["ListingEvent"][];
-            id: string;
-            previousClass?: string;
-            proposedOn: string;
-            reason?: string;
-            removalApplication?: string;
-            removalReason?: string;
-            removedOn?: string;
-            resultId: string;
-            /** @enum {string} */
-            state: "listed" | "rejected" | "removed";
-            targetId: string;
-            targetName: string;
-            /** Format: date-time */
-            updatedAt: string;
-            version: number;
-        };
-        ListingDecision: {
-            /** @description true: list the enterprise (列入经营异常名录); false: reject the proposal */
-            list: boolean;
-            /** @description the decision's reason, 1-1000 characters */
-            reason: string;
-        };
-        ListingEvent: {
-            action: string;
-            /** Format: date-time */
-            at: string;
-            by?: string;
-            reason?: string;
-            source?: string;
-        };
-        ListingProposal: {
-            department: string;
-            label: string;
-            resultDate: string;
-            resultId: string;
-            targetId: string;
-            targetName: string;
         };
         LoginLock: {
             failures: number;
@@ -3164,15 +2967,6 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids: string[];
         };
-        PortalEnterprise: {
-            address?: string;
-            credit?: components["schemas"]["PublicCredit"] | null;
-            id: string;
-            name: string;
-            published: components["schemas"]["VisitPublicResult"][];
-            results: string[];
-            status: string;
-        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -3183,19 +2977,13 @@ export interface components {
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
-        PublicAnswer: {
-            authority: string;
-            decidedOn: string;
-            filedOn: string;
-            kind: string;
-            outcome: string;
-            reason: string;
-            resultId?: string;
-            resultVersion?: number;
-        };
-        PublicCredit: {
-            answers: components["schemas"]["PublicAnswer"][];
-            listings: components["schemas"]["PublicListing"][];
+        PublicEnterprise: {
+            address?: string;
+            id: string;
+            name: string;
+            published: components["schemas"]["VisitPublicResult"][];
+            results: string[];
+            status: string;
         };
         PublicKey: {
             /** Format: date-time */
@@ -3209,17 +2997,6 @@ export interface components {
         };
         PublicKeySet: {
             keys: components["schemas"]["PublicKey"][];
-        };
-        PublicListing: {
-            authority: string;
-            cause: string;
-            id: string;
-            listedOn: string;
-            removalReason?: string;
-            removedOn?: string;
-            /** @enum {string} */
-            state: "listed" | "removed";
-            stateLabel: string;
         };
         PublicPlan: {
             current?: components["schemas"]["PlanVersion"] | null;
@@ -3271,22 +3048,6 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids?: string[] | null;
         };
-        PublishedResult: {
-            code: string;
-            departments: string[];
-            followUp?: string;
-            history?: components["schemas"]["PublishedVersion"][];
-            items: string[];
-            label: string;
-            planId?: string;
-            /** Format: date-time */
-            publishedAt: string;
-            random: boolean;
-            reason?: string;
-            resultDate?: string;
-            taskId: string;
-            version?: number;
-        };
         PublishedVersion: {
             code: string;
             followUp?: string;
@@ -3305,13 +3066,6 @@ export interface components {
             text: string;
             type: string;
         };
-        QuestionChange: {
-            change: string;
-            fields: string[];
-            from?: components["schemas"]["Question"];
-            id: string;
-            to?: components["schemas"]["Question"];
-        };
         QuestionCreate: {
             basis?: string;
             id: string;
@@ -3320,38 +3074,6 @@ export interface components {
             required: boolean;
             text: string;
             type: string;
-        };
-        QueuedApplication: {
-            attachments: components["schemas"]["CreditAttachment"][];
-            contact: string;
-            /** Format: date-time */
-            createdAt: string;
-            daysLeft?: number;
-            deadline?: string;
-            deadlineError?: string;
-            decidedBy?: string;
-            decidedOn?: string;
-            department: string;
-            filedOn: string;
-            id: string;
-            /** @enum {string} */
-            kind: "objection" | "repair" | "removal";
-            kindLabel: string;
-            listingId?: string;
-            /** @enum {string} */
-            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
-            overdue: boolean;
-            reason?: string;
-            resultId?: string;
-            resultVersion?: number;
-            /** @enum {string} */
-            state: "pending" | "decided";
-            targetId: string;
-            targetName: string;
-            text: string;
-            /** Format: date-time */
-            updatedAt: string;
-            version: number;
         };
         Rating: {
             burden: number;
@@ -3464,7 +3186,6 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
-            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3500,7 +3221,6 @@ export interface components {
             to: string;
         };
         ReplaceRequest: {
-            planId?: string;
             reason: string;
             version: number;
         };
@@ -3554,7 +3274,6 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
-            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3817,25 +3536,10 @@ export interface components {
             inspectors: components["schemas"]["DrawInspector"][];
             plans: components["schemas"]["PlanDraw"][];
             publicEntropy: string;
-            replacements?: components["schemas"]["RoundReplacement"][];
             roundId: string;
             secret: string;
             seed: string;
             visits: components["schemas"]["Visit"][];
-        };
-        RoundReplacement: {
-            eligibleInspectors: number;
-            joins?: boolean;
-            plan: string;
-            prn: string;
-            reason: string;
-            replaced: string;
-            replacement: string;
-            short?: boolean;
-            stratum: string;
-            team: string[];
-            unassigned?: boolean;
-            unassignedReason?: string;
         };
         RowError: {
             column?: string;
@@ -3865,6 +3569,14 @@ export interface components {
             departments: string[];
             displayName: string;
             id: string;
+            role: string;
+        };
+        SetRoleRequest: {
+            departments: string[];
+            role: string;
+        };
+        SetRoleRequestReplace: {
+            departments?: string[] | null;
             role: string;
         };
         SignedAuditHead: {
@@ -4016,29 +3728,11 @@ export interface components {
             planVersion: number;
             stratum: string;
         };
-        TemplateDiff: {
-            added: number;
-            changed: number;
-            from: number;
-            itemCode: string;
-            questions: components["schemas"]["QuestionChange"][];
-            removed: number;
-            to: number;
-            unchanged: number;
-        };
         TemplateRequest: {
             questions: components["schemas"]["Question"][];
         };
         TemplateRequestCreate: {
             questions?: components["schemas"]["QuestionCreate"][] | null;
-        };
-        TemplateVersion: {
-            /** Format: date-time */
-            createdAt: string;
-            createdBy: string;
-            current: boolean;
-            questions: number;
-            version: number;
         };
         Tokens: {
             accessToken: string;
@@ -4570,104 +4264,6 @@ export interface operations {
             };
         };
     };
-    getCreditApplicationsIdAttachmentsN: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                n: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/pdf": unknown;
-                    "image/jpeg": unknown;
-                    "image/png": unknown;
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postCreditApplicationsIdDecision: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreditDecision"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["QueuedApplication"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getCreditQueue: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreditQueue"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getDashboard: {
         parameters: {
             query?: never;
@@ -4794,9 +4390,12 @@ export interface operations {
             };
         };
     };
-    getDoctor: {
+    getDevices: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description pending or stale */
+                view?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4809,7 +4408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DoctorResponse"];
+                    "application/json": components["schemas"]["DeviceList"];
                 };
             };
             /** @description error */
@@ -5060,9 +4659,6 @@ export interface operations {
     getExperts: {
         parameters: {
             query?: {
-                /** @description part of the name or of the organisation */
-                q?: string;
-                active?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5270,10 +4866,8 @@ export interface operations {
                 active?: boolean;
                 /** @description enforcement certificate number */
                 certNo?: string;
-                /** @description part of the name or of the certificate number */
+                /** @description name contains, or id starts with, this text (at most 50 characters) */
                 q?: string;
-                /** @description certificate state today: expired, expiring (within certificateWarningDays, 30) or valid */
-                cert?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5412,8 +5006,6 @@ export interface operations {
                 /** @description key or general */
                 category?: string;
                 targetKind?: string;
-                /** @description part of the name or of the code */
-                q?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5544,37 +5136,6 @@ export interface operations {
             };
         };
     };
-    getItemsCodeTemplates: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateVersion"][];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     postItemsCodeTemplates: {
         parameters: {
             query?: never;
@@ -5597,42 +5158,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChecklistTemplate"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getItemsCodeTemplatesDiff: {
-        parameters: {
-            query?: {
-                /** @description the older version (required) */
-                from?: number;
-                /** @description the newer version (required) */
-                to?: number;
-            };
-            header?: never;
-            path: {
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateDiff"];
                 };
             };
             /** @description error */
@@ -6554,41 +6079,6 @@ export interface operations {
             };
         };
     };
-    postResultsIdListing: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ListingDecision"];
-            };
-        };
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Listing"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     postResultsIdPublish: {
         parameters: {
             query?: never;
@@ -7314,37 +6804,6 @@ export interface operations {
             };
         };
     };
-    getTargetsIdCredit: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreditRecord"];
-                };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getTaskrequests: {
         parameters: {
             query?: {
@@ -8031,6 +7490,74 @@ export interface operations {
             };
         };
     };
+    postUsersIdDevicesDeviceIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postUsersIdDevicesDeviceIdReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeDeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postUsersIdDevicesDeviceIdRevoke: {
         parameters: {
             query?: never;
@@ -8195,21 +7722,20 @@ export interface operations {
             };
         };
     };
-    postECreditUscc: {
+    putUsersIdRole: {
         parameters: {
-            query?: {
-                /** @description key id */
-                k?: string;
-                /** @description signature */
-                s?: string;
-            };
+            query?: never;
             header?: never;
             path: {
-                uscc: string;
+                id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetRoleRequestReplace"];
+            };
+        };
         responses: {
             /** @description success */
             200: {
@@ -8217,7 +7743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/html": unknown;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description error */
@@ -8227,7 +7753,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
                 };
             };
         };
@@ -8614,7 +8139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PortalEnterprise"];
+                    "application/json": components["schemas"]["PublicEnterprise"];
                     "text/html": unknown;
                 };
             };
@@ -8687,59 +8212,6 @@ export interface operations {
                     "application/json": components["schemas"]["PublicPlan"];
                     "text/html": unknown;
                 };
-            };
-            /** @description error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                    "text/html": unknown;
-                };
-            };
-        };
-    };
-    getPublicResults: {
-        parameters: {
-            query?: {
-                /** @description a department's id: results it took part in */
-                department?: string;
-                /** @description a plan's id */
-                plan?: string;
-                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
-                code?: string;
-                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
-                from?: string;
-                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
-                to?: string;
-                /** @description cursor: nextCursor of the previous page */
-                after?: string;
-                /** @description page size, 1-200 (default 50) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PagePublicResult"];
-                    "text/html": unknown;
-                };
-            };
-            /** @description the client has this page */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description error */
             default: {

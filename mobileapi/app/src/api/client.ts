@@ -16,6 +16,14 @@ export class ApiError extends Error {
   get revoked(): boolean {
     return this.status === 403 && /revoked/i.test(this.message);
   }
+  /** The device waits for an administrator's approval (its first login). */
+  get pending(): boolean {
+    return this.status === 403 && this.code === 'device_pending';
+  }
+  /** An administrator did not approve the device. */
+  get rejected(): boolean {
+    return this.status === 403 && this.code === 'device_rejected';
+  }
 }
 
 async function postJSON<T>(path: string, body: unknown): Promise<T> {

@@ -1,0 +1,1 @@
+import"./index-CkivpZTX.js";import"./css-DFwDhX0q.js";
