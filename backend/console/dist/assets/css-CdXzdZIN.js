@@ -1,1 +1,0 @@
-import"./index-CG4JA70z.js";

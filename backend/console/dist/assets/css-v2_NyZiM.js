@@ -1,0 +1,1 @@
+import"./index-CvV5utn2.js";import"./css-CJvqlcUA.js";
