@@ -23,6 +23,7 @@ export const router = createRouter({
         { path: 'tasks/:id', name: 'task', component: () => import('./pages/TaskPage.vue'), meta: { title: '任务' } },
         { path: 'reviews', name: 'reviews', component: () => import('./pages/ReviewsPage.vue'), meta: { title: '审核' } },
         { path: 'reviews/:taskId', name: 'review', component: () => import('./pages/ReviewPage.vue'), meta: { title: '审核' } },
+        { path: 'rounds', name: 'rounds', component: () => import('./pages/RoundsPage.vue'), meta: { title: '综合查一次' } },
         { path: 'oversight', name: 'oversight', component: () => import('./pages/OversightPage.vue'), meta: { title: '监督' } },
         { path: 'system', name: 'system', component: () => import('./pages/SystemPage.vue'), meta: { title: '系统管理' } },
         { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },

@@ -1,1 +1,0 @@
-import"./index-CvV5utn2.js";import"./css-CJvqlcUA.js";

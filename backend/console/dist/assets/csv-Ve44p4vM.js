@@ -1,0 +1,3 @@
+function e(e,t,n){let r=e=>{let t=e==null?``:String(e);return/^[=+\-@\t\r]/.test(t)&&(t=`'`+t),`"`+t.replace(/"/g,`""`)+`"`},i=[t,...n].map(e=>e.map(r).join(`,`)).join(`\r
+`)+`\r
+`,a=URL.createObjectURL(new Blob([`﻿`,i],{type:`text/csv;charset=utf-8`})),o=document.createElement(`a`);o.href=a,o.download=e,document.body.appendChild(o),o.click(),o.remove(),setTimeout(()=>URL.revokeObjectURL(a),0)}export{e as t};

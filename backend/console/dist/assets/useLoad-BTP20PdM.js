@@ -1,1 +1,0 @@
-import{o as e,tr as t}from"./index-CvV5utn2.js";function n(n){let r=t(null),i=t(!1),a=t(``),o=t(0);async function s(){i.value=!0,a.value=``,o.value=0;try{r.value=await n()}catch(t){r.value=null,o.value=t instanceof e?t.status:0,a.value=t instanceof Error?t.message:`加载失败，请重试。`}finally{i.value=!1}}return{data:r,loading:i,error:a,status:o,run:s}}export{n as t};
