@@ -31,6 +31,8 @@ func (s *Server) registerRoundRoutes() {
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/rounds/:id", Summary: "A round; once drawn with its burden: visits made, the floor Σ max π and the independent draws' Σ 1−Π(1−π)", Tag: "rounds", Auth: true,
 		Response: backend.Round{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetRound(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/rounds/:id/burden", Summary: "A drawn round's burden on the enterprises (back office): visits made, the floor Σ max π and independent draws' Σ 1−Π(1−π), for the round, per department (its plans alone; the visits it takes part in) and per region of the targets", Tag: "rounds", Auth: true,
+		Response: planning.RoundBurdenView{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.RoundBurden(c.UserContext(), c.Params("id")) })})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/rounds/:id/preview", Summary: "Preview an open round on the directories as they are (back office): per plan its tags, population, eligible and n; the targets eligible in both plans of each pair; targets by the number of plans they are in; the expected visits (floor Σ max π, independent Σ 1−Π(1−π)). No secret is read, nothing changes", Tag: "rounds", Auth: true,
 		Response: planning.RoundPreview{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PreviewRound(c.UserContext(), c.Params("id")) })})
 	s.Add(httpkit.Route{Method: "POST", Path: "/api/v1/rounds/:id/plans", Summary: "Register a published plan into an open round before its entropy result (manager of the plan's lead department): it is then drawn with the round, never alone", Tag: "rounds", Auth: true,

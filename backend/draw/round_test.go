@@ -450,3 +450,47 @@ func TestRoundBurden(t *testing.T) {
 		}
 	})
 }
+
+// TestRoundBurdenGroups: the burden per department counts each
+// department's plans alone and the visits it takes part in; per region,
+// the regions' figures add up to the round's.
+func TestRoundBurdenGroups(t *testing.T) {
+	rec := mustRoundRecord(t, roundVectors(t)["round-four-plans"])
+	total := rec.Burden()
+	for _, g := range rec.BurdenByDepartment() {
+		var plans []draw.PlanDraw
+		for _, p := range rec.Plans {
+			if slices.Contains(p.Departments, g.Key) {
+				plans = append(plans, p)
+			}
+		}
+		alone := (&draw.RoundRecord{Plans: plans}).Burden()
+		visits := 0
+		for _, v := range rec.Visits {
+			if slices.Contains(v.Departments, g.Key) {
+				visits++
+			}
+		}
+		if g.Floor != alone.Floor || g.Independent != alone.Independent || g.Visits != visits || g.Floor > g.Independent+1e-9 {
+			t.Errorf("department %s: %+v, want floor %.4f independent %.4f visits %d", g.Key, g.RoundBurden, alone.Floor, alone.Independent, visits)
+		}
+	}
+	// Regions by the sum of the id's bytes: three groups.
+	regionOf := func(id string) string {
+		sum := 0
+		for i := range len(id) {
+			sum += int(id[i])
+		}
+		return string("abc"[sum%3])
+	}
+	var sum backend.RoundBurden
+	groups := rec.BurdenByRegion(regionOf)
+	for _, g := range groups {
+		sum.Visits += g.Visits
+		sum.Floor += g.Floor
+		sum.Independent += g.Independent
+	}
+	if len(groups) != 3 || sum.Visits != total.Visits || math.Abs(sum.Floor-total.Floor) > 1e-9 || math.Abs(sum.Independent-total.Independent) > 1e-9 {
+		t.Fatalf("%d regions adding up to %+v; the round is %+v", len(groups), sum, total)
+	}
+}

@@ -353,7 +353,6 @@ func (s *Service) mergeIntoTask(ctx context.Context, b *backend.CheckBook, p *ba
 		}
 	}
 	_, err := backend.UpdateTaskWith(ctx, s.Tasks, p.TaskID, func(t *backend.Task) (bool, error) {
-		var added []string
 		changed := false
 		for _, cid := range p.Checks {
 			if slices.ContainsFunc(t.Parts, func(x backend.TaskPart) bool { return x.CheckID == cid }) {
@@ -366,12 +365,6 @@ func (s *Service) mergeIntoTask(ctx context.Context, b *backend.CheckBook, p *ba
 					Departments: slices.Clone(t.Departments), Items: slices.Clone(t.Items), Stratum: t.Stratum}}
 			}
 			t.Parts = append(t.Parts, backend.TaskPart{CheckID: c.ID, LeadDepartment: c.Department, Departments: []string{c.Department}, Items: slices.Clone(c.Items)})
-			for _, code := range c.Items {
-				if !slices.Contains(t.Items, code) {
-					t.Items = append(t.Items, code)
-					added = append(added, code)
-				}
-			}
 			if !slices.Contains(t.Departments, c.Department) {
 				t.Departments = append(t.Departments, c.Department)
 				slices.Sort(t.Departments)
@@ -380,24 +373,36 @@ func (s *Service) mergeIntoTask(ctx context.Context, b *backend.CheckBook, p *ba
 		if !changed {
 			return false, nil // every check has its part: merged before
 		}
-		var newDocs []*backend.Item
-		for _, it := range docs {
-			if slices.Contains(added, it.Code) && !slices.ContainsFunc(newDocs, func(x *backend.Item) bool { return x.Code == it.Code }) {
-				newDocs = append(newDocs, it)
-			}
-		}
-		if len(newDocs) > 0 {
-			refs, err := s.checklist(ctx, newDocs)
-			if err != nil {
-				return false, err
-			}
-			t.Checklist = append(t.Checklist, refs...)
+		added, err := s.addItems(ctx, t, docs)
+		if err != nil {
+			return false, err
 		}
 		t.Audit = []backend.AuditRecord{{Action: "task.merge", ObjectType: "task", ObjectID: t.ID, Change: t,
 			Detail: fmt.Sprintf("registered checks %v joined the visit (proposal %s): items %v", p.Checks, p.ID, added)}}
 		return true, nil
 	})
 	return err
+}
+
+// addItems puts on t the items of docs it does not have yet, in order,
+// with their checklists, and returns their codes.
+func (s *Service) addItems(ctx context.Context, t *backend.Task, docs []*backend.Item) ([]string, error) {
+	var added []*backend.Item
+	var codes []string
+	for _, it := range docs {
+		if !slices.Contains(t.Items, it.Code) {
+			t.Items = append(t.Items, it.Code)
+			added, codes = append(added, it), append(codes, it.Code)
+		}
+	}
+	if len(added) > 0 {
+		refs, err := s.checklist(ctx, added)
+		if err != nil {
+			return nil, err
+		}
+		t.Checklist = append(t.Checklist, refs...)
+	}
+	return codes, nil
 }
 
 // TargetChecks returns an enterprise's registered checks and proposals of

@@ -216,19 +216,8 @@ func (s *Service) joinVisit(ctx context.Context, id string, part backend.TaskPar
 			return false, nil // joined before
 		}
 		t.Parts = append(t.Parts, part)
-		var added []*backend.Item
-		for _, it := range items {
-			if !slices.Contains(t.Items, it.Code) {
-				t.Items = append(t.Items, it.Code)
-				added = append(added, it)
-			}
-		}
-		if len(added) > 0 {
-			refs, err := s.checklist(ctx, added)
-			if err != nil {
-				return false, err
-			}
-			t.Checklist = append(t.Checklist, refs...)
+		if _, err := s.addItems(ctx, t, items); err != nil {
+			return false, err
 		}
 		for _, d := range part.Departments {
 			if !slices.Contains(t.Departments, d) {

@@ -264,3 +264,32 @@ func TestRoundReplacePart(t *testing.T) {
 		}
 	})
 }
+
+// TestRoundBurdenView: a drawn round's burden per department and region
+// adds up to the round's; inspectors and rounds not drawn are refused.
+func TestRoundBurdenView(t *testing.T) {
+	f := newFixture(t, 400)
+	r, _ := mustDrawRound(t, f)
+	v, err := f.svc.RoundBurden(administrator, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Round.Visits != r.Visits || len(v.Departments) == 0 || len(v.Regions) == 0 {
+		t.Fatalf("burden %+v of round with %d visits", v, r.Visits)
+	}
+	visits, floor := 0, 0.0
+	for _, g := range v.Regions {
+		if g.Key == "" {
+			t.Fatalf("a region without a code: every target of the round is in the directory")
+		}
+		visits, floor = visits+g.Visits, floor+g.Floor
+	}
+	if visits != v.Round.Visits || floor < v.Round.Floor-1e-6 || floor > v.Round.Floor+1e-6 {
+		t.Fatalf("regions add up to %d visits, floor %.3f; the round %+v", visits, floor, v.Round)
+	}
+	_, err = f.svc.RoundBurden(as("scjg.inspector1", backend.RoleInspector, "scjg"), r.ID)
+	wantCode(t, "an inspector", err, backend.EFORBIDDEN, "")
+	open := mustOpenRound(t, f)
+	_, err = f.svc.RoundBurden(administrator, open.ID)
+	wantCode(t, "a round not drawn", err, backend.EINVALID, "尚未抽取")
+}

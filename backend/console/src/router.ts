@@ -33,6 +33,7 @@ export const router = createRouter({
         { path: 'credit', name: 'credit', component: () => import('./pages/CreditPage.vue'), meta: { title: '信用管理' } },
         { path: 'results', name: 'results', component: () => import('./pages/ResultsPage.vue'), meta: { title: '结果公示' } },
         { path: 'results/:id', name: 'result', component: () => import('./pages/ResultPage.vue'), meta: { title: '结果公示' } },
+        { path: 'rounds', name: 'rounds', component: () => import('./pages/RoundsPage.vue'), meta: { title: '综合查一次' } },
         { path: 'oversight', name: 'oversight', component: () => import('./pages/OversightPage.vue'), meta: { title: '监督' } },
         { path: 'system', name: 'system', component: () => import('./pages/SystemPage.vue'), meta: { title: '系统管理' } },
         { path: ':rest(.*)*', name: 'notfound', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },

@@ -1155,6 +1155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/{id}/burden": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A drawn round's burden on the enterprises (back office): visits made, the floor Σ max π and independent draws' Σ 1−Π(1−π), for the round, per department (its plans alone; the visits it takes part in) and per region of the targets */
+        get: operations["getRoundsIdBurden"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rounds/{id}/draws": {
         parameters: {
             query?: never;
@@ -2525,6 +2542,12 @@ export interface components {
             lat: number;
             lng: number;
         };
+        GroupBurden: {
+            floor: number;
+            independent: number;
+            key: string;
+            visits: number;
+        };
         HealthResponse: {
             status: string;
         };
@@ -3491,6 +3514,12 @@ export interface components {
             floor: number;
             independent: number;
             visits: number;
+        };
+        RoundBurdenView: {
+            departments: components["schemas"]["GroupBurden"][];
+            regions: components["schemas"]["GroupBurden"][];
+            round: components["schemas"]["RoundBurden"];
+            roundId: string;
         };
         RoundDrawRequest: {
             /** @description the result of the round's entropy source, in the canonical form of its kind (e.g. "5 8 2" for 福彩3D); the server writes publicEntropy from the source and this value. A draw interrupted half-way is completed by the same request again */
@@ -6475,6 +6504,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Round"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getRoundsIdBurden: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundBurdenView"];
                 };
             };
             /** @description error */

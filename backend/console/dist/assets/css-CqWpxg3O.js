@@ -1,0 +1,1 @@
+import"./index-BGXNdBcc.js";import"./css-D_tJ-mYO.js";
