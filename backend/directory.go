@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 	"strings"
+	"time"
 )
 
 // Directory is the service behind the two directories (targets, inspectors

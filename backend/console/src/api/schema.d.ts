@@ -193,6 +193,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit/applications/{id}/attachments/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment of a filing (n from 0), for the managers of the department that answers it */
+        get: operations["getCreditApplicationsIdAttachmentsN"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit/applications/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer an enterprise's filing (managers of the department that answers): an objection is corrected (a new public version of the result, code the new category), annotated or upheld; a repair or removal granted or refused; with the reason, which is published */
+        post: operations["postCreditApplicationsIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credit queue of the caller's departments (managers; admin: every department): listing proposals (published results 通过登记的住所（经营场所）无法联系 not decided yet), pending objections, repair and removal applications with the working days left (overdue flagged), and the enterprises listed */
+        get: operations["getCreditQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -254,6 +305,23 @@ export interface paths {
         };
         /** Phones across users (admin): view=pending, those waiting for approval (longest waiting first), or view=stale, those that may log in but were not used for 60 days (longest unused first); at most 200, truncated says when more */
         get: operations["getDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deployment check of this server (fieldcheck doctor --url): its store, layout, indexes, key rings, TLS certificate, disk for evidence and clock against the store, one entry per check; answered 200 whatever the checks say (failed counts the FAIL ones). For administrators, or with the scrape token (--metrics-token) as the bearer */
+        get: operations["getDoctor"];
         put?: never;
         post?: never;
         delete?: never;
@@ -530,10 +598,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The versions of the item's checklist, newest first (at most 50) */
+        get: operations["getItemsCodeTemplates"];
         put?: never;
         /** Store a new version of the item's checklist */
         post: operations["postItemsCodeTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{code}/templates/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions of the item's checklist */
+        get: operations["getItemsCodeTemplatesDiff"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -967,6 +1053,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/results/{id}/listing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide the listing proposal of a published result (managers of its lead department): list the enterprise in the 经营异常名录 (its credit class becomes D) or reject the proposal, with the reason; once */
+        post: operations["postResultsIdListing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/results/{id}/publish": {
         parameters: {
             query?: never;
@@ -1285,6 +1388,23 @@ export interface paths {
         };
         /** An enterprise's registered checks and match proposals of a year that the caller's departments take part in (all for admins) */
         get: operations["getTargetsIdChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A target's credit record (staff but inspectors): its credit class, published results, 经营异常名录 listings with their history, and filings (the applicant's phone only for the managers of the department that answers) */
+        get: operations["getTargetsIdCredit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1703,6 +1823,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/e/credit/{uscc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The filing form of the licence-code page (multipart/form-data; the licence code's k and s in the query): subject (objection:<result>, repair:<result> or removal:<listing>), text, contact (phone), up to 5 attachments (PDF, JPEG, PNG, 10 MB each); rate-limited per address and per enterprise */
+        post: operations["postECreditUscc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/e/{uscc}": {
         parameters: {
             query?: never;
@@ -1933,6 +2070,23 @@ export interface paths {
         };
         /** A public plan: current version, history with reasons, draws; a page for browsers */
         get: operations["getPublicPlansId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results list of the portal: to a browser a page in Chinese with the filters as a form (no script), pages and links to the CSV and JSON of the same page; to API clients the JSON of /public/results.json */
+        get: operations["getPublicResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2282,6 +2436,71 @@ export interface components {
             password: string;
             role: string;
         };
+        CreditApplication: {
+            attachments: components["schemas"]["CreditAttachment"][];
+            contact: string;
+            /** Format: date-time */
+            createdAt: string;
+            deadline?: string;
+            deadlineError?: string;
+            decidedBy?: string;
+            decidedOn?: string;
+            department: string;
+            filedOn: string;
+            id: string;
+            /** @enum {string} */
+            kind: "objection" | "repair" | "removal";
+            listingId?: string;
+            /** @enum {string} */
+            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            reason?: string;
+            resultId?: string;
+            resultVersion?: number;
+            /** @enum {string} */
+            state: "pending" | "decided";
+            targetId: string;
+            targetName: string;
+            text: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        CreditAttachment: {
+            contentType: string;
+            name: string;
+            sha256: string;
+            size: number;
+        };
+        CreditDecision: {
+            /**
+             * @description corrected: the result's new category
+             * @enum {string}
+             */
+            code?: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered" | "rectified";
+            /**
+             * @description objection: corrected (更正), annotated (加注), upheld (维持); repair and removal: granted, refused
+             * @enum {string}
+             */
+            outcome: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            /** @description the answer's reason, published with the outcome (1-1000 characters; no personal data) */
+            reason: string;
+            /** @description the filing's version as read */
+            version: number;
+        };
+        CreditQueue: {
+            applications: components["schemas"]["QueuedApplication"][];
+            listed: components["schemas"]["Listing"][];
+            proposals: components["schemas"]["ListingProposal"][];
+            today: string;
+        };
+        CreditRecord: {
+            applications: components["schemas"]["CreditApplication"][];
+            creditClass?: string;
+            listings: components["schemas"]["Listing"][];
+            name: string;
+            results: components["schemas"]["PublishedResult"][];
+            targetId: string;
+        };
         Dashboard: {
             capped: boolean;
             certificateWarningDays: number;
@@ -2355,6 +2574,16 @@ export interface components {
         };
         DeviceListResponse: {
             items: components["schemas"]["Device"][];
+        };
+        DoctorCheck: {
+            detail: string;
+            name: string;
+            /** @enum {string} */
+            status: "OK" | "WARN" | "FAIL";
+        };
+        DoctorResponse: {
+            checks: components["schemas"]["DoctorCheck"][];
+            failed: number;
         };
         Draw: {
             /** Format: date-time */
@@ -2566,6 +2795,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts: components["schemas"]["Conflict"][];
             /** Format: date-time */
             createdAt: string;
@@ -2585,6 +2815,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -2604,6 +2835,7 @@ export interface components {
             active: boolean;
             certExpiry: string;
             certNo: string;
+            certState?: string;
             conflicts?: components["schemas"]["Conflict"][] | null;
             /** Format: date-time */
             createdAt?: string;
@@ -2691,6 +2923,53 @@ export interface components {
         };
         KeyRingList: {
             items: components["schemas"]["RingKeys"][];
+        };
+        Listing: {
+            cause: string;
+            causeLabel: string;
+            /** Format: date-time */
+            createdAt: string;
+            decidedBy: string;
+            decidedOn: string;
+            department: string;
+            history: components["schemas"]["ListingEvent"][];
+            id: string;
+            previousClass?: string;
+            proposedOn: string;
+            reason?: string;
+            removalApplication?: string;
+            removalReason?: string;
+            removedOn?: string;
+            resultId: string;
+            /** @enum {string} */
+            state: "listed" | "rejected" | "removed";
+            targetId: string;
+            targetName: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        ListingDecision: {
+            /** @description true: list the enterprise (列入经营异常名录); false: reject the proposal */
+            list: boolean;
+            /** @description the decision's reason, 1-1000 characters */
+            reason: string;
+        };
+        ListingEvent: {
+            action: string;
+            /** Format: date-time */
+            at: string;
+            by?: string;
+            reason?: string;
+            source?: string;
+        };
+        ListingProposal: {
+            department: string;
+            label: string;
+            resultDate: string;
+            resultId: string;
+            targetId: string;
+            targetName: string;
         };
         LoginLock: {
             failures: number;
@@ -2990,6 +3269,15 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids: string[];
         };
+        PortalEnterprise: {
+            address?: string;
+            credit?: components["schemas"]["PublicCredit"] | null;
+            id: string;
+            name: string;
+            published: components["schemas"]["VisitPublicResult"][];
+            results: string[];
+            status: string;
+        };
         PreviewDepartment: {
             available: number;
             departmentId: string;
@@ -3000,13 +3288,19 @@ export interface components {
             /** @enum {string} */
             reason: "inactive" | "whitelist" | "annual-cap" | "operator" | "visit-cap";
         };
-        PublicEnterprise: {
-            address?: string;
-            id: string;
-            name: string;
-            published: components["schemas"]["VisitPublicResult"][];
-            results: string[];
-            status: string;
+        PublicAnswer: {
+            authority: string;
+            decidedOn: string;
+            filedOn: string;
+            kind: string;
+            outcome: string;
+            reason: string;
+            resultId?: string;
+            resultVersion?: number;
+        };
+        PublicCredit: {
+            answers: components["schemas"]["PublicAnswer"][];
+            listings: components["schemas"]["PublicListing"][];
         };
         PublicKey: {
             /** Format: date-time */
@@ -3020,6 +3314,17 @@ export interface components {
         };
         PublicKeySet: {
             keys: components["schemas"]["PublicKey"][];
+        };
+        PublicListing: {
+            authority: string;
+            cause: string;
+            id: string;
+            listedOn: string;
+            removalReason?: string;
+            removedOn?: string;
+            /** @enum {string} */
+            state: "listed" | "removed";
+            stateLabel: string;
         };
         PublicPlan: {
             current?: components["schemas"]["PlanVersion"] | null;
@@ -3071,6 +3376,22 @@ export interface components {
             /** @description the entries (task ids) to publish, 1 to 100; each must be pending */
             ids?: string[] | null;
         };
+        PublishedResult: {
+            code: string;
+            departments: string[];
+            followUp?: string;
+            history?: components["schemas"]["PublishedVersion"][];
+            items: string[];
+            label: string;
+            planId?: string;
+            /** Format: date-time */
+            publishedAt: string;
+            random: boolean;
+            reason?: string;
+            resultDate?: string;
+            taskId: string;
+            version?: number;
+        };
         PublishedVersion: {
             code: string;
             followUp?: string;
@@ -3089,6 +3410,13 @@ export interface components {
             text: string;
             type: string;
         };
+        QuestionChange: {
+            change: string;
+            fields: string[];
+            from?: components["schemas"]["Question"];
+            id: string;
+            to?: components["schemas"]["Question"];
+        };
         QuestionCreate: {
             basis?: string;
             id: string;
@@ -3097,6 +3425,38 @@ export interface components {
             required: boolean;
             text: string;
             type: string;
+        };
+        QueuedApplication: {
+            attachments: components["schemas"]["CreditAttachment"][];
+            contact: string;
+            /** Format: date-time */
+            createdAt: string;
+            daysLeft?: number;
+            deadline?: string;
+            deadlineError?: string;
+            decidedBy?: string;
+            decidedOn?: string;
+            department: string;
+            filedOn: string;
+            id: string;
+            /** @enum {string} */
+            kind: "objection" | "repair" | "removal";
+            kindLabel: string;
+            listingId?: string;
+            /** @enum {string} */
+            outcome?: "corrected" | "annotated" | "upheld" | "granted" | "refused";
+            overdue: boolean;
+            reason?: string;
+            resultId?: string;
+            resultVersion?: number;
+            /** @enum {string} */
+            state: "pending" | "decided";
+            targetId: string;
+            targetName: string;
+            text: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
         };
         Rating: {
             burden: number;
@@ -3209,6 +3569,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3244,6 +3605,7 @@ export interface components {
             to: string;
         };
         ReplaceRequest: {
+            planId?: string;
             reason: string;
             version: number;
         };
@@ -3297,6 +3659,7 @@ export interface components {
             label: string;
             labelsVersion: number;
             leadDepartment: string;
+            partOf?: string;
             planId?: string;
             random: boolean;
             recheckOf?: string;
@@ -3565,10 +3928,25 @@ export interface components {
             inspectors: components["schemas"]["DrawInspector"][];
             plans: components["schemas"]["PlanDraw"][];
             publicEntropy: string;
+            replacements?: components["schemas"]["RoundReplacement"][];
             roundId: string;
             secret: string;
             seed: string;
             visits: components["schemas"]["Visit"][];
+        };
+        RoundReplacement: {
+            eligibleInspectors: number;
+            joins?: boolean;
+            plan: string;
+            prn: string;
+            reason: string;
+            replaced: string;
+            replacement: string;
+            short?: boolean;
+            stratum: string;
+            team: string[];
+            unassigned?: boolean;
+            unassignedReason?: string;
         };
         RowError: {
             column?: string;
@@ -3757,11 +4135,29 @@ export interface components {
             planVersion: number;
             stratum: string;
         };
+        TemplateDiff: {
+            added: number;
+            changed: number;
+            from: number;
+            itemCode: string;
+            questions: components["schemas"]["QuestionChange"][];
+            removed: number;
+            to: number;
+            unchanged: number;
+        };
         TemplateRequest: {
             questions: components["schemas"]["Question"][];
         };
         TemplateRequestCreate: {
             questions?: components["schemas"]["QuestionCreate"][] | null;
+        };
+        TemplateVersion: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            current: boolean;
+            questions: number;
+            version: number;
         };
         Tokens: {
             accessToken: string;
@@ -4293,6 +4689,104 @@ export interface operations {
             };
         };
     };
+    getCreditApplicationsIdAttachmentsN: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postCreditApplicationsIdDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuedApplication"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCreditQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditQueue"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getDashboard: {
         parameters: {
             query?: never;
@@ -4438,6 +4932,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceList"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDoctor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorResponse"];
                 };
             };
             /** @description error */
@@ -4688,6 +5211,9 @@ export interface operations {
     getExperts: {
         parameters: {
             query?: {
+                /** @description part of the name or of the organisation */
+                q?: string;
+                active?: boolean;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -4895,8 +5421,10 @@ export interface operations {
                 active?: boolean;
                 /** @description enforcement certificate number */
                 certNo?: string;
-                /** @description name contains, or id starts with, this text (at most 50 characters) */
+                /** @description part of the name or of the certificate number, or the start of the id (at most 50 characters) */
                 q?: string;
+                /** @description certificate state today: expired, expiring (within certificateWarningDays, 30) or valid */
+                cert?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5035,6 +5563,8 @@ export interface operations {
                 /** @description key or general */
                 category?: string;
                 targetKind?: string;
+                /** @description part of the name or of the code */
+                q?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -5165,6 +5695,37 @@ export interface operations {
             };
         };
     };
+    getItemsCodeTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersion"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postItemsCodeTemplates: {
         parameters: {
             query?: never;
@@ -5187,6 +5748,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getItemsCodeTemplatesDiff: {
+        parameters: {
+            query?: {
+                /** @description the older version (required) */
+                from?: number;
+                /** @description the newer version (required) */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDiff"];
                 };
             };
             /** @description error */
@@ -6108,6 +6705,41 @@ export interface operations {
             };
         };
     };
+    postResultsIdListing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListingDecision"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postResultsIdPublish: {
         parameters: {
             query?: never;
@@ -6851,6 +7483,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckBook"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTargetsIdCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditRecord"];
                 };
             };
             /** @description error */
@@ -7817,6 +8480,43 @@ export interface operations {
             };
         };
     };
+    postECreditUscc: {
+        parameters: {
+            query?: {
+                /** @description key id */
+                k?: string;
+                /** @description signature */
+                s?: string;
+            };
+            header?: never;
+            path: {
+                uscc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
     getEUscc: {
         parameters: {
             query?: {
@@ -8199,7 +8899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicEnterprise"];
+                    "application/json": components["schemas"]["PortalEnterprise"];
                     "text/html": unknown;
                 };
             };
@@ -8272,6 +8972,59 @@ export interface operations {
                     "application/json": components["schemas"]["PublicPlan"];
                     "text/html": unknown;
                 };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    getPublicResults: {
+        parameters: {
+            query?: {
+                /** @description a department's id: results it took part in */
+                department?: string;
+                /** @description a plan's id */
+                plan?: string;
+                /** @description a result category (no-problem, corrected, follow-up, … rectified) */
+                code?: string;
+                /** @description first result date, YYYY-MM-DD (Asia/Shanghai) */
+                from?: string;
+                /** @description last result date, YYYY-MM-DD (Asia/Shanghai) */
+                to?: string;
+                /** @description cursor: nextCursor of the previous page */
+                after?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PagePublicResult"];
+                    "text/html": unknown;
+                };
+            };
+            /** @description the client has this page */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description error */
             default: {

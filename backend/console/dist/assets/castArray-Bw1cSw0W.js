@@ -1,1 +1,0 @@
-import{Ut as e}from"./index-BGXNdBcc.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,1 +1,0 @@
-import"./index-Dp5kPJNx.js";

@@ -1,1 +1,0 @@
-import"./index-DJx6go4n.js";

@@ -1,1 +1,0 @@
-import"./index-BGXNdBcc.js";import"./css-D_tJ-mYO.js";

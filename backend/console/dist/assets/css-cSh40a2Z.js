@@ -1,1 +1,0 @@
-import"./index-CkivpZTX.js";import"./css-DFwDhX0q.js";

@@ -1,1 +1,0 @@
-import{Xt as e}from"./index-DJx6go4n.js";var t=t=>[``,...e].includes(t);export{t};

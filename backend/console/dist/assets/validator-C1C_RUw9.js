@@ -1,0 +1,1 @@
+import{Xt as e}from"./index-BBE0xnfr.js";var t=t=>[``,...e].includes(t);export{t};
