@@ -145,6 +145,7 @@ func measureList(t *testing.T, b *browsertest.Browser, srv *server, work phoneWo
 	seedTasks(b, 2000)
 	b.Do(chromedp.Reload())
 	ms := mark(b, "fc:tasks-interactive")
+	b.Shot("app-tasks-virtual")
 	var scroll struct {
 		MaxRows, Steps, Long, Over100 int
 		Worst, Height                 float64
