@@ -1,14 +1,8 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"os"
 	"strings"
 	"testing"
@@ -20,7 +14,6 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
-	"github.com/fieldcheck/fieldcheck/backend/evidence"
 )
 
 // TestConsoleReviewer: a reviewer opens the queue, opens the oldest
@@ -177,89 +170,14 @@ func submittedTasks(t testing.TB, photos []int) (*app.Main, []*backend.Task) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*backend.Task
-	for _, tk := range res.Tasks {
-		if len(out) == len(photos) {
-			break
-		}
-		if tk.Unassigned || len(tk.TeamUsers) < backend.MinOfficers {
-			continue
-		}
-		submitWithPhotos(t, m, tk, photos[len(out)])
-		out = append(out, tk)
+	out, err := m.DemoScale(nil).SeedReviewQueue(ctx, res.Tasks, photos)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(out) < len(photos) {
 		t.Fatalf("the draw gave %d tasks with a team, want %d", len(out), len(photos))
 	}
 	return m, out
-}
-
-// submitWithPhotos has the team submit tk with n photos (the first ones
-// for the questions that require one) and uploads them from the first
-// officer's phone.
-func submitWithPhotos(t testing.TB, m *app.Main, tk *backend.Task, n int) {
-	t.Helper()
-	ctx := context.Background()
-	var required []string
-	for _, sec := range tk.Form.Sections {
-		for _, q := range sec.Questions {
-			if q.PhotoRequired {
-				required = append(required, backend.AnswerKey(sec.ItemCode, q.ID))
-			}
-		}
-	}
-	files := make([]backend.EvidenceInput, n)
-	data := make([][]byte, n)
-	now := time.Now()
-	for i := range files {
-		data[i] = photo(t, i)
-		sum := sha256.Sum256(data[i])
-		files[i] = backend.EvidenceInput{
-			ID: fmt.Sprintf("photo-%d", i+1), Type: backend.EvidencePhoto, SHA256: hex.EncodeToString(sum[:]),
-			Size: int64(len(data[i])), ContentType: "image/jpeg", Caption: fmt.Sprintf("现场照片 %d", i+1), CapturedAt: now,
-		}
-		if i < len(required) {
-			files[i].Question = required[i]
-		}
-	}
-	if err := m.DemoScale(nil).Submit(ctx, tk, files); err != nil {
-		t.Fatal(err)
-	}
-	user := tk.TeamUsers[0]
-	phone := backend.WithActor(ctx, &backend.Actor{UserID: user, Role: backend.RoleInspector, Departments: []string{"scjg"},
-		ClientAddr: "local", DeviceID: "demo-" + strings.ReplaceAll(user, ".", "-"), Fresh: true})
-	for i, f := range files {
-		u, err := m.Evidence.Create(phone, evidence.CreateRequest{TaskID: tk.ID, SlotID: f.ID, Length: f.Size})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Evidence.Write(phone, evidence.WriteRequest{ID: u.ID, Length: f.Size, Body: bytes.NewReader(data[i])}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// photo is a 1600×1200 JPEG of a phone's size, different for each i.
-func photo(t testing.TB, i int) []byte {
-	t.Helper()
-	const w, h = 1600, 1200
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8(37 * i), 255})
-		}
-	}
-	// A dark band whose place tells the photos apart at a glance.
-	for y := h / 3; y < h/3+120; y++ {
-		for x := (i * 150) % (w - 300); x < (i*150)%(w-300)+300; x++ {
-			img.Set(x, y, color.RGBA{20, 30, 40, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 85}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // TestConsoleReviewTimings measures, with the browser's own timings, how

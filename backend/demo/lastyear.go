@@ -173,10 +173,8 @@ func workAsHistory(ctx context.Context, svc *planning.Service, id string, code b
 	r := rand.New(rand.NewPCG(DefaultSeed, fnv64(id)))
 	_, err := backend.UpdateTaskWith(ctx, svc.Tasks, id, func(t *backend.Task) (bool, error) {
 		t.Answers = map[string]backend.Answer{}
-		for _, sec := range t.Form.Sections {
-			for _, q := range sec.Questions {
-				t.Answers[backend.AnswerKey(sec.ItemCode, q.ID)] = backend.Answer{Value: answerFor(r, q), EditedAt: checked, EditedBy: t.TeamUsers[0], DeviceID: "demo-history"}
-			}
+		for key, v := range answersFor(r, t.Form, code != backend.ResultNoProblem) {
+			t.Answers[key] = backend.Answer{Value: v, EditedAt: checked, EditedBy: t.TeamUsers[0], DeviceID: "demo-history"}
 		}
 		for i, u := range t.TeamUsers[:backend.MinOfficers] {
 			t.CheckIns = append(t.CheckIns, backend.CheckInSummary{ID: fmt.Sprintf("%s-history-%d", id, i), UserID: u, InspectorID: t.Team[i],

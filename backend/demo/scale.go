@@ -57,6 +57,9 @@ type Scale struct {
 	// Code returns an enterprise's licence code as a phone scans it.
 	Code func(ctx context.Context, uscc string) (string, error)
 	Now  func() time.Time
+	// Upload stores the bytes of an evidence slot declared by a phone,
+	// as its tus upload does (SubmitWithPhotos).
+	Upload func(ctx context.Context, taskID, slotID string, data []byte) error
 	// Progress, when set, hears how far the work is.
 	Progress io.Writer
 }
@@ -301,12 +304,23 @@ func (s *Scale) Submit(ctx context.Context, t *backend.Task, files []backend.Evi
 	if err := s.push(ctx, t.TeamUsers[1], checkIn()); err != nil {
 		return err
 	}
+	// The result first, so that the answers agree with it: a reviewer
+	// reading a demo task with 未发现问题 finds compliant answers, and one
+	// with a finding finds the answer that shows it.
+	result := fcsync.ResultPayload{Code: backend.ResultNoProblem, DeviceTime: now}
+	switch x := r.IntN(10); {
+	case x == 0:
+		result.Code, result.Findings, result.FollowUp = backend.ResultCorrected, "现场发现问题，已责令当场改正。", "责令改正"
+	case x == 1:
+		result.Code, result.Findings = backend.ResultFollowUp, "发现问题，需后续处理。"
+	}
+	values := answersFor(r, t.Form, result.Code != backend.ResultNoProblem)
 	var answers fcsync.AnswersPayload
 	declared := fcsync.EvidencePayload{Files: files}
 	for _, sec := range t.Form.Sections {
 		for _, q := range sec.Questions {
 			key := backend.AnswerKey(sec.ItemCode, q.ID)
-			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: key, Value: answerFor(r, q), EditedAt: now})
+			answers.Answers = append(answers.Answers, backend.AnswerInput{Question: key, Value: values[key], EditedAt: now})
 			if q.PhotoRequired && files == nil {
 				sha := fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
 				declared.Files = append(declared.Files, backend.EvidenceInput{
@@ -316,13 +330,6 @@ func (s *Scale) Submit(ctx context.Context, t *backend.Task, files []backend.Evi
 				})
 			}
 		}
-	}
-	result := fcsync.ResultPayload{Code: backend.ResultNoProblem, DeviceTime: now}
-	switch x := r.IntN(10); {
-	case x == 0:
-		result.Code, result.Findings, result.FollowUp = backend.ResultCorrected, "现场发现问题，已责令当场改正。", "责令改正"
-	case x == 1:
-		result.Code, result.Findings = backend.ResultFollowUp, "发现问题，需后续处理。"
 	}
 	ms := []fcsync.Mutation{
 		mutation(fcsync.EntityTask, t, fcsync.TaskPayload{To: backend.TaskAccepted}),
@@ -341,17 +348,78 @@ func fnv64(s string) uint64 {
 	return h.Sum64()
 }
 
-// answerFor makes up an answer that fits the question.
-func answerFor(r *rand.Rand, q backend.Question) string {
+// answersFor makes up the answers to form by question key: all compliant,
+// or, with a finding, one yes/no or single-choice answer that shows it.
+func answersFor(r *rand.Rand, form *backend.Checklist, finding bool) map[string]string {
+	var choices []string
+	for _, sec := range form.Sections {
+		for _, q := range sec.Questions {
+			if q.Type == backend.QYesNo || q.Type == backend.QSingle {
+				choices = append(choices, backend.AnswerKey(sec.ItemCode, q.ID))
+			}
+		}
+	}
+	wrong := ""
+	if finding && len(choices) > 0 {
+		wrong = choices[r.IntN(len(choices))]
+	}
+	out := map[string]string{}
+	for _, sec := range form.Sections {
+		for _, q := range sec.Questions {
+			key := backend.AnswerKey(sec.ItemCode, q.ID)
+			out[key] = answerFor(r, q, key != wrong)
+		}
+	}
+	return out
+}
+
+// answerFor makes up an answer that fits the question: a compliant one
+// unless compliant is false. The demo's checklists (item.go) ask yes/no
+// questions whose compliant answer is 是, except those asking whether
+// something wrong was found (是否发现…), and list the compliant option of
+// a single choice first; numbers fall in a range that fits the quantity.
+func answerFor(r *rand.Rand, q backend.Question, compliant bool) string {
 	switch q.Type {
 	case backend.QYesNo:
-		return []string{"是", "是", "是", "否"}[r.IntN(4)]
-	case backend.QSingle, backend.QMultiple:
+		yes := !strings.HasPrefix(q.Text, "是否发现")
+		if !compliant {
+			yes = !yes
+		}
+		if yes {
+			return "是"
+		}
+		return "否"
+	case backend.QSingle:
+		if compliant || len(q.Options) < 2 {
+			return q.Options[0]
+		}
+		return q.Options[1+r.IntN(len(q.Options)-1)]
+	case backend.QMultiple:
 		return q.Options[r.IntN(len(q.Options))]
 	case backend.QNumber:
-		return fmt.Sprint(r.IntN(100))
+		return numberFor(r, q)
 	case backend.QPhoto:
 		return "见现场照片"
 	}
 	return "现场检查记录"
+}
+
+// numberFor is a plausible reading for the demo's number questions, by
+// what their text measures.
+func numberFor(r *rand.Rand, q backend.Question) string {
+	switch {
+	case strings.Contains(q.Text, "冷藏"):
+		return fmt.Sprint(2 + r.IntN(5)) // ℃, a working refrigerator
+	case strings.Contains(q.Text, "阴凉"):
+		return fmt.Sprint(12 + r.IntN(7)) // ℃, a cool store (≤ 20)
+	case strings.Contains(q.Text, "误差"):
+		return fmt.Sprintf("0.%d", 1+r.IntN(2)) // %, within a fuel dispenser's ±0.3
+	case strings.Contains(q.Text, "余氯"):
+		return fmt.Sprintf("0.%d", 3+r.IntN(5)) // mg/L
+	case strings.Contains(q.Text, "隐患数"):
+		return "0"
+	case strings.Contains(q.Text, "万元"), strings.Contains(q.Text, "吨"):
+		return fmt.Sprint(50 + r.IntN(950))
+	}
+	return fmt.Sprint(1 + r.IntN(30)) // a count
 }

@@ -46,6 +46,15 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 			return err
 		}
 		fmt.Fprintf(stdout, "drew plan %s: %d tasks for the inspectors' phones (draw record /public/draws/%s)\n", res.Draw.PlanID, len(res.Tasks), res.Draw.ID)
+		queue, err := scale.SeedReviewQueue(ctx, res.Tasks, demo.ReviewQueue)
+		if err != nil {
+			return err
+		}
+		photos := 0
+		for i := range queue {
+			photos += demo.ReviewQueue[i]
+		}
+		fmt.Fprintf(stdout, "submitted %d of its tasks for review with %d photos, as the teams' phones do (console 审核, e.g. scjg.reviewer)\n", len(queue), photos)
 		second, err := demo.PublishSecondPlan(ctx, m.Planning, now)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 )
 
@@ -137,7 +138,8 @@ func TestDrawVerifyCommand(t *testing.T) {
 // TestDemoRoundVerifies starts the demo: on first start it has drawn a
 // coordination round of plans of at least four departments, public at
 // /public/rounds, whose record verifies with draw verify URL, and fails to
-// when a byte of it changes.
+// when a byte of it changes; and a reviewer finds submitted tasks with
+// their photos in the review queue.
 func TestDemoRoundVerifies(t *testing.T) {
 	s := &server{t: t, bin: buildBinary(t), addr: freeAddr(t), dir: t.TempDir()}
 	s.start("demo", "--targets", "300")
@@ -152,6 +154,26 @@ func TestDemoRoundVerifies(t *testing.T) {
 	}
 	if r.State != backend.RoundDrawn || len(depts) < 4 || r.JointVisits == 0 {
 		t.Fatalf("demo round %s: state %s, %d departments, %d joint visits", r.ID, r.State, len(depts), r.JointVisits)
+	}
+	// The demo's review queue: tasks of the first plan submitted with
+	// their photos uploaded, so that a reviewer on first start has work.
+	var rev struct{ AccessToken string }
+	if st := s.api("POST", "/api/v1/auth/login", "", map[string]string{"username": "scjg.reviewer", "password": demo.DemoPassword("scjg.reviewer")}, &rev); st != 200 {
+		t.Fatalf("reviewer login: %d", st)
+	}
+	var queue struct {
+		Items []struct {
+			TaskID                            string
+			EvidenceDeclared, EvidenceArrived int
+		}
+	}
+	if st := s.api("GET", "/api/v1/reviews?limit=50", rev.AccessToken, nil, &queue); st != 200 || len(queue.Items) == 0 {
+		t.Fatalf("review queue: %d, %d tasks; want the demo's\n%s", st, len(queue.Items), s.out)
+	}
+	for _, q := range queue.Items {
+		if q.EvidenceDeclared == 0 || q.EvidenceArrived != q.EvidenceDeclared {
+			t.Errorf("queued task %s: %d of %d photos arrived, want all of at least one", q.TaskID, q.EvidenceArrived, q.EvidenceDeclared)
+		}
 	}
 	url := "http://" + s.addr + "/public/rounds/" + r.ID
 	var out, errb bytes.Buffer
