@@ -417,6 +417,45 @@ func TestAppOfflineVisit(t *testing.T) {
 	b.WaitFor(`!!document.querySelector("#sync-pending") && document.querySelector("#sync-pending").innerText.includes("操作已全部上传")
 		&& !document.querySelector("#sync-pending").innerText.includes("文件")`)
 	b.Shot("app-synced")
+	// The list puts the tasks still to work first and the submitted one
+	// after them, under its own heading; rows name the items, not codes.
+	var order []string
+	b.Eval(`[...document.querySelectorAll("#task-list .section-title, #task-list [data-task]")].map((e) => e.dataset.task ? "task:" + e.dataset.task + ":" + e.innerText : "head:" + e.innerText)`, &order)
+	openIDs := map[string]bool{}
+	held, err := m2.Stores.Tasks.FindTasks(context.Background(), backend.TaskFilter{TeamUser: work.user}, backend.PageRequest{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range held.Items {
+		switch tk.Status {
+		case backend.TaskAssigned, backend.TaskAccepted, backend.TaskCheckedIn, backend.TaskReturned:
+			openIDs[tk.ID] = true
+		}
+	}
+	item, err := m2.Stores.Items.FindItemByCode(context.Background(), work.task.Items[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDone, sawSubmitted := false, false
+	for _, e := range order {
+		switch {
+		case strings.HasPrefix(e, "head:"):
+			inDone = inDone || strings.HasPrefix(e, "head:已提交或办结")
+		case strings.HasPrefix(e, "task:"+work.task.ID+":"):
+			sawSubmitted = true
+			if !inDone || !strings.Contains(e, item.Name) {
+				t.Errorf("the submitted task's row %q: under the 已提交或办结 heading %v, want it there naming %q", e, inDone, item.Name)
+			}
+		default:
+			id := strings.SplitN(strings.TrimPrefix(e, "task:"), ":", 2)[0]
+			if inDone && openIDs[id] {
+				t.Errorf("open task %s listed after the submitted ones: %q", id, order)
+			}
+		}
+	}
+	if !sawSubmitted {
+		t.Errorf("the submitted task is not in the list: %q", order)
+	}
 
 	got, err := m2.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID)
 	if err != nil {

@@ -107,16 +107,22 @@ export interface ListItem {
   status: string;
   queued: number;
   refused: number;
+  /** The items' names (from the checklist templates held), else their codes. */
+  itemNames: string;
 }
 
 /** Every task held, with what the phone adds to it. */
 export async function loadList(): Promise<ListItem[]> {
-  const [views, queue, outcomes] = await Promise.all([store.tasks(), store.pending(), store.db.outcomes.toArray()]);
+  const [views, queue, outcomes, templates] = await Promise.all([store.tasks(), store.pending(), store.db.outcomes.toArray(), store.db.templates.toArray()]);
   const byTask = new Map<string, { entity: string; payload: { to?: string } }[]>();
   for (const m of queue) byTask.set(m.taskId, [...(byTask.get(m.taskId) ?? []), m]);
+  const names = new Map<string, string>((templates as { item: string; itemName?: string }[]).filter((tp) => tp.itemName).map((tp) => [tp.item, tp.itemName!]));
   return (views as TaskView[]).filter((v) => v.task).map((v) => {
     const q = byTask.get(v.task!.id) ?? [];
-    return { view: v, status: statusOf(v.task!.status, q), queued: q.length, refused: outcomes.filter((o: { taskId: string }) => o.taskId === v.task!.id).length };
+    return {
+      view: v, status: statusOf(v.task!.status, q), queued: q.length, refused: outcomes.filter((o: { taskId: string }) => o.taskId === v.task!.id).length,
+      itemNames: (v.task!.items ?? []).map((code) => names.get(code) ?? code).join('、'),
+    };
   });
 }
 
