@@ -97,6 +97,7 @@ func TestAppRefusedFileDeletedOrReplaced(t *testing.T) {
 	if !strings.Contains(text, "请服务器撤销此文件的登记") {
 		t.Fatalf("the dialog says %q, want it to say the server is asked to withdraw the slot", text)
 	}
+	b.WaitFor(`getComputedStyle(document.querySelector(".van-dialog")).opacity === "1" && !document.querySelector(".van-dialog-bounce-enter-active")`)
 	b.Shot("app-evidence-withdraw")
 	tap(`.van-dialog__confirm`)
 	b.WaitFor(fmt.Sprintf(`!document.querySelector('[data-evidence=%q]') && document.querySelectorAll('#evidence [data-evidence]').length === 1`, refused[1]))
