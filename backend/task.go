@@ -729,6 +729,58 @@ func (t *Task) DeclareEvidence(in []EvidenceInput, lim EvidenceLimits, user, dev
 	return added, nil
 }
 
+// WithdrawEvidence takes declared slots back out of the manifest: files
+// the phone no longer holds (deleted after the server refused their bytes,
+// or before they were sent). Only a slot whose bytes have not been
+// accepted can go; one that was received stays, and the whole change is
+// refused. A slot that is not declared (withdrawn before, or its
+// declaration never arrived) is no error: afterwards none of ids is
+// declared, whichever happened first. While the task waits for review
+// (submitted) a withdrawal must not take away a photo a question requires:
+// the result was accepted with it, so the reviewer returns the task first.
+// It returns the slots removed.
+func (t *Task) WithdrawEvidence(ids []string) ([]EvidenceSlot, error) {
+	if !t.Status.Editable() && t.Status != TaskSubmitted {
+		return nil, Errorf(EINVALID, "task %s is %s: its evidence manifest can no longer change", t.ID, t.Status)
+	}
+	if len(ids) == 0 || len(ids) > MaxEvidencePerChange {
+		return nil, Errorf(EINVALID, "withdraw 1 to %d files at a time", MaxEvidencePerChange)
+	}
+	for _, id := range ids {
+		if !validSlotID(id) {
+			return nil, Errorf(EINVALID, "evidence %q: the id must be %s", id, slotIDDescribed)
+		}
+		if e, ok := t.FindEvidence(id); ok && e.Uploaded {
+			return nil, Errorf(EINVALID, "evidence %q of task %s was received (SHA-256 %s): a received file cannot be withdrawn", id, t.ID, e.SHA256)
+		}
+	}
+	var removed []EvidenceSlot
+	kept := t.Evidence[:0:0]
+	for _, e := range t.Evidence {
+		if slices.Contains(ids, e.ID) {
+			removed = append(removed, e)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if t.Status == TaskSubmitted && len(removed) > 0 {
+		before := len(t.PhotosMissing())
+		all := t.Evidence
+		t.Evidence = kept
+		after := t.PhotosMissing()
+		t.Evidence = all
+		if len(after) > before {
+			return nil, &Error{Code: EINVALID, Err: &MissingPhotos{Questions: after}, Message: fmt.Sprintf(
+				"task %s is submitted and the withdrawal would leave %d checklist questions without the photo they require: %s — ask the reviewer to return the task, then declare another photo",
+				t.ID, len(after), strings.Join(after, ", "))}
+		}
+	}
+	if len(removed) > 0 {
+		t.Evidence = kept
+	}
+	return removed, nil
+}
+
 // AddCheckIn records a check-in's summary on the task once, with an
 // operation record that marks the version it makes as a check-in's.
 func (t *Task) AddCheckIn(c *CheckIn) bool {

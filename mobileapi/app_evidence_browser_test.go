@@ -10,8 +10,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
 )
 
 // phoneEvidence is what the phone's IndexedDB holds of evidence: the
@@ -45,9 +47,10 @@ func readPhoneEvidence(b *browsertest.Browser) phoneEvidence {
 // Chinese with the server's words and offers 删除 and 重新选择. One is
 // replaced by a real photo (uploaded, its hash as computed on the phone),
 // the other deleted; nothing of either is left on the phone (no Blob, no
-// queued slot, no upload URL, no refusal), and the server keeps their
-// slots declared without bytes, as the protocol has it (slots are
-// immutable; docs/app.md).
+// queued slot, no upload URL, no refusal), the phone sends a withdrawal of
+// each slot (entity withdrawal, docs/sync.md), the server keeps only the
+// replacement, and the task, once submitted, is approved: nothing declared
+// is waited for.
 func TestAppRefusedFileDeletedOrReplaced(t *testing.T) {
 	m := apptest.Open(t, "")
 	addr := freeAddr(t)
@@ -91,9 +94,11 @@ func TestAppRefusedFileDeletedOrReplaced(t *testing.T) {
 	tap(fmt.Sprintf(`[data-evidence=%q] [data-remove]`, refused[1]))
 	b.WaitFor(`!!document.querySelector(".van-dialog__confirm")`)
 	b.Eval(`document.querySelector(".van-dialog").innerText`, &text)
-	if !strings.Contains(text, "登记无法从手机撤销") {
-		t.Fatalf("the dialog says %q, want it to say the server keeps the slot", text)
+	if !strings.Contains(text, "请服务器撤销此文件的登记") {
+		t.Fatalf("the dialog says %q, want it to say the server is asked to withdraw the slot", text)
 	}
+	b.WaitFor(`getComputedStyle(document.querySelector(".van-dialog")).opacity === "1" && !document.querySelector(".van-dialog-bounce-enter-active")`)
+	b.Shot("app-evidence-withdraw")
 	tap(`.van-dialog__confirm`)
 	b.WaitFor(fmt.Sprintf(`!document.querySelector('[data-evidence=%q]') && document.querySelectorAll('#evidence [data-evidence]').length === 1`, refused[1]))
 
@@ -110,25 +115,39 @@ func TestAppRefusedFileDeletedOrReplaced(t *testing.T) {
 			}
 		}
 	}
-	got, err := m.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var arrived []string
-	for _, e := range got.Evidence {
-		switch {
-		case slices.Contains(refused, e.ID):
-			if e.Uploaded {
-				t.Errorf("refused slot %s reads uploaded", e.ID)
-			}
-		case e.Uploaded && e.SHA256 == goodSHA:
-			arrived = append(arrived, e.ID)
-		default:
-			t.Errorf("unexpected slot on the server: %+v", e)
+	// The withdrawals reach the server with the next sync (0.8 s after the
+	// change): only the replacement stays declared, received.
+	var got *backend.Task
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		var err error
+		if got, err = m.Stores.Tasks.FindTaskByID(context.Background(), work.task.ID); err != nil {
+			t.Fatal(err)
 		}
+		if !slices.ContainsFunc(got.Evidence, func(e backend.EvidenceSlot) bool { return slices.Contains(refused, e.ID) }) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	if len(arrived) != 1 || len(got.Evidence) != 3 {
-		t.Fatalf("server slots %+v: want the replacement arrived with SHA-256 %s and the two refused ones declared", got.Evidence, goodSHA)
+	if len(got.Evidence) != 1 || !got.Evidence[0].Uploaded || got.Evidence[0].SHA256 != goodSHA {
+		t.Fatalf("server slots %+v: want only the replacement, arrived with SHA-256 %s", got.Evidence, goodSHA)
+	}
+	// The phone takes the answered withdrawals off its queue (after the
+	// server applied them: the answer may still be on its way).
+	queued := -1
+	for deadline := time.Now().Add(time.Minute); queued != 0 && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		b.Eval(`new Promise((ok) => { const q = indexedDB.open('fieldcheck'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').getAll(); g.onsuccess = () => ok(g.result.length); }; })`, &queued)
+	}
+	if queued != 0 {
+		var left string
+		b.Eval(`new Promise((ok) => { const q = indexedDB.open('fieldcheck'); q.onsuccess = () => { const g = q.result.transaction('outbox').objectStore('outbox').getAll(); g.onsuccess = () => ok(JSON.stringify(g.result)); }; })`, &left)
+		t.Fatalf("still queued on the phone: %s", left)
+	}
+	// Submitted (as the team's phone would, apptest.MustSubmit) and approved:
+	// no refused file is waited for.
+	sub := apptest.MustSubmit(t, m.Stores.Tasks, work.task.ID, time.Now())
+	rev := backend.WithActor(context.Background(), &backend.Actor{UserID: "scjg.reviewer", Role: backend.RoleReviewer, Departments: sub.Departments, Fresh: true})
+	if done, err := m.Planning.Transition(rev, work.task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: sub.Version}); err != nil || done.Status != backend.TaskApproved {
+		t.Fatalf("approval after the withdrawals: %v", err)
 	}
 	if n := checkAnswers(t, m, b); n < 3 {
 		t.Fatalf("only %d JSON answers seen", n)

@@ -74,15 +74,20 @@ func TestLimitsServedAreEnforced(t *testing.T) {
 			if r.Status != 200 {
 				t.Fatalf("limits: %d %s", r.Status, r.Body)
 			}
-			var got mobileapi.Limits
+			var got fcsync.Limits
 			r.JSON(t, &got)
 			if !reflect.DeepEqual(got.Evidence.MaxSize, tt.want) {
 				t.Fatalf("served caps %v, want %v", got.Evidence.MaxSize, tt.want)
 			}
-			if !reflect.DeepEqual(got, mobileapi.LimitsOf(m.Sync.Evidence)) {
-				t.Fatalf("served %+v, want the sync service's %+v", got, mobileapi.LimitsOf(m.Sync.Evidence))
+			if want := fcsync.LimitsOf(m.Sync.Evidence, m.Evidence.UploadChunk()); !reflect.DeepEqual(got, want) {
+				t.Fatalf("served %+v, want the sync service's %+v", got, want)
 			}
-			if want := (mobileapi.PushLimits{MaxMutations: fcsync.MaxPushBatch, MaxBytes: fcsync.MaxPushBytes, MaxPayloadBytes: fcsync.MaxPayloadBytes}); got.Push != want {
+			// The advised PATCH is whole pieces of the store's staging (GridFS
+			// here: 16 chunks of 255 KiB), at most 4 MiB.
+			if piece := int64(m.Evidence.Store.StageChunk()); got.Uploads.ChunkBytes%piece != 0 || got.Uploads.ChunkBytes > 4<<20 || got.Uploads.ChunkBytes < 4<<20-piece {
+				t.Fatalf("served PATCH size %d, want the largest multiple of %d up to 4 MiB", got.Uploads.ChunkBytes, piece)
+			}
+			if want := (fcsync.PushLimits{MaxMutations: fcsync.MaxPushBatch, MaxBytes: fcsync.MaxPushBytes, MaxPayloadBytes: fcsync.MaxPayloadBytes}); got.Push != want {
 				t.Fatalf("served push limits %+v, want %+v", got.Push, want)
 			}
 

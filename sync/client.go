@@ -74,6 +74,8 @@ type Client struct {
 	rt     string    // refresh token; single use, cleared before it is sent
 	expiry time.Time // renew the access token from then on
 	stats  Stats
+	// limitsFetched: the server's limits were asked for (FetchLimits).
+	limitsFetched bool
 }
 
 // Retry bounds the retries of one request. Zero fields take the defaults.
@@ -137,6 +139,7 @@ const (
 	KindPull    = "pull"
 	KindPush    = "push"
 	KindUpload  = "upload" // evidence uploads (tus)
+	KindLimits  = "limits" // the server's limits (GET /mobile/v1/limits)
 )
 
 const (
@@ -175,8 +178,14 @@ func NewMutation(entity, taskID string, baseVersion int64, payload any) (Mutatio
 }
 
 // Enqueue queues a mutation made offline, durably, and returns it with its
-// op id. It is sent by the next Push.
+// op id. It is sent by the next Push. A mutation the server would refuse
+// by the limits it serves (Limits: a payload over its size, an evidence
+// file over its kind's cap or the task's quota) is refused here, before it
+// is queued.
 func (c *Client) Enqueue(m Mutation) (Mutation, error) {
+	if err := c.checkLimits(m); err != nil {
+		return Mutation{}, err
+	}
 	out, err := c.Queue.Enqueue(m)
 	if err != nil {
 		return Mutation{}, err
@@ -290,8 +299,9 @@ func (c *Client) Pull(ctx context.Context) (PullResult, error) {
 	}
 }
 
-// Push sends the queued mutations, in order, in batches of at most
-// MaxPushBatch mutations and MaxPushBytes bytes, and returns the server's
+// Push sends the queued mutations, in order, in batches within the limits
+// the server serves (Limits; MaxPushBatch mutations and MaxPushBytes bytes
+// by default), and returns the server's
 // answers in the same order. Each batch leaves the queue once it is
 // answered; on an error, the answers received so far are returned with
 // it and the rest stays queued for the next Push. A conflict's answer
@@ -302,8 +312,14 @@ func (c *Client) Push(ctx context.Context) ([]MutationResult, error) {
 	defer c.work.Unlock()
 	pending := c.Queue.Pending()
 	var out []MutationResult
+	if len(pending) > 0 {
+		if err := c.ensureLimits(ctx); err != nil {
+			return nil, err
+		}
+	}
+	lim := c.Limits().Push
 	for len(pending) > 0 {
-		n, body, err := nextBatch(pending)
+		n, body, err := nextBatch(pending, lim)
 		if err != nil {
 			return out, err
 		}
@@ -360,20 +376,21 @@ func sameAnswer(first, again MutationResult) bool {
 	return again.Status == Conflict || again.Status == Rejected
 }
 
-// nextBatch returns how many of ms fit in one push, and the push's body.
-func nextBatch(ms []Mutation) (int, []byte, error) {
+// nextBatch returns how many of ms fit in one push within lim, and the
+// push's body.
+func nextBatch(ms []Mutation, lim PushLimits) (int, []byte, error) {
 	const closing = "]}"
 	body := []byte(`{"mutations":[`)
 	n := 0
 	for _, m := range ms {
-		if n == MaxPushBatch {
+		if n == lim.MaxMutations {
 			break
 		}
 		j, err := apijson.Marshal(m)
 		if err != nil {
 			return 0, nil, &backend.Error{Code: backend.EINVALID, Op: "fcsync.Client.Push", Err: err}
 		}
-		if n > 0 && len(body)+1+len(j)+len(closing) > MaxPushBytes {
+		if n > 0 && len(body)+1+len(j)+len(closing) > lim.MaxBytes {
 			break
 		}
 		if n > 0 {

@@ -54,7 +54,10 @@
 // back with a different body), or rejected (with a code and a message for
 // the inspector). Checklist answers and the evidence manifest are merged
 // instead: answers field by field, the latest edit winning; manifest slots
-// are immutable once declared. A result is rejected while a question that
+// are immutable once declared, and a slot whose bytes were not accepted
+// can be withdrawn (entity withdrawal: a slot not declared is no error, so
+// that a phone unsure whether its declaration arrived withdraws it all the
+// same; a received slot refuses it). A result is rejected while a question that
 // requires a photo has no photo slot declared for it, and the rejection
 // lists those questions (MutationResult.MissingPhotos). A submitted result
 // is immutable until a reviewer returns the task, which then reopens on

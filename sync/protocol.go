@@ -152,6 +152,10 @@ const (
 	EntityAnswers  = "answers"  // checklist answers (drafts)
 	EntityResult   = "result"   // the result: submits the task
 	EntityEvidence = "evidence" // evidence manifest: files to be uploaded
+	// EntityWithdrawal takes declared evidence slots back out of the
+	// manifest: files the phone no longer holds and whose bytes the
+	// server has not accepted (refused, or never sent).
+	EntityWithdrawal = "withdrawal"
 )
 
 // PushRequest is a batch of mutations from one device, applied in order.
@@ -164,7 +168,7 @@ type Mutation struct {
 	// OpID is chosen by the phone, unique per device: a replay with the
 	// same id is answered as the first time, never applied twice.
 	OpID        string  `json:"opId"`
-	Entity      string  `json:"entity" enum:"task,checkin,answers,result,evidence"`
+	Entity      string  `json:"entity" enum:"task,checkin,answers,result,evidence,withdrawal"`
 	TaskID      string  `json:"taskId"`
 	BaseVersion int64   `json:"baseVersion"` // the task version the change was made on
 	Payload     Payload `json:"payload"`
@@ -192,8 +196,8 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 // OpenAPISchema describes the payload as one of the entities' payloads.
 func (Payload) OpenAPISchema(ref func(v any) map[string]any) map[string]any {
 	return map[string]any{
-		"description": "by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload",
-		"oneOf":       []any{ref(TaskPayload{}), ref(CheckInPayload{}), ref(AnswersPayload{}), ref(ResultPayload{}), ref(EvidencePayload{})},
+		"description": "by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload, withdrawal → WithdrawalPayload",
+		"oneOf":       []any{ref(TaskPayload{}), ref(CheckInPayload{}), ref(AnswersPayload{}), ref(ResultPayload{}), ref(EvidencePayload{}), ref(WithdrawalPayload{})},
 	}
 }
 
@@ -223,6 +227,12 @@ type (
 	ResultPayload   = backend.ResultInput
 	EvidencePayload struct {
 		Files []backend.EvidenceInput `json:"files"`
+	}
+	// WithdrawalPayload names the slots to withdraw. A slot not declared
+	// (withdrawn before, or never arrived) is no error; one whose bytes
+	// were received refuses the mutation.
+	WithdrawalPayload struct {
+		Slots []string `json:"slots"`
 	}
 )
 

@@ -75,6 +75,8 @@ type LocalState struct {
 	Templates  map[string]*Template `json:"templates"`
 	Keys       *qr.PublicKeySet     `json:"keys,omitempty"`
 	ServerTime time.Time            `json:"serverTime"`
+	// Limits are the server's, as last fetched (Client.FetchLimits).
+	Limits *Limits `json:"limits,omitempty"`
 }
 
 // Apply applies one pull page to the state, as the protocol says: on the

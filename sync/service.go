@@ -512,6 +512,23 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 			n, err := t.DeclareEvidence(x.Files, s.Evidence, a.UserID, a.DeviceID, now)
 			return fmt.Sprintf("evidence: %d files declared, %d new", len(x.Files), n), err
 		}
+	case EntityWithdrawal:
+		var x WithdrawalPayload
+		if err := decode(&x); err != nil {
+			return nil, err
+		}
+		p.apply = func(t *backend.Task, now time.Time) (string, error) {
+			removed, err := t.WithdrawEvidence(x.Slots)
+			if err != nil {
+				return "", err
+			}
+			// The audit entry of the push names what went: each slot's file.
+			gone := make([]string, len(removed))
+			for i, e := range removed {
+				gone[i] = fmt.Sprintf("%s (%s sha256 %s size %d)", e.ID, e.Type, e.SHA256, e.Size)
+			}
+			return fmt.Sprintf("withdrawal: %d of %d slots withdrawn: %s", len(removed), len(x.Slots), strings.Join(gone, ", ")), nil
+		}
 	case EntityResult:
 		var x ResultPayload
 		if err := decode(&x); err != nil {
@@ -533,7 +550,7 @@ func (s *Service) prepare(ctx context.Context, a *backend.Actor, m Mutation) (*p
 			return fmt.Sprintf("%s -> submitted with result %s", from, x.Code), nil
 		}
 	default:
-		return nil, backend.Errorf(backend.EINVALID, "unknown entity %q: one of task, checkin, answers, result, evidence", m.Entity)
+		return nil, backend.Errorf(backend.EINVALID, "unknown entity %q: one of task, checkin, answers, result, evidence, withdrawal", m.Entity)
 	}
 	return p, nil
 }

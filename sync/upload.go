@@ -28,11 +28,16 @@ const UploadsPath = "/mobile/v1/uploads"
 // a failed request it asks the server where the upload stands and goes on
 // from there, retrying as c.Retry allows (progress resets the count). The
 // server checks the SHA-256 and the type when the last byte arrives; an
-// answer that refuses the file is returned as an error at once.
+// answer that refuses the file is returned as an error at once. chunk is
+// the bytes per PATCH; 0 takes the size the server advises
+// (Limits().Uploads, fetched once per Client).
 func (c *Client) UploadFile(ctx context.Context, taskID, slotID string, f io.ReaderAt, size int64, url *string, chunk int64) error {
 	const op = "fcsync.Client.UploadFile"
 	if chunk <= 0 {
-		chunk = DefaultUploadChunk
+		if err := c.ensureLimits(ctx); err != nil {
+			return err
+		}
+		chunk = c.Limits().Uploads.ChunkBytes
 	}
 	r := c.Retry.withDefaults()
 	attempt, tries, off, known := 0, 0, int64(0), false

@@ -29,6 +29,7 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/blobfs"
 	"github.com/fieldcheck/fieldcheck/backend/evidence"
 	"github.com/fieldcheck/fieldcheck/backend/mongo/mongotest"
+	"github.com/fieldcheck/fieldcheck/backend/planning"
 	fcsync "github.com/fieldcheck/fieldcheck/sync"
 )
 
@@ -642,4 +643,194 @@ func BenchmarkDownloadPhoto(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkUploadPatch: one PATCH of a 500 MiB video through the handler —
+// the session check, the upload's lock and write slot, staging the bytes,
+// hashing and the progress records — of the size the server advises
+// (Advised: GET /mobile/v1/limits, uploads.chunkBytes, as the app and the Go
+// client send) and of 4 MiB (what the app sent before; on GridFS it ends
+// inside a 255 KiB chunk, which the next PATCH rewrites). Each iteration
+// appends the next PATCH to the same upload (a new one once it is full, not
+// timed), so -benchtime=Nx shows how the cost grows with the bytes the
+// upload has staged: ms/first10 and ms/last10 are the mean of the first and
+// last ten PATCHes.
+//
+//	go test ./sync -run '^$' -bench UploadPatch -benchtime 60x -benchmem
+func BenchmarkUploadPatch(b *testing.B) {
+	const size = 500 << 20
+	for _, bs := range benchStores {
+		for _, ps := range []struct {
+			name  string
+			bytes func(*env) int
+		}{
+			{"Advised", func(e *env) int { return int(e.m.Evidence.UploadChunk()) }},
+			{"4MiB", func(*env) int { return 4 << 20 }},
+		} {
+			b.Run(bs.name+"/"+ps.name, func(b *testing.B) {
+				e, task, p := benchUpload(b, bs.set)
+				piece := ps.bytes(e)
+				body := make([]byte, piece)
+				for i := range body {
+					body[i] = byte(i * 7)
+				}
+				copy(body, "\x1A\x45\xDF\xA3") // a WebM, as the type sniffer wants
+				// The declared SHA-256 is never reached: the upload is full
+				// only past the benchmark's iterations (or restarted, untimed).
+				var url string
+				off, uploads := size, 0
+				var took []time.Duration
+				b.SetBytes(int64(piece))
+				for b.Loop() {
+					if off+piece > size {
+						b.StopTimer()
+						uploads++
+						slot := fmt.Sprint("video-", uploads)
+						p.sync(200)
+						r := p.push(p.mutation(fcsync.EntityEvidence, task.ID, p.tasks[task.ID].Task.Version, fcsync.EvidencePayload{Files: []backend.EvidenceInput{{
+							ID: slot, Type: backend.EvidenceVideo, SHA256: strings.Repeat("ab", 32), Size: size, ContentType: "video/webm", CapturedAt: time.Now(),
+						}}}))
+						if r[0].Status != fcsync.Applied {
+							b.Fatalf("declare: %+v", r[0])
+						}
+						url, off = e.createUpload(p.token, task.ID, slot, size), 0
+						b.StartTimer()
+					}
+					start := time.Now()
+					if st, got, msg := e.patch(p.token, url, off, body); st != http.StatusNoContent || got != strconv.Itoa(off+piece) {
+						b.Fatalf("patch at %d: %d offset %s %s", off, st, got, msg)
+					}
+					took = append(took, time.Since(start))
+					off += piece
+				}
+				mean := func(d []time.Duration) float64 {
+					var sum time.Duration
+					for _, x := range d {
+						sum += x
+					}
+					return float64(sum.Milliseconds()) / float64(max(1, len(d)))
+				}
+				b.ReportMetric(mean(took[:min(10, len(took))]), "ms/first10")
+				b.ReportMetric(mean(took[max(0, len(took)-10):]), "ms/last10")
+			})
+		}
+	}
+}
+
+// TestWithdrawalLetsTheTaskBeApproved: a file the server refused stays
+// declared without bytes, and the approval waits for every declared file;
+// the phone withdraws its slot (entity withdrawal), once, recorded in the
+// audit chain with the push, and the task is approved. A slot whose bytes
+// arrived cannot be withdrawn, nor, on a submitted task, the photo a
+// question requires.
+func TestWithdrawalLetsTheTaskBeApproved(t *testing.T) {
+	e := newEnv(t, 200)
+	task := e.visitTask()
+	a, b := e.phone(task.TeamUsers[0], "dev-withdraw-a"), e.phone(task.TeamUsers[1], "dev-withdraw-b")
+	ctx := context.Background()
+	code, err := e.m.Codes.SignEnterpriseCode(ctx, task.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ph := range []*phone{a, b} {
+		wantStatus(t, "check-in", ph.push(ph.mutation(fcsync.EntityCheckIn, task.ID, 0, fcsync.CheckInPayload{Code: code.String(), DeviceTime: time.Now()}))[0], fcsync.Applied, "")
+	}
+	cur, err := e.m.Stores.Tasks.FindTaskByID(ctx, task.ID) // with its form
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "answers", a.push(a.mutation(fcsync.EntityAnswers, task.ID, cur.Version, answersFor(cur, "是", time.Now())))[0], fcsync.Applied, "")
+	wantStatus(t, "photos", a.push(a.mutation(fcsync.EntityEvidence, task.ID, cur.Version, photosFor(cur, time.Now())))[0], fcsync.Applied, "")
+
+	// A "photo" that is not one: refused when its bytes arrive.
+	bad := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 2000)...)
+	wantStatus(t, "declare", a.declare(task.ID, "bad", backend.EvidencePhoto, bad, ""), fcsync.Applied, "")
+	url := e.createUpload(a.token, task.ID, "bad", len(bad))
+	if st, _, body := e.patch(a.token, url, 0, bad); st != http.StatusBadRequest {
+		t.Fatalf("a PDF as a photo: %d %s", st, body)
+	}
+	a.sync(200)
+	submit := a.push(a.mutation(fcsync.EntityResult, task.ID, a.tasks[task.ID].Task.Version, fcsync.ResultPayload{Code: backend.ResultNoProblem, Findings: "未发现问题", DeviceTime: time.Now()}))[0]
+	wantStatus(t, "result", submit, fcsync.Applied, "")
+	required := photosFor(cur, time.Now()).Files[0].ID
+
+	// Submitted: the photo a question requires cannot go.
+	r := a.push(a.mutation(fcsync.EntityWithdrawal, task.ID, submit.Version, fcsync.WithdrawalPayload{Slots: []string{required}}))[0]
+	wantStatus(t, "withdrawing a required photo of a submitted task", r, fcsync.Rejected, backend.EINVALID)
+	if len(r.MissingPhotos) == 0 {
+		t.Fatalf("the refusal names no question: %+v", r)
+	}
+	// The required photos arrive (uploads are tested above).
+	arrived, err := backend.UpdateTaskWith(ctx, e.m.Stores.Tasks, task.ID, func(tk *backend.Task) (bool, error) {
+		for i := range tk.Evidence {
+			tk.Evidence[i].Uploaded = tk.Evidence[i].ID != "bad"
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := backend.WithActor(ctx, &backend.Actor{UserID: "scjg.reviewer", Role: backend.RoleReviewer, Departments: []string{"scjg"}, Fresh: true})
+	if _, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: arrived.Version}); !backend.IsCode(err, backend.EINVALID) {
+		t.Fatalf("approval while the refused file is declared: %v, want invalid", err)
+	}
+
+	for _, tt := range []struct {
+		name  string
+		slots []string
+	}{
+		{"ErrReceived", []string{required}},
+		{"ErrReceivedAmongOthers", []string{"bad", required}},
+		{"ErrNone", nil},
+		{"ErrBadID", []string{"../bad"}},
+	} {
+		r := a.push(a.mutation(fcsync.EntityWithdrawal, task.ID, arrived.Version, fcsync.WithdrawalPayload{Slots: tt.slots}))[0]
+		wantStatus(t, tt.name, r, fcsync.Rejected, backend.EINVALID)
+	}
+	if s := e.slot(task.ID, "bad"); s.ID != "bad" {
+		t.Fatal("a refused withdrawal took the slot")
+	}
+
+	withdraw := a.mutation(fcsync.EntityWithdrawal, task.ID, arrived.Version, fcsync.WithdrawalPayload{Slots: []string{"bad", "never-declared"}})
+	done := a.push(withdraw)[0]
+	wantStatus(t, "withdrawal", done, fcsync.Applied, "")
+	again := a.push(withdraw)[0]
+	wantStatus(t, "withdrawal replayed", again, fcsync.Duplicate, "")
+	if again.Version != done.Version {
+		t.Fatalf("replay answered version %d, first time %d", again.Version, done.Version)
+	}
+	b.sync(200)
+	if _, ok := b.tasks[task.ID].Task.FindEvidence("bad"); ok {
+		t.Fatal("the teammate's phone still holds the withdrawn slot")
+	}
+	if st, _, body := e.tusCall("POST", "/mobile/v1/uploads", a.token, map[string]string{"Upload-Length": strconv.Itoa(len(bad)), "Upload-Metadata": meta(task.ID, "bad")}, nil); st < 400 || st >= 500 {
+		t.Fatalf("an upload of the withdrawn slot: %d %s", st, body)
+	}
+	entries, err := e.m.Stores.Audit.FindAuditEntries(ctx, "task", task.ID, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := 0
+	for _, en := range entries {
+		if en.Action == "sync.push" && strings.Contains(en.Detail, "withdrawal: 1 of 2 slots withdrawn: bad (photo sha256 "+sha(bad)) {
+			recorded++
+		}
+	}
+	if recorded != 1 {
+		t.Fatalf("%d audit entries record the withdrawal, want 1", recorded)
+	}
+
+	cur, err = e.m.Stores.Tasks.FindTaskByID(ctx, task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved, err := e.m.Planning.Transition(rev, task.ID, planning.TransitionRequest{To: backend.TaskApproved, Version: cur.Version})
+	if err != nil {
+		t.Fatalf("approval after the withdrawal: %v", err)
+	}
+	if approved.Status != backend.TaskApproved {
+		t.Fatalf("status %s, want approved", approved.Status)
+	}
+	// Approved: the manifest is closed.
+	wantStatus(t, "withdrawal after approval", a.push(a.mutation(fcsync.EntityWithdrawal, task.ID, approved.Version, fcsync.WithdrawalPayload{Slots: []string{"x"}}))[0], fcsync.Rejected, backend.EINVALID)
 }

@@ -166,6 +166,13 @@ func TestProtocolVectors(t *testing.T) {
 					_, _ = io.WriteString(w, `{"accessToken":"a","refreshToken":"r","expiresIn":900}`)
 					return
 				}
+				if r.URL.Path == fcsync.LimitsPath {
+					// Not part of the protocol's vectors: a server without
+					// the route, whose defaults the client keeps.
+					w.WriteHeader(http.StatusNotFound)
+					_, _ = io.WriteString(w, `{"code":"not_found","message":"no such route"}`)
+					return
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if next >= len(vc.Exchanges) {

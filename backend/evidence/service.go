@@ -59,6 +59,20 @@ const (
 	maxFilename = 255
 )
 
+// maxUploadChunk bounds the PATCH size UploadChunk advises.
+const maxUploadChunk = 4 << 20
+
+// UploadChunk is the size of PATCH a client should send: the largest
+// multiple of the store's staging piece up to 4 MiB, so that no PATCH ends
+// inside a piece. A PATCH of any size is taken; one that ends inside a
+// piece makes the next rewrite that piece, which on GridFS over the
+// embedded engine reads the whole chunk collection (backend/mongo,
+// gridstage.go): 4 MiB PATCHes over 255 KiB chunks did so every time.
+func (s *Service) UploadChunk() int64 {
+	piece := int64(s.Store.StageChunk())
+	return max(piece, maxUploadChunk/piece*piece)
+}
+
 // The results Service.Finished hears.
 const (
 	UploadFiled   = "filed"

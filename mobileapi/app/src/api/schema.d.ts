@@ -447,6 +447,7 @@ export interface components {
             /** @description size cap per kind of evidence file (bytes, by type: photo, video, audio, document, signature) and the quota of one task's declared files (bytes); checked when a slot is declared and when its upload begins */
             evidence: components["schemas"]["EvidenceLimits"];
             push: components["schemas"]["PushLimits"];
+            uploads: components["schemas"]["UploadLimits"];
         };
         LoginRequest: {
             device: components["schemas"]["DeviceInfo"];
@@ -464,19 +465,19 @@ export interface components {
         Mutation: {
             baseVersion: number;
             /** @enum {string} */
-            entity: "task" | "checkin" | "answers" | "result" | "evidence";
+            entity: "task" | "checkin" | "answers" | "result" | "evidence" | "withdrawal";
             opId: string;
-            /** @description by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload */
-            payload: components["schemas"]["TaskPayload"] | components["schemas"]["CheckInPayload"] | components["schemas"]["AnswersPayload"] | components["schemas"]["ResultInput"] | components["schemas"]["EvidencePayload"];
+            /** @description by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload, withdrawal → WithdrawalPayload */
+            payload: components["schemas"]["TaskPayload"] | components["schemas"]["CheckInPayload"] | components["schemas"]["AnswersPayload"] | components["schemas"]["ResultInput"] | components["schemas"]["EvidencePayload"] | components["schemas"]["WithdrawalPayload"];
             taskId: string;
         };
         MutationCreate: {
             baseVersion: number;
             /** @enum {string} */
-            entity: "task" | "checkin" | "answers" | "result" | "evidence";
+            entity: "task" | "checkin" | "answers" | "result" | "evidence" | "withdrawal";
             opId: string;
-            /** @description by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload */
-            payload?: components["schemas"]["TaskPayload"] | components["schemas"]["CheckInPayload"] | components["schemas"]["AnswersPayloadCreate"] | components["schemas"]["ResultInput"] | components["schemas"]["EvidencePayloadCreate"];
+            /** @description by entity: task → TaskPayload, checkin → CheckInPayload, answers → AnswersPayload, result → ResultInput, evidence → EvidencePayload, withdrawal → WithdrawalPayload */
+            payload?: components["schemas"]["TaskPayload"] | components["schemas"]["CheckInPayload"] | components["schemas"]["AnswersPayloadCreate"] | components["schemas"]["ResultInput"] | components["schemas"]["EvidencePayloadCreate"] | components["schemas"]["WithdrawalPayloadCreate"];
             taskId: string;
         };
         MutationResult: {
@@ -706,6 +707,16 @@ export interface components {
             kind: string;
             reason: string;
             reference: string;
+        };
+        UploadLimits: {
+            /** @description bytes one tus PATCH should carry (a multiple of the piece the server stages bytes in, at most 4 MiB): a PATCH of another size is taken, but costs the server more */
+            chunkBytes: number;
+        };
+        WithdrawalPayload: {
+            slots: string[];
+        };
+        WithdrawalPayloadCreate: {
+            slots?: string[] | null;
         };
     };
     responses: never;

@@ -9,6 +9,7 @@ import { store } from './db';
 import { auth, session, wipe, REVOKED } from '../session';
 import { ApiError } from '../api/client';
 import { refusalText } from '../sync/refusals.js';
+import { limitsOf } from '../sync/limits.js';
 
 /** Sync this often while the app is open. */
 export const SYNC_INTERVAL_MS = 60_000;
@@ -170,10 +171,14 @@ function refusal(e: unknown): { refused: string; refusedDetail: string } | null 
   return { refused: refusalText(status, body.code ?? '', body.message ?? ''), refusedDetail: body.message || `HTTP ${status}` };
 }
 
-function sendFile(b: Blobbed, storage: ReturnType<typeof urlStorage>): Promise<void> {
+async function sendFile(b: Blobbed, storage: ReturnType<typeof urlStorage>): Promise<void> {
+  // The PATCH size the server stages best (whole pieces): another size is
+  // taken, but a PATCH ending inside a piece makes the server rewrite it.
+  const chunkSize = limitsOf(await store.getMeta('limits')).uploads.chunkBytes;
   return uploadFile({
     file: { id: b.id, taskId: b.taskId, blob: b.blob!, size: b.size },
     storage,
+    chunkSize,
     token: () => auth.accessToken(),
     progress: (sent: number) => {
       const before = sync.sent[b.id] ?? 0;

@@ -12,6 +12,7 @@ export const LIMITS_PATH = '/mobile/v1/limits';
  * @typedef {object} Limits
  * @property {{maxSize: Record<string, number>, taskQuota: number}} evidence
  * @property {{maxMutations: number, maxBytes: number, maxPayloadBytes: number}} push
+ * @property {{chunkBytes: number}} uploads bytes per tus PATCH: whole pieces of the server's staging
  */
 
 /** @type {Limits} */
@@ -21,6 +22,7 @@ export const DEFAULT_LIMITS = Object.freeze({
     taskQuota: 2 * 2 ** 30,
   }),
   push: Object.freeze({ maxMutations: 500, maxBytes: 1 << 20, maxPayloadBytes: 256 << 10 }),
+  uploads: Object.freeze({ chunkBytes: 4 << 20 }),
 });
 
 /** @param {unknown} n */
@@ -41,6 +43,7 @@ export function limitsOf(served) {
   for (const [k, n] of Object.entries(served?.evidence?.maxSize ?? {})) if (positive(n)) maxSize[k] = n;
   const q = served?.evidence?.taskQuota;
   const p = served?.push ?? {};
+  const c = served?.uploads?.chunkBytes;
   return {
     evidence: { maxSize, taskQuota: positive(q) ? q : d.evidence.taskQuota },
     push: {
@@ -48,6 +51,7 @@ export function limitsOf(served) {
       maxBytes: positive(p.maxBytes) ? p.maxBytes : d.push.maxBytes,
       maxPayloadBytes: positive(p.maxPayloadBytes) ? p.maxPayloadBytes : d.push.maxPayloadBytes,
     },
+    uploads: { chunkBytes: positive(c) && Number.isInteger(c) ? c : d.uploads.chunkBytes },
   };
 }
 

@@ -25,7 +25,7 @@ function fakeServer(limits) {
   return { fetch, pushes };
 }
 
-const served = { evidence: { maxSize: { photo: 1 << 20, video: 10 << 20, audio: 1 << 20, document: 2 << 20, signature: 1 << 20 }, taskQuota: 100 << 20 }, push: { maxMutations: 3, maxBytes: 2048, maxPayloadBytes: 1024 } };
+const served = { evidence: { maxSize: { photo: 1 << 20, video: 10 << 20, audio: 1 << 20, document: 2 << 20, signature: 1 << 20 }, taskQuota: 100 << 20 }, push: { maxMutations: 3, maxBytes: 2048, maxPayloadBytes: 1024 }, uploads: { chunkBytes: 16 * 255 * 1024 } };
 
 test('OK: served limits are kept, and a push honours the smaller batch size', async () => {
   const store = fresh();
@@ -74,4 +74,11 @@ test('OK: values the server left out or sent unusable fall back one by one', () 
   assert.equal(l.evidence.maxSize.document, DEFAULT_LIMITS.evidence.maxSize.document);
   assert.equal(l.evidence.taskQuota, DEFAULT_LIMITS.evidence.taskQuota);
   assert.deepEqual(l.push, { maxMutations: DEFAULT_LIMITS.push.maxMutations, maxBytes: 4096, maxPayloadBytes: DEFAULT_LIMITS.push.maxPayloadBytes });
+});
+
+test('OK: the served PATCH size is taken; a missing or unusable one falls back to 4 MiB', () => {
+  assert.equal(limitsOf({ uploads: { chunkBytes: 16 * 255 * 1024 } }).uploads.chunkBytes, 4177920);
+  for (const bad of [undefined, {}, { chunkBytes: 0 }, { chunkBytes: -5 }, { chunkBytes: 1.5 }, { chunkBytes: '4' }]) {
+    assert.equal(limitsOf({ uploads: bad }).uploads.chunkBytes, DEFAULT_LIMITS.uploads.chunkBytes, JSON.stringify(bad));
+  }
 });

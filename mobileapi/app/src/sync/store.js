@@ -110,22 +110,7 @@ export class LocalStore {
   async enqueue(ms, also) {
     const db = this.db;
     return db.transaction('rw', [db.meta, db.outbox, db.drafts, db.blobs], async () => {
-      let prefix = await db.meta.get('opPrefix');
-      if (!prefix) {
-        prefix = randomPrefix();
-        await db.meta.put(prefix, 'opPrefix');
-      }
-      let seq = (await db.meta.get('opSeq')) ?? 0;
-      const out = [];
-      for (const m of ms) {
-        seq++;
-        /** @type {import('./db.js').OutboxEntry} */
-        const e = { opId: `${prefix}-${String(seq).padStart(6, '0')}`, entity: m.entity, taskId: m.taskId,
-          baseVersion: m.baseVersion, payload: m.payload, queuedAt: new Date().toISOString() };
-        await db.outbox.add(e);
-        out.push(e);
-      }
-      await db.meta.put(seq, 'opSeq');
+      const out = await addToOutbox(db, ms);
       if (also) await also(db);
       return out;
     });
@@ -184,18 +169,22 @@ export class LocalStore {
    * Takes an evidence file back from the phone, in one transaction: its
    * Blob, its tus upload URL, its slot in a declaration still queued (the
    * mutation goes when it declared nothing else), and its slot in a kept
-   * refusal (the refusal goes when it named nothing else). The server is
-   * not asked: a slot it holds stays declared there (slots are immutable,
-   * docs/sync.md), without bytes.
+   * refusal (the refusal goes when it named nothing else). When the server
+   * may hold the slot — the task as last pulled declares it, or its
+   * declaration was queued (a push may have carried it, its answer not yet
+   * in) — a withdrawal of the slot is queued in the same transaction, so
+   * that the server takes it out of the manifest and the task can be
+   * approved (docs/sync.md, entity withdrawal; withdrawing a slot the server
+   * never learnt of is no error there).
    * @param {string} id the slot id
-   * @returns {Promise<{found: boolean, queued: boolean, declared: boolean}>} whether the file was held; whether its
-   *   declaration was still queued (the server never learnt of it); whether the task as last pulled holds its slot
+   * @returns {Promise<{found: boolean, queued: boolean, declared: boolean, withdrawal: boolean}>} whether the file was held; whether its
+   *   declaration was still queued; whether the task as last pulled holds its slot; whether a withdrawal was queued
    */
   async withdrawEvidence(id) {
     const db = this.db;
-    return db.transaction('rw', [db.blobs, db.outbox, db.uploads, db.outcomes, db.tasks], async () => {
+    return db.transaction('rw', [db.meta, db.blobs, db.outbox, db.uploads, db.outcomes, db.tasks], async () => {
       const b = await db.blobs.get(id);
-      if (!b) return { found: false, queued: false, declared: false };
+      if (!b) return { found: false, queued: false, declared: false, withdrawal: false };
       let queued = false;
       for (const e of await db.outbox.where('taskId').equals(b.taskId).toArray()) {
         if (e.entity !== 'evidence' || !slotIdsOf(e).includes(id)) continue;
@@ -214,7 +203,11 @@ export class LocalStore {
       await db.blobs.delete(id);
       const v = await db.tasks.get(b.taskId);
       const declared = !!v?.task?.evidence?.some((/** @type {{id: string}} */ s) => s.id === id);
-      return { found: true, queued, declared };
+      const withdrawal = declared || queued;
+      if (withdrawal) {
+        await addToOutbox(db, [{ entity: 'withdrawal', taskId: b.taskId, baseVersion: v?.task?.version ?? 0, payload: { slots: [id] } }]);
+      }
+      return { found: true, queued, declared, withdrawal };
     });
   }
 
@@ -235,6 +228,33 @@ export class LocalStore {
       for (const t of DATA_TABLES) await db.table(t).clear();
     });
   }
+}
+
+/**
+ * Queues mutations with fresh op ids, in order, inside the caller's
+ * transaction (which holds meta and outbox).
+ * @param {any} db
+ * @param {{entity: string, taskId: string, baseVersion: number, payload: any}[]} ms
+ * @returns {Promise<import('./db.js').OutboxEntry[]>}
+ */
+async function addToOutbox(db, ms) {
+  let prefix = await db.meta.get('opPrefix');
+  if (!prefix) {
+    prefix = randomPrefix();
+    await db.meta.put(prefix, 'opPrefix');
+  }
+  let seq = (await db.meta.get('opSeq')) ?? 0;
+  const out = [];
+  for (const m of ms) {
+    seq++;
+    /** @type {import('./db.js').OutboxEntry} */
+    const e = { opId: `${prefix}-${String(seq).padStart(6, '0')}`, entity: m.entity, taskId: m.taskId,
+      baseVersion: m.baseVersion, payload: m.payload, queuedAt: new Date().toISOString() };
+    await db.outbox.add(e);
+    out.push(e);
+  }
+  await db.meta.put(seq, 'opSeq');
+  return out;
 }
 
 /** The slot ids an evidence mutation declares. @param {{payload?: any}} e @returns {string[]} */

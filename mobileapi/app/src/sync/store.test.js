@@ -82,23 +82,26 @@ test('OK: withdrawing a file leaves nothing of it: blob, queued slot, upload URL
   await s.complete([{ opId: r.opId, status: 'rejected', code: 'invalid', message: 'no' }]);
   await s.db.uploads.bulkAdd([{ fingerprint: 'fc:t1:p3', uploadUrl: '/u/1' }, { fingerprint: 'fc:t1:p2', uploadUrl: '/u/2' }]);
 
-  assert.deepEqual(await s.withdrawEvidence('p1'), { found: true, queued: true, declared: false });
+  const entities = async () => (await s.pending()).map((e) => (e.entity === 'withdrawal' ? `withdrawal:${e.payload.slots}` : e.entity));
+  assert.deepEqual(await s.withdrawEvidence('p1'), { found: true, queued: true, declared: false, withdrawal: true });
   let q = await s.pending();
-  assert.deepEqual(q.map((e) => e.entity), ['evidence', 'answers']);
+  assert.deepEqual(await entities(), ['evidence', 'answers', 'withdrawal:p1'], 'a queued declaration may have been sent: withdrawn too');
   assert.deepEqual(q[0].payload.files.map((f) => f.id), ['p2'], 'the other file of the declaration stays queued');
 
-  assert.deepEqual(await s.withdrawEvidence('p2'), { found: true, queued: true, declared: false });
-  q = await s.pending();
-  assert.deepEqual(q.map((e) => e.entity), ['answers'], 'a declaration left empty goes');
+  assert.deepEqual(await s.withdrawEvidence('p2'), { found: true, queued: true, declared: false, withdrawal: true });
+  assert.deepEqual(await entities(), ['answers', 'withdrawal:p1', 'withdrawal:p2'], 'a declaration left empty goes');
   assert.deepEqual((await s.db.uploads.toArray()).map((u) => u.fingerprint), ['fc:t1:p3']);
 
-  assert.deepEqual(await s.withdrawEvidence('p3'), { found: true, queued: false, declared: true });
+  assert.deepEqual(await s.withdrawEvidence('p3'), { found: true, queued: false, declared: true, withdrawal: true });
   assert.equal(await s.db.uploads.count(), 0, 'its upload URL goes with it');
+  q = await s.pending();
+  assert.deepEqual(q.at(-1), { ...q.at(-1), entity: 'withdrawal', taskId: 't1', baseVersion: 1, payload: { slots: ['p3'] } }, 'the slot the server holds is withdrawn on the task as pulled');
 
   assert.equal((await s.outcomes('t1')).length, 1);
-  assert.deepEqual(await s.withdrawEvidence('p4'), { found: true, queued: false, declared: false });
+  assert.deepEqual(await s.withdrawEvidence('p4'), { found: true, queued: false, declared: false, withdrawal: false }, 'the server refused its declaration: nothing to withdraw');
   assert.equal((await s.outcomes('t1')).length, 0, 'the refusal of its declaration goes with it');
+  assert.deepEqual(await entities(), ['answers', 'withdrawal:p1', 'withdrawal:p2', 'withdrawal:p3']);
 
   assert.equal(await s.db.blobs.count(), 0);
-  assert.deepEqual(await s.withdrawEvidence('p4'), { found: false, queued: false, declared: false });
+  assert.deepEqual(await s.withdrawEvidence('p4'), { found: false, queued: false, declared: false, withdrawal: false });
 });

@@ -10,7 +10,10 @@ import { Upload } from 'tus-js-client';
 import { fingerprintOf } from './db.js';
 
 export const UPLOADS_PATH = '/mobile/v1/uploads';
-/** Bytes per PATCH: a cut connection loses at most one. */
+/**
+ * Bytes per PATCH before the server said its own (limits: uploads.chunkBytes,
+ * whole pieces of its staging): a cut connection loses at most one.
+ */
 export const UPLOAD_CHUNK = 4 << 20;
 /** Retries within one attempt (then the next sync tries again). */
 export const UPLOAD_RETRY_DELAYS = [0, 1000, 3000];
@@ -54,13 +57,14 @@ function toPrevious(r) {
  * @param {() => Promise<string>} o.token the access token
  * @param {(sent: number, total: number) => void} [o.progress]
  * @param {string} [o.baseURL]
+ * @param {number} [o.chunkSize] bytes per PATCH (the server's limits), UPLOAD_CHUNK when not given
  * @returns {Promise<void>} resolved once the server took the last byte (and checked the hash)
  */
 export function uploadFile(o) {
   return new Promise((resolve, reject) => {
     const up = new Upload(o.file.blob, {
       endpoint: (o.baseURL ?? '') + UPLOADS_PATH,
-      chunkSize: UPLOAD_CHUNK,
+      chunkSize: o.chunkSize ?? UPLOAD_CHUNK,
       retryDelays: UPLOAD_RETRY_DELAYS,
       metadata: { taskId: o.file.taskId, slotId: o.file.id, filename: `${o.file.id}` },
       urlStorage: o.storage,
