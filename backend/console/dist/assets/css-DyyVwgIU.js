@@ -1,0 +1,1 @@
+import"./index-_I4bAdgD.js";
