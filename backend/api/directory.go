@@ -39,6 +39,7 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "whitelisted", Type: "boolean", Description: ""},
 			{Name: "keySupervision", Type: "boolean", Description: ""},
 			{Name: "q", Type: "string", Description: "part of the name"},
+			{Name: "sort", Type: "string", Description: "name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Target]{}, Handler: httpkit.Result(s.handleTargetList)})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
@@ -219,6 +220,7 @@ func targetFilter(c *fiber.Ctx) (backend.TargetFilter, error) {
 		Industries:   queryList(c, "industry"),
 		Tag:          c.Query("tag"),
 		NameContains: c.Query("q"),
+		Sort:         c.Query("sort"),
 	}
 	for _, k := range queryList(c, "kind") {
 		f.Kinds = append(f.Kinds, backend.TargetKind(k))

@@ -175,6 +175,9 @@ var indexes = []index{
 	{colTargets, bson.D{{Key: "kind", Value: 1}}, false, false},
 	{colTargets, bson.D{{Key: "regionCode", Value: 1}}, false, false},
 	{colTargets, bson.D{{Key: "creditClass", Value: 1}}, false, false},
+	// The sorted target lists (backend.TargetSorts): key, then id.
+	{colTargets, bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}, false, false},
+	{colTargets, bson.D{{Key: "creditClass", Value: 1}, {Key: "_id", Value: 1}}, false, false},
 	{colInspectors, bson.D{{Key: "certNo", Value: 1}}, true, false},
 	{colInspectors, bson.D{{Key: "departmentId", Value: 1}}, false, false},
 	{colItems, bson.D{{Key: "departmentId", Value: 1}}, false, false},

@@ -7416,6 +7416,8 @@ export interface operations {
                 keySupervision?: boolean;
                 /** @description part of the name */
                 q?: string;
+                /** @description name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */

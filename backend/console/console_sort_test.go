@@ -1,0 +1,88 @@
+package console_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/fieldcheck/fieldcheck/backend"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+)
+
+// TestConsoleTargetSort: a reviewer sorts the directory by name with the
+// column header (sort=name joins the URL, the server's order: the first
+// page and the next one are those of the store's sorted list), and opens
+// the list sorted by credit class from a link (the column shows it).
+func TestConsoleTargetSort(t *testing.T) {
+	ctx := context.Background()
+	m := apptest.Open(t, "")
+	apptest.SeedDemo(t, m, 300, time.Now())
+	names := func(f backend.TargetFilter, pages int) [][]string {
+		var out [][]string
+		p := backend.PageRequest{Limit: 20}
+		for range pages {
+			page, err := m.Stores.Targets.FindTargets(ctx, f, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ns []string
+			for _, tg := range page.Items {
+				ns = append(ns, tg.Name)
+			}
+			out = append(out, ns)
+			p.After = page.NextCursor
+		}
+		return out
+	}
+	want := names(backend.TargetFilter{Sort: "name"}, 2)
+	base := serve(t, m)
+	rows := `.el-table__body tr.el-table__row`
+	shown := func(pg *page) []string {
+		return value(pg, "read the names", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.el-table__body tr.el-table__row td:first-child')].map(td => td.textContent.trim())`))
+	}
+
+	pg := newPage(t)
+	pg.login(base, "scjg.reviewer")
+	pg.do("sort the directory by name",
+		chromedp.Navigate(base+"/console/targets"),
+		chromedp.WaitVisible(chromedp.CSS(rows)),
+		chromedp.WaitNotPresent(chromedp.CSS(`.el-loading-mask`)),
+		chromedp.Click(`//th[.//div[contains(.,"名称")]]`),
+		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"名称")]]`),
+		chromedp.WaitVisible(`//tr[contains(@class,"el-table__row")][1]/td[1][normalize-space()="`+want[0][0]+`"]`),
+	)
+	if loc := value(pg, "read the address", chromedp.Location()); !strings.Contains(loc, "sort=name") {
+		t.Fatalf("the address is %s, want sort=name", loc)
+	}
+	if got := shown(pg); strings.Join(got, "|") != strings.Join(want[0], "|") {
+		t.Fatalf("the first page shows %v, want %v", got, want[0])
+	}
+	pg.screenshot("console-targets-sorted")
+	pg.do("the next page",
+		chromedp.Click(`//button[normalize-space()="下一页"]`),
+		chromedp.WaitVisible(`//tr[contains(@class,"el-table__row")][1]/td[1][normalize-space()="`+want[1][0]+`"]`),
+	)
+	if got := shown(pg); strings.Join(got, "|") != strings.Join(want[1], "|") {
+		t.Fatalf("the second page shows %v, want %v", got, want[1])
+	}
+
+	byCredit := names(backend.TargetFilter{Sort: "creditClass", Kinds: []backend.TargetKind{backend.KindEnterprise}}, 1)
+	pg.do("open the list sorted by credit class from a link",
+		chromedp.Navigate(base+"/console/targets?kind=enterprise&sort=creditClass"),
+		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"信用分类")]]`),
+		chromedp.WaitVisible(`//tr[contains(@class,"el-table__row")][1]/td[1][normalize-space()="`+byCredit[0][0]+`"]`),
+	)
+	if got := shown(pg); strings.Join(got, "|") != strings.Join(byCredit[0], "|") {
+		t.Fatalf("sorted by credit class the page shows %v, want %v", got, byCredit[0])
+	}
+	credit := value(pg, "read the classes", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.el-table__body tr.el-table__row td:nth-child(6)')].map(td => td.textContent.trim())`))
+	for _, c := range credit {
+		if c != "A 类" {
+			t.Fatalf("the first page by credit class shows %v, want class A first", credit)
+		}
+	}
+	noBrowserErrors(t, pg)
+}

@@ -1,1 +1,0 @@
-import"./index-_I4bAdgD.js";import"./css-3JC-MomF.js";

@@ -1,0 +1,1 @@
+import"./index-CTeW8SwR.js";import"./css-D_yfdfLW.js";

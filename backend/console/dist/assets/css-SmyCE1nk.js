@@ -1,0 +1,1 @@
+import"./index-CTeW8SwR.js";

@@ -1,1 +1,0 @@
-import{Xt as e}from"./index-_I4bAdgD.js";var t=t=>[``,...e].includes(t);export{t};
