@@ -260,6 +260,9 @@ func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p Pag
 	if err := certBounds(&f, f.CertState, s.now()); err != nil {
 		return nil, err
 	}
+	if f.Sort != "" && !slices.Contains(InspectorSorts, f.Sort) {
+		return nil, Errorf(EINVALID, "sort %q must be one of %s (or nothing, for id order)", f.Sort, strings.Join(InspectorSorts, ", "))
+	}
 	for _, d := range []Date{f.CertExpiryFrom, f.CertExpiryTo} {
 		if d != "" && !d.Valid() {
 			return nil, Errorf(EINVALID, "certificate expiry bound %q must be YYYY-MM-DD", d)

@@ -61,6 +61,7 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
 			{Name: "q", Type: "string", Description: "part of the name or of the certificate number, or the start of the id (at most 50 characters)"},
 			{Name: "cert", Type: "string", Description: "certificate state today: expired, expiring (within certificateWarningDays, 30) or valid"},
+			{Name: "sort", Type: "string", Description: "name or certExpiry: ascending by it, ties by id (the cursor then belongs to that order); none: by id"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
@@ -72,7 +73,7 @@ func (s *Server) registerDirectoryRoutes() {
 				return nil, err
 			}
 			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo"),
-				Q: c.Query("q"), CertState: backend.CertState(c.Query("cert"))}
+				Q: c.Query("q"), CertState: backend.CertState(c.Query("cert")), Sort: c.Query("sort")}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,

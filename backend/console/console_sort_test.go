@@ -12,11 +12,12 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
 )
 
-// TestConsoleTargetSort: a reviewer sorts the directory by name with the
+// TestConsoleListSort: a reviewer sorts the directory by name with the
 // column header (sort=name joins the URL, the server's order: the first
-// page and the next one are those of the store's sorted list), and opens
-// the list sorted by credit class from a link (the column shows it).
-func TestConsoleTargetSort(t *testing.T) {
+// page and the next one are those of the store's sorted list), opens the
+// list sorted by credit class from a link (the column shows it), and
+// sorts the inspectors by their certificate's last day.
+func TestConsoleListSort(t *testing.T) {
 	ctx := context.Background()
 	m := apptest.Open(t, "")
 	apptest.SeedDemo(t, m, 300, time.Now())
@@ -84,5 +85,29 @@ func TestConsoleTargetSort(t *testing.T) {
 			t.Fatalf("the first page by credit class shows %v, want class A first", credit)
 		}
 	}
+
+	ins, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{Sort: "certExpiry"}, backend.PageRequest{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var soonest []string
+	for _, in := range ins.Items {
+		soonest = append(soonest, in.Name)
+	}
+	pg.do("sort the inspectors by the certificate's last day",
+		chromedp.Navigate(base+"/console/inspectors"),
+		chromedp.WaitVisible(chromedp.CSS(rows)),
+		chromedp.WaitNotPresent(chromedp.CSS(`.el-loading-mask`)),
+		chromedp.Click(`//th[.//div[contains(.,"有效期至")]]`),
+		chromedp.WaitVisible(`//th[contains(@class,"ascending")][.//div[contains(.,"有效期至")]]`),
+		chromedp.WaitNotPresent(chromedp.CSS(`.el-loading-mask`)),
+	)
+	if loc := value(pg, "read the address", chromedp.Location()); !strings.Contains(loc, "sort=certExpiry") {
+		t.Fatalf("the address is %s, want sort=certExpiry", loc)
+	}
+	if got := shown(pg); strings.Join(got, "|") != strings.Join(soonest, "|") {
+		t.Fatalf("sorted by expiry the inspectors shown are %v, want %v", got, soonest)
+	}
+	pg.screenshot("console-inspectors-sorted")
 	noBrowserErrors(t, pg)
 }

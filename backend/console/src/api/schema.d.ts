@@ -5478,6 +5478,8 @@ export interface operations {
                 q?: string;
                 /** @description certificate state today: expired, expiring (within certificateWarningDays, 30) or valid */
                 cert?: string;
+                /** @description name or certExpiry: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */

@@ -1,0 +1,1 @@
+import"./index-D1po_KZq.js";import"./css-DtB2OZYy.js";

@@ -1,1 +1,0 @@
-import"./index-CTeW8SwR.js";import"./css-D_yfdfLW.js";

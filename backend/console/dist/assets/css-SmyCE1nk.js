@@ -1,1 +1,0 @@
-import"./index-CTeW8SwR.js";
