@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,8 +21,9 @@ import (
 // registerExportRoutes adds the spreadsheets of the console's lists,
 // made on the server from the same filters as the lists and streamed.
 func (s *Server) registerExportRoutes() {
+	s.registerTargetExport()
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks.csv", Summary: "The task list as CSV (UTF-8 with a byte-order mark, headers in Chinese, names instead of codes): the filters of GET /api/v1/tasks, in id order, at most limit rows (1-10000, default 10000); when more match, a last row says so. Streamed", Tag: "tasks", Auth: true,
-		Query:    append(taskListParams[:len(taskListParams):len(taskListParams)], httpkit.Param{Name: "limit", Type: "integer", Description: "the most rows, 1-10000 (default 10000)"}),
+		Query:    append(slices.Clone(taskListParams), httpkit.Param{Name: "limit", Type: "integer", Description: "the most rows, 1-10000 (default 10000)"}),
 		Produces: []string{"text/csv"},
 		Handler: func(c *fiber.Ctx) error {
 			q, err := taskQueryOf(c)
@@ -64,6 +66,76 @@ func (s *Server) registerExportRoutes() {
 			})
 			return nil
 		}})
+}
+
+// registerTargetExport adds the directory as CSV.
+func (s *Server) registerTargetExport() {
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets.csv", Summary: "The target directory as CSV (UTF-8 with a byte-order mark, the import's Chinese headers and words, so that the file imports back): the filters of GET /api/v1/targets, in no particular order, at most limit rows (1-100000, default 100000); when more match, a last row says so. Streamed", Tag: "targets", Auth: true,
+		Query:    append(slices.Clone(targetListParams), httpkit.Param{Name: "limit", Type: "integer", Description: "the most rows, 1-100000 (default 100000)"}),
+		Produces: []string{"text/csv"},
+		Handler: func(c *fiber.Ctx) error {
+			f, err := targetFilter(c)
+			if err != nil {
+				return err
+			}
+			f.Sort = "" // the export has no order; a sort is not an error
+			limit, err := exportLimit(c, backend.MaxTargetExport)
+			if err != nil {
+				return err
+			}
+			ctx := c.UserContext()
+			if err := s.Directory.CheckTargetExport(ctx, f); err != nil {
+				return err
+			}
+			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="targets.csv"`)
+			c.Set(fiber.HeaderCacheControl, "private, no-cache")
+			log := s.Logger
+			c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+				cw := newSheetWriter(w)
+				err := cw.row(targetSheetHeader...)
+				if err == nil {
+					var more bool
+					more, err = s.Directory.ExportTargets(ctx, f, limit, func(t *backend.Target) error { return cw.row(targetRow(t)...) })
+					if err == nil && more {
+						err = cw.row(fmt.Sprintf("（仅导出了前 %d 条：符合条件的检查对象更多，请缩小筛选范围后分批导出）", limit))
+					}
+				}
+				if err == nil {
+					err = cw.flush()
+				}
+				if err != nil {
+					log.Warn("target export stopped", "err", err)
+				}
+				_ = w.Flush()
+			})
+			return nil
+		}})
+}
+
+// targetSheetHeader are the first names the importer knows for each
+// column (backend/importer), so that an export imports back.
+var targetSheetHeader = []string{"统一社会信用代码", "名称", "类型", "行政区划", "地址", "经度", "纬度", "行业", "标签", "信用风险分类", "白名单", "登记状态", "重点监管", "法定代表人"}
+
+// The words of the importer for kinds and statuses.
+var (
+	targetKindWords   = map[backend.TargetKind]string{backend.KindEnterprise: "企业", backend.KindIndividual: "个体工商户", backend.KindCooperative: "农民专业合作社", backend.KindProduct: "产品", backend.KindProject: "工程项目", backend.KindBehaviour: "行为"}
+	targetStatusWords = map[backend.TargetStatus]string{backend.StatusActive: "存续", backend.StatusClosed: "停业", backend.StatusDeregistered: "注销", backend.StatusRevoked: "吊销"}
+)
+
+func targetRow(t *backend.Target) []string {
+	yes := func(b bool) string {
+		if b {
+			return "是"
+		}
+		return "否"
+	}
+	var lng, lat string
+	if t.Location != nil {
+		lng, lat = strconv.FormatFloat(t.Location.Lng, 'f', -1, 64), strconv.FormatFloat(t.Location.Lat, 'f', -1, 64)
+	}
+	return []string{t.ID, t.Name, cmp.Or(targetKindWords[t.Kind], string(t.Kind)), t.RegionCode, t.Address, lng, lat, t.Industry,
+		strings.Join(t.Tags, "；"), string(t.CreditClass), yes(t.Whitelisted), cmp.Or(targetStatusWords[t.Status], string(t.Status)), yes(t.KeySupervision), t.LegalRep}
 }
 
 // exportLimit reads the limit of an export: 1 to max, max when absent.

@@ -86,6 +86,31 @@ func TestConsoleListSort(t *testing.T) {
 		}
 	}
 
+	// 导出 CSV downloads, from the server, what the URL's filters select.
+	classA := 0
+	if err := m.Stores.Targets.ScanTargets(ctx, backend.TargetFilter{CreditClasses: []backend.CreditClass{"A"}}, func(*backend.Target) error { classA++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	pg.do("open the class A targets",
+		chromedp.Navigate(base+"/console/targets?credit=A&sort=name"),
+		chromedp.WaitVisible(chromedp.CSS(rows)),
+		chromedp.WaitVisible(chromedp.CSS(`a.export`)),
+	)
+	pg.screenshot("console-targets-export")
+	type sheet struct {
+		Href string   `json:"href"`
+		BOM  bool     `json:"bom"`
+		Rows []string `json:"rows"`
+	}
+	got := value(pg, "download the export", chromedp.Evaluate[sheet](`(async () => {
+		const href = document.querySelector('a.export').href
+		const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer())
+		return {href, bom: bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf, rows: new TextDecoder().decode(bytes).trim().split("\n")}
+	})()`, chromedp.EvalAwaitPromise))
+	if !strings.Contains(got.Href, "/api/v1/targets.csv?credit=A") || !got.BOM || len(got.Rows) != classA+1 || !strings.HasPrefix(got.Rows[0], "统一社会信用代码,名称,类型") {
+		t.Fatalf("the export %s: BOM %v, %d lines, first %q; want the BOM, the header and %d class A targets", got.Href, got.BOM, len(got.Rows), got.Rows[0], classA)
+	}
+
 	ins, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{Sort: "certExpiry"}, backend.PageRequest{Limit: 20})
 	if err != nil {
 		t.Fatal(err)

@@ -1378,6 +1378,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/targets.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The target directory as CSV (UTF-8 with a byte-order mark, the import's Chinese headers and words, so that the file imports back): the filters of GET /api/v1/targets, in no particular order, at most limit rows (1-100000, default 100000); when more match, a last row says so. Streamed */
+        get: operations["getTargetscsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets/{id}": {
         parameters: {
             query?: never;
@@ -7471,6 +7488,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Target"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTargetscsv: {
+        parameters: {
+            query?: {
+                /** @description comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour */
+                kind?: string;
+                /** @description administrative division code prefix, e.g. 3504 */
+                region?: string;
+                /** @description comma-separated GB/T 4754 codes */
+                industry?: string;
+                /** @description one tag */
+                tag?: string;
+                /** @description comma-separated credit classes A-D */
+                credit?: string;
+                /** @description comma-separated statuses */
+                status?: string;
+                whitelisted?: boolean;
+                keySupervision?: boolean;
+                /** @description part of the name */
+                q?: string;
+                /** @description name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
+                /** @description the most rows, 1-100000 (default 100000) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description error */

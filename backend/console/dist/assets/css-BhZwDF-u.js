@@ -1,1 +1,0 @@
-import"./index-D1po_KZq.js";import"./css-DtB2OZYy.js";

@@ -1,1 +1,0 @@
-import{Xt as e}from"./index-D1po_KZq.js";var t=t=>[``,...e].includes(t);export{t};
