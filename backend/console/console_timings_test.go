@@ -21,11 +21,13 @@ import (
 // notes, by the page's own clock (performance.now(), ms from the start of
 // the navigation), when the first row of a list or the dashboard's first
 // figure is in the document — the page shows the server's answer and can
-// be clicked.
+// be clicked — or, for an empty list, its empty text once no loading
+// mask is left (an el-table shows its empty text while it loads too).
 const readyScript = `(() => {
-	const ready = '.el-table__body tr.el-table__row, [data-figure], .el-table__empty-text';
+	const ready = () => document.querySelector('.el-table__body tr.el-table__row, [data-figure]') ||
+		(document.querySelector('.el-table__empty-text') && !document.querySelector('.el-loading-mask'));
 	const seen = () => {
-		if (window.__fcInteractive === undefined && document.querySelector(ready)) {
+		if (window.__fcInteractive === undefined && ready()) {
 			window.__fcInteractive = performance.now();
 			return true;
 		}
