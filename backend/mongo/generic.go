@@ -44,18 +44,25 @@ func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string
 	if err != nil {
 		return nil, err
 	}
-	cur, err := c.Find(ctx, filter, opts)
+	return readPage(ctx, c, op, filter, opts, p.Limit, func(last *T) string { return next(idOf(last)) })
+}
+
+// readPage runs a query asking for one more than limit documents and
+// makes them a page, the cursor being cursor(the page's last) when there
+// were more.
+func readPage[T any](ctx context.Context, c *mongo.Collection, op string, q bson.D, opts *options.FindOptions, limit int, cursor func(last *T) string) (*backend.Page[*T], error) {
+	cur, err := c.Find(ctx, q, opts)
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	items := make([]*T, 0, p.Limit+1)
+	items := make([]*T, 0, limit+1)
 	if err := cur.All(ctx, &items); err != nil {
 		return nil, translate(op, err)
 	}
 	page := &backend.Page[*T]{Items: items}
-	if len(items) > p.Limit {
-		page.Items = items[:p.Limit]
-		page.NextCursor = next(idOf(page.Items[p.Limit-1]))
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = cursor(page.Items[limit-1])
 	}
 	return page, nil
 }
@@ -87,21 +94,10 @@ func findSortedPage[T any](ctx context.Context, c *mongo.Collection, op string, 
 		q = bson.D{{Key: "$and", Value: parts}}
 	}
 	opts := options.Find().SetSort(bson.D{{Key: field, Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
-	cur, err := c.Find(ctx, q, opts)
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	items := make([]*T, 0, p.Limit+1)
-	if err := cur.All(ctx, &items); err != nil {
-		return nil, translate(op, err)
-	}
-	page := &backend.Page[*T]{Items: items}
-	if len(items) > p.Limit {
-		page.Items = items[:p.Limit]
-		key, id := keyOf(page.Items[p.Limit-1])
-		page.NextCursor = backend.SortCursor(sort, key, id)
-	}
-	return page, nil
+	return readPage(ctx, c, op, q, opts, p.Limit, func(last *T) string {
+		key, id := keyOf(last)
+		return backend.SortCursor(sort, key, id)
+	})
 }
 
 // replaceVersioned replaces the document with _id id whose version is
