@@ -66,3 +66,47 @@ type TaskCounter interface {
 	// when nil) due before the day.
 	CountOverdueTasks(ctx context.Context, departments []string, before Date) (int, error)
 }
+
+// PlanProgress is how a drawn plan's field work advanced, batch by batch
+// and day by day (the console's 工作台 chart): per day (Asia/Shanghai),
+// how many of the batch's tasks had been checked in on, submitted for
+// review and approved by the end of that day. It is computed from the
+// plan's stored tasks (at most MaxProgressTasks).
+type PlanProgress struct {
+	PlanID   string          `json:"planId"`
+	PlanName string          `json:"planName"`
+	Batches  []BatchProgress `json:"batches"`
+	// Capped says the plan has more than MaxProgressTasks tasks: the
+	// figures count the first ones only.
+	Capped bool `json:"capped"`
+}
+
+// BatchProgress is one batch's progress: Tasks is how many tasks it has
+// (replaced and cancelled ones left out), Days every day from the batch's
+// start (or its first event, when earlier) to today or its end, whichever
+// comes first (or to its last event, when later), at most
+// MaxProgressDays (the last ones).
+type BatchProgress struct {
+	Batch string        `json:"batch"`
+	Start Date          `json:"start,omitempty"`
+	End   Date          `json:"end,omitempty"`
+	Tasks int           `json:"tasks"`
+	Days  []DayProgress `json:"days"`
+}
+
+// DayProgress counts a batch's tasks by the end of Day: CheckedIn those
+// with a check-in (by the phone's time), Submitted those whose result the
+// team had entered, Approved those a reviewer had approved.
+type DayProgress struct {
+	Day       Date `json:"day"`
+	CheckedIn int  `json:"checkedIn"`
+	Submitted int  `json:"submitted"`
+	Approved  int  `json:"approved"`
+}
+
+// MaxProgressTasks bounds the tasks one PlanProgress reads; MaxProgressDays
+// the days of a batch it lists.
+const (
+	MaxProgressTasks = 20000
+	MaxProgressDays  = 400
+)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,6 +138,42 @@ func (s *Directory) ListTargets(ctx context.Context, f TargetFilter, p PageReque
 	return s.Targets.FindTargets(ctx, f, p)
 }
 
+// MaxTargetExport is the most targets one export of the directory holds.
+const MaxTargetExport = 100000
+
+// ExportTargets checks f as ListTargets does, then calls fn with each
+// target it selects, in no particular order, at most limit of them, and
+// reports whether more matched.
+func (s *Directory) ExportTargets(ctx context.Context, f TargetFilter, limit int, fn func(*Target) error) (more bool, err error) {
+	if err := s.CheckTargetExport(ctx, f); err != nil {
+		return false, err
+	}
+	n := 0
+	err = s.Targets.ScanTargets(ctx, f, func(t *Target) error {
+		if n == limit {
+			more = true
+			return errEnoughTargets
+		}
+		n++
+		return fn(t)
+	})
+	if errors.Is(err, errEnoughTargets) {
+		err = nil
+	}
+	return more, err
+}
+
+// CheckTargetExport refuses what ExportTargets would refuse, before an
+// answer starts.
+func (s *Directory) CheckTargetExport(ctx context.Context, f TargetFilter) error {
+	if _, err := requireReader(ctx, backOffice...); err != nil {
+		return err
+	}
+	return f.Validate()
+}
+
+var errEnoughTargets = errors.New("enough targets read")
+
 // CreateTarget adds a target. Administrators and department managers
 // maintain the target directory.
 func (s *Directory) CreateTarget(ctx context.Context, t *Target) error {
@@ -259,6 +296,9 @@ func (s *Directory) ListInspectors(ctx context.Context, f InspectorFilter, p Pag
 	}
 	if err := certBounds(&f, f.CertState, s.now()); err != nil {
 		return nil, err
+	}
+	if f.Sort != "" && !slices.Contains(InspectorSorts, f.Sort) {
+		return nil, Errorf(EINVALID, "sort %q must be one of %s (or nothing, for id order)", f.Sort, strings.Join(InspectorSorts, ", "))
 	}
 	for _, d := range []Date{f.CertExpiryFrom, f.CertExpiryTo} {
 		if d != "" && !d.Valid() {

@@ -191,6 +191,23 @@ type InspectorFilter struct {
 	// CertExpiryFrom and CertExpiryTo bound the certificate's last valid
 	// day, inclusive; empty = no bound.
 	CertExpiryFrom, CertExpiryTo Date
+	// Sort orders the list: "" by id, or one of InspectorSorts, ascending,
+	// ties by id (the cursor is then a SortCursor).
+	Sort string
+}
+
+// InspectorSorts are the keys the inspector list sorts by: the name (as
+// bytes) and the certificate's last valid day (the soonest to expire
+// first).
+var InspectorSorts = []string{"name", "certExpiry"}
+
+// SortKey is in's key in the order of the sort named (one of
+// InspectorSorts).
+func (in *Inspector) SortKey(sort string) string {
+	if sort == "certExpiry" {
+		return string(in.CertExpiry)
+	}
+	return in.Name
 }
 
 // ExpertFilter selects experts.

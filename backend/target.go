@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -196,10 +198,28 @@ type TargetFilter struct {
 	Whitelisted    *bool
 	KeySupervision *bool
 	NameContains   string
+	// Sort orders the list: "" by id, or one of TargetSorts, ascending,
+	// ties by id (the cursor is then a SortCursor).
+	Sort string
+}
+
+// TargetSorts are the keys the target list sorts by: the name (as bytes:
+// not pinyin) and the credit class (A first).
+var TargetSorts = []string{"name", "creditClass"}
+
+// SortKey is t's key in the order of the sort named (one of TargetSorts).
+func (t *Target) SortKey(sort string) string {
+	if sort == "creditClass" {
+		return string(t.CreditClass)
+	}
+	return t.Name
 }
 
 // Validate checks the filter's values.
 func (f *TargetFilter) Validate() error {
+	if f.Sort != "" && !slices.Contains(TargetSorts, f.Sort) {
+		return Errorf(EINVALID, "sort %q must be one of %s (or nothing, for id order)", f.Sort, strings.Join(TargetSorts, ", "))
+	}
 	for _, k := range f.Kinds {
 		if !k.Valid() {
 			return Errorf(EINVALID, "unknown kind %q", k)

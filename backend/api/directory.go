@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,17 +30,7 @@ func (s *Server) registerDirectoryRoutes() {
 
 	// Target directory.
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets", Summary: "List the target directory", Tag: "targets", Auth: true,
-		Query: append([]httpkit.Param{
-			{Name: "kind", Type: "string", Description: "comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour"},
-			{Name: "region", Type: "string", Description: "administrative division code prefix, e.g. 3504"},
-			{Name: "industry", Type: "string", Description: "comma-separated GB/T 4754 codes"},
-			{Name: "tag", Type: "string", Description: "one tag"},
-			{Name: "credit", Type: "string", Description: "comma-separated credit classes A-D"},
-			{Name: "status", Type: "string", Description: "comma-separated statuses"},
-			{Name: "whitelisted", Type: "boolean", Description: ""},
-			{Name: "keySupervision", Type: "boolean", Description: ""},
-			{Name: "q", Type: "string", Description: "part of the name"},
-		}, httpkit.PageParams...),
+		Query:    append(slices.Clone(targetListParams), httpkit.PageParams...),
 		Response: backend.Page[*backend.Target]{}, Handler: httpkit.Result(s.handleTargetList)})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/targets/:id", Summary: "Get a target by id (the USCC for market entities)", Tag: "targets", Auth: true,
 		Response: backend.Target{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return d.GetTarget(c.UserContext(), c.Params("id")) })})
@@ -60,6 +51,7 @@ func (s *Server) registerDirectoryRoutes() {
 			{Name: "certNo", Type: "string", Description: "enforcement certificate number"},
 			{Name: "q", Type: "string", Description: "part of the name or of the certificate number, or the start of the id (at most 50 characters)"},
 			{Name: "cert", Type: "string", Description: "certificate state today: expired, expiring (within certificateWarningDays, 30) or valid"},
+			{Name: "sort", Type: "string", Description: "name or certExpiry: ascending by it, ties by id (the cursor then belongs to that order); none: by id"},
 		}, httpkit.PageParams...),
 		Response: backend.Page[*backend.Inspector]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
@@ -71,7 +63,7 @@ func (s *Server) registerDirectoryRoutes() {
 				return nil, err
 			}
 			f := backend.InspectorFilter{DepartmentIDs: queryList(c, "department"), Specialty: c.Query("specialty"), Active: active, CertNo: c.Query("certNo"),
-				Q: c.Query("q"), CertState: backend.CertState(c.Query("cert"))}
+				Q: c.Query("q"), CertState: backend.CertState(c.Query("cert")), Sort: c.Query("sort")}
 			return d.ListInspectors(c.UserContext(), f, p)
 		})})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/inspectors/:id", Summary: "Get an inspector", Tag: "inspectors", Auth: true,
@@ -211,6 +203,20 @@ func (s *Server) handleTargetList(c *fiber.Ctx) (any, error) {
 	return s.Directory.ListTargets(c.UserContext(), f, p)
 }
 
+// targetListParams are the filters of the target list and its export.
+var targetListParams = []httpkit.Param{
+	{Name: "kind", Type: "string", Description: "comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour"},
+	{Name: "region", Type: "string", Description: "administrative division code prefix, e.g. 3504"},
+	{Name: "industry", Type: "string", Description: "comma-separated GB/T 4754 codes"},
+	{Name: "tag", Type: "string", Description: "one tag"},
+	{Name: "credit", Type: "string", Description: "comma-separated credit classes A-D"},
+	{Name: "status", Type: "string", Description: "comma-separated statuses"},
+	{Name: "whitelisted", Type: "boolean", Description: ""},
+	{Name: "keySupervision", Type: "boolean", Description: ""},
+	{Name: "q", Type: "string", Description: "part of the name"},
+	{Name: "sort", Type: "string", Description: "name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id"},
+}
+
 // targetFilter reads the target list's filter parameters.
 func targetFilter(c *fiber.Ctx) (backend.TargetFilter, error) {
 	var err error
@@ -219,6 +225,7 @@ func targetFilter(c *fiber.Ctx) (backend.TargetFilter, error) {
 		Industries:   queryList(c, "industry"),
 		Tag:          c.Query("tag"),
 		NameContains: c.Query("q"),
+		Sort:         c.Query("sort"),
 	}
 	for _, k := range queryList(c, "kind") {
 		f.Kinds = append(f.Kinds, backend.TargetKind(k))

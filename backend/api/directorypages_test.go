@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"slices"
@@ -35,6 +36,10 @@ func TestInspectorListFilters(t *testing.T) {
 		{Name: "OK/ListExpired", Method: "GET", URL: "/api/v1/inspectors?cert=expired", User: "reviewer", WantStatus: 200, After: wantIDs("ins-old")},
 		{Name: "OK/ListExpiring", Method: "GET", URL: "/api/v1/inspectors?cert=expiring", User: "reviewer", WantStatus: 200, After: wantIDs("ins-soon", "ins-today")},
 		{Name: "OK/ListValid", Method: "GET", URL: "/api/v1/inspectors?cert=valid&department=scjg", User: "reviewer", WantStatus: 200, After: wantIDs("ins-ok")},
+		{Name: "OK/SortByExpiry", Method: "GET", URL: "/api/v1/inspectors?sort=certExpiry&limit=1", User: "reviewer", WantStatus: 200, After: wantIDs("ins-old")},
+		{Name: "OK/SortByExpiryNextPage", Method: "GET", URL: "/api/v1/inspectors?sort=certExpiry&limit=1&after=certExpiry/" + base64.RawURLEncoding.EncodeToString([]byte(backend.DateOf(time.Now().AddDate(0, 0, -1)))) + "/ins-old", User: "reviewer", WantStatus: 200, After: wantIDs("ins-today")},
+		{Name: "OK/SortByName", Method: "GET", URL: "/api/v1/inspectors?sort=name&limit=1", User: "reviewer", WantStatus: 200, After: wantIDs("ins-ok")}, // 吴 is U+5434, the lowest
+		{Name: "ErrUnknownSort", Method: "GET", URL: "/api/v1/inspectors?sort=department", User: "reviewer", WantStatus: 400, WantCode: "invalid", WantContent: []string{"name, certExpiry"}},
 		{Name: "OK/SearchName", Method: "GET", URL: "/api/v1/inspectors?q=" + url.QueryEscape("将至"), User: "manager", WantStatus: 200, After: wantIDs("ins-soon")},
 		{Name: "OK/SearchCertAnyCase", Method: "GET", URL: "/api/v1/inspectors?q=sc-today", User: "manager", WantStatus: 200, After: wantIDs("ins-today")},
 		{Name: "OK/SearchIsNotAPattern", Method: "GET", URL: "/api/v1/inspectors?q=" + url.QueryEscape(".*"), User: "manager", WantStatus: 200, WantContent: []string{`"items":[]`}},

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,13 +77,16 @@ func drawResultTable(v *planning.DrawResultView) [][]string {
 	return rows
 }
 
-// csvOf writes rows as CSV with a byte-order mark, without which Excel
-// reads UTF-8 as the local code page and garbles the Chinese.
+// csvOf writes rows as CSV for spreadsheets (sheetWriter).
 func csvOf(rows [][]string) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
-	if err := w.WriteAll(rows); err != nil {
+	w := newSheetWriter(&b)
+	for _, r := range rows {
+		if err := w.row(r...); err != nil {
+			return nil, &backend.Error{Op: "api.csvOf", Err: err}
+		}
+	}
+	if err := w.flush(); err != nil {
 		return nil, &backend.Error{Op: "api.csvOf", Err: err}
 	}
 	return b.Bytes(), nil

@@ -47,6 +47,7 @@ func (s *Server) registerRoutes() {
 	s.registerImportRoutes()
 	s.registerPlanRoutes()
 	s.registerDrawResultRoutes()
+	s.registerExportRoutes()
 	s.registerResultRoutes()
 	s.registerCreditRoutes()
 	s.registerRoundRoutes()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,6 +37,35 @@ func queryYear(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
+// taskListParams are the filters of the task list and its export.
+var taskListParams = []httpkit.Param{
+	{Name: "plan", Type: "string", Description: ""},
+	{Name: "draw", Type: "string", Description: ""},
+	{Name: "status", Type: "string", Description: "comma-separated statuses"},
+	{Name: "batch", Type: "string", Description: "the plan batch's name"},
+	{Name: "department", Type: "string", Description: "one department's tasks (one of the caller's, unless admin: another's gives an empty list)"},
+	{Name: "member", Type: "string", Description: "an inspector id on the team"},
+	{Name: "unplanned", Type: "boolean", Description: "true: only ad-hoc tasks, not drawn at random"},
+	{Name: "overdue", Type: "boolean", Description: "true: open tasks whose due day has passed (Asia/Shanghai)"},
+	{Name: "sort", Type: "string", Description: "due: the earliest due day first (then by id); none: by id"},
+}
+
+// taskQueryOf reads the task list's filters.
+func taskQueryOf(c *fiber.Ctx) (planning.TaskQuery, error) {
+	q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw"), Batch: c.Query("batch"), Department: c.Query("department"), Member: c.Query("member"), Sort: c.Query("sort")}
+	for _, st := range queryList(c, "status") {
+		q.Statuses = append(q.Statuses, backend.TaskStatus(st))
+	}
+	for name, dst := range map[string]*bool{"unplanned": &q.Unplanned, "overdue": &q.Overdue} {
+		b, err := queryBool(c, name)
+		if err != nil {
+			return q, err
+		}
+		*dst = b != nil && *b
+	}
+	return q, nil
+}
+
 func (s *Server) registerPlanRoutes() {
 	pl := s.Planning
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans", Summary: "Plans of the caller's departments", Tag: "plans", Auth: true,
@@ -57,6 +87,8 @@ func (s *Server) registerPlanRoutes() {
 		Handler: httpkit.WithBody(func(c *fiber.Ctx, v *backend.Plan) (any, error) { return v, pl.CreatePlan(c.UserContext(), v) })})
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans/:id", Summary: "Get a plan", Tag: "plans", Auth: true,
 		Response: backend.Plan{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.GetPlan(c.UserContext(), c.Params("id")) })})
+	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/plans/:id/progress", Summary: "A plan's field work day by day, per batch: how many tasks had a check-in, were submitted and approved by the end of each day (Asia/Shanghai), from the stored tasks (at most 20,000); those who may see the plan", Tag: "plans", Auth: true,
+		Response: backend.PlanProgress{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) { return pl.PlanProgress(c.UserContext(), c.Params("id")) })})
 	s.Add(httpkit.Route{Method: "PUT", Path: "/api/v1/plans/:id", Summary: "Change a plan; once public this makes a new public version with a new commitment, a reason and a new future entropy source (how a drawn plan is redrawn). A plan registered in a coordination round is fixed once the round's entropy result is out (409)", Tag: "plans", Auth: true,
 		Request: planUpdateRequest{}, Response: backend.Plan{},
 		Handler: WithPathBody(func(r *planUpdateRequest) *string { return &r.Plan.ID }, func(c *fiber.Ctx, r *planUpdateRequest) (any, error) {
@@ -77,32 +109,15 @@ func (s *Server) registerPlanRoutes() {
 
 	// Tasks.
 	s.Add(httpkit.Route{Method: "GET", Path: "/api/v1/tasks", Summary: "Tasks the caller may see: own team's, own departments', or all (admin); in id order (keyset cursor)", Tag: "tasks", Auth: true,
-		Query: append([]httpkit.Param{
-			{Name: "plan", Type: "string", Description: ""},
-			{Name: "draw", Type: "string", Description: ""},
-			{Name: "status", Type: "string", Description: "comma-separated statuses"},
-			{Name: "batch", Type: "string", Description: "the plan batch's name"},
-			{Name: "department", Type: "string", Description: "one department's tasks (one of the caller's, unless admin: another's gives an empty list)"},
-			{Name: "member", Type: "string", Description: "an inspector id on the team"},
-			{Name: "unplanned", Type: "boolean", Description: "true: only ad-hoc tasks, not drawn at random"},
-			{Name: "overdue", Type: "boolean", Description: "true: open tasks whose due day has passed (Asia/Shanghai)"},
-			{Name: "sort", Type: "string", Description: "due: the earliest due day first (then by id); none: by id"},
-		}, httpkit.PageParams...),
+		Query:    append(slices.Clone(taskListParams), httpkit.PageParams...),
 		Response: backend.Page[*backend.Task]{}, Handler: httpkit.Result(func(c *fiber.Ctx) (any, error) {
 			p, err := httpkit.PageRequest(c)
 			if err != nil {
 				return nil, err
 			}
-			q := planning.TaskQuery{PlanID: c.Query("plan"), DrawID: c.Query("draw"), Batch: c.Query("batch"), Department: c.Query("department"), Member: c.Query("member"), Sort: c.Query("sort")}
-			for _, st := range queryList(c, "status") {
-				q.Statuses = append(q.Statuses, backend.TaskStatus(st))
-			}
-			for name, dst := range map[string]*bool{"unplanned": &q.Unplanned, "overdue": &q.Overdue} {
-				b, err := queryBool(c, name)
-				if err != nil {
-					return nil, err
-				}
-				*dst = b != nil && *b
+			q, err := taskQueryOf(c)
+			if err != nil {
+				return nil, err
 			}
 			return pl.ListTasks(c.UserContext(), q, p)
 		})})

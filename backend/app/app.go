@@ -546,6 +546,28 @@ func (m *Main) DemoScale(progress io.Writer) *demo.Scale {
 	}
 }
 
+// DemoPendingDeviceID is the phone DemoPendingDevice records.
+const DemoPendingDeviceID = "demo-new-phone"
+
+// DemoPendingDevice records a first login of user's new phone that waits
+// for an administrator's approval, as it does on a deployment started
+// with --device-approval, so that the demo's 系统 → 设备审批 and 工作台
+// have a phone to decide on. A device recorded pending stays so whatever
+// the deployment's setting: its logins are refused until an
+// administrator decides. It goes through the phones' login (the same
+// record and audit entry), with approval turned on for that one login:
+// call it before Serve.
+func (m *Main) DemoPendingDevice(ctx context.Context, user string) (*backend.Device, error) {
+	approve := m.Mobile.ApproveDevices
+	m.Mobile.ApproveDevices = true
+	defer func() { m.Mobile.ApproveDevices = approve }()
+	d := backend.DeviceInfo{ID: DemoPendingDeviceID, Name: "新领用的执法终端", Platform: backend.PlatformAndroid}
+	if _, err := m.Mobile.LoginDevice(auth.WithClientAddr(ctx, "local"), user, demo.DemoPassword(user), d); !backend.IsCode(err, backend.EDEVICEPENDING) {
+		return nil, fmt.Errorf("demo pending device: the login of %s from %s answered %v, not pending", user, d.ID, err)
+	}
+	return m.Stores.Devices.FindDeviceByID(ctx, backend.DeviceKey(user, d.ID))
+}
+
 // Bootstrap creates the first administrator on an empty store and prints
 // the password once when it was generated.
 func (m *Main) Bootstrap(ctx context.Context) error {

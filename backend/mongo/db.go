@@ -175,8 +175,14 @@ var indexes = []index{
 	{colTargets, bson.D{{Key: "kind", Value: 1}}, false, false},
 	{colTargets, bson.D{{Key: "regionCode", Value: 1}}, false, false},
 	{colTargets, bson.D{{Key: "creditClass", Value: 1}}, false, false},
+	// The sorted target lists (backend.TargetSorts): key, then id.
+	{colTargets, bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}, false, false},
+	{colTargets, bson.D{{Key: "creditClass", Value: 1}, {Key: "_id", Value: 1}}, false, false},
 	{colInspectors, bson.D{{Key: "certNo", Value: 1}}, true, false},
 	{colInspectors, bson.D{{Key: "departmentId", Value: 1}}, false, false},
+	// The sorted inspector lists (backend.InspectorSorts).
+	{colInspectors, bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}, false, false},
+	{colInspectors, bson.D{{Key: "certExpiry", Value: 1}, {Key: "_id", Value: 1}}, false, false},
 	{colItems, bson.D{{Key: "departmentId", Value: 1}}, false, false},
 	{colTemplates, bson.D{{Key: "itemCode", Value: 1}, {Key: "version", Value: 1}}, true, false},
 	{colAudit, bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}}, false, false},

@@ -1,6 +1,7 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -30,6 +31,10 @@ type targetIndex struct {
 	loaded bool
 	ids    []string // sorted
 	byID   map[string]*targetEntry
+	// orders holds, for each of backend.TargetSorts, every id in the
+	// order of (its key, id): a sorted page walks it as an id page walks
+	// ids.
+	orders map[string][]string
 }
 
 type targetEntry struct {
@@ -47,6 +52,34 @@ type targetEntry struct {
 func entryOf(t *backend.Target) *targetEntry {
 	return &targetEntry{kind: t.Kind, region: t.RegionCode, industry: t.Industry, tags: slices.Clone(t.Tags),
 		credit: t.CreditClass, status: t.Status, whitelisted: t.Whitelisted, keySupervision: t.KeySupervision, name: t.Name}
+}
+
+// sortKey is the entry's key in a sort's order (backend.Target.SortKey).
+func (e *targetEntry) sortKey(sort string) string {
+	return (&backend.Target{Name: e.name, CreditClass: e.credit}).SortKey(sort)
+}
+
+// compareIn orders ids a and b in a sort's order: key, then id.
+func (x *targetIndex) compareIn(sort string, a, b string) int {
+	return cmp.Or(strings.Compare(x.byID[a].sortKey(sort), x.byID[b].sortKey(sort)), strings.Compare(a, b))
+}
+
+// buildOrders sorts every id for each sort key. The caller holds the
+// write lock.
+func (x *targetIndex) buildOrders() {
+	x.orders = map[string][]string{}
+	for _, sort := range backend.TargetSorts {
+		ids := slices.Clone(x.ids)
+		slices.SortFunc(ids, func(a, b string) int { return x.compareIn(sort, a, b) })
+		x.orders[sort] = ids
+	}
+}
+
+// position is where an id with key would be in a sort's order.
+func (x *targetIndex) position(sort, key, id string) (int, bool) {
+	return slices.BinarySearchFunc(x.orders[sort], id, func(e, _ string) int {
+		return cmp.Or(strings.Compare(x.byID[e].sortKey(sort), key), strings.Compare(e, id))
+	})
 }
 
 // matches applies f the way targetFilter's query does.
@@ -95,6 +128,7 @@ func (x *targetIndex) load(ctx context.Context, db *DB) error {
 	if fast || err != nil {
 		if err == nil {
 			sort.Strings(x.ids)
+			x.buildOrders()
 			x.loaded = true
 		}
 		return err
@@ -120,6 +154,7 @@ func (x *targetIndex) load(ctx context.Context, db *DB) error {
 		return translate("targetIndex.load", err)
 	}
 	sort.Strings(x.ids)
+	x.buildOrders()
 	x.loaded = true
 	return nil
 }
@@ -169,32 +204,59 @@ func (x *targetIndex) put(t *backend.Target) {
 	if !x.loaded {
 		return // the first use reads it from the store
 	}
-	if _, ok := x.byID[t.ID]; !ok {
+	old, ok := x.byID[t.ID]
+	if !ok {
 		i, _ := slices.BinarySearch(x.ids, t.ID)
 		x.ids = slices.Insert(x.ids, i, t.ID)
 	}
+	for _, sort := range backend.TargetSorts {
+		if ok {
+			if i, found := x.position(sort, old.sortKey(sort), t.ID); found {
+				x.orders[sort] = slices.Delete(x.orders[sort], i, i+1)
+			}
+		}
+	}
 	x.byID[t.ID] = entryOf(t)
+	for _, sort := range backend.TargetSorts {
+		i, _ := x.position(sort, t.SortKey(sort), t.ID)
+		x.orders[sort] = slices.Insert(x.orders[sort], i, t.ID)
+	}
 }
 
-// page returns the ids of one page of matches in id order, and the cursor
-// of the next page.
-func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]string, string) {
+// page returns the ids of one page of matches in id order (or f.Sort's),
+// and the cursor of the next page.
+func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]string, string, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	ids, cursor := x.ids, func(id string) string { return id }
 	start, _ := slices.BinarySearch(x.ids, p.After)
 	if p.After != "" && start < len(x.ids) && x.ids[start] == p.After {
 		start++
 	}
+	if f.Sort != "" {
+		ids, cursor = x.orders[f.Sort], func(id string) string { return backend.SortCursor(f.Sort, x.byID[id].sortKey(f.Sort), id) }
+		start = 0
+		if p.After != "" {
+			key, id, err := backend.ParseSortCursor(f.Sort, p.After)
+			if err != nil {
+				return nil, "", err
+			}
+			var found bool
+			if start, found = x.position(f.Sort, key, id); found {
+				start++
+			}
+		}
+	}
 	var out []string
-	for _, id := range x.ids[start:] {
+	for _, id := range ids[start:] {
 		if x.byID[id].matches(f) {
 			if len(out) == p.Limit {
-				return out, out[len(out)-1]
+				return out, cursor(out[len(out)-1]), nil
 			}
 			out = append(out, id)
 		}
 	}
-	return out, ""
+	return out, "", nil
 }
 
 // findTargets answers FindTargets from the index.
@@ -209,7 +271,10 @@ func (e *ferretEngine) findTargets(ctx context.Context, s *TargetStore, f backen
 	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
-	ids, next := x.page(&f, p)
+	ids, next, err := x.page(&f, p)
+	if err != nil {
+		return nil, err
+	}
 	page := &backend.Page[*backend.Target]{Items: make([]*backend.Target, 0, len(ids)), NextCursor: next}
 	for _, id := range ids {
 		t, err := s.FindTargetByID(ctx, id)

@@ -44,20 +44,60 @@ func findPage[T any](ctx context.Context, db *DB, c *mongo.Collection, op string
 	if err != nil {
 		return nil, err
 	}
-	cur, err := c.Find(ctx, filter, opts)
+	return readPage(ctx, c, op, filter, opts, p.Limit, func(last *T) string { return next(idOf(last)) })
+}
+
+// readPage runs a query asking for one more than limit documents and
+// makes them a page, the cursor being cursor(the page's last) when there
+// were more.
+func readPage[T any](ctx context.Context, c *mongo.Collection, op string, q bson.D, opts *options.FindOptions, limit int, cursor func(last *T) string) (*backend.Page[*T], error) {
+	cur, err := c.Find(ctx, q, opts)
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	items := make([]*T, 0, p.Limit+1)
+	items := make([]*T, 0, limit+1)
 	if err := cur.All(ctx, &items); err != nil {
 		return nil, translate(op, err)
 	}
 	page := &backend.Page[*T]{Items: items}
-	if len(items) > p.Limit {
-		page.Items = items[:p.Limit]
-		page.NextCursor = next(idOf(page.Items[p.Limit-1]))
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = cursor(page.Items[limit-1])
 	}
 	return page, nil
+}
+
+// findSortedPage returns one page of documents matching filter in the
+// order of (field, _id), both ascending, the cursor being the last one's
+// backend.SortCursor named sort (keyset: the same on MongoDB and
+// FerretDB). keyOf gives a document's field value and id.
+func findSortedPage[T any](ctx context.Context, c *mongo.Collection, op string, filter bson.D, p backend.PageRequest, sort, field string, keyOf func(*T) (string, string)) (*backend.Page[*T], error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	var parts bson.A
+	if len(filter) > 0 {
+		parts = append(parts, filter)
+	}
+	if p.After != "" {
+		key, id, err := backend.ParseSortCursor(sort, p.After)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: field, Value: bson.D{{Key: "$gt", Value: key}}}},
+			bson.D{{Key: field, Value: key}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}}},
+		}}})
+	}
+	q := bson.D{}
+	if len(parts) > 0 {
+		q = bson.D{{Key: "$and", Value: parts}}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: field, Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
+	return readPage(ctx, c, op, q, opts, p.Limit, func(last *T) string {
+		key, id := keyOf(last)
+		return backend.SortCursor(sort, key, id)
+	})
 }
 
 // replaceVersioned replaces the document with _id id whose version is

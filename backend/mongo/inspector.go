@@ -57,6 +57,10 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 	if r := dateRange(f.CertExpiryFrom, f.CertExpiryTo); r != nil {
 		q = append(q, bson.E{Key: "certExpiry", Value: r})
 	}
+	if f.Sort != "" {
+		return findSortedPage(ctx, s.DB.c(colInspectors), "FindInspectors", q, p, f.Sort, f.Sort,
+			func(in *backend.Inspector) (string, string) { return in.SortKey(f.Sort), in.ID })
+	}
 	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
 }
 

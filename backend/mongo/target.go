@@ -59,6 +59,10 @@ func (s *TargetStore) FindTargets(ctx context.Context, f backend.TargetFilter, p
 
 // queryTargets answers FindTargets with a query.
 func (s *TargetStore) queryTargets(ctx context.Context, f backend.TargetFilter, p backend.PageRequest) (*backend.Page[*backend.Target], error) {
+	if f.Sort != "" {
+		return findSortedPage(ctx, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, f.Sort, f.Sort,
+			func(t *backend.Target) (string, string) { return t.SortKey(f.Sort), t.ID })
+	}
 	return findPage(ctx, s.DB, s.DB.c(colTargets), "FindTargets", targetFilter(f), p, func(t *backend.Target) string { return t.ID })
 }
 

@@ -114,18 +114,9 @@ func (s *TaskStore) queryTasksByDue(ctx context.Context, f backend.TaskFilter, p
 		}})
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(p.Limit + 1))
-	cur, err := s.DB.c(colTasks).Find(ctx, q, opts)
+	page, err := readPage(ctx, s.DB.c(colTasks), "FindTasks", q, opts, p.Limit, backend.DueCursor)
 	if err != nil {
-		return nil, translate("FindTasks", err)
-	}
-	items := make([]*backend.Task, 0, p.Limit+1)
-	if err := cur.All(ctx, &items); err != nil {
-		return nil, translate("FindTasks", err)
-	}
-	page := &backend.Page[*backend.Task]{Items: items}
-	if len(items) > p.Limit {
-		page.Items = items[:p.Limit]
-		page.NextCursor = backend.DueCursor(page.Items[p.Limit-1])
+		return nil, err
 	}
 	return page, s.DB.withForms(ctx, page.Items...)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -157,38 +158,106 @@ type TaskQuery struct {
 // ListTasks lists the tasks the caller may see: inspectors their own,
 // managers and reviewers their departments', administrators all.
 func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageRequest) (*backend.Page[*backend.Task], error) {
-	a := actorOf(ctx)
+	a, f, none, err := s.taskFilter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if none {
+		return &backend.Page[*backend.Task]{Items: []*backend.Task{}}, nil
+	}
+	ts, err := s.Tasks.FindTasks(ctx, f, page)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range ts.Items {
+		ts.Items[i] = t.ViewFor(a)
+	}
+	return ts, nil
+}
+
+// MaxTaskExport is the most tasks one export of the task list holds.
+const MaxTaskExport = 10000
+
+// TaskExport is an export of the task list whose query was checked:
+// Each reads its tasks.
+type TaskExport struct {
+	s    *Service
+	a    *backend.Actor
+	f    backend.TaskFilter
+	none bool
+}
+
+// ExportTasks checks q as ListTasks does and returns the export of the
+// tasks it selects, for the caller, in id order (the export ignores
+// q.Sort once checked).
+func (s *Service) ExportTasks(ctx context.Context, q TaskQuery) (*TaskExport, error) {
+	a, f, none, err := s.taskFilter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	f.OrderByDue = false
+	return &TaskExport{s: s, a: a, f: f, none: none}, nil
+}
+
+// errEnough stops a scan of tasks that has read what it needs.
+var errEnough = errors.New("enough tasks read")
+
+// Each calls fn with each task of the export, as the caller may see it,
+// at most limit of them, and reports whether more matched.
+func (x *TaskExport) Each(ctx context.Context, limit int, fn func(*backend.Task) error) (more bool, err error) {
+	if x.none {
+		return false, nil
+	}
+	n := 0
+	err = x.s.Tasks.ScanTasks(ctx, x.f, func(t *backend.Task) error {
+		if n == limit {
+			more = true
+			return errEnough
+		}
+		n++
+		return fn(t.ViewFor(x.a))
+	})
+	if errors.Is(err, errEnough) {
+		err = nil
+	}
+	return more, err
+}
+
+// taskFilter checks q and turns it into the store's filter for the
+// caller; none says that nothing can match (a department not the
+// caller's, overdue without an open status).
+func (s *Service) taskFilter(ctx context.Context, q TaskQuery) (a *backend.Actor, f backend.TaskFilter, none bool, err error) {
+	a = actorOf(ctx)
 	if a == nil {
-		return nil, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
+		return nil, f, false, backend.Errorf(backend.EUNAUTHENTICATED, "login required")
 	}
 	for _, st := range q.Statuses {
 		if !knownStatus(st) {
-			return nil, backend.Errorf(backend.EINVALID, "task status %q is unknown", st)
+			return nil, f, false, backend.Errorf(backend.EINVALID, "task status %q is unknown", st)
 		}
 	}
 	if q.Department != "" && !backend.ValidID(q.Department) {
-		return nil, backend.Errorf(backend.EINVALID, "department %q is malformed", q.Department)
+		return nil, f, false, backend.Errorf(backend.EINVALID, "department %q is malformed", q.Department)
 	}
 	if err := checkFilterText("batch", q.Batch, 50); err != nil {
-		return nil, err
+		return nil, f, false, err
 	}
 	if err := checkFilterText("member", q.Member, 80); err != nil {
-		return nil, err
+		return nil, f, false, err
 	}
-	f := backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses, Batch: q.Batch, Member: q.Member, Unplanned: q.Unplanned}
+	f = backend.TaskFilter{PlanID: q.PlanID, DrawID: q.DrawID, Statuses: q.Statuses, Batch: q.Batch, Member: q.Member, Unplanned: q.Unplanned}
 	switch q.Sort {
 	case "":
 	case "due":
 		f.OrderByDue = true
 	default:
-		return nil, backend.Errorf(backend.EINVALID, "sort %q must be due (or nothing, for id order)", q.Sort)
+		return nil, f, false, backend.Errorf(backend.EINVALID, "sort %q must be due (or nothing, for id order)", q.Sort)
 	}
-	empty := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
 	if q.Overdue {
 		f.DueBefore = backend.DateOf(s.Now())
 		f.Statuses = openStatuses(q.Statuses)
 		if len(f.Statuses) == 0 {
-			return empty, nil // no open status asked for: nothing is overdue
+			return a, f, true, nil // no open status asked for: nothing is overdue
 		}
 	}
 	switch a.Role {
@@ -205,19 +274,12 @@ func (s *Service) ListTasks(ctx context.Context, q TaskQuery, page backend.PageR
 		f.Departments = a.Departments
 		if q.Department != "" {
 			if !slices.Contains(a.Departments, q.Department) {
-				return empty, nil
+				return a, f, true, nil
 			}
 			f.Departments = []string{q.Department}
 		}
 	}
-	ts, err := s.Tasks.FindTasks(ctx, f, page)
-	if err != nil {
-		return nil, err
-	}
-	for i, t := range ts.Items {
-		ts.Items[i] = t.ViewFor(a)
-	}
-	return ts, nil
+	return a, f, false, nil
 }
 
 // openStatuses returns the open ones of statuses, or every open status

@@ -78,6 +78,11 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 		if last.Listed != "" {
 			fmt.Fprintf(stdout, "credit: one enterprise listed in the 经营异常名录 (class D), one listing proposal, %d objection pending (console 信用管理, GET /api/v1/credit/queue)\n", last.Objections)
 		}
+		dev, err := m.DemoPendingDevice(ctx, demoPendingUser)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "a new phone of %s waits for approval: %s (console 工作台 and 系统 → 设备审批, as admin)\n", dev.UserID, dev.Name)
 		if tasks > 0 {
 			start := time.Now()
 			sum, err := scale.ScaleUp(ctx, tasks, len(res.Tasks))
@@ -126,6 +131,10 @@ func seedDemo(ctx context.Context, m *app.Main, stdout io.Writer, targets, tasks
 	fmt.Fprintln(stdout)
 	return nil
 }
+
+// demoPendingUser is the inspector whose new phone the demo leaves waiting
+// for approval: the last of the market regulator's, not the app's login.
+const demoPendingUser = "scjg.inspector24"
 
 // appInspector finds an inspector with open tasks for the app's demo
 // login: the first team member of the first task assigned.

@@ -917,6 +917,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/plans/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan's field work day by day, per batch: how many tasks had a check-in, were submitted and approved by the end of each day (Asia/Shanghai), from the stored tasks (at most 20,000); those who may see the plan */
+        get: operations["getPlansIdProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plans/{id}/publish": {
         parameters: {
             query?: never;
@@ -1361,6 +1378,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/targets.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The target directory as CSV (UTF-8 with a byte-order mark, the import's Chinese headers and words, so that the file imports back): the filters of GET /api/v1/targets, in no particular order, at most limit rows (1-100000, default 100000); when more match, a last row says so. Streamed */
+        get: operations["getTargetscsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targets/{id}": {
         parameters: {
             query?: never;
@@ -1476,6 +1510,23 @@ export interface paths {
         put?: never;
         /** Issue an ad-hoc task (complaint, referral, campaign): marked as not drawn at random. One that uses another department's officers or items is pending, on no phone, until a manager of that department accepts it (/api/v1/task-requests) */
         post: operations["postTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The task list as CSV (UTF-8 with a byte-order mark, headers in Chinese, names instead of codes): the filters of GET /api/v1/tasks, in id order, at most limit rows (1-10000, default 10000); when more match, a last row says so. Streamed */
+        get: operations["getTaskscsv"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2309,6 +2360,13 @@ export interface components {
             name: string;
             start: string;
         };
+        BatchProgress: {
+            batch: string;
+            days: components["schemas"]["DayProgress"][];
+            end?: string;
+            start?: string;
+            tasks: number;
+        };
         Candidate: {
             excluded?: string;
             id: string;
@@ -2512,6 +2570,12 @@ export interface components {
             plansAwaitingDraw: number;
             reviewQueue: number;
             tasksByDepartment: components["schemas"]["DepartmentTaskCounts"][];
+        };
+        DayProgress: {
+            approved: number;
+            checkedIn: number;
+            day: string;
+            submitted: number;
         };
         Department: {
             /** Format: date-time */
@@ -3205,6 +3269,12 @@ export interface components {
             selected: number;
             strata: components["schemas"]["Stratum"][];
             version: number;
+        };
+        PlanProgress: {
+            batches: components["schemas"]["BatchProgress"][];
+            capped: boolean;
+            planId: string;
+            planName: string;
         };
         PlanReplace: {
             batches?: components["schemas"]["Batch"][] | null;
@@ -5425,6 +5495,8 @@ export interface operations {
                 q?: string;
                 /** @description certificate state today: expired, expiring (within certificateWarningDays, 30) or valid */
                 cert?: string;
+                /** @description name or certExpiry: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -6417,6 +6489,37 @@ export interface operations {
             };
         };
     };
+    getPlansIdProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanProgress"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postPlansIdPublish: {
         parameters: {
             query?: never;
@@ -7332,6 +7435,8 @@ export interface operations {
                 keySupervision?: boolean;
                 /** @description part of the name */
                 q?: string;
+                /** @description name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
                 /** @description cursor: nextCursor of the previous page */
                 after?: string;
                 /** @description page size, 1-200 (default 50) */
@@ -7383,6 +7488,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Target"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTargetscsv: {
+        parameters: {
+            query?: {
+                /** @description comma-separated kinds: enterprise, individual, cooperative, product, project, behaviour */
+                kind?: string;
+                /** @description administrative division code prefix, e.g. 3504 */
+                region?: string;
+                /** @description comma-separated GB/T 4754 codes */
+                industry?: string;
+                /** @description one tag */
+                tag?: string;
+                /** @description comma-separated credit classes A-D */
+                credit?: string;
+                /** @description comma-separated statuses */
+                status?: string;
+                whitelisted?: boolean;
+                keySupervision?: boolean;
+                /** @description part of the name */
+                q?: string;
+                /** @description name or creditClass: ascending by it, ties by id (the cursor then belongs to that order); none: by id */
+                sort?: string;
+                /** @description the most rows, 1-100000 (default 100000) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description error */
@@ -7701,6 +7856,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTaskscsv: {
+        parameters: {
+            query?: {
+                plan?: string;
+                draw?: string;
+                /** @description comma-separated statuses */
+                status?: string;
+                /** @description the plan batch's name */
+                batch?: string;
+                /** @description one department's tasks (one of the caller's, unless admin: another's gives an empty list) */
+                department?: string;
+                /** @description an inspector id on the team */
+                member?: string;
+                /** @description true: only ad-hoc tasks, not drawn at random */
+                unplanned?: boolean;
+                /** @description true: open tasks whose due day has passed (Asia/Shanghai) */
+                overdue?: boolean;
+                /** @description due: the earliest due day first (then by id); none: by id */
+                sort?: string;
+                /** @description the most rows, 1-10000 (default 10000) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description error */

@@ -1,0 +1,1 @@
+import"./index-Bs5VwyBF.js";import"./css-CCfZsjtT.js";
