@@ -478,6 +478,11 @@ func (m *Main) build(ctx context.Context) error {
 	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
 	m.Sync.Observe = m.Metrics.ObserveMutation
 	m.Evidence.Finished = m.Metrics.ObserveUpload
+	m.Evidence.Prepared = func(sha string, err error) {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			m.Config.Logger.Warn("make the thumbnail of an arrived image (made on its first view instead)", "sha256", sha, "err", err)
+		}
+	}
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
