@@ -363,14 +363,11 @@ func (e *ferretEngine) scanTasks(ctx context.Context, s *TaskStore, f backend.Ta
 		return err
 	}
 	for _, id := range x.candidates(&f) {
-		t, err := s.FindTaskByID(ctx, id)
-		if backend.IsCode(err, backend.ENOTFOUND) {
-			continue
-		}
+		t, err := e.candidate(ctx, s, &f, id)
 		if err != nil {
 			return err
 		}
-		if matches(&f, t) {
+		if t != nil {
 			if err := fn(t); err != nil {
 				return err
 			}
@@ -405,14 +402,11 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 	}
 	page := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
 	for _, id := range ids[start:] {
-		t, err := s.FindTaskByID(ctx, id)
-		if backend.IsCode(err, backend.ENOTFOUND) {
-			continue
-		}
+		t, err := e.candidate(ctx, s, &f, id)
 		if err != nil {
 			return nil, err
 		}
-		if !matches(&f, t) {
+		if t == nil {
 			continue
 		}
 		if len(page.Items) == p.Limit {
