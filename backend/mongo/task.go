@@ -353,9 +353,7 @@ func (s *DrawStore) SaveDrawRecord(ctx context.Context, drawID string, data []by
 func (s *DrawStore) LoadDrawRecord(ctx context.Context, drawID string) ([]byte, error) {
 	var out []byte
 	for n, of := 0, 1; n < of; n++ {
-		// A piece is 4 MiB: straight from SQLite on the embedded store
-		// (readByID), not through FerretDB's conversion of its value.
-		p, err := readByID[recordPiece](ctx, s.DB, colDrawRecords, "LoadDrawRecord", "draw record", pieceID(drawID, n))
+		p, err := readPiece(ctx, s.DB, pieceID(drawID, n))
 		if err != nil {
 			return nil, err
 		}
