@@ -705,6 +705,11 @@ func (m *Main) every(ctx context.Context, interval time.Duration, now bool, what
 
 // Close releases the store and stops the embedded server.
 func (m *Main) Close() error {
+	if m.Evidence != nil {
+		// Thumbnails still being made after uploads end before the store
+		// closes (a second Stop after Run's is harmless).
+		m.Evidence.Stop()
+	}
 	if m.DB != nil {
 		_ = m.DB.Close()
 	}
