@@ -262,6 +262,9 @@ type InspectorStore interface {
 	// FindInspectorByUserID returns the inspector whose login is userID.
 	FindInspectorByUserID(ctx context.Context, userID string) (*Inspector, error)
 	FindInspectors(ctx context.Context, f InspectorFilter, p PageRequest) (*Page[*Inspector], error)
+	// CountInspectors counts the inspectors FindInspectors would list
+	// with f, without reading them.
+	CountInspectors(ctx context.Context, f InspectorFilter) (int, error)
 	CreateInspector(ctx context.Context, in *Inspector) error
 	UpdateInspector(ctx context.Context, in *Inspector) error // in.Version is the expected current version
 

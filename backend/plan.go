@@ -340,6 +340,7 @@ type PlanSecret struct {
 type PlanStore interface {
 	FindPlanByID(ctx context.Context, id string) (*Plan, error)
 	FindPlans(ctx context.Context, f PlanFilterQuery, p PageRequest) (*Page[*Plan], error)
+	CountPlans(ctx context.Context, f PlanFilterQuery) (int, error)
 	CreatePlan(ctx context.Context, p *Plan) error
 	UpdatePlan(ctx context.Context, p *Plan) error // p.Version is the expected current version
 	CreatePlanVersion(ctx context.Context, v *PlanVersion) error

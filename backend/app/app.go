@@ -479,6 +479,11 @@ func (m *Main) build(ctx context.Context) error {
 	}, metrics.Routes{Sync: mobileapi.SyncPath, Uploads: mobileapi.UploadsPath, UploadPatches: mobileapi.UploadsPath + "/:id"})
 	m.Sync.Observe = m.Metrics.ObserveMutation
 	m.Evidence.Finished = m.Metrics.ObserveUpload
+	m.Evidence.Prepared = func(sha string, err error) {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			m.Config.Logger.Warn("make the thumbnail of an arrived image (made on its first view instead)", "sha256", sha, "err", err)
+		}
+	}
 	mobile := &mobileapi.Routes{Auth: m.Mobile, Planning: m.Planning, Visit: m.Visit, Sync: m.Sync, Evidence: m.Evidence, App: inspectorapp.FS()}
 	m.HTTP = &api.Server{
 		Directory: m.Directory,
@@ -731,6 +736,11 @@ func (m *Main) every(ctx context.Context, interval time.Duration, now bool, what
 
 // Close releases the store and stops the embedded server.
 func (m *Main) Close() error {
+	if m.Evidence != nil {
+		// Thumbnails still being made after uploads end before the store
+		// closes (a second Stop after Run's is harmless).
+		m.Evidence.Stop()
+	}
 	if m.DB != nil {
 		_ = m.DB.Close()
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -31,26 +30,27 @@ func (s *Server) ScanJSON(ctx context.Context, database, collection string, fiel
 		}
 		pairs[i] = fmt.Sprintf("'%s', _ferretdb_sjson->'$.%s'", f, f)
 	}
-	path := filepath.Join(s.dir, database+".sqlite")
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var table string
-	err = db.QueryRowContext(ctx, `SELECT table_name FROM _ferretdb_collections WHERE name = ?`, collection).Scan(&table)
-	if err == sql.ErrNoRows {
-		return nil // no such collection: no documents
-	}
-	if err != nil {
-		return fmt.Errorf("embedded store: scan %s: %w", collection, err)
-	}
-	if strings.ContainsAny(table, "\"\x00") {
-		return fmt.Errorf("embedded store: scan %s: unexpected table name %q", collection, table)
-	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT json_object(%s) FROM "%s"`, strings.Join(pairs, ", "), table))
-	if err != nil {
-		return fmt.Errorf("embedded store: scan %s: %w", collection, err)
+	// The pooled read-only connections of FindJSON: the dashboard counts
+	// with it on every request, where a fresh pool cost an open of the
+	// file and a read of its schema each time.
+	var rows *sql.Rows
+	for attempt := 0; ; attempt++ {
+		db, table, err := s.reader(ctx, database, collection)
+		if err != nil {
+			return fmt.Errorf("embedded store: scan %s: %w", collection, err)
+		}
+		if table == "" {
+			return nil // no such collection: no documents
+		}
+		rows, err = db.QueryContext(ctx, fmt.Sprintf(`SELECT json_object(%s) FROM "%s"`, strings.Join(pairs, ", "), table))
+		if err != nil && attempt == 0 && strings.Contains(err.Error(), "no such table") {
+			s.forgetTable(database, collection) // dropped and made again
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("embedded store: scan %s: %w", collection, err)
+		}
+		break
 	}
 	defer rows.Close()
 	var b []byte

@@ -70,6 +70,9 @@ func newFixture(t *testing.T, store func(*testing.T, *mongo.DB) backend.Evidence
 		Tasks: &mongo.TaskStore{DB: db}, Audit: &backend.AuditLog{Store: &mongo.AuditStore{DB: db}, Now: clk.Now},
 		Now: clk.Now,
 	}
+	// Thumbnails made in the background end before the store's directory
+	// is removed.
+	t.Cleanup(f.svc.Stop)
 	task := &backend.Task{ID: f.task, TargetID: "91440300708461136T", Status: backend.TaskCheckedIn,
 		Items: []string{"SCJG-SPAQ-01"}, LeadDepartment: "scjg", Departments: []string{"scjg"},
 		Team: []string{"ins-ana", "ins-bo"}, TeamUsers: []string{"ana", "bo"}}
@@ -759,6 +762,82 @@ func TestDerivatives(t *testing.T) {
 			}
 			again.Close()
 		})
+	}
+}
+
+// TestThumbnailAtUpload: once an image's bytes are stored, its thumbnail
+// is made in the background and kept, so that the first review view finds
+// it made; a document gets none.
+func TestThumbnailAtUpload(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			f := newFixture(t, st.make)
+			prepared := make(chan string, 4)
+			f.svc.Prepared = func(sum string, err error) {
+				if err != nil {
+					t.Errorf("thumbnail of %s: %v", sum, err)
+				}
+				prepared <- sum
+			}
+			for _, c := range []struct {
+				slot  string
+				thumb bool
+			}{{"photo", true}, {"sign", true}, {"doc", false}} {
+				u := f.create(ana, c.slot)
+				if _, err := f.write(ana, u.ID, 0, f.files[c.slot]); err != nil {
+					t.Fatalf("%s: %v", c.slot, err)
+				}
+				if c.thumb {
+					select {
+					case got := <-prepared:
+						if got != sha(f.files[c.slot]) {
+							t.Fatalf("%s: thumbnail made for %s, want %s", c.slot, got, sha(f.files[c.slot]))
+						}
+					case <-time.After(time.Minute):
+						t.Fatalf("%s: no thumbnail made after its upload", c.slot)
+					}
+				}
+				key := sha(f.files[c.slot]) + "/" + evidence.Thumbnail
+				kept, err := f.svc.Derivatives.FindDerivative(context.Background(), key)
+				switch {
+				case !c.thumb:
+					wantCode(t, c.slot+": derivative", err, backend.ENOTFOUND)
+					continue
+				case err != nil:
+					t.Fatalf("%s: no kept thumbnail: %v", c.slot, err)
+				}
+				file, err := f.svc.OpenDerived(reviewer, f.task, c.slot, evidence.Thumbnail)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(file)
+				file.Close()
+				cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+				if err != nil || file.SHA256 != kept || max(cfg.Width, cfg.Height) > media.ThumbnailSide {
+					t.Fatalf("%s: served %s %dx%d %v, want the kept thumbnail %s", c.slot, file.SHA256, cfg.Width, cfg.Height, err, kept)
+				}
+			}
+			select {
+			case got := <-prepared:
+				t.Fatalf("a thumbnail made for %s, which is no image", got)
+			default:
+			}
+		})
+	}
+}
+
+// TestThumbnailAfterStop: once the server stops, an upload is refused and
+// no thumbnail is started.
+func TestThumbnailAfterStop(t *testing.T) {
+	f := newFixture(t, nil)
+	f.svc.Prepared = func(sum string, err error) { t.Errorf("thumbnail of %s made after Stop", sum) }
+	u := f.create(ana, "photo")
+	f.svc.Stop()
+	if _, err := f.write(ana, u.ID, 0, photo); !backend.IsCode(err, backend.EUNAVAILABLE) {
+		t.Fatalf("write after Stop: %v, want unavailable", err)
+	}
+	if _, err := f.svc.Derivatives.FindDerivative(context.Background(), sha(photo)+"/"+evidence.Thumbnail); !backend.IsCode(err, backend.ENOTFOUND) {
+		t.Fatalf("derivative after Stop: %v, want none", err)
 	}
 }
 

@@ -88,7 +88,25 @@ func (s *Service) OpenDerived(ctx context.Context, taskID, slotID, kind string) 
 	return &File{Blob: b, SHA256: sha, ContentType: "image/jpeg"}, nil
 }
 
+// makeDerivative makes the derivative key once in this process however
+// many ask at once (a review page and the thumbnail made after its upload);
+// another instance making it too stores the same bytes under the same key.
 func (s *Service) makeDerivative(ctx context.Context, e *backend.EvidenceSlot, key string, side int) (string, error) {
+	ch := s.making.DoChan(key, func() (any, error) {
+		return s.deriveOnce(context.WithoutCancel(ctx), e, key, side)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (s *Service) deriveOnce(ctx context.Context, e *backend.EvidenceSlot, key string, side int) (string, error) {
 	select {
 	case s.derive <- struct{}{}:
 		defer func() { <-s.derive }()
@@ -111,7 +129,13 @@ func (s *Service) makeDerivative(ctx context.Context, e *backend.EvidenceSlot, k
 	if err != nil {
 		return "", err
 	}
-	return sha, s.Derivatives.SaveDerivative(ctx, key, sha)
+	if err := s.Derivatives.SaveDerivative(ctx, key, sha); err != nil {
+		if kept, err2 := s.Derivatives.FindDerivative(ctx, key); err2 == nil {
+			return kept, nil // saved at the same moment by another instance
+		}
+		return "", err
+	}
+	return sha, nil
 }
 
 // MaxDerivePixels bounds the images decoded for derivatives: a decode
@@ -122,4 +146,43 @@ const MaxDerivePixels = 64_000_000
 func deriveLimits(l media.Limits) media.Limits {
 	l.MaxPixels = min(l.MaxPixels, MaxDerivePixels)
 	return l
+}
+
+// prepare makes the thumbnail of an image whose bytes were just stored,
+// in the background, so that the first review of the task shows it
+// without waiting for a decode (the review page's gallery asks for 20 at
+// once). The decode waits for the same two slots as those made on
+// request, and a thumbnail made meanwhile, here or by another instance,
+// is not made again: the kept one is looked up first. The preview (the
+// full-size view) is still made when first asked for. A failure is only
+// reported (Prepared): OpenDerived makes the thumbnail when asked.
+func (s *Service) prepare(e backend.EvidenceSlot) {
+	if !HasPreview(&e) {
+		return
+	}
+	s.init()
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return
+	}
+	s.preparing.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.preparing.Done()
+		key := e.SHA256 + "/" + Thumbnail
+		_, err := s.Derivatives.FindDerivative(s.background, key)
+		if backend.IsCode(err, backend.ENOTFOUND) {
+			// Waited for whoever started it, so that Stop returns only
+			// once what it started has ended (its store calls fail at once
+			// after Stop).
+			r := <-s.making.DoChan(key, func() (any, error) {
+				return s.deriveOnce(s.background, &e, key, media.ThumbnailSide)
+			})
+			err = r.Err
+		}
+		if s.Prepared != nil {
+			s.Prepared(e.SHA256, err)
+		}
+	}()
 }

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/media"
 )
@@ -106,6 +108,10 @@ type Service struct {
 	// file did not match its declaration (SHA-256, type, image header).
 	// The metrics count them.
 	Finished func(result string, size int64)
+	// Prepared, when set, hears of every thumbnail made in the background
+	// once an image's bytes were stored (Service.prepare): the evidence's
+	// SHA-256 and the error, nil when the thumbnail is kept.
+	Prepared func(sha256 string, err error)
 
 	instance string // names this process in the locks it takes
 
@@ -115,7 +121,13 @@ type Service struct {
 	// refused and those that start anyway are interrupted at once.
 	stopping bool
 	derive   chan struct{} // bounds image decodes at once
-	once     sync.Once
+	making   singleflight.Group
+	// background is the context of the thumbnails made after uploads,
+	// cancelled by Stop; preparing counts those under way.
+	background     context.Context
+	stopBackground context.CancelFunc
+	preparing      sync.WaitGroup
+	once           sync.Once
 }
 
 func (s *Service) init() {
@@ -128,6 +140,7 @@ func (s *Service) init() {
 			s.TakeoverWait = DefaultTakeoverWait
 		}
 		s.derive = make(chan struct{}, 2)
+		s.background, s.stopBackground = context.WithCancel(context.Background())
 		if s.Expiry <= 0 {
 			s.Expiry = DefaultExpiry
 		}

@@ -117,6 +117,8 @@ var errStopping = &backend.Error{Code: backend.EUNAVAILABLE, Op: "evidence.Write
 // the phone resumes from there; and it refuses writes from then on.
 // Requests of other kinds finish within the shutdown's grace; an upload
 // can take longer than any grace, so it is cut where it stands.
+// Thumbnails being made in the background are given up (the next review
+// makes them on request); Stop returns once they have ended.
 func (s *Service) Stop() {
 	s.init()
 	s.mu.Lock()
@@ -131,6 +133,8 @@ func (s *Service) Stop() {
 	for _, interrupt := range interrupts {
 		interrupt()
 	}
+	s.stopBackground()
+	s.preparing.Wait()
 }
 
 func (s *Service) isStopping() bool {
@@ -452,11 +456,13 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 	}
 	w.savedOff = w.off // committed: the staging is gone, nothing left to sync
 	receipt.By, receipt.DeviceID, receipt.At, receipt.UploadID = u.UserID, u.DeviceID, s.now(), u.ID
+	var typ backend.EvidenceType
 	_, err = backend.UpdateTaskWith(ctx, s.Tasks, u.TaskID, func(t *backend.Task) (bool, error) {
 		slot, ok := t.FindEvidence(u.SlotID)
 		if !ok || slot.SHA256 != u.SHA256 {
 			return false, backend.Errorf(backend.ECONFLICT, "evidence %q of task %s is no longer declared as this file", u.SlotID, u.TaskID)
 		}
+		typ = slot.Type
 		if slot.Uploaded {
 			return false, nil // another upload of the same file finished first
 		}
@@ -478,6 +484,7 @@ func (s *Service) finish(ctx context.Context, w *writer) (*backend.Upload, error
 	}
 	u.Done, u.ContentType = true, receipt.ContentType
 	s.finished(UploadFiled, u.Size)
+	s.prepare(backend.EvidenceSlot{ID: u.SlotID, Type: typ, SHA256: sum, Uploaded: true, Received: &receipt})
 	if err := w.save(ctx, false); err != nil {
 		return u, nil // the evidence is in; the record expires on its own
 	}

@@ -111,3 +111,64 @@ func TestCountOverdueTasks(t *testing.T) {
 		}
 	})
 }
+
+// TestCountInspectorsAndPlans: the dashboard's counts of inspectors and
+// plans equal the number of entries their lists give for the same
+// filter, on both store paths, and follow a change.
+func TestCountInspectorsAndPlans(t *testing.T) {
+	onBothPaths(t, func(t *testing.T, db *mongo.DB) {
+		ctx := context.Background()
+		ins := &mongo.InspectorStore{DB: db}
+		plans := &mongo.PlanStore{DB: db}
+		for i := range 9 {
+			in := &backend.Inspector{ID: fmt.Sprintf("ins-%02d", i), Name: fmt.Sprint("检查员", i), DepartmentID: []string{"a", "b", "c"}[i%3],
+				CertNo: fmt.Sprint("3500002026", i), CertExpiry: backend.Date(fmt.Sprintf("2026-%02d-01", 1+i)), Active: i != 4,
+				Specialties: []string{}, Conflicts: []backend.Conflict{}}
+			if err := ins.CreateInspector(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			p := &backend.Plan{ID: fmt.Sprintf("2026-p-%02d", i), Year: 2025 + i%2, Name: "计划", LeadDepartment: []string{"a", "b"}[i%2],
+				Departments: []string{[]string{"a", "b"}[i%2], "c"}, State: []backend.PlanState{backend.PlanDraft, backend.PlanPublished, backend.PlanDrawn}[i%3]}
+			if err := plans.CreatePlan(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		active, inactive := true, false
+		for _, f := range []backend.InspectorFilter{
+			{}, {DepartmentIDs: []string{"a", "c"}}, {Active: &active}, {Active: &inactive},
+			{Active: &active, CertExpiryTo: "2026-05-01"}, {DepartmentIDs: []string{"b"}, CertExpiryFrom: "2026-03-01", CertExpiryTo: "2026-08-15"},
+			{Specialty: "food"},
+		} {
+			page, err := ins.FindInspectors(ctx, f, backend.PageRequest{Limit: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := ins.CountInspectors(ctx, f); err != nil || n != len(page.Items) {
+				t.Errorf("inspectors %+v: counted %d (%v), listed %d", f, n, err, len(page.Items))
+			}
+		}
+		for _, f := range []backend.PlanFilterQuery{
+			{}, {Year: 2026}, {Departments: []string{"a"}}, {Departments: []string{"c"}, States: []backend.PlanState{backend.PlanPublished}},
+			{PublicOnly: true}, {Year: 2025, PublicOnly: true, Departments: []string{"b"}},
+		} {
+			page, err := plans.FindPlans(ctx, f, backend.PageRequest{Limit: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := plans.CountPlans(ctx, f); err != nil || n != len(page.Items) {
+				t.Errorf("plans %+v: counted %d (%v), listed %d", f, n, err, len(page.Items))
+			}
+		}
+		in, err := ins.FindInspectorByID(ctx, "ins-00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Active = false
+		if err := ins.UpdateInspector(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := ins.CountInspectors(ctx, backend.InspectorFilter{Active: &inactive}); err != nil || n != 2 {
+			t.Fatalf("inactive after a change: %d (%v), want 2", n, err)
+		}
+	})
+}

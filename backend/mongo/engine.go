@@ -20,6 +20,10 @@ import (
 // the in-memory indexes and caches — live in the ferret_*.go files. The
 // stores call their engine and read as one path.
 type engine interface {
+	// countInspectors and countPlans count without a query where the
+	// engine can (ferret_count.go); ok false: count with a query.
+	countInspectors(ctx context.Context, db *DB, f backend.InspectorFilter) (n int, ok bool, err error)
+	countPlans(ctx context.Context, db *DB, f backend.PlanFilterQuery) (n int, ok bool, err error)
 	// updateIf applies update (an update document, or a replacement when
 	// replace is true) to the document with the given _id if its fields
 	// equal cond (nil in cond: the field is missing or null). It reports

@@ -191,3 +191,40 @@ func readByID[T any](ctx context.Context, db *DB, collection, op, what, id strin
 	}
 	return &v, nil
 }
+
+// readPiece reads a piece of a draw record. A piece is up to 4 MiB of
+// bytes, which FerretDB keeps as base64 in its JSON: on the embedded store
+// the stored JSON is decoded here straight into the piece (encoding/json
+// decodes base64 into []byte), without FerretDB's conversion (~190 ms of
+// CPU for a county's 5.6 MB record, profiled) or the generic one to BSON
+// (~90 ms); through readByID when its schema is not the expected one.
+func readPiece(ctx context.Context, db *DB, id string) (*recordPiece, error) {
+	const op, what = "LoadDrawRecord", "draw record"
+	if db.FindJSON == nil || !db.SingleProcess {
+		return readByID[recordPiece](ctx, db, colDrawRecords, op, what, id)
+	}
+	b, err := db.FindJSON(ctx, colDrawRecords, id)
+	if err != nil {
+		return readByID[recordPiece](ctx, db, colDrawRecords, op, what, id)
+	}
+	if b == nil {
+		return nil, notFound(op, what, id)
+	}
+	var doc struct {
+		ID     string `json:"_id"`
+		N, Of  int
+		Data   []byte `json:"data"`
+		Schema struct {
+			P struct {
+				Data struct {
+					T string          `json:"t"`
+					S json.RawMessage `json:"s"`
+				} `json:"data"`
+			} `json:"p"`
+		} `json:"$s"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.ID != id || doc.Schema.P.Data.T != "binData" || string(doc.Schema.P.Data.S) != "0" {
+		return readByID[recordPiece](ctx, db, colDrawRecords, op, what, id)
+	}
+	return &recordPiece{ID: doc.ID, N: doc.N, Of: doc.Of, Data: doc.Data}, nil
+}

@@ -35,6 +35,16 @@ type targetIndex struct {
 	// order of (its key, id): a sorted page walks it as an id page walks
 	// ids.
 	orders map[string][]string
+	// names holds every name, in ids' order, each followed by a NUL, and
+	// starts where each begins: a search of part of a name is one
+	// strings.Index over it, and only the entries whose name holds the
+	// text are looked up. Walking every entry was 45 ms of CPU for a
+	// search with one hit among 100,000 (profiled: the map lookups and a
+	// strings.Contains each). Made again on the search after a write that
+	// added a target or changed a name (namesOK).
+	names   string
+	starts  []int
+	namesOK bool
 }
 
 type targetEntry struct {
@@ -119,6 +129,7 @@ var targetFieldNames = []string{"_id", "kind", "regionCode", "industry", "tags",
 func (x *targetIndex) load(ctx context.Context, db *DB) error {
 	x.byID = map[string]*targetEntry{}
 	x.ids = x.ids[:0]
+	x.namesOK = false
 	fast, err := fastScan(ctx, db, colTargets, targetFieldNames, func(f *targetFields) error {
 		x.byID[f.ID] = entryOf(&backend.Target{ID: f.ID, Kind: f.Kind, RegionCode: f.RegionCode, Industry: f.Industry, Tags: f.Tags,
 			CreditClass: f.CreditClass, Status: f.Status, Whitelisted: f.Whitelisted, KeySupervision: f.KeySupervision, Name: f.Name})
@@ -208,6 +219,9 @@ func (x *targetIndex) put(t *backend.Target) {
 	if !ok {
 		i, _ := slices.BinarySearch(x.ids, t.ID)
 		x.ids = slices.Insert(x.ids, i, t.ID)
+		x.namesOK = false
+	} else if old.name != t.Name {
+		x.namesOK = false
 	}
 	for _, sort := range backend.TargetSorts {
 		if ok {
@@ -223,9 +237,53 @@ func (x *targetIndex) put(t *backend.Target) {
 	}
 }
 
+// ensureNames makes names and starts unless they are current.
+func (x *targetIndex) ensureNames() {
+	x.mu.RLock()
+	ok := x.namesOK
+	x.mu.RUnlock()
+	if ok {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.namesOK || !x.loaded {
+		return
+	}
+	var b strings.Builder
+	starts := make([]int, len(x.ids))
+	for i, id := range x.ids {
+		starts[i] = b.Len()
+		b.WriteString(x.byID[id].name)
+		b.WriteByte(0)
+	}
+	x.names, x.starts, x.namesOK = b.String(), starts, true
+}
+
+// withName calls fn, in id order from position start, with the position
+// of each entry whose name contains q (which has no NUL: a match lies
+// within one name), until fn returns false. The caller holds the read
+// lock and has seen namesOK.
+func (x *targetIndex) withName(q string, start int, fn func(i int) bool) {
+	for i := start; i < len(x.starts); i++ {
+		j := strings.Index(x.names[x.starts[i]:], q)
+		if j < 0 {
+			return
+		}
+		i = sort.SearchInts(x.starts, x.starts[i]+j+1) - 1
+		if !fn(i) {
+			return
+		}
+	}
+}
+
 // page returns the ids of one page of matches in id order (or f.Sort's),
 // and the cursor of the next page.
 func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]string, string, error) {
+	byName := f.Sort == "" && f.NameContains != "" && !strings.ContainsRune(f.NameContains, 0)
+	if byName {
+		x.ensureNames()
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	ids, cursor := x.ids, func(id string) string { return id }
@@ -248,6 +306,21 @@ func (x *targetIndex) page(f *backend.TargetFilter, p backend.PageRequest) ([]st
 		}
 	}
 	var out []string
+	if byName && x.namesOK { // else a write came in between: every entry
+		next := ""
+		x.withName(f.NameContains, start, func(i int) bool {
+			if !x.byID[x.ids[i]].matches(f) {
+				return true
+			}
+			if len(out) == p.Limit {
+				next = out[len(out)-1]
+				return false
+			}
+			out = append(out, x.ids[i])
+			return true
+		})
+		return out, next, nil
+	}
 	for _, id := range ids[start:] {
 		if x.byID[id].matches(f) {
 			if len(out) == p.Limit {

@@ -1,6 +1,7 @@
 package mongo
 
 import (
+	"context"
 	"sync"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -32,6 +33,19 @@ func (c *taskCache) get(id string, version int64) *backend.Task {
 		return nil
 	}
 	return t.Clone()
+}
+
+// peek returns the task cached at version itself, not a copy, for the
+// caller to read and never change: an entry is replaced, never changed,
+// so reading it outside the lock is safe.
+func (c *taskCache) peek(id string, version int64) *backend.Task {
+	c.mu.Lock()
+	t := c.byID[id]
+	c.mu.Unlock()
+	if t == nil || t.Version != version {
+		return nil
+	}
+	return t
 }
 
 // put keeps a copy of t.
@@ -78,6 +92,27 @@ func (e *ferretEngine) cachedTask(id string) *backend.Task {
 		return nil
 	}
 	return e.cache.get(id, v)
+}
+
+// candidate reads task id for a list filtering on f: nil when it is
+// gone or does not match. A task cached at its current version is tested
+// as it is cached and copied only when it matches (a filter such as a
+// team member's tests every task of the departments: copying each cost
+// more than the test).
+func (e *ferretEngine) candidate(ctx context.Context, s *TaskStore, f *backend.TaskFilter, id string) (*backend.Task, error) {
+	if v, ok := e.tasks.settled(id); ok {
+		if t := e.cache.peek(id, v); t != nil && !matches(f, t) {
+			return nil, nil
+		}
+	}
+	t, err := s.FindTaskByID(ctx, id)
+	if backend.IsCode(err, backend.ENOTFOUND) {
+		return nil, nil
+	}
+	if err != nil || !matches(f, t) {
+		return nil, err
+	}
+	return t, nil
 }
 
 // cacheTask keeps t if the index says its version is the one committed

@@ -273,14 +273,33 @@ func (x *taskIndex) done(committed bool, ts ...*backend.Task) {
 
 // candidates lists, in id order, the tasks that may match f.
 func (x *taskIndex) candidates(f *backend.TaskFilter) []string {
+	return x.candidatesAfter(f, "", -1)
+}
+
+// candidatesAfter lists, in id order, up to n (all when n < 0) of the
+// tasks after id after that may match f: a page in id order reads the
+// index only as far as it needs (listing every candidate of the first
+// page was three quarters of a task list's CPU at 13,600 tasks,
+// profiled).
+func (x *taskIndex) candidatesAfter(f *backend.TaskFilter, after string, n int) []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	ids := x.ids
 	if f.TeamUser != "" {
 		ids = x.byUser[f.TeamUser]
 	}
+	if after != "" {
+		i, found := slices.BinarySearch(ids, after)
+		if found {
+			i++
+		}
+		ids = ids[i:]
+	}
 	var out []string
 	for _, id := range ids {
+		if len(out) == n {
+			break
+		}
 		e := x.byID[id]
 		switch {
 		case e == nil,
@@ -363,14 +382,11 @@ func (e *ferretEngine) scanTasks(ctx context.Context, s *TaskStore, f backend.Ta
 		return err
 	}
 	for _, id := range x.candidates(&f) {
-		t, err := s.FindTaskByID(ctx, id)
-		if backend.IsCode(err, backend.ENOTFOUND) {
-			continue
-		}
+		t, err := e.candidate(ctx, s, &f, id)
 		if err != nil {
 			return err
 		}
-		if matches(&f, t) {
+		if t != nil {
 			if err := fn(t); err != nil {
 				return err
 			}
@@ -392,27 +408,44 @@ func (e *ferretEngine) findTasks(ctx context.Context, s *TaskStore, f backend.Ta
 	if err := x.ensure(ctx, e.db); err != nil {
 		return nil, err
 	}
-	ids := x.candidates(&f)
-	start, found := slices.BinarySearch(ids, p.After)
-	if found {
-		start++
-	}
+	// In id order the candidates come in batches after the cursor; by
+	// due day all of them are sorted first.
+	var (
+		ids   []string
+		start int
+		more  func(last string) []string
+	)
 	if f.OrderByDue {
 		var err error
-		if ids, start, err = x.byDue(ids, p.After); err != nil {
+		if ids, start, err = x.byDue(x.candidates(&f), p.After); err != nil {
 			return nil, err
 		}
+		more = func(string) []string { return nil }
+	} else {
+		batch := p.Limit + 1
+		more = func(last string) []string {
+			next := x.candidatesAfter(&f, last, batch)
+			batch = min(2*batch, 4096) // a sparse filter reads on
+			return next
+		}
+		ids = more(p.After)
 	}
 	page := &backend.Page[*backend.Task]{Items: []*backend.Task{}}
-	for _, id := range ids[start:] {
-		t, err := s.FindTaskByID(ctx, id)
-		if backend.IsCode(err, backend.ENOTFOUND) {
-			continue
+	for i := start; ; i++ {
+		if i == len(ids) {
+			if len(ids) == 0 {
+				break
+			}
+			if ids, i = more(ids[len(ids)-1]), 0; len(ids) == 0 {
+				break
+			}
 		}
+		id := ids[i]
+		t, err := e.candidate(ctx, s, &f, id)
 		if err != nil {
 			return nil, err
 		}
-		if !matches(&f, t) {
+		if t == nil {
 			continue
 		}
 		if len(page.Items) == p.Limit {

@@ -34,6 +34,30 @@ func (s *InspectorStore) FindInspectorByUserID(ctx context.Context, userID strin
 }
 
 func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.InspectorFilter, p backend.PageRequest) (*backend.Page[*backend.Inspector], error) {
+	q := inspectorFilter(f)
+	if f.Sort != "" {
+		return findSortedPage(ctx, s.DB.c(colInspectors), "FindInspectors", q, p, f.Sort, f.Sort,
+			func(in *backend.Inspector) (string, string) { return in.SortKey(f.Sort), in.ID })
+	}
+	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
+}
+
+// CountInspectors counts the inspectors f selects: on MongoDB a count
+// over the query; on the embedded store, for the dashboard's filter
+// (departments, active, certificate expiry), from three fields of each
+// inspector read straight from SQLite (DB.ScanJSON) instead of FerretDB
+// decoding the whole directory (~36 ms of CPU a dashboard at 160
+// inspectors, profiled).
+func (s *InspectorStore) CountInspectors(ctx context.Context, f backend.InspectorFilter) (int, error) {
+	if n, ok, err := s.DB.engine.countInspectors(ctx, s.DB, f); ok || err != nil {
+		return n, err
+	}
+	n, err := s.DB.c(colInspectors).CountDocuments(ctx, inspectorFilter(f))
+	return int(n), translate("CountInspectors", err)
+}
+
+// inspectorFilter translates a typed filter into a query.
+func inspectorFilter(f backend.InspectorFilter) bson.D {
 	q := bson.D{}
 	if len(f.DepartmentIDs) > 0 {
 		q = append(q, bson.E{Key: "departmentId", Value: in(f.DepartmentIDs)})
@@ -57,11 +81,7 @@ func (s *InspectorStore) FindInspectors(ctx context.Context, f backend.Inspector
 	if r := dateRange(f.CertExpiryFrom, f.CertExpiryTo); r != nil {
 		q = append(q, bson.E{Key: "certExpiry", Value: r})
 	}
-	if f.Sort != "" {
-		return findSortedPage(ctx, s.DB.c(colInspectors), "FindInspectors", q, p, f.Sort, f.Sort,
-			func(in *backend.Inspector) (string, string) { return in.SortKey(f.Sort), in.ID })
-	}
-	return findPage(ctx, s.DB, s.DB.c(colInspectors), "FindInspectors", q, p, func(in *backend.Inspector) string { return in.ID })
+	return q
 }
 
 func (s *InspectorStore) CreateInspector(ctx context.Context, in *backend.Inspector) error {

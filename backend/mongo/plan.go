@@ -27,6 +27,30 @@ func (s *PlanStore) FindPlanByID(ctx context.Context, id string) (*backend.Plan,
 }
 
 func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], error) {
+	return findPage(ctx, s.DB, s.DB.c(colPlans), "FindPlans", planFilter(f), p, func(p *backend.Plan) string { return p.ID })
+}
+
+// CountPlans counts the plans f selects: on MongoDB a count over the
+// query; on the embedded store from three fields of each plan read
+// straight from SQLite (DB.ScanJSON), not FerretDB decoding every plan.
+func (s *PlanStore) CountPlans(ctx context.Context, f backend.PlanFilterQuery) (int, error) {
+	if n, ok, err := s.DB.engine.countPlans(ctx, s.DB, f); ok || err != nil {
+		return n, err
+	}
+	n, err := s.DB.c(colPlans).CountDocuments(ctx, planFilter(f))
+	return int(n), translate("CountPlans", err)
+}
+
+// planStates are the states f selects (none: any).
+func planStates(f backend.PlanFilterQuery) []backend.PlanState {
+	if f.PublicOnly && len(f.States) == 0 {
+		return []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
+	}
+	return f.States
+}
+
+// planFilter translates a typed filter into a query.
+func planFilter(f backend.PlanFilterQuery) bson.D {
 	q := bson.D{}
 	if f.Year != 0 {
 		q = append(q, bson.E{Key: "year", Value: f.Year})
@@ -34,14 +58,10 @@ func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p 
 	if len(f.Departments) > 0 {
 		q = append(q, bson.E{Key: "departments", Value: in(f.Departments)})
 	}
-	states := f.States
-	if f.PublicOnly && len(states) == 0 {
-		states = []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
-	}
-	if len(states) > 0 {
+	if states := planStates(f); len(states) > 0 {
 		q = append(q, bson.E{Key: "state", Value: in(states)})
 	}
-	return findPage(ctx, s.DB, s.DB.c(colPlans), "FindPlans", q, p, func(p *backend.Plan) string { return p.ID })
+	return q
 }
 
 func (s *PlanStore) CreatePlan(ctx context.Context, p *backend.Plan) error {

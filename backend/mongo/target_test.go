@@ -172,13 +172,17 @@ func TestTargetIndexMatchesQueries(t *testing.T) {
 	defer plain.Close()
 	si, sp := &mongo.TargetStore{DB: indexed}, &mongo.TargetStore{DB: plain}
 	seedTargets(t, si, 150)
-	// Build the index, then change the directory through the indexed store.
-	if _, err := si.FindTargets(ctx, backend.TargetFilter{}, backend.PageRequest{Limit: 1}); err != nil {
+	// Build the index and its names, then change the directory through
+	// the indexed store: renames and a new target make the names again.
+	if _, err := si.FindTargets(ctx, backend.TargetFilter{NameContains: "商贸"}, backend.PageRequest{Limit: 1}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 150; i += 7 {
 		tg, _ := si.FindTargetByID(ctx, makeUSCC(i))
 		tg.CreditClass, tg.Whitelisted, tg.Tags = "D", i%2 == 0, []string{"危险化学品"}
+		if i%3 == 0 {
+			tg.Name = fmt.Sprintf("三明市第%d餐饮店", i)
+		}
 		if err := si.UpdateTarget(ctx, tg); err != nil {
 			t.Fatal(err)
 		}
@@ -196,13 +200,22 @@ func TestTargetIndexMatchesQueries(t *testing.T) {
 		{Tag: "危险化学品", Whitelisted: &yes},
 		{Statuses: []backend.TargetStatus{backend.StatusRevoked}},
 		{NameContains: "第1"},
+		{NameContains: "商贸"},
+		{NameContains: "餐饮店"},
+		{NameContains: "三明市第21餐饮店"},
+		{NameContains: "三元区第21商贸有限公司"}, // the name before its rename: none
+		{NameContains: "公司三"},          // across two names: none
+		{NameContains: "第5", CreditClasses: []backend.CreditClass{"A"}},
+		{NameContains: "有限公司", Statuses: []backend.TargetStatus{backend.StatusRevoked}},
 		{Kinds: []backend.TargetKind{backend.KindIndividual}},
 		{Industries: []string{"F5211"}, KeySupervision: &yes},
 	}
 	for i, f := range filters {
-		got, want := pageIDs(t, si, f, 13), pageIDs(t, sp, f, 13)
-		if !slices.Equal(got, want) {
-			t.Fatalf("filter %d %+v: index gives %d ids, the store %d", i, f, len(got), len(want))
+		for _, limit := range []int{1, 13, 200} {
+			got, want := pageIDs(t, si, f, limit), pageIDs(t, sp, f, limit)
+			if !slices.Equal(got, want) {
+				t.Fatalf("filter %d %+v, pages of %d: index gives %d ids, the store %d", i, f, limit, len(got), len(want))
+			}
 		}
 	}
 }

@@ -344,7 +344,7 @@ func (s *DrawStore) SaveDrawRecord(ctx context.Context, drawID string, data []by
 func (s *DrawStore) LoadDrawRecord(ctx context.Context, drawID string) ([]byte, error) {
 	var out []byte
 	for n, of := 0, 1; n < of; n++ {
-		p, err := findByID[recordPiece](ctx, s.DB.c(colDrawRecords), "LoadDrawRecord", "draw record", pieceID(drawID, n))
+		p, err := readPiece(ctx, s.DB, pieceID(drawID, n))
 		if err != nil {
 			return nil, err
 		}

@@ -125,19 +125,35 @@ func TestFindTasksByBatchMemberPlanningDue(t *testing.T) {
 		if err := s.CreateTasks(ctx, ts); err != nil {
 			t.Fatal(err)
 		}
+		// Pages of 1, 2 and 5 (the embedded store reads its index in
+		// batches from the page's size on: pages that cross them) give
+		// the same tasks, each once, in id order.
 		count := func(f backend.TaskFilter) int {
-			n := 0
-			for p := (backend.PageRequest{Limit: 5}); ; {
-				page, err := s.FindTasks(ctx, f, p)
-				if err != nil {
-					t.Fatal(err)
+			var first []string
+			for _, limit := range []int{1, 2, 5} {
+				var ids []string
+				for p := (backend.PageRequest{Limit: limit}); ; {
+					page, err := s.FindTasks(ctx, f, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, tk := range page.Items {
+						if len(ids) > 0 && tk.ID <= ids[len(ids)-1] {
+							t.Fatalf("%+v, pages of %d: %s after %s", f, limit, tk.ID, ids[len(ids)-1])
+						}
+						ids = append(ids, tk.ID)
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					p.After = page.NextCursor
 				}
-				n += len(page.Items)
-				if page.NextCursor == "" {
-					return n
+				if first != nil && !slices.Equal(ids, first) {
+					t.Fatalf("%+v: pages of %d give %v, pages of 1 %v", f, limit, ids, first)
 				}
-				p.After = page.NextCursor
+				first = ids
 			}
+			return len(first)
 		}
 		for _, c := range []struct {
 			name string

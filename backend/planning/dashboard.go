@@ -9,9 +9,9 @@ import (
 // Dashboard returns what needs the caller now, for their departments (an
 // administrator: every department). Inspectors have the phone app and are
 // refused. The task figures are counted by the store's index
-// (Service.Counts), never by reading tasks; plans and inspectors are read
-// in pages, at most backend.DashboardScanLimit of each (Capped says when
-// there were more).
+// (Service.Counts), never by reading tasks; plans and inspectors are
+// counted by their stores; devices are read up to
+// backend.DashboardScanLimit (Capped says when there were more).
 func (s *Service) Dashboard(ctx context.Context) (*backend.Dashboard, error) {
 	const op = "Dashboard"
 	a := actorOf(ctx)
@@ -61,38 +61,22 @@ func (s *Service) Dashboard(ctx context.Context) (*backend.Dashboard, error) {
 		}
 	}
 
-	plans := backend.PlanFilterQuery{States: []backend.PlanState{backend.PlanPublished}, Departments: deps}
-	n, capped, err := countPages(ctx, func(p backend.PageRequest) (int, string, error) {
-		page, err := s.Plans.FindPlans(ctx, plans, p)
-		if err != nil {
-			return 0, "", err
-		}
-		return len(page.Items), page.NextCursor, nil
-	})
+	// Counted by the store (an indexed count on MongoDB, a few fields
+	// read from SQLite on the embedded store), not read in pages: each
+	// page was a scan of the collection from its start there.
+	n, err := s.Plans.CountPlans(ctx, backend.PlanFilterQuery{States: []backend.PlanState{backend.PlanPublished}, Departments: deps})
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	d.PlansAwaitingDraw, d.Capped = n, capped
+	d.PlansAwaitingDraw = n
 
 	active := true
 	horizon := backend.DateOf(s.Now().AddDate(0, 0, backend.CertificateWarningDays))
-	n, capped, err = countPages(ctx, func(p backend.PageRequest) (int, string, error) {
-		page, err := s.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: deps, Active: &active}, p)
-		if err != nil {
-			return 0, "", err
-		}
-		k := 0
-		for _, in := range page.Items {
-			if in.CertExpiry <= horizon {
-				k++
-			}
-		}
-		return k, page.NextCursor, nil
-	})
+	n, err = s.Inspectors.CountInspectors(ctx, backend.InspectorFilter{DepartmentIDs: deps, Active: &active, CertExpiryTo: horizon})
 	if err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
 	}
-	d.ExpiringCertificates, d.Capped = n, d.Capped || capped
+	d.ExpiringCertificates = n
 
 	if d.OverdueTasks, err = s.Counts.CountOverdueTasks(ctx, deps, backend.DateOf(s.Now())); err != nil {
 		return nil, &backend.Error{Op: op, Err: err}
@@ -111,27 +95,4 @@ func (s *Service) Dashboard(ctx context.Context) (*backend.Dashboard, error) {
 		}
 	}
 	return d, nil
-}
-
-// countPages adds up what count finds in each page, for at most
-// backend.DashboardScanLimit entries; capped says there were more.
-func countPages(ctx context.Context, count func(backend.PageRequest) (int, string, error)) (n int, capped bool, err error) {
-	p := backend.PageRequest{Limit: backend.MaxPageLimit}
-	for read := 0; ; read += p.Limit {
-		if read >= backend.DashboardScanLimit {
-			return n, true, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return 0, false, err
-		}
-		k, next, err := count(p)
-		if err != nil {
-			return 0, false, err
-		}
-		n += k
-		if next == "" {
-			return n, false, nil
-		}
-		p.After = next
-	}
 }

@@ -48,7 +48,11 @@ func (s *Service) DrawResult(ctx context.Context, drawID string) (*DrawResultVie
 	if err != nil {
 		return nil, err
 	}
-	var rec draw.Record
+	// Only the selection: the record's population (every candidate, a
+	// hundred thousand at a county's scale) is skipped, not decoded.
+	var rec struct {
+		Selected []draw.Selection `json:"selected"`
+	}
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "planning.DrawResult", Err: err}
 	}

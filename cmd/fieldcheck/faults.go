@@ -10,6 +10,8 @@
 //	                                   read every second (storefault.Watch)
 //	FIELDCHECK_FAULT_HEAP_PROFILES=DIR a heap profile (pprof) into DIR every
 //	                                   FIELDCHECK_FAULT_HEAP_EVERY (default 1m)
+//	FIELDCHECK_FAULT_PPROF=ADDR        net/http/pprof on ADDR (loopback only), to
+//	                                   take CPU profiles of the server under load
 
 package main
 
@@ -17,6 +19,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // on FIELDCHECK_FAULT_PPROF's listener only
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,6 +57,17 @@ func init() {
 			every = d
 		}
 		go heapProfiles(dir, every)
+	}
+	if addr := os.Getenv("FIELDCHECK_FAULT_PPROF"); addr != "" {
+		host, _, err := net.SplitHostPort(addr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			fmt.Fprintln(os.Stderr, "fieldcheck: FIELDCHECK_FAULT_PPROF must be a loopback address:port")
+			os.Exit(2)
+		}
+		go func() {
+			// The default mux holds only net/http/pprof's handlers here.
+			slog.Error("fault: pprof listener", "err", http.ListenAndServe(addr, nil))
+		}()
 	}
 }
 

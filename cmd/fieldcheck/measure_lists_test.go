@@ -370,6 +370,13 @@ func seedPublishedResults(t *testing.T, dir string, n int) {
 	}
 	defer m.Close()
 	db := m.DB.Database
+	// Seeded by an earlier run: found by _id (a count with a filter reads
+	// the whole register through FerretDB, past the client's 30 s at
+	// load 20).
+	if db.Collection("results").FindOne(ctx, bson.D{{Key: "_id", Value: "measure-000000"}}).Err() == nil {
+		t.Log("register: filled by an earlier run")
+		return
+	}
 	have, err := db.Collection("results").CountDocuments(ctx, bson.D{{Key: "state", Value: backend.ResultPublished}})
 	if err != nil {
 		t.Fatal(err)
