@@ -15,7 +15,7 @@ type DepartmentStore struct{ DB *DB }
 var _ backend.DepartmentStore = (*DepartmentStore)(nil)
 
 func (s *DepartmentStore) FindDepartmentByID(ctx context.Context, id string) (*backend.Department, error) {
-	return findByID[backend.Department](ctx, s.DB.c(colDepartments), "FindDepartmentByID", "department", id)
+	return readByID[backend.Department](ctx, s.DB, colDepartments, "FindDepartmentByID", "department", id)
 }
 
 func (s *DepartmentStore) FindDepartments(ctx context.Context) ([]*backend.Department, error) {

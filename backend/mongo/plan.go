@@ -23,7 +23,7 @@ var _ backend.PlanStore = (*PlanStore)(nil)
 func versionID(planID string, v int) string { return fmt.Sprintf("%s@%d", planID, v) }
 
 func (s *PlanStore) FindPlanByID(ctx context.Context, id string) (*backend.Plan, error) {
-	return findByID[backend.Plan](ctx, s.DB.c(colPlans), "FindPlanByID", "plan", id)
+	return readByID[backend.Plan](ctx, s.DB, colPlans, "FindPlanByID", "plan", id)
 }
 
 func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], error) {
@@ -66,7 +66,7 @@ func (s *PlanStore) CreatePlanVersion(ctx context.Context, v *backend.PlanVersio
 }
 
 func (s *PlanStore) FindPlanVersion(ctx context.Context, planID string, version int) (*backend.PlanVersion, error) {
-	return findByID[backend.PlanVersion](ctx, s.DB.c(colPlanVersions), "FindPlanVersion", "plan version", versionID(planID, version))
+	return readByID[backend.PlanVersion](ctx, s.DB, colPlanVersions, "FindPlanVersion", "plan version", versionID(planID, version))
 }
 
 func (s *PlanStore) CreatePlanSecret(ctx context.Context, sec *backend.PlanSecret) error {
