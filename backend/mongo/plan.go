@@ -3,6 +3,9 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -27,6 +30,9 @@ func (s *PlanStore) FindPlanByID(ctx context.Context, id string) (*backend.Plan,
 }
 
 func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], error) {
+	if page, ok, err := s.findPlansDirect(ctx, f, p); ok {
+		return page, err
+	}
 	q := bson.D{}
 	if f.Year != 0 {
 		q = append(q, bson.E{Key: "year", Value: f.Year})
@@ -76,4 +82,71 @@ func (s *PlanStore) CreatePlanSecret(ctx context.Context, sec *backend.PlanSecre
 
 func (s *PlanStore) FindPlanSecret(ctx context.Context, planID string, version int) (*backend.PlanSecret, error) {
 	return findByID[backend.PlanSecret](ctx, s.DB.c(colPlanSecrets), "FindPlanSecret", "plan secret", versionID(planID, version))
+}
+
+// planFields are the fields FindPlans filters on, as ScanJSON reads them.
+type planFields struct {
+	ID          string            `json:"_id"`
+	Year        int               `json:"year"`
+	State       backend.PlanState `json:"state"`
+	Departments []string          `json:"departments"`
+}
+
+// findPlansDirect answers FindPlans on the embedded store's one writer
+// without a FerretDB query: the filter fields of every plan straight from
+// SQLite (ScanJSON), the page's plans by _id (readByID), in the order and
+// with the offset cursors of the FerretDB query it replaces. A FerretDB
+// query waits for one of its few SQLite connections, which the portal's
+// concurrent pages queued on (docs/benchmarks.md). ok is false where it
+// does not apply.
+func (s *PlanStore) findPlansDirect(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], bool, error) {
+	if !s.DB.SingleProcess || s.DB.ScanJSON == nil || s.DB.FindJSON == nil || !s.DB.IsFerretDB() {
+		return nil, false, nil
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, true, err
+	}
+	offset := 0
+	if p.After != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(p.After, "@"))
+		if err != nil || !strings.HasPrefix(p.After, "@") || n < 0 {
+			return nil, true, backend.Errorf(backend.EINVALID, "malformed cursor %q", p.After)
+		}
+		offset = n
+	}
+	states := f.States
+	if f.PublicOnly && len(states) == 0 {
+		states = []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
+	}
+	var ids []string
+	_, err := fastScan(ctx, s.DB, colPlans, []string{"_id", "year", "state", "departments"}, func(pf *planFields) error {
+		switch {
+		case f.Year != 0 && pf.Year != f.Year,
+			len(states) > 0 && !slices.Contains(states, pf.State),
+			len(f.Departments) > 0 && !slices.ContainsFunc(pf.Departments, func(d string) bool { return slices.Contains(f.Departments, d) }):
+			return nil
+		}
+		ids = append(ids, pf.ID)
+		return nil
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	page := &backend.Page[*backend.Plan]{Items: []*backend.Plan{}}
+	if offset >= len(ids) {
+		return page, true, nil
+	}
+	ids = ids[offset:]
+	if len(ids) > p.Limit {
+		ids = ids[:p.Limit]
+		page.NextCursor = "@" + strconv.Itoa(offset+p.Limit)
+	}
+	for _, id := range ids {
+		pl, err := s.FindPlanByID(ctx, id)
+		if err != nil {
+			return nil, true, err
+		}
+		page.Items = append(page.Items, pl)
+	}
+	return page, true, nil
 }

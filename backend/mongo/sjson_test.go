@@ -273,3 +273,92 @@ func TestDirectPortalReads(t *testing.T) {
 		t.Fatalf("missing version: %v, want not found", err)
 	}
 }
+
+// TestFindPlansDirect: on the embedded store's one writer FindPlans reads
+// the plans' filter fields straight from SQLite; its pages (items and
+// cursors) are the FerretDB query's, for every filter.
+func TestFindPlansDirect(t *testing.T) {
+	db := mongotest.Open(t)
+	if db.ScanJSON == nil || !db.SingleProcess {
+		t.Skip("no direct scan on this store:", mongotest.String())
+	}
+	ctx := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	ps := &mongo.PlanStore{DB: db}
+	states := []backend.PlanState{backend.PlanDraft, backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
+	for i := range 9 {
+		p := &backend.Plan{ID: fmt.Sprintf("%d-plan-%d", 2025+i%2, i), Year: 2025 + i%2, Name: fmt.Sprint("计划 ", i), Items: []string{"SCJG-03"},
+			LeadDepartment: []string{"scjg", "yjgl"}[i%2], Departments: [][]string{{"scjg"}, {"yjgl", "scjg"}, {"wsjk"}}[i%3], State: states[i%4]}
+		if err := ps.CreatePlan(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		f    backend.PlanFilterQuery
+	}{
+		{"All", backend.PlanFilterQuery{}},
+		{"Year", backend.PlanFilterQuery{Year: 2026}},
+		{"PublicOfAYear", backend.PlanFilterQuery{Year: 2025, PublicOnly: true}},
+		{"States", backend.PlanFilterQuery{States: []backend.PlanState{backend.PlanDraft, backend.PlanClosed}}},
+		{"Departments", backend.PlanFilterQuery{Departments: []string{"yjgl", "wsjk"}}},
+		{"Nothing", backend.PlanFilterQuery{Year: 2030}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pages := func(direct bool) [][]string {
+				db.SingleProcess = direct // false: the FerretDB query
+				defer func() { db.SingleProcess = true }()
+				var out [][]string
+				for p := (backend.PageRequest{Limit: 2}); ; {
+					page, err := ps.FindPlans(ctx, tt.f, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids := []string{page.NextCursor}
+					for _, pl := range page.Items {
+						ids = append(ids, pl.ID)
+					}
+					out = append(out, ids)
+					if page.NextCursor == "" {
+						return out
+					}
+					p.After = page.NextCursor
+				}
+			}
+			if got, want := pages(true), pages(false); !reflect.DeepEqual(got, want) {
+				t.Fatalf("direct pages (cursor, ids…) %v\nwant (FerretDB) %v", got, want)
+			}
+		})
+	}
+	if _, err := ps.FindPlans(ctx, backend.PlanFilterQuery{}, backend.PageRequest{After: "x"}); !backend.IsCode(err, backend.EINVALID) {
+		t.Fatalf("a malformed cursor: %v, want invalid", err)
+	}
+}
+
+// TestFindDepartmentsDirect: the departments read by _id after a direct
+// scan of their ids are FerretDB's answer, in id order.
+func TestFindDepartmentsDirect(t *testing.T) {
+	db := mongotest.Open(t)
+	if db.ScanJSON == nil || !db.SingleProcess {
+		t.Skip("no direct scan on this store:", mongotest.String())
+	}
+	ctx := backend.WithActor(context.Background(), backend.SystemActor("test"))
+	ds := &mongo.DepartmentStore{DB: db}
+	for _, d := range []*backend.Department{{ID: "zjj", Name: "住建局"}, {ID: "scjg", Name: "市场监管局"}, {ID: "yjgl", Name: "应急管理局"}} {
+		if err := ds.CreateDepartment(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ds.FindDepartments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SingleProcess = false // the FerretDB query
+	want, err := ds.FindDepartments(ctx)
+	db.SingleProcess = true
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || len(got) != 3 || got[0].ID != "scjg" {
+		t.Fatalf("direct %+v\nwant (FerretDB) %+v", got, want)
+	}
+}
