@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -40,11 +39,7 @@ func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p 
 	if len(f.Departments) > 0 {
 		q = append(q, bson.E{Key: "departments", Value: in(f.Departments)})
 	}
-	states := f.States
-	if f.PublicOnly && len(states) == 0 {
-		states = []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
-	}
-	if len(states) > 0 {
+	if states := planStates(f); len(states) > 0 {
 		q = append(q, bson.E{Key: "state", Value: in(states)})
 	}
 	return findPage(ctx, s.DB, s.DB.c(colPlans), "FindPlans", q, p, func(p *backend.Plan) string { return p.ID })
@@ -84,6 +79,14 @@ func (s *PlanStore) FindPlanSecret(ctx context.Context, planID string, version i
 	return findByID[backend.PlanSecret](ctx, s.DB.c(colPlanSecrets), "FindPlanSecret", "plan secret", versionID(planID, version))
 }
 
+// planStates are the states f selects: the public ones for PublicOnly.
+func planStates(f backend.PlanFilterQuery) []backend.PlanState {
+	if f.PublicOnly && len(f.States) == 0 {
+		return []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
+	}
+	return f.States
+}
+
 // planFields are the fields FindPlans filters on, as ScanJSON reads them.
 type planFields struct {
 	ID          string            `json:"_id"`
@@ -106,20 +109,14 @@ func (s *PlanStore) findPlansDirect(ctx context.Context, f backend.PlanFilterQue
 	if err := p.Normalize(); err != nil {
 		return nil, true, err
 	}
-	offset := 0
-	if p.After != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(p.After, "@"))
-		if err != nil || !strings.HasPrefix(p.After, "@") || n < 0 {
-			return nil, true, backend.Errorf(backend.EINVALID, "malformed cursor %q", p.After)
-		}
-		offset = n
+	after, err := offsetCursor(p.After)
+	if err != nil {
+		return nil, true, err
 	}
-	states := f.States
-	if f.PublicOnly && len(states) == 0 {
-		states = []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
-	}
+	offset := int(after)
+	states := planStates(f)
 	var ids []string
-	_, err := fastScan(ctx, s.DB, colPlans, []string{"_id", "year", "state", "departments"}, func(pf *planFields) error {
+	_, err = fastScan(ctx, s.DB, colPlans, []string{"_id", "year", "state", "departments"}, func(pf *planFields) error {
 		switch {
 		case f.Year != 0 && pf.Year != f.Year,
 			len(states) > 0 && !slices.Contains(states, pf.State),
