@@ -242,6 +242,15 @@ type ResultEntry struct {
 	Outbox `json:"-" bson:",inline"`
 }
 
+// TaskID is the id of the task whose result e is: the joint visit for a
+// department's part, else the entry's own.
+func (e *ResultEntry) TaskID() string {
+	if e.PartOf != "" {
+		return e.PartOf
+	}
+	return e.ID
+}
+
 // PartEntryID is the id of department dept's entry of the joint visit
 // taskID: the task's id and the department's, joined by "~" (a character
 // neither has).

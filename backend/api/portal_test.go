@@ -285,6 +285,32 @@ func TestPortalRateLimit(t *testing.T) {
 	}
 }
 
+// TestPortalRateLimitOneInstance: one fieldcheck on the embedded store
+// counts the portal's requests in memory (mongo.ThrottleStore.CountRequest)
+// with the same limit, refusal and next window as several instances
+// counting in the store.
+func TestPortalRateLimitOneInstance(t *testing.T) {
+	const limit = 4
+	m := apptest.Open(t, "")
+	clock := clocktest.New(time.Now().Truncate(time.Hour).Add(time.Minute))
+	m.HTTP.PortalLimit = api.PortalLimit{Requests: limit, Window: time.Hour}
+	m.HTTP.Now = clock.Now
+	base := apptest.Serve(t, m)
+	for i := 0; i < limit; i++ {
+		if resp, body := get(t, base+"/public/plans", nil); resp.StatusCode != 200 {
+			t.Fatalf("request %d: status=%d %s", i+1, resp.StatusCode, body)
+		}
+	}
+	resp, body := get(t, base+"/public/plans", map[string]string{"Accept": browserAccept})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "3540" || !strings.Contains(string(body), "访问过于频繁") {
+		t.Fatalf("over the limit: status=%d Retry-After=%q %.300s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	clock.Advance(time.Hour)
+	if resp, body := get(t, base+"/public/plans", nil); resp.StatusCode != 200 {
+		t.Fatalf("the next window: status=%d %s", resp.StatusCode, body)
+	}
+}
+
 // TestPortalVerifyInBrowser: in Chromium, search the enterprise by name
 // and by USCC, open the draw and verify it in the browser: 验证通过. Then
 // the same page with one PRN of the record changed on its way to the page

@@ -306,13 +306,63 @@ func TestRoundJointResultParts(t *testing.T) {
 			}
 		}},
 	})
+	// 责令改正 on each department's part: each has its own re-check (复查)
+	// of its own items, led by its department, for the same team.
 	inspector := backend.WithActor(ctx, &backend.Actor{UserID: task.TeamUsers[0], Role: backend.RoleInspector, ClientAddr: "test", Fresh: true})
-	if _, err := e.m.Planning.SetFollowUp(inspector, partID, backend.FollowUpInput{Action: backend.FollowUpRectify, Deadline: "2099-01-01"}); !backend.IsCode(err, backend.EINVALID) {
-		t.Fatalf("责令改正 on a part entry: %v, want invalid (entered on the lead's entry)", err)
+	partEntry, err := e.m.Planning.Register.FindResultEntry(ctx, partID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, err := e.m.Planning.SetFollowUp(inspector, partID, backend.FollowUpInput{Action: backend.FollowUpNotify, Department: "县应急管理局"}); err != nil || got.FollowUp == nil || got.FollowUp.Action != backend.FollowUpNotify {
-		t.Fatalf("抄告 on a part entry: %+v, %v", got, err)
+	deadline, err := backend.AddWorkingDays(partEntry.ResultDate, 5)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var leadItems []string
+	for _, p := range task.Parts {
+		if p.LeadDepartment == lead {
+			leadItems = append(leadItems, p.Items...)
+		}
+	}
+	for _, c := range []struct {
+		id, dept string
+		items    []string
+	}{{partID, other, partItems}, {task.ID, lead, leadItems}} {
+		got, err := e.m.Planning.SetFollowUp(inspector, c.id, backend.FollowUpInput{Action: backend.FollowUpRectify, Deadline: deadline})
+		if err != nil || got.FollowUp == nil || got.FollowUp.RecheckTaskID != planning.RecheckID(c.id) {
+			t.Fatalf("责令改正 on entry %s: %+v, %v; want its own re-check %s", c.id, got, err, planning.RecheckID(c.id))
+		}
+		rc := e.storedTask(planning.RecheckID(c.id))
+		if rc.Trigger == nil || rc.Trigger.Kind != backend.TriggerRecheck || rc.Trigger.Reference != c.id || rc.LeadDepartment != c.dept ||
+			!slices.Equal(rc.Items, c.items) || !slices.Equal(rc.TeamUsers, task.TeamUsers) || rc.Random || rc.Status != backend.TaskAssigned || len(rc.Parts) != 0 || rc.Start <= deadline {
+			t.Fatalf("re-check of %s: %+v; want %s's items %v for the same team after %s", c.id, rc, c.dept, c.items, deadline)
+		}
+		for _, ref := range rc.Checklist {
+			if !slices.Contains(c.items, ref.Item) {
+				t.Fatalf("re-check of %s has the checklist of item %s", c.id, ref.Item)
+			}
+		}
+	}
+	if _, err := e.m.Planning.SetFollowUp(inspector, partID, backend.FollowUpInput{Action: backend.FollowUpNotify, Department: "县应急管理局"}); !backend.IsCode(err, backend.ECONFLICT) {
+		t.Fatalf("a second follow-up on the part: %v, want conflict", err)
+	}
+	// The part's re-check finds it corrected; the part's own reviewer
+	// approves it: the part's follow-up is closed and its public result is
+	// 发现问题经责令已改正 (a new version); the lead's stays open.
+	rcID := planning.RecheckID(partID)
+	apptest.MustSubmit(t, e.m.Stores.Tasks, rcID, afterResult.Add(30*24*time.Hour))
+	partRev := e.login("part.rev")
+	rv := reviewOf(t, e.do("GET", "/api/v1/reviews/"+rcID, partRev, "", nil))
+	reviewOf(t, e.do("POST", "/api/v1/reviews/"+rcID+"/approve", partRev, "application/json", strings.NewReader(fmt.Sprintf(`{"version":%d,"comment":"已改正"}`, rv.Version))))
+	if pe, err := e.m.Planning.Register.FindResultEntry(ctx, partID); err != nil || pe.FollowUp.ClosedAt == nil || pe.FollowUp.Outcome != backend.ResultNoProblem || pe.Code != backend.ResultRectified {
+		t.Fatalf("the part after its re-check: %+v, %v; want closed, 发现问题经责令已改正", pe, err)
+	}
+	if le, err := e.m.Planning.Register.FindResultEntry(ctx, task.ID); err != nil || le.FollowUp.ClosedAt != nil {
+		t.Fatalf("the lead's entry after the part's re-check: %+v, %v; want its follow-up open", le, err)
+	}
+	e.run(t, []scenario{
+		{Name: "OK/PartPublicAsRectified", Method: "GET", URL: "/public/results.json?department=" + other, WantStatus: 200,
+			WantContent: []string{`"id":"` + partID + `"`, `"code":"rectified"`, "发现问题经责令已改正"}},
+	})
 	r := e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
 	if r.Status != 200 {
 		t.Fatalf("publish: %d %s", r.Status, r.Body)

@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -111,6 +113,55 @@ func TestConsoleCredit(t *testing.T) {
 			t.Fatalf("the portal shows %q", secret)
 		}
 	}
+
+	// 信用修复 end to end: filed from the licence page, granted in the
+	// console, public as the answer and as a new version of the result.
+	t.Run("OK/Repair", func(t *testing.T) {
+		e, s := enterprise.on(t), staff.on(t)
+		file(e, "repair:"+sum.Listed)
+		e.screenshot("credit-repair-filed-phone")
+		answer(s, "信用修复", "granted", "企业已按期整改并提交证明材料，准予信用修复")
+		answered := `//table[@id="answers"]//tr[td[normalize-space()="信用修复"]][td[normalize-space()="准予"]][td[contains(.,"准予信用修复")]]`
+		e.do("the portal shows the repair",
+			chromedp.Navigate(base+"/public/enterprises/"+listing.TargetID+"?after-repair"),
+			chromedp.WaitVisible(answered),
+		)
+		e.screenshot("credit-repaired-phone")
+		e.do("the licence page shows the repair",
+			chromedp.Navigate(licence),
+			chromedp.WaitVisible(`//*[contains(.,"信用修复")][contains(.,"准予信用修复")]`),
+		)
+		e.do("the results list shows the result's new version with the repair's reason",
+			chromedp.Navigate(base+"/public/results?limit=200&after-repair"),
+			chromedp.WaitVisible(`//tr[.//a[contains(@href,"`+listing.TargetID+`")]][contains(.,"信用修复：企业已按期整改")]`),
+		)
+		e.screenshot("credit-repaired-results-phone")
+		body := value(e, "read the results page", chromedp.Text(`body`))
+		for _, secret := range []string{phone, text, "scjg.manager"} {
+			if strings.Contains(body, secret) {
+				t.Fatalf("the results page shows %q", secret)
+			}
+		}
+		var pub struct {
+			Items []struct{ ID, Reason string }
+		}
+		resp, err := http.Get(base + "/public/results.json?limit=200")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&pub)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("results.json: %d, %v", resp.StatusCode, err)
+		}
+		found := false
+		for _, it := range pub.Items {
+			found = found || it.ID == sum.Listed && strings.HasPrefix(it.Reason, "信用修复：")
+		}
+		if !found {
+			t.Fatalf("results.json has no version of %s with the repair's reason: %+v", sum.Listed, pub.Items)
+		}
+	})
 
 	t.Run("OK/Removal", func(t *testing.T) {
 		e, s := enterprise.on(t), staff.on(t)

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -9,17 +10,46 @@ import (
 	"github.com/fieldcheck/fieldcheck/backend"
 )
 
+// maxDepartments bounds FindDepartments.
+const maxDepartments = 1000
+
 // DepartmentStore implements backend.DepartmentStore.
 type DepartmentStore struct{ DB *DB }
 
 var _ backend.DepartmentStore = (*DepartmentStore)(nil)
 
 func (s *DepartmentStore) FindDepartmentByID(ctx context.Context, id string) (*backend.Department, error) {
-	return findByID[backend.Department](ctx, s.DB.c(colDepartments), "FindDepartmentByID", "department", id)
+	return readByID[backend.Department](ctx, s.DB, colDepartments, "FindDepartmentByID", "department", id)
 }
 
 func (s *DepartmentStore) FindDepartments(ctx context.Context) ([]*backend.Department, error) {
-	cur, err := s.DB.c(colDepartments).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(1000))
+	if s.DB.SingleProcess && s.DB.FindJSON != nil && s.DB.IsFerretDB() {
+		// Every portal page names departments: their ids straight from
+		// SQLite and each read by _id, rather than a FerretDB query that
+		// waits for one of its few SQLite connections.
+		var ids []string
+		if ok, err := fastScan(ctx, s.DB, colDepartments, []string{"_id"}, func(d *struct {
+			ID string `json:"_id"`
+		}) error {
+			ids = append(ids, d.ID)
+			return nil
+		}); ok {
+			if err != nil {
+				return nil, err
+			}
+			slices.Sort(ids)
+			out := make([]*backend.Department, 0, min(len(ids), maxDepartments))
+			for _, id := range ids[:min(len(ids), maxDepartments)] {
+				d, err := s.FindDepartmentByID(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, d)
+			}
+			return out, nil
+		}
+	}
+	cur, err := s.DB.c(colDepartments).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(maxDepartments))
 	if err != nil {
 		return nil, translate("FindDepartments", err)
 	}

@@ -128,17 +128,28 @@ func (e *ferretEngine) secondaryIndexes() bool { return false }
 // is full.
 func (e *ferretEngine) pageQuery(filter bson.D, p backend.PageRequest) (bson.D, *options.FindOptions, func(string) string, error) {
 	opts := options.Find().SetLimit(int64(p.Limit + 1))
-	var offset int64
-	if p.After != "" {
-		n, err := strconv.ParseInt(strings.TrimPrefix(p.After, "@"), 10, 64)
-		if err != nil || !strings.HasPrefix(p.After, "@") || n < 0 {
-			return nil, nil, nil, backend.Errorf(backend.EINVALID, "malformed cursor %q", p.After)
-		}
-		offset = n
-		opts.SetSkip(n)
+	offset, err := offsetCursor(p.After)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if offset > 0 {
+		opts.SetSkip(offset)
 	}
 	next := func(string) string { return "@" + strconv.FormatInt(offset+int64(p.Limit), 10) }
 	return filter, opts, next, nil
+}
+
+// offsetCursor reads the cursor of a FerretDB page, "@" and the offset of
+// the next page; 0 for none.
+func offsetCursor(after string) (int64, error) {
+	if after == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(after, "@"), 10, 64)
+	if err != nil || !strings.HasPrefix(after, "@") || n < 0 {
+		return 0, backend.Errorf(backend.EINVALID, "malformed cursor %q", after)
+	}
+	return n, nil
 }
 
 // addPublishedResult reads the target's results and writes them back

@@ -86,6 +86,8 @@ type writerLease struct {
 // it.
 type storeState struct {
 	locks [lockStripes]sync.Mutex
+	// requests are the in-memory windows of ThrottleStore.CountRequest.
+	requests requestCounts
 
 	mu       sync.Mutex
 	holders  int           // DBs of this process holding the lease

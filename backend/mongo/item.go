@@ -14,7 +14,7 @@ type ItemStore struct{ DB *DB }
 var _ backend.ItemStore = (*ItemStore)(nil)
 
 func (s *ItemStore) FindItemByCode(ctx context.Context, code string) (*backend.Item, error) {
-	return findByID[backend.Item](ctx, s.DB.c(colItems), "FindItemByCode", "item", code)
+	return readByID[backend.Item](ctx, s.DB, colItems, "FindItemByCode", "item", code)
 }
 
 func (s *ItemStore) FindItems(ctx context.Context, f backend.ItemFilter, p backend.PageRequest) (*backend.Page[*backend.Item], error) {

@@ -3,6 +3,8 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/bson"
 
@@ -23,10 +25,13 @@ var _ backend.PlanStore = (*PlanStore)(nil)
 func versionID(planID string, v int) string { return fmt.Sprintf("%s@%d", planID, v) }
 
 func (s *PlanStore) FindPlanByID(ctx context.Context, id string) (*backend.Plan, error) {
-	return findByID[backend.Plan](ctx, s.DB.c(colPlans), "FindPlanByID", "plan", id)
+	return readByID[backend.Plan](ctx, s.DB, colPlans, "FindPlanByID", "plan", id)
 }
 
 func (s *PlanStore) FindPlans(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], error) {
+	if page, ok, err := s.findPlansDirect(ctx, f, p); ok {
+		return page, err
+	}
 	return findPage(ctx, s.DB, s.DB.c(colPlans), "FindPlans", planFilter(f), p, func(p *backend.Plan) string { return p.ID })
 }
 
@@ -39,14 +44,6 @@ func (s *PlanStore) CountPlans(ctx context.Context, f backend.PlanFilterQuery) (
 	}
 	n, err := s.DB.c(colPlans).CountDocuments(ctx, planFilter(f))
 	return int(n), translate("CountPlans", err)
-}
-
-// planStates are the states f selects (none: any).
-func planStates(f backend.PlanFilterQuery) []backend.PlanState {
-	if f.PublicOnly && len(f.States) == 0 {
-		return []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
-	}
-	return f.States
 }
 
 // planFilter translates a typed filter into a query.
@@ -86,7 +83,7 @@ func (s *PlanStore) CreatePlanVersion(ctx context.Context, v *backend.PlanVersio
 }
 
 func (s *PlanStore) FindPlanVersion(ctx context.Context, planID string, version int) (*backend.PlanVersion, error) {
-	return findByID[backend.PlanVersion](ctx, s.DB.c(colPlanVersions), "FindPlanVersion", "plan version", versionID(planID, version))
+	return readByID[backend.PlanVersion](ctx, s.DB, colPlanVersions, "FindPlanVersion", "plan version", versionID(planID, version))
 }
 
 func (s *PlanStore) CreatePlanSecret(ctx context.Context, sec *backend.PlanSecret) error {
@@ -96,4 +93,73 @@ func (s *PlanStore) CreatePlanSecret(ctx context.Context, sec *backend.PlanSecre
 
 func (s *PlanStore) FindPlanSecret(ctx context.Context, planID string, version int) (*backend.PlanSecret, error) {
 	return findByID[backend.PlanSecret](ctx, s.DB.c(colPlanSecrets), "FindPlanSecret", "plan secret", versionID(planID, version))
+}
+
+// planStates are the states f selects: the public ones for PublicOnly.
+func planStates(f backend.PlanFilterQuery) []backend.PlanState {
+	if f.PublicOnly && len(f.States) == 0 {
+		return []backend.PlanState{backend.PlanPublished, backend.PlanDrawn, backend.PlanClosed}
+	}
+	return f.States
+}
+
+// planFields are the fields FindPlans filters on, as ScanJSON reads them.
+type planFields struct {
+	ID          string            `json:"_id"`
+	Year        int               `json:"year"`
+	State       backend.PlanState `json:"state"`
+	Departments []string          `json:"departments"`
+}
+
+// findPlansDirect answers FindPlans on the embedded store's one writer
+// without a FerretDB query: the filter fields of every plan straight from
+// SQLite (ScanJSON), the page's plans by _id (readByID), in the order and
+// with the offset cursors of the FerretDB query it replaces. A FerretDB
+// query waits for one of its few SQLite connections, which the portal's
+// concurrent pages queued on (docs/benchmarks.md). ok is false where it
+// does not apply.
+func (s *PlanStore) findPlansDirect(ctx context.Context, f backend.PlanFilterQuery, p backend.PageRequest) (*backend.Page[*backend.Plan], bool, error) {
+	if !s.DB.SingleProcess || s.DB.ScanJSON == nil || s.DB.FindJSON == nil || !s.DB.IsFerretDB() {
+		return nil, false, nil
+	}
+	if err := p.Normalize(); err != nil {
+		return nil, true, err
+	}
+	after, err := offsetCursor(p.After)
+	if err != nil {
+		return nil, true, err
+	}
+	offset := int(after)
+	states := planStates(f)
+	var ids []string
+	_, err = fastScan(ctx, s.DB, colPlans, []string{"_id", "year", "state", "departments"}, func(pf *planFields) error {
+		switch {
+		case f.Year != 0 && pf.Year != f.Year,
+			len(states) > 0 && !slices.Contains(states, pf.State),
+			len(f.Departments) > 0 && !slices.ContainsFunc(pf.Departments, func(d string) bool { return slices.Contains(f.Departments, d) }):
+			return nil
+		}
+		ids = append(ids, pf.ID)
+		return nil
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	page := &backend.Page[*backend.Plan]{Items: []*backend.Plan{}}
+	if offset >= len(ids) {
+		return page, true, nil
+	}
+	ids = ids[offset:]
+	if len(ids) > p.Limit {
+		ids = ids[:p.Limit]
+		page.NextCursor = "@" + strconv.Itoa(offset+p.Limit)
+	}
+	for _, id := range ids {
+		pl, err := s.FindPlanByID(ctx, id)
+		if err != nil {
+			return nil, true, err
+		}
+		page.Items = append(page.Items, pl)
+	}
+	return page, true, nil
 }

@@ -292,7 +292,7 @@ func (s *DrawStore) CreateDraw(ctx context.Context, d *backend.Draw) error {
 }
 
 func (s *DrawStore) FindDrawByID(ctx context.Context, id string) (*backend.Draw, error) {
-	return findByID[backend.Draw](ctx, s.DB.c(colDraws), "FindDrawByID", "draw", id)
+	return readByID[backend.Draw](ctx, s.DB, colDraws, "FindDrawByID", "draw", id)
 }
 
 func (s *DrawStore) UpdateDraw(ctx context.Context, d *backend.Draw) error {

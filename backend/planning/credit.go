@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -263,7 +265,9 @@ type CreditFiling struct {
 // throttles are taken first (per address and per enterprise, ETOOMANY),
 // then the form is read — its text fields bounded, at most
 // MaxCreditAttachments files of PDF, JPEG or PNG (by their bytes) of at
-// most MaxCreditAttachment bytes each, streamed to the blob store.
+// most MaxCreditAttachment bytes each, streamed to spool files and put
+// into the blob store only once the filing is accepted, so that a refused
+// filing leaves no blob.
 func (s *Service) FileCreditApplication(ctx context.Context, f CreditFiling) (*backend.CreditApplication, error) {
 	uscc, kid, err := s.LicenceCodes.VerifyEnterpriseCode(ctx, f.Code)
 	if err != nil {
@@ -285,7 +289,16 @@ func (s *Service) FileCreditApplication(ctx context.Context, f CreditFiling) (*b
 		}
 	}
 	a := &backend.CreditApplication{TargetID: uscc, ClientAddr: f.ClientAddr, CodeKeyID: kid, State: backend.ApplicationPending, Attachments: []backend.CreditAttachment{}}
-	if err := s.readFiling(ctx, a, f.Next); err != nil {
+	// The files wait in spool files until the filing is accepted: a
+	// refused one stores nothing in the blob store.
+	var spooled []*os.File
+	defer func() {
+		for _, sf := range spooled {
+			_ = sf.Close()
+			_ = os.Remove(sf.Name())
+		}
+	}()
+	if err := s.readFiling(ctx, a, f.Next, &spooled); err != nil {
 		return nil, err
 	}
 	if err := a.Validate(); err != nil {
@@ -307,6 +320,11 @@ func (s *Service) FileCreditApplication(ctx context.Context, f CreditFiling) (*b
 	if _, err := rand.Read(id); err != nil {
 		return nil, &backend.Error{Code: backend.EINTERNAL, Op: "FileCreditApplication", Err: err}
 	}
+	for i, sf := range spooled {
+		if err := s.storeSpooled(ctx, sf, &a.Attachments[i]); err != nil {
+			return nil, err
+		}
+	}
 	a.FiledOn = backend.DateOf(now)
 	a.ID = fmt.Sprintf("cr-%s-%s", a.FiledOn, hex.EncodeToString(id))
 	a.SetDeadline()
@@ -317,8 +335,10 @@ func (s *Service) FileCreditApplication(ctx context.Context, f CreditFiling) (*b
 	return a, nil
 }
 
-// readFiling reads the form's parts into a.
-func (s *Service) readFiling(ctx context.Context, a *backend.CreditApplication, next func() (*FormPart, error)) error {
+// readFiling reads the form's parts into a, each file into a spool file
+// appended to spooled (a.Attachments[i] is spooled[i], without its
+// SHA-256 until it is stored).
+func (s *Service) readFiling(ctx context.Context, a *backend.CreditApplication, next func() (*FormPart, error), spooled *[]*os.File) error {
 	seen := map[string]bool{}
 	var subject string
 	fields := map[string]*string{"subject": &subject, "text": &a.Text, "contact": &a.Contact}
@@ -337,7 +357,10 @@ func (s *Service) readFiling(ctx context.Context, a *backend.CreditApplication, 
 			if len(a.Attachments) == backend.MaxCreditAttachments {
 				return backend.Errorf(backend.EINVALID, "附件最多 %d 个。", backend.MaxCreditAttachments)
 			}
-			att, err := s.putAttachment(ctx, p)
+			att, sf, err := spoolAttachment(p)
+			if sf != nil {
+				*spooled = append(*spooled, sf)
+			}
 			if err != nil {
 				return err
 			}
@@ -410,32 +433,56 @@ func (s *Service) CreditSubjects(ctx context.Context, targetID string) ([]Credit
 	return out, nil
 }
 
-// putAttachment streams one file to the blob store after checking its
-// first bytes and bounding its size; an empty file is skipped (nil).
-func (s *Service) putAttachment(ctx context.Context, p *FormPart) (*backend.CreditAttachment, error) {
+// spoolAttachment streams one file to a spool file (never whole in
+// memory) after checking its first bytes and bounding its size; an empty
+// file is skipped (nil, nil). The spool file, once made, is returned even
+// with an error, for the caller to remove.
+func spoolAttachment(p *FormPart) (*backend.CreditAttachment, *os.File, error) {
 	head := make([]byte, 8)
 	n, err := io.ReadFull(p.Body, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, backend.Errorf(backend.EINVALID, "附件没有完整收到，请重新提交。")
+		return nil, nil, backend.Errorf(backend.EINVALID, "附件没有完整收到，请重新提交。")
 	}
 	if n == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ct := backend.AttachmentType(head[:n])
 	if ct == "" {
-		return nil, backend.Errorf(backend.EINVALID, "附件“%s”不是 PDF、JPEG 或 PNG 文件。", backend.AttachmentName(p.FileName))
+		return nil, nil, backend.Errorf(backend.EINVALID, "附件“%s”不是 PDF、JPEG 或 PNG 文件。", backend.AttachmentName(p.FileName))
+	}
+	sf, err := os.CreateTemp("", "fieldcheck-filing-*")
+	if err != nil {
+		return nil, nil, &backend.Error{Code: backend.EINTERNAL, Op: "FileCreditApplication", Err: err}
 	}
 	lim := &io.LimitedReader{R: io.MultiReader(bytes.NewReader(head[:n]), p.Body), N: backend.MaxCreditAttachment + 1}
-	sha, size, err := s.Blobs.Put(ctx, lim, "")
-	if err != nil {
-		return nil, err
+	size, err := io.Copy(sf, lim)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, sf, backend.Errorf(backend.ETIMEOUT, "附件没有按时收到，请重新提交。")
+	case err != nil:
+		return nil, sf, backend.Errorf(backend.EINVALID, "附件没有完整收到，请重新提交。")
 	}
 	if size > backend.MaxCreditAttachment {
-		// The blob is content-addressed and referenced by nothing; the
-		// store keeps it as any unreferenced blob (docs/credit.md).
-		return nil, backend.Errorf(backend.EINVALID, "附件“%s”超过 %d MB。", backend.AttachmentName(p.FileName), backend.MaxCreditAttachment>>20)
+		return nil, sf, backend.Errorf(backend.EINVALID, "附件“%s”超过 %d MB。", backend.AttachmentName(p.FileName), backend.MaxCreditAttachment>>20)
 	}
-	return &backend.CreditAttachment{Name: backend.AttachmentName(p.FileName), ContentType: ct, Size: size, SHA256: sha}, nil
+	return &backend.CreditAttachment{Name: backend.AttachmentName(p.FileName), ContentType: ct, Size: size}, sf, nil
+}
+
+// storeSpooled puts an accepted filing's spooled file into the blob store
+// and gives its attachment the SHA-256.
+func (s *Service) storeSpooled(ctx context.Context, sf *os.File, att *backend.CreditAttachment) error {
+	if _, err := sf.Seek(0, io.SeekStart); err != nil {
+		return &backend.Error{Code: backend.EINTERNAL, Op: "FileCreditApplication", Err: err}
+	}
+	sha, size, err := s.Blobs.Put(ctx, sf, "")
+	if err != nil {
+		return err
+	}
+	if size != att.Size {
+		return &backend.Error{Code: backend.EINTERNAL, Op: "FileCreditApplication", Message: fmt.Sprintf("attachment %s: %d bytes stored of %d spooled", att.Name, size, att.Size)}
+	}
+	att.SHA256 = sha
+	return nil
 }
 
 // checkSubject checks that what a filing is about is the enterprise's:

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -409,6 +413,107 @@ func TestCreditFilingRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCreditFilingRefusedLeavesNoBlob: a filing refused after its files
+// were read (a wrong subject, a bad field, a sixth or bad or too large
+// file, the same filing pending) stores none of them, and leaves no spool
+// file; the accepted filing's files are in the blob store by their
+// SHA-256.
+func TestCreditFilingRefusedLeavesNoBlob(t *testing.T) {
+	f := newFixture(t, 300)
+	svc := withCredit(t, f)
+	spool := t.TempDir()
+	t.Setenv("TMPDIR", spool) // the spool files' directory (os.TempDir), the store's made before
+	blobs := svc.Blobs.(*blobfs.Store).Dir
+	tasks := mustDraw(t, f, manager, basePlan())
+	at := time.Date(2026, 4, 1, 10, 0, 0, 0, backend.China)
+	e := publishWith(t, f, tasks[0].ID, backend.ResultNoProblem, at)
+	other := publishWith(t, f, tasks[1].ID, backend.ResultFollowUp, at)
+	code := "/e/" + e.TargetID + "?k=ok"
+	files := func() []string {
+		t.Helper()
+		var out []string
+		for _, dir := range []string{blobs, spool} {
+			err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					out = append(out, path)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	withPDF := func(fm form, name string) form {
+		fm.files = append(fm.files, [2]string{name + ".pdf", pdf + name})
+		return fm
+	}
+	set := func(fm form, field, value string) form {
+		fm.fields = slices.Clone(fm.fields)
+		for i := range fm.fields {
+			if fm.fields[i][0] == field {
+				fm.fields[i][1] = value
+			}
+		}
+		return fm
+	}
+	ok := filing("objection", e.ID)
+	six := ok
+	for i := range backend.MaxCreditAttachments + 1 {
+		six = withPDF(six, fmt.Sprint("six-", i))
+	}
+	day := 0
+	nextDay := func() { day++; f.now = at.Add(time.Duration(day) * 25 * time.Hour) } // below the floods' limits
+	for _, tt := range []struct {
+		name string
+		form form
+		err  string
+	}{
+		{"ErrOtherEnterprisesResult", withPDF(filing("objection", other.ID), "other"), backend.EINVALID},
+		{"ErrRepairNoProblem", withPDF(filing("repair", e.ID), "repair"), backend.EINVALID},
+		{"ErrTextShort", withPDF(set(ok, "text", "有误"), "short"), backend.EINVALID},
+		{"ErrPhone", withPDF(set(ok, "contact", "12345"), "phone"), backend.EINVALID},
+		{"ErrUnknownFieldAfterAFile", form{fields: append(slices.Clone(ok.fields), [2]string{"state", "x"}), files: [][2]string{{"a.pdf", pdf + "unknown"}}}, backend.EINVALID},
+		{"ErrSixFiles", six, backend.EINVALID},
+		{"ErrNotPDFAfterAPDF", form{fields: ok.fields, files: [][2]string{{"a.pdf", pdf + "first"}, {"b.exe", "MZ\x90\x00"}}}, backend.EINVALID},
+		{"ErrTooLargeAfterAPDF", form{fields: ok.fields, files: [][2]string{{"a.pdf", pdf + "before"}, {"b.pdf", pdf + strings.Repeat("x", backend.MaxCreditAttachment)}}}, backend.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			nextDay()
+			_, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.7", Next: tt.form.next()})
+			if !backend.IsCode(err, tt.err) {
+				t.Fatalf("err %v, want %s", err, tt.err)
+			}
+			if left := files(); len(left) != 0 {
+				t.Fatalf("the refused filing left %v", left)
+			}
+		})
+	}
+	nextDay()
+	a, err := svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.7", Next: withPDF(ok, "accepted").next()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.Blobs.Open(context.Background(), a.Attachments[0].SHA256)
+	if err != nil {
+		t.Fatalf("the accepted filing's file: %v", err)
+	}
+	got, _ := io.ReadAll(b)
+	b.Close()
+	if string(got) != pdf+"accepted" || a.Attachments[0].Size != int64(len(got)) {
+		t.Fatalf("stored %q (size %d), want the file sent", got, a.Attachments[0].Size)
+	}
+	nextDay()
+	_, err = svc.FileCreditApplication(context.Background(), planning.CreditFiling{Code: code, ClientAddr: "10.0.0.7", Next: withPDF(ok, "again").next()})
+	if !backend.IsCode(err, backend.ECONFLICT) {
+		t.Fatalf("the same objection again: %v, want conflict", err)
+	}
+	if left := files(); len(left) != 1 {
+		t.Fatalf("after the accepted filing and a refused one: %v, want the accepted file only", left)
 	}
 }
 

@@ -820,11 +820,8 @@ func (s *Service) SetFollowUp(ctx context.Context, id string, in backend.FollowU
 		return nil, err
 	}
 	var rc *backend.Task
-	if in.Action == backend.FollowUpRectify && e.PartOf != "" {
-		return nil, backend.Errorf(backend.EINVALID, "责令改正 with a re-check is entered on the joint visit's lead entry %s, not on a department's part", e.PartOf)
-	}
 	if in.Action == backend.FollowUpRectify {
-		orig, err := s.Tasks.FindTaskByID(ctx, id)
+		orig, err := s.Tasks.FindTaskByID(ctx, e.TaskID())
 		if err != nil {
 			return nil, err
 		}
@@ -873,7 +870,7 @@ func (s *Service) completeFollowUp(ctx context.Context, e *backend.ResultEntry) 
 	if f := e.FollowUp; f != nil && f.RecheckTaskID != "" {
 		_, err := s.Tasks.FindTaskByID(ctx, f.RecheckTaskID)
 		if backend.IsCode(err, backend.ENOTFOUND) {
-			orig, err := s.Tasks.FindTaskByID(ctx, e.ID)
+			orig, err := s.Tasks.FindTaskByID(ctx, e.TaskID())
 			if err != nil {
 				return err
 			}
@@ -898,8 +895,11 @@ func (s *Service) rollRecheck(ctx context.Context, in *backend.Intent) error {
 	return s.withEntry(ctx, in.ObjectID, s.completeFollowUp)
 }
 
-// recheckTask is the re-check (复查) of orig after a 责令改正 with deadline:
-// the same target, items, checklist and team; not drawn at random.
+// recheckTask is the re-check (复查) of entry e of task orig after a
+// 责令改正 with deadline: the same target and team, the entry's items (of
+// a joint visit: its department's parts), their checklist, its lead and
+// departments; not drawn at random. Its id is RecheckID(e.ID), so each
+// department's part of a joint visit has its own.
 func recheckTask(orig *backend.Task, e *backend.ResultEntry, deadline backend.Date) (*backend.Task, error) {
 	start, err := backend.AddWorkingDays(deadline, 1)
 	if err != nil {
@@ -909,13 +909,19 @@ func recheckTask(orig *backend.Task, e *backend.ResultEntry, deadline backend.Da
 	if err != nil {
 		return nil, err
 	}
+	checklist := []backend.ChecklistRef{}
+	for _, c := range orig.Checklist {
+		if slices.Contains(e.Items, c.Item) {
+			checklist = append(checklist, c)
+		}
+	}
 	return &backend.Task{
-		ID: RecheckID(orig.ID), Random: false,
-		Trigger:  &backend.Trigger{Kind: backend.TriggerRecheck, Reference: orig.ID, Reason: fmt.Sprintf("责令改正（限期 %s）后复查", deadline)},
-		TargetID: orig.TargetID, TargetName: orig.TargetName, Items: slices.Clone(orig.Items), Method: orig.Method,
-		LeadDepartment: orig.LeadDepartment, Departments: slices.Clone(orig.Departments),
+		ID: RecheckID(e.ID), Random: false,
+		Trigger:  &backend.Trigger{Kind: backend.TriggerRecheck, Reference: e.ID, Reason: fmt.Sprintf("责令改正（限期 %s）后复查", deadline)},
+		TargetID: orig.TargetID, TargetName: orig.TargetName, Items: slices.Clone(e.Items), Method: orig.Method,
+		LeadDepartment: e.LeadDepartment, Departments: slices.Clone(e.Departments),
 		Team: slices.Clone(orig.Team), TeamUsers: slices.Clone(e.TeamUsers), Batch: "recheck",
-		Start: start, End: due, Due: due, Checklist: slices.Clone(orig.Checklist), Status: backend.TaskAssigned,
+		Start: start, End: due, Due: due, Checklist: checklist, Status: backend.TaskAssigned,
 	}, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,150 +77,10 @@ func TestMeasureLists(t *testing.T) {
 
 	d := s.startTimed(10*time.Minute, "serve", "--portal-limit", "1000000/1s")
 	t.Logf("serve ready after %v", d.Round(time.Millisecond))
-	login := func(user string) string {
-		var tok struct{ AccessToken string }
-		if st := s.api("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": "demo-" + user}, &tok); st != 200 {
-			t.Fatalf("login %s: %d", user, st)
-		}
-		return tok.AccessToken
-	}
-	admin, manager, reviewer, oversight := login("admin"), login("scjg.manager"), login("scjg.reviewer"), login("oversight")
-
-	// What the rows ask for: ids found through the API itself.
-	var targets backend.Page[backend.Target]
-	s.api("GET", "/api/v1/targets?limit=50&kind=enterprise", manager, nil, &targets)
-	if len(targets.Items) < 2 {
-		t.Fatalf("targets: %d", len(targets.Items))
-	}
-	target := targets.Items[len(targets.Items)/2]
-	nameQ := []rune(target.Name)
-	nameFrag := string(nameQ[:min(2, len(nameQ))]) // a common prefix: many hits
-	var plans backend.Page[*backend.Plan]
-	s.api("GET", "/api/v1/plans?limit=200", manager, nil, &plans)
-	var scalePlan, firstPlan, firstDraw string
-	for _, p := range plans.Items {
-		switch {
-		case len(p.Draws) == 0:
-		case strings.Contains(p.Name, "演示规模"):
-			scalePlan = p.ID
-		case firstDraw == "":
-			firstPlan, firstDraw = p.ID, p.Draws[0]
-		}
-	}
-	var tasks backend.Page[backend.Task]
-	s.api("GET", "/api/v1/tasks?limit=50&status=submitted", manager, nil, &tasks)
-	if len(tasks.Items) == 0 {
-		t.Fatal("no submitted task")
-	}
-	task := tasks.Items[0]
-	var next backend.Page[backend.Task]
-	s.api("GET", "/api/v1/tasks?limit=50", manager, nil, &next)
-	member := task.Team[0]
-	officer := task.TeamUsers[0]
-	var published backend.Page[struct{ USCC string }]
-	s.api("GET", "/public/results.json?limit=50", "", nil, &published)
-	uscc := target.ID
-	if len(published.Items) > 0 {
-		uscc = published.Items[0].USCC
-	}
-	t.Logf("target %s (%q, searched %q), plans %s / %s, draw %s, task %s, member %s, officer %s, enterprise page %s",
-		target.ID, target.Name, nameFrag, scalePlan, firstPlan, firstDraw, task.ID, member, officer, uscc)
-
-	q := url.QueryEscape
-	type row struct {
-		name, token string
-		paths       []string
-		portal      bool
-	}
-	rows := []row{
-		{"审核 queue, first page", reviewer, []string{"/api/v1/reviews?limit=50"}, false},
-		{"审核 queue, has_issues", reviewer, []string{"/api/v1/reviews?limit=50&state=has_issues"}, false},
-		{"审核 queue, planId", reviewer, []string{"/api/v1/reviews?limit=50&planId=" + q(scalePlan)}, false},
-		{"任务, first page", manager, []string{"/api/v1/tasks?limit=50"}, false},
-		{"任务, second page", manager, []string{"/api/v1/tasks?limit=50&after=" + q(next.NextCursor)}, false},
-		{"任务, status=submitted", manager, []string{"/api/v1/tasks?limit=50&status=submitted"}, false},
-		{"任务, plan&status=assigned", manager, []string{"/api/v1/tasks?limit=50&status=assigned&plan=" + q(scalePlan)}, false},
-		{"任务, draw", manager, []string{"/api/v1/tasks?limit=50&draw=" + q(firstDraw)}, false},
-		{"任务, batch", manager, []string{"/api/v1/tasks?limit=50&batch=" + q("第一批")}, false},
-		{"任务, department", manager, []string{"/api/v1/tasks?limit=50&department=scjg"}, false},
-		{"任务, member", manager, []string{"/api/v1/tasks?limit=50&member=" + q(member)}, false},
-		{"任务, unplanned", manager, []string{"/api/v1/tasks?limit=50&unplanned=true"}, false},
-		{"任务, overdue", manager, []string{"/api/v1/tasks?limit=50&overdue=true"}, false},
-		{"任务, sort=due", manager, []string{"/api/v1/tasks?limit=50&sort=due"}, false},
-		{"任务, admin, first page", admin, []string{"/api/v1/tasks?limit=50"}, false},
-		{"名录库, first page", manager, []string{"/api/v1/targets?limit=50"}, false},
-		{"名录库, q=name", manager, []string{"/api/v1/targets?limit=50&q=" + q(nameFrag)}, false},
-		{"名录库, q=full name", manager, []string{"/api/v1/targets?limit=50&q=" + q(target.Name)}, false},
-		{"名录库, q=USCC", manager, []string{"/api/v1/targets?limit=50&q=" + q(target.ID)}, false},
-		{"名录库, kind+credit", manager, []string{"/api/v1/targets?limit=50&kind=enterprise&credit=A"}, false},
-		{"名录库, region", manager, []string{"/api/v1/targets?limit=50&region=" + q(target.RegionCode)}, false},
-		{"名录库, industry", manager, []string{"/api/v1/targets?limit=50&industry=" + q(target.Industry)}, false},
-		{"名录库, status+keySupervision", manager, []string{"/api/v1/targets?limit=50&status=active&keySupervision=true"}, false},
-		{"名录库, target page", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID)}, false},
-		{"名录库, target's checks", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID) + "/checks?year=2026"}, false},
-		{"inspectors", manager, []string{"/api/v1/inspectors?limit=50"}, false},
-		{"items", manager, []string{"/api/v1/items?limit=50"}, false},
-		{"抽查计划, plans", manager, []string{"/api/v1/plans?limit=50"}, false},
-		{"rounds", manager, []string{"/api/v1/rounds?limit=50"}, false},
-		{"draw result", manager, []string{"/api/v1/draws/" + url.PathEscape(firstDraw) + "/result"}, false},
-		{"工作台 dashboard", manager, []string{"/api/v1/dashboard"}, false},
-		{"工作台 dashboard, admin", admin, []string{"/api/v1/dashboard"}, false},
-		{"results register, all", manager, []string{"/api/v1/results?limit=50"}, false},
-		{"results register, pending", manager, []string{"/api/v1/results?limit=50&view=pending"}, false},
-		{"results register, overdue", manager, []string{"/api/v1/results?limit=50&view=overdue"}, false},
-		{"results register, published", manager, []string{"/api/v1/results?limit=50&view=published"}, false},
-		{"results register, admin, plan", admin, []string{"/api/v1/results?limit=50&plan=" + q(firstPlan)}, false},
-		{"监督 complaints", oversight, []string{"/api/v1/complaints?limit=50"}, false},
-		{"监督 ratings", oversight, []string{"/api/v1/ratings?limit=50"}, false},
-		{"监督 ratings, flagged", oversight, []string{"/api/v1/ratings?limit=50&flagged=true"}, false},
-		{"监督 check-ins outside the list", oversight, []string{"/api/v1/oversight/checkins"}, false},
-		{"监督 figures", oversight, []string{"/api/v1/oversight/figures"}, false},
-		{"系统 users", admin, []string{"/api/v1/users?limit=50"}, false},
-		{"系统 devices of a user", admin, []string{"/api/v1/users/" + url.PathEscape(officer) + "/devices"}, false},
-		{"系统 audit of a task", admin, []string{"/api/v1/audit?objectType=task&objectId=" + q(task.ID)}, false},
-		{"系统 audit of a target", admin, []string{"/api/v1/audit?objectType=target&objectId=" + q(target.ID)}, false},
-		{"系统 keys", admin, []string{"/api/v1/keys"}, false},
-		{"系统 login locks", admin, []string{"/api/v1/login-locks?limit=50"}, false},
-		{"task page", manager, []string{"/api/v1/tasks/" + url.PathEscape(task.ID)}, false},
-		{"task timeline", manager, []string{"/api/v1/tasks/" + url.PathEscape(task.ID) + "/timeline"}, false},
-		{"review page", reviewer, []string{"/api/v1/reviews/" + url.PathEscape(task.ID)}, false},
-
-		{"portal home", "", []string{"/public/"}, true},
-		{"portal search, name", "", []string{"/public/?q=" + q(nameFrag)}, true},
-		{"portal search, full name", "", []string{"/public/?q=" + q(target.Name)}, true},
-		{"portal search, USCC", "", []string{"/public/?q=" + q(target.ID)}, true},
-		{"portal enterprise page", "", []string{"/public/enterprises/" + url.PathEscape(uscc)}, true},
-		{"portal results.json", "", []string{"/public/results.json?limit=50"}, true},
-		{"portal results.json, department", "", []string{"/public/results.json?limit=50&department=yjgl"}, true},
-		{"portal results.json, plan", "", []string{"/public/results.json?limit=50&plan=" + q(firstPlan)}, true},
-		{"portal results.csv, code+period", "", []string{"/public/results.csv?limit=50&code=no-problem&from=2026-03-01&to=2026-06-30"}, true},
-		{"portal plans", "", []string{"/public/plans"}, true},
-		{"portal plan", "", []string{"/public/plans/" + url.PathEscape(firstPlan)}, true},
-		{"portal draw page", "", []string{"/public/draws/" + url.PathEscape(firstDraw)}, true},
-	}
-	only := os.Getenv("FIELDCHECK_MEASURE_ONLY")
-	var report []string
-	for _, r := range rows {
-		if only != "" && !strings.Contains(r.name, only) {
-			continue
-		}
-		// One request first: a list's first read after the start builds
-		// what it keeps, which is not what this table measures.
-		if st, data := s.getAs(r.paths[0], r.token, r.portal); st != 200 {
-			t.Errorf("%s: GET %s: %d %.300s", r.name, r.paths[0], st, data)
-			continue
-		}
-		ds, bad := loadAs(s, r.token, r.paths, r.portal, 4, each)
-		goal := consoleGoal
-		if r.portal {
-			goal = portalGoal
-		}
-		line := fmt.Sprintf("| %s | %s | %s |", r.name, quantiles(ds, bad, each), verdict(ds, goal))
-		t.Log(line)
-		report = append(report, line)
-	}
+	rows := listRows(t, s)
+	report := measureRows(t, s, rows, each)
 	t.Logf("load average at the end: %s", loadAverage())
-	t.Log("\n| endpoint | n, p50 / p95 / p99, req/s | goal |\n|---|---|---|\n" + strings.Join(report, "\n"))
+	t.Log("\n| endpoint | n, p50 / p95 / p99, req/s | server CPU per request | goal |\n|---|---|---|---|\n" + strings.Join(report, "\n"))
 	s.stop()
 }
 
@@ -370,17 +231,14 @@ func seedPublishedResults(t *testing.T, dir string, n int) {
 	}
 	defer m.Close()
 	db := m.DB.Database
-	// Seeded by an earlier run: found by _id (a count with a filter reads
-	// the whole register through FerretDB, past the client's 30 s at
-	// load 20).
-	if db.Collection("results").FindOne(ctx, bson.D{{Key: "_id", Value: "measure-000000"}}).Err() == nil {
-		t.Log("register: filled by an earlier run")
-		return
-	}
-	have, err := db.Collection("results").CountDocuments(ctx, bson.D{{Key: "state", Value: backend.ResultPublished}})
+	// Counted by the register (its in-memory index on the embedded store:
+	// a filtered count through FerretDB reads every entry, and timed out
+	// under load).
+	counts, err := m.Stores.Register.CountResultEntries(ctx, nil, backend.DateOf(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	have := int64(counts.Published)
 	if have >= int64(n) {
 		t.Logf("register: %d published results already", have)
 		return
@@ -429,4 +287,198 @@ func seedPublishedResults(t *testing.T, dir string, n int) {
 		_, _ = db.Collection("target_results").InsertMany(ctx, copies[i:min(i+1000, len(copies))], options.InsertMany().SetOrdered(false))
 	}
 	t.Logf("register: %d published results inserted in %v", len(entries), time.Since(start).Round(time.Millisecond))
+}
+
+// listRow is one endpoint of TestMeasureLists: its paths are asked with
+// the bearer token, or as a browser on the portal.
+type listRow struct {
+	name, token string
+	paths       []string
+	portal      bool
+}
+
+// listRows finds, through the API of the server s, the ids the rows ask
+// for and returns every row of the table.
+func listRows(t *testing.T, s *server) []listRow {
+	login := func(user string) string {
+		var tok struct{ AccessToken string }
+		if st := s.api("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": "demo-" + user}, &tok); st != 200 {
+			t.Fatalf("login %s: %d", user, st)
+		}
+		return tok.AccessToken
+	}
+	admin, manager, reviewer, oversight := login("admin"), login("scjg.manager"), login("scjg.reviewer"), login("oversight")
+
+	// What the rows ask for: ids found through the API itself.
+	var targets backend.Page[backend.Target]
+	s.api("GET", "/api/v1/targets?limit=50&kind=enterprise", manager, nil, &targets)
+	if len(targets.Items) < 2 {
+		t.Fatalf("targets: %d", len(targets.Items))
+	}
+	target := targets.Items[len(targets.Items)/2]
+	nameQ := []rune(target.Name)
+	nameFrag := string(nameQ[:min(2, len(nameQ))]) // a common prefix: many hits
+	var plans backend.Page[*backend.Plan]
+	s.api("GET", "/api/v1/plans?limit=200", manager, nil, &plans)
+	var scalePlan, firstPlan, firstDraw string
+	for _, p := range plans.Items {
+		switch {
+		case len(p.Draws) == 0:
+		case strings.Contains(p.Name, "演示规模"):
+			scalePlan = p.ID
+		case firstDraw == "":
+			firstPlan, firstDraw = p.ID, p.Draws[0]
+		}
+	}
+	var tasks, next backend.Page[backend.Task]
+	s.api("GET", "/api/v1/tasks?limit=50&status=submitted", manager, nil, &tasks)
+	s.api("GET", "/api/v1/tasks?limit=50", manager, nil, &next)
+	if len(tasks.Items) == 0 { // a store without field work (the demo's): the review rows ask for an assigned task
+		tasks = next
+	}
+	if len(tasks.Items) == 0 {
+		t.Fatal("no task")
+	}
+	task := tasks.Items[0]
+	member := task.Team[0]
+	officer := task.TeamUsers[0]
+	var published backend.Page[struct{ USCC string }]
+	s.api("GET", "/public/results.json?limit=50", "", nil, &published)
+	uscc := target.ID
+	if len(published.Items) > 0 {
+		uscc = published.Items[0].USCC
+	}
+	t.Logf("target %s (%q, searched %q), plans %s / %s, draw %s, task %s, member %s, officer %s, enterprise page %s",
+		target.ID, target.Name, nameFrag, scalePlan, firstPlan, firstDraw, task.ID, member, officer, uscc)
+
+	q := url.QueryEscape
+	return []listRow{
+		{"审核 queue, first page", reviewer, []string{"/api/v1/reviews?limit=50"}, false},
+		{"审核 queue, has_issues", reviewer, []string{"/api/v1/reviews?limit=50&state=has_issues"}, false},
+		{"审核 queue, planId", reviewer, []string{"/api/v1/reviews?limit=50&planId=" + q(scalePlan)}, false},
+		{"任务, first page", manager, []string{"/api/v1/tasks?limit=50"}, false},
+		{"任务, second page", manager, []string{"/api/v1/tasks?limit=50&after=" + q(next.NextCursor)}, false},
+		{"任务, status=submitted", manager, []string{"/api/v1/tasks?limit=50&status=submitted"}, false},
+		{"任务, plan&status=assigned", manager, []string{"/api/v1/tasks?limit=50&status=assigned&plan=" + q(scalePlan)}, false},
+		{"任务, draw", manager, []string{"/api/v1/tasks?limit=50&draw=" + q(firstDraw)}, false},
+		{"任务, batch", manager, []string{"/api/v1/tasks?limit=50&batch=" + q("第一批")}, false},
+		{"任务, department", manager, []string{"/api/v1/tasks?limit=50&department=scjg"}, false},
+		{"任务, member", manager, []string{"/api/v1/tasks?limit=50&member=" + q(member)}, false},
+		{"任务, unplanned", manager, []string{"/api/v1/tasks?limit=50&unplanned=true"}, false},
+		{"任务, overdue", manager, []string{"/api/v1/tasks?limit=50&overdue=true"}, false},
+		{"任务, sort=due", manager, []string{"/api/v1/tasks?limit=50&sort=due"}, false},
+		{"任务, admin, first page", admin, []string{"/api/v1/tasks?limit=50"}, false},
+		{"名录库, first page", manager, []string{"/api/v1/targets?limit=50"}, false},
+		{"名录库, q=name", manager, []string{"/api/v1/targets?limit=50&q=" + q(nameFrag)}, false},
+		{"名录库, q=full name", manager, []string{"/api/v1/targets?limit=50&q=" + q(target.Name)}, false},
+		{"名录库, q=USCC", manager, []string{"/api/v1/targets?limit=50&q=" + q(target.ID)}, false},
+		{"名录库, kind+credit", manager, []string{"/api/v1/targets?limit=50&kind=enterprise&credit=A"}, false},
+		{"名录库, region", manager, []string{"/api/v1/targets?limit=50&region=" + q(target.RegionCode)}, false},
+		{"名录库, industry", manager, []string{"/api/v1/targets?limit=50&industry=" + q(target.Industry)}, false},
+		{"名录库, status+keySupervision", manager, []string{"/api/v1/targets?limit=50&status=active&keySupervision=true"}, false},
+		{"名录库, target page", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID)}, false},
+		{"名录库, target's checks", manager, []string{"/api/v1/targets/" + url.PathEscape(target.ID) + "/checks?year=2026"}, false},
+		{"inspectors", manager, []string{"/api/v1/inspectors?limit=50"}, false},
+		{"items", manager, []string{"/api/v1/items?limit=50"}, false},
+		{"抽查计划, plans", manager, []string{"/api/v1/plans?limit=50"}, false},
+		{"rounds", manager, []string{"/api/v1/rounds?limit=50"}, false},
+		{"draw result", manager, []string{"/api/v1/draws/" + url.PathEscape(firstDraw) + "/result"}, false},
+		{"工作台 dashboard", manager, []string{"/api/v1/dashboard"}, false},
+		{"工作台 dashboard, admin", admin, []string{"/api/v1/dashboard"}, false},
+		{"results register, all", manager, []string{"/api/v1/results?limit=50"}, false},
+		{"results register, pending", manager, []string{"/api/v1/results?limit=50&view=pending"}, false},
+		{"results register, overdue", manager, []string{"/api/v1/results?limit=50&view=overdue"}, false},
+		{"results register, published", manager, []string{"/api/v1/results?limit=50&view=published"}, false},
+		{"results register, admin, plan", admin, []string{"/api/v1/results?limit=50&plan=" + q(firstPlan)}, false},
+		{"监督 complaints", oversight, []string{"/api/v1/complaints?limit=50"}, false},
+		{"监督 ratings", oversight, []string{"/api/v1/ratings?limit=50"}, false},
+		{"监督 ratings, flagged", oversight, []string{"/api/v1/ratings?limit=50&flagged=true"}, false},
+		{"监督 check-ins outside the list", oversight, []string{"/api/v1/oversight/checkins"}, false},
+		{"监督 figures", oversight, []string{"/api/v1/oversight/figures"}, false},
+		{"系统 users", admin, []string{"/api/v1/users?limit=50"}, false},
+		{"系统 devices of a user", admin, []string{"/api/v1/users/" + url.PathEscape(officer) + "/devices"}, false},
+		{"系统 audit of a task", admin, []string{"/api/v1/audit?objectType=task&objectId=" + q(task.ID)}, false},
+		{"系统 audit of a target", admin, []string{"/api/v1/audit?objectType=target&objectId=" + q(target.ID)}, false},
+		{"系统 keys", admin, []string{"/api/v1/keys"}, false},
+		{"系统 login locks", admin, []string{"/api/v1/login-locks?limit=50"}, false},
+		{"task page", manager, []string{"/api/v1/tasks/" + url.PathEscape(task.ID)}, false},
+		{"task timeline", manager, []string{"/api/v1/tasks/" + url.PathEscape(task.ID) + "/timeline"}, false},
+		{"review page", reviewer, []string{"/api/v1/reviews/" + url.PathEscape(task.ID)}, false},
+
+		{"portal home", "", []string{"/public/"}, true},
+		{"portal search, name", "", []string{"/public/?q=" + q(nameFrag)}, true},
+		{"portal search, full name", "", []string{"/public/?q=" + q(target.Name)}, true},
+		{"portal search, USCC", "", []string{"/public/?q=" + q(target.ID)}, true},
+		{"portal enterprise page", "", []string{"/public/enterprises/" + url.PathEscape(uscc)}, true},
+		{"portal results.json", "", []string{"/public/results.json?limit=50"}, true},
+		{"portal results.json, department", "", []string{"/public/results.json?limit=50&department=yjgl"}, true},
+		{"portal results.json, plan", "", []string{"/public/results.json?limit=50&plan=" + q(firstPlan)}, true},
+		{"portal results.csv, code+period", "", []string{"/public/results.csv?limit=50&code=no-problem&from=2026-03-01&to=2026-06-30"}, true},
+		{"portal plans", "", []string{"/public/plans"}, true},
+		{"portal plan", "", []string{"/public/plans/" + url.PathEscape(firstPlan)}, true},
+		{"portal draw page", "", []string{"/public/draws/" + url.PathEscape(firstDraw)}, true},
+	}
+}
+
+// cpu is the CPU time (user and system) the server has used so far: the
+// process of s.cmd, or this one when the server runs in the test's own
+// process (TestProfilePortal: the clients' share counted too); -1 when
+// it cannot be read.
+func (s *server) cpu() time.Duration {
+	if s.cmd == nil || s.cmd.Process == nil {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return -1
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command's name (in parentheses): utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// measureRows loads each row (FIELDCHECK_MEASURE_ONLY: those whose name
+// contains it) for each with 4 clients and returns the table's lines.
+func measureRows(t *testing.T, s *server, rows []listRow, each time.Duration) []string {
+	only := os.Getenv("FIELDCHECK_MEASURE_ONLY")
+	var report []string
+	for _, r := range rows {
+		if only != "" && !strings.Contains(r.name, only) {
+			continue
+		}
+		// One request first: a list's first read after the start builds
+		// what it keeps, which is not what this table measures.
+		if st, data := s.getAs(r.paths[0], r.token, r.portal); st != 200 {
+			t.Errorf("%s: GET %s: %d %.300s", r.name, r.paths[0], st, data)
+			continue
+		}
+		cpu := s.cpu()
+		ds, bad := loadAs(s, r.token, r.paths, r.portal, 4, each)
+		cpu = s.cpu() - cpu
+		goal := consoleGoal
+		if r.portal {
+			goal = portalGoal
+		}
+		perReq := "—"
+		if cpu >= 0 && len(ds) > 0 {
+			perReq = ms(cpu/time.Duration(len(ds))) + " ms"
+		}
+		line := fmt.Sprintf("| %s | %s | %s | %s |", r.name, quantiles(ds, bad, each), perReq, verdict(ds, goal))
+		t.Log(line)
+		report = append(report, line)
+	}
+	return report
 }
