@@ -29,11 +29,13 @@ type roundTargets struct {
 }
 
 // add takes plan e's population into the round's targets and reports a
-// target the plan lists twice.
-func (t *roundTargets) add(e *engine, op string) error {
+// target the plan lists twice; inc says whether the population is in
+// strictly increasing id order (scanPlan finds it with the plan's other
+// checks, in parallel).
+func (t *roundTargets) add(e *engine, inc bool, op string) error {
 	t.plans = append(t.plans, e)
 	if t.index == nil {
-		if increasing(e.in.Population) {
+		if inc {
 			return nil
 		}
 		t.index = make(map[string]int32, len(e.in.Population))
@@ -44,16 +46,6 @@ func (t *roundTargets) add(e *engine, op string) error {
 		}
 	}
 	return t.lookUp(e, op)
-}
-
-// increasing reports whether pop is in strictly increasing id order.
-func increasing(pop []Candidate) bool {
-	for j := 1; j < len(pop); j++ {
-		if pop[j-1].ID >= pop[j].ID {
-			return false
-		}
-	}
-	return true
 }
 
 // lookUp adds plan e's targets through the map. Looking ids up is
