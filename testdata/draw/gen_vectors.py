@@ -21,10 +21,12 @@ and a value, and the checks of a record that carries "entropySource". It
 writes entropy/values.json, cases of (source, value) with the public entropy
 or a refusal, which the Go tests (backend) compare with EntropySource.Text.
 
-And it implements the coordinated rounds of fc-draw-2 (docs/draw2.md) and
-writes rounds/*.json, {"name", "description", "input": the draw.RoundInput,
-"expected": the round record}, which the Go tests compare with
-draw.RunRound and draw.VerifyRound.
+And it implements the coordinated rounds of fc-draw-2 (docs/draw2.md),
+replacements of a plan's part of a visit included, and writes rounds/*.json,
+{"name", "description", "input": the draw.RoundInput, "replace"?: [{"plan",
+"target", "reason"}] applied in order after the draw, "expected": the round
+record}, which the Go tests compare with draw.RunRound, draw.ReplaceInRound
+and draw.VerifyRound.
 """
 
 import datetime
@@ -684,6 +686,76 @@ def run_round(inp):
     return rec
 
 
+def round_replace(inp, rec, plan_id, target, reason):
+    """docs/draw2.md "Replacements": replaces plan plan_id's part of the visit
+    of target on the round as it stands after rec's replacements, and appends
+    the replacement to rec["replacements"]."""
+    assert reason.strip(), "a replacement needs a reason"
+    seed = round_seed(inp)
+    plans = {p["planId"]: p for p in inp["plans"]}
+    plan = plans[plan_id]
+    # The state: live visits (the plans with a part in each, its team),
+    # what each plan took, what it replaced.
+    live = {v["id"]: {"plans": list(v["plans"]), "team": list(v["team"])} for v in rec["visits"]}
+    taken = {p["planId"]: {x["id"] for x in p["selected"]} for p in rec["plans"]}
+    replaced = {p["planId"]: set() for p in rec["plans"]}
+    for x in rec.get("replacements", []):
+        v = live[x["replaced"]]
+        v["plans"].remove(x["plan"])
+        if not v["plans"]:
+            del live[x["replaced"]]
+        replaced[x["plan"]].add(x["replaced"])
+        taken[x["plan"]].add(x["replacement"])
+        if x["replacement"] in live:
+            live[x["replacement"]]["plans"].append(x["plan"])
+            live[x["replacement"]]["team"] += x["team"]
+        else:
+            live[x["replacement"]] = {"plans": [x["plan"]], "team": list(x["team"])}
+    assert target not in replaced[plan_id], "part replaced already"
+    assert target in live and plan_id in live[target]["plans"], "no such part"
+    stratum = next(c["stratum"] for c in plan["population"] if c["id"] == target)
+    candidates = [c for c in plan["population"] if c["stratum"] == stratum and not c.get("excluded")
+                  and c["id"] not in taken[plan_id]]
+    assert candidates, "stratum exhausted"
+    c = min(candidates, key=lambda c: (prn(seed, c["id"]), b(c["id"])))
+    x = {"plan": plan_id, "replaced": target, "replacement": c["id"], "stratum": stratum,
+         "prn": hex16(prn(seed, c["id"])), "reason": reason}
+    # Cap use: the teams of the live visits once the part (plan, target) is
+    # gone; the visit of target still counts when other parts remain.
+    used = {}
+    for t, v in live.items():
+        if t == target and v["plans"] == [plan_id]:
+            continue
+        for i in v["team"]:
+            used[i] = used.get(i, 0) + 1
+    depts = sorted(plan["departments"], key=b)
+    if c["id"] in live:
+        team = live[c["id"]]["team"]
+        on_team = {i["departmentId"] for i in inp["inspectors"] if i["id"] in team}
+        x["joins"] = True
+        added, eligible, short = [], 0, False
+        day = inp["drawDate"]
+        for d in depts:
+            if d in on_team:
+                continue
+            ranked = [i for i in inp["inspectors"] if i["departmentId"] == d and i["certExpiry"] >= day
+                      and not any(p["from"] <= day <= p["to"] for p in i.get("leave", []))
+                      and c["id"] not in i.get("conflicts", [])
+                      and not (i["taskCap"] > 0 and i["openTasks"] + used.get(i["id"], 0) >= i["taskCap"])]
+            eligible += len(ranked)
+            if not ranked:
+                short = True
+                continue
+            added.append(min(ranked, key=lambda i: (inspector_key(seed, c["id"], i["id"]), b(i["id"])))["id"])
+        x.update({"team": added, "eligibleInspectors": eligible})
+        if short:
+            x["short"] = True
+    else:
+        x.update(visit_team(seed, inp, c["id"], depts, plan["teamSize"], used))
+    rec.setdefault("replacements", []).append(x)
+    return x
+
+
 def round_input(name, round_id, entropy, draw_date, plans, inspectors, source=None):
     secret = secret_for(name)
     inp = {"algorithm": ROUND_ALGORITHM, "roundId": round_id, "commitment": commitment(secret), "secret": secret,
@@ -747,6 +819,49 @@ def vector_round_four():
     return "round-four-plans", __doc_of(vector_round_four), inp, rec
 
 
+def vector_round_replacements():
+    """The four-plan round drawn again under another id, then replacements
+    made in order (docs/draw2.md "Replacements"): a part of a joint visit
+    whose replacement is a new visit, a part whose replacement joins a visit
+    of other plans (officers added only for the plan's departments the team
+    lacks), the part a replacement created replaced in its turn, and the last
+    part of a visit, which ends it."""
+    _, _, four, _ = vector_round_four()
+    inp = dict(four)
+    secret = secret_for("round-replacements")
+    inp.update({"roundId": "round-2026-q1-replace", "secret": secret, "commitment": commitment(secret)})
+    rec = run_round(inp)
+    steps = []
+
+    def step(plan_id, target, reason):
+        steps.append({"plan": plan_id, "target": target, "reason": reason})
+        return round_replace(inp, rec, plan_id, target, reason)
+
+    def probe(want_joins, joint_only, skip=()):
+        """The first part, in visit order, whose replacement would (not) join."""
+        gone = {(x["plan"], x["replaced"]) for x in rec.get("replacements", [])}
+        for v in rec["visits"]:
+            if joint_only and len(v["plans"]) < 2:
+                continue
+            for p in v["plans"]:
+                if (p, v["id"]) in gone or v["id"] in skip:
+                    continue
+                trial = json.loads(json.dumps(rec))
+                if bool(round_replace(inp, trial, p, v["id"], "probe").get("joins")) == want_joins:
+                    return p, v["id"]
+        raise AssertionError("no such part")
+
+    made = step(*probe(False, True), "已注销")
+    step(*probe(True, False, skip={made["replaced"]}), "经营场所无法联系")
+    step(made["plan"], made["replacement"], "超出本部门检查范围")
+    gone = {x["replaced"] for x in rec["replacements"]}
+    single = next(v for v in rec["visits"] if len(v["plans"]) == 1 and v["id"] not in gone)
+    step(single["plans"][0], single["id"], "已关闭停业")
+    kinds = {bool(x.get("joins")) for x in rec["replacements"]}
+    assert kinds == {True, False}, "replacements must both join and create visits"
+    return "round-replacements", __doc_of(vector_round_replacements), inp, rec, steps
+
+
 def vector_round_by_hand():
     """The round written out by hand in docs/draw2.md: two plans, seven targets."""
     ids = ["91350403MA00000011", "91350403MA00000022", "91350403MA00000033", "91350403MA00000044",
@@ -806,9 +921,12 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=1)
             f.write("\n")
         print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
-    for make in (vector_round_four, vector_round_by_hand, vector_round_tags):
-        name, description, inp, rec = make()
-        doc = {"name": name, "description": description, "input": inp, "expected": rec}
+    for make in (vector_round_four, vector_round_by_hand, vector_round_tags, vector_round_replacements):
+        name, description, inp, rec, *steps = make()
+        doc = {"name": name, "description": description, "input": inp}
+        if steps:
+            doc["replace"] = steps[0]
+        doc["expected"] = rec
         os.makedirs(os.path.join(HERE, "rounds"), exist_ok=True)
         path = os.path.join(HERE, "rounds", name + ".json")
         with open(path, "w", encoding="utf-8") as f:
