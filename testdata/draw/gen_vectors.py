@@ -26,7 +26,8 @@ replacements of a plan's part of a visit included, and writes rounds/*.json,
 {"name", "description", "input": the draw.RoundInput, "replace"?: [{"plan",
 "target", "reason"}] applied in order after the draw, "expected": the round
 record}, which the Go tests compare with draw.RunRound, draw.ReplaceInRound
-and draw.VerifyRound.
+and draw.VerifyRound. `python3 gen_vectors.py verify RECORD.json` redoes a
+published round record, its replacements included.
 """
 
 import datetime
@@ -756,6 +757,56 @@ def round_replace(inp, rec, plan_id, target, reason):
     return x
 
 
+def verify_round(rec):
+    """Redoes a round record (fc-draw-2) from its own inputs, its replacements
+    in record order, and returns the differences: the top-level fields,
+    plans and visits, and replacements that differ or cannot be redone. A
+    replacement's "at" is when the service made it, not part of the
+    computation."""
+    inp = {k: rec[k] for k in ("algorithm", "roundId", "commitment", "secret", "publicEntropy", "drawDate")}
+    if "entropySource" in rec:
+        inp["entropySource"] = rec["entropySource"]
+    inp["inspectors"] = rec["inspectors"]
+    inp["plans"] = []
+    for p in rec["plans"]:
+        rules = {}
+        for st in p["strata"]:
+            rules[st["key"]] = {"count": st["count"]} if "count" in st else {"ratioBp": st["ratioBp"]}
+        plan = {"planId": p["planId"], "planVersion": p["planVersion"], "teamSize": p["teamSize"],
+                "departments": p["departments"], "strata": rules, "population": p["population"]}
+        if p.get("tags"):
+            plan["tags"] = p["tags"]
+        inp["plans"].append(plan)
+    diffs = []
+    if rec["algorithm"] != ROUND_ALGORITHM:
+        return ["algorithm: %r is not %s" % (rec["algorithm"], ROUND_ALGORITHM)]
+    if commitment(rec["secret"]) != rec["commitment"]:
+        diffs.append("commitment: the secret does not match it")
+    redo = run_round(inp)
+    for k in ("seed", "plans", "visits"):
+        if redo[k] != rec[k]:
+            if k == "plans":
+                for i, (a, b_) in enumerate(zip(rec["plans"], redo["plans"])):
+                    for f in a:
+                        if a[f] != b_.get(f):
+                            diffs.append("plans[%d].%s" % (i, f))
+            elif k == "visits" and len(redo[k]) == len(rec[k]):
+                diffs += ["visits[%d]" % i for i, (a, b_) in enumerate(zip(rec[k], redo[k])) if a != b_]
+            else:
+                diffs.append(k)
+    if diffs:
+        return diffs
+    for k, x in enumerate(rec.get("replacements", [])):
+        try:
+            w = round_replace(inp, redo, x["plan"], x["replaced"], x["reason"])
+        except (AssertionError, KeyError, StopIteration) as err:
+            return diffs + ["replacements[%d]: cannot be redone (%s)" % (k, err)]
+        got = {f: v for f, v in x.items() if f != "at"}
+        if got != w:
+            diffs += ["replacements[%d].%s" % (k, f) for f in sorted(set(got) | set(w)) if got.get(f) != w.get(f)]
+    return diffs
+
+
 def round_input(name, round_id, entropy, draw_date, plans, inspectors, source=None):
     secret = secret_for(name)
     inp = {"algorithm": ROUND_ALGORITHM, "roundId": round_id, "commitment": commitment(secret), "secret": secret,
@@ -944,4 +995,17 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "verify":
+        # python3 gen_vectors.py verify RECORD.json: redo an fc-draw-2 round
+        # record, replacements included (a file, or "-" for standard input).
+        with (sys.stdin if sys.argv[2] == "-" else open(sys.argv[2], encoding="utf-8")) as f:
+            record = json.load(f)
+        found = verify_round(record)
+        if found:
+            print("round record does NOT verify:", ", ".join(found))
+            sys.exit(1)
+        print("round record verifies: %s, %d plans, %d visits, %d replacements" % (
+            record["roundId"], len(record["plans"]), len(record["visits"]), len(record.get("replacements", []))))
+    else:
+        main()

@@ -3935,6 +3935,7 @@ export interface components {
             visits: components["schemas"]["Visit"][];
         };
         RoundReplacement: {
+            at?: string;
             eligibleInspectors: number;
             joins?: boolean;
             plan: string;
