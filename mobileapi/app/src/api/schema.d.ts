@@ -604,6 +604,7 @@ export interface components {
             at: string;
             comment: string;
             issues?: components["schemas"]["ReviewIssue"][];
+            part?: string;
             reviewer: string;
             status: string;
         };

@@ -1,1 +1,0 @@
-import"./index-BBE0xnfr.js";import"./css-fX_tmvzN.js";

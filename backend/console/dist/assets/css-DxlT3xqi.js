@@ -1,1 +1,0 @@
-import"./index-BBE0xnfr.js";

@@ -1,0 +1,1 @@
+import"./index-CaZDEnbg.js";import"./css-Dc_qmp9R.js";
