@@ -155,11 +155,16 @@ func (t *roundTargets) merge() {
 // mergePiece merges the plans' populations from from[p] to to[p].
 func (t *roundTargets) mergePiece(from, to []int) []string {
 	pos := slices.Clone(from)
-	size := 0
+	size, sum := 0, 0
 	for p := range pos {
 		size = max(size, to[p]-from[p])
+		sum += to[p] - from[p]
 	}
-	ids := make([]string, 0, size)
+	// The union is at least the largest piece and at most their sum;
+	// plans over one county overlap, so half again as many as the
+	// largest usually holds it without growing (growing a million ids
+	// twice was a third of what a round allocated).
+	ids := make([]string, 0, min(sum, size+size/2))
 	var heads []int // the plans whose next candidate is the smallest id
 	for {
 		heads = heads[:0]
