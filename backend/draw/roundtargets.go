@@ -121,33 +121,39 @@ func (t *roundTargets) merge() {
 			}
 		}
 	}
+	// Each piece merges its ranges and writes, for each candidate of the
+	// ranges, the index of its target within the piece (global: the
+	// pieces' ranges of a plan do not overlap); the pieces' offsets are
+	// then added and member filled, plan by plan, with integers only.
+	t.global = make([][]int32, len(t.plans))
+	for p, e := range t.plans {
+		t.global[p] = make([]int32, len(e.in.Population))
+	}
 	parts := make([][]string, pieces)
 	t.plans[0].parallel(pieces, len(largest), func(_ *hasher, lo, hi int) {
 		for k := lo; k < hi; k++ {
 			parts[k] = t.mergePiece(bounds[k], bounds[k+1])
 		}
 	})
+	offset := make([]int32, pieces+1)
+	for k, part := range parts {
+		offset[k+1] = offset[k] + int32(len(part))
+	}
 	t.ids = slices.Concat(parts...)
 	t.member = make([][]int32, len(t.plans))
-	t.global = make([][]int32, len(t.plans))
-
 	t.plans[0].parallel(len(t.plans), len(t.plans)*len(t.ids), func(_ *hasher, lo, hi int) {
 		for p := lo; p < hi; p++ {
-			pop := t.plans[p].in.Population
-			member, global := make([]int32, len(t.ids)), make([]int32, len(pop))
-			g := 0
-			for j := range pop {
-				for t.ids[g] != pop[j].ID {
-					member[g] = -1
-					g++
-				}
-				member[g], global[j] = int32(j), int32(g)
-				g++
-			}
-			for ; g < len(member); g++ {
+			member, global := make([]int32, len(t.ids)), t.global[p]
+			for g := range member {
 				member[g] = -1
 			}
-			t.member[p], t.global[p] = member, global
+			for k := range pieces {
+				for j := bounds[k][p]; j < bounds[k+1][p]; j++ {
+					g := global[j] + offset[k]
+					global[j], member[g] = g, int32(j)
+				}
+			}
+			t.member[p] = member
 		}
 	})
 }
@@ -185,10 +191,11 @@ func (t *roundTargets) mergePiece(from, to []int) []string {
 		if len(heads) == 0 {
 			return ids
 		}
-		ids = append(ids, low)
 		for _, p := range heads {
+			t.global[p][pos[p]] = int32(len(ids)) // within the piece
 			pos[p]++
 		}
+		ids = append(ids, low)
 	}
 }
 
