@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,12 @@ func TestConsoleReviewPerPart(t *testing.T) {
 			chromedp.Navigate(base+"/console/reviews"),
 			chromedp.WaitVisible(`//td//div[normalize-space()="`+tk.TargetName+`"]`),
 		)
+		if got := value(p, user+" reads the queue's parts", chromedp.Text(chromedp.CSS(`[data-parts="`+tk.ID+`"]`))); !strings.Contains(got, fmt.Sprintf("通过 %d/%d", i, len(parts))) {
+			t.Fatalf("%s's queue says %q of the visit's parts, want %d of %d approved", user, got, i, len(parts))
+		}
+		if i == 1 {
+			p.screenshot("console-reviews-parts")
+		}
 		p.do(user+" opens the joint visit",
 			chromedp.Navigate(base+"/console/reviews/"+tk.ID),
 			chromedp.WaitVisible(chromedp.CSS(`#review-parts`)),

@@ -1,0 +1,1 @@
+import{Wt as e}from"./index-Boc7QFeb.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,1 +1,0 @@
-import"./index-CaZDEnbg.js";

@@ -1,0 +1,1 @@
+import"./index-Boc7QFeb.js";import"./css-DVGICtK6.js";

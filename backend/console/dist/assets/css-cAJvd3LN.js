@@ -1,1 +1,0 @@
-import"./index-CaZDEnbg.js";import"./css-Dc_qmp9R.js";

@@ -1,0 +1,1 @@
+import{Xt as e}from"./index-Boc7QFeb.js";var t=t=>[``,...e].includes(t);export{t};
