@@ -111,6 +111,12 @@ func (t *Task) ViewFor(a *Actor) *Task {
 	}
 	c.Reviews = slices.Clone(t.Reviews)
 	for i := range c.Reviews {
+		if n := &c.Reviews[i]; n.Part != "" && !a.InDepartment(n.Part) {
+			// Another department's decision on its part: that it was
+			// made, by whom and when, not what it says.
+			n.Comment, n.Issues = "", nil
+			continue
+		}
 		c.Reviews[i].Issues = slices.DeleteFunc(slices.Clone(c.Reviews[i].Issues), func(is ReviewIssue) bool {
 			_, seen := c.FindEvidence(is.Evidence)
 			return is.Question != "" && !mine(answerItem(is.Question)) || is.Evidence != "" && !seen
