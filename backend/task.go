@@ -229,6 +229,9 @@ type QueuedTask struct {
 	Review           ReviewState `bson:"review"`
 	EvidenceDeclared int         `bson:"evidenceDeclared"`
 	EvidenceArrived  int         `bson:"evidenceArrived"`
+	// Parts: for a joint visit reviewed per part, each department's state
+	// (Task.PartReviews, department and state only); not kept in a key.
+	Parts []PartReview `bson:"-"`
 }
 
 // Queued returns what the review queue shows of t, from its stored
@@ -251,14 +254,31 @@ func (t *Task) Queued() *QueuedTask {
 	if q.Team == nil {
 		q.Team = []string{}
 	}
+	for _, p := range t.PartReviews() {
+		q.Parts = append(q.Parts, PartReview{Department: p.Department, State: p.State})
+	}
 	return q
 }
 
+// Admits reports whether f selects q by department: led by one of
+// LeadDepartments, or a joint visit reviewed per part with a part led by
+// one of PartDepartments; any department when both are empty.
+func (f *QueueFilter) Admits(q *QueuedTask) bool {
+	if len(f.LeadDepartments) == 0 && len(f.PartDepartments) == 0 || slices.Contains(f.LeadDepartments, q.LeadDepartment) {
+		return true
+	}
+	return slices.ContainsFunc(q.Parts, func(p PartReview) bool { return slices.Contains(f.PartDepartments, p.Department) })
+}
+
 // QueueFilter selects the review queue: submitted tasks led by one of
-// LeadDepartments (every department when empty), in a review state (both
-// when empty), of a plan (any when empty).
+// LeadDepartments or with a part led by one of PartDepartments (every
+// department when both are empty, Admits), in a review state (both when
+// empty), of a plan (any when empty).
 type QueueFilter struct {
 	LeadDepartments []string
+	// PartDepartments adds the joint visits reviewed per part
+	// (Task.ReviewParts) with a part led by one of these.
+	PartDepartments []string
 	State           ReviewState
 	PlanID          string
 }
@@ -859,6 +879,12 @@ func (t *Task) CheckPhotos() error {
 func (t *Task) ReviewState() ReviewState {
 	switch t.Status {
 	case TaskSubmitted:
+		if parts := t.PartReviews(); parts != nil { // reviewed per part: issues on any part
+			if slices.ContainsFunc(parts, func(p PartReview) bool { return p.State == ReviewHasIssues }) {
+				return ReviewHasIssues
+			}
+			return ReviewReceived
+		}
 		if n := len(t.Reviews); n > 0 && t.Reviews[n-1].Status == NoteHasIssues {
 			return ReviewHasIssues
 		}
@@ -877,6 +903,13 @@ func (t *Task) ReviewState() ReviewState {
 func (t *Task) RecordedIssues() []ReviewIssue {
 	if t.ReviewState() != ReviewHasIssues {
 		return []ReviewIssue{}
+	}
+	if parts := t.PartReviews(); parts != nil { // every part's, in the parts' order
+		out := []ReviewIssue{}
+		for _, p := range parts {
+			out = append(out, p.Issues...)
+		}
+		return out
 	}
 	return slices.Clone(t.Reviews[len(t.Reviews)-1].Issues)
 }

@@ -200,6 +200,10 @@ type ReviewNote struct {
 	// Issues are what the reviewer found: recorded on a has_issues note,
 	// and sent back to the team with a return.
 	Issues []ReviewIssue `json:"issues,omitempty" bson:"issues,omitempty"`
+	// Part is the department whose part of a joint visit reviewed per
+	// part (Task.ReviewParts) the note decides; empty on a task reviewed
+	// whole.
+	Part string `json:"part,omitempty" bson:"part,omitempty"`
 }
 
 // OpRecord is an operation a phone applied to the task: its key

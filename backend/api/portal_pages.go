@@ -397,6 +397,34 @@ type roundData struct {
 	ID     string
 	R      *draw.RoundRecord
 	Visits *pageOf[draw.Visit]
+	// Replacements in the order they were made, and by visit the plans
+	// whose part left it (target → plan → replacement).
+	Replacements []roundReplacementRow
+	Gone         map[string]map[string]string
+}
+
+// roundReplacementRow is a replacement as the round page shows it.
+type roundReplacementRow struct {
+	*draw.RoundReplacement
+	When string // Asia/Shanghai; empty when the record does not say
+}
+
+// roundReplacementRows lists r's replacements for the page.
+func roundReplacementRows(r *draw.RoundRecord) ([]roundReplacementRow, map[string]map[string]string) {
+	rows := make([]roundReplacementRow, len(r.Replacements))
+	gone := map[string]map[string]string{}
+	for i := range r.Replacements {
+		x := &r.Replacements[i]
+		rows[i].RoundReplacement = x
+		if at, err := time.Parse(time.RFC3339, x.At); err == nil {
+			rows[i].When = at.In(backend.China).Format("2006-01-02 15:04")
+		}
+		if gone[x.Replaced] == nil {
+			gone[x.Replaced] = map[string]string{}
+		}
+		gone[x.Replaced][x.Plan] = x.Replacement
+	}
+	return rows, gone
 }
 
 func (s *Server) handlePortalRound(c *fiber.Ctx) error {
@@ -407,6 +435,7 @@ func (s *Server) handlePortalRound(c *fiber.Ctx) error {
 	}
 	r := e.round
 	d := roundData{N: s.names(c), ID: id, R: r}
+	d.Replacements, d.Gone = roundReplacementRows(r)
 	if d.Visits, err = paged(c, r.Visits, PortalSelectionPage, "visits"); err != nil {
 		return err
 	}

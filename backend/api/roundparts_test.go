@@ -25,13 +25,14 @@ import (
 // TestRoundJointResultParts works a joint visit of the demo round on the
 // team's phones (answers to every plan's items, a photo on a question of
 // each of two plans, the result with findings) and reads it over the API
-// as the staff of two departments: until it is published, the department
-// that does not lead reads only its plan's part (items, answers, checklist,
-// evidence, no findings) in the task, the task list, the review and the
-// evidence files; the lead department, the administrator and the team
-// read it whole; once published, everyone of its departments does. The
-// approved result splits into an entry per leading department, each in
-// its own register, published by its own managers.
+// as the staff of two departments: until it is published, each department
+// reads only its plans' part (items, answers, checklist, evidence) in the
+// task, the task list, the review and the evidence files, the visit's
+// lead with the visit's findings, the other without; the administrator
+// and the team read it whole; once published, everyone of its departments
+// does. Each department's reviewer approves its own part; the visit is
+// approved with the last, and its result splits into an entry per leading
+// department, each in its own register, published by its own managers.
 func TestRoundJointResultParts(t *testing.T) {
 	e, plans := newRoundEnv(t)
 	ctx := context.Background()
@@ -130,6 +131,22 @@ func TestRoundJointResultParts(t *testing.T) {
 			t.Fatalf("the lead part's answer %s is missing", leadQ)
 		}
 	}
+	leadItems := task.PartItemsOf(lead)
+	leadPart := func(t *testing.T, tk *backend.Task) {
+		t.Helper()
+		if !slices.Equal(tk.Items, leadItems) || tk.Result == nil || tk.Result.Findings != findings {
+			t.Fatalf("items %v, result %+v; want the lead's items %v with the visit's findings", tk.Items, tk.Result, leadItems)
+		}
+		if _, ok := tk.Answers[partQ]; ok {
+			t.Fatalf("the lead reads the other part's answer %s", partQ)
+		}
+		if _, ok := tk.FindEvidence("part-photo"); ok {
+			t.Fatal("the lead reads the other part's photo")
+		}
+		if _, ok := tk.FindEvidence("lead-photo"); !ok {
+			t.Fatal("the lead's own photo is missing")
+		}
+	}
 	partial := func(t *testing.T, tk *backend.Task) {
 		t.Helper()
 		if !slices.Equal(tk.Items, part.Items) || len(tk.Parts) != 1 || tk.Parts[0].PlanID != part.PlanID {
@@ -176,7 +193,7 @@ func TestRoundJointResultParts(t *testing.T) {
 			check(t, pg.Items[i])
 		}
 	}
-	asReview := func(wantWhole bool) func(*testing.T, *response) {
+	asReview := func(isLead bool) func(*testing.T, *response) {
 		return func(t *testing.T, r *response) {
 			v := reviewOf(t, r)
 			var items []string
@@ -184,11 +201,21 @@ func TestRoundJointResultParts(t *testing.T) {
 				items = append(items, s.ItemCode)
 			}
 			ev := slices.IndexFunc(v.Evidence, func(x planning.ReviewEvidence) bool { return x.ID == "lead-photo" })
+			pe := slices.IndexFunc(v.Evidence, func(x planning.ReviewEvidence) bool { return x.ID == "part-photo" })
 			switch {
-			case wantWhole && (!slices.Equal(items, task.Items) || ev < 0 || v.Result.Findings != findings):
-				t.Fatalf("checklist of %v, lead photo at %d, findings %q: want the whole visit", items, ev, v.Result.Findings)
-			case !wantWhole && (!slices.Equal(items, part.Items) || ev >= 0 || v.Result.Findings != "" || !slices.Equal(v.Items, part.Items)):
-				t.Fatalf("checklist of %v, items %v, lead photo at %d, findings %q: want only part %s", items, v.Items, ev, v.Result.Findings, part.PlanID)
+			case isLead && (!slices.Equal(items, leadItems) || ev < 0 || pe >= 0 || v.Result.Findings != findings || v.MyPart != lead):
+				t.Fatalf("checklist of %v, lead photo at %d, part photo at %d, findings %q, my part %q: want the lead's part", items, ev, pe, v.Result.Findings, v.MyPart)
+			case !isLead && (!slices.Equal(items, part.Items) || ev >= 0 || v.Result.Findings != "" || !slices.Equal(v.Items, part.Items) || v.MyPart != other):
+				t.Fatalf("checklist of %v, items %v, lead photo at %d, findings %q, my part %q: want only part %s", items, v.Items, ev, v.Result.Findings, v.MyPart, part.PlanID)
+			}
+			// Every part's state, the plans and items of one's own only.
+			if len(v.Parts) != len(task.ReviewParts()) || !v.CanReview {
+				t.Fatalf("parts %+v, can review %v: want %d parts and a decision", v.Parts, v.CanReview, len(task.ReviewParts()))
+			}
+			for _, p := range v.Parts {
+				if mine := p.Department == v.MyPart; mine != (len(p.Items) > 0) || p.State != backend.ReviewReceived {
+					t.Fatalf("part %+v read by %s's reviewer", p, v.MyPart)
+				}
 			}
 		}
 	}
@@ -196,17 +223,18 @@ func TestRoundJointResultParts(t *testing.T) {
 	list := "/api/v1/tasks?drawId=" + task.DrawID + "&limit=200"
 	evidence := url + "/evidence/"
 	e.run(t, []scenario{
-		{Name: "OK/TaskOfLeadManager", Method: "GET", URL: url, User: "lead.mgr", WantStatus: 200, After: asTask(whole)},
+		{Name: "OK/TaskOfLeadManagerIsItsPart", Method: "GET", URL: url, User: "lead.mgr", WantStatus: 200, After: asTask(leadPart)},
 		{Name: "OK/TaskOfAdmin", Method: "GET", URL: url, User: "test.admin", WantStatus: 200, After: asTask(whole)},
 		{Name: "OK/TaskOfOtherManagerIsItsPart", Method: "GET", URL: url, User: "part.mgr", WantStatus: 200, After: asTask(partial)},
 		{Name: "OK/TaskOfOtherReviewerIsItsPart", Method: "GET", URL: url, User: "part.rev", WantStatus: 200, After: asTask(partial)},
-		{Name: "OK/ListOfLeadManager", Method: "GET", URL: list, User: "lead.mgr", WantStatus: 200, After: asList(whole)},
+		{Name: "OK/ListOfLeadManagerIsItsPart", Method: "GET", URL: list, User: "lead.mgr", WantStatus: 200, After: asList(leadPart)},
 		{Name: "OK/ListOfOtherManagerIsItsPart", Method: "GET", URL: list, User: "part.mgr", WantStatus: 200, After: asList(partial)},
-		{Name: "OK/ReviewOfLeadReviewer", Method: "GET", URL: "/api/v1/reviews/" + task.ID, User: "lead.rev", WantStatus: 200, After: asReview(true)},
+		{Name: "OK/ReviewOfLeadReviewerIsItsPart", Method: "GET", URL: "/api/v1/reviews/" + task.ID, User: "lead.rev", WantStatus: 200, After: asReview(true)},
 		{Name: "OK/ReviewOfOtherReviewerIsItsPart", Method: "GET", URL: "/api/v1/reviews/" + task.ID, User: "part.rev", WantStatus: 200, After: asReview(false)},
 		{Name: "OK/OwnPartsPhoto", Method: "GET", URL: evidence + "part-photo", User: "part.rev", WantStatus: 200},
 		{Name: "ErrOtherPartsPhoto", Method: "GET", URL: evidence + "lead-photo", User: "part.rev", WantStatus: 404, WantCode: "not_found"},
-		{Name: "OK/LeadReadsEveryPhoto", Method: "GET", URL: evidence + "part-photo", User: "lead.rev", WantStatus: 200},
+		{Name: "OK/LeadReadsItsPhoto", Method: "GET", URL: evidence + "lead-photo", User: "lead.rev", WantStatus: 200},
+		{Name: "ErrLeadReadsOtherPartsPhoto", Method: "GET", URL: evidence + "part-photo", User: "lead.rev", WantStatus: 404, WantCode: "not_found"},
 	})
 	// The team's phone still has the whole visit.
 	a.pull()
@@ -247,11 +275,92 @@ func TestRoundJointResultParts(t *testing.T) {
 	}
 	br.Shot("licence-page-burden")
 
-	// Approved by the lead reviewer, published by the lead manager: the
-	// other department then reads the whole visit.
-	rev := e.login("lead.rev")
-	v := reviewOf(t, e.do("GET", "/api/v1/reviews/"+task.ID, rev, "", nil))
-	reviewOf(t, e.do("POST", "/api/v1/reviews/"+task.ID+"/approve", rev, "application/json", strings.NewReader(fmt.Sprintf(`{"version":%d,"comment":"同意"}`, v.Version))))
+	// Each department approves its part (the lead first: the visit stays
+	// submitted), the visit is approved with the last, published by the
+	// lead manager: the other department then reads the whole visit.
+	// Review per part: each department decides its own part only.
+	reviewURL := "/api/v1/reviews/" + task.ID
+	version := func() int64 { return e.storedTask(task.ID).Version }
+	body := func(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+	partState := func(user, dept string, want backend.ReviewState) func(*testing.T, *response) {
+		return func(t *testing.T, r *response) {
+			v := reviewOf(t, r)
+			for _, p := range v.Parts {
+				if p.Department == dept && p.State != want {
+					t.Fatalf("%s reads part %s as %s, want %s", user, dept, p.State, want)
+				}
+			}
+		}
+	}
+	e.run(t, []scenario{
+		{Name: "OK/QueueOfOtherReviewerHasThePart", Method: "GET", URL: "/api/v1/reviews", User: "part.rev", WantStatus: 200, WantContent: []string{`"taskId":"` + task.ID + `"`, `"parts":[`}},
+		{Name: "ErrIssueOnTheOtherPart", Method: "POST", URL: reviewURL + "/issues", User: "part.rev", WantStatus: 400, WantCode: "invalid",
+			Body: body(`{"version":%d,"comment":"看一下","issues":[{"question":%q,"comment":"不清楚"}]}`, version(), leadQ)},
+		{Name: "ErrIssueOnTheOtherPartsPhoto", Method: "POST", URL: reviewURL + "/issues", User: "part.rev", WantStatus: 400, WantCode: "invalid",
+			Body: body(`{"version":%d,"comment":"看一下","issues":[{"evidence":"lead-photo","comment":"不清楚"}]}`, version())},
+		{Name: "OK/IssueOnItsPart", Method: "POST", URL: reviewURL + "/issues", User: "part.rev", WantStatus: 200, WantContent: []string{`"state":"has_issues"`},
+			Body: body(`{"version":%d,"comment":"照片模糊","issues":[{"question":%q,"comment":"请补拍"}]}`, version(), partQ)},
+		{Name: "OK/LeadSeesTheStateNotTheIssues", Method: "GET", URL: reviewURL, User: "lead.rev", WantStatus: 200, After: func(t *testing.T, r *response) {
+			partState("lead.rev", other, backend.ReviewHasIssues)(t, r)
+			if v := reviewOf(t, r); len(v.Issues) != 0 || strings.Contains(string(r.Body), "请补拍") || strings.Contains(string(r.Body), "照片模糊") {
+				t.Fatalf("the lead reads the other part's issues or note: %+v %+v", v.Issues, v.History)
+			}
+		}},
+		{Name: "ErrGenericTransition", Method: "POST", URL: url + "/transitions", User: "lead.rev", WantStatus: 400, WantCode: "invalid",
+			Body: body(`{"to":"approved","version":%d}`, version())},
+		{Name: "ErrManagerReviews", Method: "POST", URL: reviewURL + "/approve", User: "part.mgr", WantStatus: 404, WantCode: "not_found",
+			Body: body(`{"version":%d}`, version())},
+	})
+	// The lead approves its part; the other department returns the visit:
+	// the team gets it back, and after it submits again every part is to
+	// be reviewed again.
+	r := e.do("POST", reviewURL+"/approve", e.login("lead.rev"), "application/json", strings.NewReader(body(`{"version":%d,"comment":"本部门部分无误"}`, version())))
+	if v := reviewOf(t, r); v.Status != backend.TaskSubmitted || v.CanReview || v.MyPart != lead {
+		t.Fatalf("after the lead's part is approved: %s, can review %v, my part %q", v.Status, v.CanReview, v.MyPart)
+	}
+	e.run(t, []scenario{
+		{Name: "ErrApproveTwice", Method: "POST", URL: reviewURL + "/approve", User: "lead.rev", WantStatus: 400, WantCode: "invalid", Body: body(`{"version":%d}`, version())},
+		{Name: "OK/OtherSeesTheLeadApproved", Method: "GET", URL: reviewURL, User: "part.rev", WantStatus: 200, After: partState("part.rev", lead, backend.ReviewApproved)},
+		{Name: "OK/ReturnOfThePart", Method: "POST", URL: reviewURL + "/return", User: "part.rev", WantStatus: 200, WantContent: []string{`"status":"returned"`},
+			Body: body(`{"version":%d,"comment":"请补拍本部门检查项的照片"}`, version())},
+	})
+	if st := e.storedTask(task.ID); st.Status != backend.TaskReturned || st.Reviews[len(st.Reviews)-1].Part != other || len(st.Reviews[len(st.Reviews)-1].Issues) != 1 {
+		t.Fatalf("the returned visit: %s, last note %+v", st.Status, st.Reviews[len(st.Reviews)-1])
+	}
+	a.pull()
+	a.push(fcsync.EntityResult, task.ID, version(), fcsync.ResultPayload{Code: backend.ResultCorrected, Findings: findings, FollowUp: "责令改正", DeviceTime: afterResult.Add(2 * time.Hour)})
+	e.run(t, []scenario{
+		{Name: "OK/SubmittedAgainEveryPartReceived", Method: "GET", URL: reviewURL, User: "lead.rev", WantStatus: 200, After: func(t *testing.T, r *response) {
+			v := reviewOf(t, r)
+			for _, p := range v.Parts {
+				if p.State != backend.ReviewReceived {
+					t.Fatalf("after the new submission part %s is %s", p.Department, p.State)
+				}
+			}
+			if !v.CanReview {
+				t.Fatal("the lead cannot review its part again")
+			}
+		}},
+	})
+
+	reviewers := []string{"lead.rev", "part.rev"}
+	for _, d := range task.ReviewParts() {
+		if d != lead && d != other { // a third department leading a part
+			u := &backend.User{ID: d + ".rev", DisplayName: "审核", Role: backend.RoleReviewer, Departments: []string{d}}
+			if err := e.m.Users.CreateUser(sys, u, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			reviewers = append(reviewers, u.ID)
+		}
+	}
+	for i, user := range reviewers {
+		rev := e.login(user)
+		v := reviewOf(t, e.do("GET", "/api/v1/reviews/"+task.ID, rev, "", nil))
+		v = reviewOf(t, e.do("POST", "/api/v1/reviews/"+task.ID+"/approve", rev, "application/json", strings.NewReader(fmt.Sprintf(`{"version":%d,"comment":"同意"}`, v.Version))))
+		if want := map[bool]backend.TaskStatus{false: backend.TaskSubmitted, true: backend.TaskApproved}[i == len(reviewers)-1]; v.Status != want {
+			t.Fatalf("after %s approves (%d of %d parts): %s, want %s", user, i+1, len(reviewers), v.Status, want)
+		}
+	}
 	// The inspection record of the approved visit: the lead's has the
 	// findings, the other department's has not.
 	for user, want := range map[string]bool{"lead.rev": true, "part.rev": false} {
@@ -317,12 +426,6 @@ func TestRoundJointResultParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var leadItems []string
-	for _, p := range task.Parts {
-		if p.LeadDepartment == lead {
-			leadItems = append(leadItems, p.Items...)
-		}
-	}
 	for _, c := range []struct {
 		id, dept string
 		items    []string
@@ -363,7 +466,7 @@ func TestRoundJointResultParts(t *testing.T) {
 		{Name: "OK/PartPublicAsRectified", Method: "GET", URL: "/public/results.json?department=" + other, WantStatus: 200,
 			WantContent: []string{`"id":"` + partID + `"`, `"code":"rectified"`, "发现问题经责令已改正"}},
 	})
-	r := e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
+	r = e.do("POST", url+"/transitions", e.login("lead.mgr"), "application/json", strings.NewReader(fmt.Sprintf(`{"to":"published","version":%d}`, e.storedTask(task.ID).Version)))
 	if r.Status != 200 {
 		t.Fatalf("publish: %d %s", r.Status, r.Body)
 	}

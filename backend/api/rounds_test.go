@@ -1,15 +1,20 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/app/apptest"
+	"github.com/fieldcheck/fieldcheck/backend/app/apptest/browsertest"
 	"github.com/fieldcheck/fieldcheck/backend/demo"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
 	"github.com/fieldcheck/fieldcheck/backend/planning"
@@ -269,4 +274,80 @@ func TestRoundJointVisitSyncs(t *testing.T) {
 	if len(seen) != len(joint.Departments) {
 		t.Fatalf("the phones are of departments %v, the visit's are %v", seen, joint.Departments)
 	}
+}
+
+// TestRoundReplacementsPublic replaces one department's part of a round's
+// joint visit through the service and reads the public record: its JSON
+// lists the replacement with the time it was made and verifies (in Go and
+// in the independent Python implementation); its page shows who was
+// replaced by whom, why and when, and marks the part in the visits' table.
+func TestRoundReplacementsPublic(t *testing.T) {
+	e, plans := newRoundEnv(t)
+	m := e.m
+	joint := e.drawJointRound(plans)
+	part := joint.Parts[len(joint.Parts)-1]
+	mgr := backend.WithActor(context.Background(), &backend.Actor{UserID: part.LeadDepartment + ".manager", Role: backend.RoleManager,
+		Departments: []string{part.LeadDepartment}, ClientAddr: "127.0.0.1", Fresh: true})
+	reason := "企业已停止该部门检查事项涉及的经营<活动>"
+	nt, err := m.Planning.Replace(mgr, joint.ID, planning.ReplaceRequest{Reason: reason, Version: joint.Version, PlanID: part.PlanID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("GET", "/public/rounds/"+joint.DrawID, "", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("record: %d %s", r.Status, r.Body)
+	}
+	var rec draw.RoundRecord
+	r.JSON(t, &rec)
+	if len(rec.Replacements) != 1 {
+		t.Fatalf("%d replacements in the public record, want 1", len(rec.Replacements))
+	}
+	x := rec.Replacements[0]
+	at, err := time.Parse(time.RFC3339, x.At)
+	if x.Plan != part.PlanID || x.Replaced != joint.TargetID || x.Reason != reason || !strings.HasSuffix(nt.ID, x.Replacement) || err != nil {
+		t.Fatalf("replacement %+v (at: %v); want plan %s, %s replaced, the new task %s", x, err, part.PlanID, joint.TargetID, nt.ID)
+	}
+	if diffs := draw.VerifyRound(&rec); len(diffs) > 0 {
+		t.Fatalf("the record with its replacement does not verify: %v", diffs)
+	}
+	if py, err := exec.LookPath("python3"); err == nil {
+		cmd := exec.Command(py, "../../testdata/draw/gen_vectors.py", "verify", "-")
+		cmd.Stdin = bytes.NewReader(r.Body)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "round record verifies") || !strings.Contains(string(out), "1 replacements") {
+			t.Fatalf("the Python implementation: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("no python3: the independent verification is not run")
+	}
+
+	req := apptest.NewRequest("GET", "/public/rounds/"+joint.DrawID, "", "", nil)
+	req.Header.Set("Accept", browserAccept)
+	page := e.send(t, req)
+	html := string(page.Body)
+	when := at.In(backend.China).Format("2006-01-02 15:04")
+	for _, want := range []string{`id="round-replacements"`, "替换记录（共 1 项", x.Replaced, x.Replacement, "企业已停止该部门检查事项涉及的经营&lt;活动&gt;", when,
+		"（已替换为 " + x.Replacement + "）"} {
+		if !strings.Contains(html, want) {
+			t.Fatalf("the round page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<活动>") {
+		t.Fatal("the reason is rendered as HTML")
+	}
+	if x.Joins && !strings.Contains(html, "并入已有入企检查") || !x.Joins && !strings.Contains(html, "新增入企检查") {
+		t.Fatalf("the page does not say how the replacement was made (joins=%v)", x.Joins)
+	}
+
+	// In Chromium, at the phone's size and the desktop's.
+	b := browsertest.Start(t, browsertest.Options{})
+	b.Do(chromedp.Navigate(apptest.Serve(t, m)+"/public/rounds/"+joint.DrawID), chromedp.WaitVisible(chromedp.CSS(`#round-replacements`)))
+	var cells []string
+	b.Eval(`[...document.querySelectorAll('#round-replacements tbody td')].map(td => td.dataset.label + '=' + td.textContent)`, &cells)
+	if !slices.Contains(cells, "原因="+reason) || !slices.Contains(cells, "时间="+when) || !slices.Contains(cells, "替换为="+x.Replacement) {
+		t.Fatalf("the replacements' table in the browser: %v", cells)
+	}
+	b.Eval(`document.getElementById('replacements').scrollIntoView()`, nil)
+	b.Shot("portal-round-replacements-phone")
+	desktop(b, "portal-round-replacements-desktop")
 }

@@ -192,8 +192,20 @@ func (e *engine) prepareStrata(op string) error {
 		}
 		s := lastIdx
 		if lastIdx < 0 || c.Stratum != last {
-			var ok bool
-			if s, ok = index[c.Stratum]; !ok {
+			// A plan has a handful of strata: comparing the keys is
+			// cheaper than hashing one.
+			s = -1
+			if len(keys) <= 8 {
+				for k, key := range keys {
+					if key == c.Stratum {
+						s = int32(k)
+						break
+					}
+				}
+			} else if k, ok := index[c.Stratum]; ok {
+				s = k
+			}
+			if s < 0 {
 				if err := checkID(op, "stratum", c.Stratum); err != nil {
 					return invalid(op, "candidate %q: %s", c.ID, backend.ErrorMessage(err))
 				}

@@ -164,9 +164,10 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 	// they run in parallel; errors are then reported in the plans' order,
 	// as one pass would meet them.
 	type prepared struct {
-		tags *Difference
-		e    *engine
-		err  error
+		tags       *Difference
+		e          *engine
+		err        error
+		increasing bool // the population is in strictly increasing id order
 	}
 	ready := make([]prepared, len(in.Plans))
 	var wg sync.WaitGroup
@@ -176,7 +177,8 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 			workers <- struct{}{}
 			defer func() { <-workers }()
 			p := &in.Plans[i]
-			if ready[i].tags = checkPlanTags(i, p); ready[i].tags != nil {
+			var inc bool
+			if ready[i].tags, inc = scanPlan(i, p); ready[i].tags != nil {
 				return
 			}
 			ready[i].e, ready[i].err = prepare(&Input{
@@ -184,6 +186,7 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 				Departments: p.Departments, Strata: p.Strata, Default: p.Default, Population: p.Population,
 				Inspectors: in.Inspectors,
 			}, r.seed, op)
+			ready[i].increasing = inc
 		})
 	}
 	wg.Wait()
@@ -206,7 +209,7 @@ func newRound(in *RoundInput, op string, checkCommitment bool) (*round, error) {
 		}
 		e, err := ready[i].e, ready[i].err
 		if err == nil {
-			err = r.targets.add(e, op)
+			err = r.targets.add(e, ready[i].increasing, op)
 		}
 		if err != nil {
 			return nil, invalid(op, "plan %q: %s", p.PlanID, backend.ErrorMessage(err))
@@ -234,17 +237,30 @@ const MaxPlanTags = 32
 // candidate's, when the plan has tags, a non-empty sorted unique subset of
 // them; when it has none, none.
 func checkPlanTags(i int, p *RoundPlan) *Difference {
+	d, _ := scanPlan(i, p)
+	return d
+}
+
+// scanPlan is checkPlanTags, and reports whether the plan's population is
+// in strictly increasing id order (increasing): one pass over a
+// population of a million candidates costs more in memory reads than in
+// the checks.
+func scanPlan(i int, p *RoundPlan) (*Difference, bool) {
 	f := fmt.Sprintf("plans[%d]", i)
 	if len(p.Tags) > MaxPlanTags {
-		return &Difference{Field: f + ".tags", Problem: fmt.Sprintf("%d tags: at most %d", len(p.Tags), MaxPlanTags)}
+		return &Difference{Field: f + ".tags", Problem: fmt.Sprintf("%d tags: at most %d", len(p.Tags), MaxPlanTags)}, false
 	}
 	if problem := sortedTags(p.Tags); problem != "" {
-		return &Difference{Field: f + ".tags", Problem: problem}
+		return &Difference{Field: f + ".tags", Problem: problem}, false
 	}
 	// Runs once per candidate of every plan: the field's name is built
 	// only for a candidate at fault.
+	inc := true
 	for j := range p.Population {
 		c := &p.Population[j]
+		if j > 0 && inc && p.Population[j-1].ID >= c.ID {
+			inc = false
+		}
 		var problem string
 		switch {
 		case len(p.Tags) == 0 && len(c.Tags) > 0:
@@ -263,10 +279,10 @@ func checkPlanTags(i int, p *RoundPlan) *Difference {
 			}
 		}
 		if problem != "" {
-			return &Difference{Field: fmt.Sprintf("%s.population[%d].tags", f, j), Problem: problem}
+			return &Difference{Field: fmt.Sprintf("%s.population[%d].tags", f, j), Problem: problem}, false
 		}
 	}
-	return nil
+	return nil, inc
 }
 
 // sortedTags says what is wrong with a list of tags that must be
@@ -306,6 +322,7 @@ func checkSecret(op, secretHex, commitment string, checkCommitment bool) error {
 // index in the round) that selected it, as bits (a round has at most 64).
 type visitDraft struct {
 	prn   uint64
+	g     int32  // the target's global index
 	hex   string // FormatPRN(prn), for the visit and every plan's pick
 	id    string
 	plans uint64
@@ -330,33 +347,25 @@ func (r *round) draw() *RoundRecord {
 	draftOf := make([]int32, len(t.ids)) // global index → 1 + index in drafts, 0 for none
 	var drafts []visitDraft
 	// The plans select independently of one another (in parallel); their
-	// picks become visits in the plans' order.
+	// picks become visits, marked here in the plans' order (integers only),
+	// then ordered by (PRN, id), and the records' strings are filled in
+	// parallel.
 	picks := make([][]ranked, len(r.plans))
 	r.plans[0].parallel(len(r.plans), len(t.order), func(_ *hasher, lo, hi int) {
 		for pi := lo; pi < hi; pi++ {
 			picks[pi] = t.selection(pi, r.plans[pi])
 		}
 	})
-	for pi, e := range r.plans {
-		p := &in.Plans[pi]
-		picked := picks[pi]
-		pd := PlanDraw{
-			PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
-			Departments: slices.Clone(p.Departments), Tags: slices.Clone(p.Tags), Strata: slices.Clone(e.strata),
-			Population: p.Population, Selected: make([]Pick, len(picked)),
-		}
-		for i, x := range picked {
-			c := &p.Population[x.idx]
-			g := t.global[pi][x.idx]
+	for pi, picked := range picks {
+		global := t.global[pi]
+		for _, x := range picked {
+			g := global[x.idx]
 			if draftOf[g] == 0 {
-				drafts = append(drafts, visitDraft{prn: x.prn, hex: FormatPRN(x.prn), id: c.ID})
+				drafts = append(drafts, visitDraft{prn: x.prn, g: g})
 				draftOf[g] = int32(len(drafts))
 			}
-			v := &drafts[draftOf[g]-1]
-			v.plans |= 1 << pi
-			pd.Selected[i] = Pick{ID: c.ID, Stratum: c.Stratum, PRN: v.hex}
+			drafts[draftOf[g]-1].plans |= 1 << pi
 		}
-		rec.Plans = append(rec.Plans, pd)
 	}
 	slices.SortFunc(drafts, func(a, b visitDraft) int {
 		if a.prn != b.prn {
@@ -365,7 +374,30 @@ func (r *round) draw() *RoundRecord {
 			}
 			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		return strings.Compare(t.ids[a.g], t.ids[b.g])
+	})
+	r.plans[0].parallel(len(drafts), len(drafts), func(_ *hasher, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := &drafts[i]
+			v.hex, v.id = FormatPRN(v.prn), t.ids[v.g]
+			draftOf[v.g] = int32(i + 1)
+		}
+	})
+	rec.Plans = make([]PlanDraw, len(r.plans))
+	r.plans[0].parallel(len(r.plans), len(drafts), func(_ *hasher, lo, hi int) {
+		for pi := lo; pi < hi; pi++ {
+			e, p, picked := r.plans[pi], &in.Plans[pi], picks[pi]
+			pd := PlanDraw{
+				PlanID: p.PlanID, PlanVersion: p.PlanVersion, TeamSize: p.TeamSize,
+				Departments: slices.Clone(p.Departments), Tags: slices.Clone(p.Tags), Strata: slices.Clone(e.strata),
+				Population: p.Population, Selected: make([]Pick, len(picked)),
+			}
+			for i, x := range picked {
+				c := &p.Population[x.idx]
+				pd.Selected[i] = Pick{ID: c.ID, Stratum: c.Stratum, PRN: drafts[draftOf[t.global[pi][x.idx]]-1].hex}
+			}
+			rec.Plans[pi] = pd
+		}
 	})
 
 	// Visits of the same plans share their team shape and their lists of

@@ -23,7 +23,14 @@ type roundVector struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description"`
 	Input       json.RawMessage `json:"input"`
-	Expected    json.RawMessage `json:"expected"`
+	// Replace are replacements of plans' parts, made in order after the
+	// draw (draw.ReplaceInRound); Expected is the record after them.
+	Replace []struct {
+		Plan   string `json:"plan"`
+		Target string `json:"target"`
+		Reason string `json:"reason"`
+	} `json:"replace"`
+	Expected json.RawMessage `json:"expected"`
 }
 
 func roundVectors(tb testing.TB) map[string]*roundVector {
@@ -65,6 +72,11 @@ func TestRoundVectors(t *testing.T) {
 			rec, err := draw.RunRound(mustRoundInput(t, v))
 			if err != nil {
 				t.Fatalf("RunRound: %v", err)
+			}
+			for i, x := range v.Replace {
+				if _, err := draw.ReplaceInRound(rec, x.Plan, x.Target, x.Reason); err != nil {
+					t.Fatalf("replacement %d (%s, %s): %v", i, x.Plan, x.Target, err)
+				}
 			}
 			if diffs := jsonDiff(t, rec, v.Expected); len(diffs) > 0 {
 				t.Fatalf("RunRound differs from the Python implementation:\n%s", strings.Join(diffs, "\n"))

@@ -25,6 +25,10 @@ type RoundReplacement struct {
 	// Assignment is its team.
 	Joins bool `json:"joins,omitempty"`
 	Assignment
+	// At is when the service made the replacement (RFC 3339, UTC), for
+	// the public page: information, not part of what verification redoes
+	// (the engine has no clock and leaves it empty).
+	At string `json:"at,omitempty"`
 }
 
 // ReplaceInRound replaces plan planID's part of the visit of targetID,

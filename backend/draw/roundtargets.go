@@ -29,11 +29,13 @@ type roundTargets struct {
 }
 
 // add takes plan e's population into the round's targets and reports a
-// target the plan lists twice.
-func (t *roundTargets) add(e *engine, op string) error {
+// target the plan lists twice; inc says whether the population is in
+// strictly increasing id order (scanPlan finds it with the plan's other
+// checks, in parallel).
+func (t *roundTargets) add(e *engine, inc bool, op string) error {
 	t.plans = append(t.plans, e)
 	if t.index == nil {
-		if increasing(e.in.Population) {
+		if inc {
 			return nil
 		}
 		t.index = make(map[string]int32, len(e.in.Population))
@@ -44,16 +46,6 @@ func (t *roundTargets) add(e *engine, op string) error {
 		}
 	}
 	return t.lookUp(e, op)
-}
-
-// increasing reports whether pop is in strictly increasing id order.
-func increasing(pop []Candidate) bool {
-	for j := 1; j < len(pop); j++ {
-		if pop[j-1].ID >= pop[j].ID {
-			return false
-		}
-	}
-	return true
 }
 
 // lookUp adds plan e's targets through the map. Looking ids up is
@@ -129,33 +121,39 @@ func (t *roundTargets) merge() {
 			}
 		}
 	}
+	// Each piece merges its ranges and writes, for each candidate of the
+	// ranges, the index of its target within the piece (global: the
+	// pieces' ranges of a plan do not overlap); the pieces' offsets are
+	// then added and member filled, plan by plan, with integers only.
+	t.global = make([][]int32, len(t.plans))
+	for p, e := range t.plans {
+		t.global[p] = make([]int32, len(e.in.Population))
+	}
 	parts := make([][]string, pieces)
 	t.plans[0].parallel(pieces, len(largest), func(_ *hasher, lo, hi int) {
 		for k := lo; k < hi; k++ {
 			parts[k] = t.mergePiece(bounds[k], bounds[k+1])
 		}
 	})
+	offset := make([]int32, pieces+1)
+	for k, part := range parts {
+		offset[k+1] = offset[k] + int32(len(part))
+	}
 	t.ids = slices.Concat(parts...)
 	t.member = make([][]int32, len(t.plans))
-	t.global = make([][]int32, len(t.plans))
-
 	t.plans[0].parallel(len(t.plans), len(t.plans)*len(t.ids), func(_ *hasher, lo, hi int) {
 		for p := lo; p < hi; p++ {
-			pop := t.plans[p].in.Population
-			member, global := make([]int32, len(t.ids)), make([]int32, len(pop))
-			g := 0
-			for j := range pop {
-				for t.ids[g] != pop[j].ID {
-					member[g] = -1
-					g++
-				}
-				member[g], global[j] = int32(j), int32(g)
-				g++
-			}
-			for ; g < len(member); g++ {
+			member, global := make([]int32, len(t.ids)), t.global[p]
+			for g := range member {
 				member[g] = -1
 			}
-			t.member[p], t.global[p] = member, global
+			for k := range pieces {
+				for j := bounds[k][p]; j < bounds[k+1][p]; j++ {
+					g := global[j] + offset[k]
+					global[j], member[g] = g, int32(j)
+				}
+			}
+			t.member[p] = member
 		}
 	})
 }
@@ -163,11 +161,16 @@ func (t *roundTargets) merge() {
 // mergePiece merges the plans' populations from from[p] to to[p].
 func (t *roundTargets) mergePiece(from, to []int) []string {
 	pos := slices.Clone(from)
-	size := 0
+	size, sum := 0, 0
 	for p := range pos {
 		size = max(size, to[p]-from[p])
+		sum += to[p] - from[p]
 	}
-	ids := make([]string, 0, size)
+	// The union is at least the largest piece and at most their sum;
+	// plans over one county overlap, so half again as many as the
+	// largest usually holds it without growing (growing a million ids
+	// twice was a third of what a round allocated).
+	ids := make([]string, 0, min(sum, size+size/2))
 	var heads []int // the plans whose next candidate is the smallest id
 	for {
 		heads = heads[:0]
@@ -188,10 +191,11 @@ func (t *roundTargets) mergePiece(from, to []int) []string {
 		if len(heads) == 0 {
 			return ids
 		}
-		ids = append(ids, low)
 		for _, p := range heads {
+			t.global[p][pos[p]] = int32(len(ids)) // within the piece
 			pos[p]++
 		}
+		ids = append(ids, low)
 	}
 }
 

@@ -135,6 +135,11 @@ func (x *taskIndex) add(t *backend.Task) {
 		x.byID[t.ID] = e
 		x.ids = insertSorted(x.ids, t.ID)
 	}
+	for _, d := range t.Departments { // a replacement's part may join a visit with its departments
+		if !slices.Contains(e.departments, d) {
+			e.departments = append(e.departments, d)
+		}
+	}
 	e.pending = append(e.pending, pendingStatus{t.Version, t.Status, t.SubmittedAt, t.Review})
 	x.requeue(t.ID, e)
 }
@@ -189,8 +194,9 @@ func (x *taskIndex) queued(f backend.QueueFilter, from *backend.QueuePosition, n
 		}
 		e := x.byID[p.TaskID]
 		switch {
-		case len(f.LeadDepartments) > 0 && !slices.Contains(f.LeadDepartments, p.LeadDepartment),
-			e == nil,
+		case e == nil,
+			len(f.LeadDepartments)+len(f.PartDepartments) > 0 && !slices.Contains(f.LeadDepartments, p.LeadDepartment) &&
+				!slices.ContainsFunc(e.departments, func(d string) bool { return slices.Contains(f.PartDepartments, d) }),
 			f.PlanID != "" && e.plan != f.PlanID,
 			f.State != "" && !e.mayReview(f.State):
 			continue

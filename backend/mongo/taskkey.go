@@ -257,7 +257,17 @@ func (s *TaskStore) FindQueue(ctx context.Context, f backend.QueueFilter, after 
 // queryQueue answers FindQueue with a query.
 func (s *TaskStore) queryQueue(ctx context.Context, f backend.QueueFilter, after *backend.QueuePosition, limit int) ([]*backend.QueuedTask, error) {
 	q := bson.D{{Key: "status", Value: backend.TaskSubmitted}}
-	if len(f.LeadDepartments) > 0 {
+	var and bson.A
+	switch {
+	case len(f.PartDepartments) > 0:
+		// Candidates: Admits decides on the task (a part's lead is not
+		// enough: the task must have parts of several leads).
+		or := bson.A{bson.D{{Key: "parts.leadDepartment", Value: in(f.PartDepartments)}}}
+		if len(f.LeadDepartments) > 0 {
+			or = append(or, bson.D{{Key: "leadDepartment", Value: in(f.LeadDepartments)}})
+		}
+		and = append(and, bson.D{{Key: "$or", Value: or}})
+	case len(f.LeadDepartments) > 0:
 		q = append(q, bson.E{Key: "leadDepartment", Value: in(f.LeadDepartments)})
 	}
 	if f.State != "" {
@@ -267,15 +277,18 @@ func (s *TaskStore) queryQueue(ctx context.Context, f backend.QueueFilter, after
 		q = append(q, bson.E{Key: "planId", Value: f.PlanID})
 	}
 	if after != nil {
-		q = append(q, bson.E{Key: "$or", Value: bson.A{
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "leadDepartment", Value: bson.D{{Key: "$gt", Value: after.LeadDepartment}}}},
 			bson.D{{Key: "leadDepartment", Value: after.LeadDepartment}, {Key: "submittedAt", Value: bson.D{{Key: "$gt", Value: after.SubmittedAt}}}},
 			bson.D{{Key: "leadDepartment", Value: after.LeadDepartment}, {Key: "submittedAt", Value: after.SubmittedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after.TaskID}}}},
-		}})
+		}}})
+	}
+	if len(and) > 0 {
+		q = append(q, bson.E{Key: "$and", Value: and})
 	}
 	proj := bson.D{}
 	for _, k := range []string{"version", "targetId", "targetName", "planId", "leadDepartment", "batch", "due", "team",
-		"result.code", "result.label", "result.enteredAt", "submittedAt", "review", "evidence.uploaded", "updatedAt"} {
+		"result.code", "result.label", "result.enteredAt", "submittedAt", "review", "evidence.uploaded", "updatedAt", "parts", "reviews"} {
 		proj = append(proj, bson.E{Key: k, Value: 1})
 	}
 	opts := options.Find().SetSort(queueOrder).SetLimit(int64(limit)).SetProjection(proj)
@@ -287,9 +300,11 @@ func (s *TaskStore) queryQueue(ctx context.Context, f backend.QueueFilter, after
 	if err := cur.All(ctx, &ts); err != nil {
 		return nil, translate("FindQueue", err)
 	}
-	out := make([]*backend.QueuedTask, len(ts))
-	for i, t := range ts {
-		out[i] = t.Queued()
+	out := make([]*backend.QueuedTask, 0, len(ts))
+	for _, t := range ts {
+		if q := t.Queued(); f.Admits(q) {
+			out = append(out, q)
+		}
 	}
 	return out, nil
 }
@@ -319,7 +334,7 @@ func (e *ferretEngine) findQueue(ctx context.Context, s *TaskStore, f backend.Qu
 			if err != nil {
 				return nil, err
 			}
-			if q != nil && (f.State == "" || q.Review == f.State) && (f.PlanID == "" || q.PlanID == f.PlanID) {
+			if q != nil && (f.State == "" || q.Review == f.State) && (f.PlanID == "" || q.PlanID == f.PlanID) && f.Admits(q) {
 				out = append(out, q)
 			}
 		}

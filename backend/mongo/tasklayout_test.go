@@ -161,6 +161,15 @@ func TestReviewQueueKeyset(t *testing.T) {
 			if i == 5 {
 				tk.Reviews = []backend.ReviewNote{{Status: backend.NoteHasIssues, Comment: "照片", Reviewer: "r", At: at}}
 			}
+			switch i {
+			case 3, 7: // joint visits reviewed per part: a part led by zjj
+				tk.Departments = []string{tk.LeadDepartment, "zjj"}
+				tk.Parts = []backend.TaskPart{{PlanID: "p-a", LeadDepartment: tk.LeadDepartment, Departments: []string{tk.LeadDepartment}, Items: []string{}},
+					{PlanID: "p-zjj", LeadDepartment: "zjj", Departments: []string{"zjj"}, Items: []string{}}}
+			case 8: // zjj takes part in a plan that wsjk leads: one department reviews it
+				tk.Departments = []string{tk.LeadDepartment, "zjj"}
+				tk.Parts = []backend.TaskPart{{PlanID: "p-j", LeadDepartment: tk.LeadDepartment, Departments: tk.Departments, Items: []string{}}}
+			}
 			ts = append(ts, tk)
 		}
 		if err := s.CreateTasks(ctx, ts); err != nil {
@@ -212,6 +221,9 @@ func TestReviewQueueKeyset(t *testing.T) {
 			{"HasIssues", backend.QueueFilter{State: backend.ReviewHasIssues}, []string{"t-05"}},
 			{"Received", backend.QueueFilter{State: backend.ReviewReceived}, want(func(tk *backend.Task) bool { return tk.ID != "t-05" })},
 			{"Plan", backend.QueueFilter{PlanID: "plan-1"}, want(func(tk *backend.Task) bool { return tk.PlanID == "plan-1" })},
+			{"PartsLedByADepartment", backend.QueueFilter{LeadDepartments: []string{"zjj"}, PartDepartments: []string{"zjj"}}, want(func(tk *backend.Task) bool { return tk.ID == "t-03" || tk.ID == "t-07" })},
+			{"LeadOrPart", backend.QueueFilter{LeadDepartments: []string{"scjg", "zjj"}, PartDepartments: []string{"scjg", "zjj"}},
+				want(func(tk *backend.Task) bool { return tk.LeadDepartment == "scjg" || tk.ID == "t-03" || tk.ID == "t-07" })},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

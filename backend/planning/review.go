@@ -44,6 +44,8 @@ type ReviewQueueEntry struct {
 	State            backend.ReviewState `json:"state" enum:"received,has_issues"`
 	EvidenceDeclared int                 `json:"evidenceDeclared"`
 	EvidenceArrived  int                 `json:"evidenceArrived"`
+	// Parts: a joint visit reviewed per part, each department's state.
+	Parts []backend.PartReview `json:"parts,omitempty"`
 }
 
 // queueCursor is the position after an entry: the queue is ordered by
@@ -98,6 +100,7 @@ func (s *Service) ReviewQueue(ctx context.Context, q ReviewQuery, p backend.Page
 			return page, nil // an empty filter would be everyone's
 		}
 		f.LeadDepartments = a.Departments
+		f.PartDepartments = a.Departments // joint visits reviewed per part
 	default:
 		return nil, backend.Errorf(backend.EFORBIDDEN, "only reviewers and administrators see the review queue")
 	}
@@ -115,6 +118,7 @@ func (s *Service) ReviewQueue(ctx context.Context, q ReviewQuery, p backend.Page
 			TaskID: w.ID, Version: w.Version, TargetID: w.TargetID, TargetName: w.TargetName, PlanID: w.PlanID,
 			LeadDepartment: w.LeadDepartment, Batch: w.Batch, Due: w.Due, Team: []string{}, ResultCode: w.Result, ResultLabel: w.ResultLabel,
 			SubmittedAt: w.SubmittedAt, State: w.Review, EvidenceDeclared: w.EvidenceDeclared, EvidenceArrived: w.EvidenceArrived,
+			Parts: w.Parts,
 		}
 		for _, id := range w.Team {
 			name, err := s.officerName(ctx, names, id)
@@ -177,6 +181,13 @@ type ReviewView struct {
 	// a return sends them to the team unless it names others.
 	Issues  []backend.ReviewIssue `json:"issues"`
 	History []backend.ReviewNote  `json:"history"` // every review note, oldest first
+	// Parts: a joint visit whose parts several departments lead is
+	// reviewed part by part (docs/draw2.md, "Review per part"): each
+	// department's state, with the plans, items and issues of the parts
+	// the caller reads; MyPart is the department whose part the caller
+	// decides (empty when it decides none).
+	Parts  []backend.PartReview `json:"parts,omitempty"`
+	MyPart string               `json:"myPart,omitempty"`
 }
 
 // ReviewTarget is the inspected target, with its registered location for
@@ -278,8 +289,75 @@ func reviewVisible(a *backend.Actor, t *backend.Task) bool {
 }
 
 // mayReview says whether a may act on t's review: record issues, approve,
-// return. The lead department's reviewers do (mayMove's rule).
-func mayReview(a *backend.Actor, t *backend.Task) error { return mayMove(a, t, backend.TaskReturned) }
+// return. The lead department's reviewers do (mayMove's rule); on a joint
+// visit reviewed per part, the reviewers of each part's lead department
+// (reviewPart).
+func mayReview(a *backend.Actor, t *backend.Task) error {
+	if t.ReviewParts() != nil {
+		_, err := reviewPart(a, t)
+		return err
+	}
+	return mayMove(a, t, backend.TaskReturned)
+}
+
+// reviewPart is the department whose part of t, a joint visit reviewed
+// per part, a decides: the first of a's departments leading a part that
+// has not been approved in this round (else the first leading one). Only
+// reviewers who were never on the team decide.
+func reviewPart(a *backend.Actor, t *backend.Task) (string, error) {
+	if t.WorkedOn(a.UserID) {
+		return "", backend.Errorf(backend.EFORBIDDEN, "you are on the team of task %s: its review is decided by someone who did not inspect", t.ID)
+	}
+	mine := ""
+	if a.Role == backend.RoleReviewer {
+		for _, p := range t.PartReviews() {
+			if a.InDepartment(p.Department) {
+				if p.State != backend.ReviewApproved {
+					return p.Department, nil
+				}
+				if mine == "" {
+					mine = p.Department
+				}
+			}
+		}
+	}
+	if mine == "" {
+		return "", backend.Errorf(backend.EFORBIDDEN, "联合检查由牵头各部分的部门分别审核：只有这些部门的审核人员可以审核")
+	}
+	return mine, nil
+}
+
+// partState is the state of dept's part of t in this round.
+func partState(t *backend.Task, dept string) *backend.PartReview {
+	for _, p := range t.PartReviews() {
+		if p.Department == dept {
+			return &p
+		}
+	}
+	return nil
+}
+
+// checkPartIssues checks that issues are about dept's part of t: its
+// items' questions, and evidence of those questions or of none.
+func checkPartIssues(t *backend.Task, dept string, issues []backend.ReviewIssue) error {
+	items := t.PartItemsOf(dept)
+	inPart := func(question string) bool {
+		item, _, _ := strings.Cut(question, "/")
+		return question == "" || slices.Contains(items, item)
+	}
+	for i, x := range issues {
+		ok := inPart(x.Question)
+		if x.Evidence != "" {
+			if e, found := t.FindEvidence(x.Evidence); found {
+				ok = ok && inPart(e.Question)
+			}
+		}
+		if !ok {
+			return backend.Errorf(backend.EINVALID, "问题 %d 不属于本部门（%s）审核的部分：只能就本部门的检查事项和证据记录问题", i+1, dept)
+		}
+	}
+	return nil
+}
 
 // reviewTask reads a task for its review. Anyone who may not look is told
 // it does not exist, so that task ids cannot be probed.
@@ -354,6 +432,16 @@ func (s *Service) RecordIssues(ctx context.Context, id string, req IssuesRequest
 	if t.Status != backend.TaskSubmitted {
 		return nil, backend.Errorf(backend.EINVALID, "task %s is %s: issues are recorded on a submitted task", t.ID, t.Status)
 	}
+	part := ""
+	if t.ReviewParts() != nil {
+		part, _ = reviewPart(a, t)
+		if partState(t, part).State == backend.ReviewApproved {
+			return nil, backend.Errorf(backend.EINVALID, "本部门（%s）的部分已审核通过，不能再记录问题", part)
+		}
+		if err := checkPartIssues(t, part, req.Issues); err != nil {
+			return nil, err
+		}
+	}
 	if req.Version != t.Version {
 		return nil, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else; reload and try again", id)
 	}
@@ -369,7 +457,7 @@ func (s *Service) RecordIssues(ctx context.Context, id string, req IssuesRequest
 	}
 	t.Reviews = append(t.Reviews, backend.ReviewNote{
 		Status: backend.NoteHasIssues, Comment: req.Comment, Reviewer: a.UserID,
-		At: s.Now().UTC().Truncate(time.Millisecond), Issues: issues,
+		At: s.Now().UTC().Truncate(time.Millisecond), Issues: issues, Part: part,
 	})
 	t.Audit = []backend.AuditRecord{change(action, "task", t.ID, t, fmt.Sprintf("%d issues: %s", len(issues), req.Comment))}
 	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
@@ -385,7 +473,18 @@ func (s *Service) ApproveTask(ctx context.Context, id string, req ApproveRequest
 	if err != nil {
 		return nil, err
 	}
+	part := ""
+	if t.ReviewParts() != nil {
+		var last bool
+		if part, last, err = s.approvePart(ctx, a, t, req); err != nil || !last {
+			if err != nil {
+				return nil, err
+			}
+			return s.reviewView(ctx, a, t)
+		}
+	}
 	t, err = s.transition(ctx, t, TransitionRequest{To: backend.TaskApproved, Version: req.Version, Comment: req.Comment}, func(n *backend.ReviewNote) error {
+		n.Part = part
 		return backend.CheckReviewComment("the comment", n.Comment, false)
 	})
 	if err != nil {
@@ -401,13 +500,25 @@ func (s *Service) ReturnTask(ctx context.Context, id string, req ReturnRequest) 
 	if err != nil {
 		return nil, err
 	}
+	part := ""
+	if t.ReviewParts() != nil {
+		if part, err = reviewPart(a, t); err == nil && t.Status == backend.TaskSubmitted && partState(t, part).State == backend.ReviewApproved {
+			return nil, backend.Errorf(backend.EINVALID, "本部门（%s）的部分已审核通过，不能再退回", part)
+		}
+	}
 	t, err = s.transition(ctx, t, TransitionRequest{To: backend.TaskReturned, Version: req.Version, Comment: req.Comment}, func(n *backend.ReviewNote) error {
 		if err := backend.CheckReviewComment("the comment (what the team is to do)", n.Comment, true); err != nil {
 			return err
 		}
+		n.Part = part
 		if req.Issues != nil {
 			if err := t.CheckIssues(req.Issues); err != nil {
 				return err
+			}
+			if part != "" {
+				if err := checkPartIssues(t, part, req.Issues); err != nil {
+					return err
+				}
 			}
 			n.Issues = slices.Clone(req.Issues)
 		}
@@ -419,19 +530,86 @@ func (s *Service) ReturnTask(ctx context.Context, id string, req ReturnRequest) 
 	return s.reviewView(ctx, a, t)
 }
 
+// approvePart approves a's part of t, a joint visit reviewed per part:
+// when other parts are still to be approved, a note (NotePartApproved)
+// in one write with its audit record, the task staying submitted; when
+// it is the last, last is true and the caller approves the task (the
+// transition, whose note names the part). Refusals are those of an
+// approval: the session, the version, evidence still on its way.
+func (s *Service) approvePart(ctx context.Context, a *backend.Actor, t *backend.Task, req ApproveRequest) (part string, last bool, err error) {
+	const action = "task." + string(backend.NotePartApproved)
+	deny := func(err error) (string, bool, error) {
+		_, _ = s.Audit.Append(ctx, backend.AuditRecord{Action: action, ObjectType: "task", ObjectID: t.ID, Outcome: backend.OutcomeDenied, Detail: backend.ErrorMessage(err)})
+		return "", false, err
+	}
+	if !a.Fresh {
+		return deny(backend.Errorf(backend.EUNAUTHENTICATED, "session must be re-validated before a change"))
+	}
+	if part, err = reviewPart(a, t); err != nil {
+		return deny(err)
+	}
+	if t.Status != backend.TaskSubmitted {
+		return "", false, backend.Errorf(backend.EINVALID, "task %s is %s and cannot become %s", t.ID, t.Status, backend.TaskApproved)
+	}
+	if partState(t, part).State == backend.ReviewApproved {
+		return "", false, backend.Errorf(backend.EINVALID, "本部门（%s）的部分已审核通过，等待其他部门审核", part)
+	}
+	if req.Version != t.Version {
+		return "", false, backend.Errorf(backend.ECONFLICT, "task %s was changed by someone else; reload and try again", t.ID)
+	}
+	if err := backend.CheckReviewComment("the comment", req.Comment, false); err != nil {
+		return "", false, err
+	}
+	if n := t.MissingEvidence(); n > 0 {
+		return "", false, backend.Errorf(backend.EINVALID, "%d of %d evidence files have not arrived: approve once they are uploaded", n, len(t.Evidence))
+	}
+	if err := t.CheckPhotos(); err != nil {
+		return "", false, err
+	}
+	waiting := 0
+	for _, p := range t.PartReviews() {
+		if p.Department != part && p.State != backend.ReviewApproved {
+			waiting++
+		}
+	}
+	if waiting == 0 {
+		return part, true, nil
+	}
+	t.Reviews = append(t.Reviews, backend.ReviewNote{Status: backend.NotePartApproved, Comment: req.Comment, Reviewer: a.UserID,
+		At: s.Now().UTC().Truncate(time.Millisecond), Part: part})
+	t.Audit = []backend.AuditRecord{change(action, "task", t.ID, t, fmt.Sprintf("part of %s approved, %d parts to go: %s", part, waiting, req.Comment))}
+	if err := s.Tasks.UpdateTask(ctx, t); err != nil {
+		return "", false, err
+	}
+	return part, false, nil
+}
+
 // reviewView assembles the review of t for a: the target, the team, the
 // check-ins and the evidence are read here.
 func (s *Service) reviewView(ctx context.Context, a *backend.Actor, t *backend.Task) (*ReviewView, error) {
+	whole := t
 	t = t.ViewFor(a) // a department reviews only its parts of a joint visit
+	canReview := whole.Status == backend.TaskSubmitted && mayReview(a, whole) == nil
+	myPart := ""
+	if whole.ReviewParts() != nil && canReview {
+		myPart, _ = reviewPart(a, whole)
+		canReview = partState(whole, myPart).State != backend.ReviewApproved
+	}
 	v := &ReviewView{
-		TaskID: t.ID, Version: t.Version, Status: t.Status, State: t.ReviewState(),
-		CanReview: t.Status == backend.TaskSubmitted && mayReview(a, t) == nil,
-		PlanID:    t.PlanID, Random: t.Random, Trigger: t.Trigger, Items: t.Items, Method: t.Method,
+		TaskID: t.ID, Version: t.Version, Status: t.Status, State: whole.ReviewState(),
+		CanReview: canReview, Parts: whole.PartReviewsFor(a), MyPart: myPart,
+		PlanID: t.PlanID, Random: t.Random, Trigger: t.Trigger, Items: t.Items, Method: t.Method,
 		LeadDepartment: t.LeadDepartment, Departments: t.Departments, Batch: t.Batch, Due: t.Due,
 		Target: ReviewTarget{ID: t.TargetID, Name: t.TargetName}, Team: []ReviewOfficer{}, Result: t.Result,
 		Checklist: []ReviewSection{}, CheckIns: []ReviewCheckIn{}, Evidence: []ReviewEvidence{},
 		EvidenceDeclared: len(t.Evidence), EvidenceArrived: len(t.Evidence) - t.MissingEvidence(),
 		Issues: t.RecordedIssues(), History: slices.Clone(t.Reviews),
+	}
+	if v.Parts != nil { // the issues of the parts a reads
+		v.Issues = []backend.ReviewIssue{}
+		for _, p := range v.Parts {
+			v.Issues = append(v.Issues, p.Issues...)
+		}
 	}
 	if v.History == nil {
 		v.History = []backend.ReviewNote{}

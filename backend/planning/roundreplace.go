@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
 	"github.com/fieldcheck/fieldcheck/backend/draw"
@@ -147,9 +148,11 @@ func (s *Service) completeRoundReplace(ctx context.Context, taskID, planID, reas
 	}
 	x := find()
 	if x == nil {
-		if x, err = draw.ReplaceInRound(rec, planID, old.TargetID, reason); err != nil {
+		if _, err = draw.ReplaceInRound(rec, planID, old.TargetID, reason); err != nil {
 			return nil, err
 		}
+		x = &rec.Replacements[len(rec.Replacements)-1]
+		x.At = s.stamp().Format(time.RFC3339)
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {

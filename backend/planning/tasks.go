@@ -347,6 +347,9 @@ func (s *Service) Transition(ctx context.Context, id string, req TransitionReque
 	if err != nil {
 		return nil, err
 	}
+	if (req.To == backend.TaskApproved || req.To == backend.TaskReturned) && t.ReviewParts() != nil {
+		return nil, backend.Errorf(backend.EINVALID, "联合检查按部门分别审核：请在审核页面（/api/v1/reviews/%s）审核本部门的部分", t.ID)
+	}
 	if t, err = s.transition(ctx, t, req, nil); err != nil {
 		return nil, err
 	}
@@ -512,8 +515,8 @@ func mayMove(a *backend.Actor, t *backend.Task, to backend.TaskStatus) error {
 		}
 		return backend.Errorf(backend.EFORBIDDEN, "only the task's team may move it to %s", to)
 	case backend.TaskApproved, backend.TaskReturned:
-		if a.Role == backend.RoleReviewer && lead {
-			return nil
+		if a.Role == backend.RoleReviewer && (lead || slices.ContainsFunc(t.ReviewParts(), a.InDepartment)) {
+			return nil // a joint visit reviewed per part: a part's lead department (review.go)
 		}
 		return backend.Errorf(backend.EFORBIDDEN, "only reviewers of the lead department may review")
 	case backend.TaskPublished, backend.TaskCancelled:

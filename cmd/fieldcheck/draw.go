@@ -93,6 +93,17 @@ func verifyRound(data []byte, src string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "round record verifies: %s round %s, %d plans, %d visits of which %d joint\n",
 		rec.Algorithm, rec.RoundID, len(rec.Plans), len(rec.Visits), joint)
+	if n := len(rec.Replacements); n > 0 {
+		fmt.Fprintf(stdout, "%d replacements of plans' parts, each redone on the round as it stood:\n", n)
+		for _, x := range rec.Replacements {
+			how := "a new visit"
+			if x.Joins {
+				how = "joins its visit"
+			}
+			fmt.Fprintf(stdout, "  plan %s: %s replaced by %s (stratum %s, PRN %s, %s), reason %q\n",
+				x.Plan, x.Replaced, x.Replacement, x.Stratum, x.PRN, how, x.Reason)
+		}
+	}
 	for _, p := range rec.Plans {
 		if len(p.Tags) > 0 {
 			fmt.Fprintf(stdout, "plan %s targets the tags %s: each of its %d targets carries one\n", p.PlanID, strings.Join(p.Tags, ", "), len(p.Population))

@@ -77,7 +77,7 @@ func TestDrawVerifyCommand(t *testing.T) {
 		}
 		return []byte(v.Expected)
 	}
-	round, tagged := roundOf("round-four-plans"), roundOf("round-tags")
+	round, tagged, replaced := roundOf("round-four-plans"), roundOf("round-tags"), roundOf("round-replacements")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/public/draws/x" {
 			w.Write(good)
@@ -114,6 +114,15 @@ func TestDrawVerifyCommand(t *testing.T) {
 		{"ErrRoundTeamChanged", write("round-team.json", bytes.Replace(round, []byte(`"team": [`), []byte(`"team": ["x", `), 1)), 1, "round record does NOT verify"},
 		{"OK/RoundTags", write("round-tags.json", tagged), 0, "plan plan-2026-jyj-tags targets the tags 校园周边: each of its 14 targets carries one"},
 		{"ErrRoundTagChanged", write("round-tag.json", bytes.Replace(tagged, []byte(`"校园周边"`), []byte(`"校园"`), 2)), 1, "plans[1].population[1].tags"},
+		{"OK/RoundReplacements", write("round-replaced.json", replaced), 0, "4 replacements of plans' parts, each redone on the round as it stood:\n" +
+			`  plan plan-2026-health-env-q1: 91330100000003047X replaced by 91330100000003011X (stratum 公共场所, PRN 475248626c719bae, a new visit), reason "已注销"`},
+		{"OK/RoundReplacementJoins", write("round-replaced2.json", replaced), 0, `91330100000003033X replaced by 91330100000003001X (stratum A, PRN 1426ab0252b7bc28, joins its visit)`},
+		{"ErrRoundReplacementChanged", write("round-replaced-bad.json", bytes.Replace(replaced, []byte(`"replacement": "91330100000003011X"`), []byte(`"replacement": "91330100000003013X"`), 1)), 1, "replacements[0].replacement"},
+		{"ErrRoundReplacementTeamChanged", write("round-replaced-team.json", bytes.Replace(replaced, []byte(`"team": [
+     "amr-05"
+    ]`), []byte(`"team": [
+     "amr-04"
+    ]`), 1)), 1, "replacements[1].team"},
 		{"ErrRoundNotARecord", write("round-junk.json", []byte(`{"algorithm":"fc-draw-2","visits":7}`)), 1, "not a round record"},
 		{"ErrMissingFile", filepath.Join(dir, "none.json"), 1, "no such file"},
 		{"ErrURL404", srv.URL + "/public/draws/y", 1, "404"},

@@ -21,10 +21,13 @@ and a value, and the checks of a record that carries "entropySource". It
 writes entropy/values.json, cases of (source, value) with the public entropy
 or a refusal, which the Go tests (backend) compare with EntropySource.Text.
 
-And it implements the coordinated rounds of fc-draw-2 (docs/draw2.md) and
-writes rounds/*.json, {"name", "description", "input": the draw.RoundInput,
-"expected": the round record}, which the Go tests compare with
-draw.RunRound and draw.VerifyRound.
+And it implements the coordinated rounds of fc-draw-2 (docs/draw2.md),
+replacements of a plan's part of a visit included, and writes rounds/*.json,
+{"name", "description", "input": the draw.RoundInput, "replace"?: [{"plan",
+"target", "reason"}] applied in order after the draw, "expected": the round
+record}, which the Go tests compare with draw.RunRound, draw.ReplaceInRound
+and draw.VerifyRound. `python3 gen_vectors.py verify RECORD.json` redoes a
+published round record, its replacements included.
 """
 
 import datetime
@@ -684,6 +687,126 @@ def run_round(inp):
     return rec
 
 
+def round_replace(inp, rec, plan_id, target, reason):
+    """docs/draw2.md "Replacements": replaces plan plan_id's part of the visit
+    of target on the round as it stands after rec's replacements, and appends
+    the replacement to rec["replacements"]."""
+    assert reason.strip(), "a replacement needs a reason"
+    seed = round_seed(inp)
+    plans = {p["planId"]: p for p in inp["plans"]}
+    plan = plans[plan_id]
+    # The state: live visits (the plans with a part in each, its team),
+    # what each plan took, what it replaced.
+    live = {v["id"]: {"plans": list(v["plans"]), "team": list(v["team"])} for v in rec["visits"]}
+    taken = {p["planId"]: {x["id"] for x in p["selected"]} for p in rec["plans"]}
+    replaced = {p["planId"]: set() for p in rec["plans"]}
+    for x in rec.get("replacements", []):
+        v = live[x["replaced"]]
+        v["plans"].remove(x["plan"])
+        if not v["plans"]:
+            del live[x["replaced"]]
+        replaced[x["plan"]].add(x["replaced"])
+        taken[x["plan"]].add(x["replacement"])
+        if x["replacement"] in live:
+            live[x["replacement"]]["plans"].append(x["plan"])
+            live[x["replacement"]]["team"] += x["team"]
+        else:
+            live[x["replacement"]] = {"plans": [x["plan"]], "team": list(x["team"])}
+    assert target not in replaced[plan_id], "part replaced already"
+    assert target in live and plan_id in live[target]["plans"], "no such part"
+    stratum = next(c["stratum"] for c in plan["population"] if c["id"] == target)
+    candidates = [c for c in plan["population"] if c["stratum"] == stratum and not c.get("excluded")
+                  and c["id"] not in taken[plan_id]]
+    assert candidates, "stratum exhausted"
+    c = min(candidates, key=lambda c: (prn(seed, c["id"]), b(c["id"])))
+    x = {"plan": plan_id, "replaced": target, "replacement": c["id"], "stratum": stratum,
+         "prn": hex16(prn(seed, c["id"])), "reason": reason}
+    # Cap use: the teams of the live visits once the part (plan, target) is
+    # gone; the visit of target still counts when other parts remain.
+    used = {}
+    for t, v in live.items():
+        if t == target and v["plans"] == [plan_id]:
+            continue
+        for i in v["team"]:
+            used[i] = used.get(i, 0) + 1
+    depts = sorted(plan["departments"], key=b)
+    if c["id"] in live:
+        team = live[c["id"]]["team"]
+        on_team = {i["departmentId"] for i in inp["inspectors"] if i["id"] in team}
+        x["joins"] = True
+        added, eligible, short = [], 0, False
+        day = inp["drawDate"]
+        for d in depts:
+            if d in on_team:
+                continue
+            ranked = [i for i in inp["inspectors"] if i["departmentId"] == d and i["certExpiry"] >= day
+                      and not any(p["from"] <= day <= p["to"] for p in i.get("leave", []))
+                      and c["id"] not in i.get("conflicts", [])
+                      and not (i["taskCap"] > 0 and i["openTasks"] + used.get(i["id"], 0) >= i["taskCap"])]
+            eligible += len(ranked)
+            if not ranked:
+                short = True
+                continue
+            added.append(min(ranked, key=lambda i: (inspector_key(seed, c["id"], i["id"]), b(i["id"])))["id"])
+        x.update({"team": added, "eligibleInspectors": eligible})
+        if short:
+            x["short"] = True
+    else:
+        x.update(visit_team(seed, inp, c["id"], depts, plan["teamSize"], used))
+    rec.setdefault("replacements", []).append(x)
+    return x
+
+
+def verify_round(rec):
+    """Redoes a round record (fc-draw-2) from its own inputs, its replacements
+    in record order, and returns the differences: the top-level fields,
+    plans and visits, and replacements that differ or cannot be redone. A
+    replacement's "at" is when the service made it, not part of the
+    computation."""
+    inp = {k: rec[k] for k in ("algorithm", "roundId", "commitment", "secret", "publicEntropy", "drawDate")}
+    if "entropySource" in rec:
+        inp["entropySource"] = rec["entropySource"]
+    inp["inspectors"] = rec["inspectors"]
+    inp["plans"] = []
+    for p in rec["plans"]:
+        rules = {}
+        for st in p["strata"]:
+            rules[st["key"]] = {"count": st["count"]} if "count" in st else {"ratioBp": st["ratioBp"]}
+        plan = {"planId": p["planId"], "planVersion": p["planVersion"], "teamSize": p["teamSize"],
+                "departments": p["departments"], "strata": rules, "population": p["population"]}
+        if p.get("tags"):
+            plan["tags"] = p["tags"]
+        inp["plans"].append(plan)
+    diffs = []
+    if rec["algorithm"] != ROUND_ALGORITHM:
+        return ["algorithm: %r is not %s" % (rec["algorithm"], ROUND_ALGORITHM)]
+    if commitment(rec["secret"]) != rec["commitment"]:
+        diffs.append("commitment: the secret does not match it")
+    redo = run_round(inp)
+    for k in ("seed", "plans", "visits"):
+        if redo[k] != rec[k]:
+            if k == "plans":
+                for i, (a, b_) in enumerate(zip(rec["plans"], redo["plans"])):
+                    for f in a:
+                        if a[f] != b_.get(f):
+                            diffs.append("plans[%d].%s" % (i, f))
+            elif k == "visits" and len(redo[k]) == len(rec[k]):
+                diffs += ["visits[%d]" % i for i, (a, b_) in enumerate(zip(rec[k], redo[k])) if a != b_]
+            else:
+                diffs.append(k)
+    if diffs:
+        return diffs
+    for k, x in enumerate(rec.get("replacements", [])):
+        try:
+            w = round_replace(inp, redo, x["plan"], x["replaced"], x["reason"])
+        except (AssertionError, KeyError, StopIteration) as err:
+            return diffs + ["replacements[%d]: cannot be redone (%s)" % (k, err)]
+        got = {f: v for f, v in x.items() if f != "at"}
+        if got != w:
+            diffs += ["replacements[%d].%s" % (k, f) for f in sorted(set(got) | set(w)) if got.get(f) != w.get(f)]
+    return diffs
+
+
 def round_input(name, round_id, entropy, draw_date, plans, inspectors, source=None):
     secret = secret_for(name)
     inp = {"algorithm": ROUND_ALGORITHM, "roundId": round_id, "commitment": commitment(secret), "secret": secret,
@@ -747,6 +870,49 @@ def vector_round_four():
     return "round-four-plans", __doc_of(vector_round_four), inp, rec
 
 
+def vector_round_replacements():
+    """The four-plan round drawn again under another id, then replacements
+    made in order (docs/draw2.md "Replacements"): a part of a joint visit
+    whose replacement is a new visit, a part whose replacement joins a visit
+    of other plans (officers added only for the plan's departments the team
+    lacks), the part a replacement created replaced in its turn, and the last
+    part of a visit, which ends it."""
+    _, _, four, _ = vector_round_four()
+    inp = dict(four)
+    secret = secret_for("round-replacements")
+    inp.update({"roundId": "round-2026-q1-replace", "secret": secret, "commitment": commitment(secret)})
+    rec = run_round(inp)
+    steps = []
+
+    def step(plan_id, target, reason):
+        steps.append({"plan": plan_id, "target": target, "reason": reason})
+        return round_replace(inp, rec, plan_id, target, reason)
+
+    def probe(want_joins, joint_only, skip=()):
+        """The first part, in visit order, whose replacement would (not) join."""
+        gone = {(x["plan"], x["replaced"]) for x in rec.get("replacements", [])}
+        for v in rec["visits"]:
+            if joint_only and len(v["plans"]) < 2:
+                continue
+            for p in v["plans"]:
+                if (p, v["id"]) in gone or v["id"] in skip:
+                    continue
+                trial = json.loads(json.dumps(rec))
+                if bool(round_replace(inp, trial, p, v["id"], "probe").get("joins")) == want_joins:
+                    return p, v["id"]
+        raise AssertionError("no such part")
+
+    made = step(*probe(False, True), "已注销")
+    step(*probe(True, False, skip={made["replaced"]}), "经营场所无法联系")
+    step(made["plan"], made["replacement"], "超出本部门检查范围")
+    gone = {x["replaced"] for x in rec["replacements"]}
+    single = next(v for v in rec["visits"] if len(v["plans"]) == 1 and v["id"] not in gone)
+    step(single["plans"][0], single["id"], "已关闭停业")
+    kinds = {bool(x.get("joins")) for x in rec["replacements"]}
+    assert kinds == {True, False}, "replacements must both join and create visits"
+    return "round-replacements", __doc_of(vector_round_replacements), inp, rec, steps
+
+
 def vector_round_by_hand():
     """The round written out by hand in docs/draw2.md: two plans, seven targets."""
     ids = ["91350403MA00000011", "91350403MA00000022", "91350403MA00000033", "91350403MA00000044",
@@ -806,9 +972,12 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=1)
             f.write("\n")
         print("wrote", path, "selected", len(rec["selected"]), "replacements", len(rec["replacements"]))
-    for make in (vector_round_four, vector_round_by_hand, vector_round_tags):
-        name, description, inp, rec = make()
-        doc = {"name": name, "description": description, "input": inp, "expected": rec}
+    for make in (vector_round_four, vector_round_by_hand, vector_round_tags, vector_round_replacements):
+        name, description, inp, rec, *steps = make()
+        doc = {"name": name, "description": description, "input": inp}
+        if steps:
+            doc["replace"] = steps[0]
+        doc["expected"] = rec
         os.makedirs(os.path.join(HERE, "rounds"), exist_ok=True)
         path = os.path.join(HERE, "rounds", name + ".json")
         with open(path, "w", encoding="utf-8") as f:
@@ -826,4 +995,17 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "verify":
+        # python3 gen_vectors.py verify RECORD.json: redo an fc-draw-2 round
+        # record, replacements included (a file, or "-" for standard input).
+        with (sys.stdin if sys.argv[2] == "-" else open(sys.argv[2], encoding="utf-8")) as f:
+            record = json.load(f)
+        found = verify_round(record)
+        if found:
+            print("round record does NOT verify:", ", ".join(found))
+            sys.exit(1)
+        print("round record verifies: %s, %d plans, %d visits, %d replacements" % (
+            record["roundId"], len(record["plans"]), len(record["visits"]), len(record.get("replacements", []))))
+    else:
+        main()

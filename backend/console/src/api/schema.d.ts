@@ -3142,6 +3142,17 @@ export interface components {
             items: components["schemas"]["User"][];
             nextCursor?: string;
         };
+        PartReview: {
+            /** Format: date-time */
+            at?: string;
+            department: string;
+            issues?: components["schemas"]["ReviewIssue"][];
+            items?: string[];
+            plans?: string[];
+            reviewer?: string;
+            /** @enum {string} */
+            state: "received" | "has_issues" | "approved" | "returned";
+        };
         Period: {
             from: string;
             to: string;
@@ -3816,6 +3827,7 @@ export interface components {
             at: string;
             comment: string;
             issues?: components["schemas"]["ReviewIssue"][];
+            part?: string;
             reviewer: string;
             status: string;
         };
@@ -3845,6 +3857,7 @@ export interface components {
             evidenceArrived: number;
             evidenceDeclared: number;
             leadDepartment: string;
+            parts?: components["schemas"]["PartReview"][];
             planId?: string;
             /** @enum {string} */
             resultCode: "no-problem" | "corrected" | "follow-up" | "not-disclosed" | "unreachable" | "obstructed" | "no-activity" | "closed" | "deregistered";
@@ -3887,6 +3900,8 @@ export interface components {
             items: string[];
             leadDepartment: string;
             method: string;
+            myPart?: string;
+            parts?: components["schemas"]["PartReview"][];
             planId?: string;
             random: boolean;
             result?: components["schemas"]["Result"];
@@ -4005,6 +4020,7 @@ export interface components {
             visits: components["schemas"]["Visit"][];
         };
         RoundReplacement: {
+            at?: string;
             eligibleInspectors: number;
             joins?: boolean;
             plan: string;

@@ -605,6 +605,7 @@ export interface components {
             at: string;
             comment: string;
             issues?: components["schemas"]["ReviewIssue"][];
+            part?: string;
             reviewer: string;
             status: string;
         };

@@ -1,0 +1,2 @@
+import{Er as e,In as t,bn as n,fn as r,hn as i,mn as a}from"./index-B_VsUa8z.js";var o=[`title`],s={class:`mono`},c={key:0,class:`muted`},l={key:1,class:`muted`},u=n({__name:`ConflictsCell`,props:{conflicts:{}},setup(n){return(u,d)=>n.conflicts.length?(t(),i(`span`,{key:0,class:`small`,title:n.conflicts.map(e=>`${e.targetId}：${e.reason}`).join(`
+`)},[r(`span`,s,e(n.conflicts[0].targetId),1),n.conflicts.length>1?(t(),i(`span`,c,` 等 `+e(n.conflicts.length)+` 家`,1)):a(``,!0)],8,o)):(t(),i(`span`,l,`—`))}});export{u as t};

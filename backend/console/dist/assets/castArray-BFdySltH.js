@@ -1,1 +1,0 @@
-import{Wt as e}from"./index-Bs5VwyBF.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

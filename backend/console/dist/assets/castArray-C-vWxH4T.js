@@ -1,0 +1,1 @@
+import{Wt as e}from"./index-B_VsUa8z.js";function t(){if(!arguments.length)return[];var t=arguments[0];return e(t)?t:[t]}export{t};

@@ -1,0 +1,1 @@
+import"./index-B_VsUa8z.js";import"./css-CLc4BD6o.js";

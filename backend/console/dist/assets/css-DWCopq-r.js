@@ -1,0 +1,1 @@
+import"./index-B_VsUa8z.js";

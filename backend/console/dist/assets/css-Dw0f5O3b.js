@@ -1,1 +1,0 @@
-import"./index-Bs5VwyBF.js";

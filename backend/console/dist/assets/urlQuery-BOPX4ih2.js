@@ -1,0 +1,1 @@
+import{dn as e,m as t,p as n}from"./index-B_VsUa8z.js";var r=e=>typeof e==`string`?e:``;function i(i,a){let o=n(),s=t(),c=e(()=>i.includes(r(o.query.tab))?r(o.query.tab):a);function l(e){let t={};for(let[n,r]of Object.entries(e))r&&(t[n]=r);s.push({query:t})}return{route:o,tab:c,go:l}}export{i as n,r as t};

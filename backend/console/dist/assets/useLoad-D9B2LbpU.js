@@ -1,1 +1,0 @@
-import{nr as e,o as t}from"./index-Bs5VwyBF.js";function n(n){let r=e(null),i=e(!1),a=e(``),o=e(0);async function s(){i.value=!0,a.value=``,o.value=0;try{r.value=await n()}catch(e){r.value=null,o.value=e instanceof t?e.status:0,a.value=e instanceof Error?e.message:`加载失败，请重试。`}finally{i.value=!1}}return{data:r,loading:i,error:a,status:o,run:s}}export{n as t};

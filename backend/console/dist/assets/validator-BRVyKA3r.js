@@ -1,1 +1,0 @@
-import{Xt as e}from"./index-Bs5VwyBF.js";var t=t=>[``,...e].includes(t);export{t};

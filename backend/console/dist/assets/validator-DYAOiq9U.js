@@ -1,0 +1,1 @@
+import{Xt as e}from"./index-B_VsUa8z.js";var t=t=>[``,...e].includes(t);export{t};
