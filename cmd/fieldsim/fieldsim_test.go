@@ -80,8 +80,8 @@ func TestRunJointRoundTasks(t *testing.T) {
 	}
 	apptest.ServeOn(t, m, ln)
 	var out bytes.Buffer
-	err := run(ctx, []string{"--url", url, "--inspectors", "12", "--tasks-per-inspector", "2", "--offline-tasks", "2",
-		"--drop-rate", "0.1", "--replay", "--seed", "13", "--state", t.TempDir(), "--photo-max", "24000", "--upload-chunk", "16384", "-v"}, &out, &out)
+	err := run(ctx, []string{"--url", url, "--inspectors", "40", "--tasks-per-inspector", "2", "--offline-tasks", "2",
+		"--drop-rate", "0.1", "--replay", "--seed", "13", "--state", t.TempDir(), "--photo-max", "24000", "--upload-chunk", "16384"}, &out, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("run: %v", err)
