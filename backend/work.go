@@ -364,4 +364,8 @@ type PublishedResultStore interface {
 	PutPublishedResult(ctx context.Context, targetID string, r PublishedResult) error
 	// PublishedResults returns the target's results, newest first.
 	PublishedResults(ctx context.Context, targetID string) ([]PublishedResult, error)
+	// PublishedResultsOf returns PublishedResults of each target of ids
+	// (an empty list for one without results) in as few reads as the
+	// store allows: a phone's download page needs those of 200 targets.
+	PublishedResultsOf(ctx context.Context, ids []string) (map[string][]PublishedResult, error)
 }

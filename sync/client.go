@@ -121,6 +121,7 @@ type Stats struct {
 	Pushes           int // push batches answered (replays not counted)
 	Replays          int // push batches sent a second time (Replay)
 	ReplayMismatches int // second answers that did not repeat the first
+	UploadResumes    int // uploads asked where they stand (HEAD) to go on from there: after a failed request, or begun by an earlier UploadFile
 }
 
 // PullResult sums up a Pull.

@@ -223,6 +223,20 @@ func (s *Service) pullChanges(ctx context.Context, a *backend.Actor, c cursor, l
 func (s *Service) views(ctx context.Context, tasks []*backend.Task) ([]*TaskView, error) {
 	out := make([]*TaskView, 0, len(tasks))
 	members := map[string]Member{}
+	// The published results of the page's targets in one read: one per
+	// task made a first download of 500 tasks take half a minute on a
+	// store 50 ms away.
+	var results map[string][]backend.PublishedResult
+	if s.Results != nil && len(tasks) > 0 {
+		ids := make([]string, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.TargetID
+		}
+		var err error
+		if results, err = s.Results.PublishedResultsOf(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, t := range tasks {
 		v := &TaskView{Task: t, Team: []Member{}}
 		tg, err := s.Targets.FindTargetByID(ctx, t.TargetID)
@@ -235,10 +249,8 @@ func (s *Service) views(ctx context.Context, tasks []*backend.Task) ([]*TaskView
 			return nil, err
 		}
 		v.Target.Results = []backend.PublishedResult{}
-		if s.Results != nil {
-			if v.Target.Results, err = s.Results.PublishedResults(ctx, t.TargetID); err != nil {
-				return nil, err
-			}
+		if rs := results[t.TargetID]; rs != nil {
+			v.Target.Results = rs
 		}
 		for _, id := range t.Team {
 			m, ok := members[id]

@@ -49,6 +49,11 @@ func (c *Client) UploadFile(ctx context.Context, taskID, slotID string, f io.Rea
 			*url, err = c.createUpload(ctx, taskID, slotID, size, attempt)
 			off, known = 0, err == nil
 		case !known:
+			// A resume: after a failed request, or an upload begun by an
+			// earlier call.
+			c.mu.Lock()
+			c.stats.UploadResumes++
+			c.mu.Unlock()
 			off, err = c.uploadOffset(ctx, *url, attempt)
 			known = err == nil
 			if backend.IsCode(err, backend.ENOTFOUND) { // expired or dropped: start again

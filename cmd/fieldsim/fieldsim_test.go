@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	url2 "net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,12 +45,12 @@ func TestRunPasses(t *testing.T) {
 	_, url := startServer(t, 1000)
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"--url", url, "--inspectors", "8", "--tasks-per-inspector", "4", "--offline-tasks", "2",
-		"--drop-rate", "0.2", "--replay", "--seed", "7", "--state", t.TempDir()}, &out, &out)
+		"--drop-rate", "0.2", "--replay", "--seed", "7", "--state", t.TempDir(), "--photo-max", "24000", "--upload-chunk", "16384"}, &out, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	for _, want := range []string{"PASS: ", "dropped before reaching the server", "replayed (0 answered differently)"} {
+	for _, want := range []string{"PASS: ", "dropped before reaching the server", "replayed (0 answered differently)", " refused\n", "uploads: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("the report lacks %q", want)
 		}
@@ -60,6 +62,46 @@ func TestRunPasses(t *testing.T) {
 	err = run(context.Background(), []string{"--url", url, "--inspectors", "2", "--tasks-per-inspector", "1", "--state", t.TempDir()}, &out, &out)
 	if err != nil && !strings.Contains(err.Error(), "no open on-site task") {
 		t.Fatalf("second run: %v\n%s", err, out.String())
+	}
+}
+
+// TestRunJointRoundTasks: the demo's coordination round gives joint
+// visits (one task, teams of up to one officer per department, a checklist
+// of several departments' items); phones over a dropping network, every
+// batch replayed, work them first (their ids sort first), each member its
+// share of the one form, and upload their photos: the verdict is PASS.
+func TestRunJointRoundTasks(t *testing.T) {
+	ctx := context.Background()
+	ln, url := apptest.Listen(t)
+	m := apptest.Open(t, url)
+	apptest.SeedDemo(t, m, 1000, time.Now())
+	if _, err := demo.DrawRound(ctx, m.Planning, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	apptest.ServeOn(t, m, ln)
+	var out bytes.Buffer
+	err := run(ctx, []string{"--url", url, "--inspectors", "40", "--tasks-per-inspector", "2", "--offline-tasks", "2",
+		"--drop-rate", "0.1", "--replay", "--seed", "13", "--state", t.TempDir(), "--photo-max", "24000", "--upload-chunk", "16384"}, &out, &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	o := &office{base: url, user: "scjg.manager", password: "demo-scjg.manager", hc: http.DefaultClient}
+	if err := o.login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := listTasks(ctx, o, url2.Values{"status": {string(backend.TaskSubmitted)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joint := 0
+	for _, task := range tasks {
+		if len(task.Parts) > 1 && len(task.TeamUsers) > 2 {
+			joint++
+		}
+	}
+	if joint == 0 {
+		t.Fatalf("no joint visit of several departments among the %d tasks submitted", len(tasks))
 	}
 }
 
@@ -101,7 +143,7 @@ func TestScanServerCode(t *testing.T) {
 func TestRunUsage(t *testing.T) {
 	for _, args := range [][]string{{}, {"--url", "http://x", "--inspectors", "1"}, {"--url", "http://x", "--drop-rate", "1"}, {"--nope"},
 		{"--url", "http://x", "--provision", "-1"}, {"--url", "http://x", "--provision", "1000"}, {"--url", "http://x", "--provision-tasks", "0"},
-		{"--url", "http://x", "--run-id", "Bad!"}} {
+		{"--url", "http://x", "--run-id", "Bad!"}, {"--url", "http://x", "--photo-max", "10"}, {"--url", "http://x", "--upload-chunk", "0"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out, &out); !errors.Is(err, errUsage) {
 			t.Fatalf("%v: err=%v, want a usage error", args, err)
@@ -125,9 +167,10 @@ func TestCheckTaskFindsDifferences(t *testing.T) {
 			Result:   &backend.Result{Code: result.Code, Findings: result.Findings, EnteredBy: "a"},
 			Answers:  map[string]backend.Answer{"I/q1": {Value: "是", EditedBy: "a"}, "I/q2": {Value: "否", EditedBy: "b"}},
 			CheckIns: []backend.CheckInSummary{{ID: "ci-a", UserID: "a"}, {ID: "ci-b", UserID: "b"}},
-			Evidence: []backend.EvidenceSlot{{ID: "a-1", Type: slot.Type, SHA256: slot.SHA256, Size: slot.Size, ContentType: slot.ContentType, DeclaredBy: "a"}}}
+			Evidence: []backend.EvidenceSlot{{ID: "a-1", Type: slot.Type, SHA256: slot.SHA256, Size: slot.Size, ContentType: slot.ContentType, DeclaredBy: "a",
+				Uploaded: true, Received: &backend.EvidenceReceipt{ContentType: "image/jpeg"}}}}
 	}
-	s := &sim{}
+	s := &sim{cfg: config{uploads: true}}
 	v := &verdict{}
 	s.checkTask(v, sent(), held())
 	if len(v.problems) != 0 {
@@ -149,6 +192,7 @@ func TestCheckTaskFindsDifferences(t *testing.T) {
 		{"ErrSlotTwice", func(t *backend.Task) { t.Evidence = append(t.Evidence, t.Evidence[0]) }},
 		{"ErrSlotChanged", func(t *backend.Task) { t.Evidence[0].Size = 11 }},
 		{"ErrSlotUnknown", func(t *backend.Task) { t.Evidence = append(t.Evidence, backend.EvidenceSlot{ID: "x"}) }},
+		{"ErrPhotoNotReceived", func(t *backend.Task) { t.Evidence[0].Uploaded, t.Evidence[0].Received = false, nil }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := held()
@@ -179,7 +223,8 @@ func TestSoakReports(t *testing.T) {
 	apptest.ServeOn(t, m, ln)
 	var out bytes.Buffer
 	err := run(ctx, []string{"--url", url, "--inspectors", "8", "--tasks-per-inspector", "3", "--offline-tasks", "2",
-		"--drop-rate", "0.1", "--replay", "--seed", "11", "--state", t.TempDir(), "--report-every", "1s", "--metrics-token", token}, &out, &out)
+		"--drop-rate", "0.1", "--replay", "--seed", "11", "--state", t.TempDir(), "--report-every", "1s", "--metrics-token", token,
+		"--photo-max", "24000", "--upload-chunk", "16384"}, &out, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -194,13 +239,26 @@ func TestSoakReports(t *testing.T) {
 		t.Fatal("no soak line")
 	}
 	last := lines[len(lines)-1]
-	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", "pull ", " p99 ", "server rss ", "go heap ", "open files ", "goroutines ", "mutations applied ", "admission refusals ", "store errors "} {
+	for _, want := range []string{" requests (+", " refused busy (+", " failed (+", " queued, ", " answered", "photos ", "load ",
+		"server rss ", "go heap ", "open files ", "goroutines ", "mutations applied ", "uploads filed ", "admission refusals ", "store errors "} {
 		if !strings.Contains(last, want) {
 			t.Fatalf("the last soak line %q lacks %q", last, want)
 		}
 	}
+	// The latencies are of the requests of each line's window: pulls,
+	// pushes and uploads each show in some.
+	for _, want := range []string{"; pull ", "; push ", "; upload "} {
+		if !regexp.MustCompile(regexp.QuoteMeta(want) + `\d+ p50 [\d.]+ms p99 [\d.]+ms`).MatchString(strings.Join(lines, "\n")) {
+			t.Fatalf("no soak line has the latencies of %q", want)
+		}
+	}
 	if !strings.Contains(out.String(), "PASS: ") {
 		t.Fatal("the soak did not PASS")
+	}
+	// Every photo declared was uploaded whole (the check wants each slot
+	// received, its bytes hashed to the declaration).
+	if m := regexp.MustCompile(`uploads: (\d+) of (\d+) photos received`).FindStringSubmatch(out.String()); m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Fatalf("uploads: %v", m)
 	}
 }
 
@@ -242,7 +300,7 @@ func TestSoakSlowStore(t *testing.T) {
 	apptest.ServeOn(t, m, ln)
 	var out bytes.Buffer
 	err = run(ctx, []string{"--url", url, "--inspectors", "6", "--tasks-per-inspector", "3", "--offline-tasks", "2",
-		"--drop-rate", "0.1", "--replay", "--seed", "12", "--state", t.TempDir(),
+		"--drop-rate", "0.1", "--replay", "--seed", "12", "--state", t.TempDir(), "--photo-max", "24000", "--upload-chunk", "16384",
 		"--slow-store-file", control, "--slow-store-delay", "20ms", "--slow-store-after", "1s", "--slow-store-for", "3s"}, &out, &out)
 	t.Log(out.String())
 	if err != nil {

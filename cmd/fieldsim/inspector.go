@@ -84,6 +84,15 @@ type inspector struct {
 	conflicts  int             // conflicts decided again
 	problems   []string
 	signalled  map[string]bool
+
+	// What the phone went through (its goroutine only).
+	pulled       bool          // a pull has succeeded
+	firstPull    time.Duration // from the first try of the first pull to its success, retries and the gate included
+	pullFailures int           // pulls that failed and were tried again
+	pushFailures int           // pushes that failed and were tried again
+	lastPullErr  string
+	files        []*phoneFile // photos declared, until the server has them
+	staleViews   int          // result decisions put off: the lead's copy did not show the team's check-ins yet
 }
 
 // simOp is one enqueued mutation and its final answer.
@@ -91,6 +100,7 @@ type simOp struct {
 	id, entity string
 	task       *simTask
 	result     *fcsync.MutationResult
+	files      []*phoneFile // of an evidence declaration: uploaded once it is answered
 }
 
 func newRand(seed uint64, name string) *rand.Rand {
@@ -111,8 +121,14 @@ func (in *inspector) lead(t *simTask) bool { return t.team[0] == in.user }
 func (in *inspector) run(ctx context.Context) {
 	in.signalled = map[string]bool{}
 	defer func() {
-		// Never leave a teammate waiting, whatever happened here.
+		// Never leave a teammate waiting, whatever happened here; a task
+		// taken on whose part of this member is not on the server is
+		// failed, so that the lead does not submit it without that part
+		// (and the cause is this member's problem, not the lead's).
 		for _, t := range in.tasks {
+			if !in.signalled[t.id] && t.isStarted() {
+				t.fail("%s stopped before its part was on the server", in.user)
+			}
 			in.signal(t)
 		}
 	}()
@@ -154,6 +170,7 @@ func (in *inspector) run(ctx context.Context) {
 		return
 	}
 	in.submitReady(ctx, true)
+	in.uploadDeclared(ctx, true) // every photo in before the phone is done
 }
 
 func (in *inspector) signal(t *simTask) {
@@ -163,12 +180,47 @@ func (in *inspector) signal(t *simTask) {
 	}
 }
 
+// pull brings the phone's tasks up to date. Like the app, which syncs
+// again on a timer after a failed sync, it does not give up: a pull that
+// failed (the client gave up within its retry bounds: the server busy,
+// restarting or slow) is tried again after a pause that grows to a
+// minute, until it succeeds or the run ends. A pull cut off continues
+// where it stopped (each page is kept with its cursor).
 func (in *inspector) pull(ctx context.Context) error {
-	if err := in.sim.gate.wait(ctx); err != nil {
-		return err
-	}
-	_, err := in.client.Pull(ctx)
+	_, err := in.pullResult(ctx)
 	return err
+}
+
+func (in *inspector) pullResult(ctx context.Context) (fcsync.PullResult, error) {
+	began := time.Now()
+	for failures := 0; ; failures++ {
+		if err := in.sim.gate.wait(ctx); err != nil {
+			return fcsync.PullResult{}, err
+		}
+		res, err := in.client.Pull(ctx)
+		if err == nil {
+			if !in.pulled {
+				in.pulled, in.firstPull = true, time.Since(began)
+			}
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return res, err
+		}
+		in.pullFailures++
+		in.lastPullErr = err.Error()
+		in.sim.logf("%s: pull failed (%v); again in a moment", in.user, err)
+		if err := sleepCtx(ctx, syncPause(failures)); err != nil {
+			return res, err
+		}
+	}
+}
+
+// syncPause is how long a phone waits before it syncs again after its
+// n-th failure in a row (from 0): 5 s, doubled up to the app's timer of a
+// minute.
+func syncPause(n int) time.Duration {
+	return min(time.Minute, 5*time.Second<<min(n, 4))
 }
 
 // online pushes everything queued, decides again where the server says
@@ -183,21 +235,27 @@ func (in *inspector) online(ctx context.Context, stretch []*simTask) bool {
 		in.signal(t)
 	}
 	in.sim.logf("%s: synced %d tasks, %d ops answered", in.user, len(stretch), len(in.order))
+	// Then the photos whose slots the server holds, as the app does after
+	// a sync; one cut off goes on at the next.
+	in.uploadDeclared(ctx, false)
 	return true
 }
 
 // enqueue queues a mutation and remembers it.
-func (in *inspector) enqueue(t *simTask, entity string, base int64, payload any) {
+func (in *inspector) enqueue(t *simTask, entity string, base int64, payload any) *simOp {
 	m, err := fcsync.NewMutation(entity, t.id, base, payload)
 	if err == nil {
 		m, err = in.client.Enqueue(m)
 	}
 	if err != nil {
 		in.problem("enqueue %s on %s: %v", entity, t.id, err)
-		return
+		return nil
 	}
-	in.ops[m.OpID] = &simOp{id: m.OpID, entity: entity, task: t}
+	op := &simOp{id: m.OpID, entity: entity, task: t}
+	in.ops[m.OpID] = op
 	in.order = append(in.order, m.OpID)
+	in.sim.queued.Add(1)
+	return op
 }
 
 // work does this member's part of the visit, offline.
@@ -240,13 +298,24 @@ func (in *inspector) work(t *simTask) {
 		}
 	}
 	var files fcsync.EvidencePayload
+	var photos []*phoneFile
 	photo := func(id, question string) {
-		var blob [8]byte
-		binary.BigEndian.PutUint64(blob[:], in.rng.Uint64())
-		sum := sha256.Sum256(blob[:])
+		slot := fmt.Sprintf("%s-%s-%s", deviceSafe(in.user), shortID(t.id), id)
+		var sum string
+		var size int64
+		if in.sim.cfg.uploads {
+			// A real JPEG, uploaded once the declaration is in.
+			pf, sha := in.newPhoto(t, slot)
+			photos = append(photos, pf)
+			sum, size = sha, pf.size
+		} else {
+			var blob [8]byte
+			binary.BigEndian.PutUint64(blob[:], in.rng.Uint64())
+			b := sha256.Sum256(blob[:])
+			sum, size = hex.EncodeToString(b[:]), int64(50_000+in.rng.IntN(3_000_000))
+		}
 		f := backend.EvidenceInput{
-			ID: fmt.Sprintf("%s-%s-%s", deviceSafe(in.user), shortID(t.id), id), Type: backend.EvidencePhoto,
-			SHA256: hex.EncodeToString(sum[:]), Size: int64(50_000 + in.rng.IntN(3_000_000)), ContentType: "image/jpeg",
+			ID: slot, Type: backend.EvidencePhoto, SHA256: sum, Size: size, ContentType: "image/jpeg",
 			Question: question, Caption: "现场照片", CapturedAt: now, Position: &where,
 		}
 		files.Files = append(files.Files, f)
@@ -262,7 +331,10 @@ func (in *inspector) work(t *simTask) {
 	if len(answers.Answers) > 0 {
 		in.enqueue(t, fcsync.EntityAnswers, v.Task.Version, answers)
 	}
-	in.enqueue(t, fcsync.EntityEvidence, v.Task.Version, files)
+	if op := in.enqueue(t, fcsync.EntityEvidence, v.Task.Version, files); op != nil {
+		op.files = photos
+		in.files = append(in.files, photos...)
+	}
 }
 
 func shortID(id string) string {
@@ -319,19 +391,21 @@ func (in *inspector) sync(ctx context.Context) error {
 		for _, r := range res {
 			in.answered(ctx, r)
 		}
+		if len(res) > 0 {
+			failures = 0
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			if failures++; failures > 10 {
+			// As the app does: the queue stays, and the phone syncs again
+			// a little later, however long the server takes.
+			in.pushFailures++
+			in.sim.logf("%s: push failed (%v); again in a moment", in.user, err)
+			if err := sleepCtx(ctx, syncPause(failures)); err != nil {
 				return err
 			}
-			in.sim.logf("%s: push failed (%v); again in a moment", in.user, err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(failures) * time.Second):
-			}
+			failures++
 		}
 	}
 	return in.pull(ctx)
@@ -354,6 +428,7 @@ func (in *inspector) answered(ctx context.Context, r fcsync.MutationResult) {
 		return
 	}
 	op.result = &r
+	in.sim.answeredOps.Add(1)
 	t := op.task
 	ok := r.Status == fcsync.Applied || r.Status == fcsync.Duplicate
 	switch op.entity {
@@ -414,6 +489,9 @@ func (in *inspector) answered(ctx context.Context, r fcsync.MutationResult) {
 			in.problem("%s on %s: %s %s %s", op.entity, t.id, r.Status, r.Code, r.Message)
 			t.fail("%s by %s: %s", op.entity, in.user, r.Message)
 		}
+		for _, f := range op.files {
+			f.declared = ok // the server holds the slot: the bytes may go
+		}
 	}
 }
 
@@ -440,7 +518,7 @@ func (in *inspector) submitReady(ctx context.Context, wait bool) {
 				}
 			}
 		}
-		if ready {
+		if ready && !t.hasFailed() {
 			in.submitResult(ctx, t)
 		}
 	}
@@ -453,6 +531,7 @@ func (t *simTask) hasFailed() bool   { t.mu.Lock(); defer t.mu.Unlock(); return 
 // holds, and on a conflict looks again and resubmits.
 func (in *inspector) submitResult(ctx context.Context, t *simTask) {
 	codes := []backend.ResultCode{backend.ResultNoProblem, backend.ResultNoProblem, backend.ResultCorrected, backend.ResultFollowUp}
+	stale := 0
 	for try := 0; try < 10 && ctx.Err() == nil; try++ {
 		if err := in.pull(ctx); err != nil {
 			in.problem("pull before the result of %s: %v", t.id, err)
@@ -465,7 +544,20 @@ func (in *inspector) submitResult(ctx context.Context, t *simTask) {
 			return
 		}
 		if n := len(v.Task.CheckIns); n < len(t.team) {
-			in.problem("task %s shows %d check-ins before the result, want %d", t.id, n, len(t.team))
+			// The teammates' parts were answered, but this phone's copy
+			// does not show them yet (its feed lags a busy server): look
+			// again a little later, as a lead waits to see the team
+			// checked in before entering the result.
+			if stale < 8 {
+				stale++
+				in.staleViews++
+				try--
+				if err := sleepCtx(ctx, syncPause(stale-1)); err != nil {
+					return
+				}
+				continue
+			}
+			in.problem("task %s shows %d check-ins before the result, want %d, after %d looks", t.id, n, len(t.team), stale+1)
 		}
 		code := codes[in.rng.IntN(len(codes))]
 		p := fcsync.ResultPayload{Code: code, Findings: "现场检查：" + code.Label(), DeviceTime: time.Now()}

@@ -9,6 +9,7 @@
 //	         [--provision 80 [--provision-tasks 3] [--provision-item SCJG-03] [--run-id ID]]
 //	         [--report-every 30s [--metrics-token TOKEN]] [--prefer-draw DRAW]
 //	         [--slow-store-file FILE [--slow-store-delay 200ms --slow-store-after 1m --slow-store-for 1m]]
+//	         [--uploads=true [--photo-max 400000] [--upload-chunk 131072]]
 //
 // Against `fieldcheck demo` (or any server whose inspectors have the
 // password demo-<username>; see --password-format): fieldsim logs in to the
@@ -19,9 +20,21 @@
 // fcsync.Client with a durable queue under --state), pulls, and goes
 // offline for --offline-tasks tasks at a time: the lead accepts, every
 // member checks in with the scanned code, answers its share of the
-// checklist and declares evidence (fake photos: hash, size, type). Back
-// online it pushes; once the whole team's work is on the server, the lead
-// submits the result, re-pulling and deciding again on a conflict.
+// checklist and declares evidence (photos: hash, size, type). Back online
+// it pushes, pulls and uploads the photos whose slots the server now
+// holds (upload.go: real JPEG bytes up to --photo-max, with tus in
+// --upload-chunk PATCHes, resumed from the server's offset after a break;
+// --uploads=false declares only); once the whole team's work is on the
+// server, the lead submits the result, re-pulling and deciding again on a
+// conflict, and waiting while its copy does not show the team's
+// check-ins yet (a busy server's feed lags).
+//
+// Like the app, a phone never gives up a sync: a pull or push that failed
+// within the client's retry bounds (the server busy, restarting or slow) is
+// tried again after a pause growing from 5 s to the app's timer of a
+// minute, until it goes through or the run ends (--timeout). A member
+// that stops anyway fails its unfinished tasks, so that a lead does not
+// submit a visit without that member's part.
 //
 // The demo has 24 market-supervision inspectors. --provision N adds N
 // more before the run, through the back-office API only: as --admin, N
@@ -65,17 +78,19 @@
 // --report-every prints a line of figures that often during the run (a
 // soak is judged by their trend): requests, those a busy server refused
 // (429/503 with Retry-After) and failed ones (no answer, or another status
-// than 2xx) in total and since the last line, the p50/p99 of each kind
-// of request in that window, and with --metrics-token (the server's
-// scrape token) the server's resident memory, open files and goroutines
-// read from its GET /metrics.
+// than 2xx) in total and since the last line, the operations queued and
+// answered and the photos received so far, the machine's load average, the
+// p50/p99 of each kind of request in that window, and with --metrics-token
+// (the server's scrape token) the server's resident memory, open files,
+// goroutines and upload counters read from its GET /metrics.
 //
 // Afterwards fieldsim checks every enqueued operation got a final answer,
 // and for every task worked that the back office's view (GET
 // /api/v1/tasks/{id}) and each team member's phone agree with what the
 // phones did: submitted, with the result sent, every answer with the value
 // of the phone that gave it, one check-in per officer, exactly the evidence
-// slots declared. It prints PASS or FAIL with counts, throughput, and the
+// slots declared, each received (its bytes arrived and hashed to the
+// declaration) unless --uploads=false. It prints PASS or FAIL with counts, throughput, and the
 // p50/p99 latency and errors of each kind of request (the latencies of
 // every answer, a busy server's 429 and 503 included, and the p99 of those
 // answered 2xx), and exits 1 on FAIL. A phone turned away with

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fieldcheck/fieldcheck/backend"
@@ -56,6 +57,9 @@ type config struct {
 	slowAfter      time.Duration
 	slowFor        time.Duration
 	preferDraw     string
+	uploads        bool
+	photoMax       int64
+	uploadChunk    int64
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -89,6 +93,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.slowDelay, "slow-store-delay", 200*time.Millisecond, "how long the server's store holds each reply while slowed (1ms-30s)")
 	fs.DurationVar(&c.slowAfter, "slow-store-after", time.Minute, "when to slow the store")
 	fs.DurationVar(&c.slowFor, "slow-store-for", time.Minute, "how long the store stays slow")
+	fs.BoolVar(&c.uploads, "uploads", true, "upload every declared photo's bytes with tus after the sync that declared it (real JPEGs, resumed after a break); false: declare only")
+	fs.Int64Var(&c.photoMax, "photo-max", 400_000, "largest photo in bytes (sizes are drawn up to it)")
+	fs.Int64Var(&c.uploadChunk, "upload-chunk", 128<<10, "bytes of one tus PATCH")
 	fs.StringVar(&c.preferDraw, "prefer-draw", "", "take the open tasks of this draw first (as --provision does with the draw it makes), e.g. the provisioned draw of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
@@ -115,6 +122,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case c.slowFile != "" && (c.slowDelay < time.Millisecond || c.slowDelay > 30*time.Second || c.slowAfter < 0 || c.slowFor <= 0):
 		fmt.Fprintln(stderr, "fieldsim: --slow-store-delay must be from 1ms to 30s, --slow-store-after at least 0, --slow-store-for more than 0")
 		return c, errUsage
+	case c.photoMax < 1<<10 || c.photoMax > 64<<20 || c.uploadChunk < 1<<10 || c.uploadChunk > 64<<20:
+		fmt.Fprintln(stderr, "fieldsim: --photo-max and --upload-chunk must be from 1 KiB to 64 MiB")
+		return c, errUsage
 	case !runIDPattern.MatchString(c.runID):
 		fmt.Fprintln(stderr, "fieldsim: --run-id must be 1-8 lower-case letters or digits")
 		return c, errUsage
@@ -138,6 +148,10 @@ type sim struct {
 	noCode      int    // open tasks left out: their target has no licence code
 	preferDraw  string // the draw --provision made: plan() takes its tasks first
 	provisioned *provisionReport
+
+	// Over the run, for the report lines (every phone adds to them).
+	queued, answeredOps atomic.Int64
+	uploads             uploadStats
 
 	logMu sync.Mutex
 }
@@ -236,8 +250,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	vctx, vcancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer vcancel()
 	for _, in := range s.inspectors {
-		for {
-			res, err := in.client.Pull(vctx)
+		for range 30 {
+			res, err := in.pullResult(vctx)
 			if err != nil {
 				in.problem("final pull: %v", err)
 			}

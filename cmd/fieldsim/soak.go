@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -78,6 +79,14 @@ func (r *reporter) line(ctx context.Context) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "soak %s: %d requests (+%d), %d refused busy (+%d), %d failed (+%d)", time.Since(r.start).Round(time.Second),
 		total, total-r.lastTotal, refused, refused-r.lastRefused, fails, fails-r.lastFails)
+	fmt.Fprintf(&b, "; operations %d queued, %d answered", r.s.queued.Load(), r.s.answeredOps.Load())
+	if r.s.cfg.uploads {
+		fmt.Fprintf(&b, "; photos %d received (%.1f MiB)", r.s.uploads.files.Load(), float64(r.s.uploads.bytes.Load())/(1<<20))
+	}
+	if l, ok := loadAverage(); ok {
+		// The machine's load: latencies are judged against it.
+		fmt.Fprintf(&b, "; load %s", l)
+	}
 	r.lastTotal, r.lastFails, r.lastRefused = total, fails, refused
 	for _, name := range kinds {
 		lat := window[name]
@@ -94,13 +103,28 @@ func (r *reporter) line(ctx context.Context) {
 			fmt.Fprintf(&b, "; server rss %.1f MiB, go heap %.1f MiB of %.1f MiB from the OS, open files %.0f, goroutines %.0f",
 				srv["process_resident_memory_bytes"]/(1<<20), srv["go_memstats_heap_inuse_bytes"]/(1<<20), srv["go_memstats_sys_bytes"]/(1<<20),
 				srv["process_open_fds"], srv["go_goroutines"])
-			fmt.Fprintf(&b, "; server since its start: mutations applied %.0f duplicate %.0f conflict %.0f rejected %.0f, admission refusals %.0f, store errors %.0f",
-				srv["applied"], srv["duplicate"], srv["conflict"], srv["rejected"], srv["fieldcheck_admission_refusals_total"], srv["fieldcheck_store_errors_total"])
+			fmt.Fprintf(&b, "; server since its start: mutations applied %.0f duplicate %.0f conflict %.0f rejected %.0f, uploads filed %.0f refused %.0f (%.1f MiB in PATCHes), admission refusals %.0f, store errors %.0f",
+				srv["applied"], srv["duplicate"], srv["conflict"], srv["rejected"], srv["filed"], srv["refused"], srv["fieldcheck_upload_bytes_total"]/(1<<20),
+				srv["fieldcheck_admission_refusals_total"], srv["fieldcheck_store_errors_total"])
 		}
 	}
 	r.s.logMu.Lock()
 	fmt.Fprintln(r.s.out, b.String())
 	r.s.logMu.Unlock()
+}
+
+// loadAverage is the machine's load average over 1, 5 and 15 minutes, as
+// /proc/loadavg says (Linux; elsewhere none).
+func loadAverage() (string, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "", false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "", false
+	}
+	return strings.Join(f[:3], " "), true
 }
 
 // server reads the server's process figures from GET /metrics.
@@ -134,7 +158,8 @@ func (r *reporter) server(ctx context.Context) (map[string]float64, error) {
 		}
 	}
 	// Counters summed over their labels; the mutations by result.
-	for _, name := range []string{"fieldcheck_admission_refusals_total", "fieldcheck_store_errors_total", "fieldcheck_sync_mutations_total"} {
+	for _, name := range []string{"fieldcheck_admission_refusals_total", "fieldcheck_store_errors_total", "fieldcheck_sync_mutations_total",
+		"fieldcheck_uploads_completed_total", "fieldcheck_upload_bytes_total"} {
 		f := fams[name]
 		if f == nil {
 			continue
@@ -144,7 +169,7 @@ func (r *reporter) server(ctx context.Context) (map[string]float64, error) {
 				continue
 			}
 			out[name] += m.Counter.GetValue()
-			if name == "fieldcheck_sync_mutations_total" {
+			if name == "fieldcheck_sync_mutations_total" || name == "fieldcheck_uploads_completed_total" {
 				for _, l := range m.Label {
 					if l.GetName() == "result" {
 						out[l.GetValue()] += m.Counter.GetValue()

@@ -20,6 +20,13 @@ type verdict struct {
 	conflicts        int
 	client           fcsync.Stats
 	problems         []string
+
+	// The phones' syncs: how long the first download took (retries
+	// included), and the syncs tried again after a failure.
+	firstPulls                 []time.Duration
+	pullFailures, pushFailures int
+	staleViews                 int
+	files, filesLeft           int
 }
 
 func (v *verdict) pass() bool {
@@ -58,6 +65,18 @@ func (s *sim) verify(ctx context.Context) *verdict {
 		v.client.Pushes += st.Pushes
 		v.client.Replays += st.Replays
 		v.client.ReplayMismatches += st.ReplayMismatches
+		v.client.UploadResumes += st.UploadResumes
+		if in.pulled {
+			v.firstPulls = append(v.firstPulls, in.firstPull)
+		}
+		v.pullFailures += in.pullFailures
+		v.pushFailures += in.pushFailures
+		v.staleViews += in.staleViews
+		v.files += len(in.files)
+		if n := in.filesLeft(); n > 0 {
+			v.filesLeft += n
+			v.fail("%s: %d photos not uploaded", in.user, n)
+		}
 		if st.ReplayMismatches > 0 {
 			v.fail("%s: %d replayed mutations were not answered as the first time", in.user, st.ReplayMismatches)
 		}
@@ -143,6 +162,9 @@ func (s *sim) checkTask(v *verdict, t *simTask, got *backend.Task) {
 			bad("evidence slot %s was never declared", e.ID)
 		case e.SHA256 != want.in.SHA256 || e.Size != want.in.Size || e.Type != want.in.Type || e.ContentType != want.in.ContentType || e.DeclaredBy != want.user:
 			bad("evidence slot %s differs from its declaration", e.ID)
+		case s.cfg.uploads && (!e.Uploaded || e.Received == nil || e.Received.ContentType != "image/jpeg"):
+			// Received: the bytes hashed to the declared SHA-256 on arrival.
+			bad("evidence slot %s: its photo was not received (uploaded %v)", e.ID, e.Uploaded)
 		}
 		seen[e.ID] = true
 	}
@@ -164,6 +186,13 @@ func (s *sim) report(worked time.Duration, proxy *dropProxy, restart restartRepo
 		v.ops, v.answered, strings.Join(st, ", "), v.superseded, v.conflicts)
 	fmt.Fprintf(w, "phones: %d requests, %d retries, %d logins, %d refreshes (%d failed), %d push batches, %d replayed (%d answered differently)\n",
 		v.client.Requests, v.client.Retries, v.client.Logins, v.client.Refreshes, v.client.RefreshFailures, v.client.Pushes, v.client.Replays, v.client.ReplayMismatches)
+	slices.Sort(v.firstPulls)
+	fmt.Fprintf(w, "syncs: first downloads of %d phones p50 %s, max %s (retries included); %d pulls and %d pushes failed and were tried again; %d result decisions put off for a copy that did not show the team's check-ins yet\n",
+		len(v.firstPulls), ms(percentile(v.firstPulls, 0.5)), ms(percentile(v.firstPulls, 1)), v.pullFailures, v.pushFailures, v.staleViews)
+	if s.cfg.uploads {
+		fmt.Fprintf(w, "uploads: %d of %d photos received (%.1f MiB) in %d tus uploads, %d resumed from the server's offset, %d refused\n",
+			s.uploads.files.Load(), v.files, float64(s.uploads.bytes.Load())/(1<<20), s.uploads.calls.Load(), v.client.UploadResumes, s.uploads.refused.Load())
+	}
 	if proxy != nil {
 		fmt.Fprintf(w, "network: %d requests passed, %d dropped before reaching the server, %d dropped after it answered\n",
 			proxy.passed.Load(), proxy.before.Load(), proxy.after.Load())
