@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -146,6 +147,12 @@ func TestConsoleImport(t *testing.T) {
 			_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 				MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: 40 << 10}},
 			})
+			if err != nil {
+				// Debian bookworm's Chromium 148 refuses the rule form
+				// (-32602); it has the older, deprecated command, which
+				// cdproto no longer names.
+				_, err = chromedp.Call(ctx, emulateNetworkConditions, legacyNetworkConditions{DownloadThroughput: -1, UploadThroughput: 40 << 10})
+			}
 			return err
 		}),
 		chromedp.SetUploadFiles(`input[type="file"]`, []string{big}),
@@ -183,3 +190,15 @@ func TestConsoleImport(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// legacyNetworkConditions are the parameters of Network.emulateNetworkConditions,
+// deprecated for Network.emulateNetworkConditionsByRule, which the
+// Chromium of Debian bookworm (148) does not take in the form cdproto sends.
+type legacyNetworkConditions struct {
+	Offline            bool    `json:"offline"`
+	Latency            float64 `json:"latency"`
+	DownloadThroughput float64 `json:"downloadThroughput"`
+	UploadThroughput   float64 `json:"uploadThroughput"`
+}
+
+var emulateNetworkConditions = cdp.Command[legacyNetworkConditions, cdp.Empty]{Method: "Network.emulateNetworkConditions"}
