@@ -138,6 +138,11 @@ type sim struct {
 	cfg      config
 	out, log io.Writer
 	office   *office
+	// reader reads tasks whole, as an administrator: a department's
+	// manager reads only its parts of a joint visit whose parts several
+	// departments lead (backend.Task.ViewFor), while the simulation needs
+	// every question to answer and every answer to verify.
+	reader   *office
 	metrics  *metrics
 	gate     *gate
 	phoneURL string
@@ -177,6 +182,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		hc: &http.Client{Timeout: time.Minute}, observe: s.metrics.observe}
 	if err := s.office.login(ctx); err != nil {
 		return err
+	}
+	s.reader = &office{base: cfg.url, user: cfg.admin, password: fmt.Sprintf(cfg.passwordFormat, cfg.admin),
+		hc: &http.Client{Timeout: time.Minute}, observe: s.metrics.observe}
+	if err := s.reader.login(ctx); err != nil {
+		return fmt.Errorf("--admin %s, who reads joint visits whole: %w", cfg.admin, err)
 	}
 	if cfg.provision > 0 {
 		if err := s.provision(ctx); err != nil {
@@ -326,7 +336,15 @@ func (s *sim) plan(ctx context.Context) error {
 		}
 		st := &simTask{id: t.ID, target: t.TargetID, name: t.TargetName, team: slices.Clone(t.TeamUsers), v0: t.Version,
 			done: map[string]chan struct{}{}, answers: map[string]expAnswer{}, evidence: map[string]expSlot{}, checkIns: map[string]string{}}
-		for _, r := range t.Checklist {
+		checklist := t.Checklist
+		if len(t.Departments) > 1 {
+			whole, err := s.reader.task(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			checklist = whole.Checklist
+		}
+		for _, r := range checklist {
 			tpl, err := s.office.template(ctx, r)
 			if err != nil {
 				return err

@@ -95,7 +95,7 @@ func (s *sim) verify(ctx context.Context) *verdict {
 		for _, f := range t.failed {
 			v.fail("task %s: %s", t.id, f)
 		}
-		got, err := s.office.task(ctx, t.id)
+		got, err := s.reader.task(ctx, t.id)
 		if err != nil {
 			v.fail("task %s: %v", t.id, err)
 			continue
