@@ -183,28 +183,11 @@ func (e *env) drawJointRound(plans []*backend.Plan) *backend.Task {
 	t, m := e.t, e.m
 	t.Helper()
 	ctx := context.Background()
-	sys := backend.WithActor(ctx, backend.SystemActor("test"))
 	var depts []string
 	for _, p := range plans {
 		depts = append(depts, p.Departments...)
 	}
-	res, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: depts}, backend.PageRequest{Limit: backend.MaxPageLimit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range res.Items {
-		if in.UserID != "" {
-			continue
-		}
-		u := &backend.User{ID: in.ID, DisplayName: in.Name, Role: backend.RoleInspector, Departments: []string{in.DepartmentID}}
-		if err := m.Users.CreateUser(sys, u, demo.DemoPassword(u.ID)); err != nil {
-			t.Fatal(err)
-		}
-		in.UserID = u.ID
-		if err := m.Directory.UpdateInspector(sys, in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	apptest.OfficerLogins(t, m, depts)
 	admin := backend.WithActor(ctx, &backend.Actor{UserID: "admin", Role: backend.RoleAdmin, ClientAddr: "127.0.0.1", Fresh: true})
 	r, err := m.Planning.OpenRound(admin, planning.OpenRoundRequest{Year: 2026, Name: "综合查一次", Period: "2026年第一季度",
 		EntropySource: &backend.EntropySource{Source: "fc-3d", Issue: "2026060", Date: "2026-03-01"}})

@@ -34,23 +34,7 @@ func TestConsoleReviewPerPart(t *testing.T) {
 	for _, p := range demo.RoundPlans(now) {
 		depts = append(depts, p.Departments...)
 	}
-	res, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: depts}, backend.PageRequest{Limit: backend.MaxPageLimit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range res.Items {
-		if in.UserID != "" {
-			continue
-		}
-		u := &backend.User{ID: in.ID, DisplayName: in.Name, Role: backend.RoleInspector, Departments: []string{in.DepartmentID}}
-		if err := m.Users.CreateUser(sys, u, demo.DemoPassword(u.ID)); err != nil {
-			t.Fatal(err)
-		}
-		in.UserID = u.ID
-		if err := m.Directory.UpdateInspector(sys, in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	apptest.OfficerLogins(t, m, depts)
 	for _, d := range depts {
 		u := &backend.User{ID: d + ".reviewer", DisplayName: d + " 审核", Role: backend.RoleReviewer, Departments: []string{d}}
 		if err := m.Users.CreateUser(sys, u, demo.DemoPassword(u.ID)); err != nil && !backend.IsCode(err, backend.ECONFLICT) && !errors.Is(err, context.Canceled) {

@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.provisionItem, "provision-item", "SCJG-03", "the on-site item of the plan --provision draws")
 	fs.IntVar(&c.provisionTasks, "provision-tasks", 3, "tasks --provision draws per inspector it adds")
 	fs.StringVar(&c.runID, "run-id", strconv.FormatInt(time.Now().Unix(), 36), "names what --provision adds (with --seed); the same seed and run id find what an earlier run added")
-	fs.StringVar(&c.admin, "admin", "admin", "administrator login that --provision adds users and inspectors with")
+	fs.StringVar(&c.admin, "admin", "admin", "administrator login that --provision adds users and inspectors with, and that reads joint visits whole (a manager reads only its department's parts)")
 	fs.DurationVar(&c.reportEvery, "report-every", 0, "print the figures so far (requests, failures, p50/p99 per kind in the window, the server's memory and open files) this often; 0: only at the end")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "the server's --metrics-token, to read its memory, open files and goroutines from GET /metrics in the reports")
 	fs.StringVar(&c.slowFile, "slow-store-file", "", "the control file of a server built with -tags fieldcheck_faults and run with FIELDCHECK_FAULT_SLOW_STORE=FILE: fieldsim writes --slow-store-delay into it --slow-store-after into the run and removes it --slow-store-for later")

@@ -110,3 +110,29 @@ func Reopen(tb testing.TB, m *app.Main) *app.Main {
 	tb.Cleanup(func() { again.Close() })
 	return again
 }
+
+// OfficerLogins gives every officer of the departments depts a login of
+// role inspector with the demo password (demo.DemoPassword), as their
+// phones need: the demo seeds logins for some officers only.
+func OfficerLogins(t testing.TB, m *app.Main, depts []string) {
+	t.Helper()
+	ctx := context.Background()
+	sys := backend.WithActor(ctx, backend.SystemActor("test"))
+	res, err := m.Stores.Inspectors.FindInspectors(ctx, backend.InspectorFilter{DepartmentIDs: depts}, backend.PageRequest{Limit: backend.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range res.Items {
+		if in.UserID != "" {
+			continue
+		}
+		u := &backend.User{ID: in.ID, DisplayName: in.Name, Role: backend.RoleInspector, Departments: []string{in.DepartmentID}}
+		if err := m.Users.CreateUser(sys, u, demo.DemoPassword(u.ID)); err != nil {
+			t.Fatal(err)
+		}
+		in.UserID = u.ID
+		if err := m.Directory.UpdateInspector(sys, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
